@@ -1,0 +1,81 @@
+/*
+ * The backend registry: a URI's scheme chooses the adapter from one static
+ * table. Adding an adapter is adding a row.
+ */
+#include "backends/backend.h"
+
+#include "backends/local/local.h"
+#include "backends/memory/memory.h"
+#include "core/storage.h"
+#include "core/uri.h"
+#include "util/error.h"
+
+#include <string.h>
+
+/** Opens a backend of one adapter from a parsed URI. */
+typedef int (*rfs_backend_open_fn)(const struct rfs_uri *u, const char *uri,
+				   struct rfs_backend **out,
+				   struct rfs_error *err);
+
+/** One adapter of this build. */
+struct rfs_backend_adapter {
+	const char *scheme;
+	rfs_backend_open_fn open;
+};
+
+static const struct rfs_backend_adapter adapters[] = {
+	{ "file", rfs_local_open },
+	{ "mem", rfs_mem_open },
+};
+
+static const struct rfs_backend_adapter *adapter_find(const char *scheme)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(adapters) / sizeof(adapters[0]); i++)
+		if (!strcmp(adapters[i].scheme, scheme))
+			return &adapters[i];
+	return NULL;
+}
+
+bool rfs_backend_scheme_supported(const char *scheme)
+{
+	return scheme && adapter_find(scheme) != NULL;
+}
+
+int rfs_backend_open(const char *uri, struct rfs_backend **out,
+		     struct rfs_error *err)
+{
+	const struct rfs_backend_adapter *a;
+	const struct rfs_storage_class *cls;
+	struct rfs_uri u;
+	int r;
+
+	r = rfs_uri_parse(uri, &u, err);
+	if (r < 0)
+		return r;
+	a = adapter_find(u.scheme);
+	if (a) {
+		r = a->open(&u, uri, out, err);
+	} else {
+		cls = rfs_storage_class_by_scheme(u.scheme);
+		if (cls)
+			r = rfs_error_set(err, EPROTONOSUPPORT,
+					  "storage class '%s' has no data path "
+					  "in this build",
+					  cls->name);
+		else
+			r = rfs_error_set(err, EINVAL,
+					  "unknown storage scheme '%s' (known: "
+					  "%s)",
+					  u.scheme, rfs_storage_schemes());
+	}
+	rfs_uri_release(&u);
+	return r;
+}
+
+void rfs_backend_free(struct rfs_backend *b)
+{
+	if (b)
+		b->ops->free(b);
+}

@@ -1,0 +1,48 @@
+/**
+ * @file storage.h
+ * @brief Storage classes and the families that decide compatibility.
+ *
+ * Every storage has a class, taken from its URI scheme, and every class a
+ * family: blob (file, nfs, hdfs, s3, gs, mem), relational (postgres),
+ * search (elasticsearch), stream (kafka). Data is restored only into a
+ * storage of the same family. The table is static and thread-safe.
+ */
+#ifndef RFS_CORE_STORAGE_H
+#define RFS_CORE_STORAGE_H
+
+#include <stdbool.h>
+
+/** The families of storage classes. */
+enum rfs_family {
+	RFS_FAMILY_BLOB,       /**< files and objects */
+	RFS_FAMILY_RELATIONAL, /**< SQL tables */
+	RFS_FAMILY_SEARCH,     /**< search indices */
+	RFS_FAMILY_STREAM,     /**< topics */
+};
+
+/** One storage class. */
+struct rfs_storage_class {
+	const char *name; /**< "s3", "postgres", ... */
+	enum rfs_family family;
+	const char *const *schemes; /**< URI schemes, NULL-terminated */
+};
+
+/**
+ * @return the class a URI scheme belongs to ("postgresql" -> postgres), or
+ *         NULL for an unknown scheme (borrowed, static)
+ */
+const struct rfs_storage_class *rfs_storage_class_by_scheme(const char *scheme);
+
+/** @return the class of that name, or NULL (borrowed, static) */
+const struct rfs_storage_class *rfs_storage_class_by_name(const char *name);
+
+/** @return "blob", "relational", "search" or "stream" */
+const char *rfs_family_name(enum rfs_family f);
+
+/**
+ * A comma-separated list of every known scheme, for error messages.
+ * @return a static string
+ */
+const char *rfs_storage_schemes(void);
+
+#endif

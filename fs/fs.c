@@ -1,0 +1,409 @@
+/*
+ * The mount: options, checks, the FUSE session, catalog snapshots and the
+ * cache of opened backends.
+ */
+#include "fs/fs.h"
+#include "fs/internal.h"
+
+#include "backends/backend.h"
+#include "core/catalog.h"
+#include "index/index.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/path.h"
+
+#include <errno.h>
+#include <fuse_log.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct rfs_fs_state *fs_state(void)
+{
+	return fuse_get_context()->private_data;
+}
+
+static struct fs_snap *snap_new(struct rfs_catalog *cat)
+{
+	struct fs_snap *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->cat = cat;
+	s->refs = 1;
+	return s;
+}
+
+static void snap_unref_locked(struct fs_snap *s)
+{
+	if (--s->refs == 0) {
+		rfs_catalog_free(s->cat);
+		free(s);
+	}
+}
+
+/* Reload the catalog when another process committed to the index. */
+static void maybe_reload_locked(struct rfs_fs_state *st)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_catalog *cat;
+	struct fs_snap *s;
+	int64_t now = rfs_time_mono_ns(), v;
+
+	if (now < st->next_check_ns)
+		return;
+	st->next_check_ns = now + FS_RELOAD_INTERVAL_NS;
+	if (rfs_index_data_version(st->idx, &v) < 0 || v == st->data_version)
+		return;
+	if (rfs_index_load_catalog(st->idx, &cat, &err) < 0) {
+		rfs_log(LOG_ERR, "reload of the catalog from '%s' failed: %s",
+			st->index_path, err.msg);
+		return;
+	}
+	s = snap_new(cat);
+	if (!s) {
+		rfs_catalog_free(cat);
+		return;
+	}
+	st->data_version = v;
+	snap_unref_locked(st->snap);
+	st->snap = s;
+	rfs_log(LOG_DEBUG, "catalog reloaded (data version %lld)",
+		(long long)v);
+}
+
+struct fs_snap *fs_snap_get(struct rfs_fs_state *st)
+{
+	struct fs_snap *s;
+
+	pthread_mutex_lock(&st->lock);
+	maybe_reload_locked(st);
+	s = st->snap;
+	s->refs++;
+	pthread_mutex_unlock(&st->lock);
+	return s;
+}
+
+void fs_snap_put(struct rfs_fs_state *st, struct fs_snap *snap)
+{
+	pthread_mutex_lock(&st->lock);
+	snap_unref_locked(snap);
+	pthread_mutex_unlock(&st->lock);
+}
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static struct fs_backend_slot *slot_find_locked(struct rfs_fs_state *st,
+						const char *uri)
+{
+	size_t i = hash_str(uri) & (st->n_slots - 1);
+
+	while (st->slots[i].uri && strcmp(st->slots[i].uri, uri))
+		i = (i + 1) & (st->n_slots - 1);
+	return &st->slots[i];
+}
+
+static int slots_grow_locked(struct rfs_fs_state *st)
+{
+	struct fs_backend_slot *old = st->slots;
+	size_t n = st->n_slots, i;
+
+	st->slots = calloc(n * 2, sizeof(*st->slots));
+	if (!st->slots) {
+		st->slots = old;
+		return -ENOMEM;
+	}
+	st->n_slots = n * 2;
+	for (i = 0; i < n; i++)
+		if (old[i].uri)
+			*slot_find_locked(st, old[i].uri) = old[i];
+	free(old);
+	return 0;
+}
+
+int fs_epoch_backend(struct rfs_fs_state *st, const struct rfs_epoch *e,
+		     struct rfs_backend **out)
+{
+	struct rfs_error err = { 0 };
+	struct fs_backend_slot *slot;
+	int64_t now;
+	int r = 0;
+
+	pthread_mutex_lock(&st->lock);
+	if (st->used_slots * 2 >= st->n_slots && slots_grow_locked(st) < 0) {
+		pthread_mutex_unlock(&st->lock);
+		return -ENOMEM;
+	}
+	slot = slot_find_locked(st, e->uri);
+	if (slot->uri && slot->b) {
+		*out = slot->b;
+		pthread_mutex_unlock(&st->lock);
+		return 0;
+	}
+	now = rfs_time_mono_ns();
+	if (slot->uri &&
+	    (slot->error == -EPROTONOSUPPORT || now < slot->retry_ns)) {
+		r = slot->error;
+		pthread_mutex_unlock(&st->lock);
+		return r;
+	}
+	if (!slot->uri) {
+		slot->uri = strdup(e->uri);
+		if (!slot->uri) {
+			pthread_mutex_unlock(&st->lock);
+			return -ENOMEM;
+		}
+		st->used_slots++;
+	}
+	r = rfs_backend_open(e->uri, &slot->b, &err);
+	if (r == -EPROTONOSUPPORT) {
+		slot->error = r;
+	} else if (r < 0) {
+		rfs_log(LOG_ERR,
+			"opening storage of epoch '%s/%s/%s' failed: %s",
+			e->lifecycle->table->name, e->lifecycle->name, e->name,
+			err.msg);
+		slot->error = r = -EIO;
+		slot->retry_ns = now + RFS_NSEC_PER_SEC;
+	} else {
+		*out = slot->b;
+	}
+	pthread_mutex_unlock(&st->lock);
+	return r;
+}
+
+bool fs_key_hidden(const struct rfs_epoch *e, const char *key)
+{
+	return e->bin_key && rfs_path_is_under(key, e->bin_key);
+}
+
+void fs_dir_stat(struct rfs_fs_state *st, int64_t time_ns, struct stat *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->st_mode = S_IFDIR | 0755;
+	out->st_nlink = 2;
+	out->st_uid = st->uid;
+	out->st_gid = st->gid;
+	if (time_ns <= 0)
+		time_ns = st->mounted_ns;
+	out->st_mtim.tv_sec = time_ns / RFS_NSEC_PER_SEC;
+	out->st_mtim.tv_nsec = time_ns % RFS_NSEC_PER_SEC;
+	out->st_atim = out->st_mtim;
+	out->st_ctim = out->st_mtim;
+	out->st_blksize = 4096;
+}
+
+int fs_refuse(const char *op, const char *path, const char *why)
+{
+	rfs_log(LOG_WARNING, "%s of '%s' refused: %s", op, path, why);
+	return -EPERM;
+}
+
+static void fuse_log_to_rfs(enum fuse_log_level level, const char *fmt,
+			    va_list ap)
+{
+	struct rfs_buf b = RFS_BUF_INIT;
+
+	if (!rfs_log_enabled((int)level))
+		return;
+	rfs_buf_vaddf(&b, fmt, ap);
+	while (b.len && b.data[b.len - 1] == '\n')
+		rfs_buf_truncate(&b, b.len - 1);
+	rfs_log((int)level, "fuse: %s", rfs_buf_str(&b));
+	rfs_buf_release(&b);
+}
+
+/* The mountpoint must be an existing directory that is not mounted on. */
+static int check_mountpoint(const char *mnt)
+{
+	struct stat st, parent;
+	char *up = NULL;
+	int r;
+
+	if (stat(mnt, &st) < 0) {
+		if (errno == ENOTCONN)
+			fprintf(stderr,
+				"recyclefs: mountpoint '%s' is a dead mount; "
+				"unmount it first (fusermount3 -u '%s')\n",
+				mnt, mnt);
+		else
+			fprintf(stderr, "recyclefs: mountpoint '%s': %s\n", mnt,
+				strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr,
+			"recyclefs: mountpoint '%s' is not a directory\n", mnt);
+		return -1;
+	}
+	if (asprintf(&up, "%s/..", mnt) < 0)
+		return -1;
+	r = stat(up, &parent);
+	free(up);
+	if (r < 0 || parent.st_dev != st.st_dev ||
+	    (parent.st_ino == st.st_ino && strcmp(mnt, "/"))) {
+		fprintf(stderr,
+			"recyclefs: mountpoint '%s' is in use (something is "
+			"mounted there); unmount it first\n",
+			mnt);
+		return -1;
+	}
+	return 0;
+}
+
+static int state_init(struct rfs_fs_state *st, const struct rfs_fs_options *o)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_catalog *cat;
+
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_init(&st->lock, NULL);
+	st->index_path = realpath(o->index_path, NULL);
+	st->mountpoint = realpath(o->mountpoint, NULL);
+	if (!st->index_path) {
+		fprintf(stderr,
+			"recyclefs: no recyclefs index at '%s'; run "
+			"'recyclefs init'\n",
+			o->index_path);
+		return -1;
+	}
+	if (!st->mountpoint) {
+		fprintf(stderr, "recyclefs: mountpoint '%s': %s\n",
+			o->mountpoint, strerror(errno));
+		return -1;
+	}
+	if (rfs_index_open(st->index_path, 0, &st->idx, &err) < 0 ||
+	    rfs_index_data_version(st->idx, &st->data_version) < 0 ||
+	    rfs_index_load_catalog(st->idx, &cat, &err) < 0) {
+		fprintf(stderr, "recyclefs: %s\n",
+			err.msg[0] ? err.msg : "cannot read the index");
+		return -1;
+	}
+	st->snap = snap_new(cat);
+	st->n_slots = 64;
+	st->slots = calloc(st->n_slots, sizeof(*st->slots));
+	if (!st->snap || !st->slots) {
+		fprintf(stderr, "recyclefs: out of memory\n");
+		return -1;
+	}
+	st->uid = getuid();
+	st->gid = getgid();
+	st->mounted_ns = rfs_time_now_ns();
+	return 0;
+}
+
+static void state_release(struct rfs_fs_state *st)
+{
+	size_t i;
+
+	for (i = 0; st->slots && i < st->n_slots; i++) {
+		free(st->slots[i].uri);
+		rfs_backend_free(st->slots[i].b);
+	}
+	free(st->slots);
+	if (st->snap)
+		snap_unref_locked(st->snap);
+	rfs_index_free(st->idx);
+	free(st->index_path);
+	free(st->mountpoint);
+	pthread_mutex_destroy(&st->lock);
+}
+
+static int build_args(struct fuse_args *args, const struct rfs_fs_options *o)
+{
+	if (fuse_opt_add_arg(args, "recyclefs") < 0 ||
+	    fuse_opt_add_arg(args, "-o") < 0 ||
+	    fuse_opt_add_arg(args, "fsname=recyclefs,subtype=recyclefs,"
+				   "default_permissions") < 0)
+		return -1;
+	if (o->fuse_opts && *o->fuse_opts &&
+	    (fuse_opt_add_arg(args, "-o") < 0 ||
+	     fuse_opt_add_arg(args, o->fuse_opts) < 0))
+		return -1;
+	if (o->debug && fuse_opt_add_arg(args, "-d") < 0)
+		return -1;
+	return 0;
+}
+
+static int serve(struct fuse *f, const struct rfs_fs_options *o)
+{
+	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	int r;
+
+	if (!cfg)
+		return -1;
+	fuse_loop_cfg_set_max_threads(cfg, o->threads > 0 ? o->threads : 16);
+	fuse_loop_cfg_set_idle_threads(cfg, 4);
+	r = fuse_loop_mt(f, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return r;
+}
+
+int rfs_fs_main(const struct rfs_fs_options *o)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct rfs_fs_state st;
+	struct fuse *f = NULL;
+	int r = 1;
+
+	if (o->debug)
+		rfs_log_set_level(LOG_DEBUG);
+	if (check_mountpoint(o->mountpoint) < 0)
+		return 1;
+	if (state_init(&st, o) < 0)
+		goto out;
+	fuse_set_log_func(fuse_log_to_rfs);
+	if (build_args(&args, o) < 0)
+		goto out;
+	f = fuse_new(&args, &rfs_fs_ops, sizeof(rfs_fs_ops), &st);
+	if (!f) {
+		fprintf(stderr, "recyclefs: bad mount options '%s'\n",
+			o->fuse_opts ? o->fuse_opts : "");
+		goto out;
+	}
+	if (fuse_mount(f, st.mountpoint) < 0) {
+		fprintf(stderr, "recyclefs: mounting on '%s' failed\n",
+			st.mountpoint);
+		goto out_destroy;
+	}
+	if (!o->foreground) {
+		if (o->log_file) {
+			if (rfs_log_to_file(o->log_file) < 0) {
+				fprintf(stderr,
+					"recyclefs: cannot open log file '%s'\n",
+					o->log_file);
+				goto out_unmount;
+			}
+		} else {
+			rfs_log_to_syslog();
+		}
+		if (fuse_daemonize(0) < 0)
+			goto out_unmount;
+	}
+	if (fuse_set_signal_handlers(fuse_get_session(f)) < 0)
+		goto out_unmount;
+	rfs_log(LOG_INFO, "mounted '%s' on '%s'", st.index_path, st.mountpoint);
+	r = serve(f, o) >= 0 ? 0 : 1;
+	fuse_remove_signal_handlers(fuse_get_session(f));
+	rfs_log(LOG_INFO, "unmounted '%s'", st.mountpoint);
+out_unmount:
+	fuse_unmount(f);
+out_destroy:
+	fuse_destroy(f);
+out:
+	fuse_opt_free_args(&args);
+	state_release(&st);
+	return r;
+}

@@ -1,0 +1,967 @@
+/*
+ * The FUSE operations: resolve the path in the current catalog snapshot,
+ * serve catalog levels from the snapshot, and pass everything inside an
+ * epoch to the epoch's backend.
+ */
+#include "fs/internal.h"
+
+#include "backends/backend.h"
+#include "core/catalog.h"
+#include "core/storage.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/path.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+/* One request's view: the snapshot it holds and what its path names. */
+struct req {
+	struct rfs_fs_state *st;
+	struct fs_snap *snap;
+	struct rfs_node node;
+	struct rfs_backend *b; /* EPOCH: its backend, NULL if it has none */
+	int berr;	       /* EPOCH: why b is NULL */
+};
+
+static int req_begin(struct req *q, const char *path)
+{
+	int r;
+
+	q->st = fs_state();
+	q->snap = fs_snap_get(q->st);
+	q->b = NULL;
+	q->berr = 0;
+	r = rfs_namespace_resolve(q->snap->cat, path, &q->node);
+	if (r == 0 && q->node.kind == RFS_NODE_EPOCH) {
+		if (fs_key_hidden(q->node.epoch, q->node.rest))
+			r = -ENOENT;
+		else
+			q->berr = fs_epoch_backend(q->st, q->node.epoch, &q->b);
+	}
+	if (r < 0)
+		fs_snap_put(q->st, q->snap);
+	return r;
+}
+
+static void req_end(struct req *q)
+{
+	fs_snap_put(q->st, q->snap);
+}
+
+/* True when the request names something inside an epoch with a backend. */
+static bool in_epoch(const struct req *q)
+{
+	return q->node.kind == RFS_NODE_EPOCH && *q->node.rest && q->b;
+}
+
+static const char *kind_name(enum rfs_node_kind k)
+{
+	switch (k) {
+	case RFS_NODE_ROOT:
+		return "the catalog root";
+	case RFS_NODE_TABLE:
+		return "a table";
+	case RFS_NODE_LIFECYCLE:
+		return "a lifecycle";
+	case RFS_NODE_EPOCH:
+		return "an epoch";
+	case RFS_NODE_BIN:
+		return "the recycle bin";
+	case RFS_NODE_CLASSES:
+	case RFS_NODE_CLASS:
+	case RFS_NODE_CLASS_LINK:
+		return "the classifications";
+	}
+	return "the catalog";
+}
+
+/* Why a change at @p q is refused, logged; -EPERM. */
+static int refuse(const struct req *q, const char *op, const char *path)
+{
+	char why[512];
+
+	if (q->node.kind == RFS_NODE_EPOCH && !q->b) {
+		const struct rfs_storage *s = q->node.epoch->storage;
+
+		snprintf(why, sizeof(why),
+			 "storage '%s' is %s (%s) and holds no files", s->name,
+			 rfs_family_name(s->cls->family), s->cls->name);
+	} else if (q->node.kind == RFS_NODE_EPOCH) {
+		snprintf(why, sizeof(why),
+			 "an epoch's root is part of the catalog; archive it "
+			 "with mv into .recyclebin");
+	} else if (q->node.kind == RFS_NODE_BIN) {
+		snprintf(why, sizeof(why),
+			 "the recycle bin only takes items moved in from an "
+			 "epoch");
+	} else {
+		snprintf(why, sizeof(why),
+			 "'%s' is %s; tables, lifecycles and epochs come from "
+			 "the catalog (recyclefs table/lifecycle/epoch add)",
+			 path, kind_name(q->node.kind));
+	}
+	return fs_refuse(op, path, why);
+}
+
+/* Give a new file to the caller, as a local filesystem would, when the
+ * daemon runs as root for someone else. */
+static void own_by_caller(struct rfs_backend *b, const char *key)
+{
+	struct fuse_context *ctx = fuse_get_context();
+
+	if (geteuid() == 0 && (ctx->uid != 0 || ctx->gid != 0))
+		rfs_backend_chown(b, key, ctx->uid, ctx->gid);
+}
+
+static struct rfs_file *fh_file(const struct fuse_file_info *fi)
+{
+	return fi ? (struct rfs_file *)(uintptr_t)fi->fh : NULL;
+}
+
+static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	cfg->use_ino = 0;
+	cfg->nullpath_ok = 1;
+	cfg->hard_remove = 1;
+	cfg->auto_cache = 1;
+	if (conn->capable & FUSE_CAP_READDIRPLUS) {
+		conn->want |= FUSE_CAP_READDIRPLUS;
+		conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+	}
+	conn->want |= conn->capable &
+		      (FUSE_CAP_PARALLEL_DIROPS | FUSE_CAP_SPLICE_WRITE |
+		       FUSE_CAP_SPLICE_MOVE | FUSE_CAP_ASYNC_DIO);
+	return fuse_get_context()->private_data;
+}
+
+static void link_stat(const struct req *q, struct stat *st)
+{
+	fs_dir_stat(q->st, q->node.table->created_ns, st);
+	st->st_mode = S_IFLNK | 0777;
+	st->st_nlink = 1;
+	st->st_size = (off_t)strlen(q->node.table->name) + 6;
+}
+
+static int epoch_root_stat(const struct req *q, struct stat *st)
+{
+	int r;
+
+	if (q->b) {
+		r = rfs_backend_stat(q->b, "", st);
+		if (r != -ENOENT)
+			return r;
+		/* The location is gone or not made yet: an empty directory. */
+	}
+	fs_dir_stat(q->st, q->node.epoch->created_ns, st);
+	if (!q->b)
+		st->st_mode = S_IFDIR | 0555;
+	return 0;
+}
+
+static int node_stat(const struct req *q, struct stat *st)
+{
+	const struct rfs_node *n = &q->node;
+
+	switch (n->kind) {
+	case RFS_NODE_ROOT:
+		fs_dir_stat(q->st, q->snap->cat->updated_ns, st);
+		st->st_nlink = 4 + (nlink_t)q->snap->cat->n_tables;
+		return 0;
+	case RFS_NODE_TABLE:
+		fs_dir_stat(q->st, n->table->created_ns, st);
+		st->st_nlink = 2 + (nlink_t)n->table->n_lifecycles;
+		return 0;
+	case RFS_NODE_LIFECYCLE:
+		fs_dir_stat(q->st, n->lifecycle->created_ns, st);
+		st->st_nlink = 2 + (nlink_t)n->lifecycle->n_epochs;
+		return 0;
+	case RFS_NODE_BIN:
+		if (*n->rest)
+			return -ENOENT;
+		fs_dir_stat(q->st, q->st->mounted_ns, st);
+		return 0;
+	case RFS_NODE_CLASSES:
+		fs_dir_stat(q->st, q->snap->cat->updated_ns, st);
+		return 0;
+	case RFS_NODE_CLASS:
+		fs_dir_stat(q->st, q->snap->cat->updated_ns, st);
+		return 0;
+	case RFS_NODE_CLASS_LINK:
+		link_stat(q, st);
+		return 0;
+	case RFS_NODE_EPOCH:
+		if (!*n->rest)
+			return epoch_root_stat(q, st);
+		if (!q->b)
+			return q->berr == -EPROTONOSUPPORT ? -ENOENT : q->berr;
+		return rfs_backend_stat(q->b, n->rest, st);
+	}
+	return -ENOENT;
+}
+
+static int op_getattr(const char *path, struct stat *st,
+		      struct fuse_file_info *fi)
+{
+	struct req q;
+	int r;
+
+	if (fh_file(fi))
+		return rfs_file_stat(fh_file(fi), st);
+	r = req_begin(&q, path);
+	if (r < 0)
+		return r;
+	r = node_stat(&q, st);
+	req_end(&q);
+	return r;
+}
+
+static int op_readlink(const char *path, char *buf, size_t size)
+{
+	struct req q;
+	int r;
+
+	r = req_begin(&q, path);
+	if (r < 0)
+		return r;
+	if (q.node.kind == RFS_NODE_CLASS_LINK) {
+		snprintf(buf, size, "../../%s", q.node.table->name);
+		r = 0;
+	} else if (in_epoch(&q)) {
+		r = rfs_backend_readlink(q.b, q.node.rest, buf, size);
+	} else {
+		r = -EINVAL;
+	}
+	req_end(&q);
+	return r;
+}
+
+/* readdir of an epoch directory: the backend's entries, less the bin. */
+struct list_ctx {
+	void *buf;
+	fuse_fill_dir_t filler;
+	enum fuse_fill_dir_flags plus;
+	const char *hide; /* a name to leave out, or NULL */
+};
+
+static int list_entry(void *ctx, const char *name, const struct stat *st)
+{
+	struct list_ctx *l = ctx;
+
+	if (l->hide && !strcmp(name, l->hide))
+		return 0;
+	return l->filler(l->buf, name, st, 0, l->plus) ? -ENOBUFS : 0;
+}
+
+static int list_epoch(const struct req *q, struct list_ctx *l)
+{
+	const struct rfs_epoch *e = q->node.epoch;
+	const char *rest = q->node.rest;
+	size_t dl;
+	int r;
+
+	if (!q->b)
+		return 0; /* catalog-only storage: an empty directory */
+	/* Hide the bin when it is a direct child of this directory. */
+	if (e->bin_key) {
+		dl = rfs_path_dirlen(e->bin_key);
+		if (dl == strlen(rest) && !strncmp(e->bin_key, rest, dl))
+			l->hide = rfs_path_basename(e->bin_key);
+	}
+	r = rfs_backend_list(q->b, rest, list_entry, l);
+	if (r == -ENOBUFS)
+		r = 0;
+	if (r == -ENOENT && !*rest)
+		r = 0; /* the location is not there yet: empty */
+	return r;
+}
+
+static void fill_dir(struct list_ctx *l, const char *name,
+		     const struct stat *st)
+{
+	l->filler(l->buf, name, st, 0, l->plus);
+}
+
+/* With nullpath_ok, libfuse may pass readdir no path: keep it in fh. */
+static int op_opendir(const char *path, struct fuse_file_info *fi)
+{
+	char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	fi->fh = (uintptr_t)p;
+	return 0;
+}
+
+static int op_releasedir(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	free((char *)(uintptr_t)fi->fh);
+	return 0;
+}
+
+static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
+		      off_t off, struct fuse_file_info *fi,
+		      enum fuse_readdir_flags flags)
+{
+	struct list_ctx l = { buf, filler, 0, NULL };
+	const struct rfs_catalog *cat;
+	struct stat st, self;
+	struct req q;
+	size_t i;
+	int r;
+
+	(void)off;
+	if (!path)
+		path = (const char *)(uintptr_t)fi->fh;
+	r = req_begin(&q, path);
+	if (r < 0)
+		return r;
+	if (flags & FUSE_READDIR_PLUS)
+		l.plus = FUSE_FILL_DIR_PLUS;
+	cat = q.snap->cat;
+	r = node_stat(&q, &self);
+	if (r < 0 || !S_ISDIR(self.st_mode)) {
+		req_end(&q);
+		return r < 0 ? r : -ENOTDIR;
+	}
+	filler(buf, ".", &self, 0, 0);
+	filler(buf, "..", NULL, 0, 0);
+	switch (q.node.kind) {
+	case RFS_NODE_ROOT:
+		fs_dir_stat(q.st, q.st->mounted_ns, &st);
+		fill_dir(&l, RFS_BIN_DIR, &st);
+		fs_dir_stat(q.st, cat->updated_ns, &st);
+		fill_dir(&l, RFS_CLASSES_DIR, &st);
+		for (i = 0; i < cat->n_tables; i++) {
+			fs_dir_stat(q.st, cat->tables[i]->created_ns, &st);
+			st.st_nlink = 2 + (nlink_t)cat->tables[i]->n_lifecycles;
+			fill_dir(&l, cat->tables[i]->name, &st);
+		}
+		break;
+	case RFS_NODE_TABLE:
+		for (i = 0; i < q.node.table->n_lifecycles; i++) {
+			const struct rfs_lifecycle *lc =
+				q.node.table->lifecycles[i];
+
+			fs_dir_stat(q.st, lc->created_ns, &st);
+			st.st_nlink = 2 + (nlink_t)lc->n_epochs;
+			fill_dir(&l, lc->name, &st);
+		}
+		break;
+	case RFS_NODE_LIFECYCLE:
+		/* Epoch roots are the storages' own directories: let the
+		 * kernel look them up when it needs their attributes. */
+		memset(&st, 0, sizeof(st));
+		st.st_mode = S_IFDIR;
+		for (i = 0; i < q.node.lifecycle->n_epochs; i++)
+			filler(buf, q.node.lifecycle->epochs[i]->name, &st, 0,
+			       0);
+		break;
+	case RFS_NODE_CLASSES:
+		for (i = 0; i < cat->n_classifications; i++) {
+			fs_dir_stat(q.st, cat->updated_ns, &st);
+			fill_dir(&l, cat->classifications[i]->name, &st);
+		}
+		break;
+	case RFS_NODE_CLASS:
+		for (i = 0; i < q.node.cls->n_tables; i++) {
+			struct req lq = q;
+
+			lq.node.table = q.node.cls->tables[i];
+			link_stat(&lq, &st);
+			fill_dir(&l, lq.node.table->name, &st);
+		}
+		break;
+	case RFS_NODE_EPOCH:
+		r = list_epoch(&q, &l);
+		break;
+	case RFS_NODE_BIN:
+	case RFS_NODE_CLASS_LINK:
+		break;
+	}
+	req_end(&q);
+	return r;
+}
+
+/* Resolve the parent of a new name; refuse names the mount reserves. */
+static int req_begin_new(struct req *q, const char *path, const char *op)
+{
+	int r = req_begin(q, path);
+
+	if (r == -ENOENT) {
+		/* The name itself may be reserved: a hidden bin, or a new
+		 * entry at a catalog level. */
+		struct rfs_fs_state *st = fs_state();
+		struct fs_snap *snap = fs_snap_get(st);
+		struct rfs_node n;
+		char *parent = strndup(path, rfs_path_dirlen(path));
+
+		if (parent &&
+		    rfs_namespace_resolve(snap->cat, *parent ? parent : "/",
+					  &n) == 0) {
+			rfs_log(LOG_WARNING, "%s of '%s' refused: %s", op, path,
+				n.kind == RFS_NODE_EPOCH
+					? "the name is reserved for the "
+					  "storage's recycle bin"
+					: "tables, lifecycles and epochs "
+					  "come from the catalog "
+					  "(recyclefs table/lifecycle/epoch "
+					  "add)");
+			r = -EPERM;
+		}
+		free(parent);
+		fs_snap_put(st, snap);
+	}
+	return r;
+}
+
+static int op_mkdir(const char *path, mode_t mode)
+{
+	struct req q;
+	int r;
+
+	r = req_begin_new(&q, path, "mkdir");
+	if (r < 0)
+		return r;
+	if (in_epoch(&q)) {
+		r = rfs_backend_mkdir(q.b, q.node.rest, mode);
+		if (r == 0)
+			own_by_caller(q.b, q.node.rest);
+	} else {
+		r = refuse(&q, "mkdir", path);
+	}
+	req_end(&q);
+	return r;
+}
+
+static int op_mknod(const char *path, mode_t mode, dev_t rdev)
+{
+	struct req q;
+	int r;
+
+	(void)rdev;
+	r = req_begin_new(&q, path, "mknod");
+	if (r < 0)
+		return r;
+	if (!S_ISREG(mode)) {
+		r = fs_refuse("mknod", path,
+			      "only regular files, directories and symlinks "
+			      "are stored");
+	} else if (in_epoch(&q)) {
+		struct rfs_file *f;
+
+		r = rfs_backend_open_file(q.b, q.node.rest,
+					  O_CREAT | O_EXCL | O_WRONLY,
+					  mode & 07777, &f);
+		if (r == 0) {
+			r = rfs_file_close(f);
+			own_by_caller(q.b, q.node.rest);
+		}
+	} else {
+		r = refuse(&q, "mknod", path);
+	}
+	req_end(&q);
+	return r;
+}
+
+static int op_unlink(const char *path)
+{
+	struct req q;
+	int r;
+
+	r = req_begin(&q, path);
+	if (r < 0)
+		return r;
+	r = in_epoch(&q) ? rfs_backend_unlink(q.b, q.node.rest)
+			 : refuse(&q, "unlink", path);
+	req_end(&q);
+	return r;
+}
+
+static int op_rmdir(const char *path)
+{
+	struct req q;
+	int r;
+
+	r = req_begin(&q, path);
+	if (r < 0)
+		return r;
+	r = in_epoch(&q) ? rfs_backend_rmdir(q.b, q.node.rest)
+			 : refuse(&q, "rmdir", path);
+	req_end(&q);
+	return r;
+}
+
+static int op_symlink(const char *target, const char *path)
+{
+	struct req q;
+	int r;
+
+	r = req_begin_new(&q, path, "symlink");
+	if (r < 0)
+		return r;
+	if (in_epoch(&q)) {
+		r = rfs_backend_symlink(q.b, target, q.node.rest);
+		if (r == 0)
+			own_by_caller(q.b, q.node.rest);
+	} else {
+		r = refuse(&q, "symlink", path);
+	}
+	req_end(&q);
+	return r;
+}
+
+/* Two paths in the same epoch: for rename and link. */
+static int two_in_epoch(const char *op, const char *from, const char *to,
+			struct req *a, struct req *b)
+{
+	int r = req_begin(a, from);
+
+	if (r < 0)
+		return r;
+	r = req_begin_new(b, to, op);
+	if (r == -ENOENT) {
+		req_end(a);
+		return r;
+	}
+	if (r < 0) {
+		req_end(a);
+		return r;
+	}
+	if (!in_epoch(a))
+		r = refuse(a, op, from);
+	else if (b->node.kind == RFS_NODE_BIN)
+		r = fs_refuse(op, to,
+			      "archiving by moving into the recycle bin is "
+			      "not available in this version");
+	else if (!in_epoch(b))
+		r = refuse(b, op, to);
+	else if (a->node.epoch != b->node.epoch)
+		r = -EXDEV; /* mv then copies, which is right between epochs */
+	if (r < 0) {
+		req_end(b);
+		req_end(a);
+	}
+	return r;
+}
+
+static int op_rename(const char *from, const char *to, unsigned int flags)
+{
+	struct req a, b;
+	int r;
+
+	r = two_in_epoch("rename", from, to, &a, &b);
+	if (r < 0)
+		return r;
+	r = rfs_backend_rename(a.b, a.node.rest, b.node.rest, flags);
+	req_end(&b);
+	req_end(&a);
+	return r;
+}
+
+static int op_link(const char *from, const char *to)
+{
+	struct req a, b;
+	int r;
+
+	r = two_in_epoch("link", from, to, &a, &b);
+	if (r < 0)
+		return r;
+	r = rfs_backend_link(a.b, a.node.rest, b.node.rest);
+	req_end(&b);
+	req_end(&a);
+	return r;
+}
+
+static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	struct rfs_file *f = fh_file(fi);
+	struct req q;
+	int r;
+
+	if (f && rfs_file_fd(f) >= 0)
+		return fchmod(rfs_file_fd(f), mode) < 0 ? -errno : 0;
+	if (!path)
+		return -ENOENT;
+	r = req_begin(&q, path);
+	if (r < 0)
+		return r;
+	r = in_epoch(&q) ? rfs_backend_chmod(q.b, q.node.rest, mode)
+			 : refuse(&q, "chmod", path);
+	req_end(&q);
+	return r;
+}
+
+static int op_chown(const char *path, uid_t uid, gid_t gid,
+		    struct fuse_file_info *fi)
+{
+	struct rfs_file *f = fh_file(fi);
+	struct req q;
+	int r;
+
+	if (f && rfs_file_fd(f) >= 0)
+		return fchown(rfs_file_fd(f), uid, gid) < 0 ? -errno : 0;
+	if (!path)
+		return -ENOENT;
+	r = req_begin(&q, path);
+	if (r < 0)
+		return r;
+	r = in_epoch(&q) ? rfs_backend_chown(q.b, q.node.rest, uid, gid)
+			 : refuse(&q, "chown", path);
+	req_end(&q);
+	return r;
+}
+
+static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	struct req q;
+	int r;
+
+	if (fh_file(fi))
+		return rfs_file_truncate(fh_file(fi), size);
+	r = req_begin(&q, path);
+	if (r < 0)
+		return r;
+	r = in_epoch(&q) ? rfs_backend_truncate(q.b, q.node.rest, size)
+			 : refuse(&q, "truncate", path);
+	req_end(&q);
+	return r;
+}
+
+static int op_utimens(const char *path, const struct timespec tv[2],
+		      struct fuse_file_info *fi)
+{
+	struct rfs_file *f = fh_file(fi);
+	struct req q;
+	int r;
+
+	if (f && rfs_file_fd(f) >= 0)
+		return futimens(rfs_file_fd(f), tv) < 0 ? -errno : 0;
+	if (!path)
+		return -ENOENT;
+	r = req_begin(&q, path);
+	if (r < 0)
+		return r;
+	r = in_epoch(&q) ? rfs_backend_utimens(q.b, q.node.rest, tv)
+			 : refuse(&q, "utimens", path);
+	req_end(&q);
+	return r;
+}
+
+static int open_common(const char *path, mode_t mode, struct fuse_file_info *fi,
+		       bool create)
+{
+	struct rfs_file *f;
+	struct req q;
+	int flags, r;
+
+	r = create ? req_begin_new(&q, path, "create") : req_begin(&q, path);
+	if (r < 0)
+		return r;
+	if (!in_epoch(&q)) {
+		r = create || (fi->flags & O_ACCMODE) != O_RDONLY
+			    ? refuse(&q, create ? "create" : "open", path)
+			    : -EISDIR;
+		req_end(&q);
+		return r;
+	}
+	flags = fi->flags & ~(O_NOCTTY | O_NONBLOCK);
+	if (!create)
+		flags &= ~(O_CREAT | O_EXCL);
+	r = rfs_backend_open_file(q.b, q.node.rest, flags, mode & 07777, &f);
+	if (r == 0) {
+		fi->fh = (uintptr_t)f;
+		if (create)
+			own_by_caller(q.b, q.node.rest);
+	}
+	req_end(&q);
+	return r;
+}
+
+static int op_open(const char *path, struct fuse_file_info *fi)
+{
+	return open_common(path, 0, fi, false);
+}
+
+static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	return open_common(path, mode, fi, true);
+}
+
+static int op_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size,
+		       off_t off, struct fuse_file_info *fi)
+{
+	struct rfs_file *f = fh_file(fi);
+	struct fuse_bufvec *v;
+	int fd = rfs_file_fd(f);
+	ssize_t n;
+
+	(void)path;
+	v = malloc(sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	*v = FUSE_BUFVEC_INIT(size);
+	if (fd >= 0) {
+		/* Let libfuse splice from the file: no copy through us. */
+		v->buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+		v->buf[0].fd = fd;
+		v->buf[0].pos = off;
+		*bufp = v;
+		return 0;
+	}
+	v->buf[0].mem = malloc(size ? size : 1);
+	if (!v->buf[0].mem) {
+		free(v);
+		return -ENOMEM;
+	}
+	n = rfs_file_read(f, v->buf[0].mem, size, off);
+	if (n < 0) {
+		free(v->buf[0].mem);
+		free(v);
+		return (int)n;
+	}
+	v->buf[0].size = (size_t)n;
+	*bufp = v;
+	return 0;
+}
+
+static int op_write_buf(const char *path, struct fuse_bufvec *buf, off_t off,
+			struct fuse_file_info *fi)
+{
+	struct rfs_file *f = fh_file(fi);
+	size_t size = fuse_buf_size(buf);
+	int fd = rfs_file_fd(f);
+	struct fuse_bufvec dst = FUSE_BUFVEC_INIT(size);
+	ssize_t n;
+
+	(void)path;
+	if (fd >= 0) {
+		dst.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+		dst.buf[0].fd = fd;
+		dst.buf[0].pos = off;
+		return (int)fuse_buf_copy(&dst, buf, FUSE_BUF_SPLICE_NONBLOCK);
+	}
+	if (buf->count == 1 && !(buf->buf[0].flags & FUSE_BUF_IS_FD))
+		return (int)rfs_file_write(f, buf->buf[0].mem, size, off);
+	dst.buf[0].mem = malloc(size ? size : 1);
+	if (!dst.buf[0].mem)
+		return -ENOMEM;
+	n = fuse_buf_copy(&dst, buf, 0);
+	if (n >= 0)
+		n = rfs_file_write(f, dst.buf[0].mem, (size_t)n, off);
+	free(dst.buf[0].mem);
+	return (int)n;
+}
+
+static int op_statfs(const char *path, struct statvfs *out)
+{
+	struct req q;
+	int r;
+
+	r = req_begin(&q, path);
+	if (r < 0)
+		return r;
+	if (q.node.kind == RFS_NODE_EPOCH && q.b)
+		r = rfs_backend_statfs(q.b, q.node.rest, out);
+	else
+		r = statvfs(q.st->index_path, out) < 0 ? -errno : 0;
+	req_end(&q);
+	return r;
+}
+
+static int op_flush(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	return rfs_file_flush(fh_file(fi));
+}
+
+static int op_release(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	return rfs_file_close(fh_file(fi));
+}
+
+static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
+{
+	(void)path;
+	return rfs_file_fsync(fh_file(fi), datasync);
+}
+
+static int op_fallocate(const char *path, int mode, off_t off, off_t len,
+			struct fuse_file_info *fi)
+{
+	(void)path;
+	return rfs_file_fallocate(fh_file(fi), mode, off, len);
+}
+
+static off_t op_lseek(const char *path, off_t off, int whence,
+		      struct fuse_file_info *fi)
+{
+	struct rfs_file *f = fh_file(fi);
+	struct stat st;
+	int fd = rfs_file_fd(f), r;
+	off_t o;
+
+	(void)path;
+	if (fd >= 0) {
+		o = lseek(fd, off, whence);
+		return o < 0 ? -errno : o;
+	}
+	if (whence != SEEK_DATA && whence != SEEK_HOLE)
+		return -EINVAL;
+	r = rfs_file_stat(f, &st);
+	if (r < 0)
+		return r;
+	if (off >= st.st_size)
+		return -ENXIO;
+	return whence == SEEK_DATA ? off : st.st_size;
+}
+
+static ssize_t op_copy_file_range(const char *pin, struct fuse_file_info *fin,
+				  off_t oin, const char *pout,
+				  struct fuse_file_info *fout, off_t oout,
+				  size_t len, int flags)
+{
+	int in = rfs_file_fd(fh_file(fin)), out = rfs_file_fd(fh_file(fout));
+	ssize_t n;
+
+	(void)pin;
+	(void)pout;
+	if (in < 0 || out < 0)
+		return -EOPNOTSUPP;
+	n = copy_file_range(in, &oin, out, &oout, len, (unsigned int)flags);
+	return n < 0 ? -errno : n;
+}
+
+static bool is_rfs_attr(const char *name)
+{
+	return !strncmp(name, "user.recyclefs.", 15);
+}
+
+static int op_getxattr(const char *path, const char *name, char *value,
+		       size_t size)
+{
+	struct req q;
+	int r;
+
+	r = req_begin(&q, path);
+	if (r < 0)
+		return r;
+	if (in_epoch(&q))
+		r = (int)rfs_backend_getxattr(q.b, q.node.rest, name, value,
+					      size);
+	else if (is_rfs_attr(name) || q.node.kind != RFS_NODE_EPOCH || !q.b)
+		r = fs_node_getxattr(q.st, &q.node, name, value, size);
+	else
+		r = (int)rfs_backend_getxattr(q.b, "", name, value, size);
+	req_end(&q);
+	return r;
+}
+
+static int op_listxattr(const char *path, char *list, size_t size)
+{
+	struct req q;
+	int r, n;
+
+	r = req_begin(&q, path);
+	if (r < 0)
+		return r;
+	if (in_epoch(&q)) {
+		r = (int)rfs_backend_listxattr(q.b, q.node.rest, list, size);
+	} else {
+		r = fs_node_listxattr(q.st, &q.node, list, size);
+		if (r >= 0 && q.node.kind == RFS_NODE_EPOCH && q.b) {
+			n = (int)rfs_backend_listxattr(
+				q.b, "", size ? list + r : NULL,
+				size ? size - (size_t)r : 0);
+			r = n < 0 ? (n == -ENOTSUP ? r : n) : r + n;
+		}
+	}
+	req_end(&q);
+	return r;
+}
+
+static int op_setxattr(const char *path, const char *name, const char *value,
+		       size_t size, int flags)
+{
+	struct req q;
+	int r;
+
+	r = req_begin(&q, path);
+	if (r < 0)
+		return r;
+	if (in_epoch(&q))
+		r = rfs_backend_setxattr(q.b, q.node.rest, name, value, size,
+					 flags);
+	else if (is_rfs_attr(name))
+		r = fs_refuse("setxattr", path,
+			      "user.recyclefs.* attributes are read-only");
+	else if (q.node.kind == RFS_NODE_EPOCH && q.b)
+		r = rfs_backend_setxattr(q.b, "", name, value, size, flags);
+	else
+		r = refuse(&q, "setxattr", path);
+	req_end(&q);
+	return r;
+}
+
+static int op_removexattr(const char *path, const char *name)
+{
+	struct req q;
+	int r;
+
+	r = req_begin(&q, path);
+	if (r < 0)
+		return r;
+	if (in_epoch(&q))
+		r = rfs_backend_removexattr(q.b, q.node.rest, name);
+	else if (is_rfs_attr(name))
+		r = fs_refuse("removexattr", path,
+			      "user.recyclefs.* attributes are read-only");
+	else if (q.node.kind == RFS_NODE_EPOCH && q.b)
+		r = rfs_backend_removexattr(q.b, "", name);
+	else
+		r = refuse(&q, "removexattr", path);
+	req_end(&q);
+	return r;
+}
+
+const struct fuse_operations rfs_fs_ops = {
+	.init = op_init,
+	.getattr = op_getattr,
+	.readlink = op_readlink,
+	.opendir = op_opendir,
+	.readdir = op_readdir,
+	.releasedir = op_releasedir,
+	.mknod = op_mknod,
+	.mkdir = op_mkdir,
+	.unlink = op_unlink,
+	.rmdir = op_rmdir,
+	.symlink = op_symlink,
+	.rename = op_rename,
+	.link = op_link,
+	.chmod = op_chmod,
+	.chown = op_chown,
+	.truncate = op_truncate,
+	.utimens = op_utimens,
+	.open = op_open,
+	.create = op_create,
+	.read_buf = op_read_buf,
+	.write_buf = op_write_buf,
+	.statfs = op_statfs,
+	.flush = op_flush,
+	.release = op_release,
+	.fsync = op_fsync,
+	.fallocate = op_fallocate,
+	.lseek = op_lseek,
+	.copy_file_range = op_copy_file_range,
+	.getxattr = op_getxattr,
+	.listxattr = op_listxattr,
+	.setxattr = op_setxattr,
+	.removexattr = op_removexattr,
+};

@@ -1,0 +1,449 @@
+/*
+ * The index handle: opening and closing the connection, transactions, the
+ * statement cache and the one place where SQLite result codes become
+ * errno values.
+ */
+#include "index/index.h"
+#include "index/internal.h"
+
+#include "util/error.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* How long a statement waits for another process's lock, in ms. */
+#define RFS_INDEX_BUSY_TIMEOUT_MS 10000
+
+static const char memory_path[] = ":memory:";
+
+static int map_rc(sqlite3 *db, int rc)
+{
+	int sys;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE ||
+		    rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return -EEXIST;
+		return -EIO;
+	case SQLITE_NOTADB:
+		return -EINVAL;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_CANTOPEN:
+		sys = db ? sqlite3_system_errno(db) : 0;
+		if (sys == EACCES || sys == EPERM)
+			return -EACCES;
+		return -EIO;
+	default:
+		return -EIO;
+	}
+}
+
+static int vfail(struct rfs_index *idx, int rc, struct rfs_error *err,
+		 const char *fmt, va_list ap)
+{
+	sqlite3 *db = idx ? idx->db : NULL;
+	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	char what[RFS_ERROR_MSG_MAX];
+	int ret = map_rc(db, rc);
+
+	vsnprintf(what, sizeof(what), fmt, ap);
+	rfs_log(LOG_DEBUG, "%s: sqlite error %d: %s", what, rc, msg);
+	rfs_error_set(err, -ret, "%s: %s", what, msg);
+	return ret;
+}
+
+int rfs_index_fail(struct rfs_index *idx, int rc, struct rfs_error *err,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vfail(idx, rc, err, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int rfs_index_stmt(struct rfs_index *idx, enum rfs_index_stmt_id id,
+		   const char *sql, sqlite3_stmt **out, struct rfs_error *err)
+{
+	int rc;
+
+	if (!idx->stmts[id]) {
+		rc = sqlite3_prepare_v3(idx->db, sql, -1,
+					SQLITE_PREPARE_PERSISTENT,
+					&idx->stmts[id], NULL);
+		if (rc != SQLITE_OK)
+			return rfs_index_fail(
+				idx, rc, err,
+				"index '%s': cannot prepare a query",
+				idx->path);
+	}
+	*out = idx->stmts[id];
+	return 0;
+}
+
+void rfs_index_stmt_done(sqlite3_stmt *st)
+{
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+}
+
+int rfs_index_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (!s)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+int rfs_index_run(struct rfs_index *idx, sqlite3_stmt *st, int bind_rc,
+		  struct rfs_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	int rc, ret = 0;
+
+	rc = bind_rc == SQLITE_OK ? sqlite3_step(st) : bind_rc;
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		va_start(ap, fmt);
+		ret = vfail(idx, rc, err, fmt, ap);
+		va_end(ap);
+	}
+	rfs_index_stmt_done(st);
+	return ret;
+}
+
+int rfs_index_exec(struct rfs_index *idx, const char *sql,
+		   struct rfs_error *err)
+{
+	const char *tail = sql;
+	sqlite3_stmt *st;
+	int rc;
+
+	while (*tail) {
+		rc = sqlite3_prepare_v3(idx->db, tail, -1, 0, &st, &tail);
+		if (rc != SQLITE_OK)
+			return rfs_index_fail(idx, rc, err, "index '%s'",
+					      idx->path);
+		if (!st) /* only blanks or comments were left */
+			break;
+		do
+			rc = sqlite3_step(st);
+		while (rc == SQLITE_ROW);
+		if (rc != SQLITE_DONE) {
+			rc = rfs_index_fail(idx, rc, err, "index '%s'",
+					    idx->path);
+			sqlite3_finalize(st);
+			return rc;
+		}
+		sqlite3_finalize(st);
+	}
+	return 0;
+}
+
+int rfs_index_query_int(struct rfs_index *idx, const char *sql, int64_t *value,
+			struct rfs_error *err)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	rc = sqlite3_prepare_v3(idx->db, sql, -1, 0, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rfs_index_fail(idx, rc, err, "index '%s'", idx->path);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*value = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		*value = 0;
+	else
+		ret = rfs_index_fail(idx, rc, err, "index '%s'", idx->path);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/*
+ * Create the index file with mode 0600 whatever the umask. An existing
+ * file is left as it is: rfs_index_schema_check() decides whether it is
+ * an index or an empty file to claim.
+ */
+static int create_file(struct rfs_index *idx, struct rfs_error *err)
+{
+	int fd, ret;
+
+	fd = open(idx->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return 0;
+		ret = errno;
+		return rfs_error_set(err, ret, "cannot create index '%s': %s",
+				     idx->path, strerror(ret));
+	}
+	idx->created = true;
+	if (fchmod(fd, 0600) < 0) {
+		ret = errno;
+		close(fd);
+		return rfs_error_set(err, ret, "cannot create index '%s': %s",
+				     idx->path, strerror(ret));
+	}
+	if (close(fd) < 0) {
+		ret = errno;
+		return rfs_error_set(err, ret, "cannot create index '%s': %s",
+				     idx->path, strerror(ret));
+	}
+	return 0;
+}
+
+static int check_exists(const char *path, struct rfs_error *err)
+{
+	struct stat st;
+	int ret;
+
+	if (stat(path, &st) == 0)
+		return 0;
+	ret = errno;
+	if (ret == ENOENT)
+		return rfs_error_set(
+			err, ENOENT,
+			"no recyclefs index at '%s'; run 'recyclefs init'",
+			path);
+	return rfs_error_set(err, ret, "cannot open index '%s': %s", path,
+			     strerror(ret));
+}
+
+/*
+ * SQLite takes names starting with "file:" as URIs; a relative path that
+ * happens to start so is made explicit with "./".
+ */
+static char *sqlite_name(const char *path)
+{
+	char *name;
+	size_t len;
+
+	if (strncmp(path, "file:", 5) != 0)
+		return strdup(path);
+	len = strlen(path);
+	name = malloc(len + 3);
+	if (name) {
+		memcpy(name, "./", 2);
+		memcpy(name + 2, path, len + 1);
+	}
+	return name;
+}
+
+static int open_connection(struct rfs_index *idx, bool memory,
+			   struct rfs_error *err)
+{
+	int oflags = SQLITE_OPEN_FULLMUTEX;
+	char *name;
+	int rc;
+
+	if (idx->readonly)
+		oflags |= SQLITE_OPEN_READONLY;
+	else
+		oflags |= SQLITE_OPEN_READWRITE;
+	if (memory)
+		oflags |= SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY;
+	name = sqlite_name(idx->path);
+	if (!name)
+		return rfs_error_set(err, ENOMEM, "cannot open index '%s': %s",
+				     idx->path, strerror(ENOMEM));
+	rc = sqlite3_open_v2(name, &idx->db, oflags, NULL);
+	free(name);
+	if (!idx->db)
+		return rfs_error_set(err, ENOMEM, "cannot open index '%s': %s",
+				     idx->path, strerror(ENOMEM));
+	if (rc != SQLITE_OK)
+		return rfs_index_fail(idx, rc, err, "cannot open index '%s'",
+				      idx->path);
+	sqlite3_extended_result_codes(idx->db, 1);
+	sqlite3_busy_timeout(idx->db, RFS_INDEX_BUSY_TIMEOUT_MS);
+	return rfs_index_exec(idx, "PRAGMA foreign_keys = ON", err);
+}
+
+/* Settings that need a file known to be a recyclefs index. */
+static int configure(struct rfs_index *idx, bool memory, struct rfs_error *err)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if (!memory && !idx->readonly) {
+		rc = sqlite3_prepare_v3(idx->db, "PRAGMA journal_mode = WAL",
+					-1, 0, &st, NULL);
+		if (rc != SQLITE_OK)
+			return rfs_index_fail(idx, rc, err,
+					      "index '%s': cannot set WAL mode",
+					      idx->path);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			const unsigned char *mode = sqlite3_column_text(st, 0);
+
+			/* Some file systems cannot hold the WAL index. */
+			if (mode && strcmp((const char *)mode, "wal") != 0)
+				rfs_log(LOG_DEBUG,
+					"index '%s': journal mode stays '%s'",
+					idx->path, (const char *)mode);
+			rc = SQLITE_OK;
+		}
+		if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+			ret = rfs_index_fail(idx, rc, err,
+					     "index '%s': cannot set WAL mode",
+					     idx->path);
+			sqlite3_finalize(st);
+			return ret;
+		}
+		sqlite3_finalize(st);
+	}
+	return rfs_index_exec(idx, "PRAGMA synchronous = NORMAL", err);
+}
+
+int rfs_index_open(const char *path, unsigned flags, struct rfs_index **out,
+		   struct rfs_error *err)
+{
+	bool memory = strcmp(path, memory_path) == 0;
+	bool create = flags & RFS_INDEX_CREATE;
+	struct rfs_index *idx;
+	int ret = 0;
+
+	if ((flags & RFS_INDEX_READONLY) && (create || memory))
+		return rfs_error_set(
+			err, EINVAL,
+			"cannot open index '%s': a read-only index must exist already",
+			path);
+	idx = calloc(1, sizeof(*idx));
+	if (!idx)
+		return rfs_error_set(err, ENOMEM, "cannot open index '%s': %s",
+				     path, strerror(ENOMEM));
+	idx->path = strdup(path);
+	if (!idx->path) {
+		free(idx);
+		return rfs_error_set(err, ENOMEM, "cannot open index '%s': %s",
+				     path, strerror(ENOMEM));
+	}
+	idx->readonly = flags & RFS_INDEX_READONLY;
+
+	if (memory)
+		idx->created = true;
+	else if (create)
+		ret = create_file(idx, err);
+	else
+		ret = check_exists(path, err);
+	if (ret < 0)
+		goto fail;
+
+	ret = open_connection(idx, memory, err);
+	if (ret < 0)
+		goto fail;
+	ret = rfs_index_schema_check(idx, create || memory, err);
+	if (ret < 0)
+		goto fail;
+	ret = configure(idx, memory, err);
+	if (ret < 0)
+		goto fail;
+	if (!idx->readonly) {
+		ret = rfs_index_migrate(idx, rfs_index_migrations,
+					RFS_INDEX_SCHEMA_VERSION, err);
+		if (ret < 0)
+			goto fail;
+	}
+	*out = idx;
+	return 0;
+
+fail:
+	/* Leave no half-made index behind for the next open to trip on. */
+	if (idx->created && !memory) {
+		sqlite3_close_v2(idx->db);
+		idx->db = NULL;
+		unlink(path);
+	}
+	rfs_index_free(idx);
+	return ret;
+}
+
+void rfs_index_free(struct rfs_index *idx)
+{
+	size_t i;
+
+	if (!idx)
+		return;
+	for (i = 0; i < RFS_INDEX_STMT_COUNT; i++)
+		sqlite3_finalize(idx->stmts[i]);
+	sqlite3_close_v2(idx->db);
+	free(idx->path);
+	free(idx);
+}
+
+const char *rfs_index_path(const struct rfs_index *idx)
+{
+	return idx->path;
+}
+
+bool rfs_index_was_created(const struct rfs_index *idx)
+{
+	return idx->created;
+}
+
+int rfs_index_begin(struct rfs_index *idx, struct rfs_error *err)
+{
+	int ret = rfs_index_exec(idx, "BEGIN IMMEDIATE", err);
+
+	if (ret < 0)
+		rfs_error_prefix(err, "cannot start a transaction");
+	return ret;
+}
+
+int rfs_index_commit(struct rfs_index *idx, struct rfs_error *err)
+{
+	int ret = rfs_index_exec(idx, "COMMIT", err);
+
+	if (ret < 0)
+		rfs_error_prefix(err, "cannot commit");
+	return ret;
+}
+
+void rfs_index_rollback(struct rfs_index *idx)
+{
+	if (!sqlite3_get_autocommit(idx->db))
+		rfs_index_exec(idx, "ROLLBACK", NULL);
+}
+
+int rfs_index_data_version(struct rfs_index *idx, int64_t *version)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	ret = rfs_index_stmt(idx, RFS_INDEX_STMT_DATA_VERSION,
+			     "PRAGMA data_version", &st, NULL);
+	if (ret < 0)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*version = sqlite3_column_int64(st, 0);
+		ret = 0;
+	} else {
+		ret = rfs_index_fail(idx, rc, NULL,
+				     "index '%s': cannot read data_version",
+				     idx->path);
+	}
+	rfs_index_stmt_done(st);
+	return ret;
+}

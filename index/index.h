@@ -1,0 +1,186 @@
+/**
+ * @file index.h
+ * @brief The SQLite index: catalog, configuration and history.
+ *
+ * The repository and unit of work of recyclefs. One `struct rfs_index` is
+ * one SQLite connection (WAL mode, busy timeout, foreign keys on; a new
+ * file is created with mode 0600). A handle must not be used by two
+ * threads at once: each thread opens its own, or callers guard it with a
+ * lock. Several processes may use one index file at the same time.
+ *
+ * Writes outside rfs_index_begin()/rfs_index_commit() run in their own
+ * implicit transaction. Errors map to errno in one place: SQLITE_BUSY ->
+ * -EBUSY, SQLITE_FULL -> -ENOSPC, a UNIQUE constraint -> -EEXIST,
+ * SQLITE_NOTADB -> -EINVAL, SQLITE_READONLY -> -EROFS, SQLITE_NOMEM ->
+ * -ENOMEM, others -EIO; the SQLite message goes to the debug log and,
+ * with context, to @p err.
+ *
+ * This header includes no SQLite header: core/ may call it.
+ */
+#ifndef RFS_INDEX_INDEX_H
+#define RFS_INDEX_INDEX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct rfs_catalog;
+struct rfs_error;
+
+/** The schema version this build writes (PRAGMA user_version). */
+#define RFS_INDEX_SCHEMA_VERSION 1
+
+/** PRAGMA application_id of a recyclefs index ("RFS1"). */
+#define RFS_INDEX_APPLICATION_ID 0x52465331
+
+/** Flags of rfs_index_open(). */
+enum rfs_index_flags {
+	/** Create the file (mode 0600) and its schema when missing. */
+	RFS_INDEX_CREATE = (1 << 0),
+	/** Open read-only; no migration runs. */
+	RFS_INDEX_READONLY = (1 << 1),
+};
+
+struct rfs_index;
+
+/**
+ * Open the index at @p path and bring its schema up to date.
+ * @param path  a file path, or ":memory:" for a private in-memory index
+ *              (tests)
+ * @param flags enum rfs_index_flags
+ * @param out   set to the new handle on success; free with rfs_index_free()
+ * @return 0; -ENOENT (missing and not RFS_INDEX_CREATE: "no recyclefs
+ *         index at '...'; run 'recyclefs init'"), -EINVAL (not a recyclefs
+ *         index; or RFS_INDEX_READONLY with RFS_INDEX_CREATE or ":memory:"),
+ *         -EPROTO (schema newer than this build), -EACCES, -EIO
+ */
+int rfs_index_open(const char *path, unsigned flags, struct rfs_index **out,
+		   struct rfs_error *err);
+
+/** Close and free. NULL does nothing. */
+void rfs_index_free(struct rfs_index *idx);
+
+/** @return the path the index was opened with (borrowed). */
+const char *rfs_index_path(const struct rfs_index *idx);
+
+/** @return true when the index was created by this open. */
+bool rfs_index_was_created(const struct rfs_index *idx);
+
+/**
+ * Start a write transaction (BEGIN IMMEDIATE), waiting for the busy
+ * timeout if another process writes. Not nestable.
+ * @return 0, -EBUSY, -EIO
+ */
+int rfs_index_begin(struct rfs_index *idx, struct rfs_error *err);
+
+/** Commit the transaction. @return 0, -EBUSY, -ENOSPC, -EIO */
+int rfs_index_commit(struct rfs_index *idx, struct rfs_error *err);
+
+/** Roll back the open transaction, if any. Never fails. */
+void rfs_index_rollback(struct rfs_index *idx);
+
+/**
+ * A number that changes whenever another connection commits a change
+ * (PRAGMA data_version), so a reader can tell cheaply when to reload.
+ * @return 0 and set @p version, or -EIO
+ */
+int rfs_index_data_version(struct rfs_index *idx, int64_t *version);
+
+/**
+ * Load the whole catalog as a sealed snapshot.
+ * @param out set to a catalog the caller frees with rfs_catalog_free()
+ * @return 0, -ENOMEM, -EIO
+ */
+int rfs_index_load_catalog(struct rfs_index *idx, struct rfs_catalog **out,
+			   struct rfs_error *err);
+
+/**
+ * Insert a storage.
+ * @param bin_uri may be NULL
+ * @param id      set to the new row id (may be NULL)
+ * @return 0, -EEXIST (name taken), -EIO
+ */
+int rfs_index_storage_insert(struct rfs_index *idx, const char *name,
+			     const char *uri, const char *bin_uri,
+			     const char *class_name, int64_t *id,
+			     struct rfs_error *err);
+
+/** Insert a table. @return 0, -EEXIST, -EIO */
+int rfs_index_table_insert(struct rfs_index *idx, const char *name,
+			   int64_t *id, struct rfs_error *err);
+
+/**
+ * Add (@p on) or remove a classification of a table; idempotent.
+ * @return 0, -EIO
+ */
+int rfs_index_classification_set(struct rfs_index *idx, int64_t table_id,
+				 const char *name, bool on,
+				 struct rfs_error *err);
+
+/** Insert a lifecycle. @return 0, -EEXIST (name taken in that table), -EIO */
+int rfs_index_lifecycle_insert(struct rfs_index *idx, int64_t table_id,
+			       const char *name, int order, int64_t *id,
+			       struct rfs_error *err);
+
+/**
+ * Insert an epoch. The caller has checked the range rules.
+ * @param to RFS_DATE_NOW for an open epoch
+ * @return 0, -EIO
+ */
+int rfs_index_epoch_insert(struct rfs_index *idx, int64_t lifecycle_id,
+			   int32_t from, int32_t to, int64_t storage_id,
+			   const char *path, int64_t *id,
+			   struct rfs_error *err);
+
+/**
+ * Change an epoch's end, storage and path.
+ * @param path the new path under the storage root, or NULL to keep it
+ * @return 0, -ENOENT (no such epoch), -EIO
+ */
+int rfs_index_epoch_update(struct rfs_index *idx, int64_t epoch_id,
+			   int32_t to, int64_t storage_id, const char *path,
+			   struct rfs_error *err);
+
+/**
+ * Append a history record of a catalog change.
+ * @param action  "storage.add", "epoch.close", ...
+ * @param subject what changed, "sales.orders/bronze/2001-01-01..now"
+ * @param detail  a JSON object with the change, or NULL
+ * @return 0, -EIO
+ */
+int rfs_index_history_add(struct rfs_index *idx, const char *action,
+			  const char *subject, const char *detail,
+			  struct rfs_error *err);
+
+/** One history record, as passed to an rfs_index_history_fn. */
+struct rfs_history_record {
+	int64_t id;
+	int64_t at_ns;
+	const char *action;
+	const char *subject;
+	const char *detail; /**< JSON or "" */
+};
+
+/** Called for each history record; a non-zero return stops the walk. */
+typedef int (*rfs_index_history_fn)(const struct rfs_history_record *rec,
+				    void *ctx);
+
+/**
+ * Walk the history, oldest first.
+ * @return 0, the callback's non-zero value, or -EIO
+ */
+int rfs_index_history_list(struct rfs_index *idx, rfs_index_history_fn fn,
+			   void *ctx, struct rfs_error *err);
+
+/**
+ * Read a configuration value.
+ * @param value set to a malloc'ed string the caller frees
+ * @return 0, -ENOENT (unset), -EIO
+ */
+int rfs_index_config_get(struct rfs_index *idx, const char *key,
+			 char **value, struct rfs_error *err);
+
+/** Set a configuration value; NULL unsets it. @return 0, -EIO */
+int rfs_index_config_set(struct rfs_index *idx, const char *key,
+			 const char *value, struct rfs_error *err);
+
+#endif

@@ -1,0 +1,306 @@
+/*
+ * The schema of the index: how a file is recognised as a recyclefs index
+ * (PRAGMA application_id), its version (PRAGMA user_version) and the
+ * ordered migrations that bring an older index up to date.
+ *
+ * A migration is appended, never edited once released: migration i brings
+ * user_version from i - 1 to i. Later features (archive jobs, manifests)
+ * add their tables in new migrations.
+ */
+#include "index/index.h"
+#include "index/internal.h"
+
+#include "util/error.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+/*
+ * Version 1: the catalog, its history and the configuration.
+ *
+ * Times are nanoseconds since the Unix epoch (UTC); days are days since
+ * 1970-01-01, with to_day = 2147483647 (RFS_DATE_NOW) for the open epoch.
+ * Lifecycles and epochs are not deleted with their owner: removing a table
+ * or storage still in use is refused by the foreign keys.
+ */
+static const char schema_v1[] =
+	"CREATE TABLE storages (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	name TEXT NOT NULL UNIQUE,\n"
+	"	uri TEXT NOT NULL,\n"
+	"	bin_uri TEXT,\n"
+	"	class TEXT NOT NULL,\n"
+	"	created_ns INTEGER NOT NULL\n"
+	") STRICT;\n"
+	"CREATE TABLE tables (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	name TEXT NOT NULL UNIQUE,\n"
+	"	created_ns INTEGER NOT NULL\n"
+	") STRICT;\n"
+	"CREATE TABLE classifications (\n"
+	"	table_id INTEGER NOT NULL\n"
+	"		REFERENCES tables (id) ON DELETE CASCADE,\n"
+	"	name TEXT NOT NULL,\n"
+	"	created_ns INTEGER NOT NULL,\n"
+	"	PRIMARY KEY (table_id, name)\n"
+	") STRICT, WITHOUT ROWID;\n"
+	"CREATE INDEX classifications_by_name ON classifications (name);\n"
+	"CREATE TABLE lifecycles (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	table_id INTEGER NOT NULL REFERENCES tables (id),\n"
+	"	name TEXT NOT NULL,\n"
+	"	ord INTEGER NOT NULL,\n"
+	"	created_ns INTEGER NOT NULL,\n"
+	"	UNIQUE (table_id, name)\n"
+	") STRICT;\n"
+	"CREATE TABLE epochs (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	lifecycle_id INTEGER NOT NULL REFERENCES lifecycles (id),\n"
+	"	from_day INTEGER NOT NULL,\n"
+	"	to_day INTEGER NOT NULL,\n"
+	"	storage_id INTEGER NOT NULL REFERENCES storages (id),\n"
+	"	path TEXT NOT NULL DEFAULT '',\n"
+	"	created_ns INTEGER NOT NULL,\n"
+	"	updated_ns INTEGER NOT NULL,\n"
+	"	CHECK (to_day > from_day)\n"
+	") STRICT;\n"
+	"CREATE INDEX epochs_by_lifecycle ON epochs (lifecycle_id, from_day);\n"
+	"CREATE INDEX epochs_by_storage ON epochs (storage_id);\n"
+	"CREATE TABLE history (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	at_ns INTEGER NOT NULL,\n"
+	"	action TEXT NOT NULL,\n"
+	"	subject TEXT NOT NULL,\n"
+	"	detail TEXT\n"
+	") STRICT;\n"
+	"CREATE INDEX history_by_subject ON history (subject);\n"
+	"CREATE TABLE config (\n"
+	"	key TEXT PRIMARY KEY,\n"
+	"	value TEXT NOT NULL\n"
+	") STRICT, WITHOUT ROWID;\n";
+
+const struct rfs_index_migration rfs_index_migrations[] = {
+	{ "catalog, history and configuration", schema_v1 },
+};
+
+_Static_assert(sizeof(rfs_index_migrations) / sizeof(rfs_index_migrations[0]) ==
+		       RFS_INDEX_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+/* What the header of a database says about it. */
+struct identity {
+	int64_t app_id;
+	int64_t version;
+	int64_t n_objects; /* tables, indices, views, triggers */
+};
+
+static int read_identity(struct rfs_index *idx, struct identity *id,
+			 struct rfs_error *err)
+{
+	int ret;
+
+	ret = rfs_index_query_int(idx, "PRAGMA application_id", &id->app_id,
+				  err);
+	if (!ret)
+		ret = rfs_index_query_int(idx, "PRAGMA user_version",
+					  &id->version, err);
+	if (!ret)
+		ret = rfs_index_query_int(idx,
+					  "SELECT count(*) FROM sqlite_master",
+					  &id->n_objects, err);
+	return ret;
+}
+
+static bool is_empty(const struct identity *id)
+{
+	return id->app_id == 0 && id->version == 0 && id->n_objects == 0;
+}
+
+static int not_an_index(struct rfs_index *idx, struct rfs_error *err)
+{
+	return rfs_error_set(err, EINVAL, "'%s' is not a recyclefs index",
+			     idx->path);
+}
+
+static int too_new(struct rfs_index *idx, int64_t version, size_t n,
+		   struct rfs_error *err)
+{
+	return rfs_error_set(err, EPROTO,
+			     "index '%s' has schema version %" PRId64
+			     "; this recyclefs supports up to %zu",
+			     idx->path, version, n);
+}
+
+/*
+ * Mark an empty database as a recyclefs index. Done under the write lock,
+ * so that of two processes creating the same index one claims it and the
+ * other finds it claimed.
+ */
+static int claim(struct rfs_index *idx, struct rfs_error *err)
+{
+	char sql[64];
+	struct identity id;
+	int ret;
+
+	ret = rfs_index_exec(idx, "BEGIN IMMEDIATE", err);
+	if (ret < 0)
+		return ret;
+	ret = read_identity(idx, &id, err);
+	if (ret < 0)
+		goto rollback;
+	if (is_empty(&id)) {
+		/* A constant, not a value from outside: PRAGMA takes none. */
+		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d",
+			 (int)RFS_INDEX_APPLICATION_ID);
+		ret = rfs_index_exec(idx, sql, err);
+		if (ret < 0)
+			goto rollback;
+	}
+	ret = rfs_index_exec(idx, "COMMIT", err);
+	if (ret < 0)
+		goto rollback;
+	return 0;
+
+rollback:
+	rfs_index_rollback(idx);
+	return ret;
+}
+
+int rfs_index_schema_check(struct rfs_index *idx, bool create,
+			   struct rfs_error *err)
+{
+	struct identity id;
+	int ret;
+
+	ret = read_identity(idx, &id, err);
+	if (ret == -EINVAL) /* SQLITE_NOTADB */
+		return not_an_index(idx, err);
+	if (ret < 0)
+		return ret;
+	if (is_empty(&id)) {
+		if (!create)
+			return rfs_error_set(
+				err, ENOENT,
+				"no recyclefs index at '%s'; run 'recyclefs init'",
+				idx->path);
+		ret = claim(idx, err);
+		if (!ret)
+			ret = read_identity(idx, &id, err);
+		if (ret < 0)
+			return ret;
+	}
+	if (id.app_id != RFS_INDEX_APPLICATION_ID || id.version < 0)
+		return not_an_index(idx, err);
+	if (id.version > RFS_INDEX_SCHEMA_VERSION)
+		return too_new(idx, id.version, RFS_INDEX_SCHEMA_VERSION, err);
+	if (idx->readonly && id.version < RFS_INDEX_SCHEMA_VERSION)
+		return rfs_error_set(
+			err, EPROTO,
+			"index '%s' has schema version %" PRId64
+			"; this recyclefs needs %d: open it read-write once to upgrade it",
+			idx->path, id.version, RFS_INDEX_SCHEMA_VERSION);
+	return 0;
+}
+
+/* Fail when the open transaction left a reference dangling. */
+static int check_foreign_keys(struct rfs_index *idx, struct rfs_error *err)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	rc = sqlite3_prepare_v3(idx->db, "PRAGMA foreign_key_check", -1, 0, &st,
+				NULL);
+	if (rc != SQLITE_OK)
+		return rfs_index_fail(idx, rc, err, "index '%s'", idx->path);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ret = rfs_error_set(
+			err, EIO,
+			"index '%s': a row of '%s' refers to a missing row",
+			idx->path, (const char *)sqlite3_column_text(st, 0));
+	else if (rc != SQLITE_DONE)
+		ret = rfs_index_fail(idx, rc, err, "index '%s'", idx->path);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* Apply the next migration, if any; set *done when there is none. */
+static int migrate_one(struct rfs_index *idx,
+		       const struct rfs_index_migration *steps, size_t n,
+		       bool *done, struct rfs_error *err)
+{
+	const struct rfs_index_migration *step;
+	int64_t version;
+	char sql[64];
+	int ret;
+
+	ret = rfs_index_exec(idx, "BEGIN IMMEDIATE", err);
+	if (ret < 0)
+		return ret;
+	/* Read again under the lock: another process may have migrated. */
+	ret = rfs_index_query_int(idx, "PRAGMA user_version", &version, err);
+	if (ret < 0)
+		goto rollback;
+	if (version < 0 || (uint64_t)version >= n) {
+		rfs_index_rollback(idx);
+		*done = true;
+		return (uint64_t)version > n ? too_new(idx, version, n, err)
+					     : 0;
+	}
+	step = &steps[version];
+	ret = rfs_index_exec(idx, step->sql, err);
+	if (!ret)
+		ret = check_foreign_keys(idx, err);
+	if (ret < 0)
+		goto failed;
+	/* The version is a number of ours, not a value from outside. */
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %" PRId64,
+		 version + 1);
+	ret = rfs_index_exec(idx, sql, err);
+	if (!ret)
+		ret = rfs_index_exec(idx, "COMMIT", err);
+	if (ret < 0)
+		goto failed;
+	rfs_log(LOG_DEBUG,
+		"index '%s': migrated to schema version %" PRId64 " (%s)",
+		idx->path, version + 1, step->what);
+	return 0;
+
+failed:
+	rfs_error_prefix(err,
+			 "migration to schema version %" PRId64 " (%s) failed",
+			 version + 1, step->what);
+rollback:
+	rfs_index_rollback(idx);
+	return ret;
+}
+
+int rfs_index_migrate(struct rfs_index *idx,
+		      const struct rfs_index_migration *steps, size_t n,
+		      struct rfs_error *err)
+{
+	bool done = false;
+	int64_t version;
+	int ret, ret2;
+
+	/* The common case, an index already up to date, takes no lock. */
+	ret = rfs_index_query_int(idx, "PRAGMA user_version", &version, err);
+	if (ret < 0)
+		return ret;
+	if (version >= 0 && (uint64_t)version == n)
+		return 0;
+	if (version > 0 && (uint64_t)version > n)
+		return too_new(idx, version, n, err);
+
+	/* Has no effect inside a transaction, so it is set around them. */
+	ret = rfs_index_exec(idx, "PRAGMA foreign_keys = OFF", err);
+	if (ret < 0)
+		return ret;
+	while (!ret && !done)
+		ret = migrate_one(idx, steps, n, &done, err);
+	ret2 = rfs_index_exec(idx, "PRAGMA foreign_keys = ON",
+			      ret < 0 ? NULL : err);
+	return ret < 0 ? ret : ret2;
+}

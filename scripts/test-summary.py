@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Sum the Criterion results of meson test runs into one closing line."""
+import json
+import re
+import sys
+
+SYNTH = re.compile(r"Synthesis: Tested: (\d+) \| Passing: (\d+) \| "
+                   r"Failing: (\d+) \| Crashing: (\d+)")
+
+
+def main(builds):
+    passed = failed = 0
+    bad = []
+    for build in builds:
+        try:
+            with open(f"{build}/meson-logs/testlog.json") as f:
+                lines = f.readlines()
+        except OSError as e:
+            print(f"{build}: no test log ({e.strerror})")
+            failed += 1
+            continue
+        for line in lines:
+            t = json.loads(line)
+            out = (t.get("stdout") or "") + (t.get("stderr") or "")
+            m = SYNTH.findall(re.sub(r"\x1b\[[0-9;]*m", "", out))
+            if m:
+                tested, passing, failing, crashing = map(int, m[-1])
+                passed += passing
+                failed += tested - passing
+            elif t["result"] == "OK":
+                passed += 1
+            else:
+                failed += 1
+            if t["result"] not in ("OK", "SKIP"):
+                bad.append(f"{build}: {t['name']} ({t['result']})")
+    for b in bad:
+        print("failed:", b)
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 and not bad else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,48 @@
+#!/bin/sh
+# Run every check and test: formatting, the Doxygen reference, the normal
+# build and an ASan/UBSan build, each with all unit and integration tests.
+# Ends with one line "N passed, M failed" over every test case.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+ASAN_BUILD=${ASAN_BUILD:-build-asan}
+status=0
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "format"
+scripts/check-format.sh || status=1
+
+step "reference documentation (doxygen, warnings are errors)"
+mkdir -p docs/reference
+if ! doxygen docs/Doxyfile >/dev/null; then
+	echo "doxygen reported warnings (see above)" >&2
+	status=1
+fi
+
+step "build ($BUILD)"
+[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null || exit 1
+ninja -C "$BUILD" >/dev/null || { ninja -C "$BUILD"; exit 1; }
+
+step "build ($ASAN_BUILD: address and undefined sanitizers)"
+[ -f "$ASAN_BUILD/build.ninja" ] ||
+	meson setup "$ASAN_BUILD" -Db_sanitize=address,undefined \
+		-Db_lundef=false >/dev/null || exit 1
+ninja -C "$ASAN_BUILD" >/dev/null || { ninja -C "$ASAN_BUILD"; exit 1; }
+
+. scripts/servers.sh
+servers_start || status=1
+trap servers_stop EXIT INT TERM
+
+step "tests ($BUILD)"
+meson test -C "$BUILD" --print-errorlogs --num-processes 2 || status=1
+
+step "tests ($ASAN_BUILD)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	meson test -C "$ASAN_BUILD" --print-errorlogs --num-processes 2 ||
+	status=1
+
+step "summary"
+python3 scripts/test-summary.py "$BUILD" "$ASAN_BUILD" || status=1
+exit $status

@@ -1,0 +1,452 @@
+/*
+ * POSIX behaviour inside an epoch on file storage, through a real mount:
+ * every change must land on the storage's directory with the same bytes,
+ * modes, sizes and times, and what the mount reports must be the
+ * storage's own.
+ */
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "tests/support/mount.h"
+
+static struct rfs_test_mount m;
+
+#define E "t/l/2020-01-01..now"
+
+static void setup(void)
+{
+	struct rfs_test_out out = { 0 };
+	int r;
+
+	umask(022);
+	cr_assert_eq(rfs_test_mount_init(&m), 0);
+	r = rfs_test_cli(&m, &out, "table", "add", "t");
+	r = r ?: rfs_test_cli(&m, &out, "lifecycle", "add", "t", "l");
+	r = r
+		    ?: rfs_test_cli(&m, &out, "epoch", "add", "t", "l",
+				    "--from", "2020-01-01", "--storage",
+				    "local", "--path", "e", "--create");
+	cr_assert_eq(r, 0, "%s", out.err);
+	rfs_test_out_release(&out);
+	cr_assert_eq(rfs_test_mount_start(&m, "allow_other"), 0);
+}
+
+static void teardown(void)
+{
+	rfs_test_mount_cleanup(&m);
+}
+
+TestSuite(posix, .init = setup, .fini = teardown, .timeout = 180);
+
+/* A path in the epoch, through the mount and on the storage. */
+#define MP(f) rfs_test_mnt(&m, E "/%s", f)
+#define DP(f) rfs_test_data(&m, "e/%s", f)
+
+static void write_all(const char *path, const void *buf, size_t n, int flags,
+		      mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | flags, mode);
+
+	cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+	cr_assert_eq(write(fd, buf, n), (ssize_t)n);
+	cr_assert_eq(close(fd), 0);
+}
+
+static size_t read_all(const char *path, void *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t got, total = 0;
+
+	cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+	while ((got = read(fd, (char *)buf + total, n - (size_t)total)) > 0)
+		total += got;
+	cr_assert_geq(got, 0);
+	close(fd);
+	return (size_t)total;
+}
+
+static void expect_same_stat(const char *f)
+{
+	struct stat a, b;
+
+	cr_assert_eq(lstat(MP(f), &a), 0, "%s: %s", f, strerror(errno));
+	cr_assert_eq(lstat(DP(f), &b), 0, "%s: %s", f, strerror(errno));
+	cr_expect_eq(a.st_mode, b.st_mode, "%s mode %o vs %o", f, a.st_mode,
+		     b.st_mode);
+	cr_expect_eq(a.st_size, b.st_size, "%s size", f);
+	cr_expect_eq(a.st_uid, b.st_uid, "%s uid", f);
+	cr_expect_eq(a.st_gid, b.st_gid, "%s gid", f);
+	cr_expect_eq(a.st_mtim.tv_sec, b.st_mtim.tv_sec, "%s mtime", f);
+	cr_expect_eq(a.st_mtim.tv_nsec, b.st_mtim.tv_nsec, "%s mtime ns", f);
+	cr_expect_eq(a.st_nlink, b.st_nlink, "%s nlink", f);
+	cr_expect_eq(a.st_blocks, b.st_blocks, "%s blocks", f);
+}
+
+Test(posix, write_then_read_back_lands_on_storage)
+{
+	char buf[3 << 20], back[3 << 20];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)(i * 7 + i / 4096);
+	write_all(MP("f.bin"), buf, sizeof(buf), O_EXCL, 0640);
+	cr_assert_eq(read_all(DP("f.bin"), back, sizeof(back)), sizeof(buf));
+	cr_expect_eq(memcmp(buf, back, sizeof(buf)), 0);
+	memset(back, 0, sizeof(back));
+	cr_assert_eq(read_all(MP("f.bin"), back, sizeof(back)), sizeof(buf));
+	cr_expect_eq(memcmp(buf, back, sizeof(buf)), 0);
+	expect_same_stat("f.bin");
+	struct stat st;
+	cr_assert_eq(stat(DP("f.bin"), &st), 0);
+	cr_expect_eq(st.st_mode & 07777, 0640);
+}
+
+Test(posix, o_excl_and_enoent)
+{
+	write_all(MP("x"), "a", 1, O_EXCL, 0644);
+	cr_expect_eq(open(MP("x"), O_CREAT | O_EXCL | O_WRONLY, 0644), -1);
+	cr_expect_eq(errno, EEXIST);
+	cr_expect_eq(open(MP("missing"), O_RDONLY), -1);
+	cr_expect_eq(errno, ENOENT);
+	cr_expect_eq(open(MP("missing/x"), O_CREAT | O_WRONLY, 0644), -1);
+	cr_expect_eq(errno, ENOENT);
+}
+
+Test(posix, mkdir_rmdir_unlink)
+{
+	cr_assert_eq(mkdir(MP("d"), 0750), 0);
+	expect_same_stat("d");
+	write_all(MP("d/f"), "x", 1, 0, 0644);
+	cr_expect_eq(rmdir(MP("d")), -1);
+	cr_expect_eq(errno, ENOTEMPTY);
+	cr_assert_eq(unlink(MP("d/f")), 0);
+	cr_expect_eq(access(DP("d/f"), F_OK), -1);
+	cr_assert_eq(rmdir(MP("d")), 0);
+	cr_expect_eq(access(DP("d"), F_OK), -1);
+}
+
+Test(posix, rename_within_the_epoch)
+{
+	cr_assert_eq(mkdir(MP("a"), 0755), 0);
+	write_all(MP("a/f"), "one", 3, 0, 0644);
+	write_all(MP("g"), "two", 3, 0, 0644);
+	cr_assert_eq(rename(MP("a/f"), MP("f2")), 0);
+	cr_expect_eq(access(DP("f2"), F_OK), 0);
+	cr_expect_eq(access(DP("a/f"), F_OK), -1);
+	cr_assert_eq(rename(MP("a"), MP("b")), 0);
+	cr_expect_eq(access(DP("b"), F_OK), 0);
+	cr_expect_eq(renameat2(AT_FDCWD, MP("f2"), AT_FDCWD, MP("g"),
+			       RENAME_NOREPLACE),
+		     -1);
+	cr_expect_eq(errno, EEXIST);
+	cr_assert_eq(renameat2(AT_FDCWD, MP("f2"), AT_FDCWD, MP("g"),
+			       RENAME_EXCHANGE),
+		     0);
+	char buf[8] = { 0 };
+	read_all(DP("g"), buf, sizeof(buf) - 1);
+	cr_expect_str_eq(buf, "one");
+	/* Over an existing file, as mv does. */
+	cr_assert_eq(rename(MP("f2"), MP("g")), 0);
+	memset(buf, 0, sizeof(buf));
+	read_all(DP("g"), buf, sizeof(buf) - 1);
+	cr_expect_str_eq(buf, "two");
+}
+
+Test(posix, truncate_and_ftruncate)
+{
+	struct stat st;
+	int fd;
+
+	write_all(MP("t"), "0123456789", 10, 0, 0644);
+	cr_assert_eq(truncate(MP("t"), 4), 0);
+	cr_assert_eq(stat(DP("t"), &st), 0);
+	cr_expect_eq(st.st_size, 4);
+	cr_assert_eq(truncate(MP("t"), 100000), 0);
+	cr_assert_eq(stat(DP("t"), &st), 0);
+	cr_expect_eq(st.st_size, 100000);
+	fd = open(MP("t"), O_RDWR);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, 2), 0);
+	close(fd);
+	cr_assert_eq(stat(DP("t"), &st), 0);
+	cr_expect_eq(st.st_size, 2);
+	fd = open(MP("t"), O_WRONLY | O_TRUNC);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(stat(DP("t"), &st), 0);
+	cr_expect_eq(st.st_size, 0);
+}
+
+Test(posix, chmod_and_utimens_land_on_storage)
+{
+	struct timespec ts[2] = { { 1000000000, 123456789 },
+				  { 1500000000, 987654321 } };
+	struct stat st;
+
+	write_all(MP("m"), "x", 1, 0, 0644);
+	cr_assert_eq(chmod(MP("m"), 0600), 0);
+	cr_assert_eq(stat(DP("m"), &st), 0);
+	cr_expect_eq(st.st_mode & 07777, 0600);
+	cr_assert_eq(utimensat(AT_FDCWD, MP("m"), ts, 0), 0);
+	cr_assert_eq(stat(DP("m"), &st), 0);
+	cr_expect_eq(st.st_mtim.tv_sec, 1500000000);
+	cr_expect_eq(st.st_mtim.tv_nsec, 987654321);
+	cr_expect_eq(st.st_atim.tv_sec, 1000000000);
+	cr_expect_eq(st.st_atim.tv_nsec, 123456789);
+	expect_same_stat("m");
+}
+
+Test(posix, times_set_on_storage_are_reported)
+{
+	struct stat st;
+
+	cr_assert_eq(rfs_test_sh(&m, NULL,
+				 "echo x > data/e/old && touch -d "
+				 "'2001-02-03 04:05:06.789' data/e/old"),
+		     0);
+	cr_assert_eq(stat(MP("old"), &st), 0);
+	expect_same_stat("old");
+	cr_expect_eq(st.st_mtim.tv_nsec, 789000000);
+}
+
+Test(posix, symlinks_and_hard_links)
+{
+	char buf[64];
+	ssize_t n;
+	struct stat st;
+
+	write_all(MP("target"), "x", 1, 0, 0644);
+	cr_assert_eq(symlink("target", MP("sl")), 0);
+	n = readlink(DP("sl"), buf, sizeof(buf) - 1);
+	cr_assert_eq(n, 6);
+	buf[n] = '\0';
+	cr_expect_str_eq(buf, "target");
+	n = readlink(MP("sl"), buf, sizeof(buf) - 1);
+	cr_assert_eq(n, 6);
+	cr_assert_eq(lstat(MP("sl"), &st), 0);
+	cr_expect(S_ISLNK(st.st_mode));
+	cr_assert_eq(link(MP("target"), MP("hl")), 0);
+	cr_assert_eq(stat(DP("target"), &st), 0);
+	cr_expect_eq(st.st_nlink, 2);
+	/* An absolute link is stored as written, not resolved. */
+	cr_assert_eq(symlink("/etc/hostname", MP("abs")), 0);
+	n = readlink(DP("abs"), buf, sizeof(buf) - 1);
+	cr_assert_eq(n, 13);
+}
+
+Test(posix, fsync_fdatasync_and_statfs)
+{
+	struct statvfs a, b;
+	int fd = open(MP("s"), O_CREAT | O_WRONLY, 0644);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "abc", 3), 3);
+	cr_expect_eq(fsync(fd), 0);
+	cr_expect_eq(fdatasync(fd), 0);
+	close(fd);
+	cr_assert_eq(statvfs(MP("s"), &a), 0);
+	cr_assert_eq(statvfs(m.data, &b), 0);
+	cr_expect_eq(a.f_blocks, b.f_blocks);
+}
+
+Test(posix, xattrs_pass_through)
+{
+	char buf[64], list[256];
+	ssize_t n;
+
+	write_all(MP("x"), "x", 1, 0, 0644);
+	cr_assert_eq(setxattr(MP("x"), "user.color", "blue", 4, 0), 0);
+	n = getxattr(DP("x"), "user.color", buf, sizeof(buf));
+	cr_assert_eq(n, 4);
+	cr_expect_eq(memcmp(buf, "blue", 4), 0);
+	n = getxattr(MP("x"), "user.color", buf, sizeof(buf));
+	cr_assert_eq(n, 4);
+	n = listxattr(MP("x"), list, sizeof(list));
+	cr_assert_gt(n, 0);
+	cr_expect(memmem(list, (size_t)n, "user.color", 11) != NULL);
+	cr_expect_eq(getxattr(MP("x"), "user.none", buf, sizeof(buf)), -1);
+	cr_expect_eq(errno, ENODATA);
+	cr_assert_eq(removexattr(MP("x"), "user.color"), 0);
+	cr_expect_eq(getxattr(DP("x"), "user.color", buf, sizeof(buf)), -1);
+}
+
+Test(posix, large_sparse_file_beyond_4gib)
+{
+	const off_t off = (off_t)5 << 30;
+	char buf[16] = { 0 }, zero[16] = { 0 };
+	struct stat st;
+	int fd = open(MP("big"), O_CREAT | O_RDWR, 0644);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(pwrite(fd, "tail-of-5gib", 12, off), 12);
+	cr_assert_eq(pread(fd, buf, 12, off), 12);
+	cr_expect_eq(memcmp(buf, "tail-of-5gib", 12), 0);
+	cr_assert_eq(pread(fd, buf, 16, (off_t)1 << 32), 16);
+	cr_expect_eq(memcmp(buf, zero, 16), 0);
+	cr_expect_eq(lseek(fd, 0, SEEK_DATA), off - off % 4096);
+	cr_expect_eq(lseek(fd, 0, SEEK_HOLE), 0);
+	close(fd);
+	cr_assert_eq(stat(DP("big"), &st), 0);
+	cr_expect_eq(st.st_size, off + 12);
+	cr_expect_lt(st.st_blocks, 1024, "file is not sparse on storage");
+	expect_same_stat("big");
+}
+
+Test(posix, readdir_matches_storage_with_types)
+{
+	char *s;
+	struct rfs_test_out out = { 0 };
+
+	cr_assert_eq(
+		rfs_test_sh(&m, NULL,
+			    "cd data/e && mkdir -p p/q && touch a b p/c && "
+			    "ln -s a l"),
+		0);
+	cr_assert_eq(
+		rfs_test_sh(&m, &out,
+			    "cd mnt/" E " && find . -printf '%%y %%p %%s\\n' "
+			    "| sort > /tmp/rfs-$$-m && cd %s/data/e && "
+			    "find . -printf '%%y %%p %%s\\n' | sort | diff - "
+			    "/tmp/rfs-$$-m; r=$?; rm -f /tmp/rfs-$$-m; "
+			    "exit $r",
+			    m.dir),
+		0);
+	(void)s;
+	rfs_test_out_release(&out);
+}
+
+Test(posix, cp_a_keeps_mtimes_and_modes)
+{
+	struct rfs_test_out out = { 0 };
+
+	cr_assert_eq(
+		rfs_test_sh(&m, NULL,
+			    "mkdir -p src/d && echo hi > src/d/f && chmod "
+			    "0604 src/d/f && touch -d '2005-05-05 05:05:05' "
+			    "src/d/f src/d && cp -a src/d mnt/" E "/"),
+		0);
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "test \"$(stat -c '%%a %%Y' src/d/f)\" = "
+				 "\"$(stat -c '%%a %%Y' data/e/d/f)\" && "
+				 "test \"$(stat -c %%Y src/d)\" = "
+				 "\"$(stat -c %%Y data/e/d)\""),
+		     0, "%s", out.err);
+	rfs_test_out_release(&out);
+}
+
+Test(posix, unlinked_open_file_stays_readable)
+{
+	char buf[8] = { 0 };
+	int fd;
+
+	write_all(MP("u"), "alive", 5, 0, 0644);
+	fd = open(MP("u"), O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(unlink(MP("u")), 0);
+	cr_expect_eq(access(DP("u"), F_OK), -1);
+	cr_expect_eq(pread(fd, buf, 5, 0), 5);
+	cr_expect_str_eq(buf, "alive");
+	close(fd);
+}
+
+Test(posix, append_and_concurrent_writers)
+{
+	char buf[64] = { 0 };
+	int fd;
+
+	write_all(MP("ap"), "a", 1, 0, 0644);
+	fd = open(MP("ap"), O_WRONLY | O_APPEND);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "b", 1), 1);
+	close(fd);
+	read_all(DP("ap"), buf, sizeof(buf));
+	cr_expect_str_eq(buf, "ab");
+}
+
+struct worker {
+	int id;
+	int errors;
+};
+
+static void *writer(void *arg)
+{
+	struct worker *w = arg;
+	char name[32], buf[65536], back[65536];
+
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "w%d-%d", w->id, i);
+		memset(buf, 'a' + w->id, sizeof(buf));
+		int fd = open(MP(name), O_CREAT | O_RDWR | O_TRUNC, 0644);
+
+		if (fd < 0 || write(fd, buf, sizeof(buf)) != sizeof(buf) ||
+		    pread(fd, back, sizeof(back), 0) != sizeof(back) ||
+		    memcmp(buf, back, sizeof(buf)))
+			w->errors++;
+		if (fd >= 0)
+			close(fd);
+	}
+	return NULL;
+}
+
+Test(posix, parallel_writers_do_not_interfere)
+{
+	pthread_t th[8];
+	struct worker w[8];
+
+	for (int i = 0; i < 8; i++) {
+		w[i] = (struct worker){ i, 0 };
+		pthread_create(&th[i], NULL, writer, &w[i]);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		cr_expect_eq(w[i].errors, 0, "writer %d", i);
+	}
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "test $(ls data/e | grep -c '^w') -eq 160"),
+		     0);
+}
+
+Test(posix, files_created_by_another_user_belong_to_them)
+{
+	struct stat st;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	cr_assert_eq(chmod(m.dir, 0711), 0);
+	cr_assert_eq(chmod(DP(""), 0777), 0);
+	cr_assert_eq(rfs_test_sh(&m, NULL,
+				 "setpriv --reuid=65534 --regid=65534 "
+				 "--clear-groups sh -c 'echo x > mnt/" E
+				 "/nobody'"),
+		     0);
+	cr_assert_eq(stat(DP("nobody"), &st), 0);
+	cr_expect_eq(st.st_uid, 65534);
+	cr_expect_eq(st.st_gid, 65534);
+}
+
+Test(posix, permissions_are_enforced_for_other_users)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	cr_assert_eq(chmod(m.dir, 0711), 0);
+	write_all(MP("secret"), "x", 1, 0, 0600);
+	write_all(MP("public"), "x", 1, 0, 0644);
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "setpriv --reuid=65534 --regid=65534 "
+				 "--clear-groups cat mnt/" E "/public"),
+		     0);
+	cr_expect_neq(rfs_test_sh(&m, NULL,
+				  "setpriv --reuid=65534 --regid=65534 "
+				  "--clear-groups cat mnt/" E "/secret"),
+		      0);
+}

@@ -1,0 +1,95 @@
+/**
+ * @file mount.h
+ * @brief Test fixture: a private index, a file storage and a real mount
+ *        of `recyclefs` in the foreground.
+ *
+ * Each test gets a directory under /tmp holding `index.db`, `data/` (the
+ * root of a file:// storage named "local") and `mnt/` (the mountpoint).
+ * The daemon runs as `recyclefs --index INDEX mount MNT -f`, its stderr
+ * (the log) going to `log.txt` there. Not thread-safe: one fixture per
+ * test process, as Criterion runs them.
+ */
+#ifndef RFS_TESTS_SUPPORT_MOUNT_H
+#define RFS_TESTS_SUPPORT_MOUNT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "tests/support/cmd.h"
+
+/** One test's directory, index, storage and mount. */
+struct rfs_test_mount {
+	char dir[64];	/**< the test's private directory */
+	char index[96]; /**< dir/index.db */
+	char data[96];	/**< dir/data: root of storage "local" */
+	char mnt[96];	/**< dir/mnt: the mountpoint */
+	char log[96];	/**< dir/log.txt: the daemon's log */
+	pid_t pid;	/**< the daemon, 0 when not mounted */
+};
+
+/**
+ * Make the directory, `recyclefs init` the index and add storage "local"
+ * (file://dir/data).
+ * @return 0, or -1 after printing why to stderr
+ */
+int rfs_test_mount_init(struct rfs_test_mount *m);
+
+/**
+ * Start the daemon and wait (up to 15 s) until the mount answers.
+ * @param opts extra -o options, or NULL
+ * @return 0, or -1 after printing why (the log is printed too)
+ */
+int rfs_test_mount_start(struct rfs_test_mount *m, const char *opts);
+
+/**
+ * Unmount (fusermount3 -u, lazily if busy) and reap the daemon, killing
+ * it after 15 s.
+ * @return the daemon's exit status, or -1 when it had to be killed
+ */
+int rfs_test_mount_stop(struct rfs_test_mount *m);
+
+/** Stop the mount if it runs and remove the directory. */
+void rfs_test_mount_cleanup(struct rfs_test_mount *m);
+
+/**
+ * Format a path below the mountpoint into a static buffer (one of four,
+ * reused in turn, so up to four may be used in one expression).
+ * @return the path, "MNT/<formatted>"
+ */
+const char *rfs_test_mnt(struct rfs_test_mount *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/** As rfs_test_mnt(), below the storage root "data". */
+const char *rfs_test_data(struct rfs_test_mount *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/**
+ * Run a shell command line (`/bin/sh -c`), formatted, with the fixture's
+ * index in $RECYCLEFS_INDEX and `recyclefs` on the PATH.
+ * @param out what it wrote (caller releases); may be NULL to discard it
+ * @return its exit status as rfs_test_run()
+ */
+int rfs_test_sh(struct rfs_test_mount *m, struct rfs_test_out *out,
+		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/**
+ * Wait up to @p seconds for the shell command to exit 0, trying every
+ * 100 ms.
+ * @return true when it did
+ */
+bool rfs_test_sh_until(struct rfs_test_mount *m, double seconds,
+		       const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/**
+ * Read the whole daemon log.
+ * @return a malloc'ed string the caller frees ("" when empty)
+ */
+char *rfs_test_mount_log(struct rfs_test_mount *m);
+
+/** Run `recyclefs --index INDEX ARGS...`, the arguments ended by NULL. */
+#define rfs_test_cli(m, out, ...)                                              \
+	rfs_test_run_recyclefs((out), (m)->index, __VA_ARGS__, NULL)
+
+#endif
