@@ -316,12 +316,15 @@ static int bin_key_of(struct rfs_epoch *e, const struct rfs_storage *s)
 {
 	size_t elen = strcspn(e->uri, "?");
 	size_t blen = s->bin_uri ? strcspn(s->bin_uri, "?") : 0;
+	/* "file:///" already ends with the slash before its children. */
+	size_t sep = elen && e->uri[elen - 1] == '/' ? 0 : 1;
 
-	if (!s->bin_uri || blen <= elen + 1 ||
-	    strncmp(e->uri, s->bin_uri, elen) || s->bin_uri[elen] != '/' ||
+	if (!s->bin_uri || blen <= elen + sep ||
+	    strncmp(e->uri, s->bin_uri, elen) ||
+	    (sep && s->bin_uri[elen] != '/') ||
 	    strcmp(e->uri + elen, s->bin_uri + blen))
 		return 0;
-	e->bin_key = strndup(s->bin_uri + elen + 1, blen - elen - 1);
+	e->bin_key = strndup(s->bin_uri + elen + sep, blen - elen - sep);
 	return e->bin_key ? 0 : -ENOMEM;
 }
 

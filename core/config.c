@@ -11,8 +11,8 @@ static int check_executable(const char *value, struct rfs_error *err)
 {
 	if (value[0] != '/')
 		return rfs_error_set(err, EINVAL,
-				     "'%s' must be an absolute path to an "
-				     "executable",
+				     "metastore hook '%s' must be an absolute "
+				     "path to an executable",
 				     value);
 	return 0;
 }

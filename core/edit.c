@@ -116,10 +116,8 @@ static int canonical_uri(const char *what, const char *in, char **out,
 	struct rfs_uri u;
 	int r = rfs_uri_parse(in, &u, err);
 
-	if (r < 0) {
-		rfs_error_prefix(err, "%s", what);
+	if (r < 0)
 		return r;
-	}
 	*cls = rfs_storage_class_by_scheme(u.scheme);
 	if (!*cls)
 		r = rfs_error_set(err, EINVAL,
@@ -334,10 +332,15 @@ static int epoch_path(const char *path, char **out, struct rfs_error *err)
 }
 
 /* The root URI of the storage named @p storage, from a catalog loaded
- * outside any transaction (for checks that do I/O). */
-static int storage_root(struct rfs_index *idx, const char *storage, char **uri,
-			struct rfs_error *err)
+ * outside any transaction (for checks that do I/O). The epoch's rules are
+ * checked here too, before check_location() may create directories, so a
+ * refused epoch leaves nothing behind; the transaction checks them again. */
+static int epoch_precheck(struct rfs_index *idx, const char *table,
+			  const char *lifecycle, int32_t from, int32_t to,
+			  const char *storage, char **uri,
+			  struct rfs_error *err)
 {
+	const struct rfs_lifecycle *lc;
 	struct rfs_catalog *cat;
 	const struct rfs_storage *s;
 	int r;
@@ -345,10 +348,13 @@ static int storage_root(struct rfs_index *idx, const char *storage, char **uri,
 	r = rfs_index_load_catalog(idx, &cat, err);
 	if (r < 0)
 		return r;
+	r = find_lifecycle(cat, table, lifecycle, &lc, err);
 	s = rfs_catalog_storage(cat, storage);
-	if (!s)
+	if (r == 0 && !s)
 		r = rfs_error_set(err, ENOENT, "no storage '%s'", storage);
-	else
+	if (r == 0)
+		r = rfs_lifecycle_check_range(lc, from, to, 0, err);
+	if (r == 0)
 		r = (*uri = strdup(s->uri)) ? 0 : -ENOMEM;
 	rfs_catalog_free(cat);
 	return r;
@@ -367,7 +373,8 @@ int rfs_edit_epoch_add(struct rfs_index *idx, const char *table,
 
 	r = epoch_path(path, &p, err);
 	if (r == 0)
-		r = storage_root(idx, storage, &uri, err);
+		r = epoch_precheck(idx, table, lifecycle, from, to, storage,
+				   &uri, err);
 	if (r == 0)
 		r = check_location(uri, p, flags & RFS_EDIT_EPOCH_CREATE,
 				   "epoch path", err);

@@ -74,11 +74,18 @@ static int parse_scheme(const char *s, struct rfs_uri *u, const char **rest,
 	while (isalnum((unsigned char)s[n]) || s[n] == '+' || s[n] == '-' ||
 	       s[n] == '.')
 		n++;
-	if (n == 0 || !isalpha((unsigned char)s[0]) || strncmp(s + n, "://", 3))
+	if (n == 0 || !isalpha((unsigned char)s[0]) ||
+	    strncmp(s + n, "://", 3)) {
+		/* Not quoted when it may hold user:secret@. */
+		if (strchr(s, '@'))
+			return rfs_error_set(err, EINVAL,
+					     "the URI given is not a storage "
+					     "URI (scheme://location/path)");
 		return rfs_error_set(err, EINVAL,
 				     "'%s' is not a storage URI "
 				     "(scheme://location/path)",
 				     s);
+	}
 	u->scheme = strndup(s, n);
 	if (!u->scheme)
 		return -ENOMEM;

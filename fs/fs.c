@@ -7,6 +7,7 @@
 
 #include "backends/backend.h"
 #include "core/catalog.h"
+#include "core/jobs.h"
 #include "index/index.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -28,7 +29,7 @@ struct rfs_fs_state *fs_state(void)
 	return fuse_get_context()->private_data;
 }
 
-static struct fs_snap *snap_new(struct rfs_catalog *cat)
+static struct fs_snap *snap_new(struct rfs_index *idx, struct rfs_catalog *cat)
 {
 	struct fs_snap *s = calloc(1, sizeof(*s));
 
@@ -36,6 +37,10 @@ static struct fs_snap *snap_new(struct rfs_catalog *cat)
 		return NULL;
 	s->cat = cat;
 	s->refs = 1;
+	if (fs_bin_load(idx, s) < 0) {
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -43,8 +48,17 @@ static void snap_unref_locked(struct fs_snap *s)
 {
 	if (--s->refs == 0) {
 		rfs_catalog_free(s->cat);
+		fs_bin_release(s);
 		free(s);
 	}
+}
+
+void fs_snap_invalidate(struct rfs_fs_state *st)
+{
+	pthread_mutex_lock(&st->lock);
+	st->next_check_ns = 0;
+	st->data_version = -1;
+	pthread_mutex_unlock(&st->lock);
 }
 
 /* Reload the catalog when another process committed to the index. */
@@ -65,8 +79,10 @@ static void maybe_reload_locked(struct rfs_fs_state *st)
 			st->index_path, err.msg);
 		return;
 	}
-	s = snap_new(cat);
+	s = snap_new(st->idx, cat);
 	if (!s) {
+		rfs_log(LOG_ERR, "reload of the recycle bin from '%s' failed",
+			st->index_path);
 		rfs_catalog_free(cat);
 		return;
 	}
@@ -136,6 +152,17 @@ static int slots_grow_locked(struct rfs_fs_state *st)
 int fs_epoch_backend(struct rfs_fs_state *st, const struct rfs_epoch *e,
 		     struct rfs_backend **out)
 {
+	int r = fs_backend_for(st, e->uri, out);
+
+	if (r == -EIO)
+		rfs_log(LOG_ERR, "storage of epoch '%s/%s/%s' is unavailable",
+			e->lifecycle->table->name, e->lifecycle->name, e->name);
+	return r;
+}
+
+int fs_backend_for(struct rfs_fs_state *st, const char *uri,
+		   struct rfs_backend **out)
+{
 	struct rfs_error err = { 0 };
 	struct fs_backend_slot *slot;
 	int64_t now;
@@ -146,7 +173,7 @@ int fs_epoch_backend(struct rfs_fs_state *st, const struct rfs_epoch *e,
 		pthread_mutex_unlock(&st->lock);
 		return -ENOMEM;
 	}
-	slot = slot_find_locked(st, e->uri);
+	slot = slot_find_locked(st, uri);
 	if (slot->uri && slot->b) {
 		*out = slot->b;
 		pthread_mutex_unlock(&st->lock);
@@ -160,21 +187,18 @@ int fs_epoch_backend(struct rfs_fs_state *st, const struct rfs_epoch *e,
 		return r;
 	}
 	if (!slot->uri) {
-		slot->uri = strdup(e->uri);
+		slot->uri = strdup(uri);
 		if (!slot->uri) {
 			pthread_mutex_unlock(&st->lock);
 			return -ENOMEM;
 		}
 		st->used_slots++;
 	}
-	r = rfs_backend_open(e->uri, &slot->b, &err);
+	r = rfs_backend_open(uri, &slot->b, &err);
 	if (r == -EPROTONOSUPPORT) {
 		slot->error = r;
 	} else if (r < 0) {
-		rfs_log(LOG_ERR,
-			"opening storage of epoch '%s/%s/%s' failed: %s",
-			e->lifecycle->table->name, e->lifecycle->name, e->name,
-			err.msg);
+		rfs_log(LOG_ERR, "opening storage failed: %s", err.msg);
 		slot->error = r = -EIO;
 		slot->retry_ns = now + RFS_NSEC_PER_SEC;
 	} else {
@@ -182,6 +206,66 @@ int fs_epoch_backend(struct rfs_fs_state *st, const struct rfs_epoch *e,
 	}
 	pthread_mutex_unlock(&st->lock);
 	return r;
+}
+
+int fs_req_begin(struct req *q, const char *path)
+{
+	int r;
+
+	q->st = fs_state();
+	q->snap = fs_snap_get(q->st);
+	q->b = NULL;
+	q->berr = 0;
+	r = rfs_namespace_resolve(q->snap->cat, path, &q->node);
+	if (r == 0 && q->node.kind == RFS_NODE_EPOCH) {
+		if (fs_key_hidden(q->node.epoch, q->node.rest) ||
+		    fs_bin_hides(q->snap, q->node.epoch->id, q->node.rest))
+			r = -ENOENT;
+		else
+			q->berr = fs_epoch_backend(q->st, q->node.epoch, &q->b);
+	}
+	if (r < 0)
+		fs_snap_put(q->st, q->snap);
+	return r;
+}
+
+void fs_req_end(struct req *q)
+{
+	fs_snap_put(q->st, q->snap);
+}
+
+void fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
+		   const char *key)
+{
+	struct fs_writer *w = calloc(1, sizeof(*w));
+
+	if (!w || !(w->key = strdup(key))) {
+		free(w);
+		return;
+	}
+	w->file = file;
+	w->epoch_id = epoch_id;
+	pthread_mutex_lock(&st->lock);
+	w->next = st->writers;
+	st->writers = w;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void fs_writer_remove(struct rfs_fs_state *st, void *file)
+{
+	struct fs_writer **p, *w;
+
+	pthread_mutex_lock(&st->lock);
+	for (p = &st->writers; *p; p = &(*p)->next) {
+		if ((*p)->file == file) {
+			w = *p;
+			*p = w->next;
+			free(w->key);
+			free(w);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&st->lock);
 }
 
 bool fs_key_hidden(const struct rfs_epoch *e, const char *key)
@@ -270,6 +354,7 @@ static int state_init(struct rfs_fs_state *st, const struct rfs_fs_options *o)
 
 	memset(st, 0, sizeof(*st));
 	pthread_mutex_init(&st->lock, NULL);
+	pthread_mutex_init(&st->wlock, NULL);
 	st->index_path = realpath(o->index_path, NULL);
 	st->mountpoint = realpath(o->mountpoint, NULL);
 	if (!st->index_path) {
@@ -291,7 +376,12 @@ static int state_init(struct rfs_fs_state *st, const struct rfs_fs_options *o)
 			err.msg[0] ? err.msg : "cannot read the index");
 		return -1;
 	}
-	st->snap = snap_new(cat);
+	if (rfs_index_open(st->index_path, 0, &st->widx, &err) < 0) {
+		fprintf(stderr, "recyclefs: %s\n", err.msg);
+		rfs_catalog_free(cat);
+		return -1;
+	}
+	st->snap = snap_new(st->idx, cat);
 	st->n_slots = 64;
 	st->slots = calloc(st->n_slots, sizeof(*st->slots));
 	if (!st->snap || !st->slots) {
@@ -315,10 +405,38 @@ static void state_release(struct rfs_fs_state *st)
 	free(st->slots);
 	if (st->snap)
 		snap_unref_locked(st->snap);
+	while (st->writers) {
+		struct fs_writer *w = st->writers;
+
+		st->writers = w->next;
+		free(w->key);
+		free(w);
+	}
 	rfs_index_free(st->idx);
+	rfs_index_free(st->widx);
 	free(st->index_path);
 	free(st->mountpoint);
 	pthread_mutex_destroy(&st->lock);
+	pthread_mutex_destroy(&st->wlock);
+}
+
+/* The recycle job workers: after daemonizing, as threads do not survive
+ * a fork. Unfinished jobs of a crashed daemon resume here. */
+static int start_jobs(struct rfs_fs_state *st)
+{
+	struct rfs_error err = { 0 };
+	char *v = NULL;
+	int n = 2;
+
+	if (rfs_index_config_get(st->widx, "jobs.workers", &v, &err) == 0)
+		n = atoi(v);
+	free(v);
+	if (rfs_jobs_start(st->index_path, n > 0 ? n : 2, &st->jobs, &err) <
+	    0) {
+		rfs_log(LOG_ERR, "cannot start recycle jobs: %s", err.msg);
+		return -1;
+	}
+	return 0;
 }
 
 static int build_args(struct fuse_args *args, const struct rfs_fs_options *o)
@@ -394,8 +512,13 @@ int rfs_fs_main(const struct rfs_fs_options *o)
 	}
 	if (fuse_set_signal_handlers(fuse_get_session(f)) < 0)
 		goto out_unmount;
+	if (start_jobs(&st) < 0)
+		goto out_signals;
 	rfs_log(LOG_INFO, "mounted '%s' on '%s'", st.index_path, st.mountpoint);
 	r = serve(f, o) >= 0 ? 0 : 1;
+	rfs_jobs_stop(st.jobs);
+	st.jobs = NULL;
+out_signals:
 	fuse_remove_signal_handlers(fuse_get_session(f));
 	rfs_log(LOG_INFO, "unmounted '%s'", st.mountpoint);
 out_unmount:

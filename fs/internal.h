@@ -23,11 +23,41 @@ struct rfs_backend;
 struct rfs_catalog;
 struct rfs_epoch;
 struct rfs_index;
+struct rfs_jobs;
 
-/** A reference-counted catalog snapshot. */
+/** A live recycle entry, as the mount needs it. */
+struct fs_bin_entry {
+	int64_t id;
+	char *bin_path;	    /**< where it shows under .recyclebin/ */
+	int64_t epoch_id;   /**< the epoch it came from */
+	char *item_key;	    /**< the item under that epoch's root */
+	char *src_uri;	    /**< that epoch's root URI */
+	char *bin_root_uri; /**< the storage's recycle URI */
+	int state;	    /**< an enum rfs_entry_state */
+	bool is_dir;
+	bool restored; /**< restored since it was archived */
+	int64_t created_ns;
+};
+
+/** A reference-counted snapshot of the catalog and the recycle bin. */
 struct fs_snap {
 	struct rfs_catalog *cat;
+	struct fs_bin_entry *bin; /**< live entries, by bin_path */
+	size_t n_bin;
+	/** Entries whose origin the mount hides: archiving ones, and whole
+	 * epochs in the bin (pointers into bin). */
+	const struct fs_bin_entry **hide;
+	size_t n_hide;
 	int refs; /**< guarded by rfs_fs_state.lock */
+};
+
+/** One request's view: the snapshot it holds and what its path names. */
+struct req {
+	struct rfs_fs_state *st;
+	struct fs_snap *snap;
+	struct rfs_node node;
+	struct rfs_backend *b; /**< EPOCH: its backend, NULL if it has none */
+	int berr;	       /**< EPOCH: why b is NULL */
 };
 
 /** One opened backend, by URI. */
@@ -44,7 +74,11 @@ struct rfs_fs_state {
 	char *mountpoint;
 	struct rfs_index *idx; /**< guarded by lock; for catalog reloads */
 	pthread_mutex_t lock;
-	struct fs_snap *snap; /**< the current snapshot */
+	struct rfs_index *widx; /**< guarded by wlock; for changes */
+	pthread_mutex_t wlock;
+	struct rfs_jobs *jobs;	   /**< the recycle job workers */
+	struct fs_writer *writers; /**< files open for writing; under lock */
+	struct fs_snap *snap;	   /**< the current snapshot */
 	int64_t data_version;
 	int64_t next_check_ns; /**< monotonic time of the next index check */
 	struct fs_backend_slot *slots; /**< open addressing, by URI hash */
@@ -53,6 +87,14 @@ struct rfs_fs_state {
 	gid_t gid;
 	int64_t mounted_ns;
 	double attr_timeout;
+};
+
+/** A file open for writing through the mount. */
+struct fs_writer {
+	struct fs_writer *next;
+	void *file; /**< its struct rfs_file */
+	int64_t epoch_id;
+	char *key;
 };
 
 /** How often, at most, the index is checked for catalog changes. */
@@ -69,6 +111,75 @@ struct fs_snap *fs_snap_get(struct rfs_fs_state *st);
 
 /** Drop a reference taken with fs_snap_get(). */
 void fs_snap_put(struct rfs_fs_state *st, struct fs_snap *snap);
+
+/** Make the next fs_snap_get() reload, after a change of our own. */
+void fs_snap_invalidate(struct rfs_fs_state *st);
+
+/**
+ * Start a request: take a snapshot and resolve @p path.
+ * @return 0, or -ENOENT (the snapshot is then released)
+ */
+int fs_req_begin(struct req *q, const char *path);
+
+/** End a request started with fs_req_begin(). */
+void fs_req_end(struct req *q);
+
+/**
+ * The backend of a URI, opened on first use and kept for the mount's life
+ * (thread-safe).
+ * @return 0 and set @p out (borrowed), -EPROTONOSUPPORT, or -EIO (logged)
+ */
+int fs_backend_for(struct rfs_fs_state *st, const char *uri,
+		   struct rfs_backend **out);
+
+/** True when the origin @p key of epoch @p epoch_id is hidden because it
+ * is in the recycle bin (being archived, or a whole archived epoch). */
+bool fs_bin_hides(const struct fs_snap *s, int64_t epoch_id, const char *key);
+
+/** Load the live entries into @p s (called under the state's lock). */
+int fs_bin_load(struct rfs_index *idx, struct fs_snap *s);
+
+/** Free the entries of @p s. */
+void fs_bin_release(struct fs_snap *s);
+
+/** getattr of a path under .recyclebin. */
+int fs_bin_getattr(struct req *q, struct stat *st);
+
+/** readdir of a path under .recyclebin. */
+int fs_bin_readdir(struct req *q, void *buf, fuse_fill_dir_t filler,
+		   enum fuse_fill_dir_flags plus);
+
+/** readlink of a path under .recyclebin. */
+int fs_bin_readlink(struct req *q, char *buf, size_t size);
+
+/** open (read-only) of a file under .recyclebin. */
+int fs_bin_open(struct req *q, struct fuse_file_info *fi);
+
+/** unlink under .recyclebin: deletes recycle data for good. */
+int fs_bin_unlink(struct req *q, const char *path);
+
+/** rmdir under .recyclebin: an emptied entry root purges the entry. */
+int fs_bin_rmdir(struct req *q, const char *path);
+
+/** getxattr of a path under .recyclebin (user.recyclefs.*). */
+int fs_bin_getxattr(struct req *q, const char *name, char *value, size_t size);
+
+/** listxattr of a path under .recyclebin. */
+int fs_bin_listxattr(struct req *q, char *list, size_t size);
+
+/**
+ * A rename of the item @p src into the bin at @p dst_rest: archive it.
+ * @return 0 once the archive is recorded (it runs in the background),
+ *         or -errno with the reason logged
+ */
+int fs_bin_archive(struct req *src, const char *from, const char *dst_rest);
+
+/** Note a file opened for writing (for archive's EBUSY check). */
+void fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
+		   const char *key);
+
+/** Forget a file noted with fs_writer_add(); unknown files are ignored. */
+void fs_writer_remove(struct rfs_fs_state *st, void *file);
 
 /**
  * The backend of an epoch, opened on first use and kept for the mount's

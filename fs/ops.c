@@ -20,40 +20,6 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-/* One request's view: the snapshot it holds and what its path names. */
-struct req {
-	struct rfs_fs_state *st;
-	struct fs_snap *snap;
-	struct rfs_node node;
-	struct rfs_backend *b; /* EPOCH: its backend, NULL if it has none */
-	int berr;	       /* EPOCH: why b is NULL */
-};
-
-static int req_begin(struct req *q, const char *path)
-{
-	int r;
-
-	q->st = fs_state();
-	q->snap = fs_snap_get(q->st);
-	q->b = NULL;
-	q->berr = 0;
-	r = rfs_namespace_resolve(q->snap->cat, path, &q->node);
-	if (r == 0 && q->node.kind == RFS_NODE_EPOCH) {
-		if (fs_key_hidden(q->node.epoch, q->node.rest))
-			r = -ENOENT;
-		else
-			q->berr = fs_epoch_backend(q->st, q->node.epoch, &q->b);
-	}
-	if (r < 0)
-		fs_snap_put(q->st, q->snap);
-	return r;
-}
-
-static void req_end(struct req *q)
-{
-	fs_snap_put(q->st, q->snap);
-}
-
 /* True when the request names something inside an epoch with a backend. */
 static bool in_epoch(const struct req *q)
 {
@@ -182,10 +148,7 @@ static int node_stat(const struct req *q, struct stat *st)
 		st->st_nlink = 2 + (nlink_t)n->lifecycle->n_epochs;
 		return 0;
 	case RFS_NODE_BIN:
-		if (*n->rest)
-			return -ENOENT;
-		fs_dir_stat(q->st, q->st->mounted_ns, st);
-		return 0;
+		return fs_bin_getattr((struct req *)q, st);
 	case RFS_NODE_CLASSES:
 		fs_dir_stat(q->st, q->snap->cat->updated_ns, st);
 		return 0;
@@ -213,11 +176,11 @@ static int op_getattr(const char *path, struct stat *st,
 
 	if (fh_file(fi))
 		return rfs_file_stat(fh_file(fi), st);
-	r = req_begin(&q, path);
+	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
 	r = node_stat(&q, st);
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -226,18 +189,20 @@ static int op_readlink(const char *path, char *buf, size_t size)
 	struct req q;
 	int r;
 
-	r = req_begin(&q, path);
+	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
 	if (q.node.kind == RFS_NODE_CLASS_LINK) {
 		snprintf(buf, size, "../../%s", q.node.table->name);
 		r = 0;
+	} else if (q.node.kind == RFS_NODE_BIN) {
+		r = fs_bin_readlink(&q, buf, size);
 	} else if (in_epoch(&q)) {
 		r = rfs_backend_readlink(q.b, q.node.rest, buf, size);
 	} else {
 		r = -EINVAL;
 	}
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -247,6 +212,8 @@ struct list_ctx {
 	fuse_fill_dir_t filler;
 	enum fuse_fill_dir_flags plus;
 	const char *hide; /* a name to leave out, or NULL */
+	const struct req *q;
+	char key[4096];
 };
 
 static int list_entry(void *ctx, const char *name, const struct stat *st)
@@ -255,6 +222,13 @@ static int list_entry(void *ctx, const char *name, const struct stat *st)
 
 	if (l->hide && !strcmp(name, l->hide))
 		return 0;
+	if (l->q && l->q->snap->n_hide) {
+		/* Items being archived have left their origin. */
+		snprintf(l->key, sizeof(l->key), "%s%s%s", l->q->node.rest,
+			 *l->q->node.rest ? "/" : "", name);
+		if (fs_bin_hides(l->q->snap, l->q->node.epoch->id, l->key))
+			return 0;
+	}
 	return l->filler(l->buf, name, st, 0, l->plus) ? -ENOBUFS : 0;
 }
 
@@ -267,6 +241,7 @@ static int list_epoch(const struct req *q, struct list_ctx *l)
 
 	if (!q->b)
 		return 0; /* catalog-only storage: an empty directory */
+	l->q = q;
 	/* Hide the bin when it is a direct child of this directory. */
 	if (e->bin_key) {
 		dl = rfs_path_dirlen(e->bin_key);
@@ -309,7 +284,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
 		      off_t off, struct fuse_file_info *fi,
 		      enum fuse_readdir_flags flags)
 {
-	struct list_ctx l = { buf, filler, 0, NULL };
+	struct list_ctx l = { buf, filler, 0, NULL, NULL, "" };
 	const struct rfs_catalog *cat;
 	struct stat st, self;
 	struct req q;
@@ -319,7 +294,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
 	(void)off;
 	if (!path)
 		path = (const char *)(uintptr_t)fi->fh;
-	r = req_begin(&q, path);
+	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
 	if (flags & FUSE_READDIR_PLUS)
@@ -327,7 +302,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
 	cat = q.snap->cat;
 	r = node_stat(&q, &self);
 	if (r < 0 || !S_ISDIR(self.st_mode)) {
-		req_end(&q);
+		fs_req_end(&q);
 		return r < 0 ? r : -ENOTDIR;
 	}
 	filler(buf, ".", &self, 0, 0);
@@ -359,9 +334,12 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
 		 * kernel look them up when it needs their attributes. */
 		memset(&st, 0, sizeof(st));
 		st.st_mode = S_IFDIR;
-		for (i = 0; i < q.node.lifecycle->n_epochs; i++)
-			filler(buf, q.node.lifecycle->epochs[i]->name, &st, 0,
-			       0);
+		for (i = 0; i < q.node.lifecycle->n_epochs; i++) {
+			const struct rfs_epoch *e = q.node.lifecycle->epochs[i];
+
+			if (!fs_bin_hides(q.snap, e->id, ""))
+				filler(buf, e->name, &st, 0, 0);
+		}
 		break;
 	case RFS_NODE_CLASSES:
 		for (i = 0; i < cat->n_classifications; i++) {
@@ -382,17 +360,19 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
 		r = list_epoch(&q, &l);
 		break;
 	case RFS_NODE_BIN:
+		r = fs_bin_readdir(&q, buf, filler, l.plus);
+		break;
 	case RFS_NODE_CLASS_LINK:
 		break;
 	}
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 
 /* Resolve the parent of a new name; refuse names the mount reserves. */
 static int req_begin_new(struct req *q, const char *path, const char *op)
 {
-	int r = req_begin(q, path);
+	int r = fs_req_begin(q, path);
 
 	if (r == -ENOENT) {
 		/* The name itself may be reserved: a hidden bin, or a new
@@ -436,7 +416,7 @@ static int op_mkdir(const char *path, mode_t mode)
 	} else {
 		r = refuse(&q, "mkdir", path);
 	}
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -466,7 +446,7 @@ static int op_mknod(const char *path, mode_t mode, dev_t rdev)
 	} else {
 		r = refuse(&q, "mknod", path);
 	}
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -475,12 +455,15 @@ static int op_unlink(const char *path)
 	struct req q;
 	int r;
 
-	r = req_begin(&q, path);
+	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
-	r = in_epoch(&q) ? rfs_backend_unlink(q.b, q.node.rest)
-			 : refuse(&q, "unlink", path);
-	req_end(&q);
+	if (q.node.kind == RFS_NODE_BIN)
+		r = fs_bin_unlink(&q, path);
+	else
+		r = in_epoch(&q) ? rfs_backend_unlink(q.b, q.node.rest)
+				 : refuse(&q, "unlink", path);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -489,12 +472,15 @@ static int op_rmdir(const char *path)
 	struct req q;
 	int r;
 
-	r = req_begin(&q, path);
+	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
-	r = in_epoch(&q) ? rfs_backend_rmdir(q.b, q.node.rest)
-			 : refuse(&q, "rmdir", path);
-	req_end(&q);
+	if (q.node.kind == RFS_NODE_BIN)
+		r = fs_bin_rmdir(&q, path);
+	else
+		r = in_epoch(&q) ? rfs_backend_rmdir(q.b, q.node.rest)
+				 : refuse(&q, "rmdir", path);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -513,7 +499,7 @@ static int op_symlink(const char *target, const char *path)
 	} else {
 		r = refuse(&q, "symlink", path);
 	}
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -521,32 +507,31 @@ static int op_symlink(const char *target, const char *path)
 static int two_in_epoch(const char *op, const char *from, const char *to,
 			struct req *a, struct req *b)
 {
-	int r = req_begin(a, from);
+	int r = fs_req_begin(a, from);
 
 	if (r < 0)
 		return r;
 	r = req_begin_new(b, to, op);
 	if (r == -ENOENT) {
-		req_end(a);
+		fs_req_end(a);
 		return r;
 	}
 	if (r < 0) {
-		req_end(a);
+		fs_req_end(a);
 		return r;
 	}
-	if (!in_epoch(a))
+	if (b->node.kind == RFS_NODE_BIN && a->node.kind == RFS_NODE_EPOCH &&
+	    a->b && !strcmp(op, "rename"))
+		r = 1; /* archive: the caller hands it to the bin */
+	else if (!in_epoch(a))
 		r = refuse(a, op, from);
-	else if (b->node.kind == RFS_NODE_BIN)
-		r = fs_refuse(op, to,
-			      "archiving by moving into the recycle bin is "
-			      "not available in this version");
 	else if (!in_epoch(b))
 		r = refuse(b, op, to);
 	else if (a->node.epoch != b->node.epoch)
 		r = -EXDEV; /* mv then copies, which is right between epochs */
 	if (r < 0) {
-		req_end(b);
-		req_end(a);
+		fs_req_end(b);
+		fs_req_end(a);
 	}
 	return r;
 }
@@ -559,9 +544,16 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	r = two_in_epoch("rename", from, to, &a, &b);
 	if (r < 0)
 		return r;
-	r = rfs_backend_rename(a.b, a.node.rest, b.node.rest, flags);
-	req_end(&b);
-	req_end(&a);
+	if (r == 1)
+		r = flags & RENAME_EXCHANGE
+			    ? fs_refuse("rename", to,
+					"the recycle bin cannot exchange "
+					"items")
+			    : fs_bin_archive(&a, from, b.node.rest);
+	else
+		r = rfs_backend_rename(a.b, a.node.rest, b.node.rest, flags);
+	fs_req_end(&b);
+	fs_req_end(&a);
 	return r;
 }
 
@@ -574,8 +566,8 @@ static int op_link(const char *from, const char *to)
 	if (r < 0)
 		return r;
 	r = rfs_backend_link(a.b, a.node.rest, b.node.rest);
-	req_end(&b);
-	req_end(&a);
+	fs_req_end(&b);
+	fs_req_end(&a);
 	return r;
 }
 
@@ -589,12 +581,12 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 		return fchmod(rfs_file_fd(f), mode) < 0 ? -errno : 0;
 	if (!path)
 		return -ENOENT;
-	r = req_begin(&q, path);
+	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
 	r = in_epoch(&q) ? rfs_backend_chmod(q.b, q.node.rest, mode)
 			 : refuse(&q, "chmod", path);
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -609,12 +601,12 @@ static int op_chown(const char *path, uid_t uid, gid_t gid,
 		return fchown(rfs_file_fd(f), uid, gid) < 0 ? -errno : 0;
 	if (!path)
 		return -ENOENT;
-	r = req_begin(&q, path);
+	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
 	r = in_epoch(&q) ? rfs_backend_chown(q.b, q.node.rest, uid, gid)
 			 : refuse(&q, "chown", path);
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -625,12 +617,12 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 
 	if (fh_file(fi))
 		return rfs_file_truncate(fh_file(fi), size);
-	r = req_begin(&q, path);
+	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
 	r = in_epoch(&q) ? rfs_backend_truncate(q.b, q.node.rest, size)
 			 : refuse(&q, "truncate", path);
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -645,12 +637,12 @@ static int op_utimens(const char *path, const struct timespec tv[2],
 		return futimens(rfs_file_fd(f), tv) < 0 ? -errno : 0;
 	if (!path)
 		return -ENOENT;
-	r = req_begin(&q, path);
+	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
 	r = in_epoch(&q) ? rfs_backend_utimens(q.b, q.node.rest, tv)
 			 : refuse(&q, "utimens", path);
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -661,14 +653,21 @@ static int open_common(const char *path, mode_t mode, struct fuse_file_info *fi,
 	struct req q;
 	int flags, r;
 
-	r = create ? req_begin_new(&q, path, "create") : req_begin(&q, path);
+	r = create ? req_begin_new(&q, path, "create") : fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
+	if (!create && q.node.kind == RFS_NODE_BIN) {
+		r = (fi->flags & O_ACCMODE) == O_RDONLY
+			    ? fs_bin_open(&q, fi)
+			    : refuse(&q, "open for writing", path);
+		fs_req_end(&q);
+		return r;
+	}
 	if (!in_epoch(&q)) {
 		r = create || (fi->flags & O_ACCMODE) != O_RDONLY
 			    ? refuse(&q, create ? "create" : "open", path)
 			    : -EISDIR;
-		req_end(&q);
+		fs_req_end(&q);
 		return r;
 	}
 	flags = fi->flags & ~(O_NOCTTY | O_NONBLOCK);
@@ -679,8 +678,10 @@ static int open_common(const char *path, mode_t mode, struct fuse_file_info *fi,
 		fi->fh = (uintptr_t)f;
 		if (create)
 			own_by_caller(q.b, q.node.rest);
+		if ((flags & O_ACCMODE) != O_RDONLY)
+			fs_writer_add(q.st, f, q.node.epoch->id, q.node.rest);
 	}
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -764,14 +765,14 @@ static int op_statfs(const char *path, struct statvfs *out)
 	struct req q;
 	int r;
 
-	r = req_begin(&q, path);
+	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
 	if (q.node.kind == RFS_NODE_EPOCH && q.b)
 		r = rfs_backend_statfs(q.b, q.node.rest, out);
 	else
 		r = statvfs(q.st->index_path, out) < 0 ? -errno : 0;
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -784,6 +785,8 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 static int op_release(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
+	if ((fi->flags & O_ACCMODE) != O_RDONLY)
+		fs_writer_remove(fs_state(), fh_file(fi));
 	return rfs_file_close(fh_file(fi));
 }
 
@@ -850,17 +853,19 @@ static int op_getxattr(const char *path, const char *name, char *value,
 	struct req q;
 	int r;
 
-	r = req_begin(&q, path);
+	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
-	if (in_epoch(&q))
+	if (q.node.kind == RFS_NODE_BIN)
+		r = fs_bin_getxattr(&q, name, value, size);
+	else if (in_epoch(&q))
 		r = (int)rfs_backend_getxattr(q.b, q.node.rest, name, value,
 					      size);
 	else if (is_rfs_attr(name) || q.node.kind != RFS_NODE_EPOCH || !q.b)
 		r = fs_node_getxattr(q.st, &q.node, name, value, size);
 	else
 		r = (int)rfs_backend_getxattr(q.b, "", name, value, size);
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -869,10 +874,12 @@ static int op_listxattr(const char *path, char *list, size_t size)
 	struct req q;
 	int r, n;
 
-	r = req_begin(&q, path);
+	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
-	if (in_epoch(&q)) {
+	if (q.node.kind == RFS_NODE_BIN) {
+		r = fs_bin_listxattr(&q, list, size);
+	} else if (in_epoch(&q)) {
 		r = (int)rfs_backend_listxattr(q.b, q.node.rest, list, size);
 	} else {
 		r = fs_node_listxattr(q.st, &q.node, list, size);
@@ -883,7 +890,7 @@ static int op_listxattr(const char *path, char *list, size_t size)
 			r = n < 0 ? (n == -ENOTSUP ? r : n) : r + n;
 		}
 	}
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -893,7 +900,7 @@ static int op_setxattr(const char *path, const char *name, const char *value,
 	struct req q;
 	int r;
 
-	r = req_begin(&q, path);
+	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
 	if (in_epoch(&q))
@@ -906,7 +913,7 @@ static int op_setxattr(const char *path, const char *name, const char *value,
 		r = rfs_backend_setxattr(q.b, "", name, value, size, flags);
 	else
 		r = refuse(&q, "setxattr", path);
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 
@@ -915,7 +922,7 @@ static int op_removexattr(const char *path, const char *name)
 	struct req q;
 	int r;
 
-	r = req_begin(&q, path);
+	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
 	if (in_epoch(&q))
@@ -927,7 +934,7 @@ static int op_removexattr(const char *path, const char *name)
 		r = rfs_backend_removexattr(q.b, "", name);
 	else
 		r = refuse(&q, "removexattr", path);
-	req_end(&q);
+	fs_req_end(&q);
 	return r;
 }
 

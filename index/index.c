@@ -388,6 +388,7 @@ void rfs_index_free(struct rfs_index *idx)
 	for (i = 0; i < RFS_INDEX_STMT_COUNT; i++)
 		sqlite3_finalize(idx->stmts[i]);
 	sqlite3_close_v2(idx->db);
+	free(idx->scratch);
 	free(idx->path);
 	free(idx);
 }

@@ -40,6 +40,20 @@ enum rfs_index_stmt_id {
 	RFS_INDEX_STMT_LOAD_CLASSIFICATIONS,
 	RFS_INDEX_STMT_LOAD_LIFECYCLES,
 	RFS_INDEX_STMT_LOAD_EPOCHS,
+	RFS_INDEX_STMT_ENTRY_INSERT,
+	RFS_INDEX_STMT_ENTRY_GET,
+	RFS_INDEX_STMT_ENTRY_BY_UUID,
+	RFS_INDEX_STMT_ENTRY_BY_BIN_PATH,
+	RFS_INDEX_STMT_ENTRY_EXISTS,
+	RFS_INDEX_STMT_ENTRY_UPDATE,
+	RFS_INDEX_STMT_ENTRY_PROGRESS,
+	RFS_INDEX_STMT_ENTRY_LEASE,
+	RFS_INDEX_STMT_ENTRY_RENEW_ALL,
+	RFS_INDEX_STMT_FILE_INSERT,
+	RFS_INDEX_STMT_FILE_UPDATE,
+	RFS_INDEX_STMT_FILE_GET,
+	RFS_INDEX_STMT_FILE_COUNT,
+	RFS_INDEX_STMT_FILE_DELETE_ALL,
 	RFS_INDEX_STMT_COUNT
 };
 
@@ -50,6 +64,9 @@ struct rfs_index {
 	bool created;  /**< this open created the file (always for memory) */
 	bool readonly; /**< opened with RFS_INDEX_READONLY */
 	sqlite3_stmt *stmts[RFS_INDEX_STMT_COUNT]; /**< lazily prepared */
+	/** Strings a getter returns "until the next call on the handle"
+	 * (rfs_index_file_get()); malloc'ed, freed with the handle. */
+	char *scratch;
 };
 
 /**

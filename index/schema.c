@@ -4,8 +4,8 @@
  * ordered migrations that bring an older index up to date.
  *
  * A migration is appended, never edited once released: migration i brings
- * user_version from i - 1 to i. Later features (archive jobs, manifests)
- * add their tables in new migrations.
+ * user_version from i - 1 to i. Later features add their tables in new
+ * migrations.
  */
 #include "index/index.h"
 #include "index/internal.h"
@@ -81,8 +81,75 @@ static const char schema_v1[] =
 	"	value TEXT NOT NULL\n"
 	") STRICT, WITHOUT ROWID;\n";
 
+/*
+ * Version 2: recycle entries (core/entry.h) and their manifest rows.
+ *
+ * States are stored by name (rfs_entry_state_name()). A live entry (any
+ * state but purged) owns its bin path; a purged one is kept as history and
+ * gives its place up. Times are nanoseconds since the Unix epoch; NULL in
+ * deleted_ns and purged_ns means "not yet", 0 in lease_until_ns "no
+ * lease". epoch_id is not a foreign key: an entry outlives the catalog row
+ * it was archived from (0 when unknown). A manifest row's sha256 is NULL
+ * until known; its state is an enum rfs_file_state.
+ */
+static const char schema_v2[] =
+	"CREATE TABLE entries (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	uuid TEXT NOT NULL UNIQUE,\n"
+	"	bin_path TEXT NOT NULL,\n"
+	"	origin_path TEXT NOT NULL,\n"
+	"	table_name TEXT NOT NULL,\n"
+	"	lifecycle_name TEXT NOT NULL,\n"
+	"	epoch_name TEXT NOT NULL,\n"
+	"	epoch_id INTEGER NOT NULL DEFAULT 0,\n"
+	"	item_key TEXT NOT NULL DEFAULT '',\n"
+	"	storage_name TEXT NOT NULL,\n"
+	"	src_uri TEXT NOT NULL,\n"
+	"	bin_root_uri TEXT NOT NULL,\n"
+	"	is_dir INTEGER NOT NULL CHECK (is_dir IN (0, 1)),\n"
+	"	state TEXT NOT NULL CHECK (state IN ('snapshot', 'sync',\n"
+	"		'verify', 'unpublish', 'delete', 'archived', 'failed',\n"
+	"		'purging', 'purged')),\n"
+	"	failed_step TEXT CHECK (failed_step IN ('snapshot', 'sync',\n"
+	"		'verify', 'unpublish', 'delete', 'archived', 'failed',\n"
+	"		'purging', 'purged')),\n"
+	"	reason TEXT,\n"
+	"	files_total INTEGER NOT NULL DEFAULT 0,\n"
+	"	bytes_total INTEGER NOT NULL DEFAULT 0,\n"
+	"	files_done INTEGER NOT NULL DEFAULT 0,\n"
+	"	bytes_done INTEGER NOT NULL DEFAULT 0,\n"
+	"	created_ns INTEGER NOT NULL,\n"
+	"	updated_ns INTEGER NOT NULL,\n"
+	"	deleted_ns INTEGER,\n"
+	"	purged_ns INTEGER,\n"
+	"	lease_owner TEXT,\n"
+	"	lease_until_ns INTEGER NOT NULL DEFAULT 0,\n"
+	"	restored_to TEXT\n"
+	") STRICT;\n"
+	"CREATE UNIQUE INDEX entries_live_bin_path ON entries (bin_path)\n"
+	"	WHERE state <> 'purged';\n"
+	"CREATE INDEX entries_by_origin ON entries (origin_path);\n"
+	"CREATE INDEX entries_by_state ON entries (state);\n"
+	"CREATE TABLE entry_files (\n"
+	"	entry_id INTEGER NOT NULL\n"
+	"		REFERENCES entries (id) ON DELETE CASCADE,\n"
+	"	path TEXT NOT NULL,\n"
+	"	type TEXT NOT NULL CHECK (type IN ('f', 'd', 'l')),\n"
+	"	size INTEGER NOT NULL DEFAULT 0,\n"
+	"	mtime_ns INTEGER NOT NULL DEFAULT 0,\n"
+	"	atime_ns INTEGER NOT NULL DEFAULT 0,\n"
+	"	mode INTEGER NOT NULL DEFAULT 0,\n"
+	"	uid INTEGER NOT NULL DEFAULT 0,\n"
+	"	gid INTEGER NOT NULL DEFAULT 0,\n"
+	"	link TEXT,\n"
+	"	sha256 TEXT,\n"
+	"	state INTEGER NOT NULL DEFAULT 0 CHECK (state BETWEEN 0 AND 4),\n"
+	"	PRIMARY KEY (entry_id, path)\n"
+	") STRICT, WITHOUT ROWID;\n";
+
 const struct rfs_index_migration rfs_index_migrations[] = {
 	{ "catalog, history and configuration", schema_v1 },
+	{ "recycle entries and their manifests", schema_v2 },
 };
 
 _Static_assert(sizeof(rfs_index_migrations) / sizeof(rfs_index_migrations[0]) ==

@@ -7,6 +7,7 @@
 
 #include "core/catalog.h"
 #include "core/date.h"
+#include "core/names.h"
 #include "core/storage.h"
 #include "index/index.h"
 #include "util/buf.h"
@@ -266,6 +267,78 @@ int rfs_cli_parse_date(const char *what, const char *s, bool allow_now,
 		return 0;
 	}
 	return rfs_date_parse(what, s, days, err);
+}
+
+/* The component of @p p named @p name, or NULL. */
+static char *find_component(char *p, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (*p) {
+		size_t len = strcspn(p, "/");
+
+		if (len == n && !memcmp(p, name, n))
+			return p;
+		p += len + (p[len] == '/');
+	}
+	return NULL;
+}
+
+/* Through a mount: the rest of @p p from its first component that is a
+ * table name, when the first one is not (only those are dropped). */
+static const char *mount_reading(const struct rfs_catalog *cat, const char *p)
+{
+	char name[RFS_NAME_MAX + 1];
+	bool first = true;
+
+	while (*p) {
+		size_t len = strcspn(p, "/");
+
+		snprintf(name, sizeof(name), "%.*s", (int)len, p);
+		if (len <= RFS_NAME_MAX && rfs_catalog_table(cat, name))
+			return first ? NULL : p;
+		first = false;
+		p += len + (p[len] == '/');
+	}
+	return NULL;
+}
+
+int rfs_cli_catalog_path(struct rfs_index *idx, const char *path,
+			 rfs_cli_path_fn fn, void *ctx, struct rfs_error *err)
+{
+	struct rfs_error ignore = { 0 };
+	struct rfs_catalog *cat = NULL;
+	const char *rest;
+	char *p, *bin;
+	int r;
+
+	p = strdup(path);
+	if (!p)
+		return rfs_error_set(err, ENOMEM, "out of memory");
+	rfs_relpath_normalize(p);
+	bin = find_component(p, ".recyclebin");
+	if (bin) {
+		memmove(p, bin, strlen(bin) + 1);
+		if (!strcmp(p, ".recyclebin"))
+			r = rfs_error_set(err, ENOENT,
+					  "'%s' is the recycle bin itself: "
+					  "name an entry in it",
+					  path);
+		else
+			r = fn(ctx, p, err);
+		free(p);
+		return r;
+	}
+	rfs_error_clear(err);
+	r = fn(ctx, p, err);
+	if (r == -ENOENT && rfs_index_load_catalog(idx, &cat, &ignore) == 0 &&
+	    (rest = mount_reading(cat, p))) {
+		rfs_error_clear(err);
+		r = fn(ctx, rest, err);
+	}
+	rfs_catalog_free(cat);
+	free(p);
+	return r;
 }
 
 json_t *rfs_cli_storage_json(const struct rfs_storage *s)

@@ -98,6 +98,25 @@ int cmd_config(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 /** `recyclefs mount`: serve the catalog with FUSE. @return an exit status */
 int cmd_mount(int argc, char **argv);
+/** `recyclefs archive`: move items into the recycle bin. @return an exit
+ * status */
+int cmd_archive(int argc, char **argv);
+/** `recyclefs resume`: run waiting recycle jobs here. @return an exit
+ * status */
+int cmd_resume(int argc, char **argv);
+/** `recyclefs retry`: restart failed archives. @return an exit status */
+int cmd_retry(int argc, char **argv);
+/** `recyclefs status`: the recycle bin's entries. @return an exit status */
+int cmd_status(int argc, char **argv);
+/** `recyclefs wait`: follow recycle jobs to their end. @return an exit
+ * status */
+int cmd_wait(int argc, char **argv);
+/** `recyclefs purge`: delete recycle entries for good. @return an exit
+ * status */
+int cmd_purge(int argc, char **argv);
+/** `recyclefs reindex`: rebuild entries from the manifests. @return an
+ * exit status */
+int cmd_reindex(int argc, char **argv);
 
 /**
  * Next option of a command, as getopt_long() with GNU argument
@@ -210,6 +229,49 @@ int rfs_cli_open_catalog(struct rfs_index **idx, struct rfs_catalog **cat);
  */
 int rfs_cli_parse_date(const char *what, const char *s, bool allow_now,
 		       int32_t *days, struct rfs_error *err);
+
+/**
+ * Called by rfs_cli_catalog_path() with one reading of a path.
+ * @param ctx  as given to rfs_cli_catalog_path()
+ * @param path a catalog path, "T/L/E[/item]" (an origin, or a bin path
+ *             without its prefix), or ".recyclebin/BIN" when the user's
+ *             path went through the recycle bin
+ * @param err  receives the reason when it does not resolve
+ * @return 0 when @p path resolved; -ENOENT to let the next reading be
+ *         tried; any other -errno ends the search with that error
+ */
+typedef int (*rfs_cli_path_fn)(void *ctx, const char *path,
+			       struct rfs_error *err);
+
+/**
+ * Resolve a path as a user typed it into the catalog path it names, and
+ * act on it through @p fn, which decides what "resolves" means
+ * (rfs_entry_find(), rfs_archive_begin(), ...). The readings, in order:
+ *
+ * 1. A path with a `.recyclebin` component names a bin entry: everything
+ *    up to that component is dropped ("/mnt/x/.recyclebin/T/L/E/dt=1"
+ *    gives ".recyclebin/T/L/E/dt=1"), and that is the only reading.
+ * 2. Otherwise the path itself, leading, trailing and doubled slashes
+ *    dropped: a catalog path "T/L/E/dt=1" (origin or bin path).
+ * 3. When that does not resolve (-ENOENT) and its first component is not
+ *    a table name, a path through a mount whose mountpoint cannot be
+ *    known: leading components are dropped, up to the first component
+ *    that is a table name ("/mnt/x/T/L/E/dt=1" gives "T/L/E/dt=1"). A
+ *    table name is never dropped.
+ *
+ * When nothing resolves, the error is that of the last reading tried
+ * (for a mount path, the one starting at the table name: the most
+ * specific reason).
+ * @param idx  the index, whose catalog gives the table names
+ * @param path as the user typed it
+ * @param fn   tries one reading
+ * @param ctx  passed to @p fn
+ * @param err  receives the reason of a failure; may be NULL
+ * @return @p fn's 0 or error, -ENOENT when the path names nothing (with
+ *         the reason), -ENOMEM, or the error loading the catalog
+ */
+int rfs_cli_catalog_path(struct rfs_index *idx, const char *path,
+			 rfs_cli_path_fn fn, void *ctx, struct rfs_error *err);
 
 /**
  * A storage as JSON: {"name","uri","bin_uri","class","family"}, in that

@@ -23,6 +23,13 @@ static const struct rfs_cli_command commands[] = {
 	{ "config", cmd_config, "set, get, unset and list configuration" },
 	{ "history", cmd_history, "show the catalog's change log" },
 	{ "mount", cmd_mount, "mount the catalog as a filesystem" },
+	{ "archive", cmd_archive, "move items into the recycle bin" },
+	{ "status", cmd_status, "show the recycle bin's entries and jobs" },
+	{ "wait", cmd_wait, "wait for recycle jobs to end" },
+	{ "retry", cmd_retry, "restart failed archives" },
+	{ "resume", cmd_resume, "run waiting recycle jobs here" },
+	{ "purge", cmd_purge, "delete recycle entries for good" },
+	{ "reindex", cmd_reindex, "rebuild the bin's entries from manifests" },
 	{ NULL, NULL, NULL },
 };
 

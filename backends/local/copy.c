@@ -30,7 +30,7 @@
 
 /* Bytes moved per copy_file_range() or read/write round. */
 #define COPY_CHUNK ((size_t)1 << 30)
-#define RW_BUF ((size_t)1 << 20)
+#define RW_BUF	   ((size_t)1 << 20)
 
 /* How the bytes of one copy moved, for the debug log. */
 enum copy_how { COPY_CLONE, COPY_CFR, COPY_RW };
@@ -84,16 +84,16 @@ static int copy_rw(struct copy_ctx *c, off_t off, off_t len)
 static int copy_range(struct copy_ctx *c, off_t off, off_t len)
 {
 	while (len > 0 && c->how != COPY_RW) {
-		size_t want = (uint64_t)len < COPY_CHUNK ? (size_t)len
-							 : COPY_CHUNK;
+		size_t want =
+			(uint64_t)len < COPY_CHUNK ? (size_t)len : COPY_CHUNK;
 		loff_t in = off, out = off;
 		ssize_t n = copy_file_range(c->in, &in, c->out, &out, want, 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && (errno == EXDEV || errno == EINVAL ||
-			      errno == ENOSYS || errno == EOPNOTSUPP ||
-			      errno == EBADF))
+		if (n < 0 &&
+		    (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+		     errno == EOPNOTSUPP || errno == EBADF))
 			break;
 		if (n < 0)
 			return -errno;
@@ -157,8 +157,7 @@ static int copy_meta(int fd, const struct stat *st)
 	return fsync(fd) < 0 ? -errno : 0;
 }
 
-static int open_source(struct rfs_backend *b, const char *key,
-		       struct stat *st)
+static int open_source(struct rfs_backend *b, const char *key, struct stat *st)
 {
 	struct rfs_local *l = rfs_local_of(b);
 	struct rfs_local_at at;
@@ -211,7 +210,8 @@ static int make_temp(int dir, const char *name, char *tmp, size_t size)
 
 	for (tries = 0; tries < 16 && fd == -EEXIST; tries++) {
 		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-			rnd = (uint64_t)getpid() * 2654435761u + (uint64_t)tries;
+			rnd = (uint64_t)getpid() * 2654435761u +
+			      (uint64_t)tries;
 		/* 9 + 229 + 1 + 16 bytes: within NAME_MAX */
 		snprintf(tmp, size, ".rfs-tmp.%.229s.%016llx", name,
 			 (unsigned long long)rnd);
@@ -225,8 +225,8 @@ static int make_temp(int dir, const char *name, char *tmp, size_t size)
 	return fd;
 }
 
-static int copy_into(int in, const struct stat *st, int dir,
-		     const char *name, unsigned int flags, enum copy_how *how)
+static int copy_into(int in, const struct stat *st, int dir, const char *name,
+		     unsigned int flags, enum copy_how *how)
 {
 	char tmp[NAME_MAX + 1];
 	struct copy_ctx c = { .in = in };

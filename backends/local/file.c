@@ -12,7 +12,7 @@
 
 /* open(2) flags passed through; O_APPEND is left out because every write
  * names its offset, and O_NOFOLLOW, O_NONBLOCK, O_CLOEXEC are added. */
-#define LOCAL_OPEN_FLAGS                                                   \
+#define LOCAL_OPEN_FLAGS                                                       \
 	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_SYNC | O_DSYNC)
 
 int rfs_local_open_regular(const struct rfs_local_at *at, int flags,

@@ -28,7 +28,7 @@ static int local_stat(struct rfs_backend *b, const char *key, struct stat *st)
 	if (r < 0)
 		return r;
 	r = fstatat(at.dirfd, at.name, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno
-								     : 0;
+								    : 0;
 	return rfs_local_at_end(l, &at, r);
 }
 
@@ -151,8 +151,8 @@ static int at_pair(struct rfs_local *l, const char *from, const char *to,
 	return r;
 }
 
-static int local_rename(struct rfs_backend *b, const char *from,
-			const char *to, unsigned int flags)
+static int local_rename(struct rfs_backend *b, const char *from, const char *to,
+			unsigned int flags)
 {
 	struct rfs_local *l = rfs_local_of(b);
 	struct rfs_local_at a, c;
@@ -163,8 +163,7 @@ static int local_rename(struct rfs_backend *b, const char *from,
 	if (!*from || !*to)
 		r = -EBUSY;
 	else
-		r = rfs_local_renameat(a.dirfd, a.name, c.dirfd, c.name,
-				       flags);
+		r = rfs_local_renameat(a.dirfd, a.name, c.dirfd, c.name, flags);
 	rfs_local_at_release(&a);
 	return rfs_local_at_end(l, &c, r);
 }
@@ -234,6 +233,34 @@ static int local_truncate(struct rfs_backend *b, const char *key, off_t size)
 	return rfs_local_at_end(l, &at, r);
 }
 
+/*
+ * chmod without following a symlink. The C library may need /proc for
+ * AT_SYMLINK_NOFOLLOW and says EOPNOTSUPP without it; an entry that is
+ * not a symlink is then opened without following and changed by fd.
+ */
+static int chmod_at(const struct rfs_local_at *at, mode_t mode)
+{
+	struct stat st;
+	int fd, r;
+
+	if (!fchmodat(at->dirfd, at->name, mode, AT_SYMLINK_NOFOLLOW))
+		return 0;
+	if (errno != EOPNOTSUPP)
+		return -errno;
+	if (fstatat(at->dirfd, at->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	/* the mode of a symlink cannot change: -EOPNOTSUPP, as Linux says */
+	if (S_ISLNK(st.st_mode))
+		return -EOPNOTSUPP;
+	fd = openat(at->dirfd, at->name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP ? -EOPNOTSUPP : -errno;
+	r = fchmod(fd, mode) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
 static int local_chmod(struct rfs_backend *b, const char *key, mode_t mode)
 {
 	struct rfs_local *l = rfs_local_of(b);
@@ -242,11 +269,7 @@ static int local_chmod(struct rfs_backend *b, const char *key, mode_t mode)
 
 	if (r < 0)
 		return r;
-	/* the mode of a symlink cannot change: -EOPNOTSUPP, as Linux says */
-	r = fchmodat(at.dirfd, at.name, mode & 07777, AT_SYMLINK_NOFOLLOW);
-	if (r < 0)
-		r = errno == ENOTSUP ? -EOPNOTSUPP : -errno;
-	return rfs_local_at_end(l, &at, r);
+	return rfs_local_at_end(l, &at, chmod_at(&at, mode & 07777));
 }
 
 static int local_chown(struct rfs_backend *b, const char *key, uid_t uid,
@@ -274,7 +297,7 @@ static int local_utimens(struct rfs_backend *b, const char *key,
 	if (r < 0)
 		return r;
 	r = utimensat(at.dirfd, at.name, ts, AT_SYMLINK_NOFOLLOW) < 0 ? -errno
-								       : 0;
+								      : 0;
 	return rfs_local_at_end(l, &at, r);
 }
 

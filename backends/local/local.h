@@ -27,8 +27,10 @@ struct rfs_uri;
  * rfs_backend_open()). The root need not exist yet.
  * @param u   the parsed @p uri; its path is the root, without the leading
  *            slash
+ * @param uri the URI as given, kept as rfs_backend.uri
  * @param out set to the new backend on success
- * @return 0 or -ENOMEM
+ * @param err the reason of a refusal; may be NULL
+ * @return 0, -EINVAL (a host in the URI) or -ENOMEM
  */
 int rfs_local_open(const struct rfs_uri *u, const char *uri,
 		   struct rfs_backend **out, struct rfs_error *err);

@@ -18,18 +18,18 @@
 
 /** A local backend. */
 struct rfs_local {
-	struct rfs_backend base;
-	char *root;	      /**< absolute path of the root directory */
-	int rootfd;	      /**< O_PATH fd of the root, -1 while missing */
-	pthread_mutex_t lock; /**< guards opening rootfd and retired[] */
-	int *retired;	      /**< stale root fds, closed by free */
-	size_t nretired;
+	struct rfs_backend base; /**< what callers see */
+	char *root;		 /**< absolute path of the root directory */
+	int rootfd;		 /**< O_PATH fd of the root, -1 while missing */
+	pthread_mutex_t lock;	 /**< guards opening rootfd and retired[] */
+	int *retired;		 /**< stale root fds, closed by free */
+	size_t nretired;	 /**< entries in retired[] */
 };
 
 /** An open file. */
 struct rfs_local_file {
-	struct rfs_file base;
-	int fd;
+	struct rfs_file base; /**< what callers see */
+	int fd;		      /**< the kernel fd, owned */
 };
 
 /** The directory holding a key's last component. */
@@ -66,8 +66,7 @@ int rfs_local_openat(int dirfd, const char *path, int flags, mode_t mode);
  * @return 0 (release @p at with rfs_local_at_release()) or -EINVAL (not a
  *         clean key), -ENAMETOOLONG, -ENOENT, -ENOTDIR, -ELOOP, -EACCES
  */
-int rfs_local_at(struct rfs_local *l, const char *key,
-		 struct rfs_local_at *at);
+int rfs_local_at(struct rfs_local *l, const char *key, struct rfs_local_at *at);
 
 /**
  * Release @p at and pass @p r through. A -ESTALE result retires the root
@@ -137,12 +136,11 @@ int rfs_local_copy(struct rfs_backend *src, const char *src_key,
 ssize_t rfs_local_getxattr(struct rfs_backend *b, const char *key,
 			   const char *name, void *value, size_t size);
 /** @see rfs_local_getxattr */
-int rfs_local_setxattr(struct rfs_backend *b, const char *key,
-		       const char *name, const void *value, size_t size,
-		       int flags);
+int rfs_local_setxattr(struct rfs_backend *b, const char *key, const char *name,
+		       const void *value, size_t size, int flags);
 /** @see rfs_local_getxattr */
-ssize_t rfs_local_listxattr(struct rfs_backend *b, const char *key,
-			    char *list, size_t size);
+ssize_t rfs_local_listxattr(struct rfs_backend *b, const char *key, char *list,
+			    size_t size);
 /** @see rfs_local_getxattr */
 int rfs_local_removexattr(struct rfs_backend *b, const char *key,
 			  const char *name);

@@ -30,6 +30,7 @@
 
 /* 0: try openat2; 1: it is missing or the fallback is forced */
 static int use_fallback;
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
 
 void rfs_local_force_fallback(bool use)
 {
@@ -78,8 +79,7 @@ static void root_retire(struct rfs_local *l, int fd)
 	pthread_mutex_unlock(&l->lock);
 }
 
-static int openat2_beneath(int dirfd, const char *path, int flags,
-			   mode_t mode)
+static int openat2_beneath(int dirfd, const char *path, int flags, mode_t mode)
 {
 	struct open_how how = {
 		.flags = (unsigned long long)flags | O_CLOEXEC,
@@ -92,8 +92,7 @@ static int openat2_beneath(int dirfd, const char *path, int flags,
 
 	do {
 		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	} while (fd < 0 && (errno == EAGAIN || errno == EINTR) &&
-		 ++tries < 16);
+	} while (fd < 0 && (errno == EAGAIN || errno == EINTR) && ++tries < 16);
 	return fd < 0 ? -errno : (int)fd;
 }
 
@@ -139,10 +138,23 @@ static int open_walk(int dirfd, const char *path, int flags, mode_t mode)
 	return fd;
 }
 
+/* Some container sandboxes refuse syscalls they do not know with EPERM
+ * rather than ENOSYS: try openat2 once on "/" to tell. */
+static void probe_openat2(void)
+{
+	int fd = openat2_beneath(AT_FDCWD, "/", O_PATH | O_DIRECTORY, 0);
+
+	if (fd == -ENOSYS || fd == -EPERM)
+		__atomic_store_n(&use_fallback, 1, __ATOMIC_RELAXED);
+	else if (fd >= 0)
+		close(fd);
+}
+
 int rfs_local_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
 	int fd;
 
+	pthread_once(&probe_once, probe_openat2);
 	if (!__atomic_load_n(&use_fallback, __ATOMIC_RELAXED)) {
 		fd = openat2_beneath(dirfd, path, flags, mode);
 		if (fd != -ENOSYS)
@@ -157,8 +169,7 @@ int rfs_local_openat(int dirfd, const char *path, int flags, mode_t mode)
 	return open_walk(dirfd, path, flags, mode);
 }
 
-int rfs_local_at(struct rfs_local *l, const char *key,
-		 struct rfs_local_at *at)
+int rfs_local_at(struct rfs_local *l, const char *key, struct rfs_local_at *at)
 {
 	char parent[PATH_MAX];
 	size_t dirlen;
@@ -250,8 +261,7 @@ int rfs_local_renameat(int fromfd, const char *from, int tofd, const char *to,
 		return renameat(fromfd, from, tofd, to) < 0 ? -errno : 0;
 	if (!renameat2(fromfd, from, tofd, to, flags))
 		return 0;
-	if ((errno == EINVAL || errno == ENOSYS) &&
-	    flags == RENAME_NOREPLACE)
+	if ((errno == EINVAL || errno == ENOSYS) && flags == RENAME_NOREPLACE)
 		return rename_noreplace(fromfd, from, tofd, to);
 	return -errno;
 }

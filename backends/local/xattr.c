@@ -114,7 +114,7 @@ static ssize_t xattr_key(struct rfs_backend *b, const char *key,
 	if (r < 0)
 		return r;
 	r = xattr_at(&at, a);
-	rfs_local_at_end(l, &at, r == -ESTALE ? -ESTALE : 0);
+	rfs_local_at_end(l, &at, r < 0 ? (int)r : 0);
 	return r;
 }
 
@@ -126,17 +126,16 @@ ssize_t rfs_local_getxattr(struct rfs_backend *b, const char *key,
 	return xattr_key(b, key, &a);
 }
 
-int rfs_local_setxattr(struct rfs_backend *b, const char *key,
-		       const char *name, const void *value, size_t size,
-		       int flags)
+int rfs_local_setxattr(struct rfs_backend *b, const char *key, const char *name,
+		       const void *value, size_t size, int flags)
 {
 	struct xattr_args a = { XA_SET, name, (void *)value, size, flags };
 
 	return (int)xattr_key(b, key, &a);
 }
 
-ssize_t rfs_local_listxattr(struct rfs_backend *b, const char *key,
-			    char *list, size_t size)
+ssize_t rfs_local_listxattr(struct rfs_backend *b, const char *key, char *list,
+			    size_t size)
 {
 	struct xattr_args a = { XA_LIST, NULL, list, size, 0 };
 
@@ -195,7 +194,7 @@ static int copy_one(int from, int to, const char *name)
 	else if (fsetxattr(to, name, value, (size_t)m, 0) < 0)
 		r = -errno;
 	free(value);
-	if (r == -EOPNOTSUPP || r == -ENOTSUP)
+	if (r == -EOPNOTSUPP)
 		return 0;
 	if ((r == -EPERM || r == -EACCES) && strncmp(name, "user.", 5))
 		return 0;
@@ -208,7 +207,7 @@ int rfs_local_copy_xattrs(int from, int to)
 	ssize_t n = list_names(from, &list);
 	int r = 0;
 
-	if (n == -EOPNOTSUPP || n == -ENOTSUP)
+	if (n == -EOPNOTSUPP)
 		return 0;
 	if (n < 0)
 		return (int)n;

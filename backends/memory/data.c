@@ -36,8 +36,8 @@ static unsigned char *chunk_find(const struct rfs_mem_node *n, uint64_t idx)
 	return NULL;
 }
 
-static unsigned char *chunk_get(struct rfs_mem_store *s,
-				struct rfs_mem_node *n, uint64_t idx)
+static unsigned char *chunk_get(struct rfs_mem_store *s, struct rfs_mem_node *n,
+				uint64_t idx)
 {
 	size_t i = chunk_pos(n, idx);
 	unsigned char *bytes;
@@ -82,8 +82,8 @@ static void chunks_drop(struct rfs_mem_store *s, struct rfs_mem_node *n,
 	s->chunks -= to - from;
 }
 
-ssize_t rfs_mem_data_read(const struct rfs_mem_node *n, void *buf,
-			  size_t size, off_t off)
+ssize_t rfs_mem_data_read(const struct rfs_mem_node *n, void *buf, size_t size,
+			  off_t off)
 {
 	unsigned char *out = buf;
 	size_t done = 0;
@@ -138,8 +138,7 @@ ssize_t rfs_mem_data_write(struct rfs_mem_store *s, struct rfs_mem_node *n,
 
 		if (len > size - done)
 			len = size - done;
-		memcpy(chunk_find(n, pos / RFS_MEM_CHUNK) + at, in + done,
-		       len);
+		memcpy(chunk_find(n, pos / RFS_MEM_CHUNK) + at, in + done, len);
 		done += len;
 	}
 	if (off + (off_t)size > n->size)
@@ -155,8 +154,8 @@ int rfs_mem_data_truncate(struct rfs_mem_store *s, struct rfs_mem_node *n,
 	if (size > RFS_MEM_MAX_SIZE)
 		return -EFBIG;
 	if (size < n->size) {
-		uint64_t first = ((uint64_t)size + RFS_MEM_CHUNK - 1) /
-				 RFS_MEM_CHUNK;
+		uint64_t first =
+			((uint64_t)size + RFS_MEM_CHUNK - 1) / RFS_MEM_CHUNK;
 		size_t at = (size_t)((uint64_t)size % RFS_MEM_CHUNK);
 		unsigned char *c;
 

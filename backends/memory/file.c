@@ -114,8 +114,7 @@ int rfs_mem_open_file(struct rfs_backend *b, const char *key, int flags,
 	return 0;
 }
 
-ssize_t rfs_mem_file_read(struct rfs_file *f, void *buf, size_t size,
-			  off_t off)
+ssize_t rfs_mem_file_read(struct rfs_file *f, void *buf, size_t size, off_t off)
 {
 	struct rfs_mem_file *mf = (struct rfs_mem_file *)f;
 	struct rfs_mem_store *s = file_store(f);
@@ -222,8 +221,7 @@ static int do_fallocate(struct rfs_mem_store *s, struct rfs_mem_node *n,
 	return 0;
 }
 
-int rfs_mem_file_fallocate(struct rfs_file *f, int mode, off_t off,
-			   off_t len)
+int rfs_mem_file_fallocate(struct rfs_file *f, int mode, off_t off, off_t len)
 {
 	struct rfs_mem_file *mf = (struct rfs_mem_file *)f;
 	struct rfs_mem_store *s = file_store(f);

@@ -31,84 +31,90 @@
 
 /** One present chunk of a file: bytes [idx * RFS_MEM_CHUNK, +RFS_MEM_CHUNK). */
 struct rfs_mem_chunk {
-	uint64_t idx;
+	uint64_t idx;	      /**< offset / RFS_MEM_CHUNK */
 	unsigned char *bytes; /**< RFS_MEM_CHUNK bytes */
 };
 
 /** One extended attribute. */
 struct rfs_mem_xattr {
-	char *name;
-	void *value;
-	size_t size;
+	char *name;  /**< with its namespace: "user.origin" */
+	void *value; /**< size bytes */
+	size_t size; /**< bytes of the value */
 };
 
 /** One slot of a directory's hash table; name NULL when free. */
 struct rfs_mem_dirent {
-	char *name;
-	struct rfs_mem_node *node;
+	char *name;		   /**< the entry's name, owned */
+	struct rfs_mem_node *node; /**< what it names */
 };
 
 /** A file, directory or symlink of a store. */
 struct rfs_mem_node {
-	mode_t mode; /**< type and permission bits */
-	uid_t uid;
-	gid_t gid;
-	ino_t ino;
-	unsigned long links; /**< directory entries naming this node */
-	unsigned long opens; /**< open files on this node */
-	struct timespec atime, mtime, ctime;
+	mode_t mode;	       /**< type and permission bits */
+	uid_t uid;	       /**< owner */
+	gid_t gid;	       /**< group */
+	ino_t ino;	       /**< unique in the store */
+	unsigned long links;   /**< directory entries naming this node */
+	unsigned long opens;   /**< open files on this node */
+	struct timespec atime; /**< last access (set by utimens only) */
+	struct timespec mtime; /**< last change of the contents */
+	struct timespec ctime; /**< last change of the node */
 
-	/* regular files: sorted by idx; bytes past size are zero */
-	off_t size;
-	struct rfs_mem_chunk *chunks;
-	size_t nchunks, chunks_alloc;
+	off_t size; /**< regular files: bytes; chunk bytes past it are 0 */
+	struct rfs_mem_chunk *chunks; /**< regular files: sorted by idx */
+	size_t nchunks;		      /**< chunks in use */
+	size_t chunks_alloc;	      /**< chunks allocated */
 
-	/* symlinks */
-	char *target;
+	char *target; /**< symlinks: what the link points at */
 
-	/* directories: open addressing, linear probing, power-of-two cap */
+	/** directories: hash table, open addressing, linear probing */
 	struct rfs_mem_dirent *slots;
-	size_t nslots, nents, nsubdirs;
+	size_t nslots;	 /**< slots, a power of two (or 0) */
+	size_t nents;	 /**< entries */
+	size_t nsubdirs; /**< entries that are directories */
 
-	struct rfs_mem_xattr *xattrs;
-	size_t nxattrs;
+	struct rfs_mem_xattr *xattrs; /**< extended attributes */
+	size_t nxattrs;		      /**< entries of xattrs */
 };
 
 /** A fault-injection rule: fail call number base + nth with -err. */
 struct rfs_mem_rule {
-	unsigned long nth; /**< 0 when no rule */
-	unsigned long base;
-	int err;
+	unsigned long nth;  /**< 0 when no rule */
+	unsigned long base; /**< the call count when the rule was set */
+	int err;	    /**< positive errno to fail with */
 };
 
 /** A named in-process store. */
 struct rfs_mem_store {
 	struct rfs_mem_store *next; /**< in the global list */
-	char *name;
+	char *name;		    /**< as in mem://NAME/ */
 	unsigned long refs; /**< open backends; guarded by the list lock */
-	dev_t dev;
+	dev_t dev;	    /**< st_dev of every node */
 
-	pthread_mutex_t lock; /**< guards everything below */
-	struct rfs_mem_node *root;
-	ino_t next_ino;
-	uint64_t nodes;	    /**< live nodes, for statfs */
-	uint64_t chunks;    /**< live chunks, for statfs */
+	pthread_mutex_t lock;	   /**< guards everything below */
+	struct rfs_mem_node *root; /**< the tree */
+	ino_t next_ino;		   /**< next inode number */
+	uint64_t nodes;		   /**< live nodes, for statfs */
+	uint64_t chunks;	   /**< live chunks, for statfs */
+	/** calls per kind, and of every kind at RFS_MEM_OP_ANY */
 	unsigned long calls[RFS_MEM_OP_COUNT + 1];
+	/** failure rules per kind, and for any kind at RFS_MEM_OP_ANY */
 	struct rfs_mem_rule rules[RFS_MEM_OP_COUNT + 1];
-	bool crash_armed, crashed;
-	unsigned long crash_left;
+	bool crash_armed;	  /**< rfs_mem_crash_after() was called */
+	bool crashed;		  /**< every call fails until recovery */
+	unsigned long crash_left; /**< calls left before the crash */
 };
 
 /** A backend: a prefix of a store. */
 struct rfs_mem_backend {
-	struct rfs_backend base;
-	struct rfs_mem_store *store;
+	struct rfs_backend base;     /**< what callers see */
+	struct rfs_mem_store *store; /**< referenced while open */
 	char *prefix; /**< clean path of the root within the store, "" */
 };
 
 /** An open file. */
 struct rfs_mem_file {
-	struct rfs_file base;
+	struct rfs_file base;	   /**< what callers see */
 	struct rfs_mem_node *node; /**< counted in node->opens */
 	int flags;		   /**< the open(2) access mode */
 };
@@ -184,12 +190,16 @@ void rfs_mem_dir_replace(struct rfs_mem_node *dir, const char *name,
  * directories: a symlink gives -ELOOP, anything else -ENOTDIR.
  * @return 0 and set @p out, or -ENOENT, -ENOTDIR, -ELOOP
  */
-int rfs_mem_lookup(struct rfs_mem_store *s, const char *prefix,
-		   const char *key, struct rfs_mem_node **out);
+int rfs_mem_lookup(struct rfs_mem_store *s, const char *prefix, const char *key,
+		   struct rfs_mem_node **out);
 
 /**
  * Resolve the directory holding @p key (which must not be "").
- * @param name set to the last component of @p key (borrowed)
+ * @param s      the store, locked
+ * @param prefix the backend's root within the store
+ * @param key    the key
+ * @param dir    set to the directory
+ * @param name   set to the last component of @p key (borrowed)
  * @return as rfs_mem_lookup()
  */
 int rfs_mem_lookup_parent(struct rfs_mem_store *s, const char *prefix,
@@ -204,8 +214,8 @@ void rfs_mem_fill_stat(const struct rfs_mem_store *s,
 
 /** Read file bytes; holes and bytes past the end read as zeros.
  * @return bytes read, 0 at or past the end */
-ssize_t rfs_mem_data_read(const struct rfs_mem_node *n, void *buf,
-			  size_t size, off_t off);
+ssize_t rfs_mem_data_read(const struct rfs_mem_node *n, void *buf, size_t size,
+			  off_t off);
 
 /** Write file bytes, growing the file.
  * @return @p size, or -ENOMEM, -EFBIG, -EINVAL (nothing written then) */
@@ -276,8 +286,7 @@ int rfs_mem_file_fsync(struct rfs_file *f, int datasync);
 /** @see rfs_mem_open_file */
 int rfs_mem_file_flush(struct rfs_file *f);
 /** @see rfs_mem_open_file */
-int rfs_mem_file_fallocate(struct rfs_file *f, int mode, off_t off,
-			   off_t len);
+int rfs_mem_file_fallocate(struct rfs_file *f, int mode, off_t off, off_t len);
 /** @see rfs_mem_open_file */
 int rfs_mem_file_close(struct rfs_file *f);
 

@@ -20,8 +20,7 @@
 
 /* Lock the store of @p b and count a call of kind @p op. On success the
  * store stays locked; the caller ends with mem_leave(). */
-static int mem_enter(struct rfs_backend *b, enum rfs_mem_op op,
-		     const char *key)
+static int mem_enter(struct rfs_backend *b, enum rfs_mem_op op, const char *key)
 {
 	struct rfs_mem_store *s = rfs_mem_of(b)->store;
 	int r;
@@ -232,8 +231,8 @@ struct mem_ends {
 	const char *fname, *tname;
 };
 
-static int rename_ends(struct rfs_backend *b, const char *from,
-		       const char *to, struct mem_ends *e)
+static int rename_ends(struct rfs_backend *b, const char *from, const char *to,
+		       struct mem_ends *e)
 {
 	struct rfs_mem_backend *m = rfs_mem_of(b);
 	int r;
@@ -247,8 +246,7 @@ static int rename_ends(struct rfs_backend *b, const char *from,
 	e->from = rfs_mem_dir_find(e->fdir, e->fname, strlen(e->fname));
 	if (!e->from)
 		return -ENOENT;
-	r = rfs_mem_lookup_parent(m->store, m->prefix, to, &e->tdir,
-				  &e->tname);
+	r = rfs_mem_lookup_parent(m->store, m->prefix, to, &e->tdir, &e->tname);
 	if (r < 0)
 		return r;
 	e->to = rfs_mem_dir_find(e->tdir, e->tname, strlen(e->tname));
@@ -483,7 +481,8 @@ static int mem_chown(struct rfs_backend *b, const char *key, uid_t uid,
 		if (gid != (gid_t)-1)
 			n->gid = gid;
 		/* as Linux: a change of owner drops set-id bits */
-		if (S_ISREG(n->mode) && (uid != (uid_t)-1 || gid != (gid_t)-1)) {
+		if (S_ISREG(n->mode) &&
+		    (uid != (uid_t)-1 || gid != (gid_t)-1)) {
 			n->mode &= ~(mode_t)S_ISUID;
 			if (n->mode & S_IXGRP)
 				n->mode &= ~(mode_t)S_ISGID;

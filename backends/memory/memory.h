@@ -36,15 +36,16 @@ enum rfs_mem_op {
 	RFS_MEM_OP_META, /**< chmod, chown, utimens, truncate, xattrs, links */
 	RFS_MEM_OP_COPY,
 	RFS_MEM_OP_COUNT, /**< number of kinds */
-	RFS_MEM_OP_ANY = RFS_MEM_OP_COUNT, /**< every kind, for the calls below */
+	RFS_MEM_OP_ANY =
+		RFS_MEM_OP_COUNT, /**< every kind, for the calls below */
 };
 
 /**
  * Make the @p nth call of kind @p op on @p store, counted from now
  * (1 = the next one), fail with -@p err. One rule per kind; 0 clears it.
  */
-void rfs_mem_fail_nth(const char *store, enum rfs_mem_op op,
-		      unsigned long nth, int err);
+void rfs_mem_fail_nth(const char *store, enum rfs_mem_op op, unsigned long nth,
+		      int err);
 
 /**
  * Simulate a crash: after @p n more calls of any kind succeed, every call
@@ -66,7 +67,9 @@ void rfs_mem_reset(const char *store);
  * rfs_backend_open()). The store is the URI's authority, the prefix its
  * path, created as with mkdir -p.
  * @param u   the parsed @p uri
+ * @param uri the URI as given, kept as rfs_backend.uri
  * @param out set to the new backend on success
+ * @param err the reason of a refusal; may be NULL
  * @return 0, -EINVAL (no store name), -ENOTDIR (a prefix component is
  *         not a directory), -ENOMEM
  */

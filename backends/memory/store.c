@@ -126,8 +126,8 @@ static struct rfs_mem_store *store_lock_named(const char *name, bool create)
 	return s;
 }
 
-void rfs_mem_fail_nth(const char *store, enum rfs_mem_op op,
-		      unsigned long nth, int err)
+void rfs_mem_fail_nth(const char *store, enum rfs_mem_op op, unsigned long nth,
+		      int err)
 {
 	struct rfs_mem_store *s;
 

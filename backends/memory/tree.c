@@ -122,8 +122,8 @@ int rfs_mem_dir_reserve(struct rfs_mem_node *dir)
 	dir->nslots = n;
 	for (i = 0; i < oldn; i++) {
 		if (old[i].name) {
-			size_t j = dir_slot(dir, old[i].name,
-					    strlen(old[i].name));
+			size_t j =
+				dir_slot(dir, old[i].name, strlen(old[i].name));
 
 			dir->slots[j] = old[i];
 		}
@@ -151,8 +151,7 @@ void rfs_mem_dir_add(struct rfs_mem_node *dir, char *name,
 	dir_touch(dir);
 }
 
-struct rfs_mem_node *rfs_mem_dir_del(struct rfs_mem_node *dir,
-				     const char *name)
+struct rfs_mem_node *rfs_mem_dir_del(struct rfs_mem_node *dir, const char *name)
 {
 	size_t mask = dir->nslots - 1;
 	size_t i = dir_slot(dir, name, strlen(name)), j;
@@ -219,8 +218,8 @@ static int walk(struct rfs_mem_node **n, const char *path, size_t len)
 	return 0;
 }
 
-int rfs_mem_lookup(struct rfs_mem_store *s, const char *prefix,
-		   const char *key, struct rfs_mem_node **out)
+int rfs_mem_lookup(struct rfs_mem_store *s, const char *prefix, const char *key,
+		   struct rfs_mem_node **out)
 {
 	struct rfs_mem_node *dir;
 	const char *name;

@@ -51,8 +51,7 @@ static int xattr_add(struct rfs_mem_node *n, const char *name,
 	return 0;
 }
 
-int rfs_mem_xattr_copy(struct rfs_mem_node *dst,
-		       const struct rfs_mem_node *src)
+int rfs_mem_xattr_copy(struct rfs_mem_node *dst, const struct rfs_mem_node *src)
 {
 	size_t i;
 	int r;
@@ -79,8 +78,8 @@ static struct rfs_mem_xattr *xattr_find(struct rfs_mem_node *n,
 
 static int check_name(const char *name)
 {
-	static const char *const spaces[] = { "user.", "trusted.",
-					      "security.", "system." };
+	static const char *const spaces[] = { "user.", "trusted.", "security.",
+					      "system." };
 	size_t i, len = strlen(name);
 
 	if (len == 0 || len > 255)

@@ -40,7 +40,7 @@ static void teardown(void)
 	rfs_test_rm_rf(dir);
 }
 
-TestSuite(cli, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(cli, .init = setup, .fini = teardown);
 
 /* Run `recyclefs --index INDEX ARGS...`; out is released first. */
 static int run_args(struct rfs_test_out *out, const char *index,

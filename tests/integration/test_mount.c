@@ -82,7 +82,7 @@ static void teardown(void)
 	rfs_test_mount_cleanup(&m);
 }
 
-TestSuite(mount, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(mount, .init = setup, .fini = teardown);
 
 static char *sh_out(const char *fmt, const char *arg)
 {

@@ -47,7 +47,7 @@ static void teardown(void)
 	rfs_test_mount_cleanup(&m);
 }
 
-TestSuite(posix, .init = setup, .fini = teardown, .timeout = 180);
+TestSuite(posix, .init = setup, .fini = teardown);
 
 /* A path in the epoch, through the mount and on the storage. */
 #define MP(f) rfs_test_mnt(&m, E "/%s", f)

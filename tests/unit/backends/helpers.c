@@ -74,8 +74,7 @@ void bk_put(struct rfs_backend *b, const char *key, const void *data,
 	cr_assert_eq(rfs_file_close(f), 0);
 }
 
-ssize_t bk_get(struct rfs_backend *b, const char *key, void *buf,
-	       size_t size)
+ssize_t bk_get(struct rfs_backend *b, const char *key, void *buf, size_t size)
 {
 	struct rfs_file *f = NULL;
 	ssize_t n;

@@ -34,8 +34,7 @@ void bk_put(struct rfs_backend *b, const char *key, const void *data,
  * Read all of @p key (at most @p size bytes) into @p buf.
  * @return the bytes read, or -errno
  */
-ssize_t bk_get(struct rfs_backend *b, const char *key, void *buf,
-	       size_t size);
+ssize_t bk_get(struct rfs_backend *b, const char *key, void *buf, size_t size);
 
 /** Fill @p buf with a pattern that depends on @p seed and the offset. */
 void bk_pattern(void *buf, size_t len, unsigned int seed, off_t off);

@@ -2,9 +2,11 @@
  * The backend contract: the same expectations for every adapter. Each
  * check is a function taking the backend under test (B) and, for the
  * confinement checks, a second backend on a sibling location (OUT); the
- * CONTRACT() macro registers it once per adapter.
+ * CONTRACT() macro registers it once per adapter, and once more for the
+ * local adapter with its openat2-less key resolution.
  */
 #include "backends/backend.h"
+#include "backends/local/local.h"
 #include "backends/memory/memory.h"
 #include "tests/unit/backends/helpers.h"
 
@@ -44,6 +46,13 @@ static void local_teardown(void)
 	free(base);
 }
 
+/* The local adapter with its portable resolution instead of openat2. */
+static void local_walk_setup(void)
+{
+	rfs_local_force_fallback(true);
+	local_setup();
+}
+
 static void memory_setup(void)
 {
 	char uri[64];
@@ -61,16 +70,21 @@ static void memory_teardown(void)
 	rfs_mem_reset(NULL);
 }
 
-#define CONTRACT(name)                                                     \
-	Test(backends_contract, local_##name, .init = local_setup,         \
-	     .fini = local_teardown)                                       \
-	{                                                                  \
-		ct_##name(B);                                              \
-	}                                                                  \
-	Test(backends_contract, memory_##name, .init = memory_setup,       \
-	     .fini = memory_teardown)                                      \
-	{                                                                  \
-		ct_##name(B);                                              \
+#define CONTRACT(name)                                                         \
+	Test(backends_contract, local_##name, .init = local_setup,             \
+	     .fini = local_teardown)                                           \
+	{                                                                      \
+		ct_##name(B);                                                  \
+	}                                                                      \
+	Test(backends_contract, local_walk_##name, .init = local_walk_setup,   \
+	     .fini = local_teardown)                                           \
+	{                                                                      \
+		ct_##name(B);                                                  \
+	}                                                                      \
+	Test(backends_contract, memory_##name, .init = memory_setup,           \
+	     .fini = memory_teardown)                                          \
+	{                                                                      \
+		ct_##name(B);                                                  \
 	}
 
 static struct rfs_file *open_ok(struct rfs_backend *b, const char *key,
@@ -539,12 +553,12 @@ static void ct_xattr(struct rfs_backend *b)
 		     2);
 	cr_assert_arr_eq(buf, "v1", 2);
 	cr_assert_eq(rfs_backend_getxattr(b, "f", "user.k", buf, 1), -ERANGE);
-	cr_assert_eq(rfs_backend_setxattr(b, "f", "user.k", "v", 1,
-					  XATTR_CREATE),
-		     -EEXIST);
-	cr_assert_eq(rfs_backend_setxattr(b, "f", "user.new", "v", 1,
-					  XATTR_REPLACE),
-		     -ENODATA);
+	cr_assert_eq(
+		rfs_backend_setxattr(b, "f", "user.k", "v", 1, XATTR_CREATE),
+		-EEXIST);
+	cr_assert_eq(
+		rfs_backend_setxattr(b, "f", "user.new", "v", 1, XATTR_REPLACE),
+		-ENODATA);
 	cr_assert_eq(rfs_backend_setxattr(b, "f", "user.k", "v333", 4,
 					  XATTR_REPLACE),
 		     0);
@@ -553,7 +567,8 @@ static void ct_xattr(struct rfs_backend *b)
 	cr_assert_arr_eq(buf, "v333", 4);
 
 	n = rfs_backend_listxattr(b, "f", NULL, 0);
-	cr_assert_geq(n, (ssize_t)sizeof("user.k") + (ssize_t)sizeof("user.two"));
+	cr_assert_geq(n,
+		      (ssize_t)sizeof("user.k") + (ssize_t)sizeof("user.two"));
 	memset(buf, 0, sizeof(buf));
 	cr_assert_eq(rfs_backend_listxattr(b, "f", buf, sizeof(buf)), n);
 	{
@@ -570,9 +585,14 @@ static void ct_xattr(struct rfs_backend *b)
 	cr_assert_eq(rfs_backend_getxattr(b, "f", "user.k", buf, sizeof(buf)),
 		     -ENODATA);
 	cr_assert_eq(rfs_backend_removexattr(b, "f", "user.k"), -ENODATA);
-	cr_assert_eq(rfs_backend_getxattr(b, "missing", "user.k", buf,
-					  sizeof(buf)),
-		     -ENOENT);
+	cr_assert_eq(
+		rfs_backend_getxattr(b, "missing", "user.k", buf, sizeof(buf)),
+		-ENOENT);
+	/* user attributes are for files and directories, not symlinks */
+	cr_assert_eq(rfs_backend_symlink(b, "f", "l"), 0);
+	cr_assert_eq(rfs_backend_setxattr(b, "l", "user.k", "v", 1, 0), -EPERM);
+	cr_assert_eq(rfs_backend_getxattr(b, "l", "user.k", buf, sizeof(buf)),
+		     -ENODATA);
 	/* directories have them too, the root included */
 	cr_assert_eq(rfs_backend_setxattr(b, "", "user.root", "r", 1, 0), 0);
 	cr_assert_eq(rfs_backend_getxattr(b, "", "user.root", buf, sizeof(buf)),
@@ -630,9 +650,8 @@ static void ct_copy(struct rfs_backend *b)
 	cr_assert_eq(st.st_mtim.tv_sec, 1200000000);
 	cr_assert_eq(st.st_mtim.tv_nsec, 22);
 	cr_assert_neq(st.st_ino, before.st_ino);
-	cr_assert_eq(rfs_backend_getxattr(b, "dst", "user.origin", v,
-					  sizeof(v)),
-		     2);
+	cr_assert_eq(
+		rfs_backend_getxattr(b, "dst", "user.origin", v, sizeof(v)), 2);
 	cr_assert_arr_eq(v, "t1", 2);
 
 	/* NOREPLACE refuses, a plain copy replaces */
@@ -673,8 +692,8 @@ CONTRACT(copy)
 /* Expect an error that means "not reachable" for an escaping key. */
 static void refused(int r, const char *what)
 {
-	cr_assert(r == -ELOOP || r == -EXDEV || r == -ENOENT ||
-			  r == -ENOTDIR || r == -EACCES,
+	cr_assert(r == -ELOOP || r == -EXDEV || r == -ENOENT || r == -ENOTDIR ||
+			  r == -EACCES,
 		  "%s: %d", what, r);
 }
 

@@ -71,9 +71,9 @@ Test(backends_local, root_missing_at_open_then_created)
 	cr_assert(asprintf(&dir, "%s/later", base) > 0);
 	later = bk_open_local(dir);
 	cr_assert_eq(rfs_backend_stat(later, "", &st), -ENOENT);
-	cr_assert_eq(rfs_backend_open_file(later, "f", O_CREAT | O_WRONLY,
-					   0644, &f),
-		     -ENOENT);
+	cr_assert_eq(
+		rfs_backend_open_file(later, "f", O_CREAT | O_WRONLY, 0644, &f),
+		-ENOENT);
 	cr_assert_eq(rfs_backend_list(later, "", count_entries, &n), -ENOENT);
 	cr_assert_eq(mkdir(dir, 0700), 0);
 	cr_assert_eq(rfs_backend_stat(later, "", &st), 0);
@@ -129,7 +129,7 @@ static void remember(int level, const char *msg, void *ctx)
 		snprintf(last, 512, "%s", msg);
 }
 
-Test(backends_local, copy_64m_same_bytes_without_streaming, .timeout = 60)
+Test(backends_local, copy_64m_same_bytes_without_streaming)
 {
 	const size_t piece = (size_t)1 << 20;
 	unsigned char *buf = malloc(piece);
@@ -139,9 +139,9 @@ Test(backends_local, copy_64m_same_bytes_without_streaming, .timeout = 60)
 	int i, n = 0;
 
 	cr_assert_not_null(buf);
-	cr_assert_eq(rfs_backend_open_file(B, "big", O_CREAT | O_WRONLY, 0600,
-					   &f),
-		     0);
+	cr_assert_eq(
+		rfs_backend_open_file(B, "big", O_CREAT | O_WRONLY, 0600, &f),
+		0);
 	for (i = 0; i < 64; i++) {
 		bk_pattern(buf, piece, 11, (off_t)i * MIB);
 		cr_assert_eq(rfs_file_write(f, buf, piece, (off_t)i * MIB),
@@ -184,9 +184,9 @@ Test(backends_local, copy_keeps_xattrs_across_backends)
 	bk_put(B, "f", "payload", 7);
 	cr_assert_eq(rfs_backend_setxattr(B, "f", "user.a", "1", 1, 0), 0);
 	cr_assert_eq(rfs_backend_setxattr(B, "f", "user.empty", "", 0, 0), 0);
-	cr_assert_eq(rfs_backend_setxattr(B, "f", "user.big", big, sizeof(big),
-					  0),
-		     0);
+	cr_assert_eq(
+		rfs_backend_setxattr(B, "f", "user.big", big, sizeof(big), 0),
+		0);
 	cr_assert_eq(rfs_backend_copy(B, "f", dst, "g", 0), 0);
 	cr_assert_eq(rfs_backend_getxattr(dst, "g", "user.a", v, sizeof(v)), 1);
 	cr_assert_eq(v[0], '1');
@@ -201,8 +201,7 @@ Test(backends_local, copy_keeps_xattrs_across_backends)
 	free(other);
 }
 
-Test(backends_local, sparse_copy_over_4g_keeps_bytes_and_holes,
-     .timeout = 120)
+Test(backends_local, sparse_copy_over_4g_keeps_bytes_and_holes)
 {
 	unsigned char *a = malloc((size_t)MIB), *c = malloc((size_t)MIB);
 	struct rfs_file *f = NULL;
@@ -270,7 +269,7 @@ Test(backends_local, fallback_resolution_is_confined)
 	rfs_local_force_fallback(false);
 }
 
-Test(backends_local, fifo_is_refused_without_blocking, .timeout = 10)
+Test(backends_local, fifo_is_refused_without_blocking)
 {
 	struct rfs_file *f = NULL;
 	char *p = path_of("fifo");
@@ -315,9 +314,9 @@ Test(backends_local, copy_failures_leave_no_temporary)
 	bk_put(B, "g", "xyz", 3);
 	cr_assert_eq(rfs_backend_mkdir(B, "d", 0755), 0);
 	cr_assert_eq(rfs_backend_copy(B, "f", B, "d", 0), -EISDIR);
-	cr_assert_eq(rfs_backend_copy(B, "f", B, "g",
-				      RFS_BACKEND_COPY_NOREPLACE),
-		     -EEXIST);
+	cr_assert_eq(
+		rfs_backend_copy(B, "f", B, "g", RFS_BACKEND_COPY_NOREPLACE),
+		-EEXIST);
 	cr_assert_eq(rfs_backend_copy(B, "f", B, "", 0), -EISDIR);
 	cr_assert_eq(rfs_backend_list(B, "", count_entries, &n), 0);
 	cr_assert_eq(n, 3);
@@ -332,7 +331,7 @@ static int count_files(void *ctx, const char *name, const struct stat *st)
 	return 0;
 }
 
-Test(backends_local, list_of_20000_entries, .timeout = 60)
+Test(backends_local, list_of_20000_entries)
 {
 	struct timespec t0, t1;
 	char name[4096];

@@ -205,8 +205,7 @@ Test(backends_memory, open_refuses_a_file_in_the_prefix)
 	snprintf(bad, sizeof(bad), "mem://%s/data/file/sub", store);
 	cr_assert_eq(rfs_backend_open(bad, &b, &err), -ENOTDIR);
 	cr_assert_null(b);
-	cr_assert_neq(strstr(err.msg, "not a directory"), NULL, "%s",
-		      err.msg);
+	cr_assert_neq(strstr(err.msg, "not a directory"), NULL, "%s", err.msg);
 	cr_assert_eq(rfs_backend_open("mem:///nostore", &b, &err), -EINVAL);
 }
 
@@ -249,9 +248,10 @@ Test(backends_memory, fallocate_and_punch)
 	cr_assert_eq(rfs_file_fallocate(f, 0, 0, 100), 0);
 	cr_assert_eq(rfs_file_stat(f, &st), 0);
 	cr_assert_eq(st.st_size, 100);
-	cr_assert_eq(rfs_file_fallocate(f,
-					 FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 2,
-					 3), 0);
+	cr_assert_eq(
+		rfs_file_fallocate(
+			f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 2, 3),
+		0);
 	cr_assert_eq(rfs_file_read(f, buf, 8, 0), 8);
 	cr_assert_arr_eq(buf, "ab\0\0\0fgh", 8);
 	cr_assert_eq(rfs_file_fd(f), -ENOSYS);

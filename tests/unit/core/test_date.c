@@ -65,20 +65,21 @@ Test(core_date, every_day_of_four_centuries_round_trips)
 Test(core_date, refuses_dates_that_are_not_on_the_calendar)
 {
 	static const char *const bad[] = {
-		"1900-02-29", "2023-02-29", "2023-02-30", "2023-04-31",
-		"2023-13-01", "2023-00-10", "2023-01-00", "2023-01-32",
-		"2023-1-01",  "2023-01-1",  "2023-01-01x", " 2023-01-01",
-		"2023/01/01", "20230101",   "",	"0999-12-31",
-		"0000-01-01", "now",	    "+023-01-01", "2023-01-0a",
-		"10000-01-01",
+		"1900-02-29", "2023-02-29",  "2023-02-30",
+		"2023-04-31", "2023-13-01",  "2023-00-10",
+		"2023-01-00", "2023-01-32",  "2023-1-01",
+		"2023-01-1",  "2023-01-01x", " 2023-01-01",
+		"2023/01/01", "20230101",    "",
+		"0999-12-31", "0000-01-01",  "now",
+		"+023-01-01", "2023-01-0a",  "10000-01-01",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct rfs_error err = { 0 };
 		int32_t d = 42;
 
-		cr_assert_eq(rfs_date_parse("--from", bad[i], &d, &err), -EINVAL,
-			     "'%s'", bad[i]);
+		cr_assert_eq(rfs_date_parse("--from", bad[i], &d, &err),
+			     -EINVAL, "'%s'", bad[i]);
 		cr_assert_eq(d, 42, "'%s' changed the result", bad[i]);
 		cr_assert_eq(err.code, EINVAL);
 	}
@@ -117,9 +118,9 @@ Test(core_date, range_formats_as_a_directory_name)
 	cr_assert_str_eq(rfs_epoch_range_format(day("2001-01-01"),
 						day("2010-01-01"), out),
 			 "2001-01-01..2010-01-01");
-	cr_assert_str_eq(rfs_epoch_range_format(day("2013-01-01"),
-						RFS_DATE_NOW, out),
-			 "2013-01-01..now");
+	cr_assert_str_eq(
+		rfs_epoch_range_format(day("2013-01-01"), RFS_DATE_NOW, out),
+		"2013-01-01..now");
 	cr_assert_str_eq(rfs_epoch_range_format(day("9999-12-30"),
 						day("9999-12-31"), out),
 			 "9999-12-30..9999-12-31");
@@ -130,17 +131,15 @@ Test(core_date, range_parse_of_closed_and_open_ranges)
 {
 	int32_t from = 0, to = 0;
 
-	cr_assert_eq(rfs_epoch_range_parse("2001-01-01..2010-01-01", &from,
-					   &to),
-		     0);
+	cr_assert_eq(
+		rfs_epoch_range_parse("2001-01-01..2010-01-01", &from, &to), 0);
 	cr_assert_eq(from, day("2001-01-01"));
 	cr_assert_eq(to, day("2010-01-01"));
 	cr_assert_eq(rfs_epoch_range_parse("2013-01-01..now", &from, &to), 0);
 	cr_assert_eq(from, day("2013-01-01"));
 	cr_assert_eq(to, RFS_DATE_NOW);
-	cr_assert_eq(rfs_epoch_range_parse("2000-02-28..2000-02-29", &from,
-					   &to),
-		     0);
+	cr_assert_eq(
+		rfs_epoch_range_parse("2000-02-28..2000-02-29", &from, &to), 0);
 	cr_assert_eq(to - from, 1);
 }
 

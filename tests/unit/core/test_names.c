@@ -35,15 +35,15 @@ static void path_refused(const char *path, const char *want)
 Test(core_names, accepts_ordinary_names)
 {
 	static const char *const ok[] = {
-		"sales.orders", "raw",	       "données", "a",	       "x-1_2",
-		"dt=2013",	"a.b.c",       "name.",	  "日本語",    "a b",
+		"sales.orders",	    "raw",   "données", "a",	  "x-1_2",
+		"dt=2013",	    "a.b.c", "name.",	"日本語", "a b",
 		"\xf0\x9f\x93\xa6",
 	};
 	struct rfs_error err = { 0 };
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		cr_assert_eq(rfs_name_check("table", ok[i], &err), 0, "'%s': %s",
-			     ok[i], err.msg);
+		cr_assert_eq(rfs_name_check("table", ok[i], &err), 0,
+			     "'%s': %s", ok[i], err.msg);
 		cr_assert_eq(err.code, 0);
 	}
 }
@@ -140,20 +140,38 @@ Test(core_names, utf8_boundaries)
 	/* U+007F, U+0080, U+07FF, U+0800, U+D7FF, U+E000, U+FFFF,
 	 * U+10000, U+10FFFF. */
 	static const char *const ok[] = {
-		"\x7f",		    "\xc2\x80",		"\xdf\xbf",
-		"\xe0\xa0\x80",	    "\xed\x9f\xbf",	"\xee\x80\x80",
-		"\xef\xbf\xbf",	    "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf",
+		"\x7f",
+		"\xc2\x80",
+		"\xdf\xbf",
+		"\xe0\xa0\x80",
+		"\xed\x9f\xbf",
+		"\xee\x80\x80",
+		"\xef\xbf\xbf",
+		"\xf0\x90\x80\x80",
+		"\xf4\x8f\xbf\xbf",
 		"",
 	};
 	/* Above U+10FFFF, 5-byte forms, overlongs of every length, the
 	 * surrogates, stray and missing continuation bytes. */
 	static const char *const bad[] = {
-		"\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xf7\xbf\xbf\xbf",
-		"\xf8\x88\x80\x80\x80", "\xc1\xbf",	"\xe0\x9f\xbf",
-		"\xf0\x8f\xbf\xbf", "\xed\xa0\x80",	"\xed\xbf\xbf",
-		"\x80",		    "\xbf",		"\xc3",
-		"\xe2\x82",	    "\xf0\x90\x80",	"\xc3\x28",
-		"\xe2\x28\xa1",	    "\xfe",		"\xff",
+		"\xf4\x90\x80\x80",
+		"\xf5\x80\x80\x80",
+		"\xf7\xbf\xbf\xbf",
+		"\xf8\x88\x80\x80\x80",
+		"\xc1\xbf",
+		"\xe0\x9f\xbf",
+		"\xf0\x8f\xbf\xbf",
+		"\xed\xa0\x80",
+		"\xed\xbf\xbf",
+		"\x80",
+		"\xbf",
+		"\xc3",
+		"\xe2\x82",
+		"\xf0\x90\x80",
+		"\xc3\x28",
+		"\xe2\x28\xa1",
+		"\xfe",
+		"\xff",
 	};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
@@ -175,8 +193,8 @@ Test(core_names, utf8_reads_only_n_bytes)
 Test(core_names, relpath_accepts_the_root_and_plain_paths)
 {
 	static const char *const ok[] = {
-		"",	       "a",	     "a/b",	       "dt=2013-01-01/x",
-		".hidden/x",   "a..b/c",     "données/été", "a b/c",
+		"",	     "a",      "a/b",	      "dt=2013-01-01/x",
+		".hidden/x", "a..b/c", "données/été", "a b/c",
 	};
 	struct rfs_error err = { 0 };
 
@@ -221,8 +239,9 @@ Test(core_names, normalize_drops_extra_slashes)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{ "/a//b/", "a/b" }, { "", "" },	 { "/", "" },
-		{ "///", "" },	     { "a", "a" },	 { "a/b", "a/b" },
+		{ "/a//b/", "a/b" }, { "", "" },
+		{ "/", "" },	     { "///", "" },
+		{ "a", "a" },	     { "a/b", "a/b" },
 		{ "//a", "a" },	     { "a///b//c", "a/b/c" },
 		{ "a/", "a" },	     { "../x", "../x" },
 	};

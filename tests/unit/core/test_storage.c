@@ -37,8 +37,7 @@ Test(core_storage, every_scheme_maps_to_its_class_and_family)
 
 		cr_assert_not_null(c, "%s", known[i].scheme);
 		cr_assert_str_eq(c->name, known[i].cls, "%s", known[i].scheme);
-		cr_assert_eq(c->family, known[i].family, "%s",
-			     known[i].scheme);
+		cr_assert_eq(c->family, known[i].family, "%s", known[i].scheme);
 	}
 }
 

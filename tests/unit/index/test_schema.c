@@ -17,6 +17,8 @@ static const char *const v1_tables[] = {
 	"epochs",   "history", "config",
 };
 
+static const char *const v2_tables[] = { "entries", "entry_files" };
+
 static long long count_table(const char *path, const char *name)
 {
 	char sql[256];
@@ -34,6 +36,31 @@ static int64_t query(struct rfs_index *idx, const char *sql)
 
 	cr_assert_eq(rfs_index_query_int(idx, sql, &v, NULL), 0, "%s", sql);
 	return v;
+}
+
+/* The schema version of this build, V below. */
+#define V RFS_INDEX_SCHEMA_VERSION
+
+/* Room for this build's migrations and a test's own after them. */
+#define MAX_STEPS (V + 4)
+
+/*
+ * Fill @p out with this build's migrations followed by @p n_extra test
+ * ones, so that a test's steps are the next versions whatever V is.
+ * @return the number of steps
+ */
+static size_t steps_after_current(struct rfs_index_migration *out,
+				  const struct rfs_index_migration *extra,
+				  size_t n_extra)
+{
+	size_t i;
+
+	cr_assert_leq(V + n_extra, MAX_STEPS);
+	for (i = 0; i < V; i++)
+		out[i] = rfs_index_migrations[i];
+	for (i = 0; i < n_extra; i++)
+		out[V + i] = extra[i];
+	return V + n_extra;
 }
 
 Test(index_schema, version_0_index_is_migrated_on_open)
@@ -59,6 +86,59 @@ Test(index_schema, version_0_index_is_migrated_on_open)
 	for (i = 0; i < sizeof(v1_tables) / sizeof(v1_tables[0]); i++)
 		cr_assert_eq(count_table(test_db, v1_tables[i]), 1,
 			     "table %s missing", v1_tables[i]);
+	for (i = 0; i < sizeof(v2_tables) / sizeof(v2_tables[0]); i++)
+		cr_assert_eq(count_table(test_db, v2_tables[i]), 1,
+			     "table %s missing", v2_tables[i]);
+}
+
+Test(index_schema, version_1_index_migrates_to_2_with_its_data)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_index *idx = NULL;
+	char *value = NULL;
+
+	/* A version 1 index as a release with only migration 1 left it. */
+	raw_exec(test_db, "PRAGMA application_id = 1380340529;");
+	raw_exec(test_db, rfs_index_migrations[0].sql);
+	raw_exec(
+		test_db,
+		"PRAGMA user_version = 1;"
+		"INSERT INTO storages (name, uri, class, created_ns)"
+		" VALUES ('nfs', 'file:///srv/nfs', 'file', 1);"
+		"INSERT INTO tables (name, created_ns)"
+		" VALUES ('sales.orders', 2);"
+		"INSERT INTO classifications (table_id, name, created_ns)"
+		" VALUES (1, 'pii', 3);"
+		"INSERT INTO lifecycles (table_id, name, ord, created_ns)"
+		" VALUES (1, 'bronze', 1, 4);"
+		"INSERT INTO epochs (lifecycle_id, from_day, to_day,"
+		" storage_id, path, created_ns, updated_ns)"
+		" VALUES (1, 11323, 14610, 1, 'orders', 5, 6);"
+		"INSERT INTO history (at_ns, action, subject)"
+		" VALUES (7, 'table.add', 'sales.orders');"
+		"INSERT INTO config (key, value) VALUES ('worker.threads', '4');");
+
+	cr_assert_eq(rfs_index_open(test_db, 0, &idx, &err), 0, "%s", err.msg);
+	cr_assert_eq(query(idx, "PRAGMA user_version"), 2);
+	cr_assert_eq(query(idx, "SELECT count(*) FROM entries"), 0);
+	cr_assert_eq(query(idx, "SELECT count(*) FROM entry_files"), 0);
+	cr_assert_eq(query(idx, "SELECT count(*) FROM storages"
+				" WHERE name = 'nfs' AND created_ns = 1"),
+		     1);
+	cr_assert_eq(query(idx, "SELECT count(*) FROM classifications"
+				" WHERE name = 'pii' AND table_id = 1"),
+		     1);
+	cr_assert_eq(query(idx, "SELECT to_day FROM epochs"
+				" WHERE path = 'orders'"),
+		     14610);
+	cr_assert_eq(query(idx, "SELECT at_ns FROM history"), 7);
+	cr_assert_eq(rfs_index_config_get(idx, "worker.threads", &value, &err),
+		     0, "%s", err.msg);
+	cr_assert_str_eq(value, "4");
+	free(value);
+	cr_assert_eq(query(idx, "PRAGMA foreign_keys"), 1);
+	rfs_index_free(idx);
+	cr_assert_eq(raw_int(test_db, "PRAGMA user_version"), 2);
 }
 
 Test(index_schema, memory_index_has_the_current_schema)
@@ -88,8 +168,7 @@ Test(index_schema, file_settings)
 
 Test(index_schema, later_migrations_apply_in_order)
 {
-	static const struct rfs_index_migration steps[] = {
-		{ "unused: the index is at version 1 already", "SELECT 1" },
+	static const struct rfs_index_migration extra[] = {
 		{ "jobs", "CREATE TABLE jobs (id INTEGER PRIMARY KEY,"
 			  " state TEXT NOT NULL) STRICT;"
 			  "INSERT INTO jobs (state) VALUES ('archiving');" },
@@ -97,39 +176,45 @@ Test(index_schema, later_migrations_apply_in_order)
 				  " NOT NULL DEFAULT 0;"
 				  "UPDATE jobs SET done = 7;" },
 	};
+	struct rfs_index_migration steps[MAX_STEPS];
 	struct rfs_error err = { 0 };
 	struct rfs_index *idx = NULL;
+	size_t n = steps_after_current(steps, extra, 2);
 
+	/* The index is at version V already: its migrations do not run. */
 	cr_assert_eq(rfs_index_open(":memory:", 0, &idx, NULL), 0);
-	cr_assert_eq(rfs_index_migrate(idx, steps, 3, &err), 0, "%s", err.msg);
-	cr_assert_eq(query(idx, "PRAGMA user_version"), 3);
+	cr_assert_eq(rfs_index_migrate(idx, steps, n, &err), 0, "%s", err.msg);
+	cr_assert_eq(query(idx, "PRAGMA user_version"), V + 2);
 	cr_assert_eq(query(idx, "SELECT done FROM jobs WHERE state ="
 				" 'archiving'"),
 		     7);
 	/* Running again finds nothing to do. */
-	cr_assert_eq(rfs_index_migrate(idx, steps, 3, &err), 0);
+	cr_assert_eq(rfs_index_migrate(idx, steps, n, &err), 0);
 	cr_assert_eq(query(idx, "SELECT count(*) FROM jobs"), 1);
 	rfs_index_free(idx);
 }
 
 Test(index_schema, failing_migration_keeps_the_previous_version)
 {
-	static const struct rfs_index_migration steps[] = {
-		{ "v1", "SELECT 1" },
+	static const struct rfs_index_migration extra[] = {
 		{ "good", "CREATE TABLE jobs (id INTEGER PRIMARY KEY);" },
 		{ "bad", "CREATE TABLE parts (id INTEGER PRIMARY KEY);"
 			 "INSERT INTO no_such_table VALUES (1);" },
 	};
+	struct rfs_index_migration steps[MAX_STEPS];
 	struct rfs_error err = { 0 };
 	struct rfs_index *idx = NULL;
+	size_t n = steps_after_current(steps, extra, 2);
+	char want[64];
 
 	cr_assert_eq(rfs_index_open(test_db, RFS_INDEX_CREATE, &idx, NULL), 0);
-	cr_assert_eq(rfs_index_migrate(idx, steps, 3, &err), -EIO);
+	cr_assert_eq(rfs_index_migrate(idx, steps, n, &err), -EIO);
 	cr_assert_eq(err.code, EIO);
-	cr_assert(strstr(err.msg, "migration to schema version 3 (bad)"), "%s",
-		  err.msg);
+	snprintf(want, sizeof(want), "migration to schema version %d (bad)",
+		 V + 2);
+	cr_assert(strstr(err.msg, want), "%s", err.msg);
 	cr_assert(strstr(err.msg, "no_such_table"), "%s", err.msg);
-	cr_assert_eq(query(idx, "PRAGMA user_version"), 2);
+	cr_assert_eq(query(idx, "PRAGMA user_version"), V + 1);
 	cr_assert_eq(query(idx, "PRAGMA foreign_keys"), 1);
 	rfs_index_free(idx);
 	cr_assert_eq(count_table(test_db, "jobs"), 1);
@@ -138,19 +223,20 @@ Test(index_schema, failing_migration_keeps_the_previous_version)
 
 Test(index_schema, migration_leaving_a_dangling_reference_fails)
 {
-	static const struct rfs_index_migration steps[] = {
-		{ "v1", "SELECT 1" },
+	static const struct rfs_index_migration extra[] = {
 		{ "orphan", "INSERT INTO lifecycles"
 			    " (table_id, name, ord, created_ns)"
 			    " VALUES (42, 'raw', 0, 0);" },
 	};
+	struct rfs_index_migration steps[MAX_STEPS];
 	struct rfs_error err = { 0 };
 	struct rfs_index *idx = NULL;
+	size_t n = steps_after_current(steps, extra, 1);
 
 	cr_assert_eq(rfs_index_open(":memory:", 0, &idx, NULL), 0);
-	cr_assert_eq(rfs_index_migrate(idx, steps, 2, &err), -EIO);
+	cr_assert_eq(rfs_index_migrate(idx, steps, n, &err), -EIO);
 	cr_assert(strstr(err.msg, "lifecycles"), "%s", err.msg);
-	cr_assert_eq(query(idx, "PRAGMA user_version"), 1);
+	cr_assert_eq(query(idx, "PRAGMA user_version"), V);
 	cr_assert_eq(query(idx, "SELECT count(*) FROM lifecycles"), 0);
 	rfs_index_free(idx);
 }

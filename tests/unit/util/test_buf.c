@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,9 +334,8 @@ Test(util_buf, path_is_clean_accepts_relative_component_paths)
 Test(util_buf, path_is_clean_refuses_roots_empties_and_dots)
 {
 	static const char *const bad[] = {
-		"/",	"/a",	  "a/",	    "a//b",   ".",     "..",
-		"./a",	"a/.",	  "a/..",   "../a",   "a/../b", "a/./b",
-		"//",	"a/b/",
+		"/",   "/a",   "a/",   "a//b",	 ".",	  "..", "./a",
+		"a/.", "a/..", "../a", "a/../b", "a/./b", "//", "a/b/",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -442,9 +442,12 @@ Test(util_buf, durations_of_every_unit)
 		const char *s;
 		int64_t sec;
 	} ok[] = {
-		{ "30d", 30LL * 86400 }, { "12h", 12LL * 3600 },
-		{ "90m", 90LL * 60 },	 { "45s", 45 },
-		{ "2w", 14LL * 86400 },	 { "0s", 0 },
+		{ "30d", 30LL * 86400 },
+		{ "12h", 12LL * 3600 },
+		{ "90m", 90LL * 60 },
+		{ "45s", 45 },
+		{ "2w", 14LL * 86400 },
+		{ "0s", 0 },
 		{ "106751d", 106751LL * 86400 },
 	};
 
@@ -460,10 +463,23 @@ Test(util_buf, durations_of_every_unit)
 Test(util_buf, bad_durations_are_refused_and_leave_the_result)
 {
 	static const char *const bad[] = {
-		"",	    "d",	 "-1d",	     "3x",	  "1dd",
-		"1",	    "1 d",	 " 1d",	     "+1d",	  "-0d",
-		"1.5h",	    "d1",	 "1D",	     "106752d",	  "15251w",
-		"9223372036854775807s", "99999999999999999999d",
+		"",
+		"d",
+		"-1d",
+		"3x",
+		"1dd",
+		"1",
+		"1 d",
+		" 1d",
+		"+1d",
+		"-0d",
+		"1.5h",
+		"d1",
+		"1D",
+		"106752d",
+		"15251w",
+		"9223372036854775807s",
+		"99999999999999999999d",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -482,12 +498,12 @@ Test(util_buf, time_format_is_utc_iso8601_with_milliseconds)
 	cr_assert_str_eq(rfs_time_format(0, out, sizeof(out)),
 			 "1970-01-01T00:00:00.000Z");
 	cr_assert_eq(rfs_time_format(0, out, sizeof(out)), out);
-	cr_assert_str_eq(rfs_time_format(1234567890123456789LL, out,
-					 sizeof(out)),
-			 "2009-02-13T23:31:30.123Z");
-	cr_assert_str_eq(rfs_time_format(951782400999999999LL, out,
-					 sizeof(out)),
-			 "2000-02-29T00:00:00.999Z");
+	cr_assert_str_eq(
+		rfs_time_format(1234567890123456789LL, out, sizeof(out)),
+		"2009-02-13T23:31:30.123Z");
+	cr_assert_str_eq(
+		rfs_time_format(951782400999999999LL, out, sizeof(out)),
+		"2000-02-29T00:00:00.999Z");
 }
 
 Test(util_buf, time_format_rounds_times_before_1970_down)

@@ -1,0 +1,461 @@
+/*
+ * The recycle bin's use cases that only touch the index: starting an
+ * archive, retrying, starting a purge, finding an entry.
+ */
+#include "core/archive.h"
+
+#include "backends/backend.h"
+#include "core/bin.h"
+#include "core/catalog.h"
+#include "core/entry.h"
+#include "core/jobs.h"
+#include "core/names.h"
+#include "core/storage.h"
+#include "index/entries.h"
+#include "index/index.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/path.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+/* The parts of an origin path, resolved in the catalog. */
+struct origin {
+	char *path; /* normalised "T/L/E[/item]" */
+	const struct rfs_epoch *epoch;
+	const char *item; /* points into path: "" for the whole epoch */
+};
+
+static int resolve_origin(const struct rfs_catalog *cat, const char *in,
+			  struct origin *o, struct rfs_error *err)
+{
+	const struct rfs_table *t;
+	const struct rfs_lifecycle *lc;
+	char name[RFS_NAME_MAX + 1];
+	const char *p, *rest;
+	size_t n;
+	int r;
+
+	o->path = strdup(rfs_path_skip_root(in));
+	if (!o->path)
+		return -ENOMEM;
+	rfs_relpath_normalize(o->path);
+	r = rfs_relpath_check("path", o->path, err);
+	if (r < 0)
+		return r;
+	if (!*o->path)
+		return rfs_error_set(err, EPERM,
+				     "the catalog root cannot be archived");
+	p = o->path;
+	n = rfs_path_first(p, &rest);
+	snprintf(name, sizeof(name), "%.*s", (int)n, p);
+	t = rfs_catalog_table(cat, name);
+	if (!t)
+		return rfs_error_set(err, ENOENT, "no table '%s'", name);
+	if (!*rest)
+		return rfs_error_set(err, EPERM,
+				     "'%s' is a table: only items under an "
+				     "epoch can be archived (archive its "
+				     "epochs one by one)",
+				     o->path);
+	p = rest;
+	n = rfs_path_first(p, &rest);
+	snprintf(name, sizeof(name), "%.*s", (int)n, p);
+	lc = rfs_table_lifecycle(t, name);
+	if (!lc)
+		return rfs_error_set(err, ENOENT,
+				     "table '%s' has no lifecycle '%s'",
+				     t->name, name);
+	if (!*rest)
+		return rfs_error_set(err, EPERM,
+				     "'%s' is a lifecycle: only items under an "
+				     "epoch can be archived (archive its "
+				     "epochs one by one)",
+				     o->path);
+	p = rest;
+	n = rfs_path_first(p, &rest);
+	snprintf(name, sizeof(name), "%.*s", (int)n, p);
+	o->epoch = rfs_lifecycle_epoch(lc, name);
+	if (!o->epoch)
+		return rfs_error_set(err, ENOENT,
+				     "lifecycle '%s/%s' has no epoch '%s'",
+				     t->name, lc->name, name);
+	o->item = rest;
+	if (o->epoch->bin_key && rfs_path_is_under(o->item, o->epoch->bin_key))
+		return rfs_error_set(err, EPERM,
+				     "'%s' is the storage's recycle bin", in);
+	return 0;
+}
+
+/* Check the item on its storage: it must exist, reached without leaving
+ * the storage. */
+static int check_item(const struct origin *o, bool *is_dir,
+		      struct rfs_error *err)
+{
+	const struct rfs_storage *s = o->epoch->storage;
+	struct rfs_backend *b;
+	struct stat st;
+	int r;
+
+	if (!s->bin_uri || !rfs_backend_scheme_supported(s->cls->schemes[0]))
+		return rfs_error_set(err, EPERM,
+				     "storage '%s' is %s (%s): recyclefs has "
+				     "no data path to archive '%s'",
+				     s->name, rfs_family_name(s->cls->family),
+				     s->cls->name, o->path);
+	r = rfs_backend_open(o->epoch->uri, &b, err);
+	if (r < 0)
+		return r;
+	r = rfs_backend_stat(b, o->item, &st);
+	rfs_backend_free(b);
+	if (r == -ELOOP || r == -EXDEV)
+		return rfs_error_set(err, EPERM,
+				     "'%s' goes through a symbolic link that "
+				     "leaves its storage",
+				     o->path);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return rfs_error_set(err, ENOENT, "no '%s' in storage '%s'",
+				     o->path, s->name);
+	if (r < 0)
+		return rfs_error_set(err, -r, "cannot read '%s': %s", o->path,
+				     strerror(-r));
+	*is_dir = S_ISDIR(st.st_mode);
+	return 0;
+}
+
+static int new_uuid(char out[RFS_ENTRY_UUID_LEN])
+{
+	unsigned char raw[16];
+	size_t i;
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return -EIO;
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return 0;
+}
+
+/* Live entries around an origin: what a new archive clashes with. */
+struct around {
+	const char *origin;
+	struct rfs_buf bins; /* NUL-separated bin paths */
+	size_t n;
+	struct rfs_entry busy;	  /* an archiving or failed one, if any */
+	struct rfs_entry already; /* an archived one at exactly origin */
+};
+
+static int collect_around(const struct rfs_entry *e, void *ctx)
+{
+	struct around *a = ctx;
+	int r;
+
+	r = rfs_buf_add(&a->bins, e->bin_path, strlen(e->bin_path) + 1);
+	if (r < 0)
+		return r;
+	a->n++;
+	if ((rfs_entry_state_archiving(e->state) ||
+	     e->state == RFS_ENTRY_FAILED) &&
+	    !a->busy.id)
+		return rfs_entry_copy(&a->busy, e);
+	if (e->state == RFS_ENTRY_ARCHIVED &&
+	    !strcmp(e->origin_path, a->origin))
+		return a->already.id ? 0 : rfs_entry_copy(&a->already, e);
+	return 0;
+}
+
+static int busy_error(const struct around *a, const char *origin,
+		      struct rfs_error *err)
+{
+	const struct rfs_entry *b = &a->busy;
+
+	if (b->state == RFS_ENTRY_FAILED)
+		return rfs_error_set(err, EBUSY,
+				     "a failed archive of '%s' is in the bin "
+				     "as '%s'; run 'recyclefs retry %s' or "
+				     "purge it first",
+				     b->origin_path, b->bin_path, b->bin_path);
+	return rfs_error_set(err, EBUSY,
+			     "'%s' is being archived already (as '%s', state "
+			     "%s); it cannot be archived again until that ends",
+			     strcmp(b->origin_path, origin) ? b->origin_path
+							    : origin,
+			     b->bin_path, rfs_entry_state_name(b->state));
+}
+
+static int fill_entry(struct rfs_entry *e, const struct origin *o, bool is_dir,
+		      char *bin_path, const char *owner)
+{
+	const struct rfs_epoch *ep = o->epoch;
+	int64_t now = rfs_time_now_ns();
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	r = new_uuid(e->uuid);
+	if (r < 0)
+		return r;
+	e->bin_path = bin_path;
+	e->origin_path = strdup(o->path);
+	e->table = strdup(ep->lifecycle->table->name);
+	e->lifecycle = strdup(ep->lifecycle->name);
+	e->epoch = strdup(ep->name);
+	e->epoch_id = ep->id;
+	e->item_key = strdup(o->item);
+	e->storage = strdup(ep->storage->name);
+	e->src_uri = strdup(ep->uri);
+	e->bin_root_uri = strdup(ep->storage->bin_uri);
+	e->is_dir = is_dir;
+	e->state = RFS_ENTRY_SNAPSHOT;
+	e->created_ns = e->updated_ns = now;
+	if (owner) {
+		e->lease_owner = strdup(owner);
+		e->lease_until_ns = now + RFS_LEASE_TTL_NS;
+	}
+	if (!e->origin_path || !e->table || !e->lifecycle || !e->epoch ||
+	    !e->item_key || !e->storage || !e->src_uri || !e->bin_root_uri ||
+	    (owner && !e->lease_owner))
+		return -ENOMEM;
+	return 0;
+}
+
+static int history(struct rfs_index *idx, const char *action,
+		   const struct rfs_entry *e, struct rfs_error *err)
+{
+	json_t *d =
+		json_pack("{s:s, s:s, s:s}", "uuid", e->uuid, "bin_path",
+			  e->bin_path, "state", rfs_entry_state_name(e->state));
+	char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	int r;
+
+	json_decref(d);
+	if (!text)
+		return -ENOMEM;
+	r = rfs_index_history_add(idx, action, e->origin_path, text, err);
+	free(text);
+	return r;
+}
+
+/* Inside the transaction: recheck the neighbours, allocate, insert. */
+static int insert_locked(struct rfs_index *idx, const struct origin *o,
+			 bool is_dir, const char *owner, struct rfs_entry *out,
+			 struct rfs_error *err)
+{
+	struct around a = { .origin = o->path, .bins = RFS_BUF_INIT };
+	const char **taken = NULL;
+	struct rfs_entry e = { 0 };
+	char *bin_path = NULL;
+	const char *p;
+	size_t i;
+	int r;
+
+	r = rfs_index_entry_list_overlapping(idx, o->path, collect_around, &a,
+					     err);
+	if (r < 0)
+		goto out;
+	if (a.busy.id) {
+		r = busy_error(&a, o->path, err);
+		goto out;
+	}
+	taken = calloc(a.n + 1, sizeof(*taken));
+	if (!taken) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0, p = rfs_buf_str(&a.bins); i < a.n; i++, p += strlen(p) + 1)
+		taken[i] = p;
+	r = rfs_bin_path_alloc(o->path, taken, a.n, &bin_path);
+	if (r == 0)
+		r = fill_entry(&e, o, is_dir, bin_path, owner);
+	else
+		free(bin_path);
+	if (r == 0)
+		r = rfs_index_entry_insert(idx, &e, err);
+	if (r == 0)
+		r = history(idx, "archive", &e, err);
+	if (r == 0 && out)
+		*out = e;
+	else
+		rfs_entry_release(&e);
+out:
+	free(taken);
+	rfs_buf_release(&a.bins);
+	rfs_entry_release(&a.busy);
+	rfs_entry_release(&a.already);
+	return r;
+}
+
+/* The item is gone: already archived by an earlier run? */
+static int already(struct rfs_index *idx, const struct origin *o,
+		   struct rfs_entry *out, struct rfs_error *err)
+{
+	struct around a = { .origin = o->path, .bins = RFS_BUF_INIT };
+	struct rfs_error ignore = { 0 };
+	int r;
+
+	r = rfs_index_entry_list_overlapping(idx, o->path, collect_around, &a,
+					     &ignore);
+	rfs_buf_release(&a.bins);
+	rfs_entry_release(&a.busy);
+	if (r < 0 || !a.already.id)
+		return -ENOENT;
+	rfs_error_clear(err);
+	rfs_error_set(err, EALREADY, "'%s' is archived already, as '%s'",
+		      o->path, a.already.bin_path);
+	if (out)
+		*out = a.already;
+	else
+		rfs_entry_release(&a.already);
+	return -EALREADY;
+}
+
+int rfs_archive_begin(struct rfs_index *idx, const char *origin,
+		      const char *owner, struct rfs_entry *out,
+		      struct rfs_error *err)
+{
+	struct rfs_catalog *cat = NULL;
+	struct origin o = { 0 };
+	bool is_dir = false;
+	int r;
+
+	r = rfs_index_load_catalog(idx, &cat, err);
+	if (r == 0)
+		r = resolve_origin(cat, origin, &o, err);
+	if (r == 0)
+		r = check_item(&o, &is_dir, err);
+	if (r == -ENOENT && o.epoch && already(idx, &o, out, err) == -EALREADY)
+		r = -EALREADY;
+	if (r < 0)
+		goto out;
+	r = rfs_index_begin(idx, err);
+	if (r < 0)
+		goto out;
+	r = insert_locked(idx, &o, is_dir, owner, out, err);
+	if (r == 0)
+		r = rfs_index_commit(idx, err);
+	if (r < 0)
+		rfs_index_rollback(idx);
+out:
+	free(o.path);
+	rfs_catalog_free(cat);
+	return r;
+}
+
+int rfs_archive_retry(struct rfs_index *idx, int64_t id, struct rfs_error *err)
+{
+	struct rfs_entry e = { 0 };
+	int r;
+
+	r = rfs_index_begin(idx, err);
+	if (r < 0)
+		return r;
+	r = rfs_index_entry_get(idx, id, &e, err);
+	if (r == 0 && e.state != RFS_ENTRY_FAILED)
+		r = rfs_error_set(err, EINVAL,
+				  "'%s' is %s, not failed: nothing to retry",
+				  e.bin_path, rfs_entry_state_name(e.state));
+	if (r == 0) {
+		/* Before the data was verified, start over from a fresh
+		 * listing: copies already made are reused. */
+		e.state = e.failed_step <= RFS_ENTRY_VERIFY ? RFS_ENTRY_SNAPSHOT
+							    : e.failed_step;
+		free(e.reason);
+		e.reason = NULL;
+		e.files_done = e.bytes_done = 0;
+		r = rfs_index_entry_update(idx, &e, err);
+	}
+	if (r == 0)
+		r = history(idx, "archive.retry", &e, err);
+	if (r == 0)
+		r = rfs_index_commit(idx, err);
+	if (r < 0)
+		rfs_index_rollback(idx);
+	rfs_entry_release(&e);
+	return r;
+}
+
+int rfs_purge_begin(struct rfs_index *idx, int64_t id, struct rfs_error *err)
+{
+	struct rfs_entry e = { 0 };
+	int r;
+
+	r = rfs_index_begin(idx, err);
+	if (r < 0)
+		return r;
+	r = rfs_index_entry_get(idx, id, &e, err);
+	if (r == 0 && rfs_entry_state_archiving(e.state))
+		r = rfs_error_set(err, EBUSY,
+				  "'%s' is still being archived (state %s); "
+				  "it can be purged once it is archived or "
+				  "failed",
+				  e.bin_path, rfs_entry_state_name(e.state));
+	if (r == 0 && e.state != RFS_ENTRY_PURGED &&
+	    e.state != RFS_ENTRY_PURGING) {
+		e.state = RFS_ENTRY_PURGING;
+		e.files_done = e.bytes_done = 0;
+		r = rfs_index_entry_update(idx, &e, err);
+		if (r == 0)
+			r = history(idx, "purge", &e, err);
+	}
+	if (r == 0)
+		r = rfs_index_commit(idx, err);
+	if (r < 0)
+		rfs_index_rollback(idx);
+	rfs_entry_release(&e);
+	return r;
+}
+
+/* The newest live entry whose origin is exactly @p origin. */
+struct by_origin {
+	const char *origin;
+	struct rfs_entry found;
+};
+
+static int match_origin(const struct rfs_entry *e, void *ctx)
+{
+	struct by_origin *b = ctx;
+
+	if (strcmp(e->origin_path, b->origin) ||
+	    (b->found.id && b->found.created_ns > e->created_ns))
+		return 0;
+	rfs_entry_release(&b->found);
+	return rfs_entry_copy(&b->found, e);
+}
+
+int rfs_entry_find(struct rfs_index *idx, const char *path,
+		   struct rfs_entry *out, struct rfs_error *err)
+{
+	struct by_origin b = { 0 };
+	char *p;
+	int r;
+
+	p = strdup(rfs_path_skip_root(path));
+	if (!p)
+		return -ENOMEM;
+	rfs_relpath_normalize(p);
+	if (rfs_path_is_under(p, ".recyclebin")) {
+		size_t skip = strlen(".recyclebin") + (p[11] == '/');
+
+		memmove(p, p + skip, strlen(p) - skip + 1);
+	}
+	r = rfs_index_entry_by_bin_path(idx, p, out, err);
+	if (r == -ENOENT) {
+		rfs_error_clear(err);
+		b.origin = p;
+		r = rfs_index_entry_list_overlapping(idx, p, match_origin, &b,
+						     err);
+		if (r == 0 && b.found.id)
+			*out = b.found;
+		else if (r == 0)
+			r = rfs_error_set(err, ENOENT,
+					  "nothing in the recycle bin at or "
+					  "from '%s'",
+					  p);
+	}
+	free(p);
+	return r;
+}

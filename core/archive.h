@@ -1,0 +1,92 @@
+/**
+ * @file archive.h
+ * @brief The recycle bin's use cases: archive, retry, purge, reindex.
+ *
+ * Both entry points call these: the mount (a rename into .recyclebin, an
+ * rm inside it) and the command line. Starting an archive only records
+ * the intent in one index transaction; the job then runs through
+ * rfs_job_run() (core/jobs.h), in a worker of the mount or in the command.
+ * A handle is used by one thread at a time.
+ */
+#ifndef RFS_CORE_ARCHIVE_H
+#define RFS_CORE_ARCHIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct rfs_entry;
+struct rfs_error;
+struct rfs_index;
+
+/**
+ * Record the archive of the item at @p origin ("T/L/E" or "T/L/E/sub"):
+ * checks it, chooses its bin path (core/bin.h) and inserts the entry in
+ * state snapshot, in one transaction.
+ * @param owner when not NULL, the lease is taken for @p owner in the same
+ *              transaction (the caller runs the job next)
+ * @param out   filled with the new entry (or, with -EALREADY, the entry
+ *              that already holds the item); release with
+ *              rfs_entry_release(); may be NULL
+ * @return 0; -EALREADY when the item is gone from its epoch and a live
+ *         entry holds it (already archived: not an error for scripts);
+ *         -ENOENT (no such table, lifecycle, epoch or item); -EPERM (not
+ *         under an epoch, catalog-only storage, a symlink leaving the
+ *         storage); -EBUSY (the item or a folder around it is being
+ *         archived, or a failed archive of it waits for retry or purge);
+ *         -EINVAL (a malformed path). The reason is in @p err.
+ */
+int rfs_archive_begin(struct rfs_index *idx, const char *origin,
+		      const char *owner, struct rfs_entry *out,
+		      struct rfs_error *err);
+
+/**
+ * Make a failed entry runnable again: from a fresh snapshot when it
+ * failed before its data was verified (copies already in the bin are
+ * reused when size and checksum match), else from the step that failed.
+ * @return 0; -ENOENT; -EINVAL when the entry is not failed
+ */
+int rfs_archive_retry(struct rfs_index *idx, int64_t id, struct rfs_error *err);
+
+/**
+ * Mark an entry for purging (its job then deletes the recycle copy and
+ * the manifest for good; the entry stays in the history as purged).
+ * Purging a purged entry succeeds and changes nothing.
+ * @return 0; -ENOENT; -EBUSY when it is still archiving
+ */
+int rfs_purge_begin(struct rfs_index *idx, int64_t id, struct rfs_error *err);
+
+/**
+ * Find the entry a user means by @p path: a bin path (with or without a
+ * leading ".recyclebin/"), or the origin path of a live entry (the newest
+ * one when several).
+ * @param out filled on success; release with rfs_entry_release()
+ * @return 0, -ENOENT (with the reason), -EIO
+ */
+int rfs_entry_find(struct rfs_index *idx, const char *path,
+		   struct rfs_entry *out, struct rfs_error *err);
+
+/** What rfs_reindex() did with one manifest. */
+struct rfs_reindex_report {
+	const char *storage;  /**< storage whose bin holds it */
+	const char *manifest; /**< its key in that bin */
+	const char *bin_path; /**< the entry's bin path, or NULL */
+	int result; /**< 0 added, -EEXIST already indexed, else skipped */
+	const char *reason; /**< why it was skipped, or NULL */
+};
+
+/** Called once per manifest found. */
+typedef void (*rfs_reindex_fn)(void *ctx, const struct rfs_reindex_report *r);
+
+/**
+ * Rebuild the index's bin entries from the manifests in every storage's
+ * recycle location. Entries already indexed (same uuid) are left alone;
+ * corrupt manifests or manifests of a newer format are reported and
+ * skipped, and nothing else is lost.
+ * @param added set to the number of entries added (may be NULL)
+ * @return 0 (even when some manifests were skipped), or -errno when the
+ *         index could not be read or written
+ */
+int rfs_reindex(struct rfs_index *idx, rfs_reindex_fn fn, void *ctx, int *added,
+		struct rfs_error *err);
+
+#endif

@@ -1,0 +1,1032 @@
+/*
+ * Running a recycle job: the lease and its heartbeat, the state machine,
+ * and the steps that do not copy data (snapshot, delete, finish, purge).
+ */
+#include "core/job_priv.h"
+
+#include "backends/backend.h"
+#include "core/bin.h"
+#include "core/hook.h"
+#include "core/manifest.h"
+#include "core/uri.h"
+#include "index/entries.h"
+#include "index/index.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/path.h"
+#include "util/sha256.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int job_src_key(const struct job *j, const char *rel, struct rfs_buf *out)
+{
+	rfs_buf_reset(out);
+	return rfs_path_join(out, j->e.item_key, rel);
+}
+
+int job_bin_key(const struct job *j, const char *rel, struct rfs_buf *out)
+{
+	rfs_buf_reset(out);
+	return rfs_path_join(out, j->e.bin_path, rel);
+}
+
+bool job_stopped(const struct job *j)
+{
+	return j->o && j->o->stop && *j->o->stop;
+}
+
+void job_progress(struct job *j, int64_t files, int64_t bytes, bool force)
+{
+	int64_t now = rfs_time_mono_ns();
+	struct rfs_error ignore = { 0 };
+
+	j->e.files_done = files;
+	j->e.bytes_done = bytes;
+	if (!force && now < j->next_progress_ns)
+		return;
+	j->next_progress_ns = now + RFS_NSEC_PER_SEC;
+	rfs_index_entry_progress(j->idx, j->e.id, files, bytes, &ignore);
+	if (j->o && j->o->progress)
+		j->o->progress(j->o->progress_ctx, &j->e);
+}
+
+int job_set_state(struct job *j, enum rfs_entry_state s)
+{
+	j->e.state = s;
+	j->e.files_done = j->e.bytes_done = 0;
+	return rfs_index_entry_update(j->idx, &j->e, j->err);
+}
+
+int job_hash(struct rfs_backend *b, const char *key,
+	     char out[RFS_SHA256_HEX_LEN], int64_t *size)
+{
+	const size_t bufsize = 1 << 20;
+	struct rfs_sha256 h;
+	struct rfs_file *f;
+	int64_t total = 0;
+	char *buf;
+	ssize_t n;
+	int r;
+
+	buf = malloc(bufsize);
+	if (!buf)
+		return -ENOMEM;
+	r = rfs_backend_open_file(b, key, O_RDONLY, 0, &f);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	r = rfs_sha256_init(&h);
+	while (r == 0 && (n = rfs_file_read(f, buf, bufsize, total)) > 0) {
+		r = rfs_sha256_update(&h, buf, (size_t)n);
+		total += n;
+	}
+	if (r == 0 && n < 0)
+		r = (int)n;
+	if (r == 0)
+		r = rfs_sha256_final(&h, out);
+	rfs_sha256_release(&h);
+	rfs_file_close(f);
+	free(buf);
+	if (r == 0 && size)
+		*size = total;
+	return r;
+}
+
+struct walk_dir {
+	char *path;
+	struct walk_dir *next;
+};
+
+struct walk {
+	const char *base; /* the key walked */
+	const char *dir;  /* relative path of the directory being listed */
+	struct walk_dir *todo;
+	int (*fn)(void *ctx, const char *rel, const struct stat *st);
+	void *ctx;
+	struct rfs_buf rel;
+};
+
+static int walk_entry(void *ctx, const char *name, const struct stat *st)
+{
+	struct walk *w = ctx;
+	struct walk_dir *d;
+	int r;
+
+	rfs_buf_reset(&w->rel);
+	r = rfs_path_join(&w->rel, w->dir, name);
+	if (r < 0)
+		return r;
+	r = w->fn(w->ctx, rfs_buf_str(&w->rel), st);
+	if (r != 0 || !S_ISDIR(st->st_mode))
+		return r;
+	d = malloc(sizeof(*d));
+	if (!d || !(d->path = strdup(rfs_buf_str(&w->rel)))) {
+		free(d);
+		return -ENOMEM;
+	}
+	d->next = w->todo;
+	w->todo = d;
+	return 0;
+}
+
+int job_walk(struct rfs_backend *b, const char *key,
+	     int (*fn)(void *ctx, const char *rel, const struct stat *st),
+	     void *ctx)
+{
+	struct walk w = { key, "", NULL, fn, ctx, RFS_BUF_INIT };
+	struct rfs_buf k = RFS_BUF_INIT;
+	struct walk_dir *d = NULL;
+	int r;
+
+	r = rfs_backend_list(b, key, walk_entry, &w);
+	while (r == 0 && w.todo) {
+		d = w.todo;
+		w.todo = d->next;
+		rfs_buf_reset(&k);
+		r = rfs_path_join(&k, key, d->path);
+		w.dir = d->path;
+		if (r == 0)
+			r = rfs_backend_list(b, rfs_buf_str(&k), walk_entry,
+					     &w);
+		free(d->path);
+		free(d);
+	}
+	while (w.todo) {
+		d = w.todo;
+		w.todo = d->next;
+		free(d->path);
+		free(d);
+	}
+	rfs_buf_release(&w.rel);
+	rfs_buf_release(&k);
+	return r;
+}
+
+struct par {
+	int n;
+	int next; /* guarded by lock */
+	pthread_mutex_t lock;
+	void (*fn)(void *ctx, int i);
+	void *ctx;
+};
+
+static void *par_worker(void *arg)
+{
+	struct par *p = arg;
+	int i;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->n)
+			return NULL;
+		p->fn(p->ctx, i);
+	}
+}
+
+int job_parallel(int threads, int n, void (*fn)(void *ctx, int i), void *ctx)
+{
+	struct par p = { n, 0, PTHREAD_MUTEX_INITIALIZER, fn, ctx };
+	pthread_t th[64];
+	int started = 0, t;
+
+	if (threads > 64)
+		threads = 64;
+	if (threads > n)
+		threads = n;
+	for (t = 1; t < threads; t++)
+		if (pthread_create(&th[started], NULL, par_worker, &p) == 0)
+			started++;
+	par_worker(&p); /* this thread works too */
+	for (t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	pthread_mutex_destroy(&p.lock);
+	return 0;
+}
+
+/* Snapshot: the manifest rows, written in batches. */
+struct snap {
+	struct job *j;
+	int batch;
+	int64_t files, bytes;
+	struct rfs_buf key;
+	char link[4096];
+};
+
+static int snap_row(void *ctx, const char *rel, const struct stat *st)
+{
+	struct snap *s = ctx;
+	struct job *j = s->j;
+	struct rfs_entry_file f = { 0 };
+	int r = 0;
+
+	f.path = rel;
+	f.size = S_ISREG(st->st_mode) ? st->st_size : 0;
+	f.mtime_ns =
+		st->st_mtim.tv_sec * RFS_NSEC_PER_SEC + st->st_mtim.tv_nsec;
+	f.atime_ns =
+		st->st_atim.tv_sec * RFS_NSEC_PER_SEC + st->st_atim.tv_nsec;
+	f.mode = st->st_mode & 07777;
+	f.uid = st->st_uid;
+	f.gid = st->st_gid;
+	if (S_ISDIR(st->st_mode)) {
+		f.type = RFS_FILE_DIR;
+	} else if (S_ISLNK(st->st_mode)) {
+		f.type = RFS_FILE_LINK;
+		r = job_src_key(j, rel, &s->key);
+		if (r == 0)
+			r = rfs_backend_readlink(j->src, rfs_buf_str(&s->key),
+						 s->link, sizeof(s->link));
+		f.link = s->link;
+	} else if (S_ISREG(st->st_mode)) {
+		f.type = RFS_FILE_REG;
+	} else {
+		return rfs_error_set(j->err, EPERM,
+				     "'%s/%s' is a device, socket or pipe: "
+				     "only files, folders and symlinks can be "
+				     "archived",
+				     j->e.origin_path, rel);
+	}
+	if (r == 0 && s->batch == 0)
+		r = rfs_index_begin(j->idx, j->err);
+	if (r == 0)
+		r = rfs_index_file_insert(j->idx, j->e.id, &f, j->err);
+	if (r < 0)
+		return r;
+	s->files += f.type != RFS_FILE_DIR;
+	s->bytes += f.size;
+	if (++s->batch >= 1000) {
+		s->batch = 0;
+		r = rfs_index_commit(j->idx, j->err);
+		job_progress(j, s->files, s->bytes, false);
+	}
+	return r;
+}
+
+int job_snapshot(struct job *j)
+{
+	struct snap s = { .j = j, .key = RFS_BUF_INIT };
+	struct stat st;
+	int r;
+
+	r = rfs_index_file_delete_all(j->idx, j->e.id, j->err);
+	if (r == 0)
+		r = rfs_backend_stat(j->src, j->e.item_key, &st);
+	if (r < 0) {
+		rfs_buf_release(&s.key);
+		return rfs_error_set(j->err, -r, "cannot read '%s': %s",
+				     j->e.origin_path, strerror(-r));
+	}
+	r = snap_row(&s, "", &st);
+	if (r == 0 && S_ISDIR(st.st_mode))
+		r = job_walk(j->src, j->e.item_key, snap_row, &s);
+	if (r == 0 && s.batch)
+		r = rfs_index_commit(j->idx, j->err);
+	if (r < 0) {
+		rfs_index_rollback(j->idx);
+		rfs_buf_release(&s.key);
+		if (!j->err->code)
+			rfs_error_set(j->err, -r, "listing '%s' failed: %s",
+				      j->e.origin_path, strerror(-r));
+		return r;
+	}
+	rfs_buf_release(&s.key);
+	j->e.files_total = s.files;
+	j->e.bytes_total = s.bytes;
+	return job_set_state(j, RFS_ENTRY_SYNC);
+}
+
+/* Rows of one batch, copied out of the index for work off its thread. */
+struct batch {
+	int n;
+	struct rfs_entry_file f[JOB_BATCH];
+	char *paths[JOB_BATCH];
+	int64_t sizes_done;
+};
+
+static int batch_add(const struct rfs_entry_file *f, void *ctx)
+{
+	struct batch *b = ctx;
+
+	b->paths[b->n] = strdup(f->path);
+	if (!b->paths[b->n])
+		return -ENOMEM;
+	b->f[b->n] = *f;
+	b->f[b->n].path = b->paths[b->n];
+	b->f[b->n].link = NULL;
+	b->n++;
+	return 0;
+}
+
+static void batch_release(struct batch *b)
+{
+	for (int i = 0; i < b->n; i++)
+		free(b->paths[i]);
+	b->n = 0;
+}
+
+/* Delete: the source, files and links first (each checked unchanged since
+ * its verification), then folders deepest first. */
+static int delete_files(struct job *j, int64_t *files)
+{
+	struct rfs_index_file_query q = { .state = RFS_FILE_VERIFIED,
+					  .limit = JOB_BATCH };
+	struct rfs_buf key = RFS_BUF_INIT;
+	struct batch b = { 0 };
+	char *cursor = NULL;
+	struct stat st;
+	int r, i;
+
+	for (;;) {
+		q.after = cursor;
+		r = rfs_index_file_list(j->idx, j->e.id, &q, batch_add, &b,
+					j->err);
+		if (r < 0 || b.n == 0)
+			break;
+		r = rfs_index_begin(j->idx, j->err);
+		for (i = 0; r == 0 && i < b.n; i++) {
+			const struct rfs_entry_file *f = &b.f[i];
+
+			if (f->type == RFS_FILE_DIR)
+				continue;
+			r = job_src_key(j, f->path, &key);
+			if (r == 0)
+				r = rfs_backend_stat(j->src, rfs_buf_str(&key),
+						     &st);
+			if (r == 0 && f->type == RFS_FILE_REG &&
+			    (st.st_size != f->size ||
+			     st.st_mtim.tv_sec * RFS_NSEC_PER_SEC +
+					     st.st_mtim.tv_nsec !=
+				     f->mtime_ns))
+				r = rfs_error_set(
+					j->err, EBUSY,
+					"'%s/%s' changed after it was verified; "
+					"it was kept in place",
+					j->e.origin_path, f->path);
+			if (r == 0)
+				r = rfs_backend_unlink(j->src,
+						       rfs_buf_str(&key));
+			if (r == -ENOENT)
+				r = 0;
+			if (r == 0)
+				r = rfs_index_file_update(
+					j->idx, j->e.id, f->path, NULL,
+					RFS_FILE_DELETED, j->err);
+			if (r == 0)
+				++*files;
+		}
+		if (r == 0)
+			r = rfs_index_commit(j->idx, j->err);
+		else
+			rfs_index_rollback(j->idx);
+		free(cursor);
+		cursor = strdup(b.paths[b.n - 1]);
+		batch_release(&b);
+		if (r == 0 && !cursor)
+			r = -ENOMEM;
+		if (r < 0)
+			break;
+		job_progress(j, *files, 0, false);
+		if (job_stopped(j)) {
+			r = -EINTR;
+			break;
+		}
+	}
+	batch_release(&b);
+	free(cursor);
+	rfs_buf_release(&key);
+	return r;
+}
+
+struct rmdirs {
+	struct job *j;
+	struct rfs_buf key;
+	struct rfs_buf kept;
+	int r;
+};
+
+static int rmdir_row(const struct rfs_entry_file *f, void *ctx)
+{
+	struct rmdirs *d = ctx;
+	struct job *j = d->j;
+	int r;
+
+	/* An epoch's own root stays: it is the catalog's location. */
+	if (!*f->path && !*j->e.item_key)
+		return 0;
+	r = job_src_key(j, f->path, &d->key);
+	if (r == 0)
+		r = rfs_backend_rmdir(j->src, rfs_buf_str(&d->key));
+	if (r == -ENOENT)
+		return 0;
+	if (r == -ENOTEMPTY || r == -EEXIST) {
+		/* Something new arrived there: keep it. */
+		if (d->kept.len < 512)
+			rfs_buf_addf(&d->kept, "%s'%s'",
+				     d->kept.len ? ", " : "",
+				     rfs_buf_str(&d->key));
+		return 0;
+	}
+	return r;
+}
+
+int job_delete(struct job *j)
+{
+	struct rfs_index_file_query q = { .type = RFS_FILE_DIR,
+					  .state = -1,
+					  .desc = true };
+	struct rmdirs d = { j, RFS_BUF_INIT, RFS_BUF_INIT, 0 };
+	int64_t files = 0;
+	int r;
+
+	r = delete_files(j, &files);
+	if (r == 0)
+		r = rfs_index_file_list(j->idx, j->e.id, &q, rmdir_row, &d,
+					j->err);
+	if (r < 0 && !j->err->code)
+		rfs_error_set(j->err, -r, "removing '%s' failed: %s",
+			      j->e.origin_path, strerror(-r));
+	if (r == 0 && d.kept.len) {
+		free(j->e.reason);
+		j->e.reason = NULL;
+		if (asprintf(&j->e.reason,
+			     "kept folders that gained new files since the "
+			     "snapshot: %s",
+			     rfs_buf_str(&d.kept)) < 0)
+			j->e.reason = NULL;
+		rfs_log(LOG_DEBUG, "archive of '%s': %s", j->e.origin_path,
+			j->e.reason ? j->e.reason : "kept folders");
+	}
+	rfs_buf_release(&d.key);
+	rfs_buf_release(&d.kept);
+	if (r < 0)
+		return r;
+	return job_set_state(j, RFS_ENTRY_ARCHIVED);
+}
+
+/* The manifest's rows, streamed from the index. */
+struct rows {
+	struct job *j;
+	int (*emit)(void *wctx, const struct rfs_entry_file *f);
+	void *wctx;
+};
+
+static int emit_row(const struct rfs_entry_file *f, void *ctx)
+{
+	struct rows *r = ctx;
+
+	return r->emit(r->wctx, f);
+}
+
+static int manifest_rows(void *ctx,
+			 int (*emit)(void *wctx,
+				     const struct rfs_entry_file *f),
+			 void *wctx)
+{
+	struct job *j = ctx;
+	struct rfs_index_file_query q = { 0 };
+	struct rows r = { j, emit, wctx };
+	struct rfs_error ignore = { 0 };
+
+	q.state = -1;
+	return rfs_index_file_list(j->idx, j->e.id, &q, emit_row, &r, &ignore);
+}
+
+/** Write the entry's manifest in its current state. */
+int job_write_manifest(struct job *j);
+
+int job_write_manifest(struct job *j)
+{
+	return rfs_manifest_write(j->bin, &j->e, manifest_rows, j, j->err);
+}
+
+int job_finish(struct job *j)
+{
+	int r;
+
+	j->e.deleted_ns = rfs_time_now_ns();
+	j->e.files_done = j->e.files_total;
+	j->e.bytes_done = j->e.bytes_total;
+	r = job_write_manifest(j);
+	if (r < 0)
+		return r;
+	return rfs_index_entry_update(j->idx, &j->e, j->err);
+}
+
+/* Purge: remove everything below the entry's bin path, then the path,
+ * then the folders above it that it leaves empty. */
+struct purge {
+	struct job *j;
+	struct rfs_buf key;
+	char **dirs;
+	size_t n_dirs, cap;
+	int64_t files;
+};
+
+static int purge_entry(void *ctx, const char *rel, const struct stat *st)
+{
+	struct purge *p = ctx;
+	struct job *j = p->j;
+	int r;
+
+	r = job_bin_key(j, rel, &p->key);
+	if (r < 0)
+		return r;
+	if (S_ISDIR(st->st_mode)) {
+		if (p->n_dirs == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 64;
+			char **d = realloc(p->dirs, cap * sizeof(*d));
+
+			if (!d)
+				return -ENOMEM;
+			p->dirs = d;
+			p->cap = cap;
+		}
+		p->dirs[p->n_dirs] = strdup(rfs_buf_str(&p->key));
+		return p->dirs[p->n_dirs++] ? 0 : -ENOMEM;
+	}
+	r = rfs_backend_unlink(j->bin, rfs_buf_str(&p->key));
+	if (r == -ENOENT)
+		r = 0;
+	if (r == 0 && ++p->files % 100 == 0)
+		job_progress(j, p->files, 0, false);
+	return r;
+}
+
+int job_purge(struct job *j)
+{
+	struct purge p = { .j = j, .key = RFS_BUF_INIT };
+	struct stat st;
+	size_t len;
+	char *up;
+	int r;
+
+	r = rfs_backend_stat(j->bin, j->e.bin_path, &st);
+	if (r == 0 && S_ISDIR(st.st_mode))
+		r = job_walk(j->bin, j->e.bin_path, purge_entry, &p);
+	/* Folders were found parents first: remove them in reverse. */
+	while (r == 0 && p.n_dirs) {
+		r = rfs_backend_rmdir(j->bin, p.dirs[--p.n_dirs]);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	if (r == 0)
+		r = S_ISDIR(st.st_mode)
+			    ? rfs_backend_rmdir(j->bin, j->e.bin_path)
+			    : rfs_backend_unlink(j->bin, j->e.bin_path);
+	if (r == -ENOENT)
+		r = 0;
+	while (p.n_dirs)
+		free(p.dirs[--p.n_dirs]);
+	free(p.dirs);
+	rfs_buf_release(&p.key);
+	if (r == 0)
+		r = rfs_manifest_remove(j->bin, j->e.uuid, j->err);
+	if (r < 0) {
+		if (!j->err->code)
+			rfs_error_set(j->err, -r, "purging '%s' failed: %s",
+				      j->e.bin_path, strerror(-r));
+		return r;
+	}
+	/* Tidy the mirrored folders above it; a busy one stays. */
+	up = strdup(j->e.bin_path);
+	while (up && (len = rfs_path_dirlen(up)) > 0) {
+		up[len] = '\0';
+		if (rfs_backend_rmdir(j->bin, up) < 0)
+			break;
+	}
+	free(up);
+	j->e.purged_ns = rfs_time_now_ns();
+	return job_set_state(j, RFS_ENTRY_PURGED);
+}
+
+/* Unpublish: the leaf partitions the item covers, for the metastore hook.
+ * Rows come in byte order; sorting by path with '/' first makes every
+ * folder's descendants follow it directly, so a partition is a leaf when
+ * the next partition is not below it. */
+struct parts {
+	struct job *j;
+	char **v;
+	size_t n, cap;
+	struct rfs_buf rel;
+};
+
+static int add_part(const struct rfs_entry_file *f, void *ctx)
+{
+	struct parts *p = ctx;
+	const char *name;
+	int r;
+
+	rfs_buf_reset(&p->rel);
+	r = rfs_path_join(&p->rel, p->j->e.item_key, f->path);
+	if (r < 0)
+		return r;
+	name = rfs_path_basename(rfs_buf_str(&p->rel));
+	if (!rfs_partition_name(name, strlen(name)))
+		return 0;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		char **v = realloc(p->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		p->v = v;
+		p->cap = cap;
+	}
+	p->v[p->n] = strdup(rfs_buf_str(&p->rel));
+	return p->v[p->n++] ? 0 : -ENOMEM;
+}
+
+static int cmp_tree(const void *a, const void *b)
+{
+	const unsigned char *x = *(const unsigned char *const *)a;
+	const unsigned char *y = *(const unsigned char *const *)b;
+
+	for (; *x && *x == *y; x++, y++)
+		;
+	return (*x == '/' ? 1 : *x) - (*y == '/' ? 1 : *y);
+}
+
+static int hook_json(struct job *j, struct parts *p, char **out)
+{
+	json_t *doc, *list = json_array();
+	struct rfs_buf spec = RFS_BUF_INIT;
+	char *loc;
+	size_t i;
+
+	for (i = 0; list && i < p->n; i++) {
+		json_t *vals = json_object(), *part;
+		const char *c;
+
+		if (i + 1 < p->n && rfs_path_is_under(p->v[i + 1], p->v[i]))
+			continue; /* not a leaf */
+		rfs_partition_spec(p->v[i], &spec);
+		for (c = rfs_buf_str(&spec); *c;) {
+			size_t len = strcspn(c, "/");
+			const char *eq = memchr(c, '=', len);
+			char *k = strndup(c, (size_t)(eq - c));
+
+			json_object_set_new(
+				vals, k,
+				json_stringn(eq + 1,
+					     len - (size_t)(eq - c) - 1));
+			free(k);
+			c += len + (c[len] == '/');
+		}
+		if (rfs_uri_join(j->e.src_uri, p->v[i], &loc) < 0)
+			loc = NULL;
+		part = json_pack("{s:s, s:o, s:s?}", "spec", rfs_buf_str(&spec),
+				 "values", vals, "location", loc);
+		free(loc);
+		json_array_append_new(list, part);
+	}
+	rfs_buf_release(&spec);
+	if (!list || json_array_size(list) == 0) {
+		json_decref(list);
+		*out = NULL;
+		return 0;
+	}
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "action",
+			"drop_partitions", "table", j->e.table, "lifecycle",
+			j->e.lifecycle, "epoch", j->e.epoch, "location",
+			j->e.src_uri, "item", j->e.item_key, "partitions",
+			list);
+	*out = doc ? json_dumps(doc, JSON_INDENT(1)) : NULL;
+	json_decref(doc);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* The hook of a table: metastore.hook.TABLE, else metastore.hook. */
+static int find_hook(struct job *j, char **hook)
+{
+	struct rfs_error ignore = { 0 };
+	char key[300];
+	int r;
+
+	snprintf(key, sizeof(key), "metastore.hook.%s", j->e.table);
+	r = rfs_index_config_get(j->idx, key, hook, &ignore);
+	if (r == -ENOENT)
+		r = rfs_index_config_get(j->idx, "metastore.hook", hook,
+					 &ignore);
+	return r;
+}
+
+int job_unpublish(struct job *j)
+{
+	struct rfs_index_file_query q = { .type = RFS_FILE_DIR, .state = -1 };
+	struct parts p = { .j = j, .rel = RFS_BUF_INIT };
+	char *hook = NULL, *json = NULL;
+	int r;
+
+	r = find_hook(j, &hook);
+	if (r == -ENOENT) {
+		r = 0; /* no metastore to tell */
+		goto done;
+	}
+	if (r < 0)
+		goto out;
+	r = rfs_index_file_list(j->idx, j->e.id, &q, add_part, &p, j->err);
+	if (r == 0 && p.n > 1)
+		qsort(p.v, p.n, sizeof(*p.v), cmp_tree);
+	if (r == 0)
+		r = hook_json(j, &p, &json);
+	if (r == 0 && json) {
+		rfs_log(LOG_DEBUG, "archive of '%s': dropping partitions",
+			j->e.origin_path);
+		r = rfs_hook_run(hook, json, j->o ? j->o->hook_timeout : 0,
+				 j->err);
+		if (r < 0)
+			rfs_error_prefix(j->err,
+					 "partitions of '%s' were not dropped, "
+					 "nothing was deleted",
+					 j->e.origin_path);
+	}
+done:
+	if (r == 0)
+		r = job_set_state(j, RFS_ENTRY_DELETE);
+out:
+	while (p.n)
+		free(p.v[--p.n]);
+	free(p.v);
+	rfs_buf_release(&p.rel);
+	free(hook);
+	free(json);
+	return r;
+}
+
+/* The heartbeat: renews the job's lease from its own index connection. */
+struct heartbeat {
+	pthread_t th;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	char *path;
+	int64_t id;
+};
+
+static void *heartbeat_main(void *arg)
+{
+	struct heartbeat *h = arg;
+	struct rfs_index *idx = NULL;
+	struct rfs_error ignore = { 0 };
+	const char *self = rfs_job_owner_self();
+	struct timespec until;
+	bool taken;
+
+	rfs_index_open(h->path, 0, &idx, &ignore);
+	pthread_mutex_lock(&h->lock);
+	while (!h->done) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += RFS_LEASE_TTL_NS / RFS_NSEC_PER_SEC / 3;
+		pthread_cond_timedwait(&h->cond, &h->lock, &until);
+		if (h->done || !idx)
+			continue;
+		pthread_mutex_unlock(&h->lock);
+		rfs_index_entry_lease(idx, h->id, self, self,
+				      rfs_time_now_ns() + RFS_LEASE_TTL_NS,
+				      &taken, &ignore);
+		pthread_mutex_lock(&h->lock);
+	}
+	pthread_mutex_unlock(&h->lock);
+	rfs_index_free(idx);
+	return NULL;
+}
+
+static int heartbeat_start(struct heartbeat *h, struct rfs_index *idx,
+			   int64_t id)
+{
+	memset(h, 0, sizeof(*h));
+	h->path = strdup(rfs_index_path(idx));
+	h->id = id;
+	if (!h->path)
+		return -ENOMEM;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cond, NULL);
+	if (pthread_create(&h->th, NULL, heartbeat_main, h)) {
+		free(h->path);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+static void heartbeat_stop(struct heartbeat *h)
+{
+	pthread_mutex_lock(&h->lock);
+	h->done = true;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	pthread_join(h->th, NULL);
+	pthread_mutex_destroy(&h->lock);
+	pthread_cond_destroy(&h->cond);
+	free(h->path);
+}
+
+static int take_lease(struct rfs_index *idx, struct rfs_entry *e,
+		      struct rfs_error *err)
+{
+	const char *self = rfs_job_owner_self();
+	bool taken = false;
+	int r;
+
+	if (e->lease_owner && !strcmp(e->lease_owner, self))
+		return 0;
+	if (!rfs_job_lease_free(e, rfs_time_now_ns()))
+		return rfs_error_set(err, EBUSY,
+				     "'%s' is being run by another process "
+				     "(%s)",
+				     e->bin_path, e->lease_owner);
+	r = rfs_index_entry_lease(idx, e->id, e->lease_owner, self,
+				  rfs_time_now_ns() + RFS_LEASE_TTL_NS, &taken,
+				  err);
+	if (r == 0 && !taken)
+		r = rfs_error_set(err, EBUSY,
+				  "'%s' was taken by another process",
+				  e->bin_path);
+	return r;
+}
+
+static int run_steps(struct job *j)
+{
+	int r = 0;
+
+	while (r == 0) {
+		if (job_stopped(j))
+			return -EINTR;
+		switch (j->e.state) {
+		case RFS_ENTRY_SNAPSHOT:
+			r = job_snapshot(j);
+			break;
+		case RFS_ENTRY_SYNC:
+			r = job_sync(j);
+			break;
+		case RFS_ENTRY_VERIFY:
+			r = job_verify(j);
+			break;
+		case RFS_ENTRY_UNPUBLISH:
+			r = job_unpublish(j);
+			break;
+		case RFS_ENTRY_DELETE:
+			r = job_delete(j);
+			break;
+		case RFS_ENTRY_ARCHIVED:
+			return job_finish(j);
+		case RFS_ENTRY_PURGING:
+			r = job_purge(j);
+			break;
+		case RFS_ENTRY_PURGED:
+			return 0;
+		default:
+			return -ECANCELED;
+		}
+	}
+	return r;
+}
+
+/* Record a failure: the state that failed, the reason. */
+static void fail(struct job *j, int r)
+{
+	struct rfs_error ignore = { 0 };
+
+	if (!j->err->code)
+		rfs_error_set(j->err, -r, "%s", strerror(-r));
+	if (j->e.state == RFS_ENTRY_PURGING) {
+		/* A purge stays a purge: retried by the next worker. */
+		free(j->e.reason);
+		j->e.reason = strdup(j->err->msg);
+	} else {
+		j->e.failed_step = j->e.state;
+		j->e.state = RFS_ENTRY_FAILED;
+		free(j->e.reason);
+		j->e.reason = strdup(j->err->msg);
+	}
+	rfs_index_rollback(j->idx);
+	rfs_index_entry_update(j->idx, &j->e, &ignore);
+}
+
+static int open_backends(struct job *j)
+{
+	int r = rfs_backend_open(j->e.src_uri, &j->src, j->err);
+
+	if (r == 0)
+		r = rfs_backend_open(j->e.bin_root_uri, &j->bin, j->err);
+	return r;
+}
+
+static int parallel_of(struct rfs_index *idx, const struct rfs_job_opts *o)
+{
+	struct rfs_error ignore = { 0 };
+	char *v = NULL;
+	int n = o && o->parallel_files > 0 ? o->parallel_files : 0;
+
+	if (n == 0 &&
+	    rfs_index_config_get(idx, "jobs.parallel_files", &v, &ignore) == 0)
+		n = atoi(v);
+	free(v);
+	return n > 0 ? n : 4;
+}
+
+/* Jobs running in this process: a lease names the process, so two of
+ * its threads must not both think they hold it. */
+static pthread_mutex_t local_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t local_ids[256];
+static size_t local_n;
+
+static bool claim_local(int64_t id)
+{
+	bool ok = local_n < sizeof(local_ids) / sizeof(local_ids[0]);
+	size_t i;
+
+	pthread_mutex_lock(&local_lock);
+	for (i = 0; ok && i < local_n; i++)
+		if (local_ids[i] == id)
+			ok = false;
+	if (ok)
+		local_ids[local_n++] = id;
+	pthread_mutex_unlock(&local_lock);
+	return ok;
+}
+
+static void release_local(int64_t id)
+{
+	size_t i;
+
+	pthread_mutex_lock(&local_lock);
+	for (i = 0; i < local_n; i++) {
+		if (local_ids[i] == id) {
+			local_ids[i] = local_ids[--local_n];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&local_lock);
+}
+
+static int run_claimed(struct rfs_index *idx, int64_t id,
+		       const struct rfs_job_opts *o, struct rfs_error *err);
+
+int rfs_job_run(struct rfs_index *idx, int64_t id, const struct rfs_job_opts *o,
+		struct rfs_error *err)
+{
+	int r;
+
+	if (!claim_local(id))
+		return rfs_error_set(err, EBUSY,
+				     "the job is already running here");
+	r = run_claimed(idx, id, o, err);
+	release_local(id);
+	return r;
+}
+
+static int run_claimed(struct rfs_index *idx, int64_t id,
+		       const struct rfs_job_opts *o, struct rfs_error *err)
+{
+	struct job j = { .idx = idx, .o = o, .err = err };
+	struct heartbeat hb;
+	bool taken;
+	int r;
+
+	r = rfs_index_entry_get(idx, id, &j.e, err);
+	if (r < 0)
+		return r;
+	if (!rfs_entry_state_runnable(j.e.state) &&
+	    j.e.state != RFS_ENTRY_ARCHIVED) {
+		rfs_entry_release(&j.e);
+		return -ECANCELED;
+	}
+	r = take_lease(idx, &j.e, err);
+	if (r < 0) {
+		rfs_entry_release(&j.e);
+		return r;
+	}
+	free(j.e.lease_owner);
+	j.e.lease_owner = strdup(rfs_job_owner_self());
+	j.parallel = parallel_of(idx, o);
+	r = heartbeat_start(&hb, idx, id);
+	if (r == 0) {
+		r = open_backends(&j);
+		if (r == 0)
+			r = run_steps(&j);
+		if (r < 0 && r != -EINTR)
+			fail(&j, r);
+		heartbeat_stop(&hb);
+	}
+	rfs_index_entry_lease(idx, id, rfs_job_owner_self(), NULL, 0, &taken,
+			      &(struct rfs_error){ 0 });
+	if (r < 0 && r != -EINTR)
+		rfs_log(LOG_DEBUG, "job '%s' failed: %s", j.e.bin_path,
+			err->msg);
+	rfs_backend_free(j.src);
+	rfs_backend_free(j.bin);
+	rfs_entry_release(&j.e);
+	return r;
+}

@@ -1,0 +1,218 @@
+/*
+ * Who runs a job: lease owners, their liveness, and the worker pool of the
+ * mount daemon.
+ */
+#include "core/jobs.h"
+
+#include "core/entry.h"
+#include "index/entries.h"
+#include "index/index.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The start time of a process, in clock ticks since boot, or 0. */
+static unsigned long long start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	/* Field 22, counted after the command's closing parenthesis. */
+	p = strrchr(buf, ')');
+	for (i = 2; p && i < 22; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		t = strtoull(p + 1, NULL, 10);
+	return t;
+}
+
+static pthread_once_t self_once = PTHREAD_ONCE_INIT;
+static char self[300];
+
+static void self_init(void)
+{
+	char host[256] = "localhost";
+
+	gethostname(host, sizeof(host) - 1);
+	snprintf(self, sizeof(self), "%s:%d:%llu", host, (int)getpid(),
+		 start_time(getpid()));
+}
+
+const char *rfs_job_owner_self(void)
+{
+	pthread_once(&self_once, self_init);
+	return self;
+}
+
+bool rfs_job_owner_alive(const char *owner)
+{
+	char host[256] = "localhost";
+	unsigned long long start;
+	const char *p, *q;
+	long pid;
+
+	if (!owner)
+		return false;
+	gethostname(host, sizeof(host) - 1);
+	p = strchr(owner, ':');
+	if (!p || strncmp(owner, host, (size_t)(p - owner)) ||
+	    host[p - owner] != '\0')
+		return true; /* another host: its lease expires instead */
+	pid = strtol(p + 1, NULL, 10);
+	q = strchr(p + 1, ':');
+	start = q ? strtoull(q + 1, NULL, 10) : 0;
+	if (pid <= 0)
+		return false;
+	return start_time((pid_t)pid) == start && start != 0;
+}
+
+bool rfs_job_lease_free(const struct rfs_entry *e, int64_t now_ns)
+{
+	return !e->lease_owner || e->lease_until_ns < now_ns ||
+	       !rfs_job_owner_alive(e->lease_owner);
+}
+
+struct rfs_jobs {
+	char *index_path;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool kicked;
+	volatile int stop;
+	int n;
+	pthread_t th[];
+};
+
+struct pick {
+	int64_t now;
+	int64_t id;
+};
+
+static int pick_free(const struct rfs_entry *e, void *ctx)
+{
+	struct pick *p = ctx;
+
+	if (!rfs_job_lease_free(e, p->now))
+		return 0;
+	p->id = e->id;
+	return 1;
+}
+
+/* Wait for a kick or a second, whichever comes first. */
+static void idle(struct rfs_jobs *j)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 1;
+	pthread_mutex_lock(&j->lock);
+	if (!j->kicked && !j->stop)
+		pthread_cond_timedwait(&j->cond, &j->lock, &until);
+	j->kicked = false;
+	pthread_mutex_unlock(&j->lock);
+}
+
+static void *worker(void *arg)
+{
+	struct rfs_jobs *j = arg;
+	struct rfs_job_opts o = { .stop = &j->stop };
+	struct rfs_index *idx = NULL;
+	struct rfs_error err = { 0 };
+	struct pick p;
+	int r;
+
+	while (!j->stop && !idx) {
+		if (rfs_index_open(j->index_path, 0, &idx, &err) < 0) {
+			rfs_log(LOG_ERR, "job worker cannot open '%s': %s",
+				j->index_path, err.msg);
+			idle(j);
+		}
+	}
+	while (!j->stop) {
+		rfs_error_clear(&err);
+		p = (struct pick){ rfs_time_now_ns(), 0 };
+		r = rfs_index_entry_list(idx, RFS_INDEX_ENTRIES_RUNNABLE, NULL,
+					 pick_free, &p, &err);
+		if (r <= 0 || !p.id) {
+			idle(j);
+			continue;
+		}
+		r = rfs_job_run(idx, p.id, &o, &err);
+		if (r < 0 && r != -EBUSY && r != -EINTR && r != -ECANCELED)
+			rfs_log(LOG_ERR, "recycle job %lld failed: %s",
+				(long long)p.id, err.msg);
+	}
+	rfs_index_free(idx);
+	return NULL;
+}
+
+int rfs_jobs_start(const char *index_path, int workers, struct rfs_jobs **out,
+		   struct rfs_error *err)
+{
+	struct rfs_jobs *j;
+	int i;
+
+	if (workers < 1)
+		workers = 1;
+	j = calloc(1, sizeof(*j) + (size_t)workers * sizeof(pthread_t));
+	if (!j || !(j->index_path = strdup(index_path))) {
+		free(j);
+		return rfs_error_set(err, ENOMEM, "out of memory");
+	}
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->cond, NULL);
+	for (i = 0; i < workers; i++) {
+		if (pthread_create(&j->th[i], NULL, worker, j))
+			break;
+		j->n++;
+	}
+	if (j->n == 0) {
+		rfs_jobs_stop(j);
+		return rfs_error_set(err, EAGAIN, "cannot start job workers");
+	}
+	*out = j;
+	return 0;
+}
+
+void rfs_jobs_kick(struct rfs_jobs *j)
+{
+	pthread_mutex_lock(&j->lock);
+	j->kicked = true;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
+void rfs_jobs_stop(struct rfs_jobs *j)
+{
+	int i;
+
+	if (!j)
+		return;
+	pthread_mutex_lock(&j->lock);
+	j->stop = 1;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	for (i = 0; i < j->n; i++)
+		pthread_join(j->th[i], NULL);
+	pthread_mutex_destroy(&j->lock);
+	pthread_cond_destroy(&j->cond);
+	free(j->index_path);
+	free(j);
+}

@@ -1,0 +1,526 @@
+/*
+ * The data steps of an archive: sync (copy every row to recycle storage
+ * with the cheapest safe primitive, keeping metadata) and verify (the
+ * source is unchanged and every copy's SHA-256 equals the source's).
+ * Files are handled in batches on a few helper threads; only the job's
+ * thread writes to the index.
+ */
+#include "core/job_priv.h"
+
+#include "backends/backend.h"
+#include "core/manifest.h"
+#include "index/entries.h"
+#include "index/index.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/path.h"
+#include "util/sha256.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+/** Write the entry's manifest in its current state (core/job.c). */
+int job_write_manifest(struct job *j);
+
+/* One row's work and result. */
+struct task {
+	struct rfs_entry_file f;
+	char *path, *link;
+	char sha[RFS_SHA256_HEX_LEN];
+	int r;
+	char why[512];
+};
+
+struct tasks {
+	struct job *j;
+	struct task t[JOB_BATCH];
+	int n;
+	bool verify; /* verify instead of copy */
+};
+
+static int copy_row(const struct rfs_entry_file *f, void *ctx)
+{
+	struct tasks *ts = ctx;
+	struct task *t = &ts->t[ts->n];
+
+	memset(t, 0, sizeof(*t));
+	t->f = *f;
+	t->path = strdup(f->path);
+	t->link = f->link ? strdup(f->link) : NULL;
+	if (!t->path || (f->link && !t->link)) {
+		free(t->path);
+		free(t->link);
+		return -ENOMEM;
+	}
+	t->f.path = t->path;
+	t->f.link = t->link;
+	ts->n++;
+	return 0;
+}
+
+static void tasks_release(struct tasks *ts)
+{
+	for (int i = 0; i < ts->n; i++) {
+		free(ts->t[i].path);
+		free(ts->t[i].link);
+	}
+	ts->n = 0;
+}
+
+static int64_t ns_of(const struct timespec *ts)
+{
+	return ts->tv_sec * RFS_NSEC_PER_SEC + ts->tv_nsec;
+}
+
+static void to_ts(int64_t ns, struct timespec *ts)
+{
+	ts->tv_sec = ns / RFS_NSEC_PER_SEC;
+	ts->tv_nsec = ns % RFS_NSEC_PER_SEC;
+	if (ts->tv_nsec < 0) {
+		ts->tv_nsec += RFS_NSEC_PER_SEC;
+		ts->tv_sec--;
+	}
+}
+
+/* Copy extended attributes of one key to another; what a backend does not
+ * store is skipped. */
+static void copy_xattrs(struct rfs_backend *src, const char *skey,
+			struct rfs_backend *dst, const char *dkey)
+{
+	char list[4096], value[65536];
+	ssize_t n, v;
+
+	n = rfs_backend_listxattr(src, skey, list, sizeof(list));
+	for (ssize_t i = 0; n > 0 && i < n;
+	     i += (ssize_t)strlen(list + i) + 1) {
+		v = rfs_backend_getxattr(src, skey, list + i, value,
+					 sizeof(value));
+		if (v >= 0)
+			rfs_backend_setxattr(dst, dkey, list + i, value,
+					     (size_t)v, 0);
+	}
+}
+
+/* Metadata the copy keeps: mode, owner (when we may), times. */
+static int set_meta(struct rfs_backend *b, const char *key,
+		    const struct rfs_entry_file *f)
+{
+	struct timespec ts[2];
+	int r = 0;
+
+	if (geteuid() == 0)
+		rfs_backend_chown(b, key, f->uid, f->gid);
+	if (f->type != RFS_FILE_LINK)
+		r = rfs_backend_chmod(b, key, f->mode);
+	to_ts(f->atime_ns, &ts[0]);
+	to_ts(f->mtime_ns, &ts[1]);
+	if (r == 0 || r == -ENOSYS)
+		r = rfs_backend_utimens(b, key, ts);
+	return r == -ENOSYS ? 0 : r;
+}
+
+/* Stream a file: read the source once, hash it, write a temporary beside
+ * the destination, then rename it into place. */
+static int stream_copy(struct job *j, const char *skey, const char *dkey,
+		       const struct rfs_entry_file *f, char *sha)
+{
+	const size_t bufsize = 1 << 20;
+	struct rfs_file *in = NULL, *out = NULL;
+	struct rfs_buf tmp = RFS_BUF_INIT;
+	struct rfs_sha256 h = { 0 };
+	unsigned int rnd = 0;
+	off_t off = 0;
+	char *buf;
+	ssize_t n = 0;
+	int r;
+
+	buf = malloc(bufsize);
+	if (!buf)
+		return -ENOMEM;
+	getrandom(&rnd, sizeof(rnd), 0);
+	r = rfs_buf_add(&tmp, dkey, rfs_path_dirlen(dkey));
+	if (r == 0)
+		r = rfs_buf_addf(&tmp, "%s.rfs-tmp.%s.%08x",
+				 rfs_path_dirlen(dkey) ? "/" : "",
+				 rfs_path_basename(dkey), rnd);
+	if (r == 0)
+		r = rfs_backend_open_file(j->src, skey, O_RDONLY, 0, &in);
+	if (r == 0)
+		r = rfs_backend_open_file(j->bin, rfs_buf_str(&tmp),
+					  O_CREAT | O_EXCL | O_WRONLY, 0600,
+					  &out);
+	if (r == 0)
+		r = rfs_sha256_init(&h);
+	while (r == 0 && (n = rfs_file_read(in, buf, bufsize, off)) > 0) {
+		r = rfs_sha256_update(&h, buf, (size_t)n);
+		for (ssize_t w = 0, got; r == 0 && w < n; w += got) {
+			got = rfs_file_write(out, buf + w, (size_t)(n - w),
+					     off + w);
+			if (got <= 0)
+				r = got < 0 ? (int)got : -EIO;
+		}
+		off += n;
+	}
+	if (r == 0 && n < 0)
+		r = (int)n;
+	if (r == 0)
+		r = rfs_sha256_final(&h, sha);
+	rfs_sha256_release(&h);
+	if (in)
+		rfs_file_close(in);
+	if (out) {
+		int c = rfs_file_close(out);
+
+		if (r == 0)
+			r = c;
+	}
+	if (r == 0) {
+		copy_xattrs(j->src, skey, j->bin, rfs_buf_str(&tmp));
+		r = set_meta(j->bin, rfs_buf_str(&tmp), f);
+	}
+	if (r == 0)
+		r = rfs_backend_rename(j->bin, rfs_buf_str(&tmp), dkey, 0);
+	if (r < 0 && out)
+		rfs_backend_unlink(j->bin, rfs_buf_str(&tmp));
+	rfs_buf_release(&tmp);
+	free(buf);
+	return r;
+}
+
+/* Copy one regular file; leave its source checksum in t->sha. */
+static int copy_reg(struct job *j, const char *skey, const char *dkey,
+		    struct task *t)
+{
+	char have[RFS_SHA256_HEX_LEN];
+	struct stat st;
+	int r;
+
+	r = rfs_backend_stat(j->bin, dkey, &st);
+	if (r == 0 && S_ISREG(st.st_mode) && st.st_size == t->f.size) {
+		/* Present from an earlier run: keep it if it matches. */
+		r = job_hash(j->bin, dkey, have, NULL);
+		if (r == 0)
+			r = job_hash(j->src, skey, t->sha, NULL);
+		if (r == 0 && !strcmp(have, t->sha))
+			return set_meta(j->bin, dkey, &t->f);
+	}
+	if (r == 0) {
+		/* A stale or different file: replace it. */
+		r = rfs_backend_unlink(j->bin, dkey);
+	}
+	if (r == -ENOENT)
+		r = 0;
+	if (r < 0)
+		return r;
+	r = rfs_backend_copy(j->src, skey, j->bin, dkey,
+			     RFS_BACKEND_COPY_NOREPLACE);
+	if (r == 0) {
+		/* Copied without us: hash the source for the manifest; the
+		 * copy itself is checked in the verify step. */
+		r = job_hash(j->src, skey, t->sha, NULL);
+		if (r == 0)
+			r = set_meta(j->bin, dkey, &t->f);
+		return r;
+	}
+	if (r != -EXDEV && r != -ENOSYS && r != -EOPNOTSUPP)
+		return r;
+	return stream_copy(j, skey, dkey, &t->f, t->sha);
+}
+
+static int copy_link(struct job *j, const char *dkey, struct task *t)
+{
+	char have[4096];
+	int r;
+
+	r = rfs_backend_readlink(j->bin, dkey, have, sizeof(have));
+	if (r == 0 && !strcmp(have, t->f.link))
+		return set_meta(j->bin, dkey, &t->f);
+	if (r == 0 || r == -EINVAL)
+		rfs_backend_unlink(j->bin, dkey);
+	r = rfs_backend_symlink(j->bin, t->f.link, dkey);
+	if (r == 0)
+		r = set_meta(j->bin, dkey, &t->f);
+	return r;
+}
+
+static void copy_task(void *ctx, int i)
+{
+	struct tasks *ts = ctx;
+	struct task *t = &ts->t[i];
+	struct rfs_buf skey = RFS_BUF_INIT, dkey = RFS_BUF_INIT;
+
+	t->r = job_src_key(ts->j, t->f.path, &skey);
+	if (t->r == 0)
+		t->r = job_bin_key(ts->j, t->f.path, &dkey);
+	if (t->r == 0 && t->f.type == RFS_FILE_REG)
+		t->r = copy_reg(ts->j, rfs_buf_str(&skey), rfs_buf_str(&dkey),
+				t);
+	else if (t->r == 0 && t->f.type == RFS_FILE_LINK)
+		t->r = copy_link(ts->j, rfs_buf_str(&dkey), t);
+	if (t->r < 0)
+		snprintf(t->why, sizeof(t->why), "copy of '%s/%s' failed: %s",
+			 ts->j->e.origin_path, t->f.path, strerror(-t->r));
+	rfs_buf_release(&skey);
+	rfs_buf_release(&dkey);
+}
+
+/* mkdir -p of the bin folders above the entry and of its own folders. */
+static int make_dirs(struct job *j)
+{
+	struct rfs_buf key = RFS_BUF_INIT;
+	const char *p = j->e.bin_path;
+	int r;
+
+	/* The bin root itself first: a new storage has none yet. */
+	r = rfs_backend_mkdir(j->bin, "", 0755);
+	if (r < 0 && r != -EEXIST)
+		return r;
+	r = 0;
+	for (;;) {
+		size_t len = strcspn(p, "/");
+		bool last = !p[len];
+
+		if (last && !j->e.is_dir)
+			break;
+		rfs_buf_reset(&key);
+		r = rfs_buf_add(&key, j->e.bin_path,
+				(size_t)(p - j->e.bin_path) + len);
+		if (r == 0)
+			r = rfs_backend_mkdir(j->bin, rfs_buf_str(&key),
+					      last ? 0700 : 0755);
+		if (r == -EEXIST)
+			r = 0;
+		if (r < 0 || last)
+			break;
+		p += len + 1;
+	}
+	rfs_buf_release(&key);
+	return r;
+}
+
+struct dirs {
+	struct job *j;
+	struct rfs_buf key;
+	bool fix; /* set the final modes and times */
+};
+
+static int dir_row(const struct rfs_entry_file *f, void *ctx)
+{
+	struct dirs *d = ctx;
+	int r;
+
+	if (!*f->path)
+		r = job_bin_key(d->j, "", &d->key);
+	else
+		r = job_bin_key(d->j, f->path, &d->key);
+	if (r < 0)
+		return r;
+	if (d->fix)
+		return set_meta(d->j->bin, rfs_buf_str(&d->key), f);
+	r = rfs_backend_mkdir(d->j->bin, rfs_buf_str(&d->key), 0700);
+	return r == -EEXIST ? 0 : r;
+}
+
+/* Run the rows of one state through @p fn in batches; move each to
+ * @p next with its checksum. */
+static int run_batches(struct job *j, enum rfs_file_state from,
+		       enum rfs_file_state next, bool verify,
+		       void (*fn)(void *ctx, int i))
+{
+	struct rfs_index_file_query q = { .state = from, .limit = JOB_BATCH };
+	struct tasks *ts = calloc(1, sizeof(*ts));
+	int64_t files = 0, bytes = 0;
+	char *cursor = NULL;
+	int r = 0, i;
+
+	if (!ts)
+		return -ENOMEM;
+	ts->j = j;
+	ts->verify = verify;
+	for (;;) {
+		q.after = cursor;
+		r = rfs_index_file_list(j->idx, j->e.id, &q, copy_row, ts,
+					j->err);
+		if (r < 0 || ts->n == 0)
+			break;
+		job_parallel(j->parallel, ts->n, fn, ts);
+		r = rfs_index_begin(j->idx, j->err);
+		for (i = 0; r == 0 && i < ts->n; i++) {
+			struct task *t = &ts->t[i];
+
+			if (t->r < 0) {
+				r = rfs_error_set(j->err, -t->r, "%s", t->why);
+				break;
+			}
+			r = rfs_index_file_update(
+				j->idx, j->e.id, t->f.path,
+				t->f.type == RFS_FILE_REG ? t->sha : NULL, next,
+				j->err);
+			files += t->f.type != RFS_FILE_DIR;
+			bytes += t->f.size;
+		}
+		if (r == 0)
+			r = rfs_index_commit(j->idx, j->err);
+		else
+			rfs_index_rollback(j->idx);
+		free(cursor);
+		cursor = strdup(ts->t[ts->n - 1].path);
+		tasks_release(ts);
+		if (r == 0 && !cursor)
+			r = -ENOMEM;
+		if (r < 0)
+			break;
+		job_progress(j, files, bytes, false);
+		if (job_stopped(j)) {
+			r = -EINTR;
+			break;
+		}
+	}
+	tasks_release(ts);
+	free(ts);
+	free(cursor);
+	return r;
+}
+
+int job_sync(struct job *j)
+{
+	struct rfs_index_file_query q = { .type = RFS_FILE_DIR, .state = -1 };
+	struct dirs d = { j, RFS_BUF_INIT, false };
+	int r;
+
+	r = make_dirs(j);
+	if (r == 0)
+		r = rfs_index_file_list(j->idx, j->e.id, &q, dir_row, &d,
+					j->err);
+	if (r == 0)
+		r = run_batches(j, RFS_FILE_PENDING, RFS_FILE_COPIED, false,
+				copy_task);
+	if (r == 0) {
+		/* Folders last, deepest first: their modes may forbid
+		 * writing and their times change as files arrive. */
+		d.fix = true;
+		q.desc = true;
+		r = rfs_index_file_list(j->idx, j->e.id, &q, dir_row, &d,
+					j->err);
+	}
+	rfs_buf_release(&d.key);
+	if (r < 0) {
+		if (!j->err->code)
+			rfs_error_set(j->err, -r,
+				      "copying '%s' to the recycle bin failed: "
+				      "%s",
+				      j->e.origin_path, strerror(-r));
+		return r;
+	}
+	return job_set_state(j, RFS_ENTRY_VERIFY);
+}
+
+/* Verify one row: the source as listed, the copy's checksum equal to the
+ * source's (one fresh copy is tried when it is not). */
+static void verify_task(void *ctx, int i)
+{
+	struct tasks *ts = ctx;
+	struct task *t = &ts->t[i];
+	struct job *j = ts->j;
+	struct rfs_buf skey = RFS_BUF_INIT, dkey = RFS_BUF_INIT;
+	char have[RFS_SHA256_HEX_LEN], link[4096];
+	struct stat st;
+
+	t->r = job_src_key(j, t->f.path, &skey);
+	if (t->r == 0)
+		t->r = job_bin_key(j, t->f.path, &dkey);
+	if (t->r == 0)
+		t->r = rfs_backend_stat(j->src, rfs_buf_str(&skey), &st);
+	if (t->r == 0 && t->f.type == RFS_FILE_REG &&
+	    (st.st_size != t->f.size || ns_of(&st.st_mtim) != t->f.mtime_ns)) {
+		t->r = -EBUSY;
+		snprintf(t->why, sizeof(t->why),
+			 "source '%s/%s' changed since the snapshot (size or "
+			 "modification time); it was left untouched",
+			 j->e.origin_path, t->f.path);
+		goto out;
+	}
+	if (t->r == 0 && t->f.type == RFS_FILE_LINK) {
+		t->r = rfs_backend_readlink(j->bin, rfs_buf_str(&dkey), link,
+					    sizeof(link));
+		if (t->r == 0 && strcmp(link, t->f.link))
+			t->r = -EBADMSG;
+	}
+	if (t->r == 0 && t->f.type == RFS_FILE_REG) {
+		memcpy(t->sha, t->f.sha256, sizeof(t->sha));
+		t->r = job_hash(j->bin, rfs_buf_str(&dkey), have, NULL);
+		if (t->r == 0 && strcmp(have, t->sha)) {
+			/* One more copy, then it must match. */
+			t->r = copy_reg(j, rfs_buf_str(&skey),
+					rfs_buf_str(&dkey), t);
+			if (t->r == 0)
+				t->r = job_hash(j->bin, rfs_buf_str(&dkey),
+						have, NULL);
+			if (t->r == 0 && strcmp(have, t->f.sha256)) {
+				t->r = -EBADMSG;
+				snprintf(t->why, sizeof(t->why),
+					 "the copy of '%s/%s' does not match "
+					 "its source's checksum, even after a "
+					 "second copy",
+					 j->e.origin_path, t->f.path);
+				goto out;
+			}
+		}
+	}
+	if (t->r < 0)
+		snprintf(t->why, sizeof(t->why), "verifying '%s/%s' failed: %s",
+			 j->e.origin_path, t->f.path, strerror(-t->r));
+out:
+	rfs_buf_release(&skey);
+	rfs_buf_release(&dkey);
+}
+
+/* Nothing may have appeared in the source since the snapshot. */
+struct fresh {
+	struct job *j;
+	struct rfs_index *idx;
+};
+
+static int check_known(void *ctx, const char *rel, const struct stat *st)
+{
+	struct fresh *f = ctx;
+	struct rfs_entry_file row;
+	struct rfs_error ignore = { 0 };
+	int r;
+
+	(void)st;
+	r = rfs_index_file_get(f->idx, f->j->e.id, rel, &row, &ignore);
+	if (r == -ENOENT)
+		return rfs_error_set(f->j->err, EBUSY,
+				     "source changed since the snapshot: "
+				     "'%s/%s' appeared; it was left untouched",
+				     f->j->e.origin_path, rel);
+	return r;
+}
+
+int job_verify(struct job *j)
+{
+	struct fresh f = { j, j->idx };
+	int r = 0;
+
+	if (j->e.is_dir)
+		r = job_walk(j->src, j->e.item_key, check_known, &f);
+	if (r == 0)
+		r = run_batches(j, RFS_FILE_COPIED, RFS_FILE_VERIFIED, true,
+				verify_task);
+	if (r == 0)
+		r = job_write_manifest(j);
+	if (r < 0) {
+		if (!j->err->code)
+			rfs_error_set(j->err, -r, "verifying '%s' failed: %s",
+				      j->e.origin_path, strerror(-r));
+		return r;
+	}
+	return job_set_state(j, RFS_ENTRY_UNPUBLISH);
+}

@@ -1,0 +1,671 @@
+/*
+ * The .recyclebin directory of the mount: a view of the live recycle
+ * entries at their mirrored paths, the archive started by a rename into
+ * it, and purge by rm inside it.
+ */
+#include "fs/internal.h"
+
+#include "backends/backend.h"
+#include "core/archive.h"
+#include "core/catalog.h"
+#include "core/entry.h"
+#include "core/jobs.h"
+#include "index/entries.h"
+#include "index/index.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/path.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct load {
+	struct fs_snap *s;
+	size_t cap;
+};
+
+static int load_entry(const struct rfs_entry *e, void *ctx)
+{
+	struct load *l = ctx;
+	struct fs_bin_entry *b;
+
+	if (l->s->n_bin == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct fs_bin_entry *v = realloc(l->s->bin, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->s->bin = v;
+		l->cap = cap;
+	}
+	b = &l->s->bin[l->s->n_bin];
+	memset(b, 0, sizeof(*b));
+	b->id = e->id;
+	b->epoch_id = e->epoch_id;
+	b->state = e->state;
+	b->is_dir = e->is_dir;
+	b->restored = e->restored_to != NULL;
+	b->created_ns = e->created_ns;
+	b->bin_path = strdup(e->bin_path);
+	b->item_key = strdup(e->item_key);
+	b->src_uri = strdup(e->src_uri);
+	b->bin_root_uri = strdup(e->bin_root_uri);
+	l->s->n_bin++;
+	if (!b->bin_path || !b->item_key || !b->src_uri || !b->bin_root_uri)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Whether an entry keeps its origin out of view. */
+static bool hides_origin(const struct fs_bin_entry *b)
+{
+	if (rfs_entry_state_archiving(b->state))
+		return true;
+	/* A whole epoch in the bin leaves its lifecycle until restored. */
+	return !*b->item_key && b->state == RFS_ENTRY_ARCHIVED && !b->restored;
+}
+
+int fs_bin_load(struct rfs_index *idx, struct fs_snap *s)
+{
+	struct load l = { s, 0 };
+	struct rfs_error err = { 0 };
+	size_t i, n = 0;
+	int r;
+
+	r = rfs_index_entry_list(idx, RFS_INDEX_ENTRIES_LIVE, NULL, load_entry,
+				 &l, &err);
+	if (r < 0) {
+		fs_bin_release(s);
+		return r;
+	}
+	for (i = 0; i < s->n_bin; i++)
+		n += hides_origin(&s->bin[i]);
+	if (n) {
+		s->hide = calloc(n, sizeof(*s->hide));
+		if (!s->hide) {
+			fs_bin_release(s);
+			return -ENOMEM;
+		}
+		for (i = 0; i < s->n_bin; i++)
+			if (hides_origin(&s->bin[i]))
+				s->hide[s->n_hide++] = &s->bin[i];
+	}
+	return 0;
+}
+
+void fs_bin_release(struct fs_snap *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_bin; i++) {
+		free(s->bin[i].bin_path);
+		free(s->bin[i].item_key);
+		free(s->bin[i].src_uri);
+		free(s->bin[i].bin_root_uri);
+	}
+	free(s->bin);
+	free(s->hide);
+	s->bin = NULL;
+	s->hide = NULL;
+	s->n_bin = s->n_hide = 0;
+}
+
+bool fs_bin_hides(const struct fs_snap *s, int64_t epoch_id, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_hide; i++) {
+		const struct fs_bin_entry *b = s->hide[i];
+
+		if (b->epoch_id != epoch_id)
+			continue;
+		if (!*b->item_key ? rfs_entry_state_archiving(b->state) || !*key
+				  : rfs_path_is_under(key, b->item_key))
+			return true;
+	}
+	return false;
+}
+
+/* What a path below .recyclebin names. */
+enum bin_kind {
+	BIN_ROOT,  /* .recyclebin itself */
+	BIN_DIR,   /* a mirrored folder above entries */
+	BIN_ENTRY, /* an entry's root or something below it */
+	BIN_GHOST, /* a catalog place with nothing in the bin: an empty
+		    * folder, so that mv can name mirrored paths */
+};
+
+struct bin_node {
+	enum bin_kind kind;
+	const struct fs_bin_entry *e;
+	const char *sub; /* below the entry root */
+};
+
+/* The first entry whose bin_path is >= key. */
+static size_t lower_bound(const struct fs_snap *s, const char *key)
+{
+	size_t lo = 0, hi = s->n_bin;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(s->bin[mid].bin_path, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static const struct fs_bin_entry *exact(const struct fs_snap *s,
+					const char *key)
+{
+	size_t i = lower_bound(s, key);
+
+	return i < s->n_bin && !strcmp(s->bin[i].bin_path, key) ? &s->bin[i]
+								: NULL;
+}
+
+/* True when some entry lies below folder @p dir. */
+static bool has_below(const struct fs_snap *s, const char *dir)
+{
+	char key[4096];
+	size_t i;
+
+	snprintf(key, sizeof(key), "%s/", dir);
+	i = lower_bound(s, key);
+	return i < s->n_bin && rfs_path_is_under(s->bin[i].bin_path, dir);
+}
+
+/* A ghost: the mirrored place of a table, lifecycle, epoch or folder. */
+static bool ghost(struct req *q, const char *rest)
+{
+	struct rfs_node n;
+	struct rfs_backend *b;
+	struct stat st;
+
+	if (rfs_namespace_resolve(q->snap->cat, rest, &n) < 0)
+		return false;
+	switch (n.kind) {
+	case RFS_NODE_TABLE:
+	case RFS_NODE_LIFECYCLE:
+		return true;
+	case RFS_NODE_EPOCH:
+		if (!*n.rest)
+			return true;
+		return fs_epoch_backend(q->st, n.epoch, &b) == 0 &&
+		       rfs_backend_stat(b, n.rest, &st) == 0 &&
+		       S_ISDIR(st.st_mode);
+	default:
+		return false;
+	}
+}
+
+static int bin_resolve(struct req *q, struct bin_node *bn)
+{
+	const char *rest = q->node.rest;
+	const struct fs_bin_entry *e;
+	char prefix[4096];
+	size_t len;
+
+	memset(bn, 0, sizeof(*bn));
+	if (!*rest) {
+		bn->kind = BIN_ROOT;
+		return 0;
+	}
+	/* An entry at rest or above it (entries never nest). */
+	for (len = strlen(rest);; len = rfs_path_dirlen(prefix)) {
+		if (len >= sizeof(prefix))
+			return -ENAMETOOLONG;
+		memcpy(prefix, rest, len);
+		prefix[len] = '\0';
+		e = exact(q->snap, prefix);
+		if (e) {
+			bn->kind = BIN_ENTRY;
+			bn->e = e;
+			bn->sub = rest[len] ? rest + len + 1 : "";
+			return 0;
+		}
+		if (!strchr(prefix, '/'))
+			break;
+	}
+	if (has_below(q->snap, rest)) {
+		bn->kind = BIN_DIR;
+		return 0;
+	}
+	if (ghost(q, rest)) {
+		bn->kind = BIN_GHOST;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Where an entry's bytes are now: the source while it is being copied and
+ * checked, the recycle copy from then on. */
+static int entry_location(struct req *q, const struct fs_bin_entry *e,
+			  const char *sub, struct rfs_backend **b,
+			  struct rfs_buf *key)
+{
+	bool at_source =
+		e->state == RFS_ENTRY_SNAPSHOT || e->state == RFS_ENTRY_SYNC ||
+		e->state == RFS_ENTRY_VERIFY || e->state == RFS_ENTRY_UNPUBLISH;
+	int r;
+
+	rfs_buf_reset(key);
+	r = fs_backend_for(q->st, at_source ? e->src_uri : e->bin_root_uri, b);
+	if (r == 0)
+		r = rfs_path_join(key, at_source ? e->item_key : e->bin_path,
+				  sub);
+	return r;
+}
+
+int fs_bin_getattr(struct req *q, struct stat *st)
+{
+	struct rfs_buf key = RFS_BUF_INIT;
+	struct rfs_backend *b;
+	struct bin_node bn;
+	int r;
+
+	r = bin_resolve(q, &bn);
+	if (r < 0)
+		return r;
+	if (bn.kind != BIN_ENTRY) {
+		fs_dir_stat(q->st, q->st->mounted_ns, st);
+		return 0;
+	}
+	r = entry_location(q, bn.e, bn.sub, &b, &key);
+	if (r == 0)
+		r = rfs_backend_stat(b, rfs_buf_str(&key), st);
+	if (r == -ENOENT && !*bn.sub) {
+		/* A failed entry whose copy never started: empty. */
+		fs_dir_stat(q->st, bn.e->created_ns, st);
+		st->st_mode = S_IFDIR | 0555;
+		r = 0;
+	}
+	rfs_buf_release(&key);
+	return r;
+}
+
+static int fill(void *ctx, const char *name, const struct stat *st)
+{
+	void **c = ctx;
+	fuse_fill_dir_t filler = (fuse_fill_dir_t)c[1];
+	enum fuse_fill_dir_flags *plus = c[2];
+
+	return filler(c[0], name, st, 0, *plus) ? -ENOBUFS : 0;
+}
+
+/* The next component of each entry below folder @p dir, once each. */
+static int list_mirrored(struct req *q, const char *dir, void *buf,
+			 fuse_fill_dir_t filler)
+{
+	char key[4096], last[256] = "";
+	struct stat st;
+	size_t i, dl = strlen(dir);
+
+	snprintf(key, sizeof(key), "%s%s", dir, dl ? "/" : "");
+	memset(&st, 0, sizeof(st));
+	for (i = lower_bound(q->snap, key); i < q->snap->n_bin; i++) {
+		const char *p = q->snap->bin[i].bin_path;
+		size_t n;
+
+		if (dl && !rfs_path_is_under(p, dir))
+			break;
+		p += dl ? dl + 1 : 0;
+		n = strcspn(p, "/");
+		if (n >= sizeof(last) || (!strncmp(last, p, n) && !last[n]))
+			continue;
+		memcpy(last, p, n);
+		last[n] = '\0';
+		st.st_mode = p[n] || q->snap->bin[i].is_dir ? S_IFDIR : S_IFREG;
+		filler(buf, last, &st, 0, 0);
+	}
+	return 0;
+}
+
+int fs_bin_readdir(struct req *q, void *buf, fuse_fill_dir_t filler,
+		   enum fuse_fill_dir_flags plus)
+{
+	struct rfs_buf key = RFS_BUF_INIT;
+	struct rfs_backend *b;
+	struct bin_node bn;
+	void *ctx[3] = { buf, (void *)filler, &plus };
+	int r;
+
+	r = bin_resolve(q, &bn);
+	if (r < 0)
+		return r;
+	if (bn.kind == BIN_GHOST)
+		return 0;
+	if (bn.kind != BIN_ENTRY)
+		return list_mirrored(q, q->node.rest, buf, filler);
+	r = entry_location(q, bn.e, bn.sub, &b, &key);
+	if (r == 0)
+		r = rfs_backend_list(b, rfs_buf_str(&key), fill, ctx);
+	if (r == -ENOBUFS || (r == -ENOENT && !*bn.sub))
+		r = 0;
+	rfs_buf_release(&key);
+	return r;
+}
+
+int fs_bin_readlink(struct req *q, char *buf, size_t size)
+{
+	struct rfs_buf key = RFS_BUF_INIT;
+	struct rfs_backend *b;
+	struct bin_node bn;
+	int r;
+
+	r = bin_resolve(q, &bn);
+	if (r == 0 && bn.kind != BIN_ENTRY)
+		r = -EINVAL;
+	if (r == 0)
+		r = entry_location(q, bn.e, bn.sub, &b, &key);
+	if (r == 0)
+		r = rfs_backend_readlink(b, rfs_buf_str(&key), buf, size);
+	rfs_buf_release(&key);
+	return r;
+}
+
+int fs_bin_open(struct req *q, struct fuse_file_info *fi)
+{
+	struct rfs_buf key = RFS_BUF_INIT;
+	struct rfs_backend *b;
+	struct rfs_file *f;
+	struct bin_node bn;
+	int r;
+
+	r = bin_resolve(q, &bn);
+	if (r == 0 && bn.kind != BIN_ENTRY)
+		r = -EISDIR;
+	if (r == 0)
+		r = entry_location(q, bn.e, bn.sub, &b, &key);
+	if (r == 0)
+		r = rfs_backend_open_file(b, rfs_buf_str(&key), O_RDONLY, 0,
+					  &f);
+	if (r == 0)
+		fi->fh = (uintptr_t)f;
+	rfs_buf_release(&key);
+	return r;
+}
+
+/* Purge a whole entry now, in this thread: what rm -rf ends with. */
+static int purge_now(struct req *q, const struct fs_bin_entry *e,
+		     const char *path)
+{
+	struct rfs_error err = { 0 };
+	int r;
+
+	pthread_mutex_lock(&q->st->wlock);
+	r = rfs_purge_begin(q->st->widx, e->id, &err);
+	if (r == 0)
+		r = rfs_job_run(q->st->widx, e->id, NULL, &err);
+	pthread_mutex_unlock(&q->st->wlock);
+	if (r < 0)
+		rfs_log(LOG_ERR, "purge of '%s' failed: %s", path, err.msg);
+	else
+		rfs_log(LOG_INFO, "purged '%s'", path);
+	fs_snap_invalidate(q->st);
+	return r == -ECANCELED ? 0 : r;
+}
+
+static int busy(const struct fs_bin_entry *e, const char *op, const char *path)
+{
+	rfs_log(LOG_WARNING,
+		"%s of '%s' refused: it is still being archived (state %s)", op,
+		path, rfs_entry_state_name(e->state));
+	return -EBUSY;
+}
+
+int fs_bin_unlink(struct req *q, const char *path)
+{
+	struct rfs_buf key = RFS_BUF_INIT;
+	struct rfs_error err = { 0 };
+	struct rfs_backend *b;
+	struct bin_node bn;
+	int r;
+
+	r = bin_resolve(q, &bn);
+	if (r < 0)
+		return r;
+	if (bn.kind != BIN_ENTRY)
+		return -EISDIR;
+	if (rfs_entry_state_archiving(bn.e->state))
+		return busy(bn.e, "unlink", path);
+	if (!*bn.sub)
+		return purge_now(q, bn.e, path);
+	/* One file of an entry: deleted from recycle storage for good. */
+	r = entry_location(q, bn.e, bn.sub, &b, &key);
+	if (r == 0)
+		r = rfs_backend_unlink(b, rfs_buf_str(&key));
+	if (r == 0) {
+		pthread_mutex_lock(&q->st->wlock);
+		rfs_index_file_update(q->st->widx, bn.e->id, bn.sub, NULL,
+				      RFS_FILE_PURGED, &err);
+		pthread_mutex_unlock(&q->st->wlock);
+	}
+	rfs_buf_release(&key);
+	return r;
+}
+
+int fs_bin_rmdir(struct req *q, const char *path)
+{
+	struct rfs_buf key = RFS_BUF_INIT;
+	struct rfs_backend *b;
+	struct bin_node bn;
+	int r;
+
+	r = bin_resolve(q, &bn);
+	if (r < 0)
+		return r;
+	switch (bn.kind) {
+	case BIN_ROOT:
+		return fs_refuse("rmdir", path,
+				 "the recycle bin itself cannot be removed");
+	case BIN_DIR:
+		return -ENOTEMPTY;
+	case BIN_GHOST:
+		return 0; /* nothing is there */
+	case BIN_ENTRY:
+		break;
+	}
+	if (rfs_entry_state_archiving(bn.e->state))
+		return busy(bn.e, "rmdir", path);
+	r = entry_location(q, bn.e, bn.sub, &b, &key);
+	if (r == 0 && *bn.sub) {
+		r = rfs_backend_rmdir(b, rfs_buf_str(&key));
+	} else if (r == 0) {
+		/* The entry's root: like any folder, only once empty. */
+		struct stat st;
+
+		r = rfs_backend_stat(b, rfs_buf_str(&key), &st);
+		if (r == 0 && S_ISDIR(st.st_mode))
+			r = rfs_backend_rmdir(b, rfs_buf_str(&key));
+		if (r == -ENOENT)
+			r = 0;
+		if (r == 0)
+			r = purge_now(q, bn.e, path);
+	}
+	rfs_buf_release(&key);
+	return r;
+}
+
+/* The user.recyclefs.* attributes of a bin path. */
+static int entry_attrs(struct req *q, const struct bin_node *bn,
+		       struct rfs_buf *names, const char *want,
+		       struct rfs_buf *value)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_entry e = { 0 };
+	char when[40], num[32];
+	int r;
+
+#define ATTR(n, v)                                                             \
+	do {                                                                   \
+		if (!want) {                                                   \
+			rfs_buf_addstr(names, "user.recyclefs." n);            \
+			rfs_buf_addch(names, '\0');                            \
+		} else if (!strcmp(want, "user.recyclefs." n)) {               \
+			rfs_buf_addstr(value, (v));                            \
+			r = 1;                                                 \
+		}                                                              \
+	} while (0)
+
+	r = 0;
+	if (bn->kind != BIN_ENTRY) {
+		ATTR("kind", "recyclebin");
+		return r;
+	}
+	if (*bn->sub)
+		return 0;
+	pthread_mutex_lock(&q->st->wlock);
+	r = rfs_index_entry_get(q->st->widx, bn->e->id, &e, &err);
+	pthread_mutex_unlock(&q->st->wlock);
+	if (r < 0)
+		return r;
+	ATTR("kind", "recycled");
+	ATTR("state", rfs_entry_state_name(e.state));
+	ATTR("origin", e.origin_path);
+	ATTR("uuid", e.uuid);
+	ATTR("storage", e.storage);
+	ATTR("source_uri", e.src_uri);
+	ATTR("bin_uri", e.bin_root_uri);
+	ATTR("bin_path", e.bin_path);
+	ATTR("archived_at", rfs_time_format(e.created_ns, when, sizeof(when)));
+	if (e.deleted_ns)
+		ATTR("deleted_at",
+		     rfs_time_format(e.deleted_ns, when, sizeof(when)));
+	snprintf(num, sizeof(num), "%lld", (long long)e.files_total);
+	ATTR("files", num);
+	snprintf(num, sizeof(num), "%lld", (long long)e.files_done);
+	ATTR("files_done", num);
+	snprintf(num, sizeof(num), "%lld", (long long)e.bytes_total);
+	ATTR("bytes_total", num);
+	snprintf(num, sizeof(num), "%lld", (long long)e.bytes_done);
+	ATTR("bytes_done", num);
+	if (e.reason)
+		ATTR("reason", e.reason);
+	if (e.state == RFS_ENTRY_FAILED)
+		ATTR("failed_step", rfs_entry_state_name(e.failed_step));
+	if (e.restored_to)
+		ATTR("restored_to", e.restored_to);
+#undef ATTR
+	rfs_entry_release(&e);
+	return r;
+}
+
+static int copy_out(const struct rfs_buf *b, char *out, size_t size)
+{
+	if (size == 0)
+		return (int)b->len;
+	if (size < b->len)
+		return -ERANGE;
+	memcpy(out, b->data, b->len);
+	return (int)b->len;
+}
+
+int fs_bin_getxattr(struct req *q, const char *name, char *value, size_t size)
+{
+	struct rfs_buf v = RFS_BUF_INIT;
+	struct bin_node bn;
+	int r;
+
+	r = bin_resolve(q, &bn);
+	if (r == 0)
+		r = entry_attrs(q, &bn, NULL, name, &v);
+	if (r == 0)
+		r = -ENODATA;
+	else if (r > 0)
+		r = copy_out(&v, value, size);
+	rfs_buf_release(&v);
+	return r;
+}
+
+int fs_bin_listxattr(struct req *q, char *list, size_t size)
+{
+	struct rfs_buf names = RFS_BUF_INIT;
+	struct bin_node bn;
+	int r;
+
+	r = bin_resolve(q, &bn);
+	if (r == 0)
+		r = entry_attrs(q, &bn, &names, NULL, NULL);
+	if (r >= 0)
+		r = copy_out(&names, list, size);
+	rfs_buf_release(&names);
+	return r;
+}
+
+/* Any file open for writing under the item? */
+static bool has_writer(struct rfs_fs_state *st, int64_t epoch_id,
+		       const char *item)
+{
+	struct fs_writer *w;
+	bool found = false;
+
+	pthread_mutex_lock(&st->lock);
+	for (w = st->writers; w && !found; w = w->next)
+		found = w->epoch_id == epoch_id &&
+			rfs_path_is_under(w->key, item);
+	pthread_mutex_unlock(&st->lock);
+	return found;
+}
+
+int fs_bin_archive(struct req *src, const char *from, const char *dst_rest)
+{
+	const struct rfs_epoch *e = src->node.epoch;
+	struct rfs_buf origin = RFS_BUF_INIT;
+	struct rfs_error err = { 0 };
+	struct rfs_entry out = { 0 };
+	const char *o;
+	int r;
+
+	r = rfs_buf_addf(&origin, "%s/%s/%s", e->lifecycle->table->name,
+			 e->lifecycle->name, e->name);
+	if (r == 0 && *src->node.rest)
+		r = rfs_buf_addf(&origin, "/%s", src->node.rest);
+	if (r < 0)
+		return r;
+	o = rfs_buf_str(&origin);
+	/* mv X .recyclebin/ names the item's own name; mv X to its mirrored
+	 * path names the whole origin, or, as the mirrored place shows as a
+	 * folder, the origin with the item's name once more. */
+	if (strcmp(dst_rest, rfs_path_basename(o)) && strcmp(dst_rest, o) &&
+	    !(rfs_path_is_under(dst_rest, o) && dst_rest[strlen(o)] == '/' &&
+	      !strcmp(dst_rest + strlen(o) + 1, rfs_path_basename(o)))) {
+		r = fs_refuse("rename", from,
+			      "move it to .recyclebin/ or to its mirrored "
+			      "path in .recyclebin");
+		goto out;
+	}
+	if (has_writer(src->st, e->id, src->node.rest)) {
+		rfs_log(LOG_WARNING,
+			"archive of '%s' refused: a file under it is open for "
+			"writing",
+			o);
+		r = -EBUSY;
+		goto out;
+	}
+	pthread_mutex_lock(&src->st->wlock);
+	r = rfs_archive_begin(src->st->widx, o, NULL, &out, &err);
+	pthread_mutex_unlock(&src->st->wlock);
+	if (r < 0) {
+		rfs_log(LOG_WARNING, "archive of '%s' refused: %s", o, err.msg);
+		if (r == -EALREADY)
+			r = -ENOENT;
+		goto out;
+	}
+	rfs_log(LOG_INFO, "archiving '%s' to '.recyclebin/%s'", o,
+		out.bin_path);
+	fs_snap_invalidate(src->st);
+	if (src->st->jobs)
+		rfs_jobs_kick(src->st->jobs);
+out:
+	rfs_entry_release(&out);
+	rfs_buf_release(&origin);
+	return r;
+}

@@ -1,0 +1,186 @@
+/*
+ * recyclefs resume: run waiting recycle jobs to completion in this
+ * process. Without a mount nothing else runs them: after `archive
+ * --no-wait`, an interrupted command or a crash, this finishes the work.
+ */
+#include "tools/cli.h"
+#include "tools/cli_job.h"
+
+#include "core/entry.h"
+#include "core/jobs.h"
+#include "index/entries.h"
+#include "index/index.h"
+#include "util/clock.h"
+#include "util/error.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: recyclefs resume [PATH...]\n"
+	"\n"
+	"Run recycle jobs (archives and purges) in this process until each\n"
+	"is archived, purged or failed. Without PATH: every job that no live\n"
+	"process runs (its lease is free: no mount daemon took it, or the\n"
+	"process that ran it died). With PATHs (bin paths, origin paths, or\n"
+	"paths in a mount): those entries only. A failed archive is not\n"
+	"resumed: 'recyclefs retry' restarts it.\n"
+	"\n"
+	"SIGINT or SIGTERM stops the running job at a safe point (exit 130).\n"
+	"Exit status 1 when a job failed or a PATH could not be resumed.\n"
+	"\n"
+	"Also takes --index PATH, -v and -h.\n";
+
+/* The ids of the runnable entries, collected before running any. */
+struct ids {
+	int64_t *v;
+	size_t n, cap;
+	int64_t now;
+	size_t busy;
+};
+
+static int collect(const struct rfs_entry *e, void *ctx)
+{
+	struct ids *ids = ctx;
+
+	if (!rfs_job_lease_free(e, ids->now)) {
+		printf("skipped '.recyclebin/%s': run by process %s\n",
+		       e->bin_path, e->lease_owner);
+		ids->busy++;
+		return 0;
+	}
+	if (ids->n == ids->cap) {
+		size_t cap = ids->cap ? 2 * ids->cap : 16;
+		int64_t *v = realloc(ids->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		ids->v = v;
+		ids->cap = cap;
+	}
+	ids->v[ids->n++] = e->id;
+	return 0;
+}
+
+/* Claim and run one entry, reporting the outcome. */
+static int run_one(struct rfs_index *idx, const struct rfs_entry *e)
+{
+	struct rfs_error err = { 0 };
+	int r;
+
+	r = rfs_cli_job_claim(idx, e, &err);
+	if (r < 0)
+		return rfs_cli_fail(&err, r);
+	printf("resuming '.recyclebin/%s' (%s)\n", e->bin_path,
+	       rfs_entry_state_name(e->state));
+	fflush(stdout);
+	return rfs_cli_job_run(idx, e->id, 0, NULL, &err);
+}
+
+static int already(const struct rfs_entry *e)
+{
+	printf("'%s' is archived already, as '.recyclebin/%s'\n",
+	       e->origin_path, e->bin_path);
+	return RFS_EXIT_OK;
+}
+
+/* A named entry: run it when it has a job, else say why not. */
+static int resume_path(struct rfs_index *idx, const char *path)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_entry e = { 0 };
+	int r, status;
+
+	r = rfs_cli_entry_find(idx, path, &e, &err);
+	if (r < 0)
+		return rfs_cli_fail(&err, r);
+	if (rfs_entry_state_runnable(e.state))
+		status = run_one(idx, &e);
+	else if (e.state == RFS_ENTRY_ARCHIVED)
+		status = already(&e);
+	else if (e.state == RFS_ENTRY_FAILED)
+		status = rfs_cli_failf(
+			"'.recyclebin/%s' failed at %s: %s; "
+			"'recyclefs retry .recyclebin/%s' "
+			"restarts it",
+			e.bin_path, rfs_entry_state_name(e.failed_step),
+			e.reason ? e.reason : "unknown reason", e.bin_path);
+	else
+		status = rfs_cli_failf("'.recyclebin/%s' is %s: it has no job "
+				       "to resume",
+				       e.bin_path,
+				       rfs_entry_state_name(e.state));
+	rfs_entry_release(&e);
+	return status;
+}
+
+/* Every runnable entry whose lease is free. */
+static int resume_all(struct rfs_index *idx)
+{
+	struct ids ids = { .now = rfs_time_now_ns() };
+	struct rfs_error err = { 0 };
+	int status = RFS_EXIT_OK, s, r;
+	size_t i;
+
+	r = rfs_index_entry_list(idx, RFS_INDEX_ENTRIES_RUNNABLE, NULL, collect,
+				 &ids, &err);
+	if (r < 0) {
+		free(ids.v);
+		return rfs_cli_fail(&err, r);
+	}
+	if (ids.n == 0 && ids.busy == 0)
+		puts("nothing to resume");
+	for (i = 0; i < ids.n; i++) {
+		struct rfs_entry e = { 0 };
+
+		/* Re-read: a daemon may have taken or finished it. */
+		rfs_error_clear(&err);
+		r = rfs_index_entry_get(idx, ids.v[i], &e, &err);
+		if (r < 0) {
+			s = rfs_cli_fail(&err, r);
+		} else if (!rfs_entry_state_runnable(e.state) ||
+			   !rfs_job_lease_free(&e, rfs_time_now_ns())) {
+			s = RFS_EXIT_OK; /* someone else got there first */
+		} else {
+			s = run_one(idx, &e);
+		}
+		rfs_entry_release(&e);
+		if (s > status)
+			status = s;
+		if (s == RFS_EXIT_INTERRUPTED)
+			break;
+	}
+	free(ids.v);
+	return status;
+}
+
+int cmd_resume(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		RFS_CLI_COMMON_OPTIONS,
+	};
+	struct rfs_cli_getopt g = { .cmd = "resume",
+				    .usage = usage,
+				    .longopts = opts };
+	struct rfs_index *idx;
+	int c, i, s, status;
+
+	while ((c = rfs_cli_next(&g, argc, argv)) != -1)
+		if (c == RFS_CLI_STOP)
+			return g.status;
+	status = rfs_cli_open_index(&idx);
+	if (status)
+		return status;
+	if (optind == argc)
+		status = resume_all(idx);
+	for (i = optind; i < argc; i++) {
+		s = resume_path(idx, argv[i]);
+		if (s > status)
+			status = s;
+		if (s == RFS_EXIT_INTERRUPTED)
+			break;
+	}
+	rfs_index_free(idx);
+	return status;
+}

@@ -1,0 +1,167 @@
+/*
+ * recyclefs status: the recycle bin's entries, their jobs' states and
+ * progress, and why the failed ones failed.
+ */
+#include "tools/cli.h"
+#include "tools/cli_job.h"
+
+#include "core/entry.h"
+#include "core/jobs.h"
+#include "index/entries.h"
+#include "index/index.h"
+#include "util/clock.h"
+#include "util/error.h"
+
+#include <errno.h>
+#include <inttypes.h>
+
+static const char usage[] =
+	"usage: recyclefs status [--all] [--json]\n"
+	"\n"
+	"Show the recycle bin's entries: bin path, state, progress, when the\n"
+	"source was removed (archived at) and, for failed ones, why. By\n"
+	"default: every job not finished (archiving, failed, purging) and the\n"
+	"entries archived in the last 24 hours. A job marked (waiting) has no\n"
+	"process running it: 'recyclefs resume' or a mount runs it.\n"
+	"\n"
+	"  --all   every entry, purged ones included\n"
+	"  --json  print {\"entries\":[...]} instead (see docs/cli.md)\n"
+	"\n"
+	"Also takes --index PATH, -v and -h.\n";
+
+/** Archived entries younger than this are shown without --all. */
+#define RECENT_NS (24LL * 3600 * RFS_NSEC_PER_SEC)
+
+struct walk {
+	bool all;
+	int64_t now;
+	json_t *arr;		  /**< --json */
+	struct rfs_cli_table *tb; /**< text */
+	size_t shown, waiting;
+};
+
+static bool shown(const struct walk *w, const struct rfs_entry *e)
+{
+	if (w->all || e->state != RFS_ENTRY_ARCHIVED)
+		return true;
+	return e->deleted_ns >= w->now - RECENT_NS;
+}
+
+static void add_row(struct walk *w, const struct rfs_entry *e)
+{
+	char state[48], progress[96], at[32], dn[16], tot[16];
+	bool waiting = rfs_entry_state_runnable(e->state) &&
+		       rfs_job_lease_free(e, w->now);
+	const char *row[] = { e->bin_path, state, progress,
+			      e->deleted_ns ? at : NULL, e->reason };
+
+	if (e->state == RFS_ENTRY_FAILED)
+		snprintf(state, sizeof(state), "failed (%s)",
+			 rfs_entry_state_name(e->failed_step));
+	else
+		snprintf(state, sizeof(state), "%s%s",
+			 rfs_entry_state_name(e->state),
+			 waiting ? " (waiting)" : "");
+	w->waiting += waiting;
+	rfs_cli_size_format(e->bytes_done, dn, sizeof(dn));
+	rfs_cli_size_format(e->bytes_total, tot, sizeof(tot));
+	if (rfs_entry_state_runnable(e->state))
+		snprintf(progress, sizeof(progress),
+			 "%" PRId64 "/%" PRId64 " files, %s/%s", e->files_done,
+			 e->files_total, dn, tot);
+	else
+		snprintf(progress, sizeof(progress), "%" PRId64 " files, %s",
+			 e->files_total, tot);
+	rfs_time_format(e->deleted_ns, at, sizeof(at));
+	rfs_cli_table_add(w->tb, row);
+}
+
+static int visit(const struct rfs_entry *e, void *ctx)
+{
+	struct walk *w = ctx;
+
+	if (!shown(w, e))
+		return 0;
+	w->shown++;
+	if (w->arr)
+		return json_array_append_new(w->arr, rfs_cli_entry_json(e))
+			       ? -ENOMEM
+			       : 0;
+	add_row(w, e);
+	return 0;
+}
+
+static int print_text(struct walk *w)
+{
+	int status;
+
+	if (!w->shown) {
+		puts(w->all ? "the recycle bin is empty"
+			    : "no running or failed jobs, nothing archived in "
+			      "the last 24 h ('recyclefs status --all' lists "
+			      "every entry)");
+		return RFS_EXIT_OK;
+	}
+	status = rfs_cli_table_print(w->tb, stdout);
+	if (status == RFS_EXIT_OK && w->waiting)
+		printf("%zu job%s wait%s for a process: run 'recyclefs "
+		       "resume' or mount the catalog\n",
+		       w->waiting, w->waiting == 1 ? "" : "s",
+		       w->waiting == 1 ? "s" : "");
+	return status;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		RFS_CLI_COMMON_OPTIONS,
+	};
+	static const char *const header[] = { "BIN PATH", "STATE", "PROGRESS",
+					      "ARCHIVED AT", "REASON" };
+	struct rfs_cli_getopt g = { .cmd = "status",
+				    .usage = usage,
+				    .longopts = opts };
+	struct rfs_error err = { 0 };
+	struct rfs_cli_table tb;
+	struct walk w = { .tb = &tb };
+	struct rfs_index *idx;
+	bool json = false;
+	int c, r, status;
+
+	while ((c = rfs_cli_next(&g, argc, argv)) != -1) {
+		if (c == RFS_CLI_STOP)
+			return g.status;
+		if (c == 'a')
+			w.all = true;
+		else if (c == 'j')
+			json = true;
+	}
+	status = rfs_cli_operands(&g, argc, argv, 0, 0, "no operand");
+	if (status == RFS_EXIT_OK)
+		status = rfs_cli_open_index(&idx);
+	if (status)
+		return status;
+	rfs_cli_table_init(&tb, 5);
+	rfs_cli_table_add(&tb, header);
+	if (json && !(w.arr = json_array())) {
+		rfs_index_free(idx);
+		return rfs_cli_fail(NULL, -ENOMEM);
+	}
+	w.now = rfs_time_now_ns();
+	r = rfs_index_entry_list(
+		idx, w.all ? RFS_INDEX_ENTRIES_ALL : RFS_INDEX_ENTRIES_LIVE,
+		NULL, visit, &w, &err);
+	rfs_index_free(idx);
+	if (r < 0)
+		status = rfs_cli_fail(&err, r);
+	else if (json)
+		status = rfs_cli_print_json(
+			json_pack("{s:O}", "entries", w.arr));
+	else
+		status = print_text(&w);
+	json_decref(w.arr);
+	rfs_cli_table_release(&tb);
+	return status;
+}

@@ -1,0 +1,211 @@
+/*
+ * recyclefs wait: follow recycle jobs run elsewhere (a mount's workers,
+ * another command) until they end, for scripts that archive with
+ * --no-wait or through a mount.
+ */
+#include "tools/cli.h"
+#include "tools/cli_job.h"
+
+#include "core/entry.h"
+#include "core/jobs.h"
+#include "index/entries.h"
+#include "index/index.h"
+#include "util/clock.h"
+#include "util/error.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char usage[] =
+	"usage: recyclefs wait PATH... [--timeout SECONDS]\n"
+	"\n"
+	"Wait until the entry of each PATH (a bin path, an origin path, or a\n"
+	"path in a mount) is archived (exit 0), failed or purged (exit 1, with\n"
+	"the reason), checking every 200 ms. When no process runs a job (no\n"
+	"mount, and no command running it), it says so once on stderr and\n"
+	"keeps waiting: 'recyclefs resume' or a mount will run it.\n"
+	"\n"
+	"  --timeout SECONDS  give up after this long (exit 1); default:\n"
+	"                     wait forever\n"
+	"\n"
+	"Also takes --index PATH, -v and -h.\n";
+
+/** How often the index is read. */
+#define POLL_NS (200LL * 1000 * 1000)
+/** How long a job's lease must stay free before it counts as orphaned
+ * (a mount's worker takes a new job within about a second). */
+#define ORPHAN_NS (2LL * RFS_NSEC_PER_SEC)
+
+/* One entry followed. */
+struct follow {
+	int64_t id;
+	bool done;
+	int64_t free_since; /**< monotonic time its lease was seen free */
+};
+
+/* Check one entry: 0 while it runs, else its exit status (reported). */
+static int check(struct rfs_index *idx, struct follow *f, bool *warned)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_entry e = { 0 };
+	int64_t mono = rfs_time_mono_ns();
+	int r, status = -1;
+
+	r = rfs_index_entry_get(idx, f->id, &e, &err);
+	if (r < 0)
+		return rfs_cli_fail(&err, r);
+	switch (e.state) {
+	case RFS_ENTRY_ARCHIVED:
+		rfs_cli_print_archived(&e);
+		status = RFS_EXIT_OK;
+		break;
+	case RFS_ENTRY_FAILED:
+		status = rfs_cli_failf(
+			"archive of '%s' failed at %s: %s; "
+			"'recyclefs retry .recyclebin/%s' "
+			"resumes it",
+			e.origin_path, rfs_entry_state_name(e.failed_step),
+			e.reason ? e.reason : "unknown reason", e.bin_path);
+		break;
+	case RFS_ENTRY_PURGED:
+		status = rfs_cli_failf("'.recyclebin/%s' was purged",
+				       e.bin_path);
+		break;
+	default:
+		if (!rfs_job_lease_free(&e, rfs_time_now_ns())) {
+			f->free_since = 0;
+		} else if (!f->free_since) {
+			f->free_since = mono;
+		} else if (mono - f->free_since >= ORPHAN_NS && !*warned) {
+			rfs_cli_failf("no process is running '.recyclebin/%s'; "
+				      "run 'recyclefs resume' or mount the "
+				      "catalog (still waiting)",
+				      e.bin_path);
+			*warned = true;
+		}
+		break;
+	}
+	rfs_entry_release(&e);
+	return status;
+}
+
+/* Report the entries still running when the time is up. */
+static int timed_out(struct rfs_index *idx, struct follow *f, int n,
+		     const char *timeout)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_entry e = { 0 };
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (f[i].done)
+			continue;
+		if (rfs_index_entry_get(idx, f[i].id, &e, &err) == 0)
+			rfs_cli_failf("'.recyclebin/%s' is still %s after %s s",
+				      e.bin_path, rfs_entry_state_name(e.state),
+				      timeout);
+		rfs_entry_release(&e);
+	}
+	return RFS_EXIT_FAILURE;
+}
+
+static int follow_all(struct rfs_index *idx, struct follow *f, int n,
+		      double timeout, const char *timeout_s)
+{
+	int64_t deadline = rfs_time_mono_ns() + (int64_t)(timeout * 1e9);
+	struct timespec ts = { 0, POLL_NS };
+	int status = RFS_EXIT_OK, left = 0, i, s;
+	bool warned = false;
+
+	for (i = 0; i < n; i++)
+		left += !f[i].done;
+	for (;;) {
+		for (i = 0; i < n; i++) {
+			if (f[i].done)
+				continue;
+			s = check(idx, &f[i], &warned);
+			if (s < 0)
+				continue;
+			f[i].done = true;
+			left--;
+			if (s > status)
+				status = s;
+		}
+		fflush(stdout);
+		if (!left)
+			return status;
+		if (timeout >= 0 && rfs_time_mono_ns() >= deadline)
+			return timed_out(idx, f, n, timeout_s);
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int parse_timeout(const char *s, double *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	*out = strtod(s, &end);
+	return *end || !isfinite(*out) || *out > 1e9 ? -EINVAL : 0;
+}
+
+int cmd_wait(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		RFS_CLI_COMMON_OPTIONS,
+	};
+	struct rfs_cli_getopt g = { .cmd = "wait",
+				    .usage = usage,
+				    .longopts = opts };
+	const char *timeout_s = NULL;
+	struct rfs_index *idx;
+	struct follow *f;
+	double timeout = -1;
+	int c, i, n, status;
+
+	while ((c = rfs_cli_next(&g, argc, argv)) != -1) {
+		if (c == RFS_CLI_STOP)
+			return g.status;
+		if (c == 't')
+			timeout_s = optarg;
+	}
+	status = rfs_cli_operands(&g, argc, argv, 1, -1, "PATH...");
+	if (status)
+		return status;
+	if (timeout_s && parse_timeout(timeout_s, &timeout) < 0)
+		return rfs_cli_usage_error(g.cmd,
+					   "--timeout wants a number of "
+					   "seconds, not '%s'",
+					   timeout_s);
+	status = rfs_cli_open_index(&idx);
+	if (status)
+		return status;
+	n = argc - optind;
+	f = calloc((size_t)n, sizeof(*f));
+	if (!f) {
+		rfs_index_free(idx);
+		return rfs_cli_fail(NULL, -ENOMEM);
+	}
+	for (i = 0; i < n; i++) {
+		struct rfs_error err = { 0 };
+		struct rfs_entry e = { 0 };
+		int r = rfs_cli_entry_find(idx, argv[optind + i], &e, &err);
+
+		f[i].id = e.id;
+		f[i].done = r < 0;
+		if (r < 0)
+			status = rfs_cli_fail(&err, r);
+		rfs_entry_release(&e);
+	}
+	i = follow_all(idx, f, n, timeout, timeout_s);
+	if (i > status)
+		status = i;
+	free(f);
+	rfs_index_free(idx);
+	return status;
+}
