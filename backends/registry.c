@@ -4,6 +4,7 @@
  */
 #include "backends/backend.h"
 
+#include "backends/fault.h"
 #include "backends/local/local.h"
 #include "backends/memory/memory.h"
 #include "core/storage.h"
@@ -57,6 +58,8 @@ int rfs_backend_open(const char *uri, struct rfs_backend **out,
 	a = adapter_find(u.scheme);
 	if (a) {
 		r = a->open(&u, uri, out, err);
+		if (r == 0 && !(*out = rfs_fault_wrap(*out)))
+			r = -ENOMEM;
 	} else {
 		cls = rfs_storage_class_by_scheme(u.scheme);
 		if (cls)

@@ -511,10 +511,59 @@ int job_write_manifest(struct job *j)
 	return rfs_manifest_write(j->bin, &j->e, manifest_rows, j, j->err);
 }
 
+/* Temporaries a crash left beside the copies (".rfs-tmp.<name>.<rnd>"). */
+struct tmps {
+	struct job *j;
+	const char *dir;  /* the bin key listed */
+	const char *only; /* ".rfs-tmp.<name>." for a file entry, or NULL */
+	struct rfs_buf key;
+};
+
+static int drop_tmp(void *ctx, const char *rel, const struct stat *st)
+{
+	struct tmps *t = ctx;
+	const char *name = rfs_path_basename(rel);
+
+	if (S_ISDIR(st->st_mode) || strncmp(name, ".rfs-tmp.", 9) ||
+	    (t->only && strncmp(name, t->only, strlen(t->only))))
+		return 0;
+	rfs_buf_reset(&t->key);
+	if (rfs_path_join(&t->key, t->dir, rel) == 0)
+		rfs_backend_unlink(t->j->bin, rfs_buf_str(&t->key));
+	return 0;
+}
+
+static int list_tmp(void *ctx, const char *name, const struct stat *st)
+{
+	return drop_tmp(ctx, name, st);
+}
+
+static void cleanup_tmp(struct job *j)
+{
+	struct tmps t = { j, j->e.bin_path, NULL, RFS_BUF_INIT };
+	char *dir = NULL, *only = NULL;
+
+	if (j->e.is_dir) {
+		job_walk(j->bin, j->e.bin_path, drop_tmp, &t);
+	} else {
+		dir = strndup(j->e.bin_path, rfs_path_dirlen(j->e.bin_path));
+		if (dir && asprintf(&only, ".rfs-tmp.%s.",
+				    rfs_path_basename(j->e.bin_path)) >= 0) {
+			t.dir = dir;
+			t.only = only;
+			rfs_backend_list(j->bin, dir, list_tmp, &t);
+		}
+	}
+	free(dir);
+	free(only);
+	rfs_buf_release(&t.key);
+}
+
 int job_finish(struct job *j)
 {
 	int r;
 
+	cleanup_tmp(j);
 	j->e.deleted_ns = rfs_time_now_ns();
 	j->e.files_done = j->e.files_total;
 	j->e.bytes_done = j->e.bytes_total;

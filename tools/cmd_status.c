@@ -70,8 +70,8 @@ static void add_row(struct walk *w, const struct rfs_entry *e)
 			 "%" PRId64 "/%" PRId64 " files, %s/%s", e->files_done,
 			 e->files_total, dn, tot);
 	else
-		snprintf(progress, sizeof(progress), "%" PRId64 " files, %s",
-			 e->files_total, tot);
+		snprintf(progress, sizeof(progress), "%" PRId64 " file%s, %s",
+			 e->files_total, e->files_total == 1 ? "" : "s", tot);
 	rfs_time_format(e->deleted_ns, at, sizeof(at));
 	rfs_cli_table_add(w->tb, row);
 }

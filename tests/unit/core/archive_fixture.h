@@ -1,0 +1,163 @@
+/**
+ * @file archive_fixture.h
+ * @brief Fixtures of the archive engine tests: a temporary index with one
+ *        memory storage, table, lifecycle and epoch; source trees with
+ *        known contents, modes and times; and the checks every test makes
+ *        (nothing lost, the archived layout, the manifest).
+ *
+ * Each Criterion test runs in its own process. A test may open several
+ * fixtures one after the other (the fault loops do): each gets fresh
+ * stores, named after the process and a counter, and its own directory.
+ */
+#ifndef RFS_TESTS_UNIT_CORE_ARCHIVE_FIXTURE_H
+#define RFS_TESTS_UNIT_CORE_ARCHIVE_FIXTURE_H
+
+#include "core/entry.h"
+#include "core/jobs.h"
+#include "util/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rfs_backend;
+struct rfs_index;
+
+#define AFX_TABLE "sales.orders"
+#define AFX_LC "bronze"
+#define AFX_EPOCH "2013-01-01..now"
+/** The origin path of the fixture's epoch. */
+#define AFX_E AFX_TABLE "/" AFX_LC "/" AFX_EPOCH
+
+/** Where the fixture's recycle storage lives. */
+enum afx_layout {
+	/** The default bin, on the source's store: server-side copies. */
+	AFX_SHARED,
+	/** A bin on another store: copies are streamed. */
+	AFX_SPLIT,
+};
+
+/** One item created in the source, with what it must keep. */
+struct afx_node {
+	char path[128]; /**< under the epoch root; "" is the root */
+	char type;	/**< an enum rfs_file_type */
+	int64_t size;
+	uint32_t mode;
+	int64_t mtime_ns, atime_ns;
+	char link[128]; /**< symlink target */
+	char sha[RFS_SHA256_HEX_LEN];
+};
+
+/** A fixture: index, storage, epoch, backends and the nodes made. */
+struct afx {
+	char dir[64];  /**< scratch directory (index, hooks) */
+	char db[128];  /**< the index file */
+	char store[64], bin_store[64];
+	char bin_uri[160];
+	struct rfs_index *idx;
+	struct rfs_backend *src; /**< the epoch root */
+	struct rfs_backend *bin; /**< the bin root */
+	struct afx_node *nodes;
+	size_t n, cap;
+	struct rfs_error err; /**< the last call's reason */
+};
+
+/** Open a fixture with a recorded epoch root ("" node, mode 0755). */
+void afx_open(struct afx *f, enum afx_layout layout);
+
+/** Free the fixture, reset its stores, remove its directory. */
+void afx_close(struct afx *f);
+
+/** Make a folder (and record it). */
+void afx_dir(struct afx *f, const char *path, uint32_t mode);
+
+/** Make a file of @p size pseudo-random bytes (seeded by its path). */
+void afx_file(struct afx *f, const char *path, int64_t size, uint32_t mode);
+
+/** Make a symlink. */
+void afx_link(struct afx *f, const char *path, const char *target);
+
+/** Rewrite a made file with @p size new bytes (its node follows). */
+void afx_rewrite(struct afx *f, const char *path, int64_t size);
+
+/** Give every node its own known times (call after the last change). */
+void afx_settle(struct afx *f);
+
+/** Set one node's mtime in the source and in its record. */
+void afx_touch(struct afx *f, const char *path, int64_t mtime_ns);
+
+/**
+ * The standard partition below @p base: files (one empty, one of several
+ * memory chunks), nested folders, two empty folders and a symlink.
+ * Call afx_settle() afterwards.
+ */
+void afx_tree(struct afx *f, const char *base);
+
+/** The node at @p path, or NULL. */
+struct afx_node *afx_node(struct afx *f, const char *path);
+
+/** Nodes under @p item (item itself included), and their files/bytes. */
+void afx_totals(const struct afx *f, const char *item, int64_t *nodes,
+		int64_t *files, int64_t *bytes);
+
+/** "T/L/E" joined with @p item ("" gives the epoch's origin). */
+const char *afx_origin(const char *item);
+
+/** rfs_archive_begin() with this process as owner; asserts success. */
+void afx_begin(struct afx *f, const char *item, struct rfs_entry *e);
+
+/** rfs_job_run(); the reason lands in f->err. */
+int afx_run(struct afx *f, int64_t id, const struct rfs_job_opts *o);
+
+/** Read entry @p id (asserts it exists); release it after. */
+void afx_get(struct afx *f, int64_t id, struct rfs_entry *e);
+
+/** The state of entry @p id. */
+enum rfs_entry_state afx_state(struct afx *f, int64_t id);
+
+/** Retry (if failed) and run entry @p id until it is archived. */
+void afx_finish(struct afx *f, int64_t id);
+
+/** SHA-256 of @p key in @p b. @return 0 or -errno */
+int afx_hash(struct rfs_backend *b, const char *key,
+	     char out[RFS_SHA256_HEX_LEN]);
+
+/**
+ * The guarantee: every file and symlink under @p item exists with its
+ * recorded content in the source or at @p bin_path in the bin (or both).
+ * @p when names the moment, for the failure message.
+ */
+void afx_check_no_loss(struct afx *f, const char *item, const char *bin_path,
+		       const char *when);
+
+/** Every node under @p item is in the source as made (bytes, mode,
+ * mtime, target). */
+void afx_check_source(struct afx *f, const char *item);
+
+/**
+ * The archived layout of entry @p e: totals, the source gone (an epoch's
+ * root stays, empty), the bin copy identical (bytes, mode, mtime,
+ * target, empty folders) and the manifest listing every node.
+ */
+void afx_check_archived(struct afx *f, const struct rfs_entry *e);
+
+/** Same, by entry id, asserting the entry is archived first. */
+void afx_check_archived_id(struct afx *f, int64_t id);
+
+/** The number of entries in the index, purged ones included. */
+int afx_count_entries(struct afx *f);
+
+/** True when the history has a record @p action about @p subject. */
+bool afx_history_has(struct afx *f, const char *action, const char *subject);
+
+/** Write an executable /bin/sh script in the scratch directory; "$D" in
+ * @p body is that directory. @return its path (static buffer). */
+const char *afx_script(struct afx *f, const char *name, const char *body);
+
+/** The content of a scratch file, malloc'ed, or NULL when missing. */
+char *afx_slurp(struct afx *f, const char *name);
+
+/** A lease owner of this host whose process is dead. */
+const char *afx_dead_owner(void);
+
+#endif
