@@ -92,6 +92,8 @@ bool rfs_job_lease_free(const struct rfs_entry *e, int64_t now_ns)
 
 struct rfs_jobs {
 	char *index_path;
+	rfs_jobs_notify_fn notify;
+	void *notify_ctx;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool kicked;
@@ -158,12 +160,15 @@ static void *worker(void *arg)
 		if (r < 0 && r != -EBUSY && r != -EINTR && r != -ECANCELED)
 			rfs_log(LOG_ERR, "recycle job %lld failed: %s",
 				(long long)p.id, err.msg);
+		if (j->notify)
+			j->notify(j->notify_ctx, p.id);
 	}
 	rfs_index_free(idx);
 	return NULL;
 }
 
-int rfs_jobs_start(const char *index_path, int workers, struct rfs_jobs **out,
+int rfs_jobs_start(const char *index_path, int workers,
+		   rfs_jobs_notify_fn notify, void *ctx, struct rfs_jobs **out,
 		   struct rfs_error *err)
 {
 	struct rfs_jobs *j;
@@ -176,6 +181,8 @@ int rfs_jobs_start(const char *index_path, int workers, struct rfs_jobs **out,
 		free(j);
 		return rfs_error_set(err, ENOMEM, "out of memory");
 	}
+	j->notify = notify;
+	j->notify_ctx = ctx;
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_cond_init(&j->cond, NULL);
 	for (i = 0; i < workers; i++) {

@@ -64,14 +64,19 @@ int rfs_job_run(struct rfs_index *idx, int64_t id, const struct rfs_job_opts *o,
 
 struct rfs_jobs;
 
+/** Called by a worker after each job it ran, from the worker's thread. */
+typedef void (*rfs_jobs_notify_fn)(void *ctx, int64_t id);
+
 /**
  * Start @p workers threads that run every runnable job of the index whose
  * lease is free, each with its own index connection, polling every second
  * and at once after rfs_jobs_kick().
- * @param out set to the pool; stop it with rfs_jobs_stop()
+ * @param notify called after each job run (may be NULL)
+ * @param out    set to the pool; stop it with rfs_jobs_stop()
  * @return 0, -ENOMEM, or the error opening the index
  */
-int rfs_jobs_start(const char *index_path, int workers, struct rfs_jobs **out,
+int rfs_jobs_start(const char *index_path, int workers,
+		   rfs_jobs_notify_fn notify, void *ctx, struct rfs_jobs **out,
 		   struct rfs_error *err);
 
 /** Wake the workers: a job was queued. Thread-safe. */

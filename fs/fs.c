@@ -420,6 +420,13 @@ static void state_release(struct rfs_fs_state *st)
 	pthread_mutex_destroy(&st->wlock);
 }
 
+/* A job ended: what the mount shows of the bin and of origins changed. */
+static void job_done(void *ctx, int64_t id)
+{
+	(void)id;
+	fs_snap_invalidate(ctx);
+}
+
 /* The recycle job workers: after daemonizing, as threads do not survive
  * a fork. Unfinished jobs of a crashed daemon resume here. */
 static int start_jobs(struct rfs_fs_state *st)
@@ -431,8 +438,8 @@ static int start_jobs(struct rfs_fs_state *st)
 	if (rfs_index_config_get(st->widx, "jobs.workers", &v, &err) == 0)
 		n = atoi(v);
 	free(v);
-	if (rfs_jobs_start(st->index_path, n > 0 ? n : 2, &st->jobs, &err) <
-	    0) {
+	if (rfs_jobs_start(st->index_path, n > 0 ? n : 2, job_done, st,
+			   &st->jobs, &err) < 0) {
 		rfs_log(LOG_ERR, "cannot start recycle jobs: %s", err.msg);
 		return -1;
 	}

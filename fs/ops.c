@@ -375,25 +375,37 @@ static int req_begin_new(struct req *q, const char *path, const char *op)
 	int r = fs_req_begin(q, path);
 
 	if (r == -ENOENT) {
-		/* The name itself may be reserved: a hidden bin, or a new
-		 * entry at a catalog level. */
+		/* The name may be taken: by something being archived, by the
+		 * storage's bin, or by the catalog itself. */
 		struct rfs_fs_state *st = fs_state();
 		struct fs_snap *snap = fs_snap_get(st);
-		struct rfs_node n;
+		struct rfs_node n, self;
 		char *parent = strndup(path, rfs_path_dirlen(path));
 
 		if (parent &&
 		    rfs_namespace_resolve(snap->cat, *parent ? parent : "/",
 					  &n) == 0) {
-			rfs_log(LOG_WARNING, "%s of '%s' refused: %s", op, path,
-				n.kind == RFS_NODE_EPOCH
-					? "the name is reserved for the "
-					  "storage's recycle bin"
-					: "tables, lifecycles and epochs "
-					  "come from the catalog "
-					  "(recyclefs table/lifecycle/epoch "
-					  "add)");
-			r = -EPERM;
+			if (n.kind == RFS_NODE_EPOCH &&
+			    rfs_namespace_resolve(snap->cat, path, &self) ==
+				    0 &&
+			    fs_bin_hides(snap, self.epoch->id, self.rest)) {
+				rfs_log(LOG_WARNING,
+					"%s of '%s' refused: it is being "
+					"archived",
+					op, path);
+				r = -EBUSY;
+			} else {
+				rfs_log(LOG_WARNING, "%s of '%s' refused: %s",
+					op, path,
+					n.kind == RFS_NODE_EPOCH
+						? "the name is reserved for "
+						  "the storage's recycle bin"
+						: "tables, lifecycles and "
+						  "epochs come from the "
+						  "catalog (recyclefs "
+						  "table/lifecycle/epoch add)");
+				r = -EPERM;
+			}
 		}
 		free(parent);
 		fs_snap_put(st, snap);

@@ -182,24 +182,27 @@ static void draw(void *ctx, const struct rfs_entry *e)
 {
 	struct progress *pg = ctx;
 	char done[16], total[16], bar[21];
+	bool bytes = e->state == RFS_ENTRY_SYNC || e->state == RFS_ENTRY_VERIFY;
 	int pct = percent(e), i;
 
 	if (!pg->tty)
 		return;
 	rfs_cli_size_format(e->bytes_done, done, sizeof(done));
 	rfs_cli_size_format(e->bytes_total, total, sizeof(total));
+	fprintf(stderr, "\r\033[K%-9s ", rfs_entry_state_name(e->state));
 	if (pct < 0) {
-		fprintf(stderr, "\r\033[K%-9s %" PRId64 " files, %s listed",
-			rfs_entry_state_name(e->state), e->files_done, done);
+		/* Listing: the totals are not known yet. */
+		fprintf(stderr, "%" PRId64 " files, %s listed", e->files_done,
+			done);
 	} else {
 		for (i = 0; i < 20; i++)
 			bar[i] = i < pct / 5 ? '#' : '.';
 		bar[20] = '\0';
-		fprintf(stderr,
-			"\r\033[K%-9s [%s] %3d%% %" PRId64 "/%" PRId64
-			" files, %s/%s",
-			rfs_entry_state_name(e->state), bar, pct, e->files_done,
-			e->files_total, done, total);
+		fprintf(stderr, "[%s] %3d%% %" PRId64 "/%" PRId64 " files", bar,
+			pct, e->files_done, e->files_total);
+		/* Deleting and purging count files only. */
+		if (bytes)
+			fprintf(stderr, ", %s/%s", done, total);
 	}
 	fflush(stderr);
 	pg->drawn = true;

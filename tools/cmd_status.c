@@ -65,10 +65,14 @@ static void add_row(struct walk *w, const struct rfs_entry *e)
 	w->waiting += waiting;
 	rfs_cli_size_format(e->bytes_done, dn, sizeof(dn));
 	rfs_cli_size_format(e->bytes_total, tot, sizeof(tot));
-	if (rfs_entry_state_runnable(e->state))
+	if (e->state == RFS_ENTRY_SYNC || e->state == RFS_ENTRY_VERIFY)
 		snprintf(progress, sizeof(progress),
 			 "%" PRId64 "/%" PRId64 " files, %s/%s", e->files_done,
 			 e->files_total, dn, tot);
+	else if (rfs_entry_state_runnable(e->state))
+		snprintf(progress, sizeof(progress),
+			 "%" PRId64 "/%" PRId64 " files, %s", e->files_done,
+			 e->files_total, tot);
 	else
 		snprintf(progress, sizeof(progress), "%" PRId64 " file%s, %s",
 			 e->files_total, e->files_total == 1 ? "" : "s", tot);
