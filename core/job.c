@@ -7,6 +7,7 @@
 #include "backends/backend.h"
 #include "core/bin.h"
 #include "core/hook.h"
+#include "core/partitions.h"
 #include "core/manifest.h"
 #include "core/uri.h"
 #include "index/entries.h"
@@ -66,42 +67,6 @@ int job_set_state(struct job *j, enum rfs_entry_state s)
 	return rfs_index_entry_update(j->idx, &j->e, j->err);
 }
 
-int job_hash(struct rfs_backend *b, const char *key,
-	     char out[RFS_SHA256_HEX_LEN], int64_t *size)
-{
-	const size_t bufsize = 1 << 20;
-	struct rfs_sha256 h;
-	struct rfs_file *f;
-	int64_t total = 0;
-	char *buf;
-	ssize_t n;
-	int r;
-
-	buf = malloc(bufsize);
-	if (!buf)
-		return -ENOMEM;
-	r = rfs_backend_open_file(b, key, O_RDONLY, 0, &f);
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	r = rfs_sha256_init(&h);
-	while (r == 0 && (n = rfs_file_read(f, buf, bufsize, total)) > 0) {
-		r = rfs_sha256_update(&h, buf, (size_t)n);
-		total += n;
-	}
-	if (r == 0 && n < 0)
-		r = (int)n;
-	if (r == 0)
-		r = rfs_sha256_final(&h, out);
-	rfs_sha256_release(&h);
-	rfs_file_close(f);
-	free(buf);
-	if (r == 0 && size)
-		*size = total;
-	return r;
-}
-
 struct walk_dir {
 	char *path;
 	struct walk_dir *next;
@@ -127,6 +92,8 @@ static int walk_entry(void *ctx, const char *name, const struct stat *st)
 	if (r < 0)
 		return r;
 	r = w->fn(w->ctx, rfs_buf_str(&w->rel), st);
+	if (r == JOB_WALK_PRUNE)
+		return 0;
 	if (r != 0 || !S_ISDIR(st->st_mode))
 		return r;
 	d = malloc(sizeof(*d));
@@ -215,6 +182,35 @@ int job_parallel(int threads, int n, void (*fn)(void *ctx, int i), void *ctx)
 	return 0;
 }
 
+/** The bin's key relative to the item when the item holds it (an epoch
+ * at its storage's root holds the default bin), else NULL in @p out. */
+int job_bin_inside(const struct job *j, char **out);
+
+int job_bin_inside(const struct job *j, char **out)
+{
+	const char *src = j->e.src_uri, *bin = j->e.bin_root_uri;
+	size_t slen = strcspn(src, "?"), blen = strcspn(bin, "?");
+	size_t sep = slen && src[slen - 1] == '/' ? 0 : 1;
+	size_t ilen = strlen(j->e.item_key);
+	char *key;
+
+	*out = NULL;
+	if (blen <= slen + sep || strncmp(src, bin, slen) ||
+	    (sep && bin[slen] != '/'))
+		return 0;
+	key = strndup(bin + slen + sep, blen - slen - sep);
+	if (!key)
+		return -ENOMEM;
+	if (!rfs_path_is_under(key, j->e.item_key) || strlen(key) == ilen) {
+		free(key);
+		return 0;
+	}
+	if (ilen)
+		memmove(key, key + ilen + 1, strlen(key + ilen + 1) + 1);
+	*out = key;
+	return 0;
+}
+
 /* Snapshot: the manifest rows, written in batches. */
 struct snap {
 	struct job *j;
@@ -222,6 +218,7 @@ struct snap {
 	int64_t files, bytes;
 	struct rfs_buf key;
 	char link[4096];
+	char *skip; /* the bin, when the item holds it */
 };
 
 static int snap_row(void *ctx, const char *rel, const struct stat *st)
@@ -231,6 +228,8 @@ static int snap_row(void *ctx, const char *rel, const struct stat *st)
 	struct rfs_entry_file f = { 0 };
 	int r = 0;
 
+	if (s->skip && rfs_path_is_under(rel, s->skip))
+		return JOB_WALK_PRUNE; /* never archive the bin into itself */
 	f.path = rel;
 	f.size = S_ISREG(st->st_mode) ? st->st_size : 0;
 	f.mtime_ns =
@@ -282,9 +281,12 @@ int job_snapshot(struct job *j)
 
 	r = rfs_index_file_delete_all(j->idx, j->e.id, j->err);
 	if (r == 0)
+		r = job_bin_inside(j, &s.skip);
+	if (r == 0)
 		r = rfs_backend_stat(j->src, j->e.item_key, &st);
 	if (r < 0) {
 		rfs_buf_release(&s.key);
+		free(s.skip);
 		return rfs_error_set(j->err, -r, "cannot read '%s': %s",
 				     j->e.origin_path, strerror(-r));
 	}
@@ -293,15 +295,15 @@ int job_snapshot(struct job *j)
 		r = job_walk(j->src, j->e.item_key, snap_row, &s);
 	if (r == 0 && s.batch)
 		r = rfs_index_commit(j->idx, j->err);
+	rfs_buf_release(&s.key);
+	free(s.skip);
 	if (r < 0) {
 		rfs_index_rollback(j->idx);
-		rfs_buf_release(&s.key);
 		if (!j->err->code)
 			rfs_error_set(j->err, -r, "listing '%s' failed: %s",
 				      j->e.origin_path, strerror(-r));
 		return r;
 	}
-	rfs_buf_release(&s.key);
 	j->e.files_total = s.files;
 	j->e.bytes_total = s.bytes;
 	return job_set_state(j, RFS_ENTRY_SYNC);
@@ -472,7 +474,9 @@ int job_delete(struct job *j)
 	rfs_buf_release(&d.kept);
 	if (r < 0)
 		return r;
-	return job_set_state(j, RFS_ENTRY_ARCHIVED);
+	/* Archived is committed with the final manifest in place: a crash
+	 * before leaves the entry in delete, which resumes. */
+	return job_finish(j);
 }
 
 /* The manifest's rows, streamed from the index. */
@@ -519,6 +523,32 @@ struct tmps {
 	struct rfs_buf key;
 };
 
+/* The folder that held the temporary @p rel lost its times to the unlink:
+ * give it back those of its manifest row. */
+static void keep_dir_times(struct tmps *t, const char *rel)
+{
+	char *dir = strndup(rel, rfs_path_dirlen(rel));
+	struct rfs_error ignore = { 0 };
+	struct rfs_entry_file row;
+	struct timespec ts[2];
+
+	if (dir &&
+	    rfs_index_file_get(t->j->idx, t->j->e.id, dir, &row, &ignore) ==
+		    0 &&
+	    row.type == RFS_FILE_DIR && job_bin_key(t->j, dir, &t->key) == 0) {
+		for (int i = 0; i < 2; i++) {
+			int64_t ns = i ? row.mtime_ns : row.atime_ns;
+			int64_t rem = ns % RFS_NSEC_PER_SEC;
+
+			rem += rem < 0 ? RFS_NSEC_PER_SEC : 0;
+			ts[i].tv_sec = (ns - rem) / RFS_NSEC_PER_SEC;
+			ts[i].tv_nsec = rem;
+		}
+		rfs_backend_utimens(t->j->bin, rfs_buf_str(&t->key), ts);
+	}
+	free(dir);
+}
+
 static int drop_tmp(void *ctx, const char *rel, const struct stat *st)
 {
 	struct tmps *t = ctx;
@@ -528,8 +558,10 @@ static int drop_tmp(void *ctx, const char *rel, const struct stat *st)
 	    (t->only && strncmp(name, t->only, strlen(t->only))))
 		return 0;
 	rfs_buf_reset(&t->key);
-	if (rfs_path_join(&t->key, t->dir, rel) == 0)
-		rfs_backend_unlink(t->j->bin, rfs_buf_str(&t->key));
+	if (rfs_path_join(&t->key, t->dir, rel) == 0 &&
+	    rfs_backend_unlink(t->j->bin, rfs_buf_str(&t->key)) == 0 &&
+	    !t->only)
+		keep_dir_times(t, rel);
 	return 0;
 }
 
@@ -561,16 +593,20 @@ static void cleanup_tmp(struct job *j)
 
 int job_finish(struct job *j)
 {
+	enum rfs_entry_state was = j->e.state;
 	int r;
 
 	cleanup_tmp(j);
+	j->e.state = RFS_ENTRY_ARCHIVED;
 	j->e.deleted_ns = rfs_time_now_ns();
 	j->e.files_done = j->e.files_total;
 	j->e.bytes_done = j->e.bytes_total;
 	r = job_write_manifest(j);
+	if (r == 0)
+		r = rfs_index_entry_update(j->idx, &j->e, j->err);
 	if (r < 0)
-		return r;
-	return rfs_index_entry_update(j->idx, &j->e, j->err);
+		j->e.state = was; /* a failure is recorded at that step */
+	return r;
 }
 
 /* Purge: remove everything below the entry's bin path, then the path,
@@ -626,7 +662,10 @@ int job_purge(struct job *j)
 		r = job_walk(j->bin, j->e.bin_path, purge_entry, &p);
 	/* Folders were found parents first: remove them in reverse. */
 	while (r == 0 && p.n_dirs) {
-		r = rfs_backend_rmdir(j->bin, p.dirs[--p.n_dirs]);
+		char *dir = p.dirs[--p.n_dirs];
+
+		r = rfs_backend_rmdir(j->bin, dir);
+		free(dir);
 		if (r == -ENOENT)
 			r = 0;
 	}
@@ -660,136 +699,27 @@ int job_purge(struct job *j)
 	return job_set_state(j, RFS_ENTRY_PURGED);
 }
 
-/* Unpublish: the leaf partitions the item covers, for the metastore hook.
- * Rows come in byte order; sorting by path with '/' first makes every
- * folder's descendants follow it directly, so a partition is a leaf when
- * the next partition is not below it. */
-struct parts {
-	struct job *j;
-	char **v;
-	size_t n, cap;
-	struct rfs_buf rel;
-};
-
-static int add_part(const struct rfs_entry_file *f, void *ctx)
-{
-	struct parts *p = ctx;
-	const char *name;
-	int r;
-
-	rfs_buf_reset(&p->rel);
-	r = rfs_path_join(&p->rel, p->j->e.item_key, f->path);
-	if (r < 0)
-		return r;
-	name = rfs_path_basename(rfs_buf_str(&p->rel));
-	if (!rfs_partition_name(name, strlen(name)))
-		return 0;
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		char **v = realloc(p->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		p->v = v;
-		p->cap = cap;
-	}
-	p->v[p->n] = strdup(rfs_buf_str(&p->rel));
-	return p->v[p->n++] ? 0 : -ENOMEM;
-}
-
-static int cmp_tree(const void *a, const void *b)
-{
-	const unsigned char *x = *(const unsigned char *const *)a;
-	const unsigned char *y = *(const unsigned char *const *)b;
-
-	for (; *x && *x == *y; x++, y++)
-		;
-	return (*x == '/' ? 1 : *x) - (*y == '/' ? 1 : *y);
-}
-
-static int hook_json(struct job *j, struct parts *p, char **out)
-{
-	json_t *doc, *list = json_array();
-	struct rfs_buf spec = RFS_BUF_INIT;
-	char *loc;
-	size_t i;
-
-	for (i = 0; list && i < p->n; i++) {
-		json_t *vals = json_object(), *part;
-		const char *c;
-
-		if (i + 1 < p->n && rfs_path_is_under(p->v[i + 1], p->v[i]))
-			continue; /* not a leaf */
-		rfs_partition_spec(p->v[i], &spec);
-		for (c = rfs_buf_str(&spec); *c;) {
-			size_t len = strcspn(c, "/");
-			const char *eq = memchr(c, '=', len);
-			char *k = strndup(c, (size_t)(eq - c));
-
-			json_object_set_new(
-				vals, k,
-				json_stringn(eq + 1,
-					     len - (size_t)(eq - c) - 1));
-			free(k);
-			c += len + (c[len] == '/');
-		}
-		if (rfs_uri_join(j->e.src_uri, p->v[i], &loc) < 0)
-			loc = NULL;
-		part = json_pack("{s:s, s:o, s:s?}", "spec", rfs_buf_str(&spec),
-				 "values", vals, "location", loc);
-		free(loc);
-		json_array_append_new(list, part);
-	}
-	rfs_buf_release(&spec);
-	if (!list || json_array_size(list) == 0) {
-		json_decref(list);
-		*out = NULL;
-		return 0;
-	}
-	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "action",
-			"drop_partitions", "table", j->e.table, "lifecycle",
-			j->e.lifecycle, "epoch", j->e.epoch, "location",
-			j->e.src_uri, "item", j->e.item_key, "partitions",
-			list);
-	*out = doc ? json_dumps(doc, JSON_INDENT(1)) : NULL;
-	json_decref(doc);
-	return *out ? 0 : -ENOMEM;
-}
-
-/* The hook of a table: metastore.hook.TABLE, else metastore.hook. */
-static int find_hook(struct job *j, char **hook)
-{
-	struct rfs_error ignore = { 0 };
-	char key[300];
-	int r;
-
-	snprintf(key, sizeof(key), "metastore.hook.%s", j->e.table);
-	r = rfs_index_config_get(j->idx, key, hook, &ignore);
-	if (r == -ENOENT)
-		r = rfs_index_config_get(j->idx, "metastore.hook", hook,
-					 &ignore);
-	return r;
-}
-
 int job_unpublish(struct job *j)
 {
-	struct rfs_index_file_query q = { .type = RFS_FILE_DIR, .state = -1 };
-	struct parts p = { .j = j, .rel = RFS_BUF_INIT };
+	struct rfs_part_call c = {
+		.action = "drop_partitions",
+		.table = j->e.table,
+		.lifecycle = j->e.lifecycle,
+		.epoch = j->e.epoch,
+		.location = j->e.src_uri,
+		.base = j->e.item_key,
+		.sub = "",
+	};
 	char *hook = NULL, *json = NULL;
 	int r;
 
-	r = find_hook(j, &hook);
+	r = rfs_hook_find(j->idx, j->e.table, &hook);
 	if (r == -ENOENT) {
 		r = 0; /* no metastore to tell */
 		goto done;
 	}
-	if (r < 0)
-		goto out;
-	r = rfs_index_file_list(j->idx, j->e.id, &q, add_part, &p, j->err);
-	if (r == 0 && p.n > 1)
-		qsort(p.v, p.n, sizeof(*p.v), cmp_tree);
 	if (r == 0)
-		r = hook_json(j, &p, &json);
+		r = rfs_partitions_json(j->idx, j->e.id, &c, &json);
 	if (r == 0 && json) {
 		rfs_log(LOG_DEBUG, "archive of '%s': dropping partitions",
 			j->e.origin_path);
@@ -804,81 +734,9 @@ int job_unpublish(struct job *j)
 done:
 	if (r == 0)
 		r = job_set_state(j, RFS_ENTRY_DELETE);
-out:
-	while (p.n)
-		free(p.v[--p.n]);
-	free(p.v);
-	rfs_buf_release(&p.rel);
 	free(hook);
 	free(json);
 	return r;
-}
-
-/* The heartbeat: renews the job's lease from its own index connection. */
-struct heartbeat {
-	pthread_t th;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool done;
-	char *path;
-	int64_t id;
-};
-
-static void *heartbeat_main(void *arg)
-{
-	struct heartbeat *h = arg;
-	struct rfs_index *idx = NULL;
-	struct rfs_error ignore = { 0 };
-	const char *self = rfs_job_owner_self();
-	struct timespec until;
-	bool taken;
-
-	rfs_index_open(h->path, 0, &idx, &ignore);
-	pthread_mutex_lock(&h->lock);
-	while (!h->done) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += RFS_LEASE_TTL_NS / RFS_NSEC_PER_SEC / 3;
-		pthread_cond_timedwait(&h->cond, &h->lock, &until);
-		if (h->done || !idx)
-			continue;
-		pthread_mutex_unlock(&h->lock);
-		rfs_index_entry_lease(idx, h->id, self, self,
-				      rfs_time_now_ns() + RFS_LEASE_TTL_NS,
-				      &taken, &ignore);
-		pthread_mutex_lock(&h->lock);
-	}
-	pthread_mutex_unlock(&h->lock);
-	rfs_index_free(idx);
-	return NULL;
-}
-
-static int heartbeat_start(struct heartbeat *h, struct rfs_index *idx,
-			   int64_t id)
-{
-	memset(h, 0, sizeof(*h));
-	h->path = strdup(rfs_index_path(idx));
-	h->id = id;
-	if (!h->path)
-		return -ENOMEM;
-	pthread_mutex_init(&h->lock, NULL);
-	pthread_cond_init(&h->cond, NULL);
-	if (pthread_create(&h->th, NULL, heartbeat_main, h)) {
-		free(h->path);
-		return -EAGAIN;
-	}
-	return 0;
-}
-
-static void heartbeat_stop(struct heartbeat *h)
-{
-	pthread_mutex_lock(&h->lock);
-	h->done = true;
-	pthread_cond_signal(&h->cond);
-	pthread_mutex_unlock(&h->lock);
-	pthread_join(h->th, NULL);
-	pthread_mutex_destroy(&h->lock);
-	pthread_cond_destroy(&h->cond);
-	free(h->path);
 }
 
 static int take_lease(struct rfs_index *idx, struct rfs_entry *e,
@@ -926,8 +784,7 @@ static int run_steps(struct job *j)
 			r = job_unpublish(j);
 			break;
 		case RFS_ENTRY_DELETE:
-			r = job_delete(j);
-			break;
+			return job_delete(j); /* and finish */
 		case RFS_ENTRY_ARCHIVED:
 			return job_finish(j);
 		case RFS_ENTRY_PURGING:
@@ -985,41 +842,6 @@ static int parallel_of(struct rfs_index *idx, const struct rfs_job_opts *o)
 	return n > 0 ? n : 4;
 }
 
-/* Jobs running in this process: a lease names the process, so two of
- * its threads must not both think they hold it. */
-static pthread_mutex_t local_lock = PTHREAD_MUTEX_INITIALIZER;
-static int64_t local_ids[256];
-static size_t local_n;
-
-static bool claim_local(int64_t id)
-{
-	bool ok = local_n < sizeof(local_ids) / sizeof(local_ids[0]);
-	size_t i;
-
-	pthread_mutex_lock(&local_lock);
-	for (i = 0; ok && i < local_n; i++)
-		if (local_ids[i] == id)
-			ok = false;
-	if (ok)
-		local_ids[local_n++] = id;
-	pthread_mutex_unlock(&local_lock);
-	return ok;
-}
-
-static void release_local(int64_t id)
-{
-	size_t i;
-
-	pthread_mutex_lock(&local_lock);
-	for (i = 0; i < local_n; i++) {
-		if (local_ids[i] == id) {
-			local_ids[i] = local_ids[--local_n];
-			break;
-		}
-	}
-	pthread_mutex_unlock(&local_lock);
-}
-
 static int run_claimed(struct rfs_index *idx, int64_t id,
 		       const struct rfs_job_opts *o, struct rfs_error *err);
 
@@ -1028,11 +850,11 @@ int rfs_job_run(struct rfs_index *idx, int64_t id, const struct rfs_job_opts *o,
 {
 	int r;
 
-	if (!claim_local(id))
+	if (!job_claim_local(id))
 		return rfs_error_set(err, EBUSY,
 				     "the job is already running here");
 	r = run_claimed(idx, id, o, err);
-	release_local(id);
+	job_release_local(id);
 	return r;
 }
 
@@ -1040,7 +862,7 @@ static int run_claimed(struct rfs_index *idx, int64_t id,
 		       const struct rfs_job_opts *o, struct rfs_error *err)
 {
 	struct job j = { .idx = idx, .o = o, .err = err };
-	struct heartbeat hb;
+	struct job_heartbeat hb;
 	bool taken;
 	int r;
 
@@ -1060,14 +882,14 @@ static int run_claimed(struct rfs_index *idx, int64_t id,
 	free(j.e.lease_owner);
 	j.e.lease_owner = strdup(rfs_job_owner_self());
 	j.parallel = parallel_of(idx, o);
-	r = heartbeat_start(&hb, idx, id);
+	r = job_heartbeat_start(&hb, idx, id, rfs_index_entry_lease);
 	if (r == 0) {
 		r = open_backends(&j);
 		if (r == 0)
 			r = run_steps(&j);
 		if (r < 0 && r != -EINTR)
 			fail(&j, r);
-		heartbeat_stop(&hb);
+		job_heartbeat_stop(&hb);
 	}
 	rfs_index_entry_lease(idx, id, rfs_job_owner_self(), NULL, 0, &taken,
 			      &(struct rfs_error){ 0 });

@@ -8,6 +8,7 @@
 #ifndef RFS_CORE_JOB_PRIV_H
 #define RFS_CORE_JOB_PRIV_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -51,13 +52,6 @@ void job_progress(struct job *j, int64_t files, int64_t bytes, bool force);
 /** Commit a new state (and counters) of the entry. @return 0 or -errno */
 int job_set_state(struct job *j, enum rfs_entry_state s);
 
-/**
- * Hash a stored file. @param size set to the bytes read (may be NULL)
- * @return 0 or -errno
- */
-int job_hash(struct rfs_backend *b, const char *key,
-	     char out[RFS_SHA256_HEX_LEN], int64_t *size);
-
 /** Snapshot: list the source into the manifest rows. */
 int job_snapshot(struct job *j);
 /** Sync: copy every row to recycle storage, keeping metadata. */
@@ -73,10 +67,13 @@ int job_finish(struct job *j);
 /** Purge: delete the recycle copy and manifest; mark the entry purged. */
 int job_purge(struct job *j);
 
+/** What a job_walk() callback returns to skip what a folder holds. */
+#define JOB_WALK_PRUNE 1
+
 /**
  * Walk a tree of @p b below @p key depth-first, calling @p fn with each
  * path relative to @p key (not "" itself) and its attributes.
- * @return 0, the callback's non-zero value, or -errno
+ * @return 0, the callback's non-zero value (but JOB_WALK_PRUNE), or -errno
  */
 int job_walk(struct rfs_backend *b, const char *key,
 	     int (*fn)(void *ctx, const char *rel, const struct stat *st),
@@ -87,5 +84,39 @@ int job_walk(struct rfs_backend *b, const char *key,
  * @return 0 (the tasks record their own results)
  */
 int job_parallel(int threads, int n, void (*fn)(void *ctx, int i), void *ctx);
+
+/** A lease compare-and-swap of the index (entries or restores). */
+typedef int (*job_lease_fn)(struct rfs_index *idx, int64_t id,
+			    const char *expected, const char *owner,
+			    int64_t until_ns, bool *taken,
+			    struct rfs_error *err);
+
+/** Renews one lease from its own index connection while a job runs. */
+struct job_heartbeat {
+	pthread_t th;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	char *path; /**< the index file */
+	int64_t id;
+	job_lease_fn renew;
+};
+
+/** Start renewing the lease of @p id every third of its time to live.
+ * @return 0, -ENOMEM, -EAGAIN */
+int job_heartbeat_start(struct job_heartbeat *h, struct rfs_index *idx,
+			int64_t id, job_lease_fn renew);
+
+/** Stop renewing and free what the heartbeat holds. */
+void job_heartbeat_stop(struct job_heartbeat *h);
+
+/**
+ * Note that job @p key runs in this process (restores use -id).
+ * @return false when it runs here already
+ */
+bool job_claim_local(int64_t key);
+
+/** Forget a job noted with job_claim_local(). */
+void job_release_local(int64_t key);
 
 #endif

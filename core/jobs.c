@@ -5,7 +5,9 @@
 #include "core/jobs.h"
 
 #include "core/entry.h"
+#include "core/restore.h"
 #include "index/entries.h"
+#include "index/restores.h"
 #include "index/index.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -117,6 +119,17 @@ static int pick_free(const struct rfs_entry *e, void *ctx)
 	return 1;
 }
 
+static int pick_restore(const struct rfs_restore *r, void *ctx)
+{
+	struct pick *p = ctx;
+
+	if (r->lease_owner && r->lease_until_ns >= p->now &&
+	    rfs_job_owner_alive(r->lease_owner))
+		return 0;
+	p->id = r->id;
+	return 1;
+}
+
 /* Wait for a kick or a second, whichever comes first. */
 static void idle(struct rfs_jobs *j)
 {
@@ -153,6 +166,21 @@ static void *worker(void *arg)
 		r = rfs_index_entry_list(idx, RFS_INDEX_ENTRIES_RUNNABLE, NULL,
 					 pick_free, &p, &err);
 		if (r <= 0 || !p.id) {
+			/* No archive or purge waits: a restore? */
+			r = rfs_index_restore_list(idx,
+						   RFS_INDEX_RESTORES_RUNNABLE,
+						   0, pick_restore, &p, &err);
+			if (r > 0 && p.id) {
+				r = rfs_restore_run(idx, p.id, &o, &err);
+				if (r < 0 && r != -EBUSY && r != -EINTR &&
+				    r != -ECANCELED)
+					rfs_log(LOG_ERR,
+						"restore %lld failed: %s",
+						(long long)p.id, err.msg);
+				if (j->notify)
+					j->notify(j->notify_ctx, -p.id);
+				continue;
+			}
 			idle(j);
 			continue;
 		}

@@ -8,6 +8,7 @@
 #include "core/job_priv.h"
 
 #include "backends/backend.h"
+#include "core/copy.h"
 #include "core/manifest.h"
 #include "index/entries.h"
 #include "index/index.h"
@@ -73,182 +74,6 @@ static void tasks_release(struct tasks *ts)
 	ts->n = 0;
 }
 
-static int64_t ns_of(const struct timespec *ts)
-{
-	return ts->tv_sec * RFS_NSEC_PER_SEC + ts->tv_nsec;
-}
-
-static void to_ts(int64_t ns, struct timespec *ts)
-{
-	ts->tv_sec = ns / RFS_NSEC_PER_SEC;
-	ts->tv_nsec = ns % RFS_NSEC_PER_SEC;
-	if (ts->tv_nsec < 0) {
-		ts->tv_nsec += RFS_NSEC_PER_SEC;
-		ts->tv_sec--;
-	}
-}
-
-/* Copy extended attributes of one key to another; what a backend does not
- * store is skipped. */
-static void copy_xattrs(struct rfs_backend *src, const char *skey,
-			struct rfs_backend *dst, const char *dkey)
-{
-	char list[4096], value[65536];
-	ssize_t n, v;
-
-	n = rfs_backend_listxattr(src, skey, list, sizeof(list));
-	for (ssize_t i = 0; n > 0 && i < n;
-	     i += (ssize_t)strlen(list + i) + 1) {
-		v = rfs_backend_getxattr(src, skey, list + i, value,
-					 sizeof(value));
-		if (v >= 0)
-			rfs_backend_setxattr(dst, dkey, list + i, value,
-					     (size_t)v, 0);
-	}
-}
-
-/* Metadata the copy keeps: mode, owner (when we may), times. */
-static int set_meta(struct rfs_backend *b, const char *key,
-		    const struct rfs_entry_file *f)
-{
-	struct timespec ts[2];
-	int r = 0;
-
-	if (geteuid() == 0)
-		rfs_backend_chown(b, key, f->uid, f->gid);
-	if (f->type != RFS_FILE_LINK)
-		r = rfs_backend_chmod(b, key, f->mode);
-	to_ts(f->atime_ns, &ts[0]);
-	to_ts(f->mtime_ns, &ts[1]);
-	if (r == 0 || r == -ENOSYS)
-		r = rfs_backend_utimens(b, key, ts);
-	return r == -ENOSYS ? 0 : r;
-}
-
-/* Stream a file: read the source once, hash it, write a temporary beside
- * the destination, then rename it into place. */
-static int stream_copy(struct job *j, const char *skey, const char *dkey,
-		       const struct rfs_entry_file *f, char *sha)
-{
-	const size_t bufsize = 1 << 20;
-	struct rfs_file *in = NULL, *out = NULL;
-	struct rfs_buf tmp = RFS_BUF_INIT;
-	struct rfs_sha256 h = { 0 };
-	unsigned int rnd = 0;
-	off_t off = 0;
-	char *buf;
-	ssize_t n = 0;
-	int r;
-
-	buf = malloc(bufsize);
-	if (!buf)
-		return -ENOMEM;
-	getrandom(&rnd, sizeof(rnd), 0);
-	r = rfs_buf_add(&tmp, dkey, rfs_path_dirlen(dkey));
-	if (r == 0)
-		r = rfs_buf_addf(&tmp, "%s.rfs-tmp.%s.%08x",
-				 rfs_path_dirlen(dkey) ? "/" : "",
-				 rfs_path_basename(dkey), rnd);
-	if (r == 0)
-		r = rfs_backend_open_file(j->src, skey, O_RDONLY, 0, &in);
-	if (r == 0)
-		r = rfs_backend_open_file(j->bin, rfs_buf_str(&tmp),
-					  O_CREAT | O_EXCL | O_WRONLY, 0600,
-					  &out);
-	if (r == 0)
-		r = rfs_sha256_init(&h);
-	while (r == 0 && (n = rfs_file_read(in, buf, bufsize, off)) > 0) {
-		r = rfs_sha256_update(&h, buf, (size_t)n);
-		for (ssize_t w = 0, got; r == 0 && w < n; w += got) {
-			got = rfs_file_write(out, buf + w, (size_t)(n - w),
-					     off + w);
-			if (got <= 0)
-				r = got < 0 ? (int)got : -EIO;
-		}
-		off += n;
-	}
-	if (r == 0 && n < 0)
-		r = (int)n;
-	if (r == 0)
-		r = rfs_sha256_final(&h, sha);
-	rfs_sha256_release(&h);
-	if (in)
-		rfs_file_close(in);
-	if (out) {
-		int c = rfs_file_close(out);
-
-		if (r == 0)
-			r = c;
-	}
-	if (r == 0) {
-		copy_xattrs(j->src, skey, j->bin, rfs_buf_str(&tmp));
-		r = set_meta(j->bin, rfs_buf_str(&tmp), f);
-	}
-	if (r == 0)
-		r = rfs_backend_rename(j->bin, rfs_buf_str(&tmp), dkey, 0);
-	if (r < 0 && out)
-		rfs_backend_unlink(j->bin, rfs_buf_str(&tmp));
-	rfs_buf_release(&tmp);
-	free(buf);
-	return r;
-}
-
-/* Copy one regular file; leave its source checksum in t->sha. */
-static int copy_reg(struct job *j, const char *skey, const char *dkey,
-		    struct task *t)
-{
-	char have[RFS_SHA256_HEX_LEN];
-	struct stat st;
-	int r;
-
-	r = rfs_backend_stat(j->bin, dkey, &st);
-	if (r == 0 && S_ISREG(st.st_mode) && st.st_size == t->f.size) {
-		/* Present from an earlier run: keep it if it matches. */
-		r = job_hash(j->bin, dkey, have, NULL);
-		if (r == 0)
-			r = job_hash(j->src, skey, t->sha, NULL);
-		if (r == 0 && !strcmp(have, t->sha))
-			return set_meta(j->bin, dkey, &t->f);
-	}
-	if (r == 0) {
-		/* A stale or different file: replace it. */
-		r = rfs_backend_unlink(j->bin, dkey);
-	}
-	if (r == -ENOENT)
-		r = 0;
-	if (r < 0)
-		return r;
-	r = rfs_backend_copy(j->src, skey, j->bin, dkey,
-			     RFS_BACKEND_COPY_NOREPLACE);
-	if (r == 0) {
-		/* Copied without us: hash the source for the manifest; the
-		 * copy itself is checked in the verify step. */
-		r = job_hash(j->src, skey, t->sha, NULL);
-		if (r == 0)
-			r = set_meta(j->bin, dkey, &t->f);
-		return r;
-	}
-	if (r != -EXDEV && r != -ENOSYS && r != -EOPNOTSUPP)
-		return r;
-	return stream_copy(j, skey, dkey, &t->f, t->sha);
-}
-
-static int copy_link(struct job *j, const char *dkey, struct task *t)
-{
-	char have[4096];
-	int r;
-
-	r = rfs_backend_readlink(j->bin, dkey, have, sizeof(have));
-	if (r == 0 && !strcmp(have, t->f.link))
-		return set_meta(j->bin, dkey, &t->f);
-	if (r == 0 || r == -EINVAL)
-		rfs_backend_unlink(j->bin, dkey);
-	r = rfs_backend_symlink(j->bin, t->f.link, dkey);
-	if (r == 0)
-		r = set_meta(j->bin, dkey, &t->f);
-	return r;
-}
-
 static void copy_task(void *ctx, int i)
 {
 	struct tasks *ts = ctx;
@@ -259,10 +84,10 @@ static void copy_task(void *ctx, int i)
 	if (t->r == 0)
 		t->r = job_bin_key(ts->j, t->f.path, &dkey);
 	if (t->r == 0 && t->f.type == RFS_FILE_REG)
-		t->r = copy_reg(ts->j, rfs_buf_str(&skey), rfs_buf_str(&dkey),
-				t);
+		t->r = rfs_copy_reg(ts->j->src, rfs_buf_str(&skey), ts->j->bin,
+				    rfs_buf_str(&dkey), &t->f, NULL, t->sha);
 	else if (t->r == 0 && t->f.type == RFS_FILE_LINK)
-		t->r = copy_link(ts->j, rfs_buf_str(&dkey), t);
+		t->r = rfs_copy_link(ts->j->bin, rfs_buf_str(&dkey), &t->f);
 	if (t->r < 0)
 		snprintf(t->why, sizeof(t->why), "copy of '%s/%s' failed: %s",
 			 ts->j->e.origin_path, t->f.path, strerror(-t->r));
@@ -322,7 +147,7 @@ static int dir_row(const struct rfs_entry_file *f, void *ctx)
 	if (r < 0)
 		return r;
 	if (d->fix)
-		return set_meta(d->j->bin, rfs_buf_str(&d->key), f);
+		return rfs_copy_meta(d->j->bin, rfs_buf_str(&d->key), f);
 	r = rfs_backend_mkdir(d->j->bin, rfs_buf_str(&d->key), 0700);
 	return r == -EEXIST ? 0 : r;
 }
@@ -438,7 +263,8 @@ static void verify_task(void *ctx, int i)
 	if (t->r == 0)
 		t->r = rfs_backend_stat(j->src, rfs_buf_str(&skey), &st);
 	if (t->r == 0 && t->f.type == RFS_FILE_REG &&
-	    (st.st_size != t->f.size || ns_of(&st.st_mtim) != t->f.mtime_ns)) {
+	    (st.st_size != t->f.size ||
+	     rfs_copy_ns(&st.st_mtim) != t->f.mtime_ns)) {
 		t->r = -EBUSY;
 		snprintf(t->why, sizeof(t->why),
 			 "source '%s/%s' changed since the snapshot (size or "
@@ -454,14 +280,15 @@ static void verify_task(void *ctx, int i)
 	}
 	if (t->r == 0 && t->f.type == RFS_FILE_REG) {
 		memcpy(t->sha, t->f.sha256, sizeof(t->sha));
-		t->r = job_hash(j->bin, rfs_buf_str(&dkey), have, NULL);
+		t->r = rfs_copy_hash(j->bin, rfs_buf_str(&dkey), have, NULL);
 		if (t->r == 0 && strcmp(have, t->sha)) {
 			/* One more copy, then it must match. */
-			t->r = copy_reg(j, rfs_buf_str(&skey),
-					rfs_buf_str(&dkey), t);
+			t->r = rfs_copy_reg(j->src, rfs_buf_str(&skey), j->bin,
+					    rfs_buf_str(&dkey), &t->f, NULL,
+					    t->sha);
 			if (t->r == 0)
-				t->r = job_hash(j->bin, rfs_buf_str(&dkey),
-						have, NULL);
+				t->r = rfs_copy_hash(j->bin, rfs_buf_str(&dkey),
+						     have, NULL);
 			if (t->r == 0 && strcmp(have, t->f.sha256)) {
 				t->r = -EBADMSG;
 				snprintf(t->why, sizeof(t->why),
@@ -481,10 +308,14 @@ out:
 	rfs_buf_release(&dkey);
 }
 
+/** The bin's key below the item, when the item holds it (core/job.c). */
+int job_bin_inside(const struct job *j, char **out);
+
 /* Nothing may have appeared in the source since the snapshot. */
 struct fresh {
 	struct job *j;
 	struct rfs_index *idx;
+	char *skip; /* the bin, when the item holds it */
 };
 
 static int check_known(void *ctx, const char *rel, const struct stat *st)
@@ -495,6 +326,8 @@ static int check_known(void *ctx, const char *rel, const struct stat *st)
 	int r;
 
 	(void)st;
+	if (f->skip && rfs_path_is_under(rel, f->skip))
+		return JOB_WALK_PRUNE;
 	r = rfs_index_file_get(f->idx, f->j->e.id, rel, &row, &ignore);
 	if (r == -ENOENT)
 		return rfs_error_set(f->j->err, EBUSY,
@@ -506,11 +339,14 @@ static int check_known(void *ctx, const char *rel, const struct stat *st)
 
 int job_verify(struct job *j)
 {
-	struct fresh f = { j, j->idx };
+	struct fresh f = { j, j->idx, NULL };
 	int r = 0;
 
 	if (j->e.is_dir)
+		r = job_bin_inside(j, &f.skip);
+	if (r == 0 && j->e.is_dir)
 		r = job_walk(j->src, j->e.item_key, check_known, &f);
+	free(f.skip);
 	if (r == 0)
 		r = run_batches(j, RFS_FILE_COPIED, RFS_FILE_VERIFIED, true,
 				verify_task);

@@ -10,6 +10,8 @@
 #include "core/catalog.h"
 #include "core/entry.h"
 #include "core/jobs.h"
+#include "core/restore.h"
+#include "index/restores.h"
 #include "index/entries.h"
 #include "index/index.h"
 #include "util/buf.h"
@@ -494,6 +496,19 @@ int fs_bin_rmdir(struct req *q, const char *path)
 	return r;
 }
 
+/* The newest restore of an entry, for its attributes. */
+static int last_restore(const struct rfs_restore *r, void *ctx)
+{
+	struct rfs_restore *last = ctx;
+
+	rfs_restore_release(last);
+	last->id = r->id;
+	last->state = r->state;
+	last->target = strdup(r->target);
+	last->reason = r->reason ? strdup(r->reason) : NULL;
+	return 0;
+}
+
 /* The user.recyclefs.* attributes of a bin path. */
 static int entry_attrs(struct req *q, const struct bin_node *bn,
 		       struct rfs_buf *names, const char *want,
@@ -553,6 +568,22 @@ static int entry_attrs(struct req *q, const struct bin_node *bn,
 		ATTR("failed_step", rfs_entry_state_name(e.failed_step));
 	if (e.restored_to)
 		ATTR("restored_to", e.restored_to);
+	{
+		struct rfs_restore last = { 0 };
+
+		pthread_mutex_lock(&q->st->wlock);
+		rfs_index_restore_list(q->st->widx, RFS_INDEX_RESTORES_ALL,
+				       e.id, last_restore, &last, &err);
+		pthread_mutex_unlock(&q->st->wlock);
+		if (last.id) {
+			ATTR("restore_state",
+			     rfs_restore_state_name(last.state));
+			ATTR("restore_target", last.target ? last.target : "");
+			if (last.reason)
+				ATTR("restore_reason", last.reason);
+		}
+		rfs_restore_release(&last);
+	}
 #undef ATTR
 	rfs_entry_release(&e);
 	return r;
@@ -613,6 +644,40 @@ static bool has_writer(struct rfs_fs_state *st, int64_t epoch_id,
 			rfs_path_is_under(w->key, item);
 	pthread_mutex_unlock(&st->lock);
 	return found;
+}
+
+int fs_bin_restore(struct req *q, const char *path, const char *value,
+		   size_t size, bool overwrite)
+{
+	struct rfs_restore_target to = { .overwrite = overwrite };
+	struct rfs_error err = { 0 };
+	struct rfs_restore out = { 0 };
+	char *v = strndup(value, size);
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	/* Strip what echo and shells leave at the end. */
+	while (*v && (v[strlen(v) - 1] == '\n' || v[strlen(v) - 1] == ' '))
+		v[strlen(v) - 1] = '\0';
+	if (strstr(v, "://"))
+		to.to_uri = v;
+	else if (*v && strcmp(v, ".") && strcmp(v, "origin"))
+		to.to = v;
+	pthread_mutex_lock(&q->st->wlock);
+	r = rfs_restore_begin(q->st->widx, q->node.rest, &to, false, NULL, &out,
+			      &err);
+	pthread_mutex_unlock(&q->st->wlock);
+	if (r < 0) {
+		rfs_log(LOG_WARNING, "restore of '%s': %s", path, err.msg);
+	} else {
+		rfs_log(LOG_INFO, "restoring '%s' to '%s'", path, out.target);
+		if (q->st->jobs)
+			rfs_jobs_kick(q->st->jobs);
+	}
+	rfs_restore_release(&out);
+	free(v);
+	return r;
 }
 
 int fs_bin_archive(struct req *src, const char *from, const char *dst_rest)

@@ -174,6 +174,15 @@ int fs_bin_listxattr(struct req *q, char *list, size_t size);
  */
 int fs_bin_archive(struct req *src, const char *from, const char *dst_rest);
 
+/**
+ * setxattr user.recyclefs.restore[_overwrite]=TARGET on a bin path: start a
+ * restore to TARGET (a catalog path, a URI, or "" for the original place).
+ * @return 0 once recorded (it runs in the background), or -errno with
+ *         the reason logged
+ */
+int fs_bin_restore(struct req *q, const char *path, const char *value,
+		   size_t size, bool overwrite);
+
 /** Note a file opened for writing (for archive's EBUSY check). */
 void fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
 		   const char *key);

@@ -915,7 +915,13 @@ static int op_setxattr(const char *path, const char *name, const char *value,
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
-	if (in_epoch(&q))
+	if (q.node.kind == RFS_NODE_BIN &&
+	    (!strcmp(name, "user.recyclefs.restore") ||
+	     !strcmp(name, "user.recyclefs.restore_overwrite")))
+		r = fs_bin_restore(&q, path, value, size,
+				   !strcmp(name, "user.recyclefs.restore_"
+						 "overwrite"));
+	else if (in_epoch(&q))
 		r = rfs_backend_setxattr(q.b, q.node.rest, name, value, size,
 					 flags);
 	else if (is_rfs_attr(name))

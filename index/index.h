@@ -1,7 +1,7 @@
 /**
  * @file index.h
  * @brief The SQLite index: catalog, configuration and history (recycle
- *        entries: index/entries.h).
+ *        entries: index/entries.h; restores: index/restores.h).
  *
  * The repository and unit of work of recyclefs. One `struct rfs_index` is
  * one SQLite connection (WAL mode, busy timeout, foreign keys on; a new
@@ -28,7 +28,7 @@ struct rfs_catalog;
 struct rfs_error;
 
 /** The schema version this build writes (PRAGMA user_version). */
-#define RFS_INDEX_SCHEMA_VERSION 2
+#define RFS_INDEX_SCHEMA_VERSION 3
 
 /** PRAGMA application_id of a recyclefs index ("RFS1"). */
 #define RFS_INDEX_APPLICATION_ID 0x52465331

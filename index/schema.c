@@ -147,9 +147,50 @@ static const char schema_v2[] =
 	"	PRIMARY KEY (entry_id, path)\n"
 	") STRICT, WITHOUT ROWID;\n";
 
+/*
+ * Version 3: restores (core/restore.h), copies back out of the bin.
+ *
+ * States are stored by name (rfs_restore_state_name()). A restore goes
+ * with its entry. target_epoch_id, target_table, target_lifecycle and
+ * target_epoch are NULL for a target outside the catalog (a URI);
+ * target_epoch_id is not a foreign key, as entries' epoch_id. Times are
+ * nanoseconds since the Unix epoch, 0 in lease_until_ns "no lease".
+ */
+static const char schema_v3[] =
+	"CREATE TABLE restores (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	entry_id INTEGER NOT NULL\n"
+	"		REFERENCES entries (id) ON DELETE CASCADE,\n"
+	"	sub TEXT NOT NULL,\n"
+	"	target_uri TEXT NOT NULL,\n"
+	"	target_key TEXT NOT NULL,\n"
+	"	target TEXT NOT NULL,\n"
+	"	target_epoch_id INTEGER,\n"
+	"	target_table TEXT,\n"
+	"	target_lifecycle TEXT,\n"
+	"	target_epoch TEXT,\n"
+	"	overwrite INTEGER NOT NULL CHECK (overwrite IN (0, 1)),\n"
+	"	state TEXT NOT NULL CHECK (state IN ('check', 'copy', 'verify',\n"
+	"		'publish', 'done', 'failed')),\n"
+	"	failed_step TEXT CHECK (failed_step IN ('check', 'copy',\n"
+	"		'verify', 'publish', 'done', 'failed')),\n"
+	"	reason TEXT,\n"
+	"	files_total INTEGER NOT NULL DEFAULT 0,\n"
+	"	bytes_total INTEGER NOT NULL DEFAULT 0,\n"
+	"	files_done INTEGER NOT NULL DEFAULT 0,\n"
+	"	bytes_done INTEGER NOT NULL DEFAULT 0,\n"
+	"	created_ns INTEGER NOT NULL,\n"
+	"	updated_ns INTEGER NOT NULL,\n"
+	"	lease_owner TEXT,\n"
+	"	lease_until_ns INTEGER NOT NULL DEFAULT 0\n"
+	") STRICT;\n"
+	"CREATE INDEX restores_by_state ON restores (state);\n"
+	"CREATE INDEX restores_by_entry ON restores (entry_id);\n";
+
 const struct rfs_index_migration rfs_index_migrations[] = {
 	{ "catalog, history and configuration", schema_v1 },
 	{ "recycle entries and their manifests", schema_v2 },
+	{ "restores", schema_v3 },
 };
 
 _Static_assert(sizeof(rfs_index_migrations) / sizeof(rfs_index_migrations[0]) ==

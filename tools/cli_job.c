@@ -160,6 +160,11 @@ volatile int *rfs_cli_job_stop_flag(void)
 	return &stop_flag;
 }
 
+bool rfs_cli_job_interrupted(void)
+{
+	return stop_flag != 0;
+}
+
 /* The one-line progress bar on a terminal. */
 struct progress {
 	bool tty;

@@ -33,7 +33,9 @@ enum rfs_cli_job_flags {
 /**
  * Format a byte count for people, in binary units: "0 B", "12 B",
  * "1.5 KiB", "3.0 GiB".
- * @param out at least 16 bytes
+ * @param bytes the count (>= 0)
+ * @param out   receives the text; at least 16 bytes
+ * @param size  bytes in @p out
  * @return @p out
  */
 char *rfs_cli_size_format(int64_t bytes, char *out, size_t size);
@@ -67,7 +69,10 @@ int rfs_cli_result_add(json_t *results, const char *path, const char *result,
  * Find the live entry a user means by @p path: a bin path (with or
  * without ".recyclebin/"), an origin path, or either through a mount, as
  * rfs_cli_catalog_path() reads them, then rfs_entry_find().
- * @param out filled on success; release with rfs_entry_release()
+ * @param idx  the index
+ * @param path as the user typed it
+ * @param out  filled on success; release with rfs_entry_release()
+ * @param err  receives the reason of a failure; may be NULL
  * @return 0, -ENOENT ("nothing in the recycle bin at or from 'X'"), -EIO,
  *         -ENOMEM; the reason in @p err
  */
@@ -100,6 +105,12 @@ int rfs_cli_job_release(struct rfs_index *idx, int64_t id,
 volatile int *rfs_cli_job_stop_flag(void);
 
 /**
+ * True once SIGINT or SIGTERM arrived (after rfs_cli_job_stop_flag()):
+ * a command acting on several entries checks it before the next one.
+ */
+bool rfs_cli_job_interrupted(void);
+
+/**
  * Run the job of entry @p id in this process until it is archived,
  * purged or failed, with a progress bar on stderr when stderr is a
  * terminal, and report the outcome: "archived 'X' to '.recyclebin/Y' (N
@@ -107,6 +118,8 @@ volatile int *rfs_cli_job_stop_flag(void);
  * (unless RFS_CLI_JOB_QUIET), or one line on stderr for a failure or an
  * interruption. The entry must be runnable (not archived already: running
  * an archived entry's job rewrites its manifest).
+ * @param idx   the index; this thread's handle
+ * @param id    the entry's row id
  * @param flags enum rfs_cli_job_flags
  * @param out   filled with the entry as the job left it (may be NULL;
  *              release with rfs_entry_release()); zeroed when it could not

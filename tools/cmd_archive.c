@@ -155,6 +155,10 @@ int cmd_archive(int argc, char **argv)
 		return rfs_cli_fail(NULL, -ENOMEM);
 	}
 	for (i = optind; i < argc; i++) {
+		if (rfs_cli_job_interrupted()) {
+			status = RFS_EXIT_INTERRUPTED;
+			break;
+		}
 		s = archive_one(idx, argv[i], no_wait, results);
 		if (s > status)
 			status = s;

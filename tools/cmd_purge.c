@@ -234,6 +234,10 @@ static int purge_older(struct rfs_index *idx, int64_t age, struct opts *o)
 	for (i = 0; r == 0 && i < old.n; i++) {
 		snprintf(path, sizeof(path), ".recyclebin/%s",
 			 old.v[i].bin_path);
+		if (rfs_cli_job_interrupted()) {
+			status = RFS_EXIT_INTERRUPTED;
+			break;
+		}
 		s = purge_entry(idx, path, &old.v[i], o);
 		if (s > status)
 			status = s;
@@ -324,6 +328,10 @@ int cmd_purge(int argc, char **argv)
 	if (older)
 		status = purge_older(idx, age, &o);
 	for (i = optind; !older && i < argc; i++) {
+		if (rfs_cli_job_interrupted()) {
+			status = RFS_EXIT_INTERRUPTED;
+			break;
+		}
 		s = purge_path(idx, argv[i], &o);
 		if (s > status)
 			status = s;

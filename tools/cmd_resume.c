@@ -134,6 +134,10 @@ static int resume_all(struct rfs_index *idx)
 	for (i = 0; i < ids.n; i++) {
 		struct rfs_entry e = { 0 };
 
+		if (rfs_cli_job_interrupted()) {
+			status = RFS_EXIT_INTERRUPTED;
+			break;
+		}
 		/* Re-read: a daemon may have taken or finished it. */
 		rfs_error_clear(&err);
 		r = rfs_index_entry_get(idx, ids.v[i], &e, &err);
@@ -175,6 +179,10 @@ int cmd_resume(int argc, char **argv)
 	if (optind == argc)
 		status = resume_all(idx);
 	for (i = optind; i < argc; i++) {
+		if (rfs_cli_job_interrupted()) {
+			status = RFS_EXIT_INTERRUPTED;
+			break;
+		}
 		s = resume_path(idx, argv[i]);
 		if (s > status)
 			status = s;

@@ -50,7 +50,8 @@ static void usage(FILE *f)
 	      "$XDG_DATA_HOME/recyclefs/index.db, else\n"
 	      "~/.local/share/recyclefs/index.db.\n"
 	      "\n"
-	      "Exit status: 0 success, 1 error, 2 usage error.\n",
+	      "Exit status: 0 success, 1 error, 2 usage error, 130 a job\n"
+	      "stopped by SIGINT or SIGTERM at a safe point.\n",
 	      f);
 }
 

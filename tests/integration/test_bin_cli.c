@@ -752,3 +752,49 @@ Test(bin_cli, purge_of_a_failed_entry_keeps_the_source)
 	free(before);
 	free(after);
 }
+
+Test(bin_cli, sigint_stops_at_a_safe_point_and_resume_finishes)
+{
+	char hook[128], *before, *after;
+	json_t *doc, *e;
+
+	/* The hook interrupts the command that runs it, then succeeds: the
+	 * job stops before the delete step. */
+	snprintf(hook, sizeof(hook), "%s/hook.sh", m.dir);
+	free(sh("printf '#!/bin/sh\\ncat > /dev/null\\nkill -INT $PPID\\n"
+		"exit 0\\n' > hook.sh && chmod +x hook.sh"));
+	ok(RUN("config", "set", "metastore.hook", hook), "config set");
+	before = tree(SRC "/dt=2001-01-01");
+
+	cr_assert_eq(RUN("archive", EP "/dt=2001-01-01", EP "/dt=2001-01-02"),
+		     130, "%s", out.err);
+	cr_assert_str_eq(out.err, "recyclefs: interrupted; '.recyclebin/" EP
+				  "/dt=2001-01-01' stays in state delete and "
+				  "resumes in a mount or with 'recyclefs "
+				  "resume'\n");
+	cr_assert_str_eq(out.out, "");
+	after = tree(SRC "/dt=2001-01-01");
+	cr_assert_str_eq(before, after, "the source changed");
+	free(after);
+	doc = status_json(true);
+	e = entry_at(doc, EP "/dt=2001-01-01");
+	cr_assert_not_null(e);
+	cr_assert_str_eq(str(e, "state"), "delete", "not failed: %s", out.out);
+	cr_assert(json_is_null(json_object_get(e, "lease_owner")));
+	/* The second path was not started. */
+	cr_assert_null(entry_at(doc, EP "/dt=2001-01-02"));
+	json_decref(doc);
+
+	ok(RUN("config", "unset", "metastore.hook"), "config unset");
+	ok(RUN("resume"), "resume");
+	has(out.out, "resuming '.recyclebin/" EP "/dt=2001-01-01' (delete)\n");
+	has(out.out, "archived '" EP "/dt=2001-01-01' to '.recyclebin/" EP
+		     "/dt=2001-01-01' (2 files, 97.7 KiB)\n");
+	cr_assert(sh_ok("test ! -e " SRC "/dt=2001-01-01"));
+	after = tree(BIN "/dt=2001-01-01");
+	cr_assert_str_eq(before, after);
+	assert_state(EP "/dt=2001-01-01", "archived");
+	cr_assert(sh_ok("test -f " SRC "/dt=2001-01-02/part-0.parquet"));
+	free(before);
+	free(after);
+}

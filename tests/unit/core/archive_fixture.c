@@ -97,16 +97,15 @@ void afx_open(struct afx *f, enum afx_layout layout)
 	cr_assert_eq(rfs_index_open(f->db, RFS_INDEX_CREATE, &f->idx, &f->err),
 		     0, "%s", f->err.msg);
 	snprintf(uri, sizeof(uri), "mem://%s/data", f->store);
-	cr_assert_eq(rfs_edit_storage_add(f->idx, "m", uri,
-					  layout == AFX_SPLIT ? f->bin_uri
-							      : NULL,
-					  &f->err),
+	cr_assert_eq(rfs_edit_storage_add(
+			     f->idx, "m", uri,
+			     layout == AFX_SPLIT ? f->bin_uri : NULL, &f->err),
 		     0, "%s", f->err.msg);
-	cr_assert_eq(rfs_edit_table_add(f->idx, AFX_TABLE, NULL, 0, &f->err),
-		     0, "%s", f->err.msg);
-	cr_assert_eq(rfs_edit_lifecycle_add(f->idx, AFX_TABLE, AFX_LC, -1,
-					    &f->err),
-		     0, "%s", f->err.msg);
+	cr_assert_eq(rfs_edit_table_add(f->idx, AFX_TABLE, NULL, 0, &f->err), 0,
+		     "%s", f->err.msg);
+	cr_assert_eq(
+		rfs_edit_lifecycle_add(f->idx, AFX_TABLE, AFX_LC, -1, &f->err),
+		0, "%s", f->err.msg);
 	cr_assert_eq(rfs_date_parse("from", "2013-01-01", &from, &f->err), 0);
 	cr_assert_eq(rfs_edit_epoch_add(f->idx, AFX_TABLE, AFX_LC, from,
 					RFS_DATE_NOW, "m", "orders/b1", 0,
@@ -261,8 +260,7 @@ void afx_tree(struct afx *f, const char *base)
 	char p[128];
 
 	afx_dir(f, base, 0755);
-	afx_file(f, join(p, sizeof(p), base, "part-00000.parquet"), 5000,
-		 0644);
+	afx_file(f, join(p, sizeof(p), base, "part-00000.parquet"), 5000, 0644);
 	afx_file(f, join(p, sizeof(p), base, "_SUCCESS"), 0, 0600);
 	afx_dir(f, join(p, sizeof(p), base, "sub"), 0750);
 	afx_file(f, join(p, sizeof(p), base, "sub/a.bin"), 150000, 0640);
@@ -309,8 +307,8 @@ void afx_begin(struct afx *f, const char *item, struct rfs_entry *e)
 	int r;
 
 	rfs_error_clear(&f->err);
-	r = rfs_archive_begin(f->idx, afx_origin(item), rfs_job_owner_self(),
-			      e, &f->err);
+	r = rfs_archive_begin(f->idx, afx_origin(item), rfs_job_owner_self(), e,
+			      &f->err);
 	cr_assert_eq(r, 0, "begin '%s': %d %s", item, r, f->err.msg);
 }
 
@@ -402,7 +400,8 @@ void afx_check_no_loss(struct afx *f, const char *item, const char *bin_path,
 	for (size_t i = 0; i < f->n; i++) {
 		const struct afx_node *n = &f->nodes[i];
 
-		if (n->type == RFS_FILE_DIR || !rfs_path_is_under(n->path, item))
+		if (n->type == RFS_FILE_DIR ||
+		    !rfs_path_is_under(n->path, item))
 			continue;
 		if (holds(f->src, n->path, n))
 			continue;
@@ -442,8 +441,8 @@ static void check_copy(struct rfs_backend *b, const char *key,
 			     st.st_mode & 07777, n->mode);
 	cr_assert_eq(st.st_mtim.tv_sec * RFS_NSEC_PER_SEC + st.st_mtim.tv_nsec,
 		     n->mtime_ns, "%s: '%s' mtime", where, key);
-	cr_assert(holds(b, key, n), "%s: '%s' content or target differs",
-		  where, key);
+	cr_assert(holds(b, key, n), "%s: '%s' content or target differs", where,
+		  key);
 }
 
 void afx_check_source(struct afx *f, const char *item)

@@ -24,7 +24,7 @@ struct rfs_backend;
 struct rfs_index;
 
 #define AFX_TABLE "sales.orders"
-#define AFX_LC "bronze"
+#define AFX_LC	  "bronze"
 #define AFX_EPOCH "2013-01-01..now"
 /** The origin path of the fixture's epoch. */
 #define AFX_E AFX_TABLE "/" AFX_LC "/" AFX_EPOCH
@@ -50,8 +50,8 @@ struct afx_node {
 
 /** A fixture: index, storage, epoch, backends and the nodes made. */
 struct afx {
-	char dir[64];  /**< scratch directory (index, hooks) */
-	char db[128];  /**< the index file */
+	char dir[64]; /**< scratch directory (index, hooks) */
+	char db[128]; /**< the index file */
 	char store[64], bin_store[64];
 	char bin_uri[160];
 	struct rfs_index *idx;

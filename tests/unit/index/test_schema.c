@@ -19,6 +19,8 @@ static const char *const v1_tables[] = {
 
 static const char *const v2_tables[] = { "entries", "entry_files" };
 
+static const char *const v3_tables[] = { "restores" };
+
 static long long count_table(const char *path, const char *name)
 {
 	char sql[256];
@@ -89,9 +91,12 @@ Test(index_schema, version_0_index_is_migrated_on_open)
 	for (i = 0; i < sizeof(v2_tables) / sizeof(v2_tables[0]); i++)
 		cr_assert_eq(count_table(test_db, v2_tables[i]), 1,
 			     "table %s missing", v2_tables[i]);
+	for (i = 0; i < sizeof(v3_tables) / sizeof(v3_tables[0]); i++)
+		cr_assert_eq(count_table(test_db, v3_tables[i]), 1,
+			     "table %s missing", v3_tables[i]);
 }
 
-Test(index_schema, version_1_index_migrates_to_2_with_its_data)
+Test(index_schema, version_1_index_migrates_with_its_data)
 {
 	struct rfs_error err = { 0 };
 	struct rfs_index *idx = NULL;
@@ -119,7 +124,7 @@ Test(index_schema, version_1_index_migrates_to_2_with_its_data)
 		"INSERT INTO config (key, value) VALUES ('worker.threads', '4');");
 
 	cr_assert_eq(rfs_index_open(test_db, 0, &idx, &err), 0, "%s", err.msg);
-	cr_assert_eq(query(idx, "PRAGMA user_version"), 2);
+	cr_assert_eq(query(idx, "PRAGMA user_version"), V);
 	cr_assert_eq(query(idx, "SELECT count(*) FROM entries"), 0);
 	cr_assert_eq(query(idx, "SELECT count(*) FROM entry_files"), 0);
 	cr_assert_eq(query(idx, "SELECT count(*) FROM storages"
@@ -138,7 +143,62 @@ Test(index_schema, version_1_index_migrates_to_2_with_its_data)
 	free(value);
 	cr_assert_eq(query(idx, "PRAGMA foreign_keys"), 1);
 	rfs_index_free(idx);
-	cr_assert_eq(raw_int(test_db, "PRAGMA user_version"), 2);
+	cr_assert_eq(raw_int(test_db, "PRAGMA user_version"), V);
+}
+
+Test(index_schema, version_2_index_migrates_to_3_with_its_entries)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_index *idx = NULL;
+
+	/* A version 2 index as a release with migrations 1 and 2 left it. */
+	raw_exec(test_db, "PRAGMA application_id = 1380340529;");
+	raw_exec(test_db, rfs_index_migrations[0].sql);
+	raw_exec(test_db, rfs_index_migrations[1].sql);
+	raw_exec(test_db,
+		 "PRAGMA user_version = 2;"
+		 "INSERT INTO tables (name, created_ns)"
+		 " VALUES ('sales.orders', 2);"
+		 "INSERT INTO entries (uuid, bin_path, origin_path,"
+		 " table_name, lifecycle_name, epoch_name, storage_name,"
+		 " src_uri, bin_root_uri, is_dir, state, failed_step,"
+		 " created_ns, updated_ns, lease_owner, lease_until_ns)"
+		 " VALUES ('00000000000000000000000000000abc', 't/l/e/x',"
+		 " 't/l/e/x', 't', 'l', 'e', 'nfs', 'file:///srv',"
+		 " 'file:///srv/.bin', 1, 'archived', 'snapshot', 10, 20,"
+		 " 'host:1', 30);"
+		 "INSERT INTO entry_files (entry_id, path, type, size)"
+		 " VALUES (1, 'a.parquet', 'f', 1234);");
+
+	cr_assert_eq(rfs_index_open(test_db, 0, &idx, &err), 0, "%s", err.msg);
+	cr_assert_eq(query(idx, "PRAGMA user_version"), V);
+	cr_assert_eq(query(idx, "SELECT count(*) FROM restores"), 0);
+	cr_assert_eq(query(idx, "SELECT count(*) FROM entries"
+				" WHERE bin_path = 't/l/e/x'"
+				" AND state = 'archived' AND created_ns = 10"
+				" AND updated_ns = 20 AND lease_until_ns = 30"),
+		     1);
+	cr_assert_eq(query(idx, "SELECT size FROM entry_files"
+				" WHERE entry_id = 1 AND path = 'a.parquet'"),
+		     1234);
+	cr_assert_eq(query(idx, "SELECT count(*) FROM tables"), 1);
+	/* The new table refers to the old rows. */
+	cr_assert_eq(rfs_index_exec(idx,
+				    "INSERT INTO restores (entry_id, sub,"
+				    " target_uri, target_key, target,"
+				    " overwrite, state, created_ns,"
+				    " updated_ns) VALUES (1, '', 'file:///t',"
+				    " 'x', 'file:///t/x', 0, 'check', 1, 1)",
+				    &err),
+		     0, "%s", err.msg);
+	cr_assert_eq(query(idx, "PRAGMA foreign_keys"), 1);
+	rfs_index_free(idx);
+	cr_assert_eq(raw_int(test_db, "PRAGMA user_version"), V);
+	cr_assert_eq(raw_int(test_db, "SELECT count(*) FROM sqlite_master"
+				      " WHERE type = 'index' AND name IN"
+				      " ('restores_by_state',"
+				      " 'restores_by_entry')"),
+		     2);
 }
 
 Test(index_schema, memory_index_has_the_current_schema)

@@ -1,0 +1,849 @@
+/*
+ * Where an S3 storage's endpoint, region and keys come from, following
+ * the AWS conventions (botocore's order):
+ *
+ *  - the URI's options win over everything;
+ *  - keys: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+ *    unless the URI names a profile (an explicit profile skips the
+ *    environment's keys, as botocore does); then the profile's section of
+ *    the shared credentials file, then of the config file;
+ *  - region: AWS_REGION, AWS_DEFAULT_REGION, the profile's "region";
+ *  - endpoint: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's
+ *    "s3 =" block's endpoint_url, its endpoint_url;
+ *  - CA bundle: AWS_CA_BUNDLE, the profile's "ca_bundle";
+ *  - defaults: region us-east-1, endpoint https://s3.REGION.amazonaws.com.
+ *
+ * "gs" storages take region and endpoint from the URI or their defaults
+ * (region "auto", https://storage.googleapis.com) and never from the AWS
+ * settings, which name AWS; their HMAC keys come from the same places.
+ *
+ * The secret is read into memory that is wiped when freed. No message
+ * holds a key: they name the storage and the places looked at.
+ */
+#include "backends/s3/s3_priv.h"
+
+#include "core/uri.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PART_MIB_DEFAULT  16
+#define PART_MIB_MIN	  5
+#define PART_MIB_MAX	  5120
+#define CACHE_TTL_DEFAULT 10
+#define CACHE_TTL_MAX	  (7 * 86400)
+/* Larger AWS files than this are not credential files. */
+#define INI_MAX ((size_t)1 << 20)
+
+/* ------------------------------------------------------------ ini files */
+
+/* One "key = value" of a section; nested keys read "parent.key". */
+struct ini_entry {
+	char *section;
+	char *key;
+	char *value;
+};
+
+/* An AWS credentials or config file. */
+struct ini {
+	struct ini_entry *e;
+	size_t n, alloc;
+};
+
+static void wipe_free(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+static void ini_release(struct ini *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->e[i].section);
+		free(f->e[i].key);
+		wipe_free(f->e[i].value);
+	}
+	free(f->e);
+	memset(f, 0, sizeof(*f));
+}
+
+static char *trimmed(const char *s, size_t n)
+{
+	while (n && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return strndup(s, n);
+}
+
+static int ini_add(struct ini *f, const char *section, const char *parent,
+		   const char *key, size_t kn, const char *value, size_t vn)
+{
+	struct ini_entry *e;
+	char *k = trimmed(key, kn);
+
+	if (!k)
+		return -ENOMEM;
+	if (f->n == f->alloc) {
+		size_t n = f->alloc ? 2 * f->alloc : 16;
+
+		e = reallocarray(f->e, n, sizeof(*e));
+		if (!e) {
+			free(k);
+			return -ENOMEM;
+		}
+		f->e = e;
+		f->alloc = n;
+	}
+	e = &f->e[f->n];
+	e->section = strdup(section);
+	e->value = trimmed(value, vn);
+	if (parent && k && e->section) {
+		size_t len = strlen(parent) + strlen(k) + 2;
+		char *full = malloc(len);
+
+		if (full)
+			snprintf(full, len, "%s.%s", parent, k);
+		free(k);
+		k = full;
+	}
+	e->key = k;
+	if (!e->section || !e->value || !e->key) {
+		free(e->section);
+		free(e->key);
+		wipe_free(e->value);
+		return -ENOMEM;
+	}
+	f->n++;
+	return 0;
+}
+
+/*
+ * Parse INI text as botocore does: "[section]" lines, "key = value" lines,
+ * whole-line comments ('#' or ';'), and indented "key = value" lines
+ * under a "key =" with no value (a nested block such as "s3 =").
+ */
+static int ini_parse(struct ini *f, const char *text)
+{
+	char section[256] = "", parent[64] = "";
+	const char *line = text;
+	int r = 0;
+
+	while (*line && !r) {
+		size_t n = strcspn(line, "\n");
+		const char *s = line, *eq;
+		bool indented = *s == ' ' || *s == '\t';
+		size_t len = n;
+
+		line += n + (line[n] == '\n');
+		while (len && isspace((unsigned char)*s)) {
+			s++;
+			len--;
+		}
+		while (len && isspace((unsigned char)s[len - 1]))
+			len--;
+		if (!len || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *name = s[len - 1] == ']' ? trimmed(s + 1, len - 2)
+						       : NULL;
+
+			parent[0] = '\0';
+			if (name && strlen(name) < sizeof(section))
+				strcpy(section, name);
+			else
+				section[0] = '\0'; /* ignore its keys */
+			free(name);
+			continue;
+		}
+		eq = memchr(s, '=', len);
+		if (!eq || !*section)
+			continue;
+		if (!indented)
+			parent[0] = '\0';
+		if (indented && *parent) {
+			r = ini_add(f, section, parent, s, (size_t)(eq - s),
+				    eq + 1, len - (size_t)(eq + 1 - s));
+			continue;
+		}
+		if (eq + 1 == s + len && (size_t)(eq - s) < sizeof(parent)) {
+			/* "s3 =": the indented lines below belong to it */
+			char *p = trimmed(s, (size_t)(eq - s));
+
+			if (!p)
+				return -ENOMEM;
+			strcpy(parent, p);
+			free(p);
+			continue;
+		}
+		r = ini_add(f, section, NULL, s, (size_t)(eq - s), eq + 1,
+			    len - (size_t)(eq + 1 - s));
+	}
+	return r;
+}
+
+/* Load @p path. @return 0 (an absent file is empty), -EACCES, -ENOMEM */
+static int ini_load(struct ini *f, const char *path, const char *shown,
+		    struct rfs_error *err)
+{
+	char *text;
+	ssize_t n;
+	size_t len = 0;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return rfs_error_set(err, EACCES,
+				     "storage '%s': cannot read '%s': %s",
+				     shown, path, strerror(errno));
+	}
+	text = malloc(INI_MAX + 1);
+	if (!text) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (len < INI_MAX &&
+	       (n = read(fd, text + len, INI_MAX - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = rfs_error_set(err, EACCES,
+					  "storage '%s': cannot read '%s': %s",
+					  shown, path, strerror(errno));
+			goto out;
+		}
+		len += (size_t)n;
+	}
+	text[len] = '\0';
+	r = ini_parse(f, text);
+out:
+	explicit_bzero(text, len);
+	free(text);
+	close(fd);
+	return r;
+}
+
+/* The value of @p key in @p section, or NULL (borrowed). */
+static const char *ini_get(const struct ini *f, const char *section,
+			   const char *key)
+{
+	const char *v = NULL;
+
+	if (!section)
+		return NULL;
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->e[i].section, section) &&
+		    !strcmp(f->e[i].key, key))
+			v = f->e[i].value; /* the last one wins */
+	return v && *v ? v : NULL;
+}
+
+/* ------------------------------------------------------------- options */
+
+/* The URI's options, %-decoded; NULL when absent. */
+struct opts {
+	char *region, *endpoint, *path_style, *profile, *cache_ttl;
+	char *part_size, *verify;
+};
+
+static void opts_release(struct opts *o)
+{
+	free(o->region);
+	free(o->endpoint);
+	free(o->path_style);
+	free(o->profile);
+	free(o->cache_ttl);
+	free(o->part_size);
+	free(o->verify);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode a query value: %XX and '+' (a space). NULL: bad (errno set). */
+static char *decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1), *w = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			*w++ = ' ';
+		} else if (s[i] != '%') {
+			*w++ = s[i];
+		} else if (i + 2 < n && hexval(s[i + 1]) >= 0 &&
+			   hexval(s[i + 2]) >= 0 &&
+			   (hexval(s[i + 1]) | hexval(s[i + 2]))) {
+			*w++ = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+			i += 2;
+		} else {
+			free(out);
+			errno = EINVAL;
+			return NULL;
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
+static char **opt_slot(struct opts *o, const char *name, size_t n)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} known[] = {
+		{ "region", offsetof(struct opts, region) },
+		{ "endpoint", offsetof(struct opts, endpoint) },
+		{ "path_style", offsetof(struct opts, path_style) },
+		{ "profile", offsetof(struct opts, profile) },
+		{ "cache_ttl", offsetof(struct opts, cache_ttl) },
+		{ "part_size", offsetof(struct opts, part_size) },
+		{ "verify", offsetof(struct opts, verify) },
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strlen(known[i].name) == n &&
+		    !memcmp(known[i].name, name, n))
+			return (char **)((char *)o + known[i].off);
+	return NULL;
+}
+
+static int parse_opts(const char *query, struct opts *o, const char *shown,
+		      struct rfs_error *err)
+{
+	const char *p = query ? query : "";
+
+	while (*p) {
+		size_t n = strcspn(p, "&");
+		const char *eq = memchr(p, '=', n);
+		size_t kn = eq ? (size_t)(eq - p) : n;
+		char **slot = opt_slot(o, p, kn);
+
+		if (n && !slot)
+			return rfs_error_set(err, EINVAL,
+					     "storage '%s': unknown option "
+					     "'%.*s' (known: region, endpoint, "
+					     "path_style, profile, cache_ttl, "
+					     "part_size, verify)",
+					     shown, (int)(kn > 64 ? 64 : kn),
+					     p);
+		if (slot) {
+			const char *v = eq ? eq + 1 : p + n;
+
+			if (*slot)
+				return rfs_error_set(err, EINVAL,
+						     "storage '%s': option "
+						     "'%.*s' is given twice",
+						     shown, (int)kn, p);
+			*slot = decode(v, (size_t)(p + n - v));
+			if (!*slot && errno == ENOMEM)
+				return -ENOMEM;
+			if (!*slot)
+				return rfs_error_set(err, EINVAL,
+						     "storage '%s': option "
+						     "'%.*s' has a bad "
+						     "%%-escape",
+						     shown, (int)kn, p);
+		}
+		p += n;
+		if (*p == '&')
+			p++;
+	}
+	return 0;
+}
+
+static int parse_uint(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* "1"/"true"/"yes" -> 1, "0"/"false"/"no" -> 0, else -EINVAL */
+static int parse_bool(const char *s)
+{
+	if (!strcmp(s, "1") || !strcasecmp(s, "true") || !strcasecmp(s, "yes"))
+		return 1;
+	if (!strcmp(s, "0") || !strcasecmp(s, "false") || !strcasecmp(s, "no"))
+		return 0;
+	return -EINVAL;
+}
+
+/* ------------------------------------------------------ names and URLs */
+
+static int check_bucket(const char *bucket, bool gs, const char *shown,
+			struct rfs_error *err)
+{
+	size_t n = strlen(bucket), i;
+	bool ok = n >= 3 && n <= 63 && isalnum((unsigned char)bucket[0]) &&
+		  isalnum((unsigned char)bucket[n - 1]);
+
+	for (i = 0; ok && i < n; i++) {
+		unsigned char c = (unsigned char)bucket[i];
+
+		ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		     c == '.' || c == '-' || (gs && c == '_');
+	}
+	if (ok && !strstr(bucket, ".."))
+		return 0;
+	return rfs_error_set(err, EINVAL,
+			     "storage '%s': '%.80s' is not a valid bucket "
+			     "name (3 to 63 lower-case letters, digits, '.' "
+			     "and '-', starting and ending with a letter or "
+			     "digit)",
+			     shown, bucket);
+}
+
+/* Whether the host of endpoint @p host[0..n) is an IP address or localhost. */
+static bool host_is_local(const char *host, size_t n)
+{
+	char buf[64];
+	struct in_addr a;
+
+	if (n && host[0] == '[')
+		return true; /* an IPv6 literal */
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, host, n);
+	buf[n] = '\0';
+	return !strcasecmp(buf, "localhost") ||
+	       inet_pton(AF_INET, buf, &a) == 1;
+}
+
+/*
+ * Check @p url is "http(s)://host[:port][/]"; set *@p norm to it without
+ * the trailing '/' and *@p local when its host is an IP address or
+ * localhost. @return 0, -EINVAL, -ENOMEM
+ */
+static int check_endpoint(const char *url, const char *origin,
+			  const char *shown, char **norm, bool *local,
+			  struct rfs_error *err)
+{
+	size_t skip, n, hn;
+	const char *host, *c;
+	bool ok;
+
+	if (!strncasecmp(url, "https://", 8))
+		skip = 8;
+	else if (!strncasecmp(url, "http://", 7))
+		skip = 7;
+	else
+		skip = 0;
+	host = url + skip;
+	n = strlen(host);
+	if (n && host[n - 1] == '/')
+		n--;
+	ok = skip && n;
+	for (c = host; ok && c < host + n; c++)
+		ok = isalnum((unsigned char)*c) || strchr(".-:[]_", *c);
+	hn = strcspn(host, host[0] == '[' ? "]" : ":/");
+	if (ok && host[0] == '[')
+		hn += host[hn] == ']';
+	if (ok && hn < n) {
+		long port;
+		char digits[8];
+
+		ok = host[hn] == ':' && n - hn - 1 < sizeof(digits);
+		if (ok) {
+			memcpy(digits, host + hn + 1, n - hn - 1);
+			digits[n - hn - 1] = '\0';
+			ok = !parse_uint(digits, 1, 65535, &port);
+		}
+	}
+	if (!ok) {
+		/* A URL with '@' may hold user:secret: never quote it. */
+		if (strchr(url, '@'))
+			return rfs_error_set(err, EINVAL,
+					     "storage '%s': the endpoint from "
+					     "%s must be http(s)://host[:port] "
+					     "without user information",
+					     shown, origin);
+		return rfs_error_set(err, EINVAL,
+				     "storage '%s': endpoint '%.200s' from %s "
+				     "is not an http:// or https:// URL of "
+				     "the form http(s)://host[:port]",
+				     shown, url, origin);
+	}
+	*norm = malloc(skip + n + 1);
+	if (!*norm)
+		return -ENOMEM;
+	for (size_t i = 0; i < skip; i++)
+		(*norm)[i] = (char)tolower((unsigned char)url[i]);
+	memcpy(*norm + skip, host, n);
+	(*norm)[skip + n] = '\0';
+	*local = host_is_local(host, hn);
+	return 0;
+}
+
+/* -------------------------------------------------------------- loading */
+
+/* An environment variable, NULL when unset or empty. */
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+static char *home_file(const char *var, const char *rel)
+{
+	const char *home = env(var) ? NULL : env("HOME");
+	struct passwd *pw;
+	char *out;
+
+	if (env(var))
+		return strdup(env(var));
+	if (!home) {
+		pw = getpwuid(getuid());
+		home = pw && pw->pw_dir ? pw->pw_dir : "/";
+	}
+	if (asprintf(&out, "%s/%s", home, rel) < 0)
+		return NULL;
+	return out;
+}
+
+/* Where the settings of one profile are. */
+struct sources {
+	struct ini cred, cfg;
+	char *cred_path, *cfg_path;
+	char *cfg_section; /* "default" or "profile NAME" */
+	const char *profile;
+	bool explicit_profile;
+};
+
+static void sources_release(struct sources *s)
+{
+	ini_release(&s->cred);
+	ini_release(&s->cfg);
+	free(s->cred_path);
+	free(s->cfg_path);
+	free(s->cfg_section);
+}
+
+/* A setting of the profile in the config file ("[profile default]" is
+ * also read for the default profile). */
+static const char *cfg_get(const struct sources *s, const char *key)
+{
+	const char *v = ini_get(&s->cfg, s->cfg_section, key);
+
+	if (!v && !strcmp(s->profile, "default"))
+		v = ini_get(&s->cfg, "profile default", key);
+	return v;
+}
+
+static int dup_to(char **dst, const char *src)
+{
+	if (!src) {
+		*dst = NULL;
+		return 0;
+	}
+	*dst = strdup(src);
+	return *dst ? 0 : -ENOMEM;
+}
+
+static int load_keys(struct rfs_s3_conf *c, const struct sources *s,
+		     const char *shown, struct rfs_error *err)
+{
+	const char *ak = NULL, *sk = NULL, *tok = NULL, *where = NULL;
+	int r;
+
+	if (!s->explicit_profile &&
+	    (env("AWS_ACCESS_KEY_ID") || env("AWS_SECRET_ACCESS_KEY"))) {
+		ak = env("AWS_ACCESS_KEY_ID");
+		sk = env("AWS_SECRET_ACCESS_KEY");
+		tok = env("AWS_SESSION_TOKEN");
+		where = "the environment";
+	} else if (ini_get(&s->cred, s->profile, "aws_access_key_id") ||
+		   ini_get(&s->cred, s->profile, "aws_secret_access_key")) {
+		ak = ini_get(&s->cred, s->profile, "aws_access_key_id");
+		sk = ini_get(&s->cred, s->profile, "aws_secret_access_key");
+		tok = ini_get(&s->cred, s->profile, "aws_session_token");
+		if (!tok)
+			tok = ini_get(&s->cred, s->profile,
+				      "aws_security_token");
+		where = s->cred_path;
+	} else if (cfg_get(s, "aws_access_key_id") ||
+		   cfg_get(s, "aws_secret_access_key")) {
+		ak = cfg_get(s, "aws_access_key_id");
+		sk = cfg_get(s, "aws_secret_access_key");
+		tok = cfg_get(s, "aws_session_token");
+		if (!tok)
+			tok = cfg_get(s, "aws_security_token");
+		where = s->cfg_path;
+	}
+	if (where && (!ak || !sk) && !strcmp(where, "the environment"))
+		return rfs_error_set(err, EACCES,
+				     "storage '%s': AWS_ACCESS_KEY_ID and "
+				     "AWS_SECRET_ACCESS_KEY must be set "
+				     "together",
+				     shown);
+	if (where && (!ak || !sk))
+		return rfs_error_set(err, EACCES,
+				     "storage '%s': profile '%s' in '%s' needs "
+				     "both aws_access_key_id and "
+				     "aws_secret_access_key",
+				     shown, s->profile, where);
+	if (!where)
+		return rfs_error_set(
+			err, EACCES,
+			"storage '%s': no credentials found: %sprofile '%s' "
+			"has no aws_access_key_id and aws_secret_access_key "
+			"in '%s' or '%s'",
+			shown,
+			s->explicit_profile
+				? ""
+				: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are "
+				  "not set and ",
+			s->profile, s->cred_path, s->cfg_path);
+	r = dup_to(&c->access_key, ak);
+	if (!r)
+		r = dup_to(&c->secret_key, sk);
+	if (!r)
+		r = dup_to(&c->session_token, tok);
+	return r;
+}
+
+static int open_sources(struct sources *s, const struct opts *o,
+			const char *shown, struct rfs_error *err)
+{
+	int r;
+
+	s->explicit_profile = o->profile != NULL;
+	s->profile = o->profile		  ? o->profile
+		     : env("AWS_PROFILE") ? env("AWS_PROFILE")
+					  : "default";
+	if (!*s->profile || strpbrk(s->profile, "[]\n\r"))
+		return rfs_error_set(err, EINVAL,
+				     "storage '%s': profile name '%.64s' is "
+				     "not valid",
+				     shown, s->profile);
+	s->cred_path =
+		home_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
+	s->cfg_path = home_file("AWS_CONFIG_FILE", ".aws/config");
+	if (!strcmp(s->profile, "default"))
+		s->cfg_section = strdup("default");
+	else if (asprintf(&s->cfg_section, "profile %s", s->profile) < 0)
+		s->cfg_section = NULL;
+	if (!s->cred_path || !s->cfg_path || !s->cfg_section)
+		return -ENOMEM;
+	r = ini_load(&s->cred, s->cred_path, shown, err);
+	if (!r)
+		r = ini_load(&s->cfg, s->cfg_path, shown, err);
+	return r;
+}
+
+static const char *first(const char *a, const char *b)
+{
+	return a ? a : b;
+}
+
+/* Region and endpoint, from the URI, the environment, the config file
+ * or the defaults. */
+static int load_location(struct rfs_s3_conf *c, const struct opts *o,
+			 const struct sources *s, bool gs, const char *shown,
+			 struct rfs_error *err)
+{
+	const char *region = o->region, *ep = o->endpoint, *origin = "the URI";
+	char *def = NULL;
+	bool local = false;
+	int r, b;
+
+	if (!gs) {
+		region = first(region, env("AWS_REGION"));
+		region = first(region, env("AWS_DEFAULT_REGION"));
+		region = first(region, cfg_get(s, "region"));
+	}
+	region = first(region, gs ? "auto" : "us-east-1");
+	if (!*region || strlen(region) > 64 || strpbrk(region, "/ \n\r\t"))
+		return rfs_error_set(err, EINVAL,
+				     "storage '%s': region '%.64s' is not "
+				     "valid",
+				     shown, region);
+	if (!ep && !gs) {
+		static const char *const vars[] = { "AWS_ENDPOINT_URL_S3",
+						    "AWS_ENDPOINT_URL" };
+
+		for (size_t i = 0; !ep && i < 2; i++)
+			if ((ep = env(vars[i])))
+				origin = vars[i];
+		if (!ep && (ep = cfg_get(s, "s3.endpoint_url")))
+			origin = s->cfg_path;
+		if (!ep && (ep = cfg_get(s, "endpoint_url")))
+			origin = s->cfg_path;
+	}
+	if (!ep && gs)
+		ep = "https://storage.googleapis.com";
+	if (!ep) {
+		if (asprintf(&def, "https://s3.%s.amazonaws.com", region) < 0)
+			return -ENOMEM;
+		ep = def;
+		origin = "the region";
+	}
+	r = check_endpoint(ep, origin, shown, &c->endpoint, &local, err);
+	free(def);
+	if (r < 0)
+		return r;
+	r = dup_to(&c->region, region);
+	if (r < 0)
+		return r;
+	c->path_style = local || strchr(c->bucket, '.');
+	if (o->path_style) {
+		b = parse_bool(o->path_style);
+		if (b < 0)
+			return rfs_error_set(err, EINVAL,
+					     "storage '%s': path_style must "
+					     "be 1 or 0",
+					     shown);
+		c->path_style = b;
+	}
+	return 0;
+}
+
+static int load_tuning(struct rfs_s3_conf *c, const struct opts *o,
+		       const char *shown, struct rfs_error *err)
+{
+	long v;
+
+	c->cache_ttl = CACHE_TTL_DEFAULT;
+	if (o->cache_ttl) {
+		if (parse_uint(o->cache_ttl, 0, CACHE_TTL_MAX, &v) < 0)
+			return rfs_error_set(err, EINVAL,
+					     "storage '%s': cache_ttl must be "
+					     "0 to %d seconds",
+					     shown, CACHE_TTL_MAX);
+		c->cache_ttl = (int)v;
+	}
+	c->part_size = (size_t)PART_MIB_DEFAULT << 20;
+	if (o->part_size) {
+		if (parse_uint(o->part_size, PART_MIB_MIN, PART_MIB_MAX, &v) <
+		    0)
+			return rfs_error_set(err, EINVAL,
+					     "storage '%s': part_size must be "
+					     "%d to %d (MiB)",
+					     shown, PART_MIB_MIN, PART_MIB_MAX);
+		c->part_size = (size_t)v << 20;
+	}
+	if (o->verify && strcmp(o->verify, "download") &&
+	    strcmp(o->verify, "etag"))
+		return rfs_error_set(err, EINVAL,
+				     "storage '%s': verify must be 'download' "
+				     "or 'etag'",
+				     shown);
+	c->verify_etag = o->verify && !strcmp(o->verify, "etag");
+	return 0;
+}
+
+static int load_all(struct rfs_s3_conf *c, const char *scheme, const char *path,
+		    const char *query, const char *shown, struct rfs_error *err)
+{
+	bool gs = !strcmp(scheme, "gs");
+	struct sources s = { 0 };
+	struct opts o = { 0 };
+	size_t n;
+	int r;
+
+	r = parse_opts(query, &o, shown, err);
+	if (!r)
+		r = check_bucket(c->bucket, gs, shown, err);
+	if (!r)
+		r = load_tuning(c, &o, shown, err);
+	if (!r)
+		r = open_sources(&s, &o, shown, err);
+	if (!r)
+		r = load_location(c, &o, &s, gs, shown, err);
+	if (!r)
+		r = load_keys(c, &s, shown, err);
+	if (!r)
+		r = dup_to(&c->profile, s.profile);
+	if (!r)
+		r = dup_to(&c->ca_bundle, first(env("AWS_CA_BUNDLE"),
+						cfg_get(&s, "ca_bundle")));
+	if (!r) {
+		while (path && *path == '/')
+			path++;
+		n = path ? strlen(path) : 0;
+		while (n && path[n - 1] == '/')
+			n--;
+		c->prefix = strndup(path ? path : "", n);
+		if (!c->prefix)
+			r = -ENOMEM;
+	}
+	sources_release(&s);
+	opts_release(&o);
+	return r;
+}
+
+int rfs_s3_conf_load(const char *scheme, const char *bucket, const char *path,
+		     const char *query, const char *uri,
+		     struct rfs_s3_conf *out, struct rfs_error *err)
+{
+	struct rfs_s3_conf c = { 0 };
+	char *shown = rfs_uri_strip_query(uri);
+	int r;
+
+	c.bucket = strdup(bucket);
+	if (!shown || !c.bucket) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = load_all(&c, scheme, path, query, shown, err);
+out:
+	if (r < 0) {
+		if (r == -ENOMEM)
+			rfs_error_errno(err, ENOMEM, "loading S3 settings");
+		rfs_s3_conf_release(&c);
+	} else {
+		*out = c;
+	}
+	free(shown);
+	return r;
+}
+
+void rfs_s3_conf_release(struct rfs_s3_conf *c)
+{
+	if (!c)
+		return;
+	free(c->endpoint);
+	free(c->region);
+	free(c->bucket);
+	free(c->prefix);
+	wipe_free(c->access_key);
+	wipe_free(c->secret_key);
+	wipe_free(c->session_token);
+	free(c->ca_bundle);
+	free(c->profile);
+	memset(c, 0, sizeof(*c));
+}

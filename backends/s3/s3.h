@@ -1,0 +1,30 @@
+/**
+ * @file s3.h
+ * @brief The S3 adapter: epochs and recycle storage on S3-compatible
+ *        object stores (AWS S3, Ceph RGW, MinIO, GCS's XML API).
+ *
+ * URIs: `s3://BUCKET[/PREFIX][?OPTIONS]` and `gs://BUCKET[/PREFIX]`.
+ * Options (all optional): `region=`, `endpoint=` (http(s)://host[:port]),
+ * `path_style=1`, `profile=` (a profile of ~/.aws/credentials and
+ * ~/.aws/config), `cache_ttl=` (seconds listings and attributes are kept,
+ * default 10), `part_size=` (MiB, default 16), `verify=download|etag`.
+ * Credentials are never part of a URI: they come from the environment or
+ * the AWS files (see creds.h). Thread-safe like every backend.
+ */
+#ifndef RFS_BACKENDS_S3_H
+#define RFS_BACKENDS_S3_H
+
+struct rfs_backend;
+struct rfs_error;
+struct rfs_uri;
+
+/**
+ * Open an S3 backend (the registry's open function for "s3" and "gs").
+ * Makes no request: a missing bucket or wrong credentials show on first
+ * use, with a message naming the storage.
+ * @return 0, -EINVAL (bad options), -ENOMEM
+ */
+int rfs_s3_open(const struct rfs_uri *u, const char *uri,
+		struct rfs_backend **out, struct rfs_error *err);
+
+#endif

@@ -1,0 +1,226 @@
+/**
+ * @file s3_priv.h
+ * @brief What the files of the S3 adapter share (backends/s3/ only).
+ *
+ * The adapter is split by concern, as curl splits lib/vtls:
+ *  - creds.c: where endpoint, region and keys come from (AWS conventions);
+ *  - sign.c:  AWS Signature Version 4 over OpenSSL (HMAC, SHA-256);
+ *  - xml.c:   the XML responses, parsed with expat;
+ *  - http.c:  requests over libcurl: a pool of handles, retries with
+ *             backoff and jitter, HTTP and S3 errors mapped to errno;
+ *  - s3.c:    the backend operations, the listing and attribute caches;
+ *  - io.c:    open files: ranged reads with read-ahead, writes staged in
+ *             a temporary file and uploaded on close (multipart above the
+ *             part size, parts in parallel).
+ */
+#ifndef RFS_BACKENDS_S3_PRIV_H
+#define RFS_BACKENDS_S3_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct rfs_buf;
+struct rfs_error;
+
+/* ---------------------------------------------------------------- creds */
+
+/** Where to reach a bucket and how to sign for it. Strings are owned. */
+struct rfs_s3_conf {
+	char *endpoint;	  /**< "https://s3.us-east-1.amazonaws.com" */
+	char *region;	  /**< "us-east-1"; "auto" for GCS */
+	char *bucket;
+	char *prefix;	  /**< "" or "a/b" (no slashes at the ends) */
+	bool path_style;  /**< bucket in the path, not the host name */
+	char *access_key; /**< never logged */
+	char *secret_key; /**< never logged, never in messages */
+	char *session_token; /**< or NULL */
+	char *ca_bundle;  /**< AWS_CA_BUNDLE, or NULL */
+	char *profile;	  /**< the profile used, for messages */
+	int cache_ttl;	  /**< seconds */
+	size_t part_size; /**< bytes */
+	bool verify_etag; /**< verify server-side copies by ETag */
+};
+
+/**
+ * Build the configuration of an "s3" or "gs" URI, in this order of
+ * precedence: the URI's options; AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ * AWS_SESSION_TOKEN; the profile (URI `profile=`, else AWS_PROFILE, else
+ * "default") of AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials) and
+ * AWS_CONFIG_FILE (~/.aws/config: region, endpoint_url, and
+ * "[profile NAME]" sections); AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL;
+ * AWS_REGION, AWS_DEFAULT_REGION; AWS_CA_BUNDLE. "gs" defaults to
+ * https://storage.googleapis.com, region "auto". Missing keys are an
+ * error naming where they were looked for (never a secret).
+ * @param uri the URI, for messages
+ * @return 0, -EINVAL, -EACCES (no credentials), -ENOMEM
+ */
+int rfs_s3_conf_load(const char *scheme, const char *bucket, const char *path,
+		     const char *query, const char *uri,
+		     struct rfs_s3_conf *out, struct rfs_error *err);
+
+/** Free what @p c owns (and wipe the secret). */
+void rfs_s3_conf_release(struct rfs_s3_conf *c);
+
+/* ----------------------------------------------------------------- sign */
+
+/** A request to sign. */
+struct rfs_s3_sigreq {
+	const char *method;  /**< "GET", "PUT", ... */
+	const char *host;    /**< the Host header value (with :port if any) */
+	const char *path;    /**< the absolute, already URI-encoded path */
+	const char *query;   /**< raw query "a=1&b=x%2Fy" (encoded), or "" */
+	/** Extra headers to sign, "name:value" lower-case names, or NULL */
+	const char *const *headers;
+	size_t n_headers;
+	const char *payload_sha256; /**< hex, or "UNSIGNED-PAYLOAD" */
+	time_t when;		    /**< the request time (UTC) */
+};
+
+/**
+ * Sign with AWS Signature Version 4 (service "s3").
+ *
+ * Signed are: host, x-amz-content-sha256 (@p r->payload_sha256, or the
+ * hash of an empty body when NULL), x-amz-date and the caller's headers
+ * (a caller's header named like one of the first three is ignored; the
+ * caller sends x-amz-content-sha256 and x-amz-date with these values).
+ * The path is signed exactly as given. The query is canonicalised: each
+ * name and value is %-decoded, re-encoded as rfs_s3_uri_encode() does
+ * ('/' encoded, a literal '+' as %2B) and sorted by name, then value;
+ * so a query built with rfs_s3_uri_encode() is signed as sent.
+ * Thread-safe; the secret is not kept.
+ * @param auth    the Authorization header's value is appended to it
+ * @param amzdate receives the x-amz-date value (YYYYMMDDTHHMMSSZ), 17 bytes
+ * @return 0, -ENOMEM, -EIO (OpenSSL failed), -EINVAL (@p r->when out of
+ *         range); on failure @p auth is unchanged
+ */
+int rfs_s3_sign(const struct rfs_s3_sigreq *r, const char *access_key,
+		const char *secret_key, const char *region,
+		struct rfs_buf *auth, char amzdate[17]);
+
+/**
+ * The canonical request of SigV4 for @p r at @p amzdate, as
+ * rfs_s3_sign() hashes it (for tests and debug logs: it holds no secret).
+ * @param out            the canonical request is appended to it
+ * @param signed_headers the SignedHeaders list is appended to it
+ * @return 0 or -ENOMEM (both buffers then unchanged)
+ */
+int rfs_s3_canonical_request(const struct rfs_s3_sigreq *r,
+			     const char *amzdate, struct rfs_buf *out,
+			     struct rfs_buf *signed_headers);
+
+/**
+ * URI-encode for S3: unreserved characters stay, everything else is %XX
+ * (upper case), byte by byte (UTF-8 sequences are encoded per byte);
+ * '/' stays when @p keep_slash. Thread-safe.
+ * @return as rfs_buf_add(); on failure @p out is unchanged
+ */
+int rfs_s3_uri_encode(struct rfs_buf *out, const char *s, bool keep_slash);
+
+/* ------------------------------------------------------------------ xml */
+
+/** One object of a listing. */
+struct rfs_s3_object {
+	char *key;	   /**< decoded */
+	int64_t size;
+	int64_t mtime_ns;  /**< LastModified */
+	char etag[72];	   /**< with its quotes removed */
+};
+
+/** A page of ListObjectsV2. */
+struct rfs_s3_listing {
+	struct rfs_s3_object *objects;
+	size_t n_objects;
+	char **prefixes; /**< CommonPrefixes, decoded */
+	size_t n_prefixes;
+	bool truncated;
+	char *next_token; /**< NextContinuationToken, or NULL */
+};
+
+/**
+ * Parse a ListObjectsV2 response (encoding-type=url keys are decoded).
+ * @return 0, -EBADMSG (not a listing), -ENOMEM
+ */
+int rfs_s3_parse_listing(const char *xml, size_t len,
+			 struct rfs_s3_listing *out);
+
+/** Free a listing. */
+void rfs_s3_listing_release(struct rfs_s3_listing *l);
+
+/**
+ * Parse an S3 error body: <Error><Code>..</Code><Message>..</Message>.
+ * @return 0 and fill code/message (possibly empty), -EBADMSG
+ */
+int rfs_s3_parse_error(const char *xml, size_t len, char *code,
+		       size_t code_size, char *message, size_t message_size);
+
+/**
+ * Take the text of the first element named @p name (UploadId, ETag, ...)
+ * in any S3 response.
+ * @return 0, -ENOENT (no such element), -EBADMSG, -ENOMEM
+ */
+int rfs_s3_parse_value(const char *xml, size_t len, const char *name,
+		       char **value);
+
+/* ----------------------------------------------------------------- http */
+
+struct rfs_s3_client;
+
+/** One request. */
+struct rfs_s3_request {
+	const char *method;
+	const char *key;   /**< object key (full, with the prefix), or NULL */
+	const char *query; /**< raw query, encoded, sorted or not; or NULL */
+	const char *const *headers; /**< extra "Name: value", or NULL */
+	size_t n_headers;
+	/* The body: memory, or a range of a file descriptor. */
+	const void *body;
+	size_t body_len;
+	int body_fd; /**< -1 when the body is in memory */
+	off_t body_off;
+	bool idempotent; /**< safe to retry */
+	/* The response. */
+	struct rfs_buf *out;   /**< body, or NULL to drop it */
+	void *out_mem;	       /**< or a fixed buffer (ranged GET) */
+	size_t out_mem_size;
+	size_t out_mem_len;    /**< bytes written into out_mem */
+	long status;	       /**< HTTP status */
+	char etag[72];	       /**< ETag, quotes removed */
+	int64_t content_length;
+	int64_t last_modified_ns;
+	char meta_mtime[40];   /**< x-amz-meta-mtime, or "" */
+	char meta_mode[16];    /**< x-amz-meta-mode, or "" */
+	char meta_uid[16];     /**< x-amz-meta-uid, or "" */
+	char meta_gid[16];     /**< x-amz-meta-gid, or "" */
+	char meta_sha256[72];  /**< x-amz-meta-sha256, or "" */
+};
+
+/**
+ * A client: configuration plus a pool of curl handles (keep-alive).
+ * Thread-safe.
+ */
+int rfs_s3_client_new(const struct rfs_s3_conf *conf, const char *name,
+		      struct rfs_s3_client **out, struct rfs_error *err);
+
+/** Free a client. */
+void rfs_s3_client_free(struct rfs_s3_client *c);
+
+/**
+ * Perform a request: sign it, send it, retry idempotent ones on 5xx, 429,
+ * SlowDown, timeouts and connection resets (exponential backoff with
+ * jitter, a few attempts), map the outcome to errno in one place
+ * (2xx -> 0; 404 -> -ENOENT; 403 -> -EACCES; 409 -> -EEXIST or -EBUSY by
+ * S3 code; 412 -> -EEXIST; 416 -> -ERANGE; 400 -> -EINVAL; 5xx and
+ * network -> -EIO after retries), log the S3 code and message at debug
+ * level, and put a message naming the storage (never a secret) in @p err.
+ * @return 0 or -errno
+ */
+int rfs_s3_perform(struct rfs_s3_client *c, struct rfs_s3_request *r,
+		   struct rfs_error *err);
+
+/** The configuration of a client (borrowed). */
+const struct rfs_s3_conf *rfs_s3_client_conf(const struct rfs_s3_client *c);
+
+#endif

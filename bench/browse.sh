@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# Browsing and reading through recyclefs, against the native filesystem and
+# bindfs (a passthrough FUSE peer) over the same directory.
+#
+# One local epoch holds FOLDERS x FILES_PER_FOLDER small files (2-8 KiB) and
+# one BIG_MB file. It is read three ways: natively, through a recyclefs mount
+# of a fresh index (one storage, table, lifecycle and epoch), and through
+# bindfs. hyperfine measures, in one run per scenario:
+#   stat-warm  find DIR -printf '%s %T@\n'  (every entry's size and mtime)
+#   stat-cold  the same after 'sync; echo 3 > /proc/sys/vm/drop_caches'
+#   read-warm  cat BIG > /dev/null, from the page cache
+#   read-cold  the same after dropping the caches
+# "Cold" drops the page cache, dentries and inodes of every filesystem,
+# FUSE mounts included (the kernel FORGETs their inodes), before each run:
+# the daemons stay up with their own state (recyclefs: the catalog and the
+# opened backends; libfuse: its node table), which a user also has after
+# the first minute of a mount. No remount.
+#
+# Each option set in OPT_SETS gets its own recyclefs mount, measured in the
+# same hyperfine runs. RECYCLEFS_BIN_ALT adds other binaries (patched
+# builds, say), each with its default options and with each option set.
+#
+# Environment (defaults in brackets):
+#   FOLDERS [400] FILES_PER_FOLDER [250] BIG_MB [1024]
+#   RUNS [5] WARMUP [1] COLD_RUNS [3]
+#   OPT_SETS ["attr_timeout=60,entry_timeout=60"]: ';'-separated -o sets;
+#            empty for defaults only
+#   RECYCLEFS_BIN_ALT: more recyclefs binaries to compare, ';'-separated,
+#            each "LABEL=PATH" or "PATH" (labelled alt1, alt2, ...)
+#   SCENARIOS ["stat-warm stat-cold read-warm read-cold"]
+#   BINDFS [1]: 0 leaves bindfs out
+#   and RECYCLEFS_BIN, BENCH_TMP, RESULTS_DIR, KEEP (see bench/lib.sh)
+# Quick run: FOLDERS=40 BIG_MB=128 RUNS=3 bench/browse.sh
+set -eu
+
+. "$(dirname "$0")/lib.sh"
+
+FOLDERS=${FOLDERS:-400}
+FILES_PER_FOLDER=${FILES_PER_FOLDER:-250}
+BIG_MB=${BIG_MB:-1024}
+RUNS=${RUNS:-5}
+WARMUP=${WARMUP:-1}
+COLD_RUNS=${COLD_RUNS:-3}
+OPT_SETS=${OPT_SETS-attr_timeout=60,entry_timeout=60}
+SCENARIOS=${SCENARIOS:-stat-warm stat-cold read-warm read-cold}
+BINDFS=${BINDFS:-1}
+BENCH_NAME=browse
+
+bench_need hyperfine python3 findmnt fusermount3
+[ "$BINDFS" = 0 ] || bench_need bindfs
+bench_init browse
+W=$BENCH_WORK
+DATA=$W/store/t/raw
+NFILES=$((FOLDERS * FILES_PER_FOLDER))
+
+bench_machine "$W" | tee "$W/machine.txt" >&2
+
+bench_log "creating $NFILES small files in $FOLDERS folders and a $BIG_MB MiB file"
+t0=$(date +%s)
+bench_make_tree "$DATA" "$FOLDERS" "$FILES_PER_FOLDER" 2048 8192
+bench_make_file "$DATA/big.bin" "$BIG_MB"
+sync
+bench_log "data ready in $(($(date +%s) - t0)) s"
+
+bench_catalog "$W/index.db" "$W/store" t/raw
+
+# The contenders: NAME<TAB>DIR (the epoch's data as that contender shows it).
+: >"$W/contenders.tsv"
+add() { printf '%s\t%s\n' "$1" "$2" >>"$W/contenders.tsv"; }
+add native "$DATA"
+
+n=0
+mount_rfs() { # NAME BIN OPTS
+	n=$((n + 1))
+	bench_mount_recyclefs "$2" "$W/index.db" "$W/mnt/rfs$n" \
+		"$W/rfs$n.log" "$3"
+	add "$1" "$(bench_epoch_dir "$W/mnt/rfs$n")"
+}
+mount_variants() { # LABEL BIN
+	mount_rfs "$1" "$2" ""
+	old_ifs=$IFS
+	IFS=';'
+	for o in $OPT_SETS; do
+		IFS=$old_ifs
+		[ -n "$o" ] && mount_rfs "$1 -o $o" "$2" "$o"
+		IFS=';'
+	done
+	IFS=$old_ifs
+}
+mount_variants recyclefs "$RECYCLEFS_BIN"
+if [ -n "${RECYCLEFS_BIN_ALT:-}" ]; then
+	k=0
+	old_ifs=$IFS
+	IFS=';'
+	set -f
+	alts=($RECYCLEFS_BIN_ALT)
+	set +f
+	IFS=$old_ifs
+	for a in "${alts[@]}"; do
+		[ -n "$a" ] || continue
+		k=$((k + 1))
+		label=alt$k
+		case $a in *=*) label=${a%%=*} a=${a#*=} ;; esac
+		[ -x "$a" ] || bench_die "RECYCLEFS_BIN_ALT: '$a' is not executable"
+		mount_variants "$label" "$a"
+	done
+fi
+if [ "$BINDFS" != 0 ]; then
+	mkdir -p "$W/mnt/bindfs"
+	bindfs "$DATA" "$W/mnt/bindfs"
+	bench_track_mount "$W/mnt/bindfs"
+	add bindfs "$W/mnt/bindfs"
+fi
+
+# Sanity: every contender sees the same entries.
+want=$(find "$DATA" | wc -l)
+while IFS='	' read -r name dir; do
+	got=$(find "$dir" | wc -l)
+	[ "$got" = "$want" ] || bench_die "$name shows $got entries, native $want"
+done <"$W/contenders.tsv"
+bench_log "all contenders show $want entries"
+
+# run SCENARIO HYPERFINE_OPTS... -- COMMAND_TEMPLATE ({} is the directory)
+run() {
+	scen=$1
+	shift
+	opts=()
+	while [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	tmpl=$2
+	cmds=()
+	while IFS='	' read -r name dir; do
+		cmds+=(-n "$name" "${tmpl//\{\}/$dir}")
+	done <"$W/contenders.tsv"
+	bench_log "scenario $scen"
+	bench_hyperfine "$scen" "${opts[@]}" "${cmds[@]}"
+}
+
+stat_cmd="find {} -printf '%s %T@\n' >/dev/null"
+read_cmd="cat {}/big.bin >/dev/null"
+for s in $SCENARIOS; do
+	case $s in
+	stat-warm)
+		run "$s" --warmup "$WARMUP" --runs "$RUNS" -- "$stat_cmd" ;;
+	read-warm)
+		run "$s" --warmup "$WARMUP" --runs "$RUNS" -- "$read_cmd" ;;
+	stat-cold | read-cold)
+		if [ -z "$BENCH_DROP" ]; then
+			bench_log "skipping $s: cannot drop caches"
+			continue
+		fi
+		cmd=$stat_cmd
+		[ "$s" = read-cold ] && cmd=$read_cmd
+		run "$s" --warmup 0 --runs "$COLD_RUNS" --prepare "$BENCH_DROP" \
+			-- "$cmd" ;;
+	*) bench_die "unknown scenario '$s'" ;;
+	esac
+done
+
+# --- the report ------------------------------------------------------------
+
+report() {
+	cat "$W/machine.txt"
+	echo "data       : $NFILES files of 2-8 KiB in $FOLDERS folders + one $BIG_MB MiB file"
+	echo "runs       : warm --warmup $WARMUP --runs $RUNS; cold --runs $COLD_RUNS (caches dropped before each)"
+	echo
+	echo "Mean time per scenario (± stddev), and ratio to native (time; lower is better)"
+	printf '%-52s' "contender"
+	for s in $SCENARIOS; do printf ' %-24s' "$s"; done
+	echo
+	while IFS='	' read -r name dir; do
+		printf '%-52s' "$name"
+		for s in $SCENARIOS; do
+			m=$(bench_get "$s" "$name" mean)
+			sd=$(bench_get "$s" "$name" sd)
+			nat=$(bench_get "$s" native mean)
+			if [ -z "$m" ]; then
+				printf ' %-24s' "-"
+			else
+				printf ' %-24s' "$(bench_ratio "$m" "$nat")x $(bench_secs "$m") ±$(bench_secs "$sd")"
+			fi
+		done
+		echo
+	done <"$W/contenders.tsv"
+	echo
+	echo "Read throughput ($BIG_MB MiB file)"
+	while IFS='	' read -r name dir; do
+		printf '%-52s' "$name"
+		for s in read-warm read-cold; do
+			m=$(bench_get "$s" "$name" mean)
+			printf ' %-10s %-16s' "$s" "$(bench_mibs "$BIG_MB" "$m")"
+		done
+		echo
+	done <"$W/contenders.tsv"
+	echo
+	echo "Ratios (time; read goals are on throughput = native time / time)"
+	printf '%-14s %-10s %-10s %-10s %-12s %-13s %-12s %s\n' scenario native \
+		recyclefs bindfs rfs/native bindfs/native rfs/bindfs goal
+	for s in $SCENARIOS; do
+		nat=$(bench_get "$s" native mean)
+		rfs=$(bench_get "$s" recyclefs mean)
+		bfs=$(bench_get "$s" bindfs mean)
+		[ -n "$nat" ] || continue
+		r=$(bench_ratio "$rfs" "$nat")
+		case $s in
+		stat-warm)
+			g=$(awk -v r="$r" 'BEGIN { ok = r != "-" && r <= 1.2
+				print "<= 1.2x: " (ok ? "met" : "MISSED") }') ;;
+		read-*)
+			thr=$(bench_ratio "$nat" "$rfs")
+			g=$(awk -v t="$thr" 'BEGIN { printf "thr %sx >= 0.9x: %s",
+				t, (t != "-" && t >= 0.9) ? "met" : "MISSED" }') ;;
+		*) g="(no goal)" ;;
+		esac
+		printf '%-14s %-10s %-10s %-10s %-12s %-13s %-12s %s\n' "$s" \
+			"$(bench_secs "$nat")" "$(bench_secs "$rfs")" \
+			"$(bench_secs "$bfs")" "${r}x" \
+			"$(bench_ratio "$bfs" "$nat")x" \
+			"$(bench_ratio "$rfs" "$bfs")x" "$g"
+	done
+	if [ "$(wc -l <"$W/contenders.tsv")" -gt 3 ]; then
+		echo
+		echo "Options and builds against recyclefs with its defaults (time ratio; < 1 is faster)"
+		while IFS='	' read -r name dir; do
+			case $name in native | bindfs | recyclefs) continue ;; esac
+			printf '%-52s' "$name"
+			for s in $SCENARIOS; do
+				printf ' %-10s %-8s' "$s" "$(bench_ratio \
+					"$(bench_get "$s" "$name" mean)" \
+					"$(bench_get "$s" recyclefs mean)")x"
+			done
+			echo
+		done <"$W/contenders.tsv"
+	fi
+	echo
+	echo "Load average (1 min) before/after each scenario (2 cores shared: noise)"
+	awk -F'\t' '{ printf "  %-12s %s -> %s\n", $1, $2, $3 }' "$W/load.tsv"
+	echo
+	echo "hyperfine JSON: $RESULTS_DIR/$BENCH_STAMP-browse-*.json"
+}
+
+report | tee "$RESULTS_DIR/$BENCH_STAMP-browse-summary.txt"

@@ -1,0 +1,126 @@
+/**
+ * @file restore.h
+ * @brief Restore: a copy back out of the recycle bin, to the original
+ *        place or a chosen one, with family checks and metastore re-add.
+ *
+ * A restore is a job like an archive (DESIGN.md section 4), persisted in
+ * the index and resumable after a crash:
+ *
+ * ```
+ * check -> copy -> verify -> publish -> done
+ *    \______\________\_________\------> failed (retry)
+ * ```
+ *
+ * - check: every recycle copy still matches its manifest checksum (else
+ *   nothing is restored: the bin is corrupt), and no file exists at the
+ *   target (else nothing is restored, unless overwrite);
+ * - copy: recycle -> target with the cheapest safe primitive, keeping
+ *   modes and times; files already there with the right checksum are
+ *   skipped, so a re-run redoes little; extra files at the target are
+ *   never deleted;
+ * - verify: every restored file's checksum equals the manifest's;
+ * - publish: the metastore hook's add_partitions for the restored
+ *   partitions, once the data is in place (catalog targets only);
+ * - done: the entry records where it was restored; it stays in the bin
+ *   until purged.
+ *
+ * Data is restored only into a storage of the same family (blob to blob:
+ * S3 to S3 or S3 to NFS; never blob to relational). A handle is used by
+ * one thread at a time.
+ */
+#ifndef RFS_CORE_RESTORE_H
+#define RFS_CORE_RESTORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct rfs_error;
+struct rfs_index;
+struct rfs_job_opts;
+
+/** Where a restore stands. Stored in the index by name. */
+enum rfs_restore_state {
+	RFS_RESTORE_CHECK,   /**< checking the bin copy and the target */
+	RFS_RESTORE_COPY,    /**< copying to the target */
+	RFS_RESTORE_VERIFY,  /**< checking every restored checksum */
+	RFS_RESTORE_PUBLISH, /**< adding partitions to the metastore */
+	RFS_RESTORE_DONE,    /**< finished */
+	RFS_RESTORE_FAILED,  /**< stopped; see reason and failed_step */
+	RFS_RESTORE_STATE_COUNT,
+};
+
+/** @return the state's name: "check", ..., "failed" (static). */
+const char *rfs_restore_state_name(enum rfs_restore_state s);
+
+/** Parse a state name. @return 0, or -EINVAL */
+int rfs_restore_state_parse(const char *name, enum rfs_restore_state *s);
+
+/** One restore. Strings are owned; release with rfs_restore_release(). */
+struct rfs_restore {
+	int64_t id;
+	int64_t entry_id;	 /**< the bin entry restored from */
+	char *sub;		 /**< the part of the entry: "" for all of it */
+	char *target_uri;	 /**< root URI of the target location */
+	char *target_key;	 /**< where the item lands under that root */
+	char *target;		 /**< for people: "T/L/E/x" or a URI */
+	int64_t target_epoch_id; /**< the catalog epoch, or 0 for a URI */
+	char *target_table;	 /**< for the metastore hook, or NULL */
+	char *target_lifecycle;	 /**< likewise */
+	char *target_epoch;	 /**< likewise */
+	bool overwrite;		 /**< replace existing files */
+	enum rfs_restore_state state;
+	enum rfs_restore_state failed_step;
+	char *reason;
+	int64_t files_total, bytes_total, files_done, bytes_done;
+	int64_t created_ns, updated_ns;
+	char *lease_owner;
+	int64_t lease_until_ns;
+};
+
+/** Free what @p r owns and zero it. NULL does nothing. */
+void rfs_restore_release(struct rfs_restore *r);
+
+/** Where to restore to: at most one of @p to and @p to_uri. */
+struct rfs_restore_target {
+	/** A catalog path "T/L/E[/folder]" to restore into, or NULL. */
+	const char *to;
+	/** A location outside the catalog, "s3://b/p", "file:///x", or NULL */
+	const char *to_uri;
+	bool overwrite; /**< replace existing files (never deletes others) */
+};
+
+/**
+ * Plan a restore of what @p path names in the bin (an entry's bin path or
+ * origin, or a path below an entry root), check it (the entry archived,
+ * the target resolvable, families compatible) and, unless @p dry_run,
+ * record it in state check.
+ * @param owner when not NULL, the lease is taken for @p owner
+ * @param out   the restore planned (id 0 on a dry run); release with
+ *              rfs_restore_release(); may be NULL
+ * @return 0; -ENOENT (nothing in the bin there; an unknown target);
+ *         -EBUSY (still archiving); -EINVAL (a purged or failed entry, a
+ *         --to that is not an epoch path, an unknown scheme); -EXDEV
+ *         ("restore refused: ... is blob data (s3) and cannot be restored
+ *         into relational storage 'pg-main'"). Nothing is written on error.
+ */
+int rfs_restore_begin(struct rfs_index *idx, const char *path,
+		      const struct rfs_restore_target *to, bool dry_run,
+		      const char *owner, struct rfs_restore *out,
+		      struct rfs_error *err);
+
+/**
+ * Run a restore in this thread until done or failed, under its lease.
+ * @return 0 when done; -EBUSY (another process runs it); -EINTR (stopped
+ *         through @p o->stop); -ECANCELED (not runnable); otherwise the
+ *         failure, recorded with its reason
+ */
+int rfs_restore_run(struct rfs_index *idx, int64_t id,
+		    const struct rfs_job_opts *o, struct rfs_error *err);
+
+/**
+ * Make a failed restore runnable again, from its check step.
+ * @return 0; -ENOENT; -EINVAL when it is not failed
+ */
+int rfs_restore_retry(struct rfs_index *idx, int64_t id, struct rfs_error *err);
+
+#endif

@@ -1,0 +1,78 @@
+/**
+ * @file restores.h
+ * @brief Restores in the index (schema version 3): the repository of
+ *        core/restore.h's struct rfs_restore.
+ *
+ * Same rules as index.h and entries.h: one thread per handle, errors
+ * mapped to -errno in one place, callers group calls in transactions.
+ */
+#ifndef RFS_INDEX_RESTORES_H
+#define RFS_INDEX_RESTORES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/restore.h"
+
+struct rfs_error;
+struct rfs_index;
+
+/**
+ * Insert a restore (every field but id).
+ * @param r its id is set on success
+ * @return 0, -ENOENT (no such entry), -EINVAL, -EIO
+ */
+int rfs_index_restore_insert(struct rfs_index *idx, struct rfs_restore *r,
+			     struct rfs_error *err);
+
+/**
+ * Read a restore.
+ * @param out filled on success; release with rfs_restore_release()
+ * @return 0, -ENOENT, -EIO
+ */
+int rfs_index_restore_get(struct rfs_index *idx, int64_t id,
+			  struct rfs_restore *out, struct rfs_error *err);
+
+/**
+ * Write the mutable fields: state, failed_step, reason, the counters,
+ * updated_ns (now).
+ * @return 0, -ENOENT, -EIO
+ */
+int rfs_index_restore_update(struct rfs_index *idx,
+			     const struct rfs_restore *r,
+			     struct rfs_error *err);
+
+/** Write the progress counters only. @return 0, -ENOENT, -EIO */
+int rfs_index_restore_progress(struct rfs_index *idx, int64_t id,
+			       int64_t files_done, int64_t bytes_done,
+			       struct rfs_error *err);
+
+/**
+ * Compare-and-swap a restore's lease, as rfs_index_entry_lease().
+ * @return 0, -ENOENT, -EIO
+ */
+int rfs_index_restore_lease(struct rfs_index *idx, int64_t id,
+			    const char *expected, const char *owner,
+			    int64_t until_ns, bool *taken,
+			    struct rfs_error *err);
+
+/** Which restores rfs_index_restore_list() walks. */
+enum rfs_index_restore_filter {
+	RFS_INDEX_RESTORES_ALL,	     /**< every restore */
+	RFS_INDEX_RESTORES_RUNNABLE, /**< check, copy, verify, publish */
+};
+
+/** Called per restore; a non-zero return stops the walk. */
+typedef int (*rfs_index_restore_fn)(const struct rfs_restore *r, void *ctx);
+
+/**
+ * Walk restores by id (oldest first).
+ * @param entry_id only those of this entry, or 0 for all
+ * @return 0, the callback's value, -EIO
+ */
+int rfs_index_restore_list(struct rfs_index *idx,
+			   enum rfs_index_restore_filter filter,
+			   int64_t entry_id, rfs_index_restore_fn fn,
+			   void *ctx, struct rfs_error *err);
+
+#endif

@@ -1,0 +1,971 @@
+/*
+ * core/archive + core/job: the archive engine end to end on memory
+ * storage and a temporary index: happy paths, validation, changing
+ * sources, parallel copies, the metastore hook, purge and reindex.
+ * Faults and crashes: test_archive_faults.c.
+ */
+#include "archive_fixture.h"
+
+#include "backends/backend.h"
+#include "backends/memory/memory.h"
+#include "core/archive.h"
+#include "core/date.h"
+#include "core/edit.h"
+#include "core/manifest.h"
+#include "index/entries.h"
+#include "index/index.h"
+#include "util/clock.h"
+#include "util/path.h"
+
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+TestSuite(core_archive, .timeout = 60);
+
+static struct afx f;
+
+/* Archive @p item of the fixture and check the result. */
+static void archive_ok(const char *item, struct rfs_entry *out)
+{
+	struct rfs_entry e = { 0 };
+	int r;
+
+	afx_begin(&f, item, &e);
+	r = afx_run(&f, e.id, NULL);
+	cr_assert_eq(r, 0, "run '%s': %d %s", item, r, f.err.msg);
+	afx_check_archived_id(&f, e.id);
+	if (out)
+		afx_get(&f, e.id, out);
+	rfs_entry_release(&e);
+}
+
+Test(core_archive, archives_a_partition_with_folders_links_and_empty_ones)
+{
+	struct rfs_entry e = { 0 };
+
+	afx_open(&f, AFX_SHARED);
+	afx_tree(&f, "dt=1");
+	afx_dir(&f, "dt=2", 0755);
+	afx_file(&f, "dt=2/part-00000.parquet", 4096, 0644);
+	afx_settle(&f);
+	afx_begin(&f, "dt=1", &e);
+	cr_assert_eq(e.state, RFS_ENTRY_SNAPSHOT);
+	cr_assert_str_eq(e.bin_path, AFX_E "/dt=1");
+	cr_assert_str_eq(e.origin_path, AFX_E "/dt=1");
+	cr_assert_str_eq(e.item_key, "dt=1");
+	cr_assert(e.is_dir);
+	cr_assert_str_eq(e.lease_owner, rfs_job_owner_self());
+	cr_assert_eq(afx_run(&f, e.id, NULL), 0, "%s", f.err.msg);
+	rfs_entry_release(&e);
+	afx_get(&f, 1, &e);
+	afx_check_archived(&f, &e);
+	cr_assert_eq(e.files_done, e.files_total);
+	cr_assert_eq(e.bytes_done, e.bytes_total);
+	cr_assert_null(e.lease_owner, "the lease was not released");
+	cr_assert_null(e.reason);
+	cr_assert(afx_history_has(&f, "archive", AFX_E "/dt=1"));
+	/* the sibling partition is untouched */
+	afx_check_source(&f, "dt=2");
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
+
+Test(core_archive, streams_copies_to_a_bin_on_another_store)
+{
+	afx_open(&f, AFX_SPLIT);
+	afx_tree(&f, "dt=1");
+	afx_settle(&f);
+	archive_ok("dt=1", NULL);
+	cr_assert_eq(rfs_mem_calls(f.store, RFS_MEM_OP_COPY), 0);
+	afx_close(&f);
+}
+
+Test(core_archive, archives_a_single_file)
+{
+	struct rfs_entry e = { 0 };
+
+	afx_open(&f, AFX_SHARED);
+	afx_dir(&f, "dt=1", 0755);
+	afx_file(&f, "dt=1/part-00000.parquet", 300000, 0640);
+	afx_file(&f, "dt=1/part-00001.parquet", 10, 0644);
+	afx_settle(&f);
+	archive_ok("dt=1/part-00000.parquet", &e);
+	cr_assert_not(e.is_dir);
+	cr_assert_str_eq(e.bin_path, AFX_E "/dt=1/part-00000.parquet");
+	cr_assert_eq(e.files_total, 1);
+	cr_assert_eq(e.bytes_total, 300000);
+	/* its folder and its neighbour stay */
+	afx_check_source(&f, "dt=1/part-00001.parquet");
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
+
+Test(core_archive, archives_a_whole_epoch_keeping_its_root)
+{
+	struct rfs_entry e = { 0 };
+
+	afx_open(&f, AFX_SHARED);
+	afx_tree(&f, "dt=1");
+	afx_dir(&f, "dt=2", 0700);
+	afx_file(&f, "dt=2/x.csv", 77777, 0600);
+	afx_file(&f, "top.csv", 12, 0644);
+	afx_settle(&f);
+	archive_ok("", &e);
+	cr_assert_str_eq(e.bin_path, AFX_E);
+	cr_assert_str_eq(e.item_key, "");
+	cr_assert(afx_history_has(&f, "archive", AFX_E));
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
+
+/* begin() on @p origin fails with @p code and inserts nothing. */
+static void refused(const char *origin, int code)
+{
+	struct rfs_entry e = { 0 };
+	int before = afx_count_entries(&f);
+	int r;
+
+	rfs_error_clear(&f.err);
+	r = rfs_archive_begin(f.idx, origin, rfs_job_owner_self(), &e, &f.err);
+	cr_assert_eq(r, -code, "'%s': %d, not %d (%s)", origin, r, -code,
+		     f.err.msg);
+	cr_assert_neq(f.err.msg[0], '\0', "'%s': no reason", origin);
+	cr_assert_eq(e.id, 0);
+	cr_assert_eq(afx_count_entries(&f), before, "'%s' inserted", origin);
+}
+
+Test(core_archive, refuses_what_is_not_under_an_epoch)
+{
+	afx_open(&f, AFX_SHARED);
+	afx_tree(&f, "dt=1");
+	afx_settle(&f);
+	refused(AFX_TABLE, EPERM);
+	refused(AFX_TABLE "/" AFX_LC, EPERM);
+	refused(AFX_TABLE "/" AFX_LC "/", EPERM);
+	refused("", EPERM);
+	refused("/", EPERM);
+	cr_assert_eq(afx_count_entries(&f), 0);
+	afx_close(&f);
+}
+
+Test(core_archive, refuses_unknown_and_malformed_paths)
+{
+	struct stat st;
+
+	afx_open(&f, AFX_SHARED);
+	afx_tree(&f, "dt=1");
+	afx_settle(&f);
+	refused("nope", ENOENT);
+	refused(AFX_TABLE "/nope", ENOENT);
+	refused(AFX_TABLE "/" AFX_LC "/nope", ENOENT);
+	refused(AFX_E "/missing", ENOENT);
+	refused(AFX_E "/dt=1/sub/missing", ENOENT);
+	refused("../x", EINVAL);
+	refused(AFX_E "/../x", EINVAL);
+	refused(AFX_E "/dt=1/../../x", EINVAL);
+	refused(AFX_E "/./dt=1", EINVAL);
+	refused(AFX_E "/dt=1\nx", EINVAL);
+	refused(AFX_E "/dt=\xff", EINVAL);
+	cr_assert_eq(afx_count_entries(&f), 0);
+	/* nothing was touched: no bin, the source as it was */
+	cr_assert_eq(rfs_backend_stat(f.bin, AFX_TABLE, &st), -ENOENT);
+	afx_check_source(&f, "");
+	afx_close(&f);
+}
+
+/* A lifecycle "raw" whose epoch is the storage's root, which holds the
+ * storage's default bin at ".recyclebin". */
+#define RAW_E AFX_TABLE "/raw/2013-01-01..now"
+
+static void add_root_epoch(void)
+{
+	int32_t from;
+
+	cr_assert_eq(
+		rfs_edit_lifecycle_add(f.idx, AFX_TABLE, "raw", -1, &f.err), 0,
+		"%s", f.err.msg);
+	cr_assert_eq(rfs_date_parse("from", "2013-01-01", &from, &f.err), 0);
+	cr_assert_eq(rfs_edit_epoch_add(f.idx, AFX_TABLE, "raw", from,
+					RFS_DATE_NOW, "m", "", 0, &f.err),
+		     0, "%s", f.err.msg);
+}
+
+Test(core_archive, refuses_the_storage_bin_inside_an_epoch)
+{
+	afx_open(&f, AFX_SHARED);
+	afx_tree(&f, "dt=1");
+	afx_settle(&f);
+	add_root_epoch();
+	archive_ok("dt=1", NULL);
+	refused(RAW_E "/.recyclebin", EPERM);
+	refused(RAW_E "/.recyclebin/" AFX_TABLE, EPERM);
+	afx_close(&f);
+}
+
+Test(core_archive, archives_an_epoch_that_holds_the_storage_bin)
+{
+	struct rfs_entry e1 = { 0 }, e2 = { 0 };
+	struct stat st;
+	int r;
+
+	afx_open(&f, AFX_SHARED);
+	afx_tree(&f, "dt=1");
+	afx_settle(&f);
+	add_root_epoch();
+	archive_ok("dt=1", &e1);
+	cr_assert_eq(rfs_archive_begin(f.idx, RAW_E, rfs_job_owner_self(), &e2,
+				       &f.err),
+		     0, "%s", f.err.msg);
+	r = afx_run(&f, e2.id, NULL);
+	cr_assert_eq(r, 0, "%d %s", r, f.err.msg);
+	/* the bin was neither archived into itself nor deleted */
+	cr_assert_eq(rfs_backend_stat(f.bin, RAW_E "/.recyclebin", &st),
+		     -ENOENT, "the bin was archived into itself");
+	rfs_entry_release(&e1);
+	afx_get(&f, 1, &e1);
+	afx_check_archived(&f, &e1);
+	rfs_entry_release(&e1);
+	rfs_entry_release(&e2);
+	afx_close(&f);
+}
+
+Test(core_archive, refuses_an_item_or_its_relatives_while_archiving)
+{
+	struct rfs_entry e = { 0 }, e2 = { 0 };
+	struct rfs_error err = { 0 };
+
+	afx_open(&f, AFX_SHARED);
+	afx_tree(&f, "dt=1");
+	afx_dir(&f, "dt=2", 0755);
+	afx_file(&f, "dt=2/y", 3, 0644);
+	afx_settle(&f);
+	afx_begin(&f, "dt=1", &e);
+	refused(afx_origin("dt=1"), EBUSY);
+	cr_assert(strstr(f.err.msg, "being archived"), "%s", f.err.msg);
+	refused(afx_origin("dt=1/sub"), EBUSY);
+	refused(afx_origin("dt=1/sub/deep/b.txt"), EBUSY);
+	refused(afx_origin(""), EBUSY);
+	/* a sibling is fine */
+	afx_begin(&f, "dt=2", &e2);
+	cr_assert_eq(afx_count_entries(&f), 2);
+	/* a failed archive also holds its place until retried or purged */
+	rfs_mem_fail_nth(f.store, RFS_MEM_OP_COPY, 1, EIO);
+	cr_assert_lt(afx_run(&f, e.id, NULL), 0);
+	cr_assert_eq(afx_state(&f, e.id), RFS_ENTRY_FAILED);
+	refused(afx_origin("dt=1"), EBUSY);
+	/* purge refuses an entry still archiving */
+	cr_assert_eq(rfs_purge_begin(f.idx, e2.id, &err), -EBUSY);
+	cr_assert_eq(afx_state(&f, e2.id), RFS_ENTRY_SNAPSHOT);
+	rfs_entry_release(&e);
+	rfs_entry_release(&e2);
+	afx_close(&f);
+}
+
+Test(core_archive, reports_an_archived_item_as_already_archived)
+{
+	struct rfs_entry e = { 0 }, again = { 0 };
+	struct rfs_error err = { 0 };
+	int r;
+
+	afx_open(&f, AFX_SHARED);
+	afx_tree(&f, "dt=1");
+	afx_settle(&f);
+	archive_ok("dt=1", &e);
+	r = rfs_archive_begin(f.idx, afx_origin("dt=1"), rfs_job_owner_self(),
+			      &again, &err);
+	cr_assert_eq(r, -EALREADY, "%d %s", r, err.msg);
+	cr_assert_eq(again.id, e.id);
+	cr_assert_eq(again.state, RFS_ENTRY_ARCHIVED);
+	cr_assert_str_eq(again.bin_path, e.bin_path);
+	cr_assert(strstr(err.msg, e.bin_path), "%s", err.msg);
+	cr_assert_eq(afx_count_entries(&f), 1);
+	rfs_entry_release(&e);
+	rfs_entry_release(&again);
+	afx_close(&f);
+}
+
+/* Forget the nodes under @p item (archived; the checks are done). */
+static void forget(const char *item)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < f.n; i++)
+		if (!rfs_path_is_under(f.nodes[i].path, item) ||
+		    !*f.nodes[i].path)
+			f.nodes[w++] = f.nodes[i];
+	f.n = w;
+}
+
+Test(core_archive, numbers_a_second_archive_of_the_same_path)
+{
+	struct rfs_entry e1 = { 0 }, e2 = { 0 }, e3 = { 0 };
+	char sha[RFS_SHA256_HEX_LEN], first[RFS_SHA256_HEX_LEN];
+
+	afx_open(&f, AFX_SHARED);
+	afx_dir(&f, "dt=1", 0755);
+	afx_file(&f, "dt=1/p.parquet", 777, 0644);
+	afx_settle(&f);
+	strcpy(first, afx_node(&f, "dt=1/p.parquet")->sha);
+	archive_ok("dt=1", &e1);
+	cr_assert_str_eq(e1.bin_path, AFX_E "/dt=1");
+	forget("dt=1");
+
+	/* the same path again, other data */
+	afx_dir(&f, "dt=1", 0755);
+	afx_file(&f, "dt=1/q.parquet", 4321, 0644);
+	afx_settle(&f);
+	archive_ok("dt=1", &e2);
+	cr_assert_str_eq(e2.bin_path, AFX_E "/dt=1.~2~");
+	forget("dt=1");
+
+	afx_dir(&f, "dt=1", 0755);
+	afx_file(&f, "dt=1/r.parquet", 1, 0644);
+	afx_settle(&f);
+	archive_ok("dt=1", &e3);
+	cr_assert_str_eq(e3.bin_path, AFX_E "/dt=1.~3~");
+
+	/* every one stays archived and intact */
+	cr_assert_eq(afx_state(&f, e1.id), RFS_ENTRY_ARCHIVED);
+	cr_assert_eq(afx_state(&f, e2.id), RFS_ENTRY_ARCHIVED);
+	cr_assert_eq(afx_hash(f.bin, AFX_E "/dt=1/p.parquet", sha), 0);
+	cr_assert_str_eq(sha, first);
+	cr_assert_eq(afx_hash(f.bin, AFX_E "/dt=1.~2~/q.parquet", sha), 0);
+	/* the newest is what the origin path finds */
+	{
+		struct rfs_entry found = { 0 };
+		struct rfs_error err = { 0 };
+
+		/* a bin path wins over an origin: the first one is there */
+		cr_assert_eq(
+			rfs_entry_find(f.idx, afx_origin("dt=1"), &found, &err),
+			0, "%s", err.msg);
+		cr_assert_eq(found.id, e1.id);
+		rfs_entry_release(&found);
+		cr_assert_eq(rfs_entry_find(f.idx,
+					    ".recyclebin/" AFX_E "/dt=1.~2~",
+					    &found, &err),
+			     0, "%s", err.msg);
+		cr_assert_eq(found.id, e2.id);
+		rfs_entry_release(&found);
+	}
+	rfs_entry_release(&e1);
+	rfs_entry_release(&e2);
+	rfs_entry_release(&e3);
+	afx_close(&f);
+}
+
+Test(core_archive, numbers_the_epoch_when_a_partition_is_in_the_bin)
+{
+	struct rfs_entry e1 = { 0 }, e2 = { 0 };
+	char sha[RFS_SHA256_HEX_LEN];
+
+	afx_open(&f, AFX_SHARED);
+	afx_tree(&f, "dt=1");
+	afx_dir(&f, "dt=2", 0755);
+	afx_file(&f, "dt=2/x", 999, 0644);
+	afx_settle(&f);
+	archive_ok("dt=1", &e1);
+	/* the epoch's entry holds only what was left: dt=2; the root's
+	 * mtime moved when dt=1 left */
+	forget("dt=1");
+	afx_settle(&f);
+	afx_begin(&f, "", &e2);
+	cr_assert_str_eq(e2.bin_path, AFX_E ".~2~");
+	cr_assert_eq(afx_run(&f, e2.id, NULL), 0, "%s", f.err.msg);
+	afx_check_archived_id(&f, e2.id);
+	cr_assert_eq(afx_state(&f, e1.id), RFS_ENTRY_ARCHIVED);
+	cr_assert_eq(afx_hash(f.bin, AFX_E "/dt=1/sub/a.bin", sha), 0);
+	cr_assert_eq(afx_hash(f.bin, AFX_E ".~2~/dt=2/x", sha), 0);
+	rfs_entry_release(&e1);
+	rfs_entry_release(&e2);
+	afx_close(&f);
+}
+
+/* Source changes made from the progress callback, the first time it is
+ * called while the job syncs (after the first batch was copied). */
+enum change { GROW, TOUCH, APPEAR };
+
+struct changer {
+	enum change how;
+	int done;
+};
+
+static void change_source(void *ctx, const struct rfs_entry *e)
+{
+	struct changer *c = ctx;
+
+	if (c->done || e->state != RFS_ENTRY_SYNC)
+		return;
+	c->done = 1;
+	switch (c->how) {
+	case GROW:
+		afx_rewrite(&f, "dt=1/sub/a.bin", 150001);
+		break;
+	case TOUCH:
+		afx_touch(&f, "dt=1/sub/a.bin",
+			  afx_node(&f, "dt=1/sub/a.bin")->mtime_ns + 1);
+		break;
+	case APPEAR:
+		afx_file(&f, "dt=1/sub/late.parquet", 64, 0644);
+		afx_settle(&f);
+		break;
+	}
+}
+
+static void changed_during_sync(enum change how, const char *what)
+{
+	struct changer c = { how, 0 };
+	struct rfs_job_opts o = { .progress = change_source,
+				  .progress_ctx = &c };
+	struct rfs_entry e = { 0 };
+	int r;
+
+	afx_open(&f, AFX_SHARED);
+	afx_tree(&f, "dt=1");
+	afx_settle(&f);
+	afx_begin(&f, "dt=1", &e);
+	r = afx_run(&f, e.id, &o);
+	cr_assert_eq(c.done, 1, "the progress callback never ran in sync");
+	cr_assert_lt(r, 0, "a changed source was archived");
+	rfs_entry_release(&e);
+	afx_get(&f, 1, &e);
+	cr_assert_eq(e.state, RFS_ENTRY_FAILED);
+	cr_assert_eq(e.failed_step, RFS_ENTRY_VERIFY, "failed at %s",
+		     rfs_entry_state_name(e.failed_step));
+	cr_assert_not_null(e.reason);
+	cr_assert(strstr(e.reason, what), "reason: %s", e.reason);
+	cr_assert(strstr(e.reason, how == APPEAR ? "appeared" : "changed"),
+		  "reason: %s", e.reason);
+	cr_assert_str_eq(f.err.msg, e.reason);
+	/* the source is untouched, the change included */
+	afx_check_source(&f, "dt=1");
+	/* once the change is kept, a retry archives the new data */
+	afx_finish(&f, e.id);
+	afx_check_archived_id(&f, e.id);
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
+
+Test(core_archive, fails_when_a_file_grows_during_sync)
+{
+	changed_during_sync(GROW, AFX_E "/dt=1/sub/a.bin");
+}
+
+Test(core_archive, fails_when_a_file_is_touched_during_sync)
+{
+	changed_during_sync(TOUCH, AFX_E "/dt=1/sub/a.bin");
+}
+
+Test(core_archive, fails_when_a_file_appears_during_sync)
+{
+	changed_during_sync(APPEAR, AFX_E "/dt=1/sub/late.parquet");
+}
+
+/* Stop the job at its first progress report. */
+static void stop_at_progress(void *ctx, const struct rfs_entry *e)
+{
+	(void)e;
+	*(volatile int *)ctx = 1;
+}
+
+Test(core_archive, keeps_a_file_changed_after_its_verification)
+{
+	volatile int stop = 0;
+	struct rfs_job_opts o = { .stop = &stop,
+				  .progress = stop_at_progress,
+				  .progress_ctx = (void *)&stop };
+	struct afx_node before;
+	struct rfs_entry e = { 0 };
+	char sha[RFS_SHA256_HEX_LEN];
+	int r;
+
+	afx_open(&f, AFX_SHARED);
+	afx_tree(&f, "dt=1");
+	afx_settle(&f);
+	afx_begin(&f, "dt=1", &e);
+	/* stopped after the copies, then after the verification */
+	cr_assert_eq(afx_run(&f, e.id, &o), -EINTR, "%s", f.err.msg);
+	cr_assert_eq(afx_state(&f, e.id), RFS_ENTRY_SYNC);
+	stop = 0;
+	cr_assert_eq(afx_run(&f, e.id, &o), -EINTR, "%s", f.err.msg);
+	cr_assert_eq(afx_state(&f, e.id), RFS_ENTRY_VERIFY);
+	/* a write lands between verify and delete */
+	before = *afx_node(&f, "dt=1/_SUCCESS");
+	afx_rewrite(&f, "dt=1/_SUCCESS", 10);
+	r = afx_run(&f, e.id, NULL);
+	cr_assert_lt(r, 0, "a changed file was deleted");
+	rfs_entry_release(&e);
+	afx_get(&f, 1, &e);
+	cr_assert_eq(e.state, RFS_ENTRY_FAILED);
+	cr_assert_eq(e.failed_step, RFS_ENTRY_DELETE);
+	cr_assert(strstr(e.reason, "dt=1/_SUCCESS") &&
+			  strstr(e.reason, "changed"),
+		  "reason: %s", e.reason);
+	/* the new data stays in place, the verified one is in the bin */
+	afx_check_source(&f, "dt=1/_SUCCESS");
+	cr_assert_eq(afx_hash(f.bin, AFX_E "/dt=1/_SUCCESS", sha), 0);
+	cr_assert_str_eq(sha, before.sha);
+	afx_check_no_loss(&f, "dt=1", e.bin_path, "after the failed delete");
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
+
+Test(core_archive, copies_300_files_on_8_threads)
+{
+	struct rfs_job_opts o = { .parallel_files = 8 };
+	struct rfs_entry e = { 0 };
+	unsigned long copies;
+	char p[64];
+
+	afx_open(&f, AFX_SHARED);
+	afx_dir(&f, "dt=1", 0755);
+	for (int d = 0; d < 10; d++) {
+		snprintf(p, sizeof(p), "dt=1/h=%02d", d);
+		afx_dir(&f, p, 0750);
+		for (int i = 0; i < 30; i++) {
+			snprintf(p, sizeof(p), "dt=1/h=%02d/part-%05d", d, i);
+			afx_file(&f, p, (d * 30 + i) * 97 % 70001,
+				 i % 2 ? 0644 : 0600);
+		}
+	}
+	afx_settle(&f);
+	afx_begin(&f, "dt=1", &e);
+	copies = rfs_mem_calls(f.store, RFS_MEM_OP_COPY);
+	cr_assert_eq(afx_run(&f, e.id, &o), 0, "%s", f.err.msg);
+	/* every file copied once, none twice */
+	cr_assert_eq(rfs_mem_calls(f.store, RFS_MEM_OP_COPY) - copies, 300);
+	afx_check_archived_id(&f, e.id);
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
+
+/* Two threads start the same job; the one that runs waits in its first
+ * progress report until the other has returned. */
+struct racer {
+	pthread_t th;
+	int64_t id;
+	int r;
+	struct rfs_error err;
+};
+
+static pthread_mutex_t race_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t race_cond = PTHREAD_COND_INITIALIZER;
+static pthread_barrier_t race_start;
+static int race_returned;
+
+static void wait_for_other(void *ctx, const struct rfs_entry *e)
+{
+	struct timespec until;
+
+	(void)ctx;
+	(void)e;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&race_lock);
+	while (!race_returned)
+		if (pthread_cond_timedwait(&race_cond, &race_lock, &until))
+			break;
+	pthread_mutex_unlock(&race_lock);
+}
+
+static void *race(void *arg)
+{
+	struct racer *rc = arg;
+	struct rfs_job_opts o = { .progress = wait_for_other };
+	struct rfs_index *idx = NULL;
+
+	cr_assert_eq(rfs_index_open(f.db, 0, &idx, &rc->err), 0);
+	pthread_barrier_wait(&race_start);
+	rc->r = rfs_job_run(idx, rc->id, &o, &rc->err);
+	pthread_mutex_lock(&race_lock);
+	race_returned++;
+	pthread_cond_broadcast(&race_cond);
+	pthread_mutex_unlock(&race_lock);
+	rfs_index_free(idx);
+	return NULL;
+}
+
+Test(core_archive, runs_a_job_once_when_two_threads_start_it)
+{
+	struct racer rc[2] = { 0 };
+	struct rfs_entry e = { 0 };
+	unsigned long copies;
+
+	afx_open(&f, AFX_SHARED);
+	afx_tree(&f, "dt=1");
+	afx_settle(&f);
+	afx_begin(&f, "dt=1", &e);
+	copies = rfs_mem_calls(f.store, RFS_MEM_OP_COPY);
+	pthread_barrier_init(&race_start, NULL, 2);
+	for (int i = 0; i < 2; i++) {
+		rc[i].id = e.id;
+		cr_assert_eq(pthread_create(&rc[i].th, NULL, race, &rc[i]), 0);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(rc[i].th, NULL);
+	cr_assert((rc[0].r == 0 && rc[1].r == -EBUSY) ||
+			  (rc[0].r == -EBUSY && rc[1].r == 0),
+		  "results %d (%s) and %d (%s)", rc[0].r, rc[0].err.msg,
+		  rc[1].r, rc[1].err.msg);
+	cr_assert_eq(rfs_mem_calls(f.store, RFS_MEM_OP_COPY) - copies, 4,
+		     "the files were copied more than once");
+	afx_check_archived_id(&f, e.id);
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
+
+Test(core_archive, purges_an_archived_entry_for_good)
+{
+	struct rfs_entry e = { 0 };
+	struct rfs_error err = { 0 };
+	char key[128];
+	struct stat st;
+
+	afx_open(&f, AFX_SHARED);
+	afx_tree(&f, "dt=1");
+	afx_settle(&f);
+	archive_ok("dt=1", &e);
+	cr_assert_eq(rfs_purge_begin(f.idx, e.id, &err), 0, "%s", err.msg);
+	cr_assert_eq(afx_state(&f, e.id), RFS_ENTRY_PURGING);
+	cr_assert_eq(afx_run(&f, e.id, NULL), 0, "%s", f.err.msg);
+	cr_assert_eq(afx_state(&f, e.id), RFS_ENTRY_PURGED);
+	cr_assert_eq(rfs_backend_stat(f.bin, e.bin_path, &st), -ENOENT);
+	rfs_manifest_key(e.uuid, key, sizeof(key));
+	cr_assert_eq(rfs_backend_stat(f.bin, key, &st), -ENOENT);
+	/* the emptied mirror folders went too */
+	cr_assert_eq(rfs_backend_stat(f.bin, AFX_TABLE, &st), -ENOENT);
+	cr_assert(afx_history_has(&f, "purge", AFX_E "/dt=1"));
+	/* purging again changes nothing */
+	cr_assert_eq(rfs_purge_begin(f.idx, e.id, &err), 0, "%s", err.msg);
+	cr_assert_eq(afx_state(&f, e.id), RFS_ENTRY_PURGED);
+	cr_assert_eq(afx_run(&f, e.id, NULL), -ECANCELED);
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
+
+/* The metastore hook. */
+static void partitioned_epoch(void)
+{
+	afx_dir(&f, "dt=1", 0755);
+	afx_dir(&f, "dt=1/hour=01", 0755);
+	afx_file(&f, "dt=1/hour=01/part-0", 100, 0644);
+	afx_dir(&f, "dt=1/hour=02", 0755);
+	afx_file(&f, "dt=1/hour=02/part-0", 200, 0644);
+	afx_dir(&f, "dt=2", 0755);
+	afx_file(&f, "dt=2/part-0", 300, 0644);
+	afx_dir(&f, "misc", 0755);
+	afx_file(&f, "misc/notes.txt", 5, 0644);
+	afx_settle(&f);
+}
+
+static void set_config(const char *key, const char *value)
+{
+	cr_assert_eq(rfs_edit_config_set(f.idx, key, value, &f.err), 0, "%s",
+		     f.err.msg);
+}
+
+/* The partition of @p doc with @p spec, asserted present once. */
+static json_t *partition(json_t *doc, const char *spec)
+{
+	json_t *parts = json_object_get(doc, "partitions"), *p, *found = NULL;
+	size_t i;
+
+	json_array_foreach(parts, i, p)
+	{
+		const char *s = json_string_value(json_object_get(p, "spec"));
+
+		if (s && !strcmp(s, spec)) {
+			cr_assert_null(found, "'%s' listed twice", spec);
+			found = p;
+		}
+	}
+	cr_assert_not_null(found, "no partition '%s'", spec);
+	return found;
+}
+
+static void check_partition(json_t *doc, const char *src_uri, const char *spec,
+			    const char *k1, const char *v1, const char *k2,
+			    const char *v2)
+{
+	json_t *p = partition(doc, spec), *vals = json_object_get(p, "values");
+	char loc[512];
+
+	cr_assert(json_is_object(vals));
+	cr_assert_eq(json_object_size(vals), k2 ? 2 : 1, "values of %s", spec);
+	cr_assert_str_eq(json_string_value(json_object_get(vals, k1)), v1);
+	if (k2)
+		cr_assert_str_eq(json_string_value(json_object_get(vals, k2)),
+				 v2);
+	snprintf(loc, sizeof(loc), "%s/%s", src_uri, spec);
+	cr_assert_str_eq(json_string_value(json_object_get(p, "location")),
+			 loc);
+}
+
+Test(core_archive, hook_drops_the_leaf_partitions_of_an_epoch)
+{
+	struct rfs_entry e = { 0 };
+	json_error_t jerr;
+	json_t *doc;
+	char *text;
+
+	afx_open(&f, AFX_SHARED);
+	partitioned_epoch();
+	set_config("metastore.hook",
+		   afx_script(&f, "hook", "cat > \"$D/in.json\""));
+	archive_ok("", &e);
+	text = afx_slurp(&f, "in.json");
+	cr_assert_not_null(text, "the hook was not called");
+	doc = json_loads(text, 0, &jerr);
+	cr_assert_not_null(doc, "%s: %s", jerr.text, text);
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "action")),
+			 "drop_partitions");
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "table")),
+			 AFX_TABLE);
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "lifecycle")),
+			 AFX_LC);
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "epoch")),
+			 AFX_EPOCH);
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "location")),
+			 e.src_uri);
+	cr_assert_eq(json_array_size(json_object_get(doc, "partitions")), 3,
+		     "%s", text);
+	check_partition(doc, e.src_uri, "dt=1/hour=01", "dt", "1", "hour",
+			"01");
+	check_partition(doc, e.src_uri, "dt=1/hour=02", "dt", "1", "hour",
+			"02");
+	check_partition(doc, e.src_uri, "dt=2", "dt", "2", NULL, NULL);
+	json_decref(doc);
+	free(text);
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
+
+Test(core_archive, hook_failure_stops_the_job_before_any_delete)
+{
+	struct rfs_entry e = { 0 };
+	char *text;
+
+	afx_open(&f, AFX_SHARED);
+	partitioned_epoch();
+	set_config("metastore.hook",
+		   afx_script(&f, "hook",
+			      "cat > \"$D/in.json\"\n"
+			      "echo 'glue: access denied to sales' >&2\n"
+			      "exit 1"));
+	afx_begin(&f, "dt=1", &e);
+	cr_assert_lt(afx_run(&f, e.id, NULL), 0);
+	rfs_entry_release(&e);
+	afx_get(&f, 1, &e);
+	cr_assert_eq(e.state, RFS_ENTRY_FAILED);
+	cr_assert_eq(e.failed_step, RFS_ENTRY_UNPUBLISH);
+	cr_assert(strstr(e.reason, "glue: access denied to sales"), "%s",
+		  e.reason);
+	afx_check_source(&f, "");
+	text = afx_slurp(&f, "in.json");
+	cr_assert(text && strstr(text, "dt=1/hour=02"));
+	free(text);
+	/* once the metastore agrees, the retry goes on from unpublish */
+	afx_script(&f, "hook", "cat > \"$D/in2.json\"");
+	afx_finish(&f, e.id);
+	afx_check_archived_id(&f, e.id);
+	text = afx_slurp(&f, "in2.json");
+	cr_assert(text && strstr(text, "dt=1/hour=01"));
+	free(text);
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
+
+Test(core_archive, no_hook_configured_means_no_call)
+{
+	char *text;
+
+	afx_open(&f, AFX_SHARED);
+	partitioned_epoch();
+	afx_script(&f, "hook", "cat > \"$D/in.json\"");
+	archive_ok("dt=1", NULL);
+	text = afx_slurp(&f, "in.json");
+	cr_assert_null(text, "an unconfigured hook was called");
+	afx_close(&f);
+}
+
+Test(core_archive, table_hook_wins_over_the_global_one)
+{
+	char *text, path[160];
+
+	afx_open(&f, AFX_SHARED);
+	partitioned_epoch();
+	set_config("metastore.hook",
+		   afx_script(&f, "global", "cat > \"$D/global.json\""));
+	snprintf(path, sizeof(path), "%s",
+		 afx_script(&f, "table", "cat > \"$D/table.json\""));
+	set_config("metastore.hook." AFX_TABLE, path);
+	archive_ok("dt=2", NULL);
+	cr_assert_null(afx_slurp(&f, "global.json"));
+	text = afx_slurp(&f, "table.json");
+	cr_assert(text && strstr(text, "\"dt=2\""), "%s", text ? text : "");
+	free(text);
+	afx_close(&f);
+}
+
+/* Reindex. */
+struct reports {
+	int n, added, exist, skipped;
+	char skipped_names[4][128];
+	int skipped_codes[4];
+};
+
+static void on_report(void *ctx, const struct rfs_reindex_report *r)
+{
+	struct reports *rp = ctx;
+
+	rp->n++;
+	if (r->result == 0) {
+		rp->added++;
+	} else if (r->result == -EEXIST) {
+		rp->exist++;
+	} else {
+		cr_assert_not_null(r->reason, "%s skipped without a reason",
+				   r->manifest);
+		if (rp->skipped < 4) {
+			snprintf(rp->skipped_names[rp->skipped], 128, "%s",
+				 r->manifest);
+			rp->skipped_codes[rp->skipped] = r->result;
+		}
+		rp->skipped++;
+	}
+}
+
+/* Put @p text at @p key of the bin. */
+static void put_bin(const char *key, const char *text)
+{
+	struct rfs_file *out;
+
+	cr_assert_eq(rfs_backend_open_file(f.bin, key,
+					   O_CREAT | O_TRUNC | O_WRONLY, 0644,
+					   &out),
+		     0);
+	cr_assert_eq(rfs_file_write(out, text, strlen(text), 0),
+		     (ssize_t)strlen(text));
+	cr_assert_eq(rfs_file_close(out), 0);
+}
+
+/* A copy of @p e's manifest, as version 99 under another uuid. */
+static void put_newer_manifest(const struct rfs_entry *e)
+{
+	struct rfs_file *in;
+	char key[128], buf[1 << 16];
+	json_error_t jerr;
+	json_t *doc;
+	ssize_t n;
+	char *text;
+
+	rfs_manifest_key(e->uuid, key, sizeof(key));
+	cr_assert_eq(rfs_backend_open_file(f.bin, key, O_RDONLY, 0, &in), 0);
+	n = rfs_file_read(in, buf, sizeof(buf) - 1, 0);
+	cr_assert_gt(n, 0);
+	buf[n] = '\0';
+	rfs_file_close(in);
+	doc = json_loads(buf, 0, &jerr);
+	cr_assert_not_null(doc, "%s", jerr.text);
+	json_object_set_new(doc, "version", json_integer(99));
+	json_object_set_new(doc, "uuid",
+			    json_string("99999999999999999999999999999999"));
+	text = json_dumps(doc, 0);
+	put_bin(RFS_MANIFEST_DIR "/99999999999999999999999999999999.json",
+		text);
+	free(text);
+	json_decref(doc);
+}
+
+static int64_t rows_of(struct rfs_index *idx, int64_t id)
+{
+	struct rfs_error err = { 0 };
+	int64_t files = -1;
+
+	cr_assert_eq(rfs_index_file_count(idx, id, -1, &files, NULL, &err), 0);
+	return files;
+}
+
+Test(core_archive, reindex_rebuilds_entries_from_the_manifests)
+{
+	struct rfs_entry a = { 0 }, b = { 0 }, got = { 0 };
+	struct reports rp = { 0 };
+	struct rfs_index *idx2 = NULL;
+	struct rfs_entry_file row;
+	char db2[160], uri[128];
+	int32_t from;
+	int added = -1;
+
+	afx_open(&f, AFX_SHARED);
+	afx_tree(&f, "dt=1");
+	afx_dir(&f, "dt=2", 0755);
+	afx_file(&f, "dt=2/x.parquet", 2048, 0644);
+	afx_settle(&f);
+	archive_ok("dt=1", &a);
+	archive_ok("dt=2/x.parquet", &b);
+	put_bin(RFS_MANIFEST_DIR "/00000000000000000000000000000001.json",
+		"{\"format\": \"recyclefs-manifest\", \"version\": 1, \"uu");
+	put_newer_manifest(&a);
+
+	/* a new index with the same catalog */
+	snprintf(db2, sizeof(db2), "%s/index2.db", f.dir);
+	cr_assert_eq(rfs_index_open(db2, RFS_INDEX_CREATE, &idx2, &f.err), 0);
+	snprintf(uri, sizeof(uri), "mem://%s/data", f.store);
+	cr_assert_eq(rfs_edit_storage_add(idx2, "m", uri, NULL, &f.err), 0);
+	cr_assert_eq(rfs_edit_table_add(idx2, AFX_TABLE, NULL, 0, &f.err), 0);
+	cr_assert_eq(
+		rfs_edit_lifecycle_add(idx2, AFX_TABLE, AFX_LC, -1, &f.err), 0);
+	cr_assert_eq(rfs_date_parse("from", "2013-01-01", &from, &f.err), 0);
+	cr_assert_eq(rfs_edit_epoch_add(idx2, AFX_TABLE, AFX_LC, from,
+					RFS_DATE_NOW, "m", "orders/b1", 0,
+					&f.err),
+		     0);
+
+	cr_assert_eq(rfs_reindex(idx2, on_report, &rp, &added, &f.err), 0, "%s",
+		     f.err.msg);
+	cr_assert_eq(added, 2);
+	cr_assert_eq(rp.added, 2);
+	cr_assert_eq(rp.skipped, 2, "%d skipped", rp.skipped);
+	for (int i = 0; i < 2; i++) {
+		if (strstr(rp.skipped_names[i], "9999"))
+			cr_assert_eq(rp.skipped_codes[i], -EPROTO);
+		else
+			cr_assert_eq(rp.skipped_codes[i], -EBADMSG, "%s: %d",
+				     rp.skipped_names[i], rp.skipped_codes[i]);
+	}
+
+	cr_assert_eq(rfs_index_entry_by_uuid(idx2, a.uuid, &got, &f.err), 0);
+	cr_assert_eq(got.state, RFS_ENTRY_ARCHIVED);
+	cr_assert_str_eq(got.bin_path, a.bin_path);
+	cr_assert_str_eq(got.origin_path, a.origin_path);
+	cr_assert_eq(got.files_total, a.files_total);
+	cr_assert_eq(got.bytes_total, a.bytes_total);
+	cr_assert_eq(rows_of(idx2, got.id), rows_of(f.idx, a.id));
+	cr_assert_eq(
+		rfs_index_file_get(idx2, got.id, "sub/a.bin", &row, &f.err), 0);
+	cr_assert_str_eq(row.sha256, afx_node(&f, "dt=1/sub/a.bin")->sha);
+	rfs_entry_release(&got);
+	cr_assert_eq(rfs_index_entry_by_uuid(idx2, b.uuid, &got, &f.err), 0);
+	cr_assert_eq(got.state, RFS_ENTRY_ARCHIVED);
+	cr_assert_not(got.is_dir);
+	cr_assert_eq(rows_of(idx2, got.id), 1);
+	rfs_entry_release(&got);
+
+	/* again: nothing new, the bad ones reported again */
+	memset(&rp, 0, sizeof(rp));
+	cr_assert_eq(rfs_reindex(idx2, on_report, &rp, &added, &f.err), 0);
+	cr_assert_eq(added, 0);
+	cr_assert_eq(rp.exist, 2);
+	cr_assert_eq(rp.skipped, 2);
+	rfs_index_free(idx2);
+	rfs_entry_release(&a);
+	rfs_entry_release(&b);
+	afx_close(&f);
+}
