@@ -7,6 +7,7 @@
 #include "backends/fault.h"
 #include "backends/local/local.h"
 #include "backends/memory/memory.h"
+#include "backends/s3/s3.h"
 #include "core/storage.h"
 #include "core/uri.h"
 #include "util/error.h"
@@ -27,6 +28,8 @@ struct rfs_backend_adapter {
 static const struct rfs_backend_adapter adapters[] = {
 	{ "file", rfs_local_open },
 	{ "mem", rfs_mem_open },
+	{ "s3", rfs_s3_open },
+	{ "gs", rfs_s3_open },
 };
 
 static const struct rfs_backend_adapter *adapter_find(const char *scheme)

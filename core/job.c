@@ -786,7 +786,7 @@ static int run_steps(struct job *j)
 		case RFS_ENTRY_DELETE:
 			return job_delete(j); /* and finish */
 		case RFS_ENTRY_ARCHIVED:
-			return job_finish(j);
+			return 0;
 		case RFS_ENTRY_PURGING:
 			r = job_purge(j);
 			break;
@@ -869,8 +869,7 @@ static int run_claimed(struct rfs_index *idx, int64_t id,
 	r = rfs_index_entry_get(idx, id, &j.e, err);
 	if (r < 0)
 		return r;
-	if (!rfs_entry_state_runnable(j.e.state) &&
-	    j.e.state != RFS_ENTRY_ARCHIVED) {
+	if (!rfs_entry_state_runnable(j.e.state)) {
 		rfs_entry_release(&j.e);
 		return -ECANCELED;
 	}

@@ -117,6 +117,9 @@ int cmd_purge(int argc, char **argv);
 /** `recyclefs reindex`: rebuild entries from the manifests. @return an
  * exit status */
 int cmd_reindex(int argc, char **argv);
+/** `recyclefs restore`: copy items out of the recycle bin. @return an
+ * exit status */
+int cmd_restore(int argc, char **argv);
 
 /**
  * Next option of a command, as getopt_long() with GNU argument

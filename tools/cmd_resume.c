@@ -8,24 +8,29 @@
 
 #include "core/entry.h"
 #include "core/jobs.h"
+#include "core/restore.h"
 #include "index/entries.h"
 #include "index/index.h"
+#include "index/restores.h"
 #include "util/clock.h"
 #include "util/error.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
 	"usage: recyclefs resume [PATH...]\n"
 	"\n"
-	"Run recycle jobs (archives and purges) in this process until each\n"
-	"is archived, purged or failed. Without PATH: every job that no live\n"
-	"process runs (its lease is free: no mount daemon took it, or the\n"
-	"process that ran it died). With PATHs (bin paths, origin paths, or\n"
-	"paths in a mount): those entries only. A failed archive is not\n"
-	"resumed: 'recyclefs retry' restarts it.\n"
+	"Run recycle jobs (archives and purges, then restores) in this\n"
+	"process until each is archived, purged, restored or failed.\n"
+	"Without PATH: every job that no live process runs (its lease is\n"
+	"free: no mount daemon took it, or the process that ran it died).\n"
+	"With PATHs (bin paths, origin paths, or paths in a mount): those\n"
+	"entries only. A failed archive is not resumed: 'recyclefs retry'\n"
+	"restarts it; a failed restore is not either: run 'recyclefs\n"
+	"restore' again.\n"
 	"\n"
 	"SIGINT or SIGTERM stops the running job at a safe point (exit 130).\n"
 	"Exit status 1 when a job failed or a PATH could not be resumed.\n"
@@ -115,21 +120,96 @@ static int resume_path(struct rfs_index *idx, const char *path)
 	return status;
 }
 
-/* Every runnable entry whose lease is free. */
+/* True while a live process holds the restore's lease. */
+static bool restore_held(const struct rfs_restore *r, int64_t now)
+{
+	return r->lease_owner && r->lease_until_ns >= now &&
+	       rfs_job_owner_alive(r->lease_owner);
+}
+
+static int collect_restore(const struct rfs_restore *r, void *ctx)
+{
+	struct ids *ids = ctx;
+
+	if (restore_held(r, ids->now)) {
+		printf("skipped the restore to '%s': run by process %s\n",
+		       r->target, r->lease_owner);
+		ids->busy++;
+		return 0;
+	}
+	if (ids->n == ids->cap) {
+		size_t cap = ids->cap ? 2 * ids->cap : 16;
+		int64_t *v = realloc(ids->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		ids->v = v;
+		ids->cap = cap;
+	}
+	ids->v[ids->n++] = r->id;
+	return 0;
+}
+
+/* Run one waiting restore (core/restore.h) here, reporting the outcome. */
+static int run_restore(struct rfs_index *idx, int64_t id)
+{
+	struct rfs_job_opts o = { .stop = rfs_cli_job_stop_flag() };
+	struct rfs_error err = { 0 }, ignore = { 0 };
+	struct rfs_restore r = { 0 };
+	char size[16];
+	int rc, status = RFS_EXIT_OK;
+
+	rc = rfs_index_restore_get(idx, id, &r, &err);
+	if (rc < 0)
+		return rfs_cli_fail(&err, rc);
+	/* Re-read: a daemon may have taken or finished it. */
+	if (r.state == RFS_RESTORE_DONE || r.state == RFS_RESTORE_FAILED ||
+	    restore_held(&r, rfs_time_now_ns())) {
+		rfs_restore_release(&r);
+		return RFS_EXIT_OK;
+	}
+	printf("resuming the restore to '%s' (%s)\n", r.target,
+	       rfs_restore_state_name(r.state));
+	fflush(stdout);
+	rc = rfs_restore_run(idx, id, &o, &err);
+	rfs_restore_release(&r);
+	rfs_index_restore_get(idx, id, &r, &ignore);
+	if (rc == 0)
+		printf("restored to '%s' (%" PRId64 " files, %s)\n", r.target,
+		       r.files_total,
+		       rfs_cli_size_format(r.bytes_total, size, sizeof(size)));
+	else if (rc == -EINTR)
+		status = rfs_cli_failf("interrupted; the restore to '%s' "
+				       "stays in state %s",
+				       r.target,
+				       rfs_restore_state_name(r.state));
+	else if (rc != -EBUSY && rc != -ECANCELED)
+		status = rfs_cli_failf("restore to '%s' failed: %s", r.target,
+				       r.reason ? r.reason : err.msg);
+	rfs_restore_release(&r);
+	return rc == -EINTR ? RFS_EXIT_INTERRUPTED : status;
+}
+
+/* Every runnable entry whose lease is free, then every such restore. */
 static int resume_all(struct rfs_index *idx)
 {
 	struct ids ids = { .now = rfs_time_now_ns() };
+	struct ids rids = { .now = ids.now };
 	struct rfs_error err = { 0 };
 	int status = RFS_EXIT_OK, s, r;
 	size_t i;
 
 	r = rfs_index_entry_list(idx, RFS_INDEX_ENTRIES_RUNNABLE, NULL, collect,
 				 &ids, &err);
+	if (r == 0)
+		r = rfs_index_restore_list(idx, RFS_INDEX_RESTORES_RUNNABLE, 0,
+					   collect_restore, &rids, &err);
 	if (r < 0) {
 		free(ids.v);
+		free(rids.v);
 		return rfs_cli_fail(&err, r);
 	}
-	if (ids.n == 0 && ids.busy == 0)
+	if (ids.n == 0 && ids.busy == 0 && rids.n == 0 && rids.busy == 0)
 		puts("nothing to resume");
 	for (i = 0; i < ids.n; i++) {
 		struct rfs_entry e = { 0 };
@@ -155,7 +235,14 @@ static int resume_all(struct rfs_index *idx)
 		if (s == RFS_EXIT_INTERRUPTED)
 			break;
 	}
+	for (i = 0; status != RFS_EXIT_INTERRUPTED && i < rids.n; i++) {
+		s = rfs_cli_job_interrupted() ? RFS_EXIT_INTERRUPTED
+					      : run_restore(idx, rids.v[i]);
+		if (s > status)
+			status = s;
+	}
 	free(ids.v);
+	free(rids.v);
 	return status;
 }
 

@@ -30,6 +30,7 @@ static const struct rfs_cli_command commands[] = {
 	{ "resume", cmd_resume, "run waiting recycle jobs here" },
 	{ "purge", cmd_purge, "delete recycle entries for good" },
 	{ "reindex", cmd_reindex, "rebuild the bin's entries from manifests" },
+	{ "restore", cmd_restore, "copy items out of the recycle bin" },
 	{ NULL, NULL, NULL },
 };
 

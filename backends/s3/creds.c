@@ -23,13 +23,11 @@
 #include "backends/s3/s3_priv.h"
 
 #include "core/uri.h"
-#include "util/buf.h"
 #include "util/error.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -42,216 +40,12 @@
 #define PART_MIB_MAX	  5120
 #define CACHE_TTL_DEFAULT 10
 #define CACHE_TTL_MAX	  (7 * 86400)
-/* Larger AWS files than this are not credential files. */
-#define INI_MAX ((size_t)1 << 20)
-
-/* ------------------------------------------------------------ ini files */
-
-/* One "key = value" of a section; nested keys read "parent.key". */
-struct ini_entry {
-	char *section;
-	char *key;
-	char *value;
-};
-
-/* An AWS credentials or config file. */
-struct ini {
-	struct ini_entry *e;
-	size_t n, alloc;
-};
-
 static void wipe_free(char *s)
 {
 	if (s) {
 		explicit_bzero(s, strlen(s));
 		free(s);
 	}
-}
-
-static void ini_release(struct ini *f)
-{
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->e[i].section);
-		free(f->e[i].key);
-		wipe_free(f->e[i].value);
-	}
-	free(f->e);
-	memset(f, 0, sizeof(*f));
-}
-
-static char *trimmed(const char *s, size_t n)
-{
-	while (n && isspace((unsigned char)*s)) {
-		s++;
-		n--;
-	}
-	while (n && isspace((unsigned char)s[n - 1]))
-		n--;
-	return strndup(s, n);
-}
-
-static int ini_add(struct ini *f, const char *section, const char *parent,
-		   const char *key, size_t kn, const char *value, size_t vn)
-{
-	struct ini_entry *e;
-	char *k = trimmed(key, kn);
-
-	if (!k)
-		return -ENOMEM;
-	if (f->n == f->alloc) {
-		size_t n = f->alloc ? 2 * f->alloc : 16;
-
-		e = reallocarray(f->e, n, sizeof(*e));
-		if (!e) {
-			free(k);
-			return -ENOMEM;
-		}
-		f->e = e;
-		f->alloc = n;
-	}
-	e = &f->e[f->n];
-	e->section = strdup(section);
-	e->value = trimmed(value, vn);
-	if (parent && k && e->section) {
-		size_t len = strlen(parent) + strlen(k) + 2;
-		char *full = malloc(len);
-
-		if (full)
-			snprintf(full, len, "%s.%s", parent, k);
-		free(k);
-		k = full;
-	}
-	e->key = k;
-	if (!e->section || !e->value || !e->key) {
-		free(e->section);
-		free(e->key);
-		wipe_free(e->value);
-		return -ENOMEM;
-	}
-	f->n++;
-	return 0;
-}
-
-/*
- * Parse INI text as botocore does: "[section]" lines, "key = value" lines,
- * whole-line comments ('#' or ';'), and indented "key = value" lines
- * under a "key =" with no value (a nested block such as "s3 =").
- */
-static int ini_parse(struct ini *f, const char *text)
-{
-	char section[256] = "", parent[64] = "";
-	const char *line = text;
-	int r = 0;
-
-	while (*line && !r) {
-		size_t n = strcspn(line, "\n");
-		const char *s = line, *eq;
-		bool indented = *s == ' ' || *s == '\t';
-		size_t len = n;
-
-		line += n + (line[n] == '\n');
-		while (len && isspace((unsigned char)*s)) {
-			s++;
-			len--;
-		}
-		while (len && isspace((unsigned char)s[len - 1]))
-			len--;
-		if (!len || *s == '#' || *s == ';')
-			continue;
-		if (*s == '[') {
-			char *name = s[len - 1] == ']' ? trimmed(s + 1, len - 2)
-						       : NULL;
-
-			parent[0] = '\0';
-			if (name && strlen(name) < sizeof(section))
-				strcpy(section, name);
-			else
-				section[0] = '\0'; /* ignore its keys */
-			free(name);
-			continue;
-		}
-		eq = memchr(s, '=', len);
-		if (!eq || !*section)
-			continue;
-		if (!indented)
-			parent[0] = '\0';
-		if (indented && *parent) {
-			r = ini_add(f, section, parent, s, (size_t)(eq - s),
-				    eq + 1, len - (size_t)(eq + 1 - s));
-			continue;
-		}
-		if (eq + 1 == s + len && (size_t)(eq - s) < sizeof(parent)) {
-			/* "s3 =": the indented lines below belong to it */
-			char *p = trimmed(s, (size_t)(eq - s));
-
-			if (!p)
-				return -ENOMEM;
-			strcpy(parent, p);
-			free(p);
-			continue;
-		}
-		r = ini_add(f, section, NULL, s, (size_t)(eq - s), eq + 1,
-			    len - (size_t)(eq + 1 - s));
-	}
-	return r;
-}
-
-/* Load @p path. @return 0 (an absent file is empty), -EACCES, -ENOMEM */
-static int ini_load(struct ini *f, const char *path, const char *shown,
-		    struct rfs_error *err)
-{
-	char *text;
-	ssize_t n;
-	size_t len = 0;
-	int fd, r;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 0;
-		return rfs_error_set(err, EACCES,
-				     "storage '%s': cannot read '%s': %s",
-				     shown, path, strerror(errno));
-	}
-	text = malloc(INI_MAX + 1);
-	if (!text) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (len < INI_MAX &&
-	       (n = read(fd, text + len, INI_MAX - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = rfs_error_set(err, EACCES,
-					  "storage '%s': cannot read '%s': %s",
-					  shown, path, strerror(errno));
-			goto out;
-		}
-		len += (size_t)n;
-	}
-	text[len] = '\0';
-	r = ini_parse(f, text);
-out:
-	explicit_bzero(text, len);
-	free(text);
-	close(fd);
-	return r;
-}
-
-/* The value of @p key in @p section, or NULL (borrowed). */
-static const char *ini_get(const struct ini *f, const char *section,
-			   const char *key)
-{
-	const char *v = NULL;
-
-	if (!section)
-		return NULL;
-	for (size_t i = 0; i < f->n; i++)
-		if (!strcmp(f->e[i].section, section) &&
-		    !strcmp(f->e[i].key, key))
-			v = f->e[i].value; /* the last one wins */
-	return v && *v ? v : NULL;
 }
 
 /* ------------------------------------------------------------- options */
@@ -520,15 +314,18 @@ static const char *env(const char *name)
 
 static char *home_file(const char *var, const char *rel)
 {
-	const char *home = env(var) ? NULL : env("HOME");
-	struct passwd *pw;
-	char *out;
+	const char *home = env("HOME");
+	struct passwd pw, *found = NULL;
+	char buf[1024], *out;
 
 	if (env(var))
 		return strdup(env(var));
 	if (!home) {
-		pw = getpwuid(getuid());
-		home = pw && pw->pw_dir ? pw->pw_dir : "/";
+		if (!getpwuid_r(getuid(), &pw, buf, sizeof(buf), &found) &&
+		    found && found->pw_dir)
+			home = found->pw_dir;
+		else
+			home = "/";
 	}
 	if (asprintf(&out, "%s/%s", home, rel) < 0)
 		return NULL;
@@ -537,7 +334,7 @@ static char *home_file(const char *var, const char *rel)
 
 /* Where the settings of one profile are. */
 struct sources {
-	struct ini cred, cfg;
+	struct rfs_s3_ini cred, cfg;
 	char *cred_path, *cfg_path;
 	char *cfg_section; /* "default" or "profile NAME" */
 	const char *profile;
@@ -546,8 +343,8 @@ struct sources {
 
 static void sources_release(struct sources *s)
 {
-	ini_release(&s->cred);
-	ini_release(&s->cfg);
+	rfs_s3_ini_release(&s->cred);
+	rfs_s3_ini_release(&s->cfg);
 	free(s->cred_path);
 	free(s->cfg_path);
 	free(s->cfg_section);
@@ -557,10 +354,10 @@ static void sources_release(struct sources *s)
  * also read for the default profile). */
 static const char *cfg_get(const struct sources *s, const char *key)
 {
-	const char *v = ini_get(&s->cfg, s->cfg_section, key);
+	const char *v = rfs_s3_ini_get(&s->cfg, s->cfg_section, key);
 
 	if (!v && !strcmp(s->profile, "default"))
-		v = ini_get(&s->cfg, "profile default", key);
+		v = rfs_s3_ini_get(&s->cfg, "profile default", key);
 	return v;
 }
 
@@ -586,14 +383,16 @@ static int load_keys(struct rfs_s3_conf *c, const struct sources *s,
 		sk = env("AWS_SECRET_ACCESS_KEY");
 		tok = env("AWS_SESSION_TOKEN");
 		where = "the environment";
-	} else if (ini_get(&s->cred, s->profile, "aws_access_key_id") ||
-		   ini_get(&s->cred, s->profile, "aws_secret_access_key")) {
-		ak = ini_get(&s->cred, s->profile, "aws_access_key_id");
-		sk = ini_get(&s->cred, s->profile, "aws_secret_access_key");
-		tok = ini_get(&s->cred, s->profile, "aws_session_token");
+	} else if (rfs_s3_ini_get(&s->cred, s->profile, "aws_access_key_id") ||
+		   rfs_s3_ini_get(&s->cred, s->profile,
+				  "aws_secret_access_key")) {
+		ak = rfs_s3_ini_get(&s->cred, s->profile, "aws_access_key_id");
+		sk = rfs_s3_ini_get(&s->cred, s->profile,
+				    "aws_secret_access_key");
+		tok = rfs_s3_ini_get(&s->cred, s->profile, "aws_session_token");
 		if (!tok)
-			tok = ini_get(&s->cred, s->profile,
-				      "aws_security_token");
+			tok = rfs_s3_ini_get(&s->cred, s->profile,
+					     "aws_security_token");
 		where = s->cred_path;
 	} else if (cfg_get(s, "aws_access_key_id") ||
 		   cfg_get(s, "aws_secret_access_key")) {
@@ -659,9 +458,9 @@ static int open_sources(struct sources *s, const struct opts *o,
 		s->cfg_section = NULL;
 	if (!s->cred_path || !s->cfg_path || !s->cfg_section)
 		return -ENOMEM;
-	r = ini_load(&s->cred, s->cred_path, shown, err);
+	r = rfs_s3_ini_load(&s->cred, s->cred_path, shown, err);
 	if (!r)
-		r = ini_load(&s->cfg, s->cfg_path, shown, err);
+		r = rfs_s3_ini_load(&s->cfg, s->cfg_path, shown, err);
 	return r;
 }
 

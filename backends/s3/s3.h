@@ -27,4 +27,15 @@ struct rfs_uri;
 int rfs_s3_open(const struct rfs_uri *u, const char *uri,
 		struct rfs_backend **out, struct rfs_error *err);
 
+/**
+ * The reason of the calling thread's last failed S3 request, for a
+ * message after an operation of an S3 backend returned an error: names
+ * the storage, the S3 error code and message, never a secret ("storage
+ * 's3://b/p': access denied (InvalidAccessKeyId: ...)"). Operations
+ * return only an errno, as the port requires.
+ * @return a borrowed string, "" when no request failed yet; valid until
+ *         the thread's next S3 request
+ */
+const char *rfs_s3_last_error(void);
+
 #endif

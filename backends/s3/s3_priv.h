@@ -45,24 +45,82 @@ struct rfs_s3_conf {
 };
 
 /**
- * Build the configuration of an "s3" or "gs" URI, in this order of
- * precedence: the URI's options; AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
- * AWS_SESSION_TOKEN; the profile (URI `profile=`, else AWS_PROFILE, else
- * "default") of AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials) and
- * AWS_CONFIG_FILE (~/.aws/config: region, endpoint_url, and
- * "[profile NAME]" sections); AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL;
- * AWS_REGION, AWS_DEFAULT_REGION; AWS_CA_BUNDLE. "gs" defaults to
- * https://storage.googleapis.com, region "auto". Missing keys are an
- * error naming where they were looked for (never a secret).
- * @param uri the URI, for messages
- * @return 0, -EINVAL, -EACCES (no credentials), -ENOMEM
+ * Build the configuration of an "s3" or "gs" URI. Each setting comes
+ * from the first place that has it: the URI's options; the environment;
+ * the profile's files; the defaults.
+ *  - Keys: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+ *    (skipped when the URI names a profile, as botocore skips them for an
+ *    explicit profile); then the profile (URI `profile=`, else
+ *    AWS_PROFILE, else "default") in AWS_SHARED_CREDENTIALS_FILE
+ *    (~/.aws/credentials), then in AWS_CONFIG_FILE (~/.aws/config,
+ *    "[default]" and "[profile NAME]" sections).
+ *  - Region: AWS_REGION, AWS_DEFAULT_REGION, the config's region,
+ *    "us-east-1".
+ *  - Endpoint: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the config's
+ *    "s3 =" block's endpoint_url, its endpoint_url,
+ *    https://s3.REGION.amazonaws.com. It must be http(s)://host[:port].
+ *  - CA bundle: AWS_CA_BUNDLE, the config's ca_bundle.
+ *  - "gs" takes region and endpoint only from the URI, else "auto" and
+ *    https://storage.googleapis.com (AWS settings name AWS); its HMAC
+ *    keys come from the places above.
+ *  - Path style: `path_style=` of the URI, else on when the endpoint's
+ *    host is an IP address or localhost or the bucket name has a dot.
+ * Bucket names are 3 to 63 of [a-z0-9.-] ('_' too for gs), starting and
+ * ending with a letter or digit. Unknown or repeated URI options are
+ * refused. Messages name the storage (without its query) and the places
+ * looked at, never a key. Thread-safe (reads the environment).
+ * @param scheme "s3" or "gs"
+ * @param bucket the URI's authority
+ * @param path   the URI's decoded path: the prefix (slashes at its ends
+ *               are dropped); may be NULL
+ * @param query  the URI's raw query (options), or NULL
+ * @param uri    the URI, for messages
+ * @param out    filled on success; release with rfs_s3_conf_release()
+ * @return 0, -EINVAL (bad option, bucket or endpoint), -EACCES (no or
+ *         incomplete credentials, unreadable file), -ENOMEM
  */
 int rfs_s3_conf_load(const char *scheme, const char *bucket, const char *path,
 		     const char *query, const char *uri,
 		     struct rfs_s3_conf *out, struct rfs_error *err);
 
-/** Free what @p c owns (and wipe the secret). */
+/** Free what @p c owns, wiping the keys and token; @p c may be NULL. */
 void rfs_s3_conf_release(struct rfs_s3_conf *c);
+
+/* ------------------------------------------------------------------ ini */
+
+/** One "key = value" of a section; keys of a nested block read "s3.key". */
+struct rfs_s3_ini_entry {
+	char *section; /**< "default", "profile prod", ... */
+	char *key;
+	char *value; /**< may be a secret: wiped when freed */
+};
+
+/** An AWS credentials or config file. Zero-initialise before loading. */
+struct rfs_s3_ini {
+	struct rfs_s3_ini_entry *e;
+	size_t n, alloc;
+};
+
+/**
+ * Read an AWS credentials or config file (ini.c). An absent file reads
+ * as empty. Thread-safe.
+ * @param f     filled; release with rfs_s3_ini_release() in any case
+ * @param path  the file
+ * @param shown the storage, for messages
+ * @return 0, -EACCES (unreadable, with the reason in @p err), -ENOMEM
+ */
+int rfs_s3_ini_load(struct rfs_s3_ini *f, const char *path, const char *shown,
+		    struct rfs_error *err);
+
+/**
+ * The value of @p key in @p section (the last one given wins).
+ * @return a borrowed string, or NULL when absent or empty
+ */
+const char *rfs_s3_ini_get(const struct rfs_s3_ini *f, const char *section,
+			   const char *key);
+
+/** Free what @p f holds, wiping the values. */
+void rfs_s3_ini_release(struct rfs_s3_ini *f);
 
 /* ----------------------------------------------------------------- sign */
 
@@ -87,14 +145,16 @@ struct rfs_s3_sigreq {
  * (a caller's header named like one of the first three is ignored; the
  * caller sends x-amz-content-sha256 and x-amz-date with these values).
  * The path is signed exactly as given. The query is canonicalised: each
- * name and value is %-decoded, re-encoded as rfs_s3_uri_encode() does
- * ('/' encoded, a literal '+' as %2B) and sorted by name, then value;
- * so a query built with rfs_s3_uri_encode() is signed as sent.
+ * name and value is %-decoded (a literal '+' is a space, as servers read
+ * it: encode a '+' as %2B), re-encoded as rfs_s3_uri_encode() does ('/'
+ * encoded) and sorted by name, then value; so a query built with
+ * rfs_s3_uri_encode() is signed as sent.
  * Thread-safe; the secret is not kept.
  * @param auth    the Authorization header's value is appended to it
  * @param amzdate receives the x-amz-date value (YYYYMMDDTHHMMSSZ), 17 bytes
  * @return 0, -ENOMEM, -EIO (OpenSSL failed), -EINVAL (@p r->when out of
- *         range); on failure @p auth is unchanged
+ *         range, or a header without "name:" or with a name of 128 bytes
+ *         or more); on failure @p auth is unchanged
  */
 int rfs_s3_sign(const struct rfs_s3_sigreq *r, const char *access_key,
 		const char *secret_key, const char *region,
@@ -105,7 +165,8 @@ int rfs_s3_sign(const struct rfs_s3_sigreq *r, const char *access_key,
  * rfs_s3_sign() hashes it (for tests and debug logs: it holds no secret).
  * @param out            the canonical request is appended to it
  * @param signed_headers the SignedHeaders list is appended to it
- * @return 0 or -ENOMEM (both buffers then unchanged)
+ * @return 0, -ENOMEM, -EINVAL (a bad header, as rfs_s3_sign()); on
+ *         failure both buffers are unchanged
  */
 int rfs_s3_canonical_request(const struct rfs_s3_sigreq *r,
 			     const char *amzdate, struct rfs_buf *out,
@@ -195,6 +256,9 @@ struct rfs_s3_request {
 	char meta_uid[16];     /**< x-amz-meta-uid, or "" */
 	char meta_gid[16];     /**< x-amz-meta-gid, or "" */
 	char meta_sha256[72];  /**< x-amz-meta-sha256, or "" */
+	char meta_atime[40];   /**< x-amz-meta-atime, or "" */
+	char content_type[128]; /**< Content-Type, or "" */
+	char s3_code[64];      /**< the S3 error code of a failure, or "" */
 };
 
 /**
@@ -222,5 +286,16 @@ int rfs_s3_perform(struct rfs_s3_client *c, struct rfs_s3_request *r,
 
 /** The configuration of a client (borrowed). */
 const struct rfs_s3_conf *rfs_s3_client_conf(const struct rfs_s3_client *c);
+
+/** The storage name used in messages ("s3://bucket/prefix"), borrowed. */
+const char *rfs_s3_client_name(const struct rfs_s3_client *c);
+
+/**
+ * True when @p a and @p b reach the same endpoint and region with the same
+ * credentials, so that one can copy server-side from the other's buckets.
+ * Compares the secrets without revealing them. Thread-safe.
+ */
+bool rfs_s3_client_same_account(const struct rfs_s3_client *a,
+				const struct rfs_s3_client *b);
 
 #endif

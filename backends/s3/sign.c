@@ -5,8 +5,7 @@
  * caller will send them: the path exactly as given (S3 does not
  * normalise or re-encode it), the query with every name and value
  * decoded and re-encoded in S3's canonical form and sorted, and the
- * headers with lower-case names and trimmed values, sorted. See
- * docs/internals/s3.md for the conventions.
+ * headers with lower-case names and trimmed values, sorted.
  */
 #include "backends/s3/s3_priv.h"
 
@@ -77,9 +76,10 @@ static int hexval(char c)
 
 /*
  * Re-encode s[0..n) canonically: %XX escapes are decoded first (a '%'
- * that starts no valid escape is a literal '%'), then every byte that is
- * not unreserved is encoded, '/' included. A '+' stays a literal '+'
- * (encoded %2B), as S3 reads it.
+ * that starts no valid escape is a literal '%') and a literal '+' is a
+ * space, as servers read a query (Ceph RGW refuses the signature of
+ * "prefix=a+b" unless it was computed over "prefix=a%20b"); then every
+ * byte that is not unreserved is encoded, '/' included.
  */
 static int canon_component(struct rfs_buf *out, const char *s, size_t n)
 {
@@ -93,6 +93,8 @@ static int canon_component(struct rfs_buf *out, const char *s, size_t n)
 		    hexval(s[i + 2]) >= 0) {
 			c = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
 			i += 2;
+		} else if (c == '+') {
+			c = ' ';
 		}
 		r = encode_bytes(out, &c, 1, false);
 	}
@@ -195,7 +197,7 @@ static int add_canonical_query(struct rfs_buf *out, const char *query)
 
 /* One header of the canonical request: lower-case name, trimmed value. */
 struct header {
-	char name[64];
+	char name[128];
 	char *value;
 };
 
@@ -256,18 +258,22 @@ static int collect_headers(const struct rfs_s3_sigreq *r, const char *amzdate,
 	h[k++].value = trim_value(amzdate, strlen(amzdate));
 	for (i = 0; i < r->n_headers; i++) {
 		const char *s = r->headers[i], *colon = strchr(s, ':');
-		char name[64];
-		size_t nn, j;
+		char name[sizeof(h->name)];
+		size_t nn = 0, j;
 
-		if (!colon)
-			continue;
 		while (*s == ' ' || *s == '\t')
 			s++;
-		nn = (size_t)(colon - s);
+		if (colon)
+			nn = (size_t)(colon - s);
 		while (nn && (s[nn - 1] == ' ' || s[nn - 1] == '\t'))
 			nn--;
-		if (nn == 0 || nn >= sizeof(name))
-			continue;
+		if (nn == 0 || nn >= sizeof(name)) {
+			/* unsigned, it would be refused: say so now */
+			for (j = 0; j < k; j++)
+				free(h[j].value);
+			free(h);
+			return -EINVAL;
+		}
 		for (j = 0; j < nn; j++)
 			name[j] = (char)tolower((unsigned char)s[j]);
 		name[nn] = '\0';

@@ -85,7 +85,8 @@ static void XMLCALL on_start(void *data, const char *name, const char **attr)
 		x->names[x->depth][n] = '\0';
 	}
 	rfs_buf_reset(&x->text);
-	if (x->start)
+	/* expat may still call a handler or two after XML_StopParser() */
+	if (x->start && !x->err)
 		x->start(x, l);
 }
 
@@ -102,7 +103,7 @@ static void XMLCALL on_end(void *data, const char *name)
 static void XMLCALL on_text(void *data, const char *s, int len)
 {
 	struct xml_ctx *x = data;
-	int r = rfs_buf_add(&x->text, s, (size_t)len);
+	int r = x->err ? 0 : rfs_buf_add(&x->text, s, (size_t)len);
 
 	if (r < 0)
 		xml_fail(x, r == -E2BIG ? -EBADMSG : -ENOMEM);

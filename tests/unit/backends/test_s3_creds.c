@@ -260,6 +260,20 @@ Test(s3_creds, global_endpoint_url_of_profile)
 	rfs_s3_conf_release(&c);
 }
 
+Test(s3_creds, nested_block_keys_stay_in_their_block)
+{
+	struct rfs_s3_conf c;
+
+	env_keys();
+	put(".aws/config", "[default]\ns3 =\n  region = wrong-1\n"
+			   "  endpoint_url = https://s3-only.example\n"
+			   "region = right-1\n\n[profile x]\nregion = x-1\n");
+	load_ok("s3", "bucket", "", &c);
+	cr_assert_str_eq(c.region, "right-1");
+	cr_assert_str_eq(c.endpoint, "https://s3-only.example");
+	rfs_s3_conf_release(&c);
+}
+
 Test(s3_creds, explicit_profile_skips_environment_keys)
 {
 	struct rfs_s3_conf c;

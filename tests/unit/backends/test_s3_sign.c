@@ -312,10 +312,32 @@ Test(s3_sign, canonical_query_sorts_by_name_then_value)
 	cr_assert_eq(rfs_s3_canonical_request(&r, "20130524T000000Z", &c, &sh),
 		     0);
 	cr_assert(
-		!strncmp(rfs_buf_str(&c), "GET\n/\na=y&a=z&b=2&c=&~=%2B\n", 27),
+		!strncmp(rfs_buf_str(&c), "GET\n/\na=y&a=z&b=2&c=&~=%20\n", 27),
 		"%s", rfs_buf_str(&c));
 	rfs_buf_release(&c);
 	rfs_buf_release(&sh);
+}
+
+/* Ceph RGW reads a literal '+' of a query as a space (checked: its
+ * signature of "prefix=a+b" is that of "prefix=a%20b", and it lists
+ * "a b"); AWS does the same. A '+' meant as '+' is %2B. */
+Test(s3_sign, literal_plus_in_query_is_a_space)
+{
+	struct rfs_s3_sigreq r = { "GET", HOST, "/",   "prefix=a+b",
+				   NULL,  0,	EMPTY, WHEN };
+	struct rfs_buf a = RFS_BUF_INIT, b = RFS_BUF_INIT, c = RFS_BUF_INIT;
+	char amzdate[17];
+
+	cr_assert_eq(rfs_s3_sign(&r, AK, SK, "us-east-1", &a, amzdate), 0);
+	r.query = "prefix=a%20b";
+	cr_assert_eq(rfs_s3_sign(&r, AK, SK, "us-east-1", &b, amzdate), 0);
+	r.query = "prefix=a%2Bb";
+	cr_assert_eq(rfs_s3_sign(&r, AK, SK, "us-east-1", &c, amzdate), 0);
+	cr_assert_str_eq(rfs_buf_str(&a), rfs_buf_str(&b));
+	cr_assert_str_neq(rfs_buf_str(&a), rfs_buf_str(&c));
+	rfs_buf_release(&a);
+	rfs_buf_release(&b);
+	rfs_buf_release(&c);
 }
 
 Test(s3_sign, appends_to_the_buffer_and_keeps_it_on_success)
@@ -350,6 +372,31 @@ Test(s3_sign, full_buffer_fails_and_leaves_it_unchanged)
 	cr_assert_eq(rfs_s3_sign(&r, AK, SK, "us-east-1", &auth, amzdate),
 		     -ENOMEM);
 	cr_assert_str_eq(rfs_buf_str(&auth), "x");
+	rfs_buf_release(&auth);
+}
+
+Test(s3_sign, bad_headers_are_refused)
+{
+	char longname[200];
+	const char *h[1];
+	struct rfs_s3_sigreq r = { "GET", HOST, "/", "", h, 1, EMPTY, WHEN };
+	struct rfs_buf auth = RFS_BUF_INIT;
+	char amzdate[17];
+
+	h[0] = "no colon here";
+	cr_assert_eq(rfs_s3_sign(&r, AK, SK, "us-east-1", &auth, amzdate),
+		     -EINVAL);
+	h[0] = " : empty name";
+	cr_assert_eq(rfs_s3_sign(&r, AK, SK, "us-east-1", &auth, amzdate),
+		     -EINVAL);
+	memset(longname, 'x', 128);
+	strcpy(longname + 128, ":v");
+	h[0] = longname;
+	cr_assert_eq(rfs_s3_sign(&r, AK, SK, "us-east-1", &auth, amzdate),
+		     -EINVAL);
+	cr_assert_null(auth.data);
+	longname[127] = ':';
+	cr_assert_eq(rfs_s3_sign(&r, AK, SK, "us-east-1", &auth, amzdate), 0);
 	rfs_buf_release(&auth);
 }
 

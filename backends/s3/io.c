@@ -1,0 +1,606 @@
+/*
+ * Open files of the S3 adapter.
+ *
+ * Reads go to the object by ranged GETs (If-Match its ETag, so a
+ * replaced object reads as -ESTALE rather than a mix of two versions).
+ * Sequential reads grow a read-ahead window kept in the handle, from
+ * 1 MiB up to 16 MiB; a read elsewhere fetches only what it asks for.
+ *
+ * The first write or truncate stages the file: an unlinked temporary
+ * file in $TMPDIR (default /tmp) receives the object's bytes, and every
+ * later read and write of the handle goes there. flush, fsync and close
+ * upload a modified staging file as a whole (rfs_s3_upload_fd()), with
+ * the handle's attributes. Writes become visible to other opens when
+ * they are uploaded. A new file is created at open time as an empty
+ * object written with If-None-Match: *, which makes O_EXCL exact and the
+ * name visible at once.
+ *
+ * The backend keeps a list of its open files so that, as on POSIX
+ * filesystems, an open file stays readable after its name is unlinked
+ * (the rest of the object is fetched before the DELETE), a file written
+ * after its name was unlinked is not uploaded, a renamed file is uploaded
+ * under its new name, and attribute changes reach pending uploads.
+ *
+ * Lock order: the backend's files_lock, then a file's lock. No function
+ * called with a file's lock held takes files_lock.
+ */
+#include "backends/s3/s3_ops.h"
+
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/path.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define WINDOW_MIN ((size_t)1 << 20)
+#define WINDOW_MAX ((size_t)16 << 20)
+/** S3's largest object. */
+#define MAX_OBJECT ((int64_t)5 << 40)
+
+struct rfs_s3_file {
+	struct rfs_file base;
+	struct rfs_s3_file *next; /* in the backend's list */
+	pthread_mutex_t lock;
+	char *key;
+	int accmode;
+	bool unlinked; /* its name was removed: never uploaded */
+	struct rfs_s3_meta meta;
+	int fd;	    /* the staging file, -1 until staged */
+	bool dirty; /* the staging file differs from the object */
+	/* read-ahead of an unstaged file */
+	char *ra;
+	size_t ra_cap, ra_len;
+	off_t ra_off, next_off;
+	size_t window;
+};
+
+static struct rfs_s3_file *file_of(struct rfs_file *f)
+{
+	return (struct rfs_s3_file *)f;
+}
+
+static struct rfs_s3_backend *backend_of(struct rfs_s3_file *f)
+{
+	return rfs_s3_of(f->base.backend);
+}
+
+/* ---------------------------------------------------------- opening */
+
+/* The attributes of @p key for opening, creating it when asked. */
+static int lookup(struct rfs_s3_backend *b, const char *key, int flags,
+		  mode_t mode, struct rfs_s3_meta *m, bool *created)
+{
+	struct rfs_buf full = RFS_BUF_INIT;
+	struct stat st;
+	int r, tries;
+
+	r = rfs_s3_full_key(b, key, &full);
+	for (tries = 0; !r && tries < 3; tries++) {
+		r = rfs_s3_stat_key(b, key, &st);
+		if (!r) {
+			if ((flags & O_CREAT) && (flags & O_EXCL))
+				r = -EEXIST;
+			else if (S_ISDIR(st.st_mode))
+				r = -EISDIR;
+			else if (S_ISLNK(st.st_mode))
+				r = -ELOOP;
+			else
+				r = rfs_s3_head(b, rfs_buf_str(&full), m);
+			if (r != -ENOENT)
+				break;
+			rfs_s3_invalidate(b, key); /* gone since cached */
+			r = 0;
+			continue;
+		}
+		if (r != -ENOENT)
+			break;
+		r = rfs_s3_check_parent(b, key);
+		if (r < 0 || !(flags & O_CREAT)) {
+			if (r != -ENOTDIR && (r == 0 || r == -ENOENT))
+				r = -ENOENT;
+			break;
+		}
+		if (strlen(rfs_path_basename(key)) > 255 || full.len >= 1024) {
+			r = -ENAMETOOLONG;
+			break;
+		}
+		rfs_s3_meta_new(m, S_IFREG | (mode & 07777));
+		r = rfs_s3_put(b, rfs_buf_str(&full), "", 0, m, true);
+		rfs_s3_invalidate(b, key);
+		if (!r) {
+			*created = true;
+			rfs_s3_meta_to_stat(b, key, m, &st);
+			rfs_s3_cache_stat_put(b->cache, key, &st, false);
+			break;
+		}
+		if (r != -EEXIST || (flags & O_EXCL))
+			break;
+		r = 0; /* made by someone else meanwhile: open theirs */
+	}
+	rfs_buf_release(&full);
+	return r;
+}
+
+int rfs_s3_open_file(struct rfs_backend *rb, const char *key, int flags,
+		     mode_t mode, struct rfs_file **out)
+{
+	struct rfs_s3_backend *b = rfs_s3_of(rb);
+	struct rfs_s3_file *f;
+	bool created = false;
+	int r;
+
+	if (!rfs_path_is_clean(key) || (flags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	if (!*key)
+		return (flags & O_CREAT) && (flags & O_EXCL) ? -EEXIST
+							     : -EISDIR;
+	f = calloc(1, sizeof(*f));
+	if (!f || !(f->key = strdup(key))) {
+		free(f);
+		return -ENOMEM;
+	}
+	f->base.backend = rb;
+	f->accmode = flags & O_ACCMODE;
+	f->fd = -1;
+	r = lookup(b, key, flags, mode, &f->meta, &created);
+	if (!r && (flags & O_TRUNC) && !created && f->meta.size > 0) {
+		r = rfs_s3_tmpfile();
+		if (r >= 0) {
+			f->fd = r;
+			r = 0;
+			f->dirty = true;
+			f->meta.size = 0;
+			f->meta.mtime_ns = f->meta.ctime_ns = rfs_time_now_ns();
+		}
+	}
+	if (r < 0) {
+		free(f->key);
+		free(f);
+		return r;
+	}
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_mutex_lock(&b->files_lock);
+	f->next = b->files;
+	b->files = f;
+	pthread_mutex_unlock(&b->files_lock);
+	*out = &f->base;
+	return 0;
+}
+
+/* ------------------------------------------------------------ staging */
+
+/* Give @p f its staging file, with the object's bytes; call locked. */
+static int stage(struct rfs_s3_file *f, bool fetch)
+{
+	struct rfs_s3_backend *b = backend_of(f);
+	struct rfs_buf full = RFS_BUF_INIT;
+	int fd, r = 0;
+
+	if (f->fd >= 0)
+		return 0;
+	fd = rfs_s3_tmpfile();
+	if (fd < 0)
+		return fd;
+	if (fetch && f->meta.size > 0) {
+		r = rfs_s3_full_key(b, f->key, &full);
+		if (!r)
+			r = rfs_s3_download_fd(b, rfs_buf_str(&full),
+					       f->meta.etag, fd, f->meta.size);
+		if (!r && ftruncate(fd, f->meta.size) < 0)
+			r = -errno;
+	}
+	rfs_buf_release(&full);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	f->fd = fd;
+	f->ra_len = 0;
+	return 0;
+}
+
+static int staged_size(struct rfs_s3_file *f, int64_t *size)
+{
+	struct stat st;
+
+	if (fstat(f->fd, &st) < 0)
+		return -errno;
+	*size = st.st_size;
+	return 0;
+}
+
+/* Upload a modified staging file; call locked. */
+static int upload(struct rfs_s3_file *f)
+{
+	struct rfs_s3_backend *b = backend_of(f);
+	struct rfs_buf full = RFS_BUF_INIT;
+	struct rfs_s3_meta m;
+	struct stat st;
+	char etag[72] = "";
+	int64_t size = 0;
+	int r;
+
+	if (!f->dirty || f->unlinked)
+		return 0;
+	r = staged_size(f, &size);
+	if (!r)
+		r = rfs_s3_full_key(b, f->key, &full);
+	if (!r) {
+		m = f->meta;
+		m.size = size;
+		m.ctime_ns = rfs_time_now_ns();
+		r = rfs_s3_upload_fd(b, rfs_buf_str(&full), f->fd, size, &m,
+				     etag);
+	}
+	rfs_s3_invalidate(b, f->key);
+	if (!r) {
+		f->dirty = false;
+		f->meta = m;
+		snprintf(f->meta.etag, sizeof(f->meta.etag), "%s", etag);
+		rfs_s3_meta_to_stat(b, f->key, &m, &st);
+		rfs_s3_cache_stat_put(b->cache, f->key, &st, false);
+	}
+	rfs_buf_release(&full);
+	return r;
+}
+
+/* -------------------------------------------------------------- reads */
+
+static ssize_t pread_full(int fd, char *buf, size_t size, off_t off)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < size) {
+		n = pread(fd, buf + done, size - done, off + (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+/* GET [off, off + len) of the object into @p dst. @return bytes got */
+static ssize_t get_range(struct rfs_s3_file *f, char *dst, off_t off,
+			 size_t len)
+{
+	struct rfs_s3_backend *b = backend_of(f);
+	struct rfs_buf full = RFS_BUF_INIT;
+	char range[64], match[96];
+	const char *lines[2] = { range, match };
+	struct rfs_s3_request r;
+	int e = rfs_s3_full_key(b, f->key, &full);
+
+	snprintf(range, sizeof(range), "Range: bytes=%lld-%lld",
+		 (long long)off, (long long)off + (long long)len - 1);
+	snprintf(match, sizeof(match), "If-Match: \"%s\"", f->meta.etag);
+	if (!e) {
+		rfs_s3_req_init(&r, "GET", rfs_buf_str(&full));
+		r.headers = lines;
+		r.n_headers = *f->meta.etag ? 2 : 1;
+		r.out_mem = dst;
+		r.out_mem_size = len;
+		e = rfs_s3_do(b, &r);
+	}
+	if (e == -ERANGE) /* the object shrank below off */
+		e = 0, r.out_mem_len = 0;
+	else if (e == -EEXIST || e == -ENOENT)
+		e = rfs_s3_fail(ESTALE,
+				"storage '%s': '%s' changed or went away "
+				"while it was open",
+				b->name, f->key);
+	else if (!e && r.status == 200 && off != 0)
+		e = rfs_s3_fail(EIO,
+				"storage '%s': the server ignored the range "
+				"of a read of '%s'",
+				b->name, f->key);
+	rfs_buf_release(&full);
+	return e < 0 ? e : (ssize_t)r.out_mem_len;
+}
+
+/* Fill the read-ahead buffer with up to @p want bytes at @p off. */
+static ssize_t read_ahead(struct rfs_s3_file *f, off_t off, size_t want)
+{
+	ssize_t n;
+
+	if (f->ra_cap < want) {
+		char *p = realloc(f->ra, want);
+
+		if (!p)
+			return -ENOMEM;
+		f->ra = p;
+		f->ra_cap = want;
+	}
+	f->ra_len = 0;
+	n = get_range(f, f->ra, off, want);
+	if (n > 0) {
+		f->ra_off = off;
+		f->ra_len = (size_t)n;
+	}
+	return n;
+}
+
+static ssize_t remote_read(struct rfs_s3_file *f, char *buf, size_t size,
+			   off_t off)
+{
+	int64_t fsize = f->meta.size;
+	size_t done = 0, n;
+	ssize_t got;
+
+	if (off >= fsize)
+		return 0;
+	if ((int64_t)size > fsize - off)
+		size = (size_t)(fsize - off);
+	while (done < size) {
+		off_t o = off + (off_t)done;
+		size_t want = size - done;
+		bool seq;
+
+		if (f->ra_len && o >= f->ra_off &&
+		    o < f->ra_off + (off_t)f->ra_len) {
+			n = (size_t)(f->ra_off + (off_t)f->ra_len - o);
+			n = n < want ? n : want;
+			memcpy(buf + done, f->ra + (o - f->ra_off), n);
+			done += n;
+			continue;
+		}
+		seq = o == f->next_off ||
+		      (f->ra_len && o == f->ra_off + (off_t)f->ra_len);
+		if (!seq)
+			f->window = 0;
+		else if (!f->window)
+			f->window = WINDOW_MIN;
+		else if (f->window < WINDOW_MAX)
+			f->window *= 2;
+		if (f->window > want) {
+			size_t ahead = f->window;
+
+			if ((int64_t)ahead > fsize - o)
+				ahead = (size_t)(fsize - o);
+			got = read_ahead(f, o, ahead);
+		} else {
+			got = get_range(f, buf + done, o, want);
+			if (got > 0)
+				done += (size_t)got;
+		}
+		if (got < 0)
+			return got;
+		if (got == 0)
+			break;
+	}
+	f->next_off = off + (off_t)done;
+	return (ssize_t)done;
+}
+
+ssize_t rfs_s3_file_read(struct rfs_file *rf, void *buf, size_t size,
+			 off_t off)
+{
+	struct rfs_s3_file *f = file_of(rf);
+	ssize_t n;
+
+	if (f->accmode == O_WRONLY)
+		return -EBADF;
+	if (off < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&f->lock);
+	if (f->fd >= 0)
+		n = pread_full(f->fd, buf, size, off);
+	else
+		n = remote_read(f, buf, size, off);
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
+/* ------------------------------------------------------------- writes */
+
+static void touch(struct rfs_s3_file *f)
+{
+	f->dirty = true;
+	f->meta.mtime_ns = f->meta.ctime_ns = rfs_time_now_ns();
+}
+
+ssize_t rfs_s3_file_write(struct rfs_file *rf, const void *buf, size_t size,
+			  off_t off)
+{
+	struct rfs_s3_file *f = file_of(rf);
+	size_t done = 0;
+	ssize_t n = 0;
+	int r;
+
+	if (f->accmode == O_RDONLY)
+		return -EBADF;
+	if (off < 0)
+		return -EINVAL;
+	if (off > MAX_OBJECT || (int64_t)size > MAX_OBJECT - off)
+		return -EFBIG;
+	pthread_mutex_lock(&f->lock);
+	r = stage(f, true);
+	while (!r && done < size) {
+		n = pwrite(f->fd, (const char *)buf + done, size - done,
+			   off + (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r = -errno;
+		else
+			done += (size_t)n;
+	}
+	if (done)
+		touch(f);
+	pthread_mutex_unlock(&f->lock);
+	return done ? (ssize_t)done : r;
+}
+
+int rfs_s3_file_ftruncate(struct rfs_file *rf, off_t size)
+{
+	struct rfs_s3_file *f = file_of(rf);
+	int r;
+
+	if (f->accmode == O_RDONLY)
+		return -EBADF;
+	if (size < 0)
+		return -EINVAL;
+	if (size > MAX_OBJECT)
+		return -EFBIG;
+	pthread_mutex_lock(&f->lock);
+	/* cutting to nothing needs none of the old bytes */
+	r = stage(f, size > 0);
+	if (!r && ftruncate(f->fd, size) < 0)
+		r = -errno;
+	if (!r)
+		touch(f);
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+int rfs_s3_file_fstat(struct rfs_file *rf, struct stat *st)
+{
+	struct rfs_s3_file *f = file_of(rf);
+	struct rfs_s3_meta m;
+	int64_t size = 0;
+	int r = 0;
+
+	pthread_mutex_lock(&f->lock);
+	m = f->meta;
+	if (f->fd >= 0) {
+		r = staged_size(f, &size);
+		m.size = size;
+	}
+	if (!r)
+		rfs_s3_meta_to_stat(backend_of(f), f->key, &m, st);
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+int rfs_s3_file_fsync(struct rfs_file *rf, int datasync)
+{
+	(void)datasync;
+	return rfs_s3_file_flush(rf);
+}
+
+int rfs_s3_file_flush(struct rfs_file *rf)
+{
+	struct rfs_s3_file *f = file_of(rf);
+	int r;
+
+	pthread_mutex_lock(&f->lock);
+	r = upload(f);
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+int rfs_s3_file_close(struct rfs_file *rf)
+{
+	struct rfs_s3_file *f = file_of(rf);
+	struct rfs_s3_backend *b = backend_of(f);
+	struct rfs_s3_file **p;
+	int r = rfs_s3_file_flush(rf);
+
+	pthread_mutex_lock(&b->files_lock);
+	for (p = &b->files; *p; p = &(*p)->next) {
+		if (*p == f) {
+			*p = f->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&b->files_lock);
+	if (f->fd >= 0)
+		close(f->fd);
+	pthread_mutex_destroy(&f->lock);
+	free(f->ra);
+	free(f->key);
+	free(f);
+	return r;
+}
+
+/* ------------------------------------------------ the open-file list */
+
+bool rfs_s3_files_stat(struct rfs_s3_backend *b, const char *key,
+		       struct stat *st)
+{
+	struct rfs_s3_file *f;
+	bool found = false;
+
+	pthread_mutex_lock(&b->files_lock);
+	for (f = b->files; f && !found; f = f->next) {
+		struct rfs_s3_meta m;
+		int64_t size = 0;
+
+		pthread_mutex_lock(&f->lock);
+		if (!f->unlinked && f->dirty && !strcmp(f->key, key) &&
+		    staged_size(f, &size) == 0) {
+			m = f->meta;
+			m.size = size;
+			rfs_s3_meta_to_stat(b, key, &m, st);
+			found = true;
+		}
+		pthread_mutex_unlock(&f->lock);
+	}
+	pthread_mutex_unlock(&b->files_lock);
+	return found;
+}
+
+int rfs_s3_files_moving(struct rfs_s3_backend *b, const char *key,
+			const char *to)
+{
+	struct rfs_s3_file *f;
+	int r = 0;
+
+	pthread_mutex_lock(&b->files_lock);
+	for (f = b->files; f && !r; f = f->next) {
+		char *name;
+
+		pthread_mutex_lock(&f->lock);
+		if (f->unlinked || strcmp(f->key, key)) {
+			pthread_mutex_unlock(&f->lock);
+			continue;
+		}
+		if (to) {
+			name = strdup(to);
+			if (name) {
+				free(f->key);
+				f->key = name;
+				/* a copy may carry another ETag */
+				f->meta.etag[0] = '\0';
+			} else {
+				r = -ENOMEM;
+			}
+		} else {
+			/* keep the bytes readable once the name is gone */
+			r = stage(f, true);
+			if (!r)
+				f->unlinked = true;
+		}
+		pthread_mutex_unlock(&f->lock);
+	}
+	pthread_mutex_unlock(&b->files_lock);
+	return r;
+}
+
+bool rfs_s3_files_update(struct rfs_s3_backend *b, const char *key,
+			 void (*apply)(struct rfs_s3_meta *m, const void *arg),
+			 const void *arg)
+{
+	struct rfs_s3_file *f;
+	bool pending = false;
+
+	pthread_mutex_lock(&b->files_lock);
+	for (f = b->files; f; f = f->next) {
+		pthread_mutex_lock(&f->lock);
+		if (!f->unlinked && !strcmp(f->key, key)) {
+			apply(&f->meta, arg);
+			pending |= f->dirty;
+		}
+		pthread_mutex_unlock(&f->lock);
+	}
+	pthread_mutex_unlock(&b->files_lock);
+	return pending;
+}

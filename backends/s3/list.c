@@ -1,0 +1,430 @@
+/*
+ * Listings of the S3 adapter: ListObjectsV2 with delimiter "/", paginated
+ * with continuation tokens, keys URL-encoded on the wire (encoding-type=url)
+ * so that any byte survives the XML.
+ *
+ * Listings carry no user metadata, only sizes and Last-Modified times, so
+ * each entry whose attributes are not cached yet gets one HEAD (on up to
+ * 16 threads): list() then reports the same mode, owner and preserved
+ * mtime that stat() does, and symlinks as symlinks. The attributes go to
+ * the stat cache, so the stat() calls that follow a readdir (`ls -l`)
+ * cost nothing, and a folder is listed with 1 + its entries requests once
+ * per cache_ttl, then from the cache.
+ */
+#include "backends/s3/s3_ops.h"
+
+#include "util/buf.h"
+#include "util/path.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/** Threads for the HEADs of a listing. */
+#define HEAD_THREADS 16
+
+/* One page of ListObjectsV2. */
+static int list_page(struct rfs_s3_backend *b, const char *prefix, bool delim,
+		     int max_keys, const char *token,
+		     struct rfs_s3_listing *out)
+{
+	struct rfs_buf q = RFS_BUF_INIT, body = RFS_BUF_INIT;
+	struct rfs_s3_request r;
+	int e;
+
+	e = rfs_buf_addstr(&q, "list-type=2&encoding-type=url&prefix=");
+	if (!e)
+		e = rfs_s3_uri_encode(&q, prefix, false);
+	if (!e && delim)
+		e = rfs_buf_addstr(&q, "&delimiter=%2F");
+	if (!e && max_keys)
+		e = rfs_buf_addf(&q, "&max-keys=%d", max_keys);
+	if (!e && token) {
+		e = rfs_buf_addstr(&q, "&continuation-token=");
+		if (!e)
+			e = rfs_s3_uri_encode(&q, token, false);
+	}
+	if (!e) {
+		rfs_s3_req_init(&r, "GET", NULL);
+		r.query = rfs_buf_str(&q);
+		r.out = &body;
+		e = rfs_s3_do(b, &r);
+	}
+	if (!e) {
+		e = rfs_s3_parse_listing(body.data ? body.data : "", body.len,
+					 out);
+		if (e == -EBADMSG)
+			e = rfs_s3_fail(EIO,
+					"storage '%s': the listing of '%s' is "
+					"not valid XML",
+					b->name, prefix);
+	}
+	rfs_buf_release(&q);
+	rfs_buf_release(&body);
+	return e;
+}
+
+int rfs_s3_dir_has_children(struct rfs_s3_backend *b, const char *key,
+			    bool *marker)
+{
+	struct rfs_buf dir = RFS_BUF_INIT;
+	struct rfs_s3_listing l = { 0 };
+	bool mk = false, kids = false;
+	size_t i;
+	int r = rfs_s3_dir_prefix(b, key, &dir);
+
+	if (!r)
+		r = list_page(b, rfs_buf_str(&dir), false, 2, NULL, &l);
+	if (!r) {
+		for (i = 0; i < l.n_objects; i++) {
+			if (!strcmp(l.objects[i].key, rfs_buf_str(&dir)))
+				mk = true;
+			else
+				kids = true;
+		}
+		kids |= l.n_prefixes > 0;
+		r = kids;
+	}
+	if (marker)
+		*marker = mk;
+	rfs_s3_listing_release(&l);
+	rfs_buf_release(&dir);
+	return r;
+}
+
+int rfs_s3_walk(struct rfs_s3_backend *b, const char *key,
+		int (*fn)(void *ctx, const char *full, int64_t size), void *ctx)
+{
+	struct rfs_buf dir = RFS_BUF_INIT;
+	char *token = NULL;
+	size_t i;
+	int r = rfs_s3_dir_prefix(b, key, &dir);
+
+	while (!r) {
+		struct rfs_s3_listing l = { 0 };
+
+		r = list_page(b, rfs_buf_str(&dir), false, 0, token, &l);
+		for (i = 0; !r && i < l.n_objects; i++)
+			r = fn(ctx, l.objects[i].key, l.objects[i].size);
+		free(token);
+		token = NULL;
+		if (!r && l.truncated && l.next_token) {
+			token = l.next_token;
+			l.next_token = NULL;
+		}
+		rfs_s3_listing_release(&l);
+		if (!token)
+			break;
+	}
+	free(token);
+	rfs_buf_release(&dir);
+	return r;
+}
+
+/* ------------------------------------------------------------ parallel */
+
+struct par {
+	int (*fn)(void *ctx, size_t i);
+	void *ctx;
+	size_t n, next;
+	int err;
+};
+
+static void *par_run(void *arg)
+{
+	struct par *p = arg;
+	size_t i;
+	int r;
+
+	while (!__atomic_load_n(&p->err, __ATOMIC_ACQUIRE)) {
+		i = __atomic_fetch_add(&p->next, 1, __ATOMIC_ACQ_REL);
+		if (i >= p->n)
+			break;
+		r = p->fn(p->ctx, i);
+		if (r < 0) {
+			int zero = 0;
+
+			__atomic_compare_exchange_n(&p->err, &zero, r, false,
+						    __ATOMIC_ACQ_REL,
+						    __ATOMIC_ACQUIRE);
+		}
+	}
+	return NULL;
+}
+
+int rfs_s3_parallel(size_t n, int (*fn)(void *ctx, size_t i), void *ctx,
+		    unsigned int threads)
+{
+	struct par p = { fn, ctx, n, 0, 0 };
+	pthread_t tid[32];
+	unsigned int k, started = 0;
+
+	if (threads > 32)
+		threads = 32;
+	if (threads > n)
+		threads = (unsigned int)n;
+	/* the calling thread works too */
+	for (k = 1; k < threads; k++) {
+		if (pthread_create(&tid[started], NULL, par_run, &p) != 0)
+			break;
+		started++;
+	}
+	par_run(&p);
+	for (k = 0; k < started; k++)
+		pthread_join(tid[k], NULL);
+	return p.err;
+}
+
+/* ------------------------------------------------------------- listing */
+
+/* The entries of one directory while they are gathered. */
+struct gather {
+	struct rfs_s3_backend *b;
+	const char *key;
+	struct rfs_s3_entry *e;
+	size_t n, alloc;
+	bool *gone;   /* entries that vanished before their HEAD */
+	size_t *todo; /* entries still needing a HEAD */
+	size_t n_todo;
+};
+
+static bool name_ok(const char *name)
+{
+	return *name && strcmp(name, ".") && strcmp(name, "..") &&
+	       !strchr(name, '/') && strlen(name) <= 255;
+}
+
+static int gather_add(struct gather *g, const char *name, size_t len, bool dir,
+		      int64_t size, int64_t mtime_ns)
+{
+	struct rfs_s3_entry *e;
+	struct rfs_s3_meta m;
+
+	if (g->n == g->alloc) {
+		size_t na = g->alloc ? g->alloc * 2 : 64;
+
+		e = realloc(g->e, na * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		g->e = e;
+		g->alloc = na;
+	}
+	e = &g->e[g->n];
+	e->name = strndup(name, len);
+	if (!e->name)
+		return -ENOMEM;
+	if (!name_ok(e->name)) {
+		free(e->name);
+		return 0;
+	}
+	rfs_s3_meta_new(&m, dir ? S_IFDIR | 0755 : S_IFREG | 0644);
+	m.size = size;
+	m.mtime_ns = m.atime_ns = m.ctime_ns = mtime_ns;
+	rfs_s3_meta_to_stat(g->b, g->key, &m, &e->st);
+	g->n++;
+	return 0;
+}
+
+/* Add the entries of one page; @p marker is set when the directory's own
+ * marker object is listed. */
+static int gather_page(struct gather *g, const struct rfs_s3_listing *l,
+		       const char *dir, bool *marker)
+{
+	size_t dl = strlen(dir), i, len;
+	int r = 0;
+
+	for (i = 0; !r && i < l->n_objects; i++) {
+		const struct rfs_s3_object *o = &l->objects[i];
+
+		if (strncmp(o->key, dir, dl))
+			continue;
+		if (!o->key[dl]) {
+			*marker = true;
+			continue;
+		}
+		r = gather_add(g, o->key + dl, strlen(o->key + dl), false,
+			       o->size, o->mtime_ns);
+	}
+	for (i = 0; !r && i < l->n_prefixes; i++) {
+		const char *p = l->prefixes[i];
+
+		if (strncmp(p, dir, dl))
+			continue;
+		len = strlen(p + dl);
+		if (len && p[dl + len - 1] == '/')
+			len--;
+		r = gather_add(g, p + dl, len, true, 0, g->b->opened_ns);
+	}
+	return r;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct rfs_s3_entry *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	/* a file sorts before a directory of the same name */
+	return c ? c
+		 : (int)S_ISDIR(x->st.st_mode) - (int)S_ISDIR(y->st.st_mode);
+}
+
+/* Sort, and keep one entry per name (the file, as stat() sees it). */
+static void sort_unique(struct gather *g)
+{
+	size_t i, k = 0;
+
+	qsort(g->e, g->n, sizeof(*g->e), entry_cmp);
+	for (i = 0; i < g->n; i++) {
+		if (k && !strcmp(g->e[k - 1].name, g->e[i].name)) {
+			free(g->e[i].name);
+			continue;
+		}
+		g->e[k++] = g->e[i];
+	}
+	g->n = k;
+}
+
+static int head_entry(void *ctx, size_t i)
+{
+	struct gather *g = ctx;
+	size_t at = g->todo[i];
+	struct rfs_s3_entry *e = &g->e[at];
+	struct rfs_buf key = RFS_BUF_INIT, full = RFS_BUF_INIT;
+	bool dir = S_ISDIR(e->st.st_mode), marker = false;
+	struct rfs_s3_meta m;
+	int r = rfs_path_join(&key, g->key, e->name);
+
+	if (!r)
+		r = dir ? rfs_s3_dir_prefix(g->b, rfs_buf_str(&key), &full)
+			: rfs_s3_full_key(g->b, rfs_buf_str(&key), &full);
+	if (!r)
+		r = rfs_s3_head(g->b, rfs_buf_str(&full), &m);
+	if (!r) {
+		marker = dir;
+	} else if (r == -ENOENT && dir) {
+		rfs_s3_meta_new(&m, S_IFDIR | 0755);
+		m.mtime_ns = m.atime_ns = m.ctime_ns = g->b->opened_ns;
+		r = 0;
+	} else if (r == -ENOENT) {
+		g->gone[at] = true;
+		r = 0;
+		goto out;
+	}
+	if (!r) {
+		rfs_s3_meta_to_stat(g->b, rfs_buf_str(&key), &m, &e->st);
+		rfs_s3_cache_stat_put(g->b->cache, rfs_buf_str(&key), &e->st,
+				      marker);
+	}
+out:
+	rfs_buf_release(&key);
+	rfs_buf_release(&full);
+	return r;
+}
+
+/* Take cached attributes, HEAD the rest in parallel, drop vanished. */
+static int fill_attrs(struct gather *g)
+{
+	struct rfs_buf key = RFS_BUF_INIT;
+	size_t i, k = 0;
+	int r = 0;
+
+	g->gone = calloc(g->n ? g->n : 1, sizeof(*g->gone));
+	g->todo = calloc(g->n ? g->n : 1, sizeof(*g->todo));
+	if (!g->gone || !g->todo)
+		return -ENOMEM;
+	for (i = 0; !r && i < g->n; i++) {
+		struct stat st;
+
+		rfs_buf_reset(&key);
+		r = rfs_path_join(&key, g->key, g->e[i].name);
+		if (!r &&
+		    rfs_s3_cache_stat_get(g->b->cache, rfs_buf_str(&key), &st,
+					  NULL) &&
+		    S_ISDIR(st.st_mode) == S_ISDIR(g->e[i].st.st_mode))
+			g->e[i].st = st;
+		else if (!r)
+			g->todo[g->n_todo++] = i;
+	}
+	rfs_buf_release(&key);
+	if (!r)
+		r = rfs_s3_parallel(g->n_todo, head_entry, g, HEAD_THREADS);
+	for (i = 0; !r && i < g->n; i++) {
+		if (g->gone[i]) {
+			free(g->e[i].name);
+			continue;
+		}
+		g->e[k++] = g->e[i];
+	}
+	if (!r)
+		g->n = k;
+	return r;
+}
+
+/* List the directory @p key from the server. */
+static int fetch(struct rfs_s3_backend *b, const char *key, struct gather *g)
+{
+	struct rfs_buf dir = RFS_BUF_INIT, full = RFS_BUF_INIT;
+	bool marker = false;
+	char *token = NULL;
+	int r = rfs_s3_dir_prefix(b, key, &dir);
+
+	while (!r) {
+		struct rfs_s3_listing l = { 0 };
+
+		r = list_page(b, rfs_buf_str(&dir), true, 0, token, &l);
+		if (!r)
+			r = gather_page(g, &l, rfs_buf_str(&dir), &marker);
+		free(token);
+		token = NULL;
+		if (!r && l.truncated && l.next_token) {
+			token = l.next_token;
+			l.next_token = NULL;
+		}
+		rfs_s3_listing_release(&l);
+		if (!token)
+			break;
+	}
+	free(token);
+	if (!r && !g->n && !marker && *key) {
+		struct rfs_s3_meta m;
+
+		/* nothing below: a file, or nothing at all */
+		r = rfs_s3_full_key(b, key, &full);
+		if (!r)
+			r = rfs_s3_head(b, rfs_buf_str(&full), &m);
+		if (!r)
+			r = -ENOTDIR;
+	}
+	if (!r) {
+		sort_unique(g);
+		r = fill_attrs(g);
+	}
+	rfs_buf_release(&dir);
+	rfs_buf_release(&full);
+	return r;
+}
+
+int rfs_s3_list(struct rfs_backend *rb, const char *key, rfs_backend_list_fn fn,
+		void *ctx)
+{
+	struct rfs_s3_backend *b = rfs_s3_of(rb);
+	struct gather g = { b, key, NULL, 0, 0, NULL, NULL, 0 };
+	size_t i;
+	int r;
+
+	if (!rfs_path_is_clean(key))
+		return -EINVAL;
+	r = rfs_s3_cache_list_get(b->cache, key, &g.e, &g.n);
+	if (r == 0) {
+		r = fetch(b, key, &g);
+		if (!r)
+			rfs_s3_cache_list_put(b->cache, key, g.e, g.n);
+	} else if (r == 1) {
+		r = 0;
+	}
+	for (i = 0; !r && i < g.n; i++)
+		r = fn(ctx, g.e[i].name, &g.e[i].st);
+	rfs_s3_entries_free(g.e, g.n);
+	free(g.gone);
+	free(g.todo);
+	return r;
+}

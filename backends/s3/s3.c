@@ -1,0 +1,589 @@
+/*
+ * The S3 adapter's backend: opening from a URI, the ops table, keys,
+ * attributes (stat through the caches) and the small requests the other
+ * files build on (HEAD, PUT from memory, DELETE).
+ *
+ * Layout in the bucket: a key K of a storage with prefix P is the object
+ * "P/K". A directory is a "P/K/" marker object (written by mkdir, with
+ * its mode in x-amz-meta-mode, as s3fs writes them) or only implied by
+ * objects below "P/K/" (as other tools leave them). Attributes travel in
+ * x-amz-meta-mtime ("SEC.NSEC"), -atime, -mode (decimal st_mode), -uid and
+ * -gid, the conventions of s3fs, which rclone reads too. An object without
+ * them is a regular file of mode 0644, owned by the caller, modified at
+ * its Last-Modified time; an implied directory has mode 0755 and the
+ * times of the moment the storage was opened.
+ *
+ * Not supported: extended attributes (no xattr methods: the port's
+ * wrappers give -ENOTSUP), hard links (-EPERM), RENAME_EXCHANGE (-EINVAL:
+ * S3 cannot swap two names atomically).
+ */
+#include "backends/s3/s3.h"
+#include "backends/s3/s3_ops.h"
+
+#include "core/uri.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/path.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The reason of the calling thread's last failed request. */
+static __thread struct rfs_error last_error;
+
+const char *rfs_s3_last_error(void)
+{
+	return last_error.msg;
+}
+
+int rfs_s3_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	last_error.code = code;
+	va_start(ap, fmt);
+	vsnprintf(last_error.msg, sizeof(last_error.msg), fmt, ap);
+	va_end(ap);
+	return -code;
+}
+
+void rfs_s3_req_init(struct rfs_s3_request *r, const char *method,
+		     const char *full_key)
+{
+	memset(r, 0, sizeof(*r));
+	r->method = method;
+	r->key = full_key;
+	r->body_fd = -1;
+	r->idempotent = strcmp(method, "POST") != 0;
+}
+
+int rfs_s3_do(struct rfs_s3_backend *b, struct rfs_s3_request *r)
+{
+	struct rfs_error err = { 0 };
+	int e = rfs_s3_perform(b->client, r, &err);
+
+	if (e < 0 && err.code)
+		last_error = err;
+	return e;
+}
+
+int rfs_s3_full_key(struct rfs_s3_backend *b, const char *key,
+		    struct rfs_buf *out)
+{
+	return rfs_path_join(out, b->conf->prefix, key);
+}
+
+int rfs_s3_dir_prefix(struct rfs_s3_backend *b, const char *key,
+		      struct rfs_buf *out)
+{
+	size_t len = out->len;
+	int r = rfs_s3_full_key(b, key, out);
+
+	if (!r && out->len > len)
+		r = rfs_buf_addch(out, '/');
+	return r;
+}
+
+/* ------------------------------------------------------------ metadata */
+
+/* Parse "SEC[.FRACTION]" as a true decimal into nanoseconds. */
+static bool parse_time(const char *s, int64_t *ns)
+{
+	int64_t sec = 0, frac = 0;
+	bool neg = false;
+	int digits = 0;
+
+	if (!*s)
+		return false;
+	if (strpbrk(s, "eE")) { /* a float in exponent form */
+		char *end;
+		long double v = strtold(s, &end);
+
+		if (*end)
+			return false;
+		*ns = (int64_t)(v * 1e9L);
+		return true;
+	}
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	if (*s < '0' || *s > '9')
+		return false;
+	while (*s >= '0' && *s <= '9') {
+		if (sec > (INT64_MAX / RFS_NSEC_PER_SEC) / 10)
+			return false;
+		sec = sec * 10 + (*s++ - '0');
+	}
+	if (*s == '.') {
+		s++;
+		while (*s >= '0' && *s <= '9') {
+			if (digits < 9) {
+				frac = frac * 10 + (*s - '0');
+				digits++;
+			}
+			s++;
+		}
+	}
+	if (*s)
+		return false;
+	while (digits++ < 9)
+		frac *= 10;
+	*ns = sec * RFS_NSEC_PER_SEC + frac;
+	if (neg)
+		*ns = -*ns;
+	return true;
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return !*end && !errno && *v <= max;
+}
+
+void rfs_s3_meta_from(struct rfs_s3_backend *b, const struct rfs_s3_request *r,
+		      bool dir, struct rfs_s3_meta *m)
+{
+	unsigned long v;
+
+	(void)b;
+	memset(m, 0, sizeof(*m));
+	m->mode = dir ? S_IFDIR | 0755 : S_IFREG | 0644;
+	if (parse_uint(r->meta_mode, 0177777, &v)) {
+		if (dir)
+			m->mode = S_IFDIR | (v & 07777);
+		else if (S_ISLNK(v))
+			m->mode = S_IFLNK | (v & 07777);
+		else
+			m->mode = S_IFREG | (v & 07777);
+	}
+	m->uid = parse_uint(r->meta_uid, UINT32_MAX - 1, &v) ? (uid_t)v
+							     : geteuid();
+	m->gid = parse_uint(r->meta_gid, UINT32_MAX - 1, &v) ? (gid_t)v
+							     : getegid();
+	m->ctime_ns = r->last_modified_ns;
+	if (!parse_time(r->meta_mtime, &m->mtime_ns))
+		m->mtime_ns = r->last_modified_ns;
+	if (!parse_time(r->meta_atime, &m->atime_ns))
+		m->atime_ns = m->mtime_ns;
+	m->size = r->content_length > 0 ? r->content_length : 0;
+	snprintf(m->content_type, sizeof(m->content_type), "%s",
+		 r->content_type);
+	snprintf(m->etag, sizeof(m->etag), "%s", r->etag);
+}
+
+void rfs_s3_meta_new(struct rfs_s3_meta *m, mode_t mode)
+{
+	memset(m, 0, sizeof(*m));
+	m->mode = mode;
+	m->uid = geteuid();
+	m->gid = getegid();
+	m->mtime_ns = m->atime_ns = m->ctime_ns = rfs_time_now_ns();
+	snprintf(m->content_type, sizeof(m->content_type), "%s",
+		 S_ISDIR(mode) ? "application/x-directory"
+			       : "application/octet-stream");
+}
+
+static void fmt_time(char *out, size_t size, const char *name, int64_t ns)
+{
+	uint64_t a = ns < 0 ? (uint64_t) - (ns + 1) + 1 : (uint64_t)ns;
+
+	snprintf(out, size, "%s: %s%llu.%09llu", name, ns < 0 ? "-" : "",
+		 (unsigned long long)(a / RFS_NSEC_PER_SEC),
+		 (unsigned long long)(a % RFS_NSEC_PER_SEC));
+}
+
+size_t rfs_s3_meta_headers(const struct rfs_s3_meta *m, char store[6][160],
+			   const char *lines[6])
+{
+	size_t i;
+
+	fmt_time(store[0], 160, "x-amz-meta-mtime", m->mtime_ns);
+	fmt_time(store[1], 160, "x-amz-meta-atime", m->atime_ns);
+	snprintf(store[2], 160, "x-amz-meta-mode: %u", (unsigned int)m->mode);
+	snprintf(store[3], 160, "x-amz-meta-uid: %u", (unsigned int)m->uid);
+	snprintf(store[4], 160, "x-amz-meta-gid: %u", (unsigned int)m->gid);
+	snprintf(store[5], 160, "Content-Type: %s",
+		 *m->content_type ? m->content_type
+				  : "application/octet-stream");
+	for (i = 0; i < 6; i++)
+		lines[i] = store[i];
+	return 6;
+}
+
+static uint64_t key_ino(struct rfs_s3_backend *b, const char *key)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const char *parts[3] = { b->conf->bucket, "/", NULL };
+	struct rfs_buf full = RFS_BUF_INIT;
+	const char *p;
+	int i;
+
+	if (rfs_s3_full_key(b, key, &full) == 0)
+		parts[2] = rfs_buf_str(&full);
+	for (i = 0; i < 3; i++)
+		for (p = parts[i] ? parts[i] : ""; *p; p++) {
+			h ^= (unsigned char)*p;
+			h *= 1099511628211ULL;
+		}
+	rfs_buf_release(&full);
+	return h ? h : 1;
+}
+
+static struct timespec ts_of(int64_t ns)
+{
+	struct timespec t;
+
+	t.tv_sec = (time_t)(ns / RFS_NSEC_PER_SEC);
+	t.tv_nsec = (long)(ns % RFS_NSEC_PER_SEC);
+	if (t.tv_nsec < 0) {
+		t.tv_sec--;
+		t.tv_nsec += RFS_NSEC_PER_SEC;
+	}
+	return t;
+}
+
+void rfs_s3_meta_to_stat(struct rfs_s3_backend *b, const char *key,
+			 const struct rfs_s3_meta *m, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_mode = m->mode;
+	st->st_nlink = S_ISDIR(m->mode) ? 2 : 1;
+	st->st_uid = m->uid;
+	st->st_gid = m->gid;
+	st->st_size = S_ISDIR(m->mode) ? 0 : (off_t)m->size;
+	st->st_blksize = 4096;
+	st->st_blocks = (blkcnt_t)((st->st_size + 511) / 512);
+	st->st_ino = (ino_t)key_ino(b, key);
+	st->st_mtim = ts_of(m->mtime_ns);
+	st->st_atim = ts_of(m->atime_ns);
+	st->st_ctim =
+		ts_of(m->ctime_ns > m->mtime_ns ? m->ctime_ns : m->mtime_ns);
+}
+
+/* ----------------------------------------------------- simple requests */
+
+int rfs_s3_head(struct rfs_s3_backend *b, const char *full,
+		struct rfs_s3_meta *m)
+{
+	struct rfs_s3_request r;
+	size_t len = strlen(full);
+	int e;
+
+	rfs_s3_req_init(&r, "HEAD", full);
+	e = rfs_s3_do(b, &r);
+	if (!e)
+		rfs_s3_meta_from(b, &r, len && full[len - 1] == '/', m);
+	return e;
+}
+
+int rfs_s3_put(struct rfs_s3_backend *b, const char *full, const void *data,
+	       size_t len, const struct rfs_s3_meta *m, bool exclusive)
+{
+	const char *lines[7];
+	char store[6][160];
+	struct rfs_s3_request r;
+	size_t n = rfs_s3_meta_headers(m, store, lines);
+
+	if (exclusive)
+		lines[n++] = "If-None-Match: *";
+	rfs_s3_req_init(&r, "PUT", full);
+	r.headers = lines;
+	r.n_headers = n;
+	r.body = data;
+	r.body_len = len;
+	/* a retried conditional PUT would find its own first attempt */
+	r.idempotent = !exclusive;
+	return rfs_s3_do(b, &r);
+}
+
+int rfs_s3_delete(struct rfs_s3_backend *b, const char *full)
+{
+	struct rfs_s3_request r;
+	int e;
+
+	rfs_s3_req_init(&r, "DELETE", full);
+	e = rfs_s3_do(b, &r);
+	return e == -ENOENT && !strcmp(r.s3_code, "NoSuchKey") ? 0 : e;
+}
+
+/* ---------------------------------------------------------- attributes */
+
+static void root_stat(struct rfs_s3_backend *b, struct stat *st)
+{
+	struct rfs_s3_meta m;
+
+	rfs_s3_meta_new(&m, S_IFDIR | 0755);
+	m.mtime_ns = m.atime_ns = m.ctime_ns = b->opened_ns;
+	rfs_s3_meta_to_stat(b, "", &m, st);
+}
+
+/* @p key is no object: is it a directory (a marker or objects below)? */
+static int stat_dir(struct rfs_s3_backend *b, const char *key, struct stat *st)
+{
+	struct rfs_buf dir = RFS_BUF_INIT;
+	struct rfs_s3_meta m;
+	bool marker = false;
+	int r = rfs_s3_dir_has_children(b, key, &marker);
+
+	if (r == 0 && !marker)
+		r = -ENOENT;
+	if (r < 0)
+		goto out;
+	r = 0;
+	if (marker) {
+		r = rfs_s3_dir_prefix(b, key, &dir);
+		if (!r)
+			r = rfs_s3_head(b, rfs_buf_str(&dir), &m);
+		if (r == -ENOENT) /* deleted in between: still implied? */
+			marker = false;
+		else if (r < 0)
+			goto out;
+	}
+	if (!marker) {
+		rfs_s3_meta_new(&m, S_IFDIR | 0755);
+		m.mtime_ns = m.atime_ns = m.ctime_ns = b->opened_ns;
+	}
+	r = 0;
+	rfs_s3_meta_to_stat(b, key, &m, st);
+	rfs_s3_cache_stat_put(b->cache, key, st, marker);
+out:
+	rfs_buf_release(&dir);
+	return r;
+}
+
+int rfs_s3_stat_key(struct rfs_s3_backend *b, const char *key, struct stat *st)
+{
+	struct rfs_buf full = RFS_BUF_INIT;
+	struct rfs_s3_meta m;
+	int r;
+
+	if (!*key) {
+		root_stat(b, st);
+		return 0;
+	}
+	if (rfs_s3_files_stat(b, key, st) ||
+	    rfs_s3_cache_stat_get(b->cache, key, st, NULL))
+		return 0;
+	r = rfs_s3_cache_lookup(b->cache, key, st);
+	if (r >= 0)
+		return r ? 0 : -ENOENT;
+	r = rfs_s3_full_key(b, key, &full);
+	if (!r)
+		r = rfs_s3_head(b, rfs_buf_str(&full), &m);
+	if (!r) {
+		rfs_s3_meta_to_stat(b, key, &m, st);
+		rfs_s3_cache_stat_put(b->cache, key, st, false);
+	} else if (r == -ENOENT) {
+		r = stat_dir(b, key, st);
+	}
+	rfs_buf_release(&full);
+	return r;
+}
+
+int rfs_s3_check_parent(struct rfs_s3_backend *b, const char *key)
+{
+	size_t dl = rfs_path_dirlen(key);
+	struct stat st;
+	char *parent;
+	int r;
+
+	if (!dl)
+		return 0;
+	parent = strndup(key, dl);
+	if (!parent)
+		return -ENOMEM;
+	r = rfs_s3_stat_key(b, parent, &st);
+	if (!r && !S_ISDIR(st.st_mode))
+		r = -ENOTDIR;
+	free(parent);
+	return r;
+}
+
+void rfs_s3_invalidate(struct rfs_s3_backend *b, const char *key)
+{
+	char *dir = strdup(key);
+	size_t dl;
+
+	rfs_s3_cache_drop(b->cache, key);
+	if (!dir) { /* cannot tell the ancestors: forget everything */
+		rfs_s3_cache_drop_tree(b->cache, "");
+		return;
+	}
+	for (;;) {
+		dl = rfs_path_dirlen(dir);
+		dir[dl] = '\0';
+		rfs_s3_cache_drop_list(b->cache, dir);
+		if (!dl)
+			break;
+	}
+	/* an implied parent may have come or gone */
+	dl = rfs_path_dirlen(key);
+	memcpy(dir, key, dl);
+	dir[dl] = '\0';
+	if (dl)
+		rfs_s3_cache_drop(b->cache, dir);
+	free(dir);
+}
+
+void rfs_s3_keep_parent(struct rfs_s3_backend *b, const char *key)
+{
+	struct rfs_buf marker = RFS_BUF_INIT;
+	size_t dl = rfs_path_dirlen(key);
+	struct rfs_s3_meta m;
+	struct stat st;
+	bool has_marker = false;
+	char *parent;
+	int r;
+
+	if (!dl)
+		return;
+	parent = strndup(key, dl);
+	if (!parent)
+		return;
+	if (rfs_s3_cache_stat_get(b->cache, parent, &st, &has_marker) &&
+	    has_marker)
+		goto out;
+	r = rfs_s3_dir_has_children(b, parent, &has_marker);
+	if (r != 0 || has_marker)
+		goto out;
+	/* the directory was only implied by what was just removed */
+	rfs_s3_meta_new(&m, S_IFDIR | 0755);
+	r = rfs_s3_dir_prefix(b, parent, &marker);
+	if (!r)
+		r = rfs_s3_put(b, rfs_buf_str(&marker), "", 0, &m, false);
+	if (r < 0)
+		rfs_log(LOG_DEBUG, "s3 '%s': cannot keep directory '%s': %s",
+			b->name, parent, strerror(-r));
+	rfs_s3_invalidate(b, parent);
+out:
+	rfs_buf_release(&marker);
+	free(parent);
+}
+
+/* ----------------------------------------------------------- backend */
+
+static int s3_stat(struct rfs_backend *rb, const char *key, struct stat *st)
+{
+	if (!rfs_path_is_clean(key))
+		return -EINVAL;
+	return rfs_s3_stat_key(rfs_s3_of(rb), key, st);
+}
+
+static int s3_statfs(struct rfs_backend *rb, const char *key,
+		     struct statvfs *st)
+{
+	const fsblkcnt_t blocks = (fsblkcnt_t)1 << 40; /* 4 PiB of 4 KiB */
+	struct stat s;
+	int r;
+
+	if (!rfs_path_is_clean(key))
+		return -EINVAL;
+	r = rfs_s3_stat_key(rfs_s3_of(rb), key, &s);
+	if (r < 0)
+		return r;
+	memset(st, 0, sizeof(*st));
+	st->f_bsize = st->f_frsize = 4096;
+	st->f_blocks = st->f_bfree = st->f_bavail = blocks;
+	st->f_files = st->f_ffree = st->f_favail = (fsfilcnt_t)1 << 40;
+	st->f_namemax = 255;
+	return 0;
+}
+
+static void s3_free(struct rfs_backend *rb)
+{
+	struct rfs_s3_backend *b = rfs_s3_of(rb);
+
+	rfs_s3_cache_free(b->cache);
+	rfs_s3_client_free(b->client);
+	pthread_mutex_destroy(&b->files_lock);
+	free(b->base.uri);
+	free(b);
+}
+
+static const struct rfs_backend_ops s3_ops = {
+	.scheme = "s3",
+	.caps = RFS_BACKEND_CAP_COPY | RFS_BACKEND_CAP_SYMLINK |
+		RFS_BACKEND_CAP_RANDOM_WRITE,
+	.stat = s3_stat,
+	.list = rfs_s3_list,
+	.open = rfs_s3_open_file,
+	.read = rfs_s3_file_read,
+	.write = rfs_s3_file_write,
+	.fstat = rfs_s3_file_fstat,
+	.ftruncate = rfs_s3_file_ftruncate,
+	.fsync = rfs_s3_file_fsync,
+	.flush = rfs_s3_file_flush,
+	.close = rfs_s3_file_close,
+	.mkdir = rfs_s3_mkdir,
+	.rmdir = rfs_s3_rmdir,
+	.unlink = rfs_s3_unlink,
+	.rename = rfs_s3_rename,
+	.link = rfs_s3_link,
+	.symlink = rfs_s3_symlink,
+	.readlink = rfs_s3_readlink,
+	.truncate = rfs_s3_truncate,
+	.chmod = rfs_s3_chmod,
+	.chown = rfs_s3_chown,
+	.utimens = rfs_s3_utimens,
+	.statfs = s3_statfs,
+	.copy = rfs_s3_copy,
+	.free = s3_free,
+};
+
+int rfs_s3_open(const struct rfs_uri *u, const char *uri,
+		struct rfs_backend **out, struct rfs_error *err)
+{
+	struct rfs_s3_conf conf = { 0 };
+	struct rfs_s3_backend *b;
+	char *name = NULL;
+	int r;
+
+	if (!rfs_path_is_clean(u->path))
+		return rfs_error_set(err, EINVAL, "'%s' has an unclean path",
+				     uri);
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	pthread_mutex_init(&b->files_lock, NULL);
+	b->base.ops = &s3_ops;
+	r = rfs_s3_conf_load(u->scheme, u->authority, u->path, u->query, uri,
+			     &conf, err);
+	if (r < 0)
+		goto fail;
+	name = rfs_uri_strip_query(uri);
+	b->base.uri = strdup(uri);
+	if (!name || !b->base.uri) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = rfs_s3_client_new(&conf, name, &b->client, err);
+	if (r < 0)
+		goto fail;
+	b->conf = rfs_s3_client_conf(b->client);
+	b->name = rfs_s3_client_name(b->client);
+	b->cache = rfs_s3_cache_new(b->conf->cache_ttl);
+	if (!b->cache) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	b->opened_ns = rfs_time_now_ns();
+	rfs_s3_conf_release(&conf);
+	free(name);
+	*out = &b->base;
+	return 0;
+
+fail:
+	rfs_s3_conf_release(&conf);
+	free(name);
+	s3_free(&b->base);
+	return r;
+}

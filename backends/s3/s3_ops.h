@@ -1,0 +1,367 @@
+/**
+ * @file s3_ops.h
+ * @brief What the backend-operation files of the S3 adapter share
+ *        (s3.c, dir.c, meta.c, io.c, transfer.c, cache.c; backends/s3/
+ *        only).
+ *
+ * Keys given to these functions are the backend's relative keys ("" is
+ * the storage's root); "full" keys are the object keys in the bucket
+ * (the storage prefix, a slash, the relative key). Every function may be
+ * called from several threads at once unless it says otherwise.
+ */
+#ifndef RFS_BACKENDS_S3_OPS_H
+#define RFS_BACKENDS_S3_OPS_H
+
+#include "backends/backend.h"
+#include "backends/s3/s3_priv.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+struct rfs_buf;
+struct rfs_s3_cache;
+struct rfs_s3_file;
+
+/** S3 forbids single PUTs and CopyObject calls above 5 GiB. */
+#define RFS_S3_MAX_SINGLE ((int64_t)5 << 30)
+/** The most parts of a multipart upload. */
+#define RFS_S3_MAX_PARTS 10000
+/** The smallest part S3 accepts (the last part excepted). */
+#define RFS_S3_MIN_PART ((size_t)5 << 20)
+/** The longest symlink target stored. */
+#define RFS_S3_LINK_MAX 4096
+
+/** One opened S3 storage location. */
+struct rfs_s3_backend {
+	struct rfs_backend base;
+	struct rfs_s3_client *client;
+	const struct rfs_s3_conf *conf; /**< the client's, borrowed */
+	const char *name;		/**< the client's, for messages */
+	struct rfs_s3_cache *cache;
+	pthread_mutex_t files_lock;
+	struct rfs_s3_file *files; /**< open files, under files_lock */
+	int64_t opened_ns;	   /**< the root's times */
+};
+
+/** @return the S3 backend of @p b (which must be one). */
+static inline struct rfs_s3_backend *rfs_s3_of(struct rfs_backend *b)
+{
+	return (struct rfs_s3_backend *)b;
+}
+
+/** The attributes an object carries in its x-amz-meta-* headers. */
+struct rfs_s3_meta {
+	mode_t mode; /**< with the file type bits */
+	uid_t uid;
+	gid_t gid;
+	int64_t mtime_ns;
+	int64_t atime_ns;
+	int64_t ctime_ns;	/**< Last-Modified */
+	int64_t size;
+	char content_type[128]; /**< "" when unknown */
+	char etag[72];
+};
+
+/** One directory entry of a listing. */
+struct rfs_s3_entry {
+	char *name;
+	struct stat st;
+};
+
+/* ------------------------------------------------------------- s3.c */
+
+/** Zero @p r and set the method, the full key and idempotence. */
+void rfs_s3_req_init(struct rfs_s3_request *r, const char *method,
+		     const char *full_key);
+
+/**
+ * Perform @p r with the backend's client; a failure's message becomes the
+ * calling thread's last error (rfs_s3_last_error()).
+ * @return as rfs_s3_perform()
+ */
+int rfs_s3_do(struct rfs_s3_backend *b, struct rfs_s3_request *r);
+
+/** Record a message as the calling thread's last error. @return -code */
+int rfs_s3_fail(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/** Append the full key of @p key (the root gives the prefix). */
+int rfs_s3_full_key(struct rfs_s3_backend *b, const char *key,
+		    struct rfs_buf *out);
+
+/** Append the listing prefix of the directory @p key ("" or "p/k/"). */
+int rfs_s3_dir_prefix(struct rfs_s3_backend *b, const char *key,
+		      struct rfs_buf *out);
+
+/**
+ * Attributes of @p key through the caches and the open files.
+ * @return 0, -ENOENT, -EACCES, -EIO, ...
+ */
+int rfs_s3_stat_key(struct rfs_s3_backend *b, const char *key,
+		    struct stat *st);
+
+/**
+ * Check that the parent of @p key is a directory.
+ * @return 0, -ENOENT, -ENOTDIR or a request's error
+ */
+int rfs_s3_check_parent(struct rfs_s3_backend *b, const char *key);
+
+/** Forget what the caches know of @p key and of the listings above it. */
+void rfs_s3_invalidate(struct rfs_s3_backend *b, const char *key);
+
+/**
+ * After @p key was removed: keep its parent directory alive with a
+ * marker when nothing else is left in it (best effort).
+ */
+void rfs_s3_keep_parent(struct rfs_s3_backend *b, const char *key);
+
+/** Fill @p st from @p m for @p key. */
+void rfs_s3_meta_to_stat(struct rfs_s3_backend *b, const char *key,
+			 const struct rfs_s3_meta *m, struct stat *st);
+
+/** Read the metadata of a response to a HEAD or GET. */
+void rfs_s3_meta_from(struct rfs_s3_backend *b, const struct rfs_s3_request *r,
+		      bool dir, struct rfs_s3_meta *m);
+
+/**
+ * HEAD the object @p full.
+ * @return 0, -ENOENT, ...
+ */
+int rfs_s3_head(struct rfs_s3_backend *b, const char *full,
+		struct rfs_s3_meta *m);
+
+/**
+ * The metadata headers of an upload or a metadata replacement:
+ * x-amz-meta-mtime ("SEC.NSEC", 9 digits), -atime, -mode (decimal
+ * st_mode), -uid, -gid and Content-Type.
+ * @param lines  receives up to 6 "Name: value" strings
+ * @param store  room for them
+ * @return the number of lines
+ */
+size_t rfs_s3_meta_headers(const struct rfs_s3_meta *m, char store[6][160],
+			   const char *lines[6]);
+
+/** Metadata for a new object of @p mode owned by the caller, now. */
+void rfs_s3_meta_new(struct rfs_s3_meta *m, mode_t mode);
+
+/**
+ * PUT a small object from memory with @p m as metadata.
+ * @param exclusive send If-None-Match: * (then -EEXIST when it exists)
+ */
+int rfs_s3_put(struct rfs_s3_backend *b, const char *full, const void *data,
+	       size_t len, const struct rfs_s3_meta *m, bool exclusive);
+
+/** DELETE @p full (no error when it is missing). */
+int rfs_s3_delete(struct rfs_s3_backend *b, const char *full);
+
+/* ------------------------------------------------------------ cache.c */
+
+/** A cache of attributes and listings, entries kept @p ttl seconds. */
+struct rfs_s3_cache *rfs_s3_cache_new(int ttl);
+
+/** Free a cache; NULL does nothing. */
+void rfs_s3_cache_free(struct rfs_s3_cache *c);
+
+/** @return true and fill @p st (and @p marker) when @p key is known. */
+bool rfs_s3_cache_stat_get(struct rfs_s3_cache *c, const char *key,
+			   struct stat *st, bool *marker);
+
+/** Remember the attributes of @p key (@p marker: a directory object). */
+void rfs_s3_cache_stat_put(struct rfs_s3_cache *c, const char *key,
+			   const struct stat *st, bool marker);
+
+/**
+ * What a fresh listing of the parent of @p key says about it.
+ * @return 1 (listed, @p st filled), 0 (not listed), -1 (no listing)
+ */
+int rfs_s3_cache_lookup(struct rfs_s3_cache *c, const char *key,
+			struct stat *st);
+
+/**
+ * A copy of the cached listing of @p dir, sorted by name.
+ * @return 1 (found: free with rfs_s3_entries_free()), 0 (not cached),
+ *         -ENOMEM
+ */
+int rfs_s3_cache_list_get(struct rfs_s3_cache *c, const char *dir,
+			  struct rfs_s3_entry **out, size_t *n);
+
+/** Keep a copy of the listing of @p dir (sorted by name). */
+void rfs_s3_cache_list_put(struct rfs_s3_cache *c, const char *dir,
+			   const struct rfs_s3_entry *e, size_t n);
+
+/** Forget @p key's attributes and listing. */
+void rfs_s3_cache_drop(struct rfs_s3_cache *c, const char *key);
+
+/** Forget the listing of @p dir only. */
+void rfs_s3_cache_drop_list(struct rfs_s3_cache *c, const char *dir);
+
+/** Forget everything at or below @p key. */
+void rfs_s3_cache_drop_tree(struct rfs_s3_cache *c, const char *key);
+
+/** Free @p n entries and the array. */
+void rfs_s3_entries_free(struct rfs_s3_entry *e, size_t n);
+
+/* ------------------------------------------------------------- list.c */
+
+/** The backend's list(). */
+int rfs_s3_list(struct rfs_backend *b, const char *key,
+		rfs_backend_list_fn fn, void *ctx);
+
+/**
+ * Is anything stored below the directory @p key (its own marker aside)?
+ * @param marker set to whether @p key has a marker object (may be NULL)
+ * @return 1 (yes), 0 (no), -errno
+ */
+int rfs_s3_dir_has_children(struct rfs_s3_backend *b, const char *key,
+			    bool *marker);
+
+/**
+ * Call @p fn with every full key below the directory @p key (no
+ * delimiter), its own marker included, and the object's size.
+ * @return 0, the callback's non-zero value, -errno
+ */
+int rfs_s3_walk(struct rfs_s3_backend *b, const char *key,
+		int (*fn)(void *ctx, const char *full, int64_t size),
+		void *ctx);
+
+/**
+ * Run @p fn(ctx, i) for i in [0, n) on up to @p threads threads.
+ * @return 0 or the first error a call returned
+ */
+int rfs_s3_parallel(size_t n, int (*fn)(void *ctx, size_t i), void *ctx,
+		    unsigned int threads);
+
+/* -------------------------------------------------------------- dir.c */
+
+/** The backend's mkdir(). */
+int rfs_s3_mkdir(struct rfs_backend *b, const char *key, mode_t mode);
+/** The backend's rmdir(). */
+int rfs_s3_rmdir(struct rfs_backend *b, const char *key);
+/** The backend's unlink(). */
+int rfs_s3_unlink(struct rfs_backend *b, const char *key);
+/** The backend's rename(). */
+int rfs_s3_rename(struct rfs_backend *b, const char *from, const char *to,
+		  unsigned int flags);
+/** The backend's link(): -EPERM once the names are checked. */
+int rfs_s3_link(struct rfs_backend *b, const char *from, const char *to);
+
+/* ------------------------------------------------------------- meta.c */
+
+/** The backend's symlink(). */
+int rfs_s3_symlink(struct rfs_backend *b, const char *target, const char *key);
+/** The backend's readlink(). */
+int rfs_s3_readlink(struct rfs_backend *b, const char *key, char *buf,
+		    size_t size);
+/** The backend's truncate(). */
+int rfs_s3_truncate(struct rfs_backend *b, const char *key, off_t size);
+/** The backend's chmod(). */
+int rfs_s3_chmod(struct rfs_backend *b, const char *key, mode_t mode);
+/** The backend's chown(). */
+int rfs_s3_chown(struct rfs_backend *b, const char *key, uid_t uid, gid_t gid);
+/** The backend's utimens(). */
+int rfs_s3_utimens(struct rfs_backend *b, const char *key,
+		   const struct timespec ts[2]);
+/** The backend's copy(). */
+int rfs_s3_copy(struct rfs_backend *src, const char *src_key,
+		struct rfs_backend *dst, const char *dst_key,
+		unsigned int flags);
+
+/* --------------------------------------------------------- transfer.c */
+
+/**
+ * The largest object copied with one CopyObject; larger ones go through
+ * UploadPartCopy. 5 GiB (RFS_S3_MAX_SINGLE); tests lower it to reach the
+ * multipart path with small objects.
+ */
+extern int64_t rfs_s3_single_copy_max;
+
+/**
+ * Copy the object @p src_full of @p sb to @p dst_full of @p db on the
+ * server: CopyObject up to 5 GiB, UploadPartCopy above.
+ * @param replace  new metadata (metadata directive REPLACE), or NULL to
+ *                 keep the source's
+ * @param src      the source's metadata (size, content type)
+ */
+int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
+		       struct rfs_s3_backend *db, const char *dst_full,
+		       const struct rfs_s3_meta *src,
+		       const struct rfs_s3_meta *replace);
+
+/**
+ * Upload @p size bytes of @p fd as @p full with metadata @p m: one PUT
+ * below the part size, else a multipart upload with parts sent in
+ * parallel (aborted on failure).
+ * @param etag receives the new ETag (may be NULL)
+ */
+int rfs_s3_upload_fd(struct rfs_s3_backend *b, const char *full, int fd,
+		     int64_t size, const struct rfs_s3_meta *m, char etag[72]);
+
+/**
+ * Download the first @p size bytes of @p full into @p fd with ranged
+ * GETs in parallel.
+ * @param etag when not "", the object must still have this ETag
+ *             (-ESTALE otherwise)
+ */
+int rfs_s3_download_fd(struct rfs_s3_backend *b, const char *full,
+		       const char *etag, int fd, int64_t size);
+
+/**
+ * Make an unlinked temporary file in $TMPDIR (default /tmp).
+ * @return the descriptor or -errno
+ */
+int rfs_s3_tmpfile(void);
+
+/* --------------------------------------------------------------- io.c */
+
+/** The backend's open(). */
+int rfs_s3_open_file(struct rfs_backend *b, const char *key, int flags,
+		     mode_t mode, struct rfs_file **out);
+/** The backend's read(). */
+ssize_t rfs_s3_file_read(struct rfs_file *f, void *buf, size_t size,
+			 off_t off);
+/** The backend's write(). */
+ssize_t rfs_s3_file_write(struct rfs_file *f, const void *buf, size_t size,
+			  off_t off);
+/** The backend's fstat(). */
+int rfs_s3_file_fstat(struct rfs_file *f, struct stat *st);
+/** The backend's ftruncate(). */
+int rfs_s3_file_ftruncate(struct rfs_file *f, off_t size);
+/** The backend's fsync(). */
+int rfs_s3_file_fsync(struct rfs_file *f, int datasync);
+/** The backend's flush(). */
+int rfs_s3_file_flush(struct rfs_file *f);
+/** The backend's close(). */
+int rfs_s3_file_close(struct rfs_file *f);
+
+/**
+ * The attributes of @p key as an open, modified file of this process
+ * holds them (its staged size and times).
+ * @return true when such a file is open
+ */
+bool rfs_s3_files_stat(struct rfs_s3_backend *b, const char *key,
+		       struct stat *st);
+
+/**
+ * Before @p key is deleted or renamed away: readers of it fetch what
+ * they have not read yet, so they can go on reading; writers forget
+ * the name (@p to NULL: their data is not uploaded on close) or take
+ * the new name @p to.
+ * @return 0 or the error of a fetch
+ */
+int rfs_s3_files_moving(struct rfs_s3_backend *b, const char *key,
+			const char *to);
+
+/**
+ * Apply an attribute change to every open file of @p key, so that their
+ * uploads carry it.
+ * @param apply called on each file's attributes, under its lock
+ * @return true when one of them has changes not uploaded yet (its upload
+ *         on close will carry the change: nothing else is needed)
+ */
+bool rfs_s3_files_update(struct rfs_s3_backend *b, const char *key,
+			 void (*apply)(struct rfs_s3_meta *m, const void *arg),
+			 const void *arg);
+
+#endif
