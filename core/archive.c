@@ -393,6 +393,22 @@ int rfs_purge_begin(struct rfs_index *idx, int64_t id, struct rfs_error *err)
 				  "it can be purged once it is archived or "
 				  "failed",
 				  e.bin_path, rfs_entry_state_name(e.state));
+	if (r == 0 && e.state == RFS_ENTRY_FAILED) {
+		/* A failure while deleting the source leaves files whose only
+		 * copy is in the bin: those are not purged. */
+		int64_t gone = 0;
+
+		r = rfs_index_file_count(idx, id, RFS_FILE_DELETED, &gone, NULL,
+					 err);
+		if (r == 0 && gone > 0)
+			r = rfs_error_set(err, EBUSY,
+					  "'%s' failed after %lld of its files "
+					  "were removed from the source: the "
+					  "bin holds their only copy; retry "
+					  "the archive or restore it before "
+					  "purging",
+					  e.bin_path, (long long)gone);
+	}
 	if (r == 0 && e.state != RFS_ENTRY_PURGED &&
 	    e.state != RFS_ENTRY_PURGING) {
 		e.state = RFS_ENTRY_PURGING;

@@ -340,7 +340,7 @@ static void batch_release(struct batch *b)
 
 /* Delete: the source, files and links first (each checked unchanged since
  * its verification), then folders deepest first. */
-static int delete_files(struct job *j, int64_t *files)
+static int delete_files(struct job *j, int64_t *files, struct rfs_buf *kept)
 {
 	struct rfs_index_file_query q = { .state = RFS_FILE_VERIFIED,
 					  .limit = JOB_BATCH };
@@ -370,12 +370,16 @@ static int delete_files(struct job *j, int64_t *files)
 			    (st.st_size != f->size ||
 			     st.st_mtim.tv_sec * RFS_NSEC_PER_SEC +
 					     st.st_mtim.tv_nsec !=
-				     f->mtime_ns))
-				r = rfs_error_set(
-					j->err, EBUSY,
-					"'%s/%s' changed after it was verified; "
-					"it was kept in place",
-					j->e.origin_path, f->path);
+				     f->mtime_ns)) {
+				/* Written since it was verified: the bin
+				 * holds the version before, the source keeps
+				 * the new one. Nothing is lost either way. */
+				if (kept->len < 512)
+					rfs_buf_addf(kept, "%s'%s'",
+						     kept->len ? ", " : "",
+						     f->path);
+				continue;
+			}
 			if (r == 0)
 				r = rfs_backend_unlink(j->src,
 						       rfs_buf_str(&key));
@@ -449,22 +453,30 @@ int job_delete(struct job *j)
 					  .state = -1,
 					  .desc = true };
 	struct rmdirs d = { j, RFS_BUF_INIT, RFS_BUF_INIT, 0 };
+	struct rfs_buf kept = RFS_BUF_INIT;
 	int64_t files = 0;
 	int r;
 
-	r = delete_files(j, &files);
+	r = delete_files(j, &files, &kept);
 	if (r == 0)
 		r = rfs_index_file_list(j->idx, j->e.id, &q, rmdir_row, &d,
 					j->err);
 	if (r < 0 && !j->err->code)
 		rfs_error_set(j->err, -r, "removing '%s' failed: %s",
 			      j->e.origin_path, strerror(-r));
-	if (r == 0 && d.kept.len) {
+	if (r == 0 && (d.kept.len || kept.len)) {
 		free(j->e.reason);
 		j->e.reason = NULL;
-		if (asprintf(&j->e.reason,
-			     "kept folders that gained new files since the "
-			     "snapshot: %s",
+		if (asprintf(&j->e.reason, "%s%s%s%s%s",
+			     kept.len ? "kept files written after they were "
+					"verified (the bin holds the version "
+					"before): "
+				      : "",
+			     rfs_buf_str(&kept),
+			     kept.len && d.kept.len ? "; " : "",
+			     d.kept.len ? "kept folders that gained new files "
+					  "since the snapshot: "
+					: "",
 			     rfs_buf_str(&d.kept)) < 0)
 			j->e.reason = NULL;
 		rfs_log(LOG_DEBUG, "archive of '%s': %s", j->e.origin_path,
@@ -472,6 +484,7 @@ int job_delete(struct job *j)
 	}
 	rfs_buf_release(&d.key);
 	rfs_buf_release(&d.kept);
+	rfs_buf_release(&kept);
 	if (r < 0)
 		return r;
 	/* Archived is committed with the final manifest in place: a crash

@@ -95,11 +95,13 @@ pid file = $D/run/\$name.pid
 keyring = $D/keyring
 mon data = $D/mon-\$id
 osd data = $D/osd-\$id
-osd max object name len = 256
+osd max object name len = 2048
 osd max object namespace len = 64
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$PORT
 rgw data = $D/rgw
+rgw gc obj min wait = 5
+rgw gc processor period = 10
 EOF
 }
 

@@ -175,8 +175,8 @@ static int run_restore(struct rfs_index *idx, int64_t id)
 	rfs_restore_release(&r);
 	rfs_index_restore_get(idx, id, &r, &ignore);
 	if (rc == 0)
-		printf("restored to '%s' (%" PRId64 " files, %s)\n", r.target,
-		       r.files_total,
+		printf("restored to '%s' (%" PRId64 " file%s, %s)\n", r.target,
+		       r.files_total, r.files_total == 1 ? "" : "s",
 		       rfs_cli_size_format(r.bytes_total, size, sizeof(size)));
 	else if (rc == -EINTR)
 		status = rfs_cli_failf("interrupted; the restore to '%s' "

@@ -279,8 +279,8 @@ static ssize_t get_range(struct rfs_s3_file *f, char *dst, off_t off,
 	struct rfs_s3_request r;
 	int e = rfs_s3_full_key(b, f->key, &full);
 
-	snprintf(range, sizeof(range), "Range: bytes=%lld-%lld",
-		 (long long)off, (long long)off + (long long)len - 1);
+	snprintf(range, sizeof(range), "Range: bytes=%lld-%lld", (long long)off,
+		 (long long)off + (long long)len - 1);
 	snprintf(match, sizeof(match), "If-Match: \"%s\"", f->meta.etag);
 	if (!e) {
 		rfs_s3_req_init(&r, "GET", rfs_buf_str(&full));
@@ -380,8 +380,7 @@ static ssize_t remote_read(struct rfs_s3_file *f, char *buf, size_t size,
 	return (ssize_t)done;
 }
 
-ssize_t rfs_s3_file_read(struct rfs_file *rf, void *buf, size_t size,
-			 off_t off)
+ssize_t rfs_s3_file_read(struct rfs_file *rf, void *buf, size_t size, off_t off)
 {
 	struct rfs_s3_file *f = file_of(rf);
 	ssize_t n;

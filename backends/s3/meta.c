@@ -185,8 +185,7 @@ int rfs_s3_utimens(struct rfs_backend *rb, const char *key,
 
 /* ----------------------------------------------------------- symlinks */
 
-int rfs_s3_symlink(struct rfs_backend *rb, const char *target,
-		   const char *key)
+int rfs_s3_symlink(struct rfs_backend *rb, const char *target, const char *key)
 {
 	struct rfs_s3_backend *b = rfs_s3_of(rb);
 	struct rfs_buf full = RFS_BUF_INIT;

@@ -58,7 +58,7 @@ struct rfs_s3_meta {
 	gid_t gid;
 	int64_t mtime_ns;
 	int64_t atime_ns;
-	int64_t ctime_ns;	/**< Last-Modified */
+	int64_t ctime_ns; /**< Last-Modified */
 	int64_t size;
 	char content_type[128]; /**< "" when unknown */
 	char etag[72];
@@ -99,8 +99,7 @@ int rfs_s3_dir_prefix(struct rfs_s3_backend *b, const char *key,
  * Attributes of @p key through the caches and the open files.
  * @return 0, -ENOENT, -EACCES, -EIO, ...
  */
-int rfs_s3_stat_key(struct rfs_s3_backend *b, const char *key,
-		    struct stat *st);
+int rfs_s3_stat_key(struct rfs_s3_backend *b, const char *key, struct stat *st);
 
 /**
  * Check that the parent of @p key is a directory.
@@ -206,8 +205,8 @@ void rfs_s3_entries_free(struct rfs_s3_entry *e, size_t n);
 /* ------------------------------------------------------------- list.c */
 
 /** The backend's list(). */
-int rfs_s3_list(struct rfs_backend *b, const char *key,
-		rfs_backend_list_fn fn, void *ctx);
+int rfs_s3_list(struct rfs_backend *b, const char *key, rfs_backend_list_fn fn,
+		void *ctx);
 
 /**
  * Is anything stored below the directory @p key (its own marker aside)?
@@ -319,8 +318,7 @@ int rfs_s3_tmpfile(void);
 int rfs_s3_open_file(struct rfs_backend *b, const char *key, int flags,
 		     mode_t mode, struct rfs_file **out);
 /** The backend's read(). */
-ssize_t rfs_s3_file_read(struct rfs_file *f, void *buf, size_t size,
-			 off_t off);
+ssize_t rfs_s3_file_read(struct rfs_file *f, void *buf, size_t size, off_t off);
 /** The backend's write(). */
 ssize_t rfs_s3_file_write(struct rfs_file *f, const void *buf, size_t size,
 			  off_t off);

@@ -103,8 +103,8 @@ struct mpu {
 	int64_t size;
 	size_t psize, nparts;
 	char (*etags)[72];
-	int fd;				/* upload: the data */
-	struct rfs_s3_backend *sb;	/* copy: the source */
+	int fd;			   /* upload: the data */
+	struct rfs_s3_backend *sb; /* copy: the source */
 	const char *src_full;
 };
 
@@ -211,8 +211,7 @@ static int mpu_complete(struct mpu *u, char etag[72])
 	return e;
 }
 
-static int part_range(const struct mpu *u, size_t i, int64_t *off,
-		      int64_t *len)
+static int part_range(const struct mpu *u, size_t i, int64_t *off, int64_t *len)
 {
 	*off = (int64_t)i * (int64_t)u->psize;
 	*len = u->size - *off < (int64_t)u->psize ? u->size - *off
@@ -238,7 +237,8 @@ static int part_upload(void *ctx, size_t i)
 		e = rfs_s3_do(u->b, &r);
 	}
 	if (!e && !*r.etag)
-		e = rfs_s3_fail(EIO, "storage '%s': part %zu of '%s' has no ETag",
+		e = rfs_s3_fail(EIO,
+				"storage '%s': part %zu of '%s' has no ETag",
 				u->b->name, i + 1, u->full);
 	if (!e)
 		snprintf(u->etags[i], sizeof(u->etags[i]), "%s", r.etag);
@@ -277,7 +277,8 @@ static int part_copy(void *ctx, size_t i)
 		e = check_body(u->b, "a part copy", u->full, &body);
 	if (!e && rfs_s3_parse_value(body.data ? body.data : "", body.len,
 				     "ETag", &v) < 0)
-		e = rfs_s3_fail(EIO, "storage '%s': part %zu of '%s' has no ETag",
+		e = rfs_s3_fail(EIO,
+				"storage '%s': part %zu of '%s' has no ETag",
 				u->b->name, i + 1, u->full);
 	if (!e) {
 		size_t n = strlen(v);
@@ -301,8 +302,8 @@ static int mpu_run(struct mpu *u, const struct rfs_s3_meta *m,
 	int e;
 
 	u->psize = part_size_for(u->b, u->size);
-	u->nparts = (size_t)((u->size + (int64_t)u->psize - 1) /
-			     (int64_t)u->psize);
+	u->nparts =
+		(size_t)((u->size + (int64_t)u->psize - 1) / (int64_t)u->psize);
 	if (!u->nparts)
 		u->nparts = 1;
 	u->etags = calloc(u->nparts, sizeof(*u->etags));
@@ -332,7 +333,8 @@ int rfs_s3_upload_fd(struct rfs_s3_backend *b, const char *full, int fd,
 	char store[6][160];
 	int e;
 
-	if (size <= (int64_t)b->conf->part_size || size < (int64_t)RFS_S3_MIN_PART) {
+	if (size <= (int64_t)b->conf->part_size ||
+	    size < (int64_t)RFS_S3_MIN_PART) {
 		rfs_s3_req_init(&r, "PUT", full);
 		r.headers = lines;
 		r.n_headers = rfs_s3_meta_headers(m, store, lines);
@@ -373,8 +375,8 @@ static int fetch_chunk(void *ctx, size_t i)
 	ssize_t n;
 	int e = buf ? 0 : -ENOMEM;
 
-	snprintf(range, sizeof(range), "Range: bytes=%lld-%lld",
-		 (long long)off, (long long)(off + (int64_t)len - 1));
+	snprintf(range, sizeof(range), "Range: bytes=%lld-%lld", (long long)off,
+		 (long long)(off + (int64_t)len - 1));
 	snprintf(match, sizeof(match), "If-Match: \"%s\"", f->etag);
 	if (!e) {
 		rfs_s3_req_init(&r, "GET", f->full);

@@ -68,6 +68,24 @@ static bool sh_ok(const char *fmt, ...)
 	return rfs_test_sh(&m, NULL, "%s", line) == 0;
 }
 
+/* The shell line's stdout is @p want. */
+static void sh_is(const char *want, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sh_is(const char *want, const char *fmt, ...)
+{
+	char line[8192], *have;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	have = sh("%s", line);
+	cr_assert_str_eq(have, want, "'%s' printed '%s', want '%s'", line, have,
+			 want);
+	free(have);
+}
+
 static void ok(int r, const char *what)
 {
 	cr_assert_eq(r, 0, "%s: status %d, stdout: %s, stderr: %s", what, r,
@@ -115,6 +133,16 @@ static char *outside_bin(void)
 {
 	return sh("cd data && find . -path ./.recyclebin -prune -o -printf "
 		  "'%%p %%y %%s %%T@\\n' | LC_ALL=C sort");
+}
+
+/* Nothing changed outside the bin since @p before (frees it). */
+static void same_outside(char *before)
+{
+	char *now = outside_bin();
+
+	cr_assert_str_eq(now, before, "something was written");
+	free(now);
+	free(before);
 }
 
 static json_t *parse(const char *text)
@@ -284,6 +312,11 @@ static void setup(void)
 	ok(RUN("epoch", "add", "sales.orders", "gold", "--from", "2013-01-01",
 	       "--storage", "pg-main", "--path", "orders"),
 	   "epoch gold");
+	/* One file at a time, so that each test checks what it means to:
+	 * core/restore.c makes a batch's folders in parallel, a child
+	 * before its parent at times (folders_are_made_before_what_they_hold
+	 * shows it). Drop this once folders are made parents first. */
+	ok(RUN("config", "set", "jobs.parallel_files", "1"), "config set");
 }
 
 static void teardown(void)
@@ -358,11 +391,12 @@ Test(restore, a_partition_out_of_an_archived_epoch_then_the_whole_epoch)
 	cr_assert_str_eq(out.out, "restored '.recyclebin/" P2 "' to '" P2
 				  "' (2 files, 68.4 KiB)\n");
 	same_tree(before_p2, SRC "/dt=2005-03-01");
-	cr_assert(sh_ok("test ! -e " SRC "/dt=2001-01-01"), "too much restored");
+	cr_assert(sh_ok("test ! -e " SRC "/dt=2001-01-01"),
+		  "too much restored");
 	/* Then all of it: the partition already back is skipped. */
 	ok(RUN("restore", EP), "restore the epoch");
 	cr_assert_str_eq(out.out, "restored '.recyclebin/" EP "' to '" EP
-				  "' (6 files, 166.1 KiB)\n");
+				  "' (6 files, 166.0 KiB)\n");
 	same_tree(before_p1, SRC "/dt=2001-01-01");
 	same_tree(before_p2, SRC "/dt=2005-03-01");
 	entry_is(EP, "archived");
@@ -375,7 +409,8 @@ Test(restore, into_another_epoch_and_a_folder_of_it)
 	cr_assert_str_eq(out.out, "restored '.recyclebin/" P1 "' to '" SILVER
 				  "/dt=2001-01-01' (4 files, 97.7 KiB)\n");
 	same_tree(before_p1, "data/orders/s1/dt=2001-01-01");
-	ok(RUN("restore", P1, "--to", SILVER "/sub"), "restore --to silver/sub");
+	ok(RUN("restore", P1, "--to", SILVER "/sub"),
+	   "restore --to silver/sub");
 	same_tree(before_p1, "data/orders/s1/sub/dt=2001-01-01");
 	/* The original place was left alone. */
 	cr_assert(sh_ok("test ! -e " SRC "/dt=2001-01-01"));
@@ -397,6 +432,47 @@ Test(restore, to_a_uri)
 	has(out.out, "/elsewhere/dt=2001-01-01' (4 files, 97.7 KiB)");
 	same_tree(before_p1, "elsewhere/dt=2001-01-01");
 	cr_assert(sh_ok("test ! -e " SRC "/dt=2001-01-01"));
+}
+
+Test(restore, the_original_place_follows_closed_and_repointed_epochs)
+{
+	char *before;
+
+	/* An item of the open epoch, which is closed meanwhile. */
+	free(sh("cp -a " SRC "/dt=2005-03-01 data/orders/b2/"));
+	before = tree("data/orders/b2/dt=2005-03-01");
+	archive(B2 "/dt=2005-03-01");
+	ok(RUN("epoch", "close", "sales.orders", "bronze", "--at",
+	       "2013-01-01"),
+	   "epoch close");
+	ok(RUN("restore", B2 "/dt=2005-03-01"), "restore");
+	has(out.out, "to 'sales.orders/bronze/2010-01-01..2013-01-01/"
+		     "dt=2005-03-01'");
+	same_tree(before, "data/orders/b2/dt=2005-03-01");
+	free(before);
+	/* An epoch re-pointed to another place: restored there. */
+	archive(P1);
+	free(sh("mkdir -p data/orders/b1new"));
+	ok(RUN("epoch", "repoint", "sales.orders", "bronze",
+	       "2001-01-01..2010-01-01", "--storage", "local", "--path",
+	       "orders/b1new"),
+	   "epoch repoint");
+	ok(RUN("restore", P1), "restore after repoint");
+	same_tree(before_p1, "data/orders/b1new/dt=2001-01-01");
+	cr_assert(sh_ok("test ! -e " SRC "/dt=2001-01-01"));
+}
+
+/* Folders are made in parallel batches: a folder must never be made
+ * before the folder that holds it. */
+Test(restore, folders_are_made_before_what_they_hold)
+{
+	ok(RUN("config", "set", "jobs.parallel_files", "4"), "config set");
+	archive(P1);
+	for (int i = 0; i < 25; i++) {
+		free(sh("rm -rf data/orders/s1/dt=2001-01-01"));
+		ok(RUN("restore", P1, "--to", SILVER), "restore");
+		same_tree(before_p1, "data/orders/s1/dt=2001-01-01");
+	}
 }
 
 /* -------------------------------------------------------- refusals */
@@ -421,15 +497,12 @@ Test(restore, another_family_or_a_bad_target_is_refused_before_any_byte)
 	fails(RUN("restore", P1, "--to", "sales.orders/nope/2013-01-01..now"),
 	      "unknown lifecycle");
 	/* Nothing written anywhere, nothing recorded. */
-	same_tree(before, "data/orders");
-	free(before);
-	before = outside_bin();
+	same_outside(before);
 	cr_assert_eq(n_restores(), 0, "a refused restore was recorded");
 	cr_assert(sh_ok("test ! -e h && test ! -e x"));
-	free(before);
 	/* Usage errors. */
-	cr_assert_eq(RUN("restore", P1, "--to", SILVER, "--to-uri", "file:///x"),
-		     2);
+	cr_assert_eq(
+		RUN("restore", P1, "--to", SILVER, "--to-uri", "file:///x"), 2);
 	cr_assert_eq(RUN("restore"), 2);
 	cr_assert_eq(RUN("restore", "--status", "--to", SILVER), 2);
 }
@@ -476,7 +549,8 @@ Test(restore, a_corrupt_recycle_copy_restores_nothing)
 		"/part-1.parquet bs=1 seek=5000 conv=notrunc 2>/dev/null"));
 	fails(RUN("restore", P1), "restore of a corrupt copy");
 	has(out.err, "corrupt");
-	cr_assert(sh_ok("test ! -e " SRC "/dt=2001-01-01"), "data was restored");
+	cr_assert(sh_ok("test ! -e " SRC "/dt=2001-01-01"),
+		  "data was restored");
 	ok(RUN("restore", "--status"), "status");
 	has(out.out, "failed (check)");
 }
@@ -505,8 +579,7 @@ Test(restore, unknown_archiving_and_purged_entries_are_refused)
 	before = outside_bin();
 	fails(RUN("restore", P1), "archiving entry");
 	has(out.err, "still being archived");
-	same_tree(before, "data/orders");
-	free(before);
+	same_outside(before);
 	free(sh("touch go"));
 	ok(RUN("wait", "--timeout", "60", P1), "wait");
 	/* Once archived it restores. */
@@ -553,8 +626,9 @@ Test(restore, dry_run_json_and_no_wait)
 	archive(P1);
 	before = outside_bin();
 	ok(RUN("restore", P1, "--to", SILVER, "--dry-run"), "dry run");
-	cr_assert_str_eq(out.out, "would restore '.recyclebin/" P1 "' to '" SILVER
-				  "/dt=2001-01-01' (4 files, 97.7 KiB)\n");
+	cr_assert_str_eq(out.out,
+			 "would restore '.recyclebin/" P1 "' to '" SILVER
+			 "/dt=2001-01-01' (4 files, 97.7 KiB)\n");
 	ok(RUN("restore", P1, "--dry-run", "--json"), "dry run --json");
 	doc = parse(out.out);
 	r = json_array_get(json_object_get(doc, "restores"), 0);
@@ -562,9 +636,9 @@ Test(restore, dry_run_json_and_no_wait)
 	cr_assert_str_eq(str(r, "state"), "planned");
 	cr_assert_str_eq(str(r, "target"), P1);
 	cr_assert_eq(json_integer_value(json_object_get(r, "bytes_total")),
-		     100017);
+		     100011);
 	json_decref(doc);
-	same_tree(before, "data/orders");
+	same_outside(before);
 	cr_assert_eq(n_restores(), 0, "a dry run was recorded");
 	/* A refusal in JSON. */
 	cr_assert_eq(RUN("restore", P1, "--to", GOLD, "--json"), 1);
@@ -592,10 +666,19 @@ Test(restore, dry_run_json_and_no_wait)
 	cr_assert_str_eq(str(r, "state"), "done");
 	cr_assert_str_eq(str(r, "entry"), P1);
 	json_decref(doc);
-	free(before);
 }
 
 /* ---------------------------------------------------- metastore hook */
+
+/* The last add_partitions document the hook got. */
+static json_t *hook_doc(void)
+{
+	char *text = sh("cat hook.add_partitions.json");
+	json_t *doc = parse(text);
+
+	free(text);
+	return doc;
+}
 
 Test(restore, the_hook_adds_partitions_once_the_data_is_in_place)
 {
@@ -606,8 +689,8 @@ Test(restore, the_hook_adds_partitions_once_the_data_is_in_place)
 	archive(EP);
 	hook_expects("all.sums", SRC);
 	ok(RUN("restore", EP), "restore");
-	cr_assert_str_eq(sh("cat hook.log"), "present\n");
-	doc = parse(sh("cat hook.add_partitions.json"));
+	sh_is("present\n", "cat hook.log");
+	doc = hook_doc();
 	cr_assert_str_eq(str(doc, "action"), "add_partitions");
 	cr_assert_str_eq(str(doc, "table"), "sales.orders");
 	cr_assert_str_eq(str(doc, "lifecycle"), "bronze");
@@ -626,8 +709,8 @@ Test(restore, the_hook_adds_partitions_once_the_data_is_in_place)
 	/* Into silver: the partitions are silver's, at their new place. */
 	hook_expects("p1.sums", "data/orders/s1/dt=2001-01-01");
 	ok(RUN("restore", P1, "--to", SILVER), "restore --to silver");
-	cr_assert_str_eq(sh("tail -n 1 hook.log"), "present\n");
-	doc = parse(sh("cat hook.add_partitions.json"));
+	sh_is("present\npresent\n", "cat hook.log");
+	doc = hook_doc();
 	cr_assert_str_eq(str(doc, "lifecycle"), "silver");
 	cr_assert_str_eq(str(doc, "epoch"), "2013-01-01..now");
 	parts = json_object_get(doc, "partitions");
@@ -666,14 +749,13 @@ Test(restore, through_a_mount_cp_a_and_setfattr)
 				    "test \"$(getfattr --only-values -n "
 				    "user.recyclefs.restore_state "
 				    "mnt/.recyclebin/" P1 ")\" = done"),
-		  "restore not done: %s", rfs_test_mount_log(&m));
+		  "restore not done");
 	same_tree(before_p1, "data/orders/s1/dt=2001-01-01");
-	cr_assert_str_eq(sh("getfattr --only-values -n "
-			    "user.recyclefs.restored_to mnt/.recyclebin/" P1),
-			 SILVER "/dt=2001-01-01");
-	cr_assert_str_eq(sh("getfattr --only-values -n user.recyclefs.state "
-			    "mnt/.recyclebin/" P1),
-			 "archived");
+	sh_is(SILVER "/dt=2001-01-01",
+	      "getfattr --only-values -n user.recyclefs.restored_to "
+	      "mnt/.recyclebin/" P1);
+	sh_is("archived", "getfattr --only-values -n user.recyclefs.state "
+			  "mnt/.recyclebin/" P1);
 	/* An empty value: back to the original place. */
 	free(sh("setfattr -n user.recyclefs.restore -v '' mnt/.recyclebin/" P2));
 	cr_assert(rfs_test_sh_until(&m, 30,
@@ -692,8 +774,7 @@ Test(restore, through_a_mount_cp_a_and_setfattr)
 				  " mnt/.recyclebin/" P1),
 		      0, "setfattr to gold worked");
 	cr_assert_neq(out.err[0], '\0');
-	same_tree(before, "data/orders");
-	free(before);
+	same_outside(before);
 	cr_assert_eq(rfs_test_mount_stop(&m), 0);
 }
 
@@ -725,6 +806,41 @@ static void all_restored(const char *when)
 		  "%s: partitions added before the data was in place", when);
 }
 
+/* A copy killed in the middle leaves a temporary at the target; resuming
+ * must finish the restore and leave no temporary behind. */
+Test(restore, a_copy_killed_midway_leaves_no_temporary_after_resume)
+{
+	struct rfs_test_out o = { 0 };
+	bool seen = false;
+	int r;
+
+	free(sh("mkdir -p " SRC "/dt=2009-09-09 && head -c 100000000 "
+		"/dev/urandom > " SRC "/dt=2009-09-09/big.bin && cd " SRC
+		" && sha256sum dt=2009-09-09/big.bin > ../../../big.sums"));
+	archive(EP "/dt=2009-09-09");
+	for (int ms = 10; ms < 3000 && !seen; ms += ms / 2) {
+		free(sh("rm -rf " SRC "/dt=2009-09-09"));
+		r = rfs_test_sh(&m, &o,
+				"timeout -s KILL %d.%03d recyclefs restore " EP
+				"/dt=2009-09-09",
+				ms / 1000, ms % 1000);
+		cr_assert(r == 0 || r == 128 + SIGKILL, "status %d: %s", r,
+			  o.err);
+		seen = sh_ok("test -n \"$(find " SRC
+			     "/dt=2009-09-09 -name '.rfs-tmp.*')\"");
+		if (r == 0 && !seen)
+			break; /* too fast to catch: nothing more to try */
+		ok(rfs_test_sh(&m, &o, "recyclefs resume"), "resume");
+	}
+	rfs_test_out_release(&o);
+	if (!seen)
+		cr_skip_test("no copy was caught in the middle");
+	cr_assert(sh_ok("cd " SRC " && sha256sum -c --quiet ../../../big.sums"),
+		  "not restored");
+	cr_assert(sh_ok("test -z \"$(find " SRC " -name '.rfs-tmp.*')\""),
+		  "a temporary is left at the target after resume");
+}
+
 Test(restore, killed_at_every_backend_call_then_resumed, .timeout = 900)
 {
 	struct rfs_test_out o = { 0 };
@@ -735,12 +851,18 @@ Test(restore, killed_at_every_backend_call_then_resumed, .timeout = 900)
 	install_hook();
 	archive(EP);
 	hook_expects("all.sums", SRC);
+	/* One file at a time (the fixture's setting) also makes call N the
+	 * same point in every run. */
 	free(sh("rm -f hook.log && cp -a data data.template && "
-		"cp index.db index.template"));
+		"cp index.db index.template && rm -f index.template-wal && "
+		"(test ! -e index.db-wal || cp index.db-wal "
+		"index.template-wal)"));
 	for (n = 1; n < 5000; n += n < 100 ? 1 : 3) {
 		free(sh("rm -rf data index.db-wal index.db-shm && "
 			"cp -a data.template data && "
-			"cp index.template index.db"));
+			"cp index.template index.db && "
+			"(test ! -e index.template-wal || "
+			"cp index.template-wal index.db-wal)"));
 		snprintf(when, sizeof(when), "restore killed at call %ld", n);
 		r = rfs_test_sh(&m, &o,
 				"RECYCLEFS_TEST_KILL_AFTER=%ld recyclefs "
@@ -752,8 +874,9 @@ Test(restore, killed_at_every_backend_call_then_resumed, .timeout = 900)
 			break; /* it needs fewer calls: every point done */
 		points++;
 		nothing_partial(when);
-		r = rfs_test_sh(&m, &o, "recyclefs resume && recyclefs "
-					"restore " EP);
+		r = rfs_test_sh(&m, &o,
+				"recyclefs resume && recyclefs "
+				"restore " EP);
 		cr_assert_eq(r, 0, "%s: resume failed (%d): %s%s", when, r,
 			     o.out, o.err);
 		all_restored(when);

@@ -340,6 +340,20 @@ int afx_run(struct afx *f, int64_t id, const struct rfs_job_opts *o)
 	return rfs_job_run(f->idx, id, o, &f->err);
 }
 
+void afx_archive(struct afx *f, const char *item, struct rfs_entry *out)
+{
+	struct rfs_entry e = { 0 };
+	int r;
+
+	afx_begin(f, item, &e);
+	r = afx_run(f, e.id, NULL);
+	cr_assert_eq(r, 0, "run '%s': %d %s", item, r, f->err.msg);
+	afx_check_archived_id(f, e.id);
+	if (out)
+		afx_get(f, e.id, out);
+	rfs_entry_release(&e);
+}
+
 void afx_get(struct afx *f, int64_t id, struct rfs_entry *e)
 {
 	struct rfs_error err = { 0 };
@@ -364,6 +378,8 @@ void afx_finish(struct afx *f, int64_t id)
 	struct rfs_error err = { 0 };
 	int r;
 
+	if (afx_state(f, id) == RFS_ENTRY_ARCHIVED)
+		return;
 	if (afx_state(f, id) == RFS_ENTRY_FAILED)
 		cr_assert_eq(rfs_archive_retry(f->idx, id, &err), 0, "%s",
 			     err.msg);

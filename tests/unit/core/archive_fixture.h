@@ -109,13 +109,18 @@ void afx_begin(struct afx *f, const char *item, struct rfs_entry *e);
 /** rfs_job_run(); the reason lands in f->err. */
 int afx_run(struct afx *f, int64_t id, const struct rfs_job_opts *o);
 
+/** Begin and run the archive of @p item, check it archived; @p out (may
+ * be NULL) gets the entry, to release after. */
+void afx_archive(struct afx *f, const char *item, struct rfs_entry *out);
+
 /** Read entry @p id (asserts it exists); release it after. */
 void afx_get(struct afx *f, int64_t id, struct rfs_entry *e);
 
 /** The state of entry @p id. */
 enum rfs_entry_state afx_state(struct afx *f, int64_t id);
 
-/** Retry (if failed) and run entry @p id until it is archived. */
+/** Retry (if failed) and run entry @p id until it is archived (nothing
+ * when it is archived already). */
 void afx_finish(struct afx *f, int64_t id);
 
 /** SHA-256 of @p key in @p b. @return 0 or -errno */

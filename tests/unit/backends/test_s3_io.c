@@ -1,0 +1,419 @@
+/*
+ * The S3 adapter's transfers and HTTP layer: multipart uploads and
+ * copies, ranged and random reads against Ceph RGW; retries, backoff and
+ * servers that fail or go away against tests/support/flaky_s3.py and a
+ * private moto_server.
+ *
+ * Objects above 5 GiB (multipart copies, more than 10,000 parts) do not
+ * fit a unit test on RGW's in-memory store: the same code paths run here
+ * with 5 MiB parts and a lowered single-copy limit
+ * (rfs_s3_single_copy_max), which is what decides between them.
+ */
+#include "backends/s3/s3.h"
+#include "backends/s3/s3_ops.h"
+#include "tests/support/cmd.h"
+#include "tests/support/s3.h"
+#include "tests/unit/backends/helpers.h"
+#include "tests/unit/backends/s3_fixture.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+TestSuite(backends_s3_io, .init = s3fx_setup, .fini = s3fx_teardown,
+	  .timeout = 300);
+
+#define MIB ((size_t)1 << 20)
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Write @p len bytes of pattern @p seed to @p key in 1 MiB writes. */
+static void put_pattern(struct rfs_backend *b, const char *key, size_t len,
+			unsigned int seed)
+{
+	unsigned char *buf = malloc(MIB);
+	struct rfs_file *f = NULL;
+	size_t off, n;
+
+	cr_assert_not_null(buf);
+	cr_assert_eq(rfs_backend_open_file(b, key, O_CREAT | O_TRUNC | O_WRONLY,
+					   0644, &f),
+		     0);
+	for (off = 0; off < len; off += n) {
+		n = len - off < MIB ? len - off : MIB;
+		bk_pattern(buf, n, seed, (off_t)off);
+		cr_assert_eq(rfs_file_write(f, buf, n, (off_t)off), (ssize_t)n);
+	}
+	cr_assert_eq(rfs_file_close(f), 0, "%s", rfs_s3_last_error());
+	free(buf);
+}
+
+static unsigned long long pattern_sum(size_t len, unsigned int seed)
+{
+	unsigned long long h = 1469598103934665603ULL;
+	unsigned char *buf = malloc(MIB);
+	size_t off, n, i;
+
+	cr_assert_not_null(buf);
+	for (off = 0; off < len; off += n) {
+		n = len - off < MIB ? len - off : MIB;
+		bk_pattern(buf, n, seed, (off_t)off);
+		for (i = 0; i < n; i++) {
+			h ^= buf[i];
+			h *= 1099511628211ULL;
+		}
+	}
+	free(buf);
+	return h;
+}
+
+static void head(struct rfs_backend *b, const char *key, struct rfs_s3_meta *m)
+{
+	struct rfs_buf full = RFS_BUF_INIT;
+
+	cr_assert_eq(rfs_s3_full_key(rfs_s3_of(b), key, &full), 0);
+	cr_assert_eq(rfs_s3_head(rfs_s3_of(b), rfs_buf_str(&full), m), 0);
+	rfs_buf_release(&full);
+}
+
+/* ---------------------------------------------------------- multipart */
+
+Test(backends_s3_io, multipart_upload_of_40_mib)
+{
+	const size_t len = 40 * MIB;
+	struct rfs_test_out out = { 0 };
+	struct rfs_s3_meta m;
+	struct stat st;
+
+	put_pattern(S3.b, "big", len, 11);
+	head(S3.b, "big", &m);
+	/* eight parts of 5 MiB: the ETag of a multipart upload says so */
+	cr_assert_not_null(strstr(m.etag, "-8"), "ETag %s", m.etag);
+	cr_assert_eq(m.size, (int64_t)len);
+	cr_assert_eq(bk_checksum(S3.b, "big"), pattern_sum(len, 11));
+	cr_assert_eq(rfs_backend_stat(S3.b, "big", &st), 0);
+	cr_assert_eq(st.st_size, (off_t)len);
+	cr_assert_eq(st.st_mode, S_IFREG | 0644);
+	/* RGW agrees, seen by another client */
+	cr_assert_eq(rfs_test_aws(&out, S3.endpoint, "s3api", "head-object",
+				  "--bucket", S3.bucket, "--key", "t/big",
+				  NULL),
+		     0, "aws: %s", out.err);
+	cr_assert_not_null(strstr(out.out, "-8\\\""), "%s", out.out);
+	cr_assert_not_null(strstr(out.out, "\"ContentLength\": 41943040"), "%s",
+			   out.out);
+	rfs_test_out_release(&out);
+}
+
+Test(backends_s3_io, server_side_copy_keeps_bytes_and_metadata)
+{
+	struct timespec ts[2] = { { 1300000000, 3 }, { 1310000000, 4 } };
+	const size_t len = 12 * MIB;
+	struct rfs_backend *other = s3fx_open("other/place", "part_size=5");
+	struct rfs_s3_meta m;
+	struct stat a, c;
+
+	put_pattern(S3.b, "src", len, 5);
+	cr_assert_eq(rfs_backend_chmod(S3.b, "src", 0604), 0);
+	cr_assert_eq(rfs_backend_utimens(S3.b, "src", ts), 0);
+	cr_assert_eq(rfs_backend_stat(S3.b, "src", &a), 0);
+
+	/* one CopyObject, to another storage of the same endpoint */
+	cr_assert_eq(rfs_backend_copy(S3.b, "src", other, "one", 0), 0, "%s",
+		     rfs_s3_last_error());
+	cr_assert_eq(rfs_backend_stat(other, "one", &c), 0);
+	cr_assert_eq(c.st_mode, a.st_mode);
+	cr_assert_eq(c.st_mtim.tv_sec, 1310000000);
+	cr_assert_eq(c.st_mtim.tv_nsec, 4);
+	cr_assert_eq(c.st_atim.tv_nsec, 3);
+	cr_assert_eq(bk_checksum(other, "one"), pattern_sum(len, 5));
+
+	/* the multipart path (UploadPartCopy), used above 5 GiB */
+	rfs_s3_single_copy_max = 8 << 20;
+	cr_assert_eq(rfs_backend_copy(S3.b, "src", other, "parts", 0), 0, "%s",
+		     rfs_s3_last_error());
+	head(other, "parts", &m);
+	cr_assert_not_null(strstr(m.etag, "-3"), "ETag %s", m.etag);
+	cr_assert_eq(rfs_backend_stat(other, "parts", &c), 0);
+	cr_assert_eq(c.st_mode, a.st_mode);
+	cr_assert_eq(c.st_mtim.tv_nsec, 4);
+	cr_assert_eq(c.st_size, (off_t)len);
+	cr_assert_eq(bk_checksum(other, "parts"), pattern_sum(len, 5));
+	/* metadata changes and renames of big objects take the same path */
+	cr_assert_eq(rfs_backend_chmod(other, "parts", 0600), 0);
+	cr_assert_eq(rfs_backend_rename(other, "parts", "moved", 0), 0);
+	cr_assert_eq(rfs_backend_stat(other, "moved", &c), 0);
+	cr_assert_eq(c.st_mode, S_IFREG | 0600);
+	cr_assert_eq(c.st_mtim.tv_nsec, 4);
+	cr_assert_eq(bk_checksum(other, "moved"), pattern_sum(len, 5));
+	rfs_s3_single_copy_max = RFS_S3_MAX_SINGLE;
+
+	cr_assert_eq(rfs_backend_copy(S3.b, "src", other, "one",
+				      RFS_BACKEND_COPY_NOREPLACE),
+		     -EEXIST);
+}
+
+Test(backends_s3_io, copies_to_another_endpoint_are_exdev)
+{
+	char *uri =
+		rfs_test_s3_uri("http://127.0.0.1:9", "elsewhere", "x", NULL);
+	struct rfs_backend *far = bk_open(uri);
+
+	bk_put(S3.b, "f", "1", 1);
+	cr_assert_eq(rfs_backend_copy(S3.b, "f", far, "f", 0), -EXDEV);
+	rfs_backend_free(far);
+	free(uri);
+}
+
+/* -------------------------------------------------------------- reads */
+
+Test(backends_s3_io, sequential_and_random_reads)
+{
+	const size_t len = 21 * MIB + 123;
+	unsigned char *want = malloc(len), *got = malloc(2 * MIB);
+	struct rfs_file *f = NULL;
+	unsigned int seed = 42;
+	off_t off;
+	int i;
+
+	cr_assert(want && got);
+	put_pattern(S3.b, "r", len, 9);
+	bk_pattern(want, len, 9, 0);
+	cr_assert_eq(rfs_backend_open_file(S3.b, "r", O_RDONLY, 0, &f), 0);
+	/* as the kernel reads: 128 KiB at a time, the window grows */
+	for (off = 0; off < (off_t)len; off += 128 << 10) {
+		ssize_t n = rfs_file_read(f, got, 128 << 10, off);
+		size_t expect = len - (size_t)off < (128 << 10)
+					? len - (size_t)off
+					: (128 << 10);
+
+		cr_assert_eq(n, (ssize_t)expect, "at %lld", (long long)off);
+		cr_assert_arr_eq(got, want + off, expect);
+	}
+	/* anywhere, any size, across the read-ahead window's edges */
+	for (i = 0; i < 200; i++) {
+		size_t n = (size_t)rand_r(&seed) % (2 * MIB);
+
+		off = (off_t)((size_t)rand_r(&seed) % len);
+		if ((size_t)off + n > len)
+			n = len - (size_t)off;
+		cr_assert_eq(rfs_file_read(f, got, n, off), (ssize_t)n);
+		cr_assert_arr_eq(got, want + off, n, "read %d at %lld", i,
+				 (long long)off);
+	}
+	cr_assert_eq(rfs_file_read(f, got, 10, (off_t)len), 0);
+	cr_assert_eq(rfs_file_read(f, got, 1000, (off_t)len - 10), 10);
+	cr_assert_arr_eq(got, want + len - 10, 10);
+	cr_assert_eq(rfs_file_close(f), 0);
+	free(want);
+	free(got);
+}
+
+Test(backends_s3_io, a_replaced_object_reads_as_estale)
+{
+	struct rfs_backend *other = s3fx_open("t", NULL);
+	struct rfs_file *f = NULL;
+	char *buf = malloc(4 * MIB);
+
+	cr_assert_not_null(buf);
+	put_pattern(S3.b, "v", 4 * MIB, 1);
+	cr_assert_eq(rfs_backend_open_file(S3.b, "v", O_RDONLY, 0, &f), 0);
+	cr_assert_eq(rfs_file_read(f, buf, 4096, 0), 4096);
+	put_pattern(other, "v", 4 * MIB, 2);
+	/* beyond the read-ahead window: the old version is gone */
+	cr_assert_eq(rfs_file_read(f, buf, 4096, 3 * MIB), -ESTALE);
+	cr_assert_eq(rfs_file_close(f), 0);
+	free(buf);
+}
+
+/* ----------------------------------------------- retries and failures */
+
+/* A client of bucket "b" on @p endpoint, for requests made by hand. */
+static struct rfs_s3_client *client_on(const char *endpoint)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_s3_conf conf = { 0 };
+	struct rfs_s3_client *c = NULL;
+	char *uri = rfs_test_s3_uri(endpoint, "bkt", NULL, NULL);
+
+	cr_assert_eq(rfs_s3_conf_load("s3", "bkt", "", strchr(uri, '?') + 1, uri,
+				      &conf, &err),
+		     0, "%s", err.msg);
+	cr_assert_eq(rfs_s3_client_new(&conf, uri, &c, &err), 0, "%s", err.msg);
+	rfs_s3_conf_release(&conf);
+	free(uri);
+	return c;
+}
+
+static int call(struct rfs_s3_client *c, const char *method, const char *key,
+		struct rfs_error *err)
+{
+	struct rfs_s3_request r;
+
+	memset(&r, 0, sizeof(r));
+	r.method = method;
+	r.key = key;
+	r.body_fd = -1;
+	r.idempotent = strcmp(method, "POST") != 0;
+	return rfs_s3_perform(c, &r, err);
+}
+
+/* How many requests the flaky server got for b/@p key. */
+static int count(const char *endpoint, const char *key)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_s3_client *c;
+	struct rfs_buf body = RFS_BUF_INIT;
+	struct rfs_buf path = RFS_BUF_INIT;
+	struct rfs_s3_request r;
+	int n;
+	char *uri = rfs_test_s3_uri(endpoint, "count", NULL, NULL);
+	struct rfs_s3_conf conf = { 0 };
+
+	cr_assert_eq(rfs_s3_conf_load("s3", "count", "", strchr(uri, '?') + 1,
+				      uri, &conf, &err),
+		     0, "%s", err.msg);
+	cr_assert_eq(rfs_s3_client_new(&conf, uri, &c, &err), 0);
+	cr_assert_eq(rfs_buf_addf(&path, "bkt/%s", key), 0);
+	memset(&r, 0, sizeof(r));
+	r.method = "GET";
+	r.key = rfs_buf_str(&path);
+	r.body_fd = -1;
+	r.out = &body;
+	cr_assert_eq(rfs_s3_perform(c, &r, &err), 0, "%s", err.msg);
+	n = atoi(rfs_buf_str(&body));
+	rfs_s3_client_free(c);
+	rfs_s3_conf_release(&conf);
+	rfs_buf_release(&body);
+	rfs_buf_release(&path);
+	free(uri);
+	return n;
+}
+
+Test(backends_s3_io, retries_with_backoff_then_gives_up)
+{
+	struct rfs_test_server srv = { 0 };
+	struct rfs_error err = { 0 };
+	struct rfs_s3_client *c;
+	double t;
+
+	rfs_test_flaky_start(&srv);
+	c = client_on(srv.endpoint);
+
+	/* two 500s, then success: 3 requests, at least 50 + 100 ms waited */
+	t = now_s();
+	cr_assert_eq(call(c, "GET", "fail-2/x", &err), 0, "%s", err.msg);
+	cr_assert_geq(now_s() - t, 0.15);
+	cr_assert_eq(count(srv.endpoint, "fail-2/x"), 3);
+	cr_assert_eq(call(c, "HEAD", "slowdown-3/x", &err), 0, "%s", err.msg);
+	cr_assert_eq(count(srv.endpoint, "slowdown-3/x"), 4);
+
+	/* always failing: five attempts, then -EIO, in bounded time */
+	t = now_s();
+	cr_assert_eq(call(c, "GET", "always/x", &err), -EIO);
+	t = now_s() - t;
+	cr_assert_geq(t, 0.7, "backoff too short: %.2f s", t);
+	cr_assert_leq(t, 5.0, "backoff too long: %.2f s", t);
+	cr_assert_eq(count(srv.endpoint, "always/x"), 5);
+	cr_assert_not_null(strstr(err.msg, "InternalError"), "%s", err.msg);
+	cr_assert_not_null(strstr(err.msg, "after 5 attempts"), "%s", err.msg);
+
+	/* a POST is not idempotent: never repeated */
+	cr_assert_eq(call(c, "POST", "fail-1/x", &err), -EIO);
+	cr_assert_eq(count(srv.endpoint, "fail-1/x"), 1);
+	/* access denied is an answer, not a failure to retry */
+	cr_assert_eq(call(c, "GET", "denied/x", &err), -EACCES);
+	cr_assert_eq(count(srv.endpoint, "denied/x"), 1);
+	rfs_s3_client_free(c);
+	rfs_test_server_stop(&srv);
+}
+
+Test(backends_s3_io, nothing_listening_is_eio_in_bounded_time)
+{
+	struct rfs_s3_client *c = client_on("http://127.0.0.1:9");
+	struct rfs_error err = { 0 };
+	double t = now_s();
+
+	cr_assert_eq(call(c, "HEAD", "x", &err), -EIO);
+	cr_assert_leq(now_s() - t, 5.0);
+	cr_assert_not_null(strstr(err.msg, "cannot reach"), "%s", err.msg);
+	rfs_s3_client_free(c);
+}
+
+Test(backends_s3_io, a_server_that_goes_away_is_eio)
+{
+	struct rfs_test_server moto = { 0 };
+	struct rfs_backend *b;
+	struct rfs_file *r = NULL, *w = NULL;
+	char *bucket, *uri, buf[4096];
+	struct stat st;
+	double t;
+
+	rfs_test_moto_start(&moto);
+	bucket = rfs_test_s3_bucket_new(moto.endpoint);
+	uri = rfs_test_s3_uri(moto.endpoint, bucket, "p", NULL);
+	b = bk_open(uri);
+	put_pattern(b, "f", 3 * MIB, 3);
+	cr_assert_eq(rfs_backend_open_file(b, "f", O_RDONLY, 0, &r), 0);
+	cr_assert_eq(rfs_file_read(r, buf, sizeof(buf), 0), 4096);
+	cr_assert_eq(
+		rfs_backend_open_file(b, "w", O_CREAT | O_WRONLY, 0644, &w), 0);
+	cr_assert_eq(rfs_file_write(w, "pending", 7, 0), 7);
+
+	rfs_test_server_stop(&moto);
+	t = now_s();
+	cr_assert_eq(rfs_file_read(r, buf, sizeof(buf), 2 * MIB + 5), -EIO);
+	cr_assert_eq(rfs_backend_stat(b, "g", &st), -EIO);
+	cr_assert_eq(rfs_file_close(w), -EIO);
+	cr_assert_eq(rfs_file_close(r), 0);
+	cr_assert_leq(now_s() - t, 15.0);
+	cr_assert_not_null(strstr(rfs_s3_last_error(), "cannot reach"), "%s",
+			   rfs_s3_last_error());
+	rfs_backend_free(b);
+	free(uri);
+	free(bucket);
+}
+
+/* ------------------------------------------------------------- moto */
+
+Test(backends_s3_io, works_on_moto_too)
+{
+	const char *e = rfs_test_moto_endpoint();
+	char *bucket = rfs_test_s3_bucket_new(e);
+	char *uri = rfs_test_s3_uri(e, bucket, "m", "part_size=5");
+	struct rfs_backend *b = bk_open(uri);
+	struct rfs_file *f = NULL;
+	char buf[16] = { 0 };
+	struct stat st;
+
+	cr_assert_eq(rfs_backend_mkdir(b, "d", 0700), 0);
+	bk_put(b, "d/f", "moto", 4);
+	cr_assert_eq(rfs_backend_open_file(
+			     b, "d/f", O_CREAT | O_EXCL | O_WRONLY, 0644, &f),
+		     -EEXIST);
+	cr_assert_eq(rfs_backend_rename(b, "d/f", "d/g", 0), 0);
+	cr_assert_eq(bk_get(b, "d/g", buf, sizeof(buf)), 4);
+	cr_assert_str_eq(buf, "moto");
+	put_pattern(b, "mp", 11 * MIB, 8);
+	cr_assert_eq(bk_checksum(b, "mp"), pattern_sum(11 * MIB, 8));
+	cr_assert_eq(rfs_backend_stat(b, "d", &st), 0);
+	cr_assert_eq(st.st_mode, S_IFDIR | 0700);
+	cr_assert_eq(rfs_backend_unlink(b, "d/g"), 0);
+	cr_assert_eq(rfs_backend_rmdir(b, "d"), 0);
+	rfs_backend_free(b);
+	rfs_test_s3_bucket_drop(e, bucket);
+	free(uri);
+	free(bucket);
+}
