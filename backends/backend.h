@@ -35,7 +35,8 @@ struct rfs_error;
 
 /** Capabilities of a backend. */
 enum rfs_backend_caps {
-	/** rfs_backend_file_fd() gives a kernel fd (splice, copy_file_range). */
+	/** rfs_backend_file_fd() gives a kernel fd (for splice,
+	 * copy_file_range). */
 	RFS_BACKEND_CAP_FD = (1 << 0),
 	/** Extended attributes are stored. */
 	RFS_BACKEND_CAP_XATTR = (1 << 1),
@@ -60,18 +61,21 @@ struct rfs_backend_ops;
 
 /** One opened storage location. Adapters embed it first. */
 struct rfs_backend {
-	const struct rfs_backend_ops *ops;
+	const struct rfs_backend_ops *ops; /**< the adapter's operations */
 	char *uri; /**< the URI it was opened with, owned by the adapter */
 };
 
 /** One open file of a backend. Adapters embed it first. */
 struct rfs_file {
-	struct rfs_backend *backend;
+	struct rfs_backend *backend; /**< the backend it was opened on */
 };
 
 /**
  * Called by list() for each entry of a directory, "." and ".." left out.
- * @param st the entry's attributes as stat() would give them
+ * @param ctx  the ctx argument of list(), passed through
+ * @param name the entry's name (one component, not the whole key);
+ *             borrowed, valid only during the call
+ * @param st   the entry's attributes as stat() would give them; borrowed
  * @return 0 to go on; any other value stops the listing and is returned
  */
 typedef int (*rfs_backend_list_fn)(void *ctx, const char *name,
@@ -113,7 +117,8 @@ struct rfs_backend_ops {
 	/** @return a kernel fd of the open file, borrowed, or -ENOSYS */
 	int (*file_fd)(struct rfs_file *f);
 	/** Close and free @p f, writing back what is buffered.
-	 * @return 0, or the error of the final write-back (f is freed anyway) */
+	 * @return 0, or the error of the final write-back (@p f is freed
+	 *         anyway) */
 	int (*close)(struct rfs_file *f);
 
 	/** Make a directory. @return 0, -EEXIST, -ENOENT */
@@ -178,7 +183,9 @@ struct rfs_backend_ops {
 /**
  * Open the backend for @p uri, chosen by its scheme from the registry.
  * The location itself need not exist yet (stat "" tells).
+ * @param uri the storage URI, such as "file:///srv/x"; copied
  * @param out set to the new backend; free with rfs_backend_free()
+ * @param err receives the reason on failure; may be NULL
  * @return 0; -EINVAL (malformed URI), -EPROTONOSUPPORT (a scheme with no
  *         data path in this build, such as postgres), -ENOMEM
  */

@@ -22,18 +22,24 @@ struct rfs_index;
  * Record the archive of the item at @p origin ("T/L/E" or "T/L/E/sub"):
  * checks it, chooses its bin path (core/bin.h) and inserts the entry in
  * state snapshot, in one transaction.
- * @param owner when not NULL, the lease is taken for @p owner in the same
- *              transaction (the caller runs the job next)
- * @param out   filled with the new entry (or, with -EALREADY, the entry
- *              that already holds the item); release with
- *              rfs_entry_release(); may be NULL
+ * @param idx    the index; this opens and commits its own transaction, so
+ *               none may be open on @p idx
+ * @param origin the item's catalog path; a leading slash is ignored and
+ *               the path is normalised before it is checked
+ * @param owner  when not NULL, the lease is taken for @p owner in the same
+ *               transaction (the caller runs the job next)
+ * @param out    filled with the new entry (or, with -EALREADY, the entry
+ *               that already holds the item); release with
+ *               rfs_entry_release(); may be NULL
+ * @param err    receives the reason on failure; may be NULL
  * @return 0; -EALREADY when the item is gone from its epoch and a live
  *         entry holds it (already archived: not an error for scripts);
  *         -ENOENT (no such table, lifecycle, epoch or item); -EPERM (not
  *         under an epoch, catalog-only storage, a symlink leaving the
  *         storage); -EBUSY (the item or a folder around it is being
  *         archived, or a failed archive of it waits for retry or purge);
- *         -EINVAL (a malformed path). The reason is in @p err.
+ *         -EINVAL (a malformed path); -ENOMEM, -EIO, or the index's
+ *         errors (index/index.h). The reason is in @p err.
  */
 int rfs_archive_begin(struct rfs_index *idx, const char *origin,
 		      const char *owner, struct rfs_entry *out,
@@ -59,7 +65,10 @@ int rfs_purge_begin(struct rfs_index *idx, int64_t id, struct rfs_error *err);
  * Find the entry a user means by @p path: a bin path (with or without a
  * leading ".recyclebin/"), or the origin path of a live entry (the newest
  * one when several).
- * @param out filled on success; release with rfs_entry_release()
+ * @param idx  the index to search
+ * @param path a bin path or an origin path; a leading slash is ignored
+ * @param out  filled on success; release with rfs_entry_release()
+ * @param err  receives the reason on failure; may be NULL
  * @return 0, -ENOENT (with the reason), -EIO
  */
 int rfs_entry_find(struct rfs_index *idx, const char *path,
@@ -81,8 +90,15 @@ typedef void (*rfs_reindex_fn)(void *ctx, const struct rfs_reindex_report *r);
  * Rebuild the index's bin entries from the manifests in every storage's
  * recycle location. Entries already indexed (same uuid) are left alone;
  * corrupt manifests or manifests of a newer format are reported and
- * skipped, and nothing else is lost.
+ * skipped, and nothing else is lost. Storages without a recycle location
+ * or without a data path in this build are skipped silently.
+ * @param idx   the index to add the entries to
+ * @param fn    called once per manifest found, and once per storage whose
+ *              manifests could not be listed; may be NULL
+ * @param ctx   passed to @p fn
  * @param added set to the number of entries added (may be NULL)
+ * @param err   receives the reason when the catalog cannot be loaded; may
+ *              be NULL (per-manifest reasons go to @p fn instead)
  * @return 0 (even when some manifests were skipped), or -errno when the
  *         index could not be read or written
  */

@@ -20,8 +20,10 @@ struct rfs_buf;
 
 /**
  * Choose the bin path of an item archived from @p origin.
- * @param taken the bin paths of live entries that may clash
- * @param out   set to a malloc'ed path the caller frees
+ * @param origin  the item's clean catalog path, "T/L/E/dt=1"
+ * @param taken   the bin paths of live entries that may clash
+ * @param n_taken the number of paths in @p taken
+ * @param out     set to a malloc'ed path the caller frees
  * @return 0 or -ENOMEM
  */
 int rfs_bin_path_alloc(const char *origin, const char *const *taken,

@@ -26,20 +26,20 @@ struct rfs_error;
 
 /** A named location on one backend. */
 struct rfs_storage {
-	int64_t id;
-	char *name;
+	int64_t id;    /**< its row id in the index */
+	char *name;    /**< its catalog name, unique among storages */
 	char *uri;     /**< the storage root */
 	char *bin_uri; /**< its recycle storage; NULL for catalog-only classes
 			*/
 	const struct rfs_storage_class *cls; /**< never NULL once sealed */
-	int64_t created_ns;
+	int64_t created_ns; /**< when it was registered, Unix epoch ns */
 };
 
 struct rfs_lifecycle;
 
 /** Where one lifecycle's data lived for a date range [from, to). */
 struct rfs_epoch {
-	int64_t id;
+	int64_t id;   /**< its row id in the index */
 	int32_t from; /**< first day */
 	int32_t to;   /**< day after the last, or RFS_DATE_NOW */
 	const struct rfs_storage *storage; /**< borrowed from the snapshot */
@@ -51,49 +51,50 @@ struct rfs_epoch {
 	char *bin_key;
 	char name[RFS_RANGE_STRLEN];	       /**< "2001-01-01..2010-01-01" */
 	const struct rfs_lifecycle *lifecycle; /**< its owner */
-	int64_t created_ns;
+	int64_t created_ns; /**< when it was added, Unix epoch ns */
 };
 
 struct rfs_table;
 
 /** A stage of a table's data. */
 struct rfs_lifecycle {
-	int64_t id;
-	char *name;
-	int order;
+	int64_t id; /**< its row id in the index */
+	char *name; /**< unique within its table */
+	int order;  /**< its rank among the table's lifecycles, lowest first */
 	const struct rfs_table *table; /**< its owner */
 	struct rfs_epoch **epochs;     /**< by start date */
-	size_t n_epochs;
-	int64_t created_ns;
+	size_t n_epochs;	       /**< the number of @p epochs */
+	int64_t created_ns;	       /**< when it was added, Unix epoch ns */
 };
 
 /** A named dataset. */
 struct rfs_table {
-	int64_t id;
-	char *name;
-	char **classifications; /**< sorted names */
-	size_t n_classifications;
+	int64_t id;		  /**< its row id in the index */
+	char *name;		  /**< its catalog name, unique among tables */
+	char **classifications;	  /**< sorted names */
+	size_t n_classifications; /**< the number of @p classifications */
 	struct rfs_lifecycle **lifecycles; /**< by order, then name */
-	size_t n_lifecycles;
-	int64_t created_ns;
+	size_t n_lifecycles;		   /**< the number of @p lifecycles */
+	int64_t created_ns; /**< when it was added, Unix epoch ns */
 };
 
 /** A classification with the tables that carry it. */
 struct rfs_classification {
-	char *name;
+	char *name;			 /**< the classification, "pii" */
 	const struct rfs_table **tables; /**< sorted by name */
-	size_t n_tables;
+	size_t n_tables;		 /**< the number of @p tables */
 };
 
 /** A sealed snapshot. */
 struct rfs_catalog {
-	struct rfs_storage **storages;
-	size_t n_storages;
-	struct rfs_table **tables;
-	size_t n_tables;
+	struct rfs_storage **storages; /**< by name; owned by the catalog */
+	size_t n_storages;	       /**< the number of @p storages */
+	struct rfs_table **tables;     /**< by name; owned by the catalog */
+	size_t n_tables;	       /**< the number of @p tables */
+	/** By name; built by rfs_catalog_seal() from the tables' tags. */
 	struct rfs_classification **classifications;
-	size_t n_classifications;
-	int64_t updated_ns; /**< time of the newest change it holds */
+	size_t n_classifications; /**< the number of @p classifications */
+	int64_t updated_ns;	  /**< time of the newest change it holds */
 };
 
 /** @return an empty catalog to add to, or NULL on out-of-memory. */
@@ -169,8 +170,14 @@ rfs_catalog_classification(const struct rfs_catalog *cat, const char *name);
 /**
  * Check that a new range [from, to) may join lifecycle @p lc: @p to after
  * @p from, no overlap with another epoch, at most one open epoch.
+ * @param lc        the lifecycle, from a sealed snapshot
+ * @param from      the first day of the range
+ * @param to        the day after its last, or RFS_DATE_NOW for an open
+ *                  epoch
  * @param ignore_id an epoch to leave out (the one being changed), or 0
- * @return 0, or -EINVAL / -EEXIST with the reason in @p err
+ * @param err       receives the reason on failure; may be NULL
+ * @return 0; -EINVAL when @p to is not after @p from; -EEXIST when the
+ *         range overlaps another epoch or would be a second open one
  */
 int rfs_lifecycle_check_range(const struct rfs_lifecycle *lc, int32_t from,
 			      int32_t to, int64_t ignore_id,

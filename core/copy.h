@@ -22,20 +22,31 @@
 struct rfs_backend;
 
 /**
- * Hash a stored file with SHA-256.
+ * Hash a stored file with SHA-256, reading it once from start to end.
+ * @param b    the backend holding the file
+ * @param key  the file's key in @p b
+ * @param out  receives the digest as 64 lower-case hex digits and a NUL
  * @param size set to the bytes read (may be NULL)
- * @return 0 or -errno
+ * @return 0; -ENOMEM; or the backend's -errno from opening or reading
+ *         (-ENOENT, -EISDIR, -EIO, ...)
  */
 int rfs_copy_hash(struct rfs_backend *b, const char *key,
 		  char out[RFS_SHA256_HEX_LEN], int64_t *size);
 
 /**
  * Copy the regular file @p skey of @p src to @p dkey of @p dst.
+ * @param src    the backend to read from; never modified
+ * @param skey   the source file's key in @p src
+ * @param dst    the backend to write to
+ * @param dkey   the destination key in @p dst; its parent must exist; a
+ *               different file already there is replaced
  * @param f      the row: size, mode, owner, times to give the copy
  * @param expect the source's known SHA-256, or NULL (then the source is
  *               hashed): a destination with this size and checksum is kept
- * @param sha    receives the SHA-256 of the source as read
- * @return 0 or -errno
+ * @param sha    receives the SHA-256 of the source as read (or @p expect
+ *               when an existing destination matched it)
+ * @return 0, or the -errno of the backend call that failed (-ENOENT,
+ *         -ENOSPC, -EIO, ...), or -ENOMEM
  */
 int rfs_copy_reg(struct rfs_backend *src, const char *skey,
 		 struct rfs_backend *dst, const char *dkey,

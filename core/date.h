@@ -27,6 +27,9 @@ struct rfs_error;
 /**
  * Parse "YYYY-MM-DD" (a real calendar date, years 1000 to 9999).
  * @param what what the date is, for the message ("--from")
+ * @param s    the text, exactly ten characters; "now" is not accepted
+ * @param days set to the day count on success; untouched on failure
+ * @param err  receives the reason on failure; may be NULL
  * @return 0 and the day count in @p days, or -EINVAL with the reason
  */
 int rfs_date_parse(const char *what, const char *s, int32_t *days,

@@ -20,13 +20,18 @@ struct rfs_index;
 struct rfs_error;
 
 /**
- * Register a storage.
+ * Register a storage. Both URIs are stored in canonical form; a file
+ * storage's root must exist as a directory.
+ * @param idx     the index, with no transaction open
  * @param name    a catalog name (see rfs_name_check())
  * @param uri     its root; the scheme decides the class
  * @param bin_uri its recycle storage, or NULL for `<uri>/.recyclebin`
  *                (catalog-only classes such as postgres get none)
+ * @param err     receives the reason on failure; may be NULL
  * @return 0; -EINVAL (bad name or URI, unknown scheme, a bin of another
- *         family), -EEXIST (name taken)
+ *         family), -EEXIST (name taken), -ENOENT or -ENOTDIR (a file
+ *         storage's root is missing or not a directory), or the index's
+ *         errors (-EBUSY, -EIO, ...)
  */
 int rfs_edit_storage_add(struct rfs_index *idx, const char *name,
 			 const char *uri, const char *bin_uri,
@@ -51,7 +56,12 @@ int rfs_edit_table_classify(struct rfs_index *idx, const char *table,
 
 /**
  * Add a lifecycle to a table.
+ * @param idx   the index, with no transaction open
+ * @param table the name of an existing table
+ * @param name  the new lifecycle's name (see rfs_name_check()), unique in
+ *              @p table
  * @param order its rank among the table's lifecycles; -1 for last
+ * @param err   receives the reason on failure; may be NULL
  * @return 0; -ENOENT (no such table), -EINVAL, -EEXIST
  */
 int rfs_edit_lifecycle_add(struct rfs_index *idx, const char *table,
@@ -64,11 +74,20 @@ enum rfs_edit_epoch_flags {
 };
 
 /**
- * Add an epoch [from, to) to a lifecycle on a storage.
- * @param to   RFS_DATE_NOW for an open epoch
- * @param path under the storage root ("" for the root); normalised and
- *             checked, so it cannot escape the root
- * @param flags enum rfs_edit_epoch_flags
+ * Add an epoch [from, to) to a lifecycle on a storage. On file storage
+ * the epoch's directory must exist (or is created with
+ * RFS_EDIT_EPOCH_CREATE); the range rules are checked before anything is
+ * created.
+ * @param idx       the index, with no transaction open
+ * @param table     the name of an existing table
+ * @param lifecycle the name of one of its lifecycles
+ * @param from      the epoch's first day
+ * @param to        the day after its last; RFS_DATE_NOW for an open epoch
+ * @param storage   the name of the storage holding its data
+ * @param path      under the storage root ("" or NULL for the root);
+ *                  normalised and checked, so it cannot escape the root
+ * @param flags     enum rfs_edit_epoch_flags
+ * @param err       receives the reason on failure; may be NULL
  * @return 0; -ENOENT (no such table, lifecycle or storage, or a missing
  *         directory on file storage without RFS_EDIT_EPOCH_CREATE),
  *         -EINVAL (to not after from, bad path), -EEXIST (overlap, a
@@ -91,10 +110,19 @@ int rfs_edit_epoch_close(struct rfs_index *idx, const char *table,
 
 /**
  * Point an existing epoch at another storage or path (the data was moved
- * there by other means). The old location is kept in the history.
- * @param epoch its directory name, "2001-01-01..2010-01-01"
- * @param path  NULL keeps the current sub-path
- * @return 0; -ENOENT, -EINVAL
+ * there by other means). The old location is kept in the history. On
+ * file storage the new location must exist as a directory.
+ * @param idx       the index, with no transaction open
+ * @param table     the name of an existing table
+ * @param lifecycle the name of one of its lifecycles
+ * @param epoch     its directory name, "2001-01-01..2010-01-01"
+ * @param storage   the name of the storage now holding the data (may be
+ *                  the current one)
+ * @param path      the new path under that storage's root; NULL keeps the
+ *                  current sub-path
+ * @param err       receives the reason on failure; may be NULL
+ * @return 0; -ENOENT (no such table, lifecycle, epoch or storage, or a
+ *         missing directory), -EINVAL (bad path)
  */
 int rfs_edit_epoch_repoint(struct rfs_index *idx, const char *table,
 			   const char *lifecycle, const char *epoch,

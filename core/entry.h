@@ -26,16 +26,16 @@
 
 /** Where an entry's job stands. Values are stored in the index by name. */
 enum rfs_entry_state {
-	RFS_ENTRY_SNAPSHOT,  /**< listing the source into the manifest */
-	RFS_ENTRY_SYNC,	     /**< copying to recycle storage */
-	RFS_ENTRY_VERIFY,    /**< checking every copy's SHA-256 */
-	RFS_ENTRY_UNPUBLISH, /**< dropping partitions from the metastore */
-	RFS_ENTRY_DELETE,    /**< removing the verified source */
-	RFS_ENTRY_ARCHIVED,  /**< done: the data lives in the bin only */
-	RFS_ENTRY_FAILED,    /**< stopped; see reason and failed_step */
-	RFS_ENTRY_PURGING,   /**< deleting the recycle copy for good */
-	RFS_ENTRY_PURGED,    /**< gone; kept as history */
-	RFS_ENTRY_STATE_COUNT,
+	RFS_ENTRY_SNAPSHOT,    /**< listing the source into the manifest */
+	RFS_ENTRY_SYNC,	       /**< copying to recycle storage */
+	RFS_ENTRY_VERIFY,      /**< checking every copy's SHA-256 */
+	RFS_ENTRY_UNPUBLISH,   /**< dropping partitions from the metastore */
+	RFS_ENTRY_DELETE,      /**< removing the verified source */
+	RFS_ENTRY_ARCHIVED,    /**< done: the data lives in the bin only */
+	RFS_ENTRY_FAILED,      /**< stopped; see reason and failed_step */
+	RFS_ENTRY_PURGING,     /**< deleting the recycle copy for good */
+	RFS_ENTRY_PURGED,      /**< gone; kept as history */
+	RFS_ENTRY_STATE_COUNT, /**< the number of states; not a state */
 };
 
 /** @return the state's name: "snapshot", ..., "purged" (static). */
@@ -68,13 +68,15 @@ struct rfs_entry {
 	char *src_uri;	    /**< the epoch's root URI (source backend) */
 	char *bin_root_uri; /**< the storage's recycle URI (bin backend) */
 	bool is_dir;	    /**< a folder (else a file or symlink) */
-	enum rfs_entry_state state;
+	enum rfs_entry_state state;	  /**< where its job stands */
 	enum rfs_entry_state failed_step; /**< the step a failure stopped */
 	char *reason; /**< why it failed, or a warning; NULL if none */
-	int64_t files_total, bytes_total; /**< from the snapshot */
-	int64_t files_done, bytes_done;	  /**< progress of the current step */
-	int64_t created_ns;		  /**< when it was moved in */
-	int64_t updated_ns;		  /**< last change */
+	/** Files and symlinks the snapshot listed (folders not counted). */
+	int64_t files_total, bytes_total; /**< bytes the snapshot listed */
+	/** Files the current step has finished so far. */
+	int64_t files_done, bytes_done; /**< bytes of those files */
+	int64_t created_ns;		/**< when it was moved in */
+	int64_t updated_ns;		/**< last change */
 	int64_t deleted_ns;	/**< when the source was removed (archived) */
 	int64_t purged_ns;	/**< when it was purged */
 	char *lease_owner;	/**< the process running it, or NULL */
@@ -113,15 +115,16 @@ enum rfs_file_state {
 /** One manifest row: a file, folder or symlink of an entry. */
 struct rfs_entry_file {
 	const char *path; /**< relative to the item root; "" is the item */
-	enum rfs_file_type type;
-	int64_t size;	  /**< bytes (regular files), else 0 */
-	int64_t mtime_ns; /**< modification time, ns since the epoch */
-	int64_t atime_ns; /**< access time, ns since the epoch */
-	uint32_t mode;	  /**< permission bits (07777) */
-	uint32_t uid, gid;
-	const char *link;		 /**< symlink target, NULL otherwise */
+	enum rfs_file_type type; /**< a file, folder or symlink */
+	int64_t size;		 /**< bytes (regular files), else 0 */
+	int64_t mtime_ns;	 /**< modification time, ns since the epoch */
+	int64_t atime_ns;	 /**< access time, ns since the epoch */
+	uint32_t mode;		 /**< permission bits (07777) */
+	/** Owning user id, as listed from the source. */
+	uint32_t uid, gid; /**< owning group id, as listed from the source */
+	const char *link;  /**< symlink target, NULL otherwise */
 	char sha256[RFS_SHA256_HEX_LEN]; /**< "" until known */
-	enum rfs_file_state state;
+	enum rfs_file_state state; /**< how far the job has taken this row */
 };
 
 #endif

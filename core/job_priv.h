@@ -26,13 +26,13 @@ struct rfs_index;
 
 /** A running job. */
 struct job {
-	struct rfs_index *idx;
-	struct rfs_entry e;
-	const struct rfs_job_opts *o;
-	struct rfs_backend *src; /**< the epoch root (e.src_uri) */
-	struct rfs_backend *bin; /**< the bin root (e.bin_root_uri) */
-	struct rfs_error *err;
-	int parallel;		  /**< helper threads for files */
+	struct rfs_index *idx; /**< the caller's handle; this thread only */
+	struct rfs_entry e;    /**< the entry as last committed, owned */
+	const struct rfs_job_opts *o; /**< the caller's options, or NULL */
+	struct rfs_backend *src;      /**< the epoch root (e.src_uri) */
+	struct rfs_backend *bin;      /**< the bin root (e.bin_root_uri) */
+	struct rfs_error *err; /**< the caller's, never NULL; gets the reason */
+	int parallel;	       /**< helper threads for files */
 	int64_t next_progress_ns; /**< when to write progress again */
 };
 
@@ -93,13 +93,13 @@ typedef int (*job_lease_fn)(struct rfs_index *idx, int64_t id,
 
 /** Renews one lease from its own index connection while a job runs. */
 struct job_heartbeat {
-	pthread_t th;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool done;
-	char *path; /**< the index file */
-	int64_t id;
-	job_lease_fn renew;
+	pthread_t th;	      /**< the renewing thread */
+	pthread_mutex_t lock; /**< guards @p done */
+	pthread_cond_t cond;  /**< signalled to stop early */
+	bool done;	      /**< set by job_heartbeat_stop() */
+	char *path;	      /**< the index file */
+	int64_t id;	      /**< the entry or restore whose lease it renews */
+	job_lease_fn renew;   /**< the index's lease call for that kind */
 };
 
 /** Start renewing the lease of @p id every third of its time to live.

@@ -44,7 +44,7 @@ struct rfs_job_opts {
 	/** Set non-zero (from any thread) to stop at the next safe point. */
 	volatile int *stop;
 	rfs_job_progress_fn progress; /**< optional */
-	void *progress_ctx;
+	void *progress_ctx;	      /**< passed to @p progress */
 };
 
 /**
@@ -53,6 +53,11 @@ struct rfs_job_opts {
  * renewing it meanwhile.
  * @param idx a handle used by this thread only; its path is used to open
  *            the heartbeat's own connection
+ * @param id  the entry's index row id
+ * @param o   how to run it, or NULL for the defaults; without
+ *            parallel_files the "jobs.parallel_files" configuration key
+ *            decides (else 4)
+ * @param err receives the reason on failure; must not be NULL
  * @return 0 when the job reached archived or purged; -EBUSY when another
  *         live process holds the lease; -EINTR when stopped through
  *         @p o->stop; -ECANCELED when the entry is in no runnable state;
@@ -70,10 +75,19 @@ typedef void (*rfs_jobs_notify_fn)(void *ctx, int64_t id);
 /**
  * Start @p workers threads that run every runnable job of the index whose
  * lease is free, each with its own index connection, polling every second
- * and at once after rfs_jobs_kick().
- * @param notify called after each job run (may be NULL)
- * @param out    set to the pool; stop it with rfs_jobs_stop()
- * @return 0, -ENOMEM, or the error opening the index
+ * and at once after rfs_jobs_kick(). Restores waiting in the index are run
+ * too, when no archive or purge is runnable. A worker that cannot open
+ * the index logs why and tries again every second; failed jobs are
+ * logged, not returned.
+ * @param index_path the index file each worker opens; copied
+ * @param workers    the number of threads; less than 1 means 1
+ * @param notify     called after each job run (may be NULL), from the
+ *                   worker's thread, with the entry id, or with minus the
+ *                   restore id after a restore
+ * @param ctx        passed to @p notify
+ * @param out        set to the pool; stop it with rfs_jobs_stop()
+ * @param err        receives the reason on failure; may be NULL
+ * @return 0, -ENOMEM, -EAGAIN (no worker thread could be started)
  */
 int rfs_jobs_start(const char *index_path, int workers,
 		   rfs_jobs_notify_fn notify, void *ctx, struct rfs_jobs **out,

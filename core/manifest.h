@@ -52,10 +52,17 @@ typedef int (*rfs_manifest_rows_fn)(void *ctx,
 
 /**
  * Write the manifest of @p e into @p bin (a backend on the entry's bin
- * root) at RFS_MANIFEST_DIR/<uuid>.json, atomically: to a temporary name,
- * then renamed over the old one.
+ * root) at `RFS_MANIFEST_DIR/<uuid>.json`, atomically: to a temporary
+ * name, synced, then renamed over the old one. The manifest directory is
+ * created when missing.
+ * @param bin  a backend on the entry's bin root
+ * @param e    the entry; its uuid names the manifest
  * @param rows a function producing the rows (streamed from the index)
- * @return 0 or -errno with the reason in @p err
+ * @param ctx  passed to @p rows
+ * @param err  receives the reason on failure; may be NULL
+ * @return 0 or -errno with the reason in @p err: -EINVAL (a uuid that is
+ *         not 1 to 32 hex digits), -ENOMEM, the error of @p rows, or the
+ *         backend's error (-ENOSPC, -EIO, ...)
  */
 int rfs_manifest_write(struct rfs_backend *bin, const struct rfs_entry *e,
 		       rfs_manifest_rows_fn rows, void *ctx,
@@ -65,13 +72,19 @@ int rfs_manifest_write(struct rfs_backend *bin, const struct rfs_entry *e,
 typedef int (*rfs_manifest_row_fn)(void *ctx, const struct rfs_entry_file *f);
 
 /**
- * Read a manifest.
+ * Read a manifest. The whole manifest is checked before @p e is filled
+ * and before @p fn sees the first row.
+ * @param bin a backend on the bin root holding the manifest
  * @param key the manifest's key in @p bin
  * @param e   filled with the entry (id 0; state ARCHIVED when the manifest
  *            says "archived", else VERIFY); release with rfs_entry_release()
- * @param fn  called per file row (may be NULL)
+ * @param fn  called per file row (may be NULL); a non-zero return stops
+ *            the walk, is returned, and leaves @p e released
+ * @param ctx passed to @p fn
+ * @param err receives the reason on failure; may be NULL
  * @return 0; -EBADMSG (not a recyclefs manifest, corrupt, missing fields,
- *         with the reason), -EPROTO (a newer version), -ENOENT, -EIO
+ *         with the reason), -EPROTO (a newer version), -ENOENT, -EIO, or
+ *         the non-zero value of @p fn
  */
 int rfs_manifest_read(struct rfs_backend *bin, const char *key,
 		      struct rfs_entry *e, rfs_manifest_row_fn fn, void *ctx,
@@ -85,8 +98,10 @@ int rfs_manifest_remove(struct rfs_backend *bin, const char *uuid,
 			struct rfs_error *err);
 
 /**
- * The key of entry @p uuid's manifest: RFS_MANIFEST_DIR "/<uuid>.json".
- * @param out at least 96 bytes
+ * The key of entry @p uuid's manifest: `RFS_MANIFEST_DIR "/<uuid>.json"`.
+ * @param uuid the entry's uuid (32 hex digits); not checked here
+ * @param out  receives the NUL-terminated key; at least 96 bytes
+ * @param size size of @p out in bytes; the key is truncated to fit
  * @return @p out
  */
 char *rfs_manifest_key(const char *uuid, char *out, size_t size);

@@ -28,6 +28,8 @@ bool rfs_utf8_valid(const char *s, size_t n);
  * no leading '.' (names starting with a dot are reserved for the mount's
  * own directories, such as .recyclebin).
  * @param kind what the name is, for the message: "table", "lifecycle", ...
+ * @param name the name to check, NUL-terminated
+ * @param err  receives the reason on failure; may be NULL
  * @return 0, or -EINVAL with the reason in @p err
  */
 int rfs_name_check(const char *kind, const char *name, struct rfs_error *err);
@@ -37,7 +39,10 @@ int rfs_name_check(const char *kind, const char *name, struct rfs_error *err);
  * valid UTF-8, no control characters, no absolute path, no empty, "." or
  * ".." component (so it cannot escape its root), each component at most
  * RFS_NAME_MAX bytes. "" (the root itself) is accepted.
- * @param what what the path is, for the message
+ * @param what what the path is, for the message ("epoch path")
+ * @param path the path to check, already normalised with
+ *             rfs_relpath_normalize()
+ * @param err  receives the reason on failure; may be NULL
  * @return 0, or -EINVAL with the reason in @p err
  */
 int rfs_relpath_check(const char *what, const char *path,

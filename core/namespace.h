@@ -28,19 +28,19 @@ struct rfs_catalog;
 
 /** What a path names. */
 enum rfs_node_kind {
-	RFS_NODE_ROOT,
-	RFS_NODE_TABLE,
-	RFS_NODE_LIFECYCLE,
-	RFS_NODE_EPOCH,
-	RFS_NODE_BIN,
-	RFS_NODE_CLASSES,
-	RFS_NODE_CLASS,
-	RFS_NODE_CLASS_LINK,
+	RFS_NODE_ROOT,	     /**< the mount root */
+	RFS_NODE_TABLE,	     /**< a table's directory */
+	RFS_NODE_LIFECYCLE,  /**< a lifecycle's directory */
+	RFS_NODE_EPOCH,	     /**< an epoch's directory or something in it */
+	RFS_NODE_BIN,	     /**< the recycle bin or something in it */
+	RFS_NODE_CLASSES,    /**< the classifications directory */
+	RFS_NODE_CLASS,	     /**< one classification's directory */
+	RFS_NODE_CLASS_LINK, /**< a table's symlink in a classification */
 };
 
 /** A resolved path. Pointers are borrowed from the catalog and the path. */
 struct rfs_node {
-	enum rfs_node_kind kind;
+	enum rfs_node_kind kind;       /**< what the path names */
 	const struct rfs_table *table; /**< TABLE and below, CLASS_LINK */
 	const struct rfs_lifecycle *lifecycle; /**< LIFECYCLE, EPOCH */
 	const struct rfs_epoch *epoch;	       /**< EPOCH */
@@ -49,8 +49,13 @@ struct rfs_node {
 };
 
 /**
- * Resolve a mount path ("/", "/sales.orders/bronze", ...).
+ * Resolve a mount path ("/", "/sales.orders/bronze", ...). Only the
+ * catalog is consulted: what lies below an epoch or in the bin is not
+ * checked, only handed back in rfs_node::rest.
+ * @param cat  a sealed catalog; @p node borrows from it
  * @param path absolute or relative; a trailing slash is allowed
+ * @param node filled on success, meaningless after a failure; it
+ *             borrows from @p cat and @p path
  * @return 0 and fill @p node, or -ENOENT
  */
 int rfs_namespace_resolve(const struct rfs_catalog *cat, const char *path,

@@ -33,8 +33,12 @@ struct rfs_part_call {
 /**
  * Build the hook's JSON document for the leaf partitions among the folder
  * rows of entry @p entry_id (with the item itself when it is one).
- * @param json set to a malloc'ed document, or NULL when there are no
- *             partitions (nothing to tell)
+ * @param idx      the index holding the entry's manifest rows; used by
+ *                 this thread only during the call
+ * @param entry_id the entry's index row id
+ * @param c        what to tell: the action and where the partitions lie
+ * @param json     set to a malloc'ed document, or NULL when there are no
+ *                 partitions (nothing to tell)
  * @return 0, -ENOMEM, -EIO
  */
 int rfs_partitions_json(struct rfs_index *idx, int64_t entry_id,
@@ -43,7 +47,9 @@ int rfs_partitions_json(struct rfs_index *idx, int64_t entry_id,
 /**
  * The hook configured for @p table: metastore.hook.TABLE, else
  * metastore.hook.
- * @param hook set to a malloc'ed path
+ * @param idx   the index holding the configuration
+ * @param table the table's name
+ * @param hook  set to a malloc'ed path the caller frees
  * @return 0, -ENOENT (none configured), -EIO
  */
 int rfs_hook_find(struct rfs_index *idx, const char *table, char **hook);

@@ -40,13 +40,13 @@ struct rfs_job_opts;
 
 /** Where a restore stands. Stored in the index by name. */
 enum rfs_restore_state {
-	RFS_RESTORE_CHECK,   /**< checking the bin copy and the target */
-	RFS_RESTORE_COPY,    /**< copying to the target */
-	RFS_RESTORE_VERIFY,  /**< checking every restored checksum */
-	RFS_RESTORE_PUBLISH, /**< adding partitions to the metastore */
-	RFS_RESTORE_DONE,    /**< finished */
-	RFS_RESTORE_FAILED,  /**< stopped; see reason and failed_step */
-	RFS_RESTORE_STATE_COUNT,
+	RFS_RESTORE_CHECK,	 /**< checking the bin copy and the target */
+	RFS_RESTORE_COPY,	 /**< copying to the target */
+	RFS_RESTORE_VERIFY,	 /**< checking every restored checksum */
+	RFS_RESTORE_PUBLISH,	 /**< adding partitions to the metastore */
+	RFS_RESTORE_DONE,	 /**< finished */
+	RFS_RESTORE_FAILED,	 /**< stopped; see reason and failed_step */
+	RFS_RESTORE_STATE_COUNT, /**< the number of states; not a state */
 };
 
 /** @return the state's name: "check", ..., "failed" (static). */
@@ -57,7 +57,7 @@ int rfs_restore_state_parse(const char *name, enum rfs_restore_state *s);
 
 /** One restore. Strings are owned; release with rfs_restore_release(). */
 struct rfs_restore {
-	int64_t id;
+	int64_t id;		 /**< index row id; 0 until recorded */
 	int64_t entry_id;	 /**< the bin entry restored from */
 	char *sub;		 /**< the part of the entry: "" for all of it */
 	char *target_uri;	 /**< root URI of the target location */
@@ -68,13 +68,24 @@ struct rfs_restore {
 	char *target_lifecycle;	 /**< likewise */
 	char *target_epoch;	 /**< likewise */
 	bool overwrite;		 /**< replace existing files */
-	enum rfs_restore_state state;
-	enum rfs_restore_state failed_step;
-	char *reason;
+	enum rfs_restore_state state;	    /**< where it stands */
+	enum rfs_restore_state failed_step; /**< the step a failure stopped */
+	char *reason;			    /**< why it failed, or NULL */
+	/**
+	 * @var rfs_restore::files_total
+	 * Files and symlinks to restore (folders and purged rows not counted).
+	 * @var rfs_restore::bytes_total
+	 * Bytes of those files.
+	 * @var rfs_restore::files_done
+	 * Files the current step has finished so far.
+	 * @var rfs_restore::bytes_done
+	 * Bytes of those files.
+	 */
 	int64_t files_total, bytes_total, files_done, bytes_done;
-	int64_t created_ns, updated_ns;
-	char *lease_owner;
-	int64_t lease_until_ns;
+	/** When it was planned, ns since the Unix epoch. */
+	int64_t created_ns, updated_ns; /**< last change, ns since the epoch */
+	char *lease_owner;		/**< the process running it, or NULL */
+	int64_t lease_until_ns;		/**< until when that lease holds */
 };
 
 /** Free what @p r owns and zero it. NULL does nothing. */
@@ -94,9 +105,16 @@ struct rfs_restore_target {
  * origin, or a path below an entry root), check it (the entry archived,
  * the target resolvable, families compatible) and, unless @p dry_run,
  * record it in state check.
- * @param owner when not NULL, the lease is taken for @p owner
- * @param out   the restore planned (id 0 on a dry run); release with
- *              rfs_restore_release(); may be NULL
+ * @param idx     the index; with no transaction open unless @p dry_run
+ * @param path    a bin path (with or without ".recyclebin/"), a path below
+ *                an entry's bin path, or an entry's origin path
+ * @param to      where to restore to; NULL (or both members NULL) for the
+ *                entry's origin
+ * @param dry_run plan and check only; write nothing
+ * @param owner   when not NULL, the lease is taken for @p owner
+ * @param out     the restore planned (id 0 on a dry run); release with
+ *                rfs_restore_release(); may be NULL
+ * @param err     receives the reason on failure; may be NULL
  * @return 0; -ENOENT (nothing in the bin there; an unknown target);
  *         -EBUSY (still archiving); -EINVAL (a purged or failed entry, a
  *         --to that is not an epoch path, an unknown scheme); -EXDEV

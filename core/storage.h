@@ -22,8 +22,8 @@ enum rfs_family {
 
 /** One storage class. */
 struct rfs_storage_class {
-	const char *name; /**< "s3", "postgres", ... */
-	enum rfs_family family;
+	const char *name;	    /**< "s3", "postgres", ... */
+	enum rfs_family family;	    /**< what its data can be restored into */
 	const char *const *schemes; /**< URI schemes, NULL-terminated */
 };
 

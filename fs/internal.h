@@ -9,6 +9,7 @@
 #ifndef RFS_FS_INTERNAL_H
 #define RFS_FS_INTERNAL_H
 
+/** The libfuse API this code is written for (3.12); set before fuse.h. */
 #define FUSE_USE_VERSION 312
 
 #include <fuse.h>
@@ -27,42 +28,42 @@ struct rfs_jobs;
 
 /** A live recycle entry, as the mount needs it. */
 struct fs_bin_entry {
-	int64_t id;
+	int64_t id;	    /**< the entry's index row id */
 	char *bin_path;	    /**< where it shows under .recyclebin/ */
 	int64_t epoch_id;   /**< the epoch it came from */
 	char *item_key;	    /**< the item under that epoch's root */
 	char *src_uri;	    /**< that epoch's root URI */
 	char *bin_root_uri; /**< the storage's recycle URI */
 	int state;	    /**< an enum rfs_entry_state */
-	bool is_dir;
-	bool restored; /**< restored since it was archived */
-	int64_t created_ns;
+	bool is_dir;	    /**< a folder (else a file or symlink) */
+	bool restored;	    /**< restored since it was archived */
+	int64_t created_ns; /**< when it was moved in; its folders' times */
 };
 
 /** A reference-counted snapshot of the catalog and the recycle bin. */
 struct fs_snap {
-	struct rfs_catalog *cat;
+	struct rfs_catalog *cat;  /**< the sealed catalog, owned */
 	struct fs_bin_entry *bin; /**< live entries, by bin_path */
-	size_t n_bin;
+	size_t n_bin;		  /**< the number of @p bin entries */
 	/** Entries whose origin the mount hides: archiving ones, and whole
 	 * epochs in the bin (pointers into bin). */
 	const struct fs_bin_entry **hide;
-	size_t n_hide;
-	int refs; /**< guarded by rfs_fs_state.lock */
+	size_t n_hide; /**< the number of @p hide pointers */
+	int refs;      /**< guarded by rfs_fs_state.lock */
 };
 
 /** One request's view: the snapshot it holds and what its path names. */
 struct req {
-	struct rfs_fs_state *st;
-	struct fs_snap *snap;
-	struct rfs_node node;
-	struct rfs_backend *b; /**< EPOCH: its backend, NULL if it has none */
-	int berr;	       /**< EPOCH: why b is NULL */
+	struct rfs_fs_state *st; /**< the mount's state */
+	struct fs_snap *snap;	 /**< the snapshot it holds a reference on */
+	struct rfs_node node;	 /**< what its path names; borrows from snap */
+	struct rfs_backend *b;	 /**< EPOCH: its backend, NULL if it has none */
+	int berr;		 /**< EPOCH: why b is NULL */
 };
 
 /** One opened backend, by URI. */
 struct fs_backend_slot {
-	char *uri;
+	char *uri;	       /**< the key; NULL for a free slot; owned */
 	struct rfs_backend *b; /**< NULL when opening failed */
 	int error;	       /**< the -errno opening gave */
 	int64_t retry_ns;      /**< when to try opening again */
@@ -70,31 +71,38 @@ struct fs_backend_slot {
 
 /** The state of one mount; fuse_get_context()->private_data. */
 struct rfs_fs_state {
-	char *index_path;
-	char *mountpoint;
+	char *index_path;      /**< the index file, made absolute */
+	char *mountpoint;      /**< the mountpoint, made absolute */
 	struct rfs_index *idx; /**< guarded by lock; for catalog reloads */
+	/** Guards idx, snap and the reference counts, data_version,
+	 * next_check_ns, writers and the backend slots. */
 	pthread_mutex_t lock;
-	struct rfs_index *widx; /**< guarded by wlock; for changes */
-	pthread_mutex_t wlock;
+	struct rfs_index *widx;	   /**< guarded by wlock; for changes */
+	pthread_mutex_t wlock;	   /**< guards widx */
 	struct rfs_jobs *jobs;	   /**< the recycle job workers */
 	struct fs_writer *writers; /**< files open for writing; under lock */
 	struct fs_snap *snap;	   /**< the current snapshot */
+	/** The index's data version the snapshot was loaded at; -1 forces a
+	 * reload. */
 	int64_t data_version;
 	int64_t next_check_ns; /**< monotonic time of the next index check */
 	struct fs_backend_slot *slots; /**< open addressing, by URI hash */
-	size_t n_slots, used_slots;
-	uid_t uid; /**< owner shown on catalog directories */
-	gid_t gid;
-	int64_t mounted_ns;
+	/** The number of @p slots, a power of two. */
+	size_t n_slots, used_slots; /**< slots in use; at most half */
+	uid_t uid;		    /**< owner shown on catalog directories */
+	gid_t gid;		    /**< group shown on catalog directories */
+	int64_t mounted_ns; /**< when it was mounted; the root's times */
+	/** Reserved for an attribute cache timeout in seconds; the mount
+	 * leaves it 0 and never reads it (FUSE's -o attr_timeout applies). */
 	double attr_timeout;
 };
 
 /** A file open for writing through the mount. */
 struct fs_writer {
-	struct fs_writer *next;
-	void *file; /**< its struct rfs_file */
-	int64_t epoch_id;
-	char *key;
+	struct fs_writer *next; /**< the next in rfs_fs_state::writers */
+	void *file;		/**< its struct rfs_file */
+	int64_t epoch_id;	/**< the catalog id of its epoch */
+	char *key;		/**< its key under the epoch root, owned */
 };
 
 /** How often, at most, the index is checked for catalog changes. */

@@ -22,8 +22,10 @@ struct rfs_error;
 
 /**
  * Insert an entry (all its fields but id; lease fields may be set).
- * @param e its id is set on success, and a zero created_ns (updated_ns) to
- *          now (created_ns)
+ * @param idx the index
+ * @param e   its id is set on success, and a zero created_ns (updated_ns)
+ *            to now (created_ns)
+ * @param err receives the reason on failure; may be NULL
  * @return 0, -EEXIST (uuid taken, or bin_path taken by a live entry),
  *         -EINVAL (uuid not 32 lower-case hex digits, a required string
  *         NULL, or an invalid state), -EIO
@@ -33,7 +35,10 @@ int rfs_index_entry_insert(struct rfs_index *idx, struct rfs_entry *e,
 
 /**
  * Read an entry by row id.
+ * @param idx the index
+ * @param id  the entry's row id
  * @param out filled on success; release with rfs_entry_release()
+ * @param err receives the reason on failure; may be NULL
  * @return 0, -ENOENT, -EIO
  */
 int rfs_index_entry_get(struct rfs_index *idx, int64_t id,
@@ -72,7 +77,14 @@ int rfs_index_entry_progress(struct rfs_index *idx, int64_t id,
  * Take, renew or hand over a lease, as a compare-and-swap: the lease is
  * set to (@p owner, @p until_ns) only when the current owner is
  * @p expected (NULL: no owner).
- * @param taken set to whether the swap happened
+ * @param idx      the index
+ * @param id       the entry's row id
+ * @param expected the owner the lease must have now, or NULL for none
+ * @param owner    the new owner, "host:pid:start" (rfs_job_owner_self()),
+ *                 or NULL to release the lease
+ * @param until_ns when the new lease expires, ns since the Unix epoch
+ * @param taken    set to whether the swap happened
+ * @param err      receives the reason on failure; may be NULL
  * @return 0, -ENOENT (no such entry), -EIO
  */
 int rfs_index_entry_lease(struct rfs_index *idx, int64_t id,
@@ -99,11 +111,15 @@ typedef int (*rfs_index_entry_fn)(const struct rfs_entry *e, void *ctx);
 
 /**
  * Walk entries in bin_path order (then id).
+ * @param idx    the index
+ * @param filter which entries to walk
  * @param prefix only entries whose bin_path equals it or lies under it
  *               (component-wise; trailing slashes ignored), or NULL or ""
  *               for all
  * @param fn     gets an entry valid during the call only; it must not use
  *               @p idx, whose statement is in progress
+ * @param ctx    passed to @p fn
+ * @param err    receives the reason on failure; may be NULL
  * @return 0, the callback's value, -EINVAL (unknown filter), -ENOMEM, -EIO
  */
 int rfs_index_entry_list(struct rfs_index *idx,
@@ -141,8 +157,13 @@ int rfs_index_file_update(struct rfs_index *idx, int64_t entry_id,
 
 /**
  * Read one manifest row.
- * @param out filled on success; its strings are valid until the next call
- *            on @p idx
+ * @param idx      the index
+ * @param entry_id the entry's row id
+ * @param path     the row's path, relative to the item root ("" for the
+ *                 item itself)
+ * @param out      filled on success; its strings are valid until the next
+ *                 call on @p idx
+ * @param err      receives the reason on failure; may be NULL
  * @return 0, -ENOENT, -EIO
  */
 int rfs_index_file_get(struct rfs_index *idx, int64_t entry_id,
@@ -167,9 +188,13 @@ struct rfs_index_file_query {
 /**
  * Walk the rows of an entry in path (byte) order, ascending unless
  * @p q->desc. Batches: pass the last path seen as @p q->after.
- * @param q  the query, or NULL for every row ascending
- * @param fn must not use @p idx, whose statement is in progress (another
- *           handle may be used, even to write)
+ * @param idx      the index
+ * @param entry_id the entry's row id; an unknown one has no rows
+ * @param q        the query, or NULL for every row ascending
+ * @param fn       must not use @p idx, whose statement is in progress
+ *                 (another handle may be used, even to write)
+ * @param ctx      passed to @p fn
+ * @param err      receives the reason on failure; may be NULL
  * @return 0, the callback's value, -EINVAL (invalid type or state in
  *         @p q), -ENOMEM, -EIO
  */
@@ -179,9 +204,12 @@ int rfs_index_file_list(struct rfs_index *idx, int64_t entry_id,
 
 /**
  * Count rows and bytes of an entry, optionally only in one state.
- * @param state a state, or -1 for all
- * @param files set to the number of rows (may be NULL)
- * @param bytes set to the sum of their sizes (may be NULL)
+ * @param idx      the index
+ * @param entry_id the entry's row id; an unknown one has no rows
+ * @param state    an enum rfs_file_state, or -1 for all
+ * @param files    set to the number of rows (may be NULL)
+ * @param bytes    set to the sum of their sizes (may be NULL)
+ * @param err      receives the reason on failure; may be NULL
  * @return 0, -EIO
  */
 int rfs_index_file_count(struct rfs_index *idx, int64_t entry_id, int state,

@@ -49,6 +49,7 @@ struct rfs_index;
  *              (tests)
  * @param flags enum rfs_index_flags
  * @param out   set to the new handle on success; free with rfs_index_free()
+ * @param err   receives the reason on failure; may be NULL
  * @return 0; -ENOENT (missing and not RFS_INDEX_CREATE: "no recyclefs
  *         index at '...'; run 'recyclefs init'"), -EINVAL (not a recyclefs
  *         index; or RFS_INDEX_READONLY with RFS_INDEX_CREATE or ":memory:"),
@@ -87,17 +88,26 @@ void rfs_index_rollback(struct rfs_index *idx);
 int rfs_index_data_version(struct rfs_index *idx, int64_t *version);
 
 /**
- * Load the whole catalog as a sealed snapshot.
+ * Load the whole catalog as a sealed snapshot. Inside a transaction it
+ * sees that transaction's changes.
+ * @param idx the index
  * @param out set to a catalog the caller frees with rfs_catalog_free()
+ * @param err receives the reason on failure; may be NULL
  * @return 0, -ENOMEM, -EIO
  */
 int rfs_index_load_catalog(struct rfs_index *idx, struct rfs_catalog **out,
 			   struct rfs_error *err);
 
 /**
- * Insert a storage.
- * @param bin_uri may be NULL
- * @param id      set to the new row id (may be NULL)
+ * Insert a storage, stamped with the current time. Nothing is checked
+ * but the name's uniqueness: the caller (core/edit.h) validates.
+ * @param idx        the index
+ * @param name       the storage's catalog name
+ * @param uri        its root URI, canonical
+ * @param bin_uri    its recycle URI; may be NULL
+ * @param class_name its storage class, "s3", "postgres", ...
+ * @param id         set to the new row id (may be NULL)
+ * @param err        receives the reason on failure; may be NULL
  * @return 0, -EEXIST (name taken), -EIO
  */
 int rfs_index_storage_insert(struct rfs_index *idx, const char *name,
@@ -124,7 +134,16 @@ int rfs_index_lifecycle_insert(struct rfs_index *idx, int64_t table_id,
 
 /**
  * Insert an epoch. The caller has checked the range rules.
- * @param to RFS_DATE_NOW for an open epoch
+ * @param idx          the index
+ * @param lifecycle_id the row id of its lifecycle
+ * @param from         its first day
+ * @param to           the day after its last; RFS_DATE_NOW for an open
+ *                     epoch
+ * @param storage_id   the row id of the storage holding its data
+ * @param path         under the storage root, normalised; NULL or "" for
+ *                     the root
+ * @param id           set to the new row id (may be NULL)
+ * @param err          receives the reason on failure; may be NULL
  * @return 0, -EIO
  */
 int rfs_index_epoch_insert(struct rfs_index *idx, int64_t lifecycle_id,
@@ -134,7 +153,13 @@ int rfs_index_epoch_insert(struct rfs_index *idx, int64_t lifecycle_id,
 
 /**
  * Change an epoch's end, storage and path.
- * @param path the new path under the storage root, or NULL to keep it
+ * @param idx        the index
+ * @param epoch_id   the epoch's row id
+ * @param to         its new end: the day after its last, or RFS_DATE_NOW
+ * @param storage_id the row id of the storage now holding its data
+ * @param path       the new path under the storage root, or NULL to keep
+ *                   it
+ * @param err        receives the reason on failure; may be NULL
  * @return 0, -ENOENT (no such epoch), -EIO
  */
 int rfs_index_epoch_update(struct rfs_index *idx, int64_t epoch_id,
@@ -142,10 +167,13 @@ int rfs_index_epoch_update(struct rfs_index *idx, int64_t epoch_id,
 			   struct rfs_error *err);
 
 /**
- * Append a history record of a catalog change.
+ * Append a history record of a catalog change, stamped with the current
+ * time.
+ * @param idx     the index
  * @param action  "storage.add", "epoch.close", ...
  * @param subject what changed, "sales.orders/bronze/2001-01-01..now"
  * @param detail  a JSON object with the change, or NULL
+ * @param err     receives the reason on failure; may be NULL
  * @return 0, -EIO
  */
 int rfs_index_history_add(struct rfs_index *idx, const char *action,
@@ -154,11 +182,11 @@ int rfs_index_history_add(struct rfs_index *idx, const char *action,
 
 /** One history record, as passed to an rfs_index_history_fn. */
 struct rfs_history_record {
-	int64_t id;
-	int64_t at_ns;
-	const char *action;
-	const char *subject;
-	const char *detail; /**< JSON or "" */
+	int64_t id;	     /**< its row id; increases with each record */
+	int64_t at_ns;	     /**< when it was recorded, ns since the epoch */
+	const char *action;  /**< "storage.add", "epoch.close", ... */
+	const char *subject; /**< what changed */
+	const char *detail;  /**< JSON or "" */
 };
 
 /** Called for each history record; a non-zero return stops the walk. */
@@ -174,7 +202,10 @@ int rfs_index_history_list(struct rfs_index *idx, rfs_index_history_fn fn,
 
 /**
  * Read a configuration value.
+ * @param idx   the index
+ * @param key   the configuration key, "jobs.parallel_files", ...
  * @param value set to a malloc'ed string the caller frees
+ * @param err   receives the reason on failure; may be NULL
  * @return 0, -ENOENT (unset), -EIO
  */
 int rfs_index_config_get(struct rfs_index *idx, const char *key,

@@ -59,7 +59,7 @@ enum rfs_index_stmt_id {
 
 /** An open index: one SQLite connection. */
 struct rfs_index {
-	sqlite3 *db;
+	sqlite3 *db;   /**< the connection, owned */
 	char *path;    /**< as given to rfs_index_open() */
 	bool created;  /**< this open created the file (always for memory) */
 	bool readonly; /**< opened with RFS_INDEX_READONLY */
@@ -101,9 +101,12 @@ int rfs_index_fail(struct rfs_index *idx, int rc, struct rfs_error *err,
 /**
  * Get the cached statement of slot @p id, preparing it from @p sql the
  * first time. The statement is reset and has no bindings.
+ * @param idx the handle whose cache holds the slot
+ * @param id  the slot, one per call site
  * @param sql the slot's SQL, always the same text for one slot
  * @param out set to the statement (borrowed: the handle owns it); give it
  *            back with rfs_index_stmt_done() after the last step
+ * @param err where to put the reason of a failed prepare; may be NULL
  * @return 0, or a negative errno from rfs_index_fail()
  */
 int rfs_index_stmt(struct rfs_index *idx, enum rfs_index_stmt_id id,
@@ -122,9 +125,12 @@ int rfs_index_bind_text(sqlite3_stmt *st, int i, const char *s);
 /**
  * Run a statement that returns no rows, then give it back with
  * rfs_index_stmt_done().
+ * @param idx     the handle @p st belongs to
+ * @param st      a statement from rfs_index_stmt(), its parameters bound
  * @param bind_rc SQLITE_OK, or the first error of binding its parameters:
  *                the statement then does not run and that error is
  *                reported
+ * @param err     where to put the reason; may be NULL
  * @param fmt     printf-style context for the error message
  * @return 0, or a negative errno from rfs_index_fail()
  */
@@ -153,8 +159,10 @@ int rfs_index_query_int(struct rfs_index *idx, const char *sql, int64_t *value,
  * database (set its application_id) when @p create allows it. Called by
  * rfs_index_open() before anything else touches the file, so a file that
  * is not a recyclefs index is left unchanged.
+ * @param idx    the freshly opened handle
  * @param create the caller asked for RFS_INDEX_CREATE (or the index is in
  *               memory)
+ * @param err    where to put the reason; may be NULL
  * @return 0; -ENOENT (an empty database and no @p create), -EINVAL (not
  *         a recyclefs index), -EPROTO (schema newer than this build, or
  *         older on a read-only handle), or an errno from rfs_index_fail()
@@ -170,8 +178,10 @@ int rfs_index_schema_check(struct rfs_index *idx, bool create,
  * its commit. A migration that fails is rolled back and leaves the index
  * at the previous version. Two processes migrating at once are
  * serialised; the second finds nothing to do.
+ * @param idx   a writable handle, with no transaction open
  * @param steps migration i (0-based) brings the version from i to i + 1
  * @param n     number of steps: the version this brings the index to
+ * @param err   where to put the reason; may be NULL
  * @return 0, -EPROTO (the index is newer than @p n), or a negative errno
  *         from rfs_index_fail()
  */

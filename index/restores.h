@@ -19,15 +19,22 @@ struct rfs_index;
 
 /**
  * Insert a restore (every field but id).
- * @param r its id is set on success
- * @return 0, -ENOENT (no such entry), -EINVAL, -EIO
+ * @param idx the index
+ * @param r   its id is set on success, and a zero created_ns (updated_ns)
+ *            to now (created_ns)
+ * @param err receives the reason on failure; may be NULL
+ * @return 0, -ENOENT (no such entry), -EINVAL (sub, target_uri,
+ *         target_key or target NULL, or an invalid state), -EIO
  */
 int rfs_index_restore_insert(struct rfs_index *idx, struct rfs_restore *r,
 			     struct rfs_error *err);
 
 /**
  * Read a restore.
+ * @param idx the index
+ * @param id  the restore's row id
  * @param out filled on success; release with rfs_restore_release()
+ * @param err receives the reason on failure; may be NULL
  * @return 0, -ENOENT, -EIO
  */
 int rfs_index_restore_get(struct rfs_index *idx, int64_t id,
@@ -67,8 +74,14 @@ typedef int (*rfs_index_restore_fn)(const struct rfs_restore *r, void *ctx);
 
 /**
  * Walk restores by id (oldest first).
+ * @param idx      the index
+ * @param filter   which restores to walk
  * @param entry_id only those of this entry, or 0 for all
- * @return 0, the callback's value, -EIO
+ * @param fn       gets a restore valid during the call only
+ * @param ctx      passed to @p fn
+ * @param err      receives the reason on failure; may be NULL
+ * @return 0, the callback's value, -EINVAL (unknown filter), -ENOMEM,
+ *         -EIO
  */
 int rfs_index_restore_list(struct rfs_index *idx,
 			   enum rfs_index_restore_filter filter,

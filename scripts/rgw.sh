@@ -98,7 +98,7 @@ osd data = $D/osd-\$id
 osd max object name len = 2048
 osd max object namespace len = 64
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$PORT
+rgw frontends = beast endpoint=127.0.0.1:$PORT tcp_nodelay=1
 rgw data = $D/rgw
 rgw gc obj min wait = 5
 rgw gc processor period = 10

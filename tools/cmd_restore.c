@@ -144,26 +144,25 @@ static json_t *restore_json(const struct rfs_restore *r, const char *entry,
 		return NULL;
 	rfs_time_format(r->created_ns, created, sizeof(created));
 	rfs_time_format(r->updated_ns, updated, sizeof(updated));
-	o = json_pack("{s:o, s:s?, s:s?, s:s?, s:s?, s:s, s:I, s:I, s:s?, "
-		      "s:s?, s:I, s:I, s:s?, s:s?, s:s?}",
-		      "id", r->id ? json_integer(r->id) : json_null(), "entry",
-		      entry, "sub", r->sub, "target", r->target, "target_uri",
-		      uri, "state",
-		      state ? state : rfs_restore_state_name(r->state),
-		      "files_total", (json_int_t)r->files_total, "bytes_total",
-		      (json_int_t)r->bytes_total, "reason",
-		      reason	  ? reason
-		      : r->reason ? r->reason
-				  : NULL,
-		      "failed_step",
-		      r->id && r->state == RFS_RESTORE_FAILED
-			      ? rfs_restore_state_name(r->failed_step)
-			      : NULL,
-		      "files_done", (json_int_t)r->files_done, "bytes_done",
-		      (json_int_t)r->bytes_done, "created_at",
-		      r->created_ns ? created : NULL, "updated_at",
-		      r->updated_ns ? updated : NULL, "lease_owner",
-		      held ? r->lease_owner : NULL);
+	o = json_pack(
+		"{s:o, s:s?, s:s?, s:s?, s:s?, s:s, s:I, s:I, s:s?, "
+		"s:s?, s:I, s:I, s:s?, s:s?, s:s?}",
+		"id", r->id ? json_integer(r->id) : json_null(), "entry", entry,
+		"sub", r->sub, "target", r->target, "target_uri", uri, "state",
+		state ? state : rfs_restore_state_name(r->state), "files_total",
+		(json_int_t)r->files_total, "bytes_total",
+		(json_int_t)r->bytes_total, "reason",
+		reason	    ? reason
+		: r->reason ? r->reason
+			    : NULL,
+		"failed_step",
+		r->id && r->state == RFS_RESTORE_FAILED
+			? rfs_restore_state_name(r->failed_step)
+			: NULL,
+		"files_done", (json_int_t)r->files_done, "bytes_done",
+		(json_int_t)r->bytes_done, "created_at", r->id ? created : NULL,
+		"updated_at", r->id ? updated : NULL, "lease_owner",
+		held ? r->lease_owner : NULL);
 	free(uri);
 	return o;
 }
@@ -455,7 +454,8 @@ static int pick_archived(const struct rfs_entry *e, void *ctx)
 
 /* Why there is nothing to restore in TABLE/L: an error when the catalog
  * does not know it either. */
-static int nothing_archived(const struct rfs_catalog *cat, const char *table,
+static int nothing_archived(const struct run *run,
+			    const struct rfs_catalog *cat, const char *table,
 			    const char *lc)
 {
 	const struct rfs_table *t = cat ? rfs_catalog_table(cat, table) : NULL;
@@ -465,9 +465,10 @@ static int nothing_archived(const struct rfs_catalog *cat, const char *table,
 	if (!rfs_table_lifecycle(t, lc))
 		return rfs_cli_failf("table '%s' has no lifecycle '%s'", table,
 				     lc);
-	printf("nothing to restore: no archived item of '%s/%s' in the "
-	       "recycle bin\n",
-	       table, lc);
+	if (!run->restores)
+		printf("nothing to restore: no archived item of '%s/%s' in "
+		       "the recycle bin\n",
+		       table, lc);
 	return RFS_EXIT_OK;
 }
 
@@ -497,7 +498,7 @@ static int restore_lifecycle(struct run *run, const struct rfs_catalog *cat,
 	if (r < 0)
 		status = rfs_cli_fail(&err, r);
 	else if (p.n == 0)
-		status = nothing_archived(cat, table, p.lifecycle);
+		status = nothing_archived(run, cat, table, p.lifecycle);
 	for (size_t i = 0; r == 0 && i < p.n; i++) {
 		if (rfs_cli_job_interrupted()) {
 			status = RFS_EXIT_INTERRUPTED;

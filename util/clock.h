@@ -19,8 +19,11 @@ int64_t rfs_time_mono_ns(void);
 
 /**
  * Format @p ns (Unix epoch nanoseconds) as UTC ISO 8601 with milliseconds,
- * "2026-11-24T10:00:00.123Z".
- * @param out  at least 32 bytes
+ * "2026-11-24T10:00:00.123Z". Negative values are rounded down to the
+ * previous millisecond, not toward zero.
+ * @param ns    the instant, in nanoseconds since the Unix epoch
+ * @param out   receives the NUL-terminated text; at least 32 bytes
+ * @param size  size of @p out in bytes; the text is truncated to fit
  * @return @p out
  */
 char *rfs_time_format(int64_t ns, char *out, size_t size);

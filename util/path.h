@@ -27,7 +27,9 @@ int rfs_path_join(struct rfs_buf *out, const char *a, const char *b);
 
 /**
  * Split off the first component of @p p.
- * @param rest set to what follows the first slash, or to "" at the end
+ * @param p     a relative path, without a leading slash
+ * @param rest  set to what follows the first slash, or to "" at the end;
+ *              borrowed, points into @p p
  * @return the length of the first component
  */
 size_t rfs_path_first(const char *p, const char **rest);

@@ -1,11 +1,16 @@
 /*
  * The attribute and listing caches of the S3 adapter: two hash tables,
- * keyed by relative key, whose entries live for cache_ttl seconds. Our
- * own writes drop what they change (rfs_s3_invalidate()); changes made
- * by other clients show once the entries expire. A TTL of 0 turns both
- * off. When a table grows past its cap, expired entries are swept, and
- * if that is not enough the table is emptied: the caches only save
- * requests, they never decide an outcome on their own.
+ * keyed by full object key, whose entries live for cache_ttl seconds.
+ * They are shared by every backend of the process on the same endpoint
+ * and bucket (a mount and the jobs it runs open their own backends), as
+ * is the list of open files, so that what one backend writes, the others
+ * see at once. Our own writes drop what they change
+ * (rfs_s3_invalidate()); changes made by other clients show once the
+ * entries expire. A backend with a TTL of 0 neither reads nor fills
+ * them, but its writes still drop what others cached. When a table grows
+ * past its cap, expired entries are swept, and if that is not enough the
+ * table is emptied: the caches only save requests, they never decide an
+ * outcome on their own.
  */
 #include "backends/s3/s3_ops.h"
 
@@ -35,11 +40,24 @@ struct table {
 	size_t count, cap;
 };
 
-struct rfs_s3_cache {
+/* What the backends of one endpoint and bucket share. */
+struct shared {
+	struct shared *next; /* in the process's list */
+	char *id;
+	int refs;
 	pthread_mutex_t lock;
-	int64_t ttl_ns;
 	struct table stats, lists;
+	struct rfs_s3_files files;
 };
+
+/* One backend's handle: the shared state and its own TTL. */
+struct rfs_s3_cache {
+	struct shared *s;
+	int64_t ttl_ns;
+};
+
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct shared *shared_list;
 
 static unsigned int hash(const char *s)
 {
@@ -159,27 +177,81 @@ static void insert(struct table *t, struct centry *e, int64_t now)
 	t->count++;
 }
 
-struct rfs_s3_cache *rfs_s3_cache_new(int ttl)
+static struct shared *shared_new(const char *id)
+{
+	struct shared *s = calloc(1, sizeof(*s));
+
+	if (!s || !(s->id = strdup(id))) {
+		free(s);
+		return NULL;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->files.lock, NULL);
+	s->stats.cap = MAX_STATS;
+	s->lists.cap = MAX_LISTS;
+	return s;
+}
+
+static void shared_free(struct shared *s)
+{
+	sweep(&s->stats, drop_all, NULL);
+	sweep(&s->lists, drop_all, NULL);
+	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->files.lock);
+	free(s->id);
+	free(s);
+}
+
+struct rfs_s3_cache *rfs_s3_cache_open(const char *id, int ttl)
 {
 	struct rfs_s3_cache *c = calloc(1, sizeof(*c));
+	struct shared *s;
 
 	if (!c)
 		return NULL;
-	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_lock(&shared_lock);
+	for (s = shared_list; s && strcmp(s->id, id); s = s->next)
+		;
+	if (!s && (s = shared_new(id))) {
+		s->next = shared_list;
+		shared_list = s;
+	}
+	if (s)
+		s->refs++;
+	pthread_mutex_unlock(&shared_lock);
+	if (!s) {
+		free(c);
+		return NULL;
+	}
+	c->s = s;
 	c->ttl_ns = ttl > 0 ? (int64_t)ttl * RFS_NSEC_PER_SEC : 0;
-	c->stats.cap = MAX_STATS;
-	c->lists.cap = MAX_LISTS;
 	return c;
 }
 
-void rfs_s3_cache_free(struct rfs_s3_cache *c)
+void rfs_s3_cache_close(struct rfs_s3_cache *c)
 {
+	struct shared **p, *s;
+
 	if (!c)
 		return;
-	sweep(&c->stats, drop_all, NULL);
-	sweep(&c->lists, drop_all, NULL);
-	pthread_mutex_destroy(&c->lock);
+	s = c->s;
+	pthread_mutex_lock(&shared_lock);
+	if (--s->refs == 0) {
+		for (p = &shared_list; *p != s; p = &(*p)->next)
+			;
+		*p = s->next;
+	} else {
+		s = NULL;
+	}
+	pthread_mutex_unlock(&shared_lock);
+	if (s)
+		shared_free(s);
 	free(c);
+}
+
+struct rfs_s3_files *rfs_s3_cache_files(struct rfs_s3_cache *c)
+{
+	return &c->s->files;
 }
 
 bool rfs_s3_cache_stat_get(struct rfs_s3_cache *c, const char *key,
@@ -189,14 +261,14 @@ bool rfs_s3_cache_stat_get(struct rfs_s3_cache *c, const char *key,
 
 	if (!c->ttl_ns)
 		return false;
-	pthread_mutex_lock(&c->lock);
-	e = find(&c->stats, key, rfs_time_mono_ns(), NULL);
+	pthread_mutex_lock(&c->s->lock);
+	e = find(&c->s->stats, key, rfs_time_mono_ns(), NULL);
 	if (e) {
 		*st = e->st;
 		if (marker)
 			*marker = e->marker;
 	}
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->s->lock);
 	return e != NULL;
 }
 
@@ -216,9 +288,9 @@ void rfs_s3_cache_stat_put(struct rfs_s3_cache *c, const char *key,
 	e->st = *st;
 	e->marker = marker;
 	e->expires = now + c->ttl_ns;
-	pthread_mutex_lock(&c->lock);
-	insert(&c->stats, e, now);
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_lock(&c->s->lock);
+	insert(&c->s->stats, e, now);
+	pthread_mutex_unlock(&c->s->lock);
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -242,8 +314,8 @@ int rfs_s3_cache_lookup(struct rfs_s3_cache *c, const char *key,
 	if (!dir)
 		return -1;
 	probe.name = (char *)rfs_path_basename(key);
-	pthread_mutex_lock(&c->lock);
-	e = find(&c->lists, dir, rfs_time_mono_ns(), NULL);
+	pthread_mutex_lock(&c->s->lock);
+	e = find(&c->s->lists, dir, rfs_time_mono_ns(), NULL);
 	if (e) {
 		hit = bsearch(&probe, e->ents, e->n, sizeof(*e->ents),
 			      entry_cmp);
@@ -251,7 +323,7 @@ int rfs_s3_cache_lookup(struct rfs_s3_cache *c, const char *key,
 		if (hit)
 			*st = hit->st;
 	}
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->s->lock);
 	free(dir);
 	return r;
 }
@@ -283,14 +355,14 @@ int rfs_s3_cache_list_get(struct rfs_s3_cache *c, const char *dir,
 
 	if (!c->ttl_ns)
 		return 0;
-	pthread_mutex_lock(&c->lock);
-	e = find(&c->lists, dir, rfs_time_mono_ns(), NULL);
+	pthread_mutex_lock(&c->s->lock);
+	e = find(&c->s->lists, dir, rfs_time_mono_ns(), NULL);
 	if (e) {
 		copy = entries_dup(e->ents, e->n);
 		r = copy ? 1 : -ENOMEM;
 		*n = e->n;
 	}
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->s->lock);
 	if (r == 1)
 		*out = copy;
 	return r;
@@ -317,30 +389,30 @@ void rfs_s3_cache_list_put(struct rfs_s3_cache *c, const char *dir,
 	}
 	e->n = n;
 	e->expires = now + c->ttl_ns;
-	pthread_mutex_lock(&c->lock);
-	insert(&c->lists, e, now);
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_lock(&c->s->lock);
+	insert(&c->s->lists, e, now);
+	pthread_mutex_unlock(&c->s->lock);
 }
 
 void rfs_s3_cache_drop(struct rfs_s3_cache *c, const char *key)
 {
-	pthread_mutex_lock(&c->lock);
-	remove_key(&c->stats, key);
-	remove_key(&c->lists, key);
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_lock(&c->s->lock);
+	remove_key(&c->s->stats, key);
+	remove_key(&c->s->lists, key);
+	pthread_mutex_unlock(&c->s->lock);
 }
 
 void rfs_s3_cache_drop_list(struct rfs_s3_cache *c, const char *dir)
 {
-	pthread_mutex_lock(&c->lock);
-	remove_key(&c->lists, dir);
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_lock(&c->s->lock);
+	remove_key(&c->s->lists, dir);
+	pthread_mutex_unlock(&c->s->lock);
 }
 
 void rfs_s3_cache_drop_tree(struct rfs_s3_cache *c, const char *key)
 {
-	pthread_mutex_lock(&c->lock);
-	sweep(&c->stats, drop_under, (void *)key);
-	sweep(&c->lists, drop_under, (void *)key);
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_lock(&c->s->lock);
+	sweep(&c->s->stats, drop_under, (void *)key);
+	sweep(&c->s->lists, drop_under, (void *)key);
+	pthread_mutex_unlock(&c->s->lock);
 }

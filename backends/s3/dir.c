@@ -63,8 +63,10 @@ int rfs_s3_mkdir(struct rfs_backend *rb, const char *key, mode_t mode)
 	}
 	if (!r) {
 		rfs_s3_invalidate(b, key);
-		rfs_s3_meta_to_stat(b, key, &m, &st);
-		rfs_s3_cache_stat_put(b->cache, key, &st, true);
+		rfs_buf_truncate(&marker, marker.len - 1);
+		rfs_s3_meta_to_stat(b, rfs_buf_str(&marker), &m, &st);
+		rfs_s3_cache_stat_put(b->cache, rfs_buf_str(&marker), &st,
+				      true);
 	}
 	rfs_buf_release(&marker);
 	return r;
@@ -93,7 +95,8 @@ int rfs_s3_rmdir(struct rfs_backend *rb, const char *key)
 	if (!r)
 		r = rfs_s3_delete(b, rfs_buf_str(&marker));
 	if (!r) {
-		rfs_s3_cache_drop_tree(b->cache, key);
+		rfs_buf_truncate(&marker, marker.len - 1);
+		rfs_s3_cache_drop_tree(b->cache, rfs_buf_str(&marker));
 		rfs_s3_invalidate(b, key);
 		rfs_s3_keep_parent(b, key);
 	}
@@ -265,8 +268,10 @@ static int move_dir(struct rfs_s3_backend *b, const char *from, const char *to,
 		r = rfs_s3_parallel(mv.n, move_copy_one, &mv, MOVE_THREADS);
 	if (!r)
 		r = rfs_s3_parallel(mv.n, move_delete_one, &mv, MOVE_THREADS);
-	rfs_s3_cache_drop_tree(b->cache, from);
-	rfs_s3_cache_drop_tree(b->cache, to);
+	rfs_buf_truncate(&src, src.len - 1);
+	rfs_buf_truncate(&dst, dst.len - 1);
+	rfs_s3_cache_drop_tree(b->cache, rfs_buf_str(&src));
+	rfs_s3_cache_drop_tree(b->cache, rfs_buf_str(&dst));
 	rfs_s3_invalidate(b, from);
 	rfs_s3_invalidate(b, to);
 	for (i = 0; i < mv.n; i++)

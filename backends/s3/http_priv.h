@@ -16,14 +16,14 @@
 
 /** A client (see rfs_s3_client_new()). */
 struct rfs_s3_client {
-	struct rfs_s3_conf conf; /* a deep copy, owned */
-	char *name;		 /* for messages */
-	char *base;		 /* "http://host:port", no trailing slash */
-	char *host;		 /* the Host header */
-	char *path_root;	 /* "/bucket" (path style) or "" */
-	pthread_mutex_t lock;
-	CURL *pool[RFS_S3_POOL_MAX];
-	size_t n_pool;
+	struct rfs_s3_conf conf;     /**< a deep copy, owned */
+	char *name;		     /**< the storage, for messages */
+	char *base;		     /**< "http://host:port", no final '/' */
+	char *host;		     /**< the Host header */
+	char *path_root;	     /**< "/bucket" (path style) or "" */
+	pthread_mutex_t lock;	     /**< guards the pool */
+	CURL *pool[RFS_S3_POOL_MAX]; /**< idle handles */
+	size_t n_pool;		     /**< how many */
 };
 
 /**

@@ -15,14 +15,15 @@
  * object written with If-None-Match: *, which makes O_EXCL exact and the
  * name visible at once.
  *
- * The backend keeps a list of its open files so that, as on POSIX
- * filesystems, an open file stays readable after its name is unlinked
- * (the rest of the object is fetched before the DELETE), a file written
- * after its name was unlinked is not uploaded, a renamed file is uploaded
- * under its new name, and attribute changes reach pending uploads.
+ * The backends of a bucket share a list of their open files (by full
+ * key) so that, as on POSIX filesystems, an open file stays readable
+ * after its name is unlinked (the rest of the object is fetched before
+ * the DELETE), a file written after its name was unlinked is not
+ * uploaded, a renamed file is uploaded under its new name, and attribute
+ * changes reach pending uploads.
  *
- * Lock order: the backend's files_lock, then a file's lock. No function
- * called with a file's lock held takes files_lock.
+ * Lock order: the list's lock, then a file's lock. No function called
+ * with a file's lock held takes the list's lock.
  */
 #include "backends/s3/s3_ops.h"
 
@@ -45,7 +46,7 @@ struct rfs_s3_file {
 	struct rfs_file base;
 	struct rfs_s3_file *next; /* in the backend's list */
 	pthread_mutex_t lock;
-	char *key;
+	char *full; /* the object's full key */
 	int accmode;
 	bool unlinked; /* its name was removed: never uploaded */
 	struct rfs_s3_meta meta;
@@ -113,8 +114,9 @@ static int lookup(struct rfs_s3_backend *b, const char *key, int flags,
 		rfs_s3_invalidate(b, key);
 		if (!r) {
 			*created = true;
-			rfs_s3_meta_to_stat(b, key, m, &st);
-			rfs_s3_cache_stat_put(b->cache, key, &st, false);
+			rfs_s3_meta_to_stat(b, rfs_buf_str(&full), m, &st);
+			rfs_s3_cache_stat_put(b->cache, rfs_buf_str(&full), &st,
+					      false);
 			break;
 		}
 		if (r != -EEXIST || (flags & O_EXCL))
@@ -139,9 +141,17 @@ int rfs_s3_open_file(struct rfs_backend *rb, const char *key, int flags,
 		return (flags & O_CREAT) && (flags & O_EXCL) ? -EEXIST
 							     : -EISDIR;
 	f = calloc(1, sizeof(*f));
-	if (!f || !(f->key = strdup(key))) {
-		free(f);
+	if (!f)
 		return -ENOMEM;
+	{
+		struct rfs_buf full = RFS_BUF_INIT;
+
+		if (rfs_s3_full_key(b, key, &full) < 0 ||
+		    !(f->full = rfs_buf_detach(&full))) {
+			rfs_buf_release(&full);
+			free(f);
+			return -ENOMEM;
+		}
 	}
 	f->base.backend = rb;
 	f->accmode = flags & O_ACCMODE;
@@ -158,15 +168,15 @@ int rfs_s3_open_file(struct rfs_backend *rb, const char *key, int flags,
 		}
 	}
 	if (r < 0) {
-		free(f->key);
+		free(f->full);
 		free(f);
 		return r;
 	}
 	pthread_mutex_init(&f->lock, NULL);
-	pthread_mutex_lock(&b->files_lock);
-	f->next = b->files;
-	b->files = f;
-	pthread_mutex_unlock(&b->files_lock);
+	pthread_mutex_lock(&b->files->lock);
+	f->next = b->files->head;
+	b->files->head = f;
+	pthread_mutex_unlock(&b->files->lock);
 	*out = &f->base;
 	return 0;
 }
@@ -176,8 +186,6 @@ int rfs_s3_open_file(struct rfs_backend *rb, const char *key, int flags,
 /* Give @p f its staging file, with the object's bytes; call locked. */
 static int stage(struct rfs_s3_file *f, bool fetch)
 {
-	struct rfs_s3_backend *b = backend_of(f);
-	struct rfs_buf full = RFS_BUF_INIT;
 	int fd, r = 0;
 
 	if (f->fd >= 0)
@@ -186,14 +194,11 @@ static int stage(struct rfs_s3_file *f, bool fetch)
 	if (fd < 0)
 		return fd;
 	if (fetch && f->meta.size > 0) {
-		r = rfs_s3_full_key(b, f->key, &full);
-		if (!r)
-			r = rfs_s3_download_fd(b, rfs_buf_str(&full),
-					       f->meta.etag, fd, f->meta.size);
+		r = rfs_s3_download_fd(backend_of(f), f->full, f->meta.etag, fd,
+				       f->meta.size);
 		if (!r && ftruncate(fd, f->meta.size) < 0)
 			r = -errno;
 	}
-	rfs_buf_release(&full);
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -217,7 +222,6 @@ static int staged_size(struct rfs_s3_file *f, int64_t *size)
 static int upload(struct rfs_s3_file *f)
 {
 	struct rfs_s3_backend *b = backend_of(f);
-	struct rfs_buf full = RFS_BUF_INIT;
 	struct rfs_s3_meta m;
 	struct stat st;
 	char etag[72] = "";
@@ -227,24 +231,20 @@ static int upload(struct rfs_s3_file *f)
 	if (!f->dirty || f->unlinked)
 		return 0;
 	r = staged_size(f, &size);
-	if (!r)
-		r = rfs_s3_full_key(b, f->key, &full);
 	if (!r) {
 		m = f->meta;
 		m.size = size;
 		m.ctime_ns = rfs_time_now_ns();
-		r = rfs_s3_upload_fd(b, rfs_buf_str(&full), f->fd, size, &m,
-				     etag);
+		r = rfs_s3_upload_fd(b, f->full, f->fd, size, &m, etag);
 	}
-	rfs_s3_invalidate(b, f->key);
+	rfs_s3_invalidate_full(b, f->full);
 	if (!r) {
 		f->dirty = false;
 		f->meta = m;
 		snprintf(f->meta.etag, sizeof(f->meta.etag), "%s", etag);
-		rfs_s3_meta_to_stat(b, f->key, &m, &st);
-		rfs_s3_cache_stat_put(b->cache, f->key, &st, false);
+		rfs_s3_meta_to_stat(b, f->full, &m, &st);
+		rfs_s3_cache_stat_put(b->cache, f->full, &st, false);
 	}
-	rfs_buf_release(&full);
 	return r;
 }
 
@@ -273,17 +273,16 @@ static ssize_t get_range(struct rfs_s3_file *f, char *dst, off_t off,
 			 size_t len)
 {
 	struct rfs_s3_backend *b = backend_of(f);
-	struct rfs_buf full = RFS_BUF_INIT;
 	char range[64], match[96];
 	const char *lines[2] = { range, match };
 	struct rfs_s3_request r;
-	int e = rfs_s3_full_key(b, f->key, &full);
+	int e = 0;
 
 	snprintf(range, sizeof(range), "Range: bytes=%lld-%lld", (long long)off,
 		 (long long)off + (long long)len - 1);
 	snprintf(match, sizeof(match), "If-Match: \"%s\"", f->meta.etag);
 	if (!e) {
-		rfs_s3_req_init(&r, "GET", rfs_buf_str(&full));
+		rfs_s3_req_init(&r, "GET", f->full);
 		r.headers = lines;
 		r.n_headers = *f->meta.etag ? 2 : 1;
 		r.out_mem = dst;
@@ -296,13 +295,12 @@ static ssize_t get_range(struct rfs_s3_file *f, char *dst, off_t off,
 		e = rfs_s3_fail(ESTALE,
 				"storage '%s': '%s' changed or went away "
 				"while it was open",
-				b->name, f->key);
+				b->name, f->full);
 	else if (!e && r.status == 200 && off != 0)
 		e = rfs_s3_fail(EIO,
 				"storage '%s': the server ignored the range "
 				"of a read of '%s'",
-				b->name, f->key);
-	rfs_buf_release(&full);
+				b->name, f->full);
 	return e < 0 ? e : (ssize_t)r.out_mem_len;
 }
 
@@ -474,7 +472,7 @@ int rfs_s3_file_fstat(struct rfs_file *rf, struct stat *st)
 		m.size = size;
 	}
 	if (!r)
-		rfs_s3_meta_to_stat(backend_of(f), f->key, &m, st);
+		rfs_s3_meta_to_stat(backend_of(f), f->full, &m, st);
 	pthread_mutex_unlock(&f->lock);
 	return r;
 }
@@ -503,70 +501,70 @@ int rfs_s3_file_close(struct rfs_file *rf)
 	struct rfs_s3_file **p;
 	int r = rfs_s3_file_flush(rf);
 
-	pthread_mutex_lock(&b->files_lock);
-	for (p = &b->files; *p; p = &(*p)->next) {
+	pthread_mutex_lock(&b->files->lock);
+	for (p = &b->files->head; *p; p = &(*p)->next) {
 		if (*p == f) {
 			*p = f->next;
 			break;
 		}
 	}
-	pthread_mutex_unlock(&b->files_lock);
+	pthread_mutex_unlock(&b->files->lock);
 	if (f->fd >= 0)
 		close(f->fd);
 	pthread_mutex_destroy(&f->lock);
 	free(f->ra);
-	free(f->key);
+	free(f->full);
 	free(f);
 	return r;
 }
 
 /* ------------------------------------------------ the open-file list */
 
-bool rfs_s3_files_stat(struct rfs_s3_backend *b, const char *key,
+bool rfs_s3_files_stat(struct rfs_s3_backend *b, const char *full,
 		       struct stat *st)
 {
 	struct rfs_s3_file *f;
 	bool found = false;
 
-	pthread_mutex_lock(&b->files_lock);
-	for (f = b->files; f && !found; f = f->next) {
+	pthread_mutex_lock(&b->files->lock);
+	for (f = b->files->head; f && !found; f = f->next) {
 		struct rfs_s3_meta m;
 		int64_t size = 0;
 
 		pthread_mutex_lock(&f->lock);
-		if (!f->unlinked && f->dirty && !strcmp(f->key, key) &&
+		if (!f->unlinked && f->dirty && !strcmp(f->full, full) &&
 		    staged_size(f, &size) == 0) {
 			m = f->meta;
 			m.size = size;
-			rfs_s3_meta_to_stat(b, key, &m, st);
+			rfs_s3_meta_to_stat(b, full, &m, st);
 			found = true;
 		}
 		pthread_mutex_unlock(&f->lock);
 	}
-	pthread_mutex_unlock(&b->files_lock);
+	pthread_mutex_unlock(&b->files->lock);
 	return found;
 }
 
-int rfs_s3_files_moving(struct rfs_s3_backend *b, const char *key,
-			const char *to)
+/* Re-point or release the open files of @p full; call with the list
+ * locked. */
+static int moving(struct rfs_s3_files *files, const char *full, const char *to)
 {
 	struct rfs_s3_file *f;
 	int r = 0;
 
-	pthread_mutex_lock(&b->files_lock);
-	for (f = b->files; f && !r; f = f->next) {
+	for (f = files->head; f && !r; f = f->next) {
 		char *name;
 
 		pthread_mutex_lock(&f->lock);
-		if (f->unlinked || strcmp(f->key, key)) {
+		if (f->unlinked || strcmp(f->full, full)) {
 			pthread_mutex_unlock(&f->lock);
 			continue;
 		}
 		if (to) {
 			name = strdup(to);
 			if (name) {
-				free(f->key);
-				f->key = name;
+				free(f->full);
+				f->full = name;
 				/* a copy may carry another ETag */
 				f->meta.etag[0] = '\0';
 			} else {
@@ -580,7 +578,25 @@ int rfs_s3_files_moving(struct rfs_s3_backend *b, const char *key,
 		}
 		pthread_mutex_unlock(&f->lock);
 	}
-	pthread_mutex_unlock(&b->files_lock);
+	return r;
+}
+
+int rfs_s3_files_moving(struct rfs_s3_backend *b, const char *key,
+			const char *to)
+{
+	struct rfs_buf from = RFS_BUF_INIT, dst = RFS_BUF_INIT;
+	int r = rfs_s3_full_key(b, key, &from);
+
+	if (!r && to)
+		r = rfs_s3_full_key(b, to, &dst);
+	if (!r) {
+		pthread_mutex_lock(&b->files->lock);
+		r = moving(b->files, rfs_buf_str(&from),
+			   to ? rfs_buf_str(&dst) : NULL);
+		pthread_mutex_unlock(&b->files->lock);
+	}
+	rfs_buf_release(&from);
+	rfs_buf_release(&dst);
 	return r;
 }
 
@@ -588,18 +604,22 @@ bool rfs_s3_files_update(struct rfs_s3_backend *b, const char *key,
 			 void (*apply)(struct rfs_s3_meta *m, const void *arg),
 			 const void *arg)
 {
+	struct rfs_buf full = RFS_BUF_INIT;
 	struct rfs_s3_file *f;
 	bool pending = false;
 
-	pthread_mutex_lock(&b->files_lock);
-	for (f = b->files; f; f = f->next) {
+	if (rfs_s3_full_key(b, key, &full) < 0)
+		return false;
+	pthread_mutex_lock(&b->files->lock);
+	for (f = b->files->head; f; f = f->next) {
 		pthread_mutex_lock(&f->lock);
-		if (!f->unlinked && !strcmp(f->key, key)) {
+		if (!f->unlinked && !strcmp(f->full, rfs_buf_str(&full))) {
 			apply(&f->meta, arg);
 			pending |= f->dirty;
 		}
 		pthread_mutex_unlock(&f->lock);
 	}
-	pthread_mutex_unlock(&b->files_lock);
+	pthread_mutex_unlock(&b->files->lock);
+	rfs_buf_release(&full);
 	return pending;
 }

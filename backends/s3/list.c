@@ -179,7 +179,7 @@ int rfs_s3_parallel(size_t n, int (*fn)(void *ctx, size_t i), void *ctx,
 /* The entries of one directory while they are gathered. */
 struct gather {
 	struct rfs_s3_backend *b;
-	const char *key;
+	const char *full; /* the directory's full key */
 	struct rfs_s3_entry *e;
 	size_t n, alloc;
 	bool *gone;   /* entries that vanished before their HEAD */
@@ -219,7 +219,7 @@ static int gather_add(struct gather *g, const char *name, size_t len, bool dir,
 	rfs_s3_meta_new(&m, dir ? S_IFDIR | 0755 : S_IFREG | 0644);
 	m.size = size;
 	m.mtime_ns = m.atime_ns = m.ctime_ns = mtime_ns;
-	rfs_s3_meta_to_stat(g->b, g->key, &m, &e->st);
+	rfs_s3_meta_to_stat(g->b, g->full, &m, &e->st);
 	g->n++;
 	return 0;
 }
@@ -288,16 +288,16 @@ static int head_entry(void *ctx, size_t i)
 	struct gather *g = ctx;
 	size_t at = g->todo[i];
 	struct rfs_s3_entry *e = &g->e[at];
-	struct rfs_buf key = RFS_BUF_INIT, full = RFS_BUF_INIT;
+	struct rfs_buf key = RFS_BUF_INIT, obj = RFS_BUF_INIT;
 	bool dir = S_ISDIR(e->st.st_mode), marker = false;
 	struct rfs_s3_meta m;
-	int r = rfs_path_join(&key, g->key, e->name);
+	int r = rfs_path_join(&key, g->full, e->name);
 
 	if (!r)
-		r = dir ? rfs_s3_dir_prefix(g->b, rfs_buf_str(&key), &full)
-			: rfs_s3_full_key(g->b, rfs_buf_str(&key), &full);
+		r = rfs_buf_addf(&obj, "%s%s", rfs_buf_str(&key),
+				 dir ? "/" : "");
 	if (!r)
-		r = rfs_s3_head(g->b, rfs_buf_str(&full), &m);
+		r = rfs_s3_head(g->b, rfs_buf_str(&obj), &m);
 	if (!r) {
 		marker = dir;
 	} else if (r == -ENOENT && dir) {
@@ -316,7 +316,7 @@ static int head_entry(void *ctx, size_t i)
 	}
 out:
 	rfs_buf_release(&key);
-	rfs_buf_release(&full);
+	rfs_buf_release(&obj);
 	return r;
 }
 
@@ -335,7 +335,7 @@ static int fill_attrs(struct gather *g)
 		struct stat st;
 
 		rfs_buf_reset(&key);
-		r = rfs_path_join(&key, g->key, g->e[i].name);
+		r = rfs_path_join(&key, g->full, g->e[i].name);
 		if (!r &&
 		    rfs_s3_cache_stat_get(g->b->cache, rfs_buf_str(&key), &st,
 					  NULL) &&
@@ -407,17 +407,21 @@ int rfs_s3_list(struct rfs_backend *rb, const char *key, rfs_backend_list_fn fn,
 		void *ctx)
 {
 	struct rfs_s3_backend *b = rfs_s3_of(rb);
-	struct gather g = { b, key, NULL, 0, 0, NULL, NULL, 0 };
+	struct gather g = { b, NULL, NULL, 0, 0, NULL, NULL, 0 };
+	struct rfs_buf full = RFS_BUF_INIT;
 	size_t i;
 	int r;
 
 	if (!rfs_path_is_clean(key))
 		return -EINVAL;
-	r = rfs_s3_cache_list_get(b->cache, key, &g.e, &g.n);
+	r = rfs_s3_full_key(b, key, &full);
+	g.full = rfs_buf_str(&full);
+	if (!r)
+		r = rfs_s3_cache_list_get(b->cache, g.full, &g.e, &g.n);
 	if (r == 0) {
 		r = fetch(b, key, &g);
 		if (!r)
-			rfs_s3_cache_list_put(b->cache, key, g.e, g.n);
+			rfs_s3_cache_list_put(b->cache, g.full, g.e, g.n);
 	} else if (r == 1) {
 		r = 0;
 	}
@@ -426,5 +430,6 @@ int rfs_s3_list(struct rfs_backend *rb, const char *key, rfs_backend_list_fn fn,
 	rfs_s3_entries_free(g.e, g.n);
 	free(g.gone);
 	free(g.todo);
+	rfs_buf_release(&full);
 	return r;
 }

@@ -219,8 +219,8 @@ int rfs_s3_symlink(struct rfs_backend *rb, const char *target, const char *key)
 	}
 	if (!r) {
 		rfs_s3_invalidate(b, key);
-		rfs_s3_meta_to_stat(b, key, &m, &st);
-		rfs_s3_cache_stat_put(b->cache, key, &st, false);
+		rfs_s3_meta_to_stat(b, rfs_buf_str(&full), &m, &st);
+		rfs_s3_cache_stat_put(b->cache, rfs_buf_str(&full), &st, false);
 	}
 	rfs_buf_release(&full);
 	return r;

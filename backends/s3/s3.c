@@ -219,22 +219,18 @@ size_t rfs_s3_meta_headers(const struct rfs_s3_meta *m, char store[6][160],
 	return 6;
 }
 
-static uint64_t key_ino(struct rfs_s3_backend *b, const char *key)
+static uint64_t key_ino(struct rfs_s3_backend *b, const char *full)
 {
 	uint64_t h = 1469598103934665603ULL;
-	const char *parts[3] = { b->conf->bucket, "/", NULL };
-	struct rfs_buf full = RFS_BUF_INIT;
+	const char *parts[3] = { b->conf->bucket, "/", full };
 	const char *p;
 	int i;
 
-	if (rfs_s3_full_key(b, key, &full) == 0)
-		parts[2] = rfs_buf_str(&full);
 	for (i = 0; i < 3; i++)
-		for (p = parts[i] ? parts[i] : ""; *p; p++) {
+		for (p = parts[i]; *p; p++) {
 			h ^= (unsigned char)*p;
 			h *= 1099511628211ULL;
 		}
-	rfs_buf_release(&full);
 	return h ? h : 1;
 }
 
@@ -251,7 +247,7 @@ static struct timespec ts_of(int64_t ns)
 	return t;
 }
 
-void rfs_s3_meta_to_stat(struct rfs_s3_backend *b, const char *key,
+void rfs_s3_meta_to_stat(struct rfs_s3_backend *b, const char *full,
 			 const struct rfs_s3_meta *m, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -262,7 +258,7 @@ void rfs_s3_meta_to_stat(struct rfs_s3_backend *b, const char *key,
 	st->st_size = S_ISDIR(m->mode) ? 0 : (off_t)m->size;
 	st->st_blksize = 4096;
 	st->st_blocks = (blkcnt_t)((st->st_size + 511) / 512);
-	st->st_ino = (ino_t)key_ino(b, key);
+	st->st_ino = (ino_t)key_ino(b, full);
 	st->st_mtim = ts_of(m->mtime_ns);
 	st->st_atim = ts_of(m->atime_ns);
 	st->st_ctim =
@@ -323,11 +319,13 @@ static void root_stat(struct rfs_s3_backend *b, struct stat *st)
 
 	rfs_s3_meta_new(&m, S_IFDIR | 0755);
 	m.mtime_ns = m.atime_ns = m.ctime_ns = b->opened_ns;
-	rfs_s3_meta_to_stat(b, "", &m, st);
+	rfs_s3_meta_to_stat(b, b->conf->prefix, &m, st);
 }
 
-/* @p key is no object: is it a directory (a marker or objects below)? */
-static int stat_dir(struct rfs_s3_backend *b, const char *key, struct stat *st)
+/* @p key (object @p full) is no object: is it a directory (a marker or
+ * objects below)? */
+static int stat_dir(struct rfs_s3_backend *b, const char *key, const char *full,
+		    struct stat *st)
 {
 	struct rfs_buf dir = RFS_BUF_INIT;
 	struct rfs_s3_meta m;
@@ -338,9 +336,8 @@ static int stat_dir(struct rfs_s3_backend *b, const char *key, struct stat *st)
 		r = -ENOENT;
 	if (r < 0)
 		goto out;
-	r = 0;
 	if (marker) {
-		r = rfs_s3_dir_prefix(b, key, &dir);
+		r = rfs_buf_addf(&dir, "%s/", full);
 		if (!r)
 			r = rfs_s3_head(b, rfs_buf_str(&dir), &m);
 		if (r == -ENOENT) /* deleted in between: still implied? */
@@ -353,8 +350,8 @@ static int stat_dir(struct rfs_s3_backend *b, const char *key, struct stat *st)
 		m.mtime_ns = m.atime_ns = m.ctime_ns = b->opened_ns;
 	}
 	r = 0;
-	rfs_s3_meta_to_stat(b, key, &m, st);
-	rfs_s3_cache_stat_put(b->cache, key, st, marker);
+	rfs_s3_meta_to_stat(b, full, &m, st);
+	rfs_s3_cache_stat_put(b->cache, full, st, marker);
 out:
 	rfs_buf_release(&dir);
 	return r;
@@ -364,27 +361,33 @@ int rfs_s3_stat_key(struct rfs_s3_backend *b, const char *key, struct stat *st)
 {
 	struct rfs_buf full = RFS_BUF_INIT;
 	struct rfs_s3_meta m;
+	const char *f;
 	int r;
 
 	if (!*key) {
 		root_stat(b, st);
 		return 0;
 	}
-	if (rfs_s3_files_stat(b, key, st) ||
-	    rfs_s3_cache_stat_get(b->cache, key, st, NULL))
-		return 0;
-	r = rfs_s3_cache_lookup(b->cache, key, st);
-	if (r >= 0)
-		return r ? 0 : -ENOENT;
 	r = rfs_s3_full_key(b, key, &full);
-	if (!r)
-		r = rfs_s3_head(b, rfs_buf_str(&full), &m);
-	if (!r) {
-		rfs_s3_meta_to_stat(b, key, &m, st);
-		rfs_s3_cache_stat_put(b->cache, key, st, false);
-	} else if (r == -ENOENT) {
-		r = stat_dir(b, key, st);
+	if (r < 0)
+		return r;
+	f = rfs_buf_str(&full);
+	if (rfs_s3_files_stat(b, f, st) ||
+	    rfs_s3_cache_stat_get(b->cache, f, st, NULL))
+		goto out;
+	r = rfs_s3_cache_lookup(b->cache, f, st);
+	if (r >= 0) {
+		r = r ? 0 : -ENOENT;
+		goto out;
 	}
+	r = rfs_s3_head(b, f, &m);
+	if (!r) {
+		rfs_s3_meta_to_stat(b, f, &m, st);
+		rfs_s3_cache_stat_put(b->cache, f, st, false);
+	} else if (r == -ENOENT) {
+		r = stat_dir(b, key, f, st);
+	}
+out:
 	rfs_buf_release(&full);
 	return r;
 }
@@ -408,12 +411,12 @@ int rfs_s3_check_parent(struct rfs_s3_backend *b, const char *key)
 	return r;
 }
 
-void rfs_s3_invalidate(struct rfs_s3_backend *b, const char *key)
+void rfs_s3_invalidate_full(struct rfs_s3_backend *b, const char *full)
 {
-	char *dir = strdup(key);
+	char *dir = strdup(full);
 	size_t dl;
 
-	rfs_s3_cache_drop(b->cache, key);
+	rfs_s3_cache_drop(b->cache, full);
 	if (!dir) { /* cannot tell the ancestors: forget everything */
 		rfs_s3_cache_drop_tree(b->cache, "");
 		return;
@@ -426,12 +429,23 @@ void rfs_s3_invalidate(struct rfs_s3_backend *b, const char *key)
 			break;
 	}
 	/* an implied parent may have come or gone */
-	dl = rfs_path_dirlen(key);
-	memcpy(dir, key, dl);
+	dl = rfs_path_dirlen(full);
+	memcpy(dir, full, dl);
 	dir[dl] = '\0';
 	if (dl)
 		rfs_s3_cache_drop(b->cache, dir);
 	free(dir);
+}
+
+void rfs_s3_invalidate(struct rfs_s3_backend *b, const char *key)
+{
+	struct rfs_buf full = RFS_BUF_INIT;
+
+	if (rfs_s3_full_key(b, key, &full) == 0)
+		rfs_s3_invalidate_full(b, rfs_buf_str(&full));
+	else
+		rfs_s3_cache_drop_tree(b->cache, "");
+	rfs_buf_release(&full);
 }
 
 void rfs_s3_keep_parent(struct rfs_s3_backend *b, const char *key)
@@ -449,9 +463,15 @@ void rfs_s3_keep_parent(struct rfs_s3_backend *b, const char *key)
 	parent = strndup(key, dl);
 	if (!parent)
 		return;
-	if (rfs_s3_cache_stat_get(b->cache, parent, &st, &has_marker) &&
+	r = rfs_s3_dir_prefix(b, parent, &marker);
+	if (r < 0)
+		goto out;
+	rfs_buf_truncate(&marker, marker.len - 1); /* the directory's key */
+	if (rfs_s3_cache_stat_get(b->cache, rfs_buf_str(&marker), &st,
+				  &has_marker) &&
 	    has_marker)
 		goto out;
+	rfs_buf_reset(&marker);
 	r = rfs_s3_dir_has_children(b, parent, &has_marker);
 	if (r != 0 || has_marker)
 		goto out;
@@ -502,9 +522,8 @@ static void s3_free(struct rfs_backend *rb)
 {
 	struct rfs_s3_backend *b = rfs_s3_of(rb);
 
-	rfs_s3_cache_free(b->cache);
+	rfs_s3_cache_close(b->cache);
 	rfs_s3_client_free(b->client);
-	pthread_mutex_destroy(&b->files_lock);
 	free(b->base.uri);
 	free(b);
 }
@@ -553,7 +572,6 @@ int rfs_s3_open(const struct rfs_uri *u, const char *uri,
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
-	pthread_mutex_init(&b->files_lock, NULL);
 	b->base.ops = &s3_ops;
 	r = rfs_s3_conf_load(u->scheme, u->authority, u->path, u->query, uri,
 			     &conf, err);
@@ -570,11 +588,19 @@ int rfs_s3_open(const struct rfs_uri *u, const char *uri,
 		goto fail;
 	b->conf = rfs_s3_client_conf(b->client);
 	b->name = rfs_s3_client_name(b->client);
-	b->cache = rfs_s3_cache_new(b->conf->cache_ttl);
+	free(name);
+	name = NULL;
+	if (asprintf(&name, "%s %s", b->conf->endpoint, b->conf->bucket) < 0) {
+		name = NULL;
+		r = -ENOMEM;
+		goto fail;
+	}
+	b->cache = rfs_s3_cache_open(name, b->conf->cache_ttl);
 	if (!b->cache) {
 		r = -ENOMEM;
 		goto fail;
 	}
+	b->files = rfs_s3_cache_files(b->cache);
 	b->opened_ns = rfs_time_now_ns();
 	rfs_s3_conf_release(&conf);
 	free(name);

@@ -4,10 +4,12 @@
  *        (s3.c, dir.c, meta.c, io.c, transfer.c, cache.c; backends/s3/
  *        only).
  *
- * Keys given to these functions are the backend's relative keys ("" is
- * the storage's root); "full" keys are the object keys in the bucket
- * (the storage prefix, a slash, the relative key). Every function may be
- * called from several threads at once unless it says otherwise.
+ * Keys are the backend's relative keys ("" is the storage's root) unless
+ * a parameter is named "full": full keys are the object keys in the
+ * bucket (the storage prefix, a slash, the relative key; the prefix for
+ * the root). The caches and the list of open files are keyed by full
+ * keys, being shared by the backends of one bucket. Every function may
+ * be called from several threads at once unless it says otherwise.
  */
 #ifndef RFS_BACKENDS_S3_OPS_H
 #define RFS_BACKENDS_S3_OPS_H
@@ -24,6 +26,12 @@ struct rfs_buf;
 struct rfs_s3_cache;
 struct rfs_s3_file;
 
+/** The open files of the backends of one bucket (see io.c). */
+struct rfs_s3_files {
+	pthread_mutex_t lock;	  /**< taken before any file's lock */
+	struct rfs_s3_file *head; /**< the files, linked */
+};
+
 /** S3 forbids single PUTs and CopyObject calls above 5 GiB. */
 #define RFS_S3_MAX_SINGLE ((int64_t)5 << 30)
 /** The most parts of a multipart upload. */
@@ -35,14 +43,13 @@ struct rfs_s3_file;
 
 /** One opened S3 storage location. */
 struct rfs_s3_backend {
-	struct rfs_backend base;
-	struct rfs_s3_client *client;
+	struct rfs_backend base;	/**< the port's part, first */
+	struct rfs_s3_client *client;	/**< requests, keep-alive */
 	const struct rfs_s3_conf *conf; /**< the client's, borrowed */
 	const char *name;		/**< the client's, for messages */
-	struct rfs_s3_cache *cache;
-	pthread_mutex_t files_lock;
-	struct rfs_s3_file *files; /**< open files, under files_lock */
-	int64_t opened_ns;	   /**< the root's times */
+	struct rfs_s3_cache *cache;	/**< attributes and listings */
+	struct rfs_s3_files *files;	/**< the cache's, borrowed */
+	int64_t opened_ns;		/**< the root's times */
 };
 
 /** @return the S3 backend of @p b (which must be one). */
@@ -53,21 +60,21 @@ static inline struct rfs_s3_backend *rfs_s3_of(struct rfs_backend *b)
 
 /** The attributes an object carries in its x-amz-meta-* headers. */
 struct rfs_s3_meta {
-	mode_t mode; /**< with the file type bits */
-	uid_t uid;
-	gid_t gid;
-	int64_t mtime_ns;
-	int64_t atime_ns;
-	int64_t ctime_ns; /**< Last-Modified */
-	int64_t size;
+	mode_t mode;		/**< with the file type bits */
+	uid_t uid;		/**< owner */
+	gid_t gid;		/**< group */
+	int64_t mtime_ns;	/**< modification time, ns since the epoch */
+	int64_t atime_ns;	/**< access time */
+	int64_t ctime_ns;	/**< Last-Modified */
+	int64_t size;		/**< bytes */
 	char content_type[128]; /**< "" when unknown */
-	char etag[72];
+	char etag[72];		/**< without quotes; "" when unknown */
 };
 
 /** One directory entry of a listing. */
 struct rfs_s3_entry {
-	char *name;
-	struct stat st;
+	char *name;	/**< the entry's name, owned */
+	struct stat st; /**< its attributes */
 };
 
 /* ------------------------------------------------------------- s3.c */
@@ -110,14 +117,17 @@ int rfs_s3_check_parent(struct rfs_s3_backend *b, const char *key);
 /** Forget what the caches know of @p key and of the listings above it. */
 void rfs_s3_invalidate(struct rfs_s3_backend *b, const char *key);
 
+/** rfs_s3_invalidate() by full key. */
+void rfs_s3_invalidate_full(struct rfs_s3_backend *b, const char *full);
+
 /**
  * After @p key was removed: keep its parent directory alive with a
  * marker when nothing else is left in it (best effort).
  */
 void rfs_s3_keep_parent(struct rfs_s3_backend *b, const char *key);
 
-/** Fill @p st from @p m for @p key. */
-void rfs_s3_meta_to_stat(struct rfs_s3_backend *b, const char *key,
+/** Fill @p st from @p m for the object @p full (its inode number). */
+void rfs_s3_meta_to_stat(struct rfs_s3_backend *b, const char *full,
 			 const struct rfs_s3_meta *m, struct stat *st);
 
 /** Read the metadata of a response to a HEAD or GET. */
@@ -135,8 +145,10 @@ int rfs_s3_head(struct rfs_s3_backend *b, const char *full,
  * The metadata headers of an upload or a metadata replacement:
  * x-amz-meta-mtime ("SEC.NSEC", 9 digits), -atime, -mode (decimal
  * st_mode), -uid, -gid and Content-Type.
- * @param lines  receives up to 6 "Name: value" strings
- * @param store  room for them
+ * @param m      the attributes
+ * @param store  room for the lines
+ * @param lines  receives up to 6 "Name: value" strings, pointing into
+ *               @p store
  * @return the number of lines
  */
 size_t rfs_s3_meta_headers(const struct rfs_s3_meta *m, char store[6][160],
@@ -146,8 +158,14 @@ size_t rfs_s3_meta_headers(const struct rfs_s3_meta *m, char store[6][160],
 void rfs_s3_meta_new(struct rfs_s3_meta *m, mode_t mode);
 
 /**
- * PUT a small object from memory with @p m as metadata.
+ * PUT a small object from memory.
+ * @param b         the backend
+ * @param full      the object's full key
+ * @param data      the content (@p len bytes)
+ * @param len       its length
+ * @param m         its attributes (x-amz-meta-*)
  * @param exclusive send If-None-Match: * (then -EEXIST when it exists)
+ * @return 0 or -errno
  */
 int rfs_s3_put(struct rfs_s3_backend *b, const char *full, const void *data,
 	       size_t len, const struct rfs_s3_meta *m, bool exclusive);
@@ -157,47 +175,56 @@ int rfs_s3_delete(struct rfs_s3_backend *b, const char *full);
 
 /* ------------------------------------------------------------ cache.c */
 
-/** A cache of attributes and listings, entries kept @p ttl seconds. */
-struct rfs_s3_cache *rfs_s3_cache_new(int ttl);
+/**
+ * The caches of the bucket @p id ("endpoint bucket"), shared with the
+ * other backends of the process on it, used with a TTL of @p ttl seconds
+ * (0: never read or filled, only invalidated).
+ * @return a handle to close with rfs_s3_cache_close(), NULL on
+ *         out-of-memory
+ */
+struct rfs_s3_cache *rfs_s3_cache_open(const char *id, int ttl);
 
-/** Free a cache; NULL does nothing. */
-void rfs_s3_cache_free(struct rfs_s3_cache *c);
+/** Close a handle; the last one frees the shared state. NULL is fine. */
+void rfs_s3_cache_close(struct rfs_s3_cache *c);
 
-/** @return true and fill @p st (and @p marker) when @p key is known. */
-bool rfs_s3_cache_stat_get(struct rfs_s3_cache *c, const char *key,
+/** The open files of the bucket (borrowed, lives as long as @p c). */
+struct rfs_s3_files *rfs_s3_cache_files(struct rfs_s3_cache *c);
+
+/** @return true and fill @p st (and @p marker) when @p full is known. */
+bool rfs_s3_cache_stat_get(struct rfs_s3_cache *c, const char *full,
 			   struct stat *st, bool *marker);
 
-/** Remember the attributes of @p key (@p marker: a directory object). */
-void rfs_s3_cache_stat_put(struct rfs_s3_cache *c, const char *key,
+/** Remember the attributes of @p full (@p marker: a directory object). */
+void rfs_s3_cache_stat_put(struct rfs_s3_cache *c, const char *full,
 			   const struct stat *st, bool marker);
 
 /**
- * What a fresh listing of the parent of @p key says about it.
+ * What a fresh listing of the parent of @p full says about it.
  * @return 1 (listed, @p st filled), 0 (not listed), -1 (no listing)
  */
-int rfs_s3_cache_lookup(struct rfs_s3_cache *c, const char *key,
+int rfs_s3_cache_lookup(struct rfs_s3_cache *c, const char *full,
 			struct stat *st);
 
 /**
- * A copy of the cached listing of @p dir, sorted by name.
+ * A copy of the cached listing of the directory @p full, sorted by name.
  * @return 1 (found: free with rfs_s3_entries_free()), 0 (not cached),
  *         -ENOMEM
  */
-int rfs_s3_cache_list_get(struct rfs_s3_cache *c, const char *dir,
+int rfs_s3_cache_list_get(struct rfs_s3_cache *c, const char *full,
 			  struct rfs_s3_entry **out, size_t *n);
 
-/** Keep a copy of the listing of @p dir (sorted by name). */
-void rfs_s3_cache_list_put(struct rfs_s3_cache *c, const char *dir,
+/** Keep a copy of the listing of @p full (sorted by name). */
+void rfs_s3_cache_list_put(struct rfs_s3_cache *c, const char *full,
 			   const struct rfs_s3_entry *e, size_t n);
 
-/** Forget @p key's attributes and listing. */
-void rfs_s3_cache_drop(struct rfs_s3_cache *c, const char *key);
+/** Forget @p full's attributes and listing. */
+void rfs_s3_cache_drop(struct rfs_s3_cache *c, const char *full);
 
-/** Forget the listing of @p dir only. */
-void rfs_s3_cache_drop_list(struct rfs_s3_cache *c, const char *dir);
+/** Forget the listing of the directory @p full only. */
+void rfs_s3_cache_drop_list(struct rfs_s3_cache *c, const char *full);
 
-/** Forget everything at or below @p key. */
-void rfs_s3_cache_drop_tree(struct rfs_s3_cache *c, const char *key);
+/** Forget everything at or below @p full. */
+void rfs_s3_cache_drop_tree(struct rfs_s3_cache *c, const char *full);
 
 /** Free @p n entries and the array. */
 void rfs_s3_entries_free(struct rfs_s3_entry *e, size_t n);
@@ -210,6 +237,8 @@ int rfs_s3_list(struct rfs_backend *b, const char *key, rfs_backend_list_fn fn,
 
 /**
  * Is anything stored below the directory @p key (its own marker aside)?
+ * @param b      the backend
+ * @param key    the directory
  * @param marker set to whether @p key has a marker object (may be NULL)
  * @return 1 (yes), 0 (no), -errno
  */
@@ -279,9 +308,14 @@ extern int64_t rfs_s3_single_copy_max;
 /**
  * Copy the object @p src_full of @p sb to @p dst_full of @p db on the
  * server: CopyObject up to 5 GiB, UploadPartCopy above.
+ * @param sb       the source's backend
+ * @param src_full the source's full key
+ * @param db       the destination's backend (same account as @p sb)
+ * @param dst_full the destination's full key
+ * @param src      the source's metadata (size, content type)
  * @param replace  new metadata (metadata directive REPLACE), or NULL to
  *                 keep the source's
- * @param src      the source's metadata (size, content type)
+ * @return 0 or -errno
  */
 int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
 		       struct rfs_s3_backend *db, const char *dst_full,
@@ -292,7 +326,13 @@ int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
  * Upload @p size bytes of @p fd as @p full with metadata @p m: one PUT
  * below the part size, else a multipart upload with parts sent in
  * parallel (aborted on failure).
+ * @param b    the backend
+ * @param full the object's full key
+ * @param fd   the data, read with pread()
+ * @param size the bytes to send from offset 0
+ * @param m    the object's attributes
  * @param etag receives the new ETag (may be NULL)
+ * @return 0 or -errno
  */
 int rfs_s3_upload_fd(struct rfs_s3_backend *b, const char *full, int fd,
 		     int64_t size, const struct rfs_s3_meta *m, char etag[72]);
@@ -300,8 +340,13 @@ int rfs_s3_upload_fd(struct rfs_s3_backend *b, const char *full, int fd,
 /**
  * Download the first @p size bytes of @p full into @p fd with ranged
  * GETs in parallel.
+ * @param b    the backend
+ * @param full the object's full key
  * @param etag when not "", the object must still have this ETag
  *             (-ESTALE otherwise)
+ * @param fd   written with pwrite() at the object's offsets
+ * @param size the bytes to fetch
+ * @return 0 or -errno
  */
 int rfs_s3_download_fd(struct rfs_s3_backend *b, const char *full,
 		       const char *etag, int fd, int64_t size);
@@ -334,11 +379,11 @@ int rfs_s3_file_flush(struct rfs_file *f);
 int rfs_s3_file_close(struct rfs_file *f);
 
 /**
- * The attributes of @p key as an open, modified file of this process
+ * The attributes of @p full as an open, modified file of this process
  * holds them (its staged size and times).
  * @return true when such a file is open
  */
-bool rfs_s3_files_stat(struct rfs_s3_backend *b, const char *key,
+bool rfs_s3_files_stat(struct rfs_s3_backend *b, const char *full,
 		       struct stat *st);
 
 /**
@@ -354,7 +399,10 @@ int rfs_s3_files_moving(struct rfs_s3_backend *b, const char *key,
 /**
  * Apply an attribute change to every open file of @p key, so that their
  * uploads carry it.
+ * @param b     the backend
+ * @param key   the file
  * @param apply called on each file's attributes, under its lock
+ * @param arg   passed to @p apply
  * @return true when one of them has changes not uploaded yet (its upload
  *         on close will carry the change: nothing else is needed)
  */

@@ -221,8 +221,8 @@ static void write_script(const char *name, const char *body)
 
 /*
  * The metastore hook: keeps each document as hook.<action>.json and, on
- * add_partitions, whether every file of all.sums was then in place with
- * its bytes under the epoch root named by the file 'hook.root'
+ * add_partitions, whether every file listed in sums.now was then in place
+ * with its bytes under the folder named by the file 'hook.root'
  * ("present" or "absent" appended to hook.log).
  */
 static void install_hook(void)
@@ -568,9 +568,10 @@ Test(restore, unknown_archiving_and_purged_entries_are_refused)
 	fails(RUN("restore", ".recyclebin/" P2), "purged entry");
 	cr_assert(sh_ok("test ! -e " SRC "/dt=2005-03-01"));
 	/* Still archiving: the hook holds it in unpublish. */
-	write_script("slow.sh", "cat > /dev/null\n"
-				"while [ ! -e \"$(dirname \"$0\")/go\" ]; do "
-				"sleep 0.05; done\n");
+	write_script("slow.sh", "cat > /dev/null\ni=0\n"
+				"while [ ! -e \"$(dirname \"$0\")/go\" ] && "
+				"[ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); "
+				"done\n");
 	free(sh("recyclefs config set metastore.hook \"$PWD/slow.sh\" && "
 		"(recyclefs archive " P1 " > bg.log 2>&1 &)"));
 	cr_assert(rfs_test_sh_until(&m, 30,
@@ -585,6 +586,39 @@ Test(restore, unknown_archiving_and_purged_entries_are_refused)
 	/* Once archived it restores. */
 	ok(RUN("restore", P1), "restore after the archive");
 	same_tree(before_p1, SRC "/dt=2001-01-01");
+}
+
+/* A purge while a restore runs: whatever wins, the index never says an
+ * entry is archived once its recycle copy is gone. */
+Test(restore, a_purge_during_a_restore_never_leaves_an_archived_entry_empty)
+{
+	char *state;
+
+	archive(P2);
+	write_script("slow.sh", "cat > /dev/null\ni=0\n"
+				"while [ ! -e \"$(dirname \"$0\")/go\" ] && "
+				"[ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); "
+				"done\n");
+	free(sh("recyclefs config set metastore.hook \"$PWD/slow.sh\" && "
+		"(recyclefs restore " P2 " --to " SILVER " > bg.log 2>&1 &)"));
+	/* The restore waits in publish, its data copied. */
+	cr_assert(rfs_test_sh_until(&m, 30,
+				    "recyclefs restore --status | grep -q "
+				    "' publish '"));
+	RUN("purge", P2); /* refused or done: both are fine */
+	free(sh("touch go"));
+	cr_assert(rfs_test_sh_until(&m, 30,
+				    "recyclefs restore --status --json | grep "
+				    "-qE '\"state\": \"(done|failed)\"'"));
+	state = entry_state(P2);
+	if (!strcmp(state, "archived"))
+		cr_assert(sh_ok("cd data/.recyclebin/" P2 " && sha256sum -c "
+				"--quiet ../../../../../../p2.sums"),
+			  "the entry says archived but its recycle copy is "
+			  "gone");
+	else
+		cr_assert_str_eq(state, "purged");
+	free(state);
 }
 
 /* ------------------------------------------------------- many at once */
@@ -821,8 +855,8 @@ Test(restore, a_copy_killed_midway_leaves_no_temporary_after_resume)
 	for (int ms = 10; ms < 3000 && !seen; ms += ms / 2) {
 		free(sh("rm -rf " SRC "/dt=2009-09-09"));
 		r = rfs_test_sh(&m, &o,
-				"timeout -s KILL %d.%03d recyclefs restore " EP
-				"/dt=2009-09-09",
+				"timeout --foreground -s KILL %d.%03d "
+				"recyclefs restore " EP "/dt=2009-09-09",
 				ms / 1000, ms % 1000);
 		cr_assert(r == 0 || r == 128 + SIGKILL, "status %d: %s", r,
 			  o.err);

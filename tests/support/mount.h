@@ -37,6 +37,8 @@ int rfs_test_mount_init(struct rfs_test_mount *m);
 
 /**
  * Start the daemon and wait (up to 15 s) until the mount answers.
+ * @param m    a fixture set up by rfs_test_mount_init(), not mounted; its
+ *             pid is set to the daemon's
  * @param opts extra -o options, or NULL
  * @return 0, or -1 after printing why (the log is printed too)
  */
@@ -67,7 +69,11 @@ const char *rfs_test_data(struct rfs_test_mount *m, const char *fmt, ...)
 /**
  * Run a shell command line (`/bin/sh -c`), formatted, with the fixture's
  * index in $RECYCLEFS_INDEX and `recyclefs` on the PATH.
+ * @param m   the fixture whose index the command uses; the command runs
+ *            in its directory
  * @param out what it wrote (caller releases); may be NULL to discard it
+ * @param fmt printf-style command line; arguments are not quoted for the
+ *            shell, so quote them in @p fmt
  * @return its exit status as rfs_test_run()
  */
 int rfs_test_sh(struct rfs_test_mount *m, struct rfs_test_out *out,

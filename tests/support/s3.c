@@ -124,6 +124,55 @@ static int delete_key(struct rfs_s3_client *c, const char *key,
 	return rfs_s3_perform(c, &r, NULL);
 }
 
+static void xml_escape(struct rfs_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&':
+			rfs_buf_addstr(b, "&amp;");
+			break;
+		case '<':
+			rfs_buf_addstr(b, "&lt;");
+			break;
+		case '>':
+			rfs_buf_addstr(b, "&gt;");
+			break;
+		case '"':
+			rfs_buf_addstr(b, "&quot;");
+			break;
+		default:
+			rfs_buf_addch(b, *s);
+		}
+	}
+}
+
+/* DeleteObjects: up to 1000 keys in one request. */
+static int delete_keys(struct rfs_s3_client *c, const struct rfs_s3_listing *l)
+{
+	struct rfs_buf xml = RFS_BUF_INIT;
+	struct rfs_s3_request r;
+	size_t i;
+	int e;
+
+	rfs_buf_addstr(&xml, "<Delete><Quiet>true</Quiet>");
+	for (i = 0; i < l->n_objects; i++) {
+		rfs_buf_addstr(&xml, "<Object><Key>");
+		xml_escape(&xml, l->objects[i].key);
+		rfs_buf_addstr(&xml, "</Key></Object>");
+	}
+	rfs_buf_addstr(&xml, "</Delete>");
+	memset(&r, 0, sizeof(r));
+	r.method = "POST";
+	r.query = "delete";
+	r.body = xml.data;
+	r.body_len = xml.len;
+	r.body_fd = -1;
+	r.idempotent = true;
+	e = rfs_s3_perform(c, &r, NULL);
+	rfs_buf_release(&xml);
+	return e;
+}
+
 void rfs_test_s3_bucket_drop(const char *endpoint, const char *bucket)
 {
 	struct rfs_s3_client *c = client_for(endpoint, bucket);
@@ -146,8 +195,9 @@ void rfs_test_s3_bucket_drop(const char *endpoint, const char *bucket)
 		if (!e)
 			e = rfs_s3_parse_listing(body.data ? body.data : "",
 						 body.len, &l);
-		for (i = 0; !e && i < l.n_objects; i++)
-			delete_key(c, l.objects[i].key, NULL);
+		if (!e && l.n_objects && delete_keys(c, &l) < 0)
+			for (i = 0; i < l.n_objects; i++)
+				delete_key(c, l.objects[i].key, NULL);
 		e = e ? e : (int)l.n_objects;
 		rfs_s3_listing_release(&l);
 	} while (e > 0 && ++rounds < 1000);

@@ -20,7 +20,7 @@ struct rfs_test_out;
 
 /** A server process started by a test. */
 struct rfs_test_server {
-	pid_t pid;
+	pid_t pid;	   /**< its process, 0 once stopped */
 	char endpoint[64]; /**< "http://127.0.0.1:PORT" */
 };
 
@@ -56,7 +56,9 @@ char *rfs_test_s3_uri(const char *endpoint, const char *bucket,
  * Run the aws command line against @p endpoint with the test keys:
  * `aws --endpoint-url E ARGS...` (AWS_CA_BUNDLE unset, checksums only
  * when required, as Ceph RGW 16 needs).
- * @param ... the arguments, each a `const char *`, ended by NULL
+ * @param out      as for rfs_test_run()
+ * @param endpoint the S3 endpoint
+ * @param ...      the arguments, each a `const char *`, ended by NULL
  * @return as rfs_test_run()
  */
 int rfs_test_aws(struct rfs_test_out *out, const char *endpoint, ...);
