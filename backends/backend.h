@@ -49,6 +49,10 @@ enum rfs_backend_caps {
 	RFS_BACKEND_CAP_RANDOM_WRITE = (1 << 4),
 	/** Hard links are supported. */
 	RFS_BACKEND_CAP_HARDLINK = (1 << 5),
+	/** list() gives each entry's exact attributes, as stat() would;
+	 * without it (object stores, whose listings carry no user metadata)
+	 * callers that need exact times stat each file. */
+	RFS_BACKEND_CAP_LIST_EXACT = (1 << 6),
 };
 
 /** Flags of rfs_backend_copy(). */

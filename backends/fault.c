@@ -246,6 +246,8 @@ static void f_free(struct rfs_backend *b)
 
 static const struct rfs_backend_ops fault_ops = {
 	.scheme = "fault",
+	/* What the crash tests' local storage does; the wrapper forwards. */
+	.caps = RFS_BACKEND_CAP_LIST_EXACT,
 	.stat = f_stat,
 	.list = f_list,
 	.open = f_open,

@@ -214,6 +214,8 @@ int job_bin_inside(const struct job *j, char **out)
 /* Snapshot: the manifest rows, written in batches. */
 struct snap {
 	struct job *j;
+	struct stat exact; /* a file's own attributes, when listings lack
+			    * them */
 	int batch;
 	int64_t files, bytes;
 	struct rfs_buf key;
@@ -230,6 +232,18 @@ static int snap_row(void *ctx, const char *rel, const struct stat *st)
 
 	if (s->skip && rfs_path_is_under(rel, s->skip))
 		return JOB_WALK_PRUNE; /* never archive the bin into itself */
+	if (S_ISREG(st->st_mode) &&
+	    !rfs_backend_has(j->src, RFS_BACKEND_CAP_LIST_EXACT)) {
+		/* A listing's times are not the file's own (object stores
+		 * keep them in metadata): ask for each file. */
+		r = job_src_key(j, rel, &s->key);
+		if (r == 0)
+			r = rfs_backend_stat(j->src, rfs_buf_str(&s->key),
+					     &s->exact);
+		if (r < 0)
+			return r;
+		st = &s->exact;
+	}
 	f.path = rel;
 	f.size = S_ISREG(st->st_mode) ? st->st_size : 0;
 	f.mtime_ns =

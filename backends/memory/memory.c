@@ -574,7 +574,7 @@ static const struct rfs_backend_ops mem_ops = {
 	.scheme = "mem",
 	.caps = RFS_BACKEND_CAP_XATTR | RFS_BACKEND_CAP_SYMLINK |
 		RFS_BACKEND_CAP_COPY | RFS_BACKEND_CAP_RANDOM_WRITE |
-		RFS_BACKEND_CAP_HARDLINK,
+		RFS_BACKEND_CAP_HARDLINK | RFS_BACKEND_CAP_LIST_EXACT,
 	.stat = mem_stat,
 	.list = mem_list,
 	.open = rfs_mem_open_file,
