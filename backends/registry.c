@@ -29,6 +29,7 @@ static const struct rfs_backend_adapter adapters[] = {
 	{ "file", rfs_local_open },
 	{ "mem", rfs_mem_open },
 	{ "s3", rfs_s3_open },
+	{ "s3a", rfs_s3_open },
 	{ "gs", rfs_s3_open },
 };
 

@@ -352,10 +352,10 @@ report() {
 	if [ -s "$W/phases.tsv" ]; then
 		echo
 		echo "job states, seconds after mv (first seen, polling every 0.1 s; mean of runs):"
-		awk -F'\t' '{ k = $1 " " $2; s[k] += $3; n[k]++; if (!(k in o)) { o[k] = ++c; name[c] = k } }
-			END { for (i = 1; i <= c; i++) { split(name[i], p, " ")
-				printf "  %-10s %-10s %6.2f s\n", p[1], p[2], s[name[i]] / n[name[i]] } }' \
-			"$W/phases.tsv"
+		awk -F'\t' '{ k = $1 " " $2; s[k] += $3; n[k]++ }
+			END { for (k in s) { split(k, p, " ")
+				printf "  %-10s %-10s %6.2f s\n", p[1], p[2], s[k] / n[k] } }' \
+			"$W/phases.tsv" | sort -k1,1 -k3,3n
 	fi
 	echo
 	echo "how recyclefs copied each file (daemon debug log, all runs):"

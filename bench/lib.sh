@@ -307,7 +307,7 @@ kernel     : $(uname -r)
 filesystem : $fst on $dev ($dir)
 libfuse    : $(pkg-config --modversion fuse3 2>/dev/null || echo '?'); $(fusermount3 --version 2>&1 | head -1)
 tools      : $(hyperfine --version 2>/dev/null); $(bindfs --version 2>/dev/null | head -1); $(rsync --version 2>/dev/null | head -1 | awk '{print $1, $3}')
-recyclefs  : $RECYCLEFS_BIN (tree $rev)
+recyclefs  : $RECYCLEFS_BIN (built $(date -r "$RECYCLEFS_BIN" '+%F %H:%M'); source tree now at $rev)
 load       : $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at start
 EOF
 }

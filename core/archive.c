@@ -11,7 +11,9 @@
 #include "core/jobs.h"
 #include "core/names.h"
 #include "core/storage.h"
+#include "core/restore.h"
 #include "index/entries.h"
+#include "index/restores.h"
 #include "index/index.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -378,6 +380,13 @@ int rfs_archive_retry(struct rfs_index *idx, int64_t id, struct rfs_error *err)
 	return r;
 }
 
+static int count_restore(const struct rfs_restore *r, void *ctx)
+{
+	(void)r;
+	++*(int64_t *)ctx;
+	return 0;
+}
+
 int rfs_purge_begin(struct rfs_index *idx, int64_t id, struct rfs_error *err)
 {
 	struct rfs_entry e = { 0 };
@@ -393,6 +402,18 @@ int rfs_purge_begin(struct rfs_index *idx, int64_t id, struct rfs_error *err)
 				  "it can be purged once it is archived or "
 				  "failed",
 				  e.bin_path, rfs_entry_state_name(e.state));
+	if (r == 0 && e.state != RFS_ENTRY_PURGED) {
+		/* A restore reading from the bin must end first. */
+		int64_t busy = 0;
+
+		r = rfs_index_restore_list(idx, RFS_INDEX_RESTORES_RUNNABLE, id,
+					   count_restore, &busy, err);
+		if (r == 0 && busy)
+			r = rfs_error_set(err, EBUSY,
+					  "'%s' is being restored; purge it "
+					  "once the restore has ended",
+					  e.bin_path);
+	}
 	if (r == 0 && e.state == RFS_ENTRY_FAILED) {
 		/* A failure while deleting the source leaves files whose only
 		 * copy is in the bin: those are not purged. */

@@ -37,8 +37,11 @@ static unsigned long long start_time(pid_t pid)
 		return 0;
 	}
 	fclose(f);
-	/* Field 22, counted after the command's closing parenthesis. */
+	/* Field 22, counted after the command's closing parenthesis; a
+	 * zombie (state Z, field 3) is gone already. */
 	p = strrchr(buf, ')');
+	if (p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+		return 0;
 	for (i = 2; p && i < 22; i++)
 		p = strchr(p + 1, ' ');
 	if (p)

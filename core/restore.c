@@ -762,8 +762,14 @@ static int step_copy(struct rjob *j)
 {
 	int r = make_parents(j);
 
-	if (r == 0)
+	if (r == 0) {
+		/* Folders in path order on one thread: parents first. */
+		int parallel = j->parallel;
+
+		j->parallel = 1;
 		r = for_rows(j, RFS_FILE_DIR, mkdir_task, batch_errors);
+		j->parallel = parallel;
+	}
 	if (r == 0)
 		r = for_rows(j, 0, copy_task, batch_errors);
 	/* Folder metadata: any order works once every file is in. */
@@ -833,18 +839,80 @@ static int step_publish(struct rjob *j)
 	return r;
 }
 
+/* A temporary of ours: ".rfs-tmp.<name>.<hex>" (core/copy.c and the
+ * local backend's copy name them so). */
+static bool is_tmp(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	size_t n;
+
+	if (strncmp(name, ".rfs-tmp.", 9) || !dot || dot < name + 9)
+		return false;
+	n = strspn(dot + 1, "0123456789abcdef");
+	return n >= 8 && dot[1 + n] == '\0';
+}
+
+struct tmp_walk {
+	struct rjob *j;
+	const char *dir;
+	struct rfs_buf key;
+};
+
+static int drop_tmp(void *ctx, const char *rel, const struct stat *st)
+{
+	struct tmp_walk *t = ctx;
+
+	if (S_ISDIR(st->st_mode) || !is_tmp(rfs_path_basename(rel)))
+		return 0;
+	rfs_buf_reset(&t->key);
+	if (rfs_path_join(&t->key, t->dir, rel) == 0)
+		rfs_backend_unlink(t->j->dst, rfs_buf_str(&t->key));
+	return 0;
+}
+
+static int drop_tmp_here(void *ctx, const char *name, const struct stat *st)
+{
+	return drop_tmp(ctx, name, st);
+}
+
+/* Temporaries a killed copy left at the target. */
+static void cleanup_tmp(struct rjob *j)
+{
+	struct tmp_walk t = { j, j->r.target_key, RFS_BUF_INIT };
+	char *parent =
+		strndup(j->r.target_key, rfs_path_dirlen(j->r.target_key));
+	struct stat st;
+
+	if (rfs_backend_stat(j->dst, j->r.target_key, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		job_walk(j->dst, j->r.target_key, drop_tmp, &t);
+	if (parent) {
+		t.dir = parent;
+		rfs_backend_list(j->dst, parent, drop_tmp_here, &t);
+	}
+	free(parent);
+	rfs_buf_release(&t.key);
+}
+
 static int step_done(struct rjob *j)
 {
 	struct rfs_error ignore = { 0 };
+	struct rfs_entry now = { 0 };
 	int r;
 
-	free(j->e.restored_to);
-	j->e.restored_to = strdup(j->r.target);
-	if (!j->e.restored_to)
-		return -ENOMEM;
+	cleanup_tmp(j);
 	r = rfs_index_begin(j->idx, j->err);
+	/* The entry as it is now: only where it was restored changes. */
 	if (r == 0)
-		r = rfs_index_entry_update(j->idx, &j->e, j->err);
+		r = rfs_index_entry_get(j->idx, j->e.id, &now, j->err);
+	if (r == 0) {
+		free(now.restored_to);
+		now.restored_to = strdup(j->r.target);
+		r = now.restored_to ? 0 : -ENOMEM;
+	}
+	if (r == 0)
+		r = rfs_index_entry_update(j->idx, &now, j->err);
+	rfs_entry_release(&now);
 	if (r == 0)
 		r = history(j->idx, "restore.done", &j->e, &j->r, &ignore);
 	if (r == 0) {

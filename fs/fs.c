@@ -394,6 +394,35 @@ static int state_init(struct rfs_fs_state *st, const struct rfs_fs_options *o)
 	return 0;
 }
 
+/*
+ * The index connections. SQLite's locks are POSIX record locks, which a
+ * forked child does not inherit: a daemon must open its connections after
+ * it forked, or another process closing the index would delete the WAL
+ * under it.
+ */
+static void close_index(struct rfs_fs_state *st)
+{
+	rfs_index_free(st->idx);
+	rfs_index_free(st->widx);
+	st->idx = st->widx = NULL;
+}
+
+static int reopen_index(struct rfs_fs_state *st)
+{
+	struct rfs_error err = { 0 };
+
+	if (rfs_index_open(st->index_path, 0, &st->idx, &err) < 0 ||
+	    rfs_index_open(st->index_path, 0, &st->widx, &err) < 0) {
+		rfs_log(LOG_ERR, "cannot open the index '%s': %s",
+			st->index_path, err.msg);
+		close_index(st);
+		return -1;
+	}
+	st->data_version = -1; /* reload at the first operation */
+	st->next_check_ns = 0;
+	return 0;
+}
+
 static void state_release(struct rfs_fs_state *st)
 {
 	size_t i;
@@ -514,7 +543,8 @@ int rfs_fs_main(const struct rfs_fs_options *o)
 		} else {
 			rfs_log_to_syslog();
 		}
-		if (fuse_daemonize(0) < 0)
+		close_index(&st);
+		if (fuse_daemonize(0) < 0 || reopen_index(&st) < 0)
 			goto out_unmount;
 	}
 	if (fuse_set_signal_handlers(fuse_get_session(f)) < 0)

@@ -48,7 +48,8 @@ struct rfs_s3_file {
 	pthread_mutex_t lock;
 	char *full; /* the object's full key */
 	int accmode;
-	bool unlinked; /* its name was removed: never uploaded */
+	bool unlinked; /* its name was removed: never uploaded; changes, as
+			* full does, under the list's lock and its own */
 	struct rfs_s3_meta meta;
 	int fd;	    /* the staging file, -1 until staged */
 	bool dirty; /* the staging file differs from the object */
@@ -531,9 +532,12 @@ bool rfs_s3_files_stat(struct rfs_s3_backend *b, const char *full,
 		struct rfs_s3_meta m;
 		int64_t size = 0;
 
+		/* full and unlinked change under the list's lock too: only
+		 * the file asked for waits for its own lock */
+		if (f->unlinked || strcmp(f->full, full))
+			continue;
 		pthread_mutex_lock(&f->lock);
-		if (!f->unlinked && f->dirty && !strcmp(f->full, full) &&
-		    staged_size(f, &size) == 0) {
+		if (f->dirty && staged_size(f, &size) == 0) {
 			m = f->meta;
 			m.size = size;
 			rfs_s3_meta_to_stat(b, full, &m, st);
@@ -555,11 +559,9 @@ static int moving(struct rfs_s3_files *files, const char *full, const char *to)
 	for (f = files->head; f && !r; f = f->next) {
 		char *name;
 
-		pthread_mutex_lock(&f->lock);
-		if (f->unlinked || strcmp(f->full, full)) {
-			pthread_mutex_unlock(&f->lock);
+		if (f->unlinked || strcmp(f->full, full))
 			continue;
-		}
+		pthread_mutex_lock(&f->lock);
 		if (to) {
 			name = strdup(to);
 			if (name) {
@@ -612,11 +614,11 @@ bool rfs_s3_files_update(struct rfs_s3_backend *b, const char *key,
 		return false;
 	pthread_mutex_lock(&b->files->lock);
 	for (f = b->files->head; f; f = f->next) {
+		if (f->unlinked || strcmp(f->full, rfs_buf_str(&full)))
+			continue;
 		pthread_mutex_lock(&f->lock);
-		if (!f->unlinked && !strcmp(f->full, rfs_buf_str(&full))) {
-			apply(&f->meta, arg);
-			pending |= f->dirty;
-		}
+		apply(&f->meta, arg);
+		pending |= f->dirty;
 		pthread_mutex_unlock(&f->lock);
 	}
 	pthread_mutex_unlock(&b->files->lock);

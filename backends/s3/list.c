@@ -272,7 +272,8 @@ static void sort_unique(struct gather *g)
 {
 	size_t i, k = 0;
 
-	qsort(g->e, g->n, sizeof(*g->e), entry_cmp);
+	if (g->n > 1)
+		qsort(g->e, g->n, sizeof(*g->e), entry_cmp);
 	for (i = 0; i < g->n; i++) {
 		if (k && !strcmp(g->e[k - 1].name, g->e[i].name)) {
 			free(g->e[i].name);

@@ -231,34 +231,34 @@ struct rfs_s3_client;
 
 /** One request. */
 struct rfs_s3_request {
-	const char *method;
-	const char *key;   /**< object key (full, with the prefix), or NULL */
-	const char *query; /**< raw query, encoded, sorted or not; or NULL */
+	const char *method; /**< "GET", "HEAD", "PUT", "POST", "DELETE" */
+	const char *key;    /**< object key (full, with the prefix), or NULL */
+	const char *query;  /**< raw query, encoded, sorted or not; or NULL */
 	const char *const *headers; /**< extra "Name: value", or NULL */
-	size_t n_headers;
+	size_t n_headers;	    /**< how many in @p headers */
 	/* The body: memory, or a range of a file descriptor. */
-	const void *body;
-	size_t body_len;
-	int body_fd; /**< -1 when the body is in memory */
-	off_t body_off;
-	bool idempotent; /**< safe to retry */
+	const void *body; /**< the body in memory (body_fd < 0) */
+	size_t body_len;  /**< its length, 0 for none */
+	int body_fd;	  /**< -1 when the body is in memory */
+	off_t body_off;	  /**< where the body starts in body_fd */
+	bool idempotent;  /**< safe to retry */
 	/* The response. */
-	struct rfs_buf *out;   /**< body, or NULL to drop it */
-	void *out_mem;	       /**< or a fixed buffer (ranged GET) */
-	size_t out_mem_size;
-	size_t out_mem_len;    /**< bytes written into out_mem */
-	long status;	       /**< HTTP status */
-	char etag[72];	       /**< ETag, quotes removed */
-	int64_t content_length;
-	int64_t last_modified_ns;
-	char meta_mtime[40];   /**< x-amz-meta-mtime, or "" */
-	char meta_mode[16];    /**< x-amz-meta-mode, or "" */
-	char meta_uid[16];     /**< x-amz-meta-uid, or "" */
-	char meta_gid[16];     /**< x-amz-meta-gid, or "" */
-	char meta_sha256[72];  /**< x-amz-meta-sha256, or "" */
-	char meta_atime[40];   /**< x-amz-meta-atime, or "" */
-	char content_type[128]; /**< Content-Type, or "" */
-	char s3_code[64];      /**< the S3 error code of a failure, or "" */
+	struct rfs_buf *out;	  /**< body, or NULL to drop it */
+	void *out_mem;		  /**< or a fixed buffer (ranged GET) */
+	size_t out_mem_size;	  /**< the size of out_mem */
+	size_t out_mem_len;	  /**< bytes written into out_mem */
+	long status;		  /**< HTTP status */
+	char etag[72];		  /**< ETag, quotes removed */
+	int64_t content_length;	  /**< Content-Length, -1 when none */
+	int64_t last_modified_ns; /**< Last-Modified, 0 when none */
+	char meta_mtime[40];	  /**< x-amz-meta-mtime, or "" */
+	char meta_mode[16];	  /**< x-amz-meta-mode, or "" */
+	char meta_uid[16];	  /**< x-amz-meta-uid, or "" */
+	char meta_gid[16];	  /**< x-amz-meta-gid, or "" */
+	char meta_sha256[72];	  /**< x-amz-meta-sha256, or "" */
+	char meta_atime[40];	  /**< x-amz-meta-atime, or "" */
+	char content_type[128];	  /**< Content-Type, or "" */
+	char s3_code[64];	  /**< the S3 error code of a failure, or "" */
 };
 
 /**

@@ -488,3 +488,33 @@ Test(bin_mount, a_failing_hook_keeps_the_source_and_shows_it_again)
 		&m, 3, "test -e mnt/" E "/dt=2005-03-01/part-0.parquet"));
 	rfs_test_out_release(&out);
 }
+
+Test(bin_mount, a_daemonized_mount_shares_the_index_with_the_command_line)
+{
+	struct rfs_test_out out = { 0 };
+
+	/* The fixture's daemon runs in the foreground: use a forked one. */
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	cr_assert_eq(rfs_test_sh(&m, &out, "recyclefs mount mnt --log %s/d.log",
+				 m.dir),
+		     0, "%s", out.err);
+	for (int i = 0; i < 2; i++) {
+		const char *p = i ? E "/dt=2005-03-01" : E "/dt=2001-01-01";
+
+		cr_assert_eq(rfs_test_sh(&m, &out,
+					 "mv mnt/%s mnt/.recyclebin/ && "
+					 "recyclefs wait --timeout 30 %s && "
+					 "recyclefs status --json > /dev/null",
+					 p, p),
+			     0, "%s%s", out.out, out.err);
+	}
+	/* Both seen by a new process, and the daemon's WAL is the file's. */
+	cr_expect_eq(rfs_test_sh(&m, &out,
+				 "recyclefs status --all --json | grep -c "
+				 "'\"state\": \"archived\"' | grep -qx 2 && "
+				 "! ls -l /proc/$(pgrep -n -f 'recyclefs mount "
+				 "mnt')/fd | grep -q 'index.db-wal (deleted)'"),
+		     0, "%s%s", out.out, out.err);
+	cr_expect_eq(rfs_test_sh(&m, NULL, "fusermount3 -u mnt"), 0);
+	rfs_test_out_release(&out);
+}

@@ -457,3 +457,37 @@ Test(backends_s3, directory_rename_moves_every_object)
 		     0);
 	cr_assert_eq(n, 1);
 }
+
+Test(backends_s3, backends_of_one_bucket_see_each_others_writes)
+{
+	struct rfs_backend *other = s3fx_open("t", NULL);
+	struct rfs_backend *root = s3fx_open("", NULL);
+	struct rfs_file *f = NULL;
+	char buf[8] = { 0 };
+	struct stat st;
+	int n = 0;
+
+	/* what one backend lists and caches... */
+	cr_assert_eq(rfs_backend_mkdir(S3.b, "d", 0755), 0);
+	cr_assert_eq(rfs_backend_list(other, "d", count_all, &n), 0);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(rfs_backend_stat(other, "d/f", &st), -ENOENT);
+	/* ...another's writes update at once, whatever its prefix */
+	bk_put(S3.b, "d/f", "1", 1);
+	cr_assert_eq(rfs_backend_list(other, "d", count_all, &n), 0);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(rfs_backend_stat(other, "d/f", &st), 0);
+	cr_assert_eq(rfs_backend_stat(root, "t/d/f", &st), 0);
+	cr_assert_eq(rfs_backend_unlink(root, "t/d/f"), 0);
+	cr_assert_eq(rfs_backend_stat(S3.b, "d/f", &st), -ENOENT);
+	n = 0;
+	cr_assert_eq(rfs_backend_list(other, "d", count_all, &n), 0);
+	cr_assert_eq(n, 0);
+	/* a file open through one stays readable when another unlinks it */
+	bk_put(S3.b, "g", "data", 4);
+	cr_assert_eq(rfs_backend_open_file(other, "g", O_RDONLY, 0, &f), 0);
+	cr_assert_eq(rfs_backend_unlink(root, "t/g"), 0);
+	cr_assert_eq(rfs_file_read(f, buf, sizeof(buf), 0), 4);
+	cr_assert_str_eq(buf, "data");
+	cr_assert_eq(rfs_file_close(f), 0);
+}

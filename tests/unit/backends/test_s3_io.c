@@ -248,8 +248,8 @@ static struct rfs_s3_client *client_on(const char *endpoint)
 	struct rfs_s3_client *c = NULL;
 	char *uri = rfs_test_s3_uri(endpoint, "bkt", NULL, NULL);
 
-	cr_assert_eq(rfs_s3_conf_load("s3", "bkt", "", strchr(uri, '?') + 1, uri,
-				      &conf, &err),
+	cr_assert_eq(rfs_s3_conf_load("s3", "bkt", "", strchr(uri, '?') + 1,
+				      uri, &conf, &err),
 		     0, "%s", err.msg);
 	cr_assert_eq(rfs_s3_client_new(&conf, uri, &c, &err), 0, "%s", err.msg);
 	rfs_s3_conf_release(&conf);
