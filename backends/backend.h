@@ -59,6 +59,9 @@ enum rfs_backend_caps {
 enum rfs_backend_copy_flags {
 	/** Fail with -EEXIST when the destination exists. */
 	RFS_BACKEND_COPY_NOREPLACE = (1 << 0),
+	/** Do not make the copy durable now: the caller calls
+	 * rfs_backend_sync() once for a batch of copies. */
+	RFS_BACKEND_COPY_NOSYNC = (1 << 1),
 };
 
 struct rfs_backend_ops;
@@ -167,8 +170,8 @@ struct rfs_backend_ops {
 			const char *name, const void *value, size_t size,
 			int flags);
 	/** @see getxattr */
-	ssize_t (*listxattr)(struct rfs_backend *b, const char *key,
-			     char *list, size_t size);
+	ssize_t (*listxattr)(struct rfs_backend *b, const char *key, char *list,
+			     size_t size);
 	/** @see getxattr */
 	int (*removexattr)(struct rfs_backend *b, const char *key,
 			   const char *name);
@@ -180,6 +183,10 @@ struct rfs_backend_ops {
 	int (*copy)(struct rfs_backend *src, const char *src_key,
 		    struct rfs_backend *dst, const char *dst_key,
 		    unsigned int flags);
+	/** Make everything written through this backend durable (syncfs(2)
+	 * for a local filesystem); optional: NULL where writes are durable
+	 * when they return (object stores). @return 0 or -errno */
+	int (*sync)(struct rfs_backend *b);
 	/** Free the backend. Mandatory. */
 	void (*free)(struct rfs_backend *b);
 };
@@ -224,16 +231,16 @@ static inline int rfs_backend_list(struct rfs_backend *b, const char *key,
 }
 
 /** @see rfs_backend_ops.open */
-static inline int rfs_backend_open_file(struct rfs_backend *b,
-					const char *key, int flags,
-					mode_t mode, struct rfs_file **out)
+static inline int rfs_backend_open_file(struct rfs_backend *b, const char *key,
+					int flags, mode_t mode,
+					struct rfs_file **out)
 {
 	return b->ops->open ? b->ops->open(b, key, flags, mode, out) : -ENOSYS;
 }
 
 /** @see rfs_backend_ops.read */
-static inline ssize_t rfs_file_read(struct rfs_file *f, void *buf,
-				    size_t size, off_t off)
+static inline ssize_t rfs_file_read(struct rfs_file *f, void *buf, size_t size,
+				    off_t off)
 {
 	return f->backend->ops->read(f, buf, size, off);
 }
@@ -242,8 +249,9 @@ static inline ssize_t rfs_file_read(struct rfs_file *f, void *buf,
 static inline ssize_t rfs_file_write(struct rfs_file *f, const void *buf,
 				     size_t size, off_t off)
 {
-	return f->backend->ops->write ? f->backend->ops->write(f, buf, size, off)
-				      : -ENOSYS;
+	return f->backend->ops->write
+		       ? f->backend->ops->write(f, buf, size, off)
+		       : -ENOSYS;
 }
 
 /** @see rfs_backend_ops.fstat */
@@ -262,8 +270,7 @@ static inline int rfs_file_truncate(struct rfs_file *f, off_t size)
 /** @see rfs_backend_ops.fsync */
 static inline int rfs_file_fsync(struct rfs_file *f, int datasync)
 {
-	return f->backend->ops->fsync ? f->backend->ops->fsync(f, datasync)
-				      : 0;
+	return f->backend->ops->fsync ? f->backend->ops->fsync(f, datasync) : 0;
 }
 
 /** @see rfs_backend_ops.flush; 0 when the adapter buffers nothing */
@@ -327,8 +334,8 @@ static inline int rfs_backend_link(struct rfs_backend *b, const char *from,
 }
 
 /** @see rfs_backend_ops.symlink */
-static inline int rfs_backend_symlink(struct rfs_backend *b,
-				      const char *target, const char *key)
+static inline int rfs_backend_symlink(struct rfs_backend *b, const char *target,
+				      const char *key)
 {
 	return b->ops->symlink ? b->ops->symlink(b, target, key) : -ENOSYS;
 }
@@ -337,8 +344,7 @@ static inline int rfs_backend_symlink(struct rfs_backend *b,
 static inline int rfs_backend_readlink(struct rfs_backend *b, const char *key,
 				       char *buf, size_t size)
 {
-	return b->ops->readlink ? b->ops->readlink(b, key, buf, size)
-				: -ENOSYS;
+	return b->ops->readlink ? b->ops->readlink(b, key, buf, size) : -ENOSYS;
 }
 
 /** @see rfs_backend_ops.truncate */
@@ -411,14 +417,19 @@ static inline int rfs_backend_removexattr(struct rfs_backend *b,
 				   : -ENOTSUP;
 }
 
+/** @see rfs_backend_ops.sync; 0 when the adapter needs none */
+static inline int rfs_backend_sync(struct rfs_backend *b)
+{
+	return b->ops->sync ? b->ops->sync(b) : 0;
+}
+
 /**
  * Copy without streaming when @p src and @p dst share an adapter that can.
  * @return as rfs_backend_ops.copy; -EXDEV when the caller must stream
  */
-static inline int rfs_backend_copy(struct rfs_backend *src,
-				   const char *src_key,
-				   struct rfs_backend *dst,
-				   const char *dst_key, unsigned int flags)
+static inline int rfs_backend_copy(struct rfs_backend *src, const char *src_key,
+				   struct rfs_backend *dst, const char *dst_key,
+				   unsigned int flags)
 {
 	if (src->ops != dst->ops || !src->ops->copy)
 		return -EXDEV;

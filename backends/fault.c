@@ -238,6 +238,12 @@ static int f_copy(struct rfs_backend *src, const char *sk,
 	return rfs_backend_copy(IN(src), sk, IN(dst), dk, flags);
 }
 
+static int f_sync(struct rfs_backend *b)
+{
+	tick();
+	return rfs_backend_sync(IN(b));
+}
+
 static void f_free(struct rfs_backend *b)
 {
 	rfs_backend_free(IN(b));
@@ -277,6 +283,7 @@ static const struct rfs_backend_ops fault_ops = {
 	.listxattr = f_listxattr,
 	.removexattr = f_removexattr,
 	.copy = f_copy,
+	.sync = f_sync,
 	.free = f_free,
 };
 

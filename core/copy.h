@@ -9,7 +9,10 @@
  * beside the destination, renamed into place when complete. A destination
  * already holding the same bytes is kept. The copy gets the row's mode,
  * owner (when running as root), times and, when streamed, extended
- * attributes. Source data is never renamed or modified. Thread-safe.
+ * attributes. Source data is never renamed or modified. Copies are not
+ * made durable one by one: callers call rfs_backend_sync() on the
+ * destination once per batch, before they record the batch as copied.
+ * Thread-safe.
  */
 #ifndef RFS_CORE_COPY_H
 #define RFS_CORE_COPY_H

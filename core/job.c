@@ -354,65 +354,113 @@ static void batch_release(struct batch *b)
 
 /* Delete: the source, files and links first (each checked unchanged since
  * its verification), then folders deepest first. */
+/* One batch's deletions, run on the job's helper threads. */
+struct unlinks {
+	struct job *j;
+	struct batch *b;
+	int res[JOB_BATCH]; /* 0 deleted, 1 kept (changed), or -errno */
+};
+
+static void unlink_task(void *ctx, int i)
+{
+	struct unlinks *u = ctx;
+	const struct rfs_entry_file *f = &u->b->f[i];
+	struct rfs_buf key = RFS_BUF_INIT;
+	struct stat st;
+	int r;
+
+	if (f->type == RFS_FILE_DIR) {
+		u->res[i] = 1;
+		return;
+	}
+	r = job_src_key(u->j, f->path, &key);
+	if (r == 0)
+		r = rfs_backend_stat(u->j->src, rfs_buf_str(&key), &st);
+	if (r == 0 && f->type == RFS_FILE_REG &&
+	    (st.st_size != f->size ||
+	     st.st_mtim.tv_sec * RFS_NSEC_PER_SEC + st.st_mtim.tv_nsec !=
+		     f->mtime_ns)) {
+		/* Written since it was verified: the bin holds the version
+		 * before, the source keeps the new one. Nothing is lost. */
+		u->res[i] = 1;
+		rfs_buf_release(&key);
+		return;
+	}
+	if (r == 0)
+		r = rfs_backend_unlink(u->j->src, rfs_buf_str(&key));
+	u->res[i] = r == -ENOENT ? 0 : r;
+	rfs_buf_release(&key);
+}
+
 static int delete_files(struct job *j, int64_t *files, struct rfs_buf *kept)
 {
 	struct rfs_index_file_query q = { .state = RFS_FILE_VERIFIED,
 					  .limit = JOB_BATCH };
-	struct rfs_buf key = RFS_BUF_INIT;
-	struct batch b = { 0 };
+	struct unlinks *u = calloc(1, sizeof(*u));
+	struct batch *b = calloc(1, sizeof(*b));
 	char *cursor = NULL;
-	struct stat st;
-	int r, i;
+	int r = 0, i;
 
+	if (!u || !b) {
+		free(u);
+		free(b);
+		return -ENOMEM;
+	}
+	u->j = j;
+	u->b = b;
 	for (;;) {
 		q.after = cursor;
-		r = rfs_index_file_list(j->idx, j->e.id, &q, batch_add, &b,
+		r = rfs_index_file_list(j->idx, j->e.id, &q, batch_add, b,
 					j->err);
-		if (r < 0 || b.n == 0)
+		if (r < 0 || b->n == 0)
 			break;
+		job_parallel(j->parallel, b->n, unlink_task, u);
 		r = rfs_index_begin(j->idx, j->err);
-		for (i = 0; r == 0 && i < b.n; i++) {
-			const struct rfs_entry_file *f = &b.f[i];
+		for (i = 0; r == 0 && i < b->n; i++) {
+			const struct rfs_entry_file *f = &b->f[i];
 
-			if (f->type == RFS_FILE_DIR)
-				continue;
-			r = job_src_key(j, f->path, &key);
-			if (r == 0)
-				r = rfs_backend_stat(j->src, rfs_buf_str(&key),
-						     &st);
-			if (r == 0 && f->type == RFS_FILE_REG &&
-			    (st.st_size != f->size ||
-			     st.st_mtim.tv_sec * RFS_NSEC_PER_SEC +
-					     st.st_mtim.tv_nsec !=
-				     f->mtime_ns)) {
-				/* Written since it was verified: the bin
-				 * holds the version before, the source keeps
-				 * the new one. Nothing is lost either way. */
-				if (kept->len < 512)
+			if (u->res[i] < 0) {
+				r = rfs_error_set(j->err, -u->res[i],
+						  "removing '%s/%s' failed: %s",
+						  j->e.origin_path, f->path,
+						  strerror(-u->res[i]));
+			} else if (u->res[i] == 1) {
+				if (f->type != RFS_FILE_DIR && kept->len < 512)
 					rfs_buf_addf(kept, "%s'%s'",
 						     kept->len ? ", " : "",
 						     f->path);
-				continue;
-			}
-			if (r == 0)
-				r = rfs_backend_unlink(j->src,
-						       rfs_buf_str(&key));
-			if (r == -ENOENT)
-				r = 0;
-			if (r == 0)
+			} else {
 				r = rfs_index_file_update(
 					j->idx, j->e.id, f->path, NULL,
 					RFS_FILE_DELETED, j->err);
-			if (r == 0)
 				++*files;
+			}
 		}
-		if (r == 0)
-			r = rfs_index_commit(j->idx, j->err);
-		else
+		/* What was removed is recorded, even when a later file
+		 * failed: the index must not think them still there. */
+		if (r < 0) {
+			int fail = r;
+
 			rfs_index_rollback(j->idx);
+			r = rfs_index_begin(j->idx, j->err);
+			for (i = 0; r == 0 && i < b->n; i++)
+				if (u->res[i] == 0)
+					r = rfs_index_file_update(
+						j->idx, j->e.id, b->f[i].path,
+						NULL, RFS_FILE_DELETED, j->err);
+			if (r == 0)
+				r = rfs_index_commit(j->idx, j->err);
+			else
+				rfs_index_rollback(j->idx);
+			r = r < 0 ? r : fail;
+		} else {
+			r = rfs_index_commit(j->idx, j->err);
+			if (r < 0)
+				rfs_index_rollback(j->idx);
+		}
 		free(cursor);
-		cursor = strdup(b.paths[b.n - 1]);
-		batch_release(&b);
+		cursor = strdup(b->paths[b->n - 1]);
+		batch_release(b);
 		if (r == 0 && !cursor)
 			r = -ENOMEM;
 		if (r < 0)
@@ -423,9 +471,10 @@ static int delete_files(struct job *j, int64_t *files, struct rfs_buf *kept)
 			break;
 		}
 	}
-	batch_release(&b);
+	batch_release(b);
 	free(cursor);
-	rfs_buf_release(&key);
+	free(b);
+	free(u);
 	return r;
 }
 

@@ -537,6 +537,8 @@ static void rprogress(struct rjob *j, int64_t files, int64_t bytes)
  * Run @p fn over the rows of the part restored, a batch at a time on the
  * job's helper threads; then @p done per batch on this thread.
  */
+static void check_task(void *ctx, int i);
+
 static int for_rows(struct rjob *j, int type, void (*fn)(void *ctx, int i),
 		    int (*done)(struct rjob *j, struct rbatch *b))
 {
@@ -564,6 +566,8 @@ static int for_rows(struct rjob *j, int type, void (*fn)(void *ctx, int i),
 			files += b->t[i].f.type != RFS_FILE_DIR;
 			bytes += b->t[i].f.size;
 		}
+		if (r == 0 && done && fn != check_task)
+			r = rfs_backend_sync(j->dst); /* durable, then on */
 		if (r == 0 && done)
 			r = done(j, b);
 		rbatch_release(b);

@@ -175,7 +175,16 @@ static int run_batches(struct job *j, enum rfs_file_state from,
 		if (r < 0 || ts->n == 0)
 			break;
 		job_parallel(j->parallel, ts->n, fn, ts);
-		r = rfs_index_begin(j->idx, j->err);
+		/* Durable before recorded: one sync for the whole batch. */
+		r = rfs_backend_sync(j->bin);
+		if (r < 0)
+			rfs_error_set(
+				j->err, -r,
+				"making the copies of '%s' durable failed: "
+				"%s",
+				j->e.origin_path, strerror(-r));
+		if (r == 0)
+			r = rfs_index_begin(j->idx, j->err);
 		for (i = 0; r == 0 && i < ts->n; i++) {
 			struct task *t = &ts->t[i];
 

@@ -262,21 +262,89 @@ static void fill_dir(struct list_ctx *l, const char *name,
 	l->filler(l->buf, name, st, 0, l->plus);
 }
 
-/* With nullpath_ok, libfuse may pass readdir no path: keep it in fh. */
+/* The whole listing of a directory, taken at opendir and served to
+ * readdir with offsets: libfuse passes entries' attributes to the kernel
+ * (readdirplus) only for fillers given offsets, so the kernel needs no
+ * lookup per entry afterwards. */
+struct dent {
+	char *name;
+	struct stat st;
+	bool plus; /* st holds the entry's attributes */
+};
+
+struct dirlist {
+	struct dent *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static int collect(void *buf, const char *name, const struct stat *st,
+		   off_t off, enum fuse_fill_dir_flags flags)
+{
+	struct dirlist *d = buf;
+	struct dent *e;
+
+	(void)off;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		struct dent *v = realloc(d->v, cap * sizeof(*v));
+
+		if (!v) {
+			d->oom = true;
+			return 1;
+		}
+		d->v = v;
+		d->cap = cap;
+	}
+	e = &d->v[d->n];
+	e->name = strdup(name);
+	if (!e->name) {
+		d->oom = true;
+		return 1;
+	}
+	e->plus = st && (flags & FUSE_FILL_DIR_PLUS);
+	if (st)
+		e->st = *st;
+	else
+		memset(&e->st, 0, sizeof(e->st));
+	d->n++;
+	return 0;
+}
+
+static void dirlist_free(struct dirlist *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		free(d->v[i].name);
+	free(d->v);
+	free(d);
+}
+
+static int list_dir(const char *path, struct dirlist *d);
+
 static int op_opendir(const char *path, struct fuse_file_info *fi)
 {
-	char *p = strdup(path);
+	struct dirlist *d = calloc(1, sizeof(*d));
+	int r;
 
-	if (!p)
+	if (!d)
 		return -ENOMEM;
-	fi->fh = (uintptr_t)p;
+	r = list_dir(path, d);
+	if (r == 0 && d->oom)
+		r = -ENOMEM;
+	if (r < 0) {
+		dirlist_free(d);
+		return r;
+	}
+	fi->fh = (uintptr_t)d;
 	return 0;
 }
 
 static int op_releasedir(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
-	free((char *)(uintptr_t)fi->fh);
+	dirlist_free((struct dirlist *)(uintptr_t)fi->fh);
 	return 0;
 }
 
@@ -284,21 +352,37 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
 		      off_t off, struct fuse_file_info *fi,
 		      enum fuse_readdir_flags flags)
 {
-	struct list_ctx l = { buf, filler, 0, NULL, NULL, "" };
+	struct dirlist *d = (struct dirlist *)(uintptr_t)fi->fh;
+	size_t i;
+
+	(void)path;
+	for (i = off > 0 ? (size_t)off : 0; i < d->n; i++) {
+		const struct dent *e = &d->v[i];
+		bool plus = e->plus && (flags & FUSE_READDIR_PLUS);
+
+		if (filler(buf, e->name, &e->st, (off_t)(i + 1),
+			   plus ? FUSE_FILL_DIR_PLUS : 0))
+			break;
+	}
+	return 0;
+}
+
+/* Everything a directory holds, into @p d (always with PLUS flags where
+ * attributes are known; readdir decides what to pass on). */
+static int list_dir(const char *path, struct dirlist *d)
+{
+	struct list_ctx l = { d, collect, FUSE_FILL_DIR_PLUS, NULL, NULL, "" };
 	const struct rfs_catalog *cat;
 	struct stat st, self;
+	fuse_fill_dir_t filler = collect;
+	void *buf = d;
 	struct req q;
 	size_t i;
 	int r;
 
-	(void)off;
-	if (!path)
-		path = (const char *)(uintptr_t)fi->fh;
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
-	if (flags & FUSE_READDIR_PLUS)
-		l.plus = FUSE_FILL_DIR_PLUS;
 	cat = q.snap->cat;
 	r = node_stat(&q, &self);
 	if (r < 0 || !S_ISDIR(self.st_mode)) {

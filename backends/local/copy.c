@@ -17,6 +17,7 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
@@ -141,8 +142,9 @@ static int copy_data(struct copy_ctx *c, off_t size)
 	return ftruncate(c->out, size) < 0 ? -errno : 0;
 }
 
-/* Give @p fd the owner, mode and times of @p st and make it durable. */
-static int copy_meta(int fd, const struct stat *st)
+/* Give @p fd the owner, mode and times of @p st and, unless the caller
+ * syncs a whole batch later, make it durable. */
+static int copy_meta(int fd, const struct stat *st, bool sync)
 {
 	struct timespec ts[2] = { st->st_atim, st->st_mtim };
 
@@ -154,6 +156,8 @@ static int copy_meta(int fd, const struct stat *st)
 		return -errno;
 	if (futimens(fd, ts) < 0)
 		return -errno;
+	if (!sync)
+		return 0;
 	return fsync(fd) < 0 ? -errno : 0;
 }
 
@@ -239,7 +243,7 @@ static int copy_into(int in, const struct stat *st, int dir, const char *name,
 	if (!r)
 		r = rfs_local_copy_xattrs(in, c.out);
 	if (!r)
-		r = copy_meta(c.out, st);
+		r = copy_meta(c.out, st, !(flags & RFS_BACKEND_COPY_NOSYNC));
 	if (close(c.out) < 0 && !r && errno != EINTR)
 		r = -errno;
 	if (!r)
@@ -249,7 +253,7 @@ static int copy_into(int in, const struct stat *st, int dir, const char *name,
 					       : 0);
 	if (r < 0)
 		unlinkat(dir, tmp, 0);
-	else
+	else if (!(flags & RFS_BACKEND_COPY_NOSYNC))
 		fsync(dir); /* the new name; some filesystems cannot */
 	free(c.buf);
 	*how = c.how;
@@ -265,7 +269,8 @@ int rfs_local_copy(struct rfs_backend *src, const char *src_key,
 	struct stat st;
 	int in, dir, r;
 
-	if (flags & ~(unsigned int)RFS_BACKEND_COPY_NOREPLACE)
+	if (flags & ~(unsigned int)(RFS_BACKEND_COPY_NOREPLACE |
+				    RFS_BACKEND_COPY_NOSYNC))
 		return -EINVAL;
 	in = open_source(src, src_key, &st);
 	if (in < 0)

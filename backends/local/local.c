@@ -301,6 +301,21 @@ static int local_utimens(struct rfs_backend *b, const char *key,
 	return rfs_local_at_end(l, &at, r);
 }
 
+/* One syncfs(2) makes a batch of copies durable at once. */
+static int local_sync(struct rfs_backend *b)
+{
+	int root = rfs_local_root(rfs_local_of(b)), fd, r;
+
+	if (root < 0)
+		return root;
+	fd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = syncfs(fd) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
 static int local_statfs(struct rfs_backend *b, const char *key,
 			struct statvfs *st)
 {
@@ -338,7 +353,8 @@ static const struct rfs_backend_ops local_ops = {
 	.scheme = "file",
 	.caps = RFS_BACKEND_CAP_FD | RFS_BACKEND_CAP_XATTR |
 		RFS_BACKEND_CAP_SYMLINK | RFS_BACKEND_CAP_COPY |
-		RFS_BACKEND_CAP_RANDOM_WRITE | RFS_BACKEND_CAP_HARDLINK | RFS_BACKEND_CAP_LIST_EXACT,
+		RFS_BACKEND_CAP_RANDOM_WRITE | RFS_BACKEND_CAP_HARDLINK |
+		RFS_BACKEND_CAP_LIST_EXACT,
 	.stat = local_stat,
 	.list = local_list,
 	.open = rfs_local_open_file,
@@ -363,6 +379,7 @@ static const struct rfs_backend_ops local_ops = {
 	.chown = local_chown,
 	.utimens = local_utimens,
 	.statfs = local_statfs,
+	.sync = local_sync,
 	.getxattr = rfs_local_getxattr,
 	.setxattr = rfs_local_setxattr,
 	.listxattr = rfs_local_listxattr,

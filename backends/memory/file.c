@@ -340,7 +340,8 @@ int rfs_mem_copy(struct rfs_backend *src, const char *src_key,
 		return -EXDEV;
 	if (!rfs_path_is_clean(src_key) || !rfs_path_is_clean(dst_key))
 		return -EINVAL;
-	if (flags & ~(unsigned int)RFS_BACKEND_COPY_NOREPLACE)
+	if (flags & ~(unsigned int)(RFS_BACKEND_COPY_NOREPLACE |
+				    RFS_BACKEND_COPY_NOSYNC))
 		return -EINVAL;
 	pthread_mutex_lock(&s->lock);
 	r = rfs_mem_gate(s, RFS_MEM_OP_COPY);

@@ -304,7 +304,8 @@ int rfs_s3_copy(struct rfs_backend *src, const char *src_key,
 
 	if (!rfs_path_is_clean(src_key) || !rfs_path_is_clean(dst_key))
 		return -EINVAL;
-	if (flags & ~(unsigned int)RFS_BACKEND_COPY_NOREPLACE)
+	if (flags & ~(unsigned int)(RFS_BACKEND_COPY_NOREPLACE |
+				    RFS_BACKEND_COPY_NOSYNC))
 		return -EINVAL;
 	if (!rfs_s3_client_same_account(sb->client, db->client))
 		return -EXDEV;
