@@ -26,11 +26,11 @@ struct rfs_backend_adapter {
 };
 
 static const struct rfs_backend_adapter adapters[] = {
-	{ "file", rfs_local_open },
-	{ "mem", rfs_mem_open },
-	{ "s3", rfs_s3_open },
-	{ "s3a", rfs_s3_open },
-	{ "gs", rfs_s3_open },
+	{ .scheme = "file", .open = rfs_local_open },
+	{ .scheme = "mem", .open = rfs_mem_open },
+	{ .scheme = "s3", .open = rfs_s3_open },
+	{ .scheme = "s3a", .open = rfs_s3_open },
+	{ .scheme = "gs", .open = rfs_s3_open },
 };
 
 static const struct rfs_backend_adapter *adapter_find(const char *scheme)

@@ -49,7 +49,8 @@ servers_start_rgw() {
 		echo "servers: RGW on $RFS_TEST_S3_ENDPOINT (started in $(($(date +%s) - t0)) s)"
 	else
 		cat "$RFS_SERVERS_DIR/rgw.out" >&2
-		RFS_TEST_S3_WHY="Ceph RGW did not start (scripts/rgw.sh, logs in $RFS_SERVERS_DIR/rgw/log): $(tail -n 1 "$RFS_SERVERS_DIR/rgw.out" 2>/dev/null)"
+		why=$(grep '^rgw: ' "$RFS_SERVERS_DIR/rgw.out" | head -n 1)
+		RFS_TEST_S3_WHY="Ceph RGW did not start (${why#rgw: }; logs in $RFS_SERVERS_DIR/rgw/log)"
 		export RFS_TEST_S3_WHY
 		echo "servers: WARNING: $RFS_TEST_S3_WHY; the S3 tests will fail" >&2
 	fi
@@ -61,7 +62,7 @@ servers_start_moto() {
 		return 0
 	fi
 	if ! command -v moto_server >/dev/null 2>&1; then
-		RFS_TEST_MOTO_WHY="moto_server is not installed (pip install 'moto[server]')"
+		RFS_TEST_MOTO_WHY="moto_server is not installed (the pip package moto, with its server extra)"
 		export RFS_TEST_MOTO_WHY
 		echo "servers: WARNING: $RFS_TEST_MOTO_WHY" >&2
 		return 0
@@ -111,7 +112,9 @@ servers_stop() {
 		unset RFS_TEST_S3_ENDPOINT RFS_SERVERS_RGW
 	fi
 	if [ -n "${RFS_SERVERS_STARTED:-}" ]; then
-		rm -rf "$RFS_SERVERS_DIR"
+		# the logs of a server that failed stay for a look
+		[ -n "${RFS_TEST_S3_WHY:-}${RFS_TEST_MOTO_WHY:-}" ] ||
+			rm -rf "$RFS_SERVERS_DIR"
 		unset RFS_SERVERS_STARTED
 	fi
 	return 0

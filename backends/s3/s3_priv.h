@@ -12,6 +12,9 @@
  *  - io.c:    open files: ranged reads with read-ahead, writes staged in
  *             a temporary file and uploaded on close (multipart above the
  *             part size, parts in parallel).
+ * The client's pool is in client.c (http_priv.h); the backend's files
+ * (s3.c, cache.c, list.c, dir.c, meta.c, io.c, transfer.c) share
+ * s3_ops.h. docs/internals/s3-backend.md describes them.
  */
 #ifndef RFS_BACKENDS_S3_PRIV_H
 #define RFS_BACKENDS_S3_PRIV_H
