@@ -89,8 +89,7 @@ int rfs_index_entry_progress(struct rfs_index *idx, int64_t id,
  */
 int rfs_index_entry_lease(struct rfs_index *idx, int64_t id,
 			  const char *expected, const char *owner,
-			  int64_t until_ns, bool *taken,
-			  struct rfs_error *err);
+			  int64_t until_ns, bool *taken, struct rfs_error *err);
 
 /**
  * Renew every lease held by @p owner until @p until_ns.
@@ -123,8 +122,8 @@ typedef int (*rfs_index_entry_fn)(const struct rfs_entry *e, void *ctx);
  * @return 0, the callback's value, -EINVAL (unknown filter), -ENOMEM, -EIO
  */
 int rfs_index_entry_list(struct rfs_index *idx,
-			 enum rfs_index_entry_filter filter,
-			 const char *prefix, rfs_index_entry_fn fn, void *ctx,
+			 enum rfs_index_entry_filter filter, const char *prefix,
+			 rfs_index_entry_fn fn, void *ctx,
 			 struct rfs_error *err);
 
 /**
@@ -133,9 +132,9 @@ int rfs_index_entry_list(struct rfs_index *idx,
  * could clash with.
  * @return as rfs_index_entry_list()
  */
-int rfs_index_entry_list_overlapping(struct rfs_index *idx,
-				     const char *origin, rfs_index_entry_fn fn,
-				     void *ctx, struct rfs_error *err);
+int rfs_index_entry_list_overlapping(struct rfs_index *idx, const char *origin,
+				     rfs_index_entry_fn fn, void *ctx,
+				     struct rfs_error *err);
 
 /**
  * Insert a manifest row of entry @p entry_id. An empty sha256 is stored as
@@ -213,8 +212,7 @@ int rfs_index_file_list(struct rfs_index *idx, int64_t entry_id,
  * @return 0, -EIO
  */
 int rfs_index_file_count(struct rfs_index *idx, int64_t entry_id, int state,
-			 int64_t *files, int64_t *bytes,
-			 struct rfs_error *err);
+			 int64_t *files, int64_t *bytes, struct rfs_error *err);
 
 /** Delete every row of an entry. @return 0, -EIO */
 int rfs_index_file_delete_all(struct rfs_index *idx, int64_t entry_id,

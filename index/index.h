@@ -116,8 +116,8 @@ int rfs_index_storage_insert(struct rfs_index *idx, const char *name,
 			     struct rfs_error *err);
 
 /** Insert a table. @return 0, -EEXIST, -EIO */
-int rfs_index_table_insert(struct rfs_index *idx, const char *name,
-			   int64_t *id, struct rfs_error *err);
+int rfs_index_table_insert(struct rfs_index *idx, const char *name, int64_t *id,
+			   struct rfs_error *err);
 
 /**
  * Add (@p on) or remove a classification of a table; idempotent.
@@ -162,8 +162,8 @@ int rfs_index_epoch_insert(struct rfs_index *idx, int64_t lifecycle_id,
  * @param err        receives the reason on failure; may be NULL
  * @return 0, -ENOENT (no such epoch), -EIO
  */
-int rfs_index_epoch_update(struct rfs_index *idx, int64_t epoch_id,
-			   int32_t to, int64_t storage_id, const char *path,
+int rfs_index_epoch_update(struct rfs_index *idx, int64_t epoch_id, int32_t to,
+			   int64_t storage_id, const char *path,
 			   struct rfs_error *err);
 
 /**
@@ -208,8 +208,8 @@ int rfs_index_history_list(struct rfs_index *idx, rfs_index_history_fn fn,
  * @param err   receives the reason on failure; may be NULL
  * @return 0, -ENOENT (unset), -EIO
  */
-int rfs_index_config_get(struct rfs_index *idx, const char *key,
-			 char **value, struct rfs_error *err);
+int rfs_index_config_get(struct rfs_index *idx, const char *key, char **value,
+			 struct rfs_error *err);
 
 /** Set a configuration value; NULL unsets it. @return 0, -EIO */
 int rfs_index_config_set(struct rfs_index *idx, const char *key,

@@ -45,8 +45,7 @@ int rfs_index_restore_get(struct rfs_index *idx, int64_t id,
  * updated_ns (now).
  * @return 0, -ENOENT, -EIO
  */
-int rfs_index_restore_update(struct rfs_index *idx,
-			     const struct rfs_restore *r,
+int rfs_index_restore_update(struct rfs_index *idx, const struct rfs_restore *r,
 			     struct rfs_error *err);
 
 /** Write the progress counters only. @return 0, -ENOENT, -EIO */
@@ -85,7 +84,7 @@ typedef int (*rfs_index_restore_fn)(const struct rfs_restore *r, void *ctx);
  */
 int rfs_index_restore_list(struct rfs_index *idx,
 			   enum rfs_index_restore_filter filter,
-			   int64_t entry_id, rfs_index_restore_fn fn,
-			   void *ctx, struct rfs_error *err);
+			   int64_t entry_id, rfs_index_restore_fn fn, void *ctx,
+			   struct rfs_error *err);
 
 #endif

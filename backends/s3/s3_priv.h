@@ -32,19 +32,19 @@ struct rfs_error;
 
 /** Where to reach a bucket and how to sign for it. Strings are owned. */
 struct rfs_s3_conf {
-	char *endpoint;	  /**< "https://s3.us-east-1.amazonaws.com" */
-	char *region;	  /**< "us-east-1"; "auto" for GCS */
+	char *endpoint; /**< "https://s3.us-east-1.amazonaws.com" */
+	char *region;	/**< "us-east-1"; "auto" for GCS */
 	char *bucket;
-	char *prefix;	  /**< "" or "a/b" (no slashes at the ends) */
-	bool path_style;  /**< bucket in the path, not the host name */
-	char *access_key; /**< never logged */
-	char *secret_key; /**< never logged, never in messages */
+	char *prefix;	     /**< "" or "a/b" (no slashes at the ends) */
+	bool path_style;     /**< bucket in the path, not the host name */
+	char *access_key;    /**< never logged */
+	char *secret_key;    /**< never logged, never in messages */
 	char *session_token; /**< or NULL */
-	char *ca_bundle;  /**< AWS_CA_BUNDLE, or NULL */
-	char *profile;	  /**< the profile used, for messages */
-	int cache_ttl;	  /**< seconds */
-	size_t part_size; /**< bytes */
-	bool verify_etag; /**< verify server-side copies by ETag */
+	char *ca_bundle;     /**< AWS_CA_BUNDLE, or NULL */
+	char *profile;	     /**< the profile used, for messages */
+	int cache_ttl;	     /**< seconds */
+	size_t part_size;    /**< bytes */
+	bool verify_etag;    /**< verify server-side copies by ETag */
 };
 
 /**
@@ -129,10 +129,10 @@ void rfs_s3_ini_release(struct rfs_s3_ini *f);
 
 /** A request to sign. */
 struct rfs_s3_sigreq {
-	const char *method;  /**< "GET", "PUT", ... */
-	const char *host;    /**< the Host header value (with :port if any) */
-	const char *path;    /**< the absolute, already URI-encoded path */
-	const char *query;   /**< raw query "a=1&b=x%2Fy" (encoded), or "" */
+	const char *method; /**< "GET", "PUT", ... */
+	const char *host;   /**< the Host header value (with :port if any) */
+	const char *path;   /**< the absolute, already URI-encoded path */
+	const char *query;  /**< raw query "a=1&b=x%2Fy" (encoded), or "" */
 	/** Extra headers to sign, "name:value" lower-case names, or NULL */
 	const char *const *headers;
 	size_t n_headers;
@@ -171,8 +171,8 @@ int rfs_s3_sign(const struct rfs_s3_sigreq *r, const char *access_key,
  * @return 0, -ENOMEM, -EINVAL (a bad header, as rfs_s3_sign()); on
  *         failure both buffers are unchanged
  */
-int rfs_s3_canonical_request(const struct rfs_s3_sigreq *r,
-			     const char *amzdate, struct rfs_buf *out,
+int rfs_s3_canonical_request(const struct rfs_s3_sigreq *r, const char *amzdate,
+			     struct rfs_buf *out,
 			     struct rfs_buf *signed_headers);
 
 /**
@@ -187,10 +187,10 @@ int rfs_s3_uri_encode(struct rfs_buf *out, const char *s, bool keep_slash);
 
 /** One object of a listing. */
 struct rfs_s3_object {
-	char *key;	   /**< decoded */
+	char *key; /**< decoded */
 	int64_t size;
-	int64_t mtime_ns;  /**< LastModified */
-	char etag[72];	   /**< with its quotes removed */
+	int64_t mtime_ns; /**< LastModified */
+	char etag[72];	  /**< with its quotes removed */
 };
 
 /** A page of ListObjectsV2. */
