@@ -32,9 +32,9 @@ struct rfs_error;
 
 /** Where to reach a bucket and how to sign for it. Strings are owned. */
 struct rfs_s3_conf {
-	char *endpoint; /**< "https://s3.us-east-1.amazonaws.com" */
-	char *region;	/**< "us-east-1"; "auto" for GCS */
-	char *bucket;
+	char *endpoint;	     /**< "https://s3.us-east-1.amazonaws.com" */
+	char *region;	     /**< "us-east-1"; "auto" for GCS */
+	char *bucket;	     /**< the bucket name */
 	char *prefix;	     /**< "" or "a/b" (no slashes at the ends) */
 	bool path_style;     /**< bucket in the path, not the host name */
 	char *access_key;    /**< never logged */
@@ -79,6 +79,7 @@ struct rfs_s3_conf {
  * @param query  the URI's raw query (options), or NULL
  * @param uri    the URI, for messages
  * @param out    filled on success; release with rfs_s3_conf_release()
+ * @param err    the reason of a failure, never with a secret
  * @return 0, -EINVAL (bad option, bucket or endpoint), -EACCES (no or
  *         incomplete credentials, unreadable file), -ENOMEM
  */
@@ -94,14 +95,16 @@ void rfs_s3_conf_release(struct rfs_s3_conf *c);
 /** One "key = value" of a section; keys of a nested block read "s3.key". */
 struct rfs_s3_ini_entry {
 	char *section; /**< "default", "profile prod", ... */
-	char *key;
-	char *value; /**< may be a secret: wiped when freed */
+	char *key;     /**< the key, lower case */
+	char *value;   /**< may be a secret: wiped when freed */
 };
 
 /** An AWS credentials or config file. Zero-initialise before loading. */
 struct rfs_s3_ini {
-	struct rfs_s3_ini_entry *e;
-	size_t n, alloc;
+	struct rfs_s3_ini_entry *e; /**< the entries, in file order */
+	/** Entries in use. */
+	size_t n;
+	size_t alloc; /**< entries allocated */
 };
 
 /**
@@ -110,6 +113,7 @@ struct rfs_s3_ini {
  * @param f     filled; release with rfs_s3_ini_release() in any case
  * @param path  the file
  * @param shown the storage, for messages
+ * @param err   the reason when the file cannot be read
  * @return 0, -EACCES (unreadable, with the reason in @p err), -ENOMEM
  */
 int rfs_s3_ini_load(struct rfs_s3_ini *f, const char *path, const char *shown,
@@ -135,7 +139,7 @@ struct rfs_s3_sigreq {
 	const char *query;  /**< raw query "a=1&b=x%2Fy" (encoded), or "" */
 	/** Extra headers to sign, "name:value" lower-case names, or NULL */
 	const char *const *headers;
-	size_t n_headers;
+	size_t n_headers;	    /**< entries in @p headers */
 	const char *payload_sha256; /**< hex, or "UNSIGNED-PAYLOAD" */
 	time_t when;		    /**< the request time (UTC) */
 };
@@ -153,6 +157,10 @@ struct rfs_s3_sigreq {
  * encoded) and sorted by name, then value; so a query built with
  * rfs_s3_uri_encode() is signed as sent.
  * Thread-safe; the secret is not kept.
+ * @param r          the request
+ * @param access_key the key id
+ * @param secret_key the secret (never logged)
+ * @param region     the signing region
  * @param auth    the Authorization header's value is appended to it
  * @param amzdate receives the x-amz-date value (YYYYMMDDTHHMMSSZ), 17 bytes
  * @return 0, -ENOMEM, -EIO (OpenSSL failed), -EINVAL (@p r->when out of
@@ -166,6 +174,8 @@ int rfs_s3_sign(const struct rfs_s3_sigreq *r, const char *access_key,
 /**
  * The canonical request of SigV4 for @p r at @p amzdate, as
  * rfs_s3_sign() hashes it (for tests and debug logs: it holds no secret).
+ * @param r              the request
+ * @param amzdate        the x-amz-date value signed
  * @param out            the canonical request is appended to it
  * @param signed_headers the SignedHeaders list is appended to it
  * @return 0, -ENOMEM, -EINVAL (a bad header, as rfs_s3_sign()); on
@@ -187,20 +197,20 @@ int rfs_s3_uri_encode(struct rfs_buf *out, const char *s, bool keep_slash);
 
 /** One object of a listing. */
 struct rfs_s3_object {
-	char *key; /**< decoded */
-	int64_t size;
+	char *key;	  /**< decoded */
+	int64_t size;	  /**< bytes */
 	int64_t mtime_ns; /**< LastModified */
 	char etag[72];	  /**< with its quotes removed */
 };
 
 /** A page of ListObjectsV2. */
 struct rfs_s3_listing {
-	struct rfs_s3_object *objects;
-	size_t n_objects;
-	char **prefixes; /**< CommonPrefixes, decoded */
-	size_t n_prefixes;
-	bool truncated;
-	char *next_token; /**< NextContinuationToken, or NULL */
+	struct rfs_s3_object *objects; /**< Contents, in order */
+	size_t n_objects;	       /**< entries in objects */
+	char **prefixes;	       /**< CommonPrefixes, decoded */
+	size_t n_prefixes;	       /**< entries in prefixes */
+	bool truncated;		       /**< IsTruncated: more pages follow */
+	char *next_token;	       /**< NextContinuationToken, or NULL */
 };
 
 /**
@@ -214,8 +224,14 @@ int rfs_s3_parse_listing(const char *xml, size_t len,
 void rfs_s3_listing_release(struct rfs_s3_listing *l);
 
 /**
- * Parse an S3 error body: <Error><Code>..</Code><Message>..</Message>.
- * @return 0 and fill code/message (possibly empty), -EBADMSG
+ * Parse an S3 error body (an `Error` element with `Code` and `Message`).
+ * @param xml          the body
+ * @param len          its length
+ * @param code         receives the code, NUL-terminated (possibly empty)
+ * @param code_size    bytes in @p code
+ * @param message      receives the message, likewise
+ * @param message_size bytes in @p message
+ * @return 0, -EBADMSG
  */
 int rfs_s3_parse_error(const char *xml, size_t len, char *code,
 		       size_t code_size, char *message, size_t message_size);
