@@ -8,12 +8,17 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tests/support/mount.h"
 
@@ -842,35 +847,121 @@ static void all_restored(const char *when)
 		  "%s: temporaries left at the target", when);
 }
 
+/* Runs the restore of dt=2009-09-09 in the background of a shell that
+ * writes its pid to restore.pid and waits for it; @p arg is the
+ * struct rfs_test_out for its output, the status is its exit status. */
+static void *restore_in_background(void *arg)
+{
+	struct rfs_test_out *o = arg;
+
+	return (void *)(intptr_t)rfs_test_sh(
+		&m, o,
+		"{ recyclefs restore " EP "/dt=2009-09-09 & } && p=$! && "
+		"echo $p > restore.pid && wait $p");
+}
+
+/* The pid in restore.pid, once the shell has written it. */
+static pid_t restore_pid(void)
+{
+	char path[128];
+	long pid = 0;
+
+	snprintf(path, sizeof(path), "%s/restore.pid", m.dir);
+	for (int i = 0; i < 10000 && pid <= 0; i++) {
+		FILE *f = fopen(path, "r");
+
+		if (f) {
+			if (fscanf(f, "%ld", &pid) != 1)
+				pid = 0;
+			fclose(f);
+		}
+		if (pid <= 0)
+			usleep(1000);
+	}
+	return (pid_t)pid;
+}
+
+/* Wait for a temporary of ours to be made in @p fd's folder (inotify).
+ * @return true when one was, false when the restore ended first */
+static bool temporary_made(int fd, pthread_t *t)
+{
+	char ev[4096]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 100) == 0) {
+			if (pthread_tryjoin_np(*t, NULL) == 0) {
+				*t = 0;
+				return false;
+			}
+			continue;
+		}
+		n = read(fd, ev, sizeof(ev));
+		for (char *p = ev; n > 0 && p < ev + n;) {
+			struct inotify_event *e = (struct inotify_event *)p;
+
+			if (e->len && !strncmp(e->name, ".rfs-tmp.", 9))
+				return true;
+			p += sizeof(*e) + e->len;
+		}
+	}
+}
+
 /* A copy killed in the middle leaves a temporary at the target; resuming
- * must finish the restore and leave no temporary behind. */
+ * must finish the restore and leave no temporary behind. The restore is
+ * killed the moment its temporary is made (inotify), so the kill lands
+ * during the copy of the 100 MB file whatever the speed of the machine. */
 Test(restore, a_copy_killed_midway_leaves_no_temporary_after_resume)
 {
 	struct rfs_test_out o = { 0 };
+	char dir[160];
 	bool seen = false;
-	int r;
 
 	free(sh("mkdir -p " SRC "/dt=2009-09-09 && head -c 100000000 "
 		"/dev/urandom > " SRC "/dt=2009-09-09/big.bin && cd " SRC
 		" && sha256sum dt=2009-09-09/big.bin > ../../../big.sums"));
 	archive(EP "/dt=2009-09-09");
-	for (int ms = 10; ms < 3000 && !seen; ms += ms / 2) {
-		free(sh("rm -rf " SRC "/dt=2009-09-09"));
-		r = rfs_test_sh(&m, &o,
-				"timeout --foreground -s KILL %d.%03d "
-				"recyclefs restore " EP "/dt=2009-09-09",
-				ms / 1000, ms % 1000);
-		cr_assert(r == 0 || r == 128 + SIGKILL, "status %d: %s", r,
-			  o.err);
-		seen = sh_ok("test -n \"$(find " SRC
-			     "/dt=2009-09-09 -name '.rfs-tmp.*')\"");
-		if (r == 0 && !seen)
-			break; /* too fast to catch: nothing more to try */
+	snprintf(dir, sizeof(dir), "%s/" SRC "/dt=2009-09-09", m.dir);
+	for (int attempt = 0; attempt < 5 && !seen; attempt++) {
+		pthread_t t;
+		void *status;
+		int fd;
+
+		/* an empty folder to watch; the restore fills it */
+		free(sh("rm -rf " SRC "/dt=2009-09-09 restore.pid && mkdir " SRC
+			"/dt=2009-09-09"));
+		fd = inotify_init1(IN_CLOEXEC);
+		cr_assert_geq(fd, 0);
+		cr_assert_geq(inotify_add_watch(fd, dir, IN_CREATE), 0);
+		cr_assert_eq(
+			pthread_create(&t, NULL, restore_in_background, &o), 0);
+		seen = temporary_made(fd, &t);
+		if (seen) {
+			pid_t pid = restore_pid();
+
+			cr_assert_gt(pid, 1, "no pid in restore.pid");
+			kill(pid, SIGKILL);
+		}
+		close(fd);
+		if (t) {
+			pthread_join(t, &status);
+			/* the copy may still have won the race: then retry */
+			seen = (intptr_t)status == 128 + SIGKILL;
+			cr_assert(seen || (intptr_t)status == 0,
+				  "status %d: %s", (int)(intptr_t)status,
+				  o.err);
+		}
+		if (seen)
+			cr_assert(sh_ok("test -n \"$(find " SRC
+					"/dt=2009-09-09 -name '.rfs-tmp.*')\""),
+				  "the kill left no temporary to clean up");
 		ok(rfs_test_sh(&m, &o, "recyclefs resume"), "resume");
 	}
 	rfs_test_out_release(&o);
-	if (!seen)
-		cr_skip_test("no copy was caught in the middle");
+	cr_assert(seen, "no restore was caught in the middle of its copy");
 	cr_assert(sh_ok("cd " SRC " && sha256sum -c --quiet ../../../big.sums"),
 		  "not restored");
 	cr_assert(sh_ok("test -z \"$(find " SRC " -name '.rfs-tmp.*')\""),
