@@ -144,7 +144,7 @@ static int parse_row(const struct mreader *m, json_t *o,
 		     struct rfs_entry_file *f)
 {
 	const char *type, *mtime, *atime, *mode, *sha;
-	json_int_t size, uid, gid;
+	json_int_t size = 0, uid = 0, gid = 0;
 	int r;
 
 	memset(f, 0, sizeof(*f));
@@ -293,9 +293,10 @@ static int check_version(const struct mreader *m, json_t *root)
 static int parse_header(const struct mreader *m, json_t *root,
 			struct rfs_entry *e)
 {
-	const char *uuid, *state, *kind, *created, *deleted;
+	const char *uuid = NULL, *state = NULL, *kind = NULL, *created,
+		   *deleted;
 	json_t *del = json_object_get(root, "deleted_at");
-	json_int_t files, bytes;
+	json_int_t files = 0, bytes = 0;
 	int r;
 
 	if (!json_is_object(root))

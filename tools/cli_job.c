@@ -28,7 +28,7 @@ char *rfs_cli_size_format(int64_t bytes, char *out, size_t size)
 	int u = -1;
 
 	if (bytes < 1024) {
-		snprintf(out, size, "%" PRId64 " B", bytes);
+		snprintf(out, size, "%d B", (int)bytes);
 		return out;
 	}
 	while (v >= 1024 && u < 5) {
