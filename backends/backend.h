@@ -187,6 +187,12 @@ struct rfs_backend_ops {
 	 * for a local filesystem); optional: NULL where writes are durable
 	 * when they return (object stores). @return 0 or -errno */
 	int (*sync)(struct rfs_backend *b);
+	/** Why the calling thread's last failed call of this adapter failed,
+	 * when it failed with @p err (a positive errno): naming the storage,
+	 * never a secret, for the message of an error the caller reports;
+	 * optional. @return a borrowed string valid until the thread's next
+	 * call, or "" when the adapter has no reason for @p err */
+	const char *(*last_error)(struct rfs_backend *b, int err);
 	/** Free the backend. Mandatory. */
 	void (*free)(struct rfs_backend *b);
 };
@@ -421,6 +427,12 @@ static inline int rfs_backend_removexattr(struct rfs_backend *b,
 static inline int rfs_backend_sync(struct rfs_backend *b)
 {
 	return b->ops->sync ? b->ops->sync(b) : 0;
+}
+
+/** @see rfs_backend_ops.last_error; "" when the adapter keeps none */
+static inline const char *rfs_backend_last_error(struct rfs_backend *b, int err)
+{
+	return b->ops->last_error ? b->ops->last_error(b, err) : "";
 }
 
 /**

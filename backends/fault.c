@@ -244,6 +244,11 @@ static int f_sync(struct rfs_backend *b)
 	return rfs_backend_sync(IN(b));
 }
 
+static const char *f_last_error(struct rfs_backend *b, int err)
+{
+	return rfs_backend_last_error(IN(b), err);
+}
+
 static void f_free(struct rfs_backend *b)
 {
 	rfs_backend_free(IN(b));
@@ -284,6 +289,7 @@ static const struct rfs_backend_ops fault_ops = {
 	.removexattr = f_removexattr,
 	.copy = f_copy,
 	.sync = f_sync,
+	.last_error = f_last_error,
 	.free = f_free,
 };
 

@@ -43,6 +43,8 @@ struct tasks {
 	struct task t[JOB_BATCH];
 	int n;
 	bool verify; /* verify instead of copy */
+	void (*fn)(void *ctx, int i);
+	int failed; /* a task of the batch failed: start no more (atomic) */
 };
 
 static int copy_row(const struct rfs_entry_file *f, void *ctx)
@@ -74,6 +76,15 @@ static void tasks_release(struct tasks *ts)
 	ts->n = 0;
 }
 
+/* The storage's own reason for error @p r of a call on this thread
+ * (the bin's or the source's), or "". */
+static const char *storage_why(struct job *j, int r)
+{
+	const char *why = rfs_backend_last_error(j->bin, -r);
+
+	return *why ? why : rfs_backend_last_error(j->src, -r);
+}
+
 static void copy_task(void *ctx, int i)
 {
 	struct tasks *ts = ctx;
@@ -89,8 +100,11 @@ static void copy_task(void *ctx, int i)
 	else if (t->r == 0 && t->f.type == RFS_FILE_LINK)
 		t->r = rfs_copy_link(ts->j->bin, rfs_buf_str(&dkey), &t->f);
 	if (t->r < 0)
-		snprintf(t->why, sizeof(t->why), "copy of '%s/%s' failed: %s",
-			 ts->j->e.origin_path, t->f.path, strerror(-t->r));
+		snprintf(t->why, sizeof(t->why),
+			 "copy of '%s/%s' failed: %s%s%s", ts->j->e.origin_path,
+			 t->f.path, strerror(-t->r),
+			 *storage_why(ts->j, t->r) ? ": " : "",
+			 storage_why(ts->j, t->r));
 	rfs_buf_release(&skey);
 	rfs_buf_release(&dkey);
 }
@@ -152,6 +166,21 @@ static int dir_row(const struct rfs_entry_file *f, void *ctx)
 	return r == -EEXIST ? 0 : r;
 }
 
+/* One task; none starts once another of its batch failed (a storage
+ * gone away fails each call only after its retries). */
+static void run_task(void *ctx, int i)
+{
+	struct tasks *ts = ctx;
+
+	if (__atomic_load_n(&ts->failed, __ATOMIC_ACQUIRE)) {
+		ts->t[i].r = -ECANCELED;
+		return;
+	}
+	ts->fn(ctx, i);
+	if (ts->t[i].r < 0)
+		__atomic_store_n(&ts->failed, 1, __ATOMIC_RELEASE);
+}
+
 /* Run the rows of one state through @p fn in batches; move each to
  * @p next with its checksum. */
 static int run_batches(struct job *j, enum rfs_file_state from,
@@ -168,13 +197,15 @@ static int run_batches(struct job *j, enum rfs_file_state from,
 		return -ENOMEM;
 	ts->j = j;
 	ts->verify = verify;
+	ts->fn = fn;
 	for (;;) {
 		q.after = cursor;
 		r = rfs_index_file_list(j->idx, j->e.id, &q, copy_row, ts,
 					j->err);
 		if (r < 0 || ts->n == 0)
 			break;
-		job_parallel(j->parallel, ts->n, fn, ts);
+		ts->failed = 0;
+		job_parallel(j->parallel, ts->n, run_task, ts);
 		/* Durable before recorded: one sync for the whole batch. */
 		r = rfs_backend_sync(j->bin);
 		if (r < 0)
@@ -189,6 +220,12 @@ static int run_batches(struct job *j, enum rfs_file_state from,
 			struct task *t = &ts->t[i];
 
 			if (t->r < 0) {
+				/* the failure, not a task skipped after it */
+				for (int k = i; t->r == -ECANCELED && k < ts->n;
+				     k++)
+					if (ts->t[k].r < 0 &&
+					    ts->t[k].r != -ECANCELED)
+						t = &ts->t[k];
 				r = rfs_error_set(j->err, -t->r, "%s", t->why);
 				break;
 			}
@@ -310,8 +347,11 @@ static void verify_task(void *ctx, int i)
 		}
 	}
 	if (t->r < 0)
-		snprintf(t->why, sizeof(t->why), "verifying '%s/%s' failed: %s",
-			 j->e.origin_path, t->f.path, strerror(-t->r));
+		snprintf(t->why, sizeof(t->why),
+			 "verifying '%s/%s' failed: %s%s%s", j->e.origin_path,
+			 t->f.path, strerror(-t->r),
+			 *storage_why(j, t->r) ? ": " : "",
+			 storage_why(j, t->r));
 out:
 	rfs_buf_release(&skey);
 	rfs_buf_release(&dkey);

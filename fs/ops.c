@@ -90,6 +90,28 @@ static struct rfs_file *fh_file(const struct fuse_file_info *fi)
 	return fi ? (struct rfs_file *)(uintptr_t)fi->fh : NULL;
 }
 
+/* Log a failure of the storage itself (access denied, I/O, a server
+ * gone, an object replaced while read), not the ordinary answers of file
+ * calls, with the adapter's reason; @return @p r. */
+static int storage_failed(struct rfs_backend *b, const char *op,
+			  const char *path, int r)
+{
+	const char *why;
+
+	if (!b || (r != -EACCES && r != -EIO && r != -ESTALE))
+		return r;
+	why = rfs_backend_last_error(b, -r);
+	rfs_log(LOG_ERR, "%s of '%s' failed: %s", op, path ? path : "a file",
+		*why ? why : strerror(-r));
+	return r;
+}
+
+static int file_failed(struct rfs_file *f, const char *op, const char *path,
+		       int r)
+{
+	return f ? storage_failed(f->backend, op, path, r) : r;
+}
+
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	cfg->use_ino = 0;
@@ -175,11 +197,12 @@ static int op_getattr(const char *path, struct stat *st,
 	int r;
 
 	if (fh_file(fi))
-		return rfs_file_stat(fh_file(fi), st);
+		return file_failed(fh_file(fi), "stat", path,
+				   rfs_file_stat(fh_file(fi), st));
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
-	r = node_stat(&q, st);
+	r = storage_failed(q.b, "stat", path, node_stat(&q, st));
 	fs_req_end(&q);
 	return r;
 }
@@ -251,8 +274,20 @@ static int list_epoch(const struct req *q, struct list_ctx *l)
 	r = rfs_backend_list(q->b, rest, list_entry, l);
 	if (r == -ENOBUFS)
 		r = 0;
-	if (r == -ENOENT && !*rest)
-		r = 0; /* the location is not there yet: empty */
+	if (r == -ENOENT && !*rest) {
+		struct stat st;
+		const char *why = rfs_backend_last_error(q->b, ENOENT);
+
+		/* The location is not there yet: empty. But a storage whose
+		 * root exists and cannot be listed (an object store's missing
+		 * bucket) is an error. */
+		if (rfs_backend_stat(q->b, "", &st) == -ENOENT)
+			return 0;
+		rfs_log(LOG_ERR, "listing epoch '%s/%s/%s' failed: %s",
+			e->lifecycle->table->name, e->lifecycle->name, e->name,
+			*why ? why : strerror(ENOENT));
+		return r;
+	}
 	return r;
 }
 
@@ -441,7 +476,7 @@ static int list_dir(const char *path, struct dirlist *d)
 		}
 		break;
 	case RFS_NODE_EPOCH:
-		r = list_epoch(&q, &l);
+		r = storage_failed(q.b, "readdir", path, list_epoch(&q, &l));
 		break;
 	case RFS_NODE_BIN:
 		r = fs_bin_readdir(&q, buf, filler, l.plus);
@@ -506,7 +541,8 @@ static int op_mkdir(const char *path, mode_t mode)
 	if (r < 0)
 		return r;
 	if (in_epoch(&q)) {
-		r = rfs_backend_mkdir(q.b, q.node.rest, mode);
+		r = storage_failed(q.b, "mkdir", path,
+				   rfs_backend_mkdir(q.b, q.node.rest, mode));
 		if (r == 0)
 			own_by_caller(q.b, q.node.rest);
 	} else {
@@ -557,7 +593,9 @@ static int op_unlink(const char *path)
 	if (q.node.kind == RFS_NODE_BIN)
 		r = fs_bin_unlink(&q, path);
 	else
-		r = in_epoch(&q) ? rfs_backend_unlink(q.b, q.node.rest)
+		r = in_epoch(&q) ? storage_failed(
+					   q.b, "unlink", path,
+					   rfs_backend_unlink(q.b, q.node.rest))
 				 : refuse(&q, "unlink", path);
 	fs_req_end(&q);
 	return r;
@@ -574,7 +612,9 @@ static int op_rmdir(const char *path)
 	if (q.node.kind == RFS_NODE_BIN)
 		r = fs_bin_rmdir(&q, path);
 	else
-		r = in_epoch(&q) ? rfs_backend_rmdir(q.b, q.node.rest)
+		r = in_epoch(&q) ? storage_failed(
+					   q.b, "rmdir", path,
+					   rfs_backend_rmdir(q.b, q.node.rest))
 				 : refuse(&q, "rmdir", path);
 	fs_req_end(&q);
 	return r;
@@ -647,7 +687,9 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 					"items")
 			    : fs_bin_archive(&a, from, b.node.rest);
 	else
-		r = rfs_backend_rename(a.b, a.node.rest, b.node.rest, flags);
+		r = storage_failed(a.b, "rename", from,
+				   rfs_backend_rename(a.b, a.node.rest,
+						      b.node.rest, flags));
 	fs_req_end(&b);
 	fs_req_end(&a);
 	return r;
@@ -680,8 +722,10 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
-	r = in_epoch(&q) ? rfs_backend_chmod(q.b, q.node.rest, mode)
-			 : refuse(&q, "chmod", path);
+	r = in_epoch(&q)
+		    ? storage_failed(q.b, "chmod", path,
+				     rfs_backend_chmod(q.b, q.node.rest, mode))
+		    : refuse(&q, "chmod", path);
 	fs_req_end(&q);
 	return r;
 }
@@ -700,7 +744,9 @@ static int op_chown(const char *path, uid_t uid, gid_t gid,
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
-	r = in_epoch(&q) ? rfs_backend_chown(q.b, q.node.rest, uid, gid)
+	r = in_epoch(&q) ? storage_failed(q.b, "chown", path,
+					  rfs_backend_chown(q.b, q.node.rest,
+							    uid, gid))
 			 : refuse(&q, "chown", path);
 	fs_req_end(&q);
 	return r;
@@ -712,11 +758,14 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	int r;
 
 	if (fh_file(fi))
-		return rfs_file_truncate(fh_file(fi), size);
+		return file_failed(fh_file(fi), "truncate", path,
+				   rfs_file_truncate(fh_file(fi), size));
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
-	r = in_epoch(&q) ? rfs_backend_truncate(q.b, q.node.rest, size)
+	r = in_epoch(&q) ? storage_failed(
+				   q.b, "truncate", path,
+				   rfs_backend_truncate(q.b, q.node.rest, size))
 			 : refuse(&q, "truncate", path);
 	fs_req_end(&q);
 	return r;
@@ -736,8 +785,10 @@ static int op_utimens(const char *path, const struct timespec tv[2],
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
-	r = in_epoch(&q) ? rfs_backend_utimens(q.b, q.node.rest, tv)
-			 : refuse(&q, "utimens", path);
+	r = in_epoch(&q)
+		    ? storage_failed(q.b, "utimens", path,
+				     rfs_backend_utimens(q.b, q.node.rest, tv))
+		    : refuse(&q, "utimens", path);
 	fs_req_end(&q);
 	return r;
 }
@@ -770,6 +821,7 @@ static int open_common(const char *path, mode_t mode, struct fuse_file_info *fi,
 	if (!create)
 		flags &= ~(O_CREAT | O_EXCL);
 	r = rfs_backend_open_file(q.b, q.node.rest, flags, mode & 07777, &f);
+	storage_failed(q.b, create ? "create" : "open", path, r);
 	if (r == 0) {
 		fi->fh = (uintptr_t)f;
 		if (create)
@@ -821,7 +873,7 @@ static int op_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size,
 	if (n < 0) {
 		free(v->buf[0].mem);
 		free(v);
-		return (int)n;
+		return file_failed(f, "read", path, (int)n);
 	}
 	v->buf[0].size = (size_t)n;
 	*bufp = v;
@@ -837,7 +889,6 @@ static int op_write_buf(const char *path, struct fuse_bufvec *buf, off_t off,
 	struct fuse_bufvec dst = FUSE_BUFVEC_INIT(size);
 	ssize_t n;
 
-	(void)path;
 	if (fd >= 0) {
 		dst.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 		dst.buf[0].fd = fd;
@@ -845,13 +896,17 @@ static int op_write_buf(const char *path, struct fuse_bufvec *buf, off_t off,
 		return (int)fuse_buf_copy(&dst, buf, FUSE_BUF_SPLICE_NONBLOCK);
 	}
 	if (buf->count == 1 && !(buf->buf[0].flags & FUSE_BUF_IS_FD))
-		return (int)rfs_file_write(f, buf->buf[0].mem, size, off);
+		return file_failed(
+			f, "write", path,
+			(int)rfs_file_write(f, buf->buf[0].mem, size, off));
 	dst.buf[0].mem = malloc(size ? size : 1);
 	if (!dst.buf[0].mem)
 		return -ENOMEM;
 	n = fuse_buf_copy(&dst, buf, 0);
 	if (n >= 0)
-		n = rfs_file_write(f, dst.buf[0].mem, (size_t)n, off);
+		n = file_failed(
+			f, "write", path,
+			(int)rfs_file_write(f, dst.buf[0].mem, (size_t)n, off));
 	free(dst.buf[0].mem);
 	return (int)n;
 }
@@ -874,22 +929,23 @@ static int op_statfs(const char *path, struct statvfs *out)
 
 static int op_flush(const char *path, struct fuse_file_info *fi)
 {
-	(void)path;
-	return rfs_file_flush(fh_file(fi));
+	return file_failed(fh_file(fi), "flush", path,
+			   rfs_file_flush(fh_file(fi)));
 }
 
 static int op_release(const char *path, struct fuse_file_info *fi)
 {
-	(void)path;
+	struct rfs_backend *b = fh_file(fi)->backend;
+
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
 		fs_writer_remove(fs_state(), fh_file(fi));
-	return rfs_file_close(fh_file(fi));
+	return storage_failed(b, "close", path, rfs_file_close(fh_file(fi)));
 }
 
 static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 {
-	(void)path;
-	return rfs_file_fsync(fh_file(fi), datasync);
+	return file_failed(fh_file(fi), "fsync", path,
+			   rfs_file_fsync(fh_file(fi), datasync));
 }
 
 static int op_fallocate(const char *path, int mode, off_t off, off_t len,

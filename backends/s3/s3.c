@@ -41,6 +41,12 @@ const char *rfs_s3_last_error(void)
 	return last_error.msg;
 }
 
+static const char *s3_last_error(struct rfs_backend *rb, int err)
+{
+	(void)rb;
+	return last_error.code == err ? last_error.msg : "";
+}
+
 int rfs_s3_fail(int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -556,6 +562,7 @@ static const struct rfs_backend_ops s3_ops = {
 	.utimens = rfs_s3_utimens,
 	.statfs = s3_statfs,
 	.copy = rfs_s3_copy,
+	.last_error = s3_last_error,
 	.free = s3_free,
 };
 
