@@ -187,6 +187,12 @@ struct rfs_backend_ops {
 	 * for a local filesystem); optional: NULL where writes are durable
 	 * when they return (object stores). @return 0 or -errno */
 	int (*sync)(struct rfs_backend *b);
+	/** Forget what the adapter keeps cached about @p key (its
+	 * attributes, the listings that hold it), so that the next call
+	 * asks the storage itself: the check a job makes just before it
+	 * deletes a source must see another client's write. Optional: NULL
+	 * where nothing is cached. */
+	void (*forget)(struct rfs_backend *b, const char *key);
 	/** Why the calling thread's last failed call of this adapter failed,
 	 * when it failed with @p err (a positive errno): naming the storage,
 	 * never a secret, for the message of an error the caller reports;
@@ -427,6 +433,13 @@ static inline int rfs_backend_removexattr(struct rfs_backend *b,
 static inline int rfs_backend_sync(struct rfs_backend *b)
 {
 	return b->ops->sync ? b->ops->sync(b) : 0;
+}
+
+/** @see rfs_backend_ops.forget; nothing where the adapter caches nothing */
+static inline void rfs_backend_forget(struct rfs_backend *b, const char *key)
+{
+	if (b->ops->forget)
+		b->ops->forget(b, key);
 }
 
 /** @see rfs_backend_ops.last_error; "" when the adapter keeps none */

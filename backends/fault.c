@@ -244,6 +244,11 @@ static int f_sync(struct rfs_backend *b)
 	return rfs_backend_sync(IN(b));
 }
 
+static void f_forget(struct rfs_backend *b, const char *key)
+{
+	rfs_backend_forget(IN(b), key);
+}
+
 static const char *f_last_error(struct rfs_backend *b, int err)
 {
 	return rfs_backend_last_error(IN(b), err);
@@ -289,6 +294,7 @@ static const struct rfs_backend_ops fault_ops = {
 	.removexattr = f_removexattr,
 	.copy = f_copy,
 	.sync = f_sync,
+	.forget = f_forget,
 	.last_error = f_last_error,
 	.free = f_free,
 };

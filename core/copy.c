@@ -11,6 +11,7 @@
 #include "util/sha256.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,17 +89,26 @@ static void copy_xattrs(struct rfs_backend *src, const char *skey,
 	}
 }
 
-/* Metadata the copy keeps: mode, owner (when we may), times. */
+/* Metadata the copy keeps: mode, owner (when we may), times. Only what
+ * differs is changed: on an object store each change rewrites the object
+ * (a copy onto itself), and a server-side copy already kept them all. */
 int rfs_copy_meta(struct rfs_backend *b, const char *key,
 		  const struct rfs_entry_file *f)
 {
 	struct timespec ts[2];
+	struct stat st;
+	bool have = rfs_backend_stat(b, key, &st) == 0;
 	int r = 0;
 
-	if (geteuid() == 0)
+	if (geteuid() == 0 &&
+	    !(have && st.st_uid == f->uid && st.st_gid == f->gid))
 		rfs_backend_chown(b, key, f->uid, f->gid);
-	if (f->type != RFS_FILE_LINK)
+	if (f->type != RFS_FILE_LINK &&
+	    !(have && (st.st_mode & 07777) == (f->mode & 07777)))
 		r = rfs_backend_chmod(b, key, f->mode);
+	if (have && rfs_copy_ns(&st.st_mtim) == f->mtime_ns &&
+	    rfs_copy_ns(&st.st_atim) == f->atime_ns)
+		return r == -ENOSYS ? 0 : r;
 	to_ts(f->atime_ns, &ts[0]);
 	to_ts(f->mtime_ns, &ts[1]);
 	if (r == 0 || r == -ENOSYS)

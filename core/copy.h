@@ -65,7 +65,8 @@ int rfs_copy_link(struct rfs_backend *dst, const char *dkey,
 		  const struct rfs_entry_file *f);
 
 /**
- * Give @p key the mode, owner (when running as root) and times of @p f.
+ * Give @p key the mode, owner (when running as root) and times of @p f,
+ * changing only those that differ (one stat first).
  * @return 0 or -errno
  */
 int rfs_copy_meta(struct rfs_backend *b, const char *key,

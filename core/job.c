@@ -374,8 +374,12 @@ static void unlink_task(void *ctx, int i)
 		return;
 	}
 	r = job_src_key(u->j, f->path, &key);
-	if (r == 0)
+	if (r == 0) {
+		/* the storage's answer, not a cache's: another client may
+		 * have written the file since it was verified */
+		rfs_backend_forget(u->j->src, rfs_buf_str(&key));
 		r = rfs_backend_stat(u->j->src, rfs_buf_str(&key), &st);
+	}
 	if (r == 0 && f->type == RFS_FILE_REG &&
 	    (st.st_size != f->size ||
 	     st.st_mtim.tv_sec * RFS_NSEC_PER_SEC + st.st_mtim.tv_nsec !=

@@ -306,8 +306,10 @@ static void verify_task(void *ctx, int i)
 	t->r = job_src_key(j, t->f.path, &skey);
 	if (t->r == 0)
 		t->r = job_bin_key(j, t->f.path, &dkey);
-	if (t->r == 0)
+	if (t->r == 0) {
+		rfs_backend_forget(j->src, rfs_buf_str(&skey));
 		t->r = rfs_backend_stat(j->src, rfs_buf_str(&skey), &st);
+	}
 	if (t->r == 0 && t->f.type == RFS_FILE_REG &&
 	    (st.st_size != t->f.size ||
 	     rfs_copy_ns(&st.st_mtim) != t->f.mtime_ns)) {

@@ -41,6 +41,11 @@ const char *rfs_s3_last_error(void)
 	return last_error.msg;
 }
 
+static void s3_forget(struct rfs_backend *rb, const char *key)
+{
+	rfs_s3_invalidate(rfs_s3_of(rb), key);
+}
+
 static const char *s3_last_error(struct rfs_backend *rb, int err)
 {
 	(void)rb;
@@ -562,6 +567,7 @@ static const struct rfs_backend_ops s3_ops = {
 	.utimens = rfs_s3_utimens,
 	.statfs = s3_statfs,
 	.copy = rfs_s3_copy,
+	.forget = s3_forget,
 	.last_error = s3_last_error,
 	.free = s3_free,
 };
