@@ -117,7 +117,8 @@ int rfs_copy_meta(struct rfs_backend *b, const char *key,
 }
 
 /* Stream a file: read the source once, hash it, write a temporary beside
- * the destination, then rename it into place. */
+ * the destination (".rfs-tmp.<name, cut to 229 bytes>.<hex>": within
+ * NAME_MAX for any name), then rename it into place. */
 static int stream_copy(struct rfs_backend *src, const char *skey,
 		       struct rfs_backend *dst, const char *dkey,
 		       const struct rfs_entry_file *f, char *sha)
@@ -138,7 +139,7 @@ static int stream_copy(struct rfs_backend *src, const char *skey,
 	getrandom(&rnd, sizeof(rnd), 0);
 	r = rfs_buf_add(&tmp, dkey, rfs_path_dirlen(dkey));
 	if (r == 0)
-		r = rfs_buf_addf(&tmp, "%s.rfs-tmp.%s.%08x",
+		r = rfs_buf_addf(&tmp, "%s.rfs-tmp.%.229s.%08x",
 				 rfs_path_dirlen(dkey) ? "/" : "",
 				 rfs_path_basename(dkey), rnd);
 	if (r == 0)

@@ -659,7 +659,7 @@ static void cleanup_tmp(struct job *j)
 		job_walk(j->bin, j->e.bin_path, drop_tmp, &t);
 	} else {
 		dir = strndup(j->e.bin_path, rfs_path_dirlen(j->e.bin_path));
-		if (dir && asprintf(&only, ".rfs-tmp.%s.",
+		if (dir && asprintf(&only, ".rfs-tmp.%.229s.",
 				    rfs_path_basename(j->e.bin_path)) >= 0) {
 			t.dir = dir;
 			t.only = only;
