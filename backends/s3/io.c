@@ -39,6 +39,8 @@
 
 #define WINDOW_MIN ((size_t)1 << 20)
 #define WINDOW_MAX ((size_t)16 << 20)
+/** How far from the last read a read still counts as sequential. */
+#define SEQ_SLACK ((off_t)1 << 20)
 /** S3's largest object. */
 #define MAX_OBJECT ((int64_t)5 << 40)
 
@@ -351,7 +353,11 @@ static ssize_t remote_read(struct rfs_s3_file *f, char *buf, size_t size,
 			done += n;
 			continue;
 		}
-		seq = o == f->next_off ||
+		/* The kernel's read-ahead sends neighbouring reads on
+		 * several threads, in any order: near the last read is
+		 * still sequential. */
+		seq = (o >= f->next_off - SEQ_SLACK &&
+		       o <= f->next_off + SEQ_SLACK) ||
 		      (f->ra_len && o == f->ra_off + (off_t)f->ra_len);
 		if (!seq)
 			f->window = 0;
