@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 MESON_OPTS ?=
 
 .PHONY: all build asan-build test test-unit test-fast check-format format \
-	docs demo demo-stop bench clean deps
+	docs demo demo-stop bench bench-s3 clean deps
 
 all: build
 
@@ -58,6 +58,10 @@ demo-stop:
 bench: build
 	@scripts/deps.sh bench
 	bench/browse.sh
+
+bench-s3: build
+	@scripts/deps.sh bench
+	bench/s3.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) docs/reference

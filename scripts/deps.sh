@@ -9,7 +9,8 @@ build="gcc libc6-dev make meson ninja-build pkg-config libfuse3-dev fuse3
 test="$build libcriterion-dev attr sqlite3 clang-format doxygen rsync xxd
       python3 procps psmisc curl radosgw ceph-mon ceph-osd awscli"
 demo="$build attr tree"
-bench="$build hyperfine rsync bindfs attr"
+bench="$build hyperfine rsync bindfs attr python3 strace s3fs rclone awscli
+       radosgw ceph-mon ceph-osd"
 
 case "${1:-build}" in
 build) pkgs=$build ;;

@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# S3: recyclefs against s3fs, rclone mount, rclone move and the aws command
+# line over the same bucket of one S3 server, in one run.
+#
+#   ls        `ls -l` of a folder of LS_OBJECTS small objects through a
+#             freshly mounted recyclefs, s3fs and `rclone mount` (cold:
+#             each tool mounted anew before every run, so no cache of
+#             theirs helps), then once more on the same mount (warm)
+#   read      sequential read of one READ_MIB MiB object: `cat` through
+#             the recyclefs mount (mounted anew) against
+#             `aws s3 cp s3://... -` and `rclone cat`
+#   archive   ARCHIVE_FILES files, ARCHIVE_MIB MiB in all, in 20 folders:
+#             `mv` into .recyclebin and `recyclefs wait` (server-side
+#             copies, SHA-256 of source and copy, manifest, deletes)
+#             against `rclone move` of the same tree to another prefix of
+#             the bucket (server-side copies and deletes, rclone's
+#             defaults: 4 transfers, 8 checkers)
+#
+# Every object is uploaded by rclone before the timed runs (not timed), with
+# rclone's mtime metadata, so each tool sees the same objects. The server
+# is $RFS_TEST_S3_ENDPOINT when set (keys from AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY), else a Ceph RGW this script starts with
+# scripts/servers.sh and stops at the end.
+#
+# Environment (defaults in brackets):
+#   LS_OBJECTS [10000] READ_MIB [1024] ARCHIVE_FILES [2000]
+#   ARCHIVE_MIB [500] RUNS [3] SCENARIOS ["ls read archive"]
+#   and RECYCLEFS_BIN, BENCH_TMP, RESULTS_DIR, KEEP (see bench/lib.sh)
+# Quick run: LS_OBJECTS=1000 READ_MIB=100 ARCHIVE_FILES=200 ARCHIVE_MIB=50 \
+#   RUNS=1 bench/s3.sh
+set -eu
+
+. "$(dirname "$0")/lib.sh"
+
+LS_OBJECTS=${LS_OBJECTS:-10000}
+READ_MIB=${READ_MIB:-1024}
+ARCHIVE_FILES=${ARCHIVE_FILES:-2000}
+ARCHIVE_MIB=${ARCHIVE_MIB:-500}
+RUNS=${RUNS:-3}
+SCENARIOS=${SCENARIOS:-ls read archive}
+BENCH_NAME=s3
+
+bench_need python3 rclone s3fs aws fusermount3 findmnt
+bench_init s3
+W=$BENCH_WORK
+
+# --- the server --------------------------------------------------------------
+
+if [ -z "${RFS_TEST_S3_ENDPOINT:-}" ]; then
+	RFS_SERVERS_DIR=$W/servers
+	mkdir -p "$RFS_SERVERS_DIR"
+	(cd "$bench_top" && . scripts/servers.sh && servers_start_rgw) \
+		>"$W/servers.out" 2>&1 || {
+		cat "$W/servers.out" >&2
+		bench_die "could not start Ceph RGW (scripts/deps.sh test installs it)"
+	}
+	RFS_TEST_S3_ENDPOINT=$(sed -n 's/^servers: RGW on \([^ ]*\).*/\1/p' \
+		"$W/servers.out")
+	stop_rgw() { (cd "$bench_top" && scripts/rgw.sh stop "$RFS_SERVERS_DIR/rgw") >/dev/null 2>&1 || true; }
+	trap 'stop_rgw; bench_cleanup' EXIT
+	AWS_ACCESS_KEY_ID=TESTAK AWS_SECRET_ACCESS_KEY=TESTSECRET
+fi
+EP=$RFS_TEST_S3_ENDPOINT
+: "${AWS_ACCESS_KEY_ID:?set AWS_ACCESS_KEY_ID for $EP}"
+: "${AWS_SECRET_ACCESS_KEY:?set AWS_SECRET_ACCESS_KEY for $EP}"
+export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION=${AWS_REGION:-us-east-1}
+BUCKET=rfs-bench-$(date +%s)
+
+# rclone and the aws cli with their configuration in the environment; they
+# verify TLS against their own bundles, so AWS_CA_BUNDLE is dropped.
+export RCLONE_CONFIG_RGW_TYPE=s3 RCLONE_CONFIG_RGW_PROVIDER=Ceph \
+	RCLONE_CONFIG_RGW_ENDPOINT=$EP \
+	RCLONE_CONFIG_RGW_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID \
+	RCLONE_CONFIG_RGW_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
+	RCLONE_CONFIG=/dev/null
+rcl() { env -u AWS_CA_BUNDLE rclone "$@"; }
+awsc() {
+	env -u AWS_CA_BUNDLE AWS_REQUEST_CHECKSUM_CALCULATION=when_required \
+		AWS_RESPONSE_CHECKSUM_VALIDATION=when_required \
+		aws --endpoint-url "$EP" "$@"
+}
+
+bench_machine "$W" | tee "$W/machine.txt" >&2
+echo "s3 server  : $EP (bucket $BUCKET); $(rclone version 2>/dev/null | head -1); $(s3fs --version 2>&1 | head -1); $(aws --version 2>&1)" |
+	tee -a "$W/machine.txt" >&2
+
+rcl mkdir "rgw:$BUCKET"
+: >"$W/runs.tsv"
+record() { # SCENARIO METHOD SECONDS
+	printf '%s\t%s\t%s\n' "$@" >>"$W/runs.tsv"
+	printf '  %s %s: %.3f s\n' "$@" >&2
+}
+since() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'
+}
+
+# --- the mounts ----------------------------------------------------------------
+
+IDX=$W/index.db
+RMNT=$W/m-recyclefs
+EPOCH_DIR=$RMNT/$BENCH_TABLE/$BENCH_LIFECYCLE/$BENCH_EPOCH
+{
+	"$RECYCLEFS_BIN" --index "$IDX" init
+	"$RECYCLEFS_BIN" --index "$IDX" storage add s3 \
+		"s3://$BUCKET?endpoint=$EP&path_style=1&region=$AWS_REGION"
+	"$RECYCLEFS_BIN" --index "$IDX" table add "$BENCH_TABLE"
+	"$RECYCLEFS_BIN" --index "$IDX" lifecycle add "$BENCH_TABLE" \
+		"$BENCH_LIFECYCLE"
+	"$RECYCLEFS_BIN" --index "$IDX" epoch add "$BENCH_TABLE" \
+		"$BENCH_LIFECYCLE" --from "$BENCH_FROM" --storage s3 --path data
+} >/dev/null
+
+echo "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" >"$W/s3fs.passwd"
+chmod 600 "$W/s3fs.passwd"
+
+mount_tool() { # TOOL MOUNTPOINT
+	mkdir -p "$2"
+	case $1 in
+	recyclefs)
+		"$RECYCLEFS_BIN" --index "$IDX" mount "$2" --log "$W/recyclefs.log" ;;
+	s3fs)
+		s3fs "$BUCKET" "$2" -o url="$EP" -o use_path_request_style \
+			-o passwd_file="$W/s3fs.passwd" -o endpoint="$AWS_REGION" ;;
+	rclone)
+		rcl mount "rgw:$BUCKET" "$2" --daemon --log-file "$W/rclone.log" ;;
+	esac
+	for _ in $(seq 1 100); do
+		bench_is_mounted "$2" && break
+		sleep 0.1
+	done
+	bench_is_mounted "$2" || bench_die "$1 did not mount on $2"
+	bench_track_mount "$2"
+}
+
+# The folder of TOOL's mount that holds bucket prefix data/.
+data_dir() { # TOOL MOUNTPOINT
+	if [ "$1" = recyclefs ]; then echo "$2/$BENCH_TABLE/$BENCH_LIFECYCLE/$BENCH_EPOCH"; else echo "$2/data"; fi
+}
+
+# --- ls -l -------------------------------------------------------------------
+
+scenario_ls() {
+	bench_log "uploading $LS_OBJECTS objects to data/ls/"
+	python3 - "$W/ls" "$LS_OBJECTS" <<'PY'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+os.makedirs(root)
+for i in range(n):
+    with open(os.path.join(root, "part-%05d.parquet" % i), "wb") as f:
+        f.write(os.urandom(64 + i % 512))
+PY
+	t0=$(date +%s)
+	rcl copy "$W/ls" "rgw:$BUCKET/data/ls" --transfers 32 --checkers 32
+	bench_log "uploaded in $(($(date +%s) - t0)) s"
+	for r in $(seq 1 "$RUNS"); do
+		for tool in recyclefs s3fs rclone; do
+			mnt=$W/m-$tool
+			mount_tool "$tool" "$mnt"
+			dir=$(data_dir "$tool" "$mnt")/ls
+			t0=$EPOCHREALTIME
+			n=$(ls -l "$dir" | grep -c parquet)
+			t1=$EPOCHREALTIME
+			[ "$n" = "$LS_OBJECTS" ] || bench_die "$tool listed $n of $LS_OBJECTS"
+			record ls-cold "$tool" "$(since "$t0" "$t1")"
+			t0=$EPOCHREALTIME
+			ls -l "$dir" >/dev/null
+			t1=$EPOCHREALTIME
+			record ls-warm "$tool" "$(since "$t0" "$t1")"
+			bench_umount "$mnt"
+		done
+	done
+}
+
+# --- sequential read -------------------------------------------------------------
+
+scenario_read() {
+	bench_log "uploading one object of $READ_MIB MiB"
+	bench_make_file "$W/big.bin" "$READ_MIB"
+	want=$(sha256sum <"$W/big.bin" | cut -d' ' -f1)
+	rcl copyto "$W/big.bin" "rgw:$BUCKET/data/big.bin"
+	rm -f "$W/big.bin"
+	for r in $(seq 1 "$RUNS"); do
+		mnt=$W/m-recyclefs
+		mount_tool recyclefs "$mnt"
+		t0=$EPOCHREALTIME
+		got=$(sha256sum <"$EPOCH_DIR/big.bin" | cut -d' ' -f1)
+		t1=$EPOCHREALTIME
+		[ "$got" = "$want" ] || bench_die "recyclefs read other bytes"
+		bench_umount "$mnt"
+		record read recyclefs "$(since "$t0" "$t1")"
+		t0=$EPOCHREALTIME
+		got=$(awsc s3 cp "s3://$BUCKET/data/big.bin" - | sha256sum | cut -d' ' -f1)
+		t1=$EPOCHREALTIME
+		[ "$got" = "$want" ] || bench_die "aws s3 cp read other bytes"
+		record read "aws s3 cp" "$(since "$t0" "$t1")"
+		t0=$EPOCHREALTIME
+		got=$(rcl cat "rgw:$BUCKET/data/big.bin" | sha256sum | cut -d' ' -f1)
+		t1=$EPOCHREALTIME
+		[ "$got" = "$want" ] || bench_die "rclone cat read other bytes"
+		record read "rclone cat" "$(since "$t0" "$t1")"
+	done
+}
+
+# --- archive -----------------------------------------------------------------------
+
+count_objects() { # PREFIX
+	rcl lsf -R --files-only "rgw:$BUCKET/$1" 2>/dev/null | wc -l
+}
+
+scenario_archive() {
+	per=$((ARCHIVE_FILES / 20))
+	bytes=$((ARCHIVE_MIB * 1048576 / (per * 20)))
+	bench_log "making $((per * 20)) files of $bytes B"
+	bench_make_tree "$W/set" 20 "$per" "$bytes" "$bytes"
+	files=$((per * 20))
+	mnt=$W/m-recyclefs
+	mount_tool recyclefs "$mnt"
+	for r in $(seq 1 "$RUNS"); do
+		for method in recyclefs "rclone move"; do
+			name=set-$r-${method%% *}
+			rcl copy "$W/set" "rgw:$BUCKET/data/$name" --transfers 16
+			[ "$(count_objects "data/$name")" = "$files" ] ||
+				bench_die "upload of $name incomplete"
+			t0=$EPOCHREALTIME
+			if [ "$method" = recyclefs ]; then
+				mv "$EPOCH_DIR/$name" "$mnt/.recyclebin/"
+				"$RECYCLEFS_BIN" --index "$IDX" wait \
+					"$mnt/.recyclebin/$BENCH_TABLE/$BENCH_LIFECYCLE/$BENCH_EPOCH/$name" >/dev/null
+				dst=.recyclebin
+			else
+				rcl move "rgw:$BUCKET/data/$name" "rgw:$BUCKET/peer/$name"
+				dst=peer
+			fi
+			t1=$EPOCHREALTIME
+			[ "$(count_objects "data/$name")" = 0 ] ||
+				bench_die "$method left objects at the source"
+			got=$(rcl lsf -R --files-only "rgw:$BUCKET/$dst" | grep -c "$name/" || true)
+			[ "$got" -ge "$files" ] ||
+				bench_die "$method: $got objects at $dst, not $files"
+			record archive "$method" "$(since "$t0" "$t1")"
+		done
+	done
+	bench_umount "$mnt"
+}
+
+for s in $SCENARIOS; do
+	case $s in
+	ls | read | archive) "scenario_$s" ;;
+	*) bench_die "unknown scenario '$s'" ;;
+	esac
+done
+
+# --- the report --------------------------------------------------------------------
+
+mean_of() { # SCENARIO METHOD
+	awk -F'\t' -v s="$1" -v m="$2" '$1 == s && $2 == m { t += $3; n++ }
+		END { if (n) printf "%.4f", t / n }' "$W/runs.tsv"
+}
+goal() { # RATIO MIN
+	awk -v r="$1" -v g="$2" 'BEGIN { if (r == "-") print "";
+		else print "   goal >= " g "x: " (r >= g ? "met" : "MISSED") }'
+}
+report() {
+	cat "$W/machine.txt"
+	echo "runs       : $RUNS per method"
+	echo
+	if grep -q '^ls-' "$W/runs.tsv"; then
+		echo "ls -l of $LS_OBJECTS objects (mean seconds; ratio = peer / recyclefs):"
+		for s in ls-cold ls-warm; do
+			rf=$(mean_of "$s" recyclefs)
+			for t in recyclefs s3fs rclone; do
+				mu=$(mean_of "$s" "$t")
+				r=$(bench_ratio "$mu" "$rf")
+				g=
+				[ "$s" = ls-cold ] && [ "$t" != recyclefs ] && g=$(goal "$r" 2)
+				printf '  %-8s %-10s %-9s %sx%s\n' "$s" "$t" "$(bench_secs "$mu")" "$r" "$g"
+			done
+		done
+	fi
+	if grep -q '^read' "$W/runs.tsv"; then
+		echo "sequential read of $READ_MIB MiB (ratio = peer / recyclefs):"
+		rf=$(mean_of read recyclefs)
+		for t in recyclefs "aws s3 cp" "rclone cat"; do
+			mu=$(mean_of read "$t")
+			printf '  %-12s %-9s %-10s %sx\n' "$t" "$(bench_secs "$mu")" \
+				"$(bench_mibs "$READ_MIB" "$mu")" "$(bench_ratio "$mu" "$rf")"
+		done
+	fi
+	if grep -q '^archive' "$W/runs.tsv"; then
+		echo "archive of $ARCHIVE_FILES files, $ARCHIVE_MIB MiB (ratio = peer / recyclefs):"
+		rf=$(mean_of archive recyclefs)
+		for t in recyclefs "rclone move"; do
+			mu=$(mean_of archive "$t")
+			r=$(bench_ratio "$mu" "$rf")
+			g=
+			[ "$t" != recyclefs ] && g=$(goal "$r" 1.5)
+			printf '  %-12s %-9s %sx%s\n' "$t" "$(bench_secs "$mu")" "$r" "$g"
+		done
+	fi
+	echo
+	echo "per-run times: $RESULTS_DIR/$BENCH_STAMP-s3-runs.tsv"
+}
+cp "$W/runs.tsv" "$RESULTS_DIR/$BENCH_STAMP-s3-runs.tsv"
+report | tee "$RESULTS_DIR/$BENCH_STAMP-s3-summary.txt"
