@@ -57,6 +57,16 @@ static int list_page(struct rfs_s3_backend *b, const char *prefix, bool delim,
 					"storage '%s': the listing of '%s' is "
 					"not valid XML",
 					b->name, prefix);
+		else if (!e && out->truncated && !out->next_token) {
+			/* following it is impossible, ending it would hide
+			 * the rest */
+			rfs_s3_listing_release(out);
+			e = rfs_s3_fail(
+				EIO,
+				"storage '%s': the listing of '%s' is "
+				"cut short without a continuation token",
+				b->name, prefix);
+		}
 	}
 	rfs_buf_release(&q);
 	rfs_buf_release(&body);

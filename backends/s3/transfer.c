@@ -66,6 +66,31 @@ static int copy_source(struct rfs_s3_backend *sb, const char *src_full,
 	return r;
 }
 
+/* The condition that the source is still the version @p etag, as two
+ * header lines in @p out: AWS's name, and the one Ceph RGW reads. Nothing
+ * when the ETag is unknown. @return the number of lines (0 or 2) */
+static size_t copy_if_match(const char *etag, char out[2][128],
+			    const char *lines[2])
+{
+	if (!etag || !*etag)
+		return 0;
+	snprintf(out[0], 128, "x-amz-copy-source-if-match: \"%s\"", etag);
+	snprintf(out[1], 128, "x-amz-copy-if-match: \"%s\"", etag);
+	lines[0] = out[0];
+	lines[1] = out[1];
+	return 2;
+}
+
+/* A copy whose source no longer matches (412) fails as a read does. */
+static int copy_stale(struct rfs_s3_backend *sb, const char *src_full, int e)
+{
+	if (e != -EEXIST)
+		return e;
+	return rfs_s3_fail(ESTALE,
+			   "storage '%s': '%s' changed while it was copied",
+			   sb->name, src_full);
+}
+
 /* CopyObject and CompleteMultipartUpload may answer 200 with an error. */
 static int check_body(struct rfs_s3_backend *b, const char *what,
 		      const char *key, const struct rfs_buf *body)
@@ -106,6 +131,7 @@ struct mpu {
 	int fd;			   /* upload: the data */
 	struct rfs_s3_backend *sb; /* copy: the source */
 	const char *src_full;
+	const char *src_etag; /* copy: the version copied, "" when unknown */
 };
 
 static int upload_query(const struct mpu *u, size_t part, struct rfs_buf *q)
@@ -251,8 +277,8 @@ static int part_copy(void *ctx, size_t i)
 	struct mpu *u = ctx;
 	struct rfs_buf q = RFS_BUF_INIT, src = RFS_BUF_INIT;
 	struct rfs_buf body = RFS_BUF_INIT;
-	char range[96], *v = NULL;
-	const char *lines[2];
+	char range[96], match[2][128], *v = NULL;
+	const char *lines[4];
 	struct rfs_s3_request r;
 	int64_t off, len;
 	int e = upload_query(u, i + 1, &q);
@@ -269,9 +295,9 @@ static int part_copy(void *ctx, size_t i)
 		rfs_s3_req_init(&r, "PUT", u->full);
 		r.query = rfs_buf_str(&q);
 		r.headers = lines;
-		r.n_headers = 2;
+		r.n_headers = 2 + copy_if_match(u->src_etag, match, lines + 2);
 		r.out = &body;
-		e = rfs_s3_do(u->b, &r);
+		e = copy_stale(u->sb, u->src_full, rfs_s3_do(u->b, &r));
 	}
 	if (!e)
 		e = check_body(u->b, "a part copy", u->full, &body);
@@ -425,8 +451,8 @@ int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
 		       const struct rfs_s3_meta *replace)
 {
 	struct rfs_buf hdr = RFS_BUF_INIT, body = RFS_BUF_INIT;
-	const char *lines[8];
-	char store[6][160];
+	const char *lines[11];
+	char store[6][160], match[2][128];
 	struct rfs_s3_request r;
 	struct mpu u = { 0 };
 	size_t n = 0;
@@ -438,12 +464,29 @@ int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
 		u.size = src->size;
 		u.sb = sb;
 		u.src_full = src_full;
-		return mpu_run(&u, replace ? replace : src, part_copy, NULL);
+		u.src_etag = src->etag;
+		e = mpu_run(&u, replace ? replace : src, part_copy, NULL);
+		if (!e && *src->etag) {
+			/* RGW ignores the condition on part copies: check
+			 * the source once more, and drop a mixed copy */
+			struct rfs_s3_meta now;
+
+			e = rfs_s3_head(sb, src_full, &now);
+			if (!e && strcmp(now.etag, src->etag))
+				e = -EEXIST;
+			if (e < 0)
+				rfs_s3_delete(db, dst_full);
+			if (e == -ENOENT)
+				e = -EEXIST; /* gone: changed as well */
+			e = copy_stale(sb, src_full, e);
+		}
+		return e;
 	}
 	e = copy_source(sb, src_full, &hdr);
 	if (e < 0)
 		return e;
 	lines[n++] = rfs_buf_str(&hdr);
+	n += copy_if_match(src->etag, match, lines + n);
 	if (replace) {
 		lines[n++] = "x-amz-metadata-directive: REPLACE";
 		n += rfs_s3_meta_headers(replace, store, lines + n);
@@ -454,7 +497,7 @@ int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
 	r.headers = lines;
 	r.n_headers = n;
 	r.out = &body;
-	e = rfs_s3_do(db, &r);
+	e = copy_stale(sb, src_full, rfs_s3_do(db, &r));
 	if (!e)
 		e = check_body(db, "the copy", dst_full, &body);
 	rfs_buf_release(&hdr);

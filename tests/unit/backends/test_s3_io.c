@@ -165,6 +165,47 @@ Test(backends_s3_io, server_side_copy_keeps_bytes_and_metadata)
 		     -EEXIST);
 }
 
+/* A server-side copy names the version it copies (copy-source-if-match):
+ * a source replaced since it was looked at fails the copy with ESTALE,
+ * on both paths, instead of copying the new version under the old one's
+ * attributes. */
+Test(backends_s3_io, a_copy_of_a_replaced_source_is_estale)
+{
+	struct rfs_s3_backend *b = rfs_s3_of(S3.b);
+	struct rfs_buf src = RFS_BUF_INIT, dst = RFS_BUF_INIT;
+	const size_t len = 12 * MIB;
+	struct rfs_s3_meta m;
+	int r;
+
+	put_pattern(S3.b, "src", len, 5);
+	head(S3.b, "src", &m);
+	put_pattern(S3.b, "src", len, 6); /* another version, same size */
+	cr_assert_eq(rfs_s3_full_key(b, "src", &src), 0);
+	cr_assert_eq(rfs_s3_full_key(b, "dst", &dst), 0);
+	r = rfs_s3_copy_object(b, rfs_buf_str(&src), b, rfs_buf_str(&dst), &m,
+			       NULL);
+	cr_assert_eq(r, -ESTALE, "copy: %d, ETag '%s': %s", r, m.etag,
+		     rfs_s3_last_error());
+	cr_assert_not_null(strstr(rfs_s3_last_error(), "changed while it was "
+						       "copied"),
+			   "%s", rfs_s3_last_error());
+	rfs_s3_single_copy_max = 8 << 20;
+	cr_assert_eq(rfs_s3_copy_object(b, rfs_buf_str(&src), b,
+					rfs_buf_str(&dst), &m, NULL),
+		     -ESTALE);
+	rfs_s3_single_copy_max = RFS_S3_MAX_SINGLE;
+	cr_assert_eq(rfs_backend_stat(S3.b, "dst", &(struct stat){ 0 }),
+		     -ENOENT);
+	/* the current version copies */
+	head(S3.b, "src", &m);
+	cr_assert_eq(rfs_s3_copy_object(b, rfs_buf_str(&src), b,
+					rfs_buf_str(&dst), &m, NULL),
+		     0, "%s", rfs_s3_last_error());
+	cr_assert_eq(bk_checksum(S3.b, "dst"), pattern_sum(len, 6));
+	rfs_buf_release(&src);
+	rfs_buf_release(&dst);
+}
+
 Test(backends_s3_io, copies_to_another_endpoint_are_exdev)
 {
 	char *uri =
