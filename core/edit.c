@@ -52,9 +52,11 @@ static int begin(struct rfs_index *idx, struct rfs_catalog **cat,
 
 /* Check that the location @p path under storage root @p root exists as a
  * directory, or create it (mkdir -p) with @p create. Only file storage
- * has directories to check: object stores create prefixes on write. */
+ * has directories to check: object stores create prefixes on write.
+ * @p hint ends the message of a missing one ("" for none). */
 static int check_location(const char *root, const char *path, bool create,
-			  const char *what, struct rfs_error *err)
+			  const char *what, const char *hint,
+			  struct rfs_error *err)
 {
 	struct rfs_backend *b;
 	struct stat st;
@@ -94,8 +96,7 @@ static int check_location(const char *root, const char *path, bool create,
 	if (r == -ENOENT)
 		r = rfs_error_set(err, ENOENT, "%s '%s%s%s' does not exist%s",
 				  what, root, *path ? "/" : "", path,
-				  *path ? " (create it, or pass --create)"
-					: "");
+				  *path ? hint : "");
 	else if (r < 0)
 		r = rfs_error_set(err, -r, "%s '%s%s%s': %s", what, root,
 				  *path ? "/" : "", path, strerror(-r));
@@ -158,7 +159,7 @@ int rfs_edit_storage_add(struct rfs_index *idx, const char *name,
 	}
 	if (r < 0)
 		goto out;
-	r = check_location(curi, "", false, "storage root", err);
+	r = check_location(curi, "", false, "storage root", "", err);
 	if (r < 0)
 		goto out;
 	r = begin(idx, &cat, err);
@@ -377,7 +378,8 @@ int rfs_edit_epoch_add(struct rfs_index *idx, const char *table,
 				   &uri, err);
 	if (r == 0)
 		r = check_location(uri, p, flags & RFS_EDIT_EPOCH_CREATE,
-				   "epoch path", err);
+				   "epoch path",
+				   " (create it, or pass --create)", err);
 	if (r == 0)
 		r = begin(idx, &cat, err);
 	if (r < 0)
@@ -474,7 +476,8 @@ int rfs_edit_epoch_repoint(struct rfs_index *idx, const char *table,
 	}
 	rfs_index_rollback(idx);
 	if (r == 0)
-		r = check_location(s->uri, p, false, "epoch path", err);
+		r = check_location(s->uri, p, false, "epoch path",
+				   " (create it first)", err);
 	rfs_catalog_free(cat);
 	cat = NULL;
 	if (r < 0)

@@ -92,9 +92,6 @@ struct rfs_fs_state {
 	uid_t uid;		    /**< owner shown on catalog directories */
 	gid_t gid;		    /**< group shown on catalog directories */
 	int64_t mounted_ns; /**< when it was mounted; the root's times */
-	/** Reserved for an attribute cache timeout in seconds; the mount
-	 * leaves it 0 and never reads it (FUSE's -o attr_timeout applies). */
-	double attr_timeout;
 };
 
 /** A file open for writing through the mount. */

@@ -872,7 +872,8 @@ Test(core_edit, repoint_without_a_path_keeps_the_sub_path)
 Test(core_edit, repoint_refusals)
 {
 	add_bronze();
-	assert_refused(ENOENT, "does not exist",
+	/* repoint has no --create: the hint says so */
+	assert_refused(ENOENT, "does not exist (create it first)",
 		       rfs_edit_epoch_repoint(idx, "sales.orders", "bronze",
 					      "2001-01-01..2010-01-01", "arch",
 					      "nowhere", &err));
