@@ -262,8 +262,11 @@ static int list_epoch(const struct req *q, struct list_ctx *l)
 	size_t dl;
 	int r;
 
+	/* A catalog-only storage (no data path here) is an empty directory;
+	 * one that could not be opened is an error, never an empty listing
+	 * that looks like lost data. The reason is in the log. */
 	if (!q->b)
-		return 0; /* catalog-only storage: an empty directory */
+		return q->berr == -EIO ? -EIO : 0;
 	l->q = q;
 	/* Hide the bin when it is a direct child of this directory. */
 	if (e->bin_key) {

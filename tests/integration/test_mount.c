@@ -273,6 +273,43 @@ static void expect_log(const char *what)
 	free(log);
 }
 
+/* A storage that cannot be opened (here an S3 URI with an option recyclefs
+ * does not know) lists as an I/O error with the reason in the log, not
+ * as an empty folder a user would take for lost data. */
+Test(mount, an_epoch_whose_storage_cannot_be_opened_is_eio)
+{
+	struct rfs_test_out out = { 0 };
+
+	cli_ok("storage add",
+	       rfs_test_cli(&m, &out, "storage", "add", "badopt",
+			    "s3://lake/orders?endpoint=http://127.0.0.1:9&"
+			    "colour=blue"),
+	       &out);
+	cli_ok("epoch add",
+	       rfs_test_cli(&m, &out, "epoch", "add", "sales.orders", "silver",
+			    "--from", "2001-01-01", "--to", "2013-01-01",
+			    "--storage", "badopt", "--path", "silver"),
+	       &out);
+	cr_assert(rfs_test_sh_until(
+		&m, 3,
+		"test -d 'mnt/sales.orders/silver/2001-01-01..2013-01-01'"));
+	cr_expect_neq(
+		rfs_test_sh(&m, &out,
+			    "ls "
+			    "'mnt/sales.orders/silver/2001-01-01..2013-01-01'"),
+		0);
+	cr_expect(strstr(out.err, "Input/output error") != NULL, "ls: %s",
+		  out.err);
+	expect_log("colour");
+	/* a catalog-only storage stays an empty folder */
+	cr_expect_eq(
+		rfs_test_sh(&m, &out,
+			    "test -z \"$(ls "
+			    "'mnt/sales.orders/silver/2013-01-01..now')\""),
+		0, "%s", out.err);
+	rfs_test_out_release(&out);
+}
+
 Test(mount, catalog_levels_refuse_changes_with_eperm)
 {
 	const char *dirs[] = { "", "sales.orders", "sales.orders/bronze",
