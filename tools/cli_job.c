@@ -9,6 +9,7 @@
 #include "core/entry.h"
 #include "core/jobs.h"
 #include "index/entries.h"
+#include "index/index.h"
 #include "tools/cli.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -308,5 +309,59 @@ int rfs_cli_job_run(struct rfs_index *idx, int64_t id, unsigned flags,
 		*out = e;
 	else
 		rfs_entry_release(&e);
+	return status;
+}
+
+int rfs_cli_job_each(const char *cmd, const char *usage, int argc, char **argv,
+		     rfs_cli_job_one_fn one)
+{
+	enum { OPT_NO_WAIT = 'W', OPT_JSON = 'j' };
+	static const struct option opts[] = {
+		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
+		{ "json", no_argument, NULL, OPT_JSON },
+		RFS_CLI_COMMON_OPTIONS,
+	};
+	struct rfs_cli_getopt g = { .cmd = cmd,
+				    .usage = usage,
+				    .longopts = opts };
+	bool no_wait = false, json = false;
+	json_t *results = NULL;
+	struct rfs_index *idx;
+	int c, i, s, status;
+
+	while ((c = rfs_cli_next(&g, argc, argv)) != -1) {
+		if (c == RFS_CLI_STOP)
+			return g.status;
+		if (c == OPT_NO_WAIT)
+			no_wait = true;
+		else if (c == OPT_JSON)
+			json = true;
+	}
+	status = rfs_cli_operands(&g, argc, argv, 1, -1, "PATH...");
+	if (status == RFS_EXIT_OK)
+		status = rfs_cli_open_index(&idx);
+	if (status)
+		return status;
+	if (json && !(results = json_array())) {
+		rfs_index_free(idx);
+		return rfs_cli_fail(NULL, -ENOMEM);
+	}
+	for (i = optind; i < argc; i++) {
+		if (rfs_cli_job_interrupted()) {
+			status = RFS_EXIT_INTERRUPTED;
+			break;
+		}
+		s = one(idx, argv[i], no_wait, results);
+		if (s > status)
+			status = s;
+		if (s == RFS_EXIT_INTERRUPTED)
+			break;
+	}
+	rfs_index_free(idx);
+	if (json) {
+		s = rfs_cli_print_json(json_pack("{s:o}", "results", results));
+		if (status == RFS_EXIT_OK)
+			status = s;
+	}
 	return status;
 }

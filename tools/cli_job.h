@@ -138,4 +138,24 @@ int rfs_cli_job_run(struct rfs_index *idx, int64_t id, unsigned flags,
  */
 void rfs_cli_print_archived(const struct rfs_entry *e);
 
+/**
+ * Act on one PATH operand of a command run by rfs_cli_job_each().
+ * @param results the --json array to add to, or NULL
+ * @return an RFS_EXIT_* status
+ */
+typedef int (*rfs_cli_job_one_fn)(struct rfs_index *idx, const char *path,
+				  bool no_wait, json_t *results);
+
+/**
+ * The whole of a command of the form "CMD [--no-wait] [--json] PATH...":
+ * parse the options, open the index, call @p one for each PATH in turn
+ * (stopping at SIGINT or SIGTERM), and print {"results":[...]} with
+ * --json.
+ * @param cmd   the command's name, for messages
+ * @param usage its usage text, for -h and for errors
+ * @return the worst RFS_EXIT_* status of the PATHs
+ */
+int rfs_cli_job_each(const char *cmd, const char *usage, int argc, char **argv,
+		     rfs_cli_job_one_fn one);
+
 #endif

@@ -30,11 +30,6 @@ static const char usage[] =
 	"\n"
 	"Also takes --index PATH, -v and -h.\n";
 
-enum {
-	OPT_NO_WAIT = 'W',
-	OPT_JSON = 'j',
-};
-
 /* The entry is runnable and its lease ours: hand it over or run it. */
 static int run_or_queue(struct rfs_index *idx, const char *path,
 			struct rfs_entry *e, bool no_wait, json_t *results)
@@ -122,52 +117,5 @@ static int retry_one(struct rfs_index *idx, const char *path, bool no_wait,
 
 int cmd_retry(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
-		{ "json", no_argument, NULL, OPT_JSON },
-		RFS_CLI_COMMON_OPTIONS,
-	};
-	struct rfs_cli_getopt g = { .cmd = "retry",
-				    .usage = usage,
-				    .longopts = opts };
-	bool no_wait = false, json = false;
-	json_t *results = NULL;
-	struct rfs_index *idx;
-	int c, i, s, status;
-
-	while ((c = rfs_cli_next(&g, argc, argv)) != -1) {
-		if (c == RFS_CLI_STOP)
-			return g.status;
-		if (c == OPT_NO_WAIT)
-			no_wait = true;
-		else if (c == OPT_JSON)
-			json = true;
-	}
-	status = rfs_cli_operands(&g, argc, argv, 1, -1, "PATH...");
-	if (status == RFS_EXIT_OK)
-		status = rfs_cli_open_index(&idx);
-	if (status)
-		return status;
-	if (json && !(results = json_array())) {
-		rfs_index_free(idx);
-		return rfs_cli_fail(NULL, -ENOMEM);
-	}
-	for (i = optind; i < argc; i++) {
-		if (rfs_cli_job_interrupted()) {
-			status = RFS_EXIT_INTERRUPTED;
-			break;
-		}
-		s = retry_one(idx, argv[i], no_wait, results);
-		if (s > status)
-			status = s;
-		if (s == RFS_EXIT_INTERRUPTED)
-			break;
-	}
-	rfs_index_free(idx);
-	if (json) {
-		s = rfs_cli_print_json(json_pack("{s:o}", "results", results));
-		if (status == RFS_EXIT_OK)
-			status = s;
-	}
-	return status;
+	return rfs_cli_job_each("retry", usage, argc, argv, retry_one);
 }
