@@ -140,6 +140,9 @@ void rfs_cli_print_archived(const struct rfs_entry *e);
 
 /**
  * Act on one PATH operand of a command run by rfs_cli_job_each().
+ * @param idx     the index, open for the whole command
+ * @param path    the operand as the user gave it
+ * @param no_wait --no-wait: record the intent, leave the job to a mount
  * @param results the --json array to add to, or NULL
  * @return an RFS_EXIT_* status
  */
@@ -153,6 +156,9 @@ typedef int (*rfs_cli_job_one_fn)(struct rfs_index *idx, const char *path,
  * --json.
  * @param cmd   the command's name, for messages
  * @param usage its usage text, for -h and for errors
+ * @param argc  the command's argument count, its name included
+ * @param argv  the command's arguments
+ * @param one   what to do with each PATH
  * @return the worst RFS_EXIT_* status of the PATHs
  */
 int rfs_cli_job_each(const char *cmd, const char *usage, int argc, char **argv,
