@@ -3,7 +3,8 @@
 # line over the same bucket of one S3 server, in one run.
 #
 #   ls        `ls -l` of a folder of LS_OBJECTS small objects through a
-#             freshly mounted recyclefs, s3fs and `rclone mount` (cold:
+#             freshly mounted recyclefs (default attributes, then a
+#             storage with attrs=listing), s3fs and `rclone mount` (cold:
 #             each tool mounted anew before every run, so no cache of
 #             theirs helps), then once more on the same mount (warm)
 #   read      sequential read of one READ_MIB MiB object: `cat` through
@@ -108,6 +109,12 @@ EPOCH_DIR=$RMNT/$BENCH_TABLE/$BENCH_LIFECYCLE/$BENCH_EPOCH
 		"$BENCH_LIFECYCLE"
 	"$RECYCLEFS_BIN" --index "$IDX" epoch add "$BENCH_TABLE" \
 		"$BENCH_LIFECYCLE" --from "$BENCH_FROM" --storage s3 --path data
+	# the same objects with attributes from listings (attrs=listing)
+	"$RECYCLEFS_BIN" --index "$IDX" storage add s3l \
+		"s3://$BUCKET?endpoint=$EP&path_style=1&region=$AWS_REGION&attrs=listing"
+	"$RECYCLEFS_BIN" --index "$IDX" lifecycle add "$BENCH_TABLE" fast
+	"$RECYCLEFS_BIN" --index "$IDX" epoch add "$BENCH_TABLE" fast \
+		--from "$BENCH_FROM" --storage s3l --path data
 } >/dev/null
 
 echo "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" >"$W/s3fs.passwd"
@@ -116,7 +123,7 @@ chmod 600 "$W/s3fs.passwd"
 mount_tool() { # TOOL MOUNTPOINT
 	mkdir -p "$2"
 	case $1 in
-	recyclefs)
+	recyclefs | recyclefs-listing)
 		"$RECYCLEFS_BIN" --index "$IDX" mount "$2" --log "$W/recyclefs.log" ;;
 	s3fs)
 		s3fs "$BUCKET" "$2" -o url="$EP" -o use_path_request_style \
@@ -134,7 +141,11 @@ mount_tool() { # TOOL MOUNTPOINT
 
 # The folder of TOOL's mount that holds bucket prefix data/.
 data_dir() { # TOOL MOUNTPOINT
-	if [ "$1" = recyclefs ]; then echo "$2/$BENCH_TABLE/$BENCH_LIFECYCLE/$BENCH_EPOCH"; else echo "$2/data"; fi
+	case $1 in
+	recyclefs) echo "$2/$BENCH_TABLE/$BENCH_LIFECYCLE/$BENCH_EPOCH" ;;
+	recyclefs-listing) echo "$2/$BENCH_TABLE/fast/$BENCH_EPOCH" ;;
+	*) echo "$2/data" ;;
+	esac
 }
 
 # --- ls -l -------------------------------------------------------------------
@@ -153,7 +164,7 @@ PY
 	rcl copy "$W/ls" "rgw:$BUCKET/data/ls" --transfers 32 --checkers 32
 	bench_log "uploaded in $(($(date +%s) - t0)) s"
 	for r in $(seq 1 "$RUNS"); do
-		for tool in recyclefs s3fs rclone; do
+		for tool in recyclefs recyclefs-listing s3fs rclone; do
 			mnt=$W/m-$tool
 			mount_tool "$tool" "$mnt"
 			dir=$(data_dir "$tool" "$mnt")/ls
@@ -265,15 +276,22 @@ report() {
 	echo "runs       : $RUNS per method"
 	echo
 	if grep -q '^ls-' "$W/runs.tsv"; then
-		echo "ls -l of $LS_OBJECTS objects (mean seconds; ratio = peer / recyclefs):"
+		echo "ls -l of $LS_OBJECTS objects (mean seconds; ratio = this / recyclefs):"
+		echo "  (recyclefs-listing: a storage with attrs=listing, no HEAD per object)"
 		for s in ls-cold ls-warm; do
 			rf=$(mean_of "$s" recyclefs)
-			for t in recyclefs s3fs rclone; do
+			for t in recyclefs recyclefs-listing s3fs rclone; do
 				mu=$(mean_of "$s" "$t")
-				r=$(bench_ratio "$mu" "$rf")
-				g=
-				[ "$s" = ls-cold ] && [ "$t" != recyclefs ] && g=$(goal "$r" 2)
-				printf '  %-8s %-10s %-9s %sx%s\n' "$s" "$t" "$(bench_secs "$mu")" "$r" "$g"
+				printf '  %-8s %-18s %-9s %sx\n' "$s" "$t" "$(bench_secs "$mu")" \
+					"$(bench_ratio "$mu" "$rf")"
+			done
+		done
+		echo "  cold, peer / recyclefs (goal: 2x faster than both):"
+		for t in recyclefs recyclefs-listing; do
+			rf=$(mean_of ls-cold "$t")
+			for p in s3fs rclone; do
+				r=$(bench_ratio "$(mean_of ls-cold "$p")" "$rf")
+				printf '    %-18s vs %-7s %sx%s\n' "$t" "$p" "$r" "$(goal "$r" 2)"
 			done
 		done
 	fi

@@ -106,6 +106,22 @@ static int storage_failed(struct rfs_backend *b, const char *op,
 	return r;
 }
 
+/* chmod, chown, utimens: a storage that cannot keep an attribute says
+ * -ENOSYS (S3 with attrs=listing); the caller is told EPERM, the log
+ * says why. Other failures as storage_failed(). */
+static int attr_failed(struct rfs_backend *b, const char *op, const char *path,
+		       int r)
+{
+	const char *why;
+
+	if (r != -ENOSYS)
+		return storage_failed(b, op, path, r);
+	why = rfs_backend_last_error(b, ENOSYS);
+	rfs_log(LOG_INFO, "%s of '%s' refused: %s", op, path,
+		*why ? why : "the storage cannot keep it");
+	return -EPERM;
+}
+
 static int file_failed(struct rfs_file *f, const char *op, const char *path,
 		       int r)
 {
@@ -726,8 +742,8 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 	if (r < 0)
 		return r;
 	r = in_epoch(&q)
-		    ? storage_failed(q.b, "chmod", path,
-				     rfs_backend_chmod(q.b, q.node.rest, mode))
+		    ? attr_failed(q.b, "chmod", path,
+				  rfs_backend_chmod(q.b, q.node.rest, mode))
 		    : refuse(&q, "chmod", path);
 	fs_req_end(&q);
 	return r;
@@ -747,10 +763,10 @@ static int op_chown(const char *path, uid_t uid, gid_t gid,
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
-	r = in_epoch(&q) ? storage_failed(q.b, "chown", path,
-					  rfs_backend_chown(q.b, q.node.rest,
-							    uid, gid))
-			 : refuse(&q, "chown", path);
+	r = in_epoch(&q)
+		    ? attr_failed(q.b, "chown", path,
+				  rfs_backend_chown(q.b, q.node.rest, uid, gid))
+		    : refuse(&q, "chown", path);
 	fs_req_end(&q);
 	return r;
 }
@@ -789,8 +805,8 @@ static int op_utimens(const char *path, const struct timespec tv[2],
 	if (r < 0)
 		return r;
 	r = in_epoch(&q)
-		    ? storage_failed(q.b, "utimens", path,
-				     rfs_backend_utimens(q.b, q.node.rest, tv))
+		    ? attr_failed(q.b, "utimens", path,
+				  rfs_backend_utimens(q.b, q.node.rest, tv))
 		    : refuse(&q, "utimens", path);
 	fs_req_end(&q);
 	return r;

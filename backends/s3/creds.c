@@ -53,7 +53,7 @@ static void wipe_free(char *s)
 /* The URI's options, %-decoded; NULL when absent. */
 struct opts {
 	char *region, *endpoint, *path_style, *profile, *cache_ttl;
-	char *part_size, *verify;
+	char *part_size, *verify, *attrs;
 };
 
 static void opts_release(struct opts *o)
@@ -65,6 +65,7 @@ static void opts_release(struct opts *o)
 	free(o->cache_ttl);
 	free(o->part_size);
 	free(o->verify);
+	free(o->attrs);
 }
 
 static int hexval(char c)
@@ -118,6 +119,7 @@ static char **opt_slot(struct opts *o, const char *name, size_t n)
 		{ "cache_ttl", offsetof(struct opts, cache_ttl) },
 		{ "part_size", offsetof(struct opts, part_size) },
 		{ "verify", offsetof(struct opts, verify) },
+		{ "attrs", offsetof(struct opts, attrs) },
 	};
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -143,7 +145,7 @@ static int parse_opts(const char *query, struct opts *o, const char *shown,
 					     "storage '%s': unknown option "
 					     "'%.*s' (known: region, endpoint, "
 					     "path_style, profile, cache_ttl, "
-					     "part_size, verify)",
+					     "part_size, verify, attrs)",
 					     shown, (int)(kn > 64 ? 64 : kn),
 					     p);
 		if (slot) {
@@ -562,6 +564,12 @@ static int load_tuning(struct rfs_s3_conf *c, const struct opts *o,
 				     "or 'etag'",
 				     shown);
 	c->verify_etag = o->verify && !strcmp(o->verify, "etag");
+	if (o->attrs && strcmp(o->attrs, "meta") && strcmp(o->attrs, "listing"))
+		return rfs_error_set(err, EINVAL,
+				     "storage '%s': attrs must be 'meta' or "
+				     "'listing'",
+				     shown);
+	c->attrs_listing = o->attrs && !strcmp(o->attrs, "listing");
 	return 0;
 }
 

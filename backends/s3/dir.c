@@ -64,9 +64,9 @@ int rfs_s3_mkdir(struct rfs_backend *rb, const char *key, mode_t mode)
 	if (!r) {
 		rfs_s3_invalidate(b, key);
 		rfs_buf_truncate(&marker, marker.len - 1);
-		rfs_s3_meta_to_stat(b, rfs_buf_str(&marker), &m, &st);
-		rfs_s3_cache_stat_put(b->cache, rfs_buf_str(&marker), &st,
-				      true);
+		if (rfs_s3_meta_to_stat(b, rfs_buf_str(&marker), &m, &st))
+			rfs_s3_cache_stat_put(b->cache, rfs_buf_str(&marker),
+					      &st, true);
 	}
 	rfs_buf_release(&marker);
 	return r;

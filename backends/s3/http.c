@@ -652,6 +652,10 @@ int rfs_s3_perform(struct rfs_s3_client *c, struct rfs_s3_request *r,
 		rfs_log(LOG_DEBUG, "s3 %s '%s' on '%s': HTTP %ld %s: %s",
 			r->method, r->key ? r->key : "", c->name, r->status,
 			code, msg);
+	else
+		rfs_log(LOG_DEBUG, "s3 %s '%s'%s%s on '%s': HTTP %ld",
+			r->method, r->key ? r->key : "", r->query ? " ?" : "",
+			r->query ? r->query : "", c->name, r->status);
 out:
 	rfs_buf_release(&path);
 	rfs_buf_release(&url);

@@ -117,9 +117,10 @@ static int lookup(struct rfs_s3_backend *b, const char *key, int flags,
 		rfs_s3_invalidate(b, key);
 		if (!r) {
 			*created = true;
-			rfs_s3_meta_to_stat(b, rfs_buf_str(&full), m, &st);
-			rfs_s3_cache_stat_put(b->cache, rfs_buf_str(&full), &st,
-					      false);
+			if (rfs_s3_meta_to_stat(b, rfs_buf_str(&full), m, &st))
+				rfs_s3_cache_stat_put(b->cache,
+						      rfs_buf_str(&full), &st,
+						      false);
 			break;
 		}
 		if (r != -EEXIST || (flags & O_EXCL))
@@ -168,6 +169,7 @@ int rfs_s3_open_file(struct rfs_backend *rb, const char *key, int flags,
 			f->dirty = true;
 			f->meta.size = 0;
 			f->meta.mtime_ns = f->meta.ctime_ns = rfs_time_now_ns();
+			f->meta.server_ns = 0;
 		}
 	}
 	if (r < 0) {
@@ -238,6 +240,7 @@ static int upload(struct rfs_s3_file *f)
 		m = f->meta;
 		m.size = size;
 		m.ctime_ns = rfs_time_now_ns();
+		m.server_ns = 0;
 		r = rfs_s3_upload_fd(b, f->full, f->fd, size, &m, etag);
 	}
 	rfs_s3_invalidate_full(b, f->full);
@@ -245,8 +248,8 @@ static int upload(struct rfs_s3_file *f)
 		f->dirty = false;
 		f->meta = m;
 		snprintf(f->meta.etag, sizeof(f->meta.etag), "%s", etag);
-		rfs_s3_meta_to_stat(b, f->full, &m, &st);
-		rfs_s3_cache_stat_put(b->cache, f->full, &st, false);
+		if (rfs_s3_meta_to_stat(b, f->full, &m, &st))
+			rfs_s3_cache_stat_put(b->cache, f->full, &st, false);
 	}
 	return r;
 }
@@ -409,6 +412,7 @@ static void touch(struct rfs_s3_file *f)
 {
 	f->dirty = true;
 	f->meta.mtime_ns = f->meta.ctime_ns = rfs_time_now_ns();
+	f->meta.server_ns = 0; /* the server's time comes with the upload */
 }
 
 ssize_t rfs_s3_file_write(struct rfs_file *rf, const void *buf, size_t size,

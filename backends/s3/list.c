@@ -9,7 +9,9 @@
  * mtime that stat() does, and symlinks as symlinks. The attributes go to
  * the stat cache, so the stat() calls that follow a readdir (`ls -l`)
  * cost nothing, and a folder is listed with 1 + its entries requests once
- * per cache_ttl, then from the cache.
+ * per cache_ttl, then from the cache. With attrs=listing the listing's
+ * own sizes and times are the attributes (stat() reports the same), and
+ * a folder costs one request per 1,000 entries.
  */
 #include "backends/s3/s3_ops.h"
 
@@ -229,6 +231,7 @@ static int gather_add(struct gather *g, const char *name, size_t len, bool dir,
 	rfs_s3_meta_new(&m, dir ? S_IFDIR | 0755 : S_IFREG | 0644);
 	m.size = size;
 	m.mtime_ns = m.atime_ns = m.ctime_ns = mtime_ns;
+	m.server_ns = dir ? 0 : mtime_ns;
 	rfs_s3_meta_to_stat(g->b, g->full, &m, &e->st);
 	g->n++;
 	return 0;
@@ -321,13 +324,32 @@ static int head_entry(void *ctx, size_t i)
 		goto out;
 	}
 	if (!r) {
-		rfs_s3_meta_to_stat(g->b, rfs_buf_str(&key), &m, &e->st);
-		rfs_s3_cache_stat_put(g->b->cache, rfs_buf_str(&key), &e->st,
-				      marker);
+		if (rfs_s3_meta_to_stat(g->b, rfs_buf_str(&key), &m, &e->st))
+			rfs_s3_cache_stat_put(g->b->cache, rfs_buf_str(&key),
+					      &e->st, marker);
 	}
 out:
 	rfs_buf_release(&key);
 	rfs_buf_release(&obj);
+	return r;
+}
+
+/* attrs=listing: the listing's attributes are the answer; keep them for
+ * the stat() calls that follow. */
+static int keep_listed(struct gather *g)
+{
+	struct rfs_buf key = RFS_BUF_INIT;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; !r && i < g->n; i++) {
+		rfs_buf_reset(&key);
+		r = rfs_path_join(&key, g->full, g->e[i].name);
+		if (!r)
+			rfs_s3_cache_stat_put(g->b->cache, rfs_buf_str(&key),
+					      &g->e[i].st, false);
+	}
+	rfs_buf_release(&key);
 	return r;
 }
 
@@ -337,6 +359,9 @@ static int fill_attrs(struct gather *g)
 	struct rfs_buf key = RFS_BUF_INIT;
 	size_t i, k = 0;
 	int r = 0;
+
+	if (g->b->conf->attrs_listing)
+		return keep_listed(g);
 
 	g->gone = calloc(g->n ? g->n : 1, sizeof(*g->gone));
 	g->todo = calloc(g->n ? g->n : 1, sizeof(*g->todo));

@@ -21,6 +21,17 @@
 
 /* --------------------------------------------------- attribute changes */
 
+/* attrs=listing shows the server's attributes only: a change to what is
+ * shown is impossible (-ENOSYS, which the mount reports as EPERM and a
+ * copy's metadata step skips); asking for what is shown is a no-op. */
+static int fixed_attrs(struct rfs_s3_backend *b, const char *what)
+{
+	return rfs_s3_fail(ENOSYS,
+			   "storage '%s' shows the attributes of its listings "
+			   "(attrs=listing): %s cannot be changed",
+			   b->name, what);
+}
+
 /* The object holding the attributes of @p key: the key itself, or the
  * marker of a directory. */
 static int attr_object(struct rfs_s3_backend *b, const char *key,
@@ -92,6 +103,10 @@ int rfs_s3_chmod(struct rfs_backend *rb, const char *key, mode_t mode)
 		return r;
 	if (S_ISLNK(st.st_mode))
 		return -EOPNOTSUPP;
+	if (b->conf->attrs_listing)
+		return (st.st_mode & 07777) == (mode & 07777)
+			       ? 0
+			       : fixed_attrs(b, "the mode");
 	return change_meta(b, key, apply_mode, &mode);
 }
 
@@ -128,6 +143,18 @@ int rfs_s3_chown(struct rfs_backend *rb, const char *key, uid_t uid, gid_t gid)
 			return -EINVAL;
 		return rfs_s3_stat_key(rfs_s3_of(rb), key, &st);
 	}
+	if (rfs_s3_of(rb)->conf->attrs_listing) {
+		struct stat st;
+		int r;
+
+		if (!rfs_path_is_clean(key))
+			return -EINVAL;
+		r = rfs_s3_stat_key(rfs_s3_of(rb), key, &st);
+		if (r == 0 && ((uid != (uid_t)-1 && uid != st.st_uid) ||
+			       (gid != (gid_t)-1 && gid != st.st_gid)))
+			r = fixed_attrs(rfs_s3_of(rb), "the owner");
+		return r;
+	}
 	return change_meta(rfs_s3_of(rb), key, apply_owner, &o);
 }
 
@@ -155,6 +182,40 @@ static void apply_times(struct rfs_s3_meta *m, const void *arg)
 	m->ctime_ns = t->now;
 }
 
+/* utimens with attrs=listing: a file's times are its Last-Modified, which
+ * only a rewrite moves, to now. @return 1: rewrite (the times asked are
+ * "now"), 0: nothing to do (they are the times shown), < 0: refused. */
+static int listing_times(struct rfs_s3_backend *b, const char *key,
+			 const struct timespec ts[2])
+{
+	struct stat st;
+	bool now = false, same = true;
+	int i, r;
+
+	if (!rfs_path_is_clean(key))
+		return -EINVAL;
+	r = rfs_s3_stat_key(b, key, &st);
+	if (r < 0)
+		return r;
+	for (i = 0; i < 2; i++) {
+		const struct timespec *shown = i ? &st.st_mtim : &st.st_atim;
+
+		if (ts[i].tv_nsec == UTIME_NOW)
+			now = true;
+		else if (ts[i].tv_nsec != UTIME_OMIT &&
+			 (ts[i].tv_sec != shown->tv_sec ||
+			  ts[i].tv_nsec != shown->tv_nsec))
+			same = false;
+	}
+	if (!same)
+		return fixed_attrs(b, "times other than now");
+	if (!now)
+		return 0;
+	/* a directory's times are those of the mount's start: nothing
+	 * moves them */
+	return S_ISDIR(st.st_mode) ? 0 : 1;
+}
+
 int rfs_s3_utimens(struct rfs_backend *rb, const char *key,
 		   const struct timespec ts[2])
 {
@@ -180,6 +241,12 @@ int rfs_s3_utimens(struct rfs_backend *rb, const char *key,
 			return -EINVAL;
 		return rfs_s3_stat_key(rfs_s3_of(rb), key, &st);
 	}
+	if (rfs_s3_of(rb)->conf->attrs_listing) {
+		int r = listing_times(rfs_s3_of(rb), key, t.ts);
+
+		if (r <= 0)
+			return r;
+	}
 	return change_meta(rfs_s3_of(rb), key, apply_times, &t);
 }
 
@@ -198,6 +265,12 @@ int rfs_s3_symlink(struct rfs_backend *rb, const char *target, const char *key)
 		return -EINVAL;
 	if (!len)
 		return -ENOENT;
+	if (b->conf->attrs_listing)
+		return rfs_s3_fail(EPERM,
+				   "storage '%s' shows the attributes of its "
+				   "listings (attrs=listing): a symlink would "
+				   "read as a file",
+				   b->name);
 	if (len >= RFS_S3_LINK_MAX)
 		return -ENAMETOOLONG;
 	if (!*key)
@@ -219,8 +292,9 @@ int rfs_s3_symlink(struct rfs_backend *rb, const char *target, const char *key)
 	}
 	if (!r) {
 		rfs_s3_invalidate(b, key);
-		rfs_s3_meta_to_stat(b, rfs_buf_str(&full), &m, &st);
-		rfs_s3_cache_stat_put(b->cache, rfs_buf_str(&full), &st, false);
+		if (rfs_s3_meta_to_stat(b, rfs_buf_str(&full), &m, &st))
+			rfs_s3_cache_stat_put(b->cache, rfs_buf_str(&full), &st,
+					      false);
 	}
 	rfs_buf_release(&full);
 	return r;

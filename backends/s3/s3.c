@@ -180,7 +180,7 @@ void rfs_s3_meta_from(struct rfs_s3_backend *b, const struct rfs_s3_request *r,
 							     : geteuid();
 	m->gid = parse_uint(r->meta_gid, UINT32_MAX - 1, &v) ? (gid_t)v
 							     : getegid();
-	m->ctime_ns = r->last_modified_ns;
+	m->ctime_ns = m->server_ns = r->last_modified_ns;
 	if (!parse_time(r->meta_mtime, &m->mtime_ns))
 		m->mtime_ns = r->last_modified_ns;
 	if (!parse_time(r->meta_atime, &m->atime_ns))
@@ -230,6 +230,17 @@ size_t rfs_s3_meta_headers(const struct rfs_s3_meta *m, char store[6][160],
 	return 6;
 }
 
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; s && *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
 static uint64_t key_ino(struct rfs_s3_backend *b, const char *full)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -258,9 +269,30 @@ static struct timespec ts_of(int64_t ns)
 	return t;
 }
 
-void rfs_s3_meta_to_stat(struct rfs_s3_backend *b, const char *full,
-			 const struct rfs_s3_meta *m, struct stat *st)
+/* What a listing can tell of @p m: see rfs_s3_meta_to_stat(). */
+static bool listing_attrs(struct rfs_s3_backend *b, struct rfs_s3_meta *m)
 {
+	bool dir = S_ISDIR(m->mode), known = dir || m->server_ns;
+	int64_t t = dir ? b->opened_ns : known ? m->server_ns : m->mtime_ns;
+
+	m->mode = dir ? S_IFDIR | 0755 : S_IFREG | 0644;
+	m->uid = geteuid();
+	m->gid = getegid();
+	/* listings give milliseconds, HEAD whole seconds: agree on those */
+	t -= ((t % RFS_NSEC_PER_SEC) + RFS_NSEC_PER_SEC) % RFS_NSEC_PER_SEC;
+	m->mtime_ns = m->atime_ns = m->ctime_ns = t;
+	return known;
+}
+
+bool rfs_s3_meta_to_stat(struct rfs_s3_backend *b, const char *full,
+			 const struct rfs_s3_meta *meta, struct stat *st)
+{
+	struct rfs_s3_meta copy, *m = &copy;
+	bool exact = true;
+
+	copy = *meta;
+	if (b->conf->attrs_listing)
+		exact = listing_attrs(b, m);
 	memset(st, 0, sizeof(*st));
 	st->st_mode = m->mode;
 	st->st_nlink = S_ISDIR(m->mode) ? 2 : 1;
@@ -274,6 +306,7 @@ void rfs_s3_meta_to_stat(struct rfs_s3_backend *b, const char *full,
 	st->st_atim = ts_of(m->atime_ns);
 	st->st_ctim =
 		ts_of(m->ctime_ns > m->mtime_ns ? m->ctime_ns : m->mtime_ns);
+	return exact;
 }
 
 /* ----------------------------------------------------- simple requests */
@@ -361,8 +394,8 @@ static int stat_dir(struct rfs_s3_backend *b, const char *key, const char *full,
 		m.mtime_ns = m.atime_ns = m.ctime_ns = b->opened_ns;
 	}
 	r = 0;
-	rfs_s3_meta_to_stat(b, full, &m, st);
-	rfs_s3_cache_stat_put(b->cache, full, st, marker);
+	if (rfs_s3_meta_to_stat(b, full, &m, st))
+		rfs_s3_cache_stat_put(b->cache, full, st, marker);
 out:
 	rfs_buf_release(&dir);
 	return r;
@@ -393,8 +426,8 @@ int rfs_s3_stat_key(struct rfs_s3_backend *b, const char *key, struct stat *st)
 	}
 	r = rfs_s3_head(b, f, &m);
 	if (!r) {
-		rfs_s3_meta_to_stat(b, f, &m, st);
-		rfs_s3_cache_stat_put(b->cache, f, st, false);
+		if (rfs_s3_meta_to_stat(b, f, &m, st))
+			rfs_s3_cache_stat_put(b->cache, f, st, false);
 	} else if (r == -ENOENT) {
 		r = stat_dir(b, key, f, st);
 	}
@@ -604,7 +637,12 @@ int rfs_s3_open(const struct rfs_uri *u, const char *uri,
 	b->name = rfs_s3_client_name(b->client);
 	free(name);
 	name = NULL;
-	if (asprintf(&name, "%s %s", b->conf->endpoint, b->conf->bucket) < 0) {
+	/* storages share a cache when they see a bucket alike: the same
+	 * server, keys and attribute source (the key id only hashed) */
+	if (asprintf(&name, "%s %s %s %016llx", b->conf->endpoint,
+		     b->conf->bucket,
+		     b->conf->attrs_listing ? "listing" : "meta",
+		     (unsigned long long)fnv1a(b->conf->access_key)) < 0) {
 		name = NULL;
 		r = -ENOMEM;
 		goto fail;

@@ -60,12 +60,15 @@ static inline struct rfs_s3_backend *rfs_s3_of(struct rfs_backend *b)
 
 /** The attributes an object carries in its x-amz-meta-* headers. */
 struct rfs_s3_meta {
-	mode_t mode;		/**< with the file type bits */
-	uid_t uid;		/**< owner */
-	gid_t gid;		/**< group */
-	int64_t mtime_ns;	/**< modification time, ns since the epoch */
-	int64_t atime_ns;	/**< access time */
-	int64_t ctime_ns;	/**< Last-Modified */
+	mode_t mode;	  /**< with the file type bits */
+	uid_t uid;	  /**< owner */
+	gid_t gid;	  /**< group */
+	int64_t mtime_ns; /**< modification time, ns since the epoch */
+	int64_t atime_ns; /**< access time */
+	int64_t ctime_ns; /**< Last-Modified */
+	/** Last-Modified as the server reported it (HEAD, GET, listing);
+	 * 0 when the metadata was made here and not read back */
+	int64_t server_ns;
 	int64_t size;		/**< bytes */
 	char content_type[128]; /**< "" when unknown */
 	char etag[72];		/**< without quotes; "" when unknown */
@@ -126,8 +129,16 @@ void rfs_s3_invalidate_full(struct rfs_s3_backend *b, const char *full);
  */
 void rfs_s3_keep_parent(struct rfs_s3_backend *b, const char *key);
 
-/** Fill @p st from @p m for the object @p full (its inode number). */
-void rfs_s3_meta_to_stat(struct rfs_s3_backend *b, const char *full,
+/**
+ * Fill @p st from @p m for the object @p full (its inode number). With
+ * attrs=listing only what a listing shows counts: a file is S_IFREG|0644
+ * owned by the process, its times its Last-Modified in whole seconds; a
+ * directory is 0755 with the times of the moment the storage opened.
+ * @return true when @p st is what the server would say (cache it);
+ *         false for attrs=listing metadata not read from the server
+ *         (a file just written: its Last-Modified is not known yet)
+ */
+bool rfs_s3_meta_to_stat(struct rfs_s3_backend *b, const char *full,
 			 const struct rfs_s3_meta *m, struct stat *st);
 
 /** Read the metadata of a response to a HEAD or GET. */

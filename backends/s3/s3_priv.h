@@ -45,6 +45,10 @@ struct rfs_s3_conf {
 	int cache_ttl;	     /**< seconds */
 	size_t part_size;    /**< bytes */
 	bool verify_etag;    /**< verify server-side copies by ETag */
+	/** attrs=listing: attributes are the listing's (size, Last-Modified
+	 * in whole seconds, mode 0644/0755, the process's owner), never
+	 * x-amz-meta-*, so a listing needs no HEAD per object */
+	bool attrs_listing;
 };
 
 /**

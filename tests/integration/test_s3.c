@@ -847,3 +847,168 @@ Test(s3, an_object_changed_during_an_archive_fails_it_with_the_source_intact)
 	      "/dt=2013-01-05/part-1.parquet - | cmp - changed");
 	rfs_test_out_release(&o);
 }
+
+/* ------------------------------------------------------- attrs=listing */
+
+/* Epoch "silver" shows the objects of "bronze" (the same prefix) through
+ * storage "s3l", whose attributes come from listings. */
+#define EL "sales.orders/silver/2013-01-01..now"
+
+static void listing_epoch(void)
+{
+	struct rfs_test_out o = { 0 };
+	char *u = rfs_test_s3_uri(endpoint, bucket, "orders", "attrs=listing");
+	int r;
+
+	r = rfs_test_cli(&m, &o, "storage", "add", "s3l", u);
+	r = r
+		    ?: rfs_test_cli(&m, &o, "lifecycle", "add", "sales.orders",
+				    "silver");
+	r = r
+		    ?: rfs_test_cli(&m, &o, "epoch", "add", "sales.orders",
+				    "silver", "--from", "2013-01-01",
+				    "--storage", "s3l", "--path", "bronze");
+	cr_assert_eq(r, 0, "%s", o.err);
+	rfs_test_out_release(&o);
+	free(u);
+}
+
+/* Lines of the daemon's debug log that match the extended regex RE. */
+static int log_count(const char *re)
+{
+	struct rfs_test_out o = { 0 };
+
+	int n;
+
+	setenv("RE", re, 1);
+	rfs_test_sh(&m, &o, "grep -cE \"$RE\" '%s'", m.log);
+	n = atoi(o.out);
+	rfs_test_out_release(&o);
+	return n;
+}
+
+/* Last-Modified of object KEY in seconds since the epoch, as the aws
+ * command line shows it. */
+static long last_modified(const char *key)
+{
+	struct rfs_test_out o = { 0 };
+	long t;
+	int r;
+
+	setenv("KEY", key, 1);
+	r = rfs_test_sh(&m, &o,
+			"date -d \"$($AWSX s3api head-object --bucket $B --key "
+			"\"$KEY\" --query LastModified --output text)\" +%%s");
+	cr_assert_eq(r, 0, "head-object '%s': %s", key, o.err);
+	t = atol(o.out);
+	rfs_test_out_release(&o);
+	return t;
+}
+
+static long stat_field(const char *path, const char *fmt)
+{
+	struct rfs_test_out o = { 0 };
+	long v;
+
+	cr_assert_eq(rfs_test_sh(&m, &o, "stat -c '%s' '%s'", fmt, path), 0,
+		     "stat '%s': %s", path, o.err);
+	v = strtol(o.out, NULL, strcmp(fmt, "%a") ? 10 : 8);
+	rfs_test_out_release(&o);
+	return v;
+}
+
+Test(s3, attrs_listing_lists_with_a_request_per_thousand_names_no_heads)
+{
+	struct rfs_test_out o = { 0 };
+	const char *f = "mnt/" EL "/big/part-00007.parquet";
+
+	put_many(1100);
+	listing_epoch();
+	m.verbose = true;
+	mount_up();
+	cr_assert_eq(rfs_test_sh(&m, &o,
+				 "ls -l mnt/" EL "/big | grep -c "
+				 "' part-[0-9]*\\.parquet$'"),
+		     0, "%s", o.err);
+	cr_expect_eq(atoi(o.out), 1100, "ls -l shows %s files", o.out);
+	cr_expect_eq(log_count("s3 HEAD '" PFX "/big/"), 0,
+		     "objects were HEADed one by one");
+	cr_expect_leq(log_count("s3 GET '' \\?list-type=2.*prefix=orders%2F"
+				"bronze%2Fbig%2F&delimiter"),
+		      2, "more than two listing pages for 1,100 names");
+	/* stat agrees with the listing and with the server */
+	cr_expect_eq(stat_field(f, "%Y"),
+		     last_modified(PFX "/big/part-00007.parquet"));
+	cr_expect_eq(stat_field(f, "%a"), 0644);
+	cr_expect_eq(stat_field(f, "%s"), 2);
+	/* the same folder through a storage that reads x-amz-meta-*: a
+	 * HEAD per object, the count above can tell them apart */
+	SH_OK("ls -l mnt/" E "/big > /dev/null");
+	cr_expect_geq(log_count("s3 HEAD '" PFX "/big/"), 1100);
+	rfs_test_out_release(&o);
+}
+
+Test(s3, attrs_listing_shows_server_times_and_refuses_other_ones)
+{
+	struct rfs_test_out o = { 0 };
+	const char *f = "mnt/" EL "/w/new", *key = PFX "/w/new";
+	long before;
+	int r;
+
+	listing_epoch();
+	mount_up();
+	SH_OK("mkdir mnt/" EL "/w && echo hello > %s", f);
+	cr_expect_eq(stat_field(f, "%Y"), last_modified(key));
+	cr_expect_eq(stat_field(f, "%a"), 0644);
+	expect_content(rfs_test_mnt(&m, EL "/w/new"), "hello\n");
+	/* what is shown may be asked for; anything else is refused */
+	SH_OK("chmod 644 %s", f);
+	r = rfs_test_sh(&m, &o, "chmod 600 %s", f);
+	cr_expect_neq(r, 0);
+	cr_expect(strstr(o.err, "Operation not permitted"), "%s", o.err);
+	r = rfs_test_sh(&m, &o, "touch -d '2001-02-03 04:05:06' %s", f);
+	cr_expect_neq(r, 0);
+	cr_expect(strstr(o.err, "Operation not permitted"), "%s", o.err);
+	r = rfs_test_sh(&m, &o, "ln -s new mnt/" EL "/w/link");
+	cr_expect_neq(r, 0);
+	cr_expect(strstr(o.err, "Operation not permitted"), "%s", o.err);
+	cr_expect_eq(count_objects(PFX "/w/link"), 0);
+	cr_expect(log_count("chmod of .*attrs=listing") >= 1,
+		  "the log does not say why chmod was refused");
+	/* "now" rewrites the object: Last-Modified moves */
+	before = stat_field(f, "%Y");
+	sleep(1);
+	SH_OK("touch %s", f);
+	cr_expect_gt(stat_field(f, "%Y"), before);
+	cr_expect_eq(stat_field(f, "%Y"), last_modified(key));
+	expect_content(rfs_test_mnt(&m, EL "/w/new"), "hello\n");
+	rfs_test_out_release(&o);
+}
+
+Test(s3, attrs_listing_archives_and_restores_the_same_bytes)
+{
+	struct rfs_test_out o = { 0 };
+	int r;
+
+	listing_epoch();
+	make_tree("dt=2013-01-06");
+	SH_OK("$AWSX s3 cp --only-show-errors --recursive tree/dt=2013-01-06 "
+	      "s3://$B/" PFX "/dt=2013-01-06/");
+	mount_up();
+	SH_OK("mv mnt/" EL "/dt=2013-01-06 mnt/.recyclebin/");
+	wait_state(EL "/dt=2013-01-06", "archived", 120);
+	cr_expect_eq(count_objects(PFX "/dt=2013-01-06/"), 0);
+	SH_OK("cd mnt/.recyclebin/" EL "/dt=2013-01-06 && sha256sum -c "
+	      "--quiet $OLDPWD/dt=2013-01-06.sum");
+	r = rfs_test_cli(&m, &o, "restore", EL "/dt=2013-01-06");
+	cr_assert_eq(r, 0, "%s%s", o.out, o.err);
+	SH_OK("$AWSX s3 cp --only-show-errors --recursive s3://$B/" PFX
+	      "/dt=2013-01-06/ back/ && (cd back && sha256sum -c --quiet "
+	      "../dt=2013-01-06.sum)");
+	cr_expect(rfs_test_sh_until(&m, 30,
+				    "cd mnt/" EL "/dt=2013-01-06 && sha256sum "
+				    "-c --quiet $OLDPWD/dt=2013-01-06.sum"),
+		  "the restored partition does not read back through the "
+		  "mount");
+	rfs_test_out_release(&o);
+}

@@ -79,6 +79,8 @@ int rfs_test_mount_start(struct rfs_test_mount *m, const char *opts)
 	argv[i++] = bin();
 	argv[i++] = "--index";
 	argv[i++] = m->index;
+	if (m->verbose)
+		argv[i++] = "-v";
 	argv[i++] = "mount";
 	argv[i++] = m->mnt;
 	argv[i++] = "-f";

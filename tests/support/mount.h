@@ -26,6 +26,7 @@ struct rfs_test_mount {
 	char mnt[96];	/**< dir/mnt: the mountpoint */
 	char log[96];	/**< dir/log.txt: the daemon's log */
 	pid_t pid;	/**< the daemon, 0 when not mounted */
+	bool verbose;	/**< start the daemon with -v (debug log) */
 };
 
 /**

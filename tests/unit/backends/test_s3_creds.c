@@ -139,6 +139,7 @@ Test(s3_creds, environment_keys_and_defaults)
 	cr_assert_eq(c.cache_ttl, 10);
 	cr_assert_eq(c.part_size, (size_t)16 << 20);
 	cr_assert_not(c.verify_etag);
+	cr_assert_not(c.attrs_listing);
 	rfs_s3_conf_release(&c);
 	cr_assert_null(c.secret_key);
 	rfs_s3_conf_release(&c); /* twice: harmless */
@@ -166,7 +167,8 @@ Test(s3_creds, uri_options_win)
 	put(".aws/config", "[default]\nregion = ap-south-1\n");
 	load_ok("s3", "bucket",
 		"region=us-west-2&endpoint=http%3A%2F%2Fminio.local%3A9000%2F"
-		"&cache_ttl=0&part_size=64&verify=etag&path_style=true",
+		"&cache_ttl=0&part_size=64&verify=etag&path_style=true"
+		"&attrs=listing",
 		&c);
 	cr_assert_str_eq(c.region, "us-west-2");
 	cr_assert_str_eq(c.endpoint, "http://minio.local:9000");
@@ -174,6 +176,7 @@ Test(s3_creds, uri_options_win)
 	cr_assert_eq(c.cache_ttl, 0);
 	cr_assert_eq(c.part_size, (size_t)64 << 20);
 	cr_assert(c.verify_etag);
+	cr_assert(c.attrs_listing);
 	rfs_s3_conf_release(&c);
 }
 
@@ -471,6 +474,10 @@ Test(s3_creds, part_size_and_other_bounds)
 	load_fails("bucket", "cache_ttl=-1", EINVAL, &e);
 	load_fails("bucket", "cache_ttl=604801", EINVAL, &e);
 	load_fails("bucket", "verify=md5", EINVAL, &e);
+	load_fails("bucket", "attrs=head", EINVAL, &e);
+	cr_assert_neq(strstr(e.msg, "attrs must be 'meta' or 'listing'"), NULL,
+		      "%s", e.msg);
+	load_fails("bucket", "attrs=", EINVAL, &e);
 	load_fails("bucket", "path_style=maybe", EINVAL, &e);
 	load_fails("bucket", "region=a%2Fb", EINVAL, &e);
 	load_fails("bucket", "profile=a%5Db", EINVAL, &e);
@@ -480,6 +487,9 @@ Test(s3_creds, part_size_and_other_bounds)
 	load_fails("bucket", "region=%zz", EINVAL, &e);
 	load_ok("s3", "bucket", "verify=download", &c);
 	cr_assert_not(c.verify_etag);
+	rfs_s3_conf_release(&c);
+	load_ok("s3", "bucket", "attrs=meta", &c);
+	cr_assert_not(c.attrs_listing);
 	rfs_s3_conf_release(&c);
 }
 
