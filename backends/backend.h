@@ -215,6 +215,15 @@ struct rfs_backend_ops {
 int rfs_backend_open(const char *uri, struct rfs_backend **out,
 		     struct rfs_error *err);
 
+/**
+ * Check what @p uri says by itself, as its adapter will read it when it
+ * opens (for S3: the options and the bucket name), without touching the
+ * storage, the environment or any credentials. A scheme whose adapter
+ * has nothing to check, or none in this build, passes.
+ * @return 0, -EINVAL (with the reason in @p err), -ENOMEM
+ */
+int rfs_backend_check_uri(const char *uri, struct rfs_error *err);
+
 /** True when @p scheme has an adapter in this build. */
 bool rfs_backend_scheme_supported(const char *scheme);
 

@@ -20,17 +20,21 @@ typedef int (*rfs_backend_open_fn)(const struct rfs_uri *u, const char *uri,
 				   struct rfs_error *err);
 
 /** One adapter of this build. */
+typedef int (*rfs_backend_check_fn)(const struct rfs_uri *u, const char *uri,
+				    struct rfs_error *err);
+
 struct rfs_backend_adapter {
 	const char *scheme;
 	rfs_backend_open_fn open;
+	rfs_backend_check_fn check; /* the URI's own settings; or NULL */
 };
 
 static const struct rfs_backend_adapter adapters[] = {
 	{ .scheme = "file", .open = rfs_local_open },
 	{ .scheme = "mem", .open = rfs_mem_open },
-	{ .scheme = "s3", .open = rfs_s3_open },
-	{ .scheme = "s3a", .open = rfs_s3_open },
-	{ .scheme = "gs", .open = rfs_s3_open },
+	{ .scheme = "s3", .open = rfs_s3_open, .check = rfs_s3_check_uri },
+	{ .scheme = "s3a", .open = rfs_s3_open, .check = rfs_s3_check_uri },
+	{ .scheme = "gs", .open = rfs_s3_open, .check = rfs_s3_check_uri },
 };
 
 static const struct rfs_backend_adapter *adapter_find(const char *scheme)
@@ -46,6 +50,22 @@ static const struct rfs_backend_adapter *adapter_find(const char *scheme)
 bool rfs_backend_scheme_supported(const char *scheme)
 {
 	return scheme && adapter_find(scheme) != NULL;
+}
+
+int rfs_backend_check_uri(const char *uri, struct rfs_error *err)
+{
+	const struct rfs_backend_adapter *a;
+	struct rfs_uri u;
+	int r;
+
+	r = rfs_uri_parse(uri, &u, err);
+	if (r < 0)
+		return r;
+	a = adapter_find(u.scheme);
+	if (a && a->check)
+		r = a->check(&u, uri, err);
+	rfs_uri_release(&u);
+	return r;
 }
 
 int rfs_backend_open(const char *uri, struct rfs_backend **out,

@@ -26,6 +26,7 @@
 # Environment (defaults in brackets):
 #   LS_OBJECTS [10000] READ_MIB [1024] ARCHIVE_FILES [2000]
 #   ARCHIVE_MIB [500] RUNS [3] SCENARIOS ["ls read archive"]
+#   PARALLEL_FILES [recyclefs's default] jobs.parallel_files of the archive
 #   and RECYCLEFS_BIN, BENCH_TMP, RESULTS_DIR, KEEP (see bench/lib.sh)
 # Quick run: LS_OBJECTS=1000 READ_MIB=100 ARCHIVE_FILES=200 ARCHIVE_MIB=50 \
 #   RUNS=1 bench/s3.sh
@@ -115,6 +116,10 @@ EPOCH_DIR=$RMNT/$BENCH_TABLE/$BENCH_LIFECYCLE/$BENCH_EPOCH
 	"$RECYCLEFS_BIN" --index "$IDX" lifecycle add "$BENCH_TABLE" fast
 	"$RECYCLEFS_BIN" --index "$IDX" epoch add "$BENCH_TABLE" fast \
 		--from "$BENCH_FROM" --storage s3l --path data
+	if [ -n "${PARALLEL_FILES:-}" ]; then
+		"$RECYCLEFS_BIN" --index "$IDX" config set jobs.parallel_files \
+			"$PARALLEL_FILES"
+	fi
 } >/dev/null
 
 echo "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" >"$W/s3fs.passwd"

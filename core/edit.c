@@ -127,6 +127,15 @@ static int canonical_uri(const char *what, const char *in, char **out,
 	else
 		r = rfs_uri_format(&u, out);
 	rfs_uri_release(&u);
+	if (r == 0) {
+		/* the options and names the adapter will read: a bad one is
+		 * refused now, not at the first mount */
+		r = rfs_backend_check_uri(*out, err);
+		if (r < 0) {
+			free(*out);
+			*out = NULL;
+		}
+	}
 	return r;
 }
 

@@ -437,6 +437,17 @@ static int load_keys(struct rfs_s3_conf *c, const struct sources *s,
 	return r;
 }
 
+static int check_profile(const char *profile, const char *shown,
+			 struct rfs_error *err)
+{
+	if (!*profile || strpbrk(profile, "[]\n\r"))
+		return rfs_error_set(err, EINVAL,
+				     "storage '%s': profile name '%.64s' is "
+				     "not valid",
+				     shown, profile);
+	return 0;
+}
+
 static int open_sources(struct sources *s, const struct opts *o,
 			const char *shown, struct rfs_error *err)
 {
@@ -446,11 +457,9 @@ static int open_sources(struct sources *s, const struct opts *o,
 	s->profile = o->profile		  ? o->profile
 		     : env("AWS_PROFILE") ? env("AWS_PROFILE")
 					  : "default";
-	if (!*s->profile || strpbrk(s->profile, "[]\n\r"))
-		return rfs_error_set(err, EINVAL,
-				     "storage '%s': profile name '%.64s' is "
-				     "not valid",
-				     shown, s->profile);
+	r = check_profile(s->profile, shown, err);
+	if (r < 0)
+		return r;
 	s->cred_path =
 		home_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
 	s->cfg_path = home_file("AWS_CONFIG_FILE", ".aws/config");
@@ -471,6 +480,30 @@ static const char *first(const char *a, const char *b)
 	return a ? a : b;
 }
 
+static int check_region(const char *region, const char *shown,
+			struct rfs_error *err)
+{
+	if (!*region || strlen(region) > 64 || strpbrk(region, "/ \n\r\t"))
+		return rfs_error_set(err, EINVAL,
+				     "storage '%s': region '%.64s' is not "
+				     "valid",
+				     shown, region);
+	return 0;
+}
+
+/* @return 1 or 0 as path_style=VALUE says, or -EINVAL */
+static int check_path_style(const char *value, const char *shown,
+			    struct rfs_error *err)
+{
+	int b = parse_bool(value);
+
+	if (b < 0)
+		return rfs_error_set(err, EINVAL,
+				     "storage '%s': path_style must be 1 or 0",
+				     shown);
+	return b;
+}
+
 /* Region and endpoint, from the URI, the environment, the config file
  * or the defaults. */
 static int load_location(struct rfs_s3_conf *c, const struct opts *o,
@@ -488,11 +521,9 @@ static int load_location(struct rfs_s3_conf *c, const struct opts *o,
 		region = first(region, cfg_get(s, "region"));
 	}
 	region = first(region, gs ? "auto" : "us-east-1");
-	if (!*region || strlen(region) > 64 || strpbrk(region, "/ \n\r\t"))
-		return rfs_error_set(err, EINVAL,
-				     "storage '%s': region '%.64s' is not "
-				     "valid",
-				     shown, region);
+	r = check_region(region, shown, err);
+	if (r < 0)
+		return r;
 	if (!ep && !gs) {
 		static const char *const vars[] = { "AWS_ENDPOINT_URL_S3",
 						    "AWS_ENDPOINT_URL" };
@@ -522,12 +553,9 @@ static int load_location(struct rfs_s3_conf *c, const struct opts *o,
 		return r;
 	c->path_style = local || strchr(c->bucket, '.');
 	if (o->path_style) {
-		b = parse_bool(o->path_style);
+		b = check_path_style(o->path_style, shown, err);
 		if (b < 0)
-			return rfs_error_set(err, EINVAL,
-					     "storage '%s': path_style must "
-					     "be 1 or 0",
-					     shown);
+			return b;
 		c->path_style = b;
 	}
 	return 0;
@@ -637,6 +665,38 @@ out:
 	}
 	free(shown);
 	return r;
+}
+
+int rfs_s3_conf_check(const char *scheme, const char *bucket, const char *query,
+		      const char *uri, struct rfs_error *err)
+{
+	struct rfs_s3_conf c = { 0 };
+	char *shown = rfs_uri_strip_query(uri), *ep = NULL;
+	struct opts o = { 0 };
+	bool local;
+	int r = shown ? 0 : -ENOMEM;
+
+	if (!r)
+		r = parse_opts(query, &o, shown, err);
+	if (!r)
+		r = check_bucket(bucket, !strcmp(scheme, "gs"), shown, err);
+	if (!r)
+		r = load_tuning(&c, &o, shown, err);
+	if (!r && o.region)
+		r = check_region(o.region, shown, err);
+	if (!r && o.endpoint)
+		r = check_endpoint(o.endpoint, "the URI", shown, &ep, &local,
+				   err);
+	if (!r && o.path_style)
+		r = check_path_style(o.path_style, shown, err);
+	if (!r && o.profile)
+		r = check_profile(o.profile, shown, err);
+	if (r == -ENOMEM)
+		rfs_error_errno(err, ENOMEM, "checking S3 settings");
+	free(ep);
+	opts_release(&o);
+	free(shown);
+	return r < 0 ? r : 0;
 }
 
 void rfs_s3_conf_release(struct rfs_s3_conf *c)

@@ -605,6 +605,15 @@ static const struct rfs_backend_ops s3_ops = {
 	.free = s3_free,
 };
 
+int rfs_s3_check_uri(const struct rfs_uri *u, const char *uri,
+		     struct rfs_error *err)
+{
+	if (!rfs_path_is_clean(u->path))
+		return rfs_error_set(err, EINVAL, "'%s' has an unclean path",
+				     uri);
+	return rfs_s3_conf_check(u->scheme, u->authority, u->query, uri, err);
+}
+
 int rfs_s3_open(const struct rfs_uri *u, const char *uri,
 		struct rfs_backend **out, struct rfs_error *err)
 {

@@ -28,6 +28,15 @@ int rfs_s3_open(const struct rfs_uri *u, const char *uri,
 		struct rfs_backend **out, struct rfs_error *err);
 
 /**
+ * Check what an S3 URI says by itself (its path, options and bucket
+ * name), reading no environment, file or server: the registry's check
+ * for "s3", "s3a" and "gs", run by `storage add`.
+ * @return 0, -EINVAL (with the reason in @p err), -ENOMEM
+ */
+int rfs_s3_check_uri(const struct rfs_uri *u, const char *uri,
+		     struct rfs_error *err);
+
+/**
  * The reason of the calling thread's last failed S3 request, for a
  * message after an operation of an S3 backend returned an error: names
  * the storage, the S3 error code and message, never a secret ("storage

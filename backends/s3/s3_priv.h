@@ -91,6 +91,22 @@ int rfs_s3_conf_load(const char *scheme, const char *bucket, const char *path,
 		     const char *query, const char *uri,
 		     struct rfs_s3_conf *out, struct rfs_error *err);
 
+/**
+ * Check what an "s3" or "gs" URI says by itself, as rfs_s3_conf_load()
+ * would, without reading the environment or the AWS files: the options
+ * (known, given once, valid values: region, endpoint, path_style,
+ * profile, cache_ttl, part_size, verify, attrs) and the bucket name.
+ * For `storage add`, which may run where the keys are not. Thread-safe.
+ * @param scheme "s3" or "gs"
+ * @param bucket the URI's authority
+ * @param query  the URI's raw query, or NULL
+ * @param uri    the URI, for messages
+ * @param err    the reason, naming the storage and the option
+ * @return 0, -EINVAL, -ENOMEM
+ */
+int rfs_s3_conf_check(const char *scheme, const char *bucket, const char *query,
+		      const char *uri, struct rfs_error *err);
+
 /** Free what @p c owns, wiping the keys and token; @p c may be NULL. */
 void rfs_s3_conf_release(struct rfs_s3_conf *c);
 

@@ -337,6 +337,39 @@ Test(cli, storage_add_refusals)
 	rfs_test_out_release(&out);
 }
 
+Test(cli, storage_add_checks_s3_settings_without_credentials)
+{
+	char *text;
+
+	/* no keys anywhere: storage add needs none, it reads only the URI */
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_PROFILE");
+	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
+	setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
+	OK("init");
+	OK("storage", "add", "lake",
+	   "s3://lake-bucket/orders?region=eu-west-1&attrs=listing");
+	REFUSED(1, "unknown option 'regoin'", "storage", "add", "x",
+		"s3://lake-bucket/o?regoin=eu-west-1");
+	REFUSED(1, "attrs must be 'meta' or 'listing'", "storage", "add", "x",
+		"s3://lake-bucket/o?attrs=fast");
+	REFUSED(1, "cache_ttl must be 0 to", "storage", "add", "x",
+		"s3://lake-bucket/o?cache_ttl=-1");
+	REFUSED(1, "is not an http:// or https:// URL", "storage", "add", "x",
+		"s3://lake-bucket/o?endpoint=ftp%3A%2F%2Fhost");
+	REFUSED(1, "is not a valid bucket name", "storage", "add", "x",
+		"s3://lake_bucket/o");
+	REFUSED(1, "region 'a/b' is not valid", "storage", "add", "x",
+		"s3://lake-bucket/o?region=a%2Fb");
+	REFUSED(1, "part_size must be 5 to 5120", "storage", "add", "x",
+		nfs_uri, "--bin", "s3://lake-bucket/r?part_size=1");
+	text = OK_OUT("storage", "list");
+	cr_assert_not_null(strstr(text, "lake"), "%s", text);
+	cr_assert_null(strstr(text, "\nx "), "%s", text);
+	free(text);
+}
+
 Test(cli, catalog_only_storage)
 {
 	json_t *doc, *s;

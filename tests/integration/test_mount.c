@@ -273,9 +273,9 @@ static void expect_log(const char *what)
 	free(log);
 }
 
-/* A storage that cannot be opened (here an S3 URI with an option recyclefs
- * does not know) lists as an I/O error with the reason in the log, not
- * as an empty folder a user would take for lost data. */
+/* A storage that cannot be opened (here an S3 URI naming a profile that
+ * exists nowhere: no credentials) lists as an I/O error with the reason
+ * in the log, not as an empty folder a user would take for lost data. */
 Test(mount, an_epoch_whose_storage_cannot_be_opened_is_eio)
 {
 	struct rfs_test_out out = { 0 };
@@ -283,7 +283,7 @@ Test(mount, an_epoch_whose_storage_cannot_be_opened_is_eio)
 	cli_ok("storage add",
 	       rfs_test_cli(&m, &out, "storage", "add", "badopt",
 			    "s3://lake/orders?endpoint=http://127.0.0.1:9&"
-			    "colour=blue"),
+			    "profile=rfs-test-no-such-profile"),
 	       &out);
 	cli_ok("epoch add",
 	       rfs_test_cli(&m, &out, "epoch", "add", "sales.orders", "silver",
@@ -300,7 +300,7 @@ Test(mount, an_epoch_whose_storage_cannot_be_opened_is_eio)
 		0);
 	cr_expect(strstr(out.err, "Input/output error") != NULL, "ls: %s",
 		  out.err);
-	expect_log("colour");
+	expect_log("rfs-test-no-such-profile");
 	/* a catalog-only storage stays an empty folder */
 	cr_expect_eq(
 		rfs_test_sh(&m, &out,

@@ -373,7 +373,7 @@ Test(core_edit, storage_add_refuses_credentials_and_does_not_keep_them)
 		       rfs_edit_storage_add(idx, "x", "s3://AKID:wJalrXUt@b/p",
 					    NULL, &err));
 	assert_refused(EINVAL, "credentials",
-		       rfs_edit_storage_add(idx, "x", "s3://b/p",
+		       rfs_edit_storage_add(idx, "x", "s3://bkt/p",
 					    "s3://AKID:wJalrXUt@b/bin", &err));
 	rfs_edit_storage_add(idx, "x", "s3://AKID:wJalrXUt@b/p", NULL, &e);
 	cr_assert_null(strstr(e.msg, "wJalrXUt"), "%s", e.msg);
