@@ -254,22 +254,53 @@ struct rfs_s3_files *rfs_s3_cache_files(struct rfs_s3_cache *c)
 	return &c->s->files;
 }
 
-bool rfs_s3_cache_stat_get(struct rfs_s3_cache *c, const char *key,
+/* An entry of mode 0 records a name known to be absent. */
+int rfs_s3_cache_stat_find(struct rfs_s3_cache *c, const char *key,
 			   struct stat *st, bool *marker)
 {
 	struct centry *e;
+	int r = -1;
 
 	if (!c->ttl_ns)
-		return false;
+		return -1;
 	pthread_mutex_lock(&c->s->lock);
 	e = find(&c->s->stats, key, rfs_time_mono_ns(), NULL);
-	if (e) {
+	if (e && e->st.st_mode) {
 		*st = e->st;
 		if (marker)
 			*marker = e->marker;
+		r = 1;
+	} else if (e) {
+		r = 0;
 	}
 	pthread_mutex_unlock(&c->s->lock);
-	return e != NULL;
+	return r;
+}
+
+bool rfs_s3_cache_stat_get(struct rfs_s3_cache *c, const char *key,
+			   struct stat *st, bool *marker)
+{
+	return rfs_s3_cache_stat_find(c, key, st, marker) == 1;
+}
+
+void rfs_s3_cache_absent_put(struct rfs_s3_cache *c, const char *key)
+{
+	struct stat none;
+
+	memset(&none, 0, sizeof(none));
+	rfs_s3_cache_stat_put(c, key, &none, false);
+}
+
+void rfs_s3_cache_drop_unless_dir(struct rfs_s3_cache *c, const char *key)
+{
+	struct centry *e;
+
+	pthread_mutex_lock(&c->s->lock);
+	e = find(&c->s->stats, key, rfs_time_mono_ns(), NULL);
+	if (!e || !S_ISDIR(e->st.st_mode))
+		remove_key(&c->s->stats, key);
+	remove_key(&c->s->lists, key);
+	pthread_mutex_unlock(&c->s->lock);
 }
 
 void rfs_s3_cache_stat_put(struct rfs_s3_cache *c, const char *key,

@@ -108,23 +108,20 @@ int rfs_s3_unlink(struct rfs_backend *rb, const char *key)
 {
 	struct rfs_s3_backend *b = rfs_s3_of(rb);
 	struct rfs_buf full = RFS_BUF_INIT;
-	struct rfs_s3_meta m;
+	struct stat st;
 	int r;
 
 	if (!rfs_path_is_clean(key))
 		return -EINVAL;
 	if (!*key)
 		return -EBUSY;
-	r = rfs_s3_full_key(b, key, &full);
+	/* through the caches: a stat just before (ls, the archive's delete
+	 * step) makes it one request, the DELETE */
+	r = rfs_s3_stat_key(b, key, &st);
+	if (!r && S_ISDIR(st.st_mode))
+		r = -EISDIR;
 	if (!r)
-		r = rfs_s3_head(b, rfs_buf_str(&full), &m);
-	if (r == -ENOENT) {
-		struct stat st;
-
-		/* no object: a directory, or nothing */
-		if (rfs_s3_stat_key(b, key, &st) == 0 && S_ISDIR(st.st_mode))
-			r = -EISDIR;
-	}
+		r = rfs_s3_full_key(b, key, &full);
 	if (!r)
 		r = rfs_s3_files_moving(b, key, NULL);
 	if (!r)

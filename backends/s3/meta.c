@@ -383,33 +383,39 @@ int rfs_s3_copy(struct rfs_backend *src, const char *src_key,
 		return -EINVAL;
 	if (!rfs_s3_client_same_account(sb->client, db->client))
 		return -EXDEV;
-	r = rfs_s3_stat_key(sb, src_key, &st);
-	if (r < 0)
-		return r;
-	if (S_ISDIR(st.st_mode))
+	if (!*src_key)
 		return -EISDIR;
-	if (S_ISLNK(st.st_mode))
-		return -ELOOP;
-	if (!*dst_key)
-		return -EISDIR;
-	r = rfs_s3_check_parent(db, dst_key);
-	if (r < 0)
-		return r;
-	r = rfs_s3_stat_key(db, dst_key, &st);
-	if (r == 0 && (flags & RFS_BACKEND_COPY_NOREPLACE))
-		return -EEXIST;
-	if (r == 0 && S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (r < 0 && r != -ENOENT)
-		return r;
+	/* the source's metadata and ETag, fresh: the copy is conditional
+	 * on that ETag; no object there: a directory, or nothing */
 	r = rfs_s3_full_key(sb, src_key, &sfull);
 	if (!r)
+		r = rfs_s3_head(sb, rfs_buf_str(&sfull), &m);
+	if (r == -ENOENT) {
+		r = rfs_s3_stat_key(sb, src_key, &st);
+		if (!r)
+			r = S_ISDIR(st.st_mode) ? -EISDIR : -ENOENT;
+	}
+	if (!r && S_ISLNK(m.mode) && !sb->conf->attrs_listing)
+		r = -ELOOP;
+	if (!r && !*dst_key)
+		r = -EISDIR;
+	if (r < 0)
+		goto out;
+	r = rfs_s3_check_parent(db, dst_key);
+	if (r < 0)
+		goto out;
+	r = rfs_s3_stat_key(db, dst_key, &st);
+	if (r == 0 && (flags & RFS_BACKEND_COPY_NOREPLACE))
+		r = -EEXIST;
+	else if (r == 0 && S_ISDIR(st.st_mode))
+		r = -EISDIR;
+	else if (r == -ENOENT || r == 0)
 		r = rfs_s3_full_key(db, dst_key, &dfull);
-	if (!r && !strcmp(sb->conf->bucket, db->conf->bucket) &&
+	if (r < 0)
+		goto out;
+	if (!strcmp(sb->conf->bucket, db->conf->bucket) &&
 	    !strcmp(rfs_buf_str(&sfull), rfs_buf_str(&dfull)))
 		goto out; /* the same object */
-	if (!r)
-		r = rfs_s3_head(sb, rfs_buf_str(&sfull), &m);
 	if (!r)
 		r = rfs_s3_copy_object(sb, rfs_buf_str(&sfull), db,
 				       rfs_buf_str(&dfull), &m, NULL);

@@ -376,8 +376,12 @@ static int stat_dir(struct rfs_s3_backend *b, const char *key, const char *full,
 	bool marker = false;
 	int r = rfs_s3_dir_has_children(b, key, &marker);
 
-	if (r == 0 && !marker)
+	if (r == 0 && !marker) {
+		/* neither object nor directory: remembered until a write of
+		 * ours drops it, or cache_ttl */
+		rfs_s3_cache_absent_put(b->cache, full);
 		r = -ENOENT;
+	}
 	if (r < 0)
 		goto out;
 	if (marker) {
@@ -416,9 +420,13 @@ int rfs_s3_stat_key(struct rfs_s3_backend *b, const char *key, struct stat *st)
 	if (r < 0)
 		return r;
 	f = rfs_buf_str(&full);
-	if (rfs_s3_files_stat(b, f, st) ||
-	    rfs_s3_cache_stat_get(b->cache, f, st, NULL))
+	if (rfs_s3_files_stat(b, f, st))
 		goto out;
+	r = rfs_s3_cache_stat_find(b->cache, f, st, NULL);
+	if (r >= 0) {
+		r = r ? 0 : -ENOENT;
+		goto out;
+	}
 	r = rfs_s3_cache_lookup(b->cache, f, st);
 	if (r >= 0) {
 		r = r ? 0 : -ENOENT;
@@ -472,12 +480,15 @@ void rfs_s3_invalidate_full(struct rfs_s3_backend *b, const char *full)
 		if (!dl)
 			break;
 	}
-	/* an implied parent may have come or gone */
+	/* An implied parent may have come: drop what was known of it,
+	 * unless it was a directory already. It does not go when its last
+	 * entry does: unlink, rmdir and rename give it a marker
+	 * (rfs_s3_keep_parent()). */
 	dl = rfs_path_dirlen(full);
 	memcpy(dir, full, dl);
 	dir[dl] = '\0';
 	if (dl)
-		rfs_s3_cache_drop(b->cache, dir);
+		rfs_s3_cache_drop_unless_dir(b->cache, dir);
 	free(dir);
 }
 

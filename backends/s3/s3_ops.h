@@ -201,6 +201,24 @@ void rfs_s3_cache_close(struct rfs_s3_cache *c);
 /** The open files of the bucket (borrowed, lives as long as @p c). */
 struct rfs_s3_files *rfs_s3_cache_files(struct rfs_s3_cache *c);
 
+/**
+ * Look @p full up in the attribute cache.
+ * @return 1 (known: @p st and @p marker filled), 0 (known to be absent:
+ *         a fresh rfs_s3_cache_absent_put()), -1 (not known)
+ */
+int rfs_s3_cache_stat_find(struct rfs_s3_cache *c, const char *full,
+			   struct stat *st, bool *marker);
+
+/** Remember that nothing, neither object nor directory, is at @p full. */
+void rfs_s3_cache_absent_put(struct rfs_s3_cache *c, const char *full);
+
+/**
+ * Drop the attributes of @p full unless they are a directory's, and its
+ * listing: for the parent of a name just written, which stays a
+ * directory if it was one (an implied one has just come, if anything).
+ */
+void rfs_s3_cache_drop_unless_dir(struct rfs_s3_cache *c, const char *full);
+
 /** @return true and fill @p st (and @p marker) when @p full is known. */
 bool rfs_s3_cache_stat_get(struct rfs_s3_cache *c, const char *full,
 			   struct stat *st, bool *marker);
