@@ -38,7 +38,8 @@ static const struct rfs_config_key keys[] = {
 	  check_executable },
 	{ "jobs.workers", "archive and restore jobs run at once (1-64)",
 	  check_workers },
-	{ "jobs.parallel_files", "files copied at once within one job (1-64)",
+	{ "jobs.parallel_files",
+	  "files copied at once within one job (1-64; unset: 4, 16 on S3)",
 	  check_workers },
 };
 

@@ -909,7 +909,14 @@ static int open_backends(struct job *j)
 	return r;
 }
 
-static int parallel_of(struct rfs_index *idx, const struct rfs_job_opts *o)
+static bool object_store(const char *uri)
+{
+	return !strncmp(uri, "s3://", 5) || !strncmp(uri, "s3a://", 6) ||
+	       !strncmp(uri, "gs://", 5);
+}
+
+int job_parallel_files(struct rfs_index *idx, const struct rfs_job_opts *o,
+		       const char *a, const char *b)
 {
 	struct rfs_error ignore = { 0 };
 	char *v = NULL;
@@ -919,7 +926,11 @@ static int parallel_of(struct rfs_index *idx, const struct rfs_job_opts *o)
 	    rfs_index_config_get(idx, "jobs.parallel_files", &v, &ignore) == 0)
 		n = atoi(v);
 	free(v);
-	return n > 0 ? n : 4;
+	if (n > 0)
+		return n;
+	/* a file on an object store costs a dozen round trips, not the
+	 * disk's time: more of them at once */
+	return object_store(a) || object_store(b) ? 16 : 4;
 }
 
 static int run_claimed(struct rfs_index *idx, int64_t id,
@@ -960,7 +971,7 @@ static int run_claimed(struct rfs_index *idx, int64_t id,
 	}
 	free(j.e.lease_owner);
 	j.e.lease_owner = strdup(rfs_job_owner_self());
-	j.parallel = parallel_of(idx, o);
+	j.parallel = job_parallel_files(idx, o, j.e.src_uri, j.e.bin_root_uri);
 	r = job_heartbeat_start(&hb, idx, id, rfs_index_entry_lease);
 	if (r == 0) {
 		r = open_backends(&j);

@@ -85,6 +85,14 @@ int job_walk(struct rfs_backend *b, const char *key,
  */
 int job_parallel(int threads, int n, void (*fn)(void *ctx, int i), void *ctx);
 
+/**
+ * How many files a job handles at once: @p o's parallel_files, else the
+ * index's jobs.parallel_files, else 16 when @p a or @p b (the job's two
+ * storage URIs) is an object store (s3, s3a, gs), else 4.
+ */
+int job_parallel_files(struct rfs_index *idx, const struct rfs_job_opts *o,
+		       const char *a, const char *b);
+
 /** A lease compare-and-swap of the index (entries or restores). */
 typedef int (*job_lease_fn)(struct rfs_index *idx, int64_t id,
 			    const char *expected, const char *owner,

@@ -39,8 +39,10 @@ typedef void (*rfs_job_progress_fn)(void *ctx, const struct rfs_entry *e);
 
 /** How to run a job. Zero means the default. */
 struct rfs_job_opts {
-	int parallel_files; /**< files copied or hashed at once (4) */
-	int hook_timeout;   /**< metastore hook timeout, seconds */
+	/** files copied or hashed at once; 0: jobs.parallel_files, else 4
+	 * (16 with an object store on either side) */
+	int parallel_files;
+	int hook_timeout; /**< metastore hook timeout, seconds */
 	/** Set non-zero (from any thread) to stop at the next safe point. */
 	volatile int *stop;
 	rfs_job_progress_fn progress; /**< optional */

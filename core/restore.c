@@ -1037,6 +1037,8 @@ static int run_claimed(struct rjob *j, int64_t id)
 	r = rfs_backend_open(j->e.bin_root_uri, &j->bin, j->err);
 	if (r == 0)
 		r = rfs_backend_open(j->r.target_uri, &j->dst, j->err);
+	j->parallel = job_parallel_files(j->idx, j->o, j->e.bin_root_uri,
+					 j->r.target_uri);
 	if (r == 0)
 		r = run_steps(j);
 	if (r < 0 && r != -EINTR)
@@ -1051,20 +1053,11 @@ int rfs_restore_run(struct rfs_index *idx, int64_t id,
 		    const struct rfs_job_opts *o, struct rfs_error *err)
 {
 	struct rjob j = { .idx = idx, .o = o, .err = err };
-	struct rfs_error ignore = { 0 };
-	char *v = NULL;
 	int r;
 
 	if (!job_claim_local(-id))
 		return rfs_error_set(err, EBUSY,
 				     "the restore is already running here");
-	j.parallel = o && o->parallel_files > 0 ? o->parallel_files : 0;
-	if (!j.parallel &&
-	    rfs_index_config_get(idx, "jobs.parallel_files", &v, &ignore) == 0)
-		j.parallel = atoi(v);
-	free(v);
-	if (j.parallel <= 0)
-		j.parallel = 4;
 	rfs_buf_init(&j.conflicts, 0);
 	r = run_claimed(&j, id);
 	if (r < 0 && r != -EINTR && r != -ECANCELED)
