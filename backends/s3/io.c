@@ -5,6 +5,10 @@
  * replaced object reads as -ESTALE rather than a mix of two versions).
  * Sequential reads grow a read-ahead window kept in the handle, from
  * 1 MiB up to 16 MiB; a read elsewhere fetches only what it asks for.
+ * Once the window is 4 MiB or more, the next window is fetched on a
+ * thread of its own while the current one is read (a prefetch), so the
+ * reader and the network overlap; at most one per handle, 2 windows of
+ * memory in all.
  *
  * The first write or truncate stages the file: an unlinked temporary
  * file in $TMPDIR (default /tmp) receives the object's bytes, and every
@@ -39,6 +43,8 @@
 
 #define WINDOW_MIN ((size_t)1 << 20)
 #define WINDOW_MAX ((size_t)16 << 20)
+/** The window from which the next one is fetched in the background. */
+#define PREFETCH_MIN ((size_t)4 << 20)
 /** How far from the last read a read still counts as sequential. */
 #define SEQ_SLACK ((off_t)1 << 20)
 /** S3's largest object. */
@@ -60,7 +66,23 @@ struct rfs_s3_file {
 	size_t ra_cap, ra_len;
 	off_t ra_off, next_off;
 	size_t window;
+	struct prefetch *pf; /* the next window, being fetched; or NULL */
 };
+
+/* A window fetched on its own thread. The thread reads only this (its
+ * own copies of the key and ETag), never the handle. */
+struct prefetch {
+	pthread_t tid;
+	struct rfs_s3_backend *b;
+	char *full;
+	char etag[sizeof(((struct rfs_s3_meta *)0)->etag)];
+	char *buf;
+	off_t off;
+	size_t want;
+	ssize_t got; /* bytes, or -errno; set by the thread */
+};
+
+static void prefetch_drop(struct rfs_s3_file *f);
 
 static struct rfs_s3_file *file_of(struct rfs_file *f)
 {
@@ -210,6 +232,7 @@ static int stage(struct rfs_s3_file *f, bool fetch)
 	}
 	f->fd = fd;
 	f->ra_len = 0;
+	prefetch_drop(f);
 	return 0;
 }
 
@@ -274,11 +297,11 @@ static ssize_t pread_full(int fd, char *buf, size_t size, off_t off)
 	return (ssize_t)done;
 }
 
-/* GET [off, off + len) of the object into @p dst. @return bytes got */
-static ssize_t get_range(struct rfs_s3_file *f, char *dst, off_t off,
-			 size_t len)
+/* GET [off, off + len) of object @p full, if its ETag is still @p etag
+ * ("" for any), into @p dst. @return bytes got */
+static ssize_t get_range_of(struct rfs_s3_backend *b, const char *full,
+			    const char *etag, char *dst, off_t off, size_t len)
 {
-	struct rfs_s3_backend *b = backend_of(f);
 	char range[64], match[96];
 	const char *lines[2] = { range, match };
 	struct rfs_s3_request r;
@@ -286,11 +309,11 @@ static ssize_t get_range(struct rfs_s3_file *f, char *dst, off_t off,
 
 	snprintf(range, sizeof(range), "Range: bytes=%lld-%lld", (long long)off,
 		 (long long)off + (long long)len - 1);
-	snprintf(match, sizeof(match), "If-Match: \"%s\"", f->meta.etag);
+	snprintf(match, sizeof(match), "If-Match: \"%s\"", etag);
 	if (!e) {
-		rfs_s3_req_init(&r, "GET", f->full);
+		rfs_s3_req_init(&r, "GET", full);
 		r.headers = lines;
-		r.n_headers = *f->meta.etag ? 2 : 1;
+		r.n_headers = *etag ? 2 : 1;
 		r.out_mem = dst;
 		r.out_mem_size = len;
 		e = rfs_s3_do(b, &r);
@@ -301,13 +324,101 @@ static ssize_t get_range(struct rfs_s3_file *f, char *dst, off_t off,
 		e = rfs_s3_fail(ESTALE,
 				"storage '%s': '%s' changed or went away "
 				"while it was open",
-				b->name, f->full);
+				b->name, full);
 	else if (!e && r.status == 200 && off != 0)
 		e = rfs_s3_fail(EIO,
 				"storage '%s': the server ignored the range "
 				"of a read of '%s'",
-				b->name, f->full);
+				b->name, full);
 	return e < 0 ? e : (ssize_t)r.out_mem_len;
+}
+
+static ssize_t get_range(struct rfs_s3_file *f, char *dst, off_t off,
+			 size_t len)
+{
+	return get_range_of(backend_of(f), f->full, f->meta.etag, dst, off,
+			    len);
+}
+
+static void *prefetch_run(void *arg)
+{
+	struct prefetch *p = arg;
+
+	p->got = get_range_of(p->b, p->full, p->etag, p->buf, p->off, p->want);
+	return NULL;
+}
+
+/* Wait for the prefetch of @p f, if any, and drop it. */
+static void prefetch_drop(struct rfs_s3_file *f)
+{
+	if (!f->pf)
+		return;
+	pthread_join(f->pf->tid, NULL);
+	free(f->pf->buf);
+	free(f->pf->full);
+	free(f->pf);
+	f->pf = NULL;
+}
+
+/* Start fetching the window after the read-ahead buffer. A prefetch that
+ * cannot start is no error: the read then fetches it itself. */
+static void prefetch_start(struct rfs_s3_file *f)
+{
+	off_t next = f->ra_off + (off_t)f->ra_len;
+	struct prefetch *p;
+
+	if (f->pf || f->window < PREFETCH_MIN || !f->ra_len ||
+	    next >= f->meta.size)
+		return;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return;
+	p->b = backend_of(f);
+	p->off = next;
+	p->want = f->window;
+	if ((int64_t)p->want > f->meta.size - next)
+		p->want = (size_t)(f->meta.size - next);
+	snprintf(p->etag, sizeof(p->etag), "%s", f->meta.etag);
+	p->full = strdup(f->full);
+	p->buf = malloc(p->want);
+	if (!p->full || !p->buf ||
+	    pthread_create(&p->tid, NULL, prefetch_run, p) != 0) {
+		free(p->full);
+		free(p->buf);
+		free(p);
+		return;
+	}
+	f->pf = p;
+}
+
+/* Take the prefetched window into the read-ahead buffer when it holds
+ * @p o; drop it otherwise. @return true when it was taken */
+static bool prefetch_take(struct rfs_s3_file *f, off_t o)
+{
+	struct prefetch *p = f->pf;
+	bool took = false;
+
+	if (!p)
+		return false;
+	pthread_join(p->tid, NULL);
+	f->pf = NULL;
+	if (p->got > 0 && o >= p->off && o < p->off + (off_t)p->got) {
+		char *old = f->ra;
+
+		f->ra = p->buf;
+		f->ra_cap = p->want;
+		f->ra_off = p->off;
+		f->ra_len = (size_t)p->got;
+		p->buf = old;
+		took = true;
+		if (f->window < WINDOW_MAX) /* still sequential: grow */
+			f->window *= 2;
+	}
+	/* a failure is reported by the read that fetches it again */
+	free(p->buf);
+	free(p->full);
+	free(p);
+	return took;
 }
 
 /* Fill the read-ahead buffer with up to @p want bytes at @p off. */
@@ -354,8 +465,11 @@ static ssize_t remote_read(struct rfs_s3_file *f, char *buf, size_t size,
 			n = n < want ? n : want;
 			memcpy(buf + done, f->ra + (o - f->ra_off), n);
 			done += n;
+			prefetch_start(f);
 			continue;
 		}
+		if (prefetch_take(f, o))
+			continue;
 		/* The kernel's read-ahead sends neighbouring reads on
 		 * several threads, in any order: near the last read is
 		 * still sequential. */
@@ -522,6 +636,7 @@ int rfs_s3_file_close(struct rfs_file *rf)
 	pthread_mutex_unlock(&b->files->lock);
 	if (f->fd >= 0)
 		close(f->fd);
+	prefetch_drop(f);
 	pthread_mutex_destroy(&f->lock);
 	free(f->ra);
 	free(f->full);

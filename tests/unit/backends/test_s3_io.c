@@ -281,6 +281,48 @@ Test(backends_s3_io, a_replaced_object_reads_as_estale)
 	free(buf);
 }
 
+/* A sequential read fetches the next window while the current one is
+ * read: replaced after that fetch, the object still reads as the version
+ * the read began with, past the current window, and then as -ESTALE,
+ * never as a mix of both. */
+Test(backends_s3_io, a_sequential_read_fetches_the_next_window_ahead)
+{
+	struct rfs_backend *other = s3fx_open("t", NULL);
+	const size_t len = 40 * MIB, chunk = 128 << 10;
+	unsigned char *want = malloc(len), *got = malloc(chunk);
+	struct rfs_file *f = NULL;
+	off_t off;
+	ssize_t n = 0;
+
+	cr_assert(want && got);
+	put_pattern(S3.b, "seq", len, 3);
+	bk_pattern(want, len, 3, 0);
+	cr_assert_eq(rfs_backend_open_file(S3.b, "seq", O_RDONLY, 0, &f), 0);
+	for (off = 0; off < 12 * (off_t)MIB; off += (off_t)chunk) {
+		cr_assert_eq(rfs_file_read(f, got, chunk, off), (ssize_t)chunk);
+		cr_assert_arr_eq(got, want + off, chunk);
+	}
+	sleep(2); /* the fetch ahead is done by now */
+	put_pattern(other, "seq", len, 4);
+	for (; off < (off_t)len; off += (off_t)chunk) {
+		n = rfs_file_read(f, got, chunk, off);
+		if (n < 0)
+			break;
+		cr_assert_eq(n, (ssize_t)chunk);
+		cr_assert_arr_eq(got, want + off, chunk, "at %lld",
+				 (long long)off);
+	}
+	cr_expect_geq(off, 20 * (off_t)MIB,
+		      "read the old version only to %lld: nothing was "
+		      "fetched ahead",
+		      (long long)off);
+	cr_expect_eq(n, -ESTALE, "the read ended with %zd at %lld", n,
+		     (long long)off);
+	cr_assert_eq(rfs_file_close(f), 0);
+	free(want);
+	free(got);
+}
+
 /* ----------------------------------------------- retries and failures */
 
 /* A client of bucket "b" on @p endpoint, for requests made by hand. */
