@@ -283,6 +283,17 @@ int fs_bin_getattr(struct req *q, struct stat *st)
 	r = entry_location(q, bn.e, bn.sub, &b, &key);
 	if (r == 0)
 		r = rfs_backend_stat(b, rfs_buf_str(&key), st);
+	if (r < 0 && r != -ENOENT && !*bn.sub) {
+		/* The recycle storage cannot answer (a server down, keys
+		 * refused): the entry's folder still shows, from the index,
+		 * so that its user.recyclefs.* attributes say what happened;
+		 * listing it gives the storage's error. */
+		rfs_log(LOG_DEBUG,
+			"recycle storage of '.recyclebin/%s' cannot be "
+			"reached: %s",
+			bn.e->bin_path, strerror(-r));
+		r = -ENOENT;
+	}
 	if (r == -ENOENT && !*bn.sub) {
 		/* A failed entry whose copy never started: empty. */
 		fs_dir_stat(q->st, bn.e->created_ns, st);

@@ -773,6 +773,10 @@ Test(s3, a_bin_server_dying_mid_archive_fails_the_job_and_retry_ends_it)
 	SH_OK("cd data/mixed/p/dt=2020-01-01 && sha256sum -c --quiet "
 	      "$OLDPWD/mixed.sum && test $(ls | wc -l) = 400");
 	SH_OK("test $(ls mnt/" MIXED "/dt=2020-01-01 | wc -l) = 400");
+	/* With the bin's server still down and nothing cached any more
+	 * (cache_ttl is 10 s), the entry still shows and tells its state. */
+	sleep(11);
+	wait_state(MIXED "/dt=2020-01-01", "failed", 30);
 
 	/* The server comes back (empty: moto keeps nothing); retry ends it. */
 	again = moto_on(port);
