@@ -1,6 +1,9 @@
 /*
- * The attribute and listing caches of the S3 adapter: two hash tables,
- * keyed by full object key, whose entries live for cache_ttl seconds.
+ * The attribute and listing caches of the S3 adapter: hash tables keyed
+ * by full object key, whose entries live for cache_ttl seconds, and the
+ * answers of HEADs, kept longer for opening objects for reading only
+ * (reads are conditional on the ETag: a stale one costs a second look,
+ * never wrong bytes).
  * They are shared by every backend of the process on the same endpoint
  * and bucket (a mount and the jobs it runs open their own backends), as
  * is the list of open files, so that what one backend writes, the others
@@ -24,6 +27,7 @@
 #define BUCKETS	  4096
 #define MAX_STATS 200000
 #define MAX_LISTS 2000
+#define MAX_HEADS 50000
 
 struct centry {
 	struct centry *next;
@@ -33,6 +37,7 @@ struct centry {
 	bool marker;
 	struct rfs_s3_entry *ents; /* listings */
 	size_t n;
+	struct rfs_s3_meta *meta; /* HEAD answers */
 };
 
 struct table {
@@ -46,7 +51,7 @@ struct shared {
 	char *id;
 	int refs;
 	pthread_mutex_t lock;
-	struct table stats, lists;
+	struct table stats, lists, heads;
 	struct rfs_s3_files files;
 };
 
@@ -83,6 +88,7 @@ static void centry_free(struct centry *e)
 {
 	free(e->key);
 	rfs_s3_entries_free(e->ents, e->n);
+	free(e->meta);
 	free(e);
 }
 
@@ -189,6 +195,7 @@ static struct shared *shared_new(const char *id)
 	pthread_mutex_init(&s->files.lock, NULL);
 	s->stats.cap = MAX_STATS;
 	s->lists.cap = MAX_LISTS;
+	s->heads.cap = MAX_HEADS;
 	return s;
 }
 
@@ -196,6 +203,7 @@ static void shared_free(struct shared *s)
 {
 	sweep(&s->stats, drop_all, NULL);
 	sweep(&s->lists, drop_all, NULL);
+	sweep(&s->heads, drop_all, NULL);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->files.lock);
 	free(s->id);
@@ -300,6 +308,7 @@ void rfs_s3_cache_drop_unless_dir(struct rfs_s3_cache *c, const char *key)
 	if (!e || !S_ISDIR(e->st.st_mode))
 		remove_key(&c->s->stats, key);
 	remove_key(&c->s->lists, key);
+	remove_key(&c->s->heads, key);
 	pthread_mutex_unlock(&c->s->lock);
 }
 
@@ -322,6 +331,44 @@ void rfs_s3_cache_stat_put(struct rfs_s3_cache *c, const char *key,
 	pthread_mutex_lock(&c->s->lock);
 	insert(&c->s->stats, e, now);
 	pthread_mutex_unlock(&c->s->lock);
+}
+
+void rfs_s3_cache_head_put(struct rfs_s3_cache *c, const char *key,
+			   const struct rfs_s3_meta *m)
+{
+	int64_t now = rfs_time_mono_ns(), keep = RFS_S3_HEAD_HINT_SEC;
+	struct centry *e;
+
+	if (!c->ttl_ns || !*m->etag || S_ISDIR(m->mode))
+		return;
+	keep *= RFS_NSEC_PER_SEC;
+	e = calloc(1, sizeof(*e));
+	if (!e || !(e->key = strdup(key)) || !(e->meta = malloc(sizeof(*m)))) {
+		if (e)
+			free(e->key);
+		free(e);
+		return;
+	}
+	*e->meta = *m;
+	e->expires = now + (c->ttl_ns > keep ? c->ttl_ns : keep);
+	pthread_mutex_lock(&c->s->lock);
+	insert(&c->s->heads, e, now);
+	pthread_mutex_unlock(&c->s->lock);
+}
+
+bool rfs_s3_cache_head_get(struct rfs_s3_cache *c, const char *key,
+			   struct rfs_s3_meta *m)
+{
+	struct centry *e;
+
+	if (!c->ttl_ns)
+		return false;
+	pthread_mutex_lock(&c->s->lock);
+	e = find(&c->s->heads, key, rfs_time_mono_ns(), NULL);
+	if (e)
+		*m = *e->meta;
+	pthread_mutex_unlock(&c->s->lock);
+	return e != NULL;
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -425,11 +472,70 @@ void rfs_s3_cache_list_put(struct rfs_s3_cache *c, const char *dir,
 	pthread_mutex_unlock(&c->s->lock);
 }
 
+bool rfs_s3_cache_list_set(struct rfs_s3_cache *c, const char *key,
+			   const struct stat *st)
+{
+	size_t dl = rfs_path_dirlen(key), lo = 0, hi, mid;
+	const char *name = rfs_path_basename(key);
+	struct rfs_s3_entry *grown;
+	struct centry *e;
+	bool done = false;
+	char *dir, *copy;
+	int cmp = 1;
+
+	if (!c->ttl_ns || !*key)
+		return false;
+	dir = strndup(key, dl);
+	copy = strdup(name);
+	if (!dir || !copy)
+		goto out;
+	pthread_mutex_lock(&c->s->lock);
+	e = find(&c->s->lists, dir, rfs_time_mono_ns(), NULL);
+	if (e) {
+		for (hi = e->n; lo < hi;) {
+			mid = lo + (hi - lo) / 2;
+			cmp = strcmp(e->ents[mid].name, name);
+			if (!cmp) {
+				lo = mid;
+				break;
+			}
+			if (cmp < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (!cmp) {
+			e->ents[lo].st = *st;
+			done = true;
+		} else if ((grown = realloc(e->ents,
+					    (e->n + 1) * sizeof(*grown)))) {
+			e->ents = grown;
+			memmove(grown + lo + 1, grown + lo,
+				(e->n - lo) * sizeof(*grown));
+			grown[lo].name = copy;
+			grown[lo].st = *st;
+			e->n++;
+			copy = NULL;
+			done = true;
+		} else {
+			remove_key(&c->s->lists, dir);
+		}
+	}
+	pthread_mutex_unlock(&c->s->lock);
+out:
+	if (!done && dir)
+		rfs_s3_cache_drop_list(c, dir);
+	free(dir);
+	free(copy);
+	return done;
+}
+
 void rfs_s3_cache_drop(struct rfs_s3_cache *c, const char *key)
 {
 	pthread_mutex_lock(&c->s->lock);
 	remove_key(&c->s->stats, key);
 	remove_key(&c->s->lists, key);
+	remove_key(&c->s->heads, key);
 	pthread_mutex_unlock(&c->s->lock);
 }
 
@@ -445,5 +551,6 @@ void rfs_s3_cache_drop_tree(struct rfs_s3_cache *c, const char *key)
 	pthread_mutex_lock(&c->s->lock);
 	sweep(&c->s->stats, drop_under, (void *)key);
 	sweep(&c->s->lists, drop_under, (void *)key);
+	sweep(&c->s->heads, drop_under, (void *)key);
 	pthread_mutex_unlock(&c->s->lock);
 }

@@ -67,6 +67,9 @@ int rfs_s3_mkdir(struct rfs_backend *rb, const char *key, mode_t mode)
 		if (rfs_s3_meta_to_stat(b, rfs_buf_str(&marker), &m, &st))
 			rfs_s3_cache_stat_put(b->cache, rfs_buf_str(&marker),
 					      &st, true);
+		/* nothing was below it a moment ago (the stat above), and
+		 * our own writes into it update this listing */
+		rfs_s3_cache_list_put(b->cache, rfs_buf_str(&marker), NULL, 0);
 	}
 	rfs_buf_release(&marker);
 	return r;
@@ -173,7 +176,7 @@ static int move_file(struct rfs_s3_backend *b, const char *from, const char *to)
 		r = rfs_s3_head(b, rfs_buf_str(&src), &m);
 	if (!r)
 		r = rfs_s3_copy_object(b, rfs_buf_str(&src), b,
-				       rfs_buf_str(&dst), &m, NULL);
+				       rfs_buf_str(&dst), &m, NULL, NULL);
 	rfs_s3_invalidate(b, to);
 	if (!r)
 		r = rfs_s3_files_moving(b, from, to);
@@ -232,7 +235,7 @@ static int move_copy_one(void *ctx, size_t i)
 		r = rfs_s3_head(mv->b, mv->keys[i], &m);
 	if (!r)
 		r = rfs_s3_copy_object(mv->b, mv->keys[i], mv->b,
-				       rfs_buf_str(&dst), &m, NULL);
+				       rfs_buf_str(&dst), &m, NULL, NULL);
 	rfs_buf_release(&dst);
 	return r;
 }

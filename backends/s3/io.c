@@ -61,6 +61,8 @@ struct rfs_s3_file {
 	struct rfs_s3_meta meta;
 	int fd;	    /* the staging file, -1 until staged */
 	bool dirty; /* the staging file differs from the object */
+	/* meta is a cached HEAD answer not yet confirmed by a read */
+	bool hinted;
 	/* read-ahead of an unstaged file */
 	char *ra;
 	size_t ra_cap, ra_len;
@@ -83,6 +85,7 @@ struct prefetch {
 };
 
 static void prefetch_drop(struct rfs_s3_file *f);
+static int rehead(struct rfs_s3_file *f);
 
 static struct rfs_s3_file *file_of(struct rfs_file *f)
 {
@@ -98,13 +101,24 @@ static struct rfs_s3_backend *backend_of(struct rfs_s3_file *f)
 
 /* The attributes of @p key for opening, creating it when asked. */
 static int lookup(struct rfs_s3_backend *b, const char *key, int flags,
-		  mode_t mode, struct rfs_s3_meta *m, bool *created)
+		  mode_t mode, struct rfs_s3_meta *m, bool *created,
+		  bool *hinted)
 {
 	struct rfs_buf full = RFS_BUF_INIT;
 	struct stat st;
 	int r, tries;
 
 	r = rfs_s3_full_key(b, key, &full);
+	if (!r && (flags & O_ACCMODE) == O_RDONLY &&
+	    !(flags & (O_CREAT | O_TRUNC)) &&
+	    rfs_s3_cache_head_get(b->cache, rfs_buf_str(&full), m) &&
+	    S_ISREG(m->mode) && m->size > 0) {
+		/* a recent HEAD's answer: reads are conditional on its ETag,
+		 * and look again if the object changed (get_range()) */
+		*hinted = true;
+		rfs_buf_release(&full);
+		return 0;
+	}
 	for (tries = 0; !r && tries < 3; tries++) {
 		r = rfs_s3_stat_key(b, key, &st);
 		if (!r) {
@@ -182,7 +196,7 @@ int rfs_s3_open_file(struct rfs_backend *rb, const char *key, int flags,
 	f->base.backend = rb;
 	f->accmode = flags & O_ACCMODE;
 	f->fd = -1;
-	r = lookup(b, key, flags, mode, &f->meta, &created);
+	r = lookup(b, key, flags, mode, &f->meta, &created, &f->hinted);
 	if (!r && (flags & O_TRUNC) && !created && f->meta.size > 0) {
 		r = rfs_s3_tmpfile();
 		if (r >= 0) {
@@ -217,6 +231,11 @@ static int stage(struct rfs_s3_file *f, bool fetch)
 
 	if (f->fd >= 0)
 		return 0;
+	if (fetch && f->hinted) {
+		r = rehead(f);
+		if (r < 0)
+			return r;
+	}
 	fd = rfs_s3_tmpfile();
 	if (fd < 0)
 		return fd;
@@ -333,11 +352,32 @@ static ssize_t get_range_of(struct rfs_s3_backend *b, const char *full,
 	return e < 0 ? e : (ssize_t)r.out_mem_len;
 }
 
+/* Look at the object again when its metadata came from the cache and
+ * a read found it changed; call locked. @return 0 or -errno */
+static int rehead(struct rfs_s3_file *f)
+{
+	struct rfs_s3_meta m;
+	int r;
+
+	f->hinted = false;
+	rfs_s3_invalidate_full(backend_of(f), f->full);
+	r = rfs_s3_head(backend_of(f), f->full, &m);
+	if (r == 0 && S_ISDIR(m.mode))
+		r = -ESTALE;
+	if (r == 0)
+		f->meta = m;
+	return r == -ENOENT ? -ESTALE : r;
+}
+
 static ssize_t get_range(struct rfs_s3_file *f, char *dst, off_t off,
 			 size_t len)
 {
-	return get_range_of(backend_of(f), f->full, f->meta.etag, dst, off,
-			    len);
+	ssize_t n = get_range_of(backend_of(f), f->full, f->meta.etag, dst, off,
+				 len);
+
+	if (n >= 0)
+		f->hinted = false; /* the ETag is the object's */
+	return n;
 }
 
 static void *prefetch_run(void *arg)
@@ -443,8 +483,28 @@ static ssize_t read_ahead(struct rfs_s3_file *f, off_t off, size_t want)
 	return n;
 }
 
+static ssize_t remote_read_at(struct rfs_s3_file *f, char *buf, size_t size,
+			      off_t off);
+
+/* Read from the object; one opened from a cached HEAD's answer that
+ * turns out to be out of date is looked at again and read as it is now
+ * (nothing was read from it before). */
 static ssize_t remote_read(struct rfs_s3_file *f, char *buf, size_t size,
 			   off_t off)
+{
+	bool hinted = f->hinted;
+	ssize_t n = remote_read_at(f, buf, size, off);
+
+	if (n == -ESTALE && hinted) {
+		n = rehead(f);
+		if (n == 0)
+			n = remote_read_at(f, buf, size, off);
+	}
+	return n;
+}
+
+static ssize_t remote_read_at(struct rfs_s3_file *f, char *buf, size_t size,
+			      off_t off)
 {
 	int64_t fsize = f->meta.size;
 	size_t done = 0, n;

@@ -50,10 +50,11 @@ static int change_meta(struct rfs_s3_backend *b, const char *key,
 		       const void *arg)
 {
 	struct rfs_buf full = RFS_BUF_INIT;
-	struct rfs_s3_meta m, old;
+	struct rfs_s3_meta m, old, made;
 	struct stat st;
 	int r;
 
+	made.etag[0] = '\0';
 	if (!rfs_path_is_clean(key))
 		return -EINVAL;
 	r = rfs_s3_stat_key(b, key, &st);
@@ -75,9 +76,15 @@ static int change_meta(struct rfs_s3_backend *b, const char *key,
 		m = old;
 		apply(&m, arg);
 		r = rfs_s3_copy_object(b, rfs_buf_str(&full), b,
-				       rfs_buf_str(&full), &old, &m);
+				       rfs_buf_str(&full), &old, &m, &made);
 	}
-	rfs_s3_invalidate(b, key);
+	if (!r && !S_ISDIR(st.st_mode) && *made.etag) {
+		/* the object was there: only its own entry changes */
+		rfs_s3_cache_drop(b->cache, rfs_buf_str(&full));
+		rfs_s3_cache_made(b, rfs_buf_str(&full), &made);
+	} else {
+		rfs_s3_invalidate(b, key);
+	}
 	rfs_buf_release(&full);
 	return r;
 }
@@ -366,16 +373,53 @@ int rfs_s3_truncate(struct rfs_backend *rb, const char *key, off_t size)
 
 /* --------------------------------------------------------------- copy */
 
+/* HEAD the source of a copy; no object there: a directory, or nothing. */
+static int copy_source_meta(struct rfs_s3_backend *sb, const char *src_key,
+			    const char *full, struct rfs_s3_meta *m)
+{
+	struct stat st;
+	int r = rfs_s3_head(sb, full, m);
+
+	if (r == -ENOENT) {
+		r = rfs_s3_stat_key(sb, src_key, &st);
+		if (!r)
+			r = S_ISDIR(st.st_mode) ? -EISDIR : -ENOENT;
+	}
+	if (!r && S_ISLNK(m->mode) && !sb->conf->attrs_listing)
+		r = -ELOOP;
+	return r;
+}
+
+/* Copy on the server with the source's metadata. A source without
+ * x-amz-meta-mtime (written by another tool) shows its Last-Modified as
+ * its times, which its copy would not have: the copy gets them, and the
+ * mode and owner stat shows, as headers, in the same request. */
+static int copy_keeping_times(struct rfs_s3_backend *sb, const char *sfull,
+			      struct rfs_s3_backend *db, const char *dfull,
+			      const struct rfs_s3_meta *m,
+			      struct rfs_s3_meta *made)
+{
+	struct rfs_s3_meta rep;
+
+	if (m->has_mtime || sb->conf->attrs_listing)
+		return rfs_s3_copy_object(sb, sfull, db, dfull, m, NULL, made);
+	rep = *m;
+	rep.has_mtime = true;
+	return rfs_s3_copy_object(sb, sfull, db, dfull, m, &rep, made);
+}
+
 int rfs_s3_copy(struct rfs_backend *src, const char *src_key,
 		struct rfs_backend *dst, const char *dst_key,
 		unsigned int flags)
 {
 	struct rfs_s3_backend *sb = rfs_s3_of(src), *db = rfs_s3_of(dst);
 	struct rfs_buf sfull = RFS_BUF_INIT, dfull = RFS_BUF_INIT;
-	struct rfs_s3_meta m, got;
+	struct rfs_s3_meta m, got, made;
 	struct stat st;
+	bool hinted;
 	int r;
 
+	made.etag[0] = '\0';
 	if (!rfs_path_is_clean(src_key) || !rfs_path_is_clean(dst_key))
 		return -EINVAL;
 	if (flags & ~(unsigned int)(RFS_BACKEND_COPY_NOREPLACE |
@@ -385,18 +429,15 @@ int rfs_s3_copy(struct rfs_backend *src, const char *src_key,
 		return -EXDEV;
 	if (!*src_key)
 		return -EISDIR;
-	/* the source's metadata and ETag, fresh: the copy is conditional
-	 * on that ETag; no object there: a directory, or nothing */
+	/* the source's metadata and ETag, from a recent HEAD or a fresh
+	 * one: the copy is conditional on that ETag, and looks again when
+	 * a remembered one is out of date */
 	r = rfs_s3_full_key(sb, src_key, &sfull);
-	if (!r)
-		r = rfs_s3_head(sb, rfs_buf_str(&sfull), &m);
-	if (r == -ENOENT) {
-		r = rfs_s3_stat_key(sb, src_key, &st);
-		if (!r)
-			r = S_ISDIR(st.st_mode) ? -EISDIR : -ENOENT;
-	}
-	if (!r && S_ISLNK(m.mode) && !sb->conf->attrs_listing)
-		r = -ELOOP;
+	hinted = !r &&
+		 rfs_s3_cache_head_get(sb->cache, rfs_buf_str(&sfull), &m) &&
+		 S_ISREG(m.mode);
+	if (!r && !hinted)
+		r = copy_source_meta(sb, src_key, rfs_buf_str(&sfull), &m);
 	if (!r && !*dst_key)
 		r = -EISDIR;
 	if (r < 0)
@@ -417,9 +458,23 @@ int rfs_s3_copy(struct rfs_backend *src, const char *src_key,
 	    !strcmp(rfs_buf_str(&sfull), rfs_buf_str(&dfull)))
 		goto out; /* the same object */
 	if (!r)
-		r = rfs_s3_copy_object(sb, rfs_buf_str(&sfull), db,
-				       rfs_buf_str(&dfull), &m, NULL);
-	rfs_s3_invalidate(db, dst_key);
+		r = copy_keeping_times(sb, rfs_buf_str(&sfull), db,
+				       rfs_buf_str(&dfull), &m, &made);
+	if ((r == -ESTALE || r == -ENOENT) && hinted) {
+		rfs_s3_invalidate(sb, src_key);
+		r = copy_source_meta(sb, src_key, rfs_buf_str(&sfull), &m);
+		if (!r)
+			r = copy_keeping_times(sb, rfs_buf_str(&sfull), db,
+					       rfs_buf_str(&dfull), &m, &made);
+	}
+	if (!r && *made.etag) {
+		/* its parent is a directory already (checked above): only
+		 * its own entry changes */
+		rfs_s3_cache_drop(db->cache, rfs_buf_str(&dfull));
+		rfs_s3_cache_made(db, rfs_buf_str(&dfull), &made);
+	} else {
+		rfs_s3_invalidate(db, dst_key);
+	}
 	/* a plain MD5 ETag must come through a copy unchanged */
 	if (!r && db->conf->verify_etag && !strchr(m.etag, '-')) {
 		r = rfs_s3_head(db, rfs_buf_str(&dfull), &got);

@@ -181,7 +181,8 @@ void rfs_s3_meta_from(struct rfs_s3_backend *b, const struct rfs_s3_request *r,
 	m->gid = parse_uint(r->meta_gid, UINT32_MAX - 1, &v) ? (gid_t)v
 							     : getegid();
 	m->ctime_ns = m->server_ns = r->last_modified_ns;
-	if (!parse_time(r->meta_mtime, &m->mtime_ns))
+	m->has_mtime = parse_time(r->meta_mtime, &m->mtime_ns);
+	if (!m->has_mtime)
 		m->mtime_ns = r->last_modified_ns;
 	if (!parse_time(r->meta_atime, &m->atime_ns))
 		m->atime_ns = m->mtime_ns;
@@ -198,6 +199,7 @@ void rfs_s3_meta_new(struct rfs_s3_meta *m, mode_t mode)
 	m->uid = geteuid();
 	m->gid = getegid();
 	m->mtime_ns = m->atime_ns = m->ctime_ns = rfs_time_now_ns();
+	m->has_mtime = true;
 	snprintf(m->content_type, sizeof(m->content_type), "%s",
 		 S_ISDIR(mode) ? "application/x-directory"
 			       : "application/octet-stream");
@@ -320,8 +322,10 @@ int rfs_s3_head(struct rfs_s3_backend *b, const char *full,
 
 	rfs_s3_req_init(&r, "HEAD", full);
 	e = rfs_s3_do(b, &r);
-	if (!e)
+	if (!e) {
 		rfs_s3_meta_from(b, &r, len && full[len - 1] == '/', m);
+		rfs_s3_cache_head_put(b->cache, full, m);
+	}
 	return e;
 }
 
@@ -490,6 +494,20 @@ void rfs_s3_invalidate_full(struct rfs_s3_backend *b, const char *full)
 	if (dl)
 		rfs_s3_cache_drop_unless_dir(b->cache, dir);
 	free(dir);
+}
+
+void rfs_s3_cache_made(struct rfs_s3_backend *b, const char *full,
+		       const struct rfs_s3_meta *made)
+{
+	struct stat st;
+
+	if (!*made->etag)
+		return;
+	rfs_s3_cache_head_put(b->cache, full, made);
+	if (rfs_s3_meta_to_stat(b, full, made, &st)) {
+		rfs_s3_cache_stat_put(b->cache, full, &st, false);
+		rfs_s3_cache_list_set(b->cache, full, &st);
+	}
 }
 
 void rfs_s3_invalidate(struct rfs_s3_backend *b, const char *key)

@@ -69,7 +69,9 @@ struct rfs_s3_meta {
 	/** Last-Modified as the server reported it (HEAD, GET, listing);
 	 * 0 when the metadata was made here and not read back */
 	int64_t server_ns;
-	int64_t size;		/**< bytes */
+	int64_t size; /**< bytes */
+	/** the mtime came from x-amz-meta-mtime (else Last-Modified) */
+	bool has_mtime;
 	char content_type[128]; /**< "" when unknown */
 	char etag[72];		/**< without quotes; "" when unknown */
 };
@@ -119,6 +121,15 @@ int rfs_s3_check_parent(struct rfs_s3_backend *b, const char *key);
 
 /** Forget what the caches know of @p key and of the listings above it. */
 void rfs_s3_invalidate(struct rfs_s3_backend *b, const char *key);
+
+/**
+ * Remember the attributes of the object @p full that a copy of ours just
+ * made (@p made as rfs_s3_copy_object() gave them; nothing when its ETag
+ * is ""): its HEAD, its attributes, and its entry in the cached listing
+ * of its parent, if any (see rfs_s3_cache_list_set()).
+ */
+void rfs_s3_cache_made(struct rfs_s3_backend *b, const char *full,
+		       const struct rfs_s3_meta *made);
 
 /** rfs_s3_invalidate() by full key. */
 void rfs_s3_invalidate_full(struct rfs_s3_backend *b, const char *full);
@@ -246,6 +257,38 @@ int rfs_s3_cache_list_get(struct rfs_s3_cache *c, const char *full,
 void rfs_s3_cache_list_put(struct rfs_s3_cache *c, const char *full,
 			   const struct rfs_s3_entry *e, size_t n);
 
+/**
+ * Remember what a HEAD of the object @p full says (@p m, with its ETag),
+ * so that opening it for reading needs no HEAD: such reads are
+ * conditional on the ETag, and a changed object is looked at again
+ * (io.c). Kept for the longer of cache_ttl and RFS_S3_HEAD_HINT_SEC,
+ * dropped by our writes like the attributes. Nothing is kept without an
+ * ETag, for a directory, or with a TTL of 0.
+ */
+void rfs_s3_cache_head_put(struct rfs_s3_cache *c, const char *full,
+			   const struct rfs_s3_meta *m);
+
+/**
+ * What rfs_s3_cache_head_put() kept of @p full.
+ * @return true and fill @p m when known
+ */
+bool rfs_s3_cache_head_get(struct rfs_s3_cache *c, const char *full,
+			   struct rfs_s3_meta *m);
+
+/** How long a HEAD's answer is kept for opening, at least (seconds). */
+#define RFS_S3_HEAD_HINT_SEC 600
+
+/**
+ * Put @p full with attributes @p st into the cached listing of its
+ * parent, when there is one: for a name our own write just made or
+ * changed, whose parent is a directory already (so that no listing above
+ * it changes). Without a listing, or failing, the parent's listing is
+ * dropped.
+ * @return true when a listing was updated
+ */
+bool rfs_s3_cache_list_set(struct rfs_s3_cache *c, const char *full,
+			   const struct stat *st);
+
 /** Forget @p full's attributes and listing. */
 void rfs_s3_cache_drop(struct rfs_s3_cache *c, const char *full);
 
@@ -344,12 +387,17 @@ extern int64_t rfs_s3_single_copy_max;
  * @param src      the source's metadata (size, content type)
  * @param replace  new metadata (metadata directive REPLACE), or NULL to
  *                 keep the source's
+ * @param made     receives the copy's attributes as a HEAD would give
+ *                 them, from the answer of a CopyObject; its ETag is ""
+ *                 when they are not known (a multipart copy, an answer
+ *                 without them). May be NULL.
  * @return 0 or -errno
  */
 int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
 		       struct rfs_s3_backend *db, const char *dst_full,
 		       const struct rfs_s3_meta *src,
-		       const struct rfs_s3_meta *replace);
+		       const struct rfs_s3_meta *replace,
+		       struct rfs_s3_meta *made);
 
 /**
  * Upload @p size bytes of @p fd as @p full with metadata @p m: one PUT

@@ -264,6 +264,19 @@ int rfs_s3_parse_error(const char *xml, size_t len, char *code,
 int rfs_s3_parse_value(const char *xml, size_t len, const char *name,
 		       char **value);
 
+/**
+ * Read the ETag (without its quotes) and LastModified of a CopyObject
+ * answer (CopyObjectResult).
+ * @param xml       the answer's body
+ * @param len       its length
+ * @param etag      receives the ETag
+ * @param etag_size bytes in @p etag
+ * @param mtime_ns  receives LastModified, ns since the epoch
+ * @return 0, -ENOENT (an element missing), -EBADMSG, -ENOMEM
+ */
+int rfs_s3_parse_copy_result(const char *xml, size_t len, char *etag,
+			     size_t etag_size, int64_t *mtime_ns);
+
 /* ----------------------------------------------------------------- http */
 
 struct rfs_s3_client;

@@ -12,6 +12,7 @@
 #include "backends/s3/s3_ops.h"
 
 #include "util/buf.h"
+#include "util/clock.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -445,10 +446,37 @@ int rfs_s3_download_fd(struct rfs_s3_backend *b, const char *full,
 
 /* --------------------------------------------------------------- copy */
 
+/* The attributes of a copy made by one CopyObject, from its answer. */
+static void copy_made(const struct rfs_buf *body, const struct rfs_s3_meta *src,
+		      const struct rfs_s3_meta *replace,
+		      struct rfs_s3_meta *made)
+{
+	int64_t t;
+
+	*made = replace ? *replace : *src;
+	made->has_mtime = made->has_mtime || replace; /* REPLACE sends it */
+	made->etag[0] = '\0';
+	if (rfs_s3_parse_copy_result(body->data ? body->data : "", body->len,
+				     made->etag, sizeof(made->etag), &t) < 0) {
+		made->etag[0] = '\0';
+		return;
+	}
+	/* as a HEAD would say it: Last-Modified in whole seconds */
+	t -= ((t % RFS_NSEC_PER_SEC) + RFS_NSEC_PER_SEC) % RFS_NSEC_PER_SEC;
+	made->ctime_ns = made->server_ns = t;
+	if (!made->has_mtime) {
+		/* no x-amz-meta-mtime: the times are the copy's own */
+		if (made->atime_ns == made->mtime_ns)
+			made->atime_ns = t;
+		made->mtime_ns = t;
+	}
+}
+
 int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
 		       struct rfs_s3_backend *db, const char *dst_full,
 		       const struct rfs_s3_meta *src,
-		       const struct rfs_s3_meta *replace)
+		       const struct rfs_s3_meta *replace,
+		       struct rfs_s3_meta *made)
 {
 	struct rfs_buf hdr = RFS_BUF_INIT, body = RFS_BUF_INIT;
 	const char *lines[11];
@@ -458,6 +486,8 @@ int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
 	size_t n = 0;
 	int e;
 
+	if (made)
+		made->etag[0] = '\0';
 	if (src->size > rfs_s3_single_copy_max) {
 		u.b = db;
 		u.full = dst_full;
@@ -500,6 +530,8 @@ int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
 	e = copy_stale(sb, src_full, rfs_s3_do(db, &r));
 	if (!e)
 		e = check_body(db, "the copy", dst_full, &body);
+	if (!e && made)
+		copy_made(&body, src, replace, made);
 	rfs_buf_release(&hdr);
 	rfs_buf_release(&body);
 	return e;

@@ -532,3 +532,23 @@ int rfs_s3_parse_value(const char *xml, size_t len, const char *name,
 	*value = c.value;
 	return 0;
 }
+
+/* --------------------------------------------------------- copy result */
+
+int rfs_s3_parse_copy_result(const char *xml, size_t len, char *etag,
+			     size_t etag_size, int64_t *mtime_ns)
+{
+	char *v = NULL;
+	int r = rfs_s3_parse_value(xml, len, "ETag", &v);
+
+	if (!r)
+		r = copy_etag(etag, etag_size, v, strlen(v));
+	free(v);
+	v = NULL;
+	if (!r)
+		r = rfs_s3_parse_value(xml, len, "LastModified", &v);
+	if (!r)
+		r = parse_time(v, mtime_ns);
+	free(v);
+	return r;
+}

@@ -88,6 +88,19 @@ static void head(struct rfs_backend *b, const char *key, struct rfs_s3_meta *m)
 	rfs_buf_release(&full);
 }
 
+/* PUT @p len bytes as @p full the way another tool would: no
+ * x-amz-meta-*, and behind the backend's caches. */
+static int put_raw(struct rfs_s3_backend *b, const char *full, const char *data,
+		   size_t len)
+{
+	struct rfs_s3_request r;
+
+	rfs_s3_req_init(&r, "PUT", full);
+	r.body = data;
+	r.body_len = len;
+	return rfs_s3_do(b, &r);
+}
+
 /* ---------------------------------------------------------- multipart */
 
 Test(backends_s3_io, multipart_upload_of_40_mib)
@@ -183,7 +196,7 @@ Test(backends_s3_io, a_copy_of_a_replaced_source_is_estale)
 	cr_assert_eq(rfs_s3_full_key(b, "src", &src), 0);
 	cr_assert_eq(rfs_s3_full_key(b, "dst", &dst), 0);
 	r = rfs_s3_copy_object(b, rfs_buf_str(&src), b, rfs_buf_str(&dst), &m,
-			       NULL);
+			       NULL, NULL);
 	cr_assert_eq(r, -ESTALE, "copy: %d, ETag '%s': %s", r, m.etag,
 		     rfs_s3_last_error());
 	cr_assert_not_null(strstr(rfs_s3_last_error(), "changed while it was "
@@ -191,7 +204,7 @@ Test(backends_s3_io, a_copy_of_a_replaced_source_is_estale)
 			   "%s", rfs_s3_last_error());
 	rfs_s3_single_copy_max = 8 << 20;
 	cr_assert_eq(rfs_s3_copy_object(b, rfs_buf_str(&src), b,
-					rfs_buf_str(&dst), &m, NULL),
+					rfs_buf_str(&dst), &m, NULL, NULL),
 		     -ESTALE);
 	rfs_s3_single_copy_max = RFS_S3_MAX_SINGLE;
 	cr_assert_eq(rfs_backend_stat(S3.b, "dst", &(struct stat){ 0 }),
@@ -199,13 +212,190 @@ Test(backends_s3_io, a_copy_of_a_replaced_source_is_estale)
 	/* the current version copies */
 	head(S3.b, "src", &m);
 	cr_assert_eq(rfs_s3_copy_object(b, rfs_buf_str(&src), b,
-					rfs_buf_str(&dst), &m, NULL),
+					rfs_buf_str(&dst), &m, NULL, NULL),
 		     0, "%s", rfs_s3_last_error());
 	/* made behind the backend's caches, which saw "dst" absent */
 	rfs_backend_forget(S3.b, "dst");
 	cr_assert_eq(bk_checksum(S3.b, "dst"), pattern_sum(len, 6));
 	rfs_buf_release(&src);
 	rfs_buf_release(&dst);
+}
+
+/* What the answer of a CopyObject tells of the copy (kept in the caches
+ * so that no HEAD follows) is what a HEAD of it says, with and without
+ * x-amz-meta-mtime on the source. */
+Test(backends_s3_io, a_copy_knows_its_attributes_without_a_head)
+{
+	struct rfs_s3_backend *b = rfs_s3_of(S3.b);
+	struct rfs_buf src = RFS_BUF_INIT, dst = RFS_BUF_INIT;
+	struct rfs_s3_meta m, made, got;
+	int bare;
+
+	for (bare = 0; bare < 2; bare++) {
+		rfs_buf_reset(&src);
+		rfs_buf_reset(&dst);
+		cr_assert_eq(rfs_s3_full_key(b, "src", &src), 0);
+		cr_assert_eq(rfs_s3_full_key(b, "dst", &dst), 0);
+		if (bare) /* as another tool writes it: no x-amz-meta-* */
+			cr_assert_eq(
+				put_raw(b, rfs_buf_str(&src), "bare bytes", 10),
+				0, "%s", rfs_s3_last_error());
+		else
+			put_pattern(S3.b, "src", MIB, 7);
+		head(S3.b, "src", &m);
+		cr_assert_eq(m.has_mtime, !bare);
+		sleep(1); /* the copy gets a Last-Modified of its own */
+		cr_assert_eq(rfs_s3_copy_object(b, rfs_buf_str(&src), b,
+						rfs_buf_str(&dst), &m, NULL,
+						&made),
+			     0, "%s", rfs_s3_last_error());
+		head(S3.b, "dst", &got);
+		cr_assert_str_eq(made.etag, got.etag);
+		cr_assert_eq(made.server_ns, got.server_ns, "%lld != %lld",
+			     (long long)made.server_ns,
+			     (long long)got.server_ns);
+		cr_assert_eq(made.mtime_ns, got.mtime_ns);
+		cr_assert_eq(made.atime_ns, got.atime_ns);
+		cr_assert_eq(made.ctime_ns, got.ctime_ns);
+		cr_assert_eq(made.size, got.size);
+		cr_assert_eq(made.mode, got.mode);
+		cr_assert_eq(made.uid, got.uid);
+		cr_assert_eq(made.has_mtime, got.has_mtime);
+		if (bare)
+			cr_assert_gt(made.mtime_ns, m.mtime_ns);
+	}
+	rfs_buf_release(&src);
+	rfs_buf_release(&dst);
+}
+
+/* A server-side copy of an object written by another tool (no
+ * x-amz-meta-*) shows the times, mode and owner its source shows, in the
+ * caches and on the server, with no further request to set them. */
+Test(backends_s3_io, a_copy_of_a_foreign_object_keeps_its_times)
+{
+	struct rfs_s3_backend *b = rfs_s3_of(S3.b);
+	struct rfs_buf src = RFS_BUF_INIT;
+	struct stat s, cached, fresh;
+	struct rfs_s3_meta m;
+
+	cr_assert_eq(rfs_s3_full_key(b, "foreign", &src), 0);
+	cr_assert_eq(put_raw(b, rfs_buf_str(&src), "made elsewhere", 14), 0);
+	rfs_backend_forget(S3.b, "foreign");
+	cr_assert_eq(rfs_backend_stat(S3.b, "foreign", &s), 0);
+	sleep(1); /* a copy made now has a later Last-Modified */
+	cr_assert_eq(rfs_backend_copy(S3.b, "foreign", S3.b, "kept",
+				      RFS_BACKEND_COPY_NOREPLACE),
+		     0, "%s", rfs_s3_last_error());
+	cr_assert_eq(rfs_backend_stat(S3.b, "kept", &cached), 0);
+	rfs_backend_forget(S3.b, "kept");
+	cr_assert_eq(rfs_backend_stat(S3.b, "kept", &fresh), 0);
+	cr_assert_eq(cached.st_mtim.tv_sec, s.st_mtim.tv_sec);
+	cr_assert_eq(fresh.st_mtim.tv_sec, s.st_mtim.tv_sec);
+	cr_assert_eq(fresh.st_mtim.tv_nsec, s.st_mtim.tv_nsec);
+	cr_assert_eq(fresh.st_mode, s.st_mode);
+	cr_assert_eq(fresh.st_uid, s.st_uid);
+	cr_assert_eq(cached.st_ctim.tv_sec, fresh.st_ctim.tv_sec);
+	head(S3.b, "kept", &m);
+	cr_assert(m.has_mtime);
+	cr_assert_eq(bk_checksum(S3.b, "kept"), bk_checksum(S3.b, "foreign"));
+	rfs_buf_release(&src);
+}
+
+struct seen {
+	char names[8][32];
+	struct stat st[8];
+	int n;
+};
+
+static int seen_add(void *ctx, const char *name, const struct stat *st)
+{
+	struct seen *s = ctx;
+
+	cr_assert_lt(s->n, 8);
+	snprintf(s->names[s->n], sizeof(s->names[0]), "%s", name);
+	s->st[s->n++] = *st;
+	return 0;
+}
+
+/* A folder just made is known to be empty, and copies into it enter its
+ * cached listing with the attributes a fresh listing gives them. */
+Test(backends_s3_io, copies_into_a_listed_folder_show_at_once_and_exactly)
+{
+	struct seen cached = { 0 }, fresh = { 0 };
+	struct stat st;
+	int i;
+
+	put_pattern(S3.b, "src", MIB, 3);
+	cr_assert_eq(
+		rfs_backend_utimens(S3.b, "src",
+				    (struct timespec[2]){ { 1, 2 }, { 5, 6 } }),
+		0);
+	cr_assert_eq(rfs_backend_mkdir(S3.b, "d", 0750), 0);
+	cr_assert_eq(rfs_backend_stat(S3.b, "d/b", &st), -ENOENT);
+	cr_assert_eq(rfs_backend_list(S3.b, "d", seen_add, &cached), 0);
+	cr_assert_eq(cached.n, 0);
+	cr_assert_eq(rfs_backend_copy(S3.b, "src", S3.b, "d/b",
+				      RFS_BACKEND_COPY_NOREPLACE),
+		     0, "%s", rfs_s3_last_error());
+	cr_assert_eq(rfs_backend_copy(S3.b, "src", S3.b, "d/a",
+				      RFS_BACKEND_COPY_NOREPLACE),
+		     0, "%s", rfs_s3_last_error());
+	cr_assert_eq(rfs_backend_list(S3.b, "d", seen_add, &cached), 0);
+	rfs_backend_forget(S3.b, "d");
+	rfs_backend_forget(S3.b, "d/a");
+	rfs_backend_forget(S3.b, "d/b");
+	cr_assert_eq(rfs_backend_list(S3.b, "d", seen_add, &fresh), 0);
+	cr_assert_eq(cached.n, 2);
+	cr_assert_eq(fresh.n, 2);
+	for (i = 0; i < 2; i++) {
+		cr_assert_str_eq(cached.names[i], fresh.names[i]);
+		cr_assert_eq(cached.st[i].st_size, (off_t)MIB);
+		cr_assert_eq(cached.st[i].st_mode, fresh.st[i].st_mode);
+		cr_assert_eq(cached.st[i].st_size, fresh.st[i].st_size);
+		cr_assert_eq(cached.st[i].st_mtim.tv_sec, 5);
+		cr_assert_eq(cached.st[i].st_mtim.tv_nsec, 6);
+		cr_assert_eq(cached.st[i].st_mtim.tv_sec,
+			     fresh.st[i].st_mtim.tv_sec);
+		cr_assert_eq(cached.st[i].st_ctim.tv_sec,
+			     fresh.st[i].st_ctim.tv_sec);
+		cr_assert_eq(cached.st[i].st_ino, fresh.st[i].st_ino);
+	}
+	cr_assert_str_eq(cached.names[0], "a");
+}
+
+/* An object opened for reading from a HEAD's answer kept in the cache
+ * (no HEAD of its own) and replaced behind the caches reads as its new
+ * version, whole, not as -ESTALE and not cut at the old size. */
+Test(backends_s3_io, an_open_from_the_cache_reads_the_current_version)
+{
+	struct rfs_s3_backend *b = rfs_s3_of(S3.b);
+	struct rfs_buf full = RFS_BUF_INIT;
+	const char *now = "the new version, longer than the old one";
+	struct rfs_s3_meta m, hint;
+	struct rfs_file *f = NULL;
+	char buf[256];
+	ssize_t n;
+
+	cr_assert_eq(rfs_s3_full_key(b, "h", &full), 0);
+	cr_assert_eq(put_raw(b, rfs_buf_str(&full), "old", 3), 0);
+	head(S3.b, "h", &m);
+	cr_assert(rfs_s3_cache_head_get(b->cache, rfs_buf_str(&full), &hint));
+	cr_assert_str_eq(hint.etag, m.etag);
+	/* replaced behind the caches */
+	cr_assert_eq(put_raw(b, rfs_buf_str(&full), now, strlen(now)), 0);
+	cr_assert_eq(rfs_backend_open_file(S3.b, "h", O_RDONLY, 0, &f), 0);
+	n = rfs_file_read(f, buf, sizeof(buf), 0);
+	cr_assert_eq(n, (ssize_t)strlen(now), "read %zd: %s", n,
+		     rfs_s3_last_error());
+	cr_assert_arr_eq(buf, now, strlen(now));
+	cr_assert_eq(rfs_file_close(f), 0);
+	/* and gone behind the caches: the read says so */
+	cr_assert(rfs_s3_cache_head_get(b->cache, rfs_buf_str(&full), &hint));
+	cr_assert_eq(rfs_s3_delete(b, rfs_buf_str(&full)), 0);
+	cr_assert_eq(rfs_backend_open_file(S3.b, "h", O_RDONLY, 0, &f), 0);
+	cr_assert_eq(rfs_file_read(f, buf, sizeof(buf), 0), -ESTALE);
+	cr_assert_eq(rfs_file_close(f), 0);
+	rfs_buf_release(&full);
 }
 
 Test(backends_s3_io, copies_to_another_endpoint_are_exdev)

@@ -356,3 +356,33 @@ Test(s3_xml, value_is_the_first_of_its_name)
 	cr_assert_str_eq(v, "first");
 	free(v);
 }
+
+Test(s3_xml, copy_result)
+{
+	const char *ok = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			 "<CopyObjectResult xmlns=\"http://s3.amazonaws.com/"
+			 "doc/2006-03-01/\"><LastModified>2026-11-24T13:05:"
+			 "07.123Z</LastModified><ETag>&quot;9b2cf535f27731c9"
+			 "74343645a3985328&quot;</ETag></CopyObjectResult>";
+	const char *no_time = "<CopyObjectResult><ETag>\"e\"</ETag>"
+			      "</CopyObjectResult>";
+	const char *bad_time = "<CopyObjectResult><ETag>\"e\"</ETag>"
+			       "<LastModified>yesterday</LastModified>"
+			       "</CopyObjectResult>";
+	char etag[72];
+	int64_t t = 0;
+
+	cr_assert_eq(rfs_s3_parse_copy_result(ok, strlen(ok), etag,
+					      sizeof(etag), &t),
+		     0);
+	cr_assert_str_eq(etag, "9b2cf535f27731c974343645a3985328");
+	cr_assert_eq(t, 1795525507123000000LL);
+	cr_assert_eq(rfs_s3_parse_copy_result(no_time, strlen(no_time), etag,
+					      sizeof(etag), &t),
+		     -ENOENT);
+	cr_assert_eq(rfs_s3_parse_copy_result(bad_time, strlen(bad_time), etag,
+					      sizeof(etag), &t),
+		     -EBADMSG);
+	cr_assert_eq(rfs_s3_parse_copy_result(ok, strlen(ok), etag, 8, &t),
+		     -EBADMSG);
+}
