@@ -208,6 +208,7 @@ static bool name_ok(const char *name)
 static int gather_add(struct gather *g, const char *name, size_t len, bool dir,
 		      int64_t size, int64_t mtime_ns)
 {
+	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_s3_entry *e;
 	struct rfs_s3_meta m;
 
@@ -232,7 +233,14 @@ static int gather_add(struct gather *g, const char *name, size_t len, bool dir,
 	m.size = size;
 	m.mtime_ns = m.atime_ns = m.ctime_ns = mtime_ns;
 	m.server_ns = dir ? 0 : mtime_ns;
-	rfs_s3_meta_to_stat(g->b, g->full, &m, &e->st);
+	/* the entry's own key: its inode number comes from it */
+	if (rfs_path_join(&key, g->full, e->name) < 0) {
+		free(e->name);
+		rfs_buf_release(&key);
+		return -ENOMEM;
+	}
+	rfs_s3_meta_to_stat(g->b, rfs_buf_str(&key), &m, &e->st);
+	rfs_buf_release(&key);
 	g->n++;
 	return 0;
 }
