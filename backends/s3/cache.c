@@ -487,8 +487,11 @@ bool rfs_s3_cache_list_set(struct rfs_s3_cache *c, const char *key,
 		return false;
 	dir = strndup(key, dl);
 	copy = strdup(name);
-	if (!dir || !copy)
+	if (!dir || !copy) {
+		if (dir)
+			rfs_s3_cache_drop_list(c, dir);
 		goto out;
+	}
 	pthread_mutex_lock(&c->s->lock);
 	e = find(&c->s->lists, dir, rfs_time_mono_ns(), NULL);
 	if (e) {
@@ -523,8 +526,6 @@ bool rfs_s3_cache_list_set(struct rfs_s3_cache *c, const char *key,
 	}
 	pthread_mutex_unlock(&c->s->lock);
 out:
-	if (!done && dir)
-		rfs_s3_cache_drop_list(c, dir);
 	free(dir);
 	free(copy);
 	return done;

@@ -78,13 +78,9 @@ static int change_meta(struct rfs_s3_backend *b, const char *key,
 		r = rfs_s3_copy_object(b, rfs_buf_str(&full), b,
 				       rfs_buf_str(&full), &old, &m, &made);
 	}
-	if (!r && !S_ISDIR(st.st_mode) && *made.etag) {
-		/* the object was there: only its own entry changes */
-		rfs_s3_cache_drop(b->cache, rfs_buf_str(&full));
-		rfs_s3_cache_made(b, rfs_buf_str(&full), &made);
-	} else {
-		rfs_s3_invalidate(b, key);
-	}
+	/* the object was there: only its own entry changes */
+	rfs_s3_cache_made(b, key, rfs_buf_str(&full),
+			  r || S_ISDIR(st.st_mode) ? NULL : &made);
 	rfs_buf_release(&full);
 	return r;
 }
@@ -467,14 +463,9 @@ int rfs_s3_copy(struct rfs_backend *src, const char *src_key,
 			r = copy_keeping_times(sb, rfs_buf_str(&sfull), db,
 					       rfs_buf_str(&dfull), &m, &made);
 	}
-	if (!r && *made.etag) {
-		/* its parent is a directory already (checked above): only
-		 * its own entry changes */
-		rfs_s3_cache_drop(db->cache, rfs_buf_str(&dfull));
-		rfs_s3_cache_made(db, rfs_buf_str(&dfull), &made);
-	} else {
-		rfs_s3_invalidate(db, dst_key);
-	}
+	/* its parent is a directory already (checked above): only its
+	 * own entry changes */
+	rfs_s3_cache_made(db, dst_key, rfs_buf_str(&dfull), r ? NULL : &made);
 	/* a plain MD5 ETag must come through a copy unchanged */
 	if (!r && db->conf->verify_etag && !strchr(m.etag, '-')) {
 		r = rfs_s3_head(db, rfs_buf_str(&dfull), &got);

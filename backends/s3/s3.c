@@ -496,18 +496,19 @@ void rfs_s3_invalidate_full(struct rfs_s3_backend *b, const char *full)
 	free(dir);
 }
 
-void rfs_s3_cache_made(struct rfs_s3_backend *b, const char *full,
-		       const struct rfs_s3_meta *made)
+void rfs_s3_cache_made(struct rfs_s3_backend *b, const char *key,
+		       const char *full, const struct rfs_s3_meta *made)
 {
 	struct stat st;
 
-	if (!*made->etag)
+	if (!made || !*made->etag || !rfs_s3_meta_to_stat(b, full, made, &st)) {
+		rfs_s3_invalidate(b, key);
 		return;
-	rfs_s3_cache_head_put(b->cache, full, made);
-	if (rfs_s3_meta_to_stat(b, full, made, &st)) {
-		rfs_s3_cache_stat_put(b->cache, full, &st, false);
-		rfs_s3_cache_list_set(b->cache, full, &st);
 	}
+	rfs_s3_cache_drop(b->cache, full);
+	rfs_s3_cache_head_put(b->cache, full, made);
+	rfs_s3_cache_stat_put(b->cache, full, &st, false);
+	rfs_s3_cache_list_set(b->cache, full, &st);
 }
 
 void rfs_s3_invalidate(struct rfs_s3_backend *b, const char *key)

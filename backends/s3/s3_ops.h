@@ -123,13 +123,15 @@ int rfs_s3_check_parent(struct rfs_s3_backend *b, const char *key);
 void rfs_s3_invalidate(struct rfs_s3_backend *b, const char *key);
 
 /**
- * Remember the attributes of the object @p full that a copy of ours just
- * made (@p made as rfs_s3_copy_object() gave them; nothing when its ETag
- * is ""): its HEAD, its attributes, and its entry in the cached listing
- * of its parent, if any (see rfs_s3_cache_list_set()).
+ * After a copy of ours wrote the object @p key (full key @p full) in a
+ * folder that was a directory already: replace what the caches knew of
+ * it by @p made, as rfs_s3_copy_object() gave it (its HEAD, its
+ * attributes, its entry in the parent's cached listing, see
+ * rfs_s3_cache_list_set()). With @p made NULL, without an ETag, or not
+ * what the server would say, rfs_s3_invalidate() instead.
  */
-void rfs_s3_cache_made(struct rfs_s3_backend *b, const char *full,
-		       const struct rfs_s3_meta *made);
+void rfs_s3_cache_made(struct rfs_s3_backend *b, const char *key,
+		       const char *full, const struct rfs_s3_meta *made);
 
 /** rfs_s3_invalidate() by full key. */
 void rfs_s3_invalidate_full(struct rfs_s3_backend *b, const char *full);
@@ -282,7 +284,7 @@ bool rfs_s3_cache_head_get(struct rfs_s3_cache *c, const char *full,
  * Put @p full with attributes @p st into the cached listing of its
  * parent, when there is one: for a name our own write just made or
  * changed, whose parent is a directory already (so that no listing above
- * it changes). Without a listing, or failing, the parent's listing is
+ * it changes). Failing (out of memory), the parent's listing is
  * dropped.
  * @return true when a listing was updated
  */

@@ -134,19 +134,28 @@ static void mtime_of(const char *path, char *out, size_t size)
 		 st.st_mtim.tv_nsec);
 }
 
-/* x-amz-meta-mtime of object KEY, as the aws command line shows it. */
-static void meta_mtime(const char *key, char *out, size_t size)
+/* Field QUERY of the head-object answer for KEY, as the aws command
+ * line shows it (its first line). */
+static void head_object(const char *key, const char *query, char *out,
+			size_t size)
 {
 	struct rfs_test_out o = { 0 };
 	int r;
 
 	setenv("KEY", key, 1);
+	setenv("QUERY", query, 1);
 	r = rfs_test_sh(&m, &o,
 			"$AWSX s3api head-object --bucket $B --key \"$KEY\" "
-			"--query Metadata.mtime --output text");
+			"--query \"$QUERY\" --output text");
 	cr_assert_eq(r, 0, "head-object '%s': %s", key, o.err);
 	snprintf(out, size, "%.*s", (int)strcspn(o.out, "\n"), o.out);
 	rfs_test_out_release(&o);
+}
+
+/* x-amz-meta-mtime of object KEY, as the aws command line shows it. */
+static void meta_mtime(const char *key, char *out, size_t size)
+{
+	head_object(key, "Metadata.mtime", out, size);
 }
 
 static bool nine_digits(const char *t)
@@ -895,18 +904,15 @@ static int log_count(const char *re)
  * command line shows it. */
 static long last_modified(const char *key)
 {
-	struct rfs_test_out o = { 0 };
-	long t;
-	int r;
+	char when[64];
+	struct tm tm = { 0 };
 
-	setenv("KEY", key, 1);
-	r = rfs_test_sh(&m, &o,
-			"date -d \"$($AWSX s3api head-object --bucket $B --key "
-			"\"$KEY\" --query LastModified --output text)\" +%%s");
-	cr_assert_eq(r, 0, "head-object '%s': %s", key, o.err);
-	t = atol(o.out);
-	rfs_test_out_release(&o);
-	return t;
+	head_object(key, "LastModified", when, sizeof(when));
+	/* "Tue, 24 Nov 2026 15:05:16 GMT" (or ISO 8601), in UTC */
+	cr_assert(strptime(when, "%a, %d %b %Y %H:%M:%S", &tm) ||
+			  strptime(when, "%Y-%m-%dT%H:%M:%S", &tm),
+		  "%s", when);
+	return (long)timegm(&tm);
 }
 
 static long stat_field(const char *path, const char *fmt)
