@@ -1,14 +1,19 @@
 #!/bin/sh
-# Install the Debian packages recyclefs needs, when missing.
+# Install what a Makefile target needs, when missing: Debian packages, and
+# for the tests the Python package moto (an S3 server for fast cases) in
+# .venv/ of the checkout when no moto_server is on PATH.
 # usage: scripts/deps.sh build|test|demo|bench
 set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
 
 build="gcc libc6-dev make meson ninja-build pkg-config libfuse3-dev fuse3
        libsqlite3-dev libjansson-dev libssl-dev libcurl4-openssl-dev
        libexpat1-dev"
+# The demo mounts (fuse3) and its tour reads attributes (getfattr).
+demo="$build attr"
 test="$build libcriterion-dev attr sqlite3 clang-format doxygen rsync xxd
-      python3 procps psmisc curl radosgw ceph-mon ceph-osd awscli"
-demo="$build attr tree"
+      python3 python3-venv procps psmisc curl radosgw ceph-mon ceph-osd
+      awscli"
 bench="$build hyperfine rsync bindfs attr python3 strace s3fs rclone awscli
        radosgw ceph-mon ceph-osd"
 
@@ -17,19 +22,39 @@ build) pkgs=$build ;;
 test) pkgs=$test ;;
 demo) pkgs=$demo ;;
 bench) pkgs=$bench ;;
-*) echo "usage: $0 build|test|demo|bench" >&2; exit 2 ;;
+*)
+	echo "usage: $0 build|test|demo|bench" >&2
+	exit 2
+	;;
 esac
+
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
 
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q ' installed$' ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+if [ -n "$missing" ]; then
+	t0=$(date +%s)
+	echo "installing:$missing"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+		--no-install-recommends $missing >/dev/null
+	echo "installed in $(($(date +%s) - t0)) s"
+fi
 
-sudo=
-[ "$(id -u)" -eq 0 ] || sudo=sudo
-echo "installing:$missing"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-	--no-install-recommends $missing >/dev/null
+# moto_server for the tests: the one on PATH, else .venv/bin/moto_server
+# (scripts/test.sh puts .venv/bin on PATH).
+if [ "${1:-build}" = test ] && ! command -v moto_server >/dev/null 2>&1 &&
+	[ ! -x "$top/.venv/bin/moto_server" ]; then
+	t0=$(date +%s)
+	echo "installing: moto (Python, in .venv/)"
+	rm -rf "$top/.venv"
+	python3 -m venv "$top/.venv"
+	"$top/.venv/bin/pip" install -q --disable-pip-version-check \
+		'moto>=5' flask flask-cors
+	echo "installed in $(($(date +%s) - t0)) s"
+fi
+exit 0

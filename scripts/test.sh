@@ -6,6 +6,9 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 ASAN_BUILD=${ASAN_BUILD:-build-asan}
+# moto_server from scripts/deps.sh's .venv/, when it put one there
+PATH=$PWD/.venv/bin:$PATH
+export PATH
 status=0
 
 step() { printf '\n== %s\n' "$*"; }
@@ -20,19 +23,32 @@ if ! doxygen docs/Doxyfile >/dev/null; then
 	status=1
 fi
 
+# A build made by `make demo` has no tests (Criterion was not installed
+# then): turn them on.
+# usage: setup DIR [MESON_OPTION...]
+setup() {
+	if [ -f "$1/build.ninja" ]; then
+		meson configure "$1" -Dtests=enabled >/dev/null
+	else
+		meson setup "$@" -Dtests=enabled >/dev/null
+	fi
+}
+
 step "build ($BUILD)"
-[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null || exit 1
+setup "$BUILD" || exit 1
 ninja -C "$BUILD" >/dev/null || { ninja -C "$BUILD"; exit 1; }
 
 step "build ($ASAN_BUILD: address and undefined sanitizers)"
-[ -f "$ASAN_BUILD/build.ninja" ] ||
-	meson setup "$ASAN_BUILD" -Db_sanitize=address,undefined \
-		-Db_lundef=false >/dev/null || exit 1
+setup "$ASAN_BUILD" -Db_sanitize=address,undefined \
+	-Db_lundef=false || exit 1
 ninja -C "$ASAN_BUILD" >/dev/null || { ninja -C "$ASAN_BUILD"; exit 1; }
 
 . scripts/servers.sh
 servers_start || status=1
 trap servers_stop EXIT INT TERM
+
+step "make demo and the README's quick tour"
+scripts/check-demo.sh || status=1
 
 step "tests ($BUILD)"
 meson test -C "$BUILD" --print-errorlogs --num-processes 2 || status=1
