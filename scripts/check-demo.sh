@@ -39,7 +39,7 @@ check_mount "make demo, again"
 # connected" behind.
 pid=
 for p in /proc/[0-9]*; do
-	case $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) in
+	case $(cat "$p/cmdline" 2>/dev/null | tr '\0' ' ') in
 	*"recyclefs mount $MNT "*) pid=${p#/proc/} ;;
 	esac
 done

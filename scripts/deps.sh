@@ -12,7 +12,7 @@ build="gcc libc6-dev make meson ninja-build pkg-config libfuse3-dev fuse3
 # The demo mounts (fuse3) and its tour reads attributes (getfattr).
 demo="$build attr"
 test="$build libcriterion-dev attr sqlite3 clang-format doxygen rsync xxd
-      python3 python3-venv procps psmisc curl radosgw ceph-mon ceph-osd
+      python3 python3-venv procps psmisc curl groff-base radosgw ceph-mon ceph-osd
       awscli"
 bench="$build hyperfine rsync bindfs attr python3 strace s3fs rclone awscli
        radosgw ceph-mon ceph-osd"

@@ -93,6 +93,10 @@ cleanup() {
 		rm -rf "$root"
 	fi
 	phase "done (status $status)"
+	# the test run's closing line stays the last line
+	[ -f "$logdir/make-test-$release.log" ] &&
+		grep -E '^[0-9]+ passed, [0-9]+ failed' \
+			"$logdir/make-test-$release.log" | tail -n 1
 	exit $status
 }
 
@@ -116,6 +120,7 @@ if [ -n "$(mounts_below "$root")" ]; then
 fi
 rm -rf "$root"
 mkdir -p "$root" "$logdir"
+rm -f "$logdir/make-test-$release.log"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -173,7 +178,7 @@ phase "the README's first line: apt-get install git make; git clone"
 in_root "apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -qq git make >/dev/null && \
 	git clone -q /root/recyclefs.bundle /root/recyclefs && \
-	cd /root/recyclefs && git checkout -q $commit && git log --oneline -1"
+	cd /root/recyclefs && git -c advice.detachedHead=false checkout -q $commit && git log --oneline -1"
 
 for step in $steps; do
 	case $step in
@@ -183,7 +188,14 @@ for step in $steps; do
 		;;
 	test)
 		phase "make test"
-		in_root "cd /root/recyclefs && make test"
+		rm -f "$logdir/make-test.rc"
+		{
+			st=0
+			in_root "cd /root/recyclefs && make test" || st=$?
+			echo $st >"$logdir/make-test.rc"
+		} 2>&1 | tee "$logdir/make-test-$release.log"
+		st=$(cat "$logdir/make-test.rc" 2>/dev/null || echo 1)
+		[ "$st" -eq 0 ] || exit "$st"
 		;;
 	build)
 		phase "make"

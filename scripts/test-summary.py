@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Sum the Criterion results of meson test runs into one closing line."""
+"""Sum the results of meson test runs into one closing line: Criterion's
+synthesis, or the plain "N passed, M failed" line of a script test."""
 import json
 import re
 import sys
 
 SYNTH = re.compile(r"Synthesis: Tested: (\d+) \| Passing: (\d+) \| "
                    r"Failing: (\d+) \| Crashing: (\d+)")
+PLAIN = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
 
 
 def main(builds):
@@ -23,6 +25,10 @@ def main(builds):
             t = json.loads(line)
             out = (t.get("stdout") or "") + (t.get("stderr") or "")
             m = SYNTH.findall(re.sub(r"\x1b\[[0-9;]*m", "", out))
+            plain = PLAIN.findall(out)
+            if not m and plain:
+                p, f = map(int, plain[-1])
+                m = [(p + f, p, f, 0)]
             if m:
                 tested, passing, failing, crashing = map(int, m[-1])
                 passed += passing

@@ -120,6 +120,9 @@ int cmd_reindex(int argc, char **argv);
 /** `recyclefs restore`: copy items out of the recycle bin. @return an
  * exit status */
 int cmd_restore(int argc, char **argv);
+/** `recyclefs complete`: names for shell completion. @return an exit
+ * status */
+int cmd_complete(int argc, char **argv);
 
 /**
  * Next option of a command, as getopt_long() with GNU argument

@@ -31,6 +31,8 @@ static const struct rfs_cli_command commands[] = {
 	{ "purge", cmd_purge, "delete recycle entries for good" },
 	{ "reindex", cmd_reindex, "rebuild the bin's entries from manifests" },
 	{ "restore", cmd_restore, "copy items out of the recycle bin" },
+	{ "complete", cmd_complete,
+	  "print catalog names for shell completion" },
 	{ NULL, NULL, NULL },
 };
 
@@ -83,7 +85,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return rfs_cli_finish(RFS_EXIT_OK);
 		case 'V':
-			printf("recyclefs %s\n", RFS_VERSION);
+			printf("recyclefs %s\nbuilt with %s\n", RFS_VERSION,
+			       RFS_BUILT_WITH);
 			return rfs_cli_finish(RFS_EXIT_OK);
 		case ':':
 			return rfs_cli_usage_error(NULL,

@@ -276,8 +276,17 @@ Test(cli, help_and_version)
 	}
 	free(OK_OUT("storage", "add", "--help"));
 	free(OK_OUT("epoch", "close", "-h"));
+	/* The version, then the libraries it was built with, as pkg-config
+	 * names them: what a bug report needs. */
 	s = OK_OUT("--version");
-	cr_assert_str_eq(s, "recyclefs " RFS_VERSION "\n");
+	cr_assert_str_eq(s, "recyclefs " RFS_VERSION "\n"
+			    "built with " RFS_BUILT_WITH "\n");
+	for (size_t i = 0; i < 4; i++) {
+		static const char *const libs[] = { "libfuse 3.", "SQLite 3.",
+						    "libcurl ", "OpenSSL " };
+
+		cr_assert_not_null(strstr(s, libs[i]), "%s: %s", libs[i], s);
+	}
 	free(s);
 }
 
