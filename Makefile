@@ -5,8 +5,8 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 MESON_OPTS ?=
 
-.PHONY: all build asan-build test test-unit test-fast check-format format \
-	docs demo demo-stop bench bench-s3 clean deps
+.PHONY: all build asan-build install test test-unit test-fast check-format \
+	format docs demo demo-stop bench bench-s3 clean deps
 
 all: build
 
@@ -27,6 +27,10 @@ $(ASAN_BUILD)/build.ninja:
 asan-build: $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 
+# meson install: DESTDIR= stages it; `meson setup --prefix` chooses where.
+install: build
+	meson install -C $(BUILD) --no-rebuild
+
 # Everything CI runs: format and reference checks, both builds, all tests.
 test:
 	@scripts/deps.sh test
@@ -34,16 +38,20 @@ test:
 
 # Quick loop while developing: the normal build's tests only.
 test-fast: build
-	meson test -C $(BUILD) --print-errorlogs
+	@scripts/deps.sh test
+	meson configure $(BUILD) -Dtests=enabled
+	PATH="$(CURDIR)/.venv/bin:$$PATH" meson test -C $(BUILD) --print-errorlogs
 
 check-format:
+	@scripts/deps.sh format
 	@scripts/check-format.sh
 
 format:
+	@scripts/deps.sh format
 	git ls-files '*.c' '*.h' | xargs clang-format -i
 
 docs:
-	@scripts/deps.sh test
+	@scripts/deps.sh docs
 	@mkdir -p docs/reference
 	doxygen docs/Doxyfile
 

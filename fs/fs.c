@@ -475,12 +475,25 @@ static int start_jobs(struct rfs_fs_state *st)
 	return 0;
 }
 
+/* The mount's source in /proc/mounts, df and findmnt is the index, as
+ * an fstab line names it. */
 static int build_args(struct fuse_args *args, const struct rfs_fs_options *o)
 {
-	if (fuse_opt_add_arg(args, "recyclefs") < 0 ||
-	    fuse_opt_add_arg(args, "-o") < 0 ||
-	    fuse_opt_add_arg(args, "fsname=recyclefs,subtype=recyclefs,"
-				   "default_permissions") < 0)
+	char *fsname = NULL, *opts = NULL;
+	int r;
+
+	if (asprintf(&fsname, "fsname=%s", o->index_path) < 0)
+		return -1;
+	r = fuse_opt_add_opt_escaped(&opts, fsname);
+	free(fsname);
+	r = r
+		    ?: fuse_opt_add_opt(
+			       &opts, "subtype=recyclefs,default_permissions");
+	r = r ?: fuse_opt_add_arg(args, "recyclefs");
+	r = r ?: fuse_opt_add_arg(args, "-o");
+	r = r ?: fuse_opt_add_arg(args, opts);
+	free(opts);
+	if (r < 0)
 		return -1;
 	if (o->fuse_opts && *o->fuse_opts &&
 	    (fuse_opt_add_arg(args, "-o") < 0 ||

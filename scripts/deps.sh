@@ -2,7 +2,7 @@
 # Install what a Makefile target needs, when missing: Debian packages, and
 # for the tests the Python package moto (an S3 server for fast cases) in
 # .venv/ of the checkout when no moto_server is on PATH.
-# usage: scripts/deps.sh build|test|demo|bench
+# usage: scripts/deps.sh build|demo|test|bench|docs|format
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -14,6 +14,8 @@ demo="$build attr"
 test="$build libcriterion-dev attr sqlite3 clang-format doxygen rsync xxd
       python3 python3-venv procps psmisc curl groff-base radosgw ceph-mon ceph-osd
       awscli"
+docs="doxygen"
+format="clang-format git"
 bench="$build hyperfine rsync bindfs attr python3 strace s3fs rclone awscli
        radosgw ceph-mon ceph-osd"
 
@@ -22,8 +24,10 @@ build) pkgs=$build ;;
 test) pkgs=$test ;;
 demo) pkgs=$demo ;;
 bench) pkgs=$bench ;;
+docs) pkgs=$docs ;;
+format) pkgs=$format ;;
 *)
-	echo "usage: $0 build|test|demo|bench" >&2
+	echo "usage: $0 build|demo|test|bench|docs|format" >&2
 	exit 2
 	;;
 esac

@@ -61,8 +61,8 @@ check() { if eval "$2"; then echo "ok: $1"; else echo "FAILED: $1"; r=1; fi; }
 # mount -t with the options users put in fstab
 err=$(mount -t fuse.recyclefs "$I" "$T/mnt" -o allow_other,_netdev,nofail,x-systemd.automount 2>&1)
 check "mount -t fuse.recyclefs exits 0 ($err)" "[ -z \"$err\" ]"
-check "/proc/mounts shows a fuse.recyclefs mount with allow_other" \
-	"grep -q \" $T/mnt fuse.recyclefs .*allow_other\" /proc/mounts"
+check "/proc/mounts shows the index mounted as fuse.recyclefs with allow_other" \
+	"grep -q \"^$I $T/mnt fuse.recyclefs .*allow_other\" /proc/mounts"
 check "the table is listed" "ls $T/mnt | grep -qx t.x"
 check "a file reads its storage bytes" \
 	"cmp \"$F\" \"$T/data/orders/dt=2024-01-01/part-0.parquet\""
