@@ -49,11 +49,20 @@ if [ -n "$missing" ]; then
 	echo "installed in $(($(date +%s) - t0)) s"
 fi
 
-# moto_server for the tests: the one on PATH, else .venv/bin/moto_server
+# moto_server for the tests: the one on PATH; else Debian's python3-moto
+# where the release has it (13 and later); else pip's, in .venv/
 # (scripts/test.sh puts .venv/bin on PATH).
 if [ "${1:-build}" = test ] && ! command -v moto_server >/dev/null 2>&1 &&
 	[ ! -x "$top/.venv/bin/moto_server" ]; then
 	t0=$(date +%s)
+	if apt-cache show python3-moto >/dev/null 2>&1; then
+		echo "installing: python3-moto python3-flask-cors"
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+			--no-install-recommends python3-moto python3-flask-cors \
+			>/dev/null
+		echo "installed in $(($(date +%s) - t0)) s"
+		exit 0
+	fi
 	echo "installing: moto (Python, in .venv/)"
 	rm -rf "$top/.venv"
 	python3 -m venv "$top/.venv"
