@@ -157,6 +157,10 @@ if [ -n "${RFS_WHEELS:-}" ] && [ -d "$RFS_WHEELS" ]; then
 	pip_env="PIP_NO_INDEX=1 PIP_FIND_LINKS=/var/cache/recyclefs-wheels"
 fi
 
+# The root is a mount point of its own, as / is on a machine: tests that
+# make their mounts private (unshare -m) need that.
+mount --bind "$root" "$root"
+mount --make-private "$root"
 mount -t proc proc "$root/proc"
 mount -t sysfs sys "$root/sys"
 mkdir -p "$root/dev/pts" "$root/dev/shm"
