@@ -252,6 +252,16 @@ Test(metadata, cp_a_out_of_the_bin_writes_no_recyclefs_attribute)
 				  "getfattr -n user.recyclefs.state "
 				  "data/orders/e2/dt=2024-01-01/h1"),
 		      0);
+	/* The epoch's root is storage too. */
+	cr_assert_neq(rfs_test_sh(&m, &out,
+				  "setfattr -n user.recyclefs.uuid -v x "
+				  "mnt/" EP2),
+		      0);
+	cr_assert(strstr(out.err, "not supported"), "%s", out.err);
+	s = sh("getfattr -d -m - data/orders/e2 2>&1 | grep -c recyclefs "
+	       "|| true");
+	cr_assert_str_eq(s, "0\n");
+	free(s);
 	/* Other names still reach the storage. */
 	free(sh("setfattr -n user.mine -v 1 mnt/" EP2 "/dt=2024-01-01/h1"));
 	s = sh("getfattr --only-values -n user.mine "
