@@ -64,8 +64,16 @@ static const char *const folders[] = {
 	"misc",
 };
 
+/* An archived entry of the whole epoch with folders @p v. */
+static int64_t add_entry_of(const char *const *v, size_t n);
+
 /* An archived entry of the whole epoch with the folders above. */
 static int64_t add_entry(void)
+{
+	return add_entry_of(folders, sizeof(folders) / sizeof(folders[0]));
+}
+
+static int64_t add_entry_of(const char *const *v, size_t n)
 {
 	struct rfs_error err = { 0 };
 	struct rfs_entry e = { 0 };
@@ -85,8 +93,8 @@ static int64_t add_entry(void)
 	e.state = RFS_ENTRY_ARCHIVED;
 	cr_assert_eq(rfs_index_entry_insert(idx, &e, &err), 0, "%s", err.msg);
 	id = e.id;
-	for (size_t i = 0; i < sizeof(folders) / sizeof(folders[0]); i++) {
-		struct rfs_entry_file f = { .path = folders[i],
+	for (size_t i = 0; i < n; i++) {
+		struct rfs_entry_file f = { .path = v[i],
 					    .type = RFS_FILE_DIR,
 					    .mode = 0755 };
 
@@ -130,12 +138,18 @@ static const char *str(json_t *o, const char *key)
 /* The partition with Hive name @p name. */
 static json_t *part(json_t *doc, const char *name)
 {
-	json_t *p;
-	size_t i;
+	json_t *parts = json_object_get(doc, "partitions");
+	char *all;
 
-	json_array_foreach(json_object_get(doc, "partitions"), i,
-			   p) if (!strcmp(str(p, "name"), name)) return p;
-	cr_assert_fail("no partition named '%s'", name);
+	for (size_t i = 0; i < json_array_size(parts); i++) {
+		json_t *p = json_array_get(parts, i);
+
+		if (!strcmp(str(p, "name"), name))
+			return p;
+	}
+	all = json_dumps(parts, 0);
+	cr_assert_fail("no partition named '%s' in %s", name, all);
+	free(all);
 	return NULL;
 }
 
@@ -200,6 +214,38 @@ Test(core_partitions, file_locations_are_decoded_paths)
 			     "Region"),
 			 "EU");
 	cr_assert_eq(json_array_size(json_object_get(doc, "partitions")), 8);
+	json_decref(doc);
+	free(text);
+}
+
+Test(core_partitions, names_are_escaped_and_values_decoded_as_hive_does)
+{
+	static const char *const v[] = { "dt=", "k=a%C3%A9", "K#1=v:1\x01",
+					 "p=%zz%4" };
+	char *text;
+	json_t *doc;
+
+	doc = call(add_entry_of(v, 4), "drop_partitions", "file:///x", "nfs",
+		   &text);
+	/* an empty value is Hive's default partition */
+	cr_assert_str_eq(str(json_object_get(part(doc, "dt=__HIVE_DEFAULT_"
+						       "PARTITION__"),
+					     "values"),
+			     "dt"),
+			 "");
+	/* %XX is one character U+00XX, as unescapePathName reads it */
+	cr_assert_str_eq(
+		str(json_object_get(part(doc, "k=a\xc3\x83\xc2\xa9"), "values"),
+		    "k"),
+		"a\xc3\x83\xc2\xa9");
+	cr_assert_str_eq(
+		str(json_object_get(part(doc, "k%231=v%3A1%01"), "values"),
+		    "K#1"),
+		"v:1\x01");
+	/* no two hex digits: as is */
+	cr_assert_str_eq(
+		str(json_object_get(part(doc, "p=%25zz%254"), "values"), "p"),
+		"%zz%4");
 	json_decref(doc);
 	free(text);
 }
