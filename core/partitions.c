@@ -91,12 +91,13 @@ static int hive_unescape(struct rfs_buf *out, const char *s, size_t n)
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		int hi = s[i] == '%' && i + 2 < n ? hex_value(s[i + 1]) : -1;
 		int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
-		unsigned int c = (unsigned int)(hi << 4 | lo);
+		unsigned int c;
 
 		if (lo < 0) {
 			r = rfs_buf_addch(out, s[i]);
 			continue;
 		}
+		c = (unsigned int)hi << 4 | (unsigned int)lo;
 		if (c < 0x80) {
 			r = rfs_buf_addch(out, (char)c);
 		} else { /* U+0080..U+00FF in UTF-8 */
