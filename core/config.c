@@ -4,6 +4,7 @@
 #include "util/error.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,23 @@ static int check_executable(const char *value, struct rfs_error *err)
 		return rfs_error_set(err, EINVAL,
 				     "metastore hook '%s' must be an absolute "
 				     "path to an executable",
+				     value);
+	return 0;
+}
+
+/* A URI scheme as RFC 3986 spells one, such as "s3a" or "abfss". */
+static int check_scheme(const char *value, struct rfs_error *err)
+{
+	size_t n = strspn(value, "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+	bool letter = (*value >= 'a' && *value <= 'z') ||
+		      (*value >= 'A' && *value <= 'Z');
+
+	if (!letter || value[n] || n > 32)
+		return rfs_error_set(err, EINVAL,
+				     "'%s' is not a URI scheme (a letter, then "
+				     "letters, digits, '+', '-' or '.'; such "
+				     "as s3a)",
 				     value);
 	return 0;
 }
@@ -36,6 +54,10 @@ static const struct rfs_config_key keys[] = {
 	{ "metastore.hook.*",
 	  "the metastore hook of one table (metastore.hook.TABLE)",
 	  check_executable },
+	{ "metastore.scheme.*",
+	  "the URI scheme the metastore hook's locations of one storage use "
+	  "(metastore.scheme.STORAGE, such as s3a; unset: the storage's)",
+	  check_scheme },
 	{ "jobs.workers", "archive and restore jobs run at once (1-64)",
 	  check_workers },
 	{ "jobs.parallel_files",

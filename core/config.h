@@ -16,7 +16,8 @@ struct rfs_error;
 /** One known key. */
 struct rfs_config_key {
 	const char *key;  /**< "metastore.hook"; a trailing ".*" matches any
-			       table name: "metastore.hook.*" */
+			       catalog name (a table, a storage):
+			       "metastore.hook.*" */
 	const char *help; /**< one line for `recyclefs config list` */
 	/** Check a value. @return 0 or -EINVAL with the reason */
 	int (*check)(const char *value, struct rfs_error *err);

@@ -1,6 +1,7 @@
 /*
  * Copying one row between backends: the backend's own copy when it can,
- * else a hashing stream into a temporary renamed into place.
+ * else a hashing stream into a temporary renamed into place; extended
+ * attributes; names of one file linked again after the copy.
  */
 #include "core/copy.h"
 
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int rfs_copy_hash(struct rfs_backend *b, const char *key,
@@ -33,7 +35,8 @@ int rfs_copy_hash(struct rfs_backend *b, const char *key,
 	buf = malloc(bufsize);
 	if (!buf)
 		return -ENOMEM;
-	r = rfs_backend_open_file(b, key, O_RDONLY, 0, &f);
+	/* Reading leaves the access time as it is: the copy keeps it. */
+	r = rfs_backend_open_file(b, key, O_RDONLY | O_NOATIME, 0, &f);
 	if (r < 0) {
 		free(buf);
 		return r;
@@ -70,23 +73,87 @@ static void to_ts(int64_t ns, struct timespec *ts)
 	}
 }
 
-/* Copy extended attributes of one key to another; what a backend does not
- * store is skipped. */
-static void copy_xattrs(struct rfs_backend *src, const char *skey,
-			struct rfs_backend *dst, const char *dkey)
+/* The names recyclefs gives its own nodes; never copied onto data. */
+static bool own_attr(const char *name)
 {
-	char list[4096], value[65536];
-	ssize_t n, v;
+	return !strncmp(name, "user.recyclefs.", 15);
+}
 
-	n = rfs_backend_listxattr(src, skey, list, sizeof(list));
-	for (ssize_t i = 0; n > 0 && i < n;
-	     i += (ssize_t)strlen(list + i) + 1) {
-		v = rfs_backend_getxattr(src, skey, list + i, value,
-					 sizeof(value));
-		if (v >= 0)
-			rfs_backend_setxattr(dst, dkey, list + i, value,
-					     (size_t)v, 0);
+/* Read @p key's attribute names into a malloc'ed list. @return its size,
+ * 0 when there are none (or the backend keeps none), or -errno */
+static ssize_t xattr_names(struct rfs_backend *b, const char *key, char **out)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		ssize_t n = rfs_backend_listxattr(b, key, NULL, 0), m;
+		char *list;
+
+		if (n == -ENOSYS || n == -EOPNOTSUPP || n == 0)
+			return 0;
+		if (n < 0)
+			return n;
+		list = malloc((size_t)n);
+		if (!list)
+			return -ENOMEM;
+		m = rfs_backend_listxattr(b, key, list, (size_t)n);
+		if (m >= 0) {
+			*out = list;
+			return m;
+		}
+		free(list);
+		if (m != -ERANGE)
+			return m;
 	}
+	return -ERANGE;
+}
+
+/* Copy one attribute; one gone meanwhile is skipped. */
+static int copy_xattr(struct rfs_backend *src, const char *skey,
+		      struct rfs_backend *dst, const char *dkey,
+		      const char *name)
+{
+	ssize_t n = rfs_backend_getxattr(src, skey, name, NULL, 0), m;
+	char *value;
+	int r;
+
+	if (n < 0)
+		return n == -ENODATA ? 0 : (int)n;
+	value = malloc(n ? (size_t)n : 1);
+	if (!value)
+		return -ENOMEM;
+	m = rfs_backend_getxattr(src, skey, name, value, (size_t)n);
+	if (m < 0)
+		r = m == -ENODATA ? 0 : (int)m;
+	else
+		r = rfs_backend_setxattr(dst, dkey, name, value, (size_t)m, 0);
+	free(value);
+	return r;
+}
+
+int rfs_copy_xattrs(struct rfs_backend *src, const char *skey,
+		    struct rfs_backend *dst, const char *dkey)
+{
+	char *list = NULL;
+	ssize_t n = xattr_names(src, skey, &list);
+	int r = n < 0 ? (int)n : 0;
+
+	for (ssize_t i = 0; r == 0 && i < n;
+	     i += (ssize_t)strlen(list + i) + 1) {
+		const char *name = list + i;
+
+		if (own_attr(name))
+			continue;
+		r = copy_xattr(src, skey, dst, dkey, name);
+		/* What the destination cannot store (a namespace it does
+		 * not keep, a name or value too long for it, system.*
+		 * without privilege) is left behind. */
+		if (r == -ENOSYS || r == -EOPNOTSUPP || r == -EINVAL ||
+		    r == -E2BIG || r == -ERANGE ||
+		    ((r == -EPERM || r == -EACCES) &&
+		     strncmp(name, "user.", 5)))
+			r = 0;
+	}
+	free(list);
+	return r;
 }
 
 /* Metadata the copy keeps: mode, owner (when we may), times. Only what
@@ -97,15 +164,17 @@ int rfs_copy_meta(struct rfs_backend *b, const char *key,
 {
 	struct timespec ts[2];
 	struct stat st;
-	bool have = rfs_backend_stat(b, key, &st) == 0;
+	bool have = rfs_backend_stat(b, key, &st) == 0, chowned = false;
 	int r = 0;
 
 	if (geteuid() == 0 &&
 	    !(have && st.st_uid == f->uid && st.st_gid == f->gid))
-		rfs_backend_chown(b, key, f->uid, f->gid);
+		chowned = rfs_backend_chown(b, key, f->uid, f->gid) == 0;
+	/* A change of owner clears the set-user-ID and set-group-ID bits:
+	 * the mode is then set again. */
 	if (f->type != RFS_FILE_LINK &&
-	    !(have && (st.st_mode & 07777) == (f->mode & 07777)))
-		r = rfs_backend_chmod(b, key, f->mode);
+	    (chowned || !(have && (st.st_mode & 07777) == (f->mode & 07777))))
+		r = rfs_backend_chmod(b, key, f->mode & 07777);
 	if (have && rfs_copy_ns(&st.st_mtim) == f->mtime_ns &&
 	    rfs_copy_ns(&st.st_atim) == f->atime_ns)
 		return r == -ENOSYS ? 0 : r;
@@ -143,7 +212,8 @@ static int stream_copy(struct rfs_backend *src, const char *skey,
 				 rfs_path_dirlen(dkey) ? "/" : "",
 				 rfs_path_basename(dkey), rnd);
 	if (r == 0)
-		r = rfs_backend_open_file(src, skey, O_RDONLY, 0, &in);
+		r = rfs_backend_open_file(src, skey, O_RDONLY | O_NOATIME, 0,
+					  &in);
 	if (r == 0)
 		r = rfs_backend_open_file(dst, rfs_buf_str(&tmp),
 					  O_CREAT | O_EXCL | O_WRONLY, 0600,
@@ -173,10 +243,10 @@ static int stream_copy(struct rfs_backend *src, const char *skey,
 		if (r == 0)
 			r = c;
 	}
-	if (r == 0) {
-		copy_xattrs(src, skey, dst, rfs_buf_str(&tmp));
+	if (r == 0)
+		r = rfs_copy_xattrs(src, skey, dst, rfs_buf_str(&tmp));
+	if (r == 0)
 		r = rfs_copy_meta(dst, rfs_buf_str(&tmp), f);
-	}
 	if (r == 0)
 		r = rfs_backend_rename(dst, rfs_buf_str(&tmp), dkey, 0);
 	if (r < 0 && out)
@@ -244,5 +314,141 @@ int rfs_copy_link(struct rfs_backend *dst, const char *dkey,
 	r = rfs_backend_symlink(dst, f->link, dkey);
 	if (r == 0)
 		r = rfs_copy_meta(dst, dkey, f);
+	return r;
+}
+
+/* One copied name of a source file that has several. */
+struct rfs_copy_link_name {
+	dev_t dev;
+	ino_t ino;
+	char *dkey;
+};
+
+void rfs_copy_links_init(struct rfs_copy_links *l)
+{
+	memset(l, 0, sizeof(*l));
+	pthread_mutex_init(&l->lock, NULL);
+}
+
+void rfs_copy_links_release(struct rfs_copy_links *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].dkey);
+	free(l->v);
+	pthread_mutex_destroy(&l->lock);
+	memset(l, 0, sizeof(*l));
+}
+
+bool rfs_copy_links_possible(struct rfs_backend *src, struct rfs_backend *dst)
+{
+	return rfs_backend_has(src, RFS_BACKEND_CAP_HARDLINK) &&
+	       rfs_backend_has(dst, RFS_BACKEND_CAP_HARDLINK);
+}
+
+int rfs_copy_links_note(struct rfs_copy_links *l, struct rfs_backend *src,
+			const char *skey, const char *dkey)
+{
+	struct rfs_copy_link_name *v;
+	struct stat st;
+	int r;
+
+	r = rfs_backend_stat(src, skey, &st);
+	if (r < 0)
+		return r;
+	if (!S_ISREG(st.st_mode) || st.st_nlink < 2)
+		return 0;
+	pthread_mutex_lock(&l->lock);
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+
+		v = realloc(l->v, cap * sizeof(*v));
+		if (!v) {
+			pthread_mutex_unlock(&l->lock);
+			return -ENOMEM;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	v = &l->v[l->n];
+	v->dev = st.st_dev;
+	v->ino = st.st_ino;
+	v->dkey = strdup(dkey);
+	r = v->dkey ? 0 : -ENOMEM;
+	if (r == 0)
+		l->n++;
+	pthread_mutex_unlock(&l->lock);
+	return r;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	const struct rfs_copy_link_name *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return strcmp(x->dkey, y->dkey);
+}
+
+/* Make @p key a name of the file @p first is, replacing the copy that is
+ * there by a rename of a new link over it (atomic: @p key always shows
+ * the same bytes). */
+static int link_over(struct rfs_backend *dst, const char *first,
+		     const char *key)
+{
+	struct rfs_buf tmp = RFS_BUF_INIT;
+	struct stat a, b;
+	unsigned int rnd = 0;
+	int r;
+
+	r = rfs_backend_stat(dst, first, &a);
+	if (r == 0)
+		r = rfs_backend_stat(dst, key, &b);
+	if (r < 0)
+		return r;
+	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return 0; /* linked already (a rerun) */
+	if (!S_ISREG(a.st_mode) || !S_ISREG(b.st_mode) ||
+	    a.st_size != b.st_size)
+		return -EBADMSG;
+	getrandom(&rnd, sizeof(rnd), 0);
+	r = rfs_buf_add(&tmp, key, rfs_path_dirlen(key));
+	if (r == 0)
+		r = rfs_buf_addf(&tmp, "%s.rfs-tmp.%.229s.%08x",
+				 rfs_path_dirlen(key) ? "/" : "",
+				 rfs_path_basename(key), rnd);
+	if (r == 0)
+		r = rfs_backend_link(dst, first, rfs_buf_str(&tmp));
+	if (r == 0) {
+		r = rfs_backend_rename(dst, rfs_buf_str(&tmp), key, 0);
+		if (r < 0)
+			rfs_backend_unlink(dst, rfs_buf_str(&tmp));
+	}
+	rfs_buf_release(&tmp);
+	return r;
+}
+
+int rfs_copy_links_apply(struct rfs_copy_links *l, struct rfs_backend *dst)
+{
+	size_t i, first = 0;
+	int r = 0;
+
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_names);
+	for (i = 1; r == 0 && i < l->n; i++) {
+		if (l->v[i].dev != l->v[first].dev ||
+		    l->v[i].ino != l->v[first].ino) {
+			first = i;
+			continue;
+		}
+		r = link_over(dst, l->v[first].dkey, l->v[i].dkey);
+		/* A storage that cannot link keeps separate copies. */
+		if (r == -ENOSYS || r == -EOPNOTSUPP || r == -EPERM ||
+		    r == -EXDEV || r == -EMLINK)
+			r = 0;
+	}
 	return r;
 }

@@ -8,21 +8,25 @@
  * allow it, else a stream that hashes what it reads and writes a temporary
  * beside the destination, renamed into place when complete. A destination
  * already holding the same bytes is kept. The copy gets the row's mode,
- * owner (when running as root), times and, when streamed, extended
- * attributes. Source data is never renamed or modified. Copies are not
- * made durable one by one: callers call rfs_backend_sync() on the
- * destination once per batch, before they record the batch as copied.
- * Thread-safe.
+ * owner (when running as root), times and extended attributes (but never
+ * recyclefs's own `user.recyclefs.*` names). Source data is never renamed or
+ * modified. Copies are not made durable one by one: callers call
+ * rfs_backend_sync() on the destination once per batch, before they record the
+ * batch as copied. Thread-safe.
  */
 #ifndef RFS_CORE_COPY_H
 #define RFS_CORE_COPY_H
 
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "core/entry.h"
 
 struct rfs_backend;
+struct rfs_copy_link_name;
 
 /**
  * Hash a stored file with SHA-256, reading it once from start to end.
@@ -71,6 +75,62 @@ int rfs_copy_link(struct rfs_backend *dst, const char *dkey,
  */
 int rfs_copy_meta(struct rfs_backend *b, const char *key,
 		  const struct rfs_entry_file *f);
+
+/**
+ * Copy the extended attributes of @p skey to @p dkey (a file or folder),
+ * all but recyclefs's own `user.recyclefs.*` names. What the destination
+ * cannot store (no xattrs at all, a namespace it does not keep such as
+ * `system.posix_acl_*` without ACL support, system.* without privilege,
+ * a name or value too large) is left behind; `user.*` names it refuses
+ * for permission fail the copy. Source reads leave its access time.
+ * @return 0, -ENOMEM, or the -errno of the read or write that failed
+ */
+int rfs_copy_xattrs(struct rfs_backend *src, const char *skey,
+		    struct rfs_backend *dst, const char *dkey);
+
+/**
+ * Hard links among the files of one copy: each name whose source file
+ * has several is noted with the source's inode; once every file is
+ * copied, rfs_copy_links_apply() makes the copies of one source inode
+ * names of one file at the destination, as `rsync -H` does. Names of the
+ * inode outside the copy are not followed. Members are private.
+ */
+struct rfs_copy_links {
+	pthread_mutex_t lock;	      /**< guards the names */
+	struct rfs_copy_link_name *v; /**< the noted names */
+	size_t n, cap;		      /**< used and allocated */
+};
+
+/** Set up an empty set of names (nothing allocated). */
+void rfs_copy_links_init(struct rfs_copy_links *l);
+
+/** Free the names and the lock; NULL does nothing. */
+void rfs_copy_links_release(struct rfs_copy_links *l);
+
+/** True when both backends keep hard links, so that noting is worth it. */
+bool rfs_copy_links_possible(struct rfs_backend *src, struct rfs_backend *dst);
+
+/**
+ * Note that @p skey of @p src was copied to @p dkey (of the destination
+ * given to rfs_copy_links_apply()): one stat of the source; remembered
+ * only when it is a regular file with more than one name. Thread-safe.
+ * @return 0, -ENOMEM, or the stat's -errno (-ENOENT, ...)
+ */
+int rfs_copy_links_note(struct rfs_copy_links *l, struct rfs_backend *src,
+			const char *skey, const char *dkey);
+
+/**
+ * Make the noted copies of each source inode names of one file of @p dst:
+ * the first name (in byte order) is kept and each other one is replaced
+ * by a hard link to it, made under a temporary name and renamed over the
+ * copy, so every name always shows the same bytes. Names linked already
+ * are left alone (running it again changes nothing). A destination that
+ * cannot link (-ENOSYS, -EOPNOTSUPP, -EPERM, -EXDEV, -EMLINK) keeps the
+ * separate copies. Not thread-safe with rfs_copy_links_note().
+ * @return 0; -EBADMSG when two copies of one source differ in size; or
+ *         the -errno of a stat, link or rename
+ */
+int rfs_copy_links_apply(struct rfs_copy_links *l, struct rfs_backend *dst);
 
 /**
  * Nanoseconds since the epoch of a timespec.

@@ -10,12 +10,17 @@
  * {"action": "drop_partitions" | "add_partitions",
  *  "table": "sales.orders", "lifecycle": "bronze",
  *  "epoch": "2001-01-01..2010-01-01",
- *  "location": "<the epoch's URI>",
+ *  "storage": "<storage name>", "storage_uri": "<the epoch's URI>",
+ *  "location": "<the epoch root as a metastore stores it>",
  *  "item": "<the archived item under the epoch>",
- *  "partitions": [{"spec": "dt=2001-01-01",
+ *  "partitions": [{"spec": "dt=2001-01-01", "name": "dt=2001-01-01",
  *                  "values": {"dt": "2001-01-01"},
- *                  "location": "<the partition's URI>"}]}
+ *                  "pairs": [{"key": "dt", "value": "2001-01-01"}],
+ *                  "location": "<as a metastore stores it>",
+ *                  "uri": "<the partition's storage URI>"}]}
  * ```
+ *
+ * (built by core/partitions.h; docs/metastore.md has every member)
  *
  * and must exit 0 once the metastore reflects the change (treating "not
  * found" on drop and "already exists" on add as success, so that retries

@@ -787,6 +787,7 @@ int job_unpublish(struct job *j)
 		.lifecycle = j->e.lifecycle,
 		.epoch = j->e.epoch,
 		.location = j->e.src_uri,
+		.storage = j->e.storage,
 		.base = j->e.item_key,
 		.sub = "",
 	};

@@ -22,6 +22,9 @@ struct rfs_part_call {
 	const char *lifecycle; /**< lifecycle name */
 	const char *epoch;     /**< epoch directory name */
 	const char *location;  /**< the epoch's root URI */
+	/** The storage holding it (for metastore.scheme.STORAGE), or NULL
+	 * to find it in the catalog from table, lifecycle and epoch. */
+	const char *storage;
 	/** Where the rows' root lies under the epoch root: an archived
 	 * item's key, or where a restore puts it. */
 	const char *base;

@@ -430,8 +430,9 @@ struct rjob {
 	struct rfs_error *err;
 	int parallel;
 	int64_t next_progress_ns;
-	int64_t n_conflicts;	  /* files that differ at the target */
-	struct rfs_buf conflicts; /* the first of them, for the message */
+	int64_t n_conflicts;	      /* files that differ at the target */
+	struct rfs_buf conflicts;     /* the first of them, for the message */
+	struct rfs_copy_links *links; /* while the copy notes hard links */
 };
 
 /* One row's work. */
@@ -737,7 +738,44 @@ static void dirmeta_task(void *ctx, int i)
 	struct rbatch *b = ctx;
 	struct rtask *t = &b->t[i];
 
-	t->r = rfs_copy_meta(b->j->dst, t->tkey, &t->f);
+	t->r = rfs_copy_xattrs(b->j->bin, t->bkey, b->j->dst, t->tkey);
+	if (t->r == 0)
+		t->r = rfs_copy_meta(b->j->dst, t->tkey, &t->f);
+}
+
+static void link_task(void *ctx, int i)
+{
+	struct rbatch *b = ctx;
+	struct rtask *t = &b->t[i];
+
+	t->r = rfs_copy_links_note(b->j->links, b->j->bin, t->bkey, t->tkey);
+	if (t->r < 0)
+		set_why(t, "cannot read the recycle copy '%s': %s", t->bkey,
+			strerror(-t->r));
+}
+
+/* Names of one file in the bin become names of one file at the target
+ * (as rsync -H). */
+static int link_copies(struct rjob *j)
+{
+	struct rfs_copy_links l;
+	int r;
+
+	if (!rfs_copy_links_possible(j->bin, j->dst))
+		return 0;
+	rfs_copy_links_init(&l);
+	j->links = &l;
+	r = for_rows(j, RFS_FILE_REG, link_task, batch_errors);
+	if (r == 0)
+		r = rfs_copy_links_apply(&l, j->dst);
+	if (r < 0 && !j->err->code)
+		rfs_error_set(j->err, -r,
+			      "linking the names of one file at "
+			      "'%s' failed: %s",
+			      j->r.target, strerror(-r));
+	j->links = NULL;
+	rfs_copy_links_release(&l);
+	return r;
 }
 
 /* mkdir -p of the folders above the target key. */
@@ -776,6 +814,8 @@ static int step_copy(struct rjob *j)
 	}
 	if (r == 0)
 		r = for_rows(j, 0, copy_task, batch_errors);
+	if (r == 0)
+		r = link_copies(j);
 	/* Folder metadata: any order works once every file is in. */
 	if (r == 0)
 		r = for_rows(j, RFS_FILE_DIR, dirmeta_task, NULL);

@@ -145,8 +145,8 @@ static int make_dirs(struct job *j)
 
 struct dirs {
 	struct job *j;
-	struct rfs_buf key;
-	bool fix; /* set the final modes and times */
+	struct rfs_buf key, skey;
+	bool fix; /* set the final xattrs, modes and times */
 };
 
 static int dir_row(const struct rfs_entry_file *f, void *ctx)
@@ -154,14 +154,16 @@ static int dir_row(const struct rfs_entry_file *f, void *ctx)
 	struct dirs *d = ctx;
 	int r;
 
-	if (!*f->path)
-		r = job_bin_key(d->j, "", &d->key);
-	else
-		r = job_bin_key(d->j, f->path, &d->key);
-	if (r < 0)
-		return r;
-	if (d->fix)
-		return rfs_copy_meta(d->j->bin, rfs_buf_str(&d->key), f);
+	r = job_bin_key(d->j, f->path, &d->key);
+	if (r == 0 && d->fix)
+		r = job_src_key(d->j, f->path, &d->skey);
+	if (r == 0 && d->fix)
+		r = rfs_copy_xattrs(d->j->src, rfs_buf_str(&d->skey), d->j->bin,
+				    rfs_buf_str(&d->key));
+	if (r < 0 || d->fix)
+		return r < 0 ? r
+			     : rfs_copy_meta(d->j->bin, rfs_buf_str(&d->key),
+					     f);
 	r = rfs_backend_mkdir(d->j->bin, rfs_buf_str(&d->key), 0700);
 	return r == -EEXIST ? 0 : r;
 }
@@ -259,10 +261,53 @@ static int run_batches(struct job *j, enum rfs_file_state from,
 	return r;
 }
 
+/* Names of one source file become names of one copy (rsync -H). */
+struct links {
+	struct job *j;
+	struct rfs_copy_links l;
+	struct rfs_buf skey, dkey;
+};
+
+static int link_row(const struct rfs_entry_file *f, void *ctx)
+{
+	struct links *k = ctx;
+	int r;
+
+	r = job_src_key(k->j, f->path, &k->skey);
+	if (r == 0)
+		r = job_bin_key(k->j, f->path, &k->dkey);
+	if (r == 0)
+		r = rfs_copy_links_note(&k->l, k->j->src, rfs_buf_str(&k->skey),
+					rfs_buf_str(&k->dkey));
+	return r;
+}
+
+/* Every file row is noted, those copied by an earlier run too, so a
+ * resumed sync links them all. */
+static int link_copies(struct job *j)
+{
+	struct rfs_index_file_query q = { .type = RFS_FILE_REG, .state = -1 };
+	struct links k = { .j = j, .skey = RFS_BUF_INIT, .dkey = RFS_BUF_INIT };
+	int r;
+
+	if (!j->e.is_dir || !rfs_copy_links_possible(j->src, j->bin))
+		return 0;
+	rfs_copy_links_init(&k.l);
+	r = rfs_index_file_list(j->idx, j->e.id, &q, link_row, &k, j->err);
+	if (r == 0)
+		r = rfs_copy_links_apply(&k.l, j->bin);
+	if (r == 0)
+		r = rfs_backend_sync(j->bin);
+	rfs_copy_links_release(&k.l);
+	rfs_buf_release(&k.skey);
+	rfs_buf_release(&k.dkey);
+	return r;
+}
+
 int job_sync(struct job *j)
 {
 	struct rfs_index_file_query q = { .type = RFS_FILE_DIR, .state = -1 };
-	struct dirs d = { j, RFS_BUF_INIT, false };
+	struct dirs d = { j, RFS_BUF_INIT, RFS_BUF_INIT, false };
 	int r;
 
 	r = make_dirs(j);
@@ -272,6 +317,8 @@ int job_sync(struct job *j)
 	if (r == 0)
 		r = run_batches(j, RFS_FILE_PENDING, RFS_FILE_COPIED, false,
 				copy_task);
+	if (r == 0)
+		r = link_copies(j);
 	if (r == 0) {
 		/* Folders last, deepest first: their modes may forbid
 		 * writing and their times change as files arrive. */
@@ -281,6 +328,7 @@ int job_sync(struct job *j)
 					j->err);
 	}
 	rfs_buf_release(&d.key);
+	rfs_buf_release(&d.skey);
 	if (r < 0) {
 		if (!j->err->code)
 			rfs_error_set(j->err, -r,

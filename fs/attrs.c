@@ -8,6 +8,7 @@
 #include "core/storage.h"
 #include "rfs_config.h"
 #include "util/buf.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -163,4 +164,12 @@ int fs_node_listxattr(struct rfs_fs_state *st, const struct rfs_node *n,
 	r = copy_out(&w.names, list, size);
 	rfs_buf_release(&w.names);
 	return r;
+}
+
+int fs_unsupported(const char *op, const char *path, const char *name)
+{
+	rfs_log(LOG_DEBUG,
+		"%s of '%s' on '%s': recyclefs's own attribute, not stored", op,
+		name, path);
+	return -ENOTSUP;
 }

@@ -1080,6 +1080,11 @@ static int op_setxattr(const char *path, const char *name, const char *value,
 		r = fs_bin_restore(&q, path, value, size,
 				   !strcmp(name, "user.recyclefs.restore_"
 						 "overwrite"));
+	else if (is_rfs_attr(name) &&
+		 (in_epoch(&q) || q.node.kind == RFS_NODE_EPOCH))
+		/* recyclefs's own names (those `cp -a` copies out of the
+		 * bin) never reach a storage; ENOTSUP, which cp ignores */
+		r = fs_unsupported("setxattr", path, name);
 	else if (in_epoch(&q))
 		r = rfs_backend_setxattr(q.b, q.node.rest, name, value, size,
 					 flags);

@@ -126,18 +126,22 @@ static int list_key(struct rfs_index *idx, struct rfs_cli_table *t,
 }
 
 /* The rows of a pattern key ("metastore.hook.*"): the pattern itself,
- * then the key of each table that is set. */
+ * then the key of each table (each storage for "metastore.scheme.*")
+ * that is set. */
 static int list_pattern(struct rfs_index *idx, const struct rfs_catalog *cat,
 			struct rfs_cli_table *t, const struct rfs_config_key *k)
 {
 	size_t plen = strlen(k->key) - 1; /* keep the '.' */
 	struct rfs_buf key = RFS_BUF_INIT;
 	int status = list_key(idx, t, k->key, k->help, true);
+	bool storages = !strcmp(k->key, "metastore.scheme.*");
+	size_t n = storages ? cat->n_storages : cat->n_tables;
 
-	for (size_t i = 0; status == RFS_EXIT_OK && i < cat->n_tables; i++) {
+	for (size_t i = 0; status == RFS_EXIT_OK && i < n; i++) {
 		rfs_buf_reset(&key);
 		if (rfs_buf_add(&key, k->key, plen) < 0 ||
-		    rfs_buf_addstr(&key, cat->tables[i]->name) < 0) {
+		    rfs_buf_addstr(&key, storages ? cat->storages[i]->name
+						  : cat->tables[i]->name) < 0) {
 			status = rfs_cli_fail(NULL, -ENOMEM);
 			break;
 		}

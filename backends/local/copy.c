@@ -169,7 +169,8 @@ static int open_source(struct rfs_backend *b, const char *key, struct stat *st)
 
 	if (r < 0)
 		return r;
-	fd = rfs_local_at_end(l, &at, rfs_local_open_regular(&at, O_RDONLY, 0));
+	fd = rfs_local_at_end(
+		l, &at, rfs_local_open_regular(&at, O_RDONLY | O_NOATIME, 0));
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, st) < 0) {

@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 /* open(2) flags passed through; O_APPEND is left out because every write
- * names its offset, and O_NOFOLLOW, O_NONBLOCK, O_CLOEXEC are added. */
+ * names its offset, and O_NOFOLLOW, O_NONBLOCK, O_CLOEXEC are added.
+ * O_NOATIME is dropped again where the kernel refuses it (EPERM: neither
+ * the file's owner nor privileged). */
 #define LOCAL_OPEN_FLAGS                                                       \
-	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_SYNC | O_DSYNC)
+	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_SYNC | O_DSYNC | O_NOATIME)
 
 int rfs_local_open_regular(const struct rfs_local_at *at, int flags,
 			   mode_t mode)
@@ -26,6 +28,11 @@ int rfs_local_open_regular(const struct rfs_local_at *at, int flags,
 		    (flags & LOCAL_OPEN_FLAGS) | O_NOFOLLOW | O_NONBLOCK |
 			    O_CLOEXEC,
 		    mode & 07777);
+	if (fd < 0 && errno == EPERM && (flags & O_NOATIME))
+		fd = openat(at->dirfd, at->name,
+			    (flags & LOCAL_OPEN_FLAGS & ~O_NOATIME) |
+				    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+			    mode & 07777);
 	/* ENXIO: a FIFO without a reader, a socket or a device */
 	if (fd < 0)
 		return errno == ENXIO ? -EINVAL : -errno;

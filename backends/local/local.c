@@ -32,7 +32,9 @@ static int local_stat(struct rfs_backend *b, const char *key, struct stat *st)
 	return rfs_local_at_end(l, &at, r);
 }
 
-/* Open the directory @p key for reading, not following it if a symlink. */
+/* Open the directory @p key for reading, not following it if a symlink.
+ * Listing leaves the folder's access time as it was (O_NOATIME, where the
+ * kernel allows it), so that archiving and restoring keep it. */
 static int open_dir(struct rfs_local *l, const char *key)
 {
 	struct rfs_local_at at;
@@ -42,7 +44,11 @@ static int open_dir(struct rfs_local *l, const char *key)
 		return r;
 	/* O_DIRECTORY | O_NOFOLLOW fails with ENOTDIR on a symlink */
 	fd = openat(at.dirfd, at.name,
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC |
+			    O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = openat(at.dirfd, at.name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return rfs_local_at_end(l, &at, fd < 0 ? -errno : fd);
 }
 
