@@ -36,6 +36,12 @@ test:
 test-fast: build
 	meson test -C $(BUILD) --print-errorlogs
 
+# The libFuzzer harnesses, FUZZ_SECONDS (default 180) each, in build-fuzz/.
+.PHONY: fuzz
+fuzz:
+	@scripts/deps.sh test
+	@scripts/fuzz.sh run
+
 check-format:
 	@scripts/check-format.sh
 

@@ -7,7 +7,8 @@ build="gcc libc6-dev make meson ninja-build pkg-config libfuse3-dev fuse3
        libsqlite3-dev libjansson-dev libssl-dev libcurl4-openssl-dev
        libexpat1-dev"
 test="$build libcriterion-dev attr sqlite3 clang-format doxygen rsync xxd
-      python3 procps psmisc curl radosgw ceph-mon ceph-osd awscli"
+      python3 procps psmisc curl radosgw ceph-mon ceph-osd awscli
+      clang libclang-rt-14-dev llvm"
 demo="$build attr tree"
 bench="$build hyperfine rsync bindfs attr python3 strace s3fs rclone awscli
        radosgw ceph-mon ceph-osd"

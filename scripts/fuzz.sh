@@ -10,6 +10,10 @@
 #   scripts/fuzz.sh replay         replay every committed corpus, then
 #                                  fuzz each harness for FUZZ_SECONDS
 #                                  (default 20): the step of `make test`
+#   scripts/fuzz.sh coverage       line coverage of each harness's target
+#                                  files over its corpora (a build with
+#                                  clang's source coverage in
+#                                  build-fuzz-cov/, llvm-cov)
 # FUZZ_BUILD names the build directory (default build-fuzz).
 set -eu
 
@@ -52,7 +56,7 @@ fuzz() {
 	"$BUILD/tests/fuzz/$name" -max_total_time="$secs" -timeout=10 \
 		-rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
 		-artifact_prefix="$BUILD/$name-" $dict "$work" "$seeds" 2>&1 |
-		grep -E '^(#[0-9]+ +DONE|stat::|==|SUMMARY|INFO: seed)|ERROR|runtime error|Test unit written' || true
+		grep -E '^(#[0-9]+[[:space:]]+DONE|stat::|==|SUMMARY|INFO: seed)|ERROR|runtime error|Test unit written' || true
 	# a crash leaves its input in the artifact file and a non-zero status
 	if ls "$BUILD/$name"-crash-* "$BUILD/$name"-leak-* \
 		"$BUILD/$name"-timeout-* "$BUILD/$name"-oom-* >/dev/null 2>&1; then
@@ -73,6 +77,51 @@ replay() {
 		echo "$name: replay FAILED" >&2
 		return 1
 	}
+}
+
+# The files each harness is for, for its coverage figure.
+targets_of() {
+	case $1 in
+	fuzz_s3_xml) echo backends/s3/xml.c ;;
+	fuzz_s3_headers) echo backends/s3/http.c backends/s3/s3.c ;;
+	fuzz_uri) echo core/uri.c ;;
+	fuzz_names) echo core/names.c core/date.c core/config.c core/manifest.c util/timestamp.c ;;
+	fuzz_s3_ini) echo backends/s3/ini.c backends/s3/creds.c ;;
+	fuzz_manifest) echo core/manifest_read.c core/manifest.c ;;
+	esac
+}
+
+coverage() {
+	cov=${BUILD}-cov
+	if [ ! -f "$cov/build.ninja" ]; then
+		CC=${FUZZ_CC:-clang} meson setup "$cov" -Dfuzz=true \
+			-Dtests=false -Dbuildtype=debug \
+			-Dc_args='-fprofile-instr-generate -fcoverage-mapping' \
+			-Dc_link_args='-fprofile-instr-generate' >/dev/null
+	fi
+	targets=""
+	for f in $FUZZERS; do
+		targets="$targets tests/fuzz/$f"
+	done
+	# shellcheck disable=SC2086
+	ninja -C "$cov" $targets >/dev/null
+	for f in $FUZZERS; do
+		name=${f#fuzz_}
+		rm -f "$cov/$f"-*.profraw
+		find "tests/fuzz/corpus/$name" "$BUILD/corpus/$name" -type f \
+			-print0 2>/dev/null |
+			LLVM_PROFILE_FILE="$cov/$f-%p.profraw" xargs -0 \
+				"$cov/tests/fuzz/$f" -runs=1 >/dev/null 2>&1 || true
+		llvm-profdata merge -sparse "$cov/$f"-*.profraw \
+			-o "$cov/$f.profdata"
+		echo "== $f"
+		llvm-cov report "$cov/tests/fuzz/$f" \
+			-instr-profile="$cov/$f.profdata" |
+			awk -v want=" $(targets_of "$f") " 'NF == 13 &&
+				index(want, " " $1 " ") {
+				printf "  %-24s lines %5d, missed %4d: %s\n",
+					$1, $8, $9, $10 }'
+	done
 }
 
 cmd=${1:-run}
@@ -101,8 +150,11 @@ replay)
 	done
 	exit $failed
 	;;
+coverage)
+	coverage
+	;;
 *)
-	echo "usage: scripts/fuzz.sh [build | run [NAME...] | replay]" >&2
+	echo "usage: scripts/fuzz.sh [build | run [NAME...] | replay | coverage]" >&2
 	exit 2
 	;;
 esac
