@@ -42,6 +42,12 @@ test-fast: build
 	meson configure $(BUILD) -Dtests=enabled
 	PATH="$(CURDIR)/.venv/bin:$$PATH" meson test -C $(BUILD) --print-errorlogs
 
+# The libFuzzer harnesses, FUZZ_SECONDS (default 180) each, in build-fuzz/.
+.PHONY: fuzz
+fuzz:
+	@scripts/deps.sh test
+	@scripts/fuzz.sh run
+
 check-format:
 	@scripts/deps.sh format
 	@scripts/check-format.sh

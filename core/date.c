@@ -1,6 +1,7 @@
 #include "core/date.h"
 
 #include "util/error.h"
+#include "util/timestamp.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -19,21 +20,6 @@ static int32_t days_from_civil(int y, int m, int d)
 	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int32_t z, int *y, int *m, int *d)
-{
-	int era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp + (mp < 10 ? 3 : -9);
-	*y = yoe + era * 400 + (*m <= 2);
 }
 
 static int days_in_month(int y, int m)
@@ -77,15 +63,19 @@ int rfs_date_parse(const char *what, const char *s, int32_t *days,
 
 char *rfs_date_format(int32_t days, char out[RFS_DATE_STRLEN])
 {
-	int y, m, d;
+	int64_t y;
+	int m, d;
 
 	if (days == RFS_DATE_NOW) {
 		memcpy(out, "now", 4);
 		return out;
 	}
-	civil_from_days(days, &y, &m, &d);
-	snprintf(out, RFS_DATE_STRLEN, "%04u-%02u-%02u", (unsigned)y % 10000u,
-		 (unsigned)m % 100u, (unsigned)d % 100u);
+	/* 64-bit arithmetic: a day count read from a tampered index, such
+	 * as INT32_MAX - 1, prints as some date, never overflows */
+	rfs_civil_from_days(days, &y, &m, &d);
+	snprintf(out, RFS_DATE_STRLEN, "%04u-%02u-%02u",
+		 (unsigned)((uint64_t)y % 10000u), (unsigned)m % 100u,
+		 (unsigned)d % 100u);
 	return out;
 }
 

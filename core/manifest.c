@@ -9,6 +9,7 @@
 #include "backends/backend.h"
 #include "util/error.h"
 #include "util/path.h"
+#include "util/timestamp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -112,18 +113,15 @@ char *rfs_manifest_format_iso(int64_t ns, char out[RFS_MANIFEST_ISO_LEN])
 
 int rfs_manifest_parse_iso(const char *s, int64_t *ns)
 {
-	struct tm tm = { 0 };
 	int y, mo, d, h, mi, se, end = 0;
 	int64_t frac = 0;
-	time_t t;
 	size_t n;
 
 	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se,
 		   &end) != 6 ||
 	    end != 19)
 		return -EINVAL;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    se > 60 || y < 0 || h < 0 || mi < 0 || se < 0)
+	if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0)
 		return -EINVAL;
 	s += end;
 	if (*s == '.') {
@@ -137,15 +135,9 @@ int rfs_manifest_parse_iso(const char *s, int64_t *ns)
 	}
 	if (strcmp(s, "Z") != 0)
 		return -EINVAL;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	t = timegm(&tm);
-	*ns = (int64_t)t * (int64_t)NS + frac;
-	return 0;
+	/* -EINVAL for a field out of its range, -ERANGE for a year such as
+	 * 9999 that int64_t nanoseconds cannot hold */
+	return rfs_time_from_civil(y, mo, d, h, mi, se, frac, 0, ns);
 }
 
 char *rfs_manifest_format_mode(uint32_t mode, char out[RFS_MANIFEST_MODE_LEN])

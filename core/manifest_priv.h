@@ -53,8 +53,10 @@ int rfs_manifest_parse_ns(const char *s, int64_t *ns);
 char *rfs_manifest_format_iso(int64_t ns, char out[RFS_MANIFEST_ISO_LEN]);
 
 /**
- * Parse "YYYY-MM-DDTHH:MM:SS[.f]Z" (0 to 9 fraction digits).
- * @return 0 or -EINVAL
+ * Parse "YYYY-MM-DDTHH:MM:SS[.f]Z" (0 to 9 fraction digits), through the
+ * checked conversion of util/timestamp.h.
+ * @return 0, -EINVAL (malformed, or not a calendar date), -ERANGE (a
+ *         date outside 1677-09-21T00:12:44Z..2262-04-11T23:47:15Z)
  */
 int rfs_manifest_parse_iso(const char *s, int64_t *ns);
 

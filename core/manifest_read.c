@@ -134,6 +134,22 @@ static int need_int(const struct mreader *m, json_t *obj, const char *name,
 	return 0;
 }
 
+/* Parse the ISO 8601 time @p s of member @p what. @return 0, -EBADMSG */
+static int iso_time(const struct mreader *m, const char *what, const char *s,
+		    int64_t *ns)
+{
+	int r = rfs_manifest_parse_iso(s, ns);
+
+	if (r == -ERANGE)
+		return bad(m,
+			   "%s '%s' is outside the times recyclefs holds "
+			   "(1677-09-21T00:12:44Z to 2262-04-11T23:47:15Z)",
+			   what, s);
+	if (r < 0)
+		return bad(m, "%s '%s' is not an ISO 8601 time", what, s);
+	return 0;
+}
+
 static bool is_hex64(const char *s)
 {
 	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
@@ -319,12 +335,14 @@ static int parse_header(const struct mreader *m, json_t *root,
 		r = bad(m, "unknown kind '%s'", kind);
 	if (!r)
 		r = need_str(m, root, "created_at", "created_at", &created);
-	if (!r && rfs_manifest_parse_iso(created, &e->created_ns) < 0)
-		r = bad(m, "created_at '%s' is not an ISO 8601 time", created);
+	if (!r)
+		r = iso_time(m, "created_at", created, &e->created_ns);
 	if (!r && del && !json_is_null(del)) {
 		deleted = get_str(root, "deleted_at");
-		if (!deleted || rfs_manifest_parse_iso(deleted, &e->deleted_ns))
+		if (!deleted)
 			r = bad(m, "deleted_at is neither null nor a time");
+		else
+			r = iso_time(m, "deleted_at", deleted, &e->deleted_ns);
 	}
 	if (!r)
 		r = need_int(m, root, "files_total", 0, INT64_MAX, &files);

@@ -13,7 +13,7 @@ build="gcc libc6-dev make meson ninja-build pkg-config libfuse3-dev fuse3
 demo="$build attr"
 test="$build libcriterion-dev attr sqlite3 clang-format doxygen rsync xxd
       python3 python3-venv procps psmisc curl groff-base radosgw ceph-mon ceph-osd
-      awscli"
+      awscli clang libclang-rt-dev llvm"
 docs="doxygen"
 format="clang-format git"
 bench="$build hyperfine rsync bindfs attr python3 strace s3fs rclone awscli

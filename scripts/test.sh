@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run every check and test: formatting, the Doxygen reference, the normal
-# build and an ASan/UBSan build, each with all unit and integration tests.
+# build and an ASan/UBSan build, each with all unit and integration tests,
+# and the fuzzers' corpora (scripts/fuzz.sh replay).
 # Ends with one line "N passed, M failed" over every test case.
 set -u
 cd "$(dirname "$0")/.."
@@ -58,6 +59,11 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	meson test -C "$ASAN_BUILD" --print-errorlogs --num-processes 2 ||
 	status=1
+
+# A separate step: the libFuzzer harnesses (clang, ASan+UBSan, in
+# build-fuzz/) replay their committed corpora, then fuzz 20 s each.
+step "fuzz corpora replay"
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/fuzz.sh replay || status=1
 
 step "summary"
 python3 scripts/test-summary.py "$BUILD" "$ASAN_BUILD" || status=1

@@ -13,6 +13,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/sha256.h"
+#include "util/timestamp.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -207,6 +208,8 @@ static void reset_response(struct rfs_s3_request *r)
 	r->etag[0] = '\0';
 	r->content_length = -1;
 	r->last_modified_ns = 0;
+	r->last_modified[0] = '\0';
+	r->last_modified_bad = false;
 	r->meta_mtime[0] = r->meta_mode[0] = r->meta_uid[0] = '\0';
 	r->meta_gid[0] = r->meta_sha256[0] = r->meta_atime[0] = '\0';
 	r->content_type[0] = r->s3_code[0] = '\0';
@@ -243,20 +246,18 @@ static void strip_quotes(char *s)
 	}
 }
 
-static size_t on_header(char *data, size_t size, size_t nitems, void *ctx)
+void rfs_s3_take_header(struct rfs_s3_request *r, const char *data, size_t n)
 {
-	struct xfer *x = ctx;
-	struct rfs_s3_request *r = x->r;
-	size_t n = size * nitems, nl, vl, i;
 	const char *colon = memchr(data, ':', n), *v;
+	size_t nl, vl, i;
 	char tmp[64];
 
 	if (n >= 5 && !strncmp(data, "HTTP/", 5)) {
 		reset_response(r); /* a new response (after 100 Continue) */
-		return n;
+		return;
 	}
 	if (!colon)
-		return n;
+		return;
 	nl = (size_t)(colon - data);
 	v = colon + 1;
 	vl = n - nl - 1;
@@ -268,19 +269,33 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *ctx)
 			   kept_headers[i].size, v, vl);
 		if (!strcmp(kept_headers[i].name, "etag"))
 			strip_quotes(r->etag);
-		return n;
+		return;
 	}
 	if (nl == 14 && !strncasecmp(data, "content-length", nl)) {
 		take_value(tmp, sizeof(tmp), v, vl);
 		r->content_length = strtoll(tmp, NULL, 10);
 	} else if (nl == 13 && !strncasecmp(data, "last-modified", nl)) {
 		time_t t;
+		int64_t ns;
 
-		take_value(tmp, sizeof(tmp), v, vl);
-		t = curl_getdate(tmp, NULL);
-		r->last_modified_ns = t > 0 ? (int64_t)t * 1000000000 : 0;
+		take_value(r->last_modified, sizeof(r->last_modified), v, vl);
+		t = curl_getdate(r->last_modified, NULL);
+		r->last_modified_ns = 0;
+		r->last_modified_bad = false;
+		/* -1: not a date (as if absent); before 1970: absent too */
+		if (t != -1 && rfs_time_from_sec(t, 0, &ns) < 0)
+			r->last_modified_bad = true;
+		else if (t > 0)
+			r->last_modified_ns = ns;
 	}
-	return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nitems, void *ctx)
+{
+	struct xfer *x = ctx;
+
+	rfs_s3_take_header(x->r, data, size * nitems);
+	return size * nitems;
 }
 
 /* The headers of one attempt, the signature included. */

@@ -16,6 +16,7 @@
 #include "backends/s3/s3_ops.h"
 
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/path.h"
 
 #include <stdlib.h>
@@ -260,6 +261,15 @@ static int gather_page(struct gather *g, const struct rfs_s3_listing *l,
 			continue;
 		if (!o->key[dl]) {
 			*marker = true;
+			continue;
+		}
+		if (o->time_out_of_range) {
+			/* no wrapped time: left out; a HEAD of it fails */
+			rfs_log(LOG_DEBUG,
+				"storage '%s': '%s' left out of the listing: "
+				"its LastModified is outside 1677-09-21.."
+				"2262-04-11",
+				g->b->name, o->key);
 			continue;
 		}
 		r = gather_add(g, o->key + dl, strlen(o->key + dl), false,

@@ -26,6 +26,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/path.h"
+#include "util/timestamp.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -102,32 +103,38 @@ int rfs_s3_dir_prefix(struct rfs_s3_backend *b, const char *key,
 
 /* ------------------------------------------------------------ metadata */
 
-/* Parse "SEC[.FRACTION]" as a true decimal into nanoseconds. */
-static bool parse_time(const char *s, int64_t *ns)
+/*
+ * Parse "SEC[.FRACTION]" as a true decimal (any number of fraction digits,
+ * the first nine count), or a float in exponent form ("1.7e9"), into
+ * nanoseconds through the checked conversion of util/timestamp.h.
+ * @return 0, -EINVAL (not a number: ignored), -ERANGE (a time outside the
+ *         range recyclefs holds)
+ */
+static int parse_time(const char *s, int64_t *ns)
 {
 	int64_t sec = 0, frac = 0;
-	bool neg = false;
+	bool neg = false, big = false;
 	int digits = 0;
 
 	if (!*s)
-		return false;
+		return -EINVAL;
 	if (strpbrk(s, "eE")) { /* a float in exponent form */
 		char *end;
 		long double v = strtold(s, &end);
 
-		if (*end)
-			return false;
-		*ns = (int64_t)(v * 1e9L);
-		return true;
+		if (end == s || *end)
+			return -EINVAL;
+		return rfs_time_from_float(v, ns);
 	}
 	if (*s == '-' || *s == '+')
 		neg = *s++ == '-';
 	if (*s < '0' || *s > '9')
-		return false;
-	while (*s >= '0' && *s <= '9') {
-		if (sec > (INT64_MAX / RFS_NSEC_PER_SEC) / 10)
-			return false;
-		sec = sec * 10 + (*s++ - '0');
+		return -EINVAL;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (sec > RFS_TIME_SEC_MAX)
+			big = true; /* read on: it may still not be a number */
+		else
+			sec = sec * 10 + (*s - '0');
 	}
 	if (*s == '.') {
 		s++;
@@ -140,13 +147,18 @@ static bool parse_time(const char *s, int64_t *ns)
 		}
 	}
 	if (*s)
-		return false;
+		return -EINVAL;
+	if (big)
+		return -ERANGE;
 	while (digits++ < 9)
 		frac *= 10;
-	*ns = sec * RFS_NSEC_PER_SEC + frac;
-	if (neg)
-		*ns = -*ns;
-	return true;
+	if (neg && frac) { /* -1.25 is -2 s + 0.75 s */
+		sec = -sec - 1;
+		frac = RFS_NSEC_PER_SEC - frac;
+	} else if (neg) {
+		sec = -sec;
+	}
+	return rfs_time_from_sec(sec, frac, ns);
 }
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *v)
@@ -160,12 +172,37 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *v)
 	return !*end && !errno && *v <= max;
 }
 
-void rfs_s3_meta_from(struct rfs_s3_backend *b, const struct rfs_s3_request *r,
-		      bool dir, struct rfs_s3_meta *m)
+/* A header value for a message: non-printable bytes shown as '?'. */
+static const char *shown(const char *v, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; v[i] && i + 1 < size; i++)
+		out[i] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
+	out[i] = '\0';
+	return out;
+}
+
+/* An impossible time in header @p name of @p r's object. @return -EIO */
+static int bad_time(struct rfs_s3_backend *b, const struct rfs_s3_request *r,
+		    const char *name, const char *value)
+{
+	char v[48];
+
+	return rfs_s3_fail(EIO,
+			   "storage '%s': '%s' has an impossible %s '%s' "
+			   "(recyclefs holds times from 1677-09-21 to "
+			   "2262-04-11)",
+			   b ? b->name : "s3", r->key ? r->key : "", name,
+			   shown(value, v, sizeof(v)));
+}
+
+int rfs_s3_meta_from(struct rfs_s3_backend *b, const struct rfs_s3_request *r,
+		     bool dir, struct rfs_s3_meta *m)
 {
 	unsigned long v;
+	int e;
 
-	(void)b;
 	memset(m, 0, sizeof(*m));
 	m->mode = dir ? S_IFDIR | 0755 : S_IFREG | 0644;
 	if (parse_uint(r->meta_mode, 0177777, &v)) {
@@ -180,16 +217,25 @@ void rfs_s3_meta_from(struct rfs_s3_backend *b, const struct rfs_s3_request *r,
 							     : geteuid();
 	m->gid = parse_uint(r->meta_gid, UINT32_MAX - 1, &v) ? (gid_t)v
 							     : getegid();
+	if (r->last_modified_bad)
+		return bad_time(b, r, "Last-Modified", r->last_modified);
 	m->ctime_ns = m->server_ns = r->last_modified_ns;
-	m->has_mtime = parse_time(r->meta_mtime, &m->mtime_ns);
+	e = parse_time(r->meta_mtime, &m->mtime_ns);
+	if (e == -ERANGE)
+		return bad_time(b, r, "x-amz-meta-mtime", r->meta_mtime);
+	m->has_mtime = e == 0;
 	if (!m->has_mtime)
 		m->mtime_ns = r->last_modified_ns;
-	if (!parse_time(r->meta_atime, &m->atime_ns))
+	e = parse_time(r->meta_atime, &m->atime_ns);
+	if (e == -ERANGE)
+		return bad_time(b, r, "x-amz-meta-atime", r->meta_atime);
+	if (e < 0)
 		m->atime_ns = m->mtime_ns;
 	m->size = r->content_length > 0 ? r->content_length : 0;
 	snprintf(m->content_type, sizeof(m->content_type), "%s",
 		 r->content_type);
 	snprintf(m->etag, sizeof(m->etag), "%s", r->etag);
+	return 0;
 }
 
 void rfs_s3_meta_new(struct rfs_s3_meta *m, mode_t mode)
@@ -322,10 +368,10 @@ int rfs_s3_head(struct rfs_s3_backend *b, const char *full,
 
 	rfs_s3_req_init(&r, "HEAD", full);
 	e = rfs_s3_do(b, &r);
-	if (!e) {
-		rfs_s3_meta_from(b, &r, len && full[len - 1] == '/', m);
+	if (!e)
+		e = rfs_s3_meta_from(b, &r, len && full[len - 1] == '/', m);
+	if (!e)
 		rfs_s3_cache_head_put(b->cache, full, m);
-	}
 	return e;
 }
 

@@ -154,9 +154,22 @@ void rfs_s3_keep_parent(struct rfs_s3_backend *b, const char *key);
 bool rfs_s3_meta_to_stat(struct rfs_s3_backend *b, const char *full,
 			 const struct rfs_s3_meta *m, struct stat *st);
 
-/** Read the metadata of a response to a HEAD or GET. */
-void rfs_s3_meta_from(struct rfs_s3_backend *b, const struct rfs_s3_request *r,
-		      bool dir, struct rfs_s3_meta *m);
+/**
+ * Read the metadata of a response to a HEAD or GET. Times go through the
+ * checked conversion of util/timestamp.h: an x-amz-meta-mtime or -atime
+ * that is not a number is ignored (the mtime is then Last-Modified, the
+ * atime the mtime), but a time outside the range recyclefs holds
+ * (Last-Modified in year 9999, x-amz-meta-mtime 1e40) is an error for the
+ * object, never a wrapped value.
+ * @param b   the backend, for the message (may be NULL)
+ * @param r   the request answered, its key for the message
+ * @param dir whether the object is a directory marker
+ * @param m   filled
+ * @return 0, or -EIO with the reason (the header and its value) in
+ *         rfs_s3_last_error()
+ */
+int rfs_s3_meta_from(struct rfs_s3_backend *b, const struct rfs_s3_request *r,
+		     bool dir, struct rfs_s3_meta *m);
 
 /**
  * HEAD the object @p full.

@@ -219,8 +219,11 @@ int rfs_s3_uri_encode(struct rfs_buf *out, const char *s, bool keep_slash);
 struct rfs_s3_object {
 	char *key;	  /**< decoded */
 	int64_t size;	  /**< bytes */
-	int64_t mtime_ns; /**< LastModified */
+	int64_t mtime_ns; /**< LastModified; 0 when time_out_of_range */
 	char etag[72];	  /**< with its quotes removed */
+	/** LastModified is a real date outside the range of
+	 * util/timestamp.h (year 9999): the object's time is unknown */
+	bool time_out_of_range;
 };
 
 /** A page of ListObjectsV2. */
@@ -235,6 +238,9 @@ struct rfs_s3_listing {
 
 /**
  * Parse a ListObjectsV2 response (encoding-type=url keys are decoded).
+ * A LastModified that is not a time fails the page (-EBADMSG); one that
+ * is a date outside the range of util/timestamp.h only marks its object
+ * (rfs_s3_object.time_out_of_range), never a wrapped value.
  * @return 0, -EBADMSG (not a listing), -ENOMEM
  */
 int rfs_s3_parse_listing(const char *xml, size_t len,
@@ -272,7 +278,8 @@ int rfs_s3_parse_value(const char *xml, size_t len, const char *name,
  * @param etag      receives the ETag
  * @param etag_size bytes in @p etag
  * @param mtime_ns  receives LastModified, ns since the epoch
- * @return 0, -ENOENT (an element missing), -EBADMSG, -ENOMEM
+ * @return 0, -ENOENT (an element missing), -EBADMSG, -ENOMEM, -ERANGE
+ *         (LastModified outside the range of util/timestamp.h)
  */
 int rfs_s3_parse_copy_result(const char *xml, size_t len, char *etag,
 			     size_t etag_size, int64_t *mtime_ns);
@@ -303,14 +310,18 @@ struct rfs_s3_request {
 	char etag[72];		  /**< ETag, quotes removed */
 	int64_t content_length;	  /**< Content-Length, -1 when none */
 	int64_t last_modified_ns; /**< Last-Modified, 0 when none */
-	char meta_mtime[40];	  /**< x-amz-meta-mtime, or "" */
-	char meta_mode[16];	  /**< x-amz-meta-mode, or "" */
-	char meta_uid[16];	  /**< x-amz-meta-uid, or "" */
-	char meta_gid[16];	  /**< x-amz-meta-gid, or "" */
-	char meta_sha256[72];	  /**< x-amz-meta-sha256, or "" */
-	char meta_atime[40];	  /**< x-amz-meta-atime, or "" */
-	char content_type[128];	  /**< Content-Type, or "" */
-	char s3_code[64];	  /**< the S3 error code of a failure, or "" */
+	char last_modified[40];	  /**< Last-Modified as sent, or "" */
+	/** Last-Modified is a date outside the range of util/timestamp.h
+	 * (year 9999): last_modified_ns is 0, the object's time unknown */
+	bool last_modified_bad;
+	char meta_mtime[40];	/**< x-amz-meta-mtime, or "" */
+	char meta_mode[16];	/**< x-amz-meta-mode, or "" */
+	char meta_uid[16];	/**< x-amz-meta-uid, or "" */
+	char meta_gid[16];	/**< x-amz-meta-gid, or "" */
+	char meta_sha256[72];	/**< x-amz-meta-sha256, or "" */
+	char meta_atime[40];	/**< x-amz-meta-atime, or "" */
+	char content_type[128]; /**< Content-Type, or "" */
+	char s3_code[64];	/**< the S3 error code of a failure, or "" */
 };
 
 /**
@@ -335,6 +346,21 @@ void rfs_s3_client_free(struct rfs_s3_client *c);
  */
 int rfs_s3_perform(struct rfs_s3_client *c, struct rfs_s3_request *r,
 		   struct rfs_error *err);
+
+/**
+ * Take one response header line ("Name: value", CRLF or not) into the
+ * response fields of @p r: the x-amz-meta-* values, ETag, Content-Type,
+ * Content-Length and Last-Modified; a "HTTP/" status line starts a new
+ * response (after 100 Continue). Other headers are ignored; values too
+ * long for their field are cut. Last-Modified goes through the checked
+ * conversion of util/timestamp.h: a date outside its range sets
+ * last_modified_bad, never a wrapped last_modified_ns. This is http.c's header
+ * callback; any bytes are safe. Thread-safe for distinct requests.
+ * @param r    the request whose response this is
+ * @param line the header line (not NUL-terminated)
+ * @param n    its length
+ */
+void rfs_s3_take_header(struct rfs_s3_request *r, const char *line, size_t n);
 
 /** The configuration of a client (borrowed). */
 const struct rfs_s3_conf *rfs_s3_client_conf(const struct rfs_s3_client *c);

@@ -18,6 +18,7 @@
 #include "backends/s3/s3_priv.h"
 
 #include "util/buf.h"
+#include "util/timestamp.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -210,14 +211,15 @@ static int parse_digits(const char **s, int n, int *out)
 
 /*
  * "2009-10-12T17:50:30.000Z" (fraction and zone optional; the zone may
- * be "Z" or "+HH:MM") to nanoseconds since the epoch.
+ * be "Z" or "+HH:MM") to nanoseconds since the epoch, through the checked
+ * conversion of util/timestamp.h.
+ * @return 0, -EBADMSG (not such a time), -ERANGE (a real date outside
+ *         the range recyclefs holds, such as year 9999)
  */
 static int parse_time(const char *s, int64_t *ns)
 {
-	struct tm tm = { 0 };
-	int y, mo, d, h, mi, se, zh = 0, zm = 0, sign = 0;
+	int y, mo, d, h, mi, se, zh = 0, zm = 0, sign = 0, r;
 	int64_t frac = 0, scale = 100000000;
-	time_t t;
 
 	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
 		s++;
@@ -238,24 +240,16 @@ static int parse_time(const char *s, int64_t *ns)
 	} else if (*s == '+' || *s == '-') {
 		sign = *s++ == '-' ? -1 : 1;
 		if (parse_digits(&s, 2, &zh) || *s++ != ':' ||
-		    parse_digits(&s, 2, &zm))
+		    parse_digits(&s, 2, &zm) || zh > 23 || zm > 59)
 			return -EBADMSG;
 	}
 	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
 		s++;
-	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    se > 60)
+	if (*s)
 		return -EBADMSG;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	t = timegm(&tm);
-	t -= sign * (zh * 3600 + zm * 60);
-	*ns = (int64_t)t * 1000000000 + frac;
-	return 0;
+	r = rfs_time_from_civil(y, mo, d, h, mi, se, frac,
+				sign * (zh * 3600 + zm * 60), ns);
+	return r == -EINVAL ? -EBADMSG : r;
 }
 
 /* Copy an ETag without blanks, quotes or "&quot;" around it. */
@@ -359,8 +353,13 @@ static int object_field(struct rfs_s3_object *o, const char *name,
 			return -EBADMSG;
 		return 0;
 	}
-	if (!strcmp(name, "LastModified"))
-		return parse_time(text, &o->mtime_ns);
+	if (!strcmp(name, "LastModified")) {
+		int r = parse_time(text, &o->mtime_ns);
+
+		/* an impossible time is an error for this object alone */
+		o->time_out_of_range = r == -ERANGE;
+		return r == -ERANGE ? 0 : r;
+	}
 	if (!strcmp(name, "ETag"))
 		return copy_etag(o->etag, sizeof(o->etag), text, len);
 	return 0;

@@ -386,3 +386,61 @@ Test(s3_xml, copy_result)
 	cr_assert_eq(rfs_s3_parse_copy_result(ok, strlen(ok), etag, 8, &t),
 		     -EBADMSG);
 }
+
+/* ------------------------------------------- times beyond int64_t ns */
+
+/* Issue 17: year 9999 overflowed int64_t nanoseconds (UB, then a wrapped
+ * time). The object is marked; the page and its other objects stand. */
+Test(s3_xml, listing_time_in_year_9999_marks_only_that_object)
+{
+	const char *xml = "<ListBucketResult><Contents><Key>a</Key>"
+			  "<LastModified>9999-01-01T00:00:00Z</LastModified>"
+			  "</Contents><Contents><Key>b</Key><LastModified>"
+			  "2013-05-24T00:00:00Z</LastModified></Contents>"
+			  "</ListBucketResult>";
+	struct rfs_s3_listing l;
+
+	cr_assert_eq(parse(xml, &l), 0);
+	cr_assert_eq(l.n_objects, 2);
+	cr_assert_str_eq(l.objects[0].key, "a");
+	cr_assert(l.objects[0].time_out_of_range);
+	cr_assert_eq(l.objects[0].mtime_ns, 0, "no wrapped time");
+	cr_assert_not(l.objects[1].time_out_of_range);
+	cr_assert_eq(l.objects[1].mtime_ns, 1369353600000000000LL);
+	rfs_s3_listing_release(&l);
+}
+
+/* Issue 17: a CopyObjectResult in year 1000 is refused, not wrapped. */
+Test(s3_xml, copy_result_time_in_year_1000_is_erange)
+{
+	const char *xml = "<CopyObjectResult><LastModified>1000-01-01T00:00:"
+			  "00.000Z</LastModified><ETag>\"e\"</ETag>"
+			  "</CopyObjectResult>";
+	char etag[72];
+	int64_t t = 7;
+
+	cr_assert_eq(rfs_s3_parse_copy_result(xml, strlen(xml), etag,
+					      sizeof(etag), &t),
+		     -ERANGE);
+	cr_assert_eq(t, 7);
+}
+
+Test(s3_xml, listing_times_at_the_ends_of_the_range)
+{
+	const char *xml = "<ListBucketResult><Contents><Key>a</Key>"
+			  "<LastModified>2262-04-11T23:47:15.999Z"
+			  "</LastModified></Contents><Contents><Key>b</Key>"
+			  "<LastModified>1677-09-21T00:12:44Z</LastModified>"
+			  "</Contents><Contents><Key>c</Key><LastModified>"
+			  "2262-04-11T23:47:16Z</LastModified></Contents>"
+			  "</ListBucketResult>";
+	struct rfs_s3_listing l;
+
+	cr_assert_eq(parse(xml, &l), 0);
+	cr_assert_eq(l.objects[0].mtime_ns, 9223372035999000000LL);
+	cr_assert_eq(l.objects[1].mtime_ns, -9223372036000000000LL);
+	cr_assert_not(l.objects[0].time_out_of_range);
+	cr_assert_not(l.objects[1].time_out_of_range);
+	cr_assert(l.objects[2].time_out_of_range);
+	rfs_s3_listing_release(&l);
+}

@@ -213,3 +213,17 @@ Test(core_date, overlap_is_half_open)
 	cr_assert(rfs_date_ranges_overlap(c, RFS_DATE_NOW, a, b + 2000));
 	cr_assert_not(rfs_date_ranges_overlap(c, RFS_DATE_NOW, a, c));
 }
+
+/* Issue 17: civil_from_days overflowed int for day counts near INT32_MAX
+ * or INT32_MIN, which only a tampered index holds. They print as some
+ * date (the year's last four digits), without undefined behaviour. */
+Test(core_date, extreme_day_counts_format_without_overflow)
+{
+	char out[RFS_DATE_STRLEN];
+
+	rfs_date_format(INT32_MAX - 1, out);
+	cr_assert_str_eq(out, "1580-07-10"); /* 5881580-07-10 */
+	rfs_date_format(INT32_MIN, out);
+	cr_assert_eq(strlen(out), 10, "%s", out);
+	cr_assert_str_eq(rfs_date_format(RFS_DATE_NOW, out), "now");
+}

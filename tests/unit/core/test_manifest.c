@@ -3,6 +3,7 @@
  * local backends, rewrites, removal and injected faults.
  */
 #include "core/manifest.h"
+#include "core/manifest_priv.h"
 
 #include "backends/backend.h"
 #include "backends/memory/memory.h"
@@ -404,4 +405,25 @@ Test(core_manifest, a_manifest_with_no_rows)
 	mf_got_free(&g);
 	rfs_entry_release(&back);
 	rfs_backend_free(b);
+}
+
+/* Issue 17, row 1: the ISO times of manifests go through the checked
+ * conversion: 0000-9999 used to be accepted and overflowed. */
+Test(core_manifest, iso_times_beyond_int64_nanoseconds_are_erange)
+{
+	const char *bad[] = { "9999-01-01T00:00:00Z", "2263-01-01T00:00:00Z",
+			      "1677-01-01T00:00:00Z", "0000-01-01T00:00:00Z",
+			      "1000-01-01T00:00:00.5Z" };
+	int64_t ns = 7;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(rfs_manifest_parse_iso(bad[i], &ns), -ERANGE, "%s",
+			     bad[i]);
+	cr_assert_eq(ns, 7);
+	cr_assert_eq(
+		rfs_manifest_parse_iso("2262-04-11T23:47:15.999999999Z", &ns),
+		0);
+	cr_assert_eq(ns, 9223372035999999999LL);
+	cr_assert_eq(rfs_manifest_parse_iso("2023-02-29T00:00:00Z", &ns),
+		     -EINVAL);
 }

@@ -274,3 +274,37 @@ Test(core_manifest, short_fractions_and_modes_are_read)
 		read_edited("mf-short", short_fraction_and_mode, &err, NULL), 0,
 		"%s", err.msg);
 }
+
+static void created_in_9999(json_t *root)
+{
+	json_object_set_new(root, "created_at",
+			    json_string("9999-01-01T00:00:00Z"));
+}
+
+static void deleted_in_1000(json_t *root)
+{
+	json_object_set_new(root, "deleted_at",
+			    json_string("1000-01-01T00:00:00.5Z"));
+}
+
+/* Issue 17, row 1: (int64_t)t * NS overflowed for years >= 2263 or
+ * < 1678 (UB, then a wrapped time in the index after `reindex`). */
+Test(core_manifest, created_at_in_year_9999_is_ebadmsg)
+{
+	struct rfs_error err = { 0 };
+
+	cr_assert_eq(read_edited("mf-9999", created_in_9999, &err, NULL),
+		     -EBADMSG, "%s", err.msg);
+	cr_assert_not_null(strstr(err.msg, "created_at '9999-01-01T00:00:00Z' "
+					   "is outside the times"),
+			   "%s", err.msg);
+}
+
+Test(core_manifest, deleted_at_in_year_1000_is_ebadmsg)
+{
+	struct rfs_error err = { 0 };
+
+	cr_assert_eq(read_edited("mf-1000", deleted_in_1000, &err, NULL),
+		     -EBADMSG, "%s", err.msg);
+	cr_assert_not_null(strstr(err.msg, "deleted_at"), "%s", err.msg);
+}
