@@ -45,7 +45,7 @@ test-fast: build
 # The libFuzzer harnesses, FUZZ_SECONDS (default 180) each, in build-fuzz/.
 .PHONY: fuzz
 fuzz:
-	@scripts/deps.sh test
+	@scripts/deps.sh fuzz
 	@scripts/fuzz.sh run
 
 check-format:

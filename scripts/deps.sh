@@ -2,7 +2,7 @@
 # Install what a Makefile target needs, when missing: Debian packages, and
 # for the tests the Python package moto (an S3 server for fast cases) in
 # .venv/ of the checkout when no moto_server is on PATH.
-# usage: scripts/deps.sh build|demo|test|bench|docs|format
+# usage: scripts/deps.sh build|demo|test|bench|docs|format|fuzz
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -15,6 +15,7 @@ test="$build libcriterion-dev attr sqlite3 clang-format doxygen rsync xxd
       python3 python3-venv procps psmisc curl groff-base radosgw ceph-mon ceph-osd
       awscli clang libclang-rt-dev llvm"
 docs="doxygen"
+fuzz="$build clang libclang-rt-dev llvm"
 format="clang-format git"
 bench="$build hyperfine rsync bindfs attr python3 strace s3fs rclone awscli
        radosgw ceph-mon ceph-osd"
@@ -25,9 +26,10 @@ test) pkgs=$test ;;
 demo) pkgs=$demo ;;
 bench) pkgs=$bench ;;
 docs) pkgs=$docs ;;
+fuzz) pkgs=$fuzz ;;
 format) pkgs=$format ;;
 *)
-	echo "usage: $0 build|demo|test|bench|docs|format" >&2
+	echo "usage: $0 build|demo|test|bench|docs|format|fuzz" >&2
 	exit 2
 	;;
 esac
