@@ -380,14 +380,13 @@ int rfs_archive_retry(struct rfs_index *idx, int64_t id, struct rfs_error *err)
 	return r;
 }
 
-static int count_restore(const struct rfs_restore *r, void *ctx)
+int rfs_purge_begin(struct rfs_index *idx, int64_t id, struct rfs_error *err)
 {
-	(void)r;
-	++*(int64_t *)ctx;
-	return 0;
+	return rfs_purge_begin_flags(idx, id, 0, err);
 }
 
-int rfs_purge_begin(struct rfs_index *idx, int64_t id, struct rfs_error *err)
+int rfs_purge_begin_flags(struct rfs_index *idx, int64_t id,
+			  enum rfs_purge_flags flags, struct rfs_error *err)
 {
 	struct rfs_entry e = { 0 };
 	int r;
@@ -402,17 +401,12 @@ int rfs_purge_begin(struct rfs_index *idx, int64_t id, struct rfs_error *err)
 				  "it can be purged once it is archived or "
 				  "failed",
 				  e.bin_path, rfs_entry_state_name(e.state));
-	if (r == 0 && e.state != RFS_ENTRY_PURGED) {
-		/* A restore reading from the bin must end first. */
-		int64_t busy = 0;
-
-		r = rfs_index_restore_list(idx, RFS_INDEX_RESTORES_RUNNABLE, id,
-					   count_restore, &busy, err);
-		if (r == 0 && busy)
-			r = rfs_error_set(err, EBUSY,
-					  "'%s' is being restored; purge it "
-					  "once the restore has ended",
-					  e.bin_path);
+	if (r == 0 && e.state != RFS_ENTRY_PURGED &&
+	    e.state != RFS_ENTRY_PURGING) {
+		/* A restore reading from the bin must end first, and one
+		 * that failed or waits to resume keeps the bin's copy. */
+		r = rfs_restore_purge_check(idx, id, e.bin_path,
+					    flags & RFS_PURGE_FORCE, err);
 	}
 	if (r == 0 && e.state == RFS_ENTRY_FAILED) {
 		/* A failure while deleting the source leaves files whose only
