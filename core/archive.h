@@ -36,7 +36,9 @@ struct rfs_index;
  *         entry holds it (already archived: not an error for scripts);
  *         -ENOENT (no such table, lifecycle, epoch or item); -EPERM (not
  *         under an epoch, catalog-only storage, a symlink leaving the
- *         storage); -EBUSY (the item or a folder around it is being
+ *         storage, a part of a Delta, Iceberg or Hudi table: a folder
+ *         above the item, up to the storage's root, is a table root, see
+ *         core/tableformat.h; the whole root may be archived); -EBUSY (the item or a folder around it is being
  *         archived, or a failed archive of it waits for retry or purge);
  *         -EINVAL (a malformed path); -ENOMEM, -EIO, or the index's
  *         errors (index/index.h). The reason is in @p err.
