@@ -785,6 +785,9 @@ static void dirmeta_task(void *ctx, int i)
 	struct rtask *t = &b->t[i];
 
 	t->r = rfs_copy_meta(b->j->dst, t->tkey, &t->f);
+	if (t->r < 0)
+		set_why(t, "cannot set the mode and times of '%s': %s", t->tkey,
+			strerror(-t->r));
 }
 
 /* mkdir -p of the folders above the target key. */
@@ -823,9 +826,10 @@ static int step_copy(struct rjob *j)
 	}
 	if (r == 0)
 		r = for_rows(j, 0, copy_task, batch_errors);
-	/* Folder metadata: any order works once every file is in. */
+	/* Folder metadata: any order works once every file is in; a folder
+	 * left with its temporary mode 0700 is a failure too. */
 	if (r == 0)
-		r = for_rows(j, RFS_FILE_DIR, dirmeta_task, NULL);
+		r = for_rows(j, RFS_FILE_DIR, dirmeta_task, batch_errors);
 	return r;
 }
 
@@ -907,17 +911,22 @@ struct tmp_walk {
 	struct rjob *j;
 	const char *dir;
 	struct rfs_buf key;
+	int64_t left; /* temporaries that could not be removed */
 };
 
 static int drop_tmp(void *ctx, const char *rel, const struct stat *st)
 {
 	struct tmp_walk *t = ctx;
+	int r;
 
 	if (S_ISDIR(st->st_mode) || !is_tmp(rfs_path_basename(rel)))
 		return 0;
 	rfs_buf_reset(&t->key);
-	if (rfs_path_join(&t->key, t->dir, rel) == 0)
-		rfs_backend_unlink(t->j->dst, rfs_buf_str(&t->key));
+	r = rfs_path_join(&t->key, t->dir, rel);
+	if (r == 0)
+		r = rfs_backend_unlink(t->j->dst, rfs_buf_str(&t->key));
+	if (r < 0 && r != -ENOENT)
+		t->left++;
 	return 0;
 }
 
@@ -926,23 +935,30 @@ static int drop_tmp_here(void *ctx, const char *name, const struct stat *st)
 	return drop_tmp(ctx, name, st);
 }
 
-/* Temporaries a killed copy left at the target. */
-static void cleanup_tmp(struct rjob *j)
+/* Temporaries a killed copy left at the target. @return how many are
+ * left (they could not be listed or removed), 0 when none */
+static int64_t cleanup_tmp(struct rjob *j)
 {
-	struct tmp_walk t = { j, j->r.target_key, RFS_BUF_INIT };
+	struct tmp_walk t = { j, j->r.target_key, RFS_BUF_INIT, 0 };
 	char *parent =
 		strndup(j->r.target_key, rfs_path_dirlen(j->r.target_key));
 	struct stat st;
+	int r;
 
-	if (rfs_backend_stat(j->dst, j->r.target_key, &st) == 0 &&
-	    S_ISDIR(st.st_mode))
-		job_walk(j->dst, j->r.target_key, drop_tmp, &t);
+	r = rfs_backend_stat(j->dst, j->r.target_key, &st);
+	if (r == 0 && S_ISDIR(st.st_mode))
+		r = job_walk(j->dst, j->r.target_key, drop_tmp, &t);
+	if (r < 0 && r != -ENOENT)
+		t.left++; /* unknown: say so */
 	if (parent) {
 		t.dir = parent;
-		rfs_backend_list(j->dst, parent, drop_tmp_here, &t);
+		r = rfs_backend_list(j->dst, parent, drop_tmp_here, &t);
+		if (r < 0 && r != -ENOENT)
+			t.left++;
 	}
 	free(parent);
 	rfs_buf_release(&t.key);
+	return t.left;
 }
 
 static int step_done(struct rjob *j)
@@ -1075,11 +1091,14 @@ static void describe_target(struct rjob *j)
 	struct present p = { 0 };
 	struct rfs_error scratch = { 0 }, *err = j->err;
 	const struct rfs_job_opts *o = j->o;
+	int64_t left;
 	int r;
 
 	if (!j->dst || j->r.failed_step < RFS_RESTORE_COPY)
 		return;
-	cleanup_tmp(j);
+	left = cleanup_tmp(j);
+	if (left)
+		left = cleanup_tmp(j); /* once more: a fault may be passing */
 	rfs_buf_init(&p.first, 0);
 	j->present = &p;
 	j->err = &scratch;
@@ -1094,9 +1113,12 @@ static void describe_target(struct rjob *j)
 		if (asprintf(&why,
 			     "%s; at the target: %lld of %lld files (each "
 			     "complete: a file is renamed into place only once "
-			     "copied whole), no temporary files%s%s%s",
+			     "copied whole), %s%s%s%s",
 			     err->msg, (long long)p.files,
 			     (long long)(p.files + p.missing),
+			     left ? "some temporary files .rfs-tmp.* could "
+				    "not be removed"
+				  : "no temporary files",
 			     p.missing ? "; missing: " : "",
 			     rfs_buf_str(&p.first),
 			     p.missing > 5 ? ", ..." : "") >= 0) {
