@@ -24,6 +24,9 @@ static struct rfs_test_out out;
 #define P    EP "/dt=1"
 #define BIN  ".recyclebin/" P
 #define SRC  "data/orders/b1/dt=1"
+#define P2   EP "/dt=2"
+#define BIN2 ".recyclebin/" P2
+#define SRC2 "data/orders/b1/dt=2"
 #define SILV "t/s/2013-01-01..now"
 #define SIL  "data/orders/s1/dt=1"
 
@@ -61,21 +64,27 @@ static void has(const char *text, const char *want)
 	cr_assert_not_null(strstr(text, want), "want '%s' in: %s", want, text);
 }
 
-/* Every file of the item is at @p dir with its checksum, and no
+/* Every file listed in @p sums is at @p dir with its checksum, and no
  * temporary of ours is there. */
-static void all_at(const char *dir, const char *when)
+static void all_in(const char *dir, const char *sums, const char *when)
 {
 	struct rfs_test_out o = { 0 };
 	int r;
 
-	r = rfs_test_sh(&m, &o, "cd '%s' && sha256sum -c --quiet %s/item.sums",
-			dir, m.dir);
+	r = rfs_test_sh(&m, &o, "cd '%s' && sha256sum -c --quiet %s/%s", dir,
+			m.dir, sums);
 	cr_assert_eq(r, 0, "%s: files missing or different at %s: %s%s", when,
 		     dir, o.out, o.err);
 	r = rfs_test_sh(&m, &o, "test -z \"$(find '%s' -name '.rfs-tmp.*')\"",
 			dir);
 	cr_assert_eq(r, 0, "%s: temporary files left at %s", when, dir);
 	rfs_test_out_release(&o);
+}
+
+/* Every file of dt=1 is at @p dir, as all_in(). */
+static void all_at(const char *dir, const char *when)
+{
+	all_in(dir, "item.sums", when);
 }
 
 /* The number of restores the index holds. */
@@ -101,7 +110,11 @@ static void setup(void)
 	free(sh("mkdir -p " SRC "/a " SRC "/b " SRC "/c data/orders/s1 && "
 		"cd " SRC " && for d in a b c; do (cd $d && head -c 1000000 "
 		"/dev/urandom | split -b 1000 -a 3 - part-); done && "
-		"find . -type f -exec sha256sum {} + > ../../../../item.sums"));
+		"find . -type f -exec sha256sum {} + > ../../../../item.sums && "
+		"mkdir -p ../dt=2/sub/deeper ../dt=2/empty && cd ../dt=2 && "
+		"for f in p0 p1 sub/a sub/deeper/b; do head -c 70000 "
+		"/dev/urandom > $f; done && ln -s p0 latest && "
+		"find . -type f -exec sha256sum {} + > ../../../../small.sums"));
 	ok(RUN("table", "add", "t"), "table add");
 	ok(RUN("lifecycle", "add", "t", "l"), "lifecycle l");
 	ok(RUN("lifecycle", "add", "t", "s"), "lifecycle s");
@@ -112,6 +125,7 @@ static void setup(void)
 	       "local", "--path", "orders/s1"),
 	   "epoch s");
 	ok(RUN("archive", P), "archive");
+	ok(RUN("archive", P2), "archive dt=2");
 	free(sh("test ! -e " SRC " && cp -a data data.template && "
 		"cp index.db index.template && rm -f index.template-wal && "
 		"(test ! -e index.db-wal || cp index.db-wal "
@@ -273,4 +287,46 @@ Test(restore_rerun, purge_refuses_an_unfinished_restore_unless_forced)
 	free(sh("test ! -e data/" BIN));
 	ok(RUN("restore", "--status"), "status");
 	has(out.out, "abandoned: the entry was purged with --force");
+}
+
+/* The restore command killed (SIGKILL) at every backend call, then run
+ * again at once, without 'recyclefs resume': the rerun joins the restore
+ * the killed command left (never a second one) and finishes it; every
+ * file is at the target with its checksum, no temporary is left. */
+Test(restore_rerun, killed_at_every_backend_call_then_rerun)
+{
+	struct rfs_test_out o = { 0 };
+	char when[64];
+	int points = 0, r;
+	long n;
+
+	for (n = 1; n < 5000; n += n < 100 ? 1 : 3) {
+		/* Only dt=2's target and the index go back: a restore never
+		 * changes the bin, and copying the whole data each time
+		 * would take minutes. */
+		free(sh("rm -rf " SRC2 " index.db-wal index.db-shm && "
+			"cp index.template index.db && "
+			"(test ! -e index.template-wal || "
+			"cp index.template-wal index.db-wal)"));
+		snprintf(when, sizeof(when), "restore killed at call %ld", n);
+		r = rfs_test_sh(&m, &o,
+				"RECYCLEFS_TEST_KILL_AFTER=%ld recyclefs "
+				"restore " BIN2,
+				n);
+		cr_assert(r == 0 || r == 128 + SIGKILL, "%s: status %d: %s",
+			  when, r, o.err);
+		if (r == 0)
+			break; /* it needs fewer calls: every point done */
+		points++;
+		r = rfs_test_sh(&m, &o, "recyclefs restore " BIN2);
+		cr_assert_eq(r, 0, "%s: the rerun failed (%d): %s%s", when, r,
+			     o.out, o.err);
+		all_in(SRC2, "small.sums", when);
+		cr_assert_eq(n_restores(), 1, "%s: a second restore was made",
+			     when);
+	}
+	rfs_test_out_release(&o);
+	cr_assert_lt(n, 5000, "the restore never completed");
+	cr_expect_geq(points, 20, "only %d kill points", points);
+	cr_log_info("restore rerun: %d kill points", points);
 }
