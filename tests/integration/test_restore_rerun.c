@@ -200,13 +200,13 @@ Test(restore_rerun, two_restores_of_one_target_at_once_make_one_job)
 		fresh();
 		r = rfs_test_sh(
 			&m, &o,
-			"recyclefs restore " BIN " > a.log 2>&1 & a=$!; "
+			"(recyclefs restore " BIN " > a.log 2>&1 & a=$!; "
 			"recyclefs restore " BIN " > b.log 2>&1 & b=$!; "
 			"recyclefs restore " BIN " --to " SILV
 			" > c.log 2>&1 & c=$!; "
 			"wait $a; ra=$?; wait $b; rb=$?; wait $c; rc=$?; "
 			"cat a.log b.log c.log; test $ra = 0 && test $rb = 0 "
-			"&& test $rc = 0");
+			"&& test $rc = 0)");
 		cr_assert_eq(r, 0, "round %d: %s%s", round, o.out, o.err);
 		all_at(SRC, "two at once");
 		all_at(SIL, "another target beside them");
