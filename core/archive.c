@@ -11,6 +11,7 @@
 #include "core/jobs.h"
 #include "core/names.h"
 #include "core/storage.h"
+#include "core/tableformat.h"
 #include "core/restore.h"
 #include "index/entries.h"
 #include "index/restores.h"
@@ -95,6 +96,68 @@ static int resolve_origin(const struct rfs_catalog *cat, const char *in,
 	return 0;
 }
 
+/*
+ * A part of a transactional table (Delta, Iceberg, Hudi) is never archived
+ * alone: its table's log names its files. Looks at the folders above the
+ * item up to the storage's root; the whole table root may be archived.
+ */
+static int check_table_format(const struct origin *o, struct rfs_error *err)
+{
+	const struct rfs_epoch *ep = o->epoch;
+	struct rfs_buf key = RFS_BUF_INIT, root = RFS_BUF_INIT;
+	enum rfs_table_format fmt = RFS_TABLE_FORMAT_NONE;
+	size_t root_len = 0, ep_len = strlen(ep->path);
+	struct rfs_backend *b = NULL;
+	int r;
+
+	r = rfs_path_join(&key, ep->path, o->item);
+	if (r < 0 || !*rfs_buf_str(&key))
+		goto out; /* the storage's root has nothing above it */
+	r = rfs_backend_open(ep->storage->uri, &b, err);
+	if (r == 0)
+		r = rfs_table_format_above(b, rfs_buf_str(&key), &fmt,
+					   &root_len);
+	if (r < 0) {
+		r = rfs_error_set(err, -r,
+				  "cannot look for a table log above '%s': %s",
+				  o->path, strerror(-r));
+		goto out;
+	}
+	if (fmt == RFS_TABLE_FORMAT_NONE)
+		goto out;
+	/* Name the root as the user sees it: in the epoch, or else in the
+	 * storage (a root above the epoch's folder). */
+	if (root_len >= ep_len) {
+		size_t at = ep_len + (ep_len && root_len > ep_len);
+
+		r = rfs_buf_add(&root, o->path,
+				strlen(o->path) - strlen(o->item) -
+					(*o->item ? 1 : 0));
+		if (r == 0 && root_len > at)
+			r = rfs_buf_addf(&root, "/%.*s", (int)(root_len - at),
+					 rfs_buf_str(&key) + at);
+	} else
+		r = rfs_buf_addf(&root, "%.*s in storage '%s'", (int)root_len,
+				 rfs_buf_str(&key), ep->storage->name);
+	if (r == 0)
+		r = rfs_error_set(
+			err, EPERM,
+			"archive refused: '%s' is part of the %s table at "
+			"'%s' (its log, %s, names the table's files): "
+			"archiving a part would leave the log pointing at "
+			"missing files; archive the whole table root, or "
+			"remove old partitions with %s's own tools (see "
+			"docs/recyclebin.md)",
+			o->path, rfs_table_format_name(fmt), rfs_buf_str(&root),
+			rfs_table_format_marker(fmt),
+			rfs_table_format_name(fmt));
+out:
+	rfs_backend_free(b);
+	rfs_buf_release(&key);
+	rfs_buf_release(&root);
+	return r;
+}
+
 /* Check the item on its storage: it must exist, reached without leaving
  * the storage. */
 static int check_item(const struct origin *o, bool *is_dir,
@@ -128,7 +191,7 @@ static int check_item(const struct origin *o, bool *is_dir,
 		return rfs_error_set(err, -r, "cannot read '%s': %s", o->path,
 				     strerror(-r));
 	*is_dir = S_ISDIR(st.st_mode);
-	return 0;
+	return check_table_format(o, err);
 }
 
 static int new_uuid(char out[RFS_ENTRY_UUID_LEN])
@@ -380,14 +443,13 @@ int rfs_archive_retry(struct rfs_index *idx, int64_t id, struct rfs_error *err)
 	return r;
 }
 
-static int count_restore(const struct rfs_restore *r, void *ctx)
+int rfs_purge_begin(struct rfs_index *idx, int64_t id, struct rfs_error *err)
 {
-	(void)r;
-	++*(int64_t *)ctx;
-	return 0;
+	return rfs_purge_begin_flags(idx, id, 0, err);
 }
 
-int rfs_purge_begin(struct rfs_index *idx, int64_t id, struct rfs_error *err)
+int rfs_purge_begin_flags(struct rfs_index *idx, int64_t id,
+			  enum rfs_purge_flags flags, struct rfs_error *err)
 {
 	struct rfs_entry e = { 0 };
 	int r;
@@ -402,17 +464,12 @@ int rfs_purge_begin(struct rfs_index *idx, int64_t id, struct rfs_error *err)
 				  "it can be purged once it is archived or "
 				  "failed",
 				  e.bin_path, rfs_entry_state_name(e.state));
-	if (r == 0 && e.state != RFS_ENTRY_PURGED) {
-		/* A restore reading from the bin must end first. */
-		int64_t busy = 0;
-
-		r = rfs_index_restore_list(idx, RFS_INDEX_RESTORES_RUNNABLE, id,
-					   count_restore, &busy, err);
-		if (r == 0 && busy)
-			r = rfs_error_set(err, EBUSY,
-					  "'%s' is being restored; purge it "
-					  "once the restore has ended",
-					  e.bin_path);
+	if (r == 0 && e.state != RFS_ENTRY_PURGED &&
+	    e.state != RFS_ENTRY_PURGING) {
+		/* A restore reading from the bin must end first, and one
+		 * that failed or waits to resume keeps the bin's copy. */
+		r = rfs_restore_purge_check(idx, id, e.bin_path,
+					    flags & RFS_PURGE_FORCE, err);
 	}
 	if (r == 0 && e.state == RFS_ENTRY_FAILED) {
 		/* A failure while deleting the source leaves files whose only

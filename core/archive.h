@@ -36,7 +36,9 @@ struct rfs_index;
  *         entry holds it (already archived: not an error for scripts);
  *         -ENOENT (no such table, lifecycle, epoch or item); -EPERM (not
  *         under an epoch, catalog-only storage, a symlink leaving the
- *         storage); -EBUSY (the item or a folder around it is being
+ *         storage, a part of a Delta, Iceberg or Hudi table: a folder
+ *         above the item, up to the storage's root, is a table root, see
+ *         core/tableformat.h; the whole root may be archived); -EBUSY (the item or a folder around it is being
  *         archived, or a failed archive of it waits for retry or purge);
  *         -EINVAL (a malformed path); -ENOMEM, -EIO, or the index's
  *         errors (index/index.h). The reason is in @p err.
@@ -53,13 +55,39 @@ int rfs_archive_begin(struct rfs_index *idx, const char *origin,
  */
 int rfs_archive_retry(struct rfs_index *idx, int64_t id, struct rfs_error *err);
 
+/** How rfs_purge_begin_flags() purges. */
+enum rfs_purge_flags {
+	/** Purge even when the entry's latest restore failed or waits to
+	 * resume (never while a restore of it runs). */
+	RFS_PURGE_FORCE = (1 << 0),
+};
+
 /**
  * Mark an entry for purging (its job then deletes the recycle copy and
  * the manifest for good; the entry stays in the history as purged).
- * Purging a purged entry succeeds and changes nothing.
- * @return 0; -ENOENT; -EBUSY when it is still archiving
+ * Purging a purged entry succeeds and changes nothing. Same as
+ * rfs_purge_begin_flags() with no flags.
+ * @return 0; -ENOENT; -EBUSY when it is still archiving, being restored,
+ *         or its latest restore failed or waits to resume (the reason
+ *         says which)
  */
 int rfs_purge_begin(struct rfs_index *idx, int64_t id, struct rfs_error *err);
+
+/**
+ * Mark an entry for purging, as rfs_purge_begin().
+ * @param idx   the index; this opens and commits its own transaction
+ * @param id    the entry
+ * @param flags RFS_PURGE_FORCE: purge although its latest restore failed
+ *              or waits to resume (those waiting are marked failed,
+ *              "abandoned"); see rfs_restore_purge_check()
+ * @param err   receives the reason on failure; may be NULL
+ * @return 0; -ENOENT; -EBUSY (still archiving; a restore of it runs; its
+ *         latest restore failed or is unfinished and @p flags has no
+ *         RFS_PURGE_FORCE; a failed archive whose bin holds the only copy
+ *         of some files)
+ */
+int rfs_purge_begin_flags(struct rfs_index *idx, int64_t id,
+			  enum rfs_purge_flags flags, struct rfs_error *err);
 
 /**
  * Find the entry a user means by @p path: a bin path (with or without a

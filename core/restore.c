@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ------------------------------------------------------------ planning */
 
@@ -325,6 +326,51 @@ static int history(struct rfs_index *idx, const char *action,
 	return rc;
 }
 
+/*
+ * The restore of the same entry to the same target that runs or waits to
+ * resume, if any, replaces @p r (which is released), with joined set.
+ * @return 0 (joined or not), or an index error
+ */
+static int join_active(struct rfs_index *idx, struct rfs_restore *r,
+		       struct rfs_error *err)
+{
+	struct rfs_restore have = { 0 };
+	int rc;
+
+	rc = rfs_index_restore_active(idx, r->entry_id, r->target_uri,
+				      r->target_key, &have, err);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	rfs_restore_release(r);
+	*r = have;
+	r->joined = true;
+	return 0;
+}
+
+/* Record @p r, or join the restore to its target that runs already, in
+ * one transaction. */
+static int record(struct rfs_index *idx, const struct rfs_entry *e,
+		  struct rfs_restore *r, struct rfs_error *err)
+{
+	int rc;
+
+	rc = rfs_index_begin(idx, err);
+	if (rc == 0)
+		rc = join_active(idx, r, err);
+	if (rc == 0 && !r->joined) {
+		rc = rfs_index_restore_insert(idx, r, err);
+		if (rc == 0)
+			rc = history(idx, "restore", e, r, err);
+	}
+	if (rc == 0)
+		rc = rfs_index_commit(idx, err);
+	if (rc < 0)
+		rfs_index_rollback(idx);
+	return rc;
+}
+
 int rfs_restore_begin(struct rfs_index *idx, const char *path,
 		      const struct rfs_restore_target *to, bool dry_run,
 		      const char *owner, struct rfs_restore *out,
@@ -375,17 +421,10 @@ int rfs_restore_begin(struct rfs_index *idx, const char *path,
 			goto out;
 		}
 	}
-	if (!dry_run) {
-		rc = rfs_index_begin(idx, err);
-		if (rc == 0)
-			rc = rfs_index_restore_insert(idx, &r, err);
-		if (rc == 0)
-			rc = history(idx, "restore", &e, &r, err);
-		if (rc == 0)
-			rc = rfs_index_commit(idx, err);
-		if (rc < 0)
-			rfs_index_rollback(idx);
-	}
+	if (dry_run)
+		rc = join_active(idx, &r, err);
+	else
+		rc = record(idx, &e, &r, err);
 out:
 	if (rc == 0 && out)
 		*out = r;
@@ -413,6 +452,12 @@ int rfs_restore_retry(struct rfs_index *idx, int64_t id, struct rfs_error *err)
 		r.reason = NULL;
 		r.files_done = r.bytes_done = 0;
 		rc = rfs_index_restore_update(idx, &r, err);
+		if (rc == -EEXIST)
+			rc = rfs_error_set(err, EBUSY,
+					   "another restore to '%s' runs or "
+					   "waits to resume; it is not retried "
+					   "beside it",
+					   r.target);
 	}
 	rfs_restore_release(&r);
 	return rc;
@@ -433,6 +478,7 @@ struct rjob {
 	int64_t n_conflicts;	      /* files that differ at the target */
 	struct rfs_buf conflicts;     /* the first of them, for the message */
 	struct rfs_copy_links *links; /* while the copy notes hard links */
+	struct present *present;      /* describe_target()'s count, or NULL */
 };
 
 /* One row's work. */
@@ -539,6 +585,7 @@ static void rprogress(struct rjob *j, int64_t files, int64_t bytes)
  * job's helper threads; then @p done per batch on this thread.
  */
 static void check_task(void *ctx, int i);
+static void present_task(void *ctx, int i);
 
 static int for_rows(struct rjob *j, int type, void (*fn)(void *ctx, int i),
 		    int (*done)(struct rjob *j, struct rbatch *b))
@@ -567,7 +614,7 @@ static int for_rows(struct rjob *j, int type, void (*fn)(void *ctx, int i),
 			files += b->t[i].f.type != RFS_FILE_DIR;
 			bytes += b->t[i].f.size;
 		}
-		if (r == 0 && done && fn != check_task)
+		if (r == 0 && done && fn != check_task && fn != present_task)
 			r = rfs_backend_sync(j->dst); /* durable, then on */
 		if (r == 0 && done)
 			r = done(j, b);
@@ -741,6 +788,10 @@ static void dirmeta_task(void *ctx, int i)
 	t->r = rfs_copy_xattrs(b->j->bin, t->bkey, b->j->dst, t->tkey);
 	if (t->r == 0)
 		t->r = rfs_copy_meta(b->j->dst, t->tkey, &t->f);
+	if (t->r < 0)
+		set_why(t,
+			"cannot set the mode, times and attributes of '%s': %s",
+			t->tkey, strerror(-t->r));
 }
 
 static void link_task(void *ctx, int i)
@@ -816,9 +867,10 @@ static int step_copy(struct rjob *j)
 		r = for_rows(j, 0, copy_task, batch_errors);
 	if (r == 0)
 		r = link_copies(j);
-	/* Folder metadata: any order works once every file is in. */
+	/* Folder metadata: any order works once every file is in; a folder
+	 * left with its temporary mode 0700 is a failure too. */
 	if (r == 0)
-		r = for_rows(j, RFS_FILE_DIR, dirmeta_task, NULL);
+		r = for_rows(j, RFS_FILE_DIR, dirmeta_task, batch_errors);
 	return r;
 }
 
@@ -900,17 +952,22 @@ struct tmp_walk {
 	struct rjob *j;
 	const char *dir;
 	struct rfs_buf key;
+	int64_t left; /* temporaries that could not be removed */
 };
 
 static int drop_tmp(void *ctx, const char *rel, const struct stat *st)
 {
 	struct tmp_walk *t = ctx;
+	int r;
 
 	if (S_ISDIR(st->st_mode) || !is_tmp(rfs_path_basename(rel)))
 		return 0;
 	rfs_buf_reset(&t->key);
-	if (rfs_path_join(&t->key, t->dir, rel) == 0)
-		rfs_backend_unlink(t->j->dst, rfs_buf_str(&t->key));
+	r = rfs_path_join(&t->key, t->dir, rel);
+	if (r == 0)
+		r = rfs_backend_unlink(t->j->dst, rfs_buf_str(&t->key));
+	if (r < 0 && r != -ENOENT)
+		t->left++;
 	return 0;
 }
 
@@ -919,23 +976,30 @@ static int drop_tmp_here(void *ctx, const char *name, const struct stat *st)
 	return drop_tmp(ctx, name, st);
 }
 
-/* Temporaries a killed copy left at the target. */
-static void cleanup_tmp(struct rjob *j)
+/* Temporaries a killed copy left at the target. @return how many are
+ * left (they could not be listed or removed), 0 when none */
+static int64_t cleanup_tmp(struct rjob *j)
 {
-	struct tmp_walk t = { j, j->r.target_key, RFS_BUF_INIT };
+	struct tmp_walk t = { j, j->r.target_key, RFS_BUF_INIT, 0 };
 	char *parent =
 		strndup(j->r.target_key, rfs_path_dirlen(j->r.target_key));
 	struct stat st;
+	int r;
 
-	if (rfs_backend_stat(j->dst, j->r.target_key, &st) == 0 &&
-	    S_ISDIR(st.st_mode))
-		job_walk(j->dst, j->r.target_key, drop_tmp, &t);
+	r = rfs_backend_stat(j->dst, j->r.target_key, &st);
+	if (r == 0 && S_ISDIR(st.st_mode))
+		r = job_walk(j->dst, j->r.target_key, drop_tmp, &t);
+	if (r < 0 && r != -ENOENT)
+		t.left++; /* unknown: say so */
 	if (parent) {
 		t.dir = parent;
-		rfs_backend_list(j->dst, parent, drop_tmp_here, &t);
+		r = rfs_backend_list(j->dst, parent, drop_tmp_here, &t);
+		if (r < 0 && r != -ENOENT)
+			t.left++;
 	}
 	free(parent);
 	rfs_buf_release(&t.key);
+	return t.left;
 }
 
 static int step_done(struct rjob *j)
@@ -1016,6 +1080,98 @@ static int run_steps(struct rjob *j)
 	return r;
 }
 
+/* What a failed restore left at its target: files present, missing. */
+struct present {
+	int64_t files, bytes, missing;
+	struct rfs_buf first; /* the first missing ones, quoted */
+};
+
+static void present_task(void *ctx, int i)
+{
+	struct rbatch *b = ctx;
+	struct rtask *t = &b->t[i];
+	struct stat st;
+
+	t->conflict = false; /* here: "is at the target" */
+	if (t->f.type == RFS_FILE_DIR)
+		return;
+	if (rfs_backend_stat(b->j->dst, t->tkey, &st) < 0)
+		return;
+	if (t->f.type == RFS_FILE_LINK)
+		t->conflict = S_ISLNK(st.st_mode);
+	else
+		t->conflict = S_ISREG(st.st_mode) && st.st_size == t->f.size;
+}
+
+static int present_done(struct rjob *j, struct rbatch *b)
+{
+	struct present *p = j->present;
+
+	for (int i = 0; i < b->n; i++) {
+		struct rtask *t = &b->t[i];
+
+		if (t->f.type == RFS_FILE_DIR)
+			continue;
+		if (t->conflict) {
+			p->files++;
+			p->bytes += t->f.size;
+		} else if (p->missing++ < 5) {
+			rfs_buf_addf(&p->first, "%s'%s'",
+				     p->first.len ? ", " : "", t->tkey);
+		}
+	}
+	return 0;
+}
+
+/*
+ * After a failure once data may have been written: remove our
+ * temporaries and say in the reason which files are at the target.
+ */
+static void describe_target(struct rjob *j)
+{
+	struct present p = { 0 };
+	struct rfs_error scratch = { 0 }, *err = j->err;
+	const struct rfs_job_opts *o = j->o;
+	int64_t left;
+	int r;
+
+	if (!j->dst || j->r.failed_step < RFS_RESTORE_COPY)
+		return;
+	left = cleanup_tmp(j);
+	if (left)
+		left = cleanup_tmp(j); /* once more: a fault may be passing */
+	rfs_buf_init(&p.first, 0);
+	j->present = &p;
+	j->err = &scratch;
+	j->o = NULL; /* a stop request does not cut the count short */
+	r = for_rows(j, 0, present_task, present_done);
+	j->err = err;
+	j->o = o;
+	j->present = NULL;
+	if (r == 0) {
+		char *why = NULL;
+
+		if (asprintf(&why,
+			     "%s; at the target: %lld of %lld files (each "
+			     "complete: a file is renamed into place only once "
+			     "copied whole), %s%s%s%s",
+			     err->msg, (long long)p.files,
+			     (long long)(p.files + p.missing),
+			     left ? "some temporary files .rfs-tmp.* could "
+				    "not be removed"
+				  : "no temporary files",
+			     p.missing ? "; missing: " : "",
+			     rfs_buf_str(&p.first),
+			     p.missing > 5 ? ", ..." : "") >= 0) {
+			free(j->r.reason);
+			j->r.reason = why;
+		}
+		j->r.files_done = p.files;
+		j->r.bytes_done = p.bytes;
+	}
+	rfs_buf_release(&p.first);
+}
+
 static void fail(struct rjob *j, int r)
 {
 	struct rfs_error ignore = { 0 };
@@ -1027,6 +1183,7 @@ static void fail(struct rjob *j, int r)
 	j->r.state = RFS_RESTORE_FAILED;
 	free(j->r.reason);
 	j->r.reason = strdup(j->err->msg);
+	describe_target(j);
 	rfs_index_restore_update(j->idx, &j->r, &ignore);
 }
 
@@ -1110,4 +1267,137 @@ int rfs_restore_run(struct rfs_index *idx, int64_t id,
 	rfs_entry_release(&j.e);
 	job_release_local(-id);
 	return r;
+}
+
+int rfs_restore_attach(struct rfs_index *idx, int64_t id,
+		       const struct rfs_job_opts *o, struct rfs_error *err)
+{
+	const struct timespec tick = { 0, 100 * 1000 * 1000 };
+	struct rfs_error local = { 0 };
+	int rc;
+
+	if (!err)
+		err = &local;
+	for (;;) {
+		struct rfs_restore now = { 0 };
+
+		rfs_error_clear(err);
+		rc = rfs_restore_run(idx, id, o, err);
+		if (rc != -EBUSY && rc != -ECANCELED)
+			return rc;
+		/* Run by another process, or ended: where does it stand? */
+		rfs_error_clear(err);
+		rc = rfs_index_restore_get(idx, id, &now, err);
+		if (rc == 0 && now.state == RFS_RESTORE_FAILED)
+			rc = rfs_error_set(err, EIO, "%s",
+					   now.reason ? now.reason : "failed");
+		else if (rc == 0 && now.state != RFS_RESTORE_DONE)
+			rc = -EBUSY;
+		rfs_restore_release(&now);
+		if (rc != -EBUSY)
+			return rc;
+		if (o && o->stop && *o->stop)
+			return -EINTR;
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* The restores of an entry that run now, and those waiting to resume. */
+struct busy {
+	int64_t now;
+	int64_t running;
+	char *running_to; /* the target of the first running one */
+	int64_t *waiting; /* ids of those waiting to resume */
+	size_t n_waiting, cap;
+};
+
+static int busy_restore(const struct rfs_restore *r, void *ctx)
+{
+	struct busy *b = ctx;
+
+	if (r->lease_owner && r->lease_until_ns >= b->now &&
+	    rfs_job_owner_alive(r->lease_owner)) {
+		if (!b->running++)
+			b->running_to = strdup(r->target);
+		return 0;
+	}
+	if (b->n_waiting == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 4;
+		int64_t *v = realloc(b->waiting, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		b->waiting = v;
+		b->cap = cap;
+	}
+	b->waiting[b->n_waiting++] = r->id;
+	return 0;
+}
+
+/* Mark a restore waiting to resume failed: its entry is being purged. */
+static int abandon(struct rfs_index *idx, int64_t id, struct rfs_error *err)
+{
+	struct rfs_restore r = { 0 };
+	int rc;
+
+	rc = rfs_index_restore_get(idx, id, &r, err);
+	if (rc == 0) {
+		r.failed_step = r.state;
+		r.state = RFS_RESTORE_FAILED;
+		free(r.reason);
+		r.reason = strdup("abandoned: the entry was purged with "
+				  "--force");
+		rc = r.reason ? rfs_index_restore_update(idx, &r, err)
+			      : -ENOMEM;
+	}
+	rfs_restore_release(&r);
+	return rc;
+}
+
+int rfs_restore_purge_check(struct rfs_index *idx, int64_t entry_id,
+			    const char *bin_path, bool force,
+			    struct rfs_error *err)
+{
+	struct busy b = { .now = rfs_time_now_ns() };
+	struct rfs_restore last = { 0 };
+	int rc;
+
+	rc = rfs_index_restore_list(idx, RFS_INDEX_RESTORES_RUNNABLE, entry_id,
+				    busy_restore, &b, err);
+	if (rc == 0 && b.running)
+		rc = rfs_error_set(err, EBUSY,
+				   "'.recyclebin/%s' is being restored to "
+				   "'%s'; purge it once the restore has ended",
+				   bin_path, b.running_to ? b.running_to : "?");
+	free(b.running_to);
+	if (rc == 0)
+		rc = rfs_index_restore_latest(idx, entry_id, &last, err);
+	if (rc == -ENOENT)
+		last.state = RFS_RESTORE_DONE; /* never restored */
+	if (rc == -ENOENT)
+		rc = 0;
+	if (rc == 0 && !force && last.state == RFS_RESTORE_FAILED)
+		rc = rfs_error_set(
+			err, EBUSY,
+			"'.recyclebin/%s' is not purged: its latest restore, to "
+			"'%s', failed at %s (%s); the recycle bin may hold the "
+			"only complete copy: rerun the restore to finish it, or "
+			"purge with --force",
+			bin_path, last.target,
+			rfs_restore_state_name(last.failed_step),
+			last.reason ? last.reason : "no reason recorded");
+	else if (rc == 0 && !force && last.state != RFS_RESTORE_DONE)
+		rc = rfs_error_set(
+			err, EBUSY,
+			"'.recyclebin/%s' is not purged: its latest restore, to "
+			"'%s', is unfinished (state %s, waiting to resume); the "
+			"recycle bin may hold the only complete copy: rerun the "
+			"restore to finish it, or purge with --force",
+			bin_path, last.target,
+			rfs_restore_state_name(last.state));
+	rfs_restore_release(&last);
+	for (size_t i = 0; rc == 0 && force && i < b.n_waiting; i++)
+		rc = abandon(idx, b.waiting[i], err);
+	free(b.waiting);
+	return rc;
 }

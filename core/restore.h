@@ -86,6 +86,12 @@ struct rfs_restore {
 	int64_t created_ns, updated_ns; /**< last change, ns since the epoch */
 	char *lease_owner;		/**< the process running it, or NULL */
 	int64_t lease_until_ns;		/**< until when that lease holds */
+	/**
+	 * Set by rfs_restore_begin() when the same restore (same entry and
+	 * target) was already running or resumable and was joined instead
+	 * of a second one being recorded. Not stored.
+	 */
+	bool joined;
 };
 
 /** Free what @p r owns and zero it. NULL does nothing. */
@@ -105,6 +111,13 @@ struct rfs_restore_target {
  * origin, or a path below an entry root), check it (the entry archived,
  * the target resolvable, families compatible) and, unless @p dry_run,
  * record it in state check.
+ *
+ * At most one restore of an entry to one target (target URI and key)
+ * runs or waits to resume at a time: when one is in check, copy, verify
+ * or publish, it is returned with rfs_restore::joined set and nothing is
+ * recorded (the index's unique index makes this hold between processes
+ * too). Its own --overwrite stays as it was recorded. A restore of the
+ * same entry to another target is recorded beside it.
  * @param idx     the index; with no transaction open unless @p dry_run
  * @param path    a bin path (with or without ".recyclebin/"), a path below
  *                an entry's bin path, or an entry's origin path
@@ -136,8 +149,45 @@ int rfs_restore_run(struct rfs_index *idx, int64_t id,
 		    const struct rfs_job_opts *o, struct rfs_error *err);
 
 /**
+ * Run a restore, or attach to it when another process runs it: wait until
+ * that process ends it, and take it over (run it here) when that process
+ * dies or stops holding its lease. This is what a rerun of the same
+ * restore does after rfs_restore_begin() joined it.
+ * @param idx the index; no transaction open
+ * @param id  the restore's row id
+ * @param o   the stop flag and options, as rfs_restore_run(); may be NULL
+ * @param err receives the reason on failure; may be NULL
+ * @return 0 when the restore is done (here or by the other process);
+ *         -EINTR (stopped through @p o->stop; the restore goes on where
+ *         it runs); -EIO or the failure's errno when it failed (reason in
+ *         @p err: the restore's recorded reason); -ENOENT
+ */
+int rfs_restore_attach(struct rfs_index *idx, int64_t id,
+		       const struct rfs_job_opts *o, struct rfs_error *err);
+
+/**
+ * Check that the recycle copy of entry @p entry_id may be purged as far as
+ * restores go: no restore of it runs, and its newest restore did not fail
+ * and is not waiting to resume (the bin may then hold the only complete
+ * copy of the data). With @p force, a failed or resumable newest restore
+ * does not stop the purge; restores waiting to resume are then marked
+ * failed ("abandoned: the entry was purged").
+ * @param idx      the index, inside the caller's transaction
+ * @param entry_id the entry to purge
+ * @param bin_path the entry's bin path, for the reason
+ * @param force    purge despite a failed or unfinished restore
+ * @param err      receives the reason; may be NULL
+ * @return 0; -EBUSY with the reason ("'.recyclebin/X' is not purged: its
+ *         latest restore, to 'T/L/E/x', failed at copy ..."); -EIO
+ */
+int rfs_restore_purge_check(struct rfs_index *idx, int64_t entry_id,
+			    const char *bin_path, bool force,
+			    struct rfs_error *err);
+
+/**
  * Make a failed restore runnable again, from its check step.
- * @return 0; -ENOENT; -EINVAL when it is not failed
+ * @return 0; -ENOENT; -EINVAL when it is not failed; -EBUSY when another
+ *         restore of the same entry to the same target runs or waits
  */
 int rfs_restore_retry(struct rfs_index *idx, int64_t id, struct rfs_error *err);
 

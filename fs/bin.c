@@ -418,7 +418,10 @@ static int purge_now(struct req *q, const struct fs_bin_entry *e,
 	if (r == 0)
 		r = rfs_job_run(q->st->widx, e->id, NULL, &err);
 	pthread_mutex_unlock(&q->st->wlock);
-	if (r < 0)
+	if (r == -EBUSY)
+		rfs_log(LOG_WARNING, "purge of '%s' refused: %s", path,
+			err.msg);
+	else if (r < 0)
 		rfs_log(LOG_ERR, "purge of '%s' failed: %s", path, err.msg);
 	else
 		rfs_log(LOG_INFO, "purged '%s'", path);
@@ -432,6 +435,29 @@ static int busy(const struct fs_bin_entry *e, const char *op, const char *path)
 		"%s of '%s' refused: it is still being archived (state %s)", op,
 		path, rfs_entry_state_name(e->state));
 	return -EBUSY;
+}
+
+/*
+ * Deleting recycle data (rm, rm -rf) while the entry's restore runs, or
+ * after its latest restore failed or stopped half way, could delete the
+ * only complete copy: EBUSY, with the reason logged.
+ */
+static int restore_guard(struct req *q, const struct fs_bin_entry *e,
+			 const char *op, const char *path)
+{
+	struct rfs_error err = { 0 };
+	int r;
+
+	pthread_mutex_lock(&q->st->wlock);
+	r = rfs_restore_purge_check(q->st->widx, e->id, e->bin_path, false,
+				    &err);
+	pthread_mutex_unlock(&q->st->wlock);
+	if (r == -EBUSY)
+		rfs_log(LOG_WARNING, "%s of '%s' refused: %s", op, path,
+			err.msg);
+	else if (r < 0)
+		rfs_log(LOG_ERR, "%s of '%s' failed: %s", op, path, err.msg);
+	return r;
 }
 
 int fs_bin_unlink(struct req *q, const char *path)
@@ -449,6 +475,9 @@ int fs_bin_unlink(struct req *q, const char *path)
 		return -EISDIR;
 	if (rfs_entry_state_archiving(bn.e->state))
 		return busy(bn.e, "unlink", path);
+	r = restore_guard(q, bn.e, "unlink", path);
+	if (r < 0)
+		return r;
 	if (!*bn.sub)
 		return purge_now(q, bn.e, path);
 	/* One file of an entry: deleted from recycle storage for good. */
@@ -488,7 +517,9 @@ int fs_bin_rmdir(struct req *q, const char *path)
 	}
 	if (rfs_entry_state_archiving(bn.e->state))
 		return busy(bn.e, "rmdir", path);
-	r = entry_location(q, bn.e, bn.sub, &b, &key);
+	r = restore_guard(q, bn.e, "rmdir", path);
+	if (r == 0)
+		r = entry_location(q, bn.e, bn.sub, &b, &key);
 	if (r == 0 && *bn.sub) {
 		r = rfs_backend_rmdir(b, rfs_buf_str(&key));
 	} else if (r == 0) {

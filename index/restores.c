@@ -288,6 +288,11 @@ int rfs_index_restore_insert(struct rfs_index *idx, struct rfs_restore *r,
 	if (ret < 0 && xrc == SQLITE_CONSTRAINT_FOREIGNKEY)
 		return rfs_error_set(err, ENOENT, "no entry %" PRId64,
 				     r->entry_id);
+	if (ret < 0 && xrc == SQLITE_CONSTRAINT_UNIQUE)
+		return rfs_error_set(err, EEXIST,
+				     "a restore of entry %" PRId64
+				     " to '%s' is already running or resumable",
+				     r->entry_id, r->target);
 	if (ret < 0)
 		return ret;
 	r->id = sqlite3_last_insert_rowid(idx->db);
@@ -332,7 +337,7 @@ int rfs_index_restore_update(struct rfs_index *idx, const struct rfs_restore *r,
 {
 	char what[64];
 	sqlite3_stmt *st;
-	int rc, ret;
+	int rc, ret, xrc = 0;
 
 	if (!valid_states(r))
 		return rfs_error_set(err, EINVAL,
@@ -366,7 +371,12 @@ int rfs_index_restore_update(struct rfs_index *idx, const struct rfs_restore *r,
 	if (!rc)
 		rc = sqlite3_bind_int64(st, 9, rfs_time_now_ns());
 	snprintf(what, sizeof(what), "cannot change restore %" PRId64, r->id);
-	ret = run(idx, st, rc, what, NULL, err);
+	ret = run(idx, st, rc, what, &xrc, err);
+	if (ret < 0 && xrc == SQLITE_CONSTRAINT_UNIQUE)
+		return rfs_error_set(err, EEXIST,
+				     "another restore of entry %" PRId64
+				     " to '%s' is running or resumable",
+				     r->entry_id, r->target);
 	if (!ret && sqlite3_changes(idx->db) == 0)
 		return no_restore(r->id, err);
 	return ret;
@@ -506,6 +516,68 @@ int rfs_index_restore_list(struct rfs_index *idx,
 		ret = rfs_index_fail(idx, rc, err,
 				     "cannot list the restores of index '%s'",
 				     idx->path);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int rfs_index_restore_active(struct rfs_index *idx, int64_t entry_id,
+			     const char *target_uri, const char *target_key,
+			     struct rfs_restore *out, struct rfs_error *err)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	/* The same states as the unique index restores_one_per_target. */
+	ret = prepare(idx,
+		      "SELECT " RESTORE_COLUMNS " FROM restores"
+		      " WHERE entry_id = ?1 AND target_uri = ?2"
+		      " AND target_key = ?3 AND state IN " RUNNABLE_STATES
+		      " ORDER BY id LIMIT 1",
+		      &st, err);
+	if (ret < 0)
+		return ret;
+	rc = sqlite3_bind_int64(st, 1, entry_id);
+	if (!rc)
+		rc = rfs_index_bind_text(st, 2, target_uri);
+	if (!rc)
+		rc = rfs_index_bind_text(st, 3, target_key);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ret = read_restore(idx, st, out, err);
+	else if (rc == SQLITE_DONE)
+		ret = -ENOENT;
+	else
+		ret = rfs_index_fail(
+			idx, rc, err,
+			"cannot read the restores of entry %" PRId64, entry_id);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int rfs_index_restore_latest(struct rfs_index *idx, int64_t entry_id,
+			     struct rfs_restore *out, struct rfs_error *err)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	ret = prepare(idx,
+		      "SELECT " RESTORE_COLUMNS " FROM restores"
+		      " WHERE entry_id = ?1 ORDER BY id DESC LIMIT 1",
+		      &st, err);
+	if (ret < 0)
+		return ret;
+	rc = sqlite3_bind_int64(st, 1, entry_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ret = read_restore(idx, st, out, err);
+	else if (rc == SQLITE_DONE)
+		ret = -ENOENT;
+	else
+		ret = rfs_index_fail(
+			idx, rc, err,
+			"cannot read the restores of entry %" PRId64, entry_id);
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -23,11 +23,43 @@ struct rfs_index;
  * @param r   its id is set on success, and a zero created_ns (updated_ns)
  *            to now (created_ns)
  * @param err receives the reason on failure; may be NULL
- * @return 0, -ENOENT (no such entry), -EINVAL (sub, target_uri,
- *         target_key or target NULL, or an invalid state), -EIO
+ * @return 0, -ENOENT (no such entry), -EEXIST (a restore of the same
+ *         entry to the same target_uri and target_key is running or
+ *         resumable: see rfs_index_restore_active()), -EINVAL (sub,
+ *         target_uri, target_key or target NULL, or an invalid state),
+ *         -EIO
  */
 int rfs_index_restore_insert(struct rfs_index *idx, struct rfs_restore *r,
 			     struct rfs_error *err);
+
+/**
+ * Find the restore of entry @p entry_id to one target that is running or
+ * resumable (state check, copy, verify or publish). There is at most one:
+ * the index refuses a second (rfs_index_restore_insert() gives -EEXIST).
+ * @param idx        the index
+ * @param entry_id   the entry restored from
+ * @param target_uri the target's root URI, as stored
+ * @param target_key where the item lands under it
+ * @param out        filled when found; release with rfs_restore_release()
+ * @param err        receives the reason of an index error; may be NULL
+ * @return 0, -ENOENT (none, with no reason set), -ENOMEM, -EIO
+ */
+int rfs_index_restore_active(struct rfs_index *idx, int64_t entry_id,
+			     const char *target_uri, const char *target_key,
+			     struct rfs_restore *out, struct rfs_error *err);
+
+/**
+ * Read the newest restore of an entry (the highest id), whatever its
+ * state or target.
+ * @param idx      the index
+ * @param entry_id the entry
+ * @param out      filled when found; release with rfs_restore_release()
+ * @param err      receives the reason of an index error; may be NULL
+ * @return 0, -ENOENT (the entry was never restored; no reason set),
+ *         -ENOMEM, -EIO
+ */
+int rfs_index_restore_latest(struct rfs_index *idx, int64_t entry_id,
+			     struct rfs_restore *out, struct rfs_error *err);
 
 /**
  * Read a restore.
@@ -43,7 +75,8 @@ int rfs_index_restore_get(struct rfs_index *idx, int64_t id,
 /**
  * Write the mutable fields: state, failed_step, reason, the counters,
  * updated_ns (now).
- * @return 0, -ENOENT, -EIO
+ * @return 0, -ENOENT, -EEXIST (made runnable while another restore of the
+ *         same entry and target is), -EIO
  */
 int rfs_index_restore_update(struct rfs_index *idx, const struct rfs_restore *r,
 			     struct rfs_error *err);

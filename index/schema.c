@@ -187,10 +187,40 @@ static const char schema_v3[] =
 	"CREATE INDEX restores_by_state ON restores (state);\n"
 	"CREATE INDEX restores_by_entry ON restores (entry_id);\n";
 
+/*
+ * Version 4: at most one restore per entry and target at a time. A
+ * restore in check, copy, verify or publish holds its (entry, target)
+ * pair; a second one for the same pair cannot be inserted, so two
+ * processes can never both start one (core/restore.c joins the first).
+ * Pairs that an older build let run twice keep their oldest restore; the
+ * others become failed, with the reason.
+ */
+static const char schema_v4[] =
+	"UPDATE restores SET failed_step = state, state = 'failed',\n"
+	"	reason = 'a second restore of the same item to the same target:'\n"
+	"		|| ' the first one (restore ' || (\n"
+	"		SELECT min(o.id) FROM restores o\n"
+	"		WHERE o.entry_id = restores.entry_id\n"
+	"		AND o.target_uri = restores.target_uri\n"
+	"		AND o.target_key = restores.target_key\n"
+	"		AND o.state IN ('check', 'copy', 'verify', 'publish'))\n"
+	"		|| ') carries on'\n"
+	"WHERE state IN ('check', 'copy', 'verify', 'publish')\n"
+	"AND EXISTS (SELECT 1 FROM restores o\n"
+	"	WHERE o.entry_id = restores.entry_id\n"
+	"	AND o.target_uri = restores.target_uri\n"
+	"	AND o.target_key = restores.target_key\n"
+	"	AND o.state IN ('check', 'copy', 'verify', 'publish')\n"
+	"	AND o.id < restores.id);\n"
+	"CREATE UNIQUE INDEX restores_one_per_target\n"
+	"	ON restores (entry_id, target_uri, target_key)\n"
+	"	WHERE state IN ('check', 'copy', 'verify', 'publish');\n";
+
 const struct rfs_index_migration rfs_index_migrations[] = {
 	{ "catalog, history and configuration", schema_v1 },
 	{ "recycle entries and their manifests", schema_v2 },
 	{ "restores", schema_v3 },
+	{ "one restore per target", schema_v4 },
 };
 
 _Static_assert(sizeof(rfs_index_migrations) / sizeof(rfs_index_migrations[0]) ==

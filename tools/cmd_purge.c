@@ -7,6 +7,7 @@
 
 #include "core/archive.h"
 #include "core/entry.h"
+#include "core/restore.h"
 #include "index/entries.h"
 #include "index/index.h"
 #include "util/clock.h"
@@ -18,7 +19,7 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: recyclefs purge PATH... [--dry-run] [--json]\n"
+	"usage: recyclefs purge PATH... [--force] [--dry-run] [--json]\n"
 	"       recyclefs purge --older-than DURATION [--dry-run] [--json]\n"
 	"\n"
 	"Delete recycle entries for good: their copy in the recycle storage\n"
@@ -27,8 +28,12 @@ static const char usage[] =
 	"path in a mount; an entry still being archived cannot be purged.\n"
 	"--older-than purges every archived entry whose source was removed\n"
 	"more than DURATION ago (30d, 12h, 90m, 45s, 2w); failed entries are\n"
-	"never purged by age, only by path.\n"
+	"never purged by age, only by path. An entry whose latest restore\n"
+	"failed or waits to resume is refused (the bin may hold the only\n"
+	"complete copy) unless --force; one being restored is always refused.\n"
 	"\n"
+	"  --force    purge although the latest restore failed or is\n"
+	"             unfinished (that restore is then marked failed)\n"
 	"  --dry-run  list what would be purged and change nothing\n"
 	"  --json     print {\"dry_run\":...,\"results\":[...]} instead (see\n"
 	"             docs/cli.md)\n"
@@ -41,10 +46,12 @@ enum {
 	OPT_OLDER_THAN = 'o',
 	OPT_DRY_RUN = 'n',
 	OPT_JSON = 'j',
+	OPT_FORCE = 'f',
 };
 
 struct opts {
 	bool dry_run;
+	bool force;		  /**< --force */
 	json_t *results;	  /**< --json */
 	struct rfs_cli_table *tb; /**< --dry-run text rows */
 	int64_t bytes;		  /**< --dry-run total */
@@ -128,17 +135,24 @@ static int purge_entry(struct rfs_index *idx, const char *path,
 	} else if (rfs_entry_state_archiving(e->state)) {
 		/* Refused with the reason, changing nothing. */
 		r = rfs_purge_begin(idx, e->id, &err);
-	} else if (!o->dry_run) {
+	} else if (o->dry_run) {
+		/* Say now what the purge would refuse; change nothing. */
+		r = rfs_index_begin(idx, &err);
+		if (r == 0)
+			r = rfs_restore_purge_check(idx, e->id, e->bin_path,
+						    o->force, &err);
+		rfs_index_rollback(idx);
+	} else {
 		/* Hold the lease first: a mount's worker must not start
 		 * the purge before this command runs it. */
 		r = rfs_cli_job_claim(idx, e, &err);
 		if (r == 0)
-			r = rfs_purge_begin(idx, e->id, &err);
+			r = rfs_purge_begin_flags(
+				idx, e->id, o->force ? RFS_PURGE_FORCE : 0,
+				&err);
 		if (r < 0)
 			rfs_cli_job_release(idx, e->id,
 					    &(struct rfs_error){ 0 });
-	} else {
-		r = 0;
 	}
 	if (r < 0) {
 		rfs_cli_result_add(o->results, path, "refused", err.msg, e);
@@ -278,6 +292,7 @@ int cmd_purge(int argc, char **argv)
 		{ "older-than", required_argument, NULL, OPT_OLDER_THAN },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		RFS_CLI_COMMON_OPTIONS,
 	};
 	static const char *const header[] = { "BIN PATH", "ARCHIVED AT",
@@ -302,6 +317,8 @@ int cmd_purge(int argc, char **argv)
 			o.dry_run = true;
 		else if (c == OPT_JSON)
 			json = true;
+		else if (c == OPT_FORCE)
+			o.force = true;
 	}
 	if (older && optind < argc)
 		return rfs_cli_usage_error(g.cmd, "give PATHs or --older-than, "

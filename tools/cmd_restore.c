@@ -46,7 +46,9 @@ static const char usage[] =
 	"copies, verifies every checksum and adds the partitions through the\n"
 	"metastore hook. It runs in this command, with a progress bar on a\n"
 	"terminal; SIGINT or SIGTERM stops it at a safe point (exit 130), and\n"
-	"it resumes in a mount or with 'recyclefs resume'.\n"
+	"it resumes in a mount or with 'recyclefs resume'. Rerunning a\n"
+	"restore to the same target joins the one that runs or waits to\n"
+	"resume (there is never a second): it waits for it, or runs it here.\n"
 	"\n"
 	"  --lifecycle L  PATH is a table: restore every archived item of its\n"
 	"                 lifecycle L (a whole table is never restored at once)\n"
@@ -341,8 +343,19 @@ static int run_here(struct run *run, const char *path, struct rfs_restore *r,
 	struct watch w;
 	int rc, status;
 
+	if (r->joined && !run->restores)
+		printf("joining restore %" PRId64 " of '%s' to '%s', already "
+		       "%s\n",
+		       r->id, what, r->target,
+		       r->lease_owner &&
+				       r->lease_until_ns >= rfs_time_now_ns() &&
+				       rfs_job_owner_alive(r->lease_owner)
+			       ? "running"
+			       : "recorded: resuming it here");
 	watch_start(&w, run->idx, r->id);
-	rc = rfs_restore_run(run->idx, r->id, &jo, &err);
+	/* Run it, or wait while another process does (and take over if
+	 * that process dies). */
+	rc = rfs_restore_attach(run->idx, r->id, &jo, &err);
 	watch_stop(&w);
 	if (rfs_index_restore_get(run->idx, r->id, &now, &ignore) == 0)
 		shown = &now;
@@ -400,14 +413,19 @@ static int restore_one(struct run *run, const struct rfs_catalog *cat,
 	}
 	files_and_size(&r, size, sizeof(size));
 	if (run->o->dry_run) {
-		if (!run->restores)
+		if (!run->restores && r.joined)
+			printf("would join restore %" PRId64 " of '%s' to '%s' "
+			       "(%s), which runs or waits to resume\n",
+			       r.id, what, r.target, size);
+		else if (!run->restores)
 			printf("would restore '%s' to '%s' (%s)\n", what,
 			       r.target, size);
 		rc = result_add(run, path, &r, e.bin_path, "planned", NULL);
 	} else if (run->o->no_wait) {
 		if (!run->restores)
-			printf("restoring '%s' to '%s' (%s; 'recyclefs "
+			printf("%s '%s' to '%s' (%s; 'recyclefs "
 			       "restore --status' shows it)\n",
+			       r.joined ? "already restoring" : "restoring",
 			       what, r.target, size);
 		rc = result_add(run, path, &r, e.bin_path, NULL, NULL);
 	} else {

@@ -76,14 +76,18 @@ static void restore_init(struct rfs_restore *r, int64_t entry_id,
 	r->state = state;
 }
 
-/* Insert a restore like restore_init()'s. @return its id */
+/* Insert a restore like restore_init()'s, each to its own target (one
+ * target has at most one runnable restore). @return its id */
 static int64_t add_restore(int64_t entry_id, enum rfs_restore_state state)
 {
+	static int n;
 	struct rfs_error err = { 0 };
 	struct rfs_restore r;
 	int64_t id;
 
 	restore_init(&r, entry_id, state);
+	free(r.target_key);
+	cr_assert_neq(asprintf(&r.target_key, "dt=2001-01-%02d", ++n), -1);
 	cr_assert_eq(rfs_index_restore_insert(idx, &r, &err), 0, "%s", err.msg);
 	id = r.id;
 	rfs_restore_release(&r);
@@ -475,4 +479,104 @@ Test(index_restores, version_2_index_keeps_its_entries)
 	cr_assert_eq(rfs_index_restore_insert(idx, &r, &err), 0, "%s", err.msg);
 	rfs_restore_release(&r);
 	rfs_entry_release(&e);
+}
+
+/* One restore per entry and target may run or wait to resume: the index
+ * refuses a second, whoever inserts it; a finished or failed one does not
+ * count, and another target of the same entry may run beside it. */
+Test(index_restores, one_runnable_restore_per_target)
+{
+	int64_t entry = add_entry(1, "t/l/e", NULL, RFS_ENTRY_ARCHIVED);
+	struct rfs_error err = { 0 };
+	struct rfs_restore a, b, c, found = { 0 };
+
+	restore_init(&a, entry, RFS_RESTORE_COPY);
+	cr_assert_eq(rfs_index_restore_insert(idx, &a, &err), 0, "%s", err.msg);
+	restore_init(&b, entry, RFS_RESTORE_CHECK);
+	cr_assert_eq(rfs_index_restore_insert(idx, &b, &err), -EEXIST);
+	cr_assert_not_null(strstr(err.msg, "already running or resumable"),
+			   "%s", err.msg);
+	cr_assert_eq(query("SELECT count(*) FROM restores"), 1);
+
+	/* The one there is found by its target. */
+	cr_assert_eq(rfs_index_restore_active(idx, entry, a.target_uri,
+					      a.target_key, &found, &err),
+		     0, "%s", err.msg);
+	cr_assert_eq(found.id, a.id);
+	rfs_restore_release(&found);
+
+	/* Another target of the same entry runs beside it. */
+	restore_init(&c, entry, RFS_RESTORE_CHECK);
+	free(c.target_key);
+	c.target_key = xdup("elsewhere");
+	cr_assert_eq(rfs_index_restore_insert(idx, &c, &err), 0, "%s", err.msg);
+
+	/* Once the first failed, the same target may be restored again... */
+	a.state = RFS_RESTORE_FAILED;
+	cr_assert_eq(rfs_index_restore_update(idx, &a, &err), 0, "%s", err.msg);
+	cr_assert_eq(rfs_index_restore_active(idx, entry, a.target_uri,
+					      a.target_key, &found, &err),
+		     -ENOENT);
+	cr_assert_eq(rfs_index_restore_insert(idx, &b, &err), 0, "%s", err.msg);
+	/* ...and the failed one cannot be made runnable beside it. */
+	a.state = RFS_RESTORE_CHECK;
+	cr_assert_eq(rfs_index_restore_update(idx, &a, &err), -EEXIST);
+
+	/* The newest restore of the entry. */
+	cr_assert_eq(rfs_index_restore_latest(idx, entry, &found, &err), 0,
+		     "%s", err.msg);
+	cr_assert_eq(found.id, b.id);
+	rfs_restore_release(&found);
+	cr_assert_eq(rfs_index_restore_latest(idx, entry + 1, &found, &err),
+		     -ENOENT);
+	rfs_restore_release(&a);
+	rfs_restore_release(&b);
+	rfs_restore_release(&c);
+}
+
+/* An index written by a build that let one target be restored twice at
+ * once: opening it keeps the oldest runnable restore of the pair, fails
+ * the others with the reason, and leaves other targets alone. */
+Test(index_restores, version_3_index_with_two_restores_of_one_target)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_restore r = { 0 };
+
+	raw_exec(test_db, "PRAGMA application_id = 1380340529;");
+	raw_exec(test_db, rfs_index_migrations[0].sql);
+	raw_exec(test_db, rfs_index_migrations[1].sql);
+	raw_exec(test_db, rfs_index_migrations[2].sql);
+	raw_exec(
+		test_db,
+		"PRAGMA user_version = 3;"
+		"INSERT INTO entries (id, uuid, bin_path, origin_path,"
+		" table_name, lifecycle_name, epoch_name, storage_name,"
+		" src_uri, bin_root_uri, is_dir, state, created_ns,"
+		" updated_ns)"
+		" VALUES (7, '00000000000000000000000000000abc', 't/l/e/x',"
+		" 't/l/e/x', 't', 'l', 'e', 'nfs', 'file:///srv',"
+		" 'file:///srv/.bin', 1, 'archived', 10, 20);"
+		"INSERT INTO restores (id, entry_id, sub, target_uri,"
+		" target_key, target, overwrite, state, created_ns,"
+		" updated_ns) VALUES"
+		" (1, 7, '', 'file:///srv', 'x', 't/l/e/x', 0, 'copy', 1, 1),"
+		" (2, 7, '', 'file:///srv', 'x', 't/l/e/x', 0, 'check', 2, 2),"
+		" (3, 7, '', 'file:///srv', 'y', 't/l/e/y', 0, 'check', 3, 3),"
+		" (4, 7, '', 'file:///srv', 'x', 't/l/e/x', 0, 'failed', 4, 4);");
+	rfs_index_free(idx);
+	cr_assert_eq(rfs_index_open(test_db, 0, &idx, &err), 0, "%s", err.msg);
+	cr_assert_eq(raw_int(test_db, "PRAGMA user_version"),
+		     RFS_INDEX_SCHEMA_VERSION);
+	get_restore(1, &r);
+	cr_assert_eq(r.state, RFS_RESTORE_COPY);
+	rfs_restore_release(&r);
+	get_restore(2, &r);
+	cr_assert_eq(r.state, RFS_RESTORE_FAILED);
+	cr_assert_eq(r.failed_step, RFS_RESTORE_CHECK);
+	cr_assert_not_null(strstr(r.reason, "restore 1) carries on"), "%s",
+			   r.reason);
+	rfs_restore_release(&r);
+	get_restore(3, &r);
+	cr_assert_eq(r.state, RFS_RESTORE_CHECK);
+	rfs_restore_release(&r);
 }
