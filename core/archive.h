@@ -62,17 +62,46 @@ int rfs_archive_retry(struct rfs_index *idx, int64_t id, struct rfs_error *err);
 int rfs_purge_begin(struct rfs_index *idx, int64_t id, struct rfs_error *err);
 
 /**
- * Find the entry a user means by @p path: a bin path (with or without a
- * leading ".recyclebin/"), or the origin path of a live entry (the newest
- * one when several).
+ * Find the entry a user means by @p path. A path through the bin
+ * (".recyclebin/X", or "X.~2~" that no entry has as its origin) names
+ * exactly one entry, the live one at that bin path; any other path is an
+ * origin path and names the newest live (not purged) entry archived from
+ * it (the latest archived, whatever its state), so that a command by
+ * original path always acts on the latest version.
  * @param idx  the index to search
  * @param path a bin path or an origin path; a leading slash is ignored
  * @param out  filled on success; release with rfs_entry_release()
  * @param err  receives the reason on failure; may be NULL
- * @return 0, -ENOENT (with the reason), -EIO
+ * @return 0, -ENOENT (with the reason), -EINVAL (a "." or ".."
+ *         component), -EIO
  */
 int rfs_entry_find(struct rfs_index *idx, const char *path,
 		   struct rfs_entry *out, struct rfs_error *err);
+
+/**
+ * As rfs_entry_find(), for a path at or below an entry: the nearest of
+ * @p path and its ancestors that names an entry, read first as origin
+ * paths (the newest live version) unless @p path went through
+ * ".recyclebin/", then as bin paths.
+ * @param idx  the index to search
+ * @param path a bin path or an origin path, possibly below an entry
+ * @param out  filled on success; release with rfs_entry_release()
+ * @param sub  on success, the part of @p path below the entry ("" for the
+ *             entry itself); the caller frees it
+ * @param err  receives the reason on failure; may be NULL
+ * @return 0, -ENOENT, -EINVAL (a "." or ".." component), -ENOMEM, -EIO
+ */
+int rfs_entry_find_at(struct rfs_index *idx, const char *path,
+		      struct rfs_entry *out, char **sub, struct rfs_error *err);
+
+/**
+ * Refuse a path with a "." or ".." component, which names nothing in the
+ * catalog or the bin.
+ * @param path a path as the user typed it
+ * @param err  receives "path 'P' has a '.' or '..' component: ..."
+ * @return 0 or -EINVAL
+ */
+int rfs_entry_path_check(const char *path, struct rfs_error *err);
 
 /** What rfs_reindex() did with one manifest. */
 struct rfs_reindex_report {

@@ -561,6 +561,18 @@ static int entry_attrs(struct req *q, const struct bin_node *bn,
 	ATTR("source_uri", e.src_uri);
 	ATTR("bin_uri", e.bin_root_uri);
 	ATTR("bin_path", e.bin_path);
+	{
+		/* The version a command by origin path acts on. */
+		struct rfs_entry nw = { 0 };
+
+		pthread_mutex_lock(&q->st->wlock);
+		if (rfs_entry_find(q->st->widx, e.origin_path, &nw, NULL) < 0)
+			nw.bin_path = NULL;
+		pthread_mutex_unlock(&q->st->wlock);
+		if (nw.bin_path)
+			ATTR("newest", nw.bin_path);
+		rfs_entry_release(&nw);
+	}
 	ATTR("archived_at", rfs_time_format(e.created_ns, when, sizeof(when)));
 	if (e.deleted_ns)
 		ATTR("deleted_at",

@@ -5,6 +5,7 @@
  */
 #include "tools/cli.h"
 
+#include "core/archive.h"
 #include "core/catalog.h"
 #include "core/date.h"
 #include "core/names.h"
@@ -331,8 +332,12 @@ int rfs_cli_catalog_path(struct rfs_index *idx, const char *path,
 	}
 	rfs_error_clear(err);
 	r = fn(ctx, p, err);
-	if (r == -ENOENT && rfs_index_load_catalog(idx, &cat, &ignore) == 0 &&
-	    (rest = mount_reading(cat, p))) {
+	/* "../mnt/T/L/E/x": the ".." is the mount's, not the catalog's. */
+	if ((r == -ENOENT ||
+	     (r == -EINVAL && rfs_entry_path_check(p, NULL) < 0)) &&
+	    rfs_index_load_catalog(idx, &cat, &ignore) == 0 &&
+	    (rest = mount_reading(cat, p)) &&
+	    (r == -ENOENT || rfs_entry_path_check(rest, NULL) == 0)) {
 		rfs_error_clear(err);
 		r = fn(ctx, rest, err);
 	}

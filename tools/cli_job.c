@@ -166,12 +166,6 @@ bool rfs_cli_job_interrupted(void)
 	return stop_flag != 0;
 }
 
-/* The one-line progress bar on a terminal. */
-struct progress {
-	bool tty;
-	bool drawn;
-};
-
 static int percent(const struct rfs_entry *e)
 {
 	int64_t p = -1;
@@ -184,9 +178,15 @@ static int percent(const struct rfs_entry *e)
 	return p > 100 ? 100 : (int)p;
 }
 
-static void draw(void *ctx, const struct rfs_entry *e)
+void rfs_cli_progress_init(struct rfs_cli_progress *pg)
 {
-	struct progress *pg = ctx;
+	pg->tty = isatty(STDERR_FILENO) == 1;
+	pg->drawn = false;
+}
+
+void rfs_cli_progress_draw(struct rfs_cli_progress *pg,
+			   const struct rfs_entry *e)
+{
 	char done[16], total[16], bar[21];
 	bool bytes = e->state == RFS_ENTRY_SYNC || e->state == RFS_ENTRY_VERIFY;
 	int pct = percent(e), i;
@@ -214,11 +214,16 @@ static void draw(void *ctx, const struct rfs_entry *e)
 	pg->drawn = true;
 }
 
-static void clear_bar(struct progress *pg)
+void rfs_cli_progress_clear(struct rfs_cli_progress *pg)
 {
 	if (pg->drawn)
 		fputs("\r\033[K", stderr);
 	pg->drawn = false;
+}
+
+static void draw(void *ctx, const struct rfs_entry *e)
+{
+	rfs_cli_progress_draw(ctx, e);
 }
 
 static void files_and_size(const struct rfs_entry *e, char *out, size_t size)
@@ -286,7 +291,7 @@ static int report(const struct rfs_entry *e, int r, unsigned flags,
 int rfs_cli_job_run(struct rfs_index *idx, int64_t id, unsigned flags,
 		    struct rfs_entry *out, struct rfs_error *err)
 {
-	struct progress pg = { .tty = isatty(STDERR_FILENO) == 1 };
+	struct rfs_cli_progress pg;
 	struct rfs_job_opts o = { .stop = rfs_cli_job_stop_flag(),
 				  .progress = draw,
 				  .progress_ctx = &pg };
@@ -294,12 +299,13 @@ int rfs_cli_job_run(struct rfs_index *idx, int64_t id, unsigned flags,
 	struct rfs_entry e = { 0 };
 	int r, status;
 
+	rfs_cli_progress_init(&pg);
 	if (!err)
 		err = &local;
 	if (out)
 		memset(out, 0, sizeof(*out));
 	r = rfs_job_run(idx, id, &o, err);
-	clear_bar(&pg);
+	rfs_cli_progress_clear(&pg);
 	if (rfs_index_entry_get(idx, id, &e, &ignore) < 0) {
 		status = rfs_cli_fail(err, r < 0 ? r : -EIO);
 		return r == -EINTR ? RFS_EXIT_INTERRUPTED : status;

@@ -1,0 +1,276 @@
+/*
+ * What the recycle bin answers on the side roads: several versions of one
+ * path, epochs that would reach the bin, a partial purge followed by a
+ * reindex, names with any byte, and small mistakes of input. Run through
+ * the real program and a real mount, checked against the bytes underneath.
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/support/mount.h"
+
+static struct rfs_test_mount m;
+static struct rfs_test_out out;
+
+/* The closed bronze epoch of sales.orders, on storage "local". */
+#define EP  "sales.orders/bronze/2001-01-01..2010-01-01"
+#define SRC "data/orders/b1"
+#define P   EP "/dt=2001-01-01"
+
+#define RUN(...) rfs_test_cli(&m, &out, __VA_ARGS__)
+
+/* Run a shell line in the test's directory; it must exit 0. Returns its
+ * stdout (caller frees). */
+static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *sh(const char *fmt, ...)
+{
+	struct rfs_test_out o = { 0 };
+	char line[8192], *s;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	r = rfs_test_sh(&m, &o, "%s", line);
+	cr_assert_eq(r, 0, "'%s' exited %d: %s", line, r, o.err);
+	s = strdup(o.out);
+	rfs_test_out_release(&o);
+	return s;
+}
+
+static void ok(int r, const char *what)
+{
+	cr_assert_eq(r, 0, "%s: status %d, stdout: %s, stderr: %s", what, r,
+		     out.out, out.err);
+}
+
+static void fails(int r, const char *what)
+{
+	cr_assert_neq(r, 0, "%s: should fail; stdout: %s", what, out.out);
+}
+
+static void has(const char *text, const char *want)
+{
+	cr_assert_not_null(strstr(text, want), "want '%s' in: %s", want, text);
+}
+
+static void lacks(const char *text, const char *bad)
+{
+	cr_assert_null(strstr(text, bad), "'%s' should not be in: %s", bad,
+		       text);
+}
+
+/* Exactly one line (a report that a newline in a name cannot split). */
+__attribute__((unused)) static void one_line(const char *text)
+{
+	const char *nl = strchr(text, '\n');
+
+	cr_assert(nl && !nl[1], "want exactly one line: [%s]", text);
+}
+
+static json_t *parse(const char *text)
+{
+	json_error_t e;
+	json_t *doc = json_loads(text, 0, &e);
+
+	cr_assert_not_null(doc, "bad JSON (%s): %s", e.text, text);
+	return doc;
+}
+
+/* The entry at @p bin_path in `status --all --json`, or NULL; the
+ * document is returned in @p doc for the caller to free. */
+static json_t *entry_at(const char *bin_path, json_t **doc)
+{
+	json_t *arr, *e;
+	size_t i;
+
+	ok(RUN("status", "--all", "--json"), "status --all --json");
+	*doc = parse(out.out);
+	arr = json_object_get(*doc, "entries");
+	cr_assert(json_is_array(arr));
+	json_array_foreach(arr, i, e)
+	{
+		const char *b =
+			json_string_value(json_object_get(e, "bin_path"));
+
+		if (b && !strcmp(b, bin_path))
+			return e;
+	}
+	return NULL;
+}
+
+static void assert_state(const char *bin_path, const char *want)
+{
+	json_t *doc, *e = entry_at(bin_path, &doc);
+
+	cr_assert_not_null(e, "no entry at '%s': %s", bin_path, out.out);
+	cr_assert_str_eq(json_string_value(json_object_get(e, "state")), want,
+			 "'%s': %s", bin_path, out.out);
+	json_decref(doc);
+}
+
+__attribute__((unused)) static long long int_of(const char *bin_path,
+						const char *key)
+{
+	json_t *doc, *e = entry_at(bin_path, &doc);
+	long long v;
+
+	cr_assert_not_null(e, "no entry at '%s': %s", bin_path, out.out);
+	v = json_integer_value(json_object_get(e, key));
+	json_decref(doc);
+	return v;
+}
+
+/*
+ * sales.orders/bronze: a closed epoch on local:orders/b1 and an open one
+ * on local:orders/b2. Not mounted.
+ */
+static void setup(void)
+{
+	cr_assert_eq(rfs_test_mount_init(&m), 0);
+	free(sh("mkdir -p " SRC " data/orders/b2"));
+	ok(RUN("table", "add", "sales.orders"), "table add");
+	ok(RUN("lifecycle", "add", "sales.orders", "bronze"), "lifecycle");
+	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2001-01-01",
+	       "--to", "2010-01-01", "--storage", "local", "--path",
+	       "orders/b1"),
+	   "epoch b1");
+	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2010-01-01",
+	       "--storage", "local", "--path", "orders/b2"),
+	   "epoch b2");
+}
+
+static void teardown(void)
+{
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+TestSuite(bin_truth, .init = setup, .fini = teardown, .timeout = 120);
+
+/* ------------------------------------------------- 1. several versions */
+
+/* Fill the partition with @p n files of new bytes. */
+static void fill(int n)
+{
+	free(sh("mkdir -p " SRC "/dt=2001-01-01 && for i in $(seq %d); do "
+		"head -c $((1000 * i + %d)) /dev/urandom > " SRC
+		"/dt=2001-01-01/part-$i; done",
+		n, n));
+}
+
+/*
+ * Archive dt=2001-01-01 three times, with new data each time: the first
+ * two run to the end, the third is only recorded (no process runs it),
+ * as a mount's worker that has not reached it yet.
+ */
+static void three_versions(void)
+{
+	fill(1);
+	ok(RUN("archive", P), "archive 1");
+	fill(2);
+	ok(RUN("archive", P), "archive 2");
+	has(out.out, "dt=2001-01-01.~2~");
+	fill(3);
+	ok(RUN("archive", "--no-wait", P), "archive 3");
+	free(sh("sha256sum " SRC "/dt=2001-01-01/* | sed 's| .*/| |' > "
+		"v3.sum"));
+	assert_state(P ".~3~", "snapshot");
+}
+
+Test(bin_truth, wait_follows_the_newest_version)
+{
+	three_versions();
+	/* The third is still to run: wait must not report the first. */
+	fails(RUN("wait", "--timeout", "1", P), "wait while .~3~ runs");
+	has(out.err, "dt=2001-01-01.~3~' is still snapshot");
+	lacks(out.out, "archived");
+	/* A bin path names exactly one entry: the first is archived. */
+	ok(RUN("wait", ".recyclebin/" P), "wait on the first's bin path");
+	has(out.out, "to '.recyclebin/" P "' (1 file,");
+	ok(RUN("wait", P ".~2~"), "wait on .~2~");
+	has(out.out, "(2 files,");
+	ok(RUN("resume"), "resume");
+	ok(RUN("wait", P), "wait after resume");
+	has(out.out, "to '.recyclebin/" P ".~3~' (3 files,");
+	/* What the bin holds for it is the third data set. */
+	free(sh("cd data/.recyclebin/" EP "/dt=2001-01-01.~3~ && "
+		"sha256sum * | sed 's| .*/| |;s|  | |' > ../../../../../../v3.bin && "
+		"cd ../../../../../.. && sed 's|  | |' v3.sum | diff - v3.bin"));
+}
+
+Test(bin_truth, wait_draws_a_bar_on_a_terminal)
+{
+	char *tty;
+
+	three_versions();
+	tty = sh("script -qec 'recyclefs wait --timeout 1 " P
+		 "' /dev/null 2>&1 | od -c | tr -s ' ' | tr -d '\\n' ; true");
+	/* The bar: a carriage return and an erase of the line, the state. */
+	has(tty, "\\r 033 [ K s n a p s h o t");
+	free(tty);
+	/* Not on a pipe. */
+	fails(RUN("wait", "--timeout", "1", P), "wait on a pipe");
+	lacks(out.err, "\033[K");
+}
+
+Test(bin_truth, restore_purge_retry_pick_the_newest)
+{
+	json_t *doc, *r0;
+
+	three_versions();
+	/* Restore of a still-archiving newest version is refused, naming it. */
+	fails(RUN("restore", P, "--dry-run"), "restore while .~3~ runs");
+	has(out.err, "dt=2001-01-01.~3~' is still being archived");
+	/* retry by origin path acts on the third (runnable): queued. */
+	ok(RUN("retry", "--no-wait", "--json", P), "retry --no-wait");
+	doc = parse(out.out);
+	r0 = json_array_get(json_object_get(doc, "results"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(
+				 json_object_get(r0, "entry"), "bin_path")),
+			 P ".~3~", "%s", out.out);
+	json_decref(doc);
+	ok(RUN("resume"), "resume");
+	ok(RUN("restore", P, "--dry-run"), "restore --dry-run");
+	has(out.out, "dt=2001-01-01.~3~");
+	has(out.out, "3 files");
+	/* The bin path of the first still names the first. */
+	ok(RUN("restore", ".recyclebin/" P, "--dry-run"), "restore 1st");
+	has(out.out, "1 file");
+	lacks(out.out, ".~3~");
+	/* purge by origin: the newest not purged, one at a time. */
+	ok(RUN("purge", P), "purge newest");
+	has(out.out, "purged '.recyclebin/" P ".~3~'");
+	assert_state(P ".~3~", "purged");
+	assert_state(P ".~2~", "archived");
+	assert_state(P, "archived");
+	ok(RUN("purge", P), "purge next");
+	has(out.out, "purged '.recyclebin/" P ".~2~'");
+	assert_state(P, "archived");
+	ok(RUN("restore", P, "--dry-run"), "restore after two purges");
+	has(out.out, "1 file");
+}
+
+Test(bin_truth, getfattr_names_the_newest_version)
+{
+	char *v;
+
+	three_versions();
+	ok(RUN("resume"), "resume");
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	v = sh("getfattr --only-values -n user.recyclefs.newest "
+	       "mnt/.recyclebin/" P);
+	cr_assert_str_eq(v, P ".~3~");
+	free(v);
+	v = sh("getfattr --only-values -n user.recyclefs.files "
+	       "mnt/.recyclebin/" P " mnt/.recyclebin/" P ".~3~");
+	cr_assert_str_eq(v, "13");
+	free(v);
+}
