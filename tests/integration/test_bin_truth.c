@@ -274,3 +274,85 @@ Test(bin_truth, getfattr_names_the_newest_version)
 	cr_assert_str_eq(v, "13");
 	free(v);
 }
+
+/* ------------------------------------------ 3. the bin is not an epoch */
+
+/* Everything the catalog and the history hold, to compare. */
+static char *catalog_dump(void)
+{
+	char *s;
+
+	ok(RUN("ls", "--json"), "ls --json");
+	s = strdup(out.out);
+	ok(RUN("history", "--json"), "history --json");
+	s = realloc(s, strlen(s) + strlen(out.out) + 1);
+	strcat(s, out.out);
+	return s;
+}
+
+Test(bin_truth, an_epoch_never_reaches_the_bin_or_another_epoch)
+{
+	char *before, *after, *bin_uri;
+
+	/* A first archive makes the bin and its manifests folder. */
+	fill(1);
+	ok(RUN("archive", P), "archive");
+	ok(RUN("lifecycle", "add", "sales.orders", "gold"), "lifecycle gold");
+	before = catalog_dump();
+	fails(RUN("epoch", "add", "sales.orders", "gold", "--from",
+		  "2001-01-01", "--storage", "local", "--path", ".recyclebin"),
+	      "epoch at the bin");
+	one_line(out.err);
+	has(out.err, "is inside the recycle storage of 'local'");
+	fails(RUN("epoch", "add", "sales.orders", "gold", "--from",
+		  "2001-01-01", "--storage", "local", "--path",
+		  ".recyclebin/.recyclefs/manifests"),
+	      "epoch at the manifests");
+	one_line(out.err);
+	fails(RUN("epoch", "add", "sales.orders", "gold", "--from",
+		  "2001-01-01", "--storage", "local", "--path",
+		  "orders/b1/dt=2001-01-01x", "--create"),
+	      "epoch below another");
+	/* orders/b1/dt=... is below the bronze epoch's orders/b1. */
+	has(out.err, "is inside the location of epoch "
+		     "'sales.orders/bronze/2001-01-01..2010-01-01'");
+	one_line(out.err);
+	cr_assert_neq(rfs_test_sh(&m, NULL, "test -e " SRC
+					    "/dt=2001-01-01x"),
+		      0, "a refused epoch made its folder");
+	fails(RUN("epoch", "add", "sales.orders", "gold", "--from",
+		  "2001-01-01", "--storage", "local", "--path", "orders"),
+	      "epoch above two");
+	has(out.err, "contains the location of epoch");
+	fails(RUN("epoch", "repoint", "sales.orders", "bronze",
+		  "2001-01-01..2010-01-01", "--storage", "local", "--path",
+		  ".recyclebin/" EP),
+	      "repoint into the bin");
+	has(out.err, "is inside the recycle storage of 'local'");
+	one_line(out.err);
+	fails(RUN("epoch", "repoint", "sales.orders", "bronze",
+		  "2001-01-01..2010-01-01", "--storage", "local", "--path",
+		  "orders/b2"),
+	      "repoint onto the other epoch");
+	has(out.err, "is the location of epoch "
+		     "'sales.orders/bronze/2010-01-01..now'");
+	bin_uri = malloc(256);
+	snprintf(bin_uri, 256, "file://%s", rfs_test_data(&m, "orders/b2/bin"));
+	fails(RUN("storage", "add", "tape", "file:///tmp", "--bin", bin_uri),
+	      "a bin inside an epoch");
+	has(out.err, "is inside epoch 'sales.orders/bronze/2010-01-01..now'");
+	one_line(out.err);
+	snprintf(bin_uri, 256, "file://%s", rfs_test_data(&m, "orders"));
+	fails(RUN("storage", "add", "tape", "file:///tmp", "--bin", bin_uri),
+	      "a bin around two epochs");
+	has(out.err, "contains epoch");
+	after = catalog_dump();
+	cr_assert_str_eq(before, after, "a refusal changed the catalog");
+	free(before);
+	free(after);
+	free(bin_uri);
+	/* A folder beside the others is fine. */
+	ok(RUN("epoch", "add", "sales.orders", "gold", "--from", "2001-01-01",
+	       "--storage", "local", "--path", "orders/gold", "--create"),
+	   "epoch beside");
+}
