@@ -317,8 +317,7 @@ Test(bin_truth, an_epoch_never_reaches_the_bin_or_another_epoch)
 	has(out.err, "is inside the location of epoch "
 		     "'sales.orders/bronze/2001-01-01..2010-01-01'");
 	one_line(out.err);
-	cr_assert_neq(rfs_test_sh(&m, NULL, "test -e " SRC
-					    "/dt=2001-01-01x"),
+	cr_assert_neq(rfs_test_sh(&m, NULL, "test -e " SRC "/dt=2001-01-01x"),
 		      0, "a refused epoch made its folder");
 	fails(RUN("epoch", "add", "sales.orders", "gold", "--from",
 		  "2001-01-01", "--storage", "local", "--path", "orders"),

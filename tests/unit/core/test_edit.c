@@ -726,10 +726,9 @@ Test(core_edit, epoch_add_refuses_overlaps_and_a_second_open_epoch)
 					  day("2012-01-01"), day("2011-01-01"),
 					  "nfs", "2001", 0, &err));
 	/* Adjacent on both sides: accepted. */
-	assert_ok(rfs_edit_epoch_add(idx, "sales.orders", "bronze",
-				     day("2010-01-01"), day("2013-01-01"),
-				     "nfs", "2010", RFS_EDIT_EPOCH_CREATE,
-				     &err));
+	assert_ok(rfs_edit_epoch_add(
+		idx, "sales.orders", "bronze", day("2010-01-01"),
+		day("2013-01-01"), "nfs", "2010", RFS_EDIT_EPOCH_CREATE, &err));
 }
 
 Test(core_edit, a_refused_epoch_creates_no_directory)
@@ -1051,16 +1050,19 @@ Test(core_edit, epoch_locations_never_reach_a_bin_or_another_epoch)
 	/* arch's bin lives in arch/.recyclebin: an epoch at nfs's root on
 	 * a storage whose root holds it would show it. */
 	snprintf(bin, sizeof(bin), "%s/2013/sub/bin", nfs_uri);
-	assert_refused(EINVAL, "is inside epoch 'sales.orders/bronze/"
-			       "2013-01-01..now'",
+	assert_refused(EINVAL,
+		       "is inside epoch 'sales.orders/bronze/"
+		       "2013-01-01..now'",
 		       rfs_edit_storage_add(idx, "tape", arch_uri, bin, &err));
-	assert_refused(EINVAL, "contains epoch 'sales.orders/bronze/"
-			       "2001-01-01..2010-01-01'",
-		       rfs_edit_storage_add(idx, "tape", arch_uri, nfs_uri,
-					    &err));
+	assert_refused(
+		EINVAL,
+		"contains epoch 'sales.orders/bronze/"
+		"2001-01-01..2010-01-01'",
+		rfs_edit_storage_add(idx, "tape", arch_uri, nfs_uri, &err));
 	/* Inside, or containing, another epoch's folder. */
-	assert_refused(EINVAL, "is inside the location of epoch "
-			       "'sales.orders/bronze/2013-01-01..now'",
+	assert_refused(EINVAL,
+		       "is inside the location of epoch "
+		       "'sales.orders/bronze/2013-01-01..now'",
 		       rfs_edit_epoch_add(idx, "sales.orders", "bronze",
 					  day("2010-01-01"), day("2013-01-01"),
 					  "nfs", "2013/sub", 0, &err));
@@ -1068,8 +1070,9 @@ Test(core_edit, epoch_locations_never_reach_a_bin_or_another_epoch)
 		       rfs_edit_epoch_add(idx, "sales.orders", "bronze",
 					  day("2010-01-01"), day("2013-01-01"),
 					  "nfs", "", 0, &err));
-	assert_refused(EINVAL, "is the location of epoch "
-			       "'sales.orders/bronze/2013-01-01..now'",
+	assert_refused(EINVAL,
+		       "is the location of epoch "
+		       "'sales.orders/bronze/2013-01-01..now'",
 		       rfs_edit_epoch_repoint(idx, "sales.orders", "bronze",
 					      "2001-01-01..2010-01-01", "nfs",
 					      "2013", &err));
