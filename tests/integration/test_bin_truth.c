@@ -355,3 +355,61 @@ Test(bin_truth, an_epoch_never_reaches_the_bin_or_another_epoch)
 	       "--storage", "local", "--path", "orders/gold", "--create"),
 	   "epoch beside");
 }
+
+/* ------------------------------------------------- 9. smaller mistakes */
+
+Test(bin_truth, an_empty_index_file_is_no_index)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/empty.db", m.dir);
+	free(sh("touch empty.db"));
+	fails(rfs_test_run_recyclefs(&out, path, "ls", NULL), "ls");
+	one_line(out.err);
+	has(out.err, "run 'recyclefs init'");
+	fails(rfs_test_run_recyclefs(&out, path, "status", NULL), "status");
+	has(out.err, "run 'recyclefs init'");
+	ok(rfs_test_run_recyclefs(&out, path, "init", NULL), "init");
+	has(out.out, "initialized empty recyclefs index at");
+	has(out.out, "(the file was empty)");
+	ok(rfs_test_run_recyclefs(&out, path, "ls", NULL), "ls after init");
+	has(out.out, "0 tables");
+	ok(rfs_test_run_recyclefs(&out, path, "init", NULL), "init again");
+	has(out.out, "index already exists");
+	/* The reason says why a file that is there is no index. */
+	free(sh("rm empty.db && touch empty.db"));
+	fails(rfs_test_run_recyclefs(&out, path, "history", NULL), "history");
+	has(out.err, "(the file is empty); run 'recyclefs init'");
+}
+
+Test(bin_truth, bad_mount_options_get_one_line)
+{
+	fails(RUN("mount", m.mnt, "-f", "-o", "bogusopt"), "mount -o bogusopt");
+	one_line(out.err);
+	has(out.err, "bad mount options 'bogusopt': unknown option");
+	cr_assert_neq(rfs_test_sh(&m, NULL, "mountpoint -q mnt"), 0);
+}
+
+Test(bin_truth, dot_dot_in_a_path_is_refused)
+{
+	fill(1);
+	ok(RUN("archive", P), "archive");
+	fails(RUN("restore", EP "/../x", "--dry-run"), "restore ..");
+	one_line(out.err);
+	has(out.err, "has a '.' or '..' component");
+	fails(RUN("restore", EP "/dt=2001-01-01/../dt=2001-01-01"),
+	      "restore .. back");
+	has(out.err, "'..' component");
+	fails(RUN("wait", EP "/x/../dt=2001-01-01"), "wait ..");
+	has(out.err, "'..' component");
+	fails(RUN("purge", ".recyclebin/" EP "/../" EP "/dt=2001-01-01"),
+	      "purge ..");
+	has(out.err, "'..' component");
+	fails(RUN("retry", EP "/./dt=2001-01-01"), "retry .");
+	has(out.err, "'.' or '..' component");
+	/* Nothing changed: the entry is still archived and in the bin. */
+	assert_state(P, "archived");
+	free(sh("test -s data/.recyclebin/" P "/part-1"));
+	/* A ".." before the mount's table name is the shell's, not ours. */
+	ok(RUN("wait", "../x/../" P), "wait through a mount-like path");
+}
