@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct rfs_backend;
 struct rfs_entry;
 struct rfs_error;
 struct rfs_index;
@@ -93,6 +94,27 @@ int rfs_entry_find(struct rfs_index *idx, const char *path,
  */
 int rfs_entry_find_at(struct rfs_index *idx, const char *path,
 		      struct rfs_entry *out, char **sub, struct rfs_error *err);
+
+/**
+ * Purge one file, symlink or empty folder of an archived entry for good
+ * (`rm` or `rmdir` of a path inside a bin entry), keeping the entry
+ * restorable and true: the manifest is rewritten without it (atomically,
+ * before the data goes), then the copy is removed, then the index marks
+ * its row purged and takes it out of the entry's file and byte counts.
+ * A crash between the steps leaves at most a copy that nothing claims;
+ * running it again finishes. A path the manifest does not list is only
+ * removed from recycle storage.
+ * @param idx the index (this thread's handle), with no transaction open
+ * @param bin a backend on the entry's recycle root
+ * @param id  the entry's row id
+ * @param sub the path below the entry ("" is refused: purge the entry)
+ * @param err receives the reason on failure; may be NULL
+ * @return 0; -EBUSY (the entry is not archived), -ENOTEMPTY (a folder
+ *         with something left in it), -ENOENT, the backend's or the
+ *         index's error
+ */
+int rfs_purge_part(struct rfs_index *idx, struct rfs_backend *bin, int64_t id,
+		   const char *sub, struct rfs_error *err);
 
 /**
  * Refuse a path with a "." or ".." component, which names nothing in the

@@ -453,6 +453,18 @@ int fs_bin_unlink(struct req *q, const char *path)
 		return purge_now(q, bn.e, path);
 	/* One file of an entry: deleted from recycle storage for good. */
 	r = entry_location(q, bn.e, bn.sub, &b, &key);
+	if (r == 0 && bn.e->state == RFS_ENTRY_ARCHIVED) {
+		/* With its manifest row and its share of the counts. */
+		pthread_mutex_lock(&q->st->wlock);
+		r = rfs_purge_part(q->st->widx, b, bn.e->id, bn.sub, &err);
+		pthread_mutex_unlock(&q->st->wlock);
+		if (r < 0)
+			rfs_log(LOG_ERR, "purge of '%s' failed: %s", path,
+				err.msg);
+		fs_snap_invalidate(q->st);
+		rfs_buf_release(&key);
+		return r;
+	}
 	if (r == 0)
 		r = rfs_backend_unlink(b, rfs_buf_str(&key));
 	if (r == 0) {
@@ -468,6 +480,7 @@ int fs_bin_unlink(struct req *q, const char *path)
 int fs_bin_rmdir(struct req *q, const char *path)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
+	struct rfs_error err = { 0 };
 	struct rfs_backend *b;
 	struct bin_node bn;
 	int r;
@@ -489,7 +502,14 @@ int fs_bin_rmdir(struct req *q, const char *path)
 	if (rfs_entry_state_archiving(bn.e->state))
 		return busy(bn.e, "rmdir", path);
 	r = entry_location(q, bn.e, bn.sub, &b, &key);
-	if (r == 0 && *bn.sub) {
+	if (r == 0 && *bn.sub && bn.e->state == RFS_ENTRY_ARCHIVED) {
+		pthread_mutex_lock(&q->st->wlock);
+		r = rfs_purge_part(q->st->widx, b, bn.e->id, bn.sub, &err);
+		pthread_mutex_unlock(&q->st->wlock);
+		if (r < 0 && r != -ENOTEMPTY)
+			rfs_log(LOG_ERR, "purge of '%s' failed: %s", path,
+				err.msg);
+	} else if (r == 0 && *bn.sub) {
 		r = rfs_backend_rmdir(b, rfs_buf_str(&key));
 	} else if (r == 0) {
 		/* The entry's root: like any folder, only once empty. */

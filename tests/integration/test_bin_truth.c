@@ -68,7 +68,7 @@ static void lacks(const char *text, const char *bad)
 }
 
 /* Exactly one line (a report that a newline in a name cannot split). */
-__attribute__((unused)) static void one_line(const char *text)
+static void one_line(const char *text)
 {
 	const char *nl = strchr(text, '\n');
 
@@ -116,8 +116,7 @@ static void assert_state(const char *bin_path, const char *want)
 	json_decref(doc);
 }
 
-__attribute__((unused)) static long long int_of(const char *bin_path,
-						const char *key)
+static long long int_of(const char *bin_path, const char *key)
 {
 	json_t *doc, *e = entry_at(bin_path, &doc);
 	long long v;
@@ -412,4 +411,76 @@ Test(bin_truth, dot_dot_in_a_path_is_refused)
 	free(sh("test -s data/.recyclebin/" P "/part-1"));
 	/* A ".." before the mount's table name is the shell's, not ours. */
 	ok(RUN("wait", "../x/../" P), "wait through a mount-like path");
+}
+
+/* -------------------------------------------------- 5. a partial purge */
+
+/* Lose the index: a new one with the same storage and catalog. */
+static void new_index(void)
+{
+	char uri[160];
+
+	free(sh("rm -f index.db index.db-wal index.db-shm"));
+	ok(RUN("init"), "init");
+	snprintf(uri, sizeof(uri), "file://%s", m.data);
+	ok(RUN("storage", "add", "local", uri), "storage add");
+	ok(RUN("table", "add", "sales.orders"), "table add");
+	ok(RUN("lifecycle", "add", "sales.orders", "bronze"), "lifecycle");
+	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2001-01-01",
+	       "--to", "2010-01-01", "--storage", "local", "--path",
+	       "orders/b1"),
+	   "epoch b1");
+	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2010-01-01",
+	       "--storage", "local", "--path", "orders/b2"),
+	   "epoch b2");
+}
+
+Test(bin_truth, a_partial_purge_keeps_manifest_and_counts_true)
+{
+	char *s, *uuid;
+	json_t *doc, *e;
+
+	/* 1003, 2003 and 3003 bytes. */
+	fill(3);
+	free(sh("cd " SRC "/dt=2001-01-01 && sha256sum part-1 part-3 > "
+		"../../../../kept.sum"));
+	ok(RUN("archive", P), "archive");
+	e = entry_at(P, &doc);
+	uuid = strdup(json_string_value(json_object_get(e, "uuid")));
+	json_decref(doc);
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	free(sh("rm mnt/.recyclebin/" P "/part-2"));
+	/* The index's counts, as status, the attributes and ls say them. */
+	cr_assert_eq(int_of(P, "files_total"), 2);
+	cr_assert_eq(int_of(P, "bytes_total"), 1003 + 3003);
+	ok(RUN("status"), "status");
+	has(out.out, "2 files, 3.9 KiB");
+	s = sh("getfattr --only-values -n user.recyclefs.files "
+	       "mnt/.recyclebin/" P);
+	cr_assert_str_eq(s, "2");
+	free(s);
+	s = sh("ls mnt/.recyclebin/" P);
+	cr_assert_str_eq(s, "part-1\npart-3\n");
+	free(s);
+	/* The manifest was rewritten without it, and no temporary is left. */
+	s = sh("cat data/.recyclebin/.recyclefs/manifests/%s.json", uuid);
+	lacks(s, "part-2");
+	has(s, "part-3");
+	has(s, "\"files_total\":2,\"bytes_total\":4006");
+	free(s);
+	free(sh("test -z \"$(ls -A data/.recyclebin/.recyclefs/manifests | "
+		"grep tmp)\""));
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+
+	/* Lose the index: the manifest alone rebuilds the same entry. */
+	new_index();
+	ok(RUN("reindex"), "reindex");
+	has(out.out, "1 entry added");
+	cr_assert_eq(int_of(P, "files_total"), 2);
+	cr_assert_eq(int_of(P, "bytes_total"), 4006);
+	ok(RUN("restore", P), "restore after reindex");
+	has(out.out, "2 files");
+	free(sh("cd " SRC "/dt=2001-01-01 && sha256sum -c ../../../../kept.sum"
+		" && test ! -e part-2 && test \"$(ls | wc -l)\" = 2"));
+	free(uuid);
 }
