@@ -8,6 +8,7 @@
 #include "core/bin.h"
 #include "core/catalog.h"
 #include "core/entry.h"
+#include "core/json_name.h"
 #include "core/jobs.h"
 #include "core/names.h"
 #include "core/storage.h"
@@ -48,7 +49,7 @@ static int resolve_origin(const struct rfs_catalog *cat, const char *in,
 	if (!o->path)
 		return -ENOMEM;
 	rfs_relpath_normalize(o->path);
-	r = rfs_relpath_check("path", o->path, err);
+	r = rfs_datapath_check("path", o->path, err);
 	if (r < 0)
 		return r;
 	if (!*o->path)
@@ -228,9 +229,9 @@ static int fill_entry(struct rfs_entry *e, const struct origin *o, bool is_dir,
 static int history(struct rfs_index *idx, const char *action,
 		   const struct rfs_entry *e, struct rfs_error *err)
 {
-	json_t *d =
-		json_pack("{s:s, s:s, s:s}", "uuid", e->uuid, "bin_path",
-			  e->bin_path, "state", rfs_entry_state_name(e->state));
+	json_t *d = json_pack("{s:s, s:o, s:s}", "uuid", e->uuid, "bin_path",
+			      rfs_json_name(e->bin_path), "state",
+			      rfs_entry_state_name(e->state));
 	char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
 	int r;
 

@@ -10,6 +10,7 @@
 #include "core/copy.h"
 #include "core/entry.h"
 #include "core/hook.h"
+#include "core/json_name.h"
 #include "core/job_priv.h"
 #include "core/jobs.h"
 #include "core/names.h"
@@ -272,8 +273,9 @@ static int history(struct rfs_index *idx, const char *action,
 		   const struct rfs_entry *e, const struct rfs_restore *r,
 		   struct rfs_error *err)
 {
-	json_t *d = json_pack("{s:s, s:s, s:s}", "entry", e->bin_path, "sub",
-			      r->sub, "target", r->target);
+	json_t *d = json_pack(
+		"{s:o, s:o, s:o}", "entry", rfs_json_name(e->bin_path), "sub",
+		rfs_json_name(r->sub), "target", rfs_json_name(r->target));
 	char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
 	int rc;
 

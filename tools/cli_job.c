@@ -8,6 +8,7 @@
 #include "core/archive.h"
 #include "core/entry.h"
 #include "core/jobs.h"
+#include "core/json_name.h"
 #include "index/entries.h"
 #include "index/index.h"
 #include "tools/cli.h"
@@ -49,15 +50,17 @@ json_t *rfs_cli_entry_json(const struct rfs_entry *e)
 	rfs_time_format(e->deleted_ns, deleted, sizeof(deleted));
 	rfs_time_format(e->purged_ns, purged, sizeof(purged));
 	return json_pack(
-		"{s:s, s:s, s:s, s:s?, s:s?, s:I, s:I, s:I, s:I, s:s, s:s?, "
+		"{s:o, s:o, s:s, s:s?, s:o?, s:I, s:I, s:I, s:I, s:s, s:s?, "
 		"s:s?, s:s, s:s, s:s?}",
-		"bin_path", e->bin_path, "origin", e->origin_path, "state",
+		"bin_path", rfs_json_name(e->bin_path), "origin",
+		rfs_json_name(e->origin_path), "state",
 		rfs_entry_state_name(e->state), "failed_step",
 		e->state == RFS_ENTRY_FAILED
 			? rfs_entry_state_name(e->failed_step)
 			: NULL,
-		"reason", e->reason, "files_total", (json_int_t)e->files_total,
-		"files_done", (json_int_t)e->files_done, "bytes_total",
+		"reason", e->reason ? rfs_json_text(e->reason) : NULL,
+		"files_total", (json_int_t)e->files_total, "files_done",
+		(json_int_t)e->files_done, "bytes_total",
 		(json_int_t)e->bytes_total, "bytes_done",
 		(json_int_t)e->bytes_done, "created_at", created, "deleted_at",
 		e->deleted_ns ? deleted : NULL, "purged_at",
@@ -74,8 +77,10 @@ int rfs_cli_result_add(json_t *results, const char *path, const char *result,
 		return 0;
 	if (e && e->id && !(ej = rfs_cli_entry_json(e)))
 		return -ENOMEM;
-	o = json_pack("{s:s, s:s, s:s?, s:o?}", "path", path, "result", result,
-		      "reason", reason && *reason ? reason : NULL, "entry", ej);
+	o = json_pack("{s:o, s:s, s:o?, s:o?}", "path", rfs_json_name(path),
+		      "result", result, "reason",
+		      reason && *reason ? rfs_json_text(reason) : NULL, "entry",
+		      ej);
 	return json_array_append_new(results, o) ? -ENOMEM : 0;
 }
 
@@ -240,10 +245,10 @@ void rfs_cli_print_archived(const struct rfs_entry *e)
 	char what[64];
 
 	files_and_size(e, what, sizeof(what));
-	printf("archived '%s' to '.recyclebin/%s' (%s)\n", e->origin_path,
-	       e->bin_path, what);
+	printf("archived '%s' to '.recyclebin/%s' (%s)\n",
+	       rfs_cli_esc(e->origin_path), rfs_cli_esc(e->bin_path), what);
 	if (e->reason)
-		printf("note: %s\n", e->reason);
+		printf("note: %s\n", rfs_cli_esc(e->reason));
 }
 
 static int report(const struct rfs_entry *e, int r, unsigned flags,
@@ -254,8 +259,8 @@ static int report(const struct rfs_entry *e, int r, unsigned flags,
 	if (r == 0 && !(flags & RFS_CLI_JOB_QUIET)) {
 		if (e->state == RFS_ENTRY_PURGED) {
 			files_and_size(e, what, sizeof(what));
-			printf("purged '.recyclebin/%s' (%s)\n", e->bin_path,
-			       what);
+			printf("purged '.recyclebin/%s' (%s)\n",
+			       rfs_cli_esc(e->bin_path), what);
 		} else {
 			rfs_cli_print_archived(e);
 		}

@@ -97,9 +97,17 @@ static json_t *entry_at(const char *bin_path, json_t **doc)
 	cr_assert(json_is_array(arr));
 	json_array_foreach(arr, i, e)
 	{
-		const char *b =
-			json_string_value(json_object_get(e, "bin_path"));
+		json_t *v = json_object_get(e, "bin_path");
+		const char *b = json_string_value(v);
+		char bytes[512] = "";
 
+		/* A name that is not UTF-8 comes as {"hex": ...}. */
+		if (!b && (b = json_string_value(json_object_get(v, "hex")))) {
+			for (size_t k = 0; b[2 * k] && k + 1 < sizeof(bytes);
+			     k++)
+				sscanf(b + 2 * k, "%2hhx", &bytes[k]);
+			b = bytes;
+		}
 		if (b && !strcmp(b, bin_path))
 			return e;
 	}
@@ -483,4 +491,96 @@ Test(bin_truth, a_partial_purge_keeps_manifest_and_counts_true)
 	free(sh("cd " SRC "/dt=2001-01-01 && sha256sum -c ../../../../kept.sum"
 		" && test ! -e part-2 && test \"$(ls | wc -l)\" = 2"));
 	free(uuid);
+}
+
+/* ----------------------------------------------------- 8. names are data */
+
+/* A partition whose name holds a newline, a tab, an escape and a byte
+ * that is not UTF-8, with a file named with a newline too. */
+#define ODD_SH	"dt=a$(printf '\\nb\\t\\033c\\377')"
+#define ODD	"dt=a\nb\t\033c\377"
+#define ODD_ESC "dt=a\\nb\\t\\x1bc\\xff"
+
+static void odd_partition(const char *root)
+{
+	free(sh("d=\"%s/" ODD_SH "\" && mkdir -p \"$d\" && "
+		"head -c 5000 /dev/urandom > \"$d/part-0\" && "
+		"head -c 7000 /dev/urandom > \"$d/$(printf 'x\\ny')\" && "
+		"cd \"$d\" && sha256sum part-0 > \"$OLDPWD/odd.sum\" && "
+		"cat \"$(printf 'x\\ny')\" | sha256sum >> \"$OLDPWD/odd.sum\"",
+		root));
+}
+
+static void odd_restored(void)
+{
+	free(sh("d=\"" SRC "/" ODD_SH "\" && cd \"$d\" && "
+		"{ sha256sum part-0; cat \"$(printf 'x\\ny')\" | sha256sum; } "
+		"| diff - \"$OLDPWD/odd.sum\" && test \"$(ls -A | wc -l)\" = 3"));
+}
+
+Test(bin_truth, names_with_any_byte_archive_restore_and_purge)
+{
+	json_t *doc, *e, *r0;
+
+	odd_partition(SRC);
+	ok(RUN("archive", EP "/" ODD), "archive an odd name");
+	one_line(out.out);
+	has(out.out, "archived '" EP "/" ODD_ESC "' to '.recyclebin/" EP
+		     "/" ODD_ESC "' (2 files,");
+	free(sh("test ! -e \"" SRC "/" ODD_SH "\" && test -d "
+		"\"data/.recyclebin/" EP "/" ODD_SH "\""));
+	/* Reports stay one line a name; --json carries the exact bytes. */
+	ok(RUN("status"), "status");
+	has(out.out, ODD_ESC);
+	lacks(out.out, "\033");
+	ok(RUN("status", "--json"), "status --json");
+	doc = parse(out.out);
+	e = json_array_get(json_object_get(doc, "entries"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(
+				 json_object_get(e, "bin_path"), "hex")),
+			 "73616c65732e6f72646572732f62726f6e7a652f323030312d"
+			 "30312d30312e2e323031302d30312d30312f64743d610a62"
+			 "091b63ff",
+			 "%s", out.out);
+	json_decref(doc);
+	/* Lose the index: the manifest keeps the bytes too. */
+	new_index();
+	ok(RUN("reindex"), "reindex");
+	has(out.out, "1 entry added");
+	ok(RUN("restore", EP "/" ODD, "--json"), "restore");
+	doc = parse(out.out);
+	cr_assert_not_null(doc);
+	json_decref(doc);
+	odd_restored();
+	ok(RUN("purge", "--json", EP "/" ODD), "purge");
+	doc = parse(out.out);
+	r0 = json_array_get(json_object_get(doc, "results"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(r0, "result")),
+			 "purged", "%s", out.out);
+	json_decref(doc);
+	free(sh("test ! -e \"data/.recyclebin/" EP "/" ODD_SH "\""));
+}
+
+Test(bin_truth, names_with_any_byte_through_the_mount)
+{
+	char *log;
+
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	odd_partition("mnt/" EP);
+	free(sh("mv \"mnt/" EP "/" ODD_SH "\" mnt/.recyclebin/"));
+	ok(RUN("wait", EP "/" ODD), "wait");
+	one_line(out.out);
+	has(out.out, ODD_ESC);
+	free(sh("cmp \"mnt/.recyclebin/" EP "/" ODD_SH "/part-0\" "
+		"\"data/.recyclebin/" EP "/" ODD_SH "/part-0\""));
+	/* cp -a back out, then rm -rf purges. */
+	free(sh("cp -a \"mnt/.recyclebin/" EP "/" ODD_SH "\" mnt/" EP "/"));
+	odd_restored();
+	free(sh("rm -rf \"mnt/.recyclebin/" EP "/" ODD_SH "\""));
+	assert_state(EP "/" ODD, "purged");
+	free(sh("test ! -e \"data/.recyclebin/" EP "/" ODD_SH "\""));
+	/* The daemon's log has no line broken by a name. */
+	log = rfs_test_mount_log(&m);
+	lacks(log, "\nb\t");
+	free(log);
 }
