@@ -833,3 +833,121 @@ Test(core_archive, table_hook_wins_over_the_global_one)
 	free(text);
 	afx_close(&f);
 }
+
+/* ------------------------------------------------------ partial purge */
+
+/* What the manifest of @p e lists: its rows' paths, sorted, joined by
+ * ' ', and its totals. */
+struct listed {
+	char paths[256];
+	int64_t files, bytes;
+};
+
+static int add_listed(void *ctx, const struct rfs_entry_file *row)
+{
+	struct listed *l = ctx;
+
+	if (*row->path) {
+		strcat(l->paths, " ");
+		strcat(l->paths, row->path);
+	}
+	return 0;
+}
+
+static void manifest_of(const struct rfs_entry *e, struct listed *l)
+{
+	struct rfs_entry m = { 0 };
+	struct rfs_error err = { 0 };
+	char key[96];
+
+	memset(l, 0, sizeof(*l));
+	rfs_manifest_key(e->uuid, key, sizeof(key));
+	cr_assert_eq(rfs_manifest_read(f.bin, key, &m, add_listed, l, &err), 0,
+		     "%s", err.msg);
+	l->files = m.files_total;
+	l->bytes = m.bytes_total;
+	rfs_entry_release(&m);
+}
+
+/* dt=1 with a (100 B), b (200 B) and an empty folder e, archived on a
+ * bin of its own store (for its faults). */
+static void archived_abe(struct rfs_entry *e)
+{
+	afx_open(&f, AFX_SPLIT);
+	afx_dir(&f, "dt=1", 0755);
+	afx_file(&f, "dt=1/a", 100, 0644);
+	afx_file(&f, "dt=1/b", 200, 0644);
+	afx_dir(&f, "dt=1/e", 0755);
+	afx_settle(&f);
+	afx_archive(&f, "dt=1", e);
+	cr_assert_eq(e->files_total, 2);
+}
+
+Test(core_archive, a_partial_purge_rewrites_manifest_and_counts)
+{
+	struct rfs_entry e = { 0 }, now = { 0 };
+	struct listed l;
+	struct stat st;
+
+	archived_abe(&e);
+	manifest_of(&e, &l);
+	cr_assert_str_eq(l.paths, " a b e");
+	cr_assert_eq(rfs_purge_part(f.idx, f.bin, e.id, "b", &f.err), 0, "%s",
+		     f.err.msg);
+	cr_assert_eq(rfs_backend_stat(f.bin, AFX_E "/dt=1/b", &st), -ENOENT);
+	cr_assert_eq(rfs_backend_stat(f.bin, AFX_E "/dt=1/a", &st), 0);
+	manifest_of(&e, &l);
+	cr_assert_str_eq(l.paths, " a e");
+	cr_assert_eq(l.files, 1);
+	cr_assert_eq(l.bytes, 100);
+	afx_get(&f, e.id, &now);
+	cr_assert_eq(now.files_total, 1);
+	cr_assert_eq(now.bytes_total, 100);
+	cr_assert_eq(now.state, RFS_ENTRY_ARCHIVED);
+	rfs_entry_release(&now);
+	/* An empty folder goes the same way; counts stay (folders are not
+	 * counted). */
+	cr_assert_eq(rfs_purge_part(f.idx, f.bin, e.id, "e", &f.err), 0, "%s",
+		     f.err.msg);
+	manifest_of(&e, &l);
+	cr_assert_str_eq(l.paths, " a");
+	cr_assert_eq(l.files, 1);
+	/* Again: nothing left to do, and nothing changes. */
+	cr_assert_eq(rfs_purge_part(f.idx, f.bin, e.id, "b", &f.err), -ENOENT);
+	afx_get(&f, e.id, &now);
+	cr_assert_eq(now.files_total, 1);
+	rfs_entry_release(&now);
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
+
+/* A manifest that cannot be written, or a copy that cannot be removed,
+ * leaves the entry as it was: data, manifest and counts. */
+Test(core_archive, a_failed_partial_purge_changes_nothing)
+{
+	enum rfs_mem_op ops[] = { RFS_MEM_OP_OPEN, RFS_MEM_OP_WRITE,
+				  RFS_MEM_OP_RENAME, RFS_MEM_OP_UNLINK };
+	struct rfs_entry e = { 0 }, now = { 0 };
+	struct listed l;
+	struct stat st;
+
+	archived_abe(&e);
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		rfs_mem_fail_nth(f.bin_store, ops[i], 1, EIO);
+		cr_assert_lt(rfs_purge_part(f.idx, f.bin, e.id, "b", &f.err), 0,
+			     "op %d", (int)ops[i]);
+		cr_assert_neq(f.err.msg[0], '\0');
+		rfs_mem_recover(f.bin_store);
+		cr_assert_eq(rfs_backend_stat(f.bin, AFX_E "/dt=1/b", &st), 0,
+			     "op %d", (int)ops[i]);
+		manifest_of(&e, &l);
+		cr_assert_str_eq(l.paths, " a b e", "op %d", (int)ops[i]);
+		cr_assert_eq(l.files, 2);
+		afx_get(&f, e.id, &now);
+		cr_assert_eq(now.files_total, 2);
+		cr_assert_eq(now.bytes_total, 300);
+		rfs_entry_release(&now);
+	}
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
