@@ -708,8 +708,9 @@ int fs_bin_restore(struct req *q, const char *path, const char *value,
 	else if (*v && strcmp(v, ".") && strcmp(v, "origin"))
 		to.to = v;
 	pthread_mutex_lock(&q->st->wlock);
-	r = rfs_restore_begin(q->st->widx, q->node.rest, &to, false, NULL, &out,
-			      &err);
+	/* The full path: through .recyclebin/ it names exactly this entry,
+	 * not the newest version of its origin. */
+	r = rfs_restore_begin(q->st->widx, path, &to, false, NULL, &out, &err);
 	pthread_mutex_unlock(&q->st->wlock);
 	if (r < 0) {
 		rfs_log(LOG_WARNING, "restore of '%s': %s", path, err.msg);

@@ -280,6 +280,14 @@ Test(bin_truth, getfattr_names_the_newest_version)
 	       "mnt/.recyclebin/" P " mnt/.recyclebin/" P ".~3~");
 	cr_assert_str_eq(v, "13");
 	free(v);
+	/* setfattr on a version's bin path restores that version. */
+	free(sh("setfattr -n user.recyclefs.restore -v '' "
+		"mnt/.recyclebin/" P));
+	cr_assert(rfs_test_sh_until(&m, 10,
+				    "test \"$(ls " SRC "/dt=2001-01-01 | wc "
+				    "-l)\" = 1 && test -s " SRC
+				    "/dt=2001-01-01/part-1"),
+		  "the first version (1 file) was not restored");
 }
 
 /* ------------------------------------------ 3. the bin is not an epoch */
