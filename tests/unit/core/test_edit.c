@@ -6,6 +6,7 @@
 #include "core/catalog.h"
 #include "core/date.h"
 #include "core/edit.h"
+#include "core/location.h"
 #include "core/storage.h"
 #include "index/index.h"
 #include "util/buf.h"
@@ -1092,4 +1093,19 @@ Test(core_edit, epoch_locations_never_reach_a_bin_or_another_epoch)
 	assert_ok(rfs_edit_lifecycle_add(idx, "web.logs", "raw", -1, &err));
 	assert_ok(rfs_edit_epoch_add(idx, "web.logs", "raw", day("2001-01-01"),
 				     RFS_DATE_NOW, "arch", "", 0, &err));
+}
+
+Test(core_edit, location_within_compares_folders_not_prefixes)
+{
+	cr_assert(rfs_location_within("file:///srv/a/b", "file:///srv/a"));
+	cr_assert(rfs_location_within("file:///srv/a/", "file:///srv/a"));
+	cr_assert(rfs_location_within("file:///srv/a", "file:///"));
+	cr_assert_not(rfs_location_within("file:///srv/ab", "file:///srv/a"));
+	cr_assert_not(rfs_location_within("file:///srv", "file:///srv/a"));
+	cr_assert(rfs_location_within("s3://lake/x/y?endpoint=http://h:1",
+				      "s3://lake/x?endpoint=http://h:1"));
+	/* other options: another endpoint, another place */
+	cr_assert_not(rfs_location_within("s3://lake/x/y?endpoint=http://h:1",
+					  "s3://lake/x?endpoint=http://h:2"));
+	cr_assert_not(rfs_location_within("s3://lake2", "s3://lake"));
 }
