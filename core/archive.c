@@ -8,6 +8,7 @@
 #include "core/bin.h"
 #include "core/catalog.h"
 #include "core/entry.h"
+#include "core/json_name.h"
 #include "core/jobs.h"
 #include "core/names.h"
 #include "core/storage.h"
@@ -49,7 +50,7 @@ static int resolve_origin(const struct rfs_catalog *cat, const char *in,
 	if (!o->path)
 		return -ENOMEM;
 	rfs_relpath_normalize(o->path);
-	r = rfs_relpath_check("path", o->path, err);
+	r = rfs_datapath_check("path", o->path, err);
 	if (r < 0)
 		return r;
 	if (!*o->path)
@@ -291,9 +292,9 @@ static int fill_entry(struct rfs_entry *e, const struct origin *o, bool is_dir,
 static int history(struct rfs_index *idx, const char *action,
 		   const struct rfs_entry *e, struct rfs_error *err)
 {
-	json_t *d =
-		json_pack("{s:s, s:s, s:s}", "uuid", e->uuid, "bin_path",
-			  e->bin_path, "state", rfs_entry_state_name(e->state));
+	json_t *d = json_pack("{s:s, s:o, s:s}", "uuid", e->uuid, "bin_path",
+			      rfs_json_name(e->bin_path), "state",
+			      rfs_entry_state_name(e->state));
 	char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
 	int r;
 
@@ -500,56 +501,5 @@ int rfs_purge_begin_flags(struct rfs_index *idx, int64_t id,
 	if (r < 0)
 		rfs_index_rollback(idx);
 	rfs_entry_release(&e);
-	return r;
-}
-
-/* The newest live entry whose origin is exactly @p origin. */
-struct by_origin {
-	const char *origin;
-	struct rfs_entry found;
-};
-
-static int match_origin(const struct rfs_entry *e, void *ctx)
-{
-	struct by_origin *b = ctx;
-
-	if (strcmp(e->origin_path, b->origin) ||
-	    (b->found.id && b->found.created_ns > e->created_ns))
-		return 0;
-	rfs_entry_release(&b->found);
-	return rfs_entry_copy(&b->found, e);
-}
-
-int rfs_entry_find(struct rfs_index *idx, const char *path,
-		   struct rfs_entry *out, struct rfs_error *err)
-{
-	struct by_origin b = { 0 };
-	char *p;
-	int r;
-
-	p = strdup(rfs_path_skip_root(path));
-	if (!p)
-		return -ENOMEM;
-	rfs_relpath_normalize(p);
-	if (rfs_path_is_under(p, ".recyclebin")) {
-		size_t skip = strlen(".recyclebin") + (p[11] == '/');
-
-		memmove(p, p + skip, strlen(p) - skip + 1);
-	}
-	r = rfs_index_entry_by_bin_path(idx, p, out, err);
-	if (r == -ENOENT) {
-		rfs_error_clear(err);
-		b.origin = p;
-		r = rfs_index_entry_list_overlapping(idx, p, match_origin, &b,
-						     err);
-		if (r == 0 && b.found.id)
-			*out = b.found;
-		else if (r == 0)
-			r = rfs_error_set(err, ENOENT,
-					  "nothing in the recycle bin at or "
-					  "from '%s'",
-					  p);
-	}
-	free(p);
 	return r;
 }

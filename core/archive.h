@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct rfs_backend;
 struct rfs_entry;
 struct rfs_error;
 struct rfs_index;
@@ -38,9 +39,9 @@ struct rfs_index;
  *         under an epoch, catalog-only storage, a symlink leaving the
  *         storage, a part of a Delta, Iceberg or Hudi table: a folder
  *         above the item, up to the storage's root, is a table root, see
- *         core/tableformat.h; the whole root may be archived); -EBUSY (the item or a folder around it is being
- *         archived, or a failed archive of it waits for retry or purge);
- *         -EINVAL (a malformed path); -ENOMEM, -EIO, or the index's
+ *         core/tableformat.h; the whole root may be archived); -EBUSY (the item
+ * or a folder around it is being archived, or a failed archive of it waits for
+ * retry or purge); -EINVAL (a malformed path); -ENOMEM, -EIO, or the index's
  *         errors (index/index.h). The reason is in @p err.
  */
 int rfs_archive_begin(struct rfs_index *idx, const char *origin,
@@ -90,17 +91,67 @@ int rfs_purge_begin_flags(struct rfs_index *idx, int64_t id,
 			  enum rfs_purge_flags flags, struct rfs_error *err);
 
 /**
- * Find the entry a user means by @p path: a bin path (with or without a
- * leading ".recyclebin/"), or the origin path of a live entry (the newest
- * one when several).
+ * Find the entry a user means by @p path. A path through the bin
+ * (".recyclebin/X", or "X.~2~" that no entry has as its origin) names
+ * exactly one entry, the live one at that bin path; any other path is an
+ * origin path and names the newest live (not purged) entry archived from
+ * it (the latest archived, whatever its state), so that a command by
+ * original path always acts on the latest version.
  * @param idx  the index to search
  * @param path a bin path or an origin path; a leading slash is ignored
  * @param out  filled on success; release with rfs_entry_release()
  * @param err  receives the reason on failure; may be NULL
- * @return 0, -ENOENT (with the reason), -EIO
+ * @return 0, -ENOENT (with the reason), -EINVAL (a "." or ".."
+ *         component), -EIO
  */
 int rfs_entry_find(struct rfs_index *idx, const char *path,
 		   struct rfs_entry *out, struct rfs_error *err);
+
+/**
+ * As rfs_entry_find(), for a path at or below an entry: the nearest of
+ * @p path and its ancestors that names an entry, read first as origin
+ * paths (the newest live version) unless @p path went through
+ * ".recyclebin/", then as bin paths.
+ * @param idx  the index to search
+ * @param path a bin path or an origin path, possibly below an entry
+ * @param out  filled on success; release with rfs_entry_release()
+ * @param sub  on success, the part of @p path below the entry ("" for the
+ *             entry itself); the caller frees it
+ * @param err  receives the reason on failure; may be NULL
+ * @return 0, -ENOENT, -EINVAL (a "." or ".." component), -ENOMEM, -EIO
+ */
+int rfs_entry_find_at(struct rfs_index *idx, const char *path,
+		      struct rfs_entry *out, char **sub, struct rfs_error *err);
+
+/**
+ * Purge one file, symlink or empty folder of an archived entry for good
+ * (`rm` or `rmdir` of a path inside a bin entry), keeping the entry
+ * restorable and true: the manifest is rewritten without it (atomically,
+ * before the data goes), then the copy is removed, then the index marks
+ * its row purged and takes it out of the entry's file and byte counts.
+ * A crash between the steps leaves at most a copy that nothing claims;
+ * running it again finishes. A path the manifest does not list is only
+ * removed from recycle storage.
+ * @param idx the index (this thread's handle), with no transaction open
+ * @param bin a backend on the entry's recycle root
+ * @param id  the entry's row id
+ * @param sub the path below the entry ("" is refused: purge the entry)
+ * @param err receives the reason on failure; may be NULL
+ * @return 0; -EBUSY (the entry is not archived), -ENOTEMPTY (a folder
+ *         with something left in it), -ENOENT, the backend's or the
+ *         index's error
+ */
+int rfs_purge_part(struct rfs_index *idx, struct rfs_backend *bin, int64_t id,
+		   const char *sub, struct rfs_error *err);
+
+/**
+ * Refuse a path with a "." or ".." component, which names nothing in the
+ * catalog or the bin.
+ * @param path a path as the user typed it
+ * @param err  receives "path 'P' has a '.' or '..' component: ..."
+ * @return 0 or -EINVAL
+ */
+int rfs_entry_path_check(const char *path, struct rfs_error *err);
 
 /** What rfs_reindex() did with one manifest. */
 struct rfs_reindex_report {

@@ -3,6 +3,7 @@
 #include "backends/backend.h"
 #include "core/catalog.h"
 #include "core/config.h"
+#include "core/location.h"
 #include "core/names.h"
 #include "core/storage.h"
 #include "core/uri.h"
@@ -177,7 +178,9 @@ int rfs_edit_storage_add(struct rfs_index *idx, const char *name,
 	if (rfs_catalog_storage(cat, name))
 		r = rfs_error_set(err, EEXIST, "storage '%s' already exists",
 				  name);
-	else
+	else if (cbin)
+		r = rfs_location_check_bin(cat, cbin, err);
+	if (r == 0)
 		r = rfs_index_storage_insert(idx, name, curi, cbin, cls->name,
 					     NULL, err);
 	r = finish(idx, r, "storage.add", name,
@@ -341,13 +344,29 @@ static int epoch_path(const char *path, char **out, struct rfs_error *err)
 	return r;
 }
 
+/* Where an epoch at @p path of @p s would lie must reach no bin and no
+ * other epoch (@p self_id: the epoch re-pointed, else 0). */
+static int epoch_location(const struct rfs_catalog *cat,
+			  const struct rfs_storage *s, const char *path,
+			  int64_t self_id, struct rfs_error *err)
+{
+	char *uri;
+	int r;
+
+	if (rfs_uri_join(s->uri, path, &uri) < 0)
+		return -ENOMEM;
+	r = rfs_location_check_epoch(cat, s, uri, self_id, err);
+	free(uri);
+	return r;
+}
+
 /* The root URI of the storage named @p storage, from a catalog loaded
  * outside any transaction (for checks that do I/O). The epoch's rules are
  * checked here too, before check_location() may create directories, so a
  * refused epoch leaves nothing behind; the transaction checks them again. */
 static int epoch_precheck(struct rfs_index *idx, const char *table,
 			  const char *lifecycle, int32_t from, int32_t to,
-			  const char *storage, char **uri,
+			  const char *storage, const char *path, char **uri,
 			  struct rfs_error *err)
 {
 	const struct rfs_lifecycle *lc;
@@ -364,6 +383,8 @@ static int epoch_precheck(struct rfs_index *idx, const char *table,
 		r = rfs_error_set(err, ENOENT, "no storage '%s'", storage);
 	if (r == 0)
 		r = rfs_lifecycle_check_range(lc, from, to, 0, err);
+	if (r == 0)
+		r = epoch_location(cat, s, path, 0, err);
 	if (r == 0)
 		r = (*uri = strdup(s->uri)) ? 0 : -ENOMEM;
 	rfs_catalog_free(cat);
@@ -384,7 +405,7 @@ int rfs_edit_epoch_add(struct rfs_index *idx, const char *table,
 	r = epoch_path(path, &p, err);
 	if (r == 0)
 		r = epoch_precheck(idx, table, lifecycle, from, to, storage,
-				   &uri, err);
+				   p, &uri, err);
 	if (r == 0)
 		r = check_location(uri, p, flags & RFS_EDIT_EPOCH_CREATE,
 				   "epoch path",
@@ -399,6 +420,8 @@ int rfs_edit_epoch_add(struct rfs_index *idx, const char *table,
 		r = rfs_error_set(err, ENOENT, "no storage '%s'", storage);
 	if (r == 0)
 		r = rfs_lifecycle_check_range(lc, from, to, 0, err);
+	if (r == 0)
+		r = epoch_location(cat, s, p, 0, err);
 	if (r == 0)
 		r = rfs_index_epoch_insert(idx, lc->id, from, to, s->id, p,
 					   NULL, err);
@@ -483,6 +506,8 @@ int rfs_edit_epoch_repoint(struct rfs_index *idx, const char *table,
 		old_uri = strdup(e->uri);
 		r = rfs_uri_join(s->uri, p, &uri);
 	}
+	if (r == 0)
+		r = epoch_location(cat, s, p, e->id, err);
 	rfs_index_rollback(idx);
 	if (r == 0)
 		r = check_location(s->uri, p, false, "epoch path",
@@ -502,6 +527,8 @@ int rfs_edit_epoch_repoint(struct rfs_index *idx, const char *table,
 		r = rfs_error_set(err, ENOENT,
 				  "epoch '%s' or storage '%s' vanished", epoch,
 				  storage);
+	if (r == 0)
+		r = epoch_location(cat, s, p, e->id, err);
 	if (r == 0)
 		r = rfs_index_epoch_update(idx, e->id, e->to, s->id, p, err);
 	r = finish(idx, r, "epoch.repoint", table,

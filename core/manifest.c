@@ -4,6 +4,8 @@
  * The format is documented in docs/manifest.md.
  */
 #include "core/manifest.h"
+
+#include "core/json_name.h"
 #include "core/manifest_priv.h"
 
 #include "backends/backend.h"
@@ -247,14 +249,11 @@ static int mw_add_json(struct mwriter *w, json_t *v)
  */
 static int set_str(json_t *obj, const char *key, const char *s)
 {
-	json_t *v = json_string(s ? s : "");
+	/* A name that is not UTF-8 is kept as {"hex": ...}. */
+	json_t *v = rfs_json_name(s ? s : "");
 
-	if (!v) {
-		/* json_string() refuses bad UTF-8 and fails on OOM alike. */
-		v = json_string_nocheck(s ? s : "");
-		json_decref(v);
-		return v ? -EILSEQ : -ENOMEM;
-	}
+	if (!v)
+		return -ENOMEM;
 	return json_object_set_new(obj, key, v) < 0 ? -ENOMEM : 0;
 }
 

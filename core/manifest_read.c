@@ -5,6 +5,8 @@
  * manifest never produces half an import.
  */
 #include "core/manifest.h"
+
+#include "core/json_name.h"
 #include "core/manifest_priv.h"
 
 #include "backends/backend.h"
@@ -416,7 +418,14 @@ int rfs_manifest_read(struct rfs_backend *bin, const char *key,
 			err, EBADMSG,
 			"manifest '%s' is not valid JSON: %s (line %d)", key,
 			jerr.text, jerr.line);
-	r = parse_header(&m, root, &tmp);
+	/* Names that are not UTF-8 were written as {"hex": ...}. */
+	r = rfs_json_unwrap_names(root);
+	if (r < 0)
+		r = rfs_error_set(err, ENOMEM,
+				  "cannot read manifest '%s': out of memory",
+				  key);
+	if (r == 0)
+		r = parse_header(&m, root, &tmp);
 	files = json_object_get(root, "files");
 	if (r == 0)
 		r = walk_rows(&m, files, tmp.state == RFS_ENTRY_ARCHIVED, NULL,

@@ -96,7 +96,6 @@ int rfs_name_check(const char *kind, const char *name, struct rfs_error *err)
 
 int rfs_relpath_check(const char *what, const char *path, struct rfs_error *err)
 {
-	const char *c = path;
 	size_t n = strlen(path);
 
 	if (!rfs_utf8_valid(path, n))
@@ -105,6 +104,15 @@ int rfs_relpath_check(const char *what, const char *path, struct rfs_error *err)
 	if (has_control(path))
 		return rfs_error_set(err, EINVAL,
 				     "%s contains a control character", what);
+	return rfs_datapath_check(what, path, err);
+}
+
+int rfs_datapath_check(const char *what, const char *path,
+		       struct rfs_error *err)
+{
+	const char *c = path;
+	size_t n = strlen(path);
+
 	if (path[0] == '/')
 		return rfs_error_set(err, EINVAL,
 				     "%s '%s' must be relative to its root",

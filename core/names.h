@@ -49,6 +49,20 @@ int rfs_relpath_check(const char *what, const char *path,
 		      struct rfs_error *err);
 
 /**
+ * Check the path of data under an epoch (what archive and restore take):
+ * its names are data and may hold any byte but '/' and NUL (newlines,
+ * other control characters, bytes that are not UTF-8), but it must be
+ * relative, with no empty, "." or ".." component, each at most
+ * RFS_NAME_MAX bytes.
+ * @param what what the path is, for the message ("path")
+ * @param path the path, normalised with rfs_relpath_normalize()
+ * @param err  receives the reason on failure; may be NULL
+ * @return 0, or -EINVAL with the reason in @p err
+ */
+int rfs_datapath_check(const char *what, const char *path,
+		       struct rfs_error *err);
+
+/**
  * Normalise a user's relative path in place: drop leading, trailing and
  * doubled slashes ("/a//b/" -> "a/b"). Run rfs_relpath_check() after.
  * @return @p path

@@ -10,6 +10,7 @@
 #include "core/copy.h"
 #include "core/entry.h"
 #include "core/hook.h"
+#include "core/json_name.h"
 #include "core/job_priv.h"
 #include "core/jobs.h"
 #include "core/names.h"
@@ -40,47 +41,7 @@
 static int find_entry(struct rfs_index *idx, const char *path,
 		      struct rfs_entry *e, char **sub, struct rfs_error *err)
 {
-	struct rfs_error ignore = { 0 };
-	char *p, *cand;
-	size_t n;
-	int r;
-
-	p = strdup(rfs_path_skip_root(path));
-	if (!p)
-		return -ENOMEM;
-	rfs_relpath_normalize(p);
-	if (rfs_path_is_under(p, ".recyclebin")) {
-		size_t skip = strlen(".recyclebin") + (p[11] == '/');
-
-		memmove(p, p + skip, strlen(p) - skip + 1);
-	}
-	cand = strdup(p);
-	r = cand ? -ENOENT : -ENOMEM;
-	/* The path itself, or the nearest ancestor that is an entry. */
-	while (cand && *cand) {
-		r = rfs_index_entry_by_bin_path(idx, cand, e, &ignore);
-		if (r == 0) {
-			n = strlen(cand);
-			*sub = strdup(p[n] ? p + n + 1 : "");
-			break;
-		}
-		if (r != -ENOENT)
-			break;
-		cand[rfs_path_dirlen(cand)] = '\0';
-	}
-	if (r == -ENOENT) {
-		/* Its origin path, then. */
-		r = rfs_entry_find(idx, path, e, err);
-		if (r == 0)
-			*sub = strdup("");
-	}
-	free(cand);
-	free(p);
-	if (r == 0 && !*sub) {
-		rfs_entry_release(e);
-		return -ENOMEM;
-	}
-	return r;
+	return rfs_entry_find_at(idx, path, e, sub, err);
 }
 
 static const struct rfs_storage_class *class_of_uri(const char *uri)
@@ -313,8 +274,9 @@ static int history(struct rfs_index *idx, const char *action,
 		   const struct rfs_entry *e, const struct rfs_restore *r,
 		   struct rfs_error *err)
 {
-	json_t *d = json_pack("{s:s, s:s, s:s}", "entry", e->bin_path, "sub",
-			      r->sub, "target", r->target);
+	json_t *d = json_pack(
+		"{s:o, s:o, s:o}", "entry", rfs_json_name(e->bin_path), "sub",
+		rfs_json_name(r->sub), "target", rfs_json_name(r->target));
 	char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
 	int rc;
 

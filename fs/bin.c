@@ -482,6 +482,18 @@ int fs_bin_unlink(struct req *q, const char *path)
 		return purge_now(q, bn.e, path);
 	/* One file of an entry: deleted from recycle storage for good. */
 	r = entry_location(q, bn.e, bn.sub, &b, &key);
+	if (r == 0 && bn.e->state == RFS_ENTRY_ARCHIVED) {
+		/* With its manifest row and its share of the counts. */
+		pthread_mutex_lock(&q->st->wlock);
+		r = rfs_purge_part(q->st->widx, b, bn.e->id, bn.sub, &err);
+		pthread_mutex_unlock(&q->st->wlock);
+		if (r < 0)
+			rfs_log(LOG_ERR, "purge of '%s' failed: %s", path,
+				err.msg);
+		fs_snap_invalidate(q->st);
+		rfs_buf_release(&key);
+		return r;
+	}
 	if (r == 0)
 		r = rfs_backend_unlink(b, rfs_buf_str(&key));
 	if (r == 0) {
@@ -497,6 +509,7 @@ int fs_bin_unlink(struct req *q, const char *path)
 int fs_bin_rmdir(struct req *q, const char *path)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
+	struct rfs_error err = { 0 };
 	struct rfs_backend *b;
 	struct bin_node bn;
 	int r;
@@ -520,7 +533,14 @@ int fs_bin_rmdir(struct req *q, const char *path)
 	r = restore_guard(q, bn.e, "rmdir", path);
 	if (r == 0)
 		r = entry_location(q, bn.e, bn.sub, &b, &key);
-	if (r == 0 && *bn.sub) {
+	if (r == 0 && *bn.sub && bn.e->state == RFS_ENTRY_ARCHIVED) {
+		pthread_mutex_lock(&q->st->wlock);
+		r = rfs_purge_part(q->st->widx, b, bn.e->id, bn.sub, &err);
+		pthread_mutex_unlock(&q->st->wlock);
+		if (r < 0 && r != -ENOTEMPTY)
+			rfs_log(LOG_ERR, "purge of '%s' failed: %s", path,
+				err.msg);
+	} else if (r == 0 && *bn.sub) {
 		r = rfs_backend_rmdir(b, rfs_buf_str(&key));
 	} else if (r == 0) {
 		/* The entry's root: like any folder, only once empty. */
@@ -592,6 +612,18 @@ static int entry_attrs(struct req *q, const struct bin_node *bn,
 	ATTR("source_uri", e.src_uri);
 	ATTR("bin_uri", e.bin_root_uri);
 	ATTR("bin_path", e.bin_path);
+	{
+		/* The version a command by origin path acts on. */
+		struct rfs_entry nw = { 0 };
+
+		pthread_mutex_lock(&q->st->wlock);
+		if (rfs_entry_find(q->st->widx, e.origin_path, &nw, NULL) < 0)
+			nw.bin_path = NULL;
+		pthread_mutex_unlock(&q->st->wlock);
+		if (nw.bin_path)
+			ATTR("newest", nw.bin_path);
+		rfs_entry_release(&nw);
+	}
 	ATTR("archived_at", rfs_time_format(e.created_ns, when, sizeof(when)));
 	if (e.deleted_ns)
 		ATTR("deleted_at",
@@ -707,8 +739,9 @@ int fs_bin_restore(struct req *q, const char *path, const char *value,
 	else if (*v && strcmp(v, ".") && strcmp(v, "origin"))
 		to.to = v;
 	pthread_mutex_lock(&q->st->wlock);
-	r = rfs_restore_begin(q->st->widx, q->node.rest, &to, false, NULL, &out,
-			      &err);
+	/* The full path: through .recyclebin/ it names exactly this entry,
+	 * not the newest version of its origin. */
+	r = rfs_restore_begin(q->st->widx, path, &to, false, NULL, &out, &err);
 	pthread_mutex_unlock(&q->st->wlock);
 	if (r < 0) {
 		rfs_log(LOG_WARNING, "restore of '%s': %s", path, err.msg);

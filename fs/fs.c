@@ -295,11 +295,20 @@ int fs_refuse(const char *op, const char *path, const char *why)
 	return -EPERM;
 }
 
+/* While fuse_new() parses the options, libfuse's messages (which come in
+ * fragments: "unknown option(s): `", "-o ", "bogus'") are gathered here
+ * to become one line; NULL otherwise. Only the starting thread uses it. */
+static struct rfs_buf *fuse_gather;
+
 static void fuse_log_to_rfs(enum fuse_log_level level, const char *fmt,
 			    va_list ap)
 {
 	struct rfs_buf b = RFS_BUF_INIT;
 
+	if (fuse_gather && level <= FUSE_LOG_ERR) {
+		rfs_buf_vaddf(fuse_gather, fmt, ap);
+		return;
+	}
 	if (!rfs_log_enabled((int)level))
 		return;
 	rfs_buf_vaddf(&b, fmt, ap);
@@ -521,6 +530,7 @@ static int serve(struct fuse *f, const struct rfs_fs_options *o)
 int rfs_fs_main(const struct rfs_fs_options *o)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct rfs_buf gathered = RFS_BUF_INIT;
 	struct rfs_fs_state st;
 	struct fuse *f = NULL;
 	int r = 1;
@@ -534,12 +544,35 @@ int rfs_fs_main(const struct rfs_fs_options *o)
 	fuse_set_log_func(fuse_log_to_rfs);
 	if (build_args(&args, o) < 0)
 		goto out;
+	fuse_gather = &gathered;
 	f = fuse_new(&args, &rfs_fs_ops, sizeof(rfs_fs_ops), &st);
+	fuse_gather = NULL;
 	if (!f) {
-		fprintf(stderr, "recyclefs: bad mount options '%s'\n",
-			o->fuse_opts ? o->fuse_opts : "");
+		/* One line: libfuse's reason without its newlines and its
+		 * "fuse: " prefixes. */
+		char *g = gathered.len ? gathered.data : NULL;
+		char *w = g;
+
+		for (char *c = g; c && *c; c++) {
+			if (!strncmp(c, "fuse: ", 6)) {
+				c += 5;
+				continue;
+			}
+			*w++ = *c == '\n' ? ' ' : *c;
+		}
+		while (w && w > g && w[-1] == ' ')
+			w--;
+		if (w)
+			*w = '\0';
+		fprintf(stderr, "recyclefs: bad mount options '%s'%s%s\n",
+			o->fuse_opts ? o->fuse_opts : "", g && *g ? ": " : "",
+			g ? g : "");
+		rfs_buf_release(&gathered);
 		goto out;
 	}
+	if (gathered.len)
+		rfs_log(LOG_ERR, "fuse: %s", rfs_buf_str(&gathered));
+	rfs_buf_release(&gathered);
 	if (fuse_mount(f, st.mountpoint) < 0) {
 		fprintf(stderr, "recyclefs: mounting on '%s' failed\n",
 			st.mountpoint);

@@ -186,12 +186,34 @@ int rfs_index_query_int(struct rfs_index *idx, const char *sql, int64_t *value,
  * file is left as it is: rfs_index_schema_check() decides whether it is
  * an index or an empty file to claim.
  */
+/* An empty file (0 bytes, no write-ahead log with content) holds no
+ * index: it is treated as no file at all, by init and by every other
+ * command alike. */
+static bool empty_file(const char *path)
+{
+	struct stat st;
+	char *wal;
+	bool empty;
+
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size)
+		return false;
+	if (asprintf(&wal, "%s-wal", path) < 0)
+		return false;
+	empty = stat(wal, &st) < 0 || st.st_size == 0;
+	free(wal);
+	return empty;
+}
+
 static int create_file(struct rfs_index *idx, struct rfs_error *err)
 {
 	int fd, ret;
 
 	fd = open(idx->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
+		if (errno == EEXIST && empty_file(idx->path)) {
+			idx->created = true;
+			return 0;
+		}
 		if (errno == EEXIST)
 			return 0;
 		ret = errno;
@@ -218,6 +240,11 @@ static int check_exists(const char *path, struct rfs_error *err)
 	struct stat st;
 	int ret;
 
+	if (stat(path, &st) == 0 && empty_file(path))
+		return rfs_error_set(err, ENOENT,
+				     "no recyclefs index at '%s' (the file is "
+				     "empty); run 'recyclefs init'",
+				     path);
 	if (stat(path, &st) == 0)
 		return 0;
 	ret = errno;

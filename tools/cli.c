@@ -5,6 +5,7 @@
  */
 #include "tools/cli.h"
 
+#include "core/archive.h"
 #include "core/catalog.h"
 #include "core/date.h"
 #include "core/names.h"
@@ -36,18 +37,29 @@ void rfs_cli_set_verbose(void)
  * that quotes user input stays on one line. */
 static void put_escaped(const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	struct rfs_buf b = RFS_BUF_INIT;
 
-		if (c == '\n')
-			fputs("\\n", stderr);
-		else if (c == '\t')
-			fputs("\\t", stderr);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(stderr, "\\x%02x", c);
-		else
-			fputc(c, stderr);
-	}
+	if (rfs_buf_add_escaped(&b, s) == 0)
+		fputs(rfs_buf_str(&b), stderr);
+	else
+		fputs(s, stderr);
+	rfs_buf_release(&b);
+}
+
+const char *rfs_cli_esc(const char *s)
+{
+	static struct rfs_buf ring[8];
+	static unsigned next;
+	struct rfs_buf *b = &ring[next++ % 8];
+
+	if (!s)
+		return "";
+	if (!b->cap)
+		*b = (struct rfs_buf)RFS_BUF_INIT;
+	rfs_buf_reset(b);
+	if (rfs_buf_add_escaped(b, s) < 0)
+		return "?";
+	return rfs_buf_str(b);
 }
 
 static void vreport(const char *cmd, const char *fmt, va_list ap)
@@ -331,8 +343,12 @@ int rfs_cli_catalog_path(struct rfs_index *idx, const char *path,
 	}
 	rfs_error_clear(err);
 	r = fn(ctx, p, err);
-	if (r == -ENOENT && rfs_index_load_catalog(idx, &cat, &ignore) == 0 &&
-	    (rest = mount_reading(cat, p))) {
+	/* "../mnt/T/L/E/x": the ".." is the mount's, not the catalog's. */
+	if ((r == -ENOENT ||
+	     (r == -EINVAL && rfs_entry_path_check(p, NULL) < 0)) &&
+	    rfs_index_load_catalog(idx, &cat, &ignore) == 0 &&
+	    (rest = mount_reading(cat, p)) &&
+	    (r == -ENOENT || rfs_entry_path_check(rest, NULL) == 0)) {
 		rfs_error_clear(err);
 		r = fn(ctx, rest, err);
 	}
@@ -400,7 +416,9 @@ void rfs_cli_table_add(struct rfs_cli_table *t, const char *const *cells)
 		t->alloc = n;
 	}
 	for (i = 0; i < t->ncols; i++) {
-		t->cells[t->ncells + i] = strdup(cells[i] ? cells[i] : "-");
+		/* A cell is one line: names are escaped. */
+		t->cells[t->ncells + i] =
+			strdup(cells[i] ? rfs_cli_esc(cells[i]) : "-");
 		if (!t->cells[t->ncells + i]) {
 			while (i--)
 				free(t->cells[t->ncells + i]);

@@ -250,6 +250,16 @@ typedef int (*rfs_cli_path_fn)(void *ctx, const char *path,
 			       struct rfs_error *err);
 
 /**
+ * A name or path as a human-readable report shows it: on one line, its
+ * control characters and bytes of bad UTF-8 escaped as
+ * rfs_buf_add_escaped() does ("a\\nb" for a newline).
+ * @param s the name; NULL gives ""
+ * @return a string valid until 8 more calls (a ring of buffers); not
+ *         thread-safe (the command line runs one thread)
+ */
+const char *rfs_cli_esc(const char *s);
+
+/**
  * Resolve a path as a user typed it into the catalog path it names, and
  * act on it through @p fn, which decides what "resolves" means
  * (rfs_entry_find(), rfs_archive_begin(), ...). The readings, in order:

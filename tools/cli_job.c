@@ -8,6 +8,7 @@
 #include "core/archive.h"
 #include "core/entry.h"
 #include "core/jobs.h"
+#include "core/json_name.h"
 #include "index/entries.h"
 #include "index/index.h"
 #include "tools/cli.h"
@@ -49,15 +50,17 @@ json_t *rfs_cli_entry_json(const struct rfs_entry *e)
 	rfs_time_format(e->deleted_ns, deleted, sizeof(deleted));
 	rfs_time_format(e->purged_ns, purged, sizeof(purged));
 	return json_pack(
-		"{s:s, s:s, s:s, s:s?, s:s?, s:I, s:I, s:I, s:I, s:s, s:s?, "
+		"{s:o, s:o, s:s, s:s?, s:o?, s:I, s:I, s:I, s:I, s:s, s:s?, "
 		"s:s?, s:s, s:s, s:s?}",
-		"bin_path", e->bin_path, "origin", e->origin_path, "state",
+		"bin_path", rfs_json_name(e->bin_path), "origin",
+		rfs_json_name(e->origin_path), "state",
 		rfs_entry_state_name(e->state), "failed_step",
 		e->state == RFS_ENTRY_FAILED
 			? rfs_entry_state_name(e->failed_step)
 			: NULL,
-		"reason", e->reason, "files_total", (json_int_t)e->files_total,
-		"files_done", (json_int_t)e->files_done, "bytes_total",
+		"reason", e->reason ? rfs_json_text(e->reason) : NULL,
+		"files_total", (json_int_t)e->files_total, "files_done",
+		(json_int_t)e->files_done, "bytes_total",
 		(json_int_t)e->bytes_total, "bytes_done",
 		(json_int_t)e->bytes_done, "created_at", created, "deleted_at",
 		e->deleted_ns ? deleted : NULL, "purged_at",
@@ -74,8 +77,10 @@ int rfs_cli_result_add(json_t *results, const char *path, const char *result,
 		return 0;
 	if (e && e->id && !(ej = rfs_cli_entry_json(e)))
 		return -ENOMEM;
-	o = json_pack("{s:s, s:s, s:s?, s:o?}", "path", path, "result", result,
-		      "reason", reason && *reason ? reason : NULL, "entry", ej);
+	o = json_pack("{s:o, s:s, s:o?, s:o?}", "path", rfs_json_name(path),
+		      "result", result, "reason",
+		      reason && *reason ? rfs_json_text(reason) : NULL, "entry",
+		      ej);
 	return json_array_append_new(results, o) ? -ENOMEM : 0;
 }
 
@@ -166,12 +171,6 @@ bool rfs_cli_job_interrupted(void)
 	return stop_flag != 0;
 }
 
-/* The one-line progress bar on a terminal. */
-struct progress {
-	bool tty;
-	bool drawn;
-};
-
 static int percent(const struct rfs_entry *e)
 {
 	int64_t p = -1;
@@ -184,9 +183,15 @@ static int percent(const struct rfs_entry *e)
 	return p > 100 ? 100 : (int)p;
 }
 
-static void draw(void *ctx, const struct rfs_entry *e)
+void rfs_cli_progress_init(struct rfs_cli_progress *pg)
 {
-	struct progress *pg = ctx;
+	pg->tty = isatty(STDERR_FILENO) == 1;
+	pg->drawn = false;
+}
+
+void rfs_cli_progress_draw(struct rfs_cli_progress *pg,
+			   const struct rfs_entry *e)
+{
 	char done[16], total[16], bar[21];
 	bool bytes = e->state == RFS_ENTRY_SYNC || e->state == RFS_ENTRY_VERIFY;
 	int pct = percent(e), i;
@@ -214,11 +219,16 @@ static void draw(void *ctx, const struct rfs_entry *e)
 	pg->drawn = true;
 }
 
-static void clear_bar(struct progress *pg)
+void rfs_cli_progress_clear(struct rfs_cli_progress *pg)
 {
 	if (pg->drawn)
 		fputs("\r\033[K", stderr);
 	pg->drawn = false;
+}
+
+static void draw(void *ctx, const struct rfs_entry *e)
+{
+	rfs_cli_progress_draw(ctx, e);
 }
 
 static void files_and_size(const struct rfs_entry *e, char *out, size_t size)
@@ -235,10 +245,10 @@ void rfs_cli_print_archived(const struct rfs_entry *e)
 	char what[64];
 
 	files_and_size(e, what, sizeof(what));
-	printf("archived '%s' to '.recyclebin/%s' (%s)\n", e->origin_path,
-	       e->bin_path, what);
+	printf("archived '%s' to '.recyclebin/%s' (%s)\n",
+	       rfs_cli_esc(e->origin_path), rfs_cli_esc(e->bin_path), what);
 	if (e->reason)
-		printf("note: %s\n", e->reason);
+		printf("note: %s\n", rfs_cli_esc(e->reason));
 }
 
 static int report(const struct rfs_entry *e, int r, unsigned flags,
@@ -249,8 +259,8 @@ static int report(const struct rfs_entry *e, int r, unsigned flags,
 	if (r == 0 && !(flags & RFS_CLI_JOB_QUIET)) {
 		if (e->state == RFS_ENTRY_PURGED) {
 			files_and_size(e, what, sizeof(what));
-			printf("purged '.recyclebin/%s' (%s)\n", e->bin_path,
-			       what);
+			printf("purged '.recyclebin/%s' (%s)\n",
+			       rfs_cli_esc(e->bin_path), what);
 		} else {
 			rfs_cli_print_archived(e);
 		}
@@ -286,7 +296,7 @@ static int report(const struct rfs_entry *e, int r, unsigned flags,
 int rfs_cli_job_run(struct rfs_index *idx, int64_t id, unsigned flags,
 		    struct rfs_entry *out, struct rfs_error *err)
 {
-	struct progress pg = { .tty = isatty(STDERR_FILENO) == 1 };
+	struct rfs_cli_progress pg;
 	struct rfs_job_opts o = { .stop = rfs_cli_job_stop_flag(),
 				  .progress = draw,
 				  .progress_ctx = &pg };
@@ -294,12 +304,13 @@ int rfs_cli_job_run(struct rfs_index *idx, int64_t id, unsigned flags,
 	struct rfs_entry e = { 0 };
 	int r, status;
 
+	rfs_cli_progress_init(&pg);
 	if (!err)
 		err = &local;
 	if (out)
 		memset(out, 0, sizeof(*out));
 	r = rfs_job_run(idx, id, &o, err);
-	clear_bar(&pg);
+	rfs_cli_progress_clear(&pg);
 	if (rfs_index_entry_get(idx, id, &e, &ignore) < 0) {
 		status = rfs_cli_fail(err, r < 0 ? r : -EIO);
 		return r == -EINTR ? RFS_EXIT_INTERRUPTED : status;

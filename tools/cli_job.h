@@ -131,6 +131,26 @@ bool rfs_cli_job_interrupted(void);
 int rfs_cli_job_run(struct rfs_index *idx, int64_t id, unsigned flags,
 		    struct rfs_entry *out, struct rfs_error *err);
 
+/** The one-line progress bar of a job, drawn on stderr when it is a
+ * terminal (nothing otherwise). */
+struct rfs_cli_progress {
+	bool tty;   /**< stderr is a terminal */
+	bool drawn; /**< a bar is on the screen */
+};
+
+/** Set up @p pg: draw only when stderr is a terminal. */
+void rfs_cli_progress_init(struct rfs_cli_progress *pg);
+
+/**
+ * Draw (over the last one) the bar of @p e: its state, percent done and
+ * files (and bytes while copying or verifying), as `archive` shows it.
+ */
+void rfs_cli_progress_draw(struct rfs_cli_progress *pg,
+			   const struct rfs_entry *e);
+
+/** Erase the bar, if one is drawn, so the next line starts clean. */
+void rfs_cli_progress_clear(struct rfs_cli_progress *pg);
+
 /**
  * Print the line of an entry that reached archived on stdout:
  * "archived 'X' to '.recyclebin/Y' (N files, SIZE)", and a note line when

@@ -73,7 +73,8 @@ static int archive_one(struct rfs_index *idx, const char *path, bool no_wait,
 	if (r == -EALREADY) {
 		if (!results)
 			printf("'%s' is archived already, as '.recyclebin/%s'\n",
-			       e.origin_path, e.bin_path);
+			       rfs_cli_esc(e.origin_path),
+			       rfs_cli_esc(e.bin_path));
 		r = rfs_cli_result_add(results, path, "already_archived", NULL,
 				       &e);
 		rfs_entry_release(&e);
@@ -93,7 +94,9 @@ static int archive_one(struct rfs_index *idx, const char *path, bool no_wait,
 		if (!results)
 			printf("archiving '%s' as '.recyclebin/%s' ('recyclefs "
 			       "wait .recyclebin/%s' follows it)\n",
-			       e.origin_path, e.bin_path, e.bin_path);
+			       rfs_cli_esc(e.origin_path),
+			       rfs_cli_esc(e.bin_path),
+			       rfs_cli_esc(e.bin_path));
 		free(e.lease_owner);
 		e.lease_owner = NULL;
 		r = rfs_cli_result_add(results, path, "queued", NULL, &e);

@@ -3,6 +3,7 @@
  */
 #include "tools/cli.h"
 
+#include "core/json_name.h"
 #include "index/index.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -39,9 +40,9 @@ static int add_json(const struct rfs_history_record *rec, json_t *arr)
 			return -ENOMEM;
 	}
 	rfs_time_format(rec->at_ns, at, sizeof(at));
-	o = json_pack("{s:I, s:s, s:s, s:s, s:o?}", "id", (json_int_t)rec->id,
-		      "at", at, "action", rec->action, "subject", rec->subject,
-		      "detail", detail);
+	o = json_pack("{s:I, s:s, s:s, s:o, s:o?}", "id", (json_int_t)rec->id,
+		      "at", at, "action", rec->action, "subject",
+		      rfs_json_name(rec->subject), "detail", detail);
 	return json_array_append_new(arr, o) < 0 ? -ENOMEM : 0;
 }
 

@@ -17,7 +17,8 @@ static const char usage[] =
 	"\n"
 	"Create the recyclefs index, with any missing parent directories\n"
 	"(mode 0700); the index file gets mode 0600. On an existing index it\n"
-	"says so and changes nothing.\n";
+	"says so and changes nothing. An empty (0-byte) file counts as no\n"
+	"index: init writes a new one in it.\n";
 
 /* mkdir -p of the directory that holds @p path, new levels mode 0700. */
 static int make_parents(const char *path, struct rfs_error *err)
@@ -63,6 +64,8 @@ int cmd_init(int argc, char **argv)
 	struct rfs_error err = { 0 };
 	struct rfs_index *idx = NULL;
 	char *path = NULL;
+	struct stat st;
+	bool was_empty;
 	int c, r, status;
 
 	while ((c = rfs_cli_next(&g, argc, argv)) != -1)
@@ -72,6 +75,7 @@ int cmd_init(int argc, char **argv)
 	if (status)
 		return status;
 	r = rfs_cli_index_path(&path, &err);
+	was_empty = r == 0 && stat(path, &st) == 0 && st.st_size == 0;
 	if (r == 0)
 		r = make_parents(path, &err);
 	if (r == 0)
@@ -81,7 +85,8 @@ int cmd_init(int argc, char **argv)
 		return rfs_cli_fail(&err, r);
 	}
 	if (rfs_index_was_created(idx))
-		printf("initialized empty recyclefs index at %s\n", path);
+		printf("initialized empty recyclefs index at %s%s\n", path,
+		       was_empty ? " (the file was empty)" : "");
 	else
 		printf("index already exists at %s\n", path);
 	rfs_index_free(idx);

@@ -189,7 +189,7 @@ static int purge_path(struct rfs_index *idx, const char *path, struct opts *o)
 					 &ignore) == 0) {
 			if (!o->results)
 				printf("'.recyclebin/%s' is already purged\n",
-				       e.bin_path);
+				       rfs_cli_esc(e.bin_path));
 			r = rfs_cli_result_add(o->results, path,
 					       "already_purged", NULL, &e);
 			rfs_entry_release(&e);

@@ -4,6 +4,7 @@
  */
 #include "tools/cli.h"
 
+#include "core/json_name.h"
 #include "core/archive.h"
 #include "index/index.h"
 #include "util/error.h"
@@ -53,23 +54,26 @@ static void reported(void *ctx, const struct rfs_reindex_report *rep)
 	else
 		t->skipped++;
 	if (t->arr) {
-		json_t *o = json_pack(
-			"{s:s, s:s, s:s?, s:s, s:s?}", "storage", rep->storage,
-			"manifest", rep->manifest, "bin_path", rep->bin_path,
-			"result", result, "reason",
-			rep->result && rep->result != -EEXIST ? reason : NULL);
+		json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:o?}", "storage",
+				      rep->storage, "manifest", rep->manifest,
+				      "bin_path", rfs_json_name(rep->bin_path),
+				      "result", result, "reason",
+				      rep->result && rep->result != -EEXIST
+					      ? rfs_json_text(reason)
+					      : NULL);
 
 		if (json_array_append_new(t->arr, o) && !t->r)
 			t->r = -ENOMEM;
 		return;
 	}
 	if (rep->result == 0)
-		printf("added '.recyclebin/%s'\n", rep->bin_path);
+		printf("added '.recyclebin/%s'\n", rfs_cli_esc(rep->bin_path));
 	else if (rep->result == -EEXIST)
-		printf("already indexed '.recyclebin/%s'\n", rep->bin_path);
+		printf("already indexed '.recyclebin/%s'\n",
+		       rfs_cli_esc(rep->bin_path));
 	else
 		printf("skipped '%s' in storage '%s': %s\n", rep->manifest,
-		       rep->storage, reason);
+		       rep->storage, rfs_cli_esc(reason));
 }
 
 int cmd_reindex(int argc, char **argv)

@@ -8,6 +8,7 @@
 #include "tools/cli.h"
 #include "tools/cli_job.h"
 
+#include "core/json_name.h"
 #include "core/catalog.h"
 #include "core/entry.h"
 #include "core/jobs.h"
@@ -147,17 +148,15 @@ static json_t *restore_json(const struct rfs_restore *r, const char *entry,
 	rfs_time_format(r->created_ns, created, sizeof(created));
 	rfs_time_format(r->updated_ns, updated, sizeof(updated));
 	o = json_pack(
-		"{s:o, s:s?, s:s?, s:s?, s:s?, s:s, s:I, s:I, s:s?, "
+		"{s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:I, s:o, "
 		"s:s?, s:I, s:I, s:s?, s:s?, s:s?}",
-		"id", r->id ? json_integer(r->id) : json_null(), "entry", entry,
-		"sub", r->sub, "target", r->target, "target_uri", uri, "state",
-		state ? state : rfs_restore_state_name(r->state), "files_total",
-		(json_int_t)r->files_total, "bytes_total",
+		"id", r->id ? json_integer(r->id) : json_null(), "entry",
+		rfs_json_name(entry), "sub", rfs_json_name(r->sub), "target",
+		rfs_json_name(r->target), "target_uri", rfs_json_name(uri),
+		"state", state ? state : rfs_restore_state_name(r->state),
+		"files_total", (json_int_t)r->files_total, "bytes_total",
 		(json_int_t)r->bytes_total, "reason",
-		reason	    ? reason
-		: r->reason ? r->reason
-			    : NULL,
-		"failed_step",
+		rfs_json_text(reason ? reason : r->reason), "failed_step",
 		r->id && r->state == RFS_RESTORE_FAILED
 			? rfs_restore_state_name(r->failed_step)
 			: NULL,
@@ -179,7 +178,7 @@ static int result_add(struct run *run, const char *path,
 	if (!run->restores)
 		return 0;
 	o = restore_json(r, entry, state, reason);
-	if (!o || json_object_set_new(o, "path", json_string(path)) < 0 ||
+	if (!o || json_object_set_new(o, "path", rfs_json_name(path)) < 0 ||
 	    json_array_append_new(run->restores, o) < 0)
 		return -ENOMEM;
 	return 0;
@@ -362,8 +361,8 @@ static int run_here(struct run *run, const char *path, struct rfs_restore *r,
 	files_and_size(shown, size, sizeof(size));
 	if (rc == 0) {
 		if (!run->restores)
-			printf("restored '%s' to '%s' (%s)\n", what, r->target,
-			       size);
+			printf("restored '%s' to '%s' (%s)\n",
+			       rfs_cli_esc(what), rfs_cli_esc(r->target), size);
 		status = RFS_EXIT_OK;
 	} else if (rc == -EINTR) {
 		status = rfs_cli_failf("interrupted; the restore of '%s' to "
@@ -416,17 +415,18 @@ static int restore_one(struct run *run, const struct rfs_catalog *cat,
 		if (!run->restores && r.joined)
 			printf("would join restore %" PRId64 " of '%s' to '%s' "
 			       "(%s), which runs or waits to resume\n",
-			       r.id, what, r.target, size);
+			       r.id, rfs_cli_esc(what), rfs_cli_esc(r.target),
+			       size);
 		else if (!run->restores)
-			printf("would restore '%s' to '%s' (%s)\n", what,
-			       r.target, size);
+			printf("would restore '%s' to '%s' (%s)\n",
+			       rfs_cli_esc(what), rfs_cli_esc(r.target), size);
 		rc = result_add(run, path, &r, e.bin_path, "planned", NULL);
 	} else if (run->o->no_wait) {
 		if (!run->restores)
 			printf("%s '%s' to '%s' (%s; 'recyclefs "
 			       "restore --status' shows it)\n",
 			       r.joined ? "already restoring" : "restoring",
-			       what, r.target, size);
+			       rfs_cli_esc(what), rfs_cli_esc(r.target), size);
 		rc = result_add(run, path, &r, e.bin_path, NULL, NULL);
 	} else {
 		status = run_here(run, path, &r, what, e.bin_path);

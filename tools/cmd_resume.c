@@ -51,7 +51,7 @@ static int collect(const struct rfs_entry *e, void *ctx)
 
 	if (!rfs_job_lease_free(e, ids->now)) {
 		printf("skipped '.recyclebin/%s': run by process %s\n",
-		       e->bin_path, e->lease_owner);
+		       rfs_cli_esc(e->bin_path), e->lease_owner);
 		ids->busy++;
 		return 0;
 	}
@@ -77,7 +77,7 @@ static int run_one(struct rfs_index *idx, const struct rfs_entry *e)
 	r = rfs_cli_job_claim(idx, e, &err);
 	if (r < 0)
 		return rfs_cli_fail(&err, r);
-	printf("resuming '.recyclebin/%s' (%s)\n", e->bin_path,
+	printf("resuming '.recyclebin/%s' (%s)\n", rfs_cli_esc(e->bin_path),
 	       rfs_entry_state_name(e->state));
 	fflush(stdout);
 	return rfs_cli_job_run(idx, e->id, 0, NULL, &err);
@@ -86,7 +86,7 @@ static int run_one(struct rfs_index *idx, const struct rfs_entry *e)
 static int already(const struct rfs_entry *e)
 {
 	printf("'%s' is archived already, as '.recyclebin/%s'\n",
-	       e->origin_path, e->bin_path);
+	       rfs_cli_esc(e->origin_path), rfs_cli_esc(e->bin_path));
 	return RFS_EXIT_OK;
 }
 
@@ -133,7 +133,7 @@ static int collect_restore(const struct rfs_restore *r, void *ctx)
 
 	if (restore_held(r, ids->now)) {
 		printf("skipped the restore to '%s': run by process %s\n",
-		       r->target, r->lease_owner);
+		       rfs_cli_esc(r->target), r->lease_owner);
 		ids->busy++;
 		return 0;
 	}
@@ -168,15 +168,16 @@ static int run_restore(struct rfs_index *idx, int64_t id)
 		rfs_restore_release(&r);
 		return RFS_EXIT_OK;
 	}
-	printf("resuming the restore to '%s' (%s)\n", r.target,
+	printf("resuming the restore to '%s' (%s)\n", rfs_cli_esc(r.target),
 	       rfs_restore_state_name(r.state));
 	fflush(stdout);
 	rc = rfs_restore_run(idx, id, &o, &err);
 	rfs_restore_release(&r);
 	rfs_index_restore_get(idx, id, &r, &ignore);
 	if (rc == 0)
-		printf("restored to '%s' (%" PRId64 " file%s, %s)\n", r.target,
-		       r.files_total, r.files_total == 1 ? "" : "s",
+		printf("restored to '%s' (%" PRId64 " file%s, %s)\n",
+		       rfs_cli_esc(r.target), r.files_total,
+		       r.files_total == 1 ? "" : "s",
 		       rfs_cli_size_format(r.bytes_total, size, sizeof(size)));
 	else if (rc == -EINTR)
 		status = rfs_cli_failf("interrupted; the restore to '%s' "

@@ -46,7 +46,9 @@ static int run_or_queue(struct rfs_index *idx, const char *path,
 		if (!results)
 			printf("retrying '%s' as '.recyclebin/%s' ('recyclefs "
 			       "wait .recyclebin/%s' follows it)\n",
-			       e->origin_path, e->bin_path, e->bin_path);
+			       rfs_cli_esc(e->origin_path),
+			       rfs_cli_esc(e->bin_path),
+			       rfs_cli_esc(e->bin_path));
 		free(e->lease_owner);
 		e->lease_owner = NULL;
 		r = rfs_cli_result_add(results, path, "queued", NULL, e);

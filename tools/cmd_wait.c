@@ -24,7 +24,10 @@ static const char usage[] =
 	"\n"
 	"Wait until the entry of each PATH (a bin path, an origin path, or a\n"
 	"path in a mount) is archived (exit 0), failed or purged (exit 1, with\n"
-	"the reason), checking every 200 ms. When no process runs a job (no\n"
+	"the reason), checking every 200 ms. An origin path names its newest\n"
+	"live version (the latest archived); a bin path (.recyclebin/X or\n"
+	"X.~2~) names exactly that entry. On a terminal a progress bar shows\n"
+	"the job's state and progress. When no process runs a job (no\n"
 	"mount, and no command running it), it says so once on stderr and\n"
 	"keeps waiting: 'recyclefs resume' or a mount will run it.\n"
 	"\n"
@@ -46,8 +49,10 @@ struct follow {
 	int64_t free_since; /**< monotonic time its lease was seen free */
 };
 
-/* Check one entry: 0 while it runs, else its exit status (reported). */
-static int check(struct rfs_index *idx, struct follow *f, bool *warned)
+/* Check one entry: -1 while it runs, else its exit status (reported).
+ * A running entry's bar is drawn when @p show. */
+static int check(struct rfs_index *idx, struct follow *f, bool *warned,
+		 struct rfs_cli_progress *pg, bool show)
 {
 	struct rfs_error err = { 0 };
 	struct rfs_entry e = { 0 };
@@ -55,8 +60,12 @@ static int check(struct rfs_index *idx, struct follow *f, bool *warned)
 	int r, status = -1;
 
 	r = rfs_index_entry_get(idx, f->id, &e, &err);
-	if (r < 0)
+	if (r < 0) {
+		rfs_cli_progress_clear(pg);
 		return rfs_cli_fail(&err, r);
+	}
+	if (!rfs_entry_state_runnable(e.state))
+		rfs_cli_progress_clear(pg);
 	switch (e.state) {
 	case RFS_ENTRY_ARCHIVED:
 		rfs_cli_print_archived(&e);
@@ -80,12 +89,15 @@ static int check(struct rfs_index *idx, struct follow *f, bool *warned)
 		} else if (!f->free_since) {
 			f->free_since = mono;
 		} else if (mono - f->free_since >= ORPHAN_NS && !*warned) {
+			rfs_cli_progress_clear(pg);
 			rfs_cli_failf("no process is running '.recyclebin/%s'; "
 				      "run 'recyclefs resume' or mount the "
 				      "catalog (still waiting)",
 				      e.bin_path);
 			*warned = true;
 		}
+		if (show)
+			rfs_cli_progress_draw(pg, &e);
 		break;
 	}
 	rfs_entry_release(&e);
@@ -118,15 +130,20 @@ static int follow_all(struct rfs_index *idx, struct follow *f, int n,
 	int64_t deadline = rfs_time_mono_ns() + (int64_t)(timeout * 1e9);
 	struct timespec ts = { 0, POLL_NS };
 	int status = RFS_EXIT_OK, left = 0, i, s;
-	bool warned = false;
+	struct rfs_cli_progress pg;
+	bool warned = false, shown;
 
+	rfs_cli_progress_init(&pg);
 	for (i = 0; i < n; i++)
 		left += !f[i].done;
 	for (;;) {
+		shown = false;
 		for (i = 0; i < n; i++) {
 			if (f[i].done)
 				continue;
-			s = check(idx, &f[i], &warned);
+			/* One bar: the first entry still running. */
+			s = check(idx, &f[i], &warned, &pg, !shown);
+			shown = shown || s < 0;
 			if (s < 0)
 				continue;
 			f[i].done = true;
@@ -137,8 +154,10 @@ static int follow_all(struct rfs_index *idx, struct follow *f, int n,
 		fflush(stdout);
 		if (!left)
 			return status;
-		if (timeout >= 0 && rfs_time_mono_ns() >= deadline)
+		if (timeout >= 0 && rfs_time_mono_ns() >= deadline) {
+			rfs_cli_progress_clear(&pg);
 			return timed_out(idx, f, n, timeout_s);
+		}
 		nanosleep(&ts, NULL);
 	}
 }

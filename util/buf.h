@@ -75,6 +75,15 @@ const char *rfs_buf_str(const struct rfs_buf *b);
  */
 char *rfs_buf_detach(struct rfs_buf *b);
 
+/**
+ * Append @p s as a human-readable report shows a name, on one line: a
+ * newline as `\n`, a tab as `\t`, a carriage return as `\r`, any other
+ * control character (C0, DEL, C1) and every byte that is not part of
+ * valid UTF-8 as `\xHH`; everything else as it is.
+ * @return as rfs_buf_add()
+ */
+int rfs_buf_add_escaped(struct rfs_buf *b, const char *s);
+
 /** Free the content; the buffer may be reused after rfs_buf_init(). */
 void rfs_buf_release(struct rfs_buf *b);
 

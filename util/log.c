@@ -1,5 +1,7 @@
 #include "util/log.h"
 
+#include "util/buf.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -60,17 +62,22 @@ static void sink_file(int level, const char *msg, void *ctx)
 
 void rfs_vlog(int level, const char *fmt, va_list ap)
 {
+	struct rfs_buf esc = RFS_BUF_INIT;
+	const char *line;
 	char msg[2048];
 
 	if (level > log_level)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Names are data: a newline in one must not start a log line. */
+	line = rfs_buf_add_escaped(&esc, msg) == 0 ? rfs_buf_str(&esc) : msg;
 	pthread_mutex_lock(&log_lock);
 	if (log_sink)
-		log_sink(level, msg, log_ctx);
+		log_sink(level, line, log_ctx);
 	else
-		sink_stderr(level, msg, NULL);
+		sink_stderr(level, line, NULL);
 	pthread_mutex_unlock(&log_lock);
+	rfs_buf_release(&esc);
 }
 
 void rfs_log(int level, const char *fmt, ...)

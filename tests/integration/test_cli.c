@@ -443,11 +443,17 @@ Test(cli, epoch_refusals)
 {
 	basics();
 	OK("epoch", "add", "t", "bronze", "--from", "2001-01-01", "--to",
-	   "2010-01-01", "--storage", "nfs");
+	   "2010-01-01", "--storage", "nfs", "--path", "a", "--create");
 	REFUSED(1, "overlaps", "epoch", "add", "t", "bronze", "--from",
 		"2005-01-01", "--to", "2012-01-01", "--storage", "nfs");
+	/* One folder is never two epochs, nor one inside another's. */
+	REFUSED(1, "one folder cannot be two epochs", "epoch", "add", "t",
+		"bronze", "--from", "2010-01-01", "--storage", "nfs", "--path",
+		"a");
+	REFUSED(1, "contains the location of epoch", "epoch", "add", "t",
+		"bronze", "--from", "2010-01-01", "--storage", "nfs");
 	OK("epoch", "add", "t", "bronze", "--from", "2010-01-01", "--storage",
-	   "nfs");
+	   "nfs", "--path", "b", "--create");
 	REFUSED(1, "open epoch", "epoch", "add", "t", "bronze", "--from",
 		"2020-01-01", "--storage", "nfs");
 	REFUSED(1, "", "epoch", "add", "t", "bronze", "--from", "2000-06-01",
@@ -530,7 +536,7 @@ Test(cli, close_then_add_the_next_epoch)
 
 	basics();
 	OK("epoch", "add", "t", "bronze", "--from", "2001-01-01", "--storage",
-	   "nfs");
+	   "nfs", "--path", "a", "--create");
 	REFUSED(1, "", "epoch", "close", "t", "bronze", "--at", "2000-01-01");
 	OK("epoch", "close", "t", "bronze", "--at", "2010-01-01");
 	REFUSED(1, "no open epoch", "epoch", "close", "t", "bronze", "--at",
@@ -538,7 +544,7 @@ Test(cli, close_then_add_the_next_epoch)
 	OK("epoch", "add", "t", "bronze", "--from", "2010-01-01", "--storage",
 	   "nfs", "--path", "b", "--create");
 	s = epochs();
-	cr_assert_str_eq(s, "2001-01-01..2010-01-01@nfs@;"
+	cr_assert_str_eq(s, "2001-01-01..2010-01-01@nfs@a;"
 			    "2010-01-01..now@nfs@b;");
 	free(s);
 	s = OK_OUT("ls");

@@ -402,12 +402,20 @@ Test(mount, catalog_only_epoch_is_an_empty_read_only_directory)
 Test(mount, the_storage_bin_is_hidden_in_an_epoch_at_the_storage_root)
 {
 	struct rfs_test_out out = { 0 };
+	char uri[160];
 
-	cr_assert_eq(rfs_test_sh(&m, NULL, "mkdir -p data/.recyclebin/x"), 0);
+	/* A storage of its own: an epoch at the root of "local" would
+	 * contain the other epochs' folders. */
+	cr_assert_eq(rfs_test_sh(&m, NULL,
+				 "mkdir -p whole/.recyclebin/x whole/orders"),
+		     0);
+	snprintf(uri, sizeof(uri), "file://%s/whole", m.dir);
+	cli_ok("storage whole",
+	       rfs_test_cli(&m, &out, "storage", "add", "whole", uri), &out);
 	cli_ok("epoch root",
 	       rfs_test_cli(&m, &out, "epoch", "add", "sales.orders", "silver",
 			    "--from", "2000-01-01", "--to", "2013-01-01",
-			    "--storage", "local"),
+			    "--storage", "whole"),
 	       &out);
 	rfs_test_out_release(&out);
 	cr_assert(rfs_test_sh_until(

@@ -20,6 +20,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -155,8 +156,10 @@ Test(core_archive, refuses_unknown_and_malformed_paths)
 	refused(AFX_E "/../x", EINVAL);
 	refused(AFX_E "/dt=1/../../x", EINVAL);
 	refused(AFX_E "/./dt=1", EINVAL);
-	refused(AFX_E "/dt=1\nx", EINVAL);
-	refused(AFX_E "/dt=\xff", EINVAL);
+	/* names are data: any byte but '/' and NUL; these are just not
+	 * there */
+	refused(AFX_E "/dt=1\nx", ENOENT);
+	refused(AFX_E "/dt=\xff", ENOENT);
 	cr_assert_eq(afx_count_entries(&f), 0);
 	/* nothing was touched: no bin, the source as it was */
 	cr_assert_eq(rfs_backend_stat(f.bin, AFX_TABLE, &st), -ENOENT);
@@ -164,20 +167,42 @@ Test(core_archive, refuses_unknown_and_malformed_paths)
 	afx_close(&f);
 }
 
-/* A lifecycle "raw" whose epoch is the storage's root, which holds the
- * storage's default bin at ".recyclebin". */
+/* A lifecycle "raw" whose epoch is the root of storage "m2"
+ * (mem://STORE/root), which holds that storage's default bin at
+ * ".recyclebin" (with something in it) and a file. An epoch at the root
+ * of "m" would contain the bronze epoch's folder: refused. */
 #define RAW_E AFX_TABLE "/raw/2013-01-01..now"
+
+static struct rfs_backend *root_bin;
 
 static void add_root_epoch(void)
 {
+	struct rfs_backend *root;
+	struct rfs_file *fh;
+	char uri[128];
 	int32_t from;
 
+	snprintf(uri, sizeof(uri), "mem://%s/root", f.store);
+	cr_assert_eq(rfs_edit_storage_add(f.idx, "m2", uri, NULL, &f.err), 0,
+		     "%s", f.err.msg);
+	cr_assert_eq(rfs_backend_open(uri, &root, &f.err), 0, "%s", f.err.msg);
+	cr_assert_eq(rfs_backend_mkdir(root, ".recyclebin", 0755), 0);
+	cr_assert_eq(rfs_backend_mkdir(root, ".recyclebin/old", 0755), 0);
+	cr_assert_eq(rfs_backend_open_file(root, "x.parquet",
+					   O_CREAT | O_WRONLY, 0644, &fh),
+		     0);
+	cr_assert_eq(rfs_file_write(fh, "xyz", 3, 0), 3);
+	cr_assert_eq(rfs_file_close(fh), 0);
+	rfs_backend_free(root);
+	snprintf(uri, sizeof(uri), "mem://%s/root/.recyclebin", f.store);
+	cr_assert_eq(rfs_backend_open(uri, &root_bin, &f.err), 0, "%s",
+		     f.err.msg);
 	cr_assert_eq(
 		rfs_edit_lifecycle_add(f.idx, AFX_TABLE, "raw", -1, &f.err), 0,
 		"%s", f.err.msg);
 	cr_assert_eq(rfs_date_parse("from", "2013-01-01", &from, &f.err), 0);
 	cr_assert_eq(rfs_edit_epoch_add(f.idx, AFX_TABLE, "raw", from,
-					RFS_DATE_NOW, "m", "", 0, &f.err),
+					RFS_DATE_NOW, "m2", "", 0, &f.err),
 		     0, "%s", f.err.msg);
 }
 
@@ -189,7 +214,8 @@ Test(core_archive, refuses_the_storage_bin_inside_an_epoch)
 	add_root_epoch();
 	afx_archive(&f, "dt=1", NULL);
 	refused(RAW_E "/.recyclebin", EPERM);
-	refused(RAW_E "/.recyclebin/" AFX_TABLE, EPERM);
+	refused(RAW_E "/.recyclebin/old", EPERM);
+	rfs_backend_free(root_bin);
 	afx_close(&f);
 }
 
@@ -210,8 +236,12 @@ Test(core_archive, archives_an_epoch_that_holds_the_storage_bin)
 	r = afx_run(&f, e2.id, NULL);
 	cr_assert_eq(r, 0, "%d %s", r, f.err.msg);
 	/* the bin was neither archived into itself nor deleted */
-	cr_assert_eq(rfs_backend_stat(f.bin, RAW_E "/.recyclebin", &st),
+	cr_assert_eq(rfs_backend_stat(root_bin, RAW_E "/.recyclebin", &st),
 		     -ENOENT, "the bin was archived into itself");
+	cr_assert_eq(rfs_backend_stat(root_bin, "old", &st), 0,
+		     "the bin was deleted");
+	cr_assert_eq(rfs_backend_stat(root_bin, RAW_E "/x.parquet", &st), 0);
+	rfs_backend_free(root_bin);
 	rfs_entry_release(&e1);
 	afx_get(&f, 1, &e1);
 	afx_check_archived(&f, &e1);
@@ -326,10 +356,16 @@ Test(core_archive, numbers_a_second_archive_of_the_same_path)
 		struct rfs_entry found = { 0 };
 		struct rfs_error err = { 0 };
 
-		/* a bin path wins over an origin: the first one is there */
+		/* an origin path names the newest version; the bin path
+		 * of the first names the first */
 		cr_assert_eq(
 			rfs_entry_find(f.idx, afx_origin("dt=1"), &found, &err),
 			0, "%s", err.msg);
+		cr_assert_eq(found.id, e3.id);
+		rfs_entry_release(&found);
+		cr_assert_eq(rfs_entry_find(f.idx, ".recyclebin/" AFX_E "/dt=1",
+					    &found, &err),
+			     0, "%s", err.msg);
 		cr_assert_eq(found.id, e1.id);
 		rfs_entry_release(&found);
 		cr_assert_eq(rfs_entry_find(f.idx,
@@ -795,5 +831,123 @@ Test(core_archive, table_hook_wins_over_the_global_one)
 	text = afx_slurp(&f, "table.json");
 	cr_assert(text && strstr(text, "\"dt=2\""), "%s", text ? text : "");
 	free(text);
+	afx_close(&f);
+}
+
+/* ------------------------------------------------------ partial purge */
+
+/* What the manifest of @p e lists: its rows' paths, sorted, joined by
+ * ' ', and its totals. */
+struct listed {
+	char paths[256];
+	int64_t files, bytes;
+};
+
+static int add_listed(void *ctx, const struct rfs_entry_file *row)
+{
+	struct listed *l = ctx;
+
+	if (*row->path) {
+		strcat(l->paths, " ");
+		strcat(l->paths, row->path);
+	}
+	return 0;
+}
+
+static void manifest_of(const struct rfs_entry *e, struct listed *l)
+{
+	struct rfs_entry m = { 0 };
+	struct rfs_error err = { 0 };
+	char key[96];
+
+	memset(l, 0, sizeof(*l));
+	rfs_manifest_key(e->uuid, key, sizeof(key));
+	cr_assert_eq(rfs_manifest_read(f.bin, key, &m, add_listed, l, &err), 0,
+		     "%s", err.msg);
+	l->files = m.files_total;
+	l->bytes = m.bytes_total;
+	rfs_entry_release(&m);
+}
+
+/* dt=1 with a (100 B), b (200 B) and an empty folder e, archived on a
+ * bin of its own store (for its faults). */
+static void archived_abe(struct rfs_entry *e)
+{
+	afx_open(&f, AFX_SPLIT);
+	afx_dir(&f, "dt=1", 0755);
+	afx_file(&f, "dt=1/a", 100, 0644);
+	afx_file(&f, "dt=1/b", 200, 0644);
+	afx_dir(&f, "dt=1/e", 0755);
+	afx_settle(&f);
+	afx_archive(&f, "dt=1", e);
+	cr_assert_eq(e->files_total, 2);
+}
+
+Test(core_archive, a_partial_purge_rewrites_manifest_and_counts)
+{
+	struct rfs_entry e = { 0 }, now = { 0 };
+	struct listed l;
+	struct stat st;
+
+	archived_abe(&e);
+	manifest_of(&e, &l);
+	cr_assert_str_eq(l.paths, " a b e");
+	cr_assert_eq(rfs_purge_part(f.idx, f.bin, e.id, "b", &f.err), 0, "%s",
+		     f.err.msg);
+	cr_assert_eq(rfs_backend_stat(f.bin, AFX_E "/dt=1/b", &st), -ENOENT);
+	cr_assert_eq(rfs_backend_stat(f.bin, AFX_E "/dt=1/a", &st), 0);
+	manifest_of(&e, &l);
+	cr_assert_str_eq(l.paths, " a e");
+	cr_assert_eq(l.files, 1);
+	cr_assert_eq(l.bytes, 100);
+	afx_get(&f, e.id, &now);
+	cr_assert_eq(now.files_total, 1);
+	cr_assert_eq(now.bytes_total, 100);
+	cr_assert_eq(now.state, RFS_ENTRY_ARCHIVED);
+	rfs_entry_release(&now);
+	/* An empty folder goes the same way; counts stay (folders are not
+	 * counted). */
+	cr_assert_eq(rfs_purge_part(f.idx, f.bin, e.id, "e", &f.err), 0, "%s",
+		     f.err.msg);
+	manifest_of(&e, &l);
+	cr_assert_str_eq(l.paths, " a");
+	cr_assert_eq(l.files, 1);
+	/* Again: nothing left to do, and nothing changes. */
+	cr_assert_eq(rfs_purge_part(f.idx, f.bin, e.id, "b", &f.err), -ENOENT);
+	afx_get(&f, e.id, &now);
+	cr_assert_eq(now.files_total, 1);
+	rfs_entry_release(&now);
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
+
+/* A manifest that cannot be written, or a copy that cannot be removed,
+ * leaves the entry as it was: data, manifest and counts. */
+Test(core_archive, a_failed_partial_purge_changes_nothing)
+{
+	enum rfs_mem_op ops[] = { RFS_MEM_OP_OPEN, RFS_MEM_OP_WRITE,
+				  RFS_MEM_OP_RENAME, RFS_MEM_OP_UNLINK };
+	struct rfs_entry e = { 0 }, now = { 0 };
+	struct listed l;
+	struct stat st;
+
+	archived_abe(&e);
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		rfs_mem_fail_nth(f.bin_store, ops[i], 1, EIO);
+		cr_assert_lt(rfs_purge_part(f.idx, f.bin, e.id, "b", &f.err), 0,
+			     "op %d", (int)ops[i]);
+		cr_assert_neq(f.err.msg[0], '\0');
+		rfs_mem_recover(f.bin_store);
+		cr_assert_eq(rfs_backend_stat(f.bin, AFX_E "/dt=1/b", &st), 0,
+			     "op %d", (int)ops[i]);
+		manifest_of(&e, &l);
+		cr_assert_str_eq(l.paths, " a b e", "op %d", (int)ops[i]);
+		cr_assert_eq(l.files, 2);
+		afx_get(&f, e.id, &now);
+		cr_assert_eq(now.files_total, 2);
+		cr_assert_eq(now.bytes_total, 300);
+		rfs_entry_release(&now);
+	}
+	rfs_entry_release(&e);
 	afx_close(&f);
 }

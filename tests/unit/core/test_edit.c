@@ -6,6 +6,7 @@
 #include "core/catalog.h"
 #include "core/date.h"
 #include "core/edit.h"
+#include "core/location.h"
 #include "core/storage.h"
 #include "index/index.h"
 #include "util/buf.h"
@@ -680,9 +681,10 @@ Test(core_edit, epoch_add_creates_a_missing_directory_when_asked)
 	cr_assert_eq(lifecycle(cat, "sales.orders", "bronze")->n_epochs, 3);
 	rfs_catalog_free(cat);
 	/* An existing directory is fine with the flag too. */
+	mkdir_in("nfs/1990");
 	assert_ok(rfs_edit_epoch_add(
 		idx, "sales.orders", "bronze", day("1990-01-01"),
-		day("2001-01-01"), "nfs", "2001", RFS_EDIT_EPOCH_CREATE, &err));
+		day("2001-01-01"), "nfs", "1990", RFS_EDIT_EPOCH_CREATE, &err));
 }
 
 Test(core_edit, epoch_add_refuses_a_path_that_is_a_file)
@@ -725,9 +727,9 @@ Test(core_edit, epoch_add_refuses_overlaps_and_a_second_open_epoch)
 					  day("2012-01-01"), day("2011-01-01"),
 					  "nfs", "2001", 0, &err));
 	/* Adjacent on both sides: accepted. */
-	assert_ok(rfs_edit_epoch_add(idx, "sales.orders", "bronze",
-				     day("2010-01-01"), day("2013-01-01"),
-				     "nfs", "2001", 0, &err));
+	assert_ok(rfs_edit_epoch_add(
+		idx, "sales.orders", "bronze", day("2010-01-01"),
+		day("2013-01-01"), "nfs", "2010", RFS_EDIT_EPOCH_CREATE, &err));
 }
 
 Test(core_edit, a_refused_epoch_creates_no_directory)
@@ -1023,4 +1025,87 @@ Test(core_edit, every_successful_call_is_recorded_in_order)
 		cr_assert_str_eq(h->subject[i], want[i][1], "record %zu", i);
 	}
 	free(h);
+}
+
+/* The bin is never reachable through an epoch, and one folder is never
+ * two epochs: refused on add, repoint and storage add, nothing recorded
+ * and no folder made. */
+Test(core_edit, epoch_locations_never_reach_a_bin_or_another_epoch)
+{
+	char bin[192];
+
+	add_bronze();
+	mkdir_in("nfs/.recyclebin");
+	mkdir_in("nfs/.recyclebin/.recyclefs");
+	mkdir_in("nfs/2013/sub");
+	assert_refused(EINVAL, "is inside the recycle storage of 'nfs'",
+		       rfs_edit_epoch_add(idx, "sales.orders", "bronze",
+					  day("2010-01-01"), day("2013-01-01"),
+					  "nfs", ".recyclebin", 0, &err));
+	assert_refused(EINVAL, "is inside the recycle storage of 'nfs'",
+		       rfs_edit_epoch_add(idx, "sales.orders", "bronze",
+					  day("2010-01-01"), day("2013-01-01"),
+					  "nfs", ".recyclebin/.recyclefs/new",
+					  RFS_EDIT_EPOCH_CREATE, &err));
+	cr_assert_not(exists("nfs/.recyclebin/.recyclefs/new"));
+	/* arch's bin lives in arch/.recyclebin: an epoch at nfs's root on
+	 * a storage whose root holds it would show it. */
+	snprintf(bin, sizeof(bin), "%s/2013/sub/bin", nfs_uri);
+	assert_refused(EINVAL,
+		       "is inside epoch 'sales.orders/bronze/"
+		       "2013-01-01..now'",
+		       rfs_edit_storage_add(idx, "tape", arch_uri, bin, &err));
+	assert_refused(
+		EINVAL,
+		"contains epoch 'sales.orders/bronze/"
+		"2001-01-01..2010-01-01'",
+		rfs_edit_storage_add(idx, "tape", arch_uri, nfs_uri, &err));
+	/* Inside, or containing, another epoch's folder. */
+	assert_refused(EINVAL,
+		       "is inside the location of epoch "
+		       "'sales.orders/bronze/2013-01-01..now'",
+		       rfs_edit_epoch_add(idx, "sales.orders", "bronze",
+					  day("2010-01-01"), day("2013-01-01"),
+					  "nfs", "2013/sub", 0, &err));
+	assert_refused(EINVAL, "contains the location of epoch",
+		       rfs_edit_epoch_add(idx, "sales.orders", "bronze",
+					  day("2010-01-01"), day("2013-01-01"),
+					  "nfs", "", 0, &err));
+	assert_refused(EINVAL,
+		       "is the location of epoch "
+		       "'sales.orders/bronze/2013-01-01..now'",
+		       rfs_edit_epoch_repoint(idx, "sales.orders", "bronze",
+					      "2001-01-01..2010-01-01", "nfs",
+					      "2013", &err));
+	assert_refused(EINVAL, "is inside the recycle storage of 'nfs'",
+		       rfs_edit_epoch_repoint(idx, "sales.orders", "bronze",
+					      "2001-01-01..2010-01-01", "nfs",
+					      ".recyclebin", &err));
+	/* Re-pointing an epoch to a folder below its own is fine once no
+	 * other epoch is there; "2001x" is not below "2001". */
+	mkdir_in("nfs/2001x");
+	assert_ok(rfs_edit_epoch_add(idx, "sales.orders", "bronze",
+				     day("2010-01-01"), day("2013-01-01"),
+				     "nfs", "2001x", 0, &err));
+	/* A storage's own bin below an epoch at its root is hidden by the
+	 * mount: allowed. */
+	assert_ok(rfs_edit_table_add(idx, "web.logs", NULL, 0, &err));
+	assert_ok(rfs_edit_lifecycle_add(idx, "web.logs", "raw", -1, &err));
+	assert_ok(rfs_edit_epoch_add(idx, "web.logs", "raw", day("2001-01-01"),
+				     RFS_DATE_NOW, "arch", "", 0, &err));
+}
+
+Test(core_edit, location_within_compares_folders_not_prefixes)
+{
+	cr_assert(rfs_location_within("file:///srv/a/b", "file:///srv/a"));
+	cr_assert(rfs_location_within("file:///srv/a/", "file:///srv/a"));
+	cr_assert(rfs_location_within("file:///srv/a", "file:///"));
+	cr_assert_not(rfs_location_within("file:///srv/ab", "file:///srv/a"));
+	cr_assert_not(rfs_location_within("file:///srv", "file:///srv/a"));
+	cr_assert(rfs_location_within("s3://lake/x/y?endpoint=http://h:1",
+				      "s3://lake/x?endpoint=http://h:1"));
+	/* other options: another endpoint, another place */
+	cr_assert_not(rfs_location_within("s3://lake/x/y?endpoint=http://h:1",
+					  "s3://lake/x?endpoint=http://h:2"));
+	cr_assert_not(rfs_location_within("s3://lake2", "s3://lake"));
 }

@@ -585,3 +585,38 @@ Test(util_buf, log_level_names_parse)
 	cr_assert_eq(rfs_log_level_parse(""), -1);
 	cr_assert_eq(rfs_log_level_parse("INFO"), -1);
 }
+
+static void escaped_is(const char *in, const char *want)
+{
+	struct rfs_buf b = RFS_BUF_INIT;
+
+	cr_assert_eq(rfs_buf_add_escaped(&b, in), 0);
+	cr_assert_str_eq(rfs_buf_str(&b), want);
+	rfs_buf_release(&b);
+}
+
+/* A name in a report is one line: control characters and bad UTF-8 are
+ * escaped, everything else kept. */
+Test(util_buf, escaped_names_stay_one_line)
+{
+	escaped_is("dt=2001-01-01", "dt=2001-01-01");
+	escaped_is("a\nb\tc\rd", "a\\nb\\tc\\rd");
+	escaped_is("\033[31mred", "\\x1b[31mred");
+	escaped_is("del\x7f", "del\\x7f");
+	escaped_is("bad\xff\xfe", "bad\\xff\\xfe");
+	escaped_is("caf\xc3\xa9 \xe6\x97\xa5", "caf\xc3\xa9 \xe6\x97\xa5");
+	/* U+0085 NEXT LINE, a C1 control, is both bytes escaped. */
+	escaped_is("x\xc2\x85y", "x\\xc2\\x85y");
+	/* A truncated sequence. */
+	escaped_is("\xe6\x97", "\\xe6\\x97");
+}
+
+/* The log never gets a line broken by a name. */
+Test(util_buf, log_lines_escape_names)
+{
+	rfs_log_set_sink(capture, &n_msgs);
+	rfs_log_set_level(LOG_INFO);
+	rfs_log(LOG_ERR, "archive of '%s' failed", "dt=a\nb");
+	cr_assert_str_eq(last_msg, "archive of 'dt=a\\nb' failed");
+	rfs_log_set_sink(NULL, NULL);
+}
