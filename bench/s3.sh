@@ -99,6 +99,7 @@ since() {
 # --- the mounts ----------------------------------------------------------------
 
 IDX=$W/index.db
+IDXL=$W/index-listing.db
 RMNT=$W/m-recyclefs
 EPOCH_DIR=$RMNT/$BENCH_TABLE/$BENCH_LIFECYCLE/$BENCH_EPOCH
 {
@@ -110,12 +111,16 @@ EPOCH_DIR=$RMNT/$BENCH_TABLE/$BENCH_LIFECYCLE/$BENCH_EPOCH
 		"$BENCH_LIFECYCLE"
 	"$RECYCLEFS_BIN" --index "$IDX" epoch add "$BENCH_TABLE" \
 		"$BENCH_LIFECYCLE" --from "$BENCH_FROM" --storage s3 --path data
-	# the same objects with attributes from listings (attrs=listing)
-	"$RECYCLEFS_BIN" --index "$IDX" storage add s3l \
+	# the same objects with attributes from listings (attrs=listing), in
+	# a catalog of its own: one folder is never two epochs of one catalog
+	"$RECYCLEFS_BIN" --index "$IDXL" init
+	"$RECYCLEFS_BIN" --index "$IDXL" storage add s3l \
 		"s3://$BUCKET?endpoint=$EP&path_style=1&region=$AWS_REGION&attrs=listing"
-	"$RECYCLEFS_BIN" --index "$IDX" lifecycle add "$BENCH_TABLE" fast
-	"$RECYCLEFS_BIN" --index "$IDX" epoch add "$BENCH_TABLE" fast \
-		--from "$BENCH_FROM" --storage s3l --path data
+	"$RECYCLEFS_BIN" --index "$IDXL" table add "$BENCH_TABLE"
+	"$RECYCLEFS_BIN" --index "$IDXL" lifecycle add "$BENCH_TABLE" \
+		"$BENCH_LIFECYCLE"
+	"$RECYCLEFS_BIN" --index "$IDXL" epoch add "$BENCH_TABLE" \
+		"$BENCH_LIFECYCLE" --from "$BENCH_FROM" --storage s3l --path data
 	if [ -n "${PARALLEL_FILES:-}" ]; then
 		"$RECYCLEFS_BIN" --index "$IDX" config set jobs.parallel_files \
 			"$PARALLEL_FILES"
@@ -128,8 +133,10 @@ chmod 600 "$W/s3fs.passwd"
 mount_tool() { # TOOL MOUNTPOINT
 	mkdir -p "$2"
 	case $1 in
-	recyclefs | recyclefs-listing)
+	recyclefs)
 		"$RECYCLEFS_BIN" --index "$IDX" mount "$2" --log "$W/recyclefs.log" ;;
+	recyclefs-listing)
+		"$RECYCLEFS_BIN" --index "$IDXL" mount "$2" --log "$W/recyclefs-listing.log" ;;
 	s3fs)
 		s3fs "$BUCKET" "$2" -o url="$EP" -o use_path_request_style \
 			-o passwd_file="$W/s3fs.passwd" -o endpoint="$AWS_REGION" ;;
@@ -147,8 +154,8 @@ mount_tool() { # TOOL MOUNTPOINT
 # The folder of TOOL's mount that holds bucket prefix data/.
 data_dir() { # TOOL MOUNTPOINT
 	case $1 in
-	recyclefs) echo "$2/$BENCH_TABLE/$BENCH_LIFECYCLE/$BENCH_EPOCH" ;;
-	recyclefs-listing) echo "$2/$BENCH_TABLE/fast/$BENCH_EPOCH" ;;
+	recyclefs | recyclefs-listing)
+		echo "$2/$BENCH_TABLE/$BENCH_LIFECYCLE/$BENCH_EPOCH" ;;
 	*) echo "$2/data" ;;
 	esac
 }

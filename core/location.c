@@ -20,12 +20,36 @@ static size_t base_len(const char *u)
 	return n;
 }
 
+/*
+ * The one option that names another place: the server (endpoint=...).
+ * Every other option (attrs, region, cache_ttl, part_size, ...) changes
+ * how a place is read, not which place it is.
+ * @return its value, @p n set to its length; "" when there is none
+ */
+static const char *endpoint_of(const char *u, size_t *n)
+{
+	const char *q = strchr(u, '?');
+
+	*n = 0;
+	for (q = q ? q + 1 : NULL; q && *q;
+	     q += strcspn(q, "&") + !!q[strcspn(q, "&")]) {
+		if (!strncmp(q, "endpoint=", 9)) {
+			q += 9;
+			*n = strcspn(q, "&");
+			while (*n && q[*n - 1] == '/')
+				(*n)--;
+			return q;
+		}
+	}
+	return "";
+}
+
 bool rfs_location_within(const char *a, const char *b)
 {
-	size_t la = base_len(a), lb = base_len(b);
+	size_t la = base_len(a), lb = base_len(b), ea, eb;
+	const char *pa = endpoint_of(a, &ea), *pb = endpoint_of(b, &eb);
 
-	/* Options (an endpoint, a region) name another place. */
-	if (strcmp(a + strcspn(a, "?"), b + strcspn(b, "?")))
+	if (ea != eb || strncmp(pa, pb, ea))
 		return false;
 	if (la < lb || strncmp(a, b, lb))
 		return false;

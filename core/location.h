@@ -20,7 +20,10 @@ struct rfs_storage;
 
 /**
  * True when location @p a is @p b or lies below it ("s3://b/x/y" within
- * "s3://b/x", not within "s3://b/xy"). Trailing slashes do not count.
+ * "s3://b/x", not within "s3://b/xy"). Trailing slashes do not count. Of
+ * the options, only the server (`endpoint=`) makes another place: the
+ * same prefix read with `attrs=listing` or another region is the same
+ * place.
  */
 bool rfs_location_within(const char *a, const char *b);
 

@@ -422,6 +422,7 @@ Test(s3, restore_back_to_s3_and_out_to_a_local_folder)
 struct putter {
 	struct rfs_s3_client *c;
 	pthread_mutex_t lock;
+	const char *prefix; /* the objects go below PREFIX/big/ */
 	int next, n, failed;
 	char why[sizeof(((struct rfs_error *)0)->msg)];
 };
@@ -440,7 +441,8 @@ static void *put_some(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (i >= p->n)
 			return NULL;
-		snprintf(key, sizeof(key), PFX "/big/part-%05d.parquet", i);
+		snprintf(key, sizeof(key), "%s/big/part-%05d.parquet",
+			 p->prefix, i);
 		snprintf(body, sizeof(body), "%d\n", i);
 		memset(&r, 0, sizeof(r));
 		r.method = "PUT";
@@ -459,10 +461,10 @@ static void *put_some(void *arg)
 	}
 }
 
-/* Write @p n small objects below PFX/big/ with 16 threads. */
-static void put_many(int n)
+/* Write @p n small objects below @p prefix/big/ with 16 threads. */
+static void put_many(const char *prefix, int n)
 {
-	struct putter p = { .n = n };
+	struct putter p = { .n = n, .prefix = prefix };
 	struct rfs_error err = { 0 };
 	struct rfs_s3_conf conf = { 0 };
 	pthread_t t[16];
@@ -496,7 +498,7 @@ Test(s3, a_folder_of_ten_thousand_objects_lists_completely)
 	struct rfs_test_out o = { 0 };
 	double t0 = now_s(), t1, t2;
 
-	put_many(10000);
+	put_many(PFX, 10000);
 	t1 = now_s();
 	mount_up();
 	cr_assert_eq(rfs_test_sh(&m, &o, "ls mnt/" E "/big | wc -l"), 0, "%s",
@@ -863,26 +865,41 @@ Test(s3, an_object_changed_during_an_archive_fails_it_with_the_source_intact)
 
 /* ------------------------------------------------------- attrs=listing */
 
-/* Epoch "silver" shows the objects of "bronze" (the same prefix) through
- * storage "s3l", whose attributes come from listings. */
-#define EL "sales.orders/silver/2013-01-01..now"
+/* Epoch "silver" shows the objects below LPFX through storage "s3l",
+ * whose attributes come from listings. The same prefix as "bronze" read
+ * that way is the same place, which one folder cannot be twice. */
+#define EL   "sales.orders/silver/2013-01-01..now"
+#define LPFX "orders-l/silver"
 
 static void listing_epoch(void)
 {
 	struct rfs_test_out o = { 0 };
-	char *u = rfs_test_s3_uri(endpoint, bucket, "orders", "attrs=listing");
+	char *same =
+		rfs_test_s3_uri(endpoint, bucket, "orders", "attrs=listing");
+	char *u =
+		rfs_test_s3_uri(endpoint, bucket, "orders-l", "attrs=listing");
 	int r;
 
-	r = rfs_test_cli(&m, &o, "storage", "add", "s3l", u);
+	r = rfs_test_cli(&m, &o, "storage", "add", "s3same", same);
+	r = r ?: rfs_test_cli(&m, &o, "storage", "add", "s3l", u);
 	r = r
 		    ?: rfs_test_cli(&m, &o, "lifecycle", "add", "sales.orders",
 				    "silver");
-	r = r
-		    ?: rfs_test_cli(&m, &o, "epoch", "add", "sales.orders",
-				    "silver", "--from", "2013-01-01",
-				    "--storage", "s3l", "--path", "bronze");
+	cr_assert_eq(r, 0, "%s", o.err);
+	r = rfs_test_cli(&m, &o, "epoch", "add", "sales.orders", "silver",
+			 "--from", "2013-01-01", "--storage", "s3same",
+			 "--path", "bronze");
+	cr_assert_eq(r, 1,
+		     "the prefix of epoch bronze was accepted again "
+		     "through attrs=listing");
+	cr_assert(strstr(o.err, "one folder cannot be two epochs"), "%s",
+		  o.err);
+	r = rfs_test_cli(&m, &o, "epoch", "add", "sales.orders", "silver",
+			 "--from", "2013-01-01", "--storage", "s3l", "--path",
+			 "silver");
 	cr_assert_eq(r, 0, "%s", o.err);
 	rfs_test_out_release(&o);
+	free(same);
 	free(u);
 }
 
@@ -932,7 +949,8 @@ Test(s3, attrs_listing_lists_with_a_request_per_thousand_names_no_heads)
 	struct rfs_test_out o = { 0 };
 	const char *f = "mnt/" EL "/big/part-00007.parquet";
 
-	put_many(1100);
+	put_many(LPFX, 1100);
+	put_many(PFX, 1100);
 	listing_epoch();
 	m.verbose = true;
 	mount_up();
@@ -941,14 +959,14 @@ Test(s3, attrs_listing_lists_with_a_request_per_thousand_names_no_heads)
 				 "' part-[0-9]*\\.parquet$'"),
 		     0, "%s", o.err);
 	cr_expect_eq(atoi(o.out), 1100, "ls -l shows %s files", o.out);
-	cr_expect_eq(log_count("s3 HEAD '" PFX "/big/"), 0,
+	cr_expect_eq(log_count("s3 HEAD '" LPFX "/big/"), 0,
 		     "objects were HEADed one by one");
-	cr_expect_leq(log_count("s3 GET '' \\?list-type=2.*prefix=orders%2F"
-				"bronze%2Fbig%2F&delimiter"),
+	cr_expect_leq(log_count("s3 GET '' \\?list-type=2.*prefix=orders-l%2F"
+				"silver%2Fbig%2F&delimiter"),
 		      2, "more than two listing pages for 1,100 names");
 	/* stat agrees with the listing and with the server */
 	cr_expect_eq(stat_field(f, "%Y"),
-		     last_modified(PFX "/big/part-00007.parquet"));
+		     last_modified(LPFX "/big/part-00007.parquet"));
 	cr_expect_eq(stat_field(f, "%a"), 0644);
 	cr_expect_eq(stat_field(f, "%s"), 2);
 	/* the same folder through a storage that reads x-amz-meta-*: a
@@ -961,7 +979,7 @@ Test(s3, attrs_listing_lists_with_a_request_per_thousand_names_no_heads)
 Test(s3, attrs_listing_shows_server_times_and_refuses_other_ones)
 {
 	struct rfs_test_out o = { 0 };
-	const char *f = "mnt/" EL "/w/new", *key = PFX "/w/new";
+	const char *f = "mnt/" EL "/w/new", *key = LPFX "/w/new";
 	long before;
 	int r;
 
@@ -982,7 +1000,7 @@ Test(s3, attrs_listing_shows_server_times_and_refuses_other_ones)
 	r = rfs_test_sh(&m, &o, "ln -s new mnt/" EL "/w/link");
 	cr_expect_neq(r, 0);
 	cr_expect(strstr(o.err, "Operation not permitted"), "%s", o.err);
-	cr_expect_eq(count_objects(PFX "/w/link"), 0);
+	cr_expect_eq(count_objects(LPFX "/w/link"), 0);
 	cr_expect(log_count("chmod of .*attrs=listing") >= 1,
 		  "the log does not say why chmod was refused");
 	/* "now" rewrites the object: Last-Modified moves */
@@ -1003,16 +1021,16 @@ Test(s3, attrs_listing_archives_and_restores_the_same_bytes)
 	listing_epoch();
 	make_tree("dt=2013-01-06");
 	SH_OK("$AWSX s3 cp --only-show-errors --recursive tree/dt=2013-01-06 "
-	      "s3://$B/" PFX "/dt=2013-01-06/");
+	      "s3://$B/" LPFX "/dt=2013-01-06/");
 	mount_up();
 	SH_OK("mv mnt/" EL "/dt=2013-01-06 mnt/.recyclebin/");
 	wait_state(EL "/dt=2013-01-06", "archived", 120);
-	cr_expect_eq(count_objects(PFX "/dt=2013-01-06/"), 0);
+	cr_expect_eq(count_objects(LPFX "/dt=2013-01-06/"), 0);
 	SH_OK("cd mnt/.recyclebin/" EL "/dt=2013-01-06 && sha256sum -c "
 	      "--quiet $OLDPWD/dt=2013-01-06.sum");
 	r = rfs_test_cli(&m, &o, "restore", EL "/dt=2013-01-06");
 	cr_assert_eq(r, 0, "%s%s", o.out, o.err);
-	SH_OK("$AWSX s3 cp --only-show-errors --recursive s3://$B/" PFX
+	SH_OK("$AWSX s3 cp --only-show-errors --recursive s3://$B/" LPFX
 	      "/dt=2013-01-06/ back/ && (cd back && sha256sum -c --quiet "
 	      "../dt=2013-01-06.sum)");
 	cr_expect(rfs_test_sh_until(&m, 30,

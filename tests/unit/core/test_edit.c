@@ -1108,4 +1108,12 @@ Test(core_edit, location_within_compares_folders_not_prefixes)
 	cr_assert_not(rfs_location_within("s3://lake/x/y?endpoint=http://h:1",
 					  "s3://lake/x?endpoint=http://h:2"));
 	cr_assert_not(rfs_location_within("s3://lake2", "s3://lake"));
+	/* options that only change how a place is read: the same place */
+	cr_assert(rfs_location_within("s3://lake/x?attrs=listing",
+				      "s3://lake/x"));
+	cr_assert(rfs_location_within(
+		"s3://lake/x/y?region=eu-west-1&endpoint=http://h:1/",
+		"s3://lake/x?endpoint=http://h:1&attrs=listing"));
+	cr_assert_not(rfs_location_within("s3://lake/x?attrs=listing",
+					  "s3://lake/x?endpoint=http://h:1"));
 }
