@@ -78,11 +78,12 @@ int rfs_copy_meta(struct rfs_backend *b, const char *key,
 
 /**
  * Copy the extended attributes of @p skey to @p dkey (a file or folder),
- * all but recyclefs's own `user.recyclefs.*` names. What the destination
- * cannot store (no xattrs at all, a namespace it does not keep such as
- * `system.posix_acl_*` without ACL support, system.* without privilege,
- * a name or value too large) is left behind; `user.*` names it refuses
- * for permission fail the copy. Source reads leave its access time.
+ * all but recyclefs's own names (those starting "user.recyclefs."). What
+ * the destination cannot store (no xattrs at all, a namespace it does not
+ * keep such as the POSIX ACLs without ACL support, "system." names
+ * without privilege, a name or value too large) is left behind; "user."
+ * names it refuses for permission fail the copy. Source reads leave its
+ * access time.
  * @return 0, -ENOMEM, or the -errno of the read or write that failed
  */
 int rfs_copy_xattrs(struct rfs_backend *src, const char *skey,
@@ -98,7 +99,8 @@ int rfs_copy_xattrs(struct rfs_backend *src, const char *skey,
 struct rfs_copy_links {
 	pthread_mutex_t lock;	      /**< guards the names */
 	struct rfs_copy_link_name *v; /**< the noted names */
-	size_t n, cap;		      /**< used and allocated */
+	size_t n;		      /**< names used */
+	size_t cap;		      /**< names allocated */
 };
 
 /** Set up an empty set of names (nothing allocated). */

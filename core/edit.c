@@ -404,8 +404,8 @@ int rfs_edit_epoch_add(struct rfs_index *idx, const char *table,
 
 	r = epoch_path(path, &p, err);
 	if (r == 0)
-		r = epoch_precheck(idx, table, lifecycle, from, to, storage,
-				   p, &uri, err);
+		r = epoch_precheck(idx, table, lifecycle, from, to, storage, p,
+				   &uri, err);
 	if (r == 0)
 		r = check_location(uri, p, flags & RFS_EDIT_EPOCH_CREATE,
 				   "epoch path",

@@ -224,8 +224,8 @@ int fs_node_listxattr(struct rfs_fs_state *st, const struct rfs_node *n,
 		      char *list, size_t size);
 
 /** Log (at debug) and return -ENOTSUP for a setxattr of one of
- * recyclefs's own `user.recyclefs.*` names outside the bin: `cp -a` out
- * of the bin copies them, and ignores ENOTSUP silently. */
+ * recyclefs's own names (those starting "user.recyclefs.") outside the
+ * bin: `cp -a` out of the bin copies them, and ignores ENOTSUP silently. */
 int fs_unsupported(const char *op, const char *path, const char *name);
 
 /** Log and return -EPERM for a refused change at a catalog level. */
