@@ -88,6 +88,7 @@ mon warn on pool no redundancy = false
 osd crush chooseleaf type = 0
 osd objectstore = memstore
 memstore device bytes = $MEM_BYTES
+osd class dir = $CLASS_DIR
 run dir = $D/run
 admin socket = $D/run/\$name.asok
 log file = $D/log/\$name.log
@@ -119,6 +120,12 @@ start() {
 	MON_PORT=$(free_port)
 	# memstore keeps objects in RAM; the S3 tests need a few GiB at most
 	MEM_BYTES=${RFS_RGW_MEMSTORE_BYTES:-8589934592}
+	# The OSD's object classes (RGW needs cls_version, cls_rgw, ...):
+	# Debian 13's Ceph 18 looks for them at a relative path unless told.
+	CLASS_DIR=$(dirname "$(ls /usr/lib/*/rados-classes/libcls_rgw.so \
+		/usr/lib/rados-classes/libcls_rgw.so 2>/dev/null | head -n 1)")
+	[ "$CLASS_DIR" != . ] ||
+		fail "no Ceph object classes (libcls_rgw.so; apt-get install ceph-osd)"
 	write_conf
 	C="$D/ceph.conf"
 	out="$D/log/setup.log"
