@@ -247,16 +247,37 @@ static int bin_resolve(struct req *q, struct bin_node *bn)
 	return -ENOENT;
 }
 
-/* Where an entry's bytes are now: the source while it is being copied and
- * checked, the recycle copy from then on. */
+static bool state_at_source(enum rfs_entry_state s)
+{
+	return s == RFS_ENTRY_SNAPSHOT || s == RFS_ENTRY_SYNC ||
+	       s == RFS_ENTRY_VERIFY || s == RFS_ENTRY_UNPUBLISH;
+}
+
+/*
+ * Where an entry's bytes are now: the source while it is being copied and
+ * checked, the recycle copy from then on. The snapshot's state may be
+ * older than the job's (it is reloaded at most every
+ * FS_RELOAD_INTERVAL_NS): while it says "at the source", the index is
+ * asked, so a reader told "archived" never reads a source already
+ * deleted.
+ */
 static int entry_location(struct req *q, const struct fs_bin_entry *e,
 			  const char *sub, struct rfs_backend **b,
 			  struct rfs_buf *key)
 {
-	bool at_source =
-		e->state == RFS_ENTRY_SNAPSHOT || e->state == RFS_ENTRY_SYNC ||
-		e->state == RFS_ENTRY_VERIFY || e->state == RFS_ENTRY_UNPUBLISH;
+	bool at_source = state_at_source(e->state);
 	int r;
+
+	if (at_source) {
+		struct rfs_entry now = { 0 };
+
+		pthread_mutex_lock(&q->st->wlock);
+		r = rfs_index_entry_get(q->st->widx, e->id, &now, NULL);
+		pthread_mutex_unlock(&q->st->wlock);
+		if (r == 0)
+			at_source = state_at_source(now.state);
+		rfs_entry_release(&now);
+	}
 
 	rfs_buf_reset(key);
 	r = fs_backend_for(q->st, at_source ? e->src_uri : e->bin_root_uri, b);

@@ -90,6 +90,7 @@ def main():
     after = rest.split("\n\n", 1)[1] if "\n\n" in rest else ""
 
     page = [
+        "'\\\" t",  # the page has a table: man runs tbl
         '.TH RECYCLEFS 1 "" "recyclefs %s" "User Commands"' % version,
         ".SH NAME",
         "recyclefs \\- archive the data of data\\-lake tables through a "

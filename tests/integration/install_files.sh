@@ -40,7 +40,7 @@ done
 check "man: mount(8) and fstab are documented" \
 	"grep -q 'fuse.recyclefs' '$MAN' && grep -q '_netdev' '$MAN' && grep -q 'x\\\\-systemd.automount' '$MAN'"
 if command -v groff >/dev/null; then
-	groff -man -ww -z "$MAN" 2>"$T/groff"
+	groff -t -man -ww -z "$MAN" 2>"$T/groff"
 	check "man: groff renders it without a warning: $(head -c 300 "$T/groff")" \
 		"[ ! -s '$T/groff' ]"
 else
