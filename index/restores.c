@@ -520,6 +520,31 @@ int rfs_index_restore_list(struct rfs_index *idx,
 	return ret;
 }
 
+/*
+ * Step @p st (bound, @p rc the result of binding) and read its first row
+ * into @p out; finalizes @p st.
+ * @return 0, -ENOENT (no row), or the failure, naming @p entry_id
+ */
+static int first_of_entry(struct rfs_index *idx, sqlite3_stmt *st, int rc,
+			  int64_t entry_id, struct rfs_restore *out,
+			  struct rfs_error *err)
+{
+	int ret;
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ret = read_restore(idx, st, out, err);
+	else if (rc == SQLITE_DONE)
+		ret = -ENOENT;
+	else
+		ret = rfs_index_fail(
+			idx, rc, err,
+			"cannot read the restores of entry %" PRId64, entry_id);
+	sqlite3_finalize(st);
+	return ret;
+}
+
 int rfs_index_restore_active(struct rfs_index *idx, int64_t entry_id,
 			     const char *target_uri, const char *target_key,
 			     struct rfs_restore *out, struct rfs_error *err)
@@ -541,18 +566,7 @@ int rfs_index_restore_active(struct rfs_index *idx, int64_t entry_id,
 		rc = rfs_index_bind_text(st, 2, target_uri);
 	if (!rc)
 		rc = rfs_index_bind_text(st, 3, target_key);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		ret = read_restore(idx, st, out, err);
-	else if (rc == SQLITE_DONE)
-		ret = -ENOENT;
-	else
-		ret = rfs_index_fail(
-			idx, rc, err,
-			"cannot read the restores of entry %" PRId64, entry_id);
-	sqlite3_finalize(st);
-	return ret;
+	return first_of_entry(idx, st, rc, entry_id, out, err);
 }
 
 int rfs_index_restore_latest(struct rfs_index *idx, int64_t entry_id,
@@ -568,16 +582,5 @@ int rfs_index_restore_latest(struct rfs_index *idx, int64_t entry_id,
 	if (ret < 0)
 		return ret;
 	rc = sqlite3_bind_int64(st, 1, entry_id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		ret = read_restore(idx, st, out, err);
-	else if (rc == SQLITE_DONE)
-		ret = -ENOENT;
-	else
-		ret = rfs_index_fail(
-			idx, rc, err,
-			"cannot read the restores of entry %" PRId64, entry_id);
-	sqlite3_finalize(st);
-	return ret;
+	return first_of_entry(idx, st, rc, entry_id, out, err);
 }
