@@ -170,12 +170,16 @@ mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
 [ -e "$root/dev/fuse" ] || touch "$root/dev/fuse"
 mount --bind /dev/fuse "$root/dev/fuse"
 
-# Run a command in the root as a new user's root shell would.
+# Run a command in the root as a new user's root shell would. It runs in
+# the background and the script waits for it: a shell runs its INT/TERM
+# trap only once the foreground command ends, but it interrupts a wait, so
+# Ctrl-C tears the root down at once (teardown kills what runs inside).
 in_root() {
 	# shellcheck disable=SC2086
 	chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		CI="${CI:-}" $pip_env /bin/sh -c "$1"
+		CI="${CI:-}" $pip_env /bin/sh -c "$1" &
+	wait $!
 }
 
 phase "the README's first line: apt-get install git make; git clone"
@@ -197,7 +201,8 @@ for step in $steps; do
 			st=0
 			in_root "cd /root/recyclefs && make test" || st=$?
 			echo $st >"$logdir/make-test.rc"
-		} 2>&1 | tee "$logdir/make-test-$release.log"
+		} 2>&1 | tee "$logdir/make-test-$release.log" &
+		wait $! || true
 		st=$(cat "$logdir/make-test.rc" 2>/dev/null || echo 1)
 		[ "$st" -eq 0 ] || exit "$st"
 		;;
