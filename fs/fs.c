@@ -595,6 +595,10 @@ int rfs_fs_main(const struct rfs_fs_options *o)
 	}
 	if (fuse_set_signal_handlers(fuse_get_session(f)) < 0)
 		goto out_unmount;
+	/* What is created through the mount gets the mode the caller asked
+	 * for with the caller's umask applied (by the kernel), and nothing
+	 * more: the daemon's own umask applies to no file. */
+	umask(0);
 	if (start_jobs(&st) < 0)
 		goto out_signals;
 	rfs_log(LOG_INFO, "mounted '%s' on '%s'", st.index_path, st.mountpoint);

@@ -210,6 +210,14 @@ bool fs_key_hidden(const struct rfs_epoch *e, const char *key);
 /** Attributes of a catalog-level directory. */
 void fs_dir_stat(struct rfs_fs_state *st, int64_t time_ns, struct stat *out);
 
+/**
+ * Give @p st the inode number the mount shows: the storage's own (mixed
+ * with its device so two filesystems' numbers do not meet), or, where the
+ * storage has none (st_ino 0), a hash of the mount path @p dir + "/" +
+ * @p name (@p name may be NULL; nothing is set when @p dir is NULL).
+ */
+void fs_set_ino(struct stat *st, const char *dir, const char *name);
+
 /** The FUSE operations. */
 extern const struct fuse_operations rfs_fs_ops;
 

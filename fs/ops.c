@@ -128,9 +128,46 @@ static int file_failed(struct rfs_file *f, const char *op, const char *path,
 	return f ? storage_failed(f->backend, op, path, r) : r;
 }
 
+/*
+ * Inode numbers (the mount runs with use_ino): the storage's own where it
+ * has them, so that hard links show one number, with 15 bits of the
+ * storage's device above bit 48 so that two filesystems' numbers do not
+ * meet; for what the storage numbers not (catalog levels, the bin's
+ * folders, object stores) an FNV-1a hash of the mount path with the top
+ * bit set. @p dir and @p name together are the mount path ("/a" and "b"
+ * for "/a/b"); @p name may be NULL.
+ */
+static uint64_t path_hash(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+void fs_set_ino(struct stat *st, const char *dir, const char *name)
+{
+	const uint64_t low = (1ULL << 48) - 1, top = 1ULL << 63;
+	uint64_t ino = (uint64_t)st->st_ino, h;
+
+	if (ino) {
+		h = ((uint64_t)st->st_dev * 0x9e3779b97f4a7c15ULL) >> 49;
+		st->st_ino = ino <= low ? (ino | (h << 48)) : (ino & ~top);
+		return;
+	}
+	if (!dir)
+		return;
+	h = path_hash(1469598103934665603ULL, dir);
+	if (name) {
+		if (strcmp(dir, "/"))
+			h = path_hash(h, "/");
+		h = path_hash(h, name);
+	}
+	st->st_ino = (ino_t)(h | top);
+}
+
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
-	cfg->use_ino = 0;
+	cfg->use_ino = 1;
 	cfg->nullpath_ok = 1;
 	cfg->hard_remove = 1;
 	cfg->auto_cache = 1;
@@ -212,14 +249,20 @@ static int op_getattr(const char *path, struct stat *st,
 	struct req q;
 	int r;
 
-	if (fh_file(fi))
-		return file_failed(fh_file(fi), "stat", path,
-				   rfs_file_stat(fh_file(fi), st));
+	if (fh_file(fi)) {
+		r = file_failed(fh_file(fi), "stat", path,
+				rfs_file_stat(fh_file(fi), st));
+		if (r == 0)
+			fs_set_ino(st, path, NULL);
+		return r;
+	}
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
 	r = storage_failed(q.b, "stat", path, node_stat(&q, st));
 	fs_req_end(&q);
+	if (r == 0)
+		fs_set_ino(st, path, NULL);
 	return r;
 }
 
@@ -390,6 +433,21 @@ static int op_opendir(const char *path, struct fuse_file_info *fi)
 	if (r < 0) {
 		dirlist_free(d);
 		return r;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		struct dent *e = &d->v[i];
+
+		if (!strcmp(e->name, "..")) {
+			/* readdir shows ".." a number, as getattr would not
+			 * know it from here: its path's hash */
+			char *up = strndup(path, rfs_path_dirlen(path));
+
+			fs_set_ino(&e->st, up && *up ? up : "/", NULL);
+			free(up);
+		} else {
+			fs_set_ino(&e->st, path,
+				   strcmp(e->name, ".") ? e->name : NULL);
+		}
 	}
 	fi->fh = (uintptr_t)d;
 	return 0;
@@ -571,20 +629,42 @@ static int op_mkdir(const char *path, mode_t mode)
 	return r;
 }
 
+/* A FIFO, a socket or a device node: made on the storage, as mknod(2)
+ * makes it there; a storage that keeps only files, folders and symlinks
+ * refuses it with its reason. */
+static int mknod_special(struct req *q, const char *path, mode_t mode,
+			 dev_t rdev)
+{
+	const struct rfs_storage *s = q->node.epoch->storage;
+	char why[512];
+	int r;
+
+	r = rfs_backend_mknod(q->b, q->node.rest, mode, rdev);
+	if (r == -ENOSYS) {
+		snprintf(why, sizeof(why),
+			 "storage '%s' (%s) keeps only regular files, "
+			 "directories and symlinks",
+			 s->name, s->cls->name);
+		return fs_refuse("mknod", path, why);
+	}
+	if (r == 0)
+		own_by_caller(q->b, q->node.rest);
+	return storage_failed(q->b, "mknod", path, r);
+}
+
 static int op_mknod(const char *path, mode_t mode, dev_t rdev)
 {
 	struct req q;
 	int r;
 
-	(void)rdev;
 	r = req_begin_new(&q, path, "mknod");
 	if (r < 0)
 		return r;
-	if (!S_ISREG(mode)) {
-		r = fs_refuse("mknod", path,
-			      "only regular files, directories and symlinks "
-			      "are stored");
-	} else if (in_epoch(&q)) {
+	if (!in_epoch(&q)) {
+		r = refuse(&q, "mknod", path);
+	} else if (!S_ISREG(mode)) {
+		r = mknod_special(&q, path, mode, rdev);
+	} else {
 		struct rfs_file *f;
 
 		r = rfs_backend_open_file(q.b, q.node.rest,
@@ -594,8 +674,6 @@ static int op_mknod(const char *path, mode_t mode, dev_t rdev)
 			r = rfs_file_close(f);
 			own_by_caller(q.b, q.node.rest);
 		}
-	} else {
-		r = refuse(&q, "mknod", path);
 	}
 	fs_req_end(&q);
 	return r;
