@@ -443,6 +443,14 @@ static void state_release(struct rfs_fs_state *st)
 	free(st->slots);
 	if (st->snap)
 		snap_unref_locked(st->snap);
+	while (st->hidden) {
+		struct fs_hidden *h = st->hidden;
+
+		st->hidden = h->next;
+		close(h->fd);
+		free(h->path);
+		free(h);
+	}
 	while (st->writers) {
 		struct fs_writer *w = st->writers;
 
@@ -484,6 +492,48 @@ static int start_jobs(struct rfs_fs_state *st)
 	return 0;
 }
 
+/*
+ * recyclefs's own -o options, turned into libfuse's: cache_timeout=S is
+ * how long the kernel keeps names and attributes (entry_timeout and
+ * attr_timeout). Others pass through. @return 0 and set @p out (caller
+ * frees), or -1 with the reason printed
+ */
+static int rewrite_opts(const char *in, char **out)
+{
+	char *copy = strdup(in), *tok, *save = NULL, *end;
+	struct rfs_buf b = RFS_BUF_INIT;
+	double v;
+
+	if (!copy)
+		return -1;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (b.len)
+			rfs_buf_addf(&b, ",");
+		if (strncmp(tok, "cache_timeout=", 14)) {
+			rfs_buf_addf(&b, "%s", tok);
+			continue;
+		}
+		errno = 0;
+		v = strtod(tok + 14, &end);
+		if (!tok[14] || *end || errno || !(v >= 0 && v <= 1e9)) {
+			fprintf(stderr,
+				"recyclefs: bad mount option '%s': a number "
+				"of seconds from 0 to 1e9 is needed\n",
+				tok);
+			free(copy);
+			rfs_buf_release(&b);
+			return -1;
+		}
+		rfs_buf_addf(&b, "entry_timeout=%s,attr_timeout=%s", tok + 14,
+			     tok + 14);
+	}
+	free(copy);
+	*out = strdup(rfs_buf_str(&b));
+	rfs_buf_release(&b);
+	return *out ? 0 : -1;
+}
+
 /* The mount's source in /proc/mounts, df and findmnt is the index, as
  * an fstab line names it. */
 static int build_args(struct fuse_args *args, const struct rfs_fs_options *o)
@@ -504,10 +554,15 @@ static int build_args(struct fuse_args *args, const struct rfs_fs_options *o)
 	free(opts);
 	if (r < 0)
 		return -1;
-	if (o->fuse_opts && *o->fuse_opts &&
-	    (fuse_opt_add_arg(args, "-o") < 0 ||
-	     fuse_opt_add_arg(args, o->fuse_opts) < 0))
-		return -1;
+	if (o->fuse_opts && *o->fuse_opts) {
+		if (rewrite_opts(o->fuse_opts, &opts) < 0)
+			return -2;
+		r = fuse_opt_add_arg(args, "-o")
+			    ?: fuse_opt_add_arg(args, opts);
+		free(opts);
+		if (r < 0)
+			return -1;
+	}
 	if (o->debug && fuse_opt_add_arg(args, "-d") < 0)
 		return -1;
 	return 0;

@@ -81,6 +81,7 @@ struct rfs_fs_state {
 	pthread_mutex_t wlock;	   /**< guards widx */
 	struct rfs_jobs *jobs;	   /**< the recycle job workers */
 	struct fs_writer *writers; /**< files open for writing; under lock */
+	struct fs_hidden *hidden;  /**< unlinked open files; under lock */
 	struct fs_snap *snap;	   /**< the current snapshot */
 	/** The index's data version the snapshot was loaded at; -1 forces a
 	 * reload. */
@@ -100,6 +101,16 @@ struct fs_writer {
 	void *file;		/**< its struct rfs_file */
 	int64_t epoch_id;	/**< the catalog id of its epoch */
 	char *key;		/**< its key under the epoch root, owned */
+};
+
+/** An open file whose last name was removed (unlink, or a rename over
+ * it) while open: libfuse renames it to a hidden name, and recyclefs keeps
+ * a descriptor of its own so that fstat, fchmod, fchown and futimens go on
+ * working until the last close, as on the storage itself. */
+struct fs_hidden {
+	struct fs_hidden *next; /**< the next in rfs_fs_state::hidden */
+	char *path;		/**< libfuse's hidden path, owned */
+	int fd;			/**< the file, read-only; owned */
 };
 
 /** How often, at most, the index is checked for catalog changes. */

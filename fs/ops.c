@@ -165,19 +165,132 @@ void fs_set_ino(struct stat *st, const char *dir, const char *name)
 	st->st_ino = (ino_t)(h | top);
 }
 
+/*
+ * Unlinked open files. The mount runs without hard_remove: when a file
+ * still open loses its last name, libfuse renames it to
+ * ".fuse_hidden<16 hex digits>" in its folder and unlinks that name after
+ * the last close. recyclefs turns that rename into the unlink itself (the
+ * name is gone from the storage at once, as on a local filesystem) and
+ * keeps a read-only descriptor of the file under the hidden name, for
+ * fstat, fchmod, fchown and futimens, which the kernel sends by name.
+ */
+static bool is_hidden_name(const char *path)
+{
+	const char *b = path ? rfs_path_basename(path) : "";
+
+	if (strncmp(b, ".fuse_hidden", 12) || strlen(b) != 28)
+		return false;
+	for (b += 12; *b; b++)
+		if (!((*b >= '0' && *b <= '9') || (*b >= 'a' && *b <= 'f')))
+			return false;
+	return true;
+}
+
+/* The descriptor kept for @p path (dup'ed: the caller closes it), or -1. */
+static int hidden_fd(const char *path)
+{
+	struct rfs_fs_state *st = fs_state();
+	struct fs_hidden *h;
+	int fd = -1;
+
+	if (!is_hidden_name(path))
+		return -1;
+	pthread_mutex_lock(&st->lock);
+	for (h = st->hidden; h; h = h->next)
+		if (!strcmp(h->path, path)) {
+			fd = fcntl(h->fd, F_DUPFD_CLOEXEC, 0);
+			break;
+		}
+	pthread_mutex_unlock(&st->lock);
+	return fd;
+}
+
+/* libfuse's last unlink of a hidden name: drop its descriptor.
+ * @return true when @p path was one */
+static bool hidden_forget(const char *path)
+{
+	struct rfs_fs_state *st = fs_state();
+	struct fs_hidden **p, *h = NULL;
+
+	if (!is_hidden_name(path))
+		return false;
+	pthread_mutex_lock(&st->lock);
+	for (p = &st->hidden; *p; p = &(*p)->next)
+		if (!strcmp((*p)->path, path)) {
+			h = *p;
+			*p = h->next;
+			break;
+		}
+	pthread_mutex_unlock(&st->lock);
+	if (!h)
+		return false;
+	close(h->fd);
+	free(h->path);
+	free(h);
+	return true;
+}
+
+static int op_unlink(const char *path);
+static int op_rmdir(const char *path);
+
+/* libfuse hides @p from as @p to: remove it now, keep a descriptor. */
+static int hide(const char *from, const char *to)
+{
+	struct rfs_fs_state *st = fs_state();
+	struct stat sb = { 0 };
+	struct fs_hidden *h;
+	struct rfs_file *f;
+	struct req q;
+	int fd = -1, r;
+
+	r = fs_req_begin(&q, from);
+	if (r < 0)
+		return r;
+	if (in_epoch(&q) && rfs_backend_stat(q.b, q.node.rest, &sb) == 0 &&
+	    S_ISREG(sb.st_mode) && rfs_backend_has(q.b, RFS_BACKEND_CAP_FD) &&
+	    rfs_backend_open_file(q.b, q.node.rest, O_RDONLY | O_NOATIME, 0,
+				  &f) == 0) {
+		fd = fcntl(rfs_file_fd(f), F_DUPFD_CLOEXEC, 0);
+		rfs_file_close(f);
+	}
+	fs_req_end(&q);
+	r = S_ISDIR(sb.st_mode) ? op_rmdir(from) : op_unlink(from);
+	if (r < 0 || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h || !(h->path = strdup(to))) {
+		free(h);
+		close(fd);
+		return 0; /* unlinked; fstat by name then fails, nothing else */
+	}
+	h->fd = fd;
+	pthread_mutex_lock(&st->lock);
+	h->next = st->hidden;
+	st->hidden = h;
+	pthread_mutex_unlock(&st->lock);
+	return 0;
+}
+
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	cfg->use_ino = 1;
 	cfg->nullpath_ok = 1;
-	cfg->hard_remove = 1;
+	cfg->hard_remove = 0; /* see hide() */
 	cfg->auto_cache = 1;
 	if (conn->capable & FUSE_CAP_READDIRPLUS) {
 		conn->want |= FUSE_CAP_READDIRPLUS;
 		conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
 	}
-	conn->want |= conn->capable &
-		      (FUSE_CAP_PARALLEL_DIROPS | FUSE_CAP_SPLICE_WRITE |
-		       FUSE_CAP_SPLICE_MOVE | FUSE_CAP_ASYNC_DIO);
+	conn->want |=
+		conn->capable & (FUSE_CAP_PARALLEL_DIROPS |
+				 FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE |
+				 FUSE_CAP_SPLICE_READ | FUSE_CAP_ASYNC_DIO);
+	/* Writes of up to 1 MiB in one request (libfuse asks the kernel for
+	 * max_pages to match). */
+	conn->max_write = 1 << 20;
 	return fuse_get_context()->private_data;
 }
 
@@ -247,11 +360,19 @@ static int op_getattr(const char *path, struct stat *st,
 		      struct fuse_file_info *fi)
 {
 	struct req q;
-	int r;
+	int fd, r;
 
 	if (fh_file(fi)) {
 		r = file_failed(fh_file(fi), "stat", path,
 				rfs_file_stat(fh_file(fi), st));
+		if (r == 0)
+			fs_set_ino(st, path, NULL);
+		return r;
+	}
+	fd = hidden_fd(path);
+	if (fd >= 0) {
+		r = fstat(fd, st) < 0 ? -errno : 0;
+		close(fd);
 		if (r == 0)
 			fs_set_ino(st, path, NULL);
 		return r;
@@ -684,6 +805,8 @@ static int op_unlink(const char *path)
 	struct req q;
 	int r;
 
+	if (hidden_forget(path))
+		return 0;
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
@@ -774,6 +897,8 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	struct req a, b;
 	int r;
 
+	if (is_hidden_name(to) && !flags)
+		return hide(from, to);
 	r = two_in_epoch("rename", from, to, &a, &b);
 	if (r < 0)
 		return r;
@@ -810,12 +935,18 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct rfs_file *f = fh_file(fi);
 	struct req q;
-	int r;
+	int fd, r;
 
 	if (f && rfs_file_fd(f) >= 0)
 		return fchmod(rfs_file_fd(f), mode) < 0 ? -errno : 0;
 	if (!path)
 		return -ENOENT;
+	fd = hidden_fd(path);
+	if (fd >= 0) {
+		r = fchmod(fd, mode) < 0 ? -errno : 0;
+		close(fd);
+		return r;
+	}
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
@@ -832,12 +963,18 @@ static int op_chown(const char *path, uid_t uid, gid_t gid,
 {
 	struct rfs_file *f = fh_file(fi);
 	struct req q;
-	int r;
+	int fd, r;
 
 	if (f && rfs_file_fd(f) >= 0)
 		return fchown(rfs_file_fd(f), uid, gid) < 0 ? -errno : 0;
 	if (!path)
 		return -ENOENT;
+	fd = hidden_fd(path);
+	if (fd >= 0) {
+		r = fchown(fd, uid, gid) < 0 ? -errno : 0;
+		close(fd);
+		return r;
+	}
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
@@ -873,12 +1010,18 @@ static int op_utimens(const char *path, const struct timespec tv[2],
 {
 	struct rfs_file *f = fh_file(fi);
 	struct req q;
-	int r;
+	int fd, r;
 
 	if (f && rfs_file_fd(f) >= 0)
 		return futimens(rfs_file_fd(f), tv) < 0 ? -errno : 0;
 	if (!path)
 		return -ENOENT;
+	fd = hidden_fd(path);
+	if (fd >= 0) {
+		r = futimens(fd, tv) < 0 ? -errno : 0;
+		close(fd);
+		return r;
+	}
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;

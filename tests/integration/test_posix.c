@@ -719,3 +719,78 @@ Test(posix, a_user_other_than_the_owner_makes_every_file_type)
 	cr_assert_eq(lstat(MP("pub/reg"), &b), 0);
 	cr_expect_eq(a.st_ino, b.st_ino);
 }
+
+Test(posix, fstat_and_fchmod_work_on_an_open_unlinked_file)
+{
+	struct stat st, before;
+	struct timespec ts[2] = { { 1000000000, 0 }, { 1200000000, 5 } };
+	char buf[8] = { 0 };
+	DIR *d;
+	struct dirent *de;
+	int fd, n = 0;
+
+	write_all(MP("gone"), "still", 5, 0, 0640);
+	fd = open(MP("gone"), O_RDWR);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fstat(fd, &before), 0);
+	cr_assert_eq(unlink(MP("gone")), 0);
+	/* gone from the storage and from every listing at once */
+	cr_expect_eq(access(DP("gone"), F_OK), -1);
+	cr_expect_eq(access(MP("gone"), F_OK), -1);
+	d = opendir(MP(""));
+	cr_assert(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' || de->d_name[1] == 'f')
+			n++;
+	closedir(d);
+	cr_expect_eq(n, 0, "the folder lists %d names", n);
+	cr_expect_eq(rfs_test_sh(&m, NULL, "test -z \"$(ls -A data/e)\""), 0);
+	/* fstat past the kernel's attribute cache, fchmod, fchown, futimens */
+	sleep(2);
+	cr_assert_eq(fstat(fd, &st), 0, "fstat: %s", strerror(errno));
+	cr_expect_eq(st.st_size, 5);
+	cr_expect_eq(st.st_nlink, 0);
+	cr_expect_eq(st.st_ino, before.st_ino);
+	cr_assert_eq(fchmod(fd, 0604), 0, "fchmod: %s", strerror(errno));
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_expect_eq(st.st_mode & 07777, 0604);
+	cr_expect_eq(fchown(fd, 65534, 65534), 0, "fchown: %s",
+		     strerror(errno));
+	cr_expect_eq(futimens(fd, ts), 0, "futimens: %s", strerror(errno));
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_expect_eq(st.st_uid, 65534);
+	cr_expect_eq(st.st_mtim.tv_sec, 1200000000);
+	cr_expect_eq(ftruncate(fd, 3), 0);
+	cr_expect_eq(pwrite(fd, "ll", 2, 3), 2);
+	cr_expect_eq(pread(fd, buf, 5, 0), 5);
+	cr_expect_str_eq(buf, "still");
+	cr_assert_eq(close(fd), 0);
+	/* the folder can go once the file is closed, and even before */
+	cr_assert_eq(mkdir(MP("dd"), 0755), 0);
+	write_all(MP("dd/x"), "x", 1, 0, 0644);
+	fd = open(MP("dd/x"), O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(unlink(MP("dd/x")), 0);
+	cr_expect_eq(rmdir(MP("dd")), 0, "rmdir: %s", strerror(errno));
+	memset(buf, 0, sizeof(buf));
+	cr_expect_eq(pread(fd, buf, 1, 0), 1);
+	cr_expect_str_eq(buf, "x");
+	close(fd);
+	/* a rename over an open file: the old one stays readable */
+	write_all(MP("old"), "old", 3, 0, 0644);
+	write_all(MP("new"), "new", 3, 0, 0644);
+	fd = open(MP("old"), O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(rename(MP("new"), MP("old")), 0);
+	memset(buf, 0, sizeof(buf));
+	cr_expect_eq(pread(fd, buf, 3, 0), 3);
+	cr_expect_str_eq(buf, "old");
+	sleep(2);
+	cr_expect_eq(fstat(fd, &st), 0, "%s", strerror(errno));
+	close(fd);
+	memset(buf, 0, sizeof(buf));
+	read_all(DP("old"), buf, sizeof(buf));
+	cr_expect_str_eq(buf, "new");
+	cr_expect_eq(rfs_test_sh(&m, NULL, "test \"$(ls -A data/e)\" = old"),
+		     0);
+}
