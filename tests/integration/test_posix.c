@@ -794,3 +794,32 @@ Test(posix, fstat_and_fchmod_work_on_an_open_unlinked_file)
 	cr_expect_eq(rfs_test_sh(&m, NULL, "test \"$(ls -A data/e)\" = old"),
 		     0);
 }
+
+Test(posix, cache_timeout_sets_how_long_the_kernel_keeps_attributes)
+{
+	struct rfs_test_out out = { 0 };
+	struct timespec old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	struct stat a, b;
+
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	cr_expect_neq(rfs_test_sh(&m, &out,
+				  "recyclefs mount mnt -o cache_timeout=soon"),
+		      0);
+	cr_expect(strstr(out.err, "bad mount option 'cache_timeout=soon'"),
+		  "%s", out.err);
+	cr_expect_eq(rfs_test_sh(&m, NULL, "! mountpoint -q mnt"), 0);
+	rfs_test_out_release(&out);
+	cr_assert_eq(rfs_test_mount_start(&m, "allow_other,cache_timeout=30"),
+		     0);
+	write_all(MP("kept"), "x", 1, 0, 0644);
+	cr_assert_eq(stat(MP("kept"), &a), 0);
+	/* changed behind the mount's back: the kernel keeps what it saw */
+	cr_assert_eq(utimensat(AT_FDCWD, DP("kept"), old, 0), 0);
+	sleep(2);
+	cr_assert_eq(stat(MP("kept"), &b), 0);
+	cr_expect_eq(b.st_mtim.tv_sec, a.st_mtim.tv_sec);
+	/* a change through the mount is seen at once */
+	cr_assert_eq(utimensat(AT_FDCWD, MP("kept"), old, 0), 0);
+	cr_assert_eq(stat(MP("kept"), &b), 0);
+	cr_expect_eq(b.st_mtim.tv_sec, 1000000000);
+}
