@@ -741,7 +741,7 @@ static bool has_writer(struct rfs_fs_state *st, int64_t epoch_id,
 
 	pthread_mutex_lock(&st->lock);
 	for (w = st->writers; w && !found; w = w->next)
-		found = w->epoch_id == epoch_id &&
+		found = w->writing && w->epoch_id == epoch_id &&
 			rfs_path_is_under(w->key, item);
 	pthread_mutex_unlock(&st->lock);
 	return found;

@@ -234,8 +234,20 @@ void fs_req_end(struct req *q)
 	fs_snap_put(q->st, q->snap);
 }
 
+bool fs_is_open(struct rfs_fs_state *st, int64_t epoch_id, const char *key)
+{
+	struct fs_writer *w;
+	bool found = false;
+
+	pthread_mutex_lock(&st->lock);
+	for (w = st->writers; w && !found; w = w->next)
+		found = w->epoch_id == epoch_id && !strcmp(w->key, key);
+	pthread_mutex_unlock(&st->lock);
+	return found;
+}
+
 void fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
-		   const char *key)
+		   const char *key, bool writing)
 {
 	struct fs_writer *w = calloc(1, sizeof(*w));
 
@@ -245,6 +257,7 @@ void fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
 	}
 	w->file = file;
 	w->epoch_id = epoch_id;
+	w->writing = writing;
 	pthread_mutex_lock(&st->lock);
 	w->next = st->writers;
 	st->writers = w;

@@ -95,12 +95,14 @@ struct rfs_fs_state {
 	int64_t mounted_ns; /**< when it was mounted; the root's times */
 };
 
-/** A file open for writing through the mount. */
+/** A file open through the mount. */
 struct fs_writer {
 	struct fs_writer *next; /**< the next in rfs_fs_state::writers */
 	void *file;		/**< its struct rfs_file */
-	int64_t epoch_id;	/**< the catalog id of its epoch */
-	char *key;		/**< its key under the epoch root, owned */
+	int64_t epoch_id; /**< the catalog id of its epoch; 0 in the bin */
+	char *key;    /**< its key under the epoch root (in the bin: its mount
+			 path) when opened, owned */
+	bool writing; /**< open for writing */
 };
 
 /** An open file whose last name was removed (unlink, or a rename over
@@ -199,9 +201,14 @@ int fs_bin_archive(struct req *src, const char *from, const char *dst_rest);
 int fs_bin_restore(struct req *q, const char *path, const char *value,
 		   size_t size, bool overwrite);
 
-/** Note a file opened for writing (for archive's EBUSY check). */
+/** Note an opened file (for archive's EBUSY check when @p writing, and
+ * to tell libfuse's hiding of an open file from a user's rename). */
 void fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
-		   const char *key);
+		   const char *key, bool writing);
+
+/** True when a file opened under @p key of epoch @p epoch_id (0 and the
+ * mount path in the bin) is still open. */
+bool fs_is_open(struct rfs_fs_state *st, int64_t epoch_id, const char *key);
 
 /** Forget a file noted with fs_writer_add(); unknown files are ignored. */
 void fs_writer_remove(struct rfs_fs_state *st, void *file);

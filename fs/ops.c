@@ -246,6 +246,13 @@ static int hide(const char *from, const char *to)
 	r = fs_req_begin(&q, from);
 	if (r < 0)
 		return r;
+	/* Only libfuse renames an open file to such a name; a user's
+	 * rename of a file not open is a rename. */
+	if (!fs_is_open(q.st, in_epoch(&q) ? q.node.epoch->id : 0,
+			in_epoch(&q) ? q.node.rest : from)) {
+		fs_req_end(&q);
+		return 1;
+	}
 	if (in_epoch(&q) && rfs_backend_stat(q.b, q.node.rest, &sb) == 0 &&
 	    S_ISREG(sb.st_mode) && rfs_backend_has(q.b, RFS_BACKEND_CAP_FD) &&
 	    rfs_backend_open_file(q.b, q.node.rest, O_RDONLY | O_NOATIME, 0,
@@ -897,8 +904,8 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	struct req a, b;
 	int r;
 
-	if (is_hidden_name(to) && !flags)
-		return hide(from, to);
+	if (is_hidden_name(to) && !flags && (r = hide(from, to)) <= 0)
+		return r;
 	r = two_in_epoch("rename", from, to, &a, &b);
 	if (r < 0)
 		return r;
@@ -1047,6 +1054,8 @@ static int open_common(const char *path, mode_t mode, struct fuse_file_info *fi,
 		r = (fi->flags & O_ACCMODE) == O_RDONLY
 			    ? fs_bin_open(&q, fi)
 			    : refuse(&q, "open for writing", path);
+		if (r == 0)
+			fs_writer_add(q.st, fh_file(fi), 0, path, false);
 		fs_req_end(&q);
 		return r;
 	}
@@ -1066,8 +1075,8 @@ static int open_common(const char *path, mode_t mode, struct fuse_file_info *fi,
 		fi->fh = (uintptr_t)f;
 		if (create)
 			own_by_caller(q.b, q.node.rest);
-		if ((flags & O_ACCMODE) != O_RDONLY)
-			fs_writer_add(q.st, f, q.node.epoch->id, q.node.rest);
+		fs_writer_add(q.st, f, q.node.epoch->id, q.node.rest,
+			      (flags & O_ACCMODE) != O_RDONLY);
 	}
 	fs_req_end(&q);
 	return r;
@@ -1177,8 +1186,7 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 {
 	struct rfs_backend *b = fh_file(fi)->backend;
 
-	if ((fi->flags & O_ACCMODE) != O_RDONLY)
-		fs_writer_remove(fs_state(), fh_file(fi));
+	fs_writer_remove(fs_state(), fh_file(fi));
 	return storage_failed(b, "close", path, rfs_file_close(fh_file(fi)));
 }
 

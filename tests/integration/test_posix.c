@@ -793,6 +793,11 @@ Test(posix, fstat_and_fchmod_work_on_an_open_unlinked_file)
 	cr_expect_str_eq(buf, "new");
 	cr_expect_eq(rfs_test_sh(&m, NULL, "test \"$(ls -A data/e)\" = old"),
 		     0);
+	/* libfuse's hidden names are names like others for a file not open */
+	cr_assert_eq(rename(MP("old"), MP(".fuse_hidden0000000a0000000b")), 0);
+	memset(buf, 0, sizeof(buf));
+	read_all(DP(".fuse_hidden0000000a0000000b"), buf, sizeof(buf));
+	cr_expect_str_eq(buf, "new");
 }
 
 Test(posix, cache_timeout_sets_how_long_the_kernel_keeps_attributes)
