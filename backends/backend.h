@@ -143,6 +143,13 @@ struct rfs_backend_ops {
 	/** Create symlink @p key pointing at @p target; optional. */
 	int (*symlink)(struct rfs_backend *b, const char *target,
 		       const char *key);
+	/** Create the special file @p key as mknod(2) does: a FIFO, a UNIX
+	 * socket, a character or a block device (@p mode holds the type and
+	 * the permission bits, @p rdev the device number); optional: NULL
+	 * where the storage keeps only files, folders and symlinks.
+	 * @return 0, -EEXIST, -EPERM (no CAP_MKNOD for a device), -EINVAL */
+	int (*mknod)(struct rfs_backend *b, const char *key, mode_t mode,
+		     dev_t rdev);
 	/** Read a symlink into @p buf, NUL-terminated (truncated to fit);
 	 * optional. @return 0, -EINVAL (not a link) */
 	int (*readlink)(struct rfs_backend *b, const char *key, char *buf,
@@ -359,6 +366,13 @@ static inline int rfs_backend_symlink(struct rfs_backend *b, const char *target,
 				      const char *key)
 {
 	return b->ops->symlink ? b->ops->symlink(b, target, key) : -ENOSYS;
+}
+
+/** @see rfs_backend_ops.mknod */
+static inline int rfs_backend_mknod(struct rfs_backend *b, const char *key,
+				    mode_t mode, dev_t rdev)
+{
+	return b->ops->mknod ? b->ops->mknod(b, key, mode, rdev) : -ENOSYS;
 }
 
 /** @see rfs_backend_ops.readlink */

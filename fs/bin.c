@@ -36,6 +36,9 @@ static int load_entry(const struct rfs_entry *e, void *ctx)
 	struct load *l = ctx;
 	struct fs_bin_entry *b;
 
+	/* Being purged: gone for the user, the workers finish it. */
+	if (e->state == RFS_ENTRY_PURGING)
+		return 0;
 	if (l->s->n_bin == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		struct fs_bin_entry *v = realloc(l->s->bin, cap * sizeof(*v));
@@ -427,7 +430,10 @@ int fs_bin_open(struct req *q, struct fuse_file_info *fi)
 	return r;
 }
 
-/* Purge a whole entry now, in this thread: what rm -rf ends with. */
+/* Purge a whole entry, what rm -rf ends with: recorded here, run by the
+ * mount's job workers. The entry leaves the bin's view at once (a purging
+ * entry is not shown); its recycle data goes in the background, and a
+ * purge that fails shows it again with state failed. */
 static int purge_now(struct req *q, const struct fs_bin_entry *e,
 		     const char *path)
 {
@@ -436,8 +442,6 @@ static int purge_now(struct req *q, const struct fs_bin_entry *e,
 
 	pthread_mutex_lock(&q->st->wlock);
 	r = rfs_purge_begin(q->st->widx, e->id, &err);
-	if (r == 0)
-		r = rfs_job_run(q->st->widx, e->id, NULL, &err);
 	pthread_mutex_unlock(&q->st->wlock);
 	if (r == -EBUSY)
 		rfs_log(LOG_WARNING, "purge of '%s' refused: %s", path,
@@ -445,9 +449,11 @@ static int purge_now(struct req *q, const struct fs_bin_entry *e,
 	else if (r < 0)
 		rfs_log(LOG_ERR, "purge of '%s' failed: %s", path, err.msg);
 	else
-		rfs_log(LOG_INFO, "purged '%s'", path);
+		rfs_log(LOG_INFO, "purge of '%s' started", path);
+	if (r == 0)
+		rfs_jobs_kick(q->st->jobs);
 	fs_snap_invalidate(q->st);
-	return r == -ECANCELED ? 0 : r;
+	return r;
 }
 
 static int busy(const struct fs_bin_entry *e, const char *op, const char *path)
@@ -735,7 +741,7 @@ static bool has_writer(struct rfs_fs_state *st, int64_t epoch_id,
 
 	pthread_mutex_lock(&st->lock);
 	for (w = st->writers; w && !found; w = w->next)
-		found = w->epoch_id == epoch_id &&
+		found = w->writing && w->epoch_id == epoch_id &&
 			rfs_path_is_under(w->key, item);
 	pthread_mutex_unlock(&st->lock);
 	return found;

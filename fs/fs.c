@@ -234,8 +234,20 @@ void fs_req_end(struct req *q)
 	fs_snap_put(q->st, q->snap);
 }
 
+bool fs_is_open(struct rfs_fs_state *st, int64_t epoch_id, const char *key)
+{
+	struct fs_writer *w;
+	bool found = false;
+
+	pthread_mutex_lock(&st->lock);
+	for (w = st->writers; w && !found; w = w->next)
+		found = w->epoch_id == epoch_id && !strcmp(w->key, key);
+	pthread_mutex_unlock(&st->lock);
+	return found;
+}
+
 void fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
-		   const char *key)
+		   const char *key, bool writing)
 {
 	struct fs_writer *w = calloc(1, sizeof(*w));
 
@@ -245,6 +257,7 @@ void fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
 	}
 	w->file = file;
 	w->epoch_id = epoch_id;
+	w->writing = writing;
 	pthread_mutex_lock(&st->lock);
 	w->next = st->writers;
 	st->writers = w;
@@ -443,6 +456,14 @@ static void state_release(struct rfs_fs_state *st)
 	free(st->slots);
 	if (st->snap)
 		snap_unref_locked(st->snap);
+	while (st->hidden) {
+		struct fs_hidden *h = st->hidden;
+
+		st->hidden = h->next;
+		close(h->fd);
+		free(h->path);
+		free(h);
+	}
 	while (st->writers) {
 		struct fs_writer *w = st->writers;
 
@@ -484,6 +505,48 @@ static int start_jobs(struct rfs_fs_state *st)
 	return 0;
 }
 
+/*
+ * recyclefs's own -o options, turned into libfuse's: cache_timeout=S is
+ * how long the kernel keeps names and attributes (entry_timeout and
+ * attr_timeout). Others pass through. @return 0 and set @p out (caller
+ * frees), or -1 with the reason printed
+ */
+static int rewrite_opts(const char *in, char **out)
+{
+	char *copy = strdup(in), *tok, *save = NULL, *end;
+	struct rfs_buf b = RFS_BUF_INIT;
+	double v;
+
+	if (!copy)
+		return -1;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (b.len)
+			rfs_buf_addf(&b, ",");
+		if (strncmp(tok, "cache_timeout=", 14)) {
+			rfs_buf_addf(&b, "%s", tok);
+			continue;
+		}
+		errno = 0;
+		v = strtod(tok + 14, &end);
+		if (!tok[14] || *end || errno || !(v >= 0 && v <= 1e9)) {
+			fprintf(stderr,
+				"recyclefs: bad mount option '%s': a number "
+				"of seconds from 0 to 1e9 is needed\n",
+				tok);
+			free(copy);
+			rfs_buf_release(&b);
+			return -1;
+		}
+		rfs_buf_addf(&b, "entry_timeout=%s,attr_timeout=%s", tok + 14,
+			     tok + 14);
+	}
+	free(copy);
+	*out = strdup(rfs_buf_str(&b));
+	rfs_buf_release(&b);
+	return *out ? 0 : -1;
+}
+
 /* The mount's source in /proc/mounts, df and findmnt is the index, as
  * an fstab line names it. */
 static int build_args(struct fuse_args *args, const struct rfs_fs_options *o)
@@ -504,10 +567,15 @@ static int build_args(struct fuse_args *args, const struct rfs_fs_options *o)
 	free(opts);
 	if (r < 0)
 		return -1;
-	if (o->fuse_opts && *o->fuse_opts &&
-	    (fuse_opt_add_arg(args, "-o") < 0 ||
-	     fuse_opt_add_arg(args, o->fuse_opts) < 0))
-		return -1;
+	if (o->fuse_opts && *o->fuse_opts) {
+		if (rewrite_opts(o->fuse_opts, &opts) < 0)
+			return -2;
+		r = fuse_opt_add_arg(args, "-o")
+			    ?: fuse_opt_add_arg(args, opts);
+		free(opts);
+		if (r < 0)
+			return -1;
+	}
 	if (o->debug && fuse_opt_add_arg(args, "-d") < 0)
 		return -1;
 	return 0;
@@ -595,6 +663,10 @@ int rfs_fs_main(const struct rfs_fs_options *o)
 	}
 	if (fuse_set_signal_handlers(fuse_get_session(f)) < 0)
 		goto out_unmount;
+	/* What is created through the mount gets the mode the caller asked
+	 * for with the caller's umask applied (by the kernel), and nothing
+	 * more: the daemon's own umask applies to no file. */
+	umask(0);
 	if (start_jobs(&st) < 0)
 		goto out_signals;
 	rfs_log(LOG_INFO, "mounted '%s' on '%s'", st.index_path, st.mountpoint);

@@ -81,6 +81,7 @@ struct rfs_fs_state {
 	pthread_mutex_t wlock;	   /**< guards widx */
 	struct rfs_jobs *jobs;	   /**< the recycle job workers */
 	struct fs_writer *writers; /**< files open for writing; under lock */
+	struct fs_hidden *hidden;  /**< unlinked open files; under lock */
 	struct fs_snap *snap;	   /**< the current snapshot */
 	/** The index's data version the snapshot was loaded at; -1 forces a
 	 * reload. */
@@ -94,12 +95,24 @@ struct rfs_fs_state {
 	int64_t mounted_ns; /**< when it was mounted; the root's times */
 };
 
-/** A file open for writing through the mount. */
+/** A file open through the mount. */
 struct fs_writer {
 	struct fs_writer *next; /**< the next in rfs_fs_state::writers */
 	void *file;		/**< its struct rfs_file */
-	int64_t epoch_id;	/**< the catalog id of its epoch */
-	char *key;		/**< its key under the epoch root, owned */
+	int64_t epoch_id; /**< the catalog id of its epoch; 0 in the bin */
+	char *key;    /**< its key under the epoch root (in the bin: its mount
+			 path) when opened, owned */
+	bool writing; /**< open for writing */
+};
+
+/** An open file whose last name was removed (unlink, or a rename over
+ * it) while open: libfuse renames it to a hidden name, and recyclefs keeps
+ * a descriptor of its own so that fstat, fchmod, fchown and futimens go on
+ * working until the last close, as on the storage itself. */
+struct fs_hidden {
+	struct fs_hidden *next; /**< the next in rfs_fs_state::hidden */
+	char *path;		/**< libfuse's hidden path, owned */
+	int fd;			/**< the file, read-only; owned */
 };
 
 /** How often, at most, the index is checked for catalog changes. */
@@ -188,9 +201,14 @@ int fs_bin_archive(struct req *src, const char *from, const char *dst_rest);
 int fs_bin_restore(struct req *q, const char *path, const char *value,
 		   size_t size, bool overwrite);
 
-/** Note a file opened for writing (for archive's EBUSY check). */
+/** Note an opened file (for archive's EBUSY check when @p writing, and
+ * to tell libfuse's hiding of an open file from a user's rename). */
 void fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
-		   const char *key);
+		   const char *key, bool writing);
+
+/** True when a file opened under @p key of epoch @p epoch_id (0 and the
+ * mount path in the bin) is still open. */
+bool fs_is_open(struct rfs_fs_state *st, int64_t epoch_id, const char *key);
 
 /** Forget a file noted with fs_writer_add(); unknown files are ignored. */
 void fs_writer_remove(struct rfs_fs_state *st, void *file);
@@ -209,6 +227,14 @@ bool fs_key_hidden(const struct rfs_epoch *e, const char *key);
 
 /** Attributes of a catalog-level directory. */
 void fs_dir_stat(struct rfs_fs_state *st, int64_t time_ns, struct stat *out);
+
+/**
+ * Give @p st the inode number the mount shows: the storage's own (mixed
+ * with its device so two filesystems' numbers do not meet), or, where the
+ * storage has none (st_ino 0), a hash of the mount path @p dir + "/" +
+ * @p name (@p name may be NULL; nothing is set when @p dir is NULL).
+ */
+void fs_set_ino(struct stat *st, const char *dir, const char *name);
 
 /** The FUSE operations. */
 extern const struct fuse_operations rfs_fs_ops;

@@ -128,19 +128,176 @@ static int file_failed(struct rfs_file *f, const char *op, const char *path,
 	return f ? storage_failed(f->backend, op, path, r) : r;
 }
 
+/*
+ * Inode numbers (the mount runs with use_ino): the storage's own where it
+ * has them, so that hard links show one number, with 15 bits of the
+ * storage's device above bit 48 so that two filesystems' numbers do not
+ * meet; for what the storage numbers not (catalog levels, the bin's
+ * folders, object stores) an FNV-1a hash of the mount path with the top
+ * bit set. @p dir and @p name together are the mount path ("/a" and "b"
+ * for "/a/b"); @p name may be NULL.
+ */
+static uint64_t path_hash(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+void fs_set_ino(struct stat *st, const char *dir, const char *name)
+{
+	const uint64_t low = (1ULL << 48) - 1, top = 1ULL << 63;
+	uint64_t ino = (uint64_t)st->st_ino, h;
+
+	if (ino) {
+		h = ((uint64_t)st->st_dev * 0x9e3779b97f4a7c15ULL) >> 49;
+		st->st_ino = ino <= low ? (ino | (h << 48)) : (ino & ~top);
+		return;
+	}
+	if (!dir)
+		return;
+	h = path_hash(1469598103934665603ULL, dir);
+	if (name) {
+		if (strcmp(dir, "/"))
+			h = path_hash(h, "/");
+		h = path_hash(h, name);
+	}
+	st->st_ino = (ino_t)(h | top);
+}
+
+/*
+ * Unlinked open files. The mount runs without hard_remove: when a file
+ * still open loses its last name, libfuse renames it to
+ * ".fuse_hidden<16 hex digits>" in its folder and unlinks that name after
+ * the last close. recyclefs turns that rename into the unlink itself (the
+ * name is gone from the storage at once, as on a local filesystem) and
+ * keeps a read-only descriptor of the file under the hidden name, for
+ * fstat, fchmod, fchown and futimens, which the kernel sends by name.
+ */
+static bool is_hidden_name(const char *path)
+{
+	const char *b = path ? rfs_path_basename(path) : "";
+
+	if (strncmp(b, ".fuse_hidden", 12) || strlen(b) != 28)
+		return false;
+	for (b += 12; *b; b++)
+		if (!((*b >= '0' && *b <= '9') || (*b >= 'a' && *b <= 'f')))
+			return false;
+	return true;
+}
+
+/* The descriptor kept for @p path (dup'ed: the caller closes it), or -1. */
+static int hidden_fd(const char *path)
+{
+	struct rfs_fs_state *st = fs_state();
+	struct fs_hidden *h;
+	int fd = -1;
+
+	if (!is_hidden_name(path))
+		return -1;
+	pthread_mutex_lock(&st->lock);
+	for (h = st->hidden; h; h = h->next)
+		if (!strcmp(h->path, path)) {
+			fd = fcntl(h->fd, F_DUPFD_CLOEXEC, 0);
+			break;
+		}
+	pthread_mutex_unlock(&st->lock);
+	return fd;
+}
+
+/* libfuse's last unlink of a hidden name: drop its descriptor.
+ * @return true when @p path was one */
+static bool hidden_forget(const char *path)
+{
+	struct rfs_fs_state *st = fs_state();
+	struct fs_hidden **p, *h = NULL;
+
+	if (!is_hidden_name(path))
+		return false;
+	pthread_mutex_lock(&st->lock);
+	for (p = &st->hidden; *p; p = &(*p)->next)
+		if (!strcmp((*p)->path, path)) {
+			h = *p;
+			*p = h->next;
+			break;
+		}
+	pthread_mutex_unlock(&st->lock);
+	if (!h)
+		return false;
+	close(h->fd);
+	free(h->path);
+	free(h);
+	return true;
+}
+
+static int op_unlink(const char *path);
+static int op_rmdir(const char *path);
+
+/* libfuse hides @p from as @p to: remove it now, keep a descriptor. */
+static int hide(const char *from, const char *to)
+{
+	struct rfs_fs_state *st = fs_state();
+	struct stat sb = { 0 };
+	struct fs_hidden *h;
+	struct rfs_file *f;
+	struct req q;
+	int fd = -1, r;
+
+	r = fs_req_begin(&q, from);
+	if (r < 0)
+		return r;
+	/* Only libfuse renames an open file to such a name; a user's
+	 * rename of a file not open is a rename. */
+	if (!fs_is_open(q.st, in_epoch(&q) ? q.node.epoch->id : 0,
+			in_epoch(&q) ? q.node.rest : from)) {
+		fs_req_end(&q);
+		return 1;
+	}
+	if (in_epoch(&q) && rfs_backend_stat(q.b, q.node.rest, &sb) == 0 &&
+	    S_ISREG(sb.st_mode) && rfs_backend_has(q.b, RFS_BACKEND_CAP_FD) &&
+	    rfs_backend_open_file(q.b, q.node.rest, O_RDONLY | O_NOATIME, 0,
+				  &f) == 0) {
+		fd = fcntl(rfs_file_fd(f), F_DUPFD_CLOEXEC, 0);
+		rfs_file_close(f);
+	}
+	fs_req_end(&q);
+	r = S_ISDIR(sb.st_mode) ? op_rmdir(from) : op_unlink(from);
+	if (r < 0 || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h || !(h->path = strdup(to))) {
+		free(h);
+		close(fd);
+		return 0; /* unlinked; fstat by name then fails, nothing else */
+	}
+	h->fd = fd;
+	pthread_mutex_lock(&st->lock);
+	h->next = st->hidden;
+	st->hidden = h;
+	pthread_mutex_unlock(&st->lock);
+	return 0;
+}
+
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
-	cfg->use_ino = 0;
+	cfg->use_ino = 1;
 	cfg->nullpath_ok = 1;
-	cfg->hard_remove = 1;
+	cfg->hard_remove = 0; /* see hide() */
 	cfg->auto_cache = 1;
 	if (conn->capable & FUSE_CAP_READDIRPLUS) {
 		conn->want |= FUSE_CAP_READDIRPLUS;
 		conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
 	}
-	conn->want |= conn->capable &
-		      (FUSE_CAP_PARALLEL_DIROPS | FUSE_CAP_SPLICE_WRITE |
-		       FUSE_CAP_SPLICE_MOVE | FUSE_CAP_ASYNC_DIO);
+	conn->want |=
+		conn->capable & (FUSE_CAP_PARALLEL_DIROPS |
+				 FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE |
+				 FUSE_CAP_SPLICE_READ | FUSE_CAP_ASYNC_DIO);
+	/* Writes of up to 1 MiB in one request (libfuse asks the kernel for
+	 * max_pages to match). */
+	conn->max_write = 1 << 20;
 	return fuse_get_context()->private_data;
 }
 
@@ -210,16 +367,30 @@ static int op_getattr(const char *path, struct stat *st,
 		      struct fuse_file_info *fi)
 {
 	struct req q;
-	int r;
+	int fd, r;
 
-	if (fh_file(fi))
-		return file_failed(fh_file(fi), "stat", path,
-				   rfs_file_stat(fh_file(fi), st));
+	if (fh_file(fi)) {
+		r = file_failed(fh_file(fi), "stat", path,
+				rfs_file_stat(fh_file(fi), st));
+		if (r == 0)
+			fs_set_ino(st, path, NULL);
+		return r;
+	}
+	fd = hidden_fd(path);
+	if (fd >= 0) {
+		r = fstat(fd, st) < 0 ? -errno : 0;
+		close(fd);
+		if (r == 0)
+			fs_set_ino(st, path, NULL);
+		return r;
+	}
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
 	r = storage_failed(q.b, "stat", path, node_stat(&q, st));
 	fs_req_end(&q);
+	if (r == 0)
+		fs_set_ino(st, path, NULL);
 	return r;
 }
 
@@ -390,6 +561,21 @@ static int op_opendir(const char *path, struct fuse_file_info *fi)
 	if (r < 0) {
 		dirlist_free(d);
 		return r;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		struct dent *e = &d->v[i];
+
+		if (!strcmp(e->name, "..")) {
+			/* readdir shows ".." a number, as getattr would not
+			 * know it from here: its path's hash */
+			char *up = strndup(path, rfs_path_dirlen(path));
+
+			fs_set_ino(&e->st, up && *up ? up : "/", NULL);
+			free(up);
+		} else {
+			fs_set_ino(&e->st, path,
+				   strcmp(e->name, ".") ? e->name : NULL);
+		}
 	}
 	fi->fh = (uintptr_t)d;
 	return 0;
@@ -571,20 +757,42 @@ static int op_mkdir(const char *path, mode_t mode)
 	return r;
 }
 
+/* A FIFO, a socket or a device node: made on the storage, as mknod(2)
+ * makes it there; a storage that keeps only files, folders and symlinks
+ * refuses it with its reason. */
+static int mknod_special(struct req *q, const char *path, mode_t mode,
+			 dev_t rdev)
+{
+	const struct rfs_storage *s = q->node.epoch->storage;
+	char why[512];
+	int r;
+
+	r = rfs_backend_mknod(q->b, q->node.rest, mode, rdev);
+	if (r == -ENOSYS) {
+		snprintf(why, sizeof(why),
+			 "storage '%s' (%s) keeps only regular files, "
+			 "directories and symlinks",
+			 s->name, s->cls->name);
+		return fs_refuse("mknod", path, why);
+	}
+	if (r == 0)
+		own_by_caller(q->b, q->node.rest);
+	return storage_failed(q->b, "mknod", path, r);
+}
+
 static int op_mknod(const char *path, mode_t mode, dev_t rdev)
 {
 	struct req q;
 	int r;
 
-	(void)rdev;
 	r = req_begin_new(&q, path, "mknod");
 	if (r < 0)
 		return r;
-	if (!S_ISREG(mode)) {
-		r = fs_refuse("mknod", path,
-			      "only regular files, directories and symlinks "
-			      "are stored");
-	} else if (in_epoch(&q)) {
+	if (!in_epoch(&q)) {
+		r = refuse(&q, "mknod", path);
+	} else if (!S_ISREG(mode)) {
+		r = mknod_special(&q, path, mode, rdev);
+	} else {
 		struct rfs_file *f;
 
 		r = rfs_backend_open_file(q.b, q.node.rest,
@@ -594,8 +802,6 @@ static int op_mknod(const char *path, mode_t mode, dev_t rdev)
 			r = rfs_file_close(f);
 			own_by_caller(q.b, q.node.rest);
 		}
-	} else {
-		r = refuse(&q, "mknod", path);
 	}
 	fs_req_end(&q);
 	return r;
@@ -606,6 +812,8 @@ static int op_unlink(const char *path)
 	struct req q;
 	int r;
 
+	if (hidden_forget(path))
+		return 0;
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
@@ -696,6 +904,8 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	struct req a, b;
 	int r;
 
+	if (is_hidden_name(to) && !flags && (r = hide(from, to)) <= 0)
+		return r;
 	r = two_in_epoch("rename", from, to, &a, &b);
 	if (r < 0)
 		return r;
@@ -732,12 +942,18 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct rfs_file *f = fh_file(fi);
 	struct req q;
-	int r;
+	int fd, r;
 
 	if (f && rfs_file_fd(f) >= 0)
 		return fchmod(rfs_file_fd(f), mode) < 0 ? -errno : 0;
 	if (!path)
 		return -ENOENT;
+	fd = hidden_fd(path);
+	if (fd >= 0) {
+		r = fchmod(fd, mode) < 0 ? -errno : 0;
+		close(fd);
+		return r;
+	}
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
@@ -754,12 +970,18 @@ static int op_chown(const char *path, uid_t uid, gid_t gid,
 {
 	struct rfs_file *f = fh_file(fi);
 	struct req q;
-	int r;
+	int fd, r;
 
 	if (f && rfs_file_fd(f) >= 0)
 		return fchown(rfs_file_fd(f), uid, gid) < 0 ? -errno : 0;
 	if (!path)
 		return -ENOENT;
+	fd = hidden_fd(path);
+	if (fd >= 0) {
+		r = fchown(fd, uid, gid) < 0 ? -errno : 0;
+		close(fd);
+		return r;
+	}
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
@@ -795,12 +1017,18 @@ static int op_utimens(const char *path, const struct timespec tv[2],
 {
 	struct rfs_file *f = fh_file(fi);
 	struct req q;
-	int r;
+	int fd, r;
 
 	if (f && rfs_file_fd(f) >= 0)
 		return futimens(rfs_file_fd(f), tv) < 0 ? -errno : 0;
 	if (!path)
 		return -ENOENT;
+	fd = hidden_fd(path);
+	if (fd >= 0) {
+		r = futimens(fd, tv) < 0 ? -errno : 0;
+		close(fd);
+		return r;
+	}
 	r = fs_req_begin(&q, path);
 	if (r < 0)
 		return r;
@@ -826,6 +1054,8 @@ static int open_common(const char *path, mode_t mode, struct fuse_file_info *fi,
 		r = (fi->flags & O_ACCMODE) == O_RDONLY
 			    ? fs_bin_open(&q, fi)
 			    : refuse(&q, "open for writing", path);
+		if (r == 0)
+			fs_writer_add(q.st, fh_file(fi), 0, path, false);
 		fs_req_end(&q);
 		return r;
 	}
@@ -845,8 +1075,8 @@ static int open_common(const char *path, mode_t mode, struct fuse_file_info *fi,
 		fi->fh = (uintptr_t)f;
 		if (create)
 			own_by_caller(q.b, q.node.rest);
-		if ((flags & O_ACCMODE) != O_RDONLY)
-			fs_writer_add(q.st, f, q.node.epoch->id, q.node.rest);
+		fs_writer_add(q.st, f, q.node.epoch->id, q.node.rest,
+			      (flags & O_ACCMODE) != O_RDONLY);
 	}
 	fs_req_end(&q);
 	return r;
@@ -956,8 +1186,7 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 {
 	struct rfs_backend *b = fh_file(fi)->backend;
 
-	if ((fi->flags & O_ACCMODE) != O_RDONLY)
-		fs_writer_remove(fs_state(), fh_file(fi));
+	fs_writer_remove(fs_state(), fh_file(fi));
 	return storage_failed(b, "close", path, rfs_file_close(fh_file(fi)));
 }
 

@@ -200,6 +200,25 @@ static int local_symlink(struct rfs_backend *b, const char *target,
 	return rfs_local_at_end(l, &at, r);
 }
 
+static int local_mknod(struct rfs_backend *b, const char *key, mode_t mode,
+		       dev_t rdev)
+{
+	struct rfs_local *l = rfs_local_of(b);
+	struct rfs_local_at at;
+	int r;
+
+	if (!S_ISFIFO(mode) && !S_ISSOCK(mode) && !S_ISCHR(mode) &&
+	    !S_ISBLK(mode))
+		return -EINVAL;
+	r = rfs_local_at(l, key, &at);
+	if (r < 0)
+		return r;
+	r = mknodat(at.dirfd, at.name, mode & (S_IFMT | 07777), rdev) < 0
+		    ? -errno
+		    : 0;
+	return rfs_local_at_end(l, &at, r);
+}
+
 static int local_readlink(struct rfs_backend *b, const char *key, char *buf,
 			  size_t size)
 {
@@ -379,6 +398,7 @@ static const struct rfs_backend_ops local_ops = {
 	.rename = local_rename,
 	.link = local_link,
 	.symlink = local_symlink,
+	.mknod = local_mknod,
 	.readlink = local_readlink,
 	.truncate = local_truncate,
 	.chmod = local_chmod,

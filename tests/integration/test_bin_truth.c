@@ -585,6 +585,10 @@ Test(bin_truth, names_with_any_byte_through_the_mount)
 	free(sh("cp -a \"mnt/.recyclebin/" EP "/" ODD_SH "\" mnt/" EP "/"));
 	odd_restored();
 	free(sh("rm -rf \"mnt/.recyclebin/" EP "/" ODD_SH "\""));
+	/* the mount's workers run the purge */
+	cr_expect(rfs_test_sh_until(&m, 30,
+				    "recyclefs status --all --json | grep -q "
+				    "'\"state\": \"purged\"'"));
 	assert_state(EP "/" ODD, "purged");
 	free(sh("test ! -e \"data/.recyclebin/" EP "/" ODD_SH "\""));
 	/* The daemon's log has no line broken by a name. */

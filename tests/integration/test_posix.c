@@ -9,12 +9,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -449,4 +455,376 @@ Test(posix, permissions_are_enforced_for_other_users)
 				  "setpriv --reuid=65534 --regid=65534 "
 				  "--clear-groups cat mnt/" E "/secret"),
 		      0);
+}
+
+/* The mode on the storage of what @p f names. */
+static mode_t data_mode(const char *f)
+{
+	struct stat st;
+
+	cr_assert_eq(lstat(DP(f), &st), 0, "%s: %s", f, strerror(errno));
+	return st.st_mode;
+}
+
+Test(posix, the_callers_umask_alone_applies)
+{
+	int fd;
+
+	umask(0);
+	cr_assert_eq(mkdir(MP("d777"), 0777), 0);
+	cr_expect_eq(data_mode("d777") & 07777, 0777, "mkdir 0777: %o",
+		     data_mode("d777") & 07777);
+	fd = open(MP("f4777"), O_CREAT | O_EXCL | O_WRONLY, 04777);
+	cr_assert_geq(fd, 0, "%s", strerror(errno));
+	close(fd);
+	cr_expect_eq(data_mode("f4777") & 07777, 04777, "open 04777: %o",
+		     data_mode("f4777") & 07777);
+	fd = open(MP("f620"), O_CREAT | O_EXCL | O_WRONLY, 0620);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_expect_eq(data_mode("f620") & 07777, 0620);
+	cr_assert_eq(mkfifo(MP("p666"), 0666), 0, "%s", strerror(errno));
+	cr_expect_eq(data_mode("p666") & 07777, 0666);
+	umask(027);
+	cr_assert_eq(mkdir(MP("d750"), 0777), 0);
+	cr_expect_eq(data_mode("d750") & 07777, 0750);
+	fd = open(MP("f640"), O_CREAT | O_EXCL | O_WRONLY, 0666);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_expect_eq(data_mode("f640") & 07777, 0640);
+	expect_same_stat("d777");
+	expect_same_stat("f4777");
+	expect_same_stat("d750");
+}
+
+/* Bind a UNIX socket at @p name in the current directory. @return its fd */
+static int bind_socket(const char *name)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	cr_assert_geq(fd, 0);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", name);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0,
+		     "bind %s: %s", name, strerror(errno));
+	return fd;
+}
+
+Test(posix, special_files_are_made_on_the_storage)
+{
+	char buf[8] = { 0 };
+	struct stat a, b;
+	pid_t pid;
+	int fd, st;
+
+	if (geteuid() != 0)
+		cr_skip_test("device nodes need root");
+	cr_assert_eq(mkfifo(MP("fifo"), 0640), 0, "%s", strerror(errno));
+	cr_expect(S_ISFIFO(data_mode("fifo")));
+	cr_assert_eq(mknod(MP("chr"), S_IFCHR | 0620, makedev(1, 3)), 0, "%s",
+		     strerror(errno));
+	cr_assert_eq(mknod(MP("blk"), S_IFBLK | 0600, makedev(7, 200)), 0, "%s",
+		     strerror(errno));
+	cr_assert_eq(mknod(MP("fifo2"), S_IFIFO | 0600, 0), 0);
+	cr_assert_eq(chdir(MP("")), 0);
+	close(bind_socket("sock"));
+	cr_expect(S_ISSOCK(data_mode("sock")), "sock is %o", data_mode("sock"));
+	cr_expect(S_ISCHR(data_mode("chr")));
+	cr_expect(S_ISBLK(data_mode("blk")));
+	const char *names[] = { "fifo", "fifo2", "chr", "blk", "sock" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		expect_same_stat(names[i]);
+		cr_assert_eq(lstat(MP(names[i]), &a), 0);
+		cr_assert_eq(lstat(DP(names[i]), &b), 0);
+		cr_expect_eq(a.st_rdev, b.st_rdev, "%s rdev", names[i]);
+	}
+	/* A second mknod of a name is EEXIST, as on the storage. */
+	cr_expect_eq(mkfifo(MP("chr"), 0600), -1);
+	cr_expect_eq(errno, EEXIST);
+	/* The FIFO carries bytes between two processes through the mount. */
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int w = open(MP("fifo"), O_WRONLY);
+
+		_exit(w >= 0 && write(w, "piped", 5) == 5 ? 0 : 1);
+	}
+	fd = open(MP("fifo"), O_RDONLY);
+	cr_assert_geq(fd, 0, "%s", strerror(errno));
+	cr_expect_eq(read(fd, buf, 5), 5);
+	cr_expect_str_eq(buf, "piped");
+	close(fd);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* (Opening a device node needs a mount with -o dev; FUSE mounts
+	 * are nodev by default, so that is not asked here.) */
+	/* A listing shows each with its type. */
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "test \"$(cd mnt/" E " && find . -mindepth 1 "
+				 "-printf '%%y %%p\\n' | sort)\" = "
+				 "\"$(cd data/e && find . -mindepth 1 -printf "
+				 "'%%y %%p\\n' | sort)\""),
+		     0);
+	/* Rename, chmod and unlink act on the storage's node. */
+	cr_assert_eq(rename(MP("fifo2"), MP("fifo3")), 0);
+	cr_expect(S_ISFIFO(data_mode("fifo3")));
+	cr_assert_eq(chmod(MP("fifo3"), 0604), 0);
+	cr_expect_eq(data_mode("fifo3") & 07777, 0604);
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (strcmp(names[i], "fifo2"))
+			cr_expect_eq(unlink(MP(names[i])), 0, "%s", names[i]);
+	cr_expect_eq(unlink(MP("fifo3")), 0);
+	cr_expect_eq(rfs_test_sh(&m, NULL, "test -z \"$(ls -A data/e)\""), 0);
+}
+
+Test(posix, hard_links_show_one_inode_number)
+{
+	struct stat a, b, c, d;
+	ino_t seen[2] = { 0, 0 };
+	struct dirent *de;
+	DIR *dir;
+
+	write_all(MP("one"), "x", 1, 0, 0644);
+	write_all(MP("other"), "y", 1, 0, 0644);
+	cr_assert_eq(mkdir(MP("sub"), 0755), 0);
+	cr_assert_eq(link(MP("one"), MP("sub/two")), 0);
+	cr_assert_eq(stat(MP("one"), &a), 0);
+	cr_assert_eq(stat(MP("sub/two"), &b), 0);
+	cr_assert_eq(stat(MP("other"), &c), 0);
+	cr_expect_eq(a.st_ino, b.st_ino, "%ju vs %ju", (uintmax_t)a.st_ino,
+		     (uintmax_t)b.st_ino);
+	cr_expect_eq(a.st_nlink, 2);
+	cr_expect_neq(a.st_ino, c.st_ino);
+	/* readdir gives the same number as stat. */
+	dir = opendir(MP(""));
+	cr_assert(dir);
+	while ((de = readdir(dir)))
+		if (!strcmp(de->d_name, "one"))
+			seen[0] = de->d_ino;
+	closedir(dir);
+	dir = opendir(MP("sub"));
+	cr_assert(dir);
+	while ((de = readdir(dir)))
+		if (!strcmp(de->d_name, "two"))
+			seen[1] = de->d_ino;
+	closedir(dir);
+	cr_expect_eq(seen[0], a.st_ino);
+	cr_expect_eq(seen[1], a.st_ino);
+	/* Every catalog level and the epoch root have a number of their
+	 * own, none 0. */
+	cr_assert_eq(stat(MP(""), &d), 0);
+	cr_expect_neq(d.st_ino, 0);
+	cr_expect_neq(d.st_ino, a.st_ino);
+	cr_assert_eq(stat(rfs_test_mnt(&m, "t"), &c), 0);
+	cr_expect_neq(c.st_ino, 0);
+	cr_assert_eq(stat(rfs_test_mnt(&m, "t/l"), &b), 0);
+	cr_expect_neq(b.st_ino, c.st_ino);
+	cr_expect_neq(b.st_ino, d.st_ino);
+	/* tar and cp -a keep the link (they pair names by inode number). */
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "rm -rf cp && cp -a mnt/" E " cp && "
+				 "test $(stat -c %%i cp/one) = "
+				 "$(stat -c %%i cp/sub/two)"),
+		     0);
+}
+
+/* Run @p fn as nobody (65534) with umask 022 in a forked child.
+ * @return the child's exit status */
+static int as_nobody(int (*fn)(void))
+{
+	pid_t pid = fork();
+	int st;
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(100);
+		umask(022);
+		_exit(fn());
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 200;
+}
+
+static int nobody_makes_every_type(void)
+{
+	int fd;
+
+	fd = open(MP("pub/reg"), O_CREAT | O_EXCL | O_WRONLY, 0666);
+	if (fd < 0 || write(fd, "n", 1) != 1 || close(fd))
+		return 1;
+	if (mkdir(MP("pub/dir"), 0777))
+		return 2;
+	if (symlink("reg", MP("pub/lnk")))
+		return 3;
+	if (mkfifo(MP("pub/fifo"), 0666))
+		return 4;
+	if (chdir(MP("pub")))
+		return 5;
+	{
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		strcpy(a.sun_path, "sock");
+		if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)))
+			return 6;
+		close(s);
+	}
+	/* device nodes need CAP_MKNOD, as on the storage itself */
+	if (mknod(MP("pub/chr"), S_IFCHR | 0666, makedev(1, 3)) == 0 ||
+	    errno != EPERM)
+		return 7;
+	if (mknod(MP("pub/blk"), S_IFBLK | 0666, makedev(7, 200)) == 0 ||
+	    errno != EPERM)
+		return 8;
+	if (link(MP("pub/reg"), MP("pub/hard")))
+		return 9;
+	return 0;
+}
+
+Test(posix, a_user_other_than_the_owner_makes_every_file_type)
+{
+	const char *names[] = { "reg", "dir", "lnk", "fifo", "sock", "hard" };
+	struct stat a, b;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	cr_assert_eq(chmod(m.dir, 0711), 0);
+	cr_assert_eq(mkdir(MP("pub"), 0777), 0);
+	cr_assert_eq(chmod(MP("pub"), 0777), 0);
+	cr_assert_eq(as_nobody(nobody_makes_every_type), 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "pub/%s", names[i]);
+		cr_assert_eq(lstat(DP(n), &b), 0, "%s: %s", n, strerror(errno));
+		cr_expect_eq(b.st_uid, 65534, "%s uid %u", n, b.st_uid);
+		cr_expect_eq(b.st_gid, 65534, "%s gid %u", n, b.st_gid);
+		if (!S_ISLNK(b.st_mode))
+			cr_expect_eq(b.st_mode & 07777,
+				     S_ISDIR(b.st_mode)	   ? 0755
+				     : S_ISSOCK(b.st_mode) ? 0755
+							   : 0644,
+				     "%s mode %o", n, b.st_mode & 07777);
+		expect_same_stat(n);
+		cr_assert_eq(lstat(MP(n), &a), 0);
+		cr_expect_eq(a.st_ino == 0, false);
+	}
+	cr_expect(S_ISFIFO(data_mode("pub/fifo")));
+	cr_expect(S_ISSOCK(data_mode("pub/sock")));
+	cr_expect_eq(access(DP("pub/chr"), F_OK), -1);
+	cr_expect_eq(access(DP("pub/blk"), F_OK), -1);
+	cr_assert_eq(lstat(MP("pub/hard"), &a), 0);
+	cr_assert_eq(lstat(MP("pub/reg"), &b), 0);
+	cr_expect_eq(a.st_ino, b.st_ino);
+}
+
+Test(posix, fstat_and_fchmod_work_on_an_open_unlinked_file)
+{
+	struct stat st, before;
+	struct timespec ts[2] = { { 1000000000, 0 }, { 1200000000, 5 } };
+	char buf[8] = { 0 };
+	DIR *d;
+	struct dirent *de;
+	int fd, n = 0;
+
+	write_all(MP("gone"), "still", 5, 0, 0640);
+	fd = open(MP("gone"), O_RDWR);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fstat(fd, &before), 0);
+	cr_assert_eq(unlink(MP("gone")), 0);
+	/* gone from the storage and from every listing at once */
+	cr_expect_eq(access(DP("gone"), F_OK), -1);
+	cr_expect_eq(access(MP("gone"), F_OK), -1);
+	d = opendir(MP(""));
+	cr_assert(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' || de->d_name[1] == 'f')
+			n++;
+	closedir(d);
+	cr_expect_eq(n, 0, "the folder lists %d names", n);
+	cr_expect_eq(rfs_test_sh(&m, NULL, "test -z \"$(ls -A data/e)\""), 0);
+	/* fstat past the kernel's attribute cache, fchmod, fchown, futimens */
+	sleep(2);
+	cr_assert_eq(fstat(fd, &st), 0, "fstat: %s", strerror(errno));
+	cr_expect_eq(st.st_size, 5);
+	cr_expect_eq(st.st_nlink, 0);
+	cr_expect_eq(st.st_ino, before.st_ino);
+	cr_assert_eq(fchmod(fd, 0604), 0, "fchmod: %s", strerror(errno));
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_expect_eq(st.st_mode & 07777, 0604);
+	cr_expect_eq(fchown(fd, 65534, 65534), 0, "fchown: %s",
+		     strerror(errno));
+	cr_expect_eq(futimens(fd, ts), 0, "futimens: %s", strerror(errno));
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_expect_eq(st.st_uid, 65534);
+	cr_expect_eq(st.st_mtim.tv_sec, 1200000000);
+	cr_expect_eq(ftruncate(fd, 3), 0);
+	cr_expect_eq(pwrite(fd, "ll", 2, 3), 2);
+	cr_expect_eq(pread(fd, buf, 5, 0), 5);
+	cr_expect_str_eq(buf, "still");
+	cr_assert_eq(close(fd), 0);
+	/* the folder can go once the file is closed, and even before */
+	cr_assert_eq(mkdir(MP("dd"), 0755), 0);
+	write_all(MP("dd/x"), "x", 1, 0, 0644);
+	fd = open(MP("dd/x"), O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(unlink(MP("dd/x")), 0);
+	cr_expect_eq(rmdir(MP("dd")), 0, "rmdir: %s", strerror(errno));
+	memset(buf, 0, sizeof(buf));
+	cr_expect_eq(pread(fd, buf, 1, 0), 1);
+	cr_expect_str_eq(buf, "x");
+	close(fd);
+	/* a rename over an open file: the old one stays readable */
+	write_all(MP("old"), "old", 3, 0, 0644);
+	write_all(MP("new"), "new", 3, 0, 0644);
+	fd = open(MP("old"), O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(rename(MP("new"), MP("old")), 0);
+	memset(buf, 0, sizeof(buf));
+	cr_expect_eq(pread(fd, buf, 3, 0), 3);
+	cr_expect_str_eq(buf, "old");
+	sleep(2);
+	cr_expect_eq(fstat(fd, &st), 0, "%s", strerror(errno));
+	close(fd);
+	memset(buf, 0, sizeof(buf));
+	read_all(DP("old"), buf, sizeof(buf));
+	cr_expect_str_eq(buf, "new");
+	cr_expect_eq(rfs_test_sh(&m, NULL, "test \"$(ls -A data/e)\" = old"),
+		     0);
+	/* libfuse's hidden names are names like others for a file not open */
+	cr_assert_eq(rename(MP("old"), MP(".fuse_hidden0000000a0000000b")), 0);
+	memset(buf, 0, sizeof(buf));
+	read_all(DP(".fuse_hidden0000000a0000000b"), buf, sizeof(buf));
+	cr_expect_str_eq(buf, "new");
+}
+
+Test(posix, cache_timeout_sets_how_long_the_kernel_keeps_attributes)
+{
+	struct rfs_test_out out = { 0 };
+	struct timespec old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	struct stat a, b;
+
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	cr_expect_neq(rfs_test_sh(&m, &out,
+				  "recyclefs mount mnt -o cache_timeout=soon"),
+		      0);
+	cr_expect(strstr(out.err, "bad mount option 'cache_timeout=soon'"),
+		  "%s", out.err);
+	cr_expect_eq(rfs_test_sh(&m, NULL, "! mountpoint -q mnt"), 0);
+	rfs_test_out_release(&out);
+	cr_assert_eq(rfs_test_mount_start(&m, "allow_other,cache_timeout=30"),
+		     0);
+	write_all(MP("kept"), "x", 1, 0, 0644);
+	cr_assert_eq(stat(MP("kept"), &a), 0);
+	/* changed behind the mount's back: the kernel keeps what it saw */
+	cr_assert_eq(utimensat(AT_FDCWD, DP("kept"), old, 0), 0);
+	sleep(2);
+	cr_assert_eq(stat(MP("kept"), &b), 0);
+	cr_expect_eq(b.st_mtim.tv_sec, a.st_mtim.tv_sec);
+	/* a change through the mount is seen at once */
+	cr_assert_eq(utimensat(AT_FDCWD, MP("kept"), old, 0), 0);
+	cr_assert_eq(stat(MP("kept"), &b), 0);
+	cr_expect_eq(b.st_mtim.tv_sec, 1000000000);
 }
