@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -391,7 +392,7 @@ static int pg_list(struct rfs_backend *b, const char *key,
 	enum pg_file_kind k;
 	PGresult *res;
 	struct stat st;
-	char oid[16], kind, *name;
+	char *name;
 	size_t flen;
 	int r;
 
@@ -399,12 +400,26 @@ static int pg_list(struct rfs_backend *b, const char *key,
 		r = split_key(key, &flen, &k);
 		if (r < 0 || k != PG_NONE)
 			return r < 0 ? r : -ENOTDIR;
-		r = find_rel(p, key, flen, oid, &kind, NULL);
-		if (r < 0)
-			return r;
-		fill_stat(p, &st, false, 0);
-		r = fn(ctx, "schema.sql", &st);
-		return r ? r : fn(ctx, "data.csv", &st);
+		/* the sizes are exact: the kernel may keep them from here */
+		for (int i = 0; i < 2; i++) {
+			const char *file = i ? "data.csv" : "schema.sql";
+			char sub[PATH_MAX];
+			off_t size;
+			int fd;
+
+			if (snprintf(sub, sizeof(sub), "%.*s/%s", (int)flen,
+				     key, file) >= (int)sizeof(sub))
+				return -ENAMETOOLONG;
+			r = gen_get(p, sub, &fd, &size);
+			if (r < 0)
+				return r;
+			close(fd);
+			fill_stat(p, &st, false, size);
+			r = fn(ctx, file, &st);
+			if (r)
+				return r;
+		}
+		return 0;
 	}
 	r = list_rels(p, NULL, &res);
 	if (r < 0)

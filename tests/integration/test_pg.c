@@ -548,9 +548,51 @@ Test(pg, connection_dropped_mid_copy_then_rerun)
 	sync_cut(false);
 }
 
+/* Point the environment at the cluster that pg_sh(@p line) describes. */
+static int take_env(const char *line)
+{
+	struct rfs_test_out out = { 0 };
+	char *l, *save = NULL;
+	int r = pg_sh(&out, line);
+
+	if (r != 0)
+		fprintf(stderr, "%s", out.err);
+	for (l = strtok_r(out.out, "\n", &save); r == 0 && l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(l, '=');
+
+		if (eq) {
+			*eq = '\0';
+			setenv(l, eq + 1, 1);
+		}
+	}
+	rfs_test_out_release(&out);
+	return r;
+}
+
 Test(pg, server_restarted_mid_copy_then_rerun)
 {
+	static const char *const keep[] = { "RFS_TEST_PG_PORT",
+					    "RFS_TEST_PG_SOCKDIR",
+					    "RFS_TEST_PG_DATA",
+					    "RFS_TEST_PG_PASSWORD" };
+	char *saved[4], line[256];
+
+	/* a cluster of its own: the restart would cut the other tests */
+	for (int i = 0; i < 4; i++)
+		saved[i] = strdup(getenv(keep[i]));
+	snprintf(line, sizeof(line),
+		 "unset RFS_TEST_PG_PORT; pg_start >&2 && pg_fixture %s >&2 "
+		 "&& env | grep '^RFS_TEST_PG_'",
+		 db);
+	cr_assert_eq(take_env(line), 0);
+	setenv("PGPASSWORD", getenv("RFS_TEST_PG_PASSWORD"), 1);
 	sync_cut(true);
+	pg_sh(NULL, "RFS_TEST_PG_STARTED=1; pg_stop");
+	for (int i = 0; i < 4; i++) {
+		setenv(keep[i], saved[i], 1);
+		free(saved[i]);
+	}
 }
 
 Test(pg, detach_cut_is_finalized_on_resume)
@@ -764,6 +806,17 @@ Test(pg, mount_shows_partitions_as_folders)
 			 "orders_2013_01\norders_2013_02\norders_2013_03\n");
 	cr_expect_eq(rfs_test_sh(&m, &out, "ls %s/orders_2013_01", e), 0);
 	cr_expect_str_eq(out.out, "data.csv\nschema.sql\n");
+	/* ls -l shows the size cat reads */
+	cr_expect_eq(
+		rfs_test_sh(&m, &out,
+			    "ls -l %s/orders_2013_03/ >/dev/null && "
+			    "test $(stat -c %%s %s/orders_2013_03/data.csv) "
+			    "-eq $(cat %s/orders_2013_03/data.csv | wc -c) "
+			    "&& test -s %s/orders_2013_03/data.csv && "
+			    "head -c 200 %s/orders_2013_03/data.csv | "
+			    "grep -q '^id,created'",
+			    e, e, e, e, e),
+		0, "%s", out.err);
 	cr_expect_eq(rfs_test_sh(&m, &out,
 				 "cat %s/orders_2013_03/data.csv | md5sum", e),
 		     0);
@@ -804,6 +857,28 @@ Test(pg, mount_shows_partitions_as_folders)
 	}
 	free(want);
 	cr_expect_neq(rfs_test_sh(&m, &out, "touch %s/orders_2013_03/x", e), 0);
+	/* the archive by mv waits for the engine's PostgreSQL kind: until
+	 * then it is refused and the partition stays as it is */
+	want = content("public.orders_2013_03");
+	cr_expect_neq(rfs_test_sh(&m, &out,
+				  "mv %s/orders_2013_03 mnt/.recyclebin/", e),
+		      0);
+	{
+		char *log = rfs_test_mount_log(&m);
+
+		cr_expect(strstr(log, "refused: storage 'pg' is relational"),
+			  "%s", log);
+		free(log);
+	}
+	{
+		char *now = content("public.orders_2013_03");
+
+		cr_expect_str_eq(now, want);
+		free(now);
+	}
+	free(want);
+	cr_expect(attached("orders_2013_03"));
+	cr_expect_eq(rfs_test_sh(&m, &out, "test -d %s/orders_2013_03", e), 0);
 	rfs_test_out_release(&out);
 	rfs_test_mount_cleanup(&m);
 }
