@@ -7,6 +7,7 @@
 #include "util/error.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,9 +80,20 @@ static int probe_bound(PGconn *c, const struct rfs_pg_item *it,
 		r = rfs_pg_attach(c, w->pschema, w->parent, w->pschema, name,
 				  it->bound, err);
 	PQclear(PQexec(c, "ROLLBACK"));
-	if (r == -EINVAL || r == -EEXIST)
-		rfs_error_prefix(err, "restore refused: bound %s of %s.%s",
-				 it->bound, w->pschema, w->parent);
+	if ((r == -EINVAL || r == -EEXIST) && err) {
+		/* name the partition in the way, not the probe */
+		const char *o = strstr(err->msg, "would overlap partition ");
+		char why[RFS_ERROR_MSG_MAX];
+
+		snprintf(why, sizeof(why), "%s",
+			 o ? o
+			   : err->msg + (strncmp(err->msg, "postgres: ", 10)
+						 ? 0
+						 : 10));
+		rfs_error_set(err, EEXIST,
+			      "restore refused: bound %s of %s.%s: %s",
+			      it->bound, w->pschema, w->parent, why);
+	}
 	return r == -EINVAL ? -EEXIST : r;
 }
 
