@@ -60,7 +60,9 @@ void rfs_pg_item_release(struct rfs_pg_item *it);
  * Connect to the database a postgres:// URI names (its path after the
  * database is ignored), with libpq's credentials and a session whose
  * output settings make hashes reproducible.
+ * @param uri a postgres:// or postgresql:// URI
  * @param out set to the connection; PQfinish() it
+ * @param err the reason of a failure, naming the storage, never a secret
  * @return 0, -EINVAL, -EACCES (authentication), -EIO
  */
 int rfs_pg_connect(const char *uri, PGconn **out, struct rfs_error *err);
@@ -72,6 +74,7 @@ int rfs_pg_connect(const char *uri, PGconn **out, struct rfs_error *err);
  * or partition (a partitioned table: archive its partitions), one that is
  * not a partition of @p parent when it is given, and one a foreign key
  * references (named in the message).
+ * @param c          a connection to the relation's database
  * @param schema     the relation's schema
  * @param name       the relation's name
  * @param parent     "schema.table" it must be a partition of, or NULL
@@ -79,7 +82,8 @@ int rfs_pg_connect(const char *uri, PGconn **out, struct rfs_error *err);
  * @param bin_name   the copy's name there (@p name when NULL); at most 63
  *                   bytes
  * @param origin     the origin path to keep in the manifest, or NULL
- * @param out        filled on success
+ * @param out        filled on success; release with rfs_pg_item_release()
+ * @param err        the reason of a refusal or failure
  * @return 0, -ENOENT, -EINVAL (refused), -ENAMETOOLONG, -EIO
  */
 int rfs_pg_snapshot(PGconn *c, const char *schema, const char *name,

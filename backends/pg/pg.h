@@ -51,7 +51,8 @@ int rfs_pg_check_uri(const struct rfs_uri *u, const char *uri,
 /**
  * The folder name of a relation named @p name: the name as it is, with
  * '%' written "%25", '/' "%2F" and a leading '.' "%2E".
- * @param out set to a malloc'ed string the caller frees
+ * @param name the relation's name
+ * @param out  set to a malloc'ed string the caller frees
  * @return 0 or -ENOMEM
  */
 int rfs_pg_name_encode(const char *name, char **out);
