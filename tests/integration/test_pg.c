@@ -129,8 +129,32 @@ static void setup(void)
 	unsetenv("PGSERVICE");
 }
 
+/* A cluster of one test's own, stopped by teardown even after a failed
+ * assertion: its pg_ctl line. */
+static char private_stop[512];
+static const char *const shared_keys[] = { "RFS_TEST_PG_PORT",
+					   "RFS_TEST_PG_SOCKDIR",
+					   "RFS_TEST_PG_DATA",
+					   "RFS_TEST_PG_PASSWORD" };
+static char *shared_env[4]; /* the shared cluster's, while away from it */
+
+/* Stop the test's own cluster, if any, and point back at the shared one. */
+static void private_end(void)
+{
+	if (private_stop[0])
+		pg_sh(NULL, private_stop);
+	private_stop[0] = '\0';
+	for (int i = 0; i < 4; i++)
+		if (shared_env[i]) {
+			setenv(shared_keys[i], shared_env[i], 1);
+			free(shared_env[i]);
+			shared_env[i] = NULL;
+		}
+}
+
 static void teardown(void)
 {
+	private_end();
 	if (db[0] && getenv("RFS_TEST_PG_PORT"))
 		free(psql_in("postgres",
 			     "DROP DATABASE IF EXISTS %s WITH (FORCE)", db));
@@ -575,27 +599,24 @@ static int take_env(const char *line)
 
 Test(pg, server_restarted_mid_copy_then_rerun)
 {
-	static const char *const keep[] = { "RFS_TEST_PG_PORT",
-					    "RFS_TEST_PG_SOCKDIR",
-					    "RFS_TEST_PG_DATA",
-					    "RFS_TEST_PG_PASSWORD" };
-	char *saved[4], line[256];
+	char line[256];
 
 	/* a cluster of its own: the restart would cut the other tests */
 	for (int i = 0; i < 4; i++)
-		saved[i] = strdup(getenv(keep[i]));
+		shared_env[i] = strdup(getenv(shared_keys[i]));
 	snprintf(line, sizeof(line),
 		 "unset RFS_TEST_PG_PORT; pg_start >&2 && pg_fixture %s >&2 "
 		 "&& env | grep '^RFS_TEST_PG_'",
 		 db);
 	cr_assert_eq(take_env(line), 0);
+	snprintf(private_stop, sizeof(private_stop),
+		 "RFS_TEST_PG_STARTED=1 RFS_TEST_PG_BIN='%s' "
+		 "RFS_TEST_PG_DATA='%s' RFS_TEST_PG_SOCKDIR='%s'; pg_stop",
+		 getenv("RFS_TEST_PG_BIN"), getenv("RFS_TEST_PG_DATA"),
+		 getenv("RFS_TEST_PG_SOCKDIR"));
 	setenv("PGPASSWORD", getenv("RFS_TEST_PG_PASSWORD"), 1);
 	sync_cut(true);
-	pg_sh(NULL, "RFS_TEST_PG_STARTED=1; pg_stop");
-	for (int i = 0; i < 4; i++) {
-		setenv(keep[i], saved[i], 1);
-		free(saved[i]);
-	}
+	private_end();
 }
 
 Test(pg, detach_cut_is_finalized_on_resume)
