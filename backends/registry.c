@@ -7,6 +7,7 @@
 #include "backends/fault.h"
 #include "backends/local/local.h"
 #include "backends/memory/memory.h"
+#include "backends/pg/pg.h"
 #include "backends/s3/s3.h"
 #include "core/storage.h"
 #include "core/uri.h"
@@ -35,6 +36,12 @@ static const struct rfs_backend_adapter adapters[] = {
 	{ .scheme = "s3", .open = rfs_s3_open, .check = rfs_s3_check_uri },
 	{ .scheme = "s3a", .open = rfs_s3_open, .check = rfs_s3_check_uri },
 	{ .scheme = "gs", .open = rfs_s3_open, .check = rfs_s3_check_uri },
+	{ .scheme = "postgres",
+	  .open = rfs_pg_open,
+	  .check = rfs_pg_check_uri },
+	{ .scheme = "postgresql",
+	  .open = rfs_pg_open,
+	  .check = rfs_pg_check_uri },
 };
 
 static const struct rfs_backend_adapter *adapter_find(const char *scheme)

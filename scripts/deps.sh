@@ -8,12 +8,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 build="gcc libc6-dev make meson ninja-build pkg-config libfuse3-dev fuse3
        libsqlite3-dev libjansson-dev libssl-dev libcurl4-openssl-dev
-       libexpat1-dev"
+       libexpat1-dev libpq-dev"
 # The demo mounts (fuse3) and its tour reads attributes (getfattr).
 demo="$build attr"
 test="$build libcriterion-dev attr sqlite3 clang-format doxygen rsync xxd
       python3 python3-venv procps psmisc curl groff-base radosgw ceph-mon ceph-osd
-      awscli clang libclang-rt-dev llvm"
+      awscli clang libclang-rt-dev llvm postgresql"
 docs="doxygen"
 fuzz="$build clang libclang-rt-dev llvm"
 format="clang-format git"

@@ -1,0 +1,96 @@
+/**
+ * @file pg_priv.h
+ * @brief Internals of the PostgreSQL adapter: connections, queries with
+ *        their errors mapped to errno in one place, identifiers, and the
+ *        DDL, order and hash of a relation.
+ *
+ * Shared by the read-only tree (pg.c) and the archive and restore steps
+ * (steps.c, restore.c). A PGconn is used by one thread at a time.
+ */
+#ifndef RFS_BACKENDS_PG_PG_PRIV_H
+#define RFS_BACKENDS_PG_PG_PRIV_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct rfs_buf;
+struct rfs_error;
+struct rfs_uri;
+
+/** Where a postgres:// URI points: the connection settings and the path
+ * inside the database (an epoch's --path: "schema.table" or "schema"). */
+struct rfs_pg_target {
+	char *host;    /**< NULL: libpq's default (PGHOST, the socket) */
+	char *port;    /**< NULL: libpq's default */
+	char *db;      /**< the first path component; NULL: the default */
+	char *where;   /**< the rest of the path, "" for none */
+	char **keys;   /**< the query's libpq settings: keywords */
+	char **values; /**< their values */
+	int nkeys;     /**< how many */
+	char *display; /**< the URI without its query, for messages */
+};
+
+/** Parse @p u (scheme postgres or postgresql) into @p t. A password in
+ * the query is refused (the URI parser already refuses user:password@).
+ * @return 0, -EINVAL (one line in @p err), -ENOMEM */
+int rfs_pg_target_parse(const struct rfs_uri *u, const char *uri,
+			struct rfs_pg_target *t, struct rfs_error *err);
+
+/** Free what @p t owns. */
+void rfs_pg_target_release(struct rfs_pg_target *t);
+
+/** Connect, libpq reading the credentials (PGUSER, PGPASSWORD, ~/.pgpass,
+ * PGSERVICE, sslmode). The session is made deterministic: UTC, ISO dates,
+ * exact floats, UTF8. @return 0, -EACCES (authentication), -EIO */
+int rfs_pg_target_connect(const struct rfs_pg_target *t, PGconn **out,
+			  struct rfs_error *err);
+
+/** Run @p sql with text parameters. On success *res (when not NULL) holds
+ * the result, which the caller PQclear()s. Errors map to errno here:
+ * a lost connection -EIO, a missing relation -ENOENT, a duplicate
+ * -EEXIST, a lock or serialization conflict -EBUSY, privileges -EACCES,
+ * anything else -EINVAL; the server's one-line message goes to @p err. */
+int rfs_pg_query(PGconn *c, PGresult **res, struct rfs_error *err,
+		 const char *sql, int n, const char *const *params);
+
+/** As rfs_pg_query() for statements whose result is not needed. */
+int rfs_pg_exec(PGconn *c, struct rfs_error *err, const char *sql);
+
+/** Append @p id quoted as an SQL identifier ("a""b"). @return 0, -ENOMEM */
+int rfs_pg_add_ident(struct rfs_buf *b, const char *id);
+
+/** Append schema.name, both quoted. @return 0, -ENOMEM */
+int rfs_pg_add_qname(struct rfs_buf *b, const char *schema, const char *name);
+
+/** Split "schema.table" or "schema" into its parts: a part in double
+ * quotes may hold dots ("a""b" for a quote); an unquoted part is taken as
+ * it is, without case folding. *table is NULL for a schema alone.
+ * @return 0, -EINVAL (malformed, in @p err), -ENOMEM */
+int rfs_pg_split_path(const char *path, char **schema, char **table,
+		      struct rfs_error *err);
+
+/** The DDL of relation @p oid (text): CREATE TABLE with columns, defaults
+ * and constraints, indexes, owner, grants, comments, and the bound of a
+ * partition as a comment with its ATTACH statement. Caller frees *out.
+ * @return 0 or -errno */
+int rfs_pg_ddl(PGconn *c, const char *oid, char **out, struct rfs_error *err);
+
+/** The ORDER BY list that makes a relation's rows deterministic: its
+ * primary key columns, or the whole row as text when it has none.
+ * Appended to @p b, in terms of the alias "t". @return 0 or -errno */
+int rfs_pg_add_order(PGconn *c, const char *oid, struct rfs_buf *b,
+		     struct rfs_error *err);
+
+/** Row count and content hash of relation @p oid computed on the server:
+ * md5 of the concatenated md5 of each row's text, in rfs_pg_add_order()
+ * order. @p hash gets 32 hex digits. @return 0 or -errno */
+int rfs_pg_count_hash(PGconn *c, const char *oid, int64_t *rows, char hash[33],
+		      struct rfs_error *err);
+
+/** The oid (as text, in @p oid) of schema.name when it is a table,
+ * partitioned or not, else -ENOENT. @p kind gets pg_class.relkind. */
+int rfs_pg_lookup(PGconn *c, const char *schema, const char *name, char oid[16],
+		  char *kind, struct rfs_error *err);
+
+#endif

@@ -1,0 +1,268 @@
+/*
+ * Restore of a PostgreSQL recycle copy: check before any row moves, copy
+ * back, verify, attach with the saved bound; and purge.
+ */
+#include "backends/pg/steps_priv.h"
+
+#include "util/error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The target with the item's origin filled in. */
+struct where {
+	const char *schema, *name, *pschema, *parent;
+};
+
+static void resolve(const struct rfs_pg_item *it,
+		    const struct rfs_pg_target_table *to, struct where *w)
+{
+	w->schema = to && to->schema ? to->schema : it->schema;
+	w->name = to && to->name ? to->name : it->name;
+	if (to && to->parent) {
+		w->pschema = to->parent_schema ? to->parent_schema : w->schema;
+		w->parent = to->parent;
+	} else {
+		w->pschema = it->parent_schema;
+		w->parent = it->parent;
+	}
+}
+
+/* The first column that differs between relations @p a and @p b. */
+static int same_columns(PGconn *c, const char *a, const char *b,
+			const struct where *w, struct rfs_error *err)
+{
+	static const char sql[] =
+		"WITH a AS (SELECT attname, format_type(atttypid, atttypmod) t "
+		"FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND "
+		"NOT attisdropped), b AS (SELECT attname, format_type(atttypid, "
+		"atttypmod) t FROM pg_attribute WHERE attrelid = $2::oid AND "
+		"attnum > 0 AND NOT attisdropped) SELECT coalesce(a.attname, "
+		"b.attname), coalesce(a.t, 'no such column'), coalesce(b.t, "
+		"'no such column') FROM a FULL JOIN b ON a.attname = b.attname "
+		"WHERE a.t IS DISTINCT FROM b.t ORDER BY 1 LIMIT 1";
+	const char *p[] = { a, b };
+	PGresult *res;
+	int r = rfs_pg_query(c, &res, err, sql, 2, p);
+
+	if (r < 0)
+		return r;
+	if (PQntuples(res) == 1)
+		r = rfs_error_set(err, EINVAL,
+				  "restore refused: column \"%s\" is %s in the "
+				  "recycle copy but %s in %s.%s",
+				  PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+				  PQgetvalue(res, 0, 2), w->pschema, w->parent);
+	PQclear(res);
+	return r;
+}
+
+/* Try the attach on an empty probe table, then roll it back. */
+static int probe_bound(PGconn *c, const struct rfs_pg_item *it,
+		       const struct where *w, struct rfs_error *err)
+{
+	struct rfs_buf sql = RFS_BUF_INIT;
+	char name[64];
+	int r = rfs_pg_exec(c, err, "BEGIN");
+
+	if (r < 0)
+		return r;
+	snprintf(name, sizeof(name), "rfs_probe_%d", PQbackendPID(c));
+	rfs_buf_addstr(&sql, "CREATE TABLE ");
+	rfs_pg_add_qname(&sql, w->pschema, name);
+	rfs_buf_addstr(&sql, " (LIKE ");
+	rfs_pg_add_qname(&sql, w->pschema, w->parent);
+	rfs_buf_addstr(&sql, " INCLUDING CONSTRAINTS INCLUDING DEFAULTS)");
+	r = rfs_pg_run(c, &sql, NULL, err);
+	if (r == 0)
+		r = rfs_pg_attach(c, w->pschema, w->parent, w->pschema, name,
+				  it->bound, err);
+	PQclear(PQexec(c, "ROLLBACK"));
+	if ((r == -EINVAL || r == -EEXIST) && err) {
+		/* name the partition in the way, not the probe */
+		const char *o = strstr(err->msg, "would overlap partition ");
+		char why[RFS_ERROR_MSG_MAX];
+
+		snprintf(why, sizeof(why), "%s",
+			 o ? o
+			   : err->msg + (strncmp(err->msg, "postgres: ", 10)
+						 ? 0
+						 : 10));
+		rfs_error_set(err, EEXIST,
+			      "restore refused: bound %s of %s.%s: %s",
+			      it->bound, w->pschema, w->parent, why);
+	}
+	return r == -EINVAL ? -EEXIST : r;
+}
+
+/* The target's oid when it exists and holds exactly the item's rows. */
+static int target_state(PGconn *c, const struct rfs_pg_item *it,
+			const struct where *w, char oid[16],
+			struct rfs_error *err)
+{
+	char kind;
+	int r = rfs_pg_lookup(c, w->schema, w->name, oid, &kind, err);
+
+	if (r < 0)
+		return r;
+	r = rfs_pg_same(c, oid, it, "restored table", err);
+	if (r == -ESTALE)
+		r = rfs_error_set(err, EEXIST,
+				  "restore refused: %s.%s exists and holds "
+				  "other rows",
+				  w->schema, w->name);
+	return r;
+}
+
+int rfs_pg_restore_check(PGconn *c, const struct rfs_pg_item *it,
+			 const struct rfs_pg_target_table *to,
+			 struct rfs_error *err)
+{
+	struct where w;
+	char bin[16], poid[16], oid[16], kind;
+	int r;
+
+	resolve(it, to, &w);
+	r = rfs_pg_lookup(c, it->bin_schema, it->bin_name, bin, &kind, err);
+	if (r == -ENOENT)
+		return rfs_error_set(err, ENOENT,
+				     "recycle copy %s.%s is missing",
+				     it->bin_schema, it->bin_name);
+	if (r < 0)
+		return r;
+	r = target_state(c, it, &w, oid, err);
+	if (r == 0)
+		return 0; /* this restore's own copy, from an earlier run */
+	if (r != -ENOENT)
+		return r;
+	if (!w.parent)
+		return 0;
+	r = rfs_pg_lookup(c, w.pschema, w.parent, poid, &kind, err);
+	if (r == -ENOENT || (r == 0 && kind != 'p'))
+		return rfs_error_set(err, r ? ENOENT : EINVAL,
+				     "restore refused: %s.%s is %s", w.pschema,
+				     w.parent,
+				     r ? "missing" : "not a partitioned table");
+	if (r < 0)
+		return r;
+	r = same_columns(c, bin, poid, &w, err);
+	if (r == 0 && it->bound)
+		r = probe_bound(c, it, &w, err);
+	return r;
+}
+
+int rfs_pg_restore_copy(PGconn *c, const struct rfs_pg_item *it,
+			const struct rfs_pg_target_table *to,
+			struct rfs_error *err)
+{
+	struct rfs_buf src = RFS_BUF_INIT, dst = RFS_BUF_INIT;
+	struct where w;
+	char oid[16], bin[16], kind;
+	int r;
+
+	resolve(it, to, &w);
+	r = rfs_pg_exec(c, err, "BEGIN");
+	if (r < 0)
+		return r;
+	r = target_state(c, it, &w, oid, err);
+	if (r == 0 || r != -ENOENT)
+		return rfs_pg_end(c, r, err);
+	r = rfs_pg_lookup(c, it->bin_schema, it->bin_name, bin, &kind, err);
+	rfs_pg_add_bin(&src, it);
+	rfs_pg_add_qname(&dst, w.schema, w.name);
+	if (r == 0)
+		r = rfs_pg_copy_table(c, bin, &src, &dst, err);
+	rfs_buf_release(&src);
+	rfs_buf_release(&dst);
+	return rfs_pg_end(c, r, err);
+}
+
+int rfs_pg_restore_verify(PGconn *c, const struct rfs_pg_item *it,
+			  const struct rfs_pg_target_table *to,
+			  struct rfs_error *err)
+{
+	struct where w;
+	char oid[16], kind;
+	int r;
+
+	resolve(it, to, &w);
+	r = rfs_pg_lookup(c, w.schema, w.name, oid, &kind, err);
+	if (r == -ENOENT)
+		return rfs_error_set(err, ENOENT, "%s.%s is not restored",
+				     w.schema, w.name);
+	return r < 0 ? r : rfs_pg_same(c, oid, it, "restored table", err);
+}
+
+int rfs_pg_restore_attach(PGconn *c, const struct rfs_pg_item *it,
+			  const struct rfs_pg_target_table *to,
+			  struct rfs_error *err)
+{
+	const char *p[2];
+	struct where w;
+	PGresult *res;
+	int r;
+
+	resolve(it, to, &w);
+	if (!w.parent || !it->bound)
+		return 0;
+	p[0] = w.schema;
+	p[1] = w.name;
+	r = rfs_pg_query(c, &res, err,
+			 "SELECT 1 FROM pg_class c JOIN pg_namespace n ON "
+			 "n.oid = c.relnamespace WHERE n.nspname = $1 AND "
+			 "c.relname = $2 AND c.relispartition",
+			 2, p);
+	if (r < 0)
+		return r;
+	r = PQntuples(res);
+	PQclear(res);
+	if (r)
+		return 0;
+	return rfs_pg_attach(c, w.pschema, w.parent, w.schema, w.name,
+			     it->bound, err);
+}
+
+int rfs_pg_purge(PGconn *c, const struct rfs_pg_item *it, struct rfs_error *err)
+{
+	struct rfs_buf sql = RFS_BUF_INIT;
+	const char *p[] = { it->bin_name };
+	PGresult *res;
+	int r;
+
+	r = rfs_pg_exec(c, err, "BEGIN");
+	if (r < 0)
+		return r;
+	rfs_buf_addstr(&sql, "SELECT state FROM ");
+	rfs_pg_add_qname(&sql, it->bin_schema, "rfs_manifest");
+	rfs_buf_addstr(&sql, " WHERE bin_name = $1 FOR UPDATE");
+	r = sql.data ? rfs_pg_query(c, &res, err, rfs_buf_str(&sql), 1, p)
+		     : -ENOMEM;
+	rfs_buf_release(&sql);
+	if (r == -ENOENT)
+		return rfs_pg_end(c, 0, err);
+	if (r < 0)
+		return rfs_pg_end(c, r, err);
+	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "archived"))
+		r = rfs_error_set(err, EBUSY,
+				  "recycle copy %s.%s is still archiving (%s)",
+				  it->bin_schema, it->bin_name,
+				  PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (r == 0) {
+		rfs_buf_addstr(&sql, "DROP TABLE IF EXISTS ");
+		rfs_pg_add_bin(&sql, it);
+		r = rfs_pg_run(c, &sql, NULL, err);
+	}
+	if (r == 0) {
+		rfs_buf_addstr(&sql, "DELETE FROM ");
+		rfs_pg_add_qname(&sql, it->bin_schema, "rfs_manifest");
+		rfs_buf_addstr(&sql, " WHERE bin_name = $1");
+		r = sql.data ? rfs_pg_query(c, NULL, err, rfs_buf_str(&sql), 1,
+					    p)
+			     : -ENOMEM;
+		rfs_buf_release(&sql);
+	}
+	return rfs_pg_end(c, r, err);
+}

@@ -1,0 +1,753 @@
+/*
+ * The archive steps of one PostgreSQL table or partition: snapshot, sync
+ * into the recycle schema, verify, unpublish (DETACH), delete (DROP),
+ * manifest. Each step reads the state the manifest table and the catalogs
+ * show, so running it again is safe.
+ */
+#include "backends/pg/steps_priv.h"
+
+#include "core/uri.h"
+#include "util/error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rfs_pg_item_release(struct rfs_pg_item *it)
+{
+	free(it->schema);
+	free(it->name);
+	free(it->parent_schema);
+	free(it->parent);
+	free(it->bound);
+	free(it->ddl);
+	free(it->bin_schema);
+	free(it->bin_name);
+	free(it->origin);
+	free(it->state);
+	memset(it, 0, sizeof(*it));
+}
+
+int rfs_pg_connect(const char *uri, PGconn **out, struct rfs_error *err)
+{
+	struct rfs_pg_target t;
+	struct rfs_uri u;
+	int r = rfs_uri_parse(uri, &u, err);
+
+	if (r < 0)
+		return r;
+	r = rfs_pg_target_parse(&u, uri, &t, err);
+	rfs_uri_release(&u);
+	if (r < 0)
+		return r;
+	r = rfs_pg_target_connect(&t, out, err);
+	rfs_pg_target_release(&t);
+	return r;
+}
+
+int rfs_pg_run(PGconn *c, struct rfs_buf *sql, PGresult **res,
+	       struct rfs_error *err)
+{
+	int r = sql->data ? rfs_pg_query(c, res, err, rfs_buf_str(sql), 0, NULL)
+			  : -ENOMEM;
+
+	rfs_buf_release(sql);
+	return r;
+}
+
+int rfs_pg_end(PGconn *c, int r, struct rfs_error *err)
+{
+	if (r < 0) {
+		PQclear(PQexec(c, "ROLLBACK"));
+		return r;
+	}
+	return rfs_pg_exec(c, err, "COMMIT");
+}
+
+int rfs_pg_add_bin(struct rfs_buf *b, const struct rfs_pg_item *it)
+{
+	return rfs_pg_add_qname(b, it->bin_schema, it->bin_name);
+}
+
+int rfs_pg_same(PGconn *c, const char *oid, const struct rfs_pg_item *it,
+		const char *what, struct rfs_error *err)
+{
+	char hash[33];
+	int64_t rows;
+	int r = rfs_pg_count_hash(c, oid, &rows, hash, err);
+
+	if (r < 0)
+		return r;
+	if (rows == it->rows && !strcmp(hash, it->hash))
+		return 0;
+	return rfs_error_set(err, ESTALE,
+			     "%s %s.%s changed since its snapshot (%lld rows, "
+			     "hash %.8s; snapshot %lld rows, hash %.8s)",
+			     what, it->schema, it->name, (long long)rows, hash,
+			     (long long)it->rows, it->hash);
+}
+
+static char *dup_or_null(PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL
+					  : strdup(PQgetvalue(res, row, col));
+}
+
+/* The relation's parent and bound; refusals before anything changes. */
+static int snapshot_checks(PGconn *c, const char *oid, char kind,
+			   const char *parent, struct rfs_pg_item *it,
+			   struct rfs_error *err)
+{
+	static const char sql_parent[] =
+		"SELECT pn.nspname, p.relname, pg_get_expr(c.relpartbound, "
+		"c.oid) FROM pg_class c JOIN pg_inherits h ON h.inhrelid = "
+		"c.oid JOIN pg_class p ON p.oid = h.inhparent JOIN "
+		"pg_namespace pn ON pn.oid = p.relnamespace WHERE c.oid = "
+		"$1::oid AND c.relispartition";
+	/* the foreign key as its owner named it: a key referencing a
+	 * partitioned table has one clone per partition, named after it */
+	static const char sql_fk[] =
+		"WITH RECURSIVE up AS (SELECT oid, conname, conparentid, "
+		"conrelid FROM pg_constraint WHERE contype = 'f' AND confrelid = "
+		"$1::oid UNION ALL SELECT k.oid, k.conname, k.conparentid, "
+		"k.conrelid FROM pg_constraint k JOIN up ON k.oid = "
+		"up.conparentid) SELECT up.conname, format('%I.%I', n.nspname, "
+		"c.relname) FROM up JOIN pg_class c ON c.oid = up.conrelid JOIN "
+		"pg_namespace n ON n.oid = c.relnamespace WHERE up.conparentid "
+		"= 0 ORDER BY 1 LIMIT 1";
+	const char *par[] = { oid };
+	PGresult *res;
+	int r;
+
+	if (kind == 'p')
+		return rfs_error_set(err, EINVAL,
+				     "%s.%s is a partitioned table: archive "
+				     "its partitions one by one",
+				     it->schema, it->name);
+	r = rfs_pg_query(c, &res, err, sql_parent, 1, par);
+	if (r < 0)
+		return r;
+	if (PQntuples(res) == 1) {
+		it->parent_schema = dup_or_null(res, 0, 0);
+		it->parent = dup_or_null(res, 0, 1);
+		it->bound = dup_or_null(res, 0, 2);
+	}
+	PQclear(res);
+	if (parent) {
+		char *ps, *pt;
+
+		r = rfs_pg_split_path(parent, &ps, &pt, err);
+		if (r < 0)
+			return r;
+		if (!it->parent || !pt || strcmp(ps, it->parent_schema) ||
+		    strcmp(pt, it->parent))
+			r = rfs_error_set(err, EINVAL,
+					  "%s.%s is not a partition of %s",
+					  it->schema, it->name, parent);
+		free(ps);
+		free(pt);
+		if (r < 0)
+			return r;
+	}
+	r = rfs_pg_query(c, &res, err, sql_fk, 1, par);
+	if (r < 0)
+		return r;
+	if (PQntuples(res) == 1)
+		r = rfs_error_set(
+			err, EINVAL,
+			"%s.%s is referenced by foreign key \"%s\" of "
+			"%s: archive refused",
+			it->schema, it->name, PQgetvalue(res, 0, 0),
+			PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return r;
+}
+
+int rfs_pg_snapshot(PGconn *c, const char *schema, const char *name,
+		    const char *parent, const char *bin_schema,
+		    const char *bin_name, const char *origin,
+		    struct rfs_pg_item *out, struct rfs_error *err)
+{
+	struct rfs_pg_item it = { 0 };
+	char oid[16], kind;
+	int r;
+
+	if (!bin_name)
+		bin_name = name;
+	if (strlen(bin_name) > 63)
+		return rfs_error_set(err, ENAMETOOLONG,
+				     "recycle name '%s' is longer than 63 "
+				     "bytes",
+				     bin_name);
+	it.schema = strdup(schema);
+	it.name = strdup(name);
+	it.bin_schema = strdup(bin_schema ? bin_schema : "recyclebin");
+	it.bin_name = strdup(bin_name);
+	it.origin = origin ? strdup(origin) : NULL;
+	if (!it.schema || !it.name || !it.bin_schema || !it.bin_name ||
+	    (origin && !it.origin)) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	/* one snapshot for every read below */
+	r = rfs_pg_exec(c, err,
+			"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	if (r < 0)
+		goto fail;
+	r = rfs_pg_lookup(c, schema, name, oid, &kind, err);
+	if (r == -ENOENT)
+		r = rfs_error_set(err, ENOENT, "no table %s.%s", schema, name);
+	if (r == 0)
+		r = snapshot_checks(c, oid, kind, parent, &it, err);
+	if (r == 0)
+		r = rfs_pg_ddl(c, oid, &it.ddl, err);
+	if (r == 0)
+		r = rfs_pg_count_hash(c, oid, &it.rows, it.hash, err);
+	r = rfs_pg_end(c, r, err);
+	if (r < 0)
+		goto fail;
+	*out = it;
+	return 0;
+fail:
+	rfs_pg_item_release(&it);
+	return r;
+}
+
+static const char manifest_cols[] =
+	"origin_schema, origin_name, parent_schema, parent_name, bound, ddl, "
+	"rows, hash, origin, state";
+
+int rfs_pg_item_load(PGconn *c, const char *bin_schema, const char *bin_name,
+		     struct rfs_pg_item *out, struct rfs_error *err)
+{
+	struct rfs_buf sql = RFS_BUF_INIT;
+	struct rfs_pg_item it = { 0 };
+	PGresult *res;
+	int r;
+
+	rfs_buf_addf(&sql, "SELECT %s FROM ", manifest_cols);
+	rfs_pg_add_qname(&sql, bin_schema, "rfs_manifest");
+	rfs_buf_addstr(&sql, " WHERE bin_name = $1");
+	if (!sql.data)
+		return -ENOMEM;
+	{
+		const char *p[] = { bin_name };
+
+		r = rfs_pg_query(c, &res, err, rfs_buf_str(&sql), 1, p);
+	}
+	rfs_buf_release(&sql);
+	if (r == -ENOENT || (r == 0 && PQntuples(res) != 1)) {
+		if (r == 0)
+			PQclear(res);
+		return rfs_error_set(err, ENOENT, "no recycle copy %s.%s",
+				     bin_schema, bin_name);
+	}
+	if (r < 0)
+		return r;
+	it.schema = dup_or_null(res, 0, 0);
+	it.name = dup_or_null(res, 0, 1);
+	it.parent_schema = dup_or_null(res, 0, 2);
+	it.parent = dup_or_null(res, 0, 3);
+	it.bound = dup_or_null(res, 0, 4);
+	it.ddl = dup_or_null(res, 0, 5);
+	it.rows = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
+	snprintf(it.hash, sizeof(it.hash), "%s", PQgetvalue(res, 0, 7));
+	it.origin = dup_or_null(res, 0, 8);
+	it.state = dup_or_null(res, 0, 9);
+	it.bin_schema = strdup(bin_schema);
+	it.bin_name = strdup(bin_name);
+	PQclear(res);
+	if (!it.schema || !it.name || !it.ddl || !it.state || !it.bin_schema ||
+	    !it.bin_name) {
+		rfs_pg_item_release(&it);
+		return -ENOMEM;
+	}
+	*out = it;
+	return 0;
+}
+
+/* The manifest's state of the item's copy, in it->state; NULL: none. */
+static int read_state(PGconn *c, struct rfs_pg_item *it, bool lock,
+		      struct rfs_error *err)
+{
+	struct rfs_buf sql = RFS_BUF_INIT;
+	const char *p[] = { it->bin_name };
+	PGresult *res;
+	int r;
+
+	rfs_buf_addstr(&sql, "SELECT state, origin_schema, origin_name, hash "
+			     "FROM ");
+	rfs_pg_add_qname(&sql, it->bin_schema, "rfs_manifest");
+	rfs_buf_addstr(&sql, lock ? " WHERE bin_name = $1 FOR UPDATE"
+				  : " WHERE bin_name = $1");
+	if (!sql.data)
+		return -ENOMEM;
+	r = rfs_pg_query(c, &res, err, rfs_buf_str(&sql), 1, p);
+	rfs_buf_release(&sql);
+	free(it->state);
+	it->state = NULL;
+	if (r == -ENOENT) /* no manifest table yet */
+		return 0;
+	if (r < 0)
+		return r;
+	if (PQntuples(res) == 1) {
+		if (strcmp(PQgetvalue(res, 0, 1), it->schema) ||
+		    strcmp(PQgetvalue(res, 0, 2), it->name) ||
+		    strcmp(PQgetvalue(res, 0, 3), it->hash))
+			r = rfs_error_set(err, EEXIST,
+					  "recycle copy %s.%s already holds "
+					  "another archive (of %s.%s)",
+					  it->bin_schema, it->bin_name,
+					  PQgetvalue(res, 0, 1),
+					  PQgetvalue(res, 0, 2));
+		else if (!(it->state = strdup(PQgetvalue(res, 0, 0))))
+			r = -ENOMEM;
+	}
+	PQclear(res);
+	return r;
+}
+
+static int set_state(PGconn *c, struct rfs_pg_item *it, const char *state,
+		     struct rfs_error *err)
+{
+	struct rfs_buf sql = RFS_BUF_INIT;
+	const char *p[] = { state, it->bin_name };
+	int r;
+
+	rfs_buf_addstr(&sql, "UPDATE ");
+	rfs_pg_add_qname(&sql, it->bin_schema, "rfs_manifest");
+	rfs_buf_addf(&sql, " SET state = $1%s WHERE bin_name = $2",
+		     strcmp(state, "archived") ? "" : ", archived_at = now()");
+	if (!sql.data)
+		return -ENOMEM;
+	r = rfs_pg_query(c, NULL, err, rfs_buf_str(&sql), 2, p);
+	rfs_buf_release(&sql);
+	if (r == 0) {
+		free(it->state);
+		it->state = strdup(state);
+		r = it->state ? 0 : -ENOMEM;
+	}
+	return r;
+}
+
+/* The rank of a state: how far the archive went. */
+static int state_rank(const char *s)
+{
+	static const char *const order[] = { "copied", "verified",
+					     "unpublished", "deleted",
+					     "archived" };
+
+	for (int i = 0; s && i < 5; i++)
+		if (!strcmp(s, order[i]))
+			return i + 1;
+	return 0;
+}
+
+/* Schema, manifest table: made when missing (commits on its own). */
+static int ensure_bin(PGconn *c, const struct rfs_pg_item *it,
+		      struct rfs_error *err)
+{
+	struct rfs_buf sql = RFS_BUF_INIT;
+
+	rfs_buf_addstr(&sql, "CREATE SCHEMA IF NOT EXISTS ");
+	rfs_pg_add_ident(&sql, it->bin_schema);
+	rfs_buf_addstr(&sql, "; CREATE TABLE IF NOT EXISTS ");
+	rfs_pg_add_qname(&sql, it->bin_schema, "rfs_manifest");
+	rfs_buf_addstr(
+		&sql,
+		" (bin_name text PRIMARY KEY, origin_schema text NOT NULL, "
+		"origin_name text NOT NULL, parent_schema text, parent_name "
+		"text, bound text, ddl text NOT NULL, rows bigint NOT NULL, "
+		"hash text NOT NULL, origin text, state text NOT NULL, "
+		"copied_at timestamptz NOT NULL DEFAULT now(), archived_at "
+		"timestamptz)");
+	return rfs_pg_run(c, &sql, NULL, err);
+}
+
+/* The copy's column list: every column that is not generated. */
+static int add_columns(PGconn *c, const char *oid, struct rfs_buf *b,
+		       struct rfs_error *err)
+{
+	const char *p[] = { oid };
+	PGresult *res;
+	int r = rfs_pg_query(
+		c, &res, err,
+		"SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) "
+		"FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND "
+		"NOT attisdropped AND attgenerated = ''",
+		1, p);
+
+	if (r < 0)
+		return r;
+	r = rfs_buf_addstr(b, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return r;
+}
+
+/* CREATE TABLE @p dst (LIKE @p src INCLUDING ALL); INSERT ... SELECT. */
+int rfs_pg_copy_table(PGconn *c, const char *src_oid, struct rfs_buf *src,
+		      struct rfs_buf *dst, struct rfs_error *err)
+{
+	struct rfs_buf sql = RFS_BUF_INIT, cols = RFS_BUF_INIT;
+	int r = add_columns(c, src_oid, &cols, err);
+
+	if (r < 0)
+		return r;
+	rfs_buf_addf(&sql, "CREATE TABLE %s (LIKE %s INCLUDING ALL)",
+		     rfs_buf_str(dst), rfs_buf_str(src));
+	r = rfs_pg_run(c, &sql, NULL, err);
+	if (r == 0) {
+		rfs_buf_addf(&sql,
+			     "INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE "
+			     "SELECT %s FROM ONLY %s",
+			     rfs_buf_str(dst), rfs_buf_str(&cols),
+			     rfs_buf_str(&cols), rfs_buf_str(src));
+		r = rfs_pg_run(c, &sql, NULL, err);
+	}
+	rfs_buf_release(&cols);
+	return r;
+}
+
+int rfs_pg_sync(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
+{
+	struct rfs_buf src = RFS_BUF_INIT, dst = RFS_BUF_INIT,
+		       sql = RFS_BUF_INIT;
+	char oid[16], kind;
+	int r = ensure_bin(c, it, err);
+
+	if (r < 0)
+		return r;
+	r = rfs_pg_exec(c, err, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+	if (r < 0)
+		return r;
+	r = read_state(c, it, true, err);
+	if (r < 0 || it->state)
+		return rfs_pg_end(c, r, err); /* copied already */
+	r = rfs_pg_lookup(c, it->schema, it->name, oid, &kind, err);
+	if (r == -ENOENT)
+		r = rfs_error_set(err, ENOENT, "no table %s.%s", it->schema,
+				  it->name);
+	if (r == 0)
+		r = rfs_pg_same(c, oid, it, "table", err);
+	rfs_pg_add_qname(&src, it->schema, it->name);
+	rfs_pg_add_bin(&dst, it);
+	if (r == 0 && (!src.data || !dst.data))
+		r = -ENOMEM;
+	if (r == 0)
+		r = rfs_pg_copy_table(c, oid, &src, &dst, err);
+	if (r == -EEXIST)
+		r = rfs_error_set(err, EEXIST,
+				  "recycle copy %s.%s exists and is not in "
+				  "the manifest: refused",
+				  it->bin_schema, it->bin_name);
+	if (r == 0) {
+		const char *p[] = { it->bin_name,      it->schema, it->name,
+				    it->parent_schema, it->parent, it->bound,
+				    it->ddl,	       NULL,	   it->hash,
+				    it->origin };
+		char rows[24];
+
+		snprintf(rows, sizeof(rows), "%lld", (long long)it->rows);
+		p[7] = rows;
+		rfs_buf_addstr(&sql, "INSERT INTO ");
+		rfs_pg_add_qname(&sql, it->bin_schema, "rfs_manifest");
+		rfs_buf_addf(&sql,
+			     " (bin_name, %s) VALUES ($1, $2, $3, $4, $5, $6, "
+			     "$7, $8, $9, $10, 'copied')",
+			     manifest_cols);
+		r = sql.data ? rfs_pg_query(c, NULL, err, rfs_buf_str(&sql), 10,
+					    p)
+			     : -ENOMEM;
+	}
+	rfs_buf_release(&sql);
+	rfs_buf_release(&src);
+	rfs_buf_release(&dst);
+	r = rfs_pg_end(c, r, err);
+	if (r == 0) {
+		free(it->state);
+		it->state = strdup("copied");
+	}
+	return r;
+}
+
+/* The source's oid; -ENOENT when it is gone. */
+static int source_oid(PGconn *c, const struct rfs_pg_item *it, char oid[16],
+		      struct rfs_error *err)
+{
+	char kind;
+
+	return rfs_pg_lookup(c, it->schema, it->name, oid, &kind, err);
+}
+
+int rfs_pg_verify(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
+{
+	char oid[16], kind;
+	int r = read_state(c, it, false, err);
+
+	if (r < 0)
+		return r;
+	if (state_rank(it->state) < 1)
+		return rfs_error_set(err, EINVAL, "%s.%s is not copied yet",
+				     it->schema, it->name);
+	if (state_rank(it->state) >= 2)
+		return 0;
+	r = rfs_pg_lookup(c, it->bin_schema, it->bin_name, oid, &kind, err);
+	if (r == -ENOENT)
+		r = rfs_error_set(err, ENOENT, "recycle copy %s.%s is missing",
+				  it->bin_schema, it->bin_name);
+	if (r == 0)
+		r = rfs_pg_same(c, oid, it, "the copy of", err);
+	if (r == 0)
+		r = source_oid(c, it, oid, err);
+	if (r == -ENOENT)
+		r = rfs_error_set(err, ENOENT, "table %s.%s is gone",
+				  it->schema, it->name);
+	if (r == 0)
+		r = rfs_pg_same(c, oid, it, "table", err);
+	return r < 0 ? r : set_state(c, it, "verified", err);
+}
+
+/* Whether the source is attached to its parent, or pending detach. */
+static int attachment(PGconn *c, const char *oid, bool *attached, bool *pending,
+		      struct rfs_error *err)
+{
+	const char *p[] = { oid };
+	PGresult *res;
+	int r = rfs_pg_query(c, &res, err,
+			     "SELECT h.inhdetachpending FROM pg_inherits h "
+			     "JOIN pg_class c ON c.oid = h.inhrelid WHERE "
+			     "h.inhrelid = $1::oid AND c.relispartition",
+			     1, p);
+
+	if (r < 0)
+		return r;
+	*attached = PQntuples(res) == 1;
+	*pending = *attached && PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return 0;
+}
+
+static int has_default(PGconn *c, const struct rfs_pg_item *it, bool *yes,
+		       struct rfs_error *err)
+{
+	const char *p[] = { it->parent_schema, it->parent };
+	PGresult *res;
+	int r = rfs_pg_query(
+		c, &res, err,
+		"SELECT pt.partdefid <> 0 FROM pg_partitioned_table pt JOIN "
+		"pg_class c ON c.oid = pt.partrelid JOIN pg_namespace n ON "
+		"n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+		2, p);
+
+	if (r < 0)
+		return r;
+	*yes = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return 0;
+}
+
+static int detach_sql(const struct rfs_pg_item *it, const char *how,
+		      struct rfs_buf *sql)
+{
+	rfs_buf_addstr(sql, "ALTER TABLE ");
+	rfs_pg_add_qname(sql, it->parent_schema, it->parent);
+	rfs_buf_addstr(sql, " DETACH PARTITION ");
+	rfs_pg_add_qname(sql, it->schema, it->name);
+	return rfs_buf_addstr(sql, how);
+}
+
+int rfs_pg_unpublish(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
+{
+	struct rfs_buf sql = RFS_BUF_INIT;
+	bool attached = false, pending = false, def = false;
+	char oid[16];
+	int r = read_state(c, it, false, err);
+
+	if (r < 0)
+		return r;
+	if (state_rank(it->state) >= 3)
+		return 0;
+	if (state_rank(it->state) < 2)
+		return rfs_error_set(err, EINVAL, "%s.%s is not verified yet",
+				     it->schema, it->name);
+	if (!it->parent)
+		return set_state(c, it, "unpublished", err);
+	r = source_oid(c, it, oid, err);
+	if (r == 0)
+		r = attachment(c, oid, &attached, &pending, err);
+	if (r == 0)
+		r = has_default(c, it, &def, err);
+	if (r < 0)
+		return r;
+	if (pending) {
+		/* an interrupted DETACH ... CONCURRENTLY */
+		detach_sql(it, " FINALIZE", &sql);
+		r = rfs_pg_run(c, &sql, NULL, err);
+	} else if (attached && def) {
+		/* CONCURRENTLY is not allowed with a default partition */
+		r = rfs_pg_exec(c, err, "BEGIN");
+		if (r < 0)
+			return r;
+		rfs_buf_addstr(&sql, "LOCK TABLE ");
+		rfs_pg_add_qname(&sql, it->schema, it->name);
+		rfs_buf_addstr(&sql, " IN SHARE MODE");
+		r = rfs_pg_run(c, &sql, NULL, err);
+		if (r == 0)
+			r = rfs_pg_same(c, oid, it, "table", err);
+		if (r == 0) {
+			detach_sql(it, "", &sql);
+			r = rfs_pg_run(c, &sql, NULL, err);
+		}
+		r = rfs_pg_end(c, r, err);
+	} else if (attached) {
+		r = rfs_pg_same(c, oid, it, "table", err);
+		if (r == 0) {
+			detach_sql(it, " CONCURRENTLY", &sql);
+			r = rfs_pg_run(c, &sql, NULL, err);
+		}
+	}
+	return r < 0 ? r : set_state(c, it, "unpublished", err);
+}
+
+/* ALTER TABLE parent ATTACH PARTITION schema.name <bound>. */
+int rfs_pg_attach(PGconn *c, const char *parent_schema, const char *parent,
+		  const char *schema, const char *name, const char *bound,
+		  struct rfs_error *err)
+{
+	struct rfs_buf sql = RFS_BUF_INIT;
+
+	rfs_buf_addstr(&sql, "ALTER TABLE ");
+	rfs_pg_add_qname(&sql, parent_schema, parent);
+	rfs_buf_addstr(&sql, " ATTACH PARTITION ");
+	rfs_pg_add_qname(&sql, schema, name);
+	rfs_buf_addf(&sql, " %s", bound);
+	return rfs_pg_run(c, &sql, NULL, err);
+}
+
+int rfs_pg_delete(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
+{
+	struct rfs_buf sql = RFS_BUF_INIT;
+	bool attached, pending;
+	char oid[16];
+	int r = read_state(c, it, false, err);
+
+	if (r < 0)
+		return r;
+	if (state_rank(it->state) >= 4)
+		return 0;
+	if (state_rank(it->state) < 3)
+		return rfs_error_set(err, EINVAL,
+				     "%s.%s is not unpublished yet", it->schema,
+				     it->name);
+	r = rfs_pg_exec(c, err, "BEGIN");
+	if (r < 0)
+		return r;
+	r = source_oid(c, it, oid, err);
+	if (r == -ENOENT) /* dropped by a run whose state update was lost */
+		r = set_state(c, it, "deleted", err);
+	else if (r == 0) {
+		rfs_buf_addstr(&sql, "LOCK TABLE ");
+		rfs_pg_add_qname(&sql, it->schema, it->name);
+		rfs_buf_addstr(&sql, " IN ACCESS EXCLUSIVE MODE");
+		r = rfs_pg_run(c, &sql, NULL, err);
+		if (r == 0)
+			r = attachment(c, oid, &attached, &pending, err);
+		if (r == 0 && attached)
+			r = rfs_error_set(err, EBUSY,
+					  "%s.%s is still attached: not "
+					  "dropped",
+					  it->schema, it->name);
+		if (r == 0)
+			r = rfs_pg_same(c, oid, it, "table", err);
+		if (r == -ESTALE) {
+			/* changed after the detach: publish it again */
+			struct rfs_error why = *err;
+
+			r = 0;
+			if (it->parent)
+				r = rfs_pg_attach(c, it->parent_schema,
+						  it->parent, it->schema,
+						  it->name, it->bound, err);
+			if (r == 0)
+				r = set_state(c, it, "verified", err);
+			if (r == 0)
+				r = rfs_pg_exec(c, err, "COMMIT");
+			if (r < 0)
+				return rfs_pg_end(c, r, err);
+			*err = why;
+			rfs_error_prefix(err, "not dropped, attached again");
+			return -ESTALE;
+		}
+		if (r == 0) {
+			rfs_buf_addstr(&sql, "DROP TABLE ");
+			rfs_pg_add_qname(&sql, it->schema, it->name);
+			r = rfs_pg_run(c, &sql, NULL, err);
+		}
+		if (r == 0)
+			r = set_state(c, it, "deleted", err);
+	}
+	return rfs_pg_end(c, r, err);
+}
+
+int rfs_pg_manifest(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
+{
+	int r = read_state(c, it, false, err);
+
+	if (r < 0)
+		return r;
+	if (state_rank(it->state) >= 5)
+		return 0;
+	if (state_rank(it->state) < 4)
+		return rfs_error_set(err, EINVAL, "%s.%s is not deleted yet",
+				     it->schema, it->name);
+	return set_state(c, it, "archived", err);
+}
+
+int rfs_pg_abort(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
+{
+	struct rfs_buf sql = RFS_BUF_INIT;
+	bool attached = true, pending = false;
+	char oid[16];
+	int r = read_state(c, it, false, err);
+
+	if (r < 0)
+		return r;
+	if (state_rank(it->state) >= 4)
+		return rfs_error_set(err, EBUSY,
+				     "%s.%s is deleted: its recycle copy is "
+				     "the data now",
+				     it->schema, it->name);
+	r = source_oid(c, it, oid, err);
+	if (r == 0)
+		r = attachment(c, oid, &attached, &pending, err);
+	if (r < 0)
+		return r;
+	if (pending) {
+		detach_sql(it, " FINALIZE", &sql);
+		r = rfs_pg_run(c, &sql, NULL, err);
+		attached = false;
+	}
+	if (r == 0 && !attached && it->parent)
+		r = rfs_pg_attach(c, it->parent_schema, it->parent, it->schema,
+				  it->name, it->bound, err);
+	if (r < 0 || !it->state)
+		return r;
+	r = rfs_pg_exec(c, err, "BEGIN");
+	if (r < 0)
+		return r;
+	rfs_buf_addstr(&sql, "DROP TABLE IF EXISTS ");
+	rfs_pg_add_bin(&sql, it);
+	rfs_buf_addstr(&sql, "; DELETE FROM ");
+	rfs_pg_add_qname(&sql, it->bin_schema, "rfs_manifest");
+	rfs_buf_addstr(&sql, " WHERE bin_name = ");
+	{
+		char *lit =
+			PQescapeLiteral(c, it->bin_name, strlen(it->bin_name));
+
+		rfs_buf_addstr(&sql, lit ? lit : "NULL");
+		PQfreemem(lit);
+	}
+	r = rfs_pg_run(c, &sql, NULL, err);
+	return rfs_pg_end(c, r, err);
+}

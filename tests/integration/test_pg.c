@@ -1,0 +1,912 @@
+/*
+ * The PostgreSQL adapter against a real server (scripts/pg.sh starts a
+ * private cluster once for the suite, unless RFS_TEST_PG_PORT names one):
+ * the read-only tree, the archive and restore steps with their reruns and
+ * faults, and a real mount. Every check of rows is a query written here
+ * and run with psql, not recyclefs's own hash.
+ */
+#include "backends/backend.h"
+#include "backends/pg/archive_steps.h"
+#include "tests/support/cmd.h"
+#include "tests/support/mount.h"
+#include "util/error.h"
+
+#include <criterion/criterion.h>
+#include <criterion/hooks.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+static bool started; /* this runner started the cluster */
+static char db[32];  /* this test's database */
+
+/* Run a shell line with scripts/pg.sh sourced. */
+static int pg_sh(struct rfs_test_out *out, const char *line)
+{
+	struct rfs_test_out mine = { 0 };
+	char cmd[2048];
+	const char *argv[] = { "sh", "-c", cmd, NULL };
+	int r;
+
+	snprintf(cmd, sizeof(cmd), ". '%s'; %s", getenv("RFS_TEST_PG_SH"),
+		 line);
+	r = rfs_test_run(out ? out : &mine, argv);
+	rfs_test_out_release(&mine);
+	return r;
+}
+
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+	struct rfs_test_out out = { 0 };
+	char *line, *save = NULL;
+
+	(void)set;
+	if (getenv("RFS_TEST_PG_PORT"))
+		return;
+	if (pg_sh(&out, "pg_start >&2 && pg_fixture rfs_fixture >&2 && "
+			"env | grep '^RFS_TEST_PG_'") != 0) {
+		fprintf(stderr, "%s", out.err);
+		rfs_test_out_release(&out);
+		return;
+	}
+	for (line = strtok_r(out.out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (eq) {
+			*eq = '\0';
+			setenv(line, eq + 1, 1);
+		}
+	}
+	setenv("RFS_TEST_PG_STARTED", "1", 1);
+	started = true;
+	rfs_test_out_release(&out);
+}
+
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+	(void)stats;
+	if (started)
+		pg_sh(NULL, "pg_stop");
+}
+
+/* psql as the superuser on the unix socket, on database @p d. */
+static char *psql_in(const char *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static char *psql_in(const char *d, const char *fmt, ...)
+{
+	struct rfs_test_out out = { 0 };
+	char sql[4096], *r;
+	va_list ap;
+	const char *argv[] = { "psql", "-X",
+			       "-q",   "-At",
+			       "-v",   "ON_ERROR_STOP=1",
+			       "-h",   getenv("RFS_TEST_PG_SOCKDIR"),
+			       "-p",   getenv("RFS_TEST_PG_PORT"),
+			       "-U",   "postgres",
+			       "-d",   d,
+			       "-c",   sql,
+			       NULL };
+	char bin[512];
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	snprintf(bin, sizeof(bin), "%s/psql", getenv("RFS_TEST_PG_BIN"));
+	argv[0] = bin;
+	cr_assert_eq(rfs_test_run(&out, argv), 0, "psql: %s: %s", sql, out.err);
+	r = strdup(out.out);
+	if (r[0] && r[strlen(r) - 1] == '\n')
+		r[strlen(r) - 1] = '\0';
+	rfs_test_out_release(&out);
+	return r;
+}
+
+#define PSQL(...) psql_in(db, __VA_ARGS__)
+
+static void setup(void)
+{
+	if (!getenv("RFS_TEST_PG_PORT")) {
+		if (getenv("CI"))
+			cr_assert_fail("no PostgreSQL server: %s",
+				       getenv("RFS_TEST_PG_WHY")
+					       ? getenv("RFS_TEST_PG_WHY")
+					       : "pg_start failed");
+		cr_skip_test("PostgreSQL's binaries are missing "
+			     "(scripts/deps.sh test installs postgresql)");
+	}
+	snprintf(db, sizeof(db), "t%d", (int)getpid());
+	free(psql_in("postgres", "CREATE DATABASE %s TEMPLATE rfs_fixture",
+		     db));
+	setenv("PGUSER", "postgres", 1);
+	setenv("PGPASSWORD", getenv("RFS_TEST_PG_PASSWORD"), 1);
+	unsetenv("PGSERVICE");
+}
+
+/* A cluster of one test's own, stopped by teardown even after a failed
+ * assertion: its pg_ctl line. */
+static char private_stop[512];
+static const char *const shared_keys[] = { "RFS_TEST_PG_PORT",
+					   "RFS_TEST_PG_SOCKDIR",
+					   "RFS_TEST_PG_DATA",
+					   "RFS_TEST_PG_PASSWORD" };
+static char *shared_env[4]; /* the shared cluster's, while away from it */
+
+/* Stop the test's own cluster, if any, and point back at the shared one. */
+static void private_end(void)
+{
+	if (private_stop[0])
+		pg_sh(NULL, private_stop);
+	private_stop[0] = '\0';
+	for (int i = 0; i < 4; i++)
+		if (shared_env[i]) {
+			setenv(shared_keys[i], shared_env[i], 1);
+			free(shared_env[i]);
+			shared_env[i] = NULL;
+		}
+}
+
+static void teardown(void)
+{
+	private_end();
+	if (db[0] && getenv("RFS_TEST_PG_PORT"))
+		free(psql_in("postgres",
+			     "DROP DATABASE IF EXISTS %s WITH (FORCE)", db));
+}
+
+TestSuite(pg, .init = setup, .fini = teardown, .timeout = 300);
+
+static const char *uri(const char *path)
+{
+	static char buf[4][256];
+	static int n;
+	char *b = buf[n++ % 4];
+
+	snprintf(b, 256, "postgres://127.0.0.1:%s/%s%s%s",
+		 getenv("RFS_TEST_PG_PORT"), db, *path ? "/" : "", path);
+	return b;
+}
+
+static PGconn *conn(void)
+{
+	struct rfs_error err = { 0 };
+	PGconn *c = NULL;
+
+	cr_assert_eq(rfs_pg_connect(uri(""), &c, &err), 0, "%s", err.msg);
+	return c;
+}
+
+/* Rows and content of a table, by a query of the test's own. */
+static char *content(const char *qname)
+{
+	return PSQL("SELECT count(*) || ' ' || md5(coalesce(string_agg("
+		    "t::text, E'\\n' ORDER BY t::text COLLATE \"C\"), '')) "
+		    "FROM ONLY %s t",
+		    qname);
+}
+
+static const char *P01 = "public.orders_2013_01";
+
+#define STEP(call)                                                             \
+	do {                                                                   \
+		struct rfs_error e_ = { 0 };                                   \
+		int r_ = (call);                                               \
+		(void)e_;                                                      \
+		cr_assert_eq(r_, 0, "%s: %d %s", #call, r_, err.msg);          \
+	} while (0)
+
+static void snapshot(PGconn *c, const char *name, struct rfs_pg_item *it,
+		     struct rfs_error *err)
+{
+	cr_assert_eq(rfs_pg_snapshot(c, "public", name, "public.orders", NULL,
+				     NULL, "sales.orders/bronze/x", it, err),
+		     0, "%s", err->msg);
+}
+
+/* The archive steps, each run twice. */
+static void archive(PGconn *c, struct rfs_pg_item *it)
+{
+	struct rfs_error err = { 0 };
+
+	for (int i = 0; i < 2; i++)
+		STEP(rfs_pg_sync(c, it, &err));
+	for (int i = 0; i < 2; i++)
+		STEP(rfs_pg_verify(c, it, &err));
+	for (int i = 0; i < 2; i++)
+		STEP(rfs_pg_unpublish(c, it, &err));
+	for (int i = 0; i < 2; i++)
+		STEP(rfs_pg_delete(c, it, &err));
+	for (int i = 0; i < 2; i++)
+		STEP(rfs_pg_manifest(c, it, &err));
+}
+
+static bool attached(const char *name)
+{
+	char *s = PSQL("SELECT count(*) FROM pg_inherits WHERE inhrelid = "
+		       "to_regclass('public.%s') AND inhparent = "
+		       "'public.orders'::regclass",
+		       name);
+	bool yes = !strcmp(s, "1");
+
+	free(s);
+	return yes;
+}
+
+Test(pg, archive_restore_purge_each_step_twice)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_pg_item it = { 0 }, back = { 0 };
+	PGconn *c = conn();
+	char *before = content(P01), *s;
+
+	snapshot(c, "orders_2013_01", &it, &err);
+	cr_expect_str_eq(it.bound,
+			 "FOR VALUES FROM ('2013-01-01') TO ('2013-02-01')");
+	s = PSQL("SELECT count(*) FROM %s", P01);
+	cr_expect_eq(it.rows, atoll(s));
+	free(s);
+	cr_expect_str_eq(it.parent, "orders");
+	cr_expect(strstr(it.ddl, "PRIMARY KEY (id, created)"), "%s", it.ddl);
+	cr_expect(strstr(it.ddl, "CHECK ((amount >= (0)::numeric))"), "%s",
+		  it.ddl);
+	cr_expect(strstr(it.ddl, "OWNER TO postgres"), "%s", it.ddl);
+	cr_expect(strstr(it.ddl, "GRANT SELECT ON public.orders_2013_01 TO "
+				 "rfs_reader"),
+		  "%s", it.ddl);
+	cr_expect(strstr(it.ddl, "COMMENT ON TABLE public.orders_2013_01 IS "
+				 "'January'"),
+		  "%s", it.ddl);
+	cr_expect(strstr(it.ddl, "CREATE INDEX orders_2013_01_customer_idx"),
+		  "%s", it.ddl);
+	archive(c, &it);
+
+	/* detached, dropped, and the copy holds the same rows */
+	s = PSQL("SELECT to_regclass('public.orders_2013_01') IS NULL");
+	cr_expect_str_eq(s, "t");
+	free(s);
+	s = content("recyclebin.orders_2013_01");
+	cr_expect_str_eq(s, before);
+	free(s);
+	s = PSQL("SELECT count(*) FROM public.orders WHERE created < "
+		 "'2013-02-01'");
+	cr_expect_str_eq(s, "0");
+	free(s);
+	s = PSQL("SELECT state || '|' || bound || '|' || rows FROM "
+		 "recyclebin.rfs_manifest WHERE bin_name = 'orders_2013_01'");
+	cr_expect(!strncmp(s, "archived|FOR VALUES FROM ('2013-01-01')", 39),
+		  "%s", s);
+	free(s);
+
+	/* restore from the manifest alone */
+	STEP(rfs_pg_item_load(c, "recyclebin", "orders_2013_01", &back, &err));
+	cr_expect_str_eq(back.hash, it.hash);
+	for (int i = 0; i < 2; i++)
+		STEP(rfs_pg_restore_check(c, &back, NULL, &err));
+	for (int i = 0; i < 2; i++)
+		STEP(rfs_pg_restore_copy(c, &back, NULL, &err));
+	STEP(rfs_pg_restore_verify(c, &back, NULL, &err));
+	for (int i = 0; i < 2; i++)
+		STEP(rfs_pg_restore_attach(c, &back, NULL, &err));
+	cr_expect(attached("orders_2013_01"));
+	s = content(P01);
+	cr_expect_str_eq(s, before);
+	free(s);
+	s = PSQL("SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE "
+		 "oid = 'public.orders_2013_01'::regclass");
+	cr_expect_str_eq(s, it.bound);
+	free(s);
+	s = PSQL("SELECT count(*) FROM public.orders WHERE created < "
+		 "'2013-02-01'");
+	cr_expect_eq(atoll(s), it.rows);
+	free(s);
+
+	for (int i = 0; i < 2; i++)
+		STEP(rfs_pg_purge(c, &back, &err));
+	s = PSQL("SELECT to_regclass('recyclebin.orders_2013_01') IS NULL, "
+		 "(SELECT count(*) FROM recyclebin.rfs_manifest)");
+	cr_expect_str_eq(s, "t|0");
+	free(s);
+	free(before);
+	rfs_pg_item_release(&it);
+	rfs_pg_item_release(&back);
+	PQfinish(c);
+}
+
+Test(pg, rows_written_during_the_archive_stop_it_and_touch_nothing)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_pg_item it = { 0 };
+	PGconn *c = conn();
+	char *s, *after;
+
+	/* written between snapshot and sync */
+	snapshot(c, "orders_2013_02", &it, &err);
+	free(PSQL("INSERT INTO public.orders VALUES (900001, '2013-02-03', "
+		  "'late', 1, NULL)"));
+	after = content("public.orders_2013_02");
+	cr_expect_eq(rfs_pg_sync(c, &it, &err), -ESTALE);
+	cr_expect(strstr(err.msg, "changed since its snapshot"), "%s", err.msg);
+	cr_expect(attached("orders_2013_02"));
+	s = content("public.orders_2013_02");
+	cr_expect_str_eq(s, after);
+	free(s);
+	s = PSQL("SELECT to_regclass('recyclebin.orders_2013_02') IS NULL");
+	cr_expect_str_eq(s, "t");
+	free(s);
+	rfs_pg_item_release(&it);
+	free(after);
+
+	/* written between sync and verify: verify fails, abort cleans */
+	rfs_error_clear(&err);
+	snapshot(c, "orders_2013_02", &it, &err);
+	STEP(rfs_pg_sync(c, &it, &err));
+	free(PSQL("DELETE FROM public.orders WHERE id = 900001"));
+	after = content("public.orders_2013_02");
+	cr_expect_eq(rfs_pg_verify(c, &it, &err), -ESTALE);
+	cr_expect_eq(rfs_pg_unpublish(c, &it, &err), -EINVAL);
+	cr_expect(attached("orders_2013_02"));
+	STEP(rfs_pg_abort(c, &it, &err));
+	STEP(rfs_pg_abort(c, &it, &err));
+	s = PSQL("SELECT to_regclass('recyclebin.orders_2013_02') IS NULL, "
+		 "(SELECT count(*) FROM recyclebin.rfs_manifest)");
+	cr_expect_str_eq(s, "t|0");
+	free(s);
+	s = content("public.orders_2013_02");
+	cr_expect_str_eq(s, after);
+	free(s);
+	rfs_pg_item_release(&it);
+
+	/* written into the detached table before the drop: attached again */
+	rfs_error_clear(&err);
+	snapshot(c, "orders_2013_02", &it, &err);
+	STEP(rfs_pg_sync(c, &it, &err));
+	STEP(rfs_pg_verify(c, &it, &err));
+	STEP(rfs_pg_unpublish(c, &it, &err));
+	cr_expect_not(attached("orders_2013_02"));
+	free(PSQL("UPDATE public.orders_2013_02 SET note = 'x' WHERE id = "
+		  "(SELECT min(id) FROM public.orders_2013_02)"));
+	free(after);
+	after = content("public.orders_2013_02");
+	cr_expect_eq(rfs_pg_delete(c, &it, &err), -ESTALE);
+	cr_expect(strstr(err.msg, "attached again"), "%s", err.msg);
+	cr_expect(attached("orders_2013_02"));
+	s = content("public.orders_2013_02");
+	cr_expect_str_eq(s, after);
+	free(s);
+	free(after);
+	rfs_pg_item_release(&it);
+	PQfinish(c);
+}
+
+Test(pg, refusals_before_anything_changes)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_pg_item it = { 0 };
+	PGconn *c = conn();
+	char *s;
+
+	free(PSQL("CREATE TABLE public.items (order_id bigint, created date, "
+		  "FOREIGN KEY (order_id, created) REFERENCES public.orders "
+		  "(id, created)) ; CREATE TABLE public.plain (a int)"));
+	s = PSQL("SELECT conname FROM pg_constraint WHERE conrelid = "
+		 "'public.items'::regclass AND contype = 'f' AND "
+		 "conparentid = 0");
+	cr_expect_eq(rfs_pg_snapshot(c, "public", "orders_2013_03", NULL, NULL,
+				     NULL, NULL, &it, &err),
+		     -EINVAL);
+	cr_expect(strstr(err.msg, s), "'%s' not in: %s", s, err.msg);
+	cr_expect(strstr(err.msg, "public.items"), "%s", err.msg);
+	free(s);
+	rfs_error_clear(&err);
+	cr_expect_eq(rfs_pg_snapshot(c, "public", "plain", "public.orders",
+				     NULL, NULL, NULL, &it, &err),
+		     -EINVAL);
+	cr_expect_str_eq(err.msg, "public.plain is not a partition of "
+				  "public.orders");
+	rfs_error_clear(&err);
+	cr_expect_eq(rfs_pg_snapshot(c, "public", "orders", NULL, NULL, NULL,
+				     NULL, &it, &err),
+		     -EINVAL);
+	cr_expect(strstr(err.msg, "partitioned table"), "%s", err.msg);
+	rfs_error_clear(&err);
+	cr_expect_eq(rfs_pg_snapshot(c, "public", "nosuch", NULL, NULL, NULL,
+				     NULL, &it, &err),
+		     -ENOENT);
+	s = PSQL("SELECT count(*) FROM pg_namespace WHERE nspname = "
+		 "'recyclebin'");
+	cr_expect_str_eq(s, "0");
+	free(s);
+	PQfinish(c);
+}
+
+Test(pg, restore_refuses_overlap_and_other_columns_before_rows_move)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_pg_item it = { 0 };
+	struct rfs_pg_target_table other = { .schema = "public",
+					     .name = "orders_jan_again" };
+	PGconn *c = conn();
+	char *s;
+
+	snapshot(c, "orders_2013_04", &it, &err);
+	archive(c, &it);
+	/* a new partition now holds April */
+	free(PSQL("CREATE TABLE public.april PARTITION OF public.orders FOR "
+		  "VALUES FROM ('2013-04-10') TO ('2013-04-20')"));
+	cr_expect_eq(rfs_pg_restore_check(c, &it, &other, &err), -EEXIST);
+	cr_expect_str_eq(err.msg,
+			 "restore refused: bound FOR VALUES FROM "
+			 "('2013-04-01') TO ('2013-05-01') of public.orders: "
+			 "would overlap partition \"april\"");
+	s = PSQL("SELECT to_regclass('public.orders_jan_again') IS NULL");
+	cr_expect_str_eq(s, "t");
+	free(s);
+	free(PSQL("DROP TABLE public.april"));
+	/* a parent whose columns changed */
+	free(PSQL("ALTER TABLE public.orders ADD COLUMN region text"));
+	rfs_error_clear(&err);
+	cr_expect_eq(rfs_pg_restore_check(c, &it, &other, &err), -EINVAL);
+	cr_expect(strstr(err.msg, "\"region\""), "%s", err.msg);
+	s = PSQL("SELECT to_regclass('public.orders_jan_again') IS NULL");
+	cr_expect_str_eq(s, "t");
+	free(s);
+	/* purge of an archive not finished is refused */
+	rfs_pg_item_release(&it);
+	PQfinish(c);
+}
+
+Test(pg, default_partition_uses_plain_detach)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_pg_item it = { 0 };
+	PGconn *c = conn();
+	char *before, *s;
+
+	free(PSQL("CREATE TABLE public.orders_other PARTITION OF "
+		  "public.orders DEFAULT"));
+	before = content("public.orders_2013_05");
+	snapshot(c, "orders_2013_05", &it, &err);
+	archive(c, &it);
+	cr_expect_not(attached("orders_2013_05"));
+	s = content("recyclebin.orders_2013_05");
+	cr_expect_str_eq(s, before);
+	free(s);
+	free(before);
+	rfs_pg_item_release(&it);
+	PQfinish(c);
+}
+
+/* A step run in a thread while the test interrupts it. */
+struct bg {
+	PGconn *c;
+	struct rfs_pg_item *it;
+	int (*fn)(PGconn *, struct rfs_pg_item *, struct rfs_error *);
+	int r;
+	struct rfs_error err;
+};
+
+static void *bg_run(void *p)
+{
+	struct bg *b = p;
+
+	b->r = b->fn(b->c, b->it, &b->err);
+	return NULL;
+}
+
+/* Wait until a backend runs a statement like @p like and waits on a lock;
+ * return its pid. */
+static int waiting_pid(const char *like)
+{
+	for (int i = 0; i < 300; i++) {
+		char *s = PSQL("SELECT pid FROM pg_stat_activity WHERE "
+			       "datname = current_database() AND query LIKE "
+			       "'%s' AND wait_event_type IS NOT NULL AND "
+			       "wait_event_type <> 'Client' LIMIT 1",
+			       like);
+		int pid = atoi(s);
+
+		free(s);
+		if (pid)
+			return pid;
+		usleep(50000);
+	}
+	cr_assert_fail("no backend waits on '%s'", like);
+	return 0;
+}
+
+/* Sync blocked after its copy (on the manifest insert), then cut: by a
+ * terminated backend, or a restarted server. A rerun completes it. */
+static void sync_cut(bool restart)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_pg_item it = { 0 }, other = { 0 };
+	PGconn *c = conn(), *hold = conn();
+	struct bg b = { .c = c, .it = &it, .fn = rfs_pg_sync };
+	pthread_t t;
+	char *before = content("public.orders_2013_06"), *s;
+
+	/* the manifest table exists: another partition archived */
+	snapshot(c, "orders_2013_07", &other, &err);
+	archive(c, &other);
+	snapshot(c, "orders_2013_06", &it, &err);
+	PQclear(PQexec(hold, "BEGIN; LOCK TABLE recyclebin.rfs_manifest IN "
+			     "SHARE MODE"));
+	pthread_create(&t, NULL, bg_run, &b);
+	int pid = waiting_pid("INSERT INTO \"recyclebin\".\"rfs_manifest\"%");
+	if (restart) {
+		cr_assert_eq(pg_sh(NULL, "pg_restart"), 0);
+	} else {
+		s = PSQL("SELECT pg_terminate_backend(%d)", pid);
+		free(s);
+	}
+	pthread_join(t, NULL);
+	cr_expect_eq(b.r, -EIO, "%d %s", b.r, b.err.msg);
+	PQfinish(hold);
+	PQfinish(c);
+	/* nothing half done: no copy, the partition attached and intact */
+	s = PSQL("SELECT to_regclass('recyclebin.orders_2013_06') IS NULL");
+	cr_expect_str_eq(s, "t");
+	free(s);
+	cr_expect(attached("orders_2013_06"));
+	s = content("public.orders_2013_06");
+	cr_expect_str_eq(s, before);
+	free(s);
+	/* the rerun completes */
+	c = conn();
+	archive(c, &it);
+	s = content("recyclebin.orders_2013_06");
+	cr_expect_str_eq(s, before);
+	free(s);
+	cr_expect_not(attached("orders_2013_06"));
+	free(before);
+	rfs_pg_item_release(&it);
+	rfs_pg_item_release(&other);
+	PQfinish(c);
+}
+
+Test(pg, connection_dropped_mid_copy_then_rerun)
+{
+	sync_cut(false);
+}
+
+/* Point the environment at the cluster that pg_sh(@p line) describes. */
+static int take_env(const char *line)
+{
+	struct rfs_test_out out = { 0 };
+	char *l, *save = NULL;
+	int r = pg_sh(&out, line);
+
+	if (r != 0)
+		fprintf(stderr, "%s", out.err);
+	for (l = strtok_r(out.out, "\n", &save); r == 0 && l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(l, '=');
+
+		if (eq) {
+			*eq = '\0';
+			setenv(l, eq + 1, 1);
+		}
+	}
+	rfs_test_out_release(&out);
+	return r;
+}
+
+Test(pg, server_restarted_mid_copy_then_rerun)
+{
+	char line[256];
+
+	/* a cluster of its own: the restart would cut the other tests */
+	for (int i = 0; i < 4; i++)
+		shared_env[i] = strdup(getenv(shared_keys[i]));
+	snprintf(line, sizeof(line),
+		 "unset RFS_TEST_PG_PORT; pg_start >&2 && pg_fixture %s >&2 "
+		 "&& env | grep '^RFS_TEST_PG_'",
+		 db);
+	cr_assert_eq(take_env(line), 0);
+	snprintf(private_stop, sizeof(private_stop),
+		 "RFS_TEST_PG_STARTED=1 RFS_TEST_PG_BIN='%s' "
+		 "RFS_TEST_PG_DATA='%s' RFS_TEST_PG_SOCKDIR='%s'; pg_stop",
+		 getenv("RFS_TEST_PG_BIN"), getenv("RFS_TEST_PG_DATA"),
+		 getenv("RFS_TEST_PG_SOCKDIR"));
+	setenv("PGPASSWORD", getenv("RFS_TEST_PG_PASSWORD"), 1);
+	sync_cut(true);
+	private_end();
+}
+
+Test(pg, detach_cut_is_finalized_on_resume)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_pg_item it = { 0 };
+	PGconn *c = conn(), *hold = conn();
+	struct bg b = { .c = c, .it = &it, .fn = rfs_pg_unpublish };
+	char *before = content("public.orders_2013_08"), *s;
+	pthread_t t;
+	int pid;
+
+	snapshot(c, "orders_2013_08", &it, &err);
+	STEP(rfs_pg_sync(c, &it, &err));
+	STEP(rfs_pg_verify(c, &it, &err));
+	/* an old snapshot that DETACH CONCURRENTLY waits for */
+	PQclear(PQexec(hold, "BEGIN ISOLATION LEVEL REPEATABLE READ"));
+	PQclear(PQexec(hold, "SELECT count(*) FROM public.orders"));
+	pthread_create(&t, NULL, bg_run, &b);
+	pid = waiting_pid("ALTER TABLE%DETACH PARTITION%CONCURRENTLY");
+	free(PSQL("SELECT pg_terminate_backend(%d)", pid));
+	pthread_join(t, NULL);
+	cr_expect_eq(b.r, -EIO, "%d %s", b.r, b.err.msg);
+	PQfinish(hold);
+	PQfinish(c);
+	s = PSQL("SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = "
+		 "'public.orders_2013_08'::regclass");
+	cr_expect_str_eq(s, "t");
+	free(s);
+	c = conn();
+	STEP(rfs_pg_unpublish(c, &it, &err));
+	cr_expect_not(attached("orders_2013_08"));
+	STEP(rfs_pg_delete(c, &it, &err));
+	STEP(rfs_pg_manifest(c, &it, &err));
+	s = content("recyclebin.orders_2013_08");
+	cr_expect_str_eq(s, before);
+	free(s);
+	free(before);
+	rfs_pg_item_release(&it);
+	PQfinish(c);
+}
+
+Test(pg, credentials_never_in_uri_or_messages)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_backend *b = NULL;
+	char bad[256];
+
+	setenv("PGPASSWORD", "wrong-secret-42", 1);
+	cr_expect_eq(rfs_backend_open(uri("public.orders"), &b, &err), -EACCES);
+	cr_expect(strstr(err.msg, "password authentication failed"), "%s",
+		  err.msg);
+	cr_expect(strstr(err.msg, uri("public.orders")), "%s", err.msg);
+	cr_expect_null(strstr(err.msg, "wrong-secret-42"));
+	cr_expect_null(strchr(err.msg, '\n'));
+	rfs_error_clear(&err);
+	snprintf(bad, sizeof(bad), "%s?password=hunter2", uri("public"));
+	cr_expect_eq(rfs_backend_open(bad, &b, &err), -EINVAL);
+	cr_expect(strstr(err.msg, "password may not be part of the URI"), "%s",
+		  err.msg);
+	cr_expect_null(strstr(err.msg, "hunter2"));
+	cr_expect_eq(rfs_backend_check_uri(bad, NULL), -EINVAL);
+	cr_expect_null(b);
+}
+
+static char *read_all(struct rfs_backend *b, const char *key, size_t *len)
+{
+	struct rfs_file *f;
+	struct stat st;
+	char *buf;
+	ssize_t n;
+
+	cr_assert_eq(rfs_backend_stat(b, key, &st), 0, "%s", key);
+	cr_assert_eq(rfs_backend_open_file(b, key, O_RDONLY, 0, &f), 0);
+	buf = malloc(st.st_size + 1);
+	n = rfs_file_read(f, buf, st.st_size + 1, 0);
+	cr_assert_eq(n, st.st_size);
+	buf[n] = '\0';
+	rfs_file_close(f);
+	*len = n;
+	return buf;
+}
+
+static int collect(void *ctx, const char *name, const struct stat *st)
+{
+	(void)st;
+	strcat(ctx, name);
+	strcat(ctx, "|");
+	return 0;
+}
+
+Test(pg, read_only_tree_of_a_partitioned_table)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_backend *b;
+	char names[2048] = "", val[256], *csv, *want;
+	size_t len;
+	ssize_t n;
+	FILE *p;
+	struct rfs_file *f;
+
+	cr_assert_eq(rfs_backend_open(uri("public.orders"), &b, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(rfs_backend_list(b, "", collect, names), 0);
+	cr_expect(!strncmp(names, "orders_2013_01|orders_2013_02|", 30), "%s",
+		  names);
+	cr_expect(strstr(names, "orders_2013_12|"), "%s", names);
+	names[0] = '\0';
+	cr_assert_eq(rfs_backend_list(b, "orders_2013_01", collect, names), 0);
+	cr_expect_str_eq(names, "schema.sql|data.csv|");
+	csv = read_all(b, "orders_2013_01/data.csv", &len);
+	/* byte for byte what psql's COPY gives */
+	{
+		char cmd[1024];
+
+		snprintf(cmd, sizeof(cmd),
+			 "'%s/psql' -X -h '%s' -p %s -U postgres -d %s -c "
+			 "\"COPY (SELECT * FROM public.orders_2013_01 ORDER BY "
+			 "id, created) TO STDOUT WITH (FORMAT csv, HEADER)\"",
+			 getenv("RFS_TEST_PG_BIN"),
+			 getenv("RFS_TEST_PG_SOCKDIR"),
+			 getenv("RFS_TEST_PG_PORT"), db);
+		p = popen(cmd, "r");
+		want = malloc(len + 2);
+		n = fread(want, 1, len + 1, p);
+		pclose(p);
+	}
+	cr_expect_eq((size_t)n, len);
+	cr_expect_eq(memcmp(csv, want, len), 0);
+	cr_expect(!strncmp(csv, "id,created,customer,amount,note\n", 32));
+	free(want);
+	free(csv);
+	csv = read_all(b, "orders_2013_01/schema.sql", &len);
+	cr_expect(strstr(csv, "CREATE TABLE public.orders_2013_01"), "%s", csv);
+	free(csv);
+	n = rfs_backend_getxattr(b, "orders_2013_01", "user.pg.bound", val,
+				 sizeof(val));
+	cr_assert_gt(n, 0);
+	val[n] = '\0';
+	cr_expect_str_eq(val,
+			 "FOR VALUES FROM ('2013-01-01') TO ('2013-02-01')");
+	n = rfs_backend_getxattr(b, "orders_2013_01", "user.pg.rows", val,
+				 sizeof(val));
+	val[n > 0 ? n : 0] = '\0';
+	want = PSQL("SELECT count(*) FROM public.orders_2013_01");
+	cr_expect_str_eq(val, want);
+	free(want);
+	cr_expect_eq(rfs_backend_open_file(b, "orders_2013_01/data.csv",
+					   O_WRONLY, 0, &f),
+		     -EROFS);
+	cr_expect_eq(rfs_backend_unlink(b, "orders_2013_01/data.csv"), -EROFS);
+	cr_expect_eq(rfs_backend_mkdir(b, "x", 0755), -EROFS);
+	cr_expect_eq(rfs_backend_stat(b, "nosuch", &(struct stat){ 0 }),
+		     -ENOENT);
+	rfs_backend_free(b);
+}
+
+Test(pg, identifiers_needing_quotes)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_backend *b;
+	char names[2048] = "", *csv;
+	size_t len;
+
+	free(PSQL("CREATE SCHEMA \"Mixed Case\"; CREATE TABLE \"Mixed "
+		  "Case\".\"Ünïcode tbl/x\" (\"Col \"\"1\"\"\" int); INSERT "
+		  "INTO \"Mixed Case\".\"Ünïcode tbl/x\" VALUES (7); CREATE "
+		  "TABLE \"Mixed Case\".\"a.b%%\" (v text); CREATE TABLE "
+		  "\"Mixed Case\".\"Upper\" (v text)"));
+	cr_assert_eq(rfs_backend_open(uri("%22Mixed%20Case%22"), &b, &err), 0,
+		     "%s", err.msg);
+	cr_assert_eq(rfs_backend_list(b, "", collect, names), 0);
+	cr_expect_str_eq(names, "Upper|a.b%25|Ünïcode tbl%2Fx|");
+	csv = read_all(b, "Ünïcode tbl%2Fx/data.csv", &len);
+	cr_expect_str_eq(csv, "\"Col \"\"1\"\"\"\n7\n");
+	free(csv);
+	rfs_backend_free(b);
+	/* one table by its quoted name */
+	cr_assert_eq(rfs_backend_open(uri("%22Mixed%20Case%22.%22a.b%25%22"),
+				      &b, &err),
+		     0, "%s", err.msg);
+	names[0] = '\0';
+	cr_assert_eq(rfs_backend_list(b, "", collect, names), 0);
+	cr_expect_str_eq(names, "a.b%25|");
+	rfs_backend_free(b);
+}
+
+Test(pg, mount_shows_partitions_as_folders)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	const char *e = "mnt/sales.orders/bronze/2013-01-01..now";
+	char *want;
+
+	cr_assert_eq(rfs_test_mount_init(&m), 0);
+	cr_assert_eq(rfs_test_cli(&m, &out, "table", "add", "sales.orders"), 0,
+		     "%s", out.err);
+	cr_assert_eq(rfs_test_cli(&m, &out, "lifecycle", "add", "sales.orders",
+				  "bronze"),
+		     0, "%s", out.err);
+	cr_assert_eq(rfs_test_cli(&m, &out, "storage", "add", "pg", uri("")), 0,
+		     "%s", out.err);
+	cr_assert_eq(rfs_test_cli(&m, &out, "epoch", "add", "sales.orders",
+				  "bronze", "--from", "2013-01-01", "--storage",
+				  "pg", "--path", "public.orders"),
+		     0, "%s", out.err);
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	cr_expect_eq(rfs_test_sh(&m, &out, "ls %s | head -3", e), 0, "%s",
+		     out.err);
+	cr_expect_str_eq(out.out,
+			 "orders_2013_01\norders_2013_02\norders_2013_03\n");
+	cr_expect_eq(rfs_test_sh(&m, &out, "ls %s/orders_2013_01", e), 0);
+	cr_expect_str_eq(out.out, "data.csv\nschema.sql\n");
+	/* ls -l shows the size cat reads */
+	cr_expect_eq(
+		rfs_test_sh(&m, &out,
+			    "ls -l %s/orders_2013_03/ >/dev/null && "
+			    "test $(stat -c %%s %s/orders_2013_03/data.csv) "
+			    "-eq $(cat %s/orders_2013_03/data.csv | wc -c) "
+			    "&& test -s %s/orders_2013_03/data.csv && "
+			    "head -c 200 %s/orders_2013_03/data.csv | "
+			    "grep -q '^id,created'",
+			    e, e, e, e, e),
+		0, "%s", out.err);
+	cr_expect_eq(rfs_test_sh(&m, &out,
+				 "cat %s/orders_2013_03/data.csv | md5sum", e),
+		     0);
+	want = PSQL("SELECT 1");
+	free(want);
+	{
+		struct rfs_test_out ref = { 0 };
+		char line[1024];
+
+		snprintf(line, sizeof(line),
+			 "pg_psql -d %s -c \"COPY (SELECT * FROM "
+			 "public.orders_2013_03 ORDER BY id, created) TO "
+			 "STDOUT WITH (FORMAT csv, HEADER)\" | md5sum",
+			 db);
+		cr_assert_eq(pg_sh(&ref, line), 0, "%s", ref.err);
+		cr_expect_str_eq(out.out, ref.out);
+		rfs_test_out_release(&ref);
+	}
+	cr_expect_eq(rfs_test_sh(&m, &out,
+				 "grep -c 'CREATE TABLE public.orders_2013_03' "
+				 "%s/orders_2013_03/schema.sql",
+				 e),
+		     0);
+	cr_expect_eq(rfs_test_sh(&m, &out,
+				 "getfattr -d --absolute-names "
+				 "%s/orders_2013_03",
+				 e),
+		     0, "%s", out.err);
+	cr_expect(strstr(out.out, "user.pg.bound=\"FOR VALUES FROM "
+				  "('2013-03-01') TO ('2013-04-01')\""),
+		  "%s", out.out);
+	want = PSQL("SELECT count(*) FROM public.orders_2013_03");
+	{
+		char rows[64];
+
+		snprintf(rows, sizeof(rows), "user.pg.rows=\"%s\"", want);
+		cr_expect(strstr(out.out, rows), "%s", out.out);
+	}
+	free(want);
+	cr_expect_neq(rfs_test_sh(&m, &out, "touch %s/orders_2013_03/x", e), 0);
+	cr_expect(strstr(out.err, "Read-only file system"), "%s", out.err);
+	cr_expect_neq(rfs_test_sh(&m, &out, "rm %s/orders_2013_03/data.csv", e),
+		      0);
+	cr_expect(strstr(out.err, "Read-only file system"), "%s", out.err);
+	/* the archive by mv waits for the engine's PostgreSQL kind: until
+	 * then it is refused and the partition stays as it is */
+	want = content("public.orders_2013_03");
+	cr_expect_neq(rfs_test_sh(&m, &out,
+				  "mv %s/orders_2013_03 mnt/.recyclebin/", e),
+		      0);
+	{
+		char *log = rfs_test_mount_log(&m);
+
+		cr_expect(strstr(log, "refused: storage 'pg' is relational"),
+			  "%s", log);
+		free(log);
+	}
+	{
+		char *now = content("public.orders_2013_03");
+
+		cr_expect_str_eq(now, want);
+		free(now);
+	}
+	free(want);
+	cr_expect(attached("orders_2013_03"));
+	cr_expect_eq(rfs_test_sh(&m, &out, "test -d %s/orders_2013_03", e), 0);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
