@@ -691,20 +691,10 @@ static const struct rfs_engine_step archive_steps[] = {
 
 const struct rfs_engine_kind job_kind_archive = {
 	.name = "archive",
-	.claim_sign = 1,
 	.steps = archive_steps,
 	.n_steps = sizeof(archive_steps) / sizeof(archive_steps[0]),
-	.lease = rfs_index_entry_lease,
-	.load = job_entry_load,
-	.state = job_entry_state,
-	.save = job_entry_save,
-	.progress = job_entry_progress,
-	.lease_owner = job_entry_lease_owner,
-	.leased = job_entry_leased,
-	.open = job_entry_open,
 	.fail = archive_fail,
-	.describe = job_entry_describe,
-	.release = job_entry_release,
+	JOB_ENTRY_KIND_OPS,
 };
 
 int rfs_job_run(struct rfs_index *idx, int64_t id, const struct rfs_job_opts *o,

@@ -85,6 +85,16 @@ const char *job_entry_lease_owner(const struct rfs_engine_job *j,
 void job_entry_leased(struct rfs_engine_job *j);
 /** Open the epoch's and the bin's storages; size the pool. */
 int job_entry_open(struct rfs_engine_job *j);
+/** The members of a kind of job over an entry (archive, purge) that
+ * are the same for both: all but name, steps and fail. */
+#define JOB_ENTRY_KIND_OPS                                                     \
+	.claim_sign = 1, .lease = rfs_index_entry_lease,                       \
+	.load = job_entry_load, .state = job_entry_state,                      \
+	.save = job_entry_save, .progress = job_entry_progress,                \
+	.lease_owner = job_entry_lease_owner, .leased = job_entry_leased,      \
+	.open = job_entry_open, .describe = job_entry_describe,                \
+	.release = job_entry_release
+
 /** "'bin_path'". */
 const char *job_entry_describe(const struct rfs_engine_job *j, char *buf,
 			       size_t size);

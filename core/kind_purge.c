@@ -128,18 +128,8 @@ static const struct rfs_engine_step purge_steps[] = {
 
 const struct rfs_engine_kind job_kind_purge = {
 	.name = "purge",
-	.claim_sign = 1,
 	.steps = purge_steps,
 	.n_steps = sizeof(purge_steps) / sizeof(purge_steps[0]),
-	.lease = rfs_index_entry_lease,
-	.load = job_entry_load,
-	.state = job_entry_state,
-	.save = job_entry_save,
-	.progress = job_entry_progress,
-	.lease_owner = job_entry_lease_owner,
-	.leased = job_entry_leased,
-	.open = job_entry_open,
 	.fail = purge_fail,
-	.describe = job_entry_describe,
-	.release = job_entry_release,
+	JOB_ENTRY_KIND_OPS,
 };

@@ -398,6 +398,39 @@ out:
 	return rc;
 }
 
+int rfs_restore_attach(struct rfs_index *idx, int64_t id,
+		       const struct rfs_job_opts *o, struct rfs_error *err)
+{
+	const struct timespec tick = { 0, 100 * 1000 * 1000 };
+	struct rfs_error local = { 0 };
+	int rc;
+
+	if (!err)
+		err = &local;
+	for (;;) {
+		struct rfs_restore now = { 0 };
+
+		rfs_error_clear(err);
+		rc = rfs_restore_run(idx, id, o, err);
+		if (rc != -EBUSY && rc != -ECANCELED)
+			return rc;
+		/* Run by another process, or ended: where does it stand? */
+		rfs_error_clear(err);
+		rc = rfs_index_restore_get(idx, id, &now, err);
+		if (rc == 0 && now.state == RFS_RESTORE_FAILED)
+			rc = rfs_error_set(err, EIO, "%s",
+					   now.reason ? now.reason : "failed");
+		else if (rc == 0 && now.state != RFS_RESTORE_DONE)
+			rc = -EBUSY;
+		rfs_restore_release(&now);
+		if (rc != -EBUSY)
+			return rc;
+		if (o && o->stop && *o->stop)
+			return -EINTR;
+		nanosleep(&tick, NULL);
+	}
+}
+
 /* The restores of an entry that run now, and those waiting to resume. */
 struct busy {
 	int64_t now;
