@@ -408,9 +408,16 @@ static int make_parents(struct rjob *j)
 	return r;
 }
 
+static int64_t cleanup_tmp(struct rjob *j);
+
 static int step_copy(struct rjob *j)
 {
-	int r = make_parents(j);
+	int r;
+
+	/* Temporaries a killed run left go first: removed after the
+	 * folders got their times, they would change those times. */
+	cleanup_tmp(j);
+	r = make_parents(j);
 
 	if (r == 0) {
 		/* Folders in path order on one thread: parents first. */
