@@ -270,24 +270,6 @@ static int count_row(const struct rfs_entry_file *f, void *ctx)
 	return 0;
 }
 
-int rfs_restore_history(struct rfs_index *idx, const char *action,
-			const struct rfs_entry *e, const struct rfs_restore *r,
-			struct rfs_error *err)
-{
-	json_t *d = json_pack(
-		"{s:o, s:o, s:o}", "entry", rfs_json_name(e->bin_path), "sub",
-		rfs_json_name(r->sub), "target", rfs_json_name(r->target));
-	char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
-	int rc;
-
-	json_decref(d);
-	if (!text)
-		return -ENOMEM;
-	rc = rfs_index_history_add(idx, action, e->origin_path, text, err);
-	free(text);
-	return rc;
-}
-
 /*
  * The restore of the same entry to the same target that runs or waits to
  * resume, if any, replaces @p r (which is released), with joined set.
