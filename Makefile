@@ -39,7 +39,7 @@ test:
 # Quick loop while developing: the normal build's tests only.
 test-fast: build
 	@scripts/deps.sh test
-	meson configure $(BUILD) -Dtests=enabled
+	meson configure $(BUILD) -Dtests=enabled -Dtest_hooks=true
 	PATH="$(CURDIR)/.venv/bin:$$PATH" meson test -C $(BUILD) --print-errorlogs
 
 # The libFuzzer harnesses, FUZZ_SECONDS (default 180) each, in build-fuzz/.

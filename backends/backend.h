@@ -53,6 +53,9 @@ enum rfs_backend_caps {
 	 * without it (object stores, whose listings carry no user metadata)
 	 * callers that need exact times stat each file. */
 	RFS_BACKEND_CAP_LIST_EXACT = (1 << 6),
+	/** Each call is a network round trip (object stores): jobs handle
+	 * more files at once on it. */
+	RFS_BACKEND_CAP_REMOTE = (1 << 7),
 };
 
 /** Flags of rfs_backend_copy(). */

@@ -256,7 +256,7 @@ static const char *f_last_error(struct rfs_backend *b, int err)
 
 static void f_free(struct rfs_backend *b)
 {
-	rfs_backend_free(IN(b));
+	IN(b)->ops->free(IN(b)); /* the wrapper never needs the registry */
 	free(b);
 }
 
@@ -308,7 +308,7 @@ struct rfs_backend *rfs_fault_wrap(struct rfs_backend *inner)
 		return inner;
 	b = calloc(1, sizeof(*b));
 	if (!b) {
-		rfs_backend_free(inner);
+		inner->ops->free(inner);
 		return NULL;
 	}
 	/* Only the capabilities; every method forwards. */

@@ -9,6 +9,7 @@
 #include "core/catalog.h"
 #include "core/entry.h"
 #include "core/json_name.h"
+#include "core/job_priv.h"
 #include "core/jobs.h"
 #include "core/names.h"
 #include "core/storage.h"
@@ -425,10 +426,11 @@ int rfs_archive_retry(struct rfs_index *idx, int64_t id, struct rfs_error *err)
 				  "'%s' is %s, not failed: nothing to retry",
 				  e.bin_path, rfs_entry_state_name(e.state));
 	if (r == 0) {
-		/* Before the data was verified, start over from a fresh
-		 * listing: copies already made are reused. */
-		e.state = e.failed_step <= RFS_ENTRY_VERIFY ? RFS_ENTRY_SNAPSHOT
-							    : e.failed_step;
+		/* Where the failed step's resume rule says: before the
+		 * data was verified, a fresh listing (copies already made
+		 * are reused). */
+		e.state = rfs_engine_retry_state(&job_kind_archive,
+						 e.failed_step);
 		free(e.reason);
 		e.reason = NULL;
 		e.files_done = e.bytes_done = 0;

@@ -1,6 +1,8 @@
 /*
- * Running a recycle job: the lease and its heartbeat, the state machine,
- * and the steps that do not copy data (snapshot, delete, finish, purge).
+ * The archive kind of job (core/engine.h): its state machine, and the
+ * steps that do not copy data (snapshot, unpublish, delete, finish); the
+ * copying steps are in core/sync.c. What the archive and purge kinds
+ * share (the entry's load, save, lease and storages) is here too.
  */
 #include "core/job_priv.h"
 
@@ -9,21 +11,18 @@
 #include "core/hook.h"
 #include "core/partitions.h"
 #include "core/manifest.h"
-#include "core/uri.h"
 #include "index/entries.h"
 #include "index/index.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/parallel.h"
 #include "util/path.h"
-#include "util/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdio.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,146 +39,18 @@ int job_bin_key(const struct job *j, const char *rel, struct rfs_buf *out)
 	return rfs_path_join(out, j->e.bin_path, rel);
 }
 
-bool job_stopped(const struct job *j)
-{
-	return j->o && j->o->stop && *j->o->stop;
-}
-
 void job_progress(struct job *j, int64_t files, int64_t bytes, bool force)
 {
-	int64_t now = rfs_time_mono_ns();
-	struct rfs_error ignore = { 0 };
-
 	j->e.files_done = files;
 	j->e.bytes_done = bytes;
-	if (!force && now < j->next_progress_ns)
-		return;
-	j->next_progress_ns = now + RFS_NSEC_PER_SEC;
-	rfs_index_entry_progress(j->idx, j->e.id, files, bytes, &ignore);
-	if (j->o && j->o->progress)
-		j->o->progress(j->o->progress_ctx, &j->e);
+	rfs_engine_progress(&j->base, files, bytes, force);
 }
 
 int job_set_state(struct job *j, enum rfs_entry_state s)
 {
 	j->e.state = s;
 	j->e.files_done = j->e.bytes_done = 0;
-	return rfs_index_entry_update(j->idx, &j->e, j->err);
-}
-
-struct walk_dir {
-	char *path;
-	struct walk_dir *next;
-};
-
-struct walk {
-	const char *base; /* the key walked */
-	const char *dir;  /* relative path of the directory being listed */
-	struct walk_dir *todo;
-	int (*fn)(void *ctx, const char *rel, const struct stat *st);
-	void *ctx;
-	struct rfs_buf rel;
-};
-
-static int walk_entry(void *ctx, const char *name, const struct stat *st)
-{
-	struct walk *w = ctx;
-	struct walk_dir *d;
-	int r;
-
-	rfs_buf_reset(&w->rel);
-	r = rfs_path_join(&w->rel, w->dir, name);
-	if (r < 0)
-		return r;
-	r = w->fn(w->ctx, rfs_buf_str(&w->rel), st);
-	if (r == JOB_WALK_PRUNE)
-		return 0;
-	if (r != 0 || !S_ISDIR(st->st_mode))
-		return r;
-	d = malloc(sizeof(*d));
-	if (!d || !(d->path = strdup(rfs_buf_str(&w->rel)))) {
-		free(d);
-		return -ENOMEM;
-	}
-	d->next = w->todo;
-	w->todo = d;
-	return 0;
-}
-
-int job_walk(struct rfs_backend *b, const char *key,
-	     int (*fn)(void *ctx, const char *rel, const struct stat *st),
-	     void *ctx)
-{
-	struct walk w = { key, "", NULL, fn, ctx, RFS_BUF_INIT };
-	struct rfs_buf k = RFS_BUF_INIT;
-	struct walk_dir *d = NULL;
-	int r;
-
-	r = rfs_backend_list(b, key, walk_entry, &w);
-	while (r == 0 && w.todo) {
-		d = w.todo;
-		w.todo = d->next;
-		rfs_buf_reset(&k);
-		r = rfs_path_join(&k, key, d->path);
-		w.dir = d->path;
-		if (r == 0)
-			r = rfs_backend_list(b, rfs_buf_str(&k), walk_entry,
-					     &w);
-		free(d->path);
-		free(d);
-	}
-	while (w.todo) {
-		d = w.todo;
-		w.todo = d->next;
-		free(d->path);
-		free(d);
-	}
-	rfs_buf_release(&w.rel);
-	rfs_buf_release(&k);
-	return r;
-}
-
-struct par {
-	int n;
-	int next; /* guarded by lock */
-	pthread_mutex_t lock;
-	void (*fn)(void *ctx, int i);
-	void *ctx;
-};
-
-static void *par_worker(void *arg)
-{
-	struct par *p = arg;
-	int i;
-
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		i = p->next++;
-		pthread_mutex_unlock(&p->lock);
-		if (i >= p->n)
-			return NULL;
-		p->fn(p->ctx, i);
-	}
-}
-
-int job_parallel(int threads, int n, void (*fn)(void *ctx, int i), void *ctx)
-{
-	struct par p = { n, 0, PTHREAD_MUTEX_INITIALIZER, fn, ctx };
-	pthread_t th[64];
-	int started = 0, t;
-
-	if (threads > 64)
-		threads = 64;
-	if (threads > n)
-		threads = n;
-	for (t = 1; t < threads; t++)
-		if (pthread_create(&th[started], NULL, par_worker, &p) == 0)
-			started++;
-	par_worker(&p); /* this thread works too */
-	for (t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
-	pthread_mutex_destroy(&p.lock);
-	return 0;
+	return rfs_index_entry_update(j->base.idx, &j->e, j->base.err);
 }
 
 /** The bin's key relative to the item when the item holds it (an epoch
@@ -231,7 +102,8 @@ static int snap_row(void *ctx, const char *rel, const struct stat *st)
 	int r = 0;
 
 	if (s->skip && rfs_path_is_under(rel, s->skip))
-		return JOB_WALK_PRUNE; /* never archive the bin into itself */
+		return RFS_ENGINE_WALK_PRUNE; /* never archive the bin into
+						 itself */
 	if (S_ISREG(st->st_mode) &&
 	    !rfs_backend_has(j->src, RFS_BACKEND_CAP_LIST_EXACT)) {
 		/* A listing's times are not the file's own (object stores
@@ -265,23 +137,24 @@ static int snap_row(void *ctx, const char *rel, const struct stat *st)
 	} else if (S_ISREG(st->st_mode)) {
 		f.type = RFS_FILE_REG;
 	} else {
-		return rfs_error_set(j->err, EPERM,
+		return rfs_error_set(j->base.err, EPERM,
 				     "'%s/%s' is a device, socket or pipe: "
 				     "only files, folders and symlinks can be "
 				     "archived",
 				     j->e.origin_path, rel);
 	}
 	if (r == 0 && s->batch == 0)
-		r = rfs_index_begin(j->idx, j->err);
+		r = rfs_index_begin(j->base.idx, j->base.err);
 	if (r == 0)
-		r = rfs_index_file_insert(j->idx, j->e.id, &f, j->err);
+		r = rfs_index_file_insert(j->base.idx, j->e.id, &f,
+					  j->base.err);
 	if (r < 0)
 		return r;
 	s->files += f.type != RFS_FILE_DIR;
 	s->bytes += f.size;
 	if (++s->batch >= 1000) {
 		s->batch = 0;
-		r = rfs_index_commit(j->idx, j->err);
+		r = rfs_index_commit(j->base.idx, j->base.err);
 		job_progress(j, s->files, s->bytes, false);
 	}
 	return r;
@@ -293,7 +166,7 @@ int job_snapshot(struct job *j)
 	struct stat st;
 	int r;
 
-	r = rfs_index_file_delete_all(j->idx, j->e.id, j->err);
+	r = rfs_index_file_delete_all(j->base.idx, j->e.id, j->base.err);
 	if (r == 0)
 		r = job_bin_inside(j, &s.skip);
 	if (r == 0)
@@ -301,26 +174,27 @@ int job_snapshot(struct job *j)
 	if (r < 0) {
 		rfs_buf_release(&s.key);
 		free(s.skip);
-		return rfs_error_set(j->err, -r, "cannot read '%s': %s",
+		return rfs_error_set(j->base.err, -r, "cannot read '%s': %s",
 				     j->e.origin_path, strerror(-r));
 	}
 	r = snap_row(&s, "", &st);
 	if (r == 0 && S_ISDIR(st.st_mode))
-		r = job_walk(j->src, j->e.item_key, snap_row, &s);
+		r = rfs_engine_walk(j->src, j->e.item_key, snap_row, &s);
 	if (r == 0 && s.batch)
-		r = rfs_index_commit(j->idx, j->err);
+		r = rfs_index_commit(j->base.idx, j->base.err);
 	rfs_buf_release(&s.key);
 	free(s.skip);
 	if (r < 0) {
-		rfs_index_rollback(j->idx);
-		if (!j->err->code)
-			rfs_error_set(j->err, -r, "listing '%s' failed: %s",
+		rfs_index_rollback(j->base.idx);
+		if (!j->base.err->code)
+			rfs_error_set(j->base.err, -r,
+				      "listing '%s' failed: %s",
 				      j->e.origin_path, strerror(-r));
 		return r;
 	}
 	j->e.files_total = s.files;
 	j->e.bytes_total = s.bytes;
-	return job_set_state(j, RFS_ENTRY_SYNC);
+	return 0;
 }
 
 /* Rows of one batch, copied out of the index for work off its thread. */
@@ -414,17 +288,17 @@ static int delete_files(struct job *j, int64_t *files, struct rfs_buf *kept)
 	u->b = b;
 	for (;;) {
 		q.after = cursor;
-		r = rfs_index_file_list(j->idx, j->e.id, &q, batch_add, b,
-					j->err);
+		r = rfs_index_file_list(j->base.idx, j->e.id, &q, batch_add, b,
+					j->base.err);
 		if (r < 0 || b->n == 0)
 			break;
-		job_parallel(j->parallel, b->n, unlink_task, u);
-		r = rfs_index_begin(j->idx, j->err);
+		rfs_parallel_for(j->base.parallel, b->n, unlink_task, u);
+		r = rfs_index_begin(j->base.idx, j->base.err);
 		for (i = 0; r == 0 && i < b->n; i++) {
 			const struct rfs_entry_file *f = &b->f[i];
 
 			if (u->res[i] < 0) {
-				r = rfs_error_set(j->err, -u->res[i],
+				r = rfs_error_set(j->base.err, -u->res[i],
 						  "removing '%s/%s' failed: %s",
 						  j->e.origin_path, f->path,
 						  strerror(-u->res[i]));
@@ -435,8 +309,8 @@ static int delete_files(struct job *j, int64_t *files, struct rfs_buf *kept)
 						     f->path);
 			} else {
 				r = rfs_index_file_update(
-					j->idx, j->e.id, f->path, NULL,
-					RFS_FILE_DELETED, j->err);
+					j->base.idx, j->e.id, f->path, NULL,
+					RFS_FILE_DELETED, j->base.err);
 				++*files;
 			}
 		}
@@ -445,22 +319,23 @@ static int delete_files(struct job *j, int64_t *files, struct rfs_buf *kept)
 		if (r < 0) {
 			int fail = r;
 
-			rfs_index_rollback(j->idx);
-			r = rfs_index_begin(j->idx, j->err);
+			rfs_index_rollback(j->base.idx);
+			r = rfs_index_begin(j->base.idx, j->base.err);
 			for (i = 0; r == 0 && i < b->n; i++)
 				if (u->res[i] == 0)
 					r = rfs_index_file_update(
-						j->idx, j->e.id, b->f[i].path,
-						NULL, RFS_FILE_DELETED, j->err);
+						j->base.idx, j->e.id,
+						b->f[i].path, NULL,
+						RFS_FILE_DELETED, j->base.err);
 			if (r == 0)
-				r = rfs_index_commit(j->idx, j->err);
+				r = rfs_index_commit(j->base.idx, j->base.err);
 			else
-				rfs_index_rollback(j->idx);
+				rfs_index_rollback(j->base.idx);
 			r = r < 0 ? r : fail;
 		} else {
-			r = rfs_index_commit(j->idx, j->err);
+			r = rfs_index_commit(j->base.idx, j->base.err);
 			if (r < 0)
-				rfs_index_rollback(j->idx);
+				rfs_index_rollback(j->base.idx);
 		}
 		free(cursor);
 		cursor = strdup(b->paths[b->n - 1]);
@@ -470,7 +345,7 @@ static int delete_files(struct job *j, int64_t *files, struct rfs_buf *kept)
 		if (r < 0)
 			break;
 		job_progress(j, *files, 0, false);
-		if (job_stopped(j)) {
+		if (rfs_engine_stopped(&j->base)) {
 			r = -EINTR;
 			break;
 		}
@@ -526,10 +401,10 @@ int job_delete(struct job *j)
 
 	r = delete_files(j, &files, &kept);
 	if (r == 0)
-		r = rfs_index_file_list(j->idx, j->e.id, &q, rmdir_row, &d,
-					j->err);
-	if (r < 0 && !j->err->code)
-		rfs_error_set(j->err, -r, "removing '%s' failed: %s",
+		r = rfs_index_file_list(j->base.idx, j->e.id, &q, rmdir_row, &d,
+					j->base.err);
+	if (r < 0 && !j->base.err->code)
+		rfs_error_set(j->base.err, -r, "removing '%s' failed: %s",
 			      j->e.origin_path, strerror(-r));
 	if (r == 0 && (d.kept.len || kept.len)) {
 		free(j->e.reason);
@@ -584,7 +459,8 @@ static int manifest_rows(void *ctx,
 	struct rfs_error ignore = { 0 };
 
 	q.state = -1;
-	return rfs_index_file_list(j->idx, j->e.id, &q, emit_row, &r, &ignore);
+	return rfs_index_file_list(j->base.idx, j->e.id, &q, emit_row, &r,
+				   &ignore);
 }
 
 /** Write the entry's manifest in its current state. */
@@ -592,30 +468,23 @@ int job_write_manifest(struct job *j);
 
 int job_write_manifest(struct job *j)
 {
-	return rfs_manifest_write(j->bin, &j->e, manifest_rows, j, j->err);
+	return rfs_manifest_write(j->bin, &j->e, manifest_rows, j, j->base.err);
 }
-
-/* Temporaries a crash left beside the copies (".rfs-tmp.<name>.<rnd>"). */
-struct tmps {
-	struct job *j;
-	const char *dir;  /* the bin key listed */
-	const char *only; /* ".rfs-tmp.<name>." for a file entry, or NULL */
-	struct rfs_buf key;
-};
 
 /* The folder that held the temporary @p rel lost its times to the unlink:
  * give it back those of its manifest row. */
-static void keep_dir_times(struct tmps *t, const char *rel)
+static void keep_dir_times(void *ctx, const char *rel)
 {
+	struct job *j = ctx;
 	char *dir = strndup(rel, rfs_path_dirlen(rel));
 	struct rfs_error ignore = { 0 };
+	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_entry_file row;
 	struct timespec ts[2];
 
 	if (dir &&
-	    rfs_index_file_get(t->j->idx, t->j->e.id, dir, &row, &ignore) ==
-		    0 &&
-	    row.type == RFS_FILE_DIR && job_bin_key(t->j, dir, &t->key) == 0) {
+	    rfs_index_file_get(j->base.idx, j->e.id, dir, &row, &ignore) == 0 &&
+	    row.type == RFS_FILE_DIR && job_bin_key(j, dir, &key) == 0) {
 		for (int i = 0; i < 2; i++) {
 			int64_t ns = i ? row.mtime_ns : row.atime_ns;
 			int64_t rem = ns % RFS_NSEC_PER_SEC;
@@ -624,51 +493,10 @@ static void keep_dir_times(struct tmps *t, const char *rel)
 			ts[i].tv_sec = (ns - rem) / RFS_NSEC_PER_SEC;
 			ts[i].tv_nsec = rem;
 		}
-		rfs_backend_utimens(t->j->bin, rfs_buf_str(&t->key), ts);
+		rfs_backend_utimens(j->bin, rfs_buf_str(&key), ts);
 	}
+	rfs_buf_release(&key);
 	free(dir);
-}
-
-static int drop_tmp(void *ctx, const char *rel, const struct stat *st)
-{
-	struct tmps *t = ctx;
-	const char *name = rfs_path_basename(rel);
-
-	if (S_ISDIR(st->st_mode) || strncmp(name, ".rfs-tmp.", 9) ||
-	    (t->only && strncmp(name, t->only, strlen(t->only))))
-		return 0;
-	rfs_buf_reset(&t->key);
-	if (rfs_path_join(&t->key, t->dir, rel) == 0 &&
-	    rfs_backend_unlink(t->j->bin, rfs_buf_str(&t->key)) == 0 &&
-	    !t->only)
-		keep_dir_times(t, rel);
-	return 0;
-}
-
-static int list_tmp(void *ctx, const char *name, const struct stat *st)
-{
-	return drop_tmp(ctx, name, st);
-}
-
-static void cleanup_tmp(struct job *j)
-{
-	struct tmps t = { j, j->e.bin_path, NULL, RFS_BUF_INIT };
-	char *dir = NULL, *only = NULL;
-
-	if (j->e.is_dir) {
-		job_walk(j->bin, j->e.bin_path, drop_tmp, &t);
-	} else {
-		dir = strndup(j->e.bin_path, rfs_path_dirlen(j->e.bin_path));
-		if (dir && asprintf(&only, ".rfs-tmp.%.229s.",
-				    rfs_path_basename(j->e.bin_path)) >= 0) {
-			t.dir = dir;
-			t.only = only;
-			rfs_backend_list(j->bin, dir, list_tmp, &t);
-		}
-	}
-	free(dir);
-	free(only);
-	rfs_buf_release(&t.key);
 }
 
 int job_finish(struct job *j)
@@ -676,107 +504,17 @@ int job_finish(struct job *j)
 	enum rfs_entry_state was = j->e.state;
 	int r;
 
-	cleanup_tmp(j);
+	rfs_engine_drop_tmps(j->bin, j->e.bin_path, keep_dir_times, j);
 	j->e.state = RFS_ENTRY_ARCHIVED;
 	j->e.deleted_ns = rfs_time_now_ns();
 	j->e.files_done = j->e.files_total;
 	j->e.bytes_done = j->e.bytes_total;
 	r = job_write_manifest(j);
 	if (r == 0)
-		r = rfs_index_entry_update(j->idx, &j->e, j->err);
+		r = rfs_index_entry_update(j->base.idx, &j->e, j->base.err);
 	if (r < 0)
 		j->e.state = was; /* a failure is recorded at that step */
 	return r;
-}
-
-/* Purge: remove everything below the entry's bin path, then the path,
- * then the folders above it that it leaves empty. */
-struct purge {
-	struct job *j;
-	struct rfs_buf key;
-	char **dirs;
-	size_t n_dirs, cap;
-	int64_t files;
-};
-
-static int purge_entry(void *ctx, const char *rel, const struct stat *st)
-{
-	struct purge *p = ctx;
-	struct job *j = p->j;
-	int r;
-
-	r = job_bin_key(j, rel, &p->key);
-	if (r < 0)
-		return r;
-	if (S_ISDIR(st->st_mode)) {
-		if (p->n_dirs == p->cap) {
-			size_t cap = p->cap ? p->cap * 2 : 64;
-			char **d = realloc(p->dirs, cap * sizeof(*d));
-
-			if (!d)
-				return -ENOMEM;
-			p->dirs = d;
-			p->cap = cap;
-		}
-		p->dirs[p->n_dirs] = strdup(rfs_buf_str(&p->key));
-		return p->dirs[p->n_dirs++] ? 0 : -ENOMEM;
-	}
-	r = rfs_backend_unlink(j->bin, rfs_buf_str(&p->key));
-	if (r == -ENOENT)
-		r = 0;
-	if (r == 0 && ++p->files % 100 == 0)
-		job_progress(j, p->files, 0, false);
-	return r;
-}
-
-int job_purge(struct job *j)
-{
-	struct purge p = { .j = j, .key = RFS_BUF_INIT };
-	struct stat st;
-	size_t len;
-	char *up;
-	int r;
-
-	r = rfs_backend_stat(j->bin, j->e.bin_path, &st);
-	if (r == 0 && S_ISDIR(st.st_mode))
-		r = job_walk(j->bin, j->e.bin_path, purge_entry, &p);
-	/* Folders were found parents first: remove them in reverse. */
-	while (r == 0 && p.n_dirs) {
-		char *dir = p.dirs[--p.n_dirs];
-
-		r = rfs_backend_rmdir(j->bin, dir);
-		free(dir);
-		if (r == -ENOENT)
-			r = 0;
-	}
-	if (r == 0)
-		r = S_ISDIR(st.st_mode)
-			    ? rfs_backend_rmdir(j->bin, j->e.bin_path)
-			    : rfs_backend_unlink(j->bin, j->e.bin_path);
-	if (r == -ENOENT)
-		r = 0;
-	while (p.n_dirs)
-		free(p.dirs[--p.n_dirs]);
-	free(p.dirs);
-	rfs_buf_release(&p.key);
-	if (r == 0)
-		r = rfs_manifest_remove(j->bin, j->e.uuid, j->err);
-	if (r < 0) {
-		if (!j->err->code)
-			rfs_error_set(j->err, -r, "purging '%s' failed: %s",
-				      j->e.bin_path, strerror(-r));
-		return r;
-	}
-	/* Tidy the mirrored folders above it; a busy one stays. */
-	up = strdup(j->e.bin_path);
-	while (up && (len = rfs_path_dirlen(up)) > 0) {
-		up[len] = '\0';
-		if (rfs_backend_rmdir(j->bin, up) < 0)
-			break;
-	}
-	free(up);
-	j->e.purged_ns = rfs_time_now_ns();
-	return job_set_state(j, RFS_ENTRY_PURGED);
 }
 
 int job_unpublish(struct job *j)
@@ -794,201 +532,184 @@ int job_unpublish(struct job *j)
 	char *hook = NULL, *json = NULL;
 	int r;
 
-	r = rfs_hook_find(j->idx, j->e.table, &hook);
+	r = rfs_hook_find(j->base.idx, j->e.table, &hook);
 	if (r == -ENOENT) {
 		r = 0; /* no metastore to tell */
 		goto done;
 	}
 	if (r == 0)
-		r = rfs_partitions_json(j->idx, j->e.id, &c, &json);
+		r = rfs_partitions_json(j->base.idx, j->e.id, &c, &json);
 	if (r == 0 && json) {
 		rfs_log(LOG_DEBUG, "archive of '%s': dropping partitions",
 			j->e.origin_path);
-		r = rfs_hook_run(hook, json, j->o ? j->o->hook_timeout : 0,
-				 j->err);
+		r = rfs_hook_run(hook, json,
+				 j->base.o ? j->base.o->hook_timeout : 0,
+				 j->base.err);
 		if (r < 0)
-			rfs_error_prefix(j->err,
+			rfs_error_prefix(j->base.err,
 					 "partitions of '%s' were not dropped, "
 					 "nothing was deleted",
 					 j->e.origin_path);
 	}
 done:
-	if (r == 0)
-		r = job_set_state(j, RFS_ENTRY_DELETE);
 	free(hook);
 	free(json);
 	return r;
 }
 
-static int take_lease(struct rfs_index *idx, struct rfs_entry *e,
-		      struct rfs_error *err)
-{
-	const char *self = rfs_job_owner_self();
-	bool taken = false;
-	int r;
+/* ------------------------------------------------- the entry's kinds */
 
-	if (e->lease_owner && !strcmp(e->lease_owner, self))
-		return 0;
-	if (!rfs_job_lease_free(e, rfs_time_now_ns()))
-		return rfs_error_set(err, EBUSY,
-				     "'%s' is being run by another process "
-				     "(%s)",
-				     e->bin_path, e->lease_owner);
-	r = rfs_index_entry_lease(idx, e->id, e->lease_owner, self,
-				  rfs_time_now_ns() + RFS_LEASE_TTL_NS, &taken,
-				  err);
-	if (r == 0 && !taken)
-		r = rfs_error_set(err, EBUSY,
-				  "'%s' was taken by another process",
-				  e->bin_path);
-	return r;
+int job_entry_load(struct rfs_engine_job *b)
+{
+	struct job *j = (struct job *)b;
+	int r = rfs_index_entry_get(b->idx, b->id, &j->e, b->err);
+	int i;
+
+	if (r < 0)
+		return r;
+	if (!rfs_entry_state_runnable(j->e.state))
+		return -ECANCELED;
+	for (i = 0; i < b->kind->n_steps; i++)
+		if (b->kind->steps[i].state == (int)j->e.state)
+			return 0;
+	return -ECANCELED; /* a state of the other kind */
 }
 
-static int run_steps(struct job *j)
+int job_entry_state(const struct rfs_engine_job *b)
 {
-	int r = 0;
-
-	while (r == 0) {
-		if (job_stopped(j))
-			return -EINTR;
-		switch (j->e.state) {
-		case RFS_ENTRY_SNAPSHOT:
-			r = job_snapshot(j);
-			break;
-		case RFS_ENTRY_SYNC:
-			r = job_sync(j);
-			break;
-		case RFS_ENTRY_VERIFY:
-			r = job_verify(j);
-			break;
-		case RFS_ENTRY_UNPUBLISH:
-			r = job_unpublish(j);
-			break;
-		case RFS_ENTRY_DELETE:
-			return job_delete(j); /* and finish */
-		case RFS_ENTRY_ARCHIVED:
-			return 0;
-		case RFS_ENTRY_PURGING:
-			r = job_purge(j);
-			break;
-		case RFS_ENTRY_PURGED:
-			return 0;
-		default:
-			return -ECANCELED;
-		}
-	}
-	return r;
+	return ((const struct job *)b)->e.state;
 }
 
-/* Record a failure: the state that failed, the reason. */
-static void fail(struct job *j, int r)
+int job_entry_save(struct rfs_engine_job *b, int s)
 {
+	return job_set_state((struct job *)b, s);
+}
+
+void job_entry_progress(struct rfs_engine_job *b, int64_t files, int64_t bytes)
+{
+	struct job *j = (struct job *)b;
 	struct rfs_error ignore = { 0 };
 
-	if (!j->err->code)
-		rfs_error_set(j->err, -r, "%s", strerror(-r));
-	if (j->e.state == RFS_ENTRY_PURGING) {
-		/* A purge stays a purge: retried by the next worker. */
-		free(j->e.reason);
-		j->e.reason = strdup(j->err->msg);
-	} else {
-		j->e.failed_step = j->e.state;
-		j->e.state = RFS_ENTRY_FAILED;
-		free(j->e.reason);
-		j->e.reason = strdup(j->err->msg);
-	}
-	rfs_index_rollback(j->idx);
-	rfs_index_entry_update(j->idx, &j->e, &ignore);
+	rfs_index_entry_progress(b->idx, j->e.id, files, bytes, &ignore);
+	if (b->o && b->o->progress)
+		b->o->progress(b->o->progress_ctx, &j->e);
 }
 
-static int open_backends(struct job *j)
+const char *job_entry_lease_owner(const struct rfs_engine_job *b,
+				  int64_t *until_ns)
 {
-	int r = rfs_backend_open(j->e.src_uri, &j->src, j->err);
+	const struct job *j = (const struct job *)b;
+
+	*until_ns = j->e.lease_until_ns;
+	return j->e.lease_owner;
+}
+
+void job_entry_leased(struct rfs_engine_job *b)
+{
+	struct job *j = (struct job *)b;
+
+	free(j->e.lease_owner);
+	j->e.lease_owner = strdup(rfs_job_owner_self());
+}
+
+int job_entry_open(struct rfs_engine_job *b)
+{
+	struct job *j = (struct job *)b;
+	int r = rfs_backend_open(j->e.src_uri, &j->src, b->err);
 
 	if (r == 0)
-		r = rfs_backend_open(j->e.bin_root_uri, &j->bin, j->err);
+		r = rfs_backend_open(j->e.bin_root_uri, &j->bin, b->err);
+	if (r == 0)
+		b->parallel =
+			rfs_engine_parallel_files(b->idx, b->o, j->src, j->bin);
 	return r;
 }
 
-static bool object_store(const char *uri)
+const char *job_entry_describe(const struct rfs_engine_job *b, char *buf,
+			       size_t size)
 {
-	return !strncmp(uri, "s3://", 5) || !strncmp(uri, "s3a://", 6) ||
-	       !strncmp(uri, "gs://", 5);
+	snprintf(buf, size, "'%s'", ((const struct job *)b)->e.bin_path);
+	return buf;
 }
 
-int job_parallel_files(struct rfs_index *idx, const struct rfs_job_opts *o,
-		       const char *a, const char *b)
+void job_entry_release(struct rfs_engine_job *b)
 {
+	struct job *j = (struct job *)b;
+
+	rfs_backend_free(j->src);
+	rfs_backend_free(j->bin);
+	j->src = j->bin = NULL;
+	rfs_entry_release(&j->e);
+}
+
+/* ------------------------------------------------------ the archive kind */
+
+/* A failed archive stops in failed, the step and the reason kept: the
+ * source is intact, `recyclefs retry` resumes it. */
+static void archive_fail(struct rfs_engine_job *b, int r)
+{
+	struct job *j = (struct job *)b;
 	struct rfs_error ignore = { 0 };
-	char *v = NULL;
-	int n = o && o->parallel_files > 0 ? o->parallel_files : 0;
 
-	if (n == 0 &&
-	    rfs_index_config_get(idx, "jobs.parallel_files", &v, &ignore) == 0)
-		n = atoi(v);
-	free(v);
-	if (n > 0)
-		return n;
-	/* a file on an object store costs a dozen round trips, not the
-	 * disk's time: more of them at once */
-	return object_store(a) || object_store(b) ? 16 : 4;
+	(void)r;
+	j->e.failed_step = j->e.state;
+	j->e.state = RFS_ENTRY_FAILED;
+	free(j->e.reason);
+	j->e.reason = strdup(b->err->msg);
+	rfs_index_entry_update(b->idx, &j->e, &ignore);
 }
 
-static int run_claimed(struct rfs_index *idx, int64_t id,
-		       const struct rfs_job_opts *o, struct rfs_error *err);
+#define JOB_STEP(fn)                                                           \
+	static int step_##fn(struct rfs_engine_job *b)                         \
+	{                                                                      \
+		return job_##fn((struct job *)b);                              \
+	}
+
+JOB_STEP(snapshot)
+JOB_STEP(sync)
+JOB_STEP(verify)
+JOB_STEP(unpublish)
+JOB_STEP(delete)
+
+/* Before the data was verified, a retry starts over from a fresh listing
+ * (copies already made are reused); after, from the step that failed. */
+static const struct rfs_engine_step archive_steps[] = {
+	{ RFS_ENTRY_SNAPSHOT, "snapshot", step_snapshot, RFS_ENTRY_SYNC,
+	  RFS_ENTRY_SNAPSHOT },
+	{ RFS_ENTRY_SYNC, "sync", step_sync, RFS_ENTRY_VERIFY,
+	  RFS_ENTRY_SNAPSHOT },
+	{ RFS_ENTRY_VERIFY, "verify", step_verify, RFS_ENTRY_UNPUBLISH,
+	  RFS_ENTRY_SNAPSHOT },
+	{ RFS_ENTRY_UNPUBLISH, "unpublish", step_unpublish, RFS_ENTRY_DELETE,
+	  RFS_ENTRY_UNPUBLISH },
+	/* delete commits archived with the final manifest (job_finish) */
+	{ RFS_ENTRY_DELETE, "delete", step_delete, RFS_ENGINE_END,
+	  RFS_ENTRY_DELETE },
+	{ RFS_ENTRY_ARCHIVED, "archived", NULL, RFS_ENGINE_END,
+	  RFS_ENTRY_ARCHIVED },
+};
+
+const struct rfs_engine_kind job_kind_archive = {
+	.name = "archive",
+	.steps = archive_steps,
+	.n_steps = sizeof(archive_steps) / sizeof(archive_steps[0]),
+	.fail = archive_fail,
+	JOB_ENTRY_KIND_OPS,
+};
 
 int rfs_job_run(struct rfs_index *idx, int64_t id, const struct rfs_job_opts *o,
 		struct rfs_error *err)
 {
+	struct job j = { .base = { .idx = idx, .id = id, .o = o, .err = err } };
+	struct rfs_entry now = { 0 };
 	int r;
 
-	if (!job_claim_local(id))
-		return rfs_error_set(err, EBUSY,
-				     "the job is already running here");
-	r = run_claimed(idx, id, o, err);
-	job_release_local(id);
-	return r;
-}
-
-static int run_claimed(struct rfs_index *idx, int64_t id,
-		       const struct rfs_job_opts *o, struct rfs_error *err)
-{
-	struct job j = { .idx = idx, .o = o, .err = err };
-	struct job_heartbeat hb;
-	bool taken;
-	int r;
-
-	r = rfs_index_entry_get(idx, id, &j.e, err);
+	/* The entry's state says which kind runs: a purge, or an archive. */
+	r = rfs_index_entry_get(idx, id, &now, err);
 	if (r < 0)
 		return r;
-	if (!rfs_entry_state_runnable(j.e.state)) {
-		rfs_entry_release(&j.e);
-		return -ECANCELED;
-	}
-	r = take_lease(idx, &j.e, err);
-	if (r < 0) {
-		rfs_entry_release(&j.e);
-		return r;
-	}
-	free(j.e.lease_owner);
-	j.e.lease_owner = strdup(rfs_job_owner_self());
-	j.parallel = job_parallel_files(idx, o, j.e.src_uri, j.e.bin_root_uri);
-	r = job_heartbeat_start(&hb, idx, id, rfs_index_entry_lease);
-	if (r == 0) {
-		r = open_backends(&j);
-		if (r == 0)
-			r = run_steps(&j);
-		if (r < 0 && r != -EINTR)
-			fail(&j, r);
-		job_heartbeat_stop(&hb);
-	}
-	rfs_index_entry_lease(idx, id, rfs_job_owner_self(), NULL, 0, &taken,
-			      &(struct rfs_error){ 0 });
-	if (r < 0 && r != -EINTR)
-		rfs_log(LOG_DEBUG, "job '%s' failed: %s", j.e.bin_path,
-			err->msg);
-	rfs_backend_free(j.src);
-	rfs_backend_free(j.bin);
-	rfs_entry_release(&j.e);
-	return r;
+	j.base.kind = now.state == RFS_ENTRY_PURGING ? &job_kind_purge
+						     : &job_kind_archive;
+	rfs_entry_release(&now);
+	return rfs_engine_run(&j.base);
 }

@@ -2,8 +2,9 @@
  * @file job_priv.h
  * @brief What the files of a recycle job share (core/ only).
  *
- * A job runs in one thread with one index handle; its file copies and
- * checksums run on a few helper threads that never touch the index.
+ * A job runs on the engine (core/engine.h) in one thread with one index
+ * handle; its file copies and checksums run on a few helper threads that
+ * never touch the index.
  */
 #ifndef RFS_CORE_JOB_PRIV_H
 #define RFS_CORE_JOB_PRIV_H
@@ -13,6 +14,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "core/engine.h"
 #include "core/entry.h"
 #include "core/jobs.h"
 
@@ -24,17 +26,18 @@ struct rfs_index;
 /** Rows handled per batch (and per index transaction). */
 #define JOB_BATCH 256
 
-/** A running job. */
+/** A running archive or purge of one entry (kinds of core/engine.h). */
 struct job {
-	struct rfs_index *idx; /**< the caller's handle; this thread only */
-	struct rfs_entry e;    /**< the entry as last committed, owned */
-	const struct rfs_job_opts *o; /**< the caller's options, or NULL */
-	struct rfs_backend *src;      /**< the epoch root (e.src_uri) */
-	struct rfs_backend *bin;      /**< the bin root (e.bin_root_uri) */
-	struct rfs_error *err; /**< the caller's, never NULL; gets the reason */
-	int parallel;	       /**< helper threads for files */
-	int64_t next_progress_ns; /**< when to write progress again */
+	struct rfs_engine_job base; /**< idx, id, options, error, pool size */
+	struct rfs_entry e;	    /**< the entry as last committed, owned */
+	struct rfs_backend *src;    /**< the epoch root (e.src_uri) */
+	struct rfs_backend *bin;    /**< the bin root (e.bin_root_uri) */
 };
+
+/** The archive kind: snapshot, sync, verify, unpublish, delete. */
+extern const struct rfs_engine_kind job_kind_archive;
+/** The purge kind: purging, purged. */
+extern const struct rfs_engine_kind job_kind_purge;
 
 /** The source key of manifest row @p rel: item_key joined with it. */
 int job_src_key(const struct job *j, const char *rel, struct rfs_buf *out);
@@ -64,67 +67,38 @@ int job_unpublish(struct job *j);
 int job_delete(struct job *j);
 /** Finish: write the final manifest and mark the entry archived. */
 int job_finish(struct job *j);
-/** Purge: delete the recycle copy and manifest; mark the entry purged. */
-int job_purge(struct job *j);
 
-/** What a job_walk() callback returns to skip what a folder holds. */
-#define JOB_WALK_PRUNE 1
+/* What the archive and purge kinds share (core/job.c). */
 
-/**
- * Walk a tree of @p b below @p key depth-first, calling @p fn with each
- * path relative to @p key (not "" itself) and its attributes.
- * @return 0, the callback's non-zero value (but JOB_WALK_PRUNE), or -errno
- */
-int job_walk(struct rfs_backend *b, const char *key,
-	     int (*fn)(void *ctx, const char *rel, const struct stat *st),
-	     void *ctx);
+/** Load entry j->base.id: -ECANCELED unless in a state of j's kind. */
+int job_entry_load(struct rfs_engine_job *j);
+/** The entry's state. */
+int job_entry_state(const struct rfs_engine_job *j);
+/** Commit state @p s (job_set_state()). */
+int job_entry_save(struct rfs_engine_job *j, int s);
+/** Write progress to the index and the caller's progress callback. */
+void job_entry_progress(struct rfs_engine_job *j, int64_t files, int64_t bytes);
+/** The entry's lease owner and its end. */
+const char *job_entry_lease_owner(const struct rfs_engine_job *j,
+				  int64_t *until_ns);
+/** Note that this process holds the entry's lease. */
+void job_entry_leased(struct rfs_engine_job *j);
+/** Open the epoch's and the bin's storages; size the pool. */
+int job_entry_open(struct rfs_engine_job *j);
+/** The members of a kind of job over an entry (archive, purge) that
+ * are the same for both: all but name, steps and fail. */
+#define JOB_ENTRY_KIND_OPS                                                     \
+	.claim_sign = 1, .lease = rfs_index_entry_lease,                       \
+	.load = job_entry_load, .state = job_entry_state,                      \
+	.save = job_entry_save, .progress = job_entry_progress,                \
+	.lease_owner = job_entry_lease_owner, .leased = job_entry_leased,      \
+	.open = job_entry_open, .describe = job_entry_describe,                \
+	.release = job_entry_release
 
-/**
- * Run @p fn(ctx, i) for i in [0, n) on up to @p threads threads.
- * @return 0 (the tasks record their own results)
- */
-int job_parallel(int threads, int n, void (*fn)(void *ctx, int i), void *ctx);
-
-/**
- * How many files a job handles at once: @p o's parallel_files, else the
- * index's jobs.parallel_files, else 16 when @p a or @p b (the job's two
- * storage URIs) is an object store (s3, s3a, gs), else 4.
- */
-int job_parallel_files(struct rfs_index *idx, const struct rfs_job_opts *o,
-		       const char *a, const char *b);
-
-/** A lease compare-and-swap of the index (entries or restores). */
-typedef int (*job_lease_fn)(struct rfs_index *idx, int64_t id,
-			    const char *expected, const char *owner,
-			    int64_t until_ns, bool *taken,
-			    struct rfs_error *err);
-
-/** Renews one lease from its own index connection while a job runs. */
-struct job_heartbeat {
-	pthread_t th;	      /**< the renewing thread */
-	pthread_mutex_t lock; /**< guards @p done */
-	pthread_cond_t cond;  /**< signalled to stop early */
-	bool done;	      /**< set by job_heartbeat_stop() */
-	char *path;	      /**< the index file */
-	int64_t id;	      /**< the entry or restore whose lease it renews */
-	job_lease_fn renew;   /**< the index's lease call for that kind */
-};
-
-/** Start renewing the lease of @p id every third of its time to live.
- * @return 0, -ENOMEM, -EAGAIN */
-int job_heartbeat_start(struct job_heartbeat *h, struct rfs_index *idx,
-			int64_t id, job_lease_fn renew);
-
-/** Stop renewing and free what the heartbeat holds. */
-void job_heartbeat_stop(struct job_heartbeat *h);
-
-/**
- * Note that job @p key runs in this process (restores use -id).
- * @return false when it runs here already
- */
-bool job_claim_local(int64_t key);
-
-/** Forget a job noted with job_claim_local(). */
-void job_release_local(int64_t key);
+/** "'bin_path'". */
+const char *job_entry_describe(const struct rfs_engine_job *j, char *buf,
+			       size_t size);
+/** Free the storages and the entry. */
+void job_entry_release(struct rfs_engine_job *j);
 
 #endif

@@ -184,11 +184,4 @@ int rfs_restore_purge_check(struct rfs_index *idx, int64_t entry_id,
 			    const char *bin_path, bool force,
 			    struct rfs_error *err);
 
-/**
- * Make a failed restore runnable again, from its check step.
- * @return 0; -ENOENT; -EINVAL when it is not failed; -EBUSY when another
- *         restore of the same entry to the same target runs or waits
- */
-int rfs_restore_retry(struct rfs_index *idx, int64_t id, struct rfs_error *err);
-
 #endif

@@ -1,11 +1,17 @@
 /*
- * Restores: the names of their job states, as the index stores them, and
- * releasing what a struct rfs_restore owns. The use cases are in
- * restore.c.
+ * Restores: the names of their job states, as the index stores them,
+ * releasing what a struct rfs_restore owns, and their history records. The use
+ * cases are in restore.c.
  */
 #include "core/restore.h"
 
+#include "core/entry.h"
+#include "core/json_name.h"
+#include "core/restore_priv.h"
+#include "index/index.h"
+
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,4 +58,22 @@ void rfs_restore_release(struct rfs_restore *r)
 	free(r->reason);
 	free(r->lease_owner);
 	memset(r, 0, sizeof(*r));
+}
+
+int rfs_restore_history(struct rfs_index *idx, const char *action,
+			const struct rfs_entry *e, const struct rfs_restore *r,
+			struct rfs_error *err)
+{
+	json_t *d = json_pack(
+		"{s:o, s:o, s:o}", "entry", rfs_json_name(e->bin_path), "sub",
+		rfs_json_name(r->sub), "target", rfs_json_name(r->target));
+	char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	int rc;
+
+	json_decref(d);
+	if (!text)
+		return -ENOMEM;
+	rc = rfs_index_history_add(idx, action, e->origin_path, text, err);
+	free(text);
+	return rc;
 }

@@ -15,6 +15,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/parallel.h"
 #include "util/path.h"
 #include "util/sha256.h"
 
@@ -202,22 +203,22 @@ static int run_batches(struct job *j, enum rfs_file_state from,
 	ts->fn = fn;
 	for (;;) {
 		q.after = cursor;
-		r = rfs_index_file_list(j->idx, j->e.id, &q, copy_row, ts,
-					j->err);
+		r = rfs_index_file_list(j->base.idx, j->e.id, &q, copy_row, ts,
+					j->base.err);
 		if (r < 0 || ts->n == 0)
 			break;
 		ts->failed = 0;
-		job_parallel(j->parallel, ts->n, run_task, ts);
+		rfs_parallel_for(j->base.parallel, ts->n, run_task, ts);
 		/* Durable before recorded: one sync for the whole batch. */
 		r = rfs_backend_sync(j->bin);
 		if (r < 0)
 			rfs_error_set(
-				j->err, -r,
+				j->base.err, -r,
 				"making the copies of '%s' durable failed: "
 				"%s",
 				j->e.origin_path, strerror(-r));
 		if (r == 0)
-			r = rfs_index_begin(j->idx, j->err);
+			r = rfs_index_begin(j->base.idx, j->base.err);
 		for (i = 0; r == 0 && i < ts->n; i++) {
 			struct task *t = &ts->t[i];
 
@@ -228,20 +229,21 @@ static int run_batches(struct job *j, enum rfs_file_state from,
 					if (ts->t[k].r < 0 &&
 					    ts->t[k].r != -ECANCELED)
 						t = &ts->t[k];
-				r = rfs_error_set(j->err, -t->r, "%s", t->why);
+				r = rfs_error_set(j->base.err, -t->r, "%s",
+						  t->why);
 				break;
 			}
 			r = rfs_index_file_update(
-				j->idx, j->e.id, t->f.path,
+				j->base.idx, j->e.id, t->f.path,
 				t->f.type == RFS_FILE_REG ? t->sha : NULL, next,
-				j->err);
+				j->base.err);
 			files += t->f.type != RFS_FILE_DIR;
 			bytes += t->f.size;
 		}
 		if (r == 0)
-			r = rfs_index_commit(j->idx, j->err);
+			r = rfs_index_commit(j->base.idx, j->base.err);
 		else
-			rfs_index_rollback(j->idx);
+			rfs_index_rollback(j->base.idx);
 		free(cursor);
 		cursor = strdup(ts->t[ts->n - 1].path);
 		tasks_release(ts);
@@ -250,7 +252,7 @@ static int run_batches(struct job *j, enum rfs_file_state from,
 		if (r < 0)
 			break;
 		job_progress(j, files, bytes, false);
-		if (job_stopped(j)) {
+		if (rfs_engine_stopped(&j->base)) {
 			r = -EINTR;
 			break;
 		}
@@ -293,7 +295,8 @@ static int link_copies(struct job *j)
 	if (!j->e.is_dir || !rfs_copy_links_possible(j->src, j->bin))
 		return 0;
 	rfs_copy_links_init(&k.l);
-	r = rfs_index_file_list(j->idx, j->e.id, &q, link_row, &k, j->err);
+	r = rfs_index_file_list(j->base.idx, j->e.id, &q, link_row, &k,
+				j->base.err);
 	if (r == 0)
 		r = rfs_copy_links_apply(&k.l, j->bin);
 	if (r == 0)
@@ -312,8 +315,8 @@ int job_sync(struct job *j)
 
 	r = make_dirs(j);
 	if (r == 0)
-		r = rfs_index_file_list(j->idx, j->e.id, &q, dir_row, &d,
-					j->err);
+		r = rfs_index_file_list(j->base.idx, j->e.id, &q, dir_row, &d,
+					j->base.err);
 	if (r == 0)
 		r = run_batches(j, RFS_FILE_PENDING, RFS_FILE_COPIED, false,
 				copy_task);
@@ -324,20 +327,20 @@ int job_sync(struct job *j)
 		 * writing and their times change as files arrive. */
 		d.fix = true;
 		q.desc = true;
-		r = rfs_index_file_list(j->idx, j->e.id, &q, dir_row, &d,
-					j->err);
+		r = rfs_index_file_list(j->base.idx, j->e.id, &q, dir_row, &d,
+					j->base.err);
 	}
 	rfs_buf_release(&d.key);
 	rfs_buf_release(&d.skey);
 	if (r < 0) {
-		if (!j->err->code)
-			rfs_error_set(j->err, -r,
+		if (!j->base.err->code)
+			rfs_error_set(j->base.err, -r,
 				      "copying '%s' to the recycle bin failed: "
 				      "%s",
 				      j->e.origin_path, strerror(-r));
 		return r;
 	}
-	return job_set_state(j, RFS_ENTRY_VERIFY);
+	return 0;
 }
 
 /* Verify one row: the source as listed, the copy's checksum equal to the
@@ -426,10 +429,10 @@ static int check_known(void *ctx, const char *rel, const struct stat *st)
 
 	(void)st;
 	if (f->skip && rfs_path_is_under(rel, f->skip))
-		return JOB_WALK_PRUNE;
+		return RFS_ENGINE_WALK_PRUNE;
 	r = rfs_index_file_get(f->idx, f->j->e.id, rel, &row, &ignore);
 	if (r == -ENOENT)
-		return rfs_error_set(f->j->err, EBUSY,
+		return rfs_error_set(f->j->base.err, EBUSY,
 				     "source changed since the snapshot: "
 				     "'%s/%s' appeared; it was left untouched",
 				     f->j->e.origin_path, rel);
@@ -438,13 +441,13 @@ static int check_known(void *ctx, const char *rel, const struct stat *st)
 
 int job_verify(struct job *j)
 {
-	struct fresh f = { j, j->idx, NULL };
+	struct fresh f = { j, j->base.idx, NULL };
 	int r = 0;
 
 	if (j->e.is_dir)
 		r = job_bin_inside(j, &f.skip);
 	if (r == 0 && j->e.is_dir)
-		r = job_walk(j->src, j->e.item_key, check_known, &f);
+		r = rfs_engine_walk(j->src, j->e.item_key, check_known, &f);
 	free(f.skip);
 	if (r == 0)
 		r = run_batches(j, RFS_FILE_COPIED, RFS_FILE_VERIFIED, true,
@@ -452,10 +455,11 @@ int job_verify(struct job *j)
 	if (r == 0)
 		r = job_write_manifest(j);
 	if (r < 0) {
-		if (!j->err->code)
-			rfs_error_set(j->err, -r, "verifying '%s' failed: %s",
+		if (!j->base.err->code)
+			rfs_error_set(j->base.err, -r,
+				      "verifying '%s' failed: %s",
 				      j->e.origin_path, strerror(-r));
 		return r;
 	}
-	return job_set_state(j, RFS_ENTRY_UNPUBLISH);
+	return 0;
 }

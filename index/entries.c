@@ -10,6 +10,7 @@
 #include "index/entries.h"
 #include "index/index.h"
 #include "index/internal.h"
+#include "index/jobs.h"
 
 #include "util/buf.h"
 #include "util/clock.h"
@@ -44,21 +45,6 @@
 /* Keep in step with rfs_entry_state_runnable(). */
 #define RUNNABLE_STATES                                                        \
 	"('snapshot', 'sync', 'verify', 'unpublish', 'delete', 'purging')"
-
-/* Copy a text column, NULL staying NULL. @return 0 or -ENOMEM */
-static int col_dup(sqlite3_stmt *st, int col, char **out)
-{
-	const unsigned char *s;
-
-	*out = NULL;
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return 0;
-	s = sqlite3_column_text(st, col);
-	if (!s)
-		return -ENOMEM;
-	*out = strdup((const char *)s);
-	return *out ? 0 : -ENOMEM;
-}
 
 static int inconsistent(struct rfs_index *idx, int64_t id, const char *col,
 			const char *value, struct rfs_error *err)
@@ -96,29 +82,29 @@ static int entry_strings(sqlite3_stmt *st, struct rfs_entry *e)
 	if (!uuid)
 		return -ENOMEM;
 	snprintf(e->uuid, sizeof(e->uuid), "%s", (const char *)uuid);
-	ret = col_dup(st, 2, &e->bin_path);
+	ret = rfs_index_col_dup(st, 2, &e->bin_path);
 	if (!ret)
-		ret = col_dup(st, 3, &e->origin_path);
+		ret = rfs_index_col_dup(st, 3, &e->origin_path);
 	if (!ret)
-		ret = col_dup(st, 4, &e->table);
+		ret = rfs_index_col_dup(st, 4, &e->table);
 	if (!ret)
-		ret = col_dup(st, 5, &e->lifecycle);
+		ret = rfs_index_col_dup(st, 5, &e->lifecycle);
 	if (!ret)
-		ret = col_dup(st, 6, &e->epoch);
+		ret = rfs_index_col_dup(st, 6, &e->epoch);
 	if (!ret)
-		ret = col_dup(st, 8, &e->item_key);
+		ret = rfs_index_col_dup(st, 8, &e->item_key);
 	if (!ret)
-		ret = col_dup(st, 9, &e->storage);
+		ret = rfs_index_col_dup(st, 9, &e->storage);
 	if (!ret)
-		ret = col_dup(st, 10, &e->src_uri);
+		ret = rfs_index_col_dup(st, 10, &e->src_uri);
 	if (!ret)
-		ret = col_dup(st, 11, &e->bin_root_uri);
+		ret = rfs_index_col_dup(st, 11, &e->bin_root_uri);
 	if (!ret)
-		ret = col_dup(st, 15, &e->reason);
+		ret = rfs_index_col_dup(st, 15, &e->reason);
 	if (!ret)
-		ret = col_dup(st, 24, &e->lease_owner);
+		ret = rfs_index_col_dup(st, 24, &e->lease_owner);
 	if (!ret)
-		ret = col_dup(st, 26, &e->restored_to);
+		ret = rfs_index_col_dup(st, 26, &e->restored_to);
 	return ret;
 }
 
@@ -388,11 +374,6 @@ int rfs_index_entry_by_bin_path(struct rfs_index *idx, const char *bin_path,
 }
 
 /* After a write that changed nothing: -ENOENT, the entry does not exist. */
-static int no_entry(int64_t id, struct rfs_error *err)
-{
-	return rfs_error_set(err, ENOENT, "no entry %" PRId64, id);
-}
-
 int rfs_index_entry_update(struct rfs_index *idx, const struct rfs_entry *e,
 			   struct rfs_error *err)
 {
@@ -447,7 +428,8 @@ int rfs_index_entry_update(struct rfs_index *idx, const struct rfs_entry *e,
 			": another live entry holds its place in the recycle bin",
 			e->id);
 	if (!ret && sqlite3_changes(idx->db) == 0)
-		return no_entry(e->id, err);
+		return rfs_index_jobs_missing(&rfs_index_jobs_entries, e->id,
+					      err);
 	return ret;
 }
 
@@ -455,89 +437,16 @@ int rfs_index_entry_progress(struct rfs_index *idx, int64_t id,
 			     int64_t files_done, int64_t bytes_done,
 			     struct rfs_error *err)
 {
-	sqlite3_stmt *st;
-	int rc, ret;
-
-	ret = rfs_index_stmt(idx, RFS_INDEX_STMT_ENTRY_PROGRESS,
-			     "UPDATE entries SET files_done = ?2,"
-			     " bytes_done = ?3, updated_ns = ?4"
-			     " WHERE id = ?1",
-			     &st, err);
-	if (ret < 0)
-		return ret;
-	rc = sqlite3_bind_int64(st, 1, id);
-	if (!rc)
-		rc = sqlite3_bind_int64(st, 2, files_done);
-	if (!rc)
-		rc = sqlite3_bind_int64(st, 3, bytes_done);
-	if (!rc)
-		rc = sqlite3_bind_int64(st, 4, rfs_time_now_ns());
-	ret = rfs_index_run(idx, st, rc, err,
-			    "cannot record the progress of entry %" PRId64, id);
-	if (!ret && sqlite3_changes(idx->db) == 0)
-		return no_entry(id, err);
-	return ret;
-}
-
-/* @return 0 when entry @p id exists, -ENOENT when not, or an errno */
-static int entry_exists(struct rfs_index *idx, int64_t id,
-			struct rfs_error *err)
-{
-	sqlite3_stmt *st;
-	int rc, ret;
-
-	ret = rfs_index_stmt(idx, RFS_INDEX_STMT_ENTRY_EXISTS,
-			     "SELECT 1 FROM entries WHERE id = ?1", &st, err);
-	if (ret < 0)
-		return ret;
-	rc = sqlite3_bind_int64(st, 1, id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		ret = 0;
-	else if (rc == SQLITE_DONE)
-		ret = no_entry(id, err);
-	else
-		ret = rfs_index_fail(idx, rc, err, "cannot read entry %" PRId64,
-				     id);
-	rfs_index_stmt_done(st);
-	return ret;
+	return rfs_index_jobs_progress(idx, &rfs_index_jobs_entries, id,
+				       files_done, bytes_done, err);
 }
 
 int rfs_index_entry_lease(struct rfs_index *idx, int64_t id,
 			  const char *expected, const char *owner,
 			  int64_t until_ns, bool *taken, struct rfs_error *err)
 {
-	sqlite3_stmt *st;
-	int rc, ret;
-
-	/* IS, not =: a NULL expected owner matches a free entry. */
-	ret = rfs_index_stmt(idx, RFS_INDEX_STMT_ENTRY_LEASE,
-			     "UPDATE entries SET lease_owner = ?3,"
-			     " lease_until_ns = ?4"
-			     " WHERE id = ?1 AND lease_owner IS ?2",
-			     &st, err);
-	if (ret < 0)
-		return ret;
-	rc = sqlite3_bind_int64(st, 1, id);
-	if (!rc)
-		rc = rfs_index_bind_text(st, 2, expected);
-	if (!rc)
-		rc = rfs_index_bind_text(st, 3, owner);
-	if (!rc)
-		rc = sqlite3_bind_int64(st, 4, until_ns);
-	ret = rfs_index_run(idx, st, rc, err, "cannot lease entry %" PRId64,
-			    id);
-	if (ret < 0)
-		return ret;
-	if (sqlite3_changes(idx->db) == 1) {
-		*taken = true;
-		return 0;
-	}
-	ret = entry_exists(idx, id, err);
-	if (!ret)
-		*taken = false;
-	return ret;
+	return rfs_index_jobs_lease(idx, &rfs_index_jobs_entries, id, expected,
+				    owner, until_ns, taken, err);
 }
 
 int rfs_index_entry_renew_all(struct rfs_index *idx, const char *owner,

@@ -10,6 +10,7 @@
 #include "index/restores.h"
 #include "index/index.h"
 #include "index/internal.h"
+#include "index/jobs.h"
 
 #include "core/restore.h"
 #include "util/clock.h"
@@ -71,21 +72,6 @@ static int run(struct rfs_index *idx, sqlite3_stmt *st, int rc,
 	return ret;
 }
 
-/* Copy a text column, NULL staying NULL. @return 0 or -ENOMEM */
-static int col_dup(sqlite3_stmt *st, int col, char **out)
-{
-	const unsigned char *s;
-
-	*out = NULL;
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return 0;
-	s = sqlite3_column_text(st, col);
-	if (!s)
-		return -ENOMEM;
-	*out = strdup((const char *)s);
-	return *out ? 0 : -ENOMEM;
-}
-
 /* Parse a state column; NULL (a failed_step never set) is check. */
 static int col_state(struct rfs_index *idx, sqlite3_stmt *st, int col,
 		     int64_t id, enum rfs_restore_state *s,
@@ -125,7 +111,7 @@ static int restore_strings(sqlite3_stmt *st, struct rfs_restore *r)
 	int ret = 0;
 
 	for (i = 0; !ret && i < sizeof(strings) / sizeof(strings[0]); i++)
-		ret = col_dup(st, strings[i].col, strings[i].dst);
+		ret = rfs_index_col_dup(st, strings[i].col, strings[i].dst);
 	return ret;
 }
 
@@ -302,11 +288,6 @@ int rfs_index_restore_insert(struct rfs_index *idx, struct rfs_restore *r,
 }
 
 /* After a read or write that found nothing: the restore does not exist. */
-static int no_restore(int64_t id, struct rfs_error *err)
-{
-	return rfs_error_set(err, ENOENT, "no restore %" PRId64, id);
-}
-
 int rfs_index_restore_get(struct rfs_index *idx, int64_t id,
 			  struct rfs_restore *out, struct rfs_error *err)
 {
@@ -324,7 +305,7 @@ int rfs_index_restore_get(struct rfs_index *idx, int64_t id,
 	if (rc == SQLITE_ROW)
 		ret = read_restore(idx, st, out, err);
 	else if (rc == SQLITE_DONE)
-		ret = no_restore(id, err);
+		ret = rfs_index_jobs_missing(&rfs_index_jobs_restores, id, err);
 	else
 		ret = rfs_index_fail(idx, rc, err,
 				     "cannot read restore %" PRId64, id);
@@ -378,7 +359,8 @@ int rfs_index_restore_update(struct rfs_index *idx, const struct rfs_restore *r,
 				     " to '%s' is running or resumable",
 				     r->entry_id, r->target);
 	if (!ret && sqlite3_changes(idx->db) == 0)
-		return no_restore(r->id, err);
+		return rfs_index_jobs_missing(&rfs_index_jobs_restores, r->id,
+					      err);
 	return ret;
 }
 
@@ -386,51 +368,8 @@ int rfs_index_restore_progress(struct rfs_index *idx, int64_t id,
 			       int64_t files_done, int64_t bytes_done,
 			       struct rfs_error *err)
 {
-	char what[80];
-	sqlite3_stmt *st;
-	int rc, ret;
-
-	ret = prepare(idx,
-		      "UPDATE restores SET files_done = ?2, bytes_done = ?3"
-		      " WHERE id = ?1",
-		      &st, err);
-	if (ret < 0)
-		return ret;
-	rc = sqlite3_bind_int64(st, 1, id);
-	if (!rc)
-		rc = sqlite3_bind_int64(st, 2, files_done);
-	if (!rc)
-		rc = sqlite3_bind_int64(st, 3, bytes_done);
-	snprintf(what, sizeof(what),
-		 "cannot record the progress of restore %" PRId64, id);
-	ret = run(idx, st, rc, what, NULL, err);
-	if (!ret && sqlite3_changes(idx->db) == 0)
-		return no_restore(id, err);
-	return ret;
-}
-
-/* @return 0 when restore @p id exists, -ENOENT when not, or an errno */
-static int restore_exists(struct rfs_index *idx, int64_t id,
-			  struct rfs_error *err)
-{
-	sqlite3_stmt *st;
-	int rc, ret;
-
-	ret = prepare(idx, "SELECT 1 FROM restores WHERE id = ?1", &st, err);
-	if (ret < 0)
-		return ret;
-	rc = sqlite3_bind_int64(st, 1, id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		ret = 0;
-	else if (rc == SQLITE_DONE)
-		ret = no_restore(id, err);
-	else
-		ret = rfs_index_fail(idx, rc, err,
-				     "cannot read restore %" PRId64, id);
-	sqlite3_finalize(st);
-	return ret;
+	return rfs_index_jobs_progress(idx, &rfs_index_jobs_restores, id,
+				       files_done, bytes_done, err);
 }
 
 int rfs_index_restore_lease(struct rfs_index *idx, int64_t id,
@@ -438,37 +377,8 @@ int rfs_index_restore_lease(struct rfs_index *idx, int64_t id,
 			    int64_t until_ns, bool *taken,
 			    struct rfs_error *err)
 {
-	char what[64];
-	sqlite3_stmt *st;
-	int rc, ret;
-
-	/* IS, not =: a NULL expected owner matches a free restore. */
-	ret = prepare(idx,
-		      "UPDATE restores SET lease_owner = ?3,"
-		      " lease_until_ns = ?4"
-		      " WHERE id = ?1 AND lease_owner IS ?2",
-		      &st, err);
-	if (ret < 0)
-		return ret;
-	rc = sqlite3_bind_int64(st, 1, id);
-	if (!rc)
-		rc = rfs_index_bind_text(st, 2, expected);
-	if (!rc)
-		rc = rfs_index_bind_text(st, 3, owner);
-	if (!rc)
-		rc = sqlite3_bind_int64(st, 4, until_ns);
-	snprintf(what, sizeof(what), "cannot lease restore %" PRId64, id);
-	ret = run(idx, st, rc, what, NULL, err);
-	if (ret < 0)
-		return ret;
-	if (sqlite3_changes(idx->db) == 1) {
-		*taken = true;
-		return 0;
-	}
-	ret = restore_exists(idx, id, err);
-	if (!ret)
-		*taken = false;
-	return ret;
+	return rfs_index_jobs_lease(idx, &rfs_index_jobs_restores, id, expected,
+				    owner, until_ns, taken, err);
 }
 
 int rfs_index_restore_list(struct rfs_index *idx,

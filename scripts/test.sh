@@ -25,13 +25,14 @@ if ! doxygen docs/Doxyfile >/dev/null; then
 fi
 
 # A build made by `make demo` has no tests (Criterion was not installed
-# then): turn them on.
+# then) and no test hooks (RECYCLEFS_TEST_KILL_AFTER): turn both on.
 # usage: setup DIR [MESON_OPTION...]
 setup() {
 	if [ -f "$1/build.ninja" ]; then
-		meson configure "$1" -Dtests=enabled >/dev/null
+		meson configure "$1" -Dtests=enabled -Dtest_hooks=true \
+			>/dev/null
 	else
-		meson setup "$@" -Dtests=enabled >/dev/null
+		meson setup "$@" -Dtests=enabled -Dtest_hooks=true >/dev/null
 	fi
 }
 

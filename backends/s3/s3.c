@@ -652,7 +652,8 @@ static const struct rfs_backend_ops s3_ops = {
 	.scheme = "s3",
 	/* list() HEADs what it has not cached: its attributes are exact */
 	.caps = RFS_BACKEND_CAP_COPY | RFS_BACKEND_CAP_SYMLINK |
-		RFS_BACKEND_CAP_RANDOM_WRITE | RFS_BACKEND_CAP_LIST_EXACT,
+		RFS_BACKEND_CAP_RANDOM_WRITE | RFS_BACKEND_CAP_LIST_EXACT |
+		RFS_BACKEND_CAP_REMOTE,
 	.stat = s3_stat,
 	.list = rfs_s3_list,
 	.open = rfs_s3_open_file,

@@ -978,6 +978,7 @@ Test(restore, killed_at_every_backend_call_then_resumed)
 	int points = 0, r;
 	long n;
 
+	RFS_TEST_NEEDS_HOOKS();
 	install_hook();
 	archive(EP);
 	hook_expects("all.sums", SRC);

@@ -300,6 +300,7 @@ Test(restore_rerun, killed_at_every_backend_call_then_rerun)
 	int points = 0, r;
 	long n;
 
+	RFS_TEST_NEEDS_HOOKS();
 	for (n = 1; n < 5000; n += n < 100 ? 1 : 3) {
 		/* Only dt=2's target and the index go back: a restore never
 		 * changes the bin, and copying the whole data each time

@@ -813,6 +813,7 @@ Test(s3, an_object_changed_during_an_archive_fails_it_with_the_source_intact)
 	char *state = NULL, *v;
 	int k, r;
 
+	RFS_TEST_NEEDS_HOOKS();
 	/* Objects with preserved times, as recyclefs or s3fs leave them. */
 	SH_OK("mkdir -p src && head -c 500000 /dev/urandom > src/part-0.parquet "
 	      "&& head -c 700000 /dev/urandom > src/part-1.parquet && "

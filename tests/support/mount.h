@@ -99,4 +99,17 @@ char *rfs_test_mount_log(struct rfs_test_mount *m);
 #define rfs_test_cli(m, out, ...)                                              \
 	rfs_test_run_recyclefs((out), (m)->index, __VA_ARGS__, NULL)
 
+/**
+ * Skip the calling test when the programs were built without the test
+ * hooks (meson -Dtest_hooks=true): RECYCLEFS_TEST_KILL_AFTER does nothing
+ * then.
+ */
+#ifdef RFS_TEST_HOOKS
+#define RFS_TEST_NEEDS_HOOKS() ((void)0)
+#else
+#define RFS_TEST_NEEDS_HOOKS()                                                 \
+	cr_skip_test("built without the test hooks: meson configure "          \
+		     "-Dtest_hooks=true")
+#endif
+
 #endif

@@ -1,13 +1,14 @@
 /*
- * core/job under faults: every kind of storage call the archive job makes
- * fails once at each of its first 30 calls, on a bin sharing the source's
- * store (server-side copies) and on a bin of its own (streamed copies,
- * faults on either store); purges fail the same way; and a crash (every
- * call failing from the Nth on) is simulated at points spread over a
- * whole run. After every run no file may be lost, and the resumed job
- * must end archived with everything in the bin.
+ * The archive and purge kinds under faults, through the sweep harness
+ * (sweep.h): every kind of storage call the job makes fails once at each
+ * of its first 30 calls, on a bin sharing the source's store (server-side
+ * copies) and on a bin of its own (streamed copies, faults on either
+ * store); and a crash (every call failing from the Nth on) is simulated
+ * at points spread over a whole run. After every run no file may be
+ * lost, and the resumed job must end archived (or purged) with
+ * everything in its place.
  */
-#include "archive_fixture.h"
+#include "sweep.h"
 
 #include "backends/backend.h"
 #include "backends/memory/memory.h"
@@ -25,34 +26,20 @@
 
 TestSuite(core_archive_faults, .timeout = 240);
 
-/* Faults are tried at calls 1..MAX_NTH of a kind. */
-#define MAX_NTH 30
-
-static const char *const op_names[RFS_MEM_OP_COUNT] = {
-	"stat",	 "list",  "open",   "read",   "write", "close",
-	"mkdir", "rmdir", "unlink", "rename", "meta",  "copy",
-};
-
-/* Where faults go: the layout and which store. */
-struct target {
-	enum afx_layout layout;
-	bool on_bin; /* the bin's own store (AFX_SPLIT) */
-	const char *name;
-};
-
-static const struct target targets[] = {
+static const struct sweep_target targets[] = {
 	{ AFX_SHARED, false, "shared store" },
 	{ AFX_SPLIT, true, "bin store" },
 };
 
-static const char *store_of(const struct afx *f, const struct target *t)
+static const char *store_of(const struct afx *f, const struct sweep_target *t)
 {
 	return t->on_bin ? f->bin_store : f->store;
 }
 
 /* A fixture with the standard partition and a neighbour, and the
  * partition's archive begun. */
-static void prepare(struct afx *f, const struct target *t, struct rfs_entry *e)
+static void prepare(struct afx *f, const struct sweep_target *t,
+		    struct rfs_entry *e)
 {
 	afx_open(f, t->layout);
 	afx_tree(f, "dt=1");
@@ -62,231 +49,200 @@ static void prepare(struct afx *f, const struct target *t, struct rfs_entry *e)
 	afx_begin(f, "dt=1", e);
 }
 
-/* Calls of kind @p op a clean archive makes on @p t's store. */
-static unsigned long clean_calls(const struct target *t, enum rfs_mem_op op)
-{
-	struct rfs_entry e = { 0 };
-	unsigned long before, n;
-	struct afx f;
+/* ---------------------------------------------------------- the archive */
 
-	prepare(&f, t, &e);
-	before = rfs_mem_calls(store_of(&f, t), op);
-	cr_assert_eq(afx_run(&f, e.id, NULL), 0, "%s", f.err.msg);
-	n = rfs_mem_calls(store_of(&f, t), op) - before;
-	afx_check_archived_id(&f, e.id);
-	rfs_entry_release(&e);
-	afx_close(&f);
-	return n;
+static void archive_prepare(struct sweep_job *j)
+{
+	prepare(&j->f, j->t, &j->e);
+	j->id = j->e.id;
 }
 
-/* Fail the @p nth call of kind @p op once; check; resume; check. */
-static void one_fault(const struct target *t, enum rfs_mem_op op,
-		      unsigned long nth)
+static int job_run(struct sweep_job *j)
 {
-	struct rfs_entry e = { 0 };
-	enum rfs_entry_state s;
-	char when[160];
-	struct afx f;
-	int r;
-
-	snprintf(when, sizeof(when), "%s #%lu failing on the %s", op_names[op],
-		 nth, t->name);
-	prepare(&f, t, &e);
-	rfs_mem_fail_nth(store_of(&f, t), op, nth, EIO);
-	r = afx_run(&f, e.id, NULL);
-	s = afx_state(&f, e.id);
-	if (r == 0) {
-		/* an ignorable call: nothing may be missing though */
-		cr_assert_eq(s, RFS_ENTRY_ARCHIVED, "%s", when);
-		afx_check_archived_id(&f, e.id);
-	} else {
-		cr_assert_eq(s, RFS_ENTRY_FAILED, "%s: %d gave state %s", when,
-			     r, rfs_entry_state_name(s));
-		cr_assert_neq(f.err.msg[0], '\0', "%s: no reason", when);
-	}
-	rfs_mem_recover(store_of(&f, t));
-	afx_check_no_loss(&f, "dt=1", e.bin_path, when);
-	afx_check_source(&f, "dt=2");
-	afx_finish(&f, e.id);
-	afx_check_no_loss(&f, "dt=1", e.bin_path, when);
-	afx_check_archived_id(&f, e.id);
-	afx_check_source(&f, "dt=2");
-	rfs_entry_release(&e);
-	afx_close(&f);
+	return afx_run(&j->f, j->id, NULL);
 }
 
-/* Steps through 1..n that make at most MAX_NTH points. */
-static unsigned long step_of(unsigned long n)
+static void archive_failed(struct sweep_job *j, int r, const char *when)
 {
-	return n > MAX_NTH ? (n + MAX_NTH - 1) / MAX_NTH : 1;
+	enum rfs_entry_state s = afx_state(&j->f, j->id);
+
+	cr_assert_eq(s, RFS_ENTRY_FAILED, "%s: %d gave state %s", when, r,
+		     rfs_entry_state_name(s));
+	cr_assert_neq(j->f.err.msg[0], '\0', "%s: no reason", when);
+	afx_check_no_loss(&j->f, "dt=1", j->e.bin_path, when);
+	afx_check_source(&j->f, "dt=2");
 }
 
-static void faults_of(enum rfs_mem_op op)
+static void archive_finish(struct sweep_job *j, const char *when)
 {
-	int runs = 0;
-
-	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
-		unsigned long n = clean_calls(&targets[i], op);
-
-		for (unsigned long nth = 1; nth <= n; nth += step_of(n), runs++)
-			one_fault(&targets[i], op, nth);
-	}
-	cr_log_info("%s: %d faulty runs", op_names[op], runs);
+	afx_finish(&j->f, j->id);
+	afx_check_no_loss(&j->f, "dt=1", j->e.bin_path, when);
+	afx_check_archived_id(&j->f, j->id);
+	afx_check_source(&j->f, "dt=2");
 }
+
+static const struct sweep_kind archive_kind = {
+	.name = "archive",
+	.targets = targets,
+	.n_targets = sizeof(targets) / sizeof(targets[0]),
+	.prepare = archive_prepare,
+	.run = job_run,
+	.failed = archive_failed,
+	.finish = archive_finish,
+};
 
 Test(core_archive_faults, survives_failing_stat)
 {
-	faults_of(RFS_MEM_OP_STAT);
+	sweep_faults(&archive_kind, RFS_MEM_OP_STAT);
 }
 
 Test(core_archive_faults, survives_failing_list)
 {
-	faults_of(RFS_MEM_OP_LIST);
+	sweep_faults(&archive_kind, RFS_MEM_OP_LIST);
 }
 
 Test(core_archive_faults, survives_failing_open)
 {
-	faults_of(RFS_MEM_OP_OPEN);
+	sweep_faults(&archive_kind, RFS_MEM_OP_OPEN);
 }
 
 Test(core_archive_faults, survives_failing_read)
 {
-	faults_of(RFS_MEM_OP_READ);
+	sweep_faults(&archive_kind, RFS_MEM_OP_READ);
 }
 
 Test(core_archive_faults, survives_failing_write)
 {
-	faults_of(RFS_MEM_OP_WRITE);
+	sweep_faults(&archive_kind, RFS_MEM_OP_WRITE);
 }
 
 Test(core_archive_faults, survives_failing_close)
 {
-	faults_of(RFS_MEM_OP_CLOSE);
+	sweep_faults(&archive_kind, RFS_MEM_OP_CLOSE);
 }
 
 Test(core_archive_faults, survives_failing_mkdir)
 {
-	faults_of(RFS_MEM_OP_MKDIR);
+	sweep_faults(&archive_kind, RFS_MEM_OP_MKDIR);
 }
 
 Test(core_archive_faults, survives_failing_rmdir)
 {
-	faults_of(RFS_MEM_OP_RMDIR);
+	sweep_faults(&archive_kind, RFS_MEM_OP_RMDIR);
 }
 
 Test(core_archive_faults, survives_failing_unlink)
 {
-	faults_of(RFS_MEM_OP_UNLINK);
+	sweep_faults(&archive_kind, RFS_MEM_OP_UNLINK);
 }
 
 Test(core_archive_faults, survives_failing_rename)
 {
-	faults_of(RFS_MEM_OP_RENAME);
+	sweep_faults(&archive_kind, RFS_MEM_OP_RENAME);
 }
 
 Test(core_archive_faults, survives_failing_meta)
 {
-	faults_of(RFS_MEM_OP_META);
+	sweep_faults(&archive_kind, RFS_MEM_OP_META);
 }
 
 Test(core_archive_faults, survives_failing_copy)
 {
-	faults_of(RFS_MEM_OP_COPY);
+	sweep_faults(&archive_kind, RFS_MEM_OP_COPY);
 }
 
 /* Every kind is exercised: a clean run makes calls of each (on one of
- * the targets), so none of the loops above runs empty. */
+ * the targets), so none of the sweeps above runs empty. */
 Test(core_archive_faults, a_clean_run_makes_every_kind_of_call)
 {
-	unsigned long before[RFS_MEM_OP_COUNT], n[RFS_MEM_OP_COUNT] = { 0 };
+	unsigned long n[RFS_MEM_OP_COUNT];
 
-	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
-		struct rfs_entry e = { 0 };
-		struct afx f;
-
-		prepare(&f, &targets[i], &e);
-		for (int op = 0; op < RFS_MEM_OP_COUNT; op++)
-			before[op] = rfs_mem_calls(store_of(&f, &targets[i]),
-						   (enum rfs_mem_op)op);
-		cr_assert_eq(afx_run(&f, e.id, NULL), 0, "%s", f.err.msg);
-		for (int op = 0; op < RFS_MEM_OP_COUNT; op++)
-			n[op] += rfs_mem_calls(store_of(&f, &targets[i]),
-					       (enum rfs_mem_op)op) -
-				 before[op];
-		rfs_entry_release(&e);
-		afx_close(&f);
-	}
+	sweep_clean_calls(&archive_kind, n);
 	for (int op = 0; op < RFS_MEM_OP_COUNT; op++)
-		cr_assert_gt(n[op], 0, "no %s calls", op_names[op]);
+		cr_assert_gt(n[op], 0, "no %s calls",
+			     sweep_op_name((enum rfs_mem_op)op));
 }
 
-/* Purge: an archived entry, then its purge under one fault. */
-static void purge_fault(const struct target *t, enum rfs_mem_op op,
-			unsigned long nth, unsigned long *calls)
+/* ------------------------------------------------------------ the purge */
+
+/* An archived entry with its purge begun. */
+static void purge_prepare(struct sweep_job *j)
 {
-	struct rfs_entry e = { 0 };
 	struct rfs_error err = { 0 };
-	char key[128], when[160];
-	unsigned long before;
+
+	archive_prepare(j);
+	cr_assert_eq(afx_run(&j->f, j->id, NULL), 0, "%s", j->f.err.msg);
+	cr_assert_eq(rfs_purge_begin(j->f.idx, j->id, &err), 0, "%s", err.msg);
+}
+
+/* A failed purge stays a purge, with its reason, for the next worker. */
+static void purge_failed(struct sweep_job *j, int r, const char *when)
+{
+	struct rfs_entry got = { 0 };
+
+	afx_get(&j->f, j->id, &got);
+	cr_assert_eq(got.state, RFS_ENTRY_PURGING, "%s: %d, state %s", when, r,
+		     rfs_entry_state_name(got.state));
+	cr_assert_not_null(got.reason, "%s: no reason", when);
+	rfs_entry_release(&got);
+}
+
+static void purge_finish(struct sweep_job *j, const char *when)
+{
+	struct afx *f = &j->f;
+	char key[128];
 	struct stat st;
-	struct afx f;
 	int r;
 
-	snprintf(when, sizeof(when), "purge with %s #%lu failing on the %s",
-		 op_names[op], nth, t->name);
-	prepare(&f, t, &e);
-	cr_assert_eq(afx_run(&f, e.id, NULL), 0, "%s", f.err.msg);
-	cr_assert_eq(rfs_purge_begin(f.idx, e.id, &err), 0, "%s", err.msg);
-	before = rfs_mem_calls(store_of(&f, t), op);
-	if (nth)
-		rfs_mem_fail_nth(store_of(&f, t), op, nth, EIO);
-	r = afx_run(&f, e.id, NULL);
-	if (calls)
-		*calls = rfs_mem_calls(store_of(&f, t), op) - before;
-	if (r < 0) {
-		struct rfs_entry got = { 0 };
-
-		afx_get(&f, e.id, &got);
-		cr_assert_eq(got.state, RFS_ENTRY_PURGING, "%s: state %s", when,
-			     rfs_entry_state_name(got.state));
-		cr_assert_not_null(got.reason, "%s: no reason", when);
-		rfs_entry_release(&got);
-		rfs_mem_recover(store_of(&f, t));
-		r = afx_run(&f, e.id, NULL);
-		cr_assert_eq(r, 0, "%s: rerun %d %s", when, r, f.err.msg);
+	if (afx_state(f, j->id) == RFS_ENTRY_PURGING) {
+		r = afx_run(f, j->id, NULL);
+		cr_assert_eq(r, 0, "%s: rerun %d %s", when, r, f->err.msg);
 	}
-	cr_assert_eq(afx_state(&f, e.id), RFS_ENTRY_PURGED, "%s", when);
-	cr_assert_eq(rfs_backend_stat(f.bin, e.bin_path, &st), -ENOENT, "%s",
-		     when);
-	rfs_manifest_key(e.uuid, key, sizeof(key));
-	cr_assert_eq(rfs_backend_stat(f.bin, key, &st), -ENOENT, "%s", when);
+	cr_assert_eq(afx_state(f, j->id), RFS_ENTRY_PURGED, "%s", when);
+	cr_assert_eq(rfs_backend_stat(f->bin, j->e.bin_path, &st), -ENOENT,
+		     "%s", when);
+	rfs_manifest_key(j->e.uuid, key, sizeof(key));
+	cr_assert_eq(rfs_backend_stat(f->bin, key, &st), -ENOENT, "%s", when);
 	/* the source stays gone, its neighbour untouched */
-	cr_assert_eq(rfs_backend_stat(f.src, "dt=1", &st), -ENOENT);
-	afx_check_source(&f, "dt=2");
-	rfs_entry_release(&e);
-	afx_close(&f);
+	cr_assert_eq(rfs_backend_stat(f->src, "dt=1", &st), -ENOENT);
+	afx_check_source(f, "dt=2");
 }
+
+/* A crashed purge leaves the source gone and its neighbour as it was. */
+static void purge_crashed(struct sweep_job *j, const char *when)
+{
+	struct stat st;
+
+	cr_assert_eq(rfs_backend_stat(j->f.src, "dt=1", &st), -ENOENT, "%s",
+		     when);
+	afx_check_source(&j->f, "dt=2");
+}
+
+static const struct sweep_kind purge_kind = {
+	.name = "purge",
+	.targets = targets,
+	.n_targets = sizeof(targets) / sizeof(targets[0]),
+	.prepare = purge_prepare,
+	.run = job_run,
+	.failed = purge_failed,
+	.crashed = purge_crashed,
+	.finish = purge_finish,
+};
 
 Test(core_archive_faults, purge_survives_failing_calls)
 {
-	static const enum rfs_mem_op ops[] = { RFS_MEM_OP_STAT, RFS_MEM_OP_LIST,
-					       RFS_MEM_OP_UNLINK,
-					       RFS_MEM_OP_RMDIR,
-					       RFS_MEM_OP_META };
 	int runs = 0;
 
-	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
-		for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
-			unsigned long n = 0;
-
-			purge_fault(&targets[i], ops[k], 0, &n);
-			for (unsigned long nth = 1; nth <= n;
-			     nth += step_of(n), runs++)
-				purge_fault(&targets[i], ops[k], nth, NULL);
-		}
-	}
+	for (int op = 0; op < RFS_MEM_OP_COUNT; op++)
+		runs += sweep_faults(&purge_kind, (enum rfs_mem_op)op);
 	cr_log_info("purge: %d faulty runs", runs);
 	cr_assert_gt(runs, 10);
+}
+
+Test(core_archive_faults, purge_resumes_after_a_crash_at_any_call)
+{
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+		cr_assert_gt(sweep_crashes(&purge_kind, &targets[i]), 10);
 }
 
 /*
@@ -300,7 +256,8 @@ Test(core_archive_faults, purge_survives_failing_calls)
  *    and is resumed only if a worker would pick it (a runnable state).
  * Either way the job must end archived, with its final manifest.
  */
-static void crash_at(const struct target *t, unsigned long n, bool recorded)
+static void crash_at(const struct sweep_target *t, unsigned long n,
+		     bool recorded)
 {
 	struct rfs_entry e = { 0 }, got = { 0 };
 	struct rfs_error err = { 0 };
@@ -357,7 +314,7 @@ static void crash_at(const struct target *t, unsigned long n, bool recorded)
 
 /* Points 0..total+1 of a clean run's calls, every call or about 50 of
  * them spread evenly. @return the points run */
-static int crashes(const struct target *t)
+static int crashes(const struct sweep_target *t)
 {
 	struct rfs_entry e = { 0 };
 	unsigned long total, step, n;

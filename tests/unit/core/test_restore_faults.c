@@ -1,15 +1,16 @@
 /*
- * core/restore under faults, as core/job for archives: every kind of
- * storage call a restore makes fails once at each of its first calls (up
- * to 30 points per kind), on a bin sharing the target's store, on a bin
- * of its own (reads fail) and on the target's store when the bin has its
- * own (writes fail). After every failed run the recycle copy is intact,
- * every file at the target is absent or complete with its checksum, no
- * temporary is left and the reason says what is at the target; a rerun
- * of the restore then finishes it, every file restored with its bytes,
- * mode and mtime. A rerun while the restore waits to resume joins it.
+ * The restore kind under faults, through the sweep harness (sweep.h) as
+ * archives and purges: every kind of storage call a restore makes fails
+ * once at each of its first calls (up to 30 points per kind), on a bin sharing
+ * the target's store, on a bin of its own (reads fail) and on the target's
+ * store when the bin has its own (writes fail). After every failed run the
+ * recycle copy is intact, every file at the target is absent or complete with
+ * its checksum, no temporary is left and the reason says what is at the target;
+ * a rerun of the restore then finishes it, every file restored with its bytes,
+ * mode and mtime. A crash at any call is survived the same way. A rerun
+ * while the restore waits to resume joins it.
  */
-#include "archive_fixture.h"
+#include "sweep.h"
 
 #include "backends/backend.h"
 #include "backends/memory/memory.h"
@@ -26,34 +27,18 @@
 
 TestSuite(core_restore_faults, .timeout = 600);
 
-#define MAX_NTH 30
-#define ITEM	"dt=1"
-
-static const char *const op_names[RFS_MEM_OP_COUNT] = {
-	"stat",	 "list",  "open",   "read",   "write", "close",
-	"mkdir", "rmdir", "unlink", "rename", "meta",  "copy",
-};
+#define ITEM "dt=1"
 
 /* Where faults go. */
-struct target {
-	enum afx_layout layout;
-	bool on_bin; /* the bin's own store (AFX_SPLIT) */
-	const char *name;
-};
-
-static const struct target targets[] = {
+static const struct sweep_target targets[] = {
 	{ AFX_SHARED, false, "shared store" },
 	{ AFX_SPLIT, true, "bin store" },
 	{ AFX_SPLIT, false, "target store" },
 };
 
-static const char *store_of(const struct afx *f, const struct target *t)
-{
-	return t->on_bin ? f->bin_store : f->store;
-}
-
 /* A fixture with ITEM archived. */
-static void prepare(struct afx *f, const struct target *t, struct rfs_entry *e)
+static void prepare(struct afx *f, const struct sweep_target *t,
+		    struct rfs_entry *e)
 {
 	afx_open(f, t->layout);
 	afx_tree(f, ITEM);
@@ -126,9 +111,10 @@ static void no_tmp(struct rfs_backend *b, const char *when)
 		     w.found);
 }
 
-/* After a failure: the recycle copy whole, the target partial at most. */
-static void check_failed(struct afx *f, const struct rfs_entry *e,
-			 const char *when)
+/* After a failure or a crash: the recycle copy whole, each file at the
+ * target absent or complete. */
+static void check_partial(struct afx *f, const struct rfs_entry *e,
+			  const char *when)
 {
 	char have[RFS_SHA256_HEX_LEN], key[512];
 	struct stat st;
@@ -153,85 +139,81 @@ static void check_failed(struct afx *f, const struct rfs_entry *e,
 				 "%s: a partial '%s' at the target", when,
 				 n->path);
 	}
+}
+
+/* After a failure: also no temporary left (the job removed its own). */
+static void check_failed(struct afx *f, const struct rfs_entry *e,
+			 const char *when)
+{
+	check_partial(f, e, when);
 	no_tmp(f->src, when);
 }
 
-/* Fail the @p nth call of kind @p op once; check; rerun; check. */
-static void one_fault(const struct target *t, enum rfs_mem_op op,
-		      unsigned long nth)
+static void restore_prepare(struct sweep_job *j)
+{
+	prepare(&j->f, j->t, &j->e);
+	j->id = begin(&j->f, NULL);
+}
+
+static int restore_run(struct sweep_job *j)
+{
+	return run(&j->f, j->id);
+}
+
+static void restore_failed(struct sweep_job *j, int rc, const char *when)
 {
 	struct rfs_restore r = { 0 };
-	struct rfs_entry e = { 0 };
-	char when[160];
-	struct afx f;
-	int64_t id;
-	int rc;
 
-	snprintf(when, sizeof(when), "%s #%lu failing on the %s", op_names[op],
-		 nth, t->name);
-	prepare(&f, t, &e);
-	id = begin(&f, NULL);
-	rfs_mem_fail_nth(store_of(&f, t), op, nth, EIO);
-	rc = run(&f, id);
-	rfs_mem_recover(store_of(&f, t));
-	cr_assert_eq(rfs_index_restore_get(f.idx, id, &r, &f.err), 0);
-	if (rc == 0) {
-		cr_assert_eq(r.state, RFS_RESTORE_DONE, "%s", when);
+	cr_assert_eq(rfs_index_restore_get(j->f.idx, j->id, &r, &j->f.err), 0);
+	cr_assert_eq(r.state, RFS_RESTORE_FAILED, "%s: %d gave %s", when, rc,
+		     rfs_restore_state_name(r.state));
+	cr_assert_not_null(r.reason, "%s: no reason", when);
+	if (r.failed_step >= RFS_RESTORE_COPY)
+		cr_assert_not_null(strstr(r.reason, "at the target: "),
+				   "%s: %s", when, r.reason);
+	cr_assert_null(r.lease_owner, "%s: lease kept", when);
+	rfs_restore_release(&r);
+	check_failed(&j->f, &j->e, when);
+}
+
+/* A failed restore is run again as a new one: it finishes. */
+static void restore_finish(struct sweep_job *j, const char *when)
+{
+	struct rfs_restore r = { 0 };
+
+	cr_assert_eq(rfs_index_restore_get(j->f.idx, j->id, &r, &j->f.err), 0);
+	if (r.state == RFS_RESTORE_FAILED) {
+		j->id = begin(&j->f, NULL);
+		cr_assert_eq(run(&j->f, j->id), 0, "%s, then rerun: %s", when,
+			     j->f.err.msg);
 	} else {
-		cr_assert_eq(r.state, RFS_RESTORE_FAILED, "%s: %d gave %s",
-			     when, rc, rfs_restore_state_name(r.state));
-		cr_assert_not_null(r.reason, "%s: no reason", when);
-		if (r.failed_step >= RFS_RESTORE_COPY)
-			cr_assert_not_null(strstr(r.reason, "at the target: "),
-					   "%s: %s", when, r.reason);
-		check_failed(&f, &e, when);
-		/* The rerun: a new restore, as the first one failed. */
-		id = begin(&f, NULL);
-		cr_assert_eq(run(&f, id), 0, "%s, then rerun: %s", when,
-			     f.err.msg);
+		cr_assert_eq(r.state, RFS_RESTORE_DONE, "%s: %s", when,
+			     rfs_restore_state_name(r.state));
 	}
 	rfs_restore_release(&r);
-	afx_check_source(&f, ITEM);
-	no_tmp(f.src, when);
-	rfs_entry_release(&e);
-	afx_close(&f);
+	afx_check_source(&j->f, ITEM);
+	no_tmp(j->f.src, when);
 }
 
-/* Calls of kind @p op a clean restore makes on @p t's store. */
-static unsigned long clean_calls(const struct target *t, enum rfs_mem_op op)
+static void restore_crashed(struct sweep_job *j, const char *when)
 {
-	struct rfs_entry e = { 0 };
-	unsigned long before, n;
-	struct afx f;
-	int64_t id;
-
-	prepare(&f, t, &e);
-	id = begin(&f, NULL);
-	before = rfs_mem_calls(store_of(&f, t), op);
-	cr_assert_eq(run(&f, id), 0, "%s", f.err.msg);
-	n = rfs_mem_calls(store_of(&f, t), op) - before;
-	afx_check_source(&f, ITEM);
-	rfs_entry_release(&e);
-	afx_close(&f);
-	return n;
+	check_partial(&j->f, &j->e, when);
 }
 
-static unsigned long step_of(unsigned long n)
-{
-	return n > MAX_NTH ? (n + MAX_NTH - 1) / MAX_NTH : 1;
-}
+static const struct sweep_kind restore_kind = {
+	.name = "restore",
+	.targets = targets,
+	.n_targets = sizeof(targets) / sizeof(targets[0]),
+	.prepare = restore_prepare,
+	.run = restore_run,
+	.failed = restore_failed,
+	.crashed = restore_crashed,
+	.finish = restore_finish,
+};
 
 static void faults_of(enum rfs_mem_op op)
 {
-	int runs = 0;
-
-	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
-		unsigned long n = clean_calls(&targets[i], op);
-
-		for (unsigned long nth = 1; nth <= n; nth += step_of(n), runs++)
-			one_fault(&targets[i], op, nth);
-	}
-	cr_log_info("restore, %s: %d faulty runs", op_names[op], runs);
+	sweep_faults(&restore_kind, op);
 }
 
 Test(core_restore_faults, survives_failing_stat)
@@ -289,12 +271,18 @@ Test(core_restore_faults, survives_failing_copy)
 	faults_of(RFS_MEM_OP_COPY);
 }
 
+Test(core_restore_faults, resumes_after_a_crash_at_any_call)
+{
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+		cr_assert_gt(sweep_crashes(&restore_kind, &targets[i]), 10);
+}
+
 /* A restore recorded and left (its process died: a lease of a dead
  * owner) is joined by the same restore run again, never doubled; a
  * restore of the same entry elsewhere is its own. */
 Test(core_restore_faults, a_rerun_joins_the_restore_left_waiting)
 {
-	const struct target *t = &targets[0];
+	const struct sweep_target *t = &targets[0];
 	struct rfs_restore r = { 0 };
 	struct rfs_entry e = { 0 };
 	struct rfs_restore_target to = { .to = AFX_E "/elsewhere" };
