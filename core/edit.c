@@ -1,4 +1,5 @@
 #include "core/edit.h"
+#include "core/journal.h"
 
 #include "backends/backend.h"
 #include "core/catalog.h"
@@ -34,6 +35,10 @@ static int finish(struct rfs_index *idx, int r, const char *action,
 		rfs_index_rollback(idx);
 	free(text);
 	json_decref(detail);
+	/* Committed: now into every storage's journal. A storage that cannot
+	 * be written is logged; the change stands in the index. */
+	if (r >= 0)
+		rfs_journal_write(idx, NULL);
 	return r < 0 ? r : 0;
 }
 

@@ -3,6 +3,7 @@
  * and the steps that do not copy data (snapshot, delete, finish, purge).
  */
 #include "core/job_priv.h"
+#include "core/journal.h"
 
 #include "backends/backend.h"
 #include "core/bin.h"
@@ -686,6 +687,8 @@ int job_finish(struct job *j)
 		r = rfs_index_entry_update(j->idx, &j->e, j->err);
 	if (r < 0)
 		j->e.state = was; /* a failure is recorded at that step */
+	else /* its archive history, into the catalog journal */
+		rfs_journal_write(j->idx, NULL);
 	return r;
 }
 
@@ -776,7 +779,10 @@ int job_purge(struct job *j)
 	}
 	free(up);
 	j->e.purged_ns = rfs_time_now_ns();
-	return job_set_state(j, RFS_ENTRY_PURGED);
+	r = job_set_state(j, RFS_ENTRY_PURGED);
+	if (r == 0) /* the purge record, into the catalog journal */
+		rfs_journal_write(j->idx, NULL);
+	return r;
 }
 
 int job_unpublish(struct job *j)

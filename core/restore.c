@@ -13,6 +13,7 @@
 #include "core/json_name.h"
 #include "core/job_priv.h"
 #include "core/jobs.h"
+#include "core/journal.h"
 #include "core/names.h"
 #include "core/namespace.h"
 #include "core/partitions.h"
@@ -995,6 +996,8 @@ static int step_done(struct rjob *j)
 		r = rfs_index_commit(j->idx, j->err);
 	if (r < 0)
 		rfs_index_rollback(j->idx);
+	else /* a restore record for the catalog journal */
+		rfs_journal_write(j->idx, NULL);
 	return r;
 }
 
