@@ -1,0 +1,309 @@
+/*
+ * The catalog journal (docs/catalog-journal.md): every change is kept in
+ * each storage's recycle area, and one 'recyclefs reindex --from URI'
+ * rebuilds a lost index so that every command answers as before. Run as
+ * a program on file storage, checked against the bytes underneath and
+ * the JSON of every listing command.
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/support/mount.h"
+
+static struct rfs_test_mount m;
+static struct rfs_test_out out;
+
+#define EP	"sales.orders/bronze/2001-01-01..2010-01-01"
+#define SRC	"data/orders/b1"
+#define JOURNAL "data/.recyclebin/.recyclefs/catalog"
+
+#define RUN(...) rfs_test_cli(&m, &out, __VA_ARGS__)
+
+static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Run a shell line in the test's directory; it must exit 0. Returns its
+ * stdout (caller frees). */
+static char *sh(const char *fmt, ...)
+{
+	struct rfs_test_out o = { 0 };
+	char line[4096], *s;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	r = rfs_test_sh(&m, &o, "%s", line);
+	cr_assert_eq(r, 0, "'%s' exited %d: %s", line, r, o.err);
+	s = strdup(o.out);
+	rfs_test_out_release(&o);
+	return s;
+}
+
+static void ok(int r, const char *what)
+{
+	cr_assert_eq(r, 0, "%s: status %d, stderr: %s", what, r, out.err);
+}
+
+static void has(const char *text, const char *want)
+{
+	cr_assert_not_null(strstr(text, want), "want '%s' in: %s", want, text);
+}
+
+/* "file://DIR/@p sub" for the test's directory (caller frees). */
+static char *uri_of(const char *sub)
+{
+	char *u;
+
+	cr_assert_geq(asprintf(&u, "file://%s/%s", m.dir, sub), 0);
+	return u;
+}
+
+/* The stdout of a recyclefs command that must succeed (caller frees). */
+#define OUT(...)                                                               \
+	({                                                                     \
+		ok(RUN(__VA_ARGS__), #__VA_ARGS__);                            \
+		strdup(out.out);                                               \
+	})
+
+/*
+ * A catalog with two storages, two tables, classifications, two
+ * lifecycles, an epoch closed, one re-pointed, a configuration key; two
+ * partitions and a file archived, one partition restored, the file
+ * purged.
+ */
+static void setup(void)
+{
+	cr_assert_eq(rfs_test_mount_init(&m), 0);
+	free(sh("mkdir -p " SRC "/dt=2001-01-01 " SRC "/dt=2001-01-02 "
+		"data/orders/b2 other && "
+		"printf 'alpha\\n' > " SRC "/dt=2001-01-01/part-0.parquet && "
+		"printf 'gamma gamma\\n' > " SRC
+		"/dt=2001-01-02/part-0.parquet && "
+		"printf 'old\\n' > " SRC "/notes.txt"));
+	{
+		char *other = uri_of("other");
+
+		ok(RUN("storage", "add", "other", other), "storage add other");
+		free(other);
+	}
+	ok(RUN("table", "add", "sales.orders", "-c", "pii", "-c", "finance"),
+	   "table add");
+	ok(RUN("table", "add", "sales.items"), "table add items");
+	ok(RUN("table", "classify", "sales.items", "finance"), "classify");
+	ok(RUN("lifecycle", "add", "sales.orders", "raw"), "lifecycle raw");
+	ok(RUN("lifecycle", "add", "sales.orders", "bronze"), "lifecycle");
+	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2001-01-01",
+	       "--to", "2010-01-01", "--storage", "local", "--path",
+	       "orders/b1"),
+	   "epoch b1");
+	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2010-01-01",
+	       "--storage", "local", "--path", "orders/b2"),
+	   "epoch b2");
+	ok(RUN("epoch", "close", "sales.orders", "bronze", "--at",
+	       "2013-01-01"),
+	   "epoch close");
+	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2013-01-01",
+	       "--storage", "other", "--path", "b3", "--create"),
+	   "epoch b3");
+	ok(RUN("epoch", "repoint", "sales.orders", "bronze", "2013-01-01..now",
+	       "--storage", "other", "--path", "b3"),
+	   "repoint");
+	ok(RUN("config", "set", "jobs.parallel_files", "3"), "config set");
+	ok(RUN("archive", EP "/dt=2001-01-01"), "archive 1");
+	ok(RUN("archive", EP "/dt=2001-01-02"), "archive 2");
+	ok(RUN("archive", EP "/notes.txt"), "archive 3");
+	ok(RUN("restore", EP "/dt=2001-01-01"), "restore");
+	ok(RUN("purge", EP "/notes.txt"), "purge");
+}
+
+static void teardown(void)
+{
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+TestSuite(catalog_journal, .init = setup, .fini = teardown, .timeout = 120);
+
+/* What every listing command answers, one block per command. */
+static char *answers(void)
+{
+	static const char *const cmds[][4] = {
+		{ "ls", "--json" },
+		{ "history", "--json" },
+		{ "status", "--all", "--json" },
+		{ "restore", "--status" },
+		{ "restore", "--status", "--json" },
+		{ "storage", "list", "--json" },
+		{ "table", "list", "--json" },
+		{ "config", "list" },
+		{ "status", "--all" },
+	};
+	size_t i, len = 0;
+	char *all = NULL;
+	FILE *f = open_memstream(&all, &len);
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		int r = cmds[i][2] ? RUN(cmds[i][0], cmds[i][1], cmds[i][2])
+				   : RUN(cmds[i][0], cmds[i][1]);
+
+		ok(r, cmds[i][0]);
+		fprintf(f, "== %s %s %s\n%s", cmds[i][0], cmds[i][1],
+			cmds[i][2] ? cmds[i][2] : "", out.out);
+	}
+	fclose(f);
+	return all;
+}
+
+/* Lose the index and start a new one. */
+static void lose_index(void)
+{
+	free(sh("rm -f index.db index.db-wal index.db-shm"));
+	ok(RUN("init"), "init");
+}
+
+static void rebuilt_from(const char *sub)
+{
+	char *before = answers(), *after, *uri = uri_of(sub);
+
+	lose_index();
+	ok(RUN("reindex", "--from", uri), "reindex --from");
+	has(out.out, "catalog rebuilt from");
+	after = answers();
+	cr_assert_str_eq(after, before);
+	/* and the other partition goes back to its original place */
+	ok(RUN("restore", EP "/dt=2001-01-02"), "restore after reindex");
+	free(sh("test \"$(cat " SRC "/dt=2001-01-02/part-0.parquet)\" = "
+		"'gamma gamma'"));
+	free(before);
+	free(after);
+	free(uri);
+}
+
+Test(catalog_journal, one_storage_uri_rebuilds_every_answer)
+{
+	rebuilt_from("data");
+}
+
+Test(catalog_journal, the_other_storage_rebuilds_it_too)
+{
+	rebuilt_from("other");
+}
+
+Test(catalog_journal, a_recycle_uri_rebuilds_it_too)
+{
+	rebuilt_from("data/.recyclebin");
+}
+
+Test(catalog_journal, a_second_reindex_changes_nothing)
+{
+	char *uri = uri_of("data"), *once, *twice;
+
+	lose_index();
+	ok(RUN("reindex", "--from", uri), "reindex --from");
+	once = answers();
+	ok(RUN("reindex", "--from", uri), "reindex --from again");
+	has(out.out, "kept it");
+	has(out.out, "0 entries added, 2 already indexed");
+	twice = answers();
+	cr_assert_str_eq(twice, once);
+	free(uri);
+	free(once);
+	free(twice);
+}
+
+Test(catalog_journal, a_uri_without_catalog_is_refused_and_nothing_written)
+{
+	char *uri = uri_of("empty");
+	char *before;
+
+	free(sh("mkdir -p empty"));
+	lose_index();
+	before = answers();
+	cr_assert_eq(RUN("reindex", "--from", uri), 1);
+	has(out.err, "no recyclefs catalog at");
+	cr_assert_str_eq(answers(), before);
+	free(sh("test -z \"$(ls -A empty)\""));
+	cr_assert_eq(RUN("reindex", "--from", "file:///nonexistent/x"), 1);
+	has(out.err, "no recyclefs catalog at");
+	free(uri);
+	free(before);
+}
+
+Test(catalog_journal, a_torn_last_snapshot_gives_the_one_before)
+{
+	char *uri = uri_of("data"), *newest;
+
+	/* the last change: unset the key; its snapshot is then torn */
+	ok(RUN("config", "unset", "jobs.parallel_files"), "config unset");
+	newest = sh("ls " JOURNAL " | sort | tail -1 | tr -d '\\n'");
+	free(sh("cd " JOURNAL " && head -c 100 %s > t && mv t %s && "
+		"cd ../../../../other/.recyclebin/.recyclefs/catalog && "
+		"head -c 100 %s > t && mv t %s",
+		newest, newest, newest, newest));
+	lose_index();
+	ok(RUN("reindex", "--from", uri), "reindex --from");
+	has(out.err, newest);
+	has(out.err, "skipped: torn or not JSON");
+	ok(RUN("config", "get", "jobs.parallel_files"), "config get");
+	has(out.out, "3");
+	/* its checksum caught a changed byte as well */
+	free(sh("f=$(ls " JOURNAL " | sort | tail -2 | head -1) && "
+		"sed -i 's/\"finance\"/\"fINance\"/' " JOURNAL "/$f"));
+	lose_index();
+	ok(RUN("reindex", "--from", uri), "reindex --from");
+	has(out.err, "checksum does not match");
+	free(uri);
+	free(newest);
+}
+
+Test(catalog_journal, a_newer_format_is_refused)
+{
+	char *uri = uri_of("data");
+
+	free(sh("printf '{\"kind\":\"recyclefs.catalog\",\"format\":99}\\n' > " JOURNAL
+		"/99999999999999999999-0-0.json"));
+	lose_index();
+	cr_assert_eq(RUN("reindex", "--from", uri), 1);
+	has(out.err, "newer recyclefs (format 99");
+	ok(RUN("storage", "list", "--json"), "storage list");
+	has(out.out, "\"storages\": []");
+	free(uri);
+}
+
+Test(catalog_journal, a_snapshot_with_credentials_in_a_uri_is_refused)
+{
+	char *uri = uri_of("data");
+
+	/* a forged snapshot whose storage URI carries user:secret@ */
+	free(sh("cd " JOURNAL " && f=$(ls | sort | tail -1) && "
+		"python3 -c 'import json,hashlib,sys\n"
+		"d=json.load(open(sys.argv[1]))\n"
+		"d[\"catalog\"][\"storages\"][1][\"uri\"]=\"s3://AKIA:hunter2@lake/x\"\n"
+		"c=json.dumps(d[\"catalog\"],sort_keys=True,separators=(\",\",\":\"),ensure_ascii=False)\n"
+		"d[\"sha256\"]=hashlib.sha256(c.encode()).hexdigest()\n"
+		"open(\"99999999999999999999-0-0.json\",\"w\").write(json.dumps(d))' $f"));
+	lose_index();
+	cr_assert_eq(RUN("reindex", "--from", uri), 1);
+	has(out.err, "must not hold credentials");
+	cr_assert_null(strstr(out.err, "hunter2"), "%s", out.err);
+	ok(RUN("storage", "list", "--json"), "storage list");
+	has(out.out, "\"storages\": []");
+	free(uri);
+}
+
+Test(catalog_journal, every_storage_keeps_the_newest_snapshots_only)
+{
+	char *n = sh("ls " JOURNAL " | wc -l");
+
+	cr_assert_eq(atoi(n), 8, "%s", n);
+	free(n);
+	n = sh("ls -A " JOURNAL " | grep -c tmp || true");
+	cr_assert_eq(atoi(n), 0, "%s", n);
+	free(n);
+}
