@@ -7,6 +7,7 @@
 #include "backends/backend.h"
 #include "core/catalog.h"
 #include "core/storage.h"
+#include "core/uri.h"
 #include "index/index.h"
 #include "index/journal.h"
 #include "util/clock.h"
@@ -376,7 +377,7 @@ static int read_newest(struct rfs_backend *b, const char *uri, json_t **out,
 			r = check(text, len, out, why, sizeof(why));
 		free(text);
 		if (r == 0) {
-			if (where && asprintf(where, "%s/%s", uri, key) < 0)
+			if (where && rfs_uri_join(uri, key, where) < 0)
 				*where = NULL;
 			break;
 		}
@@ -406,7 +407,7 @@ static int read_newest(struct rfs_backend *b, const char *uri, json_t **out,
 int rfs_journal_read(const char *uri, json_t **out, char **key,
 		     rfs_journal_skip_fn skip, void *ctx, struct rfs_error *err)
 {
-	static const char *const where[] = { "", "/.recyclebin" };
+	static const char *const where[] = { "", ".recyclebin" };
 	size_t i;
 	int r = -ENOENT;
 
@@ -415,7 +416,7 @@ int rfs_journal_read(const char *uri, json_t **out, char **key,
 		struct rfs_error why = { 0 };
 		char *u;
 
-		if (asprintf(&u, "%s%s", uri, where[i]) < 0)
+		if (rfs_uri_join(uri, where[i], &u) < 0)
 			return -ENOMEM;
 		r = rfs_backend_open(u, &b, &why);
 		if (r == 0)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "tests/support/mount.h"
+#include "tests/support/s3.h"
 
 static struct rfs_test_mount m;
 static struct rfs_test_out out;
@@ -306,4 +307,91 @@ Test(catalog_journal, every_storage_keeps_the_newest_snapshots_only)
 	n = sh("ls -A " JOURNAL " | grep -c tmp || true");
 	cr_assert_eq(atoi(n), 0, "%s", n);
 	free(n);
+}
+
+/* ------------------------------------------------------------- on S3 */
+
+static struct rfs_test_server moto;
+static char *bucket, *s3uri;
+
+#define S3EP "sales.orders/bronze/2013-01-01..now"
+
+static void aws_put(const char *body, const char *key)
+{
+	char *dst, *src = NULL;
+
+	cr_assert_geq(asprintf(&dst, "s3://%s/%s", bucket, key), 0);
+	free(sh("printf '%s' > put.tmp", body));
+	cr_assert_geq(asprintf(&src, "%s/put.tmp", m.dir), 0);
+	ok(rfs_test_aws(&out, moto.endpoint, "s3", "cp", src, dst, NULL),
+	   "aws s3 cp");
+	free(src);
+	free(dst);
+}
+
+/* sales.orders/bronze on a moto bucket: two partitions archived, one
+ * restored, one purged, one left in the bin. */
+static void s3_setup(void)
+{
+	cr_assert_eq(rfs_test_mount_init(&m), 0);
+	setenv("AWS_ACCESS_KEY_ID", "TESTAK", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "TESTSECRET", 1);
+	rfs_test_moto_start(&moto);
+	bucket = rfs_test_s3_bucket_new(moto.endpoint);
+	s3uri = rfs_test_s3_uri(moto.endpoint, bucket, "orders", NULL);
+	aws_put("alpha", "orders/bronze/dt=1/part-0.parquet");
+	aws_put("beta", "orders/bronze/dt=2/part-0.parquet");
+	aws_put("gamma", "orders/bronze/dt=3/part-0.parquet");
+	ok(RUN("storage", "add", "s3o", s3uri), "storage add");
+	ok(RUN("table", "add", "sales.orders", "-c", "pii"), "table add");
+	ok(RUN("lifecycle", "add", "sales.orders", "bronze"), "lifecycle");
+	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2001-01-01",
+	       "--to", "2013-01-01", "--storage", "local", "--path", "b1",
+	       "--create"),
+	   "epoch b1");
+	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2013-01-01",
+	       "--storage", "s3o", "--path", "bronze"),
+	   "epoch s3");
+	ok(RUN("archive", S3EP "/dt=1"), "archive 1");
+	ok(RUN("archive", S3EP "/dt=2"), "archive 2");
+	ok(RUN("archive", S3EP "/dt=3"), "archive 3");
+	ok(RUN("restore", S3EP "/dt=1"), "restore");
+	ok(RUN("purge", S3EP "/dt=3"), "purge");
+}
+
+static void s3_teardown(void)
+{
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+	rfs_test_server_stop(&moto);
+	free(bucket);
+	free(s3uri);
+}
+
+TestSuite(catalog_journal_s3, .init = s3_setup, .fini = s3_teardown,
+	  .timeout = 300);
+
+Test(catalog_journal_s3, the_s3_storage_uri_rebuilds_every_answer)
+{
+	char *before = answers(), *after;
+
+	/* the snapshots are objects beside the manifests */
+	ok(rfs_test_aws(&out, moto.endpoint, "s3", "ls", "--recursive", bucket,
+			NULL),
+	   "aws s3 ls");
+	has(out.out, "orders/.recyclebin/.recyclefs/catalog/");
+	lose_index();
+	ok(RUN("reindex", "--from", s3uri), "reindex --from");
+	has(out.out, "catalog rebuilt from 's3://");
+	after = answers();
+	cr_assert_str_eq(after, before);
+	ok(RUN("restore", S3EP "/dt=2"), "restore after reindex");
+	ok(rfs_test_aws(&out, moto.endpoint, "s3", "cp",
+			sh("printf s3://%s/orders/bronze/dt=2/part-0.parquet",
+			   bucket),
+			"-", NULL),
+	   "aws s3 cp back");
+	cr_assert_str_eq(out.out, "beta");
+	free(before);
+	free(after);
 }
