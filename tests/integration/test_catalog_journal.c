@@ -395,3 +395,91 @@ Test(catalog_journal_s3, the_s3_storage_uri_rebuilds_every_answer)
 	free(before);
 	free(after);
 }
+
+/* ls, history, config and status of an index rebuilt from storage @p sub alone
+ * (caller frees); the index is put back afterwards. */
+static char *rebuilt_answers(const char *sub)
+{
+	char *uri = uri_of(sub), *a;
+
+	free(sh("mv index.db kept.db && rm -f index.db-wal index.db-shm"));
+	ok(RUN("init"), "init");
+	ok(RUN("reindex", "--from", uri), "reindex --from");
+	/* The new catalog's last change was made at another time in each
+	 * run: times are masked (the other tests compare them). */
+	a = sh("{ recyclefs ls --json && recyclefs history --json && "
+	       "recyclefs config list && recyclefs status --all --json; } | "
+	       "sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z/TIME/g'");
+	free(sh("rm -f index.db index.db-wal index.db-shm && "
+		"mv kept.db index.db"));
+	free(uri);
+	return a;
+}
+
+/* Kill 'recyclefs @p args' at each backend call in turn (the journal's
+ * writes into both storages); after each kill, the catalog rebuilt from
+ * either storage is the one before the change or the one after it. */
+static void kill_sweep(const char *args)
+{
+	char *old[2], *new[2];
+	int i, n, r = -1;
+
+	free(sh("tar cf pre.tar index.db data other"));
+	old[0] = rebuilt_answers("data");
+	old[1] = rebuilt_answers("other");
+	free(sh("recyclefs %s", args));
+	new[0] = rebuilt_answers("data");
+	new[1] = rebuilt_answers("other");
+	cr_assert_str_neq(old[0], new[0]);
+	for (n = 1; n < 500 && r != 0; n++) {
+		struct rfs_test_out o = { 0 };
+
+		free(sh("rm -rf index.db* data other && tar xf pre.tar"));
+		r = rfs_test_sh(&m, &o,
+				"RECYCLEFS_TEST_KILL_AFTER=%d recyclefs %s", n,
+				args);
+		cr_assert(r == 0 || r == 128 + 9, "status %d at %d: %s", r, n,
+			  o.err);
+		rfs_test_out_release(&o);
+		for (i = 0; i < 2; i++) {
+			char *a = rebuilt_answers(i ? "other" : "data");
+
+			if (strcmp(a, old[i]) && strcmp(a, new[i])) {
+				FILE *f = fopen(rfs_test_data(&m, "../a.txt"),
+						"w");
+
+				fputs(a, f);
+				fclose(f);
+				f = fopen(rfs_test_data(&m, "../old.txt"), "w");
+				fputs(old[i], f);
+				fclose(f);
+				cr_assert_fail(
+					"killed at call %d, rebuilt from "
+					"%s: neither the old nor the new "
+					"catalog:\n%s",
+					n, i ? "other" : "data",
+					sh("diff old.txt a.txt || true"));
+			}
+			free(a);
+		}
+	}
+	cr_assert_eq(r, 0, "still killed after %d calls", n);
+	cr_log_info("'%s': killed at each of %d backend calls", args, n - 2);
+	cr_assert_gt(n, 4, "the change made only %d backend calls", n);
+	for (i = 0; i < 2; i++) {
+		free(old[i]);
+		free(new[i]);
+	}
+}
+
+Test(catalog_journal, killed_at_every_call_of_epoch_close_old_or_new,
+     .timeout = 600)
+{
+	kill_sweep("epoch close sales.orders bronze --at 2020-01-01");
+}
+
+Test(catalog_journal, killed_at_every_call_of_config_set_old_or_new,
+     .timeout = 600)
+{
+	kill_sweep("config set jobs.parallel_files 5");
+}
