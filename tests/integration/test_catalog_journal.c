@@ -483,3 +483,85 @@ Test(catalog_journal, killed_at_every_call_of_config_set_old_or_new,
 {
 	kill_sweep("config set jobs.parallel_files 5");
 }
+
+/* ------------------------------------------------------------ removes */
+
+/* A refused command line: exit 1, one line with @p why on stderr, every
+ * answer unchanged. */
+static void refused(const char *why, const char *args)
+{
+	struct rfs_test_out o = { 0 };
+	char *before = answers(), *after;
+	int r = rfs_test_sh(&m, &o, "recyclefs %s", args);
+
+	cr_assert_eq(r, 1, "%s: status %d", args, r);
+	has(o.err, why);
+	cr_assert_null(strchr(o.err, '\n')
+			       ? strchr(strchr(o.err, '\n') + 1, '\n')
+			       : NULL,
+		       "more than one line: %s", o.err);
+	after = answers();
+	cr_assert_str_eq(after, before);
+	rfs_test_out_release(&o);
+	free(before);
+	free(after);
+}
+
+Test(catalog_journal, removes_are_refused_while_anything_depends_on_them)
+{
+	refused("2 bin entries or running restores depend on it",
+		"epoch remove sales.orders bronze "
+		"2001-01-01..2010-01-01");
+	ok(RUN("epoch", "remove", "sales.orders", "bronze",
+	       "2010-01-01..2013-01-01"),
+	   "remove empty epoch");
+	free(sh("printf x > other/b3/part.parquet"));
+	refused("still holds data at",
+		"epoch remove sales.orders bronze 2013-01-01..now");
+	refused("('part.parquet', ...)",
+		"epoch remove sales.orders bronze 2013-01-01..now");
+	refused("it has 2 epochs; remove them first",
+		"lifecycle remove sales.orders bronze");
+	refused("it has 2 lifecycles; remove them first",
+		"table remove sales.orders");
+	refused("1 epoch uses it; remove or re-point them first",
+		"storage remove other");
+	refused("no table 'nope'", "table remove nope");
+	refused("has no epoch '2099-01-01..now'",
+		"epoch remove sales.orders bronze 2099-01-01..now");
+	free(sh("rm other/b3/part.parquet"));
+	ok(RUN("epoch", "remove", "sales.orders", "bronze", "2013-01-01..now"),
+	   "remove b3");
+	ok(RUN("storage", "remove", "other"), "remove other");
+	ok(RUN("lifecycle", "remove", "sales.orders", "raw"), "remove raw");
+	ok(RUN("table", "remove", "sales.items"), "remove items");
+	/* the bin entries of the first epoch: purge them, then its restored
+	 * partition still holds data there */
+	ok(RUN("purge", EP "/dt=2001-01-01"), "purge 1");
+	ok(RUN("purge", EP "/dt=2001-01-02"), "purge 2");
+	refused("still holds data at",
+		"epoch remove sales.orders bronze 2001-01-01..2010-01-01");
+	free(sh("rm -r " SRC "/dt=2001-01-01"));
+	ok(RUN("epoch", "remove", "sales.orders", "bronze",
+	       "2001-01-01..2010-01-01"),
+	   "remove b1");
+	ok(RUN("lifecycle", "remove", "sales.orders", "bronze"), "remove lc");
+	ok(RUN("table", "remove", "sales.orders"), "remove table");
+	ok(RUN("ls", "--json"), "ls");
+	has(out.out, "\"tables\": []");
+	ok(RUN("history", "--json"), "history");
+	has(out.out, "\"epoch.remove\"");
+	has(out.out, "\"storage.remove\"");
+	/* the journal has the removals: a rebuild from 'local' agrees */
+	{
+		char *before = answers(), *after, *uri = uri_of("data");
+
+		lose_index();
+		ok(RUN("reindex", "--from", uri), "reindex --from");
+		after = answers();
+		cr_assert_str_eq(after, before);
+		free(before);
+		free(after);
+		free(uri);
+	}
+}
