@@ -565,3 +565,36 @@ Test(catalog_journal, removes_are_refused_while_anything_depends_on_them)
 		free(uri);
 	}
 }
+
+/* ------------------------------------------------- history of a table */
+
+Test(catalog_journal, history_of_a_lifecycle_shows_its_epochs_over_time)
+{
+	json_t *doc, *h;
+	json_error_t e;
+
+	ok(RUN("history", "sales.orders", "bronze"), "history T L");
+	has(out.out, "epoch.add      bronze     2001-01-01..2010-01-01  "
+		     "on storage 'local' at 'orders/b1'");
+	has(out.out, "epoch.close    bronze     2010-01-01..now         "
+		     "now 2010-01-01..2013-01-01");
+	has(out.out, "epoch.repoint");
+	cr_assert_null(strstr(out.out, "raw"), "%s", out.out);
+	cr_assert_null(strstr(out.out, "config"), "%s", out.out);
+	ok(RUN("history", "sales.orders", "--json"), "history T --json");
+	doc = json_loads(out.out, 0, &e);
+	cr_assert_not_null(doc, "%s", e.text);
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "table")),
+			 "sales.orders");
+	h = json_object_get(doc, "history");
+	/* raw and bronze added, three epochs added, one closed, one
+	 * re-pointed */
+	cr_assert_eq(json_array_size(h), 7, "%s", out.out);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 5),
+							   "action")),
+			 "epoch.add");
+	json_decref(doc);
+	cr_assert_eq(RUN("history", "sales.orders", "gold"), 1);
+	has(out.err, "no history of lifecycle 'sales.orders/gold'");
+	cr_assert_eq(RUN("history", "a", "b", "c"), 2);
+}
