@@ -24,6 +24,9 @@ static struct rfs_test_out out;
 #define JOURNAL "data/.recyclebin/.recyclefs/catalog"
 
 #define RUN(...) rfs_test_cli(&m, &out, __VA_ARGS__)
+/* A recyclefs command line run in the test's directory. */
+#define RUN_HERE(...)                                                          \
+	(rfs_test_out_release(&out), rfs_test_sh(&m, &out, __VA_ARGS__))
 
 static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -597,4 +600,126 @@ Test(catalog_journal, history_of_a_lifecycle_shows_its_epochs_over_time)
 	cr_assert_eq(RUN("history", "sales.orders", "gold"), 1);
 	has(out.err, "no history of lifecycle 'sales.orders/gold'");
 	cr_assert_eq(RUN("history", "a", "b", "c"), 2);
+}
+
+/* ------------------------------------------------------- catalog file */
+
+/* Write @p py (python, with the exported document as d) to FILE. */
+static void edit_export(const char *file, const char *py)
+{
+	free(sh("recyclefs catalog export > exported.json && python3 -c '"
+		"import json\n"
+		"d=json.load(open(\"exported.json\"))\n"
+		"%s\n"
+		"json.dump(d,open(\"%s\",\"w\"))'",
+		py, file));
+}
+
+Test(catalog_journal, export_then_apply_on_a_new_index_gives_the_same_catalog)
+{
+	char *ls, *cfg;
+
+	free(sh("recyclefs catalog export > cat.json"));
+	ok(RUN("ls", "--json"), "ls");
+	ls = strdup(out.out);
+	ok(RUN("config", "list"), "config list");
+	cfg = strdup(out.out);
+	/* the same file on the same index: nothing to do */
+	ok(RUN_HERE("recyclefs catalog apply cat.json"), "apply same");
+	has(out.out, "nothing to change");
+	free(sh("mv index.db kept.db && rm -f index.db-wal index.db-shm && "
+		"recyclefs init"));
+	ok(RUN_HERE("recyclefs catalog apply cat.json --dry-run"), "dry run");
+	has(out.out, "add storage 'local'");
+	has(out.out, "add epoch 'sales.orders/bronze/2013-01-01..now' on "
+		     "storage 'other' path 'b3'");
+	has(out.out, "(dry run: nothing changed)");
+	ok(RUN("storage", "list", "--json"), "storage list");
+	has(out.out, "\"storages\": []");
+	ok(RUN_HERE("recyclefs catalog apply cat.json"), "apply");
+	has(out.out, "changes made");
+	ok(RUN("ls", "--json"), "ls");
+	cr_assert_str_eq(out.out, ls);
+	ok(RUN("config", "list"), "config list");
+	cr_assert_str_eq(out.out, cfg);
+	ok(RUN_HERE("recyclefs catalog apply cat.json"), "apply again");
+	has(out.out, "nothing to change");
+	free(ls);
+	free(cfg);
+}
+
+Test(catalog_journal, apply_adds_changes_and_removes_in_one_plan)
+{
+	free(sh("mkdir -p other/b20 data/orders/b2new"));
+	edit_export(
+		"new.json",
+		"t=[x for x in d[\"tables\"] if x[\"name\"]==\"sales.orders\"][0]\n"
+		"b=t[\"lifecycles\"][1][\"epochs\"]\n"
+		"b[2][\"to\"]=\"2020-01-01\"\n"
+		"b[1][\"path\"]=\"orders/b2new\"\n"
+		"b.append(dict(zip((\"from\",\"to\",\"storage\",\"path\"),"
+		"(\"2020-01-01\",\"now\",\"other\",\"b20\"))))\n"
+		"t[\"classifications\"]=[\"gdpr\",\"pii\"]\n"
+		"t[\"lifecycles\"].pop(0)\n"
+		"d[\"tables\"]=[t]\n"
+		"d[\"config\"]={\"jobs.workers\":\"2\"}");
+	ok(RUN_HERE("recyclefs catalog apply new.json"), "apply");
+	has(out.out,
+	    "unclassify 'sales.orders' as 'finance'\n"
+	    "classify 'sales.orders' as 'gdpr'\n"
+	    "change epoch 'sales.orders/bronze/2013-01-01..now': "
+	    "close at 2020-01-01\n"
+	    "change epoch 'sales.orders/bronze/2010-01-01..2013-01-01': "
+	    "re-point to storage 'local' path 'orders/b2new'\n"
+	    "add epoch 'sales.orders/bronze/2020-01-01..now' on storage "
+	    "'other' path 'b20'\n"
+	    "remove lifecycle 'sales.orders/raw'\n"
+	    "remove table 'sales.items'\n"
+	    "change config 'jobs.workers' = '2'\n"
+	    "remove config 'jobs.parallel_files'\n"
+	    "9 changes made");
+	ok(RUN_HERE("recyclefs catalog apply new.json"), "apply again");
+	has(out.out, "nothing to change");
+	free(sh("recyclefs catalog export > again.json && "
+		"python3 -c 'import json; a=json.load(open(\"again.json\")); "
+		"b=json.load(open(\"new.json\")); assert a==b, (a, b)'"));
+}
+
+Test(catalog_journal, a_bad_catalog_file_is_refused_before_any_change)
+{
+	static const char *const cases[][2] = {
+		{ "d[\"bogus\"]=1", "catalog file: unknown key 'bogus'" },
+		{ "d[\"tables\"][0][\"name\"]=5",
+		  "tables[0]: 'name' has the wrong type (want a string)" },
+		{ "d[\"tables\"][1][\"lifecycles\"][1][\"epochs\"][0][\"to\"]="
+		  "\"2015-01-01\"",
+		  "epochs 2001-01-01..2015-01-01 and 2010-01-01..2013-01-01 "
+		  "overlap" },
+		{ "d[\"storages\"][0][\"uri\"]=\"s3://AK:hunter2@b/x\"",
+		  "must not hold credentials" },
+		{ "d[\"recyclefs_catalog\"]=2",
+		  "catalog file has version 2; this recyclefs reads up to 1" },
+		{ "d[\"tables\"][1][\"lifecycles\"][1][\"epochs\"].pop(0)",
+		  "the file removes epoch "
+		  "'sales.orders/bronze/2001-01-01..2010-01-01', but 2 bin "
+		  "entries or running restores depend on it: refused" },
+		{ "d[\"storages\"].pop(1)",
+		  "is on storage 'other', which the file does not have" },
+		{ "d[\"config\"][\"jobs.nope\"]=\"1\"", "jobs.nope" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *before = answers(), *after;
+
+		edit_export("bad.json", cases[i][0]);
+		cr_assert_eq(RUN_HERE("recyclefs catalog apply bad.json"), 1,
+			     "%s", cases[i][0]);
+		has(out.err, cases[i][1]);
+		cr_assert_null(strstr(out.err, "hunter2"));
+		after = answers();
+		cr_assert_str_eq(after, before, "%s", cases[i][0]);
+		free(before);
+		free(after);
+	}
 }
