@@ -192,7 +192,7 @@ int rfs_reindex(struct rfs_index *idx, rfs_reindex_fn fn, void *ctx, int *added,
 {
 	struct rfs_catalog *cat;
 	size_t i;
-	int r;
+	int r, n = 0;
 
 	if (added)
 		*added = 0;
@@ -200,8 +200,12 @@ int rfs_reindex(struct rfs_index *idx, rfs_reindex_fn fn, void *ctx, int *added,
 	if (r < 0)
 		return r;
 	for (i = 0; i < cat->n_storages; i++)
-		scan_storage(idx, cat->storages[i], NULL, fn, ctx, added);
+		scan_storage(idx, cat->storages[i], NULL, fn, ctx, &n);
 	rfs_catalog_free(cat);
+	if (n) /* their reindex history, into the catalog journal */
+		rfs_journal_write(idx, NULL);
+	if (added)
+		*added = n;
 	return 0;
 }
 
