@@ -1,4 +1,5 @@
 #include "core/edit.h"
+#include "core/journal.h"
 
 #include "backends/backend.h"
 #include "core/catalog.h"
@@ -11,6 +12,8 @@
 #include "util/error.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,10 @@ static int finish(struct rfs_index *idx, int r, const char *action,
 		rfs_index_rollback(idx);
 	free(text);
 	json_decref(detail);
+	/* Committed: now into every storage's journal. A storage that cannot
+	 * be written is logged; the change stands in the index. */
+	if (r >= 0)
+		rfs_journal_write(idx, NULL);
 	return r < 0 ? r : 0;
 }
 
@@ -556,4 +563,216 @@ int rfs_edit_config_set(struct rfs_index *idx, const char *key,
 	r = rfs_index_config_set(idx, key, value, err);
 	return finish(idx, r, value ? "config.set" : "config.unset", key,
 		      value ? json_pack("{s:s}", "value", value) : NULL, err);
+}
+
+/* ------------------------------------------------------------- remove */
+
+struct holds {
+	const char *skip; /* the storage's bin inside the epoch, or NULL */
+	char first[256];  /* the first name found */
+};
+
+static int first_name(void *ctx, const char *name, const struct stat *st)
+{
+	struct holds *h = ctx;
+	size_t n = h->skip ? strcspn(h->skip, "/") : 0;
+
+	(void)st;
+	if (n && strlen(name) == n && !strncmp(name, h->skip, n))
+		return 0;
+	snprintf(h->first, sizeof(h->first), "%s", name);
+	return 1;
+}
+
+/* -ENOTEMPTY when the epoch's location holds anything but its storage's
+ * bin; a location this build cannot open or that is gone is empty. */
+static int epoch_holds_data(const struct rfs_epoch *e, struct rfs_error *err)
+{
+	struct holds h = { .skip = e->bin_key };
+	struct rfs_backend *b = NULL;
+	struct rfs_error ignore = { 0 };
+	int r;
+
+	if (!rfs_backend_scheme_supported(e->storage->cls->schemes[0]) ||
+	    !e->storage->bin_uri)
+		return 0;
+	r = rfs_backend_open(e->uri, &b, &ignore);
+	if (r == 0)
+		r = rfs_backend_list(b, "", first_name, &h);
+	rfs_backend_free(b);
+	if (r == 1)
+		return rfs_error_set(
+			err, ENOTEMPTY,
+			"epoch '%s' still holds data at '%s' ('%s', ...): "
+			"archive or move it first",
+			e->name, e->uri, h.first);
+	if (r == -ENOENT || r == -ENOSYS)
+		return 0;
+	if (r < 0)
+		return rfs_error_set(err, -r,
+				     "cannot list epoch '%s' at '%s': %s",
+				     e->name, e->uri, strerror(-r));
+	return 0;
+}
+
+/* -EBUSY with the count when bin entries (or restores) depend on it. */
+static int depending(struct rfs_index *idx, const char *what,
+		     const char *storage, const char *table,
+		     const char *lifecycle, const char *epoch, int64_t epoch_id,
+		     struct rfs_error *err)
+{
+	int64_t n = 0;
+	int r = rfs_index_entries_depending(idx, storage, table, lifecycle,
+					    epoch, epoch_id, &n, err);
+
+	if (r == 0 && n)
+		r = rfs_error_set(err, EBUSY,
+				  "%s: %" PRId64 " bin entr%s or running "
+				  "restore%s depend%s on it; purge or finish "
+				  "them first",
+				  what, n, n == 1 ? "y" : "ies",
+				  n == 1 ? "" : "s", n == 1 ? "s" : "");
+	return r;
+}
+
+int rfs_edit_epoch_remove(struct rfs_index *idx, const char *table,
+			  const char *lifecycle, const char *epoch,
+			  struct rfs_error *err)
+{
+	const struct rfs_lifecycle *lc;
+	const struct rfs_epoch *e = NULL;
+	struct rfs_catalog *cat = NULL;
+	char what[512], *uri = NULL;
+	int r, pass;
+
+	/* Pass 0 looks at the storage outside the transaction; pass 1
+	 * checks again under the lock and removes. */
+	for (pass = 0; pass < 2; pass++) {
+		r = begin(idx, &cat, err);
+		if (r < 0)
+			break;
+		r = find_lifecycle(cat, table, lifecycle, &lc, err);
+		if (r == 0 && !(e = rfs_lifecycle_epoch(lc, epoch)))
+			r = rfs_error_set(err, ENOENT,
+					  "lifecycle '%s/%s' has no epoch '%s'",
+					  table, lifecycle, epoch);
+		snprintf(what, sizeof(what), "cannot remove epoch '%s/%s/%s'",
+			 table, lifecycle, epoch);
+		if (r == 0)
+			r = depending(idx, what, NULL, table, lifecycle, epoch,
+				      e->id, err);
+		if (pass == 0) {
+			rfs_index_rollback(idx);
+			if (r == 0)
+				r = epoch_holds_data(e, err);
+			if (r == 0 && !(uri = strdup(e->uri)))
+				r = -ENOMEM;
+			rfs_catalog_free(cat);
+			cat = NULL;
+			if (r < 0)
+				break;
+			continue;
+		}
+		if (r == 0)
+			r = rfs_index_epoch_delete(idx, e->id, err);
+		r = finish(idx, r, "epoch.remove", table,
+			   json_pack("{s:s, s:s, s:s?}", "lifecycle", lifecycle,
+				     "epoch", epoch, "was", uri),
+			   err);
+	}
+	rfs_catalog_free(cat);
+	free(uri);
+	return r;
+}
+
+int rfs_edit_lifecycle_remove(struct rfs_index *idx, const char *table,
+			      const char *lifecycle, struct rfs_error *err)
+{
+	const struct rfs_lifecycle *lc;
+	struct rfs_catalog *cat;
+	int r = begin(idx, &cat, err);
+
+	if (r < 0)
+		return r;
+	r = find_lifecycle(cat, table, lifecycle, &lc, err);
+	if (r == 0 && lc->n_epochs)
+		r = rfs_error_set(err, ENOTEMPTY,
+				  "cannot remove lifecycle '%s/%s': it has "
+				  "%zu epoch%s; remove them first",
+				  table, lifecycle, lc->n_epochs,
+				  lc->n_epochs == 1 ? "" : "s");
+	if (r == 0)
+		r = depending(idx, "cannot remove lifecycle", NULL, table,
+			      lifecycle, NULL, 0, err);
+	if (r == 0)
+		r = rfs_index_lifecycle_delete(idx, lc->id, err);
+	r = finish(idx, r, "lifecycle.remove", table,
+		   json_pack("{s:s}", "lifecycle", lifecycle), err);
+	rfs_catalog_free(cat);
+	return r;
+}
+
+int rfs_edit_table_remove(struct rfs_index *idx, const char *table,
+			  struct rfs_error *err)
+{
+	const struct rfs_table *t;
+	struct rfs_catalog *cat;
+	int r = begin(idx, &cat, err);
+
+	if (r < 0)
+		return r;
+	t = rfs_catalog_table(cat, table);
+	if (!t)
+		r = rfs_error_set(err, ENOENT, "no table '%s'", table);
+	else if (t->n_lifecycles)
+		r = rfs_error_set(err, ENOTEMPTY,
+				  "cannot remove table '%s': it has %zu "
+				  "lifecycle%s; remove them first",
+				  table, t->n_lifecycles,
+				  t->n_lifecycles == 1 ? "" : "s");
+	if (r == 0)
+		r = depending(idx, "cannot remove table", NULL, table, NULL,
+			      NULL, 0, err);
+	if (r == 0)
+		r = rfs_index_table_delete(idx, t->id, err);
+	r = finish(idx, r, "table.remove", table, NULL, err);
+	rfs_catalog_free(cat);
+	return r;
+}
+
+int rfs_edit_storage_remove(struct rfs_index *idx, const char *name,
+			    struct rfs_error *err)
+{
+	const struct rfs_storage *s;
+	struct rfs_catalog *cat;
+	size_t i, j, k, n = 0;
+	int r = begin(idx, &cat, err);
+
+	if (r < 0)
+		return r;
+	s = rfs_catalog_storage(cat, name);
+	if (!s)
+		r = rfs_error_set(err, ENOENT, "no storage '%s'", name);
+	for (i = 0; r == 0 && i < cat->n_tables; i++)
+		for (j = 0; j < cat->tables[i]->n_lifecycles; j++) {
+			const struct rfs_lifecycle *lc =
+				cat->tables[i]->lifecycles[j];
+
+			for (k = 0; k < lc->n_epochs; k++)
+				n += lc->epochs[k]->storage == s;
+		}
+	if (r == 0 && n)
+		r = rfs_error_set(err, EBUSY,
+				  "cannot remove storage '%s': %zu epoch%s "
+				  "%s it; remove or re-point them first",
+				  name, n, n == 1 ? "" : "s",
+				  n == 1 ? "uses" : "use");
+	if (r == 0)
+		r = depending(idx, "cannot remove storage", name, NULL, NULL,
+			      NULL, 0, err);
+	if (r == 0)
+		r = rfs_index_storage_delete(idx, s->id, err);
+	r = finish(idx, r, "storage.remove", name, NULL, err);
+	rfs_catalog_free(cat);
+	return r;
 }

@@ -130,6 +130,46 @@ int rfs_edit_epoch_repoint(struct rfs_index *idx, const char *table,
 			   struct rfs_error *err);
 
 /**
+ * Remove an epoch from its lifecycle. Refused while anything depends on
+ * it: bin entries archived from it and not purged, a restore into it
+ * running or waiting to resume (-EBUSY), or files in its location other
+ * than its storage's bin (-ENOTEMPTY; a location this build cannot list
+ * counts as empty). The location is listed before the transaction, the
+ * entries checked again inside it. The epoch's data and its history stay.
+ * @return 0; -ENOENT (no such table, lifecycle or epoch), -EBUSY,
+ *         -ENOTEMPTY, the backend's errors
+ */
+int rfs_edit_epoch_remove(struct rfs_index *idx, const char *table,
+			  const char *lifecycle, const char *epoch,
+			  struct rfs_error *err);
+
+/**
+ * Remove a lifecycle without epochs (-ENOTEMPTY otherwise) and without
+ * bin entries that are not purged (-EBUSY).
+ * @return 0, -ENOENT, -ENOTEMPTY, -EBUSY
+ */
+int rfs_edit_lifecycle_remove(struct rfs_index *idx, const char *table,
+			      const char *lifecycle, struct rfs_error *err);
+
+/**
+ * Remove a table without lifecycles (-ENOTEMPTY otherwise) and without
+ * bin entries that are not purged (-EBUSY); its classifications go with
+ * it.
+ * @return 0, -ENOENT, -ENOTEMPTY, -EBUSY
+ */
+int rfs_edit_table_remove(struct rfs_index *idx, const char *table,
+			  struct rfs_error *err);
+
+/**
+ * Remove a storage that no epoch uses and no bin entry that is not
+ * purged lives in (-EBUSY otherwise). Its recycle area keeps the catalog
+ * snapshots written up to the removal.
+ * @return 0, -ENOENT, -EBUSY
+ */
+int rfs_edit_storage_remove(struct rfs_index *idx, const char *name,
+			    struct rfs_error *err);
+
+/**
  * Set (or with @p value NULL, unset) a configuration key. Known keys are
  * listed in docs/cli.md; unknown keys are refused.
  * @return 0; -EINVAL (unknown key or bad value)

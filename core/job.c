@@ -5,6 +5,7 @@
  * share (the entry's load, save, lease and storages) is here too.
  */
 #include "core/job_priv.h"
+#include "core/journal.h"
 
 #include "backends/backend.h"
 #include "core/bin.h"
@@ -514,6 +515,8 @@ int job_finish(struct job *j)
 		r = rfs_index_entry_update(j->base.idx, &j->e, j->base.err);
 	if (r < 0)
 		j->e.state = was; /* a failure is recorded at that step */
+	else /* its archive history, into the catalog journal */
+		rfs_journal_write(j->base.idx, NULL);
 	return r;
 }
 
@@ -582,7 +585,11 @@ int job_entry_state(const struct rfs_engine_job *b)
 
 int job_entry_save(struct rfs_engine_job *b, int s)
 {
-	return job_set_state((struct job *)b, s);
+	int r = job_set_state((struct job *)b, s);
+
+	if (r == 0 && s == RFS_ENTRY_PURGED) /* the purge record, journaled */
+		rfs_journal_write(b->idx, NULL);
+	return r;
 }
 
 void job_entry_progress(struct rfs_engine_job *b, int64_t files, int64_t bytes)

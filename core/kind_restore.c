@@ -10,6 +10,7 @@
 #include "core/entry.h"
 #include "core/hook.h"
 #include "core/jobs.h"
+#include "core/journal.h"
 #include "core/partitions.h"
 #include "core/restore_priv.h"
 #include "index/entries.h"
@@ -540,6 +541,8 @@ static int step_done(struct rjob *j)
 		r = rfs_index_commit(j->base.idx, j->base.err);
 	if (r < 0)
 		rfs_index_rollback(j->base.idx);
+	else /* the restore record, into the catalog journal */
+		rfs_journal_write(j->base.idx, NULL);
 	return r;
 }
 

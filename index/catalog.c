@@ -438,3 +438,105 @@ fail:
 	rfs_catalog_free(l.cat);
 	return ret;
 }
+
+/* Run one uncached statement with up to four bound values: integers for
+ * a NULL text and a non-negative @p ints, text otherwise. */
+static int run_one(struct rfs_index *idx, const char *sql,
+		   const char *const text[4], const int64_t ints[4],
+		   int64_t *count, struct rfs_error *err, const char *what)
+{
+	sqlite3_stmt *st;
+	int rc, i;
+
+	rc = sqlite3_prepare_v3(idx->db, sql, -1, 0, &st, NULL);
+	for (i = 0;
+	     rc == SQLITE_OK && i < 4 && i < sqlite3_bind_parameter_count(st);
+	     i++) {
+		if (text && text[i])
+			rc = sqlite3_bind_text(st, i + 1, text[i], -1,
+					       SQLITE_STATIC);
+		else if (ints)
+			rc = sqlite3_bind_int64(st, i + 1, ints[i]);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && count) {
+		*count = sqlite3_column_int64(st, 0);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return rfs_index_fail(idx, rc, err, "%s", what);
+	return 0;
+}
+
+static int delete_row(struct rfs_index *idx, const char *sql, int64_t id,
+		      const char *what, struct rfs_error *err)
+{
+	const int64_t ints[4] = { id, 0, 0, 0 };
+	int r = run_one(idx, sql, NULL, ints, NULL, err, what);
+
+	if (r == 0 && sqlite3_changes(idx->db) == 0)
+		return rfs_error_set(err, ENOENT, "no %s with id %" PRId64,
+				     what, id);
+	return r;
+}
+
+int rfs_index_storage_delete(struct rfs_index *idx, int64_t id,
+			     struct rfs_error *err)
+{
+	return delete_row(idx, "DELETE FROM storages WHERE id = ?1", id,
+			  "storage", err);
+}
+
+int rfs_index_table_delete(struct rfs_index *idx, int64_t id,
+			   struct rfs_error *err)
+{
+	return delete_row(idx, "DELETE FROM tables WHERE id = ?1", id, "table",
+			  err);
+}
+
+int rfs_index_lifecycle_delete(struct rfs_index *idx, int64_t id,
+			       struct rfs_error *err)
+{
+	return delete_row(idx, "DELETE FROM lifecycles WHERE id = ?1", id,
+			  "lifecycle", err);
+}
+
+int rfs_index_epoch_delete(struct rfs_index *idx, int64_t id,
+			   struct rfs_error *err)
+{
+	return delete_row(idx, "DELETE FROM epochs WHERE id = ?1", id, "epoch",
+			  err);
+}
+
+int rfs_index_entries_depending(struct rfs_index *idx, const char *storage,
+				const char *table, const char *lifecycle,
+				const char *epoch, int64_t epoch_id, int64_t *n,
+				struct rfs_error *err)
+{
+	const char *const text[4] = { storage, table, lifecycle, epoch };
+	int64_t live = 0, restores = 0;
+	int r;
+
+	r = run_one(idx,
+		    "SELECT count(*) FROM entries WHERE state <> 'purged'"
+		    " AND (?1 IS NULL OR storage_name = ?1)"
+		    " AND (?2 IS NULL OR table_name = ?2)"
+		    " AND (?3 IS NULL OR lifecycle_name = ?3)"
+		    " AND (?4 IS NULL OR epoch_name = ?4)",
+		    text, NULL, &live, err, "cannot count bin entries");
+	if (r == 0 && epoch_id > 0) {
+		const int64_t ints[4] = { epoch_id, 0, 0, 0 };
+
+		r = run_one(idx,
+			    "SELECT count(*) FROM restores WHERE"
+			    " target_epoch_id = ?1 AND state IN ('check',"
+			    " 'copy', 'verify', 'publish')",
+			    NULL, ints, &restores, err,
+			    "cannot count restores");
+	}
+	if (r == 0)
+		*n = live + restores;
+	return r;
+}

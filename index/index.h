@@ -167,6 +167,37 @@ int rfs_index_epoch_update(struct rfs_index *idx, int64_t epoch_id, int32_t to,
 			   struct rfs_error *err);
 
 /**
+ * Delete a storage, table (with its classifications), lifecycle or epoch
+ * row. The caller (core/edit.h) has checked that nothing depends on it;
+ * the foreign keys refuse a row still referenced (-EIO).
+ * @return 0, -ENOENT (no such row), -EIO
+ */
+int rfs_index_storage_delete(struct rfs_index *idx, int64_t id,
+			     struct rfs_error *err);
+/** @copydoc rfs_index_storage_delete */
+int rfs_index_table_delete(struct rfs_index *idx, int64_t id,
+			   struct rfs_error *err);
+/** @copydoc rfs_index_storage_delete */
+int rfs_index_lifecycle_delete(struct rfs_index *idx, int64_t id,
+			       struct rfs_error *err);
+/** @copydoc rfs_index_storage_delete */
+int rfs_index_epoch_delete(struct rfs_index *idx, int64_t id,
+			   struct rfs_error *err);
+
+/**
+ * Count what depends on a part of the catalog: the bin entries not purged
+ * whose storage, table, lifecycle and epoch names match the ones given
+ * (NULL matches any), plus, with @p epoch_id > 0, the restores into that
+ * epoch still running or waiting to resume.
+ * @param n   set to the count
+ * @return 0, -EIO
+ */
+int rfs_index_entries_depending(struct rfs_index *idx, const char *storage,
+				const char *table, const char *lifecycle,
+				const char *epoch, int64_t epoch_id, int64_t *n,
+				struct rfs_error *err);
+
+/**
  * Append a history record of a catalog change, stamped with the current
  * time.
  * @param idx     the index

@@ -18,6 +18,7 @@ static const char usage[] =
 	"       recyclefs epoch close TABLE LIFECYCLE --at DATE\n"
 	"       recyclefs epoch repoint TABLE LIFECYCLE EPOCH --storage NAME\n"
 	"                 [--path SUBPATH]\n"
+	"       recyclefs epoch remove TABLE LIFECYCLE EPOCH\n"
 	"\n"
 	"add      add the epoch [--from, --to) of TABLE/LIFECYCLE, stored on\n"
 	"         storage NAME under SUBPATH (default: its root). Without\n"
@@ -32,6 +33,9 @@ static const char usage[] =
 	"repoint  point EPOCH (its name, 2001-01-01..2010-01-01) at another\n"
 	"         storage or sub-path, after its data was moved there; without\n"
 	"         --path the sub-path is kept.\n"
+	"remove   remove EPOCH from the catalog; refused while bin entries\n"
+	"         archived from it are not purged, a restore into it runs,\n"
+	"         or its folder holds files (its data is never deleted).\n"
 	"\n"
 	"Dates are YYYY-MM-DD. Every sub-command also takes --index PATH, -v\n"
 	"and -h.\n";
@@ -197,12 +201,45 @@ static int epoch_repoint(int argc, char **argv)
 	return RFS_EXIT_OK;
 }
 
+static int epoch_remove(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		RFS_CLI_COMMON_OPTIONS,
+	};
+	struct rfs_cli_getopt g = { .cmd = "epoch remove",
+				    .usage = usage,
+				    .longopts = opts };
+	struct rfs_error err = { 0 };
+	struct rfs_index *idx;
+	int c, r, status;
+
+	while ((c = rfs_cli_next(&g, argc, argv)) != -1)
+		if (c == RFS_CLI_STOP)
+			return g.status;
+	status =
+		rfs_cli_operands(&g, argc, argv, 3, 3, "TABLE LIFECYCLE EPOCH");
+	if (status == RFS_EXIT_OK)
+		status = rfs_cli_open_index(&idx);
+	if (status)
+		return status;
+	r = rfs_edit_epoch_remove(idx, argv[optind], argv[optind + 1],
+				  argv[optind + 2], &err);
+	rfs_index_free(idx);
+	if (r < 0)
+		return rfs_cli_fail(&err, r);
+	printf("removed epoch '%s/%s/%s'\n", argv[optind], argv[optind + 1],
+	       argv[optind + 2]);
+	return RFS_EXIT_OK;
+}
+
 int cmd_epoch(int argc, char **argv)
 {
 	static const struct rfs_cli_command verbs[] = {
 		{ "add", epoch_add, "add an epoch" },
 		{ "close", epoch_close, "close the open epoch" },
 		{ "repoint", epoch_repoint, "move an epoch to another place" },
+		{ "remove", epoch_remove,
+		  "remove an epoch nothing depends on" },
 		{ NULL, NULL, NULL },
 	};
 

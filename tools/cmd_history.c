@@ -10,13 +10,20 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 
 static const char usage[] =
 	"usage: recyclefs history [--json]\n"
+	"       recyclefs history TABLE [LIFECYCLE] [--json]\n"
 	"\n"
 	"Show every change made to the catalog and the configuration, oldest\n"
 	"first: its number, time (UTC), action, subject and details. --json\n"
 	"prints {\"history\":[...]} (see docs/cli.md).\n"
+	"\n"
+	"With TABLE: how its lifecycles and their epochs changed over time\n"
+	"(lifecycles added and removed; epochs added, closed, re-pointed and\n"
+	"removed, with dates and locations), of one LIFECYCLE if given.\n"
 	"\n"
 	"Also takes --index PATH, -v and -h.\n";
 
@@ -24,7 +31,69 @@ static const char usage[] =
 struct walk {
 	json_t *arr;		  /**< --json */
 	struct rfs_cli_table *tb; /**< text */
+	const char *table;	  /**< only this table's lifecycles, or NULL */
+	const char *lifecycle;	  /**< and only this lifecycle, or NULL */
+	int n;			  /**< records kept */
 };
+
+/* One change of a table's lifecycles, as `history TABLE` shows it. */
+static int add_lifecycle_change(const struct rfs_history_record *rec,
+				struct walk *w)
+{
+	json_t *d = json_loads(rec->detail ? rec->detail : "", 0, NULL);
+	const char *lc = json_string_value(json_object_get(d, "lifecycle"));
+	const char *ep = json_string_value(json_object_get(d, "epoch"));
+	const char *was = json_string_value(json_object_get(d, "was"));
+	const char *now = json_string_value(json_object_get(d, "now"));
+	const char *st = json_string_value(json_object_get(d, "storage"));
+	const char *path = json_string_value(json_object_get(d, "path"));
+	char id[24], at[32], change[1024];
+	int r = 0;
+
+	if (!lc || (w->lifecycle && strcmp(lc, w->lifecycle))) {
+		json_decref(d);
+		return 0;
+	}
+	if (!strcmp(rec->action, "epoch.close"))
+		ep = was; /* the open epoch it was */
+	rfs_time_format(rec->at_ns, at, sizeof(at));
+	w->n++;
+	if (w->arr) {
+		json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:O?}", "id",
+				      (json_int_t)rec->id, "at", at, "action",
+				      rec->action, "lifecycle", lc, "epoch", ep,
+				      "detail", d);
+
+		r = json_array_append_new(w->arr, o) < 0 ? -ENOMEM : 0;
+		json_decref(d);
+		return r;
+	}
+	if (!strcmp(rec->action, "epoch.add"))
+		snprintf(change, sizeof(change), "on storage '%s' at '%s'",
+			 st ? st : "?", path ? path : "");
+	else if (!strcmp(rec->action, "epoch.close"))
+		snprintf(change, sizeof(change), "now %s", now ? now : "?");
+	else if (!strcmp(rec->action, "epoch.repoint"))
+		snprintf(change, sizeof(change), "from %s to %s",
+			 was ? was : "?", now ? now : "?");
+	else if (!strcmp(rec->action, "epoch.remove"))
+		snprintf(change, sizeof(change), "was %s", was ? was : "?");
+	else
+		change[0] = '\0';
+	snprintf(id, sizeof(id), "%" PRId64, rec->id);
+	{
+		const char *row[] = { id,
+				      at,
+				      rec->action,
+				      lc,
+				      ep ? ep : "-",
+				      change[0] ? change : NULL };
+
+		rfs_cli_table_add(w->tb, row);
+	}
+	json_decref(d);
+	return r;
+}
 
 static int add_json(const struct rfs_history_record *rec, json_t *arr)
 {
@@ -64,6 +133,13 @@ static int record(const struct rfs_history_record *rec, void *ctx)
 {
 	struct walk *w = ctx;
 
+	if (w->table)
+		return strcmp(rec->subject, w->table) ||
+				       (strncmp(rec->action, "epoch.", 6) &&
+					strncmp(rec->action, "lifecycle.", 10))
+			       ? 0
+			       : add_lifecycle_change(rec, w);
+	w->n++;
 	return w->arr ? add_json(rec, w->arr) : add_row(rec, w->tb);
 }
 
@@ -75,6 +151,9 @@ int cmd_history(int argc, char **argv)
 	};
 	static const char *const header[] = { "ID", "AT", "ACTION", "SUBJECT",
 					      "DETAIL" };
+	static const char *const lc_header[] = {
+		"ID", "AT", "ACTION", "LIFECYCLE", "EPOCH", "CHANGE"
+	};
 	struct rfs_cli_getopt g = { .cmd = "history",
 				    .usage = usage,
 				    .longopts = opts };
@@ -91,13 +170,17 @@ int cmd_history(int argc, char **argv)
 		if (c == 'j')
 			json = true;
 	}
-	status = rfs_cli_operands(&g, argc, argv, 0, 0, "no operand");
+	status = rfs_cli_operands(&g, argc, argv, 0, 2, "[TABLE [LIFECYCLE]]");
 	if (status == RFS_EXIT_OK)
 		status = rfs_cli_open_index(&idx);
 	if (status)
 		return status;
-	rfs_cli_table_init(&tb, 5);
-	rfs_cli_table_add(&tb, header);
+	if (optind < argc)
+		w.table = argv[optind];
+	if (optind + 1 < argc)
+		w.lifecycle = argv[optind + 1];
+	rfs_cli_table_init(&tb, w.table ? 6 : 5);
+	rfs_cli_table_add(&tb, w.table ? lc_header : header);
 	if (json && !(w.arr = json_array())) {
 		rfs_index_free(idx);
 		rfs_cli_table_release(&tb);
@@ -107,6 +190,21 @@ int cmd_history(int argc, char **argv)
 	rfs_index_free(idx);
 	if (r < 0)
 		status = rfs_cli_fail(&err, r);
+	else if (w.table && !w.n) {
+		if (w.lifecycle)
+			rfs_error_set(&err, ENOENT,
+				      "no history of lifecycle '%s/%s'",
+				      w.table, w.lifecycle);
+		else
+			rfs_error_set(&err, ENOENT,
+				      "no history of the lifecycles of table "
+				      "'%s'",
+				      w.table);
+		status = rfs_cli_fail(&err, -ENOENT);
+	} else if (json && w.table)
+		status = rfs_cli_print_json(
+			json_pack("{s:s, s:s?, s:O}", "table", w.table,
+				  "lifecycle", w.lifecycle, "history", w.arr));
 	else if (json)
 		status = rfs_cli_print_json(
 			json_pack("{s:O}", "history", w.arr));

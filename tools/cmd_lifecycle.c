@@ -10,14 +10,18 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static const char usage[] =
 	"usage: recyclefs lifecycle add TABLE NAME [--order N]\n"
+	"       recyclefs lifecycle remove TABLE NAME\n"
 	"\n"
 	"add  add lifecycle NAME to TABLE. Lifecycles are listed by --order\n"
 	"     (an integer from 0), then by name; without --order the new\n"
 	"     lifecycle comes after the existing ones.\n"
+	"remove  remove lifecycle NAME of TABLE; refused while it has\n"
+	"     epochs or bin entries that are not purged.\n"
 	"\n"
 	"Every sub-command also takes --index PATH, -v and -h.\n";
 
@@ -64,10 +68,41 @@ static int lifecycle_add(int argc, char **argv)
 	return RFS_EXIT_OK;
 }
 
+static int lifecycle_remove(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		RFS_CLI_COMMON_OPTIONS,
+	};
+	struct rfs_cli_getopt g = { .cmd = "lifecycle remove",
+				    .usage = usage,
+				    .longopts = opts };
+	struct rfs_error err = { 0 };
+	struct rfs_index *idx;
+	int c, r, status;
+
+	while ((c = rfs_cli_next(&g, argc, argv)) != -1)
+		if (c == RFS_CLI_STOP)
+			return g.status;
+	status = rfs_cli_operands(&g, argc, argv, 2, 2, "TABLE NAME");
+	if (status == RFS_EXIT_OK)
+		status = rfs_cli_open_index(&idx);
+	if (status)
+		return status;
+	r = rfs_edit_lifecycle_remove(idx, argv[optind], argv[optind + 1],
+				      &err);
+	rfs_index_free(idx);
+	if (r < 0)
+		return rfs_cli_fail(&err, r);
+	printf("removed lifecycle '%s/%s'\n", argv[optind], argv[optind + 1]);
+	return RFS_EXIT_OK;
+}
+
 int cmd_lifecycle(int argc, char **argv)
 {
 	static const struct rfs_cli_command verbs[] = {
 		{ "add", lifecycle_add, "add a lifecycle to a table" },
+		{ "remove", lifecycle_remove,
+		  "remove a lifecycle without epochs" },
 		{ NULL, NULL, NULL },
 	};
 

@@ -6,23 +6,37 @@
 
 #include "core/json_name.h"
 #include "core/archive.h"
+#include "core/journal.h"
 #include "index/index.h"
 #include "util/error.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
-	"usage: recyclefs reindex [--json]\n"
+	"usage: recyclefs reindex [--from URI] [--json]\n"
 	"\n"
-	"Read the manifests in the recycle location of every storage\n"
-	"(.recyclefs/manifests/UUID.json) and add the entries the index does\n"
-	"not have, e.g. after the index was lost: 'recyclefs init', add the\n"
-	"storages again with the same URIs, then reindex. Entries already\n"
+	"With --from, rebuild a lost index from one storage or recycle URI\n"
+	"recyclefs wrote to: 'recyclefs init', then 'recyclefs reindex --from\n"
+	"URI' reads the newest complete catalog snapshot there\n"
+	"(.recyclefs/catalog/, docs/catalog-journal.md) and brings back the\n"
+	"storages, tables, classifications, lifecycles, epochs, history,\n"
+	"configuration, purged entries and restores, then the entries of\n"
+	"every storage's manifests. A URI with no catalog is refused and\n"
+	"nothing is written. An index that has a catalog keeps it.\n"
+	"\n"
+	"Without --from, read the manifests in the recycle location of\n"
+	"every storage (.recyclefs/manifests/UUID.json) and add the entries\n"
+	"the index does not have, e.g. after the index was lost:\n"
+	"'recyclefs init', add the storages again with the same URIs, then\n"
+	"reindex. Entries already\n"
 	"indexed are left alone; corrupt manifests and manifests of a newer\n"
 	"format are reported and skipped. One line per manifest, then a\n"
 	"summary.\n"
 	"\n"
+	"  --from URI  rebuild the catalog from the snapshot under URI first\n"
 	"  --json  print {\"manifests\":[...],\"added\":N,...} instead (see\n"
 	"          docs/cli.md)\n"
 	"\n"
@@ -32,7 +46,8 @@ static const char usage[] =
 	"Also takes --index PATH, -v and -h.\n";
 
 struct tally {
-	json_t *arr; /**< --json */
+	json_t *arr;  /**< --json */
+	json_t *torn; /**< --json: snapshots skipped */
 	int added, already, skipped;
 	int r; /**< the first out-of-memory */
 };
@@ -76,10 +91,29 @@ static void reported(void *ctx, const struct rfs_reindex_report *rep)
 		       rep->storage, rfs_cli_esc(reason));
 }
 
+static void skipped_snapshot(void *ctx, const char *key, const char *reason)
+{
+	struct tally *t = ctx;
+
+	if (t->torn) {
+		if (json_array_append_new(t->torn,
+					  json_pack("{s:s, s:s}", "snapshot",
+						    key, "reason", reason)) &&
+		    !t->r)
+			t->r = -ENOMEM;
+		return;
+	}
+	fprintf(stderr,
+		"recyclefs: catalog snapshot '%s' skipped: %s; using the one "
+		"before it\n",
+		key, reason);
+}
+
 int cmd_reindex(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "from", required_argument, NULL, 'f' },
 		RFS_CLI_COMMON_OPTIONS,
 	};
 	struct rfs_cli_getopt g = { .cmd = "reindex",
@@ -87,37 +121,71 @@ int cmd_reindex(int argc, char **argv)
 				    .longopts = opts };
 	struct rfs_error err = { 0 };
 	struct tally t = { 0 };
+	struct rfs_reindex_from_report rep = { 0 };
 	struct rfs_index *idx;
+	const char *from = NULL;
 	int c, r, status;
 
 	while ((c = rfs_cli_next(&g, argc, argv)) != -1) {
 		if (c == RFS_CLI_STOP)
 			return g.status;
-		if (c == 'j' && !t.arr && !(t.arr = json_array()))
+		if (c == 'j' && !t.arr &&
+		    (!(t.arr = json_array()) || !(t.torn = json_array())))
 			return rfs_cli_fail(NULL, -ENOMEM);
+		if (c == 'f')
+			from = optarg;
 	}
 	status = rfs_cli_operands(&g, argc, argv, 0, 0, "no operand");
 	if (status == RFS_EXIT_OK)
 		status = rfs_cli_open_index(&idx);
 	if (status) {
+		json_decref(t.torn);
 		json_decref(t.arr);
 		return status;
 	}
-	r = rfs_reindex(idx, reported, &t, NULL, &err);
+	if (from)
+		r = rfs_reindex_from(idx, from, reported, skipped_snapshot, &t,
+				     &rep, &err);
+	else
+		r = rfs_reindex(idx, reported, &t, NULL, &err);
 	rfs_index_free(idx);
 	if (r < 0)
 		status = rfs_cli_fail(&err, r);
 	else if (t.r < 0)
 		status = rfs_cli_fail(NULL, t.r);
+	else if (t.arr && from)
+		status = rfs_cli_print_json(json_pack(
+			"{s:{s:s?, s:b, s:O, s:i}, s:O, s:i, s:i, s:i}",
+			"catalog", "snapshot", rep.snapshot, "loaded",
+			rep.catalog_loaded, "skipped_snapshots", t.torn,
+			"restores_not_restored", rep.restores_skipped,
+			"manifests", t.arr, "added", t.added, "already_indexed",
+			t.already, "skipped", t.skipped));
 	else if (t.arr)
 		status = rfs_cli_print_json(
 			json_pack("{s:O, s:i, s:i, s:i}", "manifests", t.arr,
 				  "added", t.added, "already_indexed",
 				  t.already, "skipped", t.skipped));
-	else
+	else {
+		if (from && rep.catalog_loaded)
+			printf("catalog rebuilt from '%s'\n",
+			       rfs_cli_esc(rep.snapshot));
+		else if (from)
+			printf("the index has a catalog already: kept it; "
+			       "entries only\n");
+		if (rep.restores_skipped)
+			printf("%d restore record%s left out: %s entr%s did "
+			       "not come back\n",
+			       rep.restores_skipped,
+			       rep.restores_skipped == 1 ? "" : "s",
+			       rep.restores_skipped == 1 ? "its" : "their",
+			       rep.restores_skipped == 1 ? "y" : "ies");
 		printf("%d entr%s added, %d already indexed, %d skipped\n",
 		       t.added, t.added == 1 ? "y" : "ies", t.already,
 		       t.skipped);
+	}
+	free(rep.snapshot);
+	json_decref(t.torn);
 	json_decref(t.arr);
 	return status;
 }

@@ -10,11 +10,13 @@
 #include "index/index.h"
 #include "util/error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static const char usage[] =
 	"usage: recyclefs storage add NAME URI [--bin URI]\n"
 	"       recyclefs storage list [--json]\n"
+	"       recyclefs storage remove NAME\n"
 	"\n"
 	"add   register storage NAME rooted at URI (file:///srv/nfs/orders,\n"
 	"      s3://lake/orders, postgres://host/db, ...). Its class comes\n"
@@ -25,6 +27,8 @@ static const char usage[] =
 	"      an epoch's folder. A file:// root must exist.\n"
 	"list  show every storage: name, class, family, URI and recycle URI;\n"
 	"      --json prints {\"storages\":[...]} (see docs/cli.md).\n"
+	"remove  remove storage NAME; refused while epochs use it or bin\n"
+	"      entries that are not purged live in it (no data is deleted).\n"
 	"\n"
 	"Every sub-command also takes --index PATH, -v and -h.\n";
 
@@ -141,11 +145,40 @@ static int storage_list(int argc, char **argv)
 	return status;
 }
 
+static int storage_remove(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		RFS_CLI_COMMON_OPTIONS,
+	};
+	struct rfs_cli_getopt g = { .cmd = "storage remove",
+				    .usage = usage,
+				    .longopts = opts };
+	struct rfs_error err = { 0 };
+	struct rfs_index *idx;
+	int c, r, status;
+
+	while ((c = rfs_cli_next(&g, argc, argv)) != -1)
+		if (c == RFS_CLI_STOP)
+			return g.status;
+	status = rfs_cli_operands(&g, argc, argv, 1, 1, "NAME");
+	if (status == RFS_EXIT_OK)
+		status = rfs_cli_open_index(&idx);
+	if (status)
+		return status;
+	r = rfs_edit_storage_remove(idx, argv[optind], &err);
+	rfs_index_free(idx);
+	if (r < 0)
+		return rfs_cli_fail(&err, r);
+	printf("removed storage '%s'\n", argv[optind]);
+	return RFS_EXIT_OK;
+}
+
 int cmd_storage(int argc, char **argv)
 {
 	static const struct rfs_cli_command verbs[] = {
 		{ "add", storage_add, "register a storage" },
 		{ "list", storage_list, "list the storages" },
+		{ "remove", storage_remove, "remove a storage nothing uses" },
 		{ NULL, NULL, NULL },
 	};
 

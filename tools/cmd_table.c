@@ -18,6 +18,7 @@ static const char usage[] =
 	"       recyclefs table classify NAME C...\n"
 	"       recyclefs table unclassify NAME C...\n"
 	"       recyclefs table list [--json]\n"
+	"       recyclefs table remove NAME\n"
 	"\n"
 	"add         add table NAME, tagged with each classification given\n"
 	"classify    tag table NAME with classifications C... (tagging twice\n"
@@ -25,6 +26,8 @@ static const char usage[] =
 	"unclassify  remove classifications C... from table NAME\n"
 	"list        show every table with its classifications; --json\n"
 	"            prints {\"tables\":[...]} (see docs/cli.md)\n"
+	"remove      remove table NAME; refused while it has lifecycles or\n"
+	"            bin entries that are not purged\n"
 	"\n"
 	"Names are UTF-8 without '/', '..', control characters or a leading\n"
 	"'.'. Every sub-command also takes --index PATH, -v and -h.\n";
@@ -195,6 +198,34 @@ static int table_list(int argc, char **argv)
 	return status;
 }
 
+static int table_remove(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		RFS_CLI_COMMON_OPTIONS,
+	};
+	struct rfs_cli_getopt g = { .cmd = "table remove",
+				    .usage = usage,
+				    .longopts = opts };
+	struct rfs_error err = { 0 };
+	struct rfs_index *idx;
+	int c, r, status;
+
+	while ((c = rfs_cli_next(&g, argc, argv)) != -1)
+		if (c == RFS_CLI_STOP)
+			return g.status;
+	status = rfs_cli_operands(&g, argc, argv, 1, 1, "NAME");
+	if (status == RFS_EXIT_OK)
+		status = rfs_cli_open_index(&idx);
+	if (status)
+		return status;
+	r = rfs_edit_table_remove(idx, argv[optind], &err);
+	rfs_index_free(idx);
+	if (r < 0)
+		return rfs_cli_fail(&err, r);
+	printf("removed table '%s'\n", argv[optind]);
+	return RFS_EXIT_OK;
+}
+
 int cmd_table(int argc, char **argv)
 {
 	static const struct rfs_cli_command verbs[] = {
@@ -202,6 +233,7 @@ int cmd_table(int argc, char **argv)
 		{ "classify", table_classify, "tag a table" },
 		{ "unclassify", table_unclassify, "untag a table" },
 		{ "list", table_list, "list the tables" },
+		{ "remove", table_remove, "remove a table without lifecycles" },
 		{ NULL, NULL, NULL },
 	};
 

@@ -22,6 +22,7 @@ static const struct rfs_cli_command commands[] = {
 	{ "ls", cmd_ls, "show the catalog as a tree" },
 	{ "config", cmd_config, "set, get, unset and list configuration" },
 	{ "history", cmd_history, "show the catalog's change log" },
+	{ "catalog", cmd_catalog, "export the catalog, apply a catalog file" },
 	{ "mount", cmd_mount, "mount the catalog as a filesystem" },
 	{ "archive", cmd_archive, "move items into the recycle bin" },
 	{ "status", cmd_status, "show the recycle bin's entries and jobs" },

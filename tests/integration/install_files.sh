@@ -73,7 +73,7 @@ export RECYCLEFS_INDEX=$I
 check "completion: 'st' gives status and storage" \
 	"[ \"\$(complete_line 'recyclefs st')\" = 'storage status' ]"
 check "completion: 'storage ' gives its verbs" \
-	"[ \"\$(complete_line 'recyclefs storage ')\" = 'add list' ]"
+	"[ \"\$(complete_line 'recyclefs storage ')\" = 'add list remove' ]"
 check "completion: '--storage ' gives storage names" \
 	"[ \"\$(complete_line 'recyclefs epoch add sales.orders bronze --storage ')\" = 'nfs1' ]"
 check "completion: 'archive sales' gives catalog paths" \
