@@ -30,7 +30,7 @@ TestSuite(core_archive_faults, .timeout = 240);
 
 static const char *const op_names[RFS_MEM_OP_COUNT] = {
 	"stat",	 "list",  "open",   "read",   "write", "close",
-	"mkdir", "rmdir", "unlink", "rename", "meta",  "copy",
+	"mkdir", "rmdir", "unlink", "rename", "meta",  "copy", "sync",
 };
 
 /* Where faults go: the layout and which store. */
@@ -192,6 +192,13 @@ Test(core_archive_faults, survives_failing_meta)
 Test(core_archive_faults, survives_failing_copy)
 {
 	faults_of(RFS_MEM_OP_COPY);
+}
+
+/* A failed sync (syncfs) of a batch of copies: the batch is not recorded
+ * as done, and a retry makes it durable. */
+Test(core_archive_faults, survives_failing_sync)
+{
+	faults_of(RFS_MEM_OP_SYNC);
 }
 
 /* Every kind is exercised: a clean run makes calls of each (on one of

@@ -31,7 +31,7 @@ TestSuite(core_restore_faults, .timeout = 600);
 
 static const char *const op_names[RFS_MEM_OP_COUNT] = {
 	"stat",	 "list",  "open",   "read",   "write", "close",
-	"mkdir", "rmdir", "unlink", "rename", "meta",  "copy",
+	"mkdir", "rmdir", "unlink", "rename", "meta",  "copy", "sync",
 };
 
 /* Where faults go. */
@@ -287,6 +287,13 @@ Test(core_restore_faults, survives_failing_meta)
 Test(core_restore_faults, survives_failing_copy)
 {
 	faults_of(RFS_MEM_OP_COPY);
+}
+
+/* A failed sync (syncfs) of a batch of copies: the batch is not recorded
+ * as done, and a retry makes it durable. */
+Test(core_restore_faults, survives_failing_sync)
+{
+	faults_of(RFS_MEM_OP_SYNC);
 }
 
 /* A restore recorded and left (its process died: a lease of a dead
