@@ -746,3 +746,76 @@ Test(core_checks, a_path_with_versions_names_the_newest)
 		rfs_entry_release(&v[i]);
 	afx_close(&f);
 }
+
+/* ------------------------------------------------------ local metadata */
+
+/* A copy on local storage keeps every mode bit (setuid, setgid, sticky
+ * included), a distinct owner and group and nanosecond times: through
+ * the backend's own copy and through rfs_copy_reg() streaming it. */
+Test(core_checks, local_copies_keep_every_mode_bit_owner_and_times)
+{
+	char dir[] = "/tmp/rfs-checks-XXXXXX", uri[128], path[256];
+	struct rfs_backend *b = NULL, *mem = NULL;
+	struct rfs_error err = { 0 };
+	struct timespec ts[2] = { { 1000000000, 123456789 },
+				  { 1500000000, 987654321 } };
+	struct rfs_entry_file row = { 0 };
+	char sha[RFS_SHA256_HEX_LEN];
+	const char *dests[] = { "copy", "streamed" };
+	struct stat st;
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "payload", 7), 7);
+	cr_assert_eq(fchown(fd, 1234, 5678), 0);
+	cr_assert_eq(fchmod(fd, 07755), 0);
+	cr_assert_eq(futimens(fd, ts), 0);
+	close(fd);
+	snprintf(uri, sizeof(uri), "file://%s", dir);
+	cr_assert_eq(rfs_backend_open(uri, &b, &err), 0, "%s", err.msg);
+	cr_assert_eq(rfs_backend_copy(b, "f", b, "copy", 0), 0);
+	/* a stream through another backend and back */
+	snprintf(uri, sizeof(uri), "mem://checks%d/x", (int)getpid());
+	cr_assert_eq(rfs_backend_open(uri, &mem, &err), 0, "%s", err.msg);
+	row.path = "f";
+	row.type = RFS_FILE_REG;
+	row.size = 7;
+	row.mode = 07755;
+	row.uid = 1234;
+	row.gid = 5678;
+	row.atime_ns = 1000000000LL * RFS_NSEC_PER_SEC + 123456789;
+	row.mtime_ns = 1500000000LL * RFS_NSEC_PER_SEC + 987654321;
+	cr_assert_eq(rfs_copy_reg(b, "f", mem, "f", &row, NULL, sha), 0);
+	cr_assert_eq(rfs_copy_reg(mem, "f", b, "streamed", &row, NULL, sha), 0);
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, dests[i]);
+		cr_assert_eq(stat(path, &st), 0);
+		cr_assert_eq(st.st_mode & 07777, 07755, "%s: mode %o", dests[i],
+			     st.st_mode & 07777);
+		cr_assert_eq(st.st_uid, 1234, "%s", dests[i]);
+		cr_assert_eq(st.st_gid, 5678, "%s", dests[i]);
+		cr_assert_eq(st.st_mtim.tv_sec, 1500000000, "%s", dests[i]);
+		cr_assert_eq(st.st_mtim.tv_nsec, 987654321, "%s", dests[i]);
+		unlink(path);
+	}
+	/* a folder's sticky and setgid bits */
+	cr_assert_eq(rfs_backend_mkdir(b, "d", 0700), 0);
+	row.path = "d";
+	row.type = RFS_FILE_DIR;
+	row.size = 0;
+	row.mode = 03777;
+	cr_assert_eq(rfs_copy_meta(b, "d", &row), 0);
+	snprintf(path, sizeof(path), "%s/d", dir);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 03777, "folder mode %o",
+		     st.st_mode & 07777);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	unlink(path);
+	rmdir(dir);
+	rfs_backend_free(b);
+	rfs_backend_free(mem);
+}
