@@ -50,7 +50,8 @@ struct between {
 	int state;
 	void (*act)(struct between *b);
 	bool done;
-	char path[256];		      /* what act() works on */
+	bool repeat;	/* act before every open in the state, not once */
+	char path[256]; /* what act() works on */
 	char sha[RFS_SHA256_HEX_LEN]; /* act() records here what it needs */
 	bool manifest_ok;	      /* act_read_manifest: what it found */
 	char why[1536];
@@ -82,9 +83,9 @@ static void on_call(void *ctx, const char *store, enum rfs_mem_op op)
 	struct between *b = ctx;
 
 	(void)store;
-	(void)op;
 	pthread_mutex_lock(&b->lock);
-	if (!b->done && job_state(b) == b->state) {
+	if (b->repeat ? op == RFS_MEM_OP_OPEN && job_state(b) == b->state
+		      : !b->done && job_state(b) == b->state) {
 		b->done = true;
 		b->act(b);
 	}
@@ -302,6 +303,11 @@ Test(core_checks, failed_unlink_records_exactly_the_files_removed)
 			cr_assert_gt(kept, 0, "%s: nothing left (%s)",
 				     layout_names[l], f.err.msg);
 			cr_assert_gt(removed, 0);
+			/* the bin holds the only copy of what was removed */
+			cr_assert_eq(rfs_purge_begin(f.idx, e.id, &f.err),
+				     -EBUSY,
+				     "%s: a purge could drop the only copy",
+				     layout_names[l]);
 			afx_finish(&f, e.id);
 			afx_check_archived_id(&f, e.id);
 			rfs_entry_release(&e);
@@ -438,6 +444,36 @@ static void take_mtime(struct afx *f, const char *path)
 
 	cr_assert_eq(rfs_backend_stat(f->src, path, &st), 0);
 	n->mtime_ns = st.st_mtim.tv_sec * RFS_NSEC_PER_SEC + st.st_mtim.tv_nsec;
+}
+
+static void act_resize_keep_mtime(struct between *b)
+{
+	struct afx_node *n = afx_node(b->f, b->path);
+	int64_t mtime = n->mtime_ns;
+
+	afx_rewrite(b->f, b->path, n->size + 1);
+	afx_touch(b->f, b->path, mtime);
+}
+
+/* Verify: a source that changed size but kept its mtime stops the job. */
+Test(core_checks, verify_stops_on_a_source_resized_with_its_old_mtime)
+{
+	for (size_t l = 0; l < 2; l++) {
+		struct afx f;
+		struct rfs_entry e = { 0 };
+		struct between b;
+
+		prepare(&f, layouts[l], &e);
+		between_arm(&b, &f, e.id, false, RFS_ENTRY_VERIFY,
+			    act_resize_keep_mtime);
+		snprintf(b.path, sizeof(b.path), "%s", PARQUET);
+		cr_assert_eq(afx_run(&f, e.id, NULL), -EBUSY, "%s: %s",
+			     layout_names[l], f.err.msg);
+		between_disarm(&b);
+		afx_check_source(&f, ITEM);
+		rfs_entry_release(&e);
+		afx_close(&f);
+	}
 }
 
 static void act_add_file(struct between *b)
@@ -818,4 +854,115 @@ Test(core_checks, local_copies_keep_every_mode_bit_owner_and_times)
 	rmdir(dir);
 	rfs_backend_free(b);
 	rfs_backend_free(mem);
+}
+
+/* Verify: a bin copy that stays corrupt after the second copy stops the
+ * job; the source is not deleted. */
+Test(core_checks, verify_fails_when_the_second_copy_is_corrupt_too)
+{
+	for (size_t l = 0; l < 2; l++) {
+		struct afx f;
+		struct rfs_entry e = { 0 };
+		struct between b;
+
+		prepare(&f, layouts[l], &e);
+		corrupt_entry = &e;
+		between_arm(&b, &f, e.id, false, RFS_ENTRY_VERIFY,
+			    act_corrupt_bin_copy);
+		b.repeat = true;
+		snprintf(b.path, sizeof(b.path), "%s", BIG);
+		cr_assert_eq(afx_run(&f, e.id, NULL), -EBADMSG, "%s: %s",
+			     layout_names[l], f.err.msg);
+		between_disarm(&b);
+		afx_check_source(&f, ITEM);
+		rfs_entry_release(&e);
+		afx_close(&f);
+	}
+}
+
+/* Restore's verify: a restored file that stays wrong after the second
+ * copy fails the restore. */
+Test(core_checks, restore_verify_fails_when_the_second_copy_is_wrong_too)
+{
+	for (size_t l = 0; l < 2; l++) {
+		struct afx f;
+		struct between b;
+		int64_t id;
+
+		afx_open(&f, layouts[l]);
+		afx_tree(&f, ITEM);
+		afx_settle(&f);
+		afx_archive(&f, ITEM, NULL);
+		id = restore_begin(&f);
+		between_arm(&b, &f, id, true, RFS_RESTORE_VERIFY,
+			    act_tamper_restored);
+		b.repeat = true;
+		snprintf(b.path, sizeof(b.path), "%s", BIG);
+		cr_assert_eq(restore_run(&f, id), -EBADMSG, "%s: %s",
+			     layout_names[l], f.err.msg);
+		between_disarm(&b);
+		afx_close(&f);
+	}
+}
+
+static void act_relink(struct between *b)
+{
+	const char *key = bin_key(corrupt_entry, b->path);
+
+	cr_assert_eq(rfs_backend_unlink(b->f->bin, key), 0);
+	cr_assert_eq(rfs_backend_symlink(b->f->bin, "elsewhere", key), 0);
+}
+
+/* Verify: a symlink whose target in the bin differs from the snapshot's
+ * stops the job; the source is not deleted. */
+Test(core_checks, verify_checks_symlink_targets)
+{
+	for (size_t l = 0; l < 2; l++) {
+		struct afx f;
+		struct rfs_entry e = { 0 };
+		struct between b;
+
+		prepare(&f, layouts[l], &e);
+		corrupt_entry = &e;
+		between_arm(&b, &f, e.id, false, RFS_ENTRY_VERIFY, act_relink);
+		snprintf(b.path, sizeof(b.path), ITEM "/latest");
+		cr_assert_lt(afx_run(&f, e.id, NULL), 0, "%s: archived",
+			     layout_names[l]);
+		between_disarm(&b);
+		cr_assert(b.done);
+		afx_check_source(&f, ITEM);
+		rfs_entry_release(&e);
+		afx_close(&f);
+	}
+}
+
+/* Restore's check: a different file at the target refuses the whole
+ * restore before any byte is written. */
+Test(core_checks, restore_check_refuses_before_writing_anything)
+{
+	for (size_t l = 0; l < 2; l++) {
+		struct afx f;
+		struct between b = { .f = &f };
+		char have[RFS_SHA256_HEX_LEN];
+		struct stat st;
+		int64_t id;
+
+		afx_open(&f, layouts[l]);
+		afx_tree(&f, ITEM);
+		afx_settle(&f);
+		afx_archive(&f, ITEM, NULL);
+		snprintf(b.path, sizeof(b.path), "%s", PARQUET);
+		act_put_intruder(&b);
+		id = restore_begin(&f);
+		cr_assert_eq(restore_run(&f, id), -EEXIST, "%s: %s",
+			     layout_names[l], f.err.msg);
+		cr_assert_not_null(strstr(f.err.msg, "nothing was restored"),
+				   "%s", f.err.msg);
+		cr_assert_eq(rfs_backend_stat(f.src, BIG, &st), -ENOENT,
+			     "%s: files were restored beside the conflict",
+			     layout_names[l]);
+		sha_of(f.src, PARQUET, have);
+		cr_assert_str_eq(have, b.sha);
+		afx_close(&f);
+	}
 }
