@@ -523,6 +523,17 @@ int rfs_manifest_write(struct rfs_backend *bin, const struct rfs_entry *e,
 				"cannot put the manifest of entry %s in place: %s",
 				e->uuid, strerror(-r));
 	}
+	if (r == 0) {
+		/* The new name is durable only once its folder is: an
+		 * entry recorded verified or archived must find its
+		 * manifest after a power cut. */
+		r = rfs_backend_sync(bin);
+		if (r < 0)
+			rfs_error_set(err, -r,
+				      "cannot make the manifest of entry %s "
+				      "durable: %s",
+				      e->uuid, strerror(-r));
+	}
 	if (r < 0)
 		rfs_backend_unlink(bin, tmp); /* best effort */
 out_free:

@@ -45,7 +45,8 @@ struct tasks {
 	int n;
 	bool verify; /* verify instead of copy */
 	void (*fn)(void *ctx, int i);
-	int failed; /* a task of the batch failed: start no more (atomic) */
+	int failed;   /* a task of the batch failed: start no more (atomic) */
+	int recopied; /* verify copied a file again (atomic) */
 };
 
 static int copy_row(const struct rfs_entry_file *f, void *ctx)
@@ -188,7 +189,7 @@ static void run_task(void *ctx, int i)
  * @p next with its checksum. */
 static int run_batches(struct job *j, enum rfs_file_state from,
 		       enum rfs_file_state next, bool verify,
-		       void (*fn)(void *ctx, int i))
+		       void (*fn)(void *ctx, int i), bool *recopied)
 {
 	struct rfs_index_file_query q = { .state = from, .limit = JOB_BATCH };
 	struct tasks *ts = calloc(1, sizeof(*ts));
@@ -257,6 +258,8 @@ static int run_batches(struct job *j, enum rfs_file_state from,
 			break;
 		}
 	}
+	if (recopied)
+		*recopied = ts->recopied;
 	tasks_release(ts);
 	free(ts);
 	free(cursor);
@@ -307,6 +310,23 @@ static int link_copies(struct job *j)
 	return r;
 }
 
+/* Give the bin's folders their final xattrs, modes and times, deepest
+ * first: their modes may forbid writing and their times change as files
+ * arrive. */
+static int fix_dirs(struct job *j)
+{
+	struct rfs_index_file_query q = { .type = RFS_FILE_DIR,
+					  .state = -1,
+					  .desc = true };
+	struct dirs d = { j, RFS_BUF_INIT, RFS_BUF_INIT, true };
+	int r = rfs_index_file_list(j->base.idx, j->e.id, &q, dir_row, &d,
+				    j->base.err);
+
+	rfs_buf_release(&d.key);
+	rfs_buf_release(&d.skey);
+	return r;
+}
+
 int job_sync(struct job *j)
 {
 	struct rfs_index_file_query q = { .type = RFS_FILE_DIR, .state = -1 };
@@ -319,17 +339,11 @@ int job_sync(struct job *j)
 					j->base.err);
 	if (r == 0)
 		r = run_batches(j, RFS_FILE_PENDING, RFS_FILE_COPIED, false,
-				copy_task);
+				copy_task, NULL);
 	if (r == 0)
 		r = link_copies(j);
-	if (r == 0) {
-		/* Folders last, deepest first: their modes may forbid
-		 * writing and their times change as files arrive. */
-		d.fix = true;
-		q.desc = true;
-		r = rfs_index_file_list(j->base.idx, j->e.id, &q, dir_row, &d,
-					j->base.err);
-	}
+	if (r == 0)
+		r = fix_dirs(j); /* folders last */
 	rfs_buf_release(&d.key);
 	rfs_buf_release(&d.skey);
 	if (r < 0) {
@@ -382,6 +396,7 @@ static void verify_task(void *ctx, int i)
 		t->r = rfs_copy_hash(j->bin, rfs_buf_str(&dkey), have, NULL);
 		if (t->r == 0 && strcmp(have, t->sha)) {
 			/* One more copy, then it must match. */
+			__atomic_store_n(&ts->recopied, 1, __ATOMIC_RELEASE);
 			t->r = rfs_copy_reg(j->src, rfs_buf_str(&skey), j->bin,
 					    rfs_buf_str(&dkey), &t->f, NULL,
 					    t->sha);
@@ -442,6 +457,7 @@ static int check_known(void *ctx, const char *rel, const struct stat *st)
 int job_verify(struct job *j)
 {
 	struct fresh f = { j, j->base.idx, NULL };
+	bool recopied = false;
 	int r = 0;
 
 	if (j->e.is_dir)
@@ -451,7 +467,10 @@ int job_verify(struct job *j)
 	free(f.skip);
 	if (r == 0)
 		r = run_batches(j, RFS_FILE_COPIED, RFS_FILE_VERIFIED, true,
-				verify_task);
+				verify_task, &recopied);
+	/* a second copy changed its folder's times */
+	if (r == 0 && recopied && j->e.is_dir)
+		r = fix_dirs(j);
 	if (r == 0)
 		r = job_write_manifest(j);
 	if (r < 0) {

@@ -181,7 +181,7 @@ int rfs_mem_file_ftruncate(struct rfs_file *f, off_t size)
 	return r;
 }
 
-/* fsync and flush have nothing to write back: they count and can fail. */
+/* flush has nothing to write back: it counts and can fail. */
 static int file_sync_call(struct rfs_file *f)
 {
 	struct rfs_mem_store *s = file_store(f);
@@ -195,8 +195,16 @@ static int file_sync_call(struct rfs_file *f)
 
 int rfs_mem_file_fsync(struct rfs_file *f, int datasync)
 {
+	struct rfs_mem_store *s = file_store(f);
+	int r;
+
 	(void)datasync;
-	return file_sync_call(f);
+	pthread_mutex_lock(&s->lock);
+	r = rfs_mem_gate(s, RFS_MEM_OP_CLOSE);
+	if (!r)
+		r = rfs_mem_power_fsync(s, ((struct rfs_mem_file *)f)->node);
+	pthread_mutex_unlock(&s->lock);
+	return r;
 }
 
 int rfs_mem_file_flush(struct rfs_file *f)
@@ -347,6 +355,8 @@ int rfs_mem_copy(struct rfs_backend *src, const char *src_key,
 	r = rfs_mem_gate(s, RFS_MEM_OP_COPY);
 	if (!r)
 		r = do_copy(s, from, src_key, to, dst_key, flags);
+	if (!r && !(flags & RFS_BACKEND_COPY_NOSYNC))
+		r = rfs_mem_power_durable(s);
 	pthread_mutex_unlock(&s->lock);
 	return r;
 }

@@ -103,6 +103,8 @@ struct rfs_mem_store {
 	bool crash_armed;	  /**< rfs_mem_crash_after() was called */
 	bool crashed;		  /**< every call fails until recovery */
 	unsigned long crash_left; /**< calls left before the crash */
+	/** power-loss mode: what survives a power cut, or NULL (off) */
+	struct rfs_mem_node *image;
 };
 
 /** A backend: a prefix of a store. */
@@ -137,6 +139,26 @@ void rfs_mem_store_put(struct rfs_mem_store *s);
  * @return 0 to go on, or the injected -errno
  */
 int rfs_mem_gate(struct rfs_mem_store *s, enum rfs_mem_op op);
+
+/** Clear every failure rule and the crash state of @p s. */
+void rfs_mem_rules_clear(struct rfs_mem_store *s);
+
+/* power.c */
+
+/** Power-loss mode: make the whole store durable (its sync). @return 0
+ * or -ENOMEM; nothing when the mode is off. */
+int rfs_mem_power_durable(struct rfs_mem_store *s);
+
+/** Power-loss mode: make the contents of the file @p n durable (fsync),
+ * when its name is durable already. @return 0 or -ENOMEM */
+int rfs_mem_power_fsync(struct rfs_mem_store *s, const struct rfs_mem_node *n);
+
+/** Free the durable image of @p s (power-loss mode off). */
+void rfs_mem_power_release(struct rfs_mem_store *s);
+
+/** Run the test's call hook, if any, with the lock of @p s released
+ * for the time of the call (rfs_mem_gate() does, first). */
+void rfs_mem_call_hook(struct rfs_mem_store *s, enum rfs_mem_op op);
 
 /* tree.c */
 

@@ -560,6 +560,16 @@ static int mem_statfs(struct rfs_backend *b, const char *key,
 	return mem_leave(b, r);
 }
 
+/* syncfs(2): in power-loss mode the whole store becomes durable. */
+static int mem_sync(struct rfs_backend *b)
+{
+	int r = mem_enter(b, RFS_MEM_OP_SYNC, "");
+
+	if (r < 0)
+		return r;
+	return mem_leave(b, rfs_mem_power_durable(rfs_mem_of(b)->store));
+}
+
 static void mem_free(struct rfs_backend *b)
 {
 	struct rfs_mem_backend *m = rfs_mem_of(b);
@@ -603,6 +613,7 @@ static const struct rfs_backend_ops mem_ops = {
 	.listxattr = rfs_mem_listxattr,
 	.removexattr = rfs_mem_removexattr,
 	.copy = rfs_mem_copy,
+	.sync = mem_sync,
 	.free = mem_free,
 };
 

@@ -13,6 +13,14 @@
  * call of a kind fail with a chosen errno, or simulate a crash: after N
  * more calls, every call fails with -EIO until rfs_mem_recover(), the way
  * SQLite's test VFS simulates power loss. All functions are thread-safe.
+ *
+ * In power-loss mode (rfs_mem_power_loss_begin()) a store also keeps a
+ * durable image: what a disk would hold after a power cut. The backend's
+ * sync (the syncfs(2) of the memory backend) makes the whole store
+ * durable, an fsync(2) of an open file makes that file's contents durable
+ * (not its name: a new file needs the sync), and a copy made without
+ * RFS_BACKEND_COPY_NOSYNC makes the store durable. rfs_mem_power_cut()
+ * then throws away every write since: the store becomes its image.
  */
 #ifndef RFS_BACKENDS_MEMORY_H
 #define RFS_BACKENDS_MEMORY_H
@@ -35,6 +43,7 @@ enum rfs_mem_op {
 	RFS_MEM_OP_RENAME,
 	RFS_MEM_OP_META, /**< chmod, chown, utimens, truncate, xattrs, links */
 	RFS_MEM_OP_COPY,
+	RFS_MEM_OP_SYNC,  /**< the backend's sync (syncfs) */
 	RFS_MEM_OP_COUNT, /**< number of kinds */
 	RFS_MEM_OP_ANY =
 		RFS_MEM_OP_COUNT, /**< every kind, for the calls below */
@@ -58,6 +67,41 @@ void rfs_mem_recover(const char *store);
 
 /** @return the calls of kind @p op (or RFS_MEM_OP_ANY) made on @p store. */
 unsigned long rfs_mem_calls(const char *store, enum rfs_mem_op op);
+
+/**
+ * Start power-loss mode on @p store: from now on, writes not followed by
+ * a sync are lost at rfs_mem_power_cut(). The store as it is now is
+ * taken as durable.
+ * @return 0, or -ENOMEM (the mode is then off)
+ */
+int rfs_mem_power_loss_begin(const char *store);
+
+/**
+ * Simulate a power cut and a reboot of @p store in power-loss mode: the
+ * store becomes what was last made durable, and every failure rule and
+ * crash state is cleared (as rfs_mem_recover()). The mode stays on.
+ * Files still open keep their old, lost contents.
+ * @return 0, -ENOENT when the store is not in power-loss mode, -ENOMEM
+ */
+int rfs_mem_power_cut(const char *store);
+
+/**
+ * Called before every counted call of every memory store, from the
+ * calling thread, with no store lock held: the call has done nothing yet.
+ * Calls the hook makes itself do not call it again.
+ * @param ctx   as given to rfs_mem_set_hook()
+ * @param store the store's name
+ * @param op    the kind of call
+ */
+typedef void (*rfs_mem_hook_fn)(void *ctx, const char *store,
+				enum rfs_mem_op op);
+
+/**
+ * Set (or with NULL clear) the process's call hook, with which a test
+ * changes the world at a chosen moment of a job (between two of its
+ * steps). Not to be called while backend calls run on other threads.
+ */
+void rfs_mem_set_hook(rfs_mem_hook_fn fn, void *ctx);
 
 /** Drop every file, counter and rule of @p store (NULL: of every store). */
 void rfs_mem_reset(const char *store);

@@ -95,6 +95,7 @@ int rfs_mem_gate(struct rfs_mem_store *s, enum rfs_mem_op op)
 {
 	int err;
 
+	rfs_mem_call_hook(s, op);
 	s->calls[op]++;
 	s->calls[RFS_MEM_OP_ANY]++;
 	if (s->crashed)
@@ -153,8 +154,7 @@ void rfs_mem_crash_after(const char *store, unsigned long n)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Call with the store locked. */
-static void store_clear_rules(struct rfs_mem_store *s)
+void rfs_mem_rules_clear(struct rfs_mem_store *s)
 {
 	memset(s->rules, 0, sizeof(s->rules));
 	s->crash_armed = false;
@@ -168,7 +168,7 @@ void rfs_mem_recover(const char *store)
 
 	if (!s)
 		return;
-	store_clear_rules(s);
+	rfs_mem_rules_clear(s);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -198,9 +198,10 @@ static bool store_reset(struct rfs_mem_store **link)
 	struct rfs_mem_store *s = *link;
 	struct rfs_mem_node *fresh = NULL;
 
+	rfs_mem_power_release(s);
 	rfs_mem_dir_clear(s, s->root);
 	memset(s->calls, 0, sizeof(s->calls));
-	store_clear_rules(s);
+	rfs_mem_rules_clear(s);
 	if (s->refs) {
 		/* keep the old root when a new one cannot be made */
 		fresh = rfs_mem_node_new(s, S_IFDIR | 0755);

@@ -151,6 +151,13 @@ Test(core_archive_faults, survives_failing_copy)
 	sweep_faults(&archive_kind, RFS_MEM_OP_COPY);
 }
 
+/* A failed sync (syncfs) of a batch of copies: the batch is not recorded
+ * as done, and a retry makes it durable. */
+Test(core_archive_faults, survives_failing_sync)
+{
+	sweep_faults(&archive_kind, RFS_MEM_OP_SYNC);
+}
+
 /* Every kind is exercised: a clean run makes calls of each (on one of
  * the targets), so none of the sweeps above runs empty. */
 Test(core_archive_faults, a_clean_run_makes_every_kind_of_call)

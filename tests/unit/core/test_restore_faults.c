@@ -271,6 +271,13 @@ Test(core_restore_faults, survives_failing_copy)
 	faults_of(RFS_MEM_OP_COPY);
 }
 
+/* A failed sync (syncfs) of a batch of copies: the batch is not recorded
+ * as done, and a retry makes it durable. */
+Test(core_restore_faults, survives_failing_sync)
+{
+	faults_of(RFS_MEM_OP_SYNC);
+}
+
 Test(core_restore_faults, resumes_after_a_crash_at_any_call)
 {
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)

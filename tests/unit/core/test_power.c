@@ -1,0 +1,240 @@
+/*
+ * Simulated power loss, as SQLite's crash tests do: the memory stores
+ * run in power-loss mode, the process "dies" after N backend calls, and
+ * the power cut throws away every write not made durable by a sync. After
+ * the "reboot", nothing the index calls copied, verified, deleted or
+ * archived may be missing from the bin, and the resumed job ends archived.
+ */
+#include "archive_fixture.h"
+
+#include "backends/backend.h"
+#include "backends/memory/memory.h"
+#include "core/archive.h"
+#include "core/manifest.h"
+#include "index/entries.h"
+#include "index/index.h"
+#include "util/clock.h"
+#include "util/path.h"
+
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ITEM "dt=1"
+
+TestSuite(core_power, .timeout = 600);
+
+/* Which stores lose power. */
+struct target {
+	enum afx_layout layout;
+	const char *name;
+};
+
+static const struct target targets[] = {
+	{ AFX_SHARED, "shared store" },
+	{ AFX_SPLIT, "bin store" },
+};
+
+/* The store the crash counts calls of: the bin's. */
+static const char *bin_store(const struct afx *f)
+{
+	return *f->bin_store ? f->bin_store : f->store;
+}
+
+struct rows {
+	struct afx *f;
+	const struct rfs_entry *e;
+	const char *when;
+	int checked;
+};
+
+/* A row the index says is in the bin must be there, whole. */
+static int check_row(const struct rfs_entry_file *row, void *ctx)
+{
+	struct rows *w = ctx;
+	char key[512], have[RFS_SHA256_HEX_LEN], link[4096];
+	int r;
+
+	if (row->state < RFS_FILE_COPIED || row->state == RFS_FILE_PURGED ||
+	    row->type == RFS_FILE_DIR)
+		return 0;
+	snprintf(key, sizeof(key), "%s%s%s", w->e->bin_path,
+		 *row->path ? "/" : "", row->path);
+	if (row->type == RFS_FILE_LINK) {
+		r = rfs_backend_readlink(w->f->bin, key, link, sizeof(link));
+		cr_assert_eq(r, 0,
+			     "%s: the index says '%s' is %s, but its link is "
+			     "not in the bin (%d)",
+			     w->when, row->path,
+			     row->state == RFS_FILE_COPIED ? "copied"
+							   : "verified",
+			     r);
+		cr_assert_str_eq(link, row->link);
+	} else {
+		r = afx_hash(w->f->bin, key, have);
+		cr_assert_eq(r, 0,
+			     "%s: the index says '%s' is in state %d, but its "
+			     "copy is not in the bin after the power cut (%d)",
+			     w->when, row->path, row->state, r);
+		cr_assert_str_eq(have, row->sha256,
+				 "%s: the copy of '%s' lost its bytes", w->when,
+				 row->path);
+	}
+	w->checked++;
+	return 0;
+}
+
+/* What the index says, checked against the bin after the reboot. */
+static void check_index_true(struct afx *f, const struct rfs_entry *e,
+			     const char *when)
+{
+	struct rows w = { f, e, when, 0 };
+	struct rfs_entry got = { 0 }, m = { 0 };
+	struct rfs_error err = { 0 };
+	char key[256];
+
+	cr_assert_eq(
+		rfs_index_file_list(f->idx, e->id, NULL, check_row, &w, &err),
+		0, "%s", err.msg);
+	afx_get(f, e->id, &got);
+	if (got.state >= RFS_ENTRY_UNPUBLISH &&
+	    got.state <= RFS_ENTRY_ARCHIVED) {
+		/* verified: the manifest with the checksums is durable */
+		rfs_manifest_key(e->uuid, key, sizeof(key));
+		cr_assert_eq(
+			rfs_manifest_read(f->bin, key, &m, NULL, NULL, &err), 0,
+			"%s: entry %s but its manifest is gone: %s", when,
+			rfs_entry_state_name(got.state), err.msg);
+		rfs_entry_release(&m);
+	}
+	rfs_entry_release(&got);
+}
+
+static void power_cut(struct afx *f)
+{
+	cr_assert_eq(rfs_mem_power_cut(f->store), 0);
+	if (*f->bin_store)
+		cr_assert_eq(rfs_mem_power_cut(f->bin_store), 0);
+}
+
+/* Crash after @p n calls on the bin's store, cut the power, reboot,
+ * check, resume. @return true when the run ended before the crash */
+static bool power_loss_at(const struct target *t, unsigned long n)
+{
+	struct rfs_entry e = { 0 }, got = { 0 };
+	struct rfs_error err = { 0 };
+	bool taken = false, clean;
+	char when[160];
+	struct afx f;
+	int r;
+
+	snprintf(when, sizeof(when), "power cut after %lu calls on the %s", n,
+		 t->name);
+	afx_open(&f, t->layout);
+	afx_tree(&f, ITEM);
+	afx_settle(&f);
+	afx_begin(&f, ITEM, &e);
+	cr_assert_eq(rfs_mem_power_loss_begin(f.store), 0);
+	if (*f.bin_store)
+		cr_assert_eq(rfs_mem_power_loss_begin(f.bin_store), 0);
+	rfs_mem_crash_after(bin_store(&f), n);
+	r = afx_run(&f, e.id, NULL);
+	clean = r == 0;
+	power_cut(&f);
+	afx_check_no_loss(&f, ITEM, e.bin_path, when);
+	check_index_true(&f, &e, when);
+	/* the process died: a dead owner's lease, then a worker resumes */
+	cr_assert_eq(rfs_index_entry_lease(f.idx, e.id, NULL, afx_dead_owner(),
+					   rfs_time_now_ns() + RFS_LEASE_TTL_NS,
+					   &taken, &err),
+		     0);
+	afx_get(&f, e.id, &got);
+	if (got.state == RFS_ENTRY_FAILED)
+		cr_assert_eq(rfs_archive_retry(f.idx, e.id, &err), 0, "%s",
+			     err.msg);
+	rfs_entry_release(&got);
+	afx_get(&f, e.id, &got);
+	if (rfs_entry_state_runnable(got.state)) {
+		r = afx_run(&f, e.id, NULL);
+		cr_assert_eq(r, 0, "%s: resume %d %s", when, r, f.err.msg);
+	}
+	rfs_entry_release(&got);
+	afx_get(&f, e.id, &got);
+	cr_assert_eq(got.state, RFS_ENTRY_ARCHIVED, "%s: state %s", when,
+		     rfs_entry_state_name(got.state));
+	afx_check_no_loss(&f, ITEM, e.bin_path, when);
+	check_index_true(&f, &e, when);
+	rfs_entry_release(&got);
+	rfs_entry_release(&e);
+	afx_close(&f);
+	return clean;
+}
+
+static void sweep(const struct target *t)
+{
+	unsigned long n;
+
+	for (n = 0; n < 2000; n++)
+		if (power_loss_at(t, n))
+			break;
+	cr_log_info("%s: %lu power cuts", t->name, n);
+	cr_assert_gt(n, 20, "%s: only %lu power cuts", t->name, n);
+}
+
+Test(core_power, archive_survives_a_power_cut_at_any_call)
+{
+	sweep(&targets[0]);
+}
+
+Test(core_power, archive_survives_a_power_cut_of_the_bin_store)
+{
+	sweep(&targets[1]);
+}
+
+/* The power-loss mode itself: unsynced writes go, synced ones stay. */
+Test(core_power, only_synced_writes_survive_a_power_cut)
+{
+	struct rfs_backend *b = NULL;
+	struct rfs_error err = { 0 };
+	struct rfs_file *file = NULL;
+	struct stat st;
+	char store[64], uri[128];
+
+	snprintf(store, sizeof(store), "power%d", (int)getpid());
+	snprintf(uri, sizeof(uri), "mem://%s/x", store);
+	cr_assert_eq(rfs_backend_open(uri, &b, &err), 0, "%s", err.msg);
+	cr_assert_eq(rfs_mem_power_loss_begin(store), 0);
+	cr_assert_eq(rfs_backend_mkdir(b, "kept", 0755), 0);
+	cr_assert_eq(rfs_backend_sync(b), 0);
+	cr_assert_eq(rfs_backend_mkdir(b, "lost", 0755), 0);
+	/* an fsync'ed file whose name was never synced is lost too */
+	cr_assert_eq(rfs_backend_open_file(b, "kept/f", O_CREAT | O_WRONLY,
+					   0644, &file),
+		     0);
+	cr_assert_eq(rfs_file_write(file, "abc", 3, 0), 3);
+	cr_assert_eq(rfs_file_fsync(file, 0), 0);
+	cr_assert_eq(rfs_file_close(file), 0);
+	cr_assert_eq(rfs_mem_power_cut(store), 0);
+	cr_assert_eq(rfs_backend_stat(b, "kept", &st), 0);
+	cr_assert_eq(rfs_backend_stat(b, "lost", &st), -ENOENT);
+	cr_assert_eq(rfs_backend_stat(b, "kept/f", &st), -ENOENT);
+	/* a synced name, then fsync'ed contents: both stay */
+	cr_assert_eq(rfs_backend_open_file(b, "kept/f", O_CREAT | O_WRONLY,
+					   0644, &file),
+		     0);
+	cr_assert_eq(rfs_backend_sync(b), 0);
+	cr_assert_eq(rfs_file_write(file, "abcd", 4, 0), 4);
+	cr_assert_eq(rfs_file_fsync(file, 0), 0);
+	cr_assert_eq(rfs_file_write(file, "efgh", 4, 4), 4);
+	cr_assert_eq(rfs_file_close(file), 0);
+	cr_assert_eq(rfs_mem_power_cut(store), 0);
+	cr_assert_eq(rfs_backend_stat(b, "kept/f", &st), 0);
+	cr_assert_eq(st.st_size, 4, "size %lld", (long long)st.st_size);
+	rfs_backend_free(b);
+	rfs_mem_reset(store);
+}
