@@ -94,10 +94,16 @@ static void copy_task(void *ctx, int i)
 	t->r = job_src_key(ts->j, t->f.path, &skey);
 	if (t->r == 0)
 		t->r = job_bin_key(ts->j, t->f.path, &dkey);
-	if (t->r == 0 && t->f.type == RFS_FILE_REG)
-		t->r = rfs_copy_reg(ts->j->src, rfs_buf_str(&skey), ts->j->bin,
-				    rfs_buf_str(&dkey), &t->f, NULL, t->sha);
-	else if (t->r == 0 && t->f.type == RFS_FILE_LINK)
+	if (t->r == 0 && t->f.type == RFS_FILE_REG) {
+		/* a copy the storage proves, else the cheapest safe one */
+		t->r = rfs_backend_copy_hashed(ts->j->src, rfs_buf_str(&skey),
+					       ts->j->bin, rfs_buf_str(&dkey),
+					       t->sha);
+		if (t->r == -EXDEV || t->r == -ENOSYS)
+			t->r = rfs_copy_reg(ts->j->src, rfs_buf_str(&skey),
+					    ts->j->bin, rfs_buf_str(&dkey),
+					    &t->f, NULL, t->sha);
+	} else if (t->r == 0 && t->f.type == RFS_FILE_LINK)
 		t->r = rfs_copy_link(ts->j->bin, rfs_buf_str(&dkey), &t->f);
 	if (t->r < 0)
 		snprintf(t->why, sizeof(t->why),
@@ -375,25 +381,22 @@ static void verify_task(void *ctx, int i)
 			t->r = -EBADMSG;
 	}
 	if (t->r == 0 && t->f.type == RFS_FILE_REG) {
+		/* What the storage attests of the copy, else its bytes. */
 		memcpy(t->sha, t->f.sha256, sizeof(t->sha));
-		t->r = rfs_copy_hash(j->bin, rfs_buf_str(&dkey), have, NULL);
-		if (t->r == 0 && strcmp(have, t->sha)) {
-			/* One more copy, then it must match. */
-			t->r = rfs_copy_reg(j->src, rfs_buf_str(&skey), j->bin,
-					    rfs_buf_str(&dkey), &t->f, NULL,
-					    t->sha);
-			if (t->r == 0)
-				t->r = rfs_copy_hash(j->bin, rfs_buf_str(&dkey),
-						     have, NULL);
-			if (t->r == 0 && strcmp(have, t->f.sha256)) {
-				t->r = -EBADMSG;
-				snprintf(t->why, sizeof(t->why),
-					 "the copy of '%s/%s' does not match "
-					 "its source's checksum, even after a "
-					 "second copy",
-					 j->e.origin_path, t->f.path);
-				goto out;
-			}
+		memcpy(have, t->sha, sizeof(have));
+		t->r = rfs_backend_attest(j->bin, rfs_buf_str(&dkey), t->sha);
+		if (t->r == -ENODATA)
+			t->r = rfs_copy_hash(j->bin, rfs_buf_str(&dkey), have,
+					     NULL);
+		if (t->r == -EBADMSG || (t->r == 0 && strcmp(have, t->sha))) {
+			snprintf(t->why, sizeof(t->why),
+				 "the copy of '%s/%s' does not match its "
+				 "source's checksum%s%s; the source was left "
+				 "untouched",
+				 j->e.origin_path, t->f.path, t->r ? ": " : "",
+				 t->r ? storage_why(j, t->r) : "");
+			t->r = -EBADMSG;
+			goto out;
 		}
 	}
 	if (t->r < 0)

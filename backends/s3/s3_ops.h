@@ -414,6 +414,34 @@ int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
 		       const struct rfs_s3_meta *replace,
 		       struct rfs_s3_meta *made);
 
+/** The most extra header lines rfs_s3_copy_object_with() takes. */
+#define RFS_S3_COPY_EXTRA_MAX 4
+
+/**
+ * rfs_s3_copy_object() with up to RFS_S3_COPY_EXTRA_MAX more header
+ * lines ("x-amz-meta-...: value") sent with the metadata of @p replace,
+ * which must then be given. Only a single CopyObject can carry them.
+ * @return as rfs_s3_copy_object(); -EXDEV for an object too big for one
+ *         CopyObject when @p n_extra is not 0; -EINVAL (too many lines,
+ *         or lines without @p replace)
+ */
+int rfs_s3_copy_object_with(struct rfs_s3_backend *sb, const char *src_full,
+			    struct rfs_s3_backend *db, const char *dst_full,
+			    const struct rfs_s3_meta *src,
+			    const struct rfs_s3_meta *replace,
+			    const char *const *extra, size_t n_extra,
+			    struct rfs_s3_meta *made);
+
+/* ---------------------------------------------------------- attest.c */
+
+/** @see rfs_backend_ops.copy_hashed */
+int rfs_s3_copy_hashed(struct rfs_backend *src, const char *src_key,
+		       struct rfs_backend *dst, const char *dst_key,
+		       char sha[65]);
+
+/** @see rfs_backend_ops.attest */
+int rfs_s3_attest(struct rfs_backend *b, const char *key, const char *sha);
+
 /**
  * Upload @p size bytes of @p fd as @p full with metadata @p m: one PUT
  * below the part size, else a multipart upload with parts sent in
