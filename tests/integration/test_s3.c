@@ -1250,3 +1250,39 @@ Test(s3, a_copy_rewritten_before_verify_fails_the_job_in_every_verify_mode)
 						"/dt=2013-01-10/part-1"),
 		      1, "verify=full did not read the copy back");
 }
+
+/* ---------------------------------------------- kept object attributes */
+
+Test(s3, a_second_mount_lists_from_kept_attributes_and_sees_a_rewrite)
+{
+	struct rfs_test_out o = { 0 };
+	int first, second;
+
+	/* the store of this test's own, as a fresh machine has it */
+	setenv("RECYCLEFS_S3_ATTR_CACHE", rfs_test_data(&m, "attrs"), 1);
+	SH_OK("mkdir -p kept && for i in $(seq 1 40); do echo $i > "
+	      "kept/part-$i.parquet; done && $AWSX s3 cp --only-show-errors "
+	      "--recursive --metadata mtime=981173106.123456789 kept "
+	      "s3://$B/" PFX "/kept/");
+	m.verbose = true;
+	mount_up();
+	SH_OK("ls -l mnt/" E "/kept > /dev/null");
+	first = log_count("s3 HEAD '" PFX "/kept/part-");
+	cr_expect_geq(first, 40, "the first listing HEADs each object");
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	/* another client rewrites one object, with another mtime */
+	SH_OK("echo changed > new && $AWSX s3 cp --only-show-errors --metadata "
+	      "mtime=1000000000.5 new s3://$B/" PFX "/kept/part-7.parquet");
+	mount_up();
+	SH_OK("ls -l --time-style=+%%s.%%N mnt/" E "/kept > second.ls");
+	second = log_count("s3 HEAD '" PFX "/kept/part-") - first;
+	cr_expect_eq(second, 1,
+		     "the second mount sent %d HEADs, not only "
+		     "the rewritten object's",
+		     second);
+	/* the kept times show; the rewrite's new one too */
+	SH_OK("grep -q ' 981173106.123456789 part-1.parquet$' second.ls && "
+	      "grep -q ' 981173106.123456789 part-40.parquet$' second.ls && "
+	      "grep -q ' 1000000000.500000000 part-7.parquet$' second.ls");
+	rfs_test_out_release(&o);
+}
