@@ -120,7 +120,7 @@ server_note() { # SCENARIO METHOD: requests and CPU since server_mark
 	kinds=
 	if [ -f "${rgw_log:-/nonexistent}" ]; then
 		tail -c +"$((mark_log + 1))" "$rgw_log" |
-			sed -n 's/.*beast: .*"\([A-Z]*\) .*/\1/p' >"$W/req.tmp"
+			sed -n 's/.*beast: [^"]*"\([A-Z]*\) .*/\1/p' >"$W/req.tmp"
 		reqs=$(wc -l <"$W/req.tmp")
 		kinds=$(sort "$W/req.tmp" | uniq -c | awk '{ printf "%s%s %s", s, $1, $2; s = ", " }')
 	fi
