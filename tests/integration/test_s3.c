@@ -1286,3 +1286,63 @@ Test(s3, a_second_mount_lists_from_kept_attributes_and_sees_a_rewrite)
 	      "grep -q ' 1000000000.500000000 part-7.parquet$' second.ls");
 	rfs_test_out_release(&o);
 }
+
+/* ------------------------------ a source rewritten during an archive */
+
+Test(s3, a_source_rewritten_after_its_copy_or_its_verify_is_never_lost)
+{
+	struct rfs_test_out o = { 0 };
+	char *v;
+	int r;
+
+	/* between copy and verify: the job fails, the source as it is now */
+	put_parts("dt=2013-01-11", 2, 100000);
+	r = rfs_test_cli(&m, &o, "archive", "--no-wait", E "/dt=2013-01-11");
+	cr_assert_eq(r, 0, "%s", o.err);
+	run_until(E "/dt=2013-01-11", "verify");
+	SH_OK("head -c 100000 /dev/urandom > new1 && $AWSX s3 cp "
+	      "--only-show-errors --metadata mtime=1000000000.5 new1 s3://$B/" PFX
+	      "/dt=2013-01-11/part-1.parquet");
+	r = rfs_test_sh(&m, &o, "recyclefs resume");
+	cr_expect_neq(r, 0);
+	v = entry_field(E "/dt=2013-01-11", "state");
+	cr_expect_str_eq(v, "failed");
+	free(v);
+	v = entry_field(E "/dt=2013-01-11", "reason");
+	cr_expect(strstr(v, "part-1.parquet") && strstr(v, "changed"),
+		  "reason: %s", v);
+	free(v);
+	SH_OK("$AWSX s3 cp --only-show-errors s3://$B/" PFX
+	      "/dt=2013-01-11/part-1.parquet - | cmp - new1 && $AWSX s3 cp "
+	      "--only-show-errors s3://$B/" PFX
+	      "/dt=2013-01-11/part-2.parquet - "
+	      "| cmp - dt=2013-01-11/part-2.parquet");
+
+	/* between verify and delete (the metastore hook, which runs
+	 * there, rewrites it): the new version stays at the source, the
+	 * bin holds the verified one, the entry says so */
+	put_parts("dt=2013-01-12", 2, 100000);
+	SH_OK("head -c 100000 /dev/urandom > new2 && { echo '#!/bin/sh'; echo "
+	      "'cat > /dev/null'; echo \"$AWSX s3 cp --only-show-errors "
+	      "--metadata mtime=1000000000.5 $PWD/new2 s3://$B/" PFX
+	      "/dt=2013-01-12/part-1.parquet\"; } > hook.sh && chmod +x "
+	      "hook.sh && recyclefs config set metastore.hook $PWD/hook.sh");
+	r = rfs_test_cli(&m, &o, "archive", "--no-wait", E "/dt=2013-01-12");
+	cr_assert_eq(r, 0, "%s", o.err);
+	r = rfs_test_sh(&m, &o, "recyclefs resume");
+	cr_expect_eq(r, 0, "resume: %s%s", o.out, o.err);
+	v = entry_field(E "/dt=2013-01-12", "state");
+	cr_expect_str_eq(v, "archived");
+	free(v);
+	v = entry_field(E "/dt=2013-01-12", "reason");
+	cr_expect(strstr(v, "part-1.parquet") && strstr(v, "kept"),
+		  "reason: %s", v);
+	free(v);
+	SH_OK("$AWSX s3 cp --only-show-errors s3://$B/" PFX
+	      "/dt=2013-01-12/part-1.parquet - | cmp - new2");
+	cr_expect_eq(count_objects(PFX "/dt=2013-01-12/"), 1);
+	SH_OK("rm -rf got && $AWSX s3 cp --only-show-errors --recursive "
+	      "s3://$B/" BINPFX "/" E "/dt=2013-01-12/ got/ && (cd got && "
+	      "sha256sum -c --quiet ../dt=2013-01-12.sum)");
+	rfs_test_out_release(&o);
+}
