@@ -209,6 +209,31 @@ struct rfs_backend_ops {
 	 * optional. @return a borrowed string valid until the thread's next
 	 * call, or "" when the adapter has no reason for @p err */
 	const char *(*last_error)(struct rfs_backend *b, int err);
+	/** Copy the regular file @p src_key of @p src to @p dst_key of
+	 * @p dst (both of this adapter) on the storage, reading the source
+	 * once on the way: @p sha receives the SHA-256 of the bytes read,
+	 * the copy is made of the version read (the request is conditional
+	 * on it), the storage's answer for the copy is checked against
+	 * digests of those same bytes, and the copy records them so that
+	 * attest() can prove it later without reading it. The copy keeps
+	 * the source's mode and times; a file already at @p dst_key is
+	 * replaced. Optional.
+	 * @return 0; -EXDEV or -ENOSYS when this pair cannot (the caller
+	 *         copies another way); -ESTALE (the source changed while it
+	 *         was read or copied); -EBADMSG (the storage's copy is not
+	 *         the bytes read); -ENOENT, -EIO, ... */
+	int (*copy_hashed)(struct rfs_backend *src, const char *src_key,
+			   struct rfs_backend *dst, const char *dst_key,
+			   char sha[65]);
+	/** Prove, from what the storage itself states about the file
+	 * @p key (a checksum it computed from the stored bytes) and without
+	 * reading it, that it holds the bytes whose SHA-256 is @p sha.
+	 * Optional.
+	 * @return 0 (proven); -EBADMSG (the storage states other bytes);
+	 *         -ENODATA (nothing to prove it by, or the storage is set to
+	 *         verify by reading: the caller hashes the file); -ENOENT,
+	 *         -EIO, ... */
+	int (*attest)(struct rfs_backend *b, const char *key, const char *sha);
 	/** Free the backend. Mandatory. */
 	void (*free)(struct rfs_backend *b);
 };
@@ -472,6 +497,25 @@ static inline void rfs_backend_forget(struct rfs_backend *b, const char *key)
 static inline const char *rfs_backend_last_error(struct rfs_backend *b, int err)
 {
 	return b->ops->last_error ? b->ops->last_error(b, err) : "";
+}
+
+/** @see rfs_backend_ops.copy_hashed; -EXDEV when the caller must copy
+ * another way */
+static inline int rfs_backend_copy_hashed(struct rfs_backend *src,
+					  const char *src_key,
+					  struct rfs_backend *dst,
+					  const char *dst_key, char sha[65])
+{
+	if (src->ops != dst->ops || !src->ops->copy_hashed)
+		return -EXDEV;
+	return src->ops->copy_hashed(src, src_key, dst, dst_key, sha);
+}
+
+/** @see rfs_backend_ops.attest; -ENODATA when the adapter cannot */
+static inline int rfs_backend_attest(struct rfs_backend *b, const char *key,
+				     const char *sha)
+{
+	return b->ops->attest ? b->ops->attest(b, key, sha) : -ENODATA;
 }
 
 /**

@@ -238,6 +238,19 @@ static int f_copy(struct rfs_backend *src, const char *sk,
 	return rfs_backend_copy(IN(src), sk, IN(dst), dk, flags);
 }
 
+static int f_copy_hashed(struct rfs_backend *src, const char *sk,
+			 struct rfs_backend *dst, const char *dk, char sha[65])
+{
+	tick();
+	return rfs_backend_copy_hashed(IN(src), sk, IN(dst), dk, sha);
+}
+
+static int f_attest(struct rfs_backend *b, const char *k, const char *sha)
+{
+	tick();
+	return rfs_backend_attest(IN(b), k, sha);
+}
+
 static int f_sync(struct rfs_backend *b)
 {
 	tick();
@@ -293,6 +306,8 @@ static const struct rfs_backend_ops fault_ops = {
 	.listxattr = f_listxattr,
 	.removexattr = f_removexattr,
 	.copy = f_copy,
+	.copy_hashed = f_copy_hashed,
+	.attest = f_attest,
 	.sync = f_sync,
 	.forget = f_forget,
 	.last_error = f_last_error,

@@ -6,7 +6,10 @@
 #             freshly mounted recyclefs (default attributes, then a
 #             storage with attrs=listing), s3fs and `rclone mount` (cold:
 #             each tool mounted anew before every run, so no cache of
-#             theirs helps), then once more on the same mount (warm)
+#             theirs helps; recyclefs's kept attributes emptied), then
+#             once more on the same mount (warm); recyclefs also mounted
+#             a second time with the attributes the first mount kept
+#             (remount)
 #   read      sequential read of one READ_MIB MiB object: `cat` through
 #             the recyclefs mount (mounted anew) against
 #             `aws s3 cp s3://... -` and `rclone cat`
@@ -16,6 +19,10 @@
 #             against `rclone move` of the same tree to another prefix of
 #             the bucket (server-side copies and deletes, rclone's
 #             defaults: 4 transfers, 8 checkers)
+#
+# With a Ceph RGW (started here, or RGW_DIR=its scripts/rgw.sh folder),
+# each timed run also counts the server's requests (its access log) and
+# CPU time.
 #
 # Every object is uploaded by rclone before the timed runs (not timed), with
 # rclone's mtime metadata, so each tool sees the same objects. The server
@@ -88,6 +95,39 @@ echo "s3 server  : $EP (bucket $BUCKET); $(rclone version 2>/dev/null | head -1)
 
 rcl mkdir "rgw:$BUCKET"
 : >"$W/runs.tsv"
+: >"$W/server.tsv"
+
+# What the server did for each timed run, when it is a Ceph RGW whose
+# folder (scripts/rgw.sh's DIR) is known: the requests in its access log
+# (the "beast:" lines of client.rgw.a.log) and the CPU time of its
+# daemons (rgw, osd, mon; user + system). RGW_DIR names the folder of a
+# server this script did not start.
+RGW_DIR=${RGW_DIR:-${RFS_SERVERS_DIR:+$RFS_SERVERS_DIR/rgw}}
+rgw_log=${RGW_DIR:+$RGW_DIR/log/client.rgw.a.log}
+rgw_cpu() { # clock ticks of the server's daemons
+	[ -n "$RGW_DIR" ] || { echo 0; return; }
+	cat "$RGW_DIR"/run/*.pid 2>/dev/null | while read -r pid; do
+		awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null
+	done | awk '{ t += $1 } END { print t + 0 }'
+}
+server_mark() {
+	mark_cpu=$(rgw_cpu)
+	mark_log=$( [ -f "${rgw_log:-/nonexistent}" ] && stat -c %s "$rgw_log" || echo 0)
+}
+server_note() { # SCENARIO METHOD: requests and CPU since server_mark
+	sleep 1 # the access log line comes after the answer
+	reqs=0
+	kinds=
+	if [ -f "${rgw_log:-/nonexistent}" ]; then
+		tail -c +"$((mark_log + 1))" "$rgw_log" |
+			sed -n 's/.*beast: [^"]*"\([A-Z]*\) .*/\1/p' >"$W/req.tmp"
+		reqs=$(wc -l <"$W/req.tmp")
+		kinds=$(sort "$W/req.tmp" | uniq -c | awk '{ printf "%s%s %s", s, $1, $2; s = ", " }')
+	fi
+	cpu=$(awk -v a="$mark_cpu" -v b="$(rgw_cpu)" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%.2f", (b - a) / hz }')
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$reqs" "$cpu" "$kinds" >>"$W/server.tsv"
+}
 record() { # SCENARIO METHOD SECONDS
 	printf '%s\t%s\t%s\n' "$@" >>"$W/runs.tsv"
 	printf '  %s %s: %.3f s\n' "$@" >&2
@@ -176,19 +216,34 @@ PY
 	rcl copy "$W/ls" "rgw:$BUCKET/data/ls" --transfers 32 --checkers 32
 	bench_log "uploaded in $(($(date +%s) - t0)) s"
 	for r in $(seq 1 "$RUNS"); do
+		# a first mount knows nothing: its kept attributes start empty
+		export RECYCLEFS_S3_ATTR_CACHE=$W/attrs-$r
 		for tool in recyclefs recyclefs-listing s3fs rclone; do
 			mnt=$W/m-$tool
 			mount_tool "$tool" "$mnt"
 			dir=$(data_dir "$tool" "$mnt")/ls
+			server_mark
 			t0=$EPOCHREALTIME
 			n=$(ls -l "$dir" | grep -c parquet)
 			t1=$EPOCHREALTIME
 			[ "$n" = "$LS_OBJECTS" ] || bench_die "$tool listed $n of $LS_OBJECTS"
 			record ls-cold "$tool" "$(since "$t0" "$t1")"
+			server_note ls-cold "$tool"
 			t0=$EPOCHREALTIME
 			ls -l "$dir" >/dev/null
 			t1=$EPOCHREALTIME
 			record ls-warm "$tool" "$(since "$t0" "$t1")"
+			bench_umount "$mnt"
+			[ "$tool" = recyclefs ] || continue
+			# a second mount: the attributes kept by the first
+			mount_tool "$tool" "$mnt"
+			server_mark
+			t0=$EPOCHREALTIME
+			n=$(ls -l "$dir" | grep -c parquet)
+			t1=$EPOCHREALTIME
+			[ "$n" = "$LS_OBJECTS" ] || bench_die "$tool listed $n of $LS_OBJECTS"
+			record ls-remount "$tool" "$(since "$t0" "$t1")"
+			server_note ls-remount "$tool"
 			bench_umount "$mnt"
 		done
 	done
@@ -205,20 +260,26 @@ scenario_read() {
 	for r in $(seq 1 "$RUNS"); do
 		mnt=$W/m-recyclefs
 		mount_tool recyclefs "$mnt"
+		server_mark
 		t0=$EPOCHREALTIME
 		got=$(sha256sum <"$EPOCH_DIR/big.bin" | cut -d' ' -f1)
 		t1=$EPOCHREALTIME
+		server_note read recyclefs
 		[ "$got" = "$want" ] || bench_die "recyclefs read other bytes"
 		bench_umount "$mnt"
 		record read recyclefs "$(since "$t0" "$t1")"
+		server_mark
 		t0=$EPOCHREALTIME
 		got=$(awsc s3 cp "s3://$BUCKET/data/big.bin" - | sha256sum | cut -d' ' -f1)
 		t1=$EPOCHREALTIME
+		server_note read "aws s3 cp"
 		[ "$got" = "$want" ] || bench_die "aws s3 cp read other bytes"
 		record read "aws s3 cp" "$(since "$t0" "$t1")"
+		server_mark
 		t0=$EPOCHREALTIME
 		got=$(rcl cat "rgw:$BUCKET/data/big.bin" | sha256sum | cut -d' ' -f1)
 		t1=$EPOCHREALTIME
+		server_note read "rclone cat"
 		[ "$got" = "$want" ] || bench_die "rclone cat read other bytes"
 		record read "rclone cat" "$(since "$t0" "$t1")"
 	done
@@ -244,6 +305,7 @@ scenario_archive() {
 			rcl copy "$W/set" "rgw:$BUCKET/data/$name" --transfers 16
 			[ "$(count_objects "data/$name")" = "$files" ] ||
 				bench_die "upload of $name incomplete"
+			server_mark
 			t0=$EPOCHREALTIME
 			if [ "$method" = recyclefs ]; then
 				mv "$EPOCH_DIR/$name" "$mnt/.recyclebin/"
@@ -255,6 +317,7 @@ scenario_archive() {
 				dst=peer
 			fi
 			t1=$EPOCHREALTIME
+			server_note archive "$method"
 			[ "$(count_objects "data/$name")" = 0 ] ||
 				bench_die "$method left objects at the source"
 			got=$(rcl lsf -R --files-only "rgw:$BUCKET/$dst" | grep -c "$name/" || true)
@@ -290,14 +353,17 @@ report() {
 	if grep -q '^ls-' "$W/runs.tsv"; then
 		echo "ls -l of $LS_OBJECTS objects (mean seconds; ratio = this / recyclefs):"
 		echo "  (recyclefs-listing: a storage with attrs=listing, no HEAD per object)"
-		for s in ls-cold ls-warm; do
-			rf=$(mean_of "$s" recyclefs)
+		for s in ls-cold ls-warm ls-remount; do
+			rf=$(mean_of ls-cold recyclefs)
 			for t in recyclefs recyclefs-listing s3fs rclone; do
 				mu=$(mean_of "$s" "$t")
+				[ -n "$mu" ] || continue
 				printf '  %-8s %-18s %-9s %sx\n' "$s" "$t" "$(bench_secs "$mu")" \
 					"$(bench_ratio "$mu" "$rf")"
 			done
 		done
+		r=$(bench_ratio "$(mean_of ls-cold s3fs)" "$(mean_of ls-remount recyclefs)")
+		echo "  second mount of recyclefs vs s3fs cold: ${r}x$(goal "$r" 20)"
 		echo "  cold, peer / recyclefs (goal: 2x faster than both):"
 		for t in recyclefs recyclefs-listing; do
 			rf=$(mean_of ls-cold "$t")
@@ -327,8 +393,19 @@ report() {
 			printf '  %-12s %-9s %sx%s\n' "$t" "$(bench_secs "$mu")" "$r" "$g"
 		done
 	fi
+	if [ -s "$W/server.tsv" ] && [ -n "$RGW_DIR" ]; then
+		echo "the server, per run (mean): requests, RGW CPU time (rgw + osd + mon):"
+		awk -F'\t' -v files="$ARCHIVE_FILES" '
+			{ k = $1 "\t" $2; n[k]++; q[k] += $3; c[k] += $4; kinds[k] = $5
+			  if (!(k in seen)) { seen[k] = 1; order[++m] = k } }
+			END { for (i = 1; i <= m; i++) { k = order[i]; split(k, p, "\t")
+				printf "  %-10s %-18s %8.0f requests %7.2f s CPU", p[1], p[2], q[k] / n[k], c[k] / n[k]
+				if (p[1] == "archive") printf "  %.2f requests/file", q[k] / n[k] / files
+				printf "  (%s)\n", kinds[k] } }' "$W/server.tsv"
+	fi
 	echo
 	echo "per-run times: $RESULTS_DIR/$BENCH_STAMP-s3-runs.tsv"
 }
 cp "$W/runs.tsv" "$RESULTS_DIR/$BENCH_STAMP-s3-runs.tsv"
+cp "$W/server.tsv" "$RESULTS_DIR/$BENCH_STAMP-s3-server.tsv"
 report | tee "$RESULTS_DIR/$BENCH_STAMP-s3-summary.txt"

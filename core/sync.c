@@ -46,7 +46,6 @@ struct tasks {
 	bool verify; /* verify instead of copy */
 	void (*fn)(void *ctx, int i);
 	int failed;   /* a task of the batch failed: start no more (atomic) */
-	int recopied; /* verify copied a file again (atomic) */
 };
 
 static int copy_row(const struct rfs_entry_file *f, void *ctx)
@@ -96,10 +95,16 @@ static void copy_task(void *ctx, int i)
 	t->r = job_src_key(ts->j, t->f.path, &skey);
 	if (t->r == 0)
 		t->r = job_bin_key(ts->j, t->f.path, &dkey);
-	if (t->r == 0 && t->f.type == RFS_FILE_REG)
-		t->r = rfs_copy_reg(ts->j->src, rfs_buf_str(&skey), ts->j->bin,
-				    rfs_buf_str(&dkey), &t->f, NULL, t->sha);
-	else if (t->r == 0 && t->f.type == RFS_FILE_LINK)
+	if (t->r == 0 && t->f.type == RFS_FILE_REG) {
+		/* a copy the storage proves, else the cheapest safe one */
+		t->r = rfs_backend_copy_hashed(ts->j->src, rfs_buf_str(&skey),
+					       ts->j->bin, rfs_buf_str(&dkey),
+					       t->sha);
+		if (t->r == -EXDEV || t->r == -ENOSYS)
+			t->r = rfs_copy_reg(ts->j->src, rfs_buf_str(&skey),
+					    ts->j->bin, rfs_buf_str(&dkey),
+					    &t->f, NULL, t->sha);
+	} else if (t->r == 0 && t->f.type == RFS_FILE_LINK)
 		t->r = rfs_copy_link(ts->j->bin, rfs_buf_str(&dkey), &t->f);
 	if (t->r < 0)
 		snprintf(t->why, sizeof(t->why),
@@ -189,7 +194,7 @@ static void run_task(void *ctx, int i)
  * @p next with its checksum. */
 static int run_batches(struct job *j, enum rfs_file_state from,
 		       enum rfs_file_state next, bool verify,
-		       void (*fn)(void *ctx, int i), bool *recopied)
+		       void (*fn)(void *ctx, int i))
 {
 	struct rfs_index_file_query q = { .state = from, .limit = JOB_BATCH };
 	struct tasks *ts = calloc(1, sizeof(*ts));
@@ -258,8 +263,6 @@ static int run_batches(struct job *j, enum rfs_file_state from,
 			break;
 		}
 	}
-	if (recopied)
-		*recopied = ts->recopied;
 	tasks_release(ts);
 	free(ts);
 	free(cursor);
@@ -339,7 +342,7 @@ int job_sync(struct job *j)
 					j->base.err);
 	if (r == 0)
 		r = run_batches(j, RFS_FILE_PENDING, RFS_FILE_COPIED, false,
-				copy_task, NULL);
+				copy_task);
 	if (r == 0)
 		r = link_copies(j);
 	if (r == 0)
@@ -392,26 +395,22 @@ static void verify_task(void *ctx, int i)
 			t->r = -EBADMSG;
 	}
 	if (t->r == 0 && t->f.type == RFS_FILE_REG) {
+		/* What the storage attests of the copy, else its bytes. */
 		memcpy(t->sha, t->f.sha256, sizeof(t->sha));
-		t->r = rfs_copy_hash(j->bin, rfs_buf_str(&dkey), have, NULL);
-		if (t->r == 0 && strcmp(have, t->sha)) {
-			/* One more copy, then it must match. */
-			__atomic_store_n(&ts->recopied, 1, __ATOMIC_RELEASE);
-			t->r = rfs_copy_reg(j->src, rfs_buf_str(&skey), j->bin,
-					    rfs_buf_str(&dkey), &t->f, NULL,
-					    t->sha);
-			if (t->r == 0)
-				t->r = rfs_copy_hash(j->bin, rfs_buf_str(&dkey),
-						     have, NULL);
-			if (t->r == 0 && strcmp(have, t->f.sha256)) {
-				t->r = -EBADMSG;
-				snprintf(t->why, sizeof(t->why),
-					 "the copy of '%s/%s' does not match "
-					 "its source's checksum, even after a "
-					 "second copy",
-					 j->e.origin_path, t->f.path);
-				goto out;
-			}
+		memcpy(have, t->sha, sizeof(have));
+		t->r = rfs_backend_attest(j->bin, rfs_buf_str(&dkey), t->sha);
+		if (t->r == -ENODATA)
+			t->r = rfs_copy_hash(j->bin, rfs_buf_str(&dkey), have,
+					     NULL);
+		if (t->r == -EBADMSG || (t->r == 0 && strcmp(have, t->sha))) {
+			snprintf(t->why, sizeof(t->why),
+				 "the copy of '%s/%s' does not match its "
+				 "source's checksum%s%s; the source was left "
+				 "untouched",
+				 j->e.origin_path, t->f.path, t->r ? ": " : "",
+				 t->r ? storage_why(j, t->r) : "");
+			t->r = -EBADMSG;
+			goto out;
 		}
 	}
 	if (t->r < 0)
@@ -457,7 +456,6 @@ static int check_known(void *ctx, const char *rel, const struct stat *st)
 int job_verify(struct job *j)
 {
 	struct fresh f = { j, j->base.idx, NULL };
-	bool recopied = false;
 	int r = 0;
 
 	if (j->e.is_dir)
@@ -467,10 +465,7 @@ int job_verify(struct job *j)
 	free(f.skip);
 	if (r == 0)
 		r = run_batches(j, RFS_FILE_COPIED, RFS_FILE_VERIFIED, true,
-				verify_task, &recopied);
-	/* a second copy changed its folder's times */
-	if (r == 0 && recopied && j->e.is_dir)
-		r = fix_dirs(j);
+				verify_task);
 	if (r == 0)
 		r = job_write_manifest(j);
 	if (r < 0) {

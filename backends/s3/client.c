@@ -51,6 +51,7 @@ static int conf_copy(struct rfs_s3_conf *d, const struct rfs_s3_conf *s)
 	d->cache_ttl = s->cache_ttl;
 	d->part_size = s->part_size;
 	d->verify_etag = s->verify_etag;
+	d->verify_full = s->verify_full;
 	d->attrs_listing = s->attrs_listing;
 	return r ? -ENOMEM : 0;
 }

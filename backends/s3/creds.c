@@ -585,13 +585,17 @@ static int load_tuning(struct rfs_s3_conf *c, const struct opts *o,
 					     shown, PART_MIB_MIN, PART_MIB_MAX);
 		c->part_size = (size_t)v << 20;
 	}
-	if (o->verify && strcmp(o->verify, "download") &&
+	if (o->verify && strcmp(o->verify, "attest") &&
+	    strcmp(o->verify, "full") && strcmp(o->verify, "download") &&
 	    strcmp(o->verify, "etag"))
 		return rfs_error_set(err, EINVAL,
-				     "storage '%s': verify must be 'download' "
-				     "or 'etag'",
+				     "storage '%s': verify must be 'attest' "
+				     "or 'full'",
 				     shown);
+	/* "download" and "etag" are the older names of full and attest */
 	c->verify_etag = o->verify && !strcmp(o->verify, "etag");
+	c->verify_full = o->verify && (!strcmp(o->verify, "full") ||
+				       !strcmp(o->verify, "download"));
 	if (o->attrs && strcmp(o->attrs, "meta") && strcmp(o->attrs, "listing"))
 		return rfs_error_set(err, EINVAL,
 				     "storage '%s': attrs must be 'meta' or "

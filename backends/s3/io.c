@@ -8,7 +8,8 @@
  * Once the window is 4 MiB or more, the next window is fetched on a
  * thread of its own while the current one is read (a prefetch), so the
  * reader and the network overlap; at most one per handle, 2 windows of
- * memory in all.
+ * memory in all. A prefetch fetches its window by 2 MiB parts, 4 GETs in
+ * flight, each If-Match the one ETag.
  *
  * The first write or truncate stages the file: an unlinked temporary
  * file in $TMPDIR (default /tmp) receives the object's bytes, and every
@@ -45,6 +46,10 @@
 #define WINDOW_MAX ((size_t)16 << 20)
 /** The window from which the next one is fetched in the background. */
 #define PREFETCH_MIN ((size_t)4 << 20)
+/** A prefetched window is fetched by parts of this size, */
+#define PREFETCH_PART ((size_t)2 << 20)
+/** this many GETs at once (a 16 MiB window: 8 parts, 4 in flight). */
+#define PREFETCH_PARALLEL 4
 /** How far from the last read a read still counts as sequential. */
 #define SEQ_SLACK ((off_t)1 << 20)
 /** S3's largest object. */
@@ -380,11 +385,48 @@ static ssize_t get_range(struct rfs_s3_file *f, char *dst, off_t off,
 	return n;
 }
 
+/* One part of a prefetched window: its bytes got, or -errno. */
+struct pf_part {
+	struct prefetch *p;
+	ssize_t got[WINDOW_MAX / PREFETCH_PART + 1];
+};
+
+static int prefetch_part(void *ctx, size_t i)
+{
+	struct pf_part *pp = ctx;
+	struct prefetch *p = pp->p;
+	size_t at = i * PREFETCH_PART;
+	size_t len =
+		p->want - at < PREFETCH_PART ? p->want - at : PREFETCH_PART;
+
+	pp->got[i] = get_range_of(p->b, p->full, p->etag, p->buf + at,
+				  p->off + (off_t)at, len);
+	return 0;
+}
+
+/* Fetch the window by parts of PREFETCH_PART, PREFETCH_PARALLEL GETs in
+ * flight (each If-Match the one ETag): what is got is the parts in a row
+ * from the start that came whole, or the first part's error. */
 static void *prefetch_run(void *arg)
 {
 	struct prefetch *p = arg;
+	struct pf_part pp = { .p = p };
+	size_t n = (p->want + PREFETCH_PART - 1) / PREFETCH_PART, i;
 
-	p->got = get_range_of(p->b, p->full, p->etag, p->buf, p->off, p->want);
+	rfs_s3_parallel(n, prefetch_part, &pp, PREFETCH_PARALLEL);
+	p->got = pp.got[0];
+	for (i = 0; p->got >= 0 && i < n; i++) {
+		size_t len = p->want - i * PREFETCH_PART < PREFETCH_PART
+				     ? p->want - i * PREFETCH_PART
+				     : PREFETCH_PART;
+
+		if (i)
+			p->got = pp.got[i] < 0 ? (ssize_t)(i * PREFETCH_PART)
+					       : (ssize_t)(i * PREFETCH_PART) +
+							 pp.got[i];
+		if (pp.got[i] < 0 || (size_t)pp.got[i] < len)
+			break;
+	}
 	return NULL;
 }
 

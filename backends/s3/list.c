@@ -207,7 +207,7 @@ static bool name_ok(const char *name)
 }
 
 static int gather_add(struct gather *g, const char *name, size_t len, bool dir,
-		      int64_t size, int64_t mtime_ns)
+		      int64_t size, int64_t mtime_ns, const char *etag)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_s3_entry *e;
@@ -240,6 +240,10 @@ static int gather_add(struct gather *g, const char *name, size_t len, bool dir,
 		rfs_buf_release(&key);
 		return -ENOMEM;
 	}
+	/* what a HEAD of this very object said, kept: no HEAD now */
+	e->known = !dir && !g->b->conf->attrs_listing &&
+		   rfs_s3_attrs_get(g->b->attrs, rfs_buf_str(&key), etag, size,
+				    mtime_ns, &m);
 	rfs_s3_meta_to_stat(g->b, rfs_buf_str(&key), &m, &e->st);
 	rfs_buf_release(&key);
 	g->n++;
@@ -273,7 +277,7 @@ static int gather_page(struct gather *g, const struct rfs_s3_listing *l,
 			continue;
 		}
 		r = gather_add(g, o->key + dl, strlen(o->key + dl), false,
-			       o->size, o->mtime_ns);
+			       o->size, o->mtime_ns, o->etag);
 	}
 	for (i = 0; !r && i < l->n_prefixes; i++) {
 		const char *p = l->prefixes[i];
@@ -283,7 +287,7 @@ static int gather_page(struct gather *g, const struct rfs_s3_listing *l,
 		len = strlen(p + dl);
 		if (len && p[dl + len - 1] == '/')
 			len--;
-		r = gather_add(g, p + dl, len, true, 0, g->b->opened_ns);
+		r = gather_add(g, p + dl, len, true, 0, g->b->opened_ns, "");
 	}
 	return r;
 }
@@ -390,10 +394,13 @@ static int fill_attrs(struct gather *g)
 
 		rfs_buf_reset(&key);
 		r = rfs_path_join(&key, g->full, g->e[i].name);
-		if (!r &&
-		    rfs_s3_cache_stat_get(g->b->cache, rfs_buf_str(&key), &st,
-					  NULL) &&
-		    S_ISDIR(st.st_mode) == S_ISDIR(g->e[i].st.st_mode))
+		if (!r && g->e[i].known)
+			rfs_s3_cache_stat_put(g->b->cache, rfs_buf_str(&key),
+					      &g->e[i].st, false);
+		else if (!r &&
+			 rfs_s3_cache_stat_get(g->b->cache, rfs_buf_str(&key),
+					       &st, NULL) &&
+			 S_ISDIR(st.st_mode) == S_ISDIR(g->e[i].st.st_mode))
 			g->e[i].st = st;
 		else if (!r)
 			g->todo[g->n_todo++] = i;

@@ -372,6 +372,8 @@ int rfs_s3_head(struct rfs_s3_backend *b, const char *full,
 		e = rfs_s3_meta_from(b, &r, len && full[len - 1] == '/', m);
 	if (!e)
 		rfs_s3_cache_head_put(b->cache, full, m);
+	if (!e && len && full[len - 1] != '/')
+		rfs_s3_attrs_put(b->attrs, full, m);
 	return e;
 }
 
@@ -553,6 +555,7 @@ void rfs_s3_cache_made(struct rfs_s3_backend *b, const char *key,
 	}
 	rfs_s3_cache_drop(b->cache, full);
 	rfs_s3_cache_head_put(b->cache, full, made);
+	rfs_s3_attrs_put(b->attrs, full, made);
 	rfs_s3_cache_stat_put(b->cache, full, &st, false);
 	rfs_s3_cache_list_set(b->cache, full, &st);
 }
@@ -643,6 +646,7 @@ static void s3_free(struct rfs_backend *rb)
 	struct rfs_s3_backend *b = rfs_s3_of(rb);
 
 	rfs_s3_cache_close(b->cache);
+	rfs_s3_attrs_close(b->attrs);
 	rfs_s3_client_free(b->client);
 	free(b->base.uri);
 	free(b);
@@ -677,6 +681,8 @@ static const struct rfs_backend_ops s3_ops = {
 	.utimens = rfs_s3_utimens,
 	.statfs = s3_statfs,
 	.copy = rfs_s3_copy,
+	.copy_hashed = rfs_s3_copy_hashed,
+	.attest = rfs_s3_attest,
 	.forget = s3_forget,
 	.last_error = s3_last_error,
 	.free = s3_free,
@@ -739,6 +745,9 @@ int rfs_s3_open(const struct rfs_uri *u, const char *uri,
 		goto fail;
 	}
 	b->files = rfs_s3_cache_files(b->cache);
+	/* attrs=listing reads no x-amz-meta-*: nothing to keep */
+	if (!b->conf->attrs_listing)
+		b->attrs = rfs_s3_attrs_open(name);
 	b->opened_ns = rfs_time_now_ns();
 	rfs_s3_conf_release(&conf);
 	free(name);

@@ -49,6 +49,7 @@ struct rfs_s3_backend {
 	const char *name;		/**< the client's, for messages */
 	struct rfs_s3_cache *cache;	/**< attributes and listings */
 	struct rfs_s3_files *files;	/**< the cache's, borrowed */
+	struct rfs_s3_attrs *attrs;	/**< kept attributes, or NULL */
 	int64_t opened_ns;		/**< the root's times */
 };
 
@@ -80,7 +81,50 @@ struct rfs_s3_meta {
 struct rfs_s3_entry {
 	char *name;	/**< the entry's name, owned */
 	struct stat st; /**< its attributes */
+	/** @p st came from the attribute store (attrs.c): no HEAD needed */
+	bool known;
 };
+
+/* ----------------------------------------------------------- attrs.c */
+
+struct rfs_s3_attrs;
+
+/**
+ * The process's attribute store for the storages named @p id (endpoint,
+ * bucket, attribute source, key id), read from its file at the first
+ * open. Thread-safe.
+ * @return the store (release with rfs_s3_attrs_close()), or NULL when
+ *         there is none (out of memory): callers then HEAD as before
+ */
+struct rfs_s3_attrs *rfs_s3_attrs_open(const char *id);
+
+/** Release a store from rfs_s3_attrs_open(); NULL does nothing. */
+void rfs_s3_attrs_close(struct rfs_s3_attrs *a);
+
+/**
+ * The attributes kept for @p full, when the object a listing shows is
+ * the one they were read from: the same ETag, size and Last-Modified (to
+ * the second). Thread-safe.
+ * @param a         the store, or NULL (a miss)
+ * @param full      the object's full key
+ * @param etag      the listing's ETag
+ * @param size      the listing's size
+ * @param listed_ns the listing's LastModified
+ * @param m         filled on a hit
+ * @return true on a hit
+ */
+bool rfs_s3_attrs_get(struct rfs_s3_attrs *a, const char *full,
+		      const char *etag, int64_t size, int64_t listed_ns,
+		      struct rfs_s3_meta *m);
+
+/**
+ * Keep what the server said of @p full (a HEAD's answer, a copy's): @p m
+ * with its ETag and its Last-Modified as the server gave it
+ * (server_ns); anything else (no ETag, server_ns 0, a directory) is not
+ * kept. Appended to the store's file. Thread-safe.
+ */
+void rfs_s3_attrs_put(struct rfs_s3_attrs *a, const char *full,
+		      const struct rfs_s3_meta *m);
 
 /* ------------------------------------------------------------- s3.c */
 
@@ -413,6 +457,34 @@ int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
 		       const struct rfs_s3_meta *src,
 		       const struct rfs_s3_meta *replace,
 		       struct rfs_s3_meta *made);
+
+/** The most extra header lines rfs_s3_copy_object_with() takes. */
+#define RFS_S3_COPY_EXTRA_MAX 4
+
+/**
+ * rfs_s3_copy_object() with up to RFS_S3_COPY_EXTRA_MAX more header
+ * lines ("x-amz-meta-...: value") sent with the metadata of @p replace,
+ * which must then be given. Only a single CopyObject can carry them.
+ * @return as rfs_s3_copy_object(); -EXDEV for an object too big for one
+ *         CopyObject when @p n_extra is not 0; -EINVAL (too many lines,
+ *         or lines without @p replace)
+ */
+int rfs_s3_copy_object_with(struct rfs_s3_backend *sb, const char *src_full,
+			    struct rfs_s3_backend *db, const char *dst_full,
+			    const struct rfs_s3_meta *src,
+			    const struct rfs_s3_meta *replace,
+			    const char *const *extra, size_t n_extra,
+			    struct rfs_s3_meta *made);
+
+/* ---------------------------------------------------------- attest.c */
+
+/** @see rfs_backend_ops.copy_hashed */
+int rfs_s3_copy_hashed(struct rfs_backend *src, const char *src_key,
+		       struct rfs_backend *dst, const char *dst_key,
+		       char sha[65]);
+
+/** @see rfs_backend_ops.attest */
+int rfs_s3_attest(struct rfs_backend *b, const char *key, const char *sha);
 
 /**
  * Upload @p size bytes of @p fd as @p full with metadata @p m: one PUT

@@ -45,6 +45,9 @@ struct rfs_s3_conf {
 	int cache_ttl;	     /**< seconds */
 	size_t part_size;    /**< bytes */
 	bool verify_etag;    /**< verify server-side copies by ETag */
+	/** verify=full: copies are verified by reading them back, never
+	 * by what the server attests */
+	bool verify_full;
 	/** attrs=listing: attributes are the listing's (size, Last-Modified
 	 * in whole seconds, mode 0644/0755, the process's owner), never
 	 * x-amz-meta-*, so a listing needs no HEAD per object */
@@ -319,6 +322,7 @@ struct rfs_s3_request {
 	char meta_uid[16];	/**< x-amz-meta-uid, or "" */
 	char meta_gid[16];	/**< x-amz-meta-gid, or "" */
 	char meta_sha256[72];	/**< x-amz-meta-sha256, or "" */
+	char meta_md5[40];	/**< x-amz-meta-md5, or "" */
 	char meta_atime[40];	/**< x-amz-meta-atime, or "" */
 	char content_type[128]; /**< Content-Type, or "" */
 	char s3_code[64];	/**< the S3 error code of a failure, or "" */

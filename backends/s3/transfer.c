@@ -478,8 +478,19 @@ int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
 		       const struct rfs_s3_meta *replace,
 		       struct rfs_s3_meta *made)
 {
+	return rfs_s3_copy_object_with(sb, src_full, db, dst_full, src, replace,
+				       NULL, 0, made);
+}
+
+int rfs_s3_copy_object_with(struct rfs_s3_backend *sb, const char *src_full,
+			    struct rfs_s3_backend *db, const char *dst_full,
+			    const struct rfs_s3_meta *src,
+			    const struct rfs_s3_meta *replace,
+			    const char *const *extra, size_t n_extra,
+			    struct rfs_s3_meta *made)
+{
 	struct rfs_buf hdr = RFS_BUF_INIT, body = RFS_BUF_INIT;
-	const char *lines[11];
+	const char *lines[11 + RFS_S3_COPY_EXTRA_MAX];
 	char store[6][160], match[2][128];
 	struct rfs_s3_request r;
 	struct mpu u = { 0 };
@@ -488,6 +499,10 @@ int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
 
 	if (made)
 		made->etag[0] = '\0';
+	if (n_extra > RFS_S3_COPY_EXTRA_MAX || (n_extra && !replace))
+		return -EINVAL;
+	if (n_extra && src->size > rfs_s3_single_copy_max)
+		return -EXDEV; /* a multipart copy takes no extra headers */
 	if (src->size > rfs_s3_single_copy_max) {
 		u.b = db;
 		u.full = dst_full;
@@ -520,6 +535,8 @@ int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
 	if (replace) {
 		lines[n++] = "x-amz-metadata-directive: REPLACE";
 		n += rfs_s3_meta_headers(replace, store, lines + n);
+		for (size_t i = 0; i < n_extra; i++)
+			lines[n++] = extra[i];
 	} else {
 		lines[n++] = "x-amz-metadata-directive: COPY";
 	}

@@ -1041,3 +1041,309 @@ Test(s3, attrs_listing_archives_and_restores_the_same_bytes)
 		  "mount");
 	rfs_test_out_release(&o);
 }
+
+/* ------------------------------------------- verify by what S3 attests */
+
+/* Objects "part-1.parquet" .. "part-N.parquet" of SIZE random bytes in
+ * the local folder NAME and below PREFIX/NAME/, with preserved times;
+ * their SHA-256 in NAME.sum. */
+static void put_parts_in(const char *prefix, const char *name, int n, int size)
+{
+	SH_OK("mkdir -p %s && for i in $(seq 1 %d); do head -c %d "
+	      "/dev/urandom > %s/part-$i.parquet || exit 1; done && (cd %s "
+	      "&& sha256sum * | sort -k2) > %s.sum && $AWSX s3 cp "
+	      "--only-show-errors --recursive --metadata "
+	      "mtime=981173106.123456789 %s s3://$B/%s/%s/",
+	      name, n, size, name, name, name, name, prefix, name);
+}
+
+static void put_parts(const char *name, int n, int size)
+{
+	put_parts_in(PFX, name, n, size);
+}
+
+/* Requests of the debug log FILE whose line matches the extended regex
+ * RE ("s3 GET 'KEY'..."). */
+static int requests_in(const char *file, const char *re)
+{
+	struct rfs_test_out o = { 0 };
+	int n;
+
+	setenv("RE", re, 1);
+	rfs_test_sh(&m, &o, "grep -cE \"$RE\" '%s'", file);
+	n = atoi(o.out);
+	rfs_test_out_release(&o);
+	return n;
+}
+
+/* Run the job of the entry at E/NAME until it stops in state STATE (a
+ * run killed at its k-th storage call, k growing). */
+static void run_until(const char *name, const char *state)
+{
+	struct rfs_test_out o = { 0 };
+	char *now = NULL;
+	int k, r;
+
+	for (k = 1; k < 400; k++) {
+		r = rfs_test_sh(&m, &o,
+				"RECYCLEFS_TEST_KILL_AFTER=%d recyclefs resume",
+				k);
+		free(now);
+		now = entry_field(name, "state");
+		if (!strcmp(now, state))
+			break;
+		cr_assert(r != 0, "the job ended (%s) before %s: %s%s", now,
+			  state, o.out, o.err);
+	}
+	cr_assert_str_eq(now, state);
+	free(now);
+	rfs_test_out_release(&o);
+}
+
+Test(s3, server_side_copies_are_proven_by_the_server_without_reading_them)
+{
+	struct rfs_test_out o = { 0 };
+	char sum[80], md5[80], etag[80], key[256];
+	int r, i, total;
+	char *v;
+
+	put_parts("dt=2013-01-07", 20, 300000);
+	r = rfs_test_cli(&m, &o, "archive", "--no-wait", E "/dt=2013-01-07");
+	cr_assert_eq(r, 0, "%s", o.err);
+	r = rfs_test_sh(&m, &o, "recyclefs -v resume 2> arch.log");
+	cr_assert_eq(r, 0, "resume: %s%s", o.out, o.err);
+	v = entry_field(E "/dt=2013-01-07", "state");
+	cr_expect_str_eq(v, "archived");
+	free(v);
+	/* the bin holds the bytes, each copy its digests */
+	SH_OK("$AWSX s3 cp --only-show-errors --recursive s3://$B/" BINPFX "/" E
+	      "/dt=2013-01-07/ bin/ && (cd bin && sha256sum -c --quiet "
+	      "../dt=2013-01-07.sum)");
+	for (i = 1; i <= 20; i += 19) {
+		snprintf(key, sizeof(key),
+			 BINPFX "/" E "/dt=2013-01-07/part-%d.parquet", i);
+		head_object(key, "Metadata.sha256", sum, sizeof(sum));
+		head_object(key, "Metadata.md5", md5, sizeof(md5));
+		head_object(key, "ETag", etag, sizeof(etag));
+		SH_OK("grep -q '^%s  part-%d.parquet$' dt=2013-01-07.sum", sum,
+		      i);
+		cr_expect(strlen(etag) == 34 && !strncmp(etag + 1, md5, 32),
+			  "ETag %s, x-amz-meta-md5 %s", etag, md5);
+	}
+	/* each source read once, no copy read back */
+	cr_expect_eq(
+		requests_in("arch.log", "s3 GET '" PFX "/dt=2013-01-07/part-"),
+		20);
+	cr_expect_eq(requests_in("arch.log", "s3 GET '" BINPFX "/" E
+					     "/dt=2013-01-07/part-"),
+		     0, "copies were read back");
+	total = requests_in("arch.log", "s3 (GET|HEAD|PUT|POST|DELETE) '");
+	cr_log_info("archive of 20 objects: %d requests, %.1f per file", total,
+		    total / 20.0);
+	fprintf(stderr, "requests per archived file: %.2f\n", total / 20.0);
+	rfs_test_sh(&m, &o,
+		    "cp arch.log /tmp/rfs-s3-arch.log; sed -nE "
+		    "\"s/.*s3 ([A-Z]+) '([^']*)'.*/\\1 \\2/p\" arch.log | "
+		    "sed -E 's/part-[0-9]+/part-N/' | sort | uniq -c");
+	fprintf(stderr, "%s", o.out);
+	rfs_test_out_release(&o);
+}
+
+/* Epoch "gold" shows the objects below FPFX through storage "s3f",
+ * whose copies are verified by reading them back (verify=full). */
+#define EF   "sales.orders/gold/2013-01-01..now"
+#define FPFX "orders-f/gold"
+#define FBIN "orders-f/.recyclebin"
+
+static void full_epoch(void)
+{
+	struct rfs_test_out o = { 0 };
+	char *u = rfs_test_s3_uri(endpoint, bucket, "orders-f", "verify=full");
+	int r;
+
+	r = rfs_test_cli(&m, &o, "storage", "add", "s3f", u);
+	r = r
+		    ?: rfs_test_cli(&m, &o, "lifecycle", "add", "sales.orders",
+				    "gold");
+	r = r
+		    ?: rfs_test_cli(&m, &o, "epoch", "add", "sales.orders",
+				    "gold", "--from", "2013-01-01", "--storage",
+				    "s3f", "--path", "gold");
+	cr_assert_eq(r, 0, "%s", o.err);
+	rfs_test_out_release(&o);
+	free(u);
+}
+
+/* Archive ENTRY (whose objects are below SRC and whose copies will be
+ * below BIN) up to its verify step; write other bytes under the copy of
+ * part-1 (with KEEP_META, the metadata the copy had, as a tool that
+ * rewrites an object keeping its x-amz-meta-* would); resume: the job
+ * fails at verify, the source intact. @return the resume's debug log */
+static void corrupt_copy_before_verify(const char *entry, const char *name,
+				       const char *src, const char *bin,
+				       bool keep_meta)
+{
+	struct rfs_test_out o = { 0 };
+	char meta[400] = "", sum[80], md5[80], key[512];
+	char *v;
+	int r;
+
+	put_parts_in(src, name, 2, 200000);
+	snprintf(key, sizeof(key), "%s/%s", entry, name);
+	r = rfs_test_cli(&m, &o, "archive", "--no-wait", key);
+	cr_assert_eq(r, 0, "%s", o.err);
+	run_until(key, "verify");
+	snprintf(key, sizeof(key), "%s/%s/%s/part-1.parquet", bin, entry, name);
+	if (keep_meta) {
+		head_object(key, "Metadata.sha256", sum, sizeof(sum));
+		head_object(key, "Metadata.md5", md5, sizeof(md5));
+		cr_assert_eq(strlen(sum), 64, "x-amz-meta-sha256 '%s'", sum);
+		snprintf(meta, sizeof(meta),
+			 "--metadata mtime=981173106.123456789,sha256=%s,"
+			 "md5=%s",
+			 sum, md5);
+	}
+	SH_OK("head -c 200000 /dev/urandom > bad && $AWSX s3 cp "
+	      "--only-show-errors %s bad \"s3://$B/%s\"",
+	      meta, key);
+	r = rfs_test_sh(&m, &o, "recyclefs -v resume 2> verify.log");
+	cr_expect_neq(r, 0, "resume: %s%s", o.out, o.err);
+	snprintf(key, sizeof(key), "%s/%s", entry, name);
+	v = entry_field(key, "state");
+	cr_expect_str_eq(v, "failed");
+	free(v);
+	v = entry_field(key, "failed_step");
+	cr_expect_str_eq(v, "verify");
+	free(v);
+	v = entry_field(key, "reason");
+	cr_expect(strstr(v, "part-1.parquet") && strstr(v, "does not match"),
+		  "reason: %s", v);
+	free(v);
+	/* the source is whole */
+	SH_OK("rm -rf got && $AWSX s3 cp --only-show-errors --recursive "
+	      "s3://$B/%s/%s/ got/ && (cd got && sha256sum -c --quiet "
+	      "../%s.sum) && test $(ls got | wc -l) = 2",
+	      src, name, name);
+	rfs_test_out_release(&o);
+}
+
+Test(s3, a_copy_rewritten_before_verify_fails_the_job_in_every_verify_mode)
+{
+	/* verify=attest (the default): the server's ETag of the copy is not
+	 * the MD5 recorded with the SHA-256 when the source was read; no
+	 * copy is read back */
+	corrupt_copy_before_verify(E, "dt=2013-01-08", PFX, BINPFX, true);
+	cr_expect_eq(requests_in("verify.log", "s3 GET '" BINPFX "/" E
+					       "/dt=2013-01-08/part-"),
+		     0, "a copy was read back");
+	cr_expect_geq(requests_in("verify.log", "s3 HEAD '" BINPFX "/" E
+						"/dt=2013-01-08/part-1"),
+		      1);
+	/* a copy without the recorded digests is read back and hashed */
+	corrupt_copy_before_verify(E, "dt=2013-01-09", PFX, BINPFX, false);
+	cr_expect_geq(requests_in("verify.log", "s3 GET '" BINPFX "/" E
+						"/dt=2013-01-09/part-1"),
+		      1);
+	/* verify=full: every copy read back, whatever it records */
+	full_epoch();
+	corrupt_copy_before_verify(EF, "dt=2013-01-10", FPFX, FBIN, true);
+	cr_expect_geq(requests_in("verify.log", "s3 GET '" FBIN "/" EF
+						"/dt=2013-01-10/part-1"),
+		      1, "verify=full did not read the copy back");
+}
+
+/* ---------------------------------------------- kept object attributes */
+
+Test(s3, a_second_mount_lists_from_kept_attributes_and_sees_a_rewrite)
+{
+	struct rfs_test_out o = { 0 };
+	int first, second;
+
+	/* the store of this test's own, as a fresh machine has it */
+	setenv("RECYCLEFS_S3_ATTR_CACHE", rfs_test_data(&m, "attrs"), 1);
+	SH_OK("mkdir -p kept && for i in $(seq 1 40); do echo $i > "
+	      "kept/part-$i.parquet; done && $AWSX s3 cp --only-show-errors "
+	      "--recursive --metadata mtime=981173106.123456789 kept "
+	      "s3://$B/" PFX "/kept/");
+	m.verbose = true;
+	mount_up();
+	SH_OK("ls -l mnt/" E "/kept > /dev/null");
+	first = log_count("s3 HEAD '" PFX "/kept/part-");
+	cr_expect_geq(first, 40, "the first listing HEADs each object");
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	/* another client rewrites one object, with another mtime */
+	SH_OK("echo changed > new && $AWSX s3 cp --only-show-errors --metadata "
+	      "mtime=1000000000.5 new s3://$B/" PFX "/kept/part-7.parquet");
+	mount_up();
+	SH_OK("ls -l --time-style=+%%s.%%N mnt/" E "/kept > second.ls");
+	second = log_count("s3 HEAD '" PFX "/kept/part-") - first;
+	cr_expect_eq(second, 1,
+		     "the second mount sent %d HEADs, not only "
+		     "the rewritten object's",
+		     second);
+	/* the kept times show; the rewrite's new one too */
+	SH_OK("grep -q ' 981173106.123456789 part-1.parquet$' second.ls && "
+	      "grep -q ' 981173106.123456789 part-40.parquet$' second.ls && "
+	      "grep -q ' 1000000000.500000000 part-7.parquet$' second.ls");
+	rfs_test_out_release(&o);
+}
+
+/* ------------------------------ a source rewritten during an archive */
+
+Test(s3, a_source_rewritten_after_its_copy_or_its_verify_is_never_lost)
+{
+	struct rfs_test_out o = { 0 };
+	char *v;
+	int r;
+
+	/* between copy and verify: the job fails, the source as it is now */
+	put_parts("dt=2013-01-11", 2, 100000);
+	r = rfs_test_cli(&m, &o, "archive", "--no-wait", E "/dt=2013-01-11");
+	cr_assert_eq(r, 0, "%s", o.err);
+	run_until(E "/dt=2013-01-11", "verify");
+	SH_OK("head -c 100000 /dev/urandom > new1 && $AWSX s3 cp "
+	      "--only-show-errors --metadata mtime=1000000000.5 new1 s3://$B/" PFX
+	      "/dt=2013-01-11/part-1.parquet");
+	r = rfs_test_sh(&m, &o, "recyclefs resume");
+	cr_expect_neq(r, 0);
+	v = entry_field(E "/dt=2013-01-11", "state");
+	cr_expect_str_eq(v, "failed");
+	free(v);
+	v = entry_field(E "/dt=2013-01-11", "reason");
+	cr_expect(strstr(v, "part-1.parquet") && strstr(v, "changed"),
+		  "reason: %s", v);
+	free(v);
+	SH_OK("$AWSX s3 cp --only-show-errors s3://$B/" PFX
+	      "/dt=2013-01-11/part-1.parquet - | cmp - new1 && $AWSX s3 cp "
+	      "--only-show-errors s3://$B/" PFX
+	      "/dt=2013-01-11/part-2.parquet - "
+	      "| cmp - dt=2013-01-11/part-2.parquet");
+
+	/* between verify and delete (the metastore hook, which runs
+	 * there, rewrites it): the new version stays at the source, the
+	 * bin holds the verified one, the entry says so */
+	put_parts("dt=2013-01-12", 2, 100000);
+	SH_OK("head -c 100000 /dev/urandom > new2 && { echo '#!/bin/sh'; echo "
+	      "'cat > /dev/null'; echo \"$AWSX s3 cp --only-show-errors "
+	      "--metadata mtime=1000000000.5 $PWD/new2 s3://$B/" PFX
+	      "/dt=2013-01-12/part-1.parquet\"; } > hook.sh && chmod +x "
+	      "hook.sh && recyclefs config set metastore.hook $PWD/hook.sh");
+	r = rfs_test_cli(&m, &o, "archive", "--no-wait", E "/dt=2013-01-12");
+	cr_assert_eq(r, 0, "%s", o.err);
+	r = rfs_test_sh(&m, &o, "recyclefs resume");
+	cr_expect_eq(r, 0, "resume: %s%s", o.out, o.err);
+	v = entry_field(E "/dt=2013-01-12", "state");
+	cr_expect_str_eq(v, "archived");
+	free(v);
+	v = entry_field(E "/dt=2013-01-12", "reason");
+	cr_expect(strstr(v, "part-1.parquet") && strstr(v, "kept"),
+		  "reason: %s", v);
+	free(v);
+	SH_OK("$AWSX s3 cp --only-show-errors s3://$B/" PFX
+	      "/dt=2013-01-12/part-1.parquet - | cmp - new2");
+	cr_expect_eq(count_objects(PFX "/dt=2013-01-12/"), 1);
+	SH_OK("rm -rf got && $AWSX s3 cp --only-show-errors --recursive "
+	      "s3://$B/" BINPFX "/" E "/dt=2013-01-12/ got/ && (cd got && "
+	      "sha256sum -c --quiet ../dt=2013-01-12.sum)");
+	rfs_test_out_release(&o);
+}

@@ -139,6 +139,7 @@ Test(s3_creds, environment_keys_and_defaults)
 	cr_assert_eq(c.cache_ttl, 10);
 	cr_assert_eq(c.part_size, (size_t)16 << 20);
 	cr_assert_not(c.verify_etag);
+	cr_assert_not(c.verify_full); /* attest is the default */
 	cr_assert_not(c.attrs_listing);
 	rfs_s3_conf_release(&c);
 	cr_assert_null(c.secret_key);
@@ -474,6 +475,8 @@ Test(s3_creds, part_size_and_other_bounds)
 	load_fails("bucket", "cache_ttl=-1", EINVAL, &e);
 	load_fails("bucket", "cache_ttl=604801", EINVAL, &e);
 	load_fails("bucket", "verify=md5", EINVAL, &e);
+	cr_assert_neq(strstr(e.msg, "verify must be 'attest' or 'full'"), NULL,
+		      "%s", e.msg);
 	load_fails("bucket", "attrs=head", EINVAL, &e);
 	cr_assert_neq(strstr(e.msg, "attrs must be 'meta' or 'listing'"), NULL,
 		      "%s", e.msg);
@@ -487,6 +490,13 @@ Test(s3_creds, part_size_and_other_bounds)
 	load_fails("bucket", "region=%zz", EINVAL, &e);
 	load_ok("s3", "bucket", "verify=download", &c);
 	cr_assert_not(c.verify_etag);
+	cr_assert(c.verify_full);
+	rfs_s3_conf_release(&c);
+	load_ok("s3", "bucket", "verify=full", &c);
+	cr_assert(c.verify_full);
+	rfs_s3_conf_release(&c);
+	load_ok("s3", "bucket", "verify=attest", &c);
+	cr_assert_not(c.verify_full);
 	rfs_s3_conf_release(&c);
 	load_ok("s3", "bucket", "attrs=meta", &c);
 	cr_assert_not(c.attrs_listing);

@@ -1,0 +1,233 @@
+/*
+ * Copies the server proves: a server-side copy that reads its source once
+ * on the way (SHA-256 and MD5 of the same bytes, every read conditional
+ * on the version copied), checks the copy's ETag against that MD5, and
+ * records both digests on the copy (x-amz-meta-sha256, x-amz-meta-md5);
+ * and the later proof, from one HEAD, that the object under a key still
+ * holds those bytes: the server computes a single-part ETag from the
+ * stored bytes, so an ETag equal to the recorded MD5, next to a recorded
+ * SHA-256 equal to the manifest's, says the copy is the bytes hashed.
+ *
+ * What cannot be proven this way (a multipart ETag, an object without the
+ * recorded digests, a storage set to verify=full) is left to the caller,
+ * which reads the copy and hashes it.
+ */
+#include "backends/s3/s3_ops.h"
+
+#include "util/buf.h"
+#include "util/path.h"
+#include "util/sha256.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+/** Bytes of the source fetched by one GET while it is hashed. */
+#define HASH_CHUNK ((size_t)8 << 20)
+
+/* The MD5 of what @p ctx was fed, as 32 lower-case hex digits. */
+static int md5_hex(EVP_MD_CTX *ctx, char out[33])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (!EVP_DigestFinal_ex(ctx, d, &n) || n != 16)
+		return -EIO;
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	return 0;
+}
+
+/* GET the object @p full of @p m (its size and ETag) by ranges, each
+ * If-Match its ETag, into SHA-256 and MD5. */
+static int hash_source(struct rfs_s3_backend *sb, const char *full,
+		       const struct rfs_s3_meta *m, char sha[RFS_SHA256_HEX],
+		       char md5[33])
+{
+	size_t bufsize =
+		m->size < (int64_t)HASH_CHUNK ? (size_t)m->size : HASH_CHUNK;
+	char range[80], match[96];
+	const char *lines[2] = { range, match };
+	struct rfs_sha256 h = { 0 };
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	char *buf = malloc(bufsize ? bufsize : 1);
+	int64_t off;
+	int e = ctx && buf ? rfs_sha256_init(&h) : -ENOMEM;
+
+	if (!e && !EVP_DigestInit_ex(ctx, EVP_md5(), NULL))
+		e = -EIO;
+	snprintf(match, sizeof(match), "If-Match: \"%s\"", m->etag);
+	for (off = 0; !e && off < m->size; off += (int64_t)bufsize) {
+		struct rfs_s3_request r;
+		size_t len = m->size - off < (int64_t)bufsize
+				     ? (size_t)(m->size - off)
+				     : bufsize;
+
+		snprintf(range, sizeof(range), "Range: bytes=%lld-%lld",
+			 (long long)off, (long long)(off + (int64_t)len - 1));
+		rfs_s3_req_init(&r, "GET", full);
+		r.headers = lines;
+		r.n_headers = 2;
+		r.out_mem = buf;
+		r.out_mem_size = len;
+		e = rfs_s3_do(sb, &r);
+		if (e == -EEXIST || e == -ENOENT) /* 412: replaced; 404 */
+			e = rfs_s3_fail(ESTALE,
+					"storage '%s': '%s' changed or went "
+					"away while it was read",
+					sb->name, full);
+		if (!e && r.out_mem_len != len)
+			e = rfs_s3_fail(EIO, "storage '%s': short read of '%s'",
+					sb->name, full);
+		if (!e)
+			e = rfs_sha256_update(&h, buf, len);
+		if (!e && !EVP_DigestUpdate(ctx, buf, len))
+			e = -EIO;
+	}
+	if (!e)
+		e = rfs_sha256_final(&h, sha);
+	if (!e)
+		e = md5_hex(ctx, md5);
+	rfs_sha256_release(&h);
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+	return e;
+}
+
+/* The source's attributes and ETag: a recent HEAD's, else a fresh one. */
+static int source_meta(struct rfs_s3_backend *sb, const char *full,
+		       struct rfs_s3_meta *m)
+{
+	if (rfs_s3_cache_head_get(sb->cache, full, m) && S_ISREG(m->mode) &&
+	    *m->etag)
+		return 0;
+	return rfs_s3_head(sb, full, m);
+}
+
+/* Read, then copy the version read; @p made is the copy's answer. */
+static int hash_and_copy(struct rfs_s3_backend *sb, const char *sfull,
+			 struct rfs_s3_backend *db, const char *dfull,
+			 const struct rfs_s3_meta *m, char sha[RFS_SHA256_HEX],
+			 struct rfs_s3_meta *made)
+{
+	char md5[33], sha_line[100], md5_line[64];
+	const char *extra[2] = { sha_line, md5_line };
+	struct rfs_s3_meta rep = *m;
+	size_t n_extra = 2;
+	int e = hash_source(sb, sfull, m, sha, md5);
+
+	if (e < 0)
+		return e;
+	/* A single-part ETag that is not the MD5 of the bytes the server
+	 * sent for it: this storage's ETags are not MD5s (SSE-KMS, SSE-C),
+	 * so nothing will be attested; the caller reads the copy back. */
+	if (!strchr(m->etag, '-') && strcasecmp(m->etag, md5))
+		n_extra = 1;
+	snprintf(sha_line, sizeof(sha_line), "x-amz-meta-sha256: %s", sha);
+	snprintf(md5_line, sizeof(md5_line), "x-amz-meta-md5: %s", md5);
+	/* REPLACE sends the times stat showed, from x-amz-meta-mtime or
+	 * else Last-Modified, so the copy shows the same ones */
+	rep.has_mtime = true;
+	e = rfs_s3_copy_object_with(sb, sfull, db, dfull, m, &rep, extra,
+				    n_extra, made);
+	if (e < 0 || n_extra < 2 || !*made->etag || strchr(made->etag, '-'))
+		return e;
+	if (strcasecmp(made->etag, md5))
+		return rfs_s3_fail(EBADMSG,
+				   "storage '%s': the server's copy '%s' has "
+				   "ETag %s, not the MD5 %s of the bytes read "
+				   "from its source",
+				   db->name, dfull, made->etag, md5);
+	return 0;
+}
+
+int rfs_s3_copy_hashed(struct rfs_backend *src, const char *src_key,
+		       struct rfs_backend *dst, const char *dst_key,
+		       char sha[65])
+{
+	struct rfs_s3_backend *sb = rfs_s3_of(src), *db = rfs_s3_of(dst);
+	struct rfs_buf sfull = RFS_BUF_INIT, dfull = RFS_BUF_INIT;
+	struct rfs_s3_meta m, made;
+	int e;
+
+	made.etag[0] = '\0';
+	if (!rfs_path_is_clean(src_key) || !rfs_path_is_clean(dst_key) ||
+	    !*src_key || !*dst_key)
+		return -EINVAL;
+	/* attrs=listing writes no x-amz-meta-*; other accounts stream */
+	if (sb->conf->attrs_listing || db->conf->attrs_listing ||
+	    !rfs_s3_client_same_account(sb->client, db->client))
+		return -EXDEV;
+	e = rfs_s3_full_key(sb, src_key, &sfull);
+	if (!e)
+		e = rfs_s3_full_key(db, dst_key, &dfull);
+	if (!e)
+		e = source_meta(sb, rfs_buf_str(&sfull), &m);
+	/* only a regular file, of a known version, in one CopyObject */
+	if (!e &&
+	    (!S_ISREG(m.mode) || !*m.etag || m.size > rfs_s3_single_copy_max))
+		e = -EXDEV;
+	if (!e && !strcmp(sb->conf->bucket, db->conf->bucket) &&
+	    !strcmp(rfs_buf_str(&sfull), rfs_buf_str(&dfull)))
+		e = -EXDEV; /* the same object: the caller copies no bytes */
+	if (!e) {
+		e = hash_and_copy(sb, rfs_buf_str(&sfull), db,
+				  rfs_buf_str(&dfull), &m, sha, &made);
+		if (e == -ESTALE) {
+			/* a remembered version may be out of date: once
+			 * more from a fresh HEAD */
+			rfs_s3_invalidate(sb, src_key);
+			e = rfs_s3_head(sb, rfs_buf_str(&sfull), &m);
+			if (!e)
+				e = hash_and_copy(sb, rfs_buf_str(&sfull), db,
+						  rfs_buf_str(&dfull), &m, sha,
+						  &made);
+		}
+		rfs_s3_cache_made(db, dst_key, rfs_buf_str(&dfull),
+				  e ? NULL : &made);
+	}
+	rfs_buf_release(&sfull);
+	rfs_buf_release(&dfull);
+	return e;
+}
+
+int rfs_s3_attest(struct rfs_backend *b, const char *key, const char *sha)
+{
+	struct rfs_s3_backend *sb = rfs_s3_of(b);
+	struct rfs_buf full = RFS_BUF_INIT;
+	struct rfs_s3_request r;
+	int e;
+
+	if (sb->conf->verify_full)
+		return -ENODATA;
+	if (!rfs_path_is_clean(key) || !*key)
+		return -EINVAL;
+	e = rfs_s3_full_key(sb, key, &full);
+	if (e < 0)
+		return e;
+	/* the server's answer now, never a cache's */
+	rfs_s3_req_init(&r, "HEAD", rfs_buf_str(&full));
+	e = rfs_s3_do(sb, &r);
+	if (!e && (!*r.meta_sha256 || !*r.meta_md5 || !*r.etag ||
+		   strchr(r.etag, '-')))
+		e = -ENODATA;
+	else if (!e && strcasecmp(r.meta_sha256, sha))
+		e = rfs_s3_fail(EBADMSG,
+				"storage '%s': the copy '%s' records SHA-256 "
+				"%s, not the source's %s",
+				sb->name, rfs_buf_str(&full), r.meta_sha256,
+				sha);
+	else if (!e && strcasecmp(r.etag, r.meta_md5))
+		e = rfs_s3_fail(EBADMSG,
+				"storage '%s': the server states MD5 %s for "
+				"the copy '%s', not the %s of the bytes read "
+				"from its source",
+				sb->name, r.etag, rfs_buf_str(&full),
+				r.meta_md5);
+	rfs_buf_release(&full);
+	return e;
+}
