@@ -45,7 +45,7 @@ struct tasks {
 	int n;
 	bool verify; /* verify instead of copy */
 	void (*fn)(void *ctx, int i);
-	int failed;   /* a task of the batch failed: start no more (atomic) */
+	int failed; /* a task of the batch failed: start no more (atomic) */
 };
 
 static int copy_row(const struct rfs_entry_file *f, void *ctx)

@@ -12,8 +12,8 @@
 #include <string.h>
 
 static const char *const op_names[RFS_MEM_OP_COUNT] = {
-	"stat",	 "list",  "open",   "read",   "write", "close",
-	"mkdir", "rmdir", "unlink", "rename", "meta",  "copy", "sync",
+	"stat",	 "list",   "open",   "read", "write", "close", "mkdir",
+	"rmdir", "unlink", "rename", "meta", "copy",  "sync",
 };
 
 const char *sweep_op_name(enum rfs_mem_op op)
