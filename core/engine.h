@@ -173,6 +173,8 @@ typedef void (*rfs_engine_tmp_fn)(void *ctx, const char *rel);
  * Remove the temporaries ".rfs-tmp.<name>.<hex>" that a killed copy left
  * at @p key of @p b: every one below it when it is a folder, and those of
  * its own name beside it.
+ * @param b       the storage
+ * @param key     the item's key in @p b
  * @param dropped called after each removal inside @p key (may be NULL)
  * @param ctx     passed to @p dropped
  * @return how many could not be listed or removed (0 when none is left)

@@ -20,7 +20,9 @@ struct rfs_error;
 
 /**
  * The catalog and configuration as a catalog file document.
+ * @param idx the index
  * @param out set to a new object the caller frees with json_decref()
+ * @param err receives the reason on failure
  * @return 0, -ENOMEM, the index's errors
  */
 int rfs_catalog_file_export(struct rfs_index *idx, json_t **out,
@@ -55,7 +57,10 @@ const char *rfs_catalog_step_text(const struct rfs_catalog_plan *plan,
 /**
  * Make the planned changes in order, each a catalog change of its own
  * (core/edit.h: checked, committed, journaled). The first failure stops.
+ * @param idx  the index
+ * @param plan from rfs_catalog_file_plan()
  * @param done set to the number of steps made; may be NULL
+ * @param err  receives the reason of the failed step
  * @return 0, or the failed step's error with its reason in @p err
  */
 int rfs_catalog_plan_apply(struct rfs_index *idx,

@@ -189,7 +189,14 @@ int rfs_index_epoch_delete(struct rfs_index *idx, int64_t id,
  * whose storage, table, lifecycle and epoch names match the ones given
  * (NULL matches any), plus, with @p epoch_id > 0, the restores into that
  * epoch still running or waiting to resume.
+ * @param idx       the index
+ * @param storage   a storage name, or NULL
+ * @param table     a table name, or NULL
+ * @param lifecycle a lifecycle name, or NULL
+ * @param epoch     an epoch name, or NULL
+ * @param epoch_id  an epoch's row id for its restores, or 0
  * @param n   set to the count
+ * @param err       receives the reason on failure
  * @return 0, -EIO
  */
 int rfs_index_entries_depending(struct rfs_index *idx, const char *storage,

@@ -53,7 +53,14 @@ int rfs_index_jobs_progress(struct rfs_index *idx,
 /**
  * Compare-and-swap the lease of row @p id: set to @p owner until
  * @p until_ns when it is @p expected now (NULL matching none).
+ * @param idx      the index
+ * @param t        the kind's table and columns
+ * @param id       the row
+ * @param expected the owner it must have now, or NULL for none
+ * @param owner    the new owner, or NULL to release
+ * @param until_ns the lease's end
  * @param taken set to whether the swap happened
+ * @param err      receives the reason on failure
  * @return 0 (see @p taken), -ENOENT, -EIO
  */
 int rfs_index_jobs_lease(struct rfs_index *idx, const struct rfs_index_jobs *t,

@@ -62,8 +62,11 @@ int rfs_index_journal_load(struct rfs_index *idx, const json_t *dump,
 /**
  * Insert the restores of a dump whose entry is in the index with the same
  * row id and uuid as in the dump. Runs in the caller's transaction.
+ * @param idx     the index, inside rfs_index_begin()
+ * @param dump    an object of rfs_index_journal_dump()
  * @param skipped set to the number of restores left out (their entry is
  *                not in the index); may be NULL
+ * @param err     receives the reason on failure; may be NULL
  * @return 0, -EINVAL, -EEXIST, -EIO
  */
 int rfs_index_journal_load_restores(struct rfs_index *idx, const json_t *dump,

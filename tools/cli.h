@@ -96,6 +96,8 @@ int cmd_ls(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 /** `recyclefs history`: the change log. @return an exit status */
 int cmd_history(int argc, char **argv);
+/** `recyclefs catalog export|apply`: the catalog as a reviewed file.
+ * @return an exit status */
 int cmd_catalog(int argc, char **argv);
 /** `recyclefs mount`: serve the catalog with FUSE. @return an exit status */
 int cmd_mount(int argc, char **argv);
