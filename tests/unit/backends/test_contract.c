@@ -108,7 +108,8 @@ static void s3_setup(void)
 	char *uri;
 
 	want_caps = RFS_BACKEND_CAP_SYMLINK | RFS_BACKEND_CAP_COPY |
-		    RFS_BACKEND_CAP_RANDOM_WRITE | RFS_BACKEND_CAP_LIST_EXACT;
+		    RFS_BACKEND_CAP_RANDOM_WRITE | RFS_BACKEND_CAP_LIST_EXACT |
+		    RFS_BACKEND_CAP_REMOTE;
 	exchange = holes = false;
 	far = 40 << 20;
 	s3_bucket = rfs_test_s3_bucket_new(e);
