@@ -316,6 +316,59 @@ Test(core_checks, failed_unlink_records_exactly_the_files_removed)
 	}
 }
 
+static void act_fail_source_sync(struct between *b)
+{
+	rfs_mem_fail_nth(b->f->store, RFS_MEM_OP_SYNC, 1, EIO);
+}
+
+/* Delete: the source is synced before a batch is recorded deleted; when
+ * that sync fails, the files removed are recorded deleted all the same (a
+ * purge must not drop their only copy), the job fails naming the sync, and
+ * the retry finishes. */
+Test(core_checks, failed_source_sync_in_delete_fails_and_records_the_removed)
+{
+	for (size_t l = 0; l < 2; l++) {
+		struct afx f;
+		struct rfs_entry e = { 0 };
+		int removed = 0;
+		struct between b;
+
+		prepare(&f, layouts[l], &e);
+		between_arm(&b, &f, e.id, false, RFS_ENTRY_DELETE,
+			    act_fail_source_sync);
+		cr_assert_lt(afx_run(&f, e.id, NULL), 0,
+			     "%s: the job ignored a failed sync of the source",
+			     layout_names[l]);
+		between_disarm(&b);
+		cr_assert_eq(afx_state(&f, e.id), RFS_ENTRY_FAILED);
+		cr_assert_eq(afx_get_failed_step(&f, e.id), RFS_ENTRY_DELETE,
+			     "%s", f.err.msg);
+		cr_assert_not_null(strstr(f.err.msg, "syncing the source"),
+				   "%s", f.err.msg);
+		for (size_t i = 0; i < f.n; i++) {
+			struct afx_node *n = &f.nodes[i];
+			struct stat st;
+
+			if (strncmp(n->path, ITEM "/", 5) ||
+			    n->type == RFS_FILE_DIR ||
+			    rfs_backend_stat(f.src, n->path, &st) != -ENOENT)
+				continue;
+			removed++;
+			cr_assert_eq(row_state(&f, e.id, n->path + 5),
+				     RFS_FILE_DELETED, "%s: '%s'",
+				     layout_names[l], n->path);
+		}
+		cr_assert_gt(removed, 0, "%s", layout_names[l]);
+		cr_assert_eq(rfs_purge_begin(f.idx, e.id, &f.err), -EBUSY,
+			     "%s: a purge could drop the only copy",
+			     layout_names[l]);
+		afx_finish(&f, e.id);
+		afx_check_archived_id(&f, e.id);
+		rfs_entry_release(&e);
+		afx_close(&f);
+	}
+}
+
 /* ----------------------------------------------------------------- sync */
 
 /* Sync: copies are recorded only once the bin's sync made them durable;
