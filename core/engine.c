@@ -163,6 +163,30 @@ int rfs_engine_retry_state(const struct rfs_engine_kind *k, int failed_step)
 	return s && s->run ? s->resume : failed_step;
 }
 
+#ifdef RFS_TEST_HOOKS
+/* RECYCLEFS_TEST_STOP_AFTER=[<kind>:]<state> (test builds only): stop a
+ * job as if asked to (-EINTR, resumable) once state <state> of it is
+ * committed, before that state's step runs. */
+static bool test_stop_at(const struct rfs_engine_kind *k,
+			 const struct rfs_engine_step *s)
+{
+	const char *v = getenv("RECYCLEFS_TEST_STOP_AFTER");
+	const char *colon = v ? strchr(v, ':') : NULL;
+
+	if (!v || !s->name)
+		return false;
+	if (colon) {
+		if (strncmp(v, k->name, (size_t)(colon - v)) ||
+		    k->name[colon - v] != '\0')
+			return false;
+		v = colon + 1;
+	}
+	return strcmp(v, s->name) == 0;
+}
+#else
+#define test_stop_at(k, s) false
+#endif
+
 static int run_steps(struct rfs_engine_job *j)
 {
 	const struct rfs_engine_kind *k = j->kind;
@@ -177,6 +201,8 @@ static int run_steps(struct rfs_engine_job *j)
 			return -ECANCELED;
 		if (!s->run)
 			return 0; /* a final state */
+		if (test_stop_at(k, s))
+			return -EINTR;
 		r = s->run(j);
 		if (r == 0 && s->next == RFS_ENGINE_END)
 			return 0;

@@ -278,7 +278,7 @@ static int delete_files(struct job *j, int64_t *files, struct rfs_buf *kept)
 	struct unlinks *u = calloc(1, sizeof(*u));
 	struct batch *b = calloc(1, sizeof(*b));
 	char *cursor = NULL;
-	int r = 0, i;
+	int r = 0, i, sync_r;
 
 	if (!u || !b) {
 		free(u);
@@ -294,7 +294,18 @@ static int delete_files(struct job *j, int64_t *files, struct rfs_buf *kept)
 		if (r < 0 || b->n == 0)
 			break;
 		rfs_parallel_for(j->base.parallel, b->n, unlink_task, u);
+		/* The removals are made durable before they are recorded:
+		 * after a power cut no file the index calls deleted comes
+		 * back. When the sync fails, what was removed is recorded
+		 * all the same (below) and the job fails: a retry syncs
+		 * again. */
+		sync_r = rfs_backend_sync(j->src);
 		r = rfs_index_begin(j->base.idx, j->base.err);
+		if (r == 0 && sync_r < 0)
+			r = rfs_error_set(j->base.err, -sync_r,
+					  "syncing the source of '%s' after "
+					  "removing files failed: %s",
+					  j->e.origin_path, strerror(-sync_r));
 		for (i = 0; r == 0 && i < b->n; i++) {
 			const struct rfs_entry_file *f = &b->f[i];
 

@@ -316,6 +316,59 @@ Test(core_checks, failed_unlink_records_exactly_the_files_removed)
 	}
 }
 
+static void act_fail_source_sync(struct between *b)
+{
+	rfs_mem_fail_nth(b->f->store, RFS_MEM_OP_SYNC, 1, EIO);
+}
+
+/* Delete: the source is synced before a batch is recorded deleted; when
+ * that sync fails, the files removed are recorded deleted all the same (a
+ * purge must not drop their only copy), the job fails naming the sync, and
+ * the retry finishes. */
+Test(core_checks, failed_source_sync_in_delete_fails_and_records_the_removed)
+{
+	for (size_t l = 0; l < 2; l++) {
+		struct afx f;
+		struct rfs_entry e = { 0 };
+		int removed = 0;
+		struct between b;
+
+		prepare(&f, layouts[l], &e);
+		between_arm(&b, &f, e.id, false, RFS_ENTRY_DELETE,
+			    act_fail_source_sync);
+		cr_assert_lt(afx_run(&f, e.id, NULL), 0,
+			     "%s: the job ignored a failed sync of the source",
+			     layout_names[l]);
+		between_disarm(&b);
+		cr_assert_eq(afx_state(&f, e.id), RFS_ENTRY_FAILED);
+		cr_assert_eq(afx_get_failed_step(&f, e.id), RFS_ENTRY_DELETE,
+			     "%s", f.err.msg);
+		cr_assert_not_null(strstr(f.err.msg, "syncing the source"),
+				   "%s", f.err.msg);
+		for (size_t i = 0; i < f.n; i++) {
+			struct afx_node *n = &f.nodes[i];
+			struct stat st;
+
+			if (strncmp(n->path, ITEM "/", 5) ||
+			    n->type == RFS_FILE_DIR ||
+			    rfs_backend_stat(f.src, n->path, &st) != -ENOENT)
+				continue;
+			removed++;
+			cr_assert_eq(row_state(&f, e.id, n->path + 5),
+				     RFS_FILE_DELETED, "%s: '%s'",
+				     layout_names[l], n->path);
+		}
+		cr_assert_gt(removed, 0, "%s", layout_names[l]);
+		cr_assert_eq(rfs_purge_begin(f.idx, e.id, &f.err), -EBUSY,
+			     "%s: a purge could drop the only copy",
+			     layout_names[l]);
+		afx_finish(&f, e.id);
+		afx_check_archived_id(&f, e.id);
+		rfs_entry_release(&e);
+		afx_close(&f);
+	}
+}
+
 /* ----------------------------------------------------------------- sync */
 
 /* Sync: copies are recorded only once the bin's sync made them durable;
@@ -985,6 +1038,122 @@ Test(core_checks, restore_check_refuses_before_writing_anything)
 			     layout_names[l]);
 		sha_of(f.src, PARQUET, have);
 		cr_assert_str_eq(have, b.sha);
+		afx_close(&f);
+	}
+}
+
+/* ------------------------------------------------------------- metadata */
+
+/* What every node of the matrix must keep. */
+struct meta {
+	const char *path; /* under the epoch root */
+	bool dir;
+	uint32_t mode;
+};
+
+static const struct meta matrix[] = {
+	{ "m=1", true, 02775 },		 { "m=1/sticky", true, 01777 },
+	{ "m=1/suid", false, 04755 },	 { "m=1/sgid", false, 02750 },
+	{ "m=1/all", false, 07777 },	 { "m=1/none", false, 0 },
+	{ "m=1/sticky/f", false, 0640 },
+};
+#define N_MATRIX (sizeof(matrix) / sizeof(matrix[0]))
+
+/* Nanosecond times of node @p i: atime, mtime. */
+static void matrix_times(size_t i, struct timespec ts[2])
+{
+	ts[0] = (struct timespec){ 1100000000 + (time_t)i, 123456789 };
+	ts[1] = (struct timespec){ 1000000000 + (time_t)i,
+				   987654321 - (long)i };
+}
+
+/* Node @p i at @p key of @p b has its mode, owner, group, times and
+ * xattr. */
+static void matrix_check(struct rfs_backend *b, const char *key, size_t i,
+			 const char *where)
+{
+	struct timespec ts[2];
+	char value[256];
+	struct stat st;
+	ssize_t n;
+
+	matrix_times(i, ts);
+	cr_assert_eq(rfs_backend_stat(b, key, &st), 0, "%s: %s", where, key);
+	cr_assert_eq(st.st_mode & 07777, matrix[i].mode, "%s: %s mode %o",
+		     where, key, st.st_mode & 07777);
+	cr_assert_eq(st.st_uid, 1234, "%s: %s owner %d", where, key,
+		     (int)st.st_uid);
+	cr_assert_eq(st.st_gid, 5678, "%s: %s group %d", where, key,
+		     (int)st.st_gid);
+	cr_assert_eq(st.st_mtim.tv_sec, ts[1].tv_sec, "%s: %s", where, key);
+	cr_assert_eq(st.st_mtim.tv_nsec, ts[1].tv_nsec, "%s: %s mtime ns",
+		     where, key);
+	n = rfs_backend_getxattr(b, key, "user.matrix", value,
+				 sizeof(value) - 1);
+	cr_assert_eq(n, (ssize_t)strlen(matrix[i].path), "%s: %s xattr (%zd)",
+		     where, key, n);
+	value[n] = '\0';
+	cr_assert_str_eq(value, matrix[i].path, "%s: %s", where, key);
+}
+
+/* Every mode bit (setuid, setgid, sticky included), an owner and group
+ * distinct from each other and from root, nanosecond times and xattrs on
+ * files and folders: kept in the bin by an archive and at the target by a
+ * restore, on the memory backend (one store, or the bin on its own). */
+Test(core_checks, metadata_matrix_through_archive_and_restore)
+{
+	for (size_t l = 0; l < 2; l++) {
+		struct rfs_restore r = { 0 };
+		struct rfs_entry e = { 0 };
+		struct timespec ts[2];
+		char key[256];
+		struct afx f;
+
+		afx_open(&f, layouts[l]);
+		for (size_t i = 0; i < N_MATRIX; i++) {
+			if (matrix[i].dir)
+				afx_dir(&f, matrix[i].path, 0755);
+			else
+				afx_file(&f, matrix[i].path, 1000 + (int)i,
+					 0644);
+		}
+		afx_settle(&f);
+		/* owner first, then the mode, the xattr, times last and
+		 * deepest first */
+		for (size_t i = N_MATRIX; i-- > 0;) {
+			const char *p = matrix[i].path;
+
+			matrix_times(i, ts);
+			cr_assert_eq(rfs_backend_chown(f.src, p, 1234, 5678),
+				     0);
+			cr_assert_eq(
+				rfs_backend_chmod(f.src, p, matrix[i].mode), 0);
+			cr_assert_eq(rfs_backend_setxattr(f.src, p,
+							  "user.matrix", p,
+							  strlen(p), 0),
+				     0);
+			cr_assert_eq(rfs_backend_utimens(f.src, p, ts), 0);
+			matrix_check(f.src, p, i, "made");
+		}
+		/* the fixture's records know not these attributes: run the
+		 * archive and check it here */
+		afx_begin(&f, "m=1", &e);
+		cr_assert_eq(afx_run(&f, e.id, NULL), 0, "%s", f.err.msg);
+		cr_assert_eq(afx_state(&f, e.id), RFS_ENTRY_ARCHIVED);
+		for (size_t i = 0; i < N_MATRIX; i++) {
+			snprintf(key, sizeof(key), "%s%s", e.bin_path,
+				 matrix[i].path + 3);
+			matrix_check(f.bin, key, i, layout_names[l]);
+		}
+		cr_assert_eq(rfs_restore_begin(f.idx, AFX_E "/m=1", NULL, false,
+					       NULL, &r, &f.err),
+			     0, "%s", f.err.msg);
+		cr_assert_eq(rfs_restore_run(f.idx, r.id, NULL, &f.err), 0,
+			     "%s", f.err.msg);
+		for (size_t i = 0; i < N_MATRIX; i++)
+			matrix_check(f.src, matrix[i].path, i, "restored");
+		rfs_restore_release(&r);
+		rfs_entry_release(&e);
 		afx_close(&f);
 	}
 }

@@ -11,8 +11,10 @@
 #include "backends/memory/memory.h"
 #include "core/archive.h"
 #include "core/manifest.h"
+#include "core/restore.h"
 #include "index/entries.h"
 #include "index/index.h"
+#include "index/restores.h"
 #include "util/clock.h"
 #include "util/path.h"
 
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ITEM "dt=1"
@@ -50,6 +53,7 @@ struct rows {
 	struct afx *f;
 	const struct rfs_entry *e;
 	const char *when;
+	bool deletes_synced; /* no sync of the source failed in this run */
 	int checked;
 };
 
@@ -60,6 +64,19 @@ static int check_row(const struct rfs_entry_file *row, void *ctx)
 	char key[512], have[RFS_SHA256_HEX_LEN], link[4096];
 	int r;
 
+	if (row->state == RFS_FILE_DELETED && row->type != RFS_FILE_DIR &&
+	    w->deletes_synced) {
+		struct stat st;
+
+		/* a file recorded deleted does not come back */
+		snprintf(key, sizeof(key), ITEM "%s%s", *row->path ? "/" : "",
+			 row->path);
+		r = rfs_backend_stat(w->f->src, key, &st);
+		cr_assert_eq(r, -ENOENT,
+			     "%s: the index says '%s' is deleted, but it is "
+			     "back in the source after the power cut (%d)",
+			     w->when, row->path, r);
+	}
 	if (row->state < RFS_FILE_COPIED || row->state == RFS_FILE_PURGED ||
 	    row->type == RFS_FILE_DIR)
 		return 0;
@@ -89,11 +106,14 @@ static int check_row(const struct rfs_entry_file *row, void *ctx)
 	return 0;
 }
 
-/* What the index says, checked against the bin after the reboot. */
+/* What the index says, checked against the bin after the reboot. When
+ * the source's sync after a batch of unlinks failed, the batch is recorded
+ * deleted all the same (a purge must not drop the only copy), and those
+ * files may come back: @p deletes_synced is false then. */
 static void check_index_true(struct afx *f, const struct rfs_entry *e,
-			     const char *when)
+			     const char *when, bool deletes_synced)
 {
-	struct rows w = { f, e, when, 0 };
+	struct rows w = { f, e, when, deletes_synced, 0 };
 	struct rfs_entry got = { 0 }, m = { 0 };
 	struct rfs_error err = { 0 };
 	char key[256];
@@ -128,7 +148,7 @@ static bool power_loss_at(const struct target *t, unsigned long n)
 {
 	struct rfs_entry e = { 0 }, got = { 0 };
 	struct rfs_error err = { 0 };
-	bool taken = false, clean;
+	bool taken = false, clean, synced;
 	char when[160];
 	struct afx f;
 	int r;
@@ -147,7 +167,11 @@ static bool power_loss_at(const struct target *t, unsigned long n)
 	clean = r == 0;
 	power_cut(&f);
 	afx_check_no_loss(&f, ITEM, e.bin_path, when);
-	check_index_true(&f, &e, when);
+	afx_get(&f, e.id, &got);
+	synced = !(got.state == RFS_ENTRY_FAILED && got.reason &&
+		   strstr(got.reason, "syncing the source"));
+	rfs_entry_release(&got);
+	check_index_true(&f, &e, when, synced);
 	/* the process died: a dead owner's lease, then a worker resumes */
 	cr_assert_eq(rfs_index_entry_lease(f.idx, e.id, NULL, afx_dead_owner(),
 					   rfs_time_now_ns() + RFS_LEASE_TTL_NS,
@@ -168,7 +192,7 @@ static bool power_loss_at(const struct target *t, unsigned long n)
 	cr_assert_eq(got.state, RFS_ENTRY_ARCHIVED, "%s: state %s", when,
 		     rfs_entry_state_name(got.state));
 	afx_check_no_loss(&f, ITEM, e.bin_path, when);
-	check_index_true(&f, &e, when);
+	check_index_true(&f, &e, when, synced);
 	rfs_entry_release(&got);
 	rfs_entry_release(&e);
 	afx_close(&f);
@@ -194,6 +218,136 @@ Test(core_power, archive_survives_a_power_cut_at_any_call)
 Test(core_power, archive_survives_a_power_cut_of_the_bin_store)
 {
 	sweep(&targets[1]);
+}
+
+/* ------------------------------------------------------------ restores */
+
+/* Where a restore's power is cut: the target's store, shared with the
+ * bin or its own. */
+static const struct target restore_targets[] = {
+	{ AFX_SHARED, "shared store" },
+	{ AFX_SPLIT, "target store" },
+};
+
+/* Record a restore of ITEM to its original place. @return its id */
+static int64_t restore_begin(struct afx *f)
+{
+	struct rfs_restore r = { 0 };
+	int64_t id;
+
+	cr_assert_eq(rfs_restore_begin(f->idx, AFX_E "/" ITEM, NULL, false,
+				       NULL, &r, &f->err),
+		     0, "%s", f->err.msg);
+	id = r.id;
+	rfs_restore_release(&r);
+	return id;
+}
+
+/* Once the restore's copy step is committed (verify and on), every file
+ * of ITEM is at the target with its bytes: the index calls it copied. */
+static void check_restore_true(struct afx *f, int64_t id, const char *when)
+{
+	struct rfs_restore r = { 0 };
+	char have[RFS_SHA256_HEX_LEN];
+	int checked = 0;
+	bool copied;
+
+	cr_assert_eq(rfs_index_restore_get(f->idx, id, &r, &f->err), 0);
+	copied = (r.state >= RFS_RESTORE_VERIFY &&
+		  r.state <= RFS_RESTORE_DONE) ||
+		 (r.state == RFS_RESTORE_FAILED &&
+		  r.failed_step >= RFS_RESTORE_VERIFY);
+	for (size_t i = 0; copied && i < f->n; i++) {
+		const struct afx_node *n = &f->nodes[i];
+
+		if (n->type != RFS_FILE_REG ||
+		    !rfs_path_is_under(n->path, ITEM))
+			continue;
+		cr_assert_eq(afx_hash(f->src, n->path, have), 0,
+			     "%s: the restore is %s but '%s' is not at the "
+			     "target after the power cut",
+			     when, rfs_restore_state_name(r.state), n->path);
+		cr_assert_str_eq(have, n->sha, "%s: '%s' lost its bytes", when,
+				 n->path);
+		checked++;
+	}
+	cr_assert(!copied || checked > 0, "%s: no file checked", when);
+	rfs_restore_release(&r);
+}
+
+/* Archive ITEM, then restore it with the power cut after @p n calls on
+ * the target's store; reboot, check, resume. @return true when the
+ * restore ended before the crash */
+static bool restore_power_loss_at(const struct target *t, unsigned long n)
+{
+	struct rfs_restore r = { 0 };
+	struct rfs_entry e = { 0 };
+	struct rfs_error err = { 0 };
+	bool taken = false, clean;
+	char when[160];
+	struct afx f;
+	int64_t id;
+	int rc;
+
+	snprintf(when, sizeof(when),
+		 "restore, power cut after %lu calls on the %s", n, t->name);
+	afx_open(&f, t->layout);
+	afx_tree(&f, ITEM);
+	afx_settle(&f);
+	afx_archive(&f, ITEM, &e);
+	id = restore_begin(&f);
+	cr_assert_eq(rfs_mem_power_loss_begin(f.store), 0);
+	if (*f.bin_store)
+		cr_assert_eq(rfs_mem_power_loss_begin(f.bin_store), 0);
+	rfs_mem_crash_after(f.store, n);
+	rfs_error_clear(&f.err);
+	rc = rfs_restore_run(f.idx, id, NULL, &f.err);
+	clean = rc == 0;
+	power_cut(&f);
+	check_restore_true(&f, id, when);
+	/* the process died: a dead owner's lease, then it is run again */
+	cr_assert_eq(
+		rfs_index_restore_lease(f.idx, id, NULL, afx_dead_owner(),
+					rfs_time_now_ns() + RFS_LEASE_TTL_NS,
+					&taken, &err),
+		0);
+	cr_assert_eq(rfs_index_restore_get(f.idx, id, &r, &err), 0);
+	if (r.state == RFS_RESTORE_FAILED)
+		id = restore_begin(&f); /* a failed restore is begun anew */
+	rfs_restore_release(&r);
+	rfs_error_clear(&f.err);
+	rc = rfs_restore_run(f.idx, id, NULL, &f.err);
+	cr_assert(rc == 0 || rc == -ECANCELED, "%s: resume %d %s", when, rc,
+		  f.err.msg);
+	cr_assert_eq(rfs_index_restore_get(f.idx, id, &r, &err), 0);
+	cr_assert_eq(r.state, RFS_RESTORE_DONE, "%s: state %s (%s)", when,
+		     rfs_restore_state_name(r.state), r.reason ? r.reason : "");
+	rfs_restore_release(&r);
+	afx_check_source(&f, ITEM);
+	rfs_entry_release(&e);
+	afx_close(&f);
+	return clean;
+}
+
+static void restore_sweep(const struct target *t)
+{
+	unsigned long n;
+
+	for (n = 0; n < 2000; n++)
+		if (restore_power_loss_at(t, n))
+			break;
+	cr_log_info("restore, %s: %lu power cuts", t->name, n);
+	cr_assert_gt(n, 20, "%s: only %lu power cuts", t->name, n);
+}
+
+Test(core_power, restore_survives_a_power_cut_at_any_call)
+{
+	restore_sweep(&restore_targets[0]);
+}
+
+Test(core_power, restore_survives_a_power_cut_of_the_target_store)
+{
+	restore_sweep(&restore_targets[1]);
 }
 
 /* The power-loss mode itself: unsynced writes go, synced ones stay. */
