@@ -735,3 +735,63 @@ Test(catalog_journal, a_bad_catalog_file_is_refused_before_any_change,
 		free(after);
 	}
 }
+
+/* A step that fails at apply time (an epoch folder that still holds data)
+ * undoes the steps before it: the index and the journal keep the old
+ * catalog, and the one line says nothing was changed. */
+Test(catalog_journal, a_failed_step_undoes_the_whole_apply, .timeout = 600)
+{
+	char *before, *after, *uri = uri_of("other");
+
+	free(sh("printf x > data/orders/b2/part.parquet"));
+	edit_export(
+		"new.json",
+		"d[\"tables\"].append(dict(name=\"sales.new\","
+		"classifications=[\"pii\"],lifecycles=[]))\n"
+		"t=[x for x in d[\"tables\"] if x[\"name\"]==\"sales.orders\"][0]\n"
+		"t[\"lifecycles\"][1][\"epochs\"].pop(1)\n"
+		"d[\"config\"][\"jobs.workers\"]=\"3\"");
+	before = answers();
+	cr_assert_eq(RUN_HERE("recyclefs catalog apply new.json"), 1, "%s",
+		     out.out);
+	has(out.out, "add table 'sales.new'");
+	has(out.err, "nothing was changed: step ");
+	has(out.err, "(remove epoch 'sales.orders/bronze/"
+		     "2010-01-01..2013-01-01'): ");
+	has(out.err, "still holds data at");
+	cr_assert_null(strchr(out.err, '\n')
+			       ? strchr(strchr(out.err, '\n') + 1, '\n')
+			       : NULL,
+		       "more than one line: %s", out.err);
+	after = answers();
+	cr_assert_str_eq(after, before);
+	free(after);
+	/* the journal too: a rebuild from 'other' has no 'sales.new' */
+	lose_index();
+	ok(RUN("reindex", "--from", uri), "reindex --from");
+	after = answers();
+	cr_assert_str_eq(after, before);
+	free(before);
+	free(after);
+	free(uri);
+}
+
+Test(catalog_journal, killed_at_every_call_of_catalog_apply_old_or_new,
+     .timeout = 900)
+{
+	free(sh("mkdir -p other/b20 data/orders/b2new"));
+	edit_export(
+		"new.json",
+		"t=[x for x in d[\"tables\"] if x[\"name\"]==\"sales.orders\"][0]\n"
+		"b=t[\"lifecycles\"][1][\"epochs\"]\n"
+		"b[2][\"to\"]=\"2020-01-01\"\n"
+		"b[1][\"path\"]=\"orders/b2new\"\n"
+		"b.append(dict(zip((\"from\",\"to\",\"storage\",\"path\"),"
+		"(\"2020-01-01\",\"now\",\"other\",\"b20\"))))\n"
+		"t[\"classifications\"]=[\"gdpr\",\"pii\"]\n"
+		"t[\"lifecycles\"].pop(0)\n"
+		"d[\"tables\"]=[t, dict(name=\"sales.new\","
+		"classifications=[\"pii\"],lifecycles=[])]\n"
+		"d[\"config\"]={\"jobs.workers\":\"2\"}");
+	kill_sweep("catalog apply new.json");
+}
