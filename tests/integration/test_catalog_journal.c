@@ -795,3 +795,36 @@ Test(catalog_journal, killed_at_every_call_of_catalog_apply_old_or_new,
 		"d[\"config\"]={\"jobs.workers\":\"2\"}");
 	kill_sweep("catalog apply new.json");
 }
+
+/* A temporary a killed snapshot write left in .recyclefs/catalog/ goes
+ * with the next write once it is older than RFS_JOURNAL_TMP_AGE_S; a
+ * fresh one (a write under way) stays, and so do the snapshots. */
+Test(catalog_journal, a_killed_writes_temporary_goes_with_the_next_write)
+{
+	char *s;
+
+	free(sh("cd " JOURNAL " && "
+		"printf '{\"kind\":' > .00000000000000000099-1-0000abcd.json.tmp && "
+		"touch -d '-11 minutes' .00000000000000000099-1-0000abcd.json.tmp && "
+		"printf '{' > .00000000000000000099-2-0000abce.json.tmp && "
+		"touch -d '-1 minute' .00000000000000000099-2-0000abce.json.tmp && "
+		"printf x > .keep.tmp && touch -d '-1 hour' .keep.tmp"));
+	ok(RUN("config", "set", "jobs.parallel_files", "7"), "config set");
+	s = sh("ls -A " JOURNAL " | grep tmp");
+	cr_assert_str_eq(s, ".00000000000000000099-2-0000abce.json.tmp\n"
+			    ".keep.tmp\n");
+	free(s);
+	/* the newest snapshot is the new one, read whole */
+	{
+		char *before = answers(), *after, *uri = uri_of("data");
+
+		has(before, "jobs.parallel_files");
+		lose_index();
+		ok(RUN("reindex", "--from", uri), "reindex --from");
+		after = answers();
+		cr_assert_str_eq(after, before);
+		free(before);
+		free(after);
+		free(uri);
+	}
+}
