@@ -38,8 +38,9 @@ static int finish(struct rfs_index *idx, int r, const char *action,
 	free(text);
 	json_decref(detail);
 	/* Committed: now into every storage's journal. A storage that cannot
-	 * be written is logged; the change stands in the index. */
-	if (r >= 0)
+	 * be written is logged; the change stands in the index. Inside a
+	 * group (catalog apply) the group's end writes one snapshot. */
+	if (r >= 0 && !rfs_index_in_group(idx))
 		rfs_journal_write(idx, NULL);
 	return r < 0 ? r : 0;
 }

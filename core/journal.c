@@ -87,12 +87,8 @@ static bool snapshot_name(const char *name)
 	       !strcmp(name + len - 5, ".json");
 }
 
-static int collect(void *ctx, const char *name, const struct stat *st)
+static int names_add(struct names *ns, const char *name)
 {
-	struct names *ns = ctx;
-
-	if (!S_ISREG(st->st_mode) || !snapshot_name(name))
-		return 0;
 	if (ns->n == ns->cap) {
 		size_t cap = ns->cap ? ns->cap * 2 : 16;
 		char **v = realloc(ns->v, cap * sizeof(*v));
@@ -108,6 +104,27 @@ static int collect(void *ctx, const char *name, const struct stat *st)
 	return 0;
 }
 
+static int collect(void *ctx, const char *name, const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode) || !snapshot_name(name))
+		return 0;
+	return names_add(ctx, name);
+}
+
+/* A temporary ".NAME.json.tmp" a killed local write left behind: older
+ * than RFS_JOURNAL_TMP_AGE_S, so no live writer still writes it. */
+static int collect_stale(void *ctx, const char *name, const struct stat *st)
+{
+	size_t len = strlen(name);
+
+	if (!S_ISREG(st->st_mode) || name[0] != '.' || len < 10 ||
+	    len > NAME_LEN + 8 || strcmp(name + len - 9, ".json.tmp") ||
+	    (int64_t)st->st_mtime * 1000000000LL >
+		    rfs_time_now_ns() - RFS_JOURNAL_TMP_AGE_S * 1000000000LL)
+		return 0;
+	return names_add(ctx, name);
+}
+
 static int newest_first(const void *a, const void *b)
 {
 	return -strcmp(*(char *const *)a, *(char *const *)b);
@@ -120,12 +137,25 @@ static void names_release(struct names *ns)
 	free(ns->v);
 }
 
-/* Remove all but the newest RFS_JOURNAL_KEEP snapshots; best effort. */
+/* Remove all but the newest RFS_JOURNAL_KEEP snapshots, and the stale
+ * temporaries of killed writes; best effort. */
 static void prune(struct rfs_backend *bin)
 {
-	struct names ns = { 0 };
+	struct names ns = { 0 }, stale = { 0 };
 	char key[sizeof(RFS_JOURNAL_DIR) + NAME_LEN + 16];
 	size_t i;
+
+	if (rfs_backend_list(bin, RFS_JOURNAL_DIR, collect_stale, &stale) == 0)
+		for (i = 0; i < stale.n; i++) {
+			snprintf(key, sizeof(key), RFS_JOURNAL_DIR "/%s",
+				 stale.v[i]);
+			if (rfs_backend_unlink(bin, key) == 0)
+				rfs_log(LOG_INFO,
+					"catalog journal: removed '%s', left "
+					"by a write that was stopped",
+					key);
+		}
+	names_release(&stale);
 
 	if (rfs_backend_list(bin, RFS_JOURNAL_DIR, collect, &ns) == 0) {
 		qsort(ns.v, ns.n, sizeof(*ns.v), newest_first);

@@ -37,6 +37,13 @@ typedef void (*rfs_reindex_fn)(void *ctx, const struct rfs_reindex_report *r);
 #define RFS_JOURNAL_KEEP 8
 
 /**
+ * A local write's temporary (`.NAME.json.tmp`) older than this many
+ * seconds was left by a killed writer: the next successful write removes
+ * it. A live write keeps its temporary for well under a second.
+ */
+#define RFS_JOURNAL_TMP_AGE_S 600
+
+/**
  * Write the index's current state as a new snapshot into the recycle area
  * of every storage that has one. Call it after a change was committed;
  * never inside a transaction. A storage that cannot be written is logged

@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/date.h"
 #include "core/edit.h"
+#include "core/journal.h"
 #include "core/names.h"
 #include "index/index.h"
 #include "index/journal.h"
@@ -800,8 +801,16 @@ int rfs_catalog_plan_apply(struct rfs_index *idx,
 			   struct rfs_error *err)
 {
 	size_t i;
-	int r = 0;
+	int r;
 
+	if (done)
+		*done = 0;
+	if (!plan->n)
+		return 0;
+	/* One transaction for the whole plan, one snapshot at its end: a
+	 * failure or a kill leaves the old catalog, never a part of the
+	 * plan. */
+	r = rfs_index_group_begin(idx, err);
 	for (i = 0; r == 0 && i < plan->n; i++) {
 		const struct rfs_catalog_step *s = &plan->steps[i];
 		const char *one[1] = { s->b };
@@ -853,10 +862,21 @@ int rfs_catalog_plan_apply(struct rfs_index *idx,
 		if (r < 0)
 			rfs_error_prefix(err, "step %zu (%s)", i + 1,
 					 rfs_catalog_step_text(plan, i));
-		else if (done)
-			*done = i + 1;
 	}
-	return r;
+	if (rfs_index_in_group(idx)) {
+		int c = rfs_index_group_end(idx, r == 0, r == 0 ? err : NULL);
+
+		if (r == 0)
+			r = c;
+	}
+	if (r < 0)
+		return r;
+	if (done)
+		*done = plan->n;
+	/* Committed: now into every storage's journal (a storage that
+	 * cannot be written is logged; the catalog stands in the index). */
+	rfs_journal_write(idx, NULL);
+	return 0;
 }
 
 void rfs_catalog_plan_release(struct rfs_catalog_plan *plan)

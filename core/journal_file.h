@@ -55,11 +55,13 @@ const char *rfs_catalog_step_text(const struct rfs_catalog_plan *plan,
 				  size_t i);
 
 /**
- * Make the planned changes in order, each a catalog change of its own
- * (core/edit.h: checked, committed, journaled). The first failure stops.
+ * Make the planned changes in order, each checked as its command checks
+ * it (core/edit.h) and recorded in the history, all in one index
+ * transaction, then write one journal snapshot. The first failure stops
+ * and undoes every step: the catalog is the old one or the new one.
  * @param idx  the index
  * @param plan from rfs_catalog_file_plan()
- * @param done set to the number of steps made; may be NULL
+ * @param done set to the number of steps made (all or none); may be NULL
  * @param err  receives the reason of the failed step
  * @return 0, or the failed step's error with its reason in @p err
  */

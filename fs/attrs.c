@@ -6,12 +6,17 @@
 
 #include "core/catalog.h"
 #include "core/storage.h"
+#include "index/index.h"
 #include "rfs_config.h"
 #include "util/buf.h"
+#include "util/clock.h"
+#include "util/error.h"
 #include "util/log.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PFX "user.recyclefs."
@@ -33,6 +38,93 @@ static void attr(struct attr_walk *w, const char *name, const char *value)
 		rfs_buf_addstr(&w->value, value);
 		w->found = true;
 	}
+}
+
+/* The changes of one lifecycle (and of one epoch, when @p from is set),
+ * gathered from the history as `recyclefs history TABLE LIFECYCLE --json`
+ * shows them. */
+struct lc_history {
+	const char *table, *lifecycle;
+	const char *from; /* "FROM.." of the epoch, or NULL */
+	json_t *arr;
+};
+
+static int lc_history_record(const struct rfs_history_record *rec, void *ctx)
+{
+	struct lc_history *h = ctx;
+	json_t *d, *o;
+	const char *lc, *ep, *now;
+	char at[32];
+
+	if (strcmp(rec->subject, h->table) ||
+	    (strncmp(rec->action, "epoch.", 6) &&
+	     strncmp(rec->action, "lifecycle.", 10)))
+		return 0;
+	d = json_loads(rec->detail ? rec->detail : "", 0, NULL);
+	lc = json_string_value(json_object_get(d, "lifecycle"));
+	ep = json_string_value(json_object_get(d, "epoch"));
+	now = json_string_value(json_object_get(d, "now"));
+	if (!strcmp(rec->action, "epoch.close"))
+		ep = json_string_value(json_object_get(d, "was"));
+	if (!lc || strcmp(lc, h->lifecycle) ||
+	    (h->from && !(ep && !strncmp(ep, h->from, strlen(h->from))) &&
+	     !(now && !strncmp(now, h->from, strlen(h->from))))) {
+		json_decref(d);
+		return 0;
+	}
+	rfs_time_format(rec->at_ns, at, sizeof(at));
+	o = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:O?}", "id",
+		      (json_int_t)rec->id, "at", at, "action", rec->action,
+		      "lifecycle", lc, "epoch", ep, "detail", d);
+	json_decref(d);
+	return json_array_append_new(h->arr, o) < 0 ? -ENOMEM : 0;
+}
+
+/* The value of user.recyclefs.history: compact JSON, the document of
+ * `recyclefs history TABLE LIFECYCLE --json` (with "epoch" and only that
+ * epoch's changes on an epoch). An empty array if the index cannot be
+ * read (logged). */
+static void history_attr(struct rfs_fs_state *st, struct attr_walk *w,
+			 const struct rfs_table *t,
+			 const struct rfs_lifecycle *lc,
+			 const struct rfs_epoch *e)
+{
+	struct lc_history h = { t->name, lc->name, NULL, json_array() };
+	char from[RFS_DATE_STRLEN + 2], *text = NULL;
+	struct rfs_error err = { 0 };
+	json_t *doc;
+	int r;
+
+	if (!w->want) {
+		attr(w, "history", "");
+		json_decref(h.arr);
+		return;
+	}
+	if (strcmp(w->want + strlen(PFX), "history") || w->found) {
+		json_decref(h.arr);
+		return;
+	}
+	if (e) {
+		rfs_date_format(e->from, from);
+		strcat(from, "..");
+		h.from = from;
+	}
+	pthread_mutex_lock(&st->lock);
+	r = h.arr ? rfs_index_history_list(st->idx, lc_history_record, &h, &err)
+		  : -ENOMEM;
+	pthread_mutex_unlock(&st->lock);
+	if (r < 0)
+		rfs_log(LOG_WARNING, "history of '%s/%s': %s", t->name,
+			lc->name, err.msg[0] ? err.msg : strerror(-r));
+	doc = json_pack("{s:s, s:s, s:s*, s:O}", "table", t->name, "lifecycle",
+			lc->name, "epoch", e ? e->name : NULL, "history",
+			h.arr);
+	if (doc)
+		text = json_dumps(doc, JSON_COMPACT);
+	attr(w, "history", text ? text : "");
+	free(text);
+	json_decref(doc);
+	json_decref(h.arr);
 }
 
 static void join_list(struct rfs_buf *b, char *const *v, size_t n)
@@ -100,11 +192,13 @@ static void node_attrs(struct rfs_fs_state *st, const struct rfs_node *n,
 		attr(w, "lifecycle", n->lifecycle->name);
 		snprintf(order, sizeof(order), "%d", n->lifecycle->order);
 		attr(w, "order", order);
+		history_attr(st, w, n->table, n->lifecycle, NULL);
 		break;
 	case RFS_NODE_EPOCH:
 		attr(w, "kind", "epoch");
 		table_attrs(w, n->table);
 		epoch_attrs(w, n->epoch);
+		history_attr(st, w, n->table, n->epoch->lifecycle, n->epoch);
 		break;
 	case RFS_NODE_BIN:
 		attr(w, "kind", "recyclebin");

@@ -432,8 +432,14 @@ bool rfs_index_was_created(const struct rfs_index *idx)
 
 int rfs_index_begin(struct rfs_index *idx, struct rfs_error *err)
 {
-	int ret = rfs_index_exec(idx, "BEGIN IMMEDIATE", err);
+	int ret;
 
+	if (idx->group) {
+		ret = rfs_index_exec(idx, "SAVEPOINT rfs_group_step", err);
+		idx->group_step = ret == 0;
+	} else {
+		ret = rfs_index_exec(idx, "BEGIN IMMEDIATE", err);
+	}
 	if (ret < 0)
 		rfs_error_prefix(err, "cannot start a transaction");
 	return ret;
@@ -441,8 +447,18 @@ int rfs_index_begin(struct rfs_index *idx, struct rfs_error *err)
 
 int rfs_index_commit(struct rfs_index *idx, struct rfs_error *err)
 {
-	int ret = rfs_index_exec(idx, "COMMIT", err);
+	int ret;
 
+	if (idx->group) {
+		ret = idx->group_step
+			      ? rfs_index_exec(idx, "RELEASE rfs_group_step",
+					       err)
+			      : 0;
+		if (ret == 0)
+			idx->group_step = false;
+	} else {
+		ret = rfs_index_exec(idx, "COMMIT", err);
+	}
 	if (ret < 0)
 		rfs_error_prefix(err, "cannot commit");
 	return ret;
@@ -450,8 +466,51 @@ int rfs_index_commit(struct rfs_index *idx, struct rfs_error *err)
 
 void rfs_index_rollback(struct rfs_index *idx)
 {
+	if (idx->group) {
+		if (idx->group_step) {
+			rfs_index_exec(idx, "ROLLBACK TO rfs_group_step", NULL);
+			rfs_index_exec(idx, "RELEASE rfs_group_step", NULL);
+			idx->group_step = false;
+		}
+		return;
+	}
 	if (!sqlite3_get_autocommit(idx->db))
 		rfs_index_exec(idx, "ROLLBACK", NULL);
+}
+
+int rfs_index_group_begin(struct rfs_index *idx, struct rfs_error *err)
+{
+	int ret;
+
+	if (idx->group)
+		return rfs_error_set(err, EINVAL,
+				     "index: a group is open already");
+	ret = rfs_index_begin(idx, err);
+	if (ret == 0) {
+		idx->group = true;
+		idx->group_step = false;
+	}
+	return ret;
+}
+
+int rfs_index_group_end(struct rfs_index *idx, bool commit,
+			struct rfs_error *err)
+{
+	int ret = 0;
+
+	if (!idx->group)
+		return 0;
+	rfs_index_rollback(idx);
+	idx->group = false;
+	if (commit)
+		ret = rfs_index_commit(idx, err);
+	rfs_index_rollback(idx);
+	return ret;
+}
+
+bool rfs_index_in_group(const struct rfs_index *idx)
+{
+	return idx->group;
 }
 
 int rfs_index_data_version(struct rfs_index *idx, int64_t *version)

@@ -81,6 +81,27 @@ int rfs_index_commit(struct rfs_index *idx, struct rfs_error *err);
 void rfs_index_rollback(struct rfs_index *idx);
 
 /**
+ * Start one write transaction that holds several changes, each made with
+ * rfs_index_begin()/rfs_index_commit() as usual: inside a group those
+ * open and release a savepoint (rfs_index_rollback() undoes only the
+ * current change), and nothing is durable or visible to other connections
+ * until rfs_index_group_end() commits all of it at once. Not nestable.
+ * @return 0, -EINVAL (a group is open already), -EBUSY, -EIO
+ */
+int rfs_index_group_begin(struct rfs_index *idx, struct rfs_error *err);
+
+/**
+ * End the group: commit every change made in it (@p commit), or roll all
+ * of them back. A change still open is rolled back first.
+ * @return 0, or the commit's error (then nothing of the group is kept)
+ */
+int rfs_index_group_end(struct rfs_index *idx, bool commit,
+			struct rfs_error *err);
+
+/** @return true between rfs_index_group_begin() and its end */
+bool rfs_index_in_group(const struct rfs_index *idx);
+
+/**
  * A number that changes whenever another connection commits a change
  * (PRAGMA data_version), so a reader can tell cheaply when to reload.
  * @return 0 and set @p version, or -EIO

@@ -70,6 +70,10 @@ struct rfs_index {
 	/** Strings a getter returns "until the next call on the handle"
 	 * (rfs_index_file_get()); malloc'ed, freed with the handle. */
 	char *scratch;
+	/** Inside rfs_index_group_begin(): begin/commit/rollback work on
+	 *  a savepoint of the group's transaction. */
+	bool group;
+	bool group_step; /**< a step's savepoint is open */
 };
 
 /**

@@ -26,7 +26,8 @@ static const char usage[] =
 	"        dates, overlapping epochs, credentials in a URI, a newer\n"
 	"        version, removals that would orphan bin entries: refused,\n"
 	"        nothing changed); then the plan is printed (add / change /\n"
-	"        remove), then made, one catalog change at a time. A second\n"
+	"        remove), then made in one transaction: a failure or a kill\n"
+	"        leaves the old catalog, never a part of the plan. A second\n"
 	"        apply of the same file changes nothing. --dry-run prints\n"
 	"        the plan only.\n"
 	"\n"
@@ -128,8 +129,7 @@ static int catalog_apply(int argc, char **argv)
 	rfs_catalog_plan_release(&plan);
 	rfs_index_free(idx);
 	if (r < 0) {
-		fprintf(stderr, "recyclefs: %zu change%s made before it\n",
-			done, done == 1 ? "" : "s");
+		rfs_error_prefix(&err, "nothing was changed");
 		return rfs_cli_fail(&err, r);
 	}
 	return RFS_EXIT_OK;

@@ -13,8 +13,10 @@ static const char usage[] =
 	"\n"
 	"Print the names of the catalog that shell completion offers, one\n"
 	"a line: KIND is tables, lifecycles (TABLE/LIFECYCLE), epochs\n"
-	"(TABLE/LIFECYCLE/EPOCH), paths (all three), storages or\n"
-	"classifications. Prints nothing, with exit status 1, when there is\n"
+	"(TABLE/LIFECYCLE/EPOCH), paths (all three), storages,\n"
+	"classifications or uris (each storage's URI and its recycle URI,\n"
+	"what reindex --from takes). Prints nothing, with exit status 1,\n"
+	"when there is\n"
 	"no index. The bash completion installed with recyclefs uses it.\n"
 	"\n"
 	"Also takes --index PATH, -v and -h.\n";
@@ -25,6 +27,7 @@ enum {
 	WANT_EPOCHS = 1 << 2,
 	WANT_STORAGES = 1 << 3,
 	WANT_CLASSES = 1 << 4,
+	WANT_URIS = 1 << 5,
 };
 
 static const struct {
@@ -37,6 +40,7 @@ static const struct {
 	{ "paths", WANT_TABLES | WANT_LIFECYCLES | WANT_EPOCHS },
 	{ "storages", WANT_STORAGES },
 	{ "classifications", WANT_CLASSES },
+	{ "uris", WANT_URIS },
 };
 
 static void print_names(const struct rfs_catalog *cat, unsigned int want)
@@ -59,6 +63,11 @@ static void print_names(const struct rfs_catalog *cat, unsigned int want)
 	}
 	for (size_t i = 0; (want & WANT_STORAGES) && i < cat->n_storages; i++)
 		puts(cat->storages[i]->name);
+	for (size_t i = 0; (want & WANT_URIS) && i < cat->n_storages; i++) {
+		puts(cat->storages[i]->uri);
+		if (cat->storages[i]->bin_uri)
+			puts(cat->storages[i]->bin_uri);
+	}
 	for (size_t i = 0; (want & WANT_CLASSES) && i < cat->n_tables; i++) {
 		const struct rfs_table *t = cat->tables[i];
 

@@ -84,6 +84,23 @@ check "completion: 'restore --to-u' gives --to-uri" \
 	"[ \"\$(complete_line 'recyclefs restore --to-u')\" = '--to-uri' ]"
 check "completion: --index on the line picks the index" \
 	"[ \"\$(RECYCLEFS_INDEX=/nonexistent complete_line \"recyclefs --index $I table classify \")\" = 'sales.orders' ]"
+check "completion: 'catalog ' gives its verbs" \
+	"[ \"\$(complete_line 'recyclefs catalog ')\" = 'apply export' ]"
+check "completion: 'catalog export --format ' gives json" \
+	"[ \"\$(complete_line 'recyclefs catalog export --format ')\" = 'json' ]"
+touch "$T/cat-file.json"
+check "completion: 'catalog apply' completes the catalog file" \
+	"[ \"\$(complete_line 'recyclefs catalog apply $T/cat-f')\" = '$T/cat-file.json' ]"
+check "completion: 'reindex --f' gives --from" \
+	"[ \"\$(complete_line 'recyclefs reindex --f')\" = '--from' ]"
+check "completion: 'reindex --from ' gives the storage and recycle URIs" \
+	"[ \"\$(complete_line 'recyclefs reindex --from ')\" = 'file://$T/data file://$T/data/.recyclebin file:// s3://' ]"
+check "completion: 'reindex --from file://DIR' completes its folders" \
+	"[ \"\$(complete_line 'recyclefs reindex --from file://$T/da')\" = 'file://$T/data/' ]"
+check "completion: 'reindex ' offers no catalog paths" \
+	"[ -z \"\$(complete_line 'recyclefs reindex ')\" ]"
+check "completion: 'complete ' offers uris" \
+	"complete_line 'recyclefs complete ' | grep -qw uris"
 check "completion: no index gives no names and no noise" \
 	"[ -z \"\$(RECYCLEFS_INDEX=$T/none.db complete_line 'recyclefs archive s' 2>&1)\" ]"
 

@@ -3,7 +3,9 @@
  * each storage's recycle area, and one 'recyclefs reindex --from URI'
  * rebuilds a lost index so that every command answers as before. Run as
  * a program on file storage, checked against the bytes underneath and
- * the JSON of every listing command.
+ * the JSON of every listing command; and on S3, on a private moto_server
+ * and on the Ceph RGW that scripts/servers.sh starts (the RGW case needs
+ * RFS_TEST_S3_ENDPOINT and fails saying so without it, as test_s3.c).
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -320,6 +322,7 @@ Test(catalog_journal, every_storage_keeps_the_newest_snapshots_only)
 /* ------------------------------------------------------------- on S3 */
 
 static struct rfs_test_server moto;
+static const char *s3ep; /* moto's or RGW's endpoint */
 static char *bucket, *s3uri;
 
 #define S3EP "sales.orders/bronze/2013-01-01..now"
@@ -331,22 +334,18 @@ static void aws_put(const char *body, const char *key)
 	cr_assert_geq(asprintf(&dst, "s3://%s/%s", bucket, key), 0);
 	free(sh("printf '%s' > put.tmp", body));
 	cr_assert_geq(asprintf(&src, "%s/put.tmp", m.dir), 0);
-	ok(rfs_test_aws(&out, moto.endpoint, "s3", "cp", src, dst, NULL),
-	   "aws s3 cp");
+	ok(rfs_test_aws(&out, s3ep, "s3", "cp", src, dst, NULL), "aws s3 cp");
 	free(src);
 	free(dst);
 }
 
-/* sales.orders/bronze on a moto bucket: two partitions archived, one
+/* sales.orders/bronze on a bucket of @p ep: two partitions archived, one
  * restored, one purged, one left in the bin. */
-static void s3_setup(void)
+static void s3_setup_on(const char *ep)
 {
-	cr_assert_eq(rfs_test_mount_init(&m), 0);
-	setenv("AWS_ACCESS_KEY_ID", "TESTAK", 1);
-	setenv("AWS_SECRET_ACCESS_KEY", "TESTSECRET", 1);
-	rfs_test_moto_start(&moto);
-	bucket = rfs_test_s3_bucket_new(moto.endpoint);
-	s3uri = rfs_test_s3_uri(moto.endpoint, bucket, "orders", NULL);
+	s3ep = ep;
+	bucket = rfs_test_s3_bucket_new(s3ep);
+	s3uri = rfs_test_s3_uri(s3ep, bucket, "orders", NULL);
 	aws_put("alpha", "orders/bronze/dt=1/part-0.parquet");
 	aws_put("beta", "orders/bronze/dt=2/part-0.parquet");
 	aws_put("gamma", "orders/bronze/dt=3/part-0.parquet");
@@ -367,6 +366,21 @@ static void s3_setup(void)
 	ok(RUN("purge", S3EP "/dt=3"), "purge");
 }
 
+static void s3_env(void)
+{
+	cr_assert_eq(rfs_test_mount_init(&m), 0);
+	setenv("AWS_ACCESS_KEY_ID", "TESTAK", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "TESTSECRET", 1);
+}
+
+/* On a private moto_server. */
+static void s3_setup(void)
+{
+	s3_env();
+	rfs_test_moto_start(&moto);
+	s3_setup_on(moto.endpoint);
+}
+
 static void s3_teardown(void)
 {
 	rfs_test_out_release(&out);
@@ -376,16 +390,37 @@ static void s3_teardown(void)
 	free(s3uri);
 }
 
+/* On the Ceph RGW that scripts/servers.sh starts (RFS_TEST_S3_ENDPOINT). */
+static void rgw_setup(void)
+{
+	s3_env();
+	s3_setup_on(rfs_test_s3_endpoint());
+}
+
+static void rgw_teardown(void)
+{
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+	if (bucket)
+		rfs_test_s3_bucket_drop(s3ep, bucket);
+	free(bucket);
+	free(s3uri);
+	bucket = s3uri = NULL;
+}
+
 TestSuite(catalog_journal_s3, .init = s3_setup, .fini = s3_teardown,
 	  .timeout = 300);
+TestSuite(catalog_journal_rgw, .init = rgw_setup, .fini = rgw_teardown,
+	  .timeout = 300);
 
-Test(catalog_journal_s3, the_s3_storage_uri_rebuilds_every_answer)
+/* The snapshots are objects beside the manifests; the S3 storage URI
+ * alone rebuilds every answer, and a restore works after it. */
+static void s3_uri_rebuilds_every_answer(void)
 {
 	char *before = answers(), *after;
 
 	/* the snapshots are objects beside the manifests */
-	ok(rfs_test_aws(&out, moto.endpoint, "s3", "ls", "--recursive", bucket,
-			NULL),
+	ok(rfs_test_aws(&out, s3ep, "s3", "ls", "--recursive", bucket, NULL),
 	   "aws s3 ls");
 	has(out.out, "orders/.recyclebin/.recyclefs/catalog/");
 	lose_index();
@@ -399,14 +434,23 @@ Test(catalog_journal_s3, the_s3_storage_uri_rebuilds_every_answer)
 			sh("printf s3://%s/orders/bronze/dt=2/part-0.parquet",
 			   bucket);
 
-		ok(rfs_test_aws(&out, moto.endpoint, "s3", "cp", src, "-",
-				NULL),
+		ok(rfs_test_aws(&out, s3ep, "s3", "cp", src, "-", NULL),
 		   "aws s3 cp back");
 		free(src);
 	}
 	cr_assert_str_eq(out.out, "beta");
 	free(before);
 	free(after);
+}
+
+Test(catalog_journal_s3, the_s3_storage_uri_rebuilds_every_answer)
+{
+	s3_uri_rebuilds_every_answer();
+}
+
+Test(catalog_journal_rgw, the_rgw_storage_uri_rebuilds_every_answer)
+{
+	s3_uri_rebuilds_every_answer();
 }
 
 /* ls, history, config and status of an index rebuilt from storage @p sub alone
@@ -733,5 +777,98 @@ Test(catalog_journal, a_bad_catalog_file_is_refused_before_any_change,
 		cr_assert_str_eq(after, before, "%s", cases[i][0]);
 		free(before);
 		free(after);
+	}
+}
+
+/* A step that fails at apply time (an epoch folder that still holds data)
+ * undoes the steps before it: the index and the journal keep the old
+ * catalog, and the one line says nothing was changed. */
+Test(catalog_journal, a_failed_step_undoes_the_whole_apply, .timeout = 600)
+{
+	char *before, *after, *uri = uri_of("other");
+
+	free(sh("printf x > data/orders/b2/part.parquet"));
+	edit_export(
+		"new.json",
+		"d[\"tables\"].append(dict(name=\"sales.new\","
+		"classifications=[\"pii\"],lifecycles=[]))\n"
+		"t=[x for x in d[\"tables\"] if x[\"name\"]==\"sales.orders\"][0]\n"
+		"t[\"lifecycles\"][1][\"epochs\"].pop(1)\n"
+		"d[\"config\"][\"jobs.workers\"]=\"3\"");
+	before = answers();
+	cr_assert_eq(RUN_HERE("recyclefs catalog apply new.json"), 1, "%s",
+		     out.out);
+	has(out.out, "add table 'sales.new'");
+	has(out.err, "nothing was changed: step ");
+	has(out.err, "(remove epoch 'sales.orders/bronze/"
+		     "2010-01-01..2013-01-01'): ");
+	has(out.err, "still holds data at");
+	cr_assert_null(strchr(out.err, '\n')
+			       ? strchr(strchr(out.err, '\n') + 1, '\n')
+			       : NULL,
+		       "more than one line: %s", out.err);
+	after = answers();
+	cr_assert_str_eq(after, before);
+	free(after);
+	/* the journal too: a rebuild from 'other' has no 'sales.new' */
+	lose_index();
+	ok(RUN("reindex", "--from", uri), "reindex --from");
+	after = answers();
+	cr_assert_str_eq(after, before);
+	free(before);
+	free(after);
+	free(uri);
+}
+
+Test(catalog_journal, killed_at_every_call_of_catalog_apply_old_or_new,
+     .timeout = 900)
+{
+	free(sh("mkdir -p other/b20 data/orders/b2new"));
+	edit_export(
+		"new.json",
+		"t=[x for x in d[\"tables\"] if x[\"name\"]==\"sales.orders\"][0]\n"
+		"b=t[\"lifecycles\"][1][\"epochs\"]\n"
+		"b[2][\"to\"]=\"2020-01-01\"\n"
+		"b[1][\"path\"]=\"orders/b2new\"\n"
+		"b.append(dict(zip((\"from\",\"to\",\"storage\",\"path\"),"
+		"(\"2020-01-01\",\"now\",\"other\",\"b20\"))))\n"
+		"t[\"classifications\"]=[\"gdpr\",\"pii\"]\n"
+		"t[\"lifecycles\"].pop(0)\n"
+		"d[\"tables\"]=[t, dict(name=\"sales.new\","
+		"classifications=[\"pii\"],lifecycles=[])]\n"
+		"d[\"config\"]={\"jobs.workers\":\"2\"}");
+	kill_sweep("catalog apply new.json");
+}
+
+/* A temporary a killed snapshot write left in .recyclefs/catalog/ goes
+ * with the next write once it is older than RFS_JOURNAL_TMP_AGE_S; a
+ * fresh one (a write under way) stays, and so do the snapshots. */
+Test(catalog_journal, a_killed_writes_temporary_goes_with_the_next_write)
+{
+	char *s;
+
+	free(sh("cd " JOURNAL " && "
+		"printf '{\"kind\":' > .00000000000000000099-1-0000abcd.json.tmp && "
+		"touch -d '-11 minutes' .00000000000000000099-1-0000abcd.json.tmp && "
+		"printf '{' > .00000000000000000099-2-0000abce.json.tmp && "
+		"touch -d '-1 minute' .00000000000000000099-2-0000abce.json.tmp && "
+		"printf x > .keep.tmp && touch -d '-1 hour' .keep.tmp"));
+	ok(RUN("config", "set", "jobs.parallel_files", "7"), "config set");
+	s = sh("ls -A " JOURNAL " | grep tmp");
+	cr_assert_str_eq(s, ".00000000000000000099-2-0000abce.json.tmp\n"
+			    ".keep.tmp\n");
+	free(s);
+	/* the newest snapshot is the new one, read whole */
+	{
+		char *before = answers(), *after, *uri = uri_of("data");
+
+		has(before, "jobs.parallel_files");
+		lose_index();
+		ok(RUN("reindex", "--from", uri), "reindex --from");
+		after = answers();
+		cr_assert_str_eq(after, before);
+		free(before);
+		free(after);
+		free(uri);
 	}
 }

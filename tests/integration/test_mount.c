@@ -506,3 +506,39 @@ Test(mount, unmounts_cleanly)
 		rfs_test_sh(&m, NULL, "! grep -q ' %s ' /proc/mounts", m.mnt),
 		0);
 }
+
+/* user.recyclefs.history on a lifecycle is the document of `recyclefs
+ * history TABLE LIFECYCLE --json`; on an epoch, only that epoch's
+ * changes. */
+Test(mount, history_attribute_shows_how_a_lifecycle_changed)
+{
+	struct rfs_test_out out = { 0 };
+	char *s;
+
+	cli_ok("epoch close",
+	       rfs_test_cli(&m, &out, "epoch", "close", "sales.orders",
+			    "bronze", "--at", "2012-01-01"),
+	       &out);
+	rfs_test_out_release(&out);
+	s = sh_out("getfattr --only-values -n user.recyclefs.history "
+		   "%s/sales.orders/bronze > lc.json && "
+		   "recyclefs history sales.orders bronze --json > cli.json && "
+		   "python3 -c 'import json; a=json.load(open(\"lc.json\")); "
+		   "b=json.load(open(\"cli.json\")); assert a==b, (a, b); "
+		   "print(\" \".join(h[\"action\"] for h in a[\"history\"]))'",
+		   m.mnt);
+	cr_expect_str_eq(s, "lifecycle.add epoch.add epoch.add epoch.close\n");
+	free(s);
+	s = sh_out("getfattr --only-values -n user.recyclefs.history "
+		   "%s/sales.orders/bronze/2001-01-01..2010-01-01 | "
+		   "python3 -c 'import json,sys; a=json.load(sys.stdin); "
+		   "print(a[\"epoch\"], [(h[\"action\"], h[\"epoch\"], "
+		   "h[\"detail\"][\"path\"]) for h in a[\"history\"]])'",
+		   m.mnt);
+	cr_expect_str_eq(s, "2001-01-01..2010-01-01 [('epoch.add', "
+			    "'2001-01-01..2010-01-01', 'orders/b1')]\n");
+	free(s);
+	s = sh_out("getfattr -d --absolute-names %s/sales.orders/raw", m.mnt);
+	cr_expect(strstr(s, "user.recyclefs.history="), "%s", s);
+	free(s);
+}

@@ -366,6 +366,42 @@ Test(index, failed_write_in_a_transaction_keeps_the_rest)
 	rfs_index_free(idx);
 }
 
+/* A group holds several changes, each begin/commit a savepoint: a change
+ * rolled back inside it is undone alone; nothing is on disk until the
+ * group commits, and a group rolled back keeps nothing. */
+Test(index, a_group_commits_or_rolls_back_every_change_at_once)
+{
+	struct rfs_index *idx = open_ok(test_db, RFS_INDEX_CREATE);
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		cr_assert_eq(rfs_index_group_begin(idx, NULL), 0);
+		cr_assert(rfs_index_in_group(idx));
+		cr_assert_lt(rfs_index_group_begin(idx, NULL), 0);
+		cr_assert_eq(rfs_index_begin(idx, NULL), 0);
+		cr_assert_eq(rfs_index_table_insert(idx, "a", NULL, NULL), 0);
+		cr_assert_eq(rfs_index_commit(idx, NULL), 0);
+		cr_assert_eq(rfs_index_begin(idx, NULL), 0);
+		cr_assert_eq(rfs_index_table_insert(idx, "b", NULL, NULL), 0);
+		rfs_index_rollback(idx);
+		rfs_index_rollback(idx); /* nothing open: no effect */
+		cr_assert_eq(rfs_index_begin(idx, NULL), 0);
+		cr_assert_eq(rfs_index_table_insert(idx, "c", NULL, NULL), 0);
+		cr_assert_eq(rfs_index_commit(idx, NULL), 0);
+		/* not committed yet: another connection sees nothing */
+		cr_assert_eq(raw_int(test_db, "SELECT count(*) FROM tables"),
+			     0);
+		cr_assert_eq(rfs_index_group_end(idx, pass == 1, NULL), 0);
+		cr_assert_not(rfs_index_in_group(idx));
+		cr_assert_eq(raw_int(test_db, "SELECT count(*) FROM tables"),
+			     pass == 1 ? 2 : 0);
+	}
+	cr_assert_eq(raw_int(test_db, "SELECT count(*) FROM tables "
+				      "WHERE name = 'b'"),
+		     0);
+	rfs_index_free(idx);
+}
+
 Test(index, begin_does_not_nest)
 {
 	struct rfs_index *idx = open_ok(":memory:", 0);
