@@ -12,7 +12,7 @@
 #include "backends/pg/pg.h"
 #include "backends/s3/s3.h"
 #include "core/storage.h"
-#include "core/uri.h"
+#include "util/uri.h"
 #include "util/error.h"
 
 #include <string.h>

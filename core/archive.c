@@ -11,7 +11,7 @@
 #include "core/json_name.h"
 #include "core/job_priv.h"
 #include "core/jobs.h"
-#include "core/names.h"
+#include "util/names.h"
 #include "core/storage.h"
 #include "core/tableformat.h"
 #include "core/restore.h"

@@ -1,7 +1,7 @@
 #include "core/catalog.h"
 
 #include "core/storage.h"
-#include "core/uri.h"
+#include "util/uri.h"
 #include "util/error.h"
 
 #include <errno.h>

@@ -1,6 +1,6 @@
 #include "core/config.h"
 
-#include "core/names.h"
+#include "util/names.h"
 #include "util/error.h"
 
 #include <errno.h>

@@ -5,9 +5,9 @@
 #include "core/catalog.h"
 #include "core/config.h"
 #include "core/location.h"
-#include "core/names.h"
+#include "util/names.h"
 #include "core/storage.h"
-#include "core/uri.h"
+#include "util/uri.h"
 #include "index/index.h"
 #include "util/error.h"
 

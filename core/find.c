@@ -5,7 +5,7 @@
 #include "core/archive.h"
 
 #include "core/entry.h"
-#include "core/names.h"
+#include "util/names.h"
 #include "index/entries.h"
 #include "util/error.h"
 #include "util/path.h"

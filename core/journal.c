@@ -7,7 +7,7 @@
 #include "backends/backend.h"
 #include "core/catalog.h"
 #include "core/storage.h"
-#include "core/uri.h"
+#include "util/uri.h"
 #include "index/index.h"
 #include "index/journal.h"
 #include "util/clock.h"

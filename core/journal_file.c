@@ -10,7 +10,7 @@
 #include "core/date.h"
 #include "core/edit.h"
 #include "core/journal.h"
-#include "core/names.h"
+#include "util/names.h"
 #include "index/index.h"
 #include "index/journal.h"
 #include "util/error.h"

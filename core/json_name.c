@@ -4,7 +4,7 @@
  */
 #include "core/json_name.h"
 
-#include "core/names.h"
+#include "util/names.h"
 #include "util/buf.h"
 
 #include <errno.h>

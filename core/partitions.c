@@ -9,7 +9,7 @@
 #include "core/bin.h"
 #include "core/catalog.h"
 #include "core/entry.h"
-#include "core/uri.h"
+#include "util/uri.h"
 #include "index/entries.h"
 #include "index/index.h"
 #include "util/buf.h"

@@ -8,7 +8,7 @@
 #include "core/archive.h"
 #include "core/catalog.h"
 #include "core/date.h"
-#include "core/names.h"
+#include "util/names.h"
 #include "core/storage.h"
 #include "index/index.h"
 #include "util/buf.h"

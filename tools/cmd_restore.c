@@ -14,7 +14,7 @@
 #include "core/jobs.h"
 #include "core/namespace.h"
 #include "core/restore.h"
-#include "core/uri.h"
+#include "util/uri.h"
 #include "index/entries.h"
 #include "index/index.h"
 #include "index/restores.h"

@@ -6,7 +6,7 @@
  */
 #include "backends/local/local_priv.h"
 
-#include "core/uri.h"
+#include "util/uri.h"
 #include "util/error.h"
 
 #include <dirent.h>

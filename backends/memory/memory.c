@@ -9,7 +9,7 @@
  */
 #include "backends/memory/mem_priv.h"
 
-#include "core/uri.h"
+#include "util/uri.h"
 #include "util/error.h"
 #include "util/path.h"
 

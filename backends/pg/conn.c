@@ -5,7 +5,7 @@
  */
 #include "backends/pg/pg_priv.h"
 
-#include "core/uri.h"
+#include "util/uri.h"
 #include "util/buf.h"
 #include "util/error.h"
 

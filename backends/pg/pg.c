@@ -19,7 +19,7 @@
 #include "backends/pg/pg_priv.h"
 
 #include "backends/backend.h"
-#include "core/uri.h"
+#include "util/uri.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/error.h"

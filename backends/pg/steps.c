@@ -6,7 +6,7 @@
  */
 #include "backends/pg/steps_priv.h"
 
-#include "core/uri.h"
+#include "util/uri.h"
 #include "util/error.h"
 
 #include <errno.h>

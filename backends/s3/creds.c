@@ -22,7 +22,7 @@
  */
 #include "backends/s3/s3_priv.h"
 
-#include "core/uri.h"
+#include "util/uri.h"
 #include "util/error.h"
 
 #include <arpa/inet.h>

@@ -20,7 +20,7 @@
 #include "backends/s3/s3.h"
 #include "backends/s3/s3_ops.h"
 
-#include "core/uri.h"
+#include "util/uri.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/error.h"

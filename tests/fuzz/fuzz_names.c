@@ -1,6 +1,6 @@
 /*
  * Names, paths, dates and settings given by users or read back from
- * storage: catalog names and relative paths (core/names.c), epoch dates
+ * storage: catalog names and relative paths (util/names.c), epoch dates
  * and directory names (core/date.c), durations (util/clock.c), config
  * values (core/config.c) and the manifests' time and mode codecs
  * (core/manifest.c). The first byte picks the parser. Parsed values must
@@ -9,7 +9,7 @@
 #include "core/config.h"
 #include "core/date.h"
 #include "core/manifest_priv.h"
-#include "core/names.h"
+#include "util/names.h"
 #include "fuzz.h"
 #include "util/clock.h"
 #include "util/error.h"

@@ -1,10 +1,10 @@
 /*
- * URIs given by users (core/uri.c), and what an "s3"/"gs" URI says by
+ * URIs given by users (util/uri.c), and what an "s3"/"gs" URI says by
  * itself (backends/s3/creds.c rfs_s3_conf_check: options and bucket).
  * A parsed URI must format to a URI that parses to the same parts.
  */
 #include "backends/s3/s3_priv.h"
-#include "core/uri.h"
+#include "util/uri.h"
 #include "fuzz.h"
 #include "util/error.h"
 

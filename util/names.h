@@ -7,8 +7,8 @@
  * through these checks before anything is written. All functions are pure
  * and thread-safe.
  */
-#ifndef RFS_CORE_NAMES_H
-#define RFS_CORE_NAMES_H
+#ifndef RFS_UTIL_NAMES_H
+#define RFS_UTIL_NAMES_H
 
 #include <stdbool.h>
 #include <stddef.h>

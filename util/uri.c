@@ -1,6 +1,6 @@
-#include "core/uri.h"
+#include "util/uri.h"
 
-#include "core/names.h"
+#include "util/names.h"
 #include "util/buf.h"
 #include "util/error.h"
 

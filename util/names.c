@@ -1,4 +1,4 @@
-#include "core/names.h"
+#include "util/names.h"
 
 #include "util/error.h"
 

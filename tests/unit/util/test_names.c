@@ -1,8 +1,8 @@
 /*
- * core/names: catalog names, users' relative paths and UTF-8 checks, with
+ * util/names: catalog names, users' relative paths and UTF-8 checks, with
  * the messages a user reads when a name is refused.
  */
-#include "core/names.h"
+#include "util/names.h"
 #include "util/error.h"
 
 #include <criterion/criterion.h>
@@ -32,7 +32,7 @@ static void path_refused(const char *path, const char *want)
 	cr_assert_not_null(strstr(err.msg, want), "'%s': %s", path, err.msg);
 }
 
-Test(core_names, accepts_ordinary_names)
+Test(util_names, accepts_ordinary_names)
 {
 	static const char *const ok[] = {
 		"sales.orders",	    "raw",   "données", "a",	  "x-1_2",
@@ -48,12 +48,12 @@ Test(core_names, accepts_ordinary_names)
 	}
 }
 
-Test(core_names, refuses_empty_names)
+Test(util_names, refuses_empty_names)
 {
 	refused("table", "", "empty");
 }
 
-Test(core_names, refuses_slashes_and_dot_dot)
+Test(util_names, refuses_slashes_and_dot_dot)
 {
 	refused("lifecycle", "a/b", "'/'");
 	refused("lifecycle", "/", "'/'");
@@ -62,14 +62,14 @@ Test(core_names, refuses_slashes_and_dot_dot)
 	refused("lifecycle", "a..", "'..'");
 }
 
-Test(core_names, refuses_a_leading_dot)
+Test(util_names, refuses_a_leading_dot)
 {
 	refused("storage", ".hidden", "starts with '.'");
 	refused("storage", ".", "starts with '.'");
 	refused("storage", ".recyclebin", "reserved");
 }
 
-Test(core_names, refuses_control_characters)
+Test(util_names, refuses_control_characters)
 {
 	refused("table", "x\ny", "control character");
 	refused("table", "tab\t", "control character");
@@ -81,7 +81,7 @@ Test(core_names, refuses_control_characters)
 	refused("table", "\xc2\x9f", "control character");
 }
 
-Test(core_names, refuses_names_longer_than_255_bytes)
+Test(util_names, refuses_names_longer_than_255_bytes)
 {
 	char name[RFS_NAME_MAX + 2];
 	struct rfs_error err = { 0 };
@@ -94,7 +94,7 @@ Test(core_names, refuses_names_longer_than_255_bytes)
 	refused("table", name, "longer than 255 bytes");
 }
 
-Test(core_names, length_counts_bytes_not_characters)
+Test(util_names, length_counts_bytes_not_characters)
 {
 	char name[RFS_NAME_MAX + 8] = "";
 
@@ -108,7 +108,7 @@ Test(core_names, length_counts_bytes_not_characters)
 	cr_assert_eq(rfs_name_check("table", name, NULL), -EINVAL);
 }
 
-Test(core_names, refuses_invalid_utf8)
+Test(util_names, refuses_invalid_utf8)
 {
 	refused("table", "\xff", "not valid UTF-8");
 	refused("table", "\xc0\xaf", "not valid UTF-8");
@@ -117,7 +117,7 @@ Test(core_names, refuses_invalid_utf8)
 	refused("table", "ok\x80", "not valid UTF-8");
 }
 
-Test(core_names, messages_quote_the_name_and_never_print_bad_bytes)
+Test(util_names, messages_quote_the_name_and_never_print_bad_bytes)
 {
 	struct rfs_error err = { 0 };
 
@@ -129,13 +129,13 @@ Test(core_names, messages_quote_the_name_and_never_print_bad_bytes)
 	cr_assert_null(strchr(err.msg, '\xff'), "%s", err.msg);
 }
 
-Test(core_names, null_error_is_allowed)
+Test(util_names, null_error_is_allowed)
 {
 	cr_assert_eq(rfs_name_check("table", "", NULL), -EINVAL);
 	cr_assert_eq(rfs_relpath_check("path", "..", NULL), -EINVAL);
 }
 
-Test(core_names, utf8_boundaries)
+Test(util_names, utf8_boundaries)
 {
 	/* U+007F, U+0080, U+07FF, U+0800, U+D7FF, U+E000, U+FFFF,
 	 * U+10000, U+10FFFF. */
@@ -181,7 +181,7 @@ Test(core_names, utf8_boundaries)
 			      i);
 }
 
-Test(core_names, utf8_reads_only_n_bytes)
+Test(util_names, utf8_reads_only_n_bytes)
 {
 	/* A sequence cut by n is invalid even if the bytes follow. */
 	cr_assert_not(rfs_utf8_valid("\xc3\xa9", 1));
@@ -190,7 +190,7 @@ Test(core_names, utf8_reads_only_n_bytes)
 	cr_assert(rfs_utf8_valid(NULL, 0));
 }
 
-Test(core_names, relpath_accepts_the_root_and_plain_paths)
+Test(util_names, relpath_accepts_the_root_and_plain_paths)
 {
 	static const char *const ok[] = {
 		"",	     "a",      "a/b",	      "dt=2013-01-01/x",
@@ -203,7 +203,7 @@ Test(core_names, relpath_accepts_the_root_and_plain_paths)
 			     "'%s': %s", ok[i], err.msg);
 }
 
-Test(core_names, relpath_refuses_escapes_and_odd_components)
+Test(util_names, relpath_refuses_escapes_and_odd_components)
 {
 	char longc[RFS_NAME_MAX + 8];
 
@@ -226,7 +226,7 @@ Test(core_names, relpath_refuses_escapes_and_odd_components)
 	cr_assert_eq(rfs_relpath_check("epoch path", longc, NULL), 0);
 }
 
-Test(core_names, relpath_escape_message_names_the_path)
+Test(util_names, relpath_escape_message_names_the_path)
 {
 	struct rfs_error err = { 0 };
 
@@ -234,7 +234,7 @@ Test(core_names, relpath_escape_message_names_the_path)
 	cr_assert_str_eq(err.msg, "epoch path '../x' escapes its root ('..')");
 }
 
-Test(core_names, normalize_drops_extra_slashes)
+Test(util_names, normalize_drops_extra_slashes)
 {
 	static const struct {
 		const char *in, *out;
@@ -255,7 +255,7 @@ Test(core_names, normalize_drops_extra_slashes)
 	}
 }
 
-Test(core_names, normalize_then_check_still_refuses_escapes)
+Test(util_names, normalize_then_check_still_refuses_escapes)
 {
 	char buf[] = "//a/../../b/";
 

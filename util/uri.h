@@ -7,8 +7,8 @@
  * backend options. Credentials are never part of a URI: a user:password
  * part is refused. All functions are thread-safe.
  */
-#ifndef RFS_CORE_URI_H
-#define RFS_CORE_URI_H
+#ifndef RFS_UTIL_URI_H
+#define RFS_UTIL_URI_H
 
 #include <stdbool.h>
 

@@ -1,8 +1,8 @@
 /*
- * core/uri: parsing storage URIs, refusing the malformed and those with
+ * util/uri: parsing storage URIs, refusing the malformed and those with
  * credentials, query lookups, joins and the canonical form.
  */
-#include "core/uri.h"
+#include "util/uri.h"
 #include "util/error.h"
 
 #include <criterion/criterion.h>
@@ -53,7 +53,7 @@ static char *join(const char *uri, const char *rel)
 	return out;
 }
 
-Test(core_uri, parses_a_file_uri)
+Test(util_uri, parses_a_file_uri)
 {
 	struct rfs_uri u = parse_ok("file:///srv/nfs/orders");
 
@@ -66,7 +66,7 @@ Test(core_uri, parses_a_file_uri)
 	cr_assert_null(u.path);
 }
 
-Test(core_uri, parses_an_s3_uri_with_a_query)
+Test(util_uri, parses_an_s3_uri_with_a_query)
 {
 	struct rfs_uri u = parse_ok("s3://bucket/prefix?region=us-east-1&"
 				    "endpoint=http%3A%2F%2F127.0.0.1%3A7480");
@@ -91,7 +91,7 @@ Test(core_uri, parses_an_s3_uri_with_a_query)
 	rfs_uri_release(&u);
 }
 
-Test(core_uri, query_values_without_equals_plus_and_bad_escapes)
+Test(util_uri, query_values_without_equals_plus_and_bad_escapes)
 {
 	struct rfs_uri u = parse_ok("s3://b/p?flag&k=a+b&e=&bad=%zz");
 	char *v = NULL;
@@ -109,7 +109,7 @@ Test(core_uri, query_values_without_equals_plus_and_bad_escapes)
 	rfs_uri_release(&u);
 }
 
-Test(core_uri, bucket_without_a_path)
+Test(util_uri, bucket_without_a_path)
 {
 	struct rfs_uri u = parse_ok("gs://lake");
 
@@ -123,7 +123,7 @@ Test(core_uri, bucket_without_a_path)
 	rfs_uri_release(&u);
 }
 
-Test(core_uri, trailing_slashes_are_dropped)
+Test(util_uri, trailing_slashes_are_dropped)
 {
 	struct rfs_uri u = parse_ok("file:///srv/nfs/");
 
@@ -138,7 +138,7 @@ Test(core_uri, trailing_slashes_are_dropped)
 	rfs_uri_release(&u);
 }
 
-Test(core_uri, escapes_in_the_path_are_decoded)
+Test(util_uri, escapes_in_the_path_are_decoded)
 {
 	struct rfs_uri u = parse_ok("file:///srv/my%20data/%C3%A9t%c3%a9");
 
@@ -149,7 +149,7 @@ Test(core_uri, escapes_in_the_path_are_decoded)
 	rfs_uri_release(&u);
 }
 
-Test(core_uri, scheme_is_lower_cased)
+Test(util_uri, scheme_is_lower_cased)
 {
 	struct rfs_uri u = parse_ok("FILE:///srv/X");
 
@@ -162,7 +162,7 @@ Test(core_uri, scheme_is_lower_cased)
 	rfs_uri_release(&u);
 }
 
-Test(core_uri, file_localhost_is_the_local_file_system)
+Test(util_uri, file_localhost_is_the_local_file_system)
 {
 	struct rfs_uri u = parse_ok("file://localhost/srv");
 
@@ -171,7 +171,7 @@ Test(core_uri, file_localhost_is_the_local_file_system)
 	rfs_uri_release(&u);
 }
 
-Test(core_uri, refuses_malformed_uris)
+Test(util_uri, refuses_malformed_uris)
 {
 	refused("no-scheme", "not a storage URI");
 	refused("", "not a storage URI");
@@ -182,21 +182,21 @@ Test(core_uri, refuses_malformed_uris)
 	refused("/srv/nfs", "not a storage URI");
 }
 
-Test(core_uri, refuses_file_uris_with_a_host_or_no_path)
+Test(util_uri, refuses_file_uris_with_a_host_or_no_path)
 {
 	refused("file://host/x", "names host 'host'");
 	refused("file://", "needs an absolute path");
 	refused("file://?x=1", "needs an absolute path");
 }
 
-Test(core_uri, refuses_a_missing_bucket)
+Test(util_uri, refuses_a_missing_bucket)
 {
 	refused("s3:///x", "names no bucket or host");
 	refused("s3://", "names no bucket or host");
 	refused("s3://?region=x", "names no bucket or host");
 }
 
-Test(core_uri, refuses_credentials_without_repeating_them)
+Test(util_uri, refuses_credentials_without_repeating_them)
 {
 	static const char *const bad[] = {
 		"s3://AKID:wJalrXUt@bucket/x",
@@ -221,7 +221,7 @@ Test(core_uri, refuses_credentials_without_repeating_them)
 	}
 }
 
-Test(core_uri, malformed_uris_with_credentials_are_not_repeated)
+Test(util_uri, malformed_uris_with_credentials_are_not_repeated)
 {
 	static const char *const bad[] = {
 		"s3:/AKID:wJalrXUt@bucket/x",	"s3//AKID:wJalrXUt@bucket/x",
@@ -239,7 +239,7 @@ Test(core_uri, malformed_uris_with_credentials_are_not_repeated)
 	}
 }
 
-Test(core_uri, an_at_sign_in_the_path_is_not_a_credential)
+Test(util_uri, an_at_sign_in_the_path_is_not_a_credential)
 {
 	struct rfs_uri u = parse_ok("s3://bucket/users/a@b.c");
 
@@ -247,7 +247,7 @@ Test(core_uri, an_at_sign_in_the_path_is_not_a_credential)
 	rfs_uri_release(&u);
 }
 
-Test(core_uri, refuses_paths_that_escape_or_hold_odd_bytes)
+Test(util_uri, refuses_paths_that_escape_or_hold_odd_bytes)
 {
 	refused("file:///srv/../etc", "escapes");
 	refused("file:///srv/%2E%2E/etc", "escapes");
@@ -263,14 +263,14 @@ Test(core_uri, refuses_paths_that_escape_or_hold_odd_bytes)
 	refused("file:///srv/\xff", "not UTF-8");
 }
 
-Test(core_uri, refuses_fragments)
+Test(util_uri, refuses_fragments)
 {
 	refused("s3://b/x#frag", "fragment");
 	refused("s3://b#frag", "fragment");
 	refused("s3://b/x?region=a#frag", "fragment");
 }
 
-Test(core_uri, refuses_bad_escapes)
+Test(util_uri, refuses_bad_escapes)
 {
 	refused("file:///srv/%zz", "%-escape");
 	refused("file:///srv/%00", "%-escape");
@@ -279,7 +279,7 @@ Test(core_uri, refuses_bad_escapes)
 	refused("file:///srv/a%g1", "%-escape");
 }
 
-Test(core_uri, join_appends_and_keeps_the_query)
+Test(util_uri, join_appends_and_keeps_the_query)
 {
 	char *s;
 
@@ -300,7 +300,7 @@ Test(core_uri, join_appends_and_keeps_the_query)
 	free(s);
 }
 
-Test(core_uri, join_onto_the_file_root)
+Test(util_uri, join_onto_the_file_root)
 {
 	char *s = join("file:///", "a");
 
@@ -311,7 +311,7 @@ Test(core_uri, join_onto_the_file_root)
 	free(s);
 }
 
-Test(core_uri, join_of_nothing_only_drops_trailing_slashes)
+Test(util_uri, join_of_nothing_only_drops_trailing_slashes)
 {
 	char *s = join("s3://b/p/?region=x", "");
 
@@ -322,7 +322,7 @@ Test(core_uri, join_of_nothing_only_drops_trailing_slashes)
 	free(s);
 }
 
-Test(core_uri, join_encodes_what_would_end_the_path)
+Test(util_uri, join_encodes_what_would_end_the_path)
 {
 	char *s = join("s3://b/p?region=x", "a?b#c%d");
 
@@ -330,7 +330,7 @@ Test(core_uri, join_encodes_what_would_end_the_path)
 	free(s);
 }
 
-Test(core_uri, joined_uris_parse_back_to_the_joined_path)
+Test(util_uri, joined_uris_parse_back_to_the_joined_path)
 {
 	static const char *const rels[] = {
 		"a?b#c%d", "my data/x", "été/dt=2013-01-01", "a+b", "a@b",
@@ -348,7 +348,7 @@ Test(core_uri, joined_uris_parse_back_to_the_joined_path)
 	}
 }
 
-Test(core_uri, format_is_canonical)
+Test(util_uri, format_is_canonical)
 {
 	static const struct {
 		const char *in, *out;
@@ -376,7 +376,7 @@ Test(core_uri, format_is_canonical)
 	}
 }
 
-Test(core_uri, format_output_parses_to_the_same_uri)
+Test(util_uri, format_output_parses_to_the_same_uri)
 {
 	static const char *const uris[] = {
 		"file:///srv/my%20data/%C3%A9t%C3%A9",
@@ -404,7 +404,7 @@ Test(core_uri, format_output_parses_to_the_same_uri)
 	}
 }
 
-Test(core_uri, a_released_uri_can_be_parsed_into_again)
+Test(util_uri, a_released_uri_can_be_parsed_into_again)
 {
 	struct rfs_uri u = parse_ok("s3://b/p?x=1");
 
@@ -415,7 +415,7 @@ Test(core_uri, a_released_uri_can_be_parsed_into_again)
 	rfs_uri_release(&u);
 }
 
-Test(core_uri, strip_query)
+Test(util_uri, strip_query)
 {
 	char *s = rfs_uri_strip_query("s3://b/p?region=x&endpoint=y");
 
