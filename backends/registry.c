@@ -11,7 +11,7 @@
 #include "backends/memory/memory.h"
 #include "backends/pg/pg.h"
 #include "backends/s3/s3.h"
-#include "core/storage.h"
+#include "model/storage.h"
 #include "util/uri.h"
 #include "util/error.h"
 

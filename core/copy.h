@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "core/entry.h"
+#include "model/entry.h"
 
 struct rfs_backend;
 struct rfs_copy_link_name;

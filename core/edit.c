@@ -2,11 +2,11 @@
 #include "core/journal.h"
 
 #include "backends/backend.h"
-#include "core/catalog.h"
+#include "model/catalog.h"
 #include "core/config.h"
 #include "core/location.h"
 #include "util/names.h"
-#include "core/storage.h"
+#include "model/storage.h"
 #include "util/uri.h"
 #include "index/index.h"
 #include "util/error.h"

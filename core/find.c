@@ -4,7 +4,7 @@
  */
 #include "core/archive.h"
 
-#include "core/entry.h"
+#include "model/entry.h"
 #include "util/names.h"
 #include "index/entries.h"
 #include "util/error.h"

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 
 #include "core/engine.h"
-#include "core/entry.h"
+#include "model/entry.h"
 #include "core/jobs.h"
 
 struct rfs_backend;

@@ -4,7 +4,7 @@
  */
 #include "core/jobs.h"
 
-#include "core/entry.h"
+#include "model/entry.h"
 #include "core/restore.h"
 #include "index/entries.h"
 #include "index/restores.h"

@@ -5,8 +5,8 @@
 #include "core/journal.h"
 
 #include "backends/backend.h"
-#include "core/catalog.h"
-#include "core/storage.h"
+#include "model/catalog.h"
+#include "model/storage.h"
 #include "util/uri.h"
 #include "index/index.h"
 #include "index/journal.h"

@@ -5,9 +5,9 @@
 #include "core/journal_file.h"
 
 #include "backends/backend.h"
-#include "core/catalog.h"
+#include "model/catalog.h"
 #include "core/config.h"
-#include "core/date.h"
+#include "model/date.h"
 #include "core/edit.h"
 #include "core/journal.h"
 #include "util/names.h"

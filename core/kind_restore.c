@@ -7,7 +7,7 @@
 #include "backends/backend.h"
 #include "core/copy.h"
 #include "core/engine.h"
-#include "core/entry.h"
+#include "model/entry.h"
 #include "core/hook.h"
 #include "core/jobs.h"
 #include "core/journal.h"

@@ -4,7 +4,7 @@
  */
 #include "core/location.h"
 
-#include "core/catalog.h"
+#include "model/catalog.h"
 #include "util/error.h"
 
 #include <errno.h>

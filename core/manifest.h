@@ -30,7 +30,7 @@
 
 #include <stddef.h>
 
-#include "core/entry.h"
+#include "model/entry.h"
 
 struct rfs_backend;
 struct rfs_error;

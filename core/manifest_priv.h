@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/entry.h"
+#include "model/entry.h"
 
 /** The "format" string of every manifest. */
 #define RFS_MANIFEST_FORMAT "recyclefs-manifest"

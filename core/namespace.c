@@ -1,6 +1,6 @@
 #include "core/namespace.h"
 
-#include "core/catalog.h"
+#include "model/catalog.h"
 #include "util/path.h"
 
 #include <errno.h>

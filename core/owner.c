@@ -4,7 +4,7 @@
  */
 #include "core/jobs.h"
 
-#include "core/entry.h"
+#include "model/entry.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -7,8 +7,8 @@
 #include "core/partitions.h"
 
 #include "core/bin.h"
-#include "core/catalog.h"
-#include "core/entry.h"
+#include "model/catalog.h"
+#include "model/entry.h"
 #include "util/uri.h"
 #include "index/entries.h"
 #include "index/index.h"

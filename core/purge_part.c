@@ -6,7 +6,7 @@
 #include "core/archive.h"
 
 #include "backends/backend.h"
-#include "core/entry.h"
+#include "model/entry.h"
 #include "core/manifest.h"
 #include "index/entries.h"
 #include "index/index.h"

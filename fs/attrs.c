@@ -4,8 +4,8 @@
  */
 #include "fs/internal.h"
 
-#include "core/catalog.h"
-#include "core/storage.h"
+#include "model/catalog.h"
+#include "model/storage.h"
 #include "index/index.h"
 #include "rfs_config.h"
 #include "util/buf.h"

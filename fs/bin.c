@@ -7,8 +7,8 @@
 
 #include "backends/backend.h"
 #include "core/archive.h"
-#include "core/catalog.h"
-#include "core/entry.h"
+#include "model/catalog.h"
+#include "model/entry.h"
 #include "core/jobs.h"
 #include "core/restore.h"
 #include "index/restores.h"

@@ -6,7 +6,7 @@
 #include "fs/internal.h"
 
 #include "backends/backend.h"
-#include "core/catalog.h"
+#include "model/catalog.h"
 #include "core/jobs.h"
 #include "index/index.h"
 #include "util/buf.h"

@@ -6,8 +6,8 @@
 #include "fs/internal.h"
 
 #include "backends/backend.h"
-#include "core/catalog.h"
-#include "core/storage.h"
+#include "model/catalog.h"
+#include "model/storage.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/path.h"

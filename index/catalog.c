@@ -6,7 +6,7 @@
 #include "index/index.h"
 #include "index/internal.h"
 
-#include "core/catalog.h"
+#include "model/catalog.h"
 #include "util/error.h"
 #include "util/clock.h"
 

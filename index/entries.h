@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/entry.h"
+#include "model/entry.h"
 
 struct rfs_index;
 struct rfs_error;

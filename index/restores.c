@@ -12,7 +12,7 @@
 #include "index/internal.h"
 #include "index/jobs.h"
 
-#include "core/restore.h"
+#include "model/restore.h"
 #include "util/clock.h"
 #include "util/error.h"
 

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/restore.h"
+#include "model/restore.h"
 
 struct rfs_error;
 struct rfs_index;

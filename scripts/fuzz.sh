@@ -85,7 +85,7 @@ targets_of() {
 	fuzz_s3_xml) echo backends/s3/xml.c ;;
 	fuzz_s3_headers) echo backends/s3/http.c backends/s3/s3.c ;;
 	fuzz_uri) echo util/uri.c ;;
-	fuzz_names) echo util/names.c core/date.c core/config.c core/manifest.c util/timestamp.c ;;
+	fuzz_names) echo util/names.c model/date.c core/config.c core/manifest.c util/timestamp.c ;;
 	fuzz_s3_ini) echo backends/s3/ini.c backends/s3/creds.c ;;
 	fuzz_manifest) echo core/manifest_read.c core/manifest.c ;;
 	esac

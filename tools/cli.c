@@ -6,10 +6,10 @@
 #include "tools/cli.h"
 
 #include "core/archive.h"
-#include "core/catalog.h"
-#include "core/date.h"
+#include "model/catalog.h"
+#include "model/date.h"
 #include "util/names.h"
-#include "core/storage.h"
+#include "model/storage.h"
 #include "index/index.h"
 #include "util/buf.h"
 #include "util/error.h"

@@ -7,7 +7,7 @@
 #include "tools/cli_job.h"
 
 #include "core/archive.h"
-#include "core/entry.h"
+#include "model/entry.h"
 #include "core/jobs.h"
 #include "index/index.h"
 #include "util/error.h"

@@ -3,7 +3,7 @@
  */
 #include "tools/cli.h"
 
-#include "core/catalog.h"
+#include "model/catalog.h"
 #include "index/index.h"
 
 #include <string.h>

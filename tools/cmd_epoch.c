@@ -5,7 +5,7 @@
  */
 #include "tools/cli.h"
 
-#include "core/date.h"
+#include "model/date.h"
 #include "core/edit.h"
 #include "index/index.h"
 #include "util/error.h"

@@ -4,8 +4,8 @@
  */
 #include "tools/cli.h"
 
-#include "core/catalog.h"
-#include "core/date.h"
+#include "model/catalog.h"
+#include "model/date.h"
 #include "index/index.h"
 
 static const char usage[] =

@@ -6,7 +6,7 @@
 #include "tools/cli_job.h"
 
 #include "core/archive.h"
-#include "core/entry.h"
+#include "model/entry.h"
 #include "core/restore.h"
 #include "index/entries.h"
 #include "index/index.h"

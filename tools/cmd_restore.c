@@ -9,8 +9,8 @@
 #include "tools/cli_job.h"
 
 #include "core/json_name.h"
-#include "core/catalog.h"
-#include "core/entry.h"
+#include "model/catalog.h"
+#include "model/entry.h"
 #include "core/jobs.h"
 #include "core/namespace.h"
 #include "core/restore.h"

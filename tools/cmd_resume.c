@@ -6,7 +6,7 @@
 #include "tools/cli.h"
 #include "tools/cli_job.h"
 
-#include "core/entry.h"
+#include "model/entry.h"
 #include "core/jobs.h"
 #include "core/restore.h"
 #include "index/entries.h"

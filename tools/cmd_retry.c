@@ -6,7 +6,7 @@
 #include "tools/cli_job.h"
 
 #include "core/archive.h"
-#include "core/entry.h"
+#include "model/entry.h"
 #include "index/index.h"
 #include "util/error.h"
 

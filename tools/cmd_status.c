@@ -5,7 +5,7 @@
 #include "tools/cli.h"
 #include "tools/cli_job.h"
 
-#include "core/entry.h"
+#include "model/entry.h"
 #include "core/jobs.h"
 #include "index/entries.h"
 #include "index/index.h"

@@ -4,9 +4,9 @@
  */
 #include "tools/cli.h"
 
-#include "core/catalog.h"
+#include "model/catalog.h"
 #include "core/edit.h"
-#include "core/storage.h"
+#include "model/storage.h"
 #include "index/index.h"
 #include "util/error.h"
 

@@ -4,7 +4,7 @@
  */
 #include "tools/cli.h"
 
-#include "core/catalog.h"
+#include "model/catalog.h"
 #include "core/edit.h"
 #include "index/index.h"
 #include "util/buf.h"

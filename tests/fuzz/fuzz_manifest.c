@@ -6,7 +6,7 @@
  * failure no row may have been seen.
  */
 #include "backends/backend.h"
-#include "core/entry.h"
+#include "model/entry.h"
 #include "core/manifest.h"
 #include "fuzz.h"
 #include "util/error.h"

@@ -1,13 +1,13 @@
 /*
  * Names, paths, dates and settings given by users or read back from
  * storage: catalog names and relative paths (util/names.c), epoch dates
- * and directory names (core/date.c), durations (util/clock.c), config
+ * and directory names (model/date.c), durations (util/clock.c), config
  * values (core/config.c) and the manifests' time and mode codecs
  * (core/manifest.c). The first byte picks the parser. Parsed values must
  * format back to what parses to the same value.
  */
 #include "core/config.h"
-#include "core/date.h"
+#include "model/date.h"
 #include "core/manifest_priv.h"
 #include "util/names.h"
 #include "fuzz.h"

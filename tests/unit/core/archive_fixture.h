@@ -12,7 +12,7 @@
 #ifndef RFS_TESTS_UNIT_CORE_ARCHIVE_FIXTURE_H
 #define RFS_TESTS_UNIT_CORE_ARCHIVE_FIXTURE_H
 
-#include "core/entry.h"
+#include "model/entry.h"
 #include "core/jobs.h"
 #include "util/error.h"
 

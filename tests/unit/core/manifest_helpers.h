@@ -6,7 +6,7 @@
 #ifndef RFS_TESTS_UNIT_CORE_MANIFEST_HELPERS_H
 #define RFS_TESTS_UNIT_CORE_MANIFEST_HELPERS_H
 
-#include "core/entry.h"
+#include "model/entry.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -9,7 +9,7 @@
 #include "backends/backend.h"
 #include "backends/memory/memory.h"
 #include "core/archive.h"
-#include "core/date.h"
+#include "model/date.h"
 #include "core/edit.h"
 #include "core/manifest.h"
 #include "index/entries.h"

@@ -3,11 +3,11 @@
  * directories as file:// storages. Every refused call must leave the
  * catalog, the configuration and the history exactly as they were.
  */
-#include "core/catalog.h"
-#include "core/date.h"
+#include "model/catalog.h"
+#include "model/date.h"
 #include "core/edit.h"
 #include "core/location.h"
-#include "core/storage.h"
+#include "model/storage.h"
 #include "index/index.h"
 #include "util/buf.h"
 #include "util/error.h"

@@ -3,8 +3,8 @@
  * recycle bin and the classification links.
  */
 #include "core/namespace.h"
-#include "core/catalog.h"
-#include "core/date.h"
+#include "model/catalog.h"
+#include "model/date.h"
 
 #include <criterion/criterion.h>
 

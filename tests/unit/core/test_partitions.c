@@ -8,9 +8,9 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
-#include "core/date.h"
+#include "model/date.h"
 #include "core/edit.h"
-#include "core/entry.h"
+#include "model/entry.h"
 #include "core/partitions.h"
 #include "index/entries.h"
 #include "index/index.h"

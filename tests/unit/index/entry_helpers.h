@@ -12,7 +12,7 @@
 
 #include "index/entries.h"
 #include "index/index.h"
-#include "core/entry.h"
+#include "model/entry.h"
 #include "util/error.h"
 
 #include "helpers.h"

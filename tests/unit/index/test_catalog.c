@@ -3,8 +3,8 @@
  * snapshot rfs_index_load_catalog() builds from the rows.
  */
 #include "index/index.h"
-#include "core/catalog.h"
-#include "core/storage.h"
+#include "model/catalog.h"
+#include "model/storage.h"
 #include "util/clock.h"
 #include "util/error.h"
 

@@ -5,7 +5,7 @@
  */
 #include "index/entries.h"
 #include "index/index.h"
-#include "core/entry.h"
+#include "model/entry.h"
 #include "util/clock.h"
 #include "util/error.h"
 

@@ -6,7 +6,7 @@
 #include "index/entries.h"
 #include "index/index.h"
 #include "index/internal.h"
-#include "core/entry.h"
+#include "model/entry.h"
 #include "util/error.h"
 
 #include "entry_helpers.h"

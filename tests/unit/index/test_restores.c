@@ -7,7 +7,7 @@
 #include "index/entries.h"
 #include "index/index.h"
 #include "index/internal.h"
-#include "core/entry.h"
+#include "model/entry.h"
 #include "core/restore.h"
 #include "util/error.h"
 

@@ -7,8 +7,8 @@
  * 2010-01-01..2013-01-01 begins. The open end is RFS_DATE_NOW. All
  * functions are pure and thread-safe.
  */
-#ifndef RFS_CORE_DATE_H
-#define RFS_CORE_DATE_H
+#ifndef RFS_MODEL_DATE_H
+#define RFS_MODEL_DATE_H
 
 #include <stdint.h>
 #include <stdbool.h>

@@ -2,7 +2,7 @@
  * Recycle entries: the names of the job states, which of them a worker
  * runs, and owning copies of an entry's strings.
  */
-#include "core/entry.h"
+#include "model/entry.h"
 
 #include <errno.h>
 #include <stdlib.h>

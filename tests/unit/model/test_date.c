@@ -1,8 +1,8 @@
 /*
- * core/date: calendar dates of epochs, epoch directory names and the
+ * model/date: calendar dates of epochs, epoch directory names and the
  * half-open range rule.
  */
-#include "core/date.h"
+#include "model/date.h"
 #include "util/error.h"
 
 #include <criterion/criterion.h>
@@ -21,7 +21,7 @@ static int32_t day(const char *s)
 	return d;
 }
 
-Test(core_date, known_day_counts)
+Test(model_date, known_day_counts)
 {
 	cr_assert_eq(day("1970-01-01"), 0);
 	cr_assert_eq(day("1970-01-02"), 1);
@@ -34,7 +34,7 @@ Test(core_date, known_day_counts)
 	cr_assert_eq(day("9999-12-31"), 2932896);
 }
 
-Test(core_date, parse_and_format_round_trip)
+Test(model_date, parse_and_format_round_trip)
 {
 	static const char *const dates[] = {
 		"1000-01-01", "1600-02-29", "1899-12-31", "1969-12-31",
@@ -48,7 +48,7 @@ Test(core_date, parse_and_format_round_trip)
 		cr_assert_str_eq(rfs_date_format(day(dates[i]), out), dates[i]);
 }
 
-Test(core_date, every_day_of_four_centuries_round_trips)
+Test(model_date, every_day_of_four_centuries_round_trips)
 {
 	char out[RFS_DATE_STRLEN];
 	int32_t d, first = day("1900-01-01"), last = day("2300-01-01");
@@ -62,7 +62,7 @@ Test(core_date, every_day_of_four_centuries_round_trips)
 	}
 }
 
-Test(core_date, refuses_dates_that_are_not_on_the_calendar)
+Test(model_date, refuses_dates_that_are_not_on_the_calendar)
 {
 	static const char *const bad[] = {
 		"1900-02-29", "2023-02-29",  "2023-02-30",
@@ -85,7 +85,7 @@ Test(core_date, refuses_dates_that_are_not_on_the_calendar)
 	}
 }
 
-Test(core_date, message_names_the_option_and_the_value)
+Test(model_date, message_names_the_option_and_the_value)
 {
 	struct rfs_error err = { 0 };
 	int32_t d;
@@ -95,14 +95,14 @@ Test(core_date, message_names_the_option_and_the_value)
 			 "--from '2023-02-30' is not a date (YYYY-MM-DD)");
 }
 
-Test(core_date, now_formats_as_now)
+Test(model_date, now_formats_as_now)
 {
 	char out[RFS_DATE_STRLEN];
 
 	cr_assert_str_eq(rfs_date_format(RFS_DATE_NOW, out), "now");
 }
 
-Test(core_date, today_is_utc_days_since_1970)
+Test(model_date, today_is_utc_days_since_1970)
 {
 	int32_t before = (int32_t)(time(NULL) / 86400);
 	int32_t t = rfs_date_today();
@@ -111,7 +111,7 @@ Test(core_date, today_is_utc_days_since_1970)
 	cr_assert(t == before || t == after);
 }
 
-Test(core_date, range_formats_as_a_directory_name)
+Test(model_date, range_formats_as_a_directory_name)
 {
 	char out[RFS_RANGE_STRLEN];
 
@@ -127,7 +127,7 @@ Test(core_date, range_formats_as_a_directory_name)
 	cr_assert_eq(strlen(out) + 1, RFS_RANGE_STRLEN - 1);
 }
 
-Test(core_date, range_parse_of_closed_and_open_ranges)
+Test(model_date, range_parse_of_closed_and_open_ranges)
 {
 	int32_t from = 0, to = 0;
 
@@ -143,7 +143,7 @@ Test(core_date, range_parse_of_closed_and_open_ranges)
 	cr_assert_eq(to - from, 1);
 }
 
-Test(core_date, range_parse_round_trips_with_format)
+Test(model_date, range_parse_round_trips_with_format)
 {
 	static const char *const names[] = {
 		"2001-01-01..2010-01-01",
@@ -161,7 +161,7 @@ Test(core_date, range_parse_round_trips_with_format)
 	}
 }
 
-Test(core_date, range_parse_refuses_what_is_not_an_epoch_name)
+Test(model_date, range_parse_refuses_what_is_not_an_epoch_name)
 {
 	static const char *const bad[] = {
 		"2010-01-01..2001-01-01", /* reversed */
@@ -194,7 +194,7 @@ Test(core_date, range_parse_refuses_what_is_not_an_epoch_name)
 	}
 }
 
-Test(core_date, overlap_is_half_open)
+Test(model_date, overlap_is_half_open)
 {
 	int32_t a = day("2001-01-01"), b = day("2010-01-01");
 	int32_t c = day("2013-01-01"), m = day("2005-06-01");
@@ -217,7 +217,7 @@ Test(core_date, overlap_is_half_open)
 /* Issue 17: civil_from_days overflowed int for day counts near INT32_MAX
  * or INT32_MIN, which only a tampered index holds. They print as some
  * date (the year's last four digits), without undefined behaviour. */
-Test(core_date, extreme_day_counts_format_without_overflow)
+Test(model_date, extreme_day_counts_format_without_overflow)
 {
 	char out[RFS_DATE_STRLEN];
 

@@ -18,8 +18,8 @@
  * numbered suffix on the first clashing component when another live entry
  * already holds that place (see core/bin.h).
  */
-#ifndef RFS_CORE_ENTRY_H
-#define RFS_CORE_ENTRY_H
+#ifndef RFS_MODEL_ENTRY_H
+#define RFS_MODEL_ENTRY_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /*
- * core/storage: URI schemes -> storage classes -> families.
+ * model/storage: URI schemes -> storage classes -> families.
  */
-#include "core/storage.h"
+#include "model/storage.h"
 
 #include <criterion/criterion.h>
 
@@ -29,7 +29,7 @@ static const struct {
 
 #define N_KNOWN (sizeof(known) / sizeof(known[0]))
 
-Test(core_storage, every_scheme_maps_to_its_class_and_family)
+Test(model_storage, every_scheme_maps_to_its_class_and_family)
 {
 	for (size_t i = 0; i < N_KNOWN; i++) {
 		const struct rfs_storage_class *c =
@@ -41,7 +41,7 @@ Test(core_storage, every_scheme_maps_to_its_class_and_family)
 	}
 }
 
-Test(core_storage, a_class_lists_the_schemes_that_map_to_it)
+Test(model_storage, a_class_lists_the_schemes_that_map_to_it)
 {
 	for (size_t i = 0; i < N_KNOWN; i++) {
 		const struct rfs_storage_class *c =
@@ -55,7 +55,7 @@ Test(core_storage, a_class_lists_the_schemes_that_map_to_it)
 	}
 }
 
-Test(core_storage, unknown_schemes_have_no_class)
+Test(model_storage, unknown_schemes_have_no_class)
 {
 	static const char *const unknown[] = {
 		"", "ftp", "http", "S3", "File", "s3 ", "postgre", "blob",
@@ -66,7 +66,7 @@ Test(core_storage, unknown_schemes_have_no_class)
 			       unknown[i]);
 }
 
-Test(core_storage, classes_by_name)
+Test(model_storage, classes_by_name)
 {
 	const struct rfs_storage_class *pg =
 		rfs_storage_class_by_name("postgres");
@@ -83,7 +83,7 @@ Test(core_storage, classes_by_name)
 	cr_assert_null(rfs_storage_class_by_name(""));
 }
 
-Test(core_storage, family_names)
+Test(model_storage, family_names)
 {
 	cr_assert_str_eq(rfs_family_name(RFS_FAMILY_BLOB), "blob");
 	cr_assert_str_eq(rfs_family_name(RFS_FAMILY_RELATIONAL), "relational");
@@ -91,7 +91,7 @@ Test(core_storage, family_names)
 	cr_assert_str_eq(rfs_family_name(RFS_FAMILY_STREAM), "stream");
 }
 
-Test(core_storage, the_scheme_list_names_exactly_the_known_schemes)
+Test(model_storage, the_scheme_list_names_exactly_the_known_schemes)
 {
 	char *list = strdup(rfs_storage_schemes()), *save = NULL, *tok;
 	size_t n = 0;

@@ -1,6 +1,6 @@
-#include "core/catalog.h"
+#include "model/catalog.h"
 
-#include "core/storage.h"
+#include "model/storage.h"
 #include "util/uri.h"
 #include "util/error.h"
 

@@ -1,4 +1,4 @@
-#include "core/date.h"
+#include "model/date.h"
 
 #include "util/error.h"
 #include "util/timestamp.h"

@@ -1,10 +1,10 @@
 /*
- * core/catalog: building a snapshot in any order, sealing (sorting and
+ * model/catalog: building a snapshot in any order, sealing (sorting and
  * linking), lookups, and the range rules of a lifecycle's epochs.
  */
-#include "core/catalog.h"
-#include "core/date.h"
-#include "core/storage.h"
+#include "model/catalog.h"
+#include "model/date.h"
+#include "model/storage.h"
 #include "util/error.h"
 
 #include <criterion/criterion.h>
@@ -99,7 +99,7 @@ static const struct rfs_lifecycle *bronze(const struct rfs_catalog *cat)
 	return lc;
 }
 
-Test(core_catalog, tables_are_sorted_by_name)
+Test(model_catalog, tables_are_sorted_by_name)
 {
 	struct rfs_catalog *cat = build_sealed();
 
@@ -112,7 +112,7 @@ Test(core_catalog, tables_are_sorted_by_name)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, lifecycles_are_sorted_by_order_then_name)
+Test(model_catalog, lifecycles_are_sorted_by_order_then_name)
 {
 	struct rfs_catalog *cat = build_sealed();
 	const struct rfs_table *t = rfs_catalog_table(cat, "sales.orders");
@@ -128,7 +128,7 @@ Test(core_catalog, lifecycles_are_sorted_by_order_then_name)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, epochs_are_sorted_by_start)
+Test(model_catalog, epochs_are_sorted_by_start)
 {
 	struct rfs_catalog *cat = build_sealed();
 	const struct rfs_lifecycle *lc = bronze(cat);
@@ -142,7 +142,7 @@ Test(core_catalog, epochs_are_sorted_by_start)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, storages_are_sorted_by_name_with_their_class)
+Test(model_catalog, storages_are_sorted_by_name_with_their_class)
 {
 	struct rfs_catalog *cat = build_sealed();
 
@@ -158,7 +158,7 @@ Test(core_catalog, storages_are_sorted_by_name_with_their_class)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, classifications_are_sorted_and_deduplicated)
+Test(model_catalog, classifications_are_sorted_and_deduplicated)
 {
 	struct rfs_catalog *cat = build_sealed();
 	const struct rfs_table *so = rfs_catalog_table(cat, "sales.orders");
@@ -183,7 +183,7 @@ Test(core_catalog, classifications_are_sorted_and_deduplicated)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, epochs_link_to_lifecycle_table_and_storage)
+Test(model_catalog, epochs_link_to_lifecycle_table_and_storage)
 {
 	struct rfs_catalog *cat = build_sealed();
 	const struct rfs_table *t = rfs_catalog_table(cat, "sales.orders");
@@ -201,7 +201,7 @@ Test(core_catalog, epochs_link_to_lifecycle_table_and_storage)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, epoch_uri_joins_the_storage_uri_and_path)
+Test(model_catalog, epoch_uri_joins_the_storage_uri_and_path)
 {
 	struct rfs_catalog *cat = build_sealed();
 	const struct rfs_lifecycle *lc = bronze(cat);
@@ -214,7 +214,7 @@ Test(core_catalog, epoch_uri_joins_the_storage_uri_and_path)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, bin_key_is_set_when_the_bin_lies_under_the_epoch)
+Test(model_catalog, bin_key_is_set_when_the_bin_lies_under_the_epoch)
 {
 	struct rfs_catalog *cat = build_sealed();
 	const struct rfs_lifecycle *lc = bronze(cat);
@@ -234,7 +234,7 @@ Test(core_catalog, bin_key_is_set_when_the_bin_lies_under_the_epoch)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, bin_key_of_single_storages)
+Test(model_catalog, bin_key_of_single_storages)
 {
 	static const struct {
 		const char *uri, *bin, *path, *key;
@@ -275,7 +275,7 @@ Test(core_catalog, bin_key_of_single_storages)
 	}
 }
 
-Test(core_catalog, lookups_by_name)
+Test(model_catalog, lookups_by_name)
 {
 	struct rfs_catalog *cat = build_sealed();
 	const struct rfs_table *t;
@@ -306,7 +306,7 @@ Test(core_catalog, lookups_by_name)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, updated_is_the_newest_row)
+Test(model_catalog, updated_is_the_newest_row)
 {
 	struct rfs_catalog *cat = build_sealed();
 
@@ -314,7 +314,7 @@ Test(core_catalog, updated_is_the_newest_row)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, unknown_storage_class_is_refused)
+Test(model_catalog, unknown_storage_class_is_refused)
 {
 	struct rfs_catalog *cat = rfs_catalog_new();
 
@@ -328,7 +328,7 @@ Test(core_catalog, unknown_storage_class_is_refused)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, seal_refuses_a_lifecycle_of_a_missing_table)
+Test(model_catalog, seal_refuses_a_lifecycle_of_a_missing_table)
 {
 	struct rfs_catalog *cat = build();
 
@@ -337,7 +337,7 @@ Test(core_catalog, seal_refuses_a_lifecycle_of_a_missing_table)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, seal_refuses_an_epoch_of_a_missing_lifecycle)
+Test(model_catalog, seal_refuses_an_epoch_of_a_missing_lifecycle)
 {
 	struct rfs_catalog *cat = build();
 
@@ -346,7 +346,7 @@ Test(core_catalog, seal_refuses_an_epoch_of_a_missing_lifecycle)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, seal_refuses_an_epoch_on_a_missing_storage)
+Test(model_catalog, seal_refuses_an_epoch_on_a_missing_storage)
 {
 	struct rfs_catalog *cat = build();
 
@@ -355,7 +355,7 @@ Test(core_catalog, seal_refuses_an_epoch_on_a_missing_storage)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, seal_refuses_a_classification_of_a_missing_table)
+Test(model_catalog, seal_refuses_a_classification_of_a_missing_table)
 {
 	struct rfs_catalog *cat = build();
 
@@ -364,13 +364,13 @@ Test(core_catalog, seal_refuses_a_classification_of_a_missing_table)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, an_unsealed_catalog_frees_cleanly)
+Test(model_catalog, an_unsealed_catalog_frees_cleanly)
 {
 	rfs_catalog_free(build());
 	rfs_catalog_free(NULL);
 }
 
-Test(core_catalog, an_empty_catalog_seals_and_frees)
+Test(model_catalog, an_empty_catalog_seals_and_frees)
 {
 	struct rfs_catalog *cat = rfs_catalog_new();
 
@@ -386,7 +386,7 @@ Test(core_catalog, an_empty_catalog_seals_and_frees)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, many_rows_grow_past_the_first_allocations)
+Test(model_catalog, many_rows_grow_past_the_first_allocations)
 {
 	struct rfs_catalog *cat = rfs_catalog_new();
 	char name[32];
@@ -419,7 +419,7 @@ Test(core_catalog, many_rows_grow_past_the_first_allocations)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, range_overlapping_an_epoch_names_it)
+Test(model_catalog, range_overlapping_an_epoch_names_it)
 {
 	struct rfs_catalog *cat = build_sealed();
 	struct rfs_error err = { 0 };
@@ -434,7 +434,7 @@ Test(core_catalog, range_overlapping_an_epoch_names_it)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, range_overlap_by_one_day_is_refused)
+Test(model_catalog, range_overlap_by_one_day_is_refused)
 {
 	struct rfs_catalog *cat = build_sealed();
 
@@ -447,7 +447,7 @@ Test(core_catalog, range_overlap_by_one_day_is_refused)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, a_second_open_epoch_is_refused)
+Test(model_catalog, a_second_open_epoch_is_refused)
 {
 	struct rfs_catalog *cat = build_sealed();
 	struct rfs_error err = { 0 };
@@ -461,7 +461,7 @@ Test(core_catalog, a_second_open_epoch_is_refused)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, range_must_end_after_it_starts)
+Test(model_catalog, range_must_end_after_it_starts)
 {
 	struct rfs_catalog *cat = build_sealed();
 	const struct rfs_lifecycle *raw =
@@ -482,7 +482,7 @@ Test(core_catalog, range_must_end_after_it_starts)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, adjacent_ranges_are_allowed)
+Test(model_catalog, adjacent_ranges_are_allowed)
 {
 	struct rfs_catalog *cat = build_sealed();
 	const struct rfs_lifecycle *lc = bronze(cat);
@@ -498,7 +498,7 @@ Test(core_catalog, adjacent_ranges_are_allowed)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, an_empty_lifecycle_takes_any_range)
+Test(model_catalog, an_empty_lifecycle_takes_any_range)
 {
 	struct rfs_catalog *cat = build_sealed();
 	const struct rfs_lifecycle *raw =
@@ -510,7 +510,7 @@ Test(core_catalog, an_empty_lifecycle_takes_any_range)
 	rfs_catalog_free(cat);
 }
 
-Test(core_catalog, ignore_id_leaves_out_the_epoch_being_changed)
+Test(model_catalog, ignore_id_leaves_out_the_epoch_being_changed)
 {
 	struct rfs_catalog *cat = build_sealed();
 	const struct rfs_lifecycle *lc = bronze(cat);

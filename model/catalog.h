@@ -13,13 +13,13 @@
  * Order: tables by name; lifecycles by order, then name; epochs by start
  * date; storages by name; classifications by name.
  */
-#ifndef RFS_CORE_CATALOG_H
-#define RFS_CORE_CATALOG_H
+#ifndef RFS_MODEL_CATALOG_H
+#define RFS_MODEL_CATALOG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/date.h"
+#include "model/date.h"
 
 struct rfs_storage_class;
 struct rfs_error;

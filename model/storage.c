@@ -1,4 +1,4 @@
-#include "core/storage.h"
+#include "model/storage.h"
 
 #include <stddef.h>
 #include <string.h>

@@ -7,8 +7,8 @@
  * search (elasticsearch), stream (kafka). Data is restored only into a
  * storage of the same family. The table is static and thread-safe.
  */
-#ifndef RFS_CORE_STORAGE_H
-#define RFS_CORE_STORAGE_H
+#ifndef RFS_MODEL_STORAGE_H
+#define RFS_MODEL_STORAGE_H
 
 #include <stdbool.h>
 
