@@ -429,7 +429,7 @@ int rfs_archive_retry(struct rfs_index *idx, int64_t id, struct rfs_error *err)
 		/* Where the failed step's resume rule says: before the
 		 * data was verified, a fresh listing (copies already made
 		 * are reused). */
-		e.state = rfs_engine_retry_state(&job_kind_archive,
+		e.state = rfs_engine_retry_state(&rfs_job_kind_archive,
 						 e.failed_step);
 		free(e.reason);
 		e.reason = NULL;

@@ -28,26 +28,26 @@
 #include <string.h>
 #include <unistd.h>
 
-int job_src_key(const struct job *j, const char *rel, struct rfs_buf *out)
+int rfs_job_src_key(const struct job *j, const char *rel, struct rfs_buf *out)
 {
 	rfs_buf_reset(out);
 	return rfs_path_join(out, j->e.item_key, rel);
 }
 
-int job_bin_key(const struct job *j, const char *rel, struct rfs_buf *out)
+int rfs_job_bin_key(const struct job *j, const char *rel, struct rfs_buf *out)
 {
 	rfs_buf_reset(out);
 	return rfs_path_join(out, j->e.bin_path, rel);
 }
 
-void job_progress(struct job *j, int64_t files, int64_t bytes, bool force)
+void rfs_job_progress(struct job *j, int64_t files, int64_t bytes, bool force)
 {
 	j->e.files_done = files;
 	j->e.bytes_done = bytes;
 	rfs_engine_progress(&j->base, files, bytes, force);
 }
 
-int job_set_state(struct job *j, enum rfs_entry_state s)
+int rfs_job_set_state(struct job *j, enum rfs_entry_state s)
 {
 	j->e.state = s;
 	j->e.files_done = j->e.bytes_done = 0;
@@ -56,9 +56,9 @@ int job_set_state(struct job *j, enum rfs_entry_state s)
 
 /** The bin's key relative to the item when the item holds it (an epoch
  * at its storage's root holds the default bin), else NULL in @p out. */
-int job_bin_inside(const struct job *j, char **out);
+int rfs_job_bin_inside(const struct job *j, char **out);
 
-int job_bin_inside(const struct job *j, char **out)
+int rfs_job_bin_inside(const struct job *j, char **out)
 {
 	const char *src = j->e.src_uri, *bin = j->e.bin_root_uri;
 	size_t slen = strcspn(src, "?"), blen = strcspn(bin, "?");
@@ -109,7 +109,7 @@ static int snap_row(void *ctx, const char *rel, const struct stat *st)
 	    !rfs_backend_has(j->src, RFS_BACKEND_CAP_LIST_EXACT)) {
 		/* A listing's times are not the file's own (object stores
 		 * keep them in metadata): ask for each file. */
-		r = job_src_key(j, rel, &s->key);
+		r = rfs_job_src_key(j, rel, &s->key);
 		if (r == 0)
 			r = rfs_backend_stat(j->src, rfs_buf_str(&s->key),
 					     &s->exact);
@@ -130,7 +130,7 @@ static int snap_row(void *ctx, const char *rel, const struct stat *st)
 		f.type = RFS_FILE_DIR;
 	} else if (S_ISLNK(st->st_mode)) {
 		f.type = RFS_FILE_LINK;
-		r = job_src_key(j, rel, &s->key);
+		r = rfs_job_src_key(j, rel, &s->key);
 		if (r == 0)
 			r = rfs_backend_readlink(j->src, rfs_buf_str(&s->key),
 						 s->link, sizeof(s->link));
@@ -156,12 +156,12 @@ static int snap_row(void *ctx, const char *rel, const struct stat *st)
 	if (++s->batch >= 1000) {
 		s->batch = 0;
 		r = rfs_index_commit(j->base.idx, j->base.err);
-		job_progress(j, s->files, s->bytes, false);
+		rfs_job_progress(j, s->files, s->bytes, false);
 	}
 	return r;
 }
 
-int job_snapshot(struct job *j)
+int rfs_job_snapshot(struct job *j)
 {
 	struct snap s = { .j = j, .key = RFS_BUF_INIT };
 	struct stat st;
@@ -169,7 +169,7 @@ int job_snapshot(struct job *j)
 
 	r = rfs_index_file_delete_all(j->base.idx, j->e.id, j->base.err);
 	if (r == 0)
-		r = job_bin_inside(j, &s.skip);
+		r = rfs_job_bin_inside(j, &s.skip);
 	if (r == 0)
 		r = rfs_backend_stat(j->src, j->e.item_key, &st);
 	if (r < 0) {
@@ -248,7 +248,7 @@ static void unlink_task(void *ctx, int i)
 		u->res[i] = 1;
 		return;
 	}
-	r = job_src_key(u->j, f->path, &key);
+	r = rfs_job_src_key(u->j, f->path, &key);
 	if (r == 0) {
 		/* the storage's answer, not a cache's: another client may
 		 * have written the file since it was verified */
@@ -356,7 +356,7 @@ static int delete_files(struct job *j, int64_t *files, struct rfs_buf *kept)
 			r = -ENOMEM;
 		if (r < 0)
 			break;
-		job_progress(j, *files, 0, false);
+		rfs_job_progress(j, *files, 0, false);
 		if (rfs_engine_stopped(&j->base)) {
 			r = -EINTR;
 			break;
@@ -385,7 +385,7 @@ static int rmdir_row(const struct rfs_entry_file *f, void *ctx)
 	/* An epoch's own root stays: it is the catalog's location. */
 	if (!*f->path && !*j->e.item_key)
 		return 0;
-	r = job_src_key(j, f->path, &d->key);
+	r = rfs_job_src_key(j, f->path, &d->key);
 	if (r == 0)
 		r = rfs_backend_rmdir(j->src, rfs_buf_str(&d->key));
 	if (r == -ENOENT)
@@ -401,7 +401,7 @@ static int rmdir_row(const struct rfs_entry_file *f, void *ctx)
 	return r;
 }
 
-int job_delete(struct job *j)
+int rfs_job_delete(struct job *j)
 {
 	struct rfs_index_file_query q = { .type = RFS_FILE_DIR,
 					  .state = -1,
@@ -443,7 +443,7 @@ int job_delete(struct job *j)
 		return r;
 	/* Archived is committed with the final manifest in place: a crash
 	 * before leaves the entry in delete, which resumes. */
-	return job_finish(j);
+	return rfs_job_finish(j);
 }
 
 /* The manifest's rows, streamed from the index. */
@@ -476,9 +476,9 @@ static int manifest_rows(void *ctx,
 }
 
 /** Write the entry's manifest in its current state. */
-int job_write_manifest(struct job *j);
+int rfs_job_write_manifest(struct job *j);
 
-int job_write_manifest(struct job *j)
+int rfs_job_write_manifest(struct job *j)
 {
 	return rfs_manifest_write(j->bin, &j->e, manifest_rows, j, j->base.err);
 }
@@ -496,7 +496,7 @@ static void keep_dir_times(void *ctx, const char *rel)
 
 	if (dir &&
 	    rfs_index_file_get(j->base.idx, j->e.id, dir, &row, &ignore) == 0 &&
-	    row.type == RFS_FILE_DIR && job_bin_key(j, dir, &key) == 0) {
+	    row.type == RFS_FILE_DIR && rfs_job_bin_key(j, dir, &key) == 0) {
 		for (int i = 0; i < 2; i++) {
 			int64_t ns = i ? row.mtime_ns : row.atime_ns;
 			int64_t rem = ns % RFS_NSEC_PER_SEC;
@@ -511,7 +511,7 @@ static void keep_dir_times(void *ctx, const char *rel)
 	free(dir);
 }
 
-int job_finish(struct job *j)
+int rfs_job_finish(struct job *j)
 {
 	enum rfs_entry_state was = j->e.state;
 	int r;
@@ -521,7 +521,7 @@ int job_finish(struct job *j)
 	j->e.deleted_ns = rfs_time_now_ns();
 	j->e.files_done = j->e.files_total;
 	j->e.bytes_done = j->e.bytes_total;
-	r = job_write_manifest(j);
+	r = rfs_job_write_manifest(j);
 	if (r == 0)
 		r = rfs_index_entry_update(j->base.idx, &j->e, j->base.err);
 	if (r < 0)
@@ -531,7 +531,7 @@ int job_finish(struct job *j)
 	return r;
 }
 
-int job_unpublish(struct job *j)
+int rfs_job_unpublish(struct job *j)
 {
 	struct rfs_part_call c = {
 		.action = "drop_partitions",
@@ -573,7 +573,7 @@ done:
 
 /* ------------------------------------------------- the entry's kinds */
 
-int job_entry_load(struct rfs_engine_job *b)
+int rfs_job_entry_load(struct rfs_engine_job *b)
 {
 	struct job *j = (struct job *)b;
 	int r = rfs_index_entry_get(b->idx, b->id, &j->e, b->err);
@@ -589,21 +589,22 @@ int job_entry_load(struct rfs_engine_job *b)
 	return -ECANCELED; /* a state of the other kind */
 }
 
-int job_entry_state(const struct rfs_engine_job *b)
+int rfs_job_entry_state(const struct rfs_engine_job *b)
 {
 	return ((const struct job *)b)->e.state;
 }
 
-int job_entry_save(struct rfs_engine_job *b, int s)
+int rfs_job_entry_save(struct rfs_engine_job *b, int s)
 {
-	int r = job_set_state((struct job *)b, s);
+	int r = rfs_job_set_state((struct job *)b, s);
 
 	if (r == 0 && s == RFS_ENTRY_PURGED) /* the purge record, journaled */
 		rfs_journal_write(b->idx, NULL);
 	return r;
 }
 
-void job_entry_progress(struct rfs_engine_job *b, int64_t files, int64_t bytes)
+void rfs_job_entry_progress(struct rfs_engine_job *b, int64_t files,
+			    int64_t bytes)
 {
 	struct job *j = (struct job *)b;
 	struct rfs_error ignore = { 0 };
@@ -613,8 +614,8 @@ void job_entry_progress(struct rfs_engine_job *b, int64_t files, int64_t bytes)
 		b->o->progress(b->o->progress_ctx, &j->e);
 }
 
-const char *job_entry_lease_owner(const struct rfs_engine_job *b,
-				  int64_t *until_ns)
+const char *rfs_job_entry_lease_owner(const struct rfs_engine_job *b,
+				      int64_t *until_ns)
 {
 	const struct job *j = (const struct job *)b;
 
@@ -622,7 +623,7 @@ const char *job_entry_lease_owner(const struct rfs_engine_job *b,
 	return j->e.lease_owner;
 }
 
-void job_entry_leased(struct rfs_engine_job *b)
+void rfs_job_entry_leased(struct rfs_engine_job *b)
 {
 	struct job *j = (struct job *)b;
 
@@ -630,7 +631,7 @@ void job_entry_leased(struct rfs_engine_job *b)
 	j->e.lease_owner = strdup(rfs_job_owner_self());
 }
 
-int job_entry_open(struct rfs_engine_job *b)
+int rfs_job_entry_open(struct rfs_engine_job *b)
 {
 	struct job *j = (struct job *)b;
 	int r = rfs_backend_open(j->e.src_uri, &j->src, b->err);
@@ -643,14 +644,14 @@ int job_entry_open(struct rfs_engine_job *b)
 	return r;
 }
 
-const char *job_entry_describe(const struct rfs_engine_job *b, char *buf,
-			       size_t size)
+const char *rfs_job_entry_describe(const struct rfs_engine_job *b, char *buf,
+				   size_t size)
 {
 	snprintf(buf, size, "'%s'", ((const struct job *)b)->e.bin_path);
 	return buf;
 }
 
-void job_entry_release(struct rfs_engine_job *b)
+void rfs_job_entry_release(struct rfs_engine_job *b)
 {
 	struct job *j = (struct job *)b;
 
@@ -680,7 +681,7 @@ static void archive_fail(struct rfs_engine_job *b, int r)
 #define JOB_STEP(fn)                                                           \
 	static int step_##fn(struct rfs_engine_job *b)                         \
 	{                                                                      \
-		return job_##fn((struct job *)b);                              \
+		return rfs_job_##fn((struct job *)b);                          \
 	}
 
 JOB_STEP(snapshot)
@@ -700,14 +701,14 @@ static const struct rfs_engine_step archive_steps[] = {
 	  RFS_ENTRY_SNAPSHOT },
 	{ RFS_ENTRY_UNPUBLISH, "unpublish", step_unpublish, RFS_ENTRY_DELETE,
 	  RFS_ENTRY_UNPUBLISH },
-	/* delete commits archived with the final manifest (job_finish) */
+	/* delete commits archived with the final manifest (rfs_job_finish) */
 	{ RFS_ENTRY_DELETE, "delete", step_delete, RFS_ENGINE_END,
 	  RFS_ENTRY_DELETE },
 	{ RFS_ENTRY_ARCHIVED, "archived", NULL, RFS_ENGINE_END,
 	  RFS_ENTRY_ARCHIVED },
 };
 
-const struct rfs_engine_kind job_kind_archive = {
+const struct rfs_engine_kind rfs_job_kind_archive = {
 	.name = "archive",
 	.steps = archive_steps,
 	.n_steps = sizeof(archive_steps) / sizeof(archive_steps[0]),
@@ -726,8 +727,8 @@ int rfs_job_run(struct rfs_index *idx, int64_t id, const struct rfs_job_opts *o,
 	r = rfs_index_entry_get(idx, id, &now, err);
 	if (r < 0)
 		return r;
-	j.base.kind = now.state == RFS_ENTRY_PURGING ? &job_kind_purge
-						     : &job_kind_archive;
+	j.base.kind = now.state == RFS_ENTRY_PURGING ? &rfs_job_kind_purge
+						     : &rfs_job_kind_archive;
 	rfs_entry_release(&now);
 	return rfs_engine_run(&j.base);
 }

@@ -35,70 +35,71 @@ struct job {
 };
 
 /** The archive kind: snapshot, sync, verify, unpublish, delete. */
-extern const struct rfs_engine_kind job_kind_archive;
+extern const struct rfs_engine_kind rfs_job_kind_archive;
 /** The purge kind: purging, purged. */
-extern const struct rfs_engine_kind job_kind_purge;
+extern const struct rfs_engine_kind rfs_job_kind_purge;
 
 /** The source key of manifest row @p rel: item_key joined with it. */
-int job_src_key(const struct job *j, const char *rel, struct rfs_buf *out);
+int rfs_job_src_key(const struct job *j, const char *rel, struct rfs_buf *out);
 
 /** The bin key of manifest row @p rel: bin_path joined with it. */
-int job_bin_key(const struct job *j, const char *rel, struct rfs_buf *out);
+int rfs_job_bin_key(const struct job *j, const char *rel, struct rfs_buf *out);
 
 /** True when the caller asked the job to stop. */
-bool job_stopped(const struct job *j);
+bool rfs_job_stopped(const struct job *j);
 
 /** Record progress (files_done, bytes_done); written at most once a
  * second unless @p force. */
-void job_progress(struct job *j, int64_t files, int64_t bytes, bool force);
+void rfs_job_progress(struct job *j, int64_t files, int64_t bytes, bool force);
 
 /** Commit a new state (and counters) of the entry. @return 0 or -errno */
-int job_set_state(struct job *j, enum rfs_entry_state s);
+int rfs_job_set_state(struct job *j, enum rfs_entry_state s);
 
 /** Snapshot: list the source into the manifest rows. */
-int job_snapshot(struct job *j);
+int rfs_job_snapshot(struct job *j);
 /** Sync: copy every row to recycle storage, keeping metadata. */
-int job_sync(struct job *j);
+int rfs_job_sync(struct job *j);
 /** Verify: check the source is unchanged and every copy's checksum. */
-int job_verify(struct job *j);
+int rfs_job_verify(struct job *j);
 /** Unpublish: drop the item's partitions through the metastore hook. */
-int job_unpublish(struct job *j);
+int rfs_job_unpublish(struct job *j);
 /** Delete: remove the verified source, files first, then folders. */
-int job_delete(struct job *j);
+int rfs_job_delete(struct job *j);
 /** Finish: write the final manifest and mark the entry archived. */
-int job_finish(struct job *j);
+int rfs_job_finish(struct job *j);
 
 /* What the archive and purge kinds share (core/job.c). */
 
 /** Load entry j->base.id: -ECANCELED unless in a state of j's kind. */
-int job_entry_load(struct rfs_engine_job *j);
+int rfs_job_entry_load(struct rfs_engine_job *j);
 /** The entry's state. */
-int job_entry_state(const struct rfs_engine_job *j);
-/** Commit state @p s (job_set_state()). */
-int job_entry_save(struct rfs_engine_job *j, int s);
+int rfs_job_entry_state(const struct rfs_engine_job *j);
+/** Commit state @p s (rfs_job_set_state()). */
+int rfs_job_entry_save(struct rfs_engine_job *j, int s);
 /** Write progress to the index and the caller's progress callback. */
-void job_entry_progress(struct rfs_engine_job *j, int64_t files, int64_t bytes);
+void rfs_job_entry_progress(struct rfs_engine_job *j, int64_t files,
+			    int64_t bytes);
 /** The entry's lease owner and its end. */
-const char *job_entry_lease_owner(const struct rfs_engine_job *j,
-				  int64_t *until_ns);
+const char *rfs_job_entry_lease_owner(const struct rfs_engine_job *j,
+				      int64_t *until_ns);
 /** Note that this process holds the entry's lease. */
-void job_entry_leased(struct rfs_engine_job *j);
+void rfs_job_entry_leased(struct rfs_engine_job *j);
 /** Open the epoch's and the bin's storages; size the pool. */
-int job_entry_open(struct rfs_engine_job *j);
+int rfs_job_entry_open(struct rfs_engine_job *j);
 /** The members of a kind of job over an entry (archive, purge) that
  * are the same for both: all but name, steps and fail. */
 #define JOB_ENTRY_KIND_OPS                                                     \
 	.claim_sign = 1, .lease = rfs_index_entry_lease,                       \
-	.load = job_entry_load, .state = job_entry_state,                      \
-	.save = job_entry_save, .progress = job_entry_progress,                \
-	.lease_owner = job_entry_lease_owner, .leased = job_entry_leased,      \
-	.open = job_entry_open, .describe = job_entry_describe,                \
-	.release = job_entry_release
+	.load = rfs_job_entry_load, .state = rfs_job_entry_state,              \
+	.save = rfs_job_entry_save, .progress = rfs_job_entry_progress,        \
+	.lease_owner = rfs_job_entry_lease_owner,                              \
+	.leased = rfs_job_entry_leased, .open = rfs_job_entry_open,            \
+	.describe = rfs_job_entry_describe, .release = rfs_job_entry_release
 
 /** "'bin_path'". */
-const char *job_entry_describe(const struct rfs_engine_job *j, char *buf,
-			       size_t size);
+const char *rfs_job_entry_describe(const struct rfs_engine_job *j, char *buf,
+				   size_t size);
 /** Free the storages and the entry. */
-void job_entry_release(struct rfs_engine_job *j);
+void rfs_job_entry_release(struct rfs_engine_job *j);
 
 #endif

@@ -32,7 +32,7 @@ static int purge_entry(void *ctx, const char *rel, const struct stat *st)
 	struct job *j = p->j;
 	int r;
 
-	r = job_bin_key(j, rel, &p->key);
+	r = rfs_job_bin_key(j, rel, &p->key);
 	if (r < 0)
 		return r;
 	if (S_ISDIR(st->st_mode)) {
@@ -52,7 +52,7 @@ static int purge_entry(void *ctx, const char *rel, const struct stat *st)
 	if (r == -ENOENT)
 		r = 0;
 	if (r == 0 && ++p->files % 100 == 0)
-		job_progress(j, p->files, 0, false);
+		rfs_job_progress(j, p->files, 0, false);
 	return r;
 }
 
@@ -126,7 +126,7 @@ static const struct rfs_engine_step purge_steps[] = {
 	{ RFS_ENTRY_PURGED, "purged", NULL, RFS_ENGINE_END, RFS_ENTRY_PURGED },
 };
 
-const struct rfs_engine_kind job_kind_purge = {
+const struct rfs_engine_kind rfs_job_kind_purge = {
 	.name = "purge",
 	.steps = purge_steps,
 	.n_steps = sizeof(purge_steps) / sizeof(purge_steps[0]),

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 /** Write the entry's manifest in its current state (core/job.c). */
-int job_write_manifest(struct job *j);
+int rfs_job_write_manifest(struct job *j);
 
 /* One row's work and result. */
 struct task {
@@ -92,9 +92,9 @@ static void copy_task(void *ctx, int i)
 	struct task *t = &ts->t[i];
 	struct rfs_buf skey = RFS_BUF_INIT, dkey = RFS_BUF_INIT;
 
-	t->r = job_src_key(ts->j, t->f.path, &skey);
+	t->r = rfs_job_src_key(ts->j, t->f.path, &skey);
 	if (t->r == 0)
-		t->r = job_bin_key(ts->j, t->f.path, &dkey);
+		t->r = rfs_job_bin_key(ts->j, t->f.path, &dkey);
 	if (t->r == 0 && t->f.type == RFS_FILE_REG) {
 		/* a copy the storage proves, else the cheapest safe one */
 		t->r = rfs_backend_copy_hashed(ts->j->src, rfs_buf_str(&skey),
@@ -161,9 +161,9 @@ static int dir_row(const struct rfs_entry_file *f, void *ctx)
 	struct dirs *d = ctx;
 	int r;
 
-	r = job_bin_key(d->j, f->path, &d->key);
+	r = rfs_job_bin_key(d->j, f->path, &d->key);
 	if (r == 0 && d->fix)
-		r = job_src_key(d->j, f->path, &d->skey);
+		r = rfs_job_src_key(d->j, f->path, &d->skey);
 	if (r == 0 && d->fix)
 		r = rfs_copy_xattrs(d->j->src, rfs_buf_str(&d->skey), d->j->bin,
 				    rfs_buf_str(&d->key));
@@ -257,7 +257,7 @@ static int run_batches(struct job *j, enum rfs_file_state from,
 			r = -ENOMEM;
 		if (r < 0)
 			break;
-		job_progress(j, files, bytes, false);
+		rfs_job_progress(j, files, bytes, false);
 		if (rfs_engine_stopped(&j->base)) {
 			r = -EINTR;
 			break;
@@ -281,9 +281,9 @@ static int link_row(const struct rfs_entry_file *f, void *ctx)
 	struct links *k = ctx;
 	int r;
 
-	r = job_src_key(k->j, f->path, &k->skey);
+	r = rfs_job_src_key(k->j, f->path, &k->skey);
 	if (r == 0)
-		r = job_bin_key(k->j, f->path, &k->dkey);
+		r = rfs_job_bin_key(k->j, f->path, &k->dkey);
 	if (r == 0)
 		r = rfs_copy_links_note(&k->l, k->j->src, rfs_buf_str(&k->skey),
 					rfs_buf_str(&k->dkey));
@@ -330,7 +330,7 @@ static int fix_dirs(struct job *j)
 	return r;
 }
 
-int job_sync(struct job *j)
+int rfs_job_sync(struct job *j)
 {
 	struct rfs_index_file_query q = { .type = RFS_FILE_DIR, .state = -1 };
 	struct dirs d = { j, RFS_BUF_INIT, RFS_BUF_INIT, false };
@@ -371,9 +371,9 @@ static void verify_task(void *ctx, int i)
 	char have[RFS_SHA256_HEX_LEN], link[4096];
 	struct stat st;
 
-	t->r = job_src_key(j, t->f.path, &skey);
+	t->r = rfs_job_src_key(j, t->f.path, &skey);
 	if (t->r == 0)
-		t->r = job_bin_key(j, t->f.path, &dkey);
+		t->r = rfs_job_bin_key(j, t->f.path, &dkey);
 	if (t->r == 0) {
 		rfs_backend_forget(j->src, rfs_buf_str(&skey));
 		t->r = rfs_backend_stat(j->src, rfs_buf_str(&skey), &st);
@@ -425,7 +425,7 @@ out:
 }
 
 /** The bin's key below the item, when the item holds it (core/job.c). */
-int job_bin_inside(const struct job *j, char **out);
+int rfs_job_bin_inside(const struct job *j, char **out);
 
 /* Nothing may have appeared in the source since the snapshot. */
 struct fresh {
@@ -453,13 +453,13 @@ static int check_known(void *ctx, const char *rel, const struct stat *st)
 	return r;
 }
 
-int job_verify(struct job *j)
+int rfs_job_verify(struct job *j)
 {
 	struct fresh f = { j, j->base.idx, NULL };
 	int r = 0;
 
 	if (j->e.is_dir)
-		r = job_bin_inside(j, &f.skip);
+		r = rfs_job_bin_inside(j, &f.skip);
 	if (r == 0 && j->e.is_dir)
 		r = rfs_engine_walk(j->src, j->e.item_key, check_known, &f);
 	free(f.skip);
@@ -467,7 +467,7 @@ int job_verify(struct job *j)
 		r = run_batches(j, RFS_FILE_COPIED, RFS_FILE_VERIFIED, true,
 				verify_task);
 	if (r == 0)
-		r = job_write_manifest(j);
+		r = rfs_job_write_manifest(j);
 	if (r < 0) {
 		if (!j->base.err->code)
 			rfs_error_set(j->base.err, -r,

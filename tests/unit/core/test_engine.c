@@ -333,7 +333,7 @@ Test(core_engine, claims_from_many_threads_stop_at_the_limit)
 
 Test(core_engine, the_kinds_resume_rules)
 {
-	const struct rfs_engine_kind *a = &job_kind_archive;
+	const struct rfs_engine_kind *a = &rfs_job_kind_archive;
 
 	cr_assert_eq(rfs_engine_retry_state(a, RFS_ENTRY_SNAPSHOT),
 		     RFS_ENTRY_SNAPSHOT);
@@ -345,8 +345,9 @@ Test(core_engine, the_kinds_resume_rules)
 		     RFS_ENTRY_UNPUBLISH);
 	cr_assert_eq(rfs_engine_retry_state(a, RFS_ENTRY_DELETE),
 		     RFS_ENTRY_DELETE);
-	cr_assert_eq(rfs_engine_retry_state(&job_kind_purge, RFS_ENTRY_PURGING),
-		     RFS_ENTRY_PURGING);
+	cr_assert_eq(
+		rfs_engine_retry_state(&rfs_job_kind_purge, RFS_ENTRY_PURGING),
+		RFS_ENTRY_PURGING);
 	cr_assert_eq(
 		rfs_engine_retry_state(&rfs_restore_kind, RFS_RESTORE_VERIFY),
 		RFS_RESTORE_CHECK);
