@@ -4,13 +4,11 @@
  */
 #include "core/journal_file.h"
 
-#include "backends/backend.h"
 #include "model/catalog.h"
-#include "core/config.h"
 #include "model/date.h"
 #include "core/edit.h"
 #include "core/journal.h"
-#include "util/names.h"
+#include "core/journal_file_priv.h"
 #include "index/index.h"
 #include "index/journal.h"
 #include "util/error.h"
@@ -129,88 +127,6 @@ out:
 	return r;
 }
 
-/* --------------------------------------------------------- validation */
-
-/* Every key of @p o is one of @p keys (NULL-terminated), with the types
- * of @p types ('s' string, 'i' integer, 'a' array, 'o' object, '?' a
- * string or null), and the keys with an uppercase type are required. */
-static int check_object(const json_t *o, const char *where,
-			const char *const keys[], const char *types,
-			struct rfs_error *err)
-{
-	const char *key;
-	json_t *v;
-	size_t i;
-
-	if (!json_is_object(o))
-		return rfs_error_set(err, EINVAL, "%s: not an object", where);
-	json_object_foreach((json_t *)o, key, v)
-	{
-		bool ok = false;
-
-		for (i = 0; keys[i]; i++) {
-			if (strcmp(key, keys[i]))
-				continue;
-			switch (types[i] | 0x20) {
-			case 's':
-				ok = json_is_string(v);
-				break;
-			case 'i':
-				ok = json_is_integer(v);
-				break;
-			case 'a':
-				ok = json_is_array(v);
-				break;
-			case 'o':
-				ok = json_is_object(v);
-				break;
-			case '?' | 0x20:
-				ok = json_is_string(v) || json_is_null(v);
-				break;
-			}
-			if (!ok)
-				return rfs_error_set(
-					err, EINVAL,
-					"%s: '%s' has the wrong type (want %s)",
-					where, key,
-					(types[i] | 0x20) == 's' ? "a string"
-					: (types[i] | 0x20) == 'i'
-						? "an integer"
-					: (types[i] | 0x20) == 'a' ? "an array"
-					: (types[i] | 0x20) == 'o'
-						? "an object"
-						: "a string or null");
-			break;
-		}
-		if (!keys[i])
-			return rfs_error_set(err, EINVAL,
-					     "%s: unknown key '%s'", where,
-					     key);
-	}
-	for (i = 0; keys[i]; i++)
-		if (types[i] >= 'A' && types[i] <= 'Z' &&
-		    !json_object_get(o, keys[i]))
-			return rfs_error_set(err, EINVAL, "%s: '%s' is missing",
-					     where, keys[i]);
-	return 0;
-}
-
-/* Parse "YYYY-MM-DD" or (for @p open) "now". */
-static int parse_day(const char *where, const char *s, bool open, int32_t *d,
-		     struct rfs_error *err)
-{
-	if (open && !strcmp(s, "now")) {
-		*d = RFS_DATE_NOW;
-		return 0;
-	}
-	return rfs_date_parse(where, s, d, err);
-}
-
-static const char *str(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 /* ------------------------------------------------------------ planning */
 
 static int step(struct rfs_catalog_plan *p, enum step_kind kind, const char *a,
@@ -241,187 +157,10 @@ static bool in_array(const json_t *arr, const char *key, const char *name)
 	size_t i;
 
 	json_array_foreach(arr, i, v)
-		if (!strcmp(key ? str(v, key) ?: "" : json_string_value(v) ?: "",
+		if (!strcmp(key ? rfs_catalog_file_str(v, key) ?: "" : json_string_value(v) ?: "",
 			    name))
 			return true;
 	return false;
-}
-
-static const json_t *find(const json_t *arr, const char *name)
-{
-	const json_t *v;
-	size_t i;
-
-	json_array_foreach(arr, i,
-			   v) if (!strcmp(str(v, "name"), name)) return v;
-	return NULL;
-}
-
-/* Check a lifecycle's epochs in the file: dates, no overlap, one open. */
-static int check_epochs(const json_t *eps, const char *where,
-			const json_t *storages, struct rfs_error *err)
-{
-	static const char *const keys[] = { "from", "to", "storage", "path",
-					    NULL };
-	const json_t *a, *b;
-	size_t i, j;
-	int r, open = 0;
-
-	json_array_foreach(eps, i, a)
-	{
-		int32_t f, t;
-
-		r = check_object(a, where, keys, "SSSs", err);
-		if (r == 0)
-			r = parse_day("epoch 'from'", str(a, "from"), false, &f,
-				      err);
-		if (r == 0)
-			r = parse_day("epoch 'to'", str(a, "to"), true, &t,
-				      err);
-		if (r < 0)
-			return r;
-		if (t <= f)
-			return rfs_error_set(err, EINVAL,
-					     "%s: epoch %s..%s ends before it "
-					     "starts",
-					     where, str(a, "from"),
-					     str(a, "to"));
-		open += t == RFS_DATE_NOW;
-		if (!find(storages, str(a, "storage")))
-			return rfs_error_set(err, EINVAL,
-					     "%s: epoch %s..%s is on storage "
-					     "'%s', which the file does not "
-					     "have",
-					     where, str(a, "from"),
-					     str(a, "to"), str(a, "storage"));
-		json_array_foreach(eps, j, b)
-		{
-			int32_t f2, t2;
-
-			if (j <= i ||
-			    parse_day("", str(b, "from"), false, &f2, NULL) ||
-			    parse_day("", str(b, "to"), true, &t2, NULL))
-				continue;
-			if (f < t2 && f2 < t)
-				return rfs_error_set(
-					err, EINVAL,
-					"%s: epochs %s..%s and %s..%s overlap",
-					where, str(a, "from"), str(a, "to"),
-					str(b, "from"), str(b, "to"));
-		}
-	}
-	if (open > 1)
-		return rfs_error_set(err, EINVAL,
-				     "%s: %d open epochs; at most "
-				     "one may end at 'now'",
-				     where, open);
-	return 0;
-}
-
-static int check_doc(const json_t *doc, struct rfs_error *err)
-{
-	static const char *const top[] = { "recyclefs_catalog", "storages",
-					   "tables", "config", NULL };
-	static const char *const skeys[] = { "name", "uri", "bin", NULL };
-	static const char *const tkeys[] = { "name", "classifications",
-					     "lifecycles", NULL };
-	static const char *const lkeys[] = { "name", "order", "epochs", NULL };
-	const json_t *s, *t, *l, *c, *storages;
-	const char *key;
-	json_t *v;
-	size_t i, j, k;
-	char where[600];
-	int r;
-
-	r = check_object(doc, "catalog file", top, "IAAo", err);
-	if (r < 0)
-		return r;
-	if (json_integer_value(json_object_get(doc, "recyclefs_catalog")) >
-	    RFS_CATALOG_FILE_VERSION)
-		return rfs_error_set(
-			err, EPROTO,
-			"catalog file has version %lld; this recyclefs reads up "
-			"to %d: upgrade recyclefs",
-			(long long)json_integer_value(
-				json_object_get(doc, "recyclefs_catalog")),
-			RFS_CATALOG_FILE_VERSION);
-	storages = json_object_get(doc, "storages");
-	json_array_foreach(storages, i, s)
-	{
-		snprintf(where, sizeof(where), "storages[%zu]", i);
-		r = check_object(s, where, skeys, "SS?", err);
-		if (r == 0)
-			r = rfs_name_check("storage", str(s, "name"), err);
-		if (r == 0)
-			r = rfs_backend_check_uri(str(s, "uri"), err);
-		if (r == 0 && str(s, "bin"))
-			r = rfs_backend_check_uri(str(s, "bin"), err);
-		if (r < 0)
-			return r;
-		json_array_foreach(storages, j, t) if (
-			j > i &&
-			!strcmp(str(s, "name"),
-				str(t,
-				    "name"))) return rfs_error_set(err, EINVAL,
-								   "storage '%s' is listed "
-								   "twice",
-								   str(s,
-								       "name"));
-	}
-	json_array_foreach(json_object_get(doc, "tables"), i, t)
-	{
-		snprintf(where, sizeof(where), "tables[%zu]", i);
-		r = check_object(t, where, tkeys, "Saa", err);
-		if (r == 0)
-			r = rfs_name_check("table", str(t, "name"), err);
-		json_array_foreach(json_object_get(t, "classifications"), j,
-				   c) if (r == 0) r =
-			json_is_string(c)
-				? rfs_name_check("classification",
-						 json_string_value(c), err)
-				: rfs_error_set(err, EINVAL,
-						"%s: a classification is "
-						"not a string",
-						where);
-		if (r < 0)
-			return r;
-		json_array_foreach(json_object_get(t, "lifecycles"), j, l)
-		{
-			snprintf(where, sizeof(where),
-				 "table '%s' lifecycles[%zu]", str(t, "name"),
-				 j);
-			r = check_object(l, where, lkeys, "Sia", err);
-			if (r == 0)
-				r = rfs_name_check("lifecycle", str(l, "name"),
-						   err);
-			if (r == 0 &&
-			    json_integer_value(json_object_get(l, "order")) < 0)
-				r = rfs_error_set(err, EINVAL,
-						  "%s: 'order' is negative",
-						  where);
-			if (r == 0) {
-				snprintf(where, sizeof(where),
-					 "lifecycle '%s/%s'", str(t, "name"),
-					 str(l, "name"));
-				r = check_epochs(json_object_get(l, "epochs"),
-						 where, storages, err);
-			}
-			if (r < 0)
-				return r;
-			(void)k;
-		}
-	}
-	json_object_foreach(json_object_get((json_t *)doc, "config"), key, v)
-	{
-		if (!json_is_string(v))
-			return rfs_error_set(err, EINVAL,
-					     "config '%s' is not a string",
-					     key);
-		r = rfs_config_check(key, json_string_value(v), err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
 }
 
 /* The epoch of @p lc starting on @p from, or NULL. */
@@ -443,9 +182,12 @@ static const json_t *file_epoch(const json_t *eps, int32_t from)
 	size_t i;
 	int32_t f;
 
-	json_array_foreach(eps, i, e) if (!parse_day("", str(e, "from"), false,
-						     &f, NULL) &&
-					  f == from) return e;
+	json_array_foreach(
+		eps, i,
+		e) if (!rfs_catalog_file_day("",
+					     rfs_catalog_file_str(e, "from"),
+					     false, &f, NULL) &&
+		       f == from) return e;
 	return NULL;
 }
 
@@ -495,7 +237,8 @@ static int plan_epochs(struct rfs_index *idx, struct rfs_catalog_plan *p,
 		}
 		if (!fe)
 			continue;
-		parse_day("", str(fe, "to"), true, &to, NULL);
+		rfs_catalog_file_day("", rfs_catalog_file_str(fe, "to"), true,
+				     &to, NULL);
 		if (phase == 1 && to != e->to) {
 			if (e->to != RFS_DATE_NOW)
 				return rfs_error_set(
@@ -503,29 +246,35 @@ static int plan_epochs(struct rfs_index *idx, struct rfs_catalog_plan *p,
 					"epoch '%s/%s/%s' is closed: its end "
 					"cannot change to %s (remove it and "
 					"add it again)",
-					t, l, e->name, str(fe, "to"));
+					t, l, e->name,
+					rfs_catalog_file_str(fe, "to"));
 			r = step(p, EPOCH_CLOSE, t, l, e->name, NULL, NULL);
 			if (r == 0)
 				LAST(p)->to = to;
 		}
 		if (phase == 2 &&
-		    (strcmp(str(fe, "storage"), e->storage->name) ||
-		     strcmp(str(fe, "path") ?: "", e->path))) {
+		    (strcmp(rfs_catalog_file_str(fe, "storage"),
+			    e->storage->name) ||
+		     strcmp(rfs_catalog_file_str(fe, "path") ?: "", e->path))) {
 			rfs_epoch_range_format(e->from, to, name);
 			r = step(p, EPOCH_REPOINT, t, l, name,
-				 str(fe, "storage"), str(fe, "path") ?: "");
+				 rfs_catalog_file_str(fe, "storage"),
+				 rfs_catalog_file_str(fe, "path") ?: "");
 		}
 	}
 	json_array_foreach(phase == 3 ? eps : NULL, i, fe)
 	{
 		int32_t from, to;
 
-		parse_day("", str(fe, "from"), false, &from, NULL);
-		parse_day("", str(fe, "to"), true, &to, NULL);
+		rfs_catalog_file_day("", rfs_catalog_file_str(fe, "from"),
+				     false, &from, NULL);
+		rfs_catalog_file_day("", rfs_catalog_file_str(fe, "to"), true,
+				     &to, NULL);
 		if (epoch_from(lc, from))
 			continue;
-		r = step(p, EPOCH_ADD, t, l, str(fe, "storage"),
-			 str(fe, "path") ?: "", NULL);
+		r = step(p, EPOCH_ADD, t, l,
+			 rfs_catalog_file_str(fe, "storage"),
+			 rfs_catalog_file_str(fe, "path") ?: "", NULL);
 		if (r < 0)
 			return r;
 		LAST(p)->from = from;
@@ -546,12 +295,13 @@ static int plan_tables(struct rfs_index *idx, struct rfs_catalog_plan *p,
 	for (i = 0; r == 0 && i < cat->n_tables; i++) {
 		const struct rfs_table *t = cat->tables[i];
 
-		ft = find(tables, t->name);
+		ft = rfs_catalog_file_find(tables, t->name);
 		for (j = 0; r == 0 && j < t->n_lifecycles; j++) {
 			const struct rfs_lifecycle *lc = t->lifecycles[j];
 
-			fl = ft ? find(json_object_get(ft, "lifecycles"),
-				       lc->name)
+			fl = ft ? rfs_catalog_file_find(
+					  json_object_get(ft, "lifecycles"),
+					  lc->name)
 				: NULL;
 			if (phase <= 3)
 				r = plan_epochs(
@@ -608,27 +358,31 @@ static int plan_tables(struct rfs_index *idx, struct rfs_catalog_plan *p,
 	/* tables and lifecycles of the file */
 	json_array_foreach(tables, i, ft)
 	{
-		const struct rfs_table *t =
-			rfs_catalog_table(cat, str(ft, "name"));
+		const struct rfs_table *t = rfs_catalog_table(
+			cat, rfs_catalog_file_str(ft, "name"));
 
 		if (!t && phase == -2) {
-			r = step(p, TABLE_ADD, str(ft, "name"), NULL, NULL,
-				 NULL, NULL);
+			r = step(p, TABLE_ADD, rfs_catalog_file_str(ft, "name"),
+				 NULL, NULL, NULL, NULL);
 			json_array_foreach(
 				json_object_get(ft, "classifications"), j,
 				c) if (r == 0) r =
-				step(p, CLASSIFY, str(ft, "name"),
+				step(p, CLASSIFY,
+				     rfs_catalog_file_str(ft, "name"),
 				     json_string_value(c), NULL, NULL, NULL);
 		}
 		json_array_foreach(json_object_get(ft, "lifecycles"), j, fl)
 		{
 			const struct rfs_lifecycle *lc =
-				t ? rfs_table_lifecycle(t, str(fl, "name"))
+				t ? rfs_table_lifecycle(
+					    t, rfs_catalog_file_str(fl, "name"))
 				  : NULL;
 
 			if (r == 0 && !lc && phase == -2) {
-				r = step(p, LIFECYCLE_ADD, str(ft, "name"),
-					 str(fl, "name"), NULL, NULL, NULL);
+				r = step(p, LIFECYCLE_ADD,
+					 rfs_catalog_file_str(ft, "name"),
+					 rfs_catalog_file_str(fl, "name"), NULL,
+					 NULL, NULL);
 				if (r == 0)
 					LAST(p)->order =
 						(int)json_integer_value(
@@ -636,10 +390,12 @@ static int plan_tables(struct rfs_index *idx, struct rfs_catalog_plan *p,
 								fl, "order"));
 			}
 			if (r == 0 && !lc && phase == 3)
-				r = plan_epochs(idx, p, str(ft, "name"),
-						str(fl, "name"), NULL,
-						json_object_get(fl, "epochs"),
-						phase, err);
+				r = plan_epochs(
+					idx, p,
+					rfs_catalog_file_str(ft, "name"),
+					rfs_catalog_file_str(fl, "name"), NULL,
+					json_object_get(fl, "epochs"), phase,
+					err);
 		}
 		if (r < 0)
 			return r;
@@ -659,7 +415,7 @@ int rfs_catalog_file_plan(struct rfs_index *idx, const json_t *doc,
 	size_t i;
 	int r, phase;
 
-	r = check_doc(doc, err);
+	r = rfs_catalog_file_check(doc, err);
 	if (r == 0)
 		r = rfs_index_load_catalog(idx, &cat, err);
 	if (r == 0)
@@ -668,15 +424,18 @@ int rfs_catalog_file_plan(struct rfs_index *idx, const json_t *doc,
 		goto out;
 	json_array_foreach(storages, i, fs)
 	{
-		const struct rfs_storage *s =
-			rfs_catalog_storage(cat, str(fs, "name"));
+		const struct rfs_storage *s = rfs_catalog_storage(
+			cat, rfs_catalog_file_str(fs, "name"));
 
 		if (!s)
-			r = step(&p, STORAGE_ADD, str(fs, "name"),
-				 str(fs, "uri"), str(fs, "bin"), NULL, NULL);
-		else if (strcmp(s->uri, str(fs, "uri")) ||
-			 (str(fs, "bin") &&
-			  strcmp(s->bin_uri ?: "", str(fs, "bin"))))
+			r = step(&p, STORAGE_ADD,
+				 rfs_catalog_file_str(fs, "name"),
+				 rfs_catalog_file_str(fs, "uri"),
+				 rfs_catalog_file_str(fs, "bin"), NULL, NULL);
+		else if (strcmp(s->uri, rfs_catalog_file_str(fs, "uri")) ||
+			 (rfs_catalog_file_str(fs, "bin") &&
+			  strcmp(s->bin_uri ?: "",
+				 rfs_catalog_file_str(fs, "bin"))))
 			r = rfs_error_set(err, EINVAL,
 					  "storage '%s': its URI or recycle "
 					  "URI cannot change (add a storage of "
@@ -695,19 +454,22 @@ int rfs_catalog_file_plan(struct rfs_index *idx, const json_t *doc,
 
 		json_array_foreach(json_object_get(dump, "config"), i, row)
 			same |=
-			!strcmp(str(row, "key"), key) &&
-			!strcmp(str(row, "value"), json_string_value(v));
+			!strcmp(rfs_catalog_file_str(row, "key"), key) &&
+			!strcmp(rfs_catalog_file_str(row, "value"),
+				json_string_value(v));
 		if (!same && (r = step(&p, CONFIG_SET, key,
 				       json_string_value(v), NULL, NULL, NULL)))
 			goto out;
 	}
 	json_array_foreach(
 		json_object_get(dump, "config"), i,
-		row) if (!json_object_get(cfg, str(row, "key")) &&
-			 (r = step(&p, CONFIG_UNSET, str(row, "key"), NULL,
-				   NULL, NULL, NULL))) goto out;
+		row) if (!json_object_get(cfg,
+					  rfs_catalog_file_str(row, "key")) &&
+			 (r = step(&p, CONFIG_UNSET,
+				   rfs_catalog_file_str(row, "key"), NULL, NULL,
+				   NULL, NULL))) goto out;
 	for (i = 0; i < cat->n_storages; i++) {
-		if (find(storages, cat->storages[i]->name))
+		if (rfs_catalog_file_find(storages, cat->storages[i]->name))
 			continue;
 		r = refuse_orphans(idx, "a storage", cat->storages[i]->name,
 				   NULL, NULL, NULL, 0, err);
