@@ -263,7 +263,32 @@ int rfs_backend_check_uri(const char *uri, struct rfs_error *err);
 bool rfs_backend_scheme_supported(const char *scheme);
 
 /** Free a backend; NULL does nothing. */
-void rfs_backend_free(struct rfs_backend *b);
+static inline void rfs_backend_free(struct rfs_backend *b)
+{
+	if (b)
+		b->ops->free(b);
+}
+
+/**
+ * A way to open storages, as the use cases of core/ receive it
+ * (core/ports.h): the registry of this build's adapters
+ * (rfs_backend_registry), or one adapter alone (rfs_mem_opener, for
+ * tests). Every method may be called from any thread.
+ */
+struct rfs_backend_opener {
+	/** Open the storage at @p uri; as rfs_backend_open(). */
+	int (*open)(const char *uri, struct rfs_backend **out,
+		    struct rfs_error *err);
+	/** Check what @p uri says by itself; as rfs_backend_check_uri(). */
+	int (*check_uri)(const char *uri, struct rfs_error *err);
+	/** True when @p scheme can be opened; as
+	 * rfs_backend_scheme_supported(). */
+	bool (*scheme_supported)(const char *scheme);
+};
+
+/** The registry of this build's adapters as an opener: rfs_backend_open(),
+ * rfs_backend_check_uri(), rfs_backend_scheme_supported(). */
+extern const struct rfs_backend_opener rfs_backend_registry;
 
 /** True when @p b has every capability in @p caps. */
 static inline bool rfs_backend_has(const struct rfs_backend *b,

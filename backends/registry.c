@@ -112,8 +112,8 @@ int rfs_backend_open(const char *uri, struct rfs_backend **out,
 	return r;
 }
 
-void rfs_backend_free(struct rfs_backend *b)
-{
-	if (b)
-		b->ops->free(b);
-}
+const struct rfs_backend_opener rfs_backend_registry = {
+	.open = rfs_backend_open,
+	.check_uri = rfs_backend_check_uri,
+	.scheme_supported = rfs_backend_scheme_supported,
+};

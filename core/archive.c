@@ -5,6 +5,7 @@
 #include "core/archive.h"
 
 #include "backends/backend.h"
+#include "core/ports.h"
 #include "core/bin.h"
 #include "model/catalog.h"
 #include "model/entry.h"
@@ -115,7 +116,7 @@ static int check_table_format(const struct origin *o, struct rfs_error *err)
 	r = rfs_path_join(&key, ep->path, o->item);
 	if (r < 0 || !*rfs_buf_str(&key))
 		goto out; /* the storage's root has nothing above it */
-	r = rfs_backend_open(ep->storage->uri, &b, err);
+	r = rfs_ports_open(ep->storage->uri, &b, err);
 	if (r == 0)
 		r = rfs_table_format_above(b, rfs_buf_str(&key), &fmt,
 					   &root_len);
@@ -170,13 +171,13 @@ static int check_item(const struct origin *o, bool *is_dir,
 	struct stat st;
 	int r;
 
-	if (!s->bin_uri || !rfs_backend_scheme_supported(s->cls->schemes[0]))
+	if (!s->bin_uri || !rfs_ports_supported(s->cls->schemes[0]))
 		return rfs_error_set(err, EPERM,
 				     "storage '%s' is %s (%s): recyclefs has "
 				     "no data path to archive '%s'",
 				     s->name, rfs_family_name(s->cls->family),
 				     s->cls->name, o->path);
-	r = rfs_backend_open(o->epoch->uri, &b, err);
+	r = rfs_ports_open(o->epoch->uri, &b, err);
 	if (r < 0)
 		return r;
 	r = rfs_backend_stat(b, o->item, &st);

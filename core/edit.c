@@ -2,6 +2,7 @@
 #include "core/journal.h"
 
 #include "backends/backend.h"
+#include "core/ports.h"
 #include "model/catalog.h"
 #include "core/config.h"
 #include "core/location.h"
@@ -74,7 +75,7 @@ static int check_location(const char *root, const char *path, bool create,
 
 	if (strncmp(root, "file://", 7))
 		return 0;
-	r = rfs_backend_open(root, &b, err);
+	r = rfs_ports_open(root, &b, err);
 	if (r < 0)
 		return r;
 	key = strdup(path);
@@ -139,7 +140,7 @@ static int canonical_uri(const char *what, const char *in, char **out,
 	if (r == 0) {
 		/* the options and names the adapter will read: a bad one is
 		 * refused now, not at the first mount */
-		r = rfs_backend_check_uri(*out, err);
+		r = rfs_ports_check_uri(*out, err);
 		if (r < 0) {
 			free(*out);
 			*out = NULL;
@@ -594,10 +595,10 @@ static int epoch_holds_data(const struct rfs_epoch *e, struct rfs_error *err)
 	struct rfs_error ignore = { 0 };
 	int r;
 
-	if (!rfs_backend_scheme_supported(e->storage->cls->schemes[0]) ||
+	if (!rfs_ports_supported(e->storage->cls->schemes[0]) ||
 	    !e->storage->bin_uri)
 		return 0;
-	r = rfs_backend_open(e->uri, &b, &ignore);
+	r = rfs_ports_open(e->uri, &b, &ignore);
 	if (r == 0)
 		r = rfs_backend_list(b, "", first_name, &h);
 	rfs_backend_free(b);

@@ -8,6 +8,7 @@
 #include "core/journal.h"
 
 #include "backends/backend.h"
+#include "core/ports.h"
 #include "core/bin.h"
 #include "core/hook.h"
 #include "core/partitions.h"
@@ -634,10 +635,10 @@ void rfs_job_entry_leased(struct rfs_engine_job *b)
 int rfs_job_entry_open(struct rfs_engine_job *b)
 {
 	struct job *j = (struct job *)b;
-	int r = rfs_backend_open(j->e.src_uri, &j->src, b->err);
+	int r = rfs_ports_open(j->e.src_uri, &j->src, b->err);
 
 	if (r == 0)
-		r = rfs_backend_open(j->e.bin_root_uri, &j->bin, b->err);
+		r = rfs_ports_open(j->e.bin_root_uri, &j->bin, b->err);
 	if (r == 0)
 		b->parallel =
 			rfs_engine_parallel_files(b->idx, b->o, j->src, j->bin);

@@ -5,6 +5,7 @@
 #include "core/journal.h"
 
 #include "backends/backend.h"
+#include "core/ports.h"
 #include "model/catalog.h"
 #include "model/storage.h"
 #include "util/uri.h"
@@ -237,11 +238,10 @@ int rfs_journal_write(struct rfs_index *idx, struct rfs_error *err)
 		const struct rfs_storage *s = cat->storages[i];
 		struct rfs_backend *bin = NULL;
 
-		if (!s->bin_uri ||
-		    !rfs_backend_scheme_supported(s->cls->schemes[0]))
+		if (!s->bin_uri || !rfs_ports_supported(s->cls->schemes[0]))
 			continue;
 		rfs_error_clear(&why);
-		r = rfs_backend_open(s->bin_uri, &bin, &why);
+		r = rfs_ports_open(s->bin_uri, &bin, &why);
 		if (r == 0)
 			r = put(bin, name, text);
 		if (r == 0)
@@ -448,7 +448,7 @@ int rfs_journal_read(const char *uri, json_t **out, char **key,
 
 		if (rfs_uri_join(uri, where[i], &u) < 0)
 			return -ENOMEM;
-		r = rfs_backend_open(u, &b, &why);
+		r = rfs_ports_open(u, &b, &why);
 		if (r == 0)
 			r = read_newest(b, u, out, key, skip, ctx, err);
 		else if (i == 0 && r != -ENOENT) {

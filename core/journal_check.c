@@ -4,7 +4,7 @@
  */
 #include "core/journal_file.h"
 
-#include "backends/backend.h"
+#include "core/ports.h"
 #include "core/config.h"
 #include "core/journal_file_priv.h"
 #include "model/date.h"
@@ -216,11 +216,11 @@ int rfs_catalog_file_check(const json_t *doc, struct rfs_error *err)
 					   rfs_catalog_file_str(s, "name"),
 					   err);
 		if (r == 0)
-			r = rfs_backend_check_uri(
-				rfs_catalog_file_str(s, "uri"), err);
+			r = rfs_ports_check_uri(rfs_catalog_file_str(s, "uri"),
+						err);
 		if (r == 0 && rfs_catalog_file_str(s, "bin"))
-			r = rfs_backend_check_uri(
-				rfs_catalog_file_str(s, "bin"), err);
+			r = rfs_ports_check_uri(rfs_catalog_file_str(s, "bin"),
+						err);
 		if (r < 0)
 			return r;
 		json_array_foreach(storages, j, t) if (

@@ -5,6 +5,7 @@
 #include "core/restore.h"
 
 #include "backends/backend.h"
+#include "core/ports.h"
 #include "core/copy.h"
 #include "core/engine.h"
 #include "model/entry.h"
@@ -701,10 +702,10 @@ static const char *restore_lease_owner(const struct rfs_engine_job *b,
 static int restore_open(struct rfs_engine_job *b)
 {
 	struct rjob *j = (struct rjob *)b;
-	int r = rfs_backend_open(j->e.bin_root_uri, &j->bin, b->err);
+	int r = rfs_ports_open(j->e.bin_root_uri, &j->bin, b->err);
 
 	if (r == 0)
-		r = rfs_backend_open(j->r.target_uri, &j->dst, b->err);
+		r = rfs_ports_open(j->r.target_uri, &j->dst, b->err);
 	if (r == 0)
 		b->parallel =
 			rfs_engine_parallel_files(b->idx, b->o, j->bin, j->dst);

@@ -5,6 +5,7 @@
 #include "core/archive.h"
 
 #include "backends/backend.h"
+#include "core/ports.h"
 #include "model/catalog.h"
 #include "model/entry.h"
 #include "core/journal.h"
@@ -155,9 +156,9 @@ static void scan_storage(struct rfs_index *idx, const struct rfs_storage *s,
 	size_t i;
 	int r;
 
-	if (!s->bin_uri || !rfs_backend_scheme_supported(s->cls->schemes[0]))
+	if (!s->bin_uri || !rfs_ports_supported(s->cls->schemes[0]))
 		return;
-	r = rfs_backend_open(s->bin_uri, &bin, &err);
+	r = rfs_ports_open(s->bin_uri, &bin, &err);
 	if (r == 0)
 		r = rfs_backend_list(bin, RFS_MANIFEST_DIR, add_manifest, &f);
 	if (r < 0 && r != -ENOENT) {
@@ -264,9 +265,9 @@ int rfs_reindex_from(struct rfs_index *idx, const char *uri, rfs_reindex_fn fn,
 		/* A snapshot is outside input: its URIs are checked as
 		 * 'storage add' checks them (no credentials, good options). */
 		for (i = 0; r == 0 && i < cat->n_storages; i++) {
-			r = rfs_backend_check_uri(cat->storages[i]->uri, err);
+			r = rfs_ports_check_uri(cat->storages[i]->uri, err);
 			if (r == 0 && cat->storages[i]->bin_uri)
-				r = rfs_backend_check_uri(
+				r = rfs_ports_check_uri(
 					cat->storages[i]->bin_uri, err);
 		}
 		if (r == 0)

@@ -5,6 +5,7 @@
 #include "core/restore.h"
 
 #include "backends/backend.h"
+#include "core/ports.h"
 #include "core/archive.h"
 #include "model/catalog.h"
 #include "core/copy.h"
@@ -77,7 +78,7 @@ static int family_check(const struct rfs_entry *e, const char *item,
 			item, rfs_family_name(from->family), from->name,
 			rfs_family_name(to->family), to_name,
 			rfs_family_name(from->family));
-	if (!rfs_backend_scheme_supported(to->schemes[0]))
+	if (!rfs_ports_supported(to->schemes[0]))
 		return rfs_error_set(err, EPERM,
 				     "restore refused: storage '%s' (%s) has "
 				     "no data path in this build",

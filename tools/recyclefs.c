@@ -4,6 +4,8 @@
  * command parses the rest of the line itself (tools/cmd_<verb>.c).
  */
 #include "rfs_config.h"
+#include "backends/backend.h"
+#include "core/ports.h"
 #include "tools/cli.h"
 
 #include "util/log.h"
@@ -72,6 +74,8 @@ int main(int argc, char **argv)
 	int opt;
 
 	rfs_log_set_ident("recyclefs");
+	/* Core's use cases open storages with every adapter of this build. */
+	rfs_ports_set_backends(&rfs_backend_registry);
 	opterr = 0;
 	/* '+': stop at the command name, whose options are its own. */
 	while ((opt = getopt_long(argc, argv, "+:hv", opts, NULL)) != -1) {

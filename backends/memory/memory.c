@@ -696,3 +696,45 @@ free_backend:
 	free(m);
 	return r;
 }
+
+static int opener_open(const char *uri, struct rfs_backend **out,
+		       struct rfs_error *err)
+{
+	struct rfs_uri u;
+	int r;
+
+	r = rfs_uri_parse(uri, &u, err);
+	if (r < 0)
+		return r;
+	if (strcmp(u.scheme, "mem"))
+		r = rfs_error_set(err, EPROTONOSUPPORT,
+				  "storage scheme '%s' has no data path here "
+				  "(only mem://)",
+				  u.scheme);
+	else
+		r = rfs_mem_open(&u, uri, out, err);
+	rfs_uri_release(&u);
+	return r;
+}
+
+static int opener_check_uri(const char *uri, struct rfs_error *err)
+{
+	struct rfs_uri u;
+	int r;
+
+	r = rfs_uri_parse(uri, &u, err);
+	if (r == 0)
+		rfs_uri_release(&u);
+	return r;
+}
+
+static bool opener_supported(const char *scheme)
+{
+	return scheme && !strcmp(scheme, "mem");
+}
+
+const struct rfs_backend_opener rfs_mem_opener = {
+	.open = opener_open,
+	.check_uri = opener_check_uri,
+	.scheme_supported = opener_supported,
+};

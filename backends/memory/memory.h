@@ -120,4 +120,12 @@ void rfs_mem_reset(const char *store);
 int rfs_mem_open(const struct rfs_uri *u, const char *uri,
 		 struct rfs_backend **out, struct rfs_error *err);
 
+/**
+ * The memory backend alone as an opener (backends/backend.h): it opens
+ * "mem://" URIs and refuses every other scheme with -EPROTONOSUPPORT and
+ * the reason. A unit test of core/ hands it to core with
+ * rfs_ports_set_backends(), so that it links no other adapter.
+ */
+extern const struct rfs_backend_opener rfs_mem_opener;
+
 #endif

@@ -9,6 +9,7 @@
 #include "model/date.h"
 #include "core/edit.h"
 #include "core/manifest.h"
+#include "core/ports.h"
 #include "index/entries.h"
 #include "index/index.h"
 #include "util/clock.h"
@@ -50,8 +51,7 @@ static struct rfs_backend *open_uri(const char *uri)
 	struct rfs_backend *b = NULL;
 	struct rfs_error err = { 0 };
 
-	cr_assert_eq(rfs_backend_open(uri, &b, &err), 0, "%s: %s", uri,
-		     err.msg);
+	cr_assert_eq(rfs_ports_open(uri, &b, &err), 0, "%s: %s", uri, err.msg);
 	return b;
 }
 

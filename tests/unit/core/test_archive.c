@@ -12,6 +12,7 @@
 #include "model/date.h"
 #include "core/edit.h"
 #include "core/manifest.h"
+#include "core/ports.h"
 #include "index/entries.h"
 #include "index/index.h"
 #include "util/clock.h"
@@ -185,7 +186,7 @@ static void add_root_epoch(void)
 	snprintf(uri, sizeof(uri), "mem://%s/root", f.store);
 	cr_assert_eq(rfs_edit_storage_add(f.idx, "m2", uri, NULL, &f.err), 0,
 		     "%s", f.err.msg);
-	cr_assert_eq(rfs_backend_open(uri, &root, &f.err), 0, "%s", f.err.msg);
+	cr_assert_eq(rfs_ports_open(uri, &root, &f.err), 0, "%s", f.err.msg);
 	/* storage add made the bin already: its catalog journal is there */
 	cr_assert_eq(rfs_backend_mkdir(root, ".recyclebin", 0755), -EEXIST);
 	cr_assert_eq(rfs_backend_mkdir(root, ".recyclebin/old", 0755), 0);
@@ -196,7 +197,7 @@ static void add_root_epoch(void)
 	cr_assert_eq(rfs_file_close(fh), 0);
 	rfs_backend_free(root);
 	snprintf(uri, sizeof(uri), "mem://%s/root/.recyclebin", f.store);
-	cr_assert_eq(rfs_backend_open(uri, &root_bin, &f.err), 0, "%s",
+	cr_assert_eq(rfs_ports_open(uri, &root_bin, &f.err), 0, "%s",
 		     f.err.msg);
 	cr_assert_eq(
 		rfs_edit_lifecycle_add(f.idx, AFX_TABLE, "raw", -1, &f.err), 0,

@@ -11,6 +11,7 @@
 #include "backends/memory/memory.h"
 #include "core/archive.h"
 #include "core/manifest.h"
+#include "core/ports.h"
 #include "core/restore.h"
 #include "index/entries.h"
 #include "index/index.h"
@@ -361,7 +362,7 @@ Test(core_power, only_synced_writes_survive_a_power_cut)
 
 	snprintf(store, sizeof(store), "power%d", (int)getpid());
 	snprintf(uri, sizeof(uri), "mem://%s/x", store);
-	cr_assert_eq(rfs_backend_open(uri, &b, &err), 0, "%s", err.msg);
+	cr_assert_eq(rfs_ports_open(uri, &b, &err), 0, "%s", err.msg);
 	cr_assert_eq(rfs_mem_power_loss_begin(store), 0);
 	cr_assert_eq(rfs_backend_mkdir(b, "kept", 0755), 0);
 	cr_assert_eq(rfs_backend_sync(b), 0);
