@@ -1,7 +1,7 @@
 /*
  * The catalog in the index: inserting and changing storages, tables,
  * classifications, lifecycles and epochs, and loading them all as one
- * sealed snapshot (core/catalog.h).
+ * sealed snapshot (model/catalog.h).
  */
 #include "index/index.h"
 #include "index/internal.h"

@@ -2,7 +2,7 @@
  * @file entries.h
  * @brief Recycle entries and their manifest rows in the index.
  *
- * The repository of core/entry.h's types (schema version 2). Same rules as
+ * The repository of model/entry.h's types (schema version 2). Same rules as
  * index.h: a handle is used by one thread at a time; errors map to -errno
  * in one place; the caller groups calls in rfs_index_begin()/commit() when
  * they must land together. Iterations stream rows from SQLite: memory does

@@ -1,7 +1,7 @@
 /**
  * @file restores.h
  * @brief Restores in the index (schema version 3): the repository of
- *        core/restore.h's struct rfs_restore.
+ *        model/restore.h's struct rfs_restore.
  *
  * Same rules as index.h and entries.h: one thread per handle, errors
  * mapped to -errno in one place, callers group calls in transactions.

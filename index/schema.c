@@ -82,7 +82,7 @@ static const char schema_v1[] =
 	") STRICT, WITHOUT ROWID;\n";
 
 /*
- * Version 2: recycle entries (core/entry.h) and their manifest rows.
+ * Version 2: recycle entries (model/entry.h) and their manifest rows.
  *
  * States are stored by name (rfs_entry_state_name()). A live entry (any
  * state but purged) owns its bin path; a purged one is kept as history and
@@ -148,7 +148,7 @@ static const char schema_v2[] =
 	") STRICT, WITHOUT ROWID;\n";
 
 /*
- * Version 3: restores (core/restore.h), copies back out of the bin.
+ * Version 3: restores (model/restore.h), copies back out of the bin.
  *
  * States are stored by name (rfs_restore_state_name()). A restore goes
  * with its entry. target_epoch_id, target_table, target_lifecycle and

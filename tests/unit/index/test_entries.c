@@ -1,7 +1,7 @@
 /*
  * Recycle entries in the index: every field round-trips, live bin paths
  * are unique, updates, progress and leases, and walks by bin path and
- * origin path (index/entries.h, core/entry.h).
+ * origin path (index/entries.h, model/entry.h).
  */
 #include "index/entries.h"
 #include "index/index.h"
