@@ -39,6 +39,16 @@ extern const struct rfs_engine_kind job_kind_archive;
 /** The purge kind: purging, purged. */
 extern const struct rfs_engine_kind job_kind_purge;
 
+/** The archive kind of a table on relational storage (core/kind_rel.c):
+ * the same states, each step run by the storage (backends/rel.h). */
+extern const struct rfs_engine_kind job_kind_rel_archive;
+/** The purge kind of a table's recycle copy on relational storage. */
+extern const struct rfs_engine_kind job_kind_rel_purge;
+
+/** True when @p uri is of a storage class of the relational family
+ * (postgres://): its jobs are the relational kinds. */
+bool rfs_rel_uri(const char *uri);
+
 /** The source key of manifest row @p rel: item_key joined with it. */
 int job_src_key(const struct job *j, const char *rel, struct rfs_buf *out);
 
