@@ -292,9 +292,18 @@ static int f_rel_step(struct rfs_backend *b, enum rfs_rel_step step,
 	return r;
 }
 
+static int f_rel_manifests(struct rfs_backend *b, const char *bin_uri,
+			   rfs_rel_manifest_fn fn, void *ctx,
+			   struct rfs_error *err)
+{
+	tick();
+	return rfs_backend_rel_manifests(IN(b), bin_uri, fn, ctx, err);
+}
+
 static const struct rfs_backend_rel_ops fault_rel_ops = {
 	.bin_uri = f_rel_bin_uri,
 	.step = f_rel_step,
+	.manifests = f_rel_manifests,
 };
 
 static const struct rfs_backend_ops fault_ops = {

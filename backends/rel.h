@@ -92,6 +92,22 @@ static inline void rfs_rel_item_release(struct rfs_rel_item *it)
 	it->relation = it->parent = it->bound = it->copy = NULL;
 }
 
+/** One row of a recycle location's manifest (rfs_backend_rel_ops::
+ * manifests). Strings are borrowed for the call. */
+struct rfs_rel_manifest {
+	const char *copy;    /**< the copy's name in the recycle location */
+	const char *origin;  /**< the origin path "T/L/E/item" */
+	const char *state;   /**< copied, verified, unpublished, deleted,
+				  archived */
+	int64_t rows;	     /**< the copy's row count */
+	int64_t bytes;	     /**< the copy's size on the server */
+	int64_t copied_ns;   /**< when it was copied, ns since the epoch */
+	int64_t archived_ns; /**< when it was archived, or 0 */
+};
+
+/** Called per manifest row; non-zero stops the listing and is returned. */
+typedef int (*rfs_rel_manifest_fn)(void *ctx, const struct rfs_rel_manifest *m);
+
 /** What a relational backend adds to the port. */
 struct rfs_backend_rel_ops {
 	/**
@@ -109,6 +125,15 @@ struct rfs_backend_rel_ops {
 	 */
 	int (*step)(struct rfs_backend *b, enum rfs_rel_step step,
 		    struct rfs_rel_item *it, struct rfs_error *err);
+	/**
+	 * List the manifest of recycle location @p bin_uri (in this
+	 * storage's database), for `recyclefs reindex`.
+	 * @return 0 (none: 0 too), the callback's value, -EXDEV (another
+	 *         database), -EIO
+	 */
+	int (*manifests)(struct rfs_backend *b, const char *bin_uri,
+			 rfs_rel_manifest_fn fn, void *ctx,
+			 struct rfs_error *err);
 };
 
 /** @see rfs_backend_rel_ops.bin_uri */
@@ -127,6 +152,17 @@ static inline int rfs_backend_rel_step(struct rfs_backend *b,
 {
 	return b->ops->rel && b->ops->rel->step
 		       ? b->ops->rel->step(b, step, it, err)
+		       : -ENOSYS;
+}
+
+/** @see rfs_backend_rel_ops.manifests */
+static inline int rfs_backend_rel_manifests(struct rfs_backend *b,
+					    const char *bin_uri,
+					    rfs_rel_manifest_fn fn, void *ctx,
+					    struct rfs_error *err)
+{
+	return b->ops->rel && b->ops->rel->manifests
+		       ? b->ops->rel->manifests(b, bin_uri, fn, ctx, err)
 		       : -ENOSYS;
 }
 

@@ -8,7 +8,10 @@
 
 #include "backends/backend.h"
 #include "backends/rel.h"
+#include "core/archive.h"
+#include "core/catalog.h"
 #include "core/hook.h"
+#include "core/names.h"
 #include "core/journal.h"
 #include "core/partitions.h"
 #include "core/restore.h"
@@ -562,4 +565,206 @@ int rfs_rel_restore_run(struct rfs_index *idx, int64_t id,
 				    .err = err } };
 
 	return rfs_engine_run(&j.base);
+}
+
+/* ------------------------------------------------------------- reindex */
+
+struct rel_scan {
+	struct rfs_index *idx;
+	const struct rfs_catalog *cat;
+	const struct rfs_storage *s;
+	const char *bin_uri;
+	rfs_reindex_fn fn;
+	void *ctx;
+	int *added;
+};
+
+/* The epoch of origin "T/L/E/item" on storage @p s, and the item. */
+static const struct rfs_epoch *origin_epoch(const struct rfs_catalog *cat,
+					    const struct rfs_storage *s,
+					    const char *origin,
+					    const char **item)
+{
+	char part[3][RFS_NAME_MAX + 1];
+	const struct rfs_table *t;
+	const struct rfs_lifecycle *lc;
+	const struct rfs_epoch *ep;
+	const char *p = origin;
+
+	for (int i = 0; i < 3; i++) {
+		size_t n = strcspn(p, "/");
+
+		if (!p[n] || n > RFS_NAME_MAX)
+			return NULL;
+		snprintf(part[i], sizeof(part[i]), "%.*s", (int)n, p);
+		p += n + 1;
+	}
+	t = rfs_catalog_table(cat, part[0]);
+	lc = t ? rfs_table_lifecycle(t, part[1]) : NULL;
+	ep = lc ? rfs_lifecycle_epoch(lc, part[2]) : NULL;
+	if (!ep || strcmp(ep->storage->name, s->name) || !*p || strchr(p, '/'))
+		return NULL;
+	*item = p;
+	return ep;
+}
+
+/* An entry for a manifest row: the copy's name ends with 8 hex digits of
+ * the entry's uuid, so the rebuilt entry names the same copy. */
+static int rel_entry(const struct rel_scan *sc, const struct rfs_epoch *ep,
+		     const char *item, const struct rfs_rel_manifest *m,
+		     struct rfs_entry *e)
+{
+	const char *us = strrchr(m->copy, '_');
+	char *bin = NULL;
+	int r = 0;
+
+	memset(e, 0, sizeof(*e));
+	if (!us || strlen(us + 1) != 8 ||
+	    strspn(us + 1, "0123456789abcdef") != 8)
+		return -EINVAL;
+	snprintf(e->uuid, sizeof(e->uuid), "%.8s%024d", us + 1, 0);
+	for (unsigned int n = 1; r == 0 && n < 1000; n++) {
+		struct rfs_entry other = { 0 };
+
+		free(bin);
+		if ((n == 1 ? asprintf(&bin, "%s", m->origin)
+			    : asprintf(&bin, "%s.~%u~", m->origin, n)) < 0)
+			return -ENOMEM;
+		if (rfs_index_entry_by_bin_path(sc->idx, bin, &other, NULL) < 0)
+			break; /* free */
+		rfs_entry_release(&other);
+	}
+	e->bin_path = bin;
+	e->origin_path = strdup(m->origin);
+	e->table = strdup(ep->lifecycle->table->name);
+	e->lifecycle = strdup(ep->lifecycle->name);
+	e->epoch = strdup(ep->name);
+	e->epoch_id = ep->id;
+	e->item_key = strdup(item);
+	e->storage = strdup(sc->s->name);
+	e->src_uri = strdup(ep->uri);
+	e->bin_root_uri = strdup(sc->bin_uri);
+	e->is_dir = true;
+	e->files_total = e->files_done = 1;
+	e->bytes_total = e->bytes_done = m->bytes;
+	e->created_ns = m->copied_ns;
+	e->updated_ns = rfs_time_now_ns();
+	e->deleted_ns = m->archived_ns;
+	if (!strcmp(m->state, "archived")) {
+		e->state = RFS_ENTRY_ARCHIVED;
+	} else {
+		/* Rebuilt before the archive finished: a retry goes on from
+		 * where its manifest stands (each step checks first). */
+		e->state = RFS_ENTRY_FAILED;
+		e->failed_step = !strcmp(m->state, "copied") ? RFS_ENTRY_VERIFY
+				 : !strcmp(m->state, "verified")
+					 ? RFS_ENTRY_UNPUBLISH
+					 : RFS_ENTRY_DELETE;
+		if (asprintf(&e->reason,
+			     "rebuilt from the manifest of %s, which stands "
+			     "at %s; run 'recyclefs retry' to finish",
+			     m->copy, m->state) < 0)
+			e->reason = NULL;
+	}
+	if (!e->bin_path || !e->origin_path || !e->table || !e->lifecycle ||
+	    !e->epoch || !e->item_key || !e->storage || !e->src_uri ||
+	    !e->bin_root_uri)
+		return -ENOMEM;
+	return 0;
+}
+
+static int rel_import(void *ctx, const struct rfs_rel_manifest *m)
+{
+	const struct rel_scan *sc = ctx;
+	struct rfs_reindex_report rep = { .storage = sc->s->name,
+					  .manifest = m->copy };
+	struct rfs_entry_file f = { .path = "", .type = RFS_FILE_REG };
+	struct rfs_entry e = { 0 }, have = { 0 };
+	struct rfs_error why = { 0 };
+	const struct rfs_epoch *ep;
+	const char *item = NULL;
+	int r;
+
+	ep = m->origin ? origin_epoch(sc->cat, sc->s, m->origin, &item) : NULL;
+	if (!ep) {
+		r = rfs_error_set(&why, ENOENT,
+				  "its origin '%s' is no epoch of storage '%s' "
+				  "in the catalog",
+				  m->origin ? m->origin : "", sc->s->name);
+		goto report;
+	}
+	r = rel_entry(sc, ep, item, m, &e);
+	if (r == -EINVAL)
+		rfs_error_set(&why, EINVAL,
+			      "'%s' is not a name recyclefs gives", m->copy);
+	if (r == 0 &&
+	    rfs_index_entry_by_uuid(sc->idx, e.uuid, &have, NULL) == 0) {
+		r = -EEXIST; /* indexed already, at its own bin path */
+		goto report;
+	}
+	if (r == 0)
+		r = rfs_index_begin(sc->idx, &why);
+	if (r == 0) {
+		f.size = m->bytes;
+		f.mode = 0644;
+		f.mtime_ns = f.atime_ns = m->copied_ns;
+		f.state = e.state == RFS_ENTRY_ARCHIVED ? RFS_FILE_DELETED
+							: RFS_FILE_VERIFIED;
+		r = rfs_index_entry_insert(sc->idx, &e, &why);
+		if (r == 0)
+			r = rfs_index_file_insert(sc->idx, e.id, &f, &why);
+		if (r == 0)
+			r = rfs_index_history_add(sc->idx, "reindex",
+						  e.origin_path, NULL, &why);
+		if (r == 0)
+			r = rfs_index_commit(sc->idx, &why);
+		if (r < 0)
+			rfs_index_rollback(sc->idx);
+	}
+	if (r == 0 && sc->added)
+		++*sc->added;
+report:
+	rep.bin_path = have.bin_path ? have.bin_path : e.bin_path;
+	rep.result = r;
+	rep.reason = r < 0 && r != -EEXIST ? why.msg : NULL;
+	if (sc->fn)
+		sc->fn(sc->ctx, &rep);
+	rfs_entry_release(&have);
+	rfs_entry_release(&e);
+	return 0;
+}
+
+void rfs_rel_reindex_storage(struct rfs_index *idx, const struct rfs_storage *s,
+			     rfs_reindex_fn fn, void *ctx, int *added)
+{
+	struct rfs_reindex_report rep = { .storage = s->name,
+					  .manifest = "rfs_manifest" };
+	struct rel_scan sc = { idx, NULL, s, NULL, fn, ctx, added };
+	struct rfs_catalog *cat = NULL;
+	struct rfs_backend *b = NULL;
+	struct rfs_error err = { 0 };
+	char *bin = NULL;
+	int r;
+
+	r = rfs_index_load_catalog(idx, &cat, &err);
+	if (r == 0)
+		r = rfs_backend_open(s->uri, &b, &err);
+	if (r == 0 && s->bin_uri)
+		bin = strdup(s->bin_uri);
+	else if (r == 0)
+		r = rfs_backend_rel_bin_uri(b, &bin);
+	if (r == 0 && !bin)
+		r = -ENOMEM;
+	sc.cat = cat;
+	sc.bin_uri = bin;
+	if (r == 0)
+		r = rfs_backend_rel_manifests(b, bin, rel_import, &sc, &err);
+	if (r < 0 && fn) {
+		rep.result = r;
+		rep.reason = err.msg[0] ? err.msg : strerror(-r);
+		fn(ctx, &rep);
+	}
+	free(bin);
+	rfs_backend_free(b);
+	rfs_catalog_free(cat);
 }

@@ -7,6 +7,7 @@
 #include "backends/backend.h"
 #include "core/catalog.h"
 #include "core/entry.h"
+#include "core/job_priv.h"
 #include "core/journal.h"
 #include "core/manifest.h"
 #include "core/storage.h"
@@ -155,6 +156,12 @@ static void scan_storage(struct rfs_index *idx, const struct rfs_storage *s,
 	size_t i;
 	int r;
 
+	if (s->cls->family == RFS_FAMILY_RELATIONAL &&
+	    rfs_backend_scheme_supported(s->cls->schemes[0])) {
+		/* tables: the manifest table (core/kind_rel.c) */
+		rfs_rel_reindex_storage(idx, s, fn, ctx, added);
+		return;
+	}
 	if (!s->bin_uri || !rfs_backend_scheme_supported(s->cls->schemes[0]))
 		return;
 	r = rfs_backend_open(s->bin_uri, &bin, &err);

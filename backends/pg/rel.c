@@ -423,7 +423,75 @@ static int pg_rel_bin_uri(struct rfs_backend *b, char **out)
 		       : 0;
 }
 
+static int pg_rel_manifests(struct rfs_backend *b, const char *bin_uri,
+			    rfs_rel_manifest_fn fn, void *ctx,
+			    struct rfs_error *err)
+{
+	struct rfs_pg *p = (struct rfs_pg *)b;
+	struct rfs_buf sql = RFS_BUF_INIT;
+	struct rfs_pg_target bt;
+	char *bschema = NULL;
+	PGresult *res = NULL;
+	PGconn *c = NULL;
+	int r;
+
+	r = bin_target(bin_uri, &bt, &bschema, err);
+	if (r < 0)
+		return r;
+	if (!same_db(&p->t, &bt))
+		r = rfs_error_set(err, EXDEV,
+				  "recycle location '%s' is not in the "
+				  "database of '%s'",
+				  bt.display, p->t.display);
+	if (r == 0)
+		r = rfs_pg_target_connect(&p->t, &c, err);
+	if (r == 0) {
+		rfs_buf_addstr(&sql, "SELECT m.bin_name, m.origin, m.state, "
+				     "m.rows, coalesce(pg_total_relation_size("
+				     "to_regclass(format('%I.%I', $1::text, "
+				     "m.bin_name))), 0), (extract(epoch FROM "
+				     "m.copied_at) * 1e9)::bigint, coalesce(("
+				     "extract(epoch FROM m.archived_at) * "
+				     "1e9)::bigint, 0) FROM ");
+		rfs_pg_add_qname(&sql, bschema, "rfs_manifest");
+		rfs_buf_addstr(&sql, " m ORDER BY m.copied_at, m.bin_name");
+		if (!sql.data) {
+			r = -ENOMEM;
+		} else {
+			const char *par[] = { bschema };
+
+			r = rfs_pg_query(c, &res, err, rfs_buf_str(&sql), 1,
+					 par);
+		}
+		if (r == -ENOENT) /* no manifest table: nothing archived */
+			r = 0;
+	}
+	for (int i = 0; r == 0 && res && i < PQntuples(res); i++) {
+		struct rfs_rel_manifest m = {
+			.copy = PQgetvalue(res, i, 0),
+			.origin = PQgetisnull(res, i, 1)
+					  ? NULL
+					  : PQgetvalue(res, i, 1),
+			.state = PQgetvalue(res, i, 2),
+			.rows = strtoll(PQgetvalue(res, i, 3), NULL, 10),
+			.bytes = strtoll(PQgetvalue(res, i, 4), NULL, 10),
+			.copied_ns = strtoll(PQgetvalue(res, i, 5), NULL, 10),
+			.archived_ns = strtoll(PQgetvalue(res, i, 6), NULL, 10),
+		};
+
+		r = fn(ctx, &m);
+	}
+	PQclear(res);
+	rfs_buf_release(&sql);
+	if (c)
+		PQfinish(c);
+	free(bschema);
+	rfs_pg_target_release(&bt);
+	return r;
+}
+
 const struct rfs_backend_rel_ops rfs_pg_rel_ops = {
 	.bin_uri = pg_rel_bin_uri,
 	.step = pg_rel_step,
+	.manifests = pg_rel_manifests,
 };

@@ -607,3 +607,55 @@ Test(pg_kind, killed_at_every_storage_call_then_rerun)
 	rfs_test_out_release(&out);
 	rfs_test_mount_cleanup(&m);
 }
+
+Test(pg_kind, reindex_rebuilds_entries_from_the_manifest_table)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *s;
+
+	catalog(&m);
+	before = content("public.orders_2013_07");
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs archive %s/orders_2013_07 && "
+				 "recyclefs archive %s/orders_2013_08",
+				 E, E),
+		     0, "%s", out.err);
+	/* the index is lost; the catalog is made again by hand */
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "rm -f index.db index.db-wal index.db-shm && "
+				 "recyclefs init && recyclefs table add "
+				 "sales.orders && recyclefs lifecycle add "
+				 "sales.orders bronze && recyclefs storage add "
+				 "pg '%s' && recyclefs epoch add sales.orders "
+				 "bronze --from 2013-01-01 --storage pg --path "
+				 "public.orders",
+				 uri("")),
+		     0, "%s", out.err);
+	cr_assert_eq(rfs_test_sh(&m, &out, "recyclefs reindex"), 0, "%s",
+		     out.err);
+	cr_expect(strstr(out.out, "2 entries added"), "%s", out.out);
+	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status --all"), 0);
+	cr_expect(strstr(out.out, "orders_2013_07  archived") &&
+			  strstr(out.out, "orders_2013_08  archived"),
+		  "%s", out.out);
+	/* a second reindex adds nothing */
+	cr_assert_eq(rfs_test_sh(&m, &out, "recyclefs reindex"), 0, "%s",
+		     out.err);
+	cr_expect(strstr(out.out, "0 entries added, 2 already indexed"), "%s",
+		  out.out);
+	/* the rebuilt entry restores the same rows, with the same bound */
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs restore %s/orders_2013_07", E),
+		0, "%s", out.err);
+	s = attachment("orders_2013_07");
+	cr_expect_str_eq(
+		s, "orders FOR VALUES FROM ('2013-07-01') TO ('2013-08-01')");
+	free(s);
+	s = content("public.orders_2013_07");
+	cr_expect_str_eq(s, before);
+	free(s);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
