@@ -392,6 +392,8 @@ Test(pg_kind, restore_to_another_epoch_and_to_a_uri_and_refusals)
 				 "--to-uri '%s?table=public.feb_copy'",
 				 E, uri("")),
 		     0, "%s", out.err);
+	cr_expect(strstr(out.out, "?table=public.feb_copy' (1 file"), "%s",
+		  out.out);
 	s = attachment("feb_copy");
 	cr_expect_str_eq(s, "", "a table of no parent");
 	free(s);
