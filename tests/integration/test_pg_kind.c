@@ -661,3 +661,42 @@ Test(pg_kind, reindex_rebuilds_entries_from_the_manifest_table)
 	rfs_test_out_release(&out);
 	rfs_test_mount_cleanup(&m);
 }
+
+Test(pg_kind, a_partition_a_foreign_key_references_is_refused_untouched)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *s;
+
+	catalog(&m);
+	free(PSQL("CREATE TABLE public.items (order_id bigint, created date, "
+		  "CONSTRAINT items_fk FOREIGN KEY (order_id, created) "
+		  "REFERENCES public.orders_2013_03 (id, created))"));
+	before = content("public.orders_2013_03");
+	cr_expect_neq(
+		rfs_test_sh(&m, &out, "recyclefs archive %s/orders_2013_03", E),
+		0);
+	cr_expect(strstr(out.err, "foreign key \"items_fk\""), "%s", out.err);
+	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status"), 0);
+	cr_expect(strstr(out.out, "failed"), "%s", out.out);
+	s = attachment("orders_2013_03");
+	cr_expect_str_eq(
+		s, "orders FOR VALUES FROM ('2013-03-01') TO ('2013-04-01')");
+	free(s);
+	s = content("public.orders_2013_03");
+	cr_expect_str_eq(s, before);
+	free(s);
+	s = copy_of("orders_2013_03");
+	cr_expect_str_eq(s, "", "nothing was copied");
+	free(s);
+	/* the failed entry is purged; the partition stays */
+	cr_expect_eq(
+		rfs_test_sh(&m, &out, "recyclefs purge %s/orders_2013_03", E),
+		0, "%s", out.err);
+	s = content("public.orders_2013_03");
+	cr_expect_str_eq(s, before);
+	free(s);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
