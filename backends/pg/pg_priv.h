@@ -45,24 +45,26 @@ struct rfs_backend_rel_ops;
 #define GEN_TTL_NS (10LL * 1000 * 1000 * 1000)
 #define GEN_SLOTS  8
 
+/** A generated file (schema.sql, data.csv) kept for a few seconds. */
 struct gen {
-	char *key; /* "F/schema.sql" */
-	int fd;	   /* a memfd holding the bytes */
-	off_t size;
-	int64_t born;
+	char *key;    /**< "F/schema.sql" */
+	int fd;	      /**< a memfd holding the bytes */
+	off_t size;   /**< their size */
+	int64_t born; /**< when they were made, ns */
 };
 
 /** The backend: one connection shared under a lock, the generated files
  * kept a few seconds. */
 struct rfs_pg {
-	struct rfs_backend base;
-	struct rfs_pg_target t;
-	char *schema, *table; /* the epoch's path; table NULL for a schema */
-	pthread_mutex_t lock; /* guards c and gens */
-	PGconn *c;
-	struct gen gens[GEN_SLOTS];
-	struct timespec born; /* the times every node shows */
-	struct rfs_error last;
+	struct rfs_backend base;    /**< the port's part, first */
+	struct rfs_pg_target t;	    /**< where the URI points */
+	char *schema;		    /**< the epoch's schema */
+	char *table;		    /**< its table, NULL for a schema */
+	pthread_mutex_t lock;	    /**< guards c and gens */
+	PGconn *c;		    /**< the tree's connection */
+	struct gen gens[GEN_SLOTS]; /**< generated files */
+	struct timespec born;	    /**< the times every node shows */
+	struct rfs_error last;	    /**< the last failure's reason */
 };
 
 /** The relational steps of the port (backends/rel.h), in rel.c. */
