@@ -41,9 +41,10 @@ struct rfs_pg_target {
 
 struct rfs_backend_rel_ops;
 
-/* How long a generated file is reused, in ns. */
+/** How long a generated file is reused, in ns. */
 #define GEN_TTL_NS (10LL * 1000 * 1000 * 1000)
-#define GEN_SLOTS  8
+/** How many generated files are kept. */
+#define GEN_SLOTS 8
 
 /** A generated file (schema.sql, data.csv) kept for a few seconds. */
 struct gen {
