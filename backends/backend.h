@@ -68,6 +68,7 @@ enum rfs_backend_copy_flags {
 };
 
 struct rfs_backend_ops;
+struct rfs_backend_rel_ops;
 
 /** One opened storage location. Adapters embed it first. */
 struct rfs_backend {
@@ -234,6 +235,9 @@ struct rfs_backend_ops {
 	 *         verify by reading: the caller hashes the file); -ENOENT,
 	 *         -EIO, ... */
 	int (*attest)(struct rfs_backend *b, const char *key, const char *sha);
+	/** The steps of a storage that keeps tables (backends/rel.h), or
+	 * NULL for a storage of files. */
+	const struct rfs_backend_rel_ops *rel;
 	/** Free the backend. Mandatory. */
 	void (*free)(struct rfs_backend *b);
 };

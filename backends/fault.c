@@ -5,6 +5,7 @@
 #include "backends/fault.h"
 
 #include "backends/backend.h"
+#include "backends/rel.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -273,6 +274,38 @@ static void f_free(struct rfs_backend *b)
 	free(b);
 }
 
+/* A relational step is one storage call: a kill sweep stops the process
+ * before or after each. */
+static int f_rel_bin_uri(struct rfs_backend *b, char **out)
+{
+	return rfs_backend_rel_bin_uri(IN(b), out);
+}
+
+static int f_rel_step(struct rfs_backend *b, enum rfs_rel_step step,
+		      struct rfs_rel_item *it, struct rfs_error *err)
+{
+	int r;
+
+	tick();
+	r = rfs_backend_rel_step(IN(b), step, it, err);
+	tick();
+	return r;
+}
+
+static int f_rel_manifests(struct rfs_backend *b, const char *bin_uri,
+			   rfs_rel_manifest_fn fn, void *ctx,
+			   struct rfs_error *err)
+{
+	tick();
+	return rfs_backend_rel_manifests(IN(b), bin_uri, fn, ctx, err);
+}
+
+static const struct rfs_backend_rel_ops fault_rel_ops = {
+	.bin_uri = f_rel_bin_uri,
+	.step = f_rel_step,
+	.manifests = f_rel_manifests,
+};
+
 static const struct rfs_backend_ops fault_ops = {
 	.scheme = "fault",
 	/* What the crash tests' local storage does; the wrapper forwards. */
@@ -308,6 +341,7 @@ static const struct rfs_backend_ops fault_ops = {
 	.copy = f_copy,
 	.copy_hashed = f_copy_hashed,
 	.attest = f_attest,
+	.rel = &fault_rel_ops,
 	.sync = f_sync,
 	.forget = f_forget,
 	.last_error = f_last_error,

@@ -5,6 +5,7 @@
 #include "core/archive.h"
 
 #include "backends/backend.h"
+#include "backends/rel.h"
 #include "core/ports.h"
 #include "core/bin.h"
 #include "model/catalog.h"
@@ -161,17 +162,50 @@ out:
 	return r;
 }
 
+/* A table of relational storage: its recycle location is the storage's
+ * bin, or the default one its adapter names (a schema of its database). */
+static int check_rel_item(const struct origin *o, char **bin,
+			  struct rfs_error *err)
+{
+	const struct rfs_storage *s = o->epoch->storage;
+	struct rfs_backend *b;
+	int r;
+
+	if (s->bin_uri) {
+		*bin = strdup(s->bin_uri);
+		return *bin ? 0 : -ENOMEM;
+	}
+	r = rfs_ports_open(o->epoch->uri, &b, err);
+	if (r < 0)
+		return r;
+	r = rfs_backend_rel_bin_uri(b, bin);
+	rfs_backend_free(b);
+	if (r < 0)
+		return rfs_error_set(err, -r,
+				     "storage '%s' has no recycle location "
+				     "for '%s': %s",
+				     s->name, o->path, strerror(-r));
+	return 0;
+}
+
 /* Check the item on its storage: it must exist, reached without leaving
  * the storage. */
-static int check_item(const struct origin *o, bool *is_dir,
+static int check_item(const struct origin *o, bool *is_dir, char **rel_bin,
 		      struct rfs_error *err)
 {
 	const struct rfs_storage *s = o->epoch->storage;
+	bool rel = s->cls->family == RFS_FAMILY_RELATIONAL;
 	struct rfs_backend *b;
 	struct stat st;
 	int r;
 
-	if (!s->bin_uri || !rfs_ports_supported(s->cls->schemes[0]))
+	if (rel && !*o->item)
+		return rfs_error_set(err, EPERM,
+				     "'%s' is an epoch of relational storage "
+				     "'%s': archive its tables one by one",
+				     o->path, s->name);
+	if ((!s->bin_uri && !rel) ||
+	    !rfs_ports_supported(s->cls->schemes[0]))
 		return rfs_error_set(err, EPERM,
 				     "storage '%s' is %s (%s): recyclefs has "
 				     "no data path to archive '%s'",
@@ -182,6 +216,12 @@ static int check_item(const struct origin *o, bool *is_dir,
 		return r;
 	r = rfs_backend_stat(b, o->item, &st);
 	rfs_backend_free(b);
+	if (rel && r == 0 && (!S_ISDIR(st.st_mode) || strchr(o->item, '/')))
+		return rfs_error_set(err, EPERM,
+				     "'%s' is a file inside a table of "
+				     "relational storage '%s': archive the "
+				     "table's folder",
+				     o->path, s->name);
 	if (r == -ELOOP || r == -EXDEV)
 		return rfs_error_set(err, EPERM,
 				     "'%s' goes through a symbolic link that "
@@ -194,6 +234,8 @@ static int check_item(const struct origin *o, bool *is_dir,
 		return rfs_error_set(err, -r, "cannot read '%s': %s", o->path,
 				     strerror(-r));
 	*is_dir = S_ISDIR(st.st_mode);
+	if (rel) /* a table: its storage runs the steps (core/kind_rel.c) */
+		return check_rel_item(o, rel_bin, err);
 	return check_table_format(o, err);
 }
 
@@ -257,7 +299,7 @@ static int busy_error(const struct around *a, const char *origin,
 }
 
 static int fill_entry(struct rfs_entry *e, const struct origin *o, bool is_dir,
-		      char *bin_path, const char *owner)
+		      const char *rel_bin, char *bin_path, const char *owner)
 {
 	const struct rfs_epoch *ep = o->epoch;
 	int64_t now = rfs_time_now_ns();
@@ -276,7 +318,7 @@ static int fill_entry(struct rfs_entry *e, const struct origin *o, bool is_dir,
 	e->item_key = strdup(o->item);
 	e->storage = strdup(ep->storage->name);
 	e->src_uri = strdup(ep->uri);
-	e->bin_root_uri = strdup(ep->storage->bin_uri);
+	e->bin_root_uri = strdup(rel_bin ? rel_bin : ep->storage->bin_uri);
 	e->is_dir = is_dir;
 	e->state = RFS_ENTRY_SNAPSHOT;
 	e->created_ns = e->updated_ns = now;
@@ -310,8 +352,8 @@ static int history(struct rfs_index *idx, const char *action,
 
 /* Inside the transaction: recheck the neighbours, allocate, insert. */
 static int insert_locked(struct rfs_index *idx, const struct origin *o,
-			 bool is_dir, const char *owner, struct rfs_entry *out,
-			 struct rfs_error *err)
+			 bool is_dir, const char *rel_bin, const char *owner,
+			 struct rfs_entry *out, struct rfs_error *err)
 {
 	struct around a = { .origin = o->path, .bins = RFS_BUF_INIT };
 	const char **taken = NULL;
@@ -338,7 +380,7 @@ static int insert_locked(struct rfs_index *idx, const struct origin *o,
 		taken[i] = p;
 	r = rfs_bin_path_alloc(o->path, taken, a.n, &bin_path);
 	if (r == 0)
-		r = fill_entry(&e, o, is_dir, bin_path, owner);
+		r = fill_entry(&e, o, is_dir, rel_bin, bin_path, owner);
 	else
 		free(bin_path);
 	if (r == 0)
@@ -387,6 +429,7 @@ int rfs_archive_begin(struct rfs_index *idx, const char *origin,
 {
 	struct rfs_catalog *cat = NULL;
 	struct origin o = { 0 };
+	char *rel_bin = NULL;
 	bool is_dir = false;
 	int r;
 
@@ -394,7 +437,7 @@ int rfs_archive_begin(struct rfs_index *idx, const char *origin,
 	if (r == 0)
 		r = resolve_origin(cat, origin, &o, err);
 	if (r == 0)
-		r = check_item(&o, &is_dir, err);
+		r = check_item(&o, &is_dir, &rel_bin, err);
 	if (r == -ENOENT && o.epoch && already(idx, &o, out, err) == -EALREADY)
 		r = -EALREADY;
 	if (r < 0)
@@ -402,12 +445,13 @@ int rfs_archive_begin(struct rfs_index *idx, const char *origin,
 	r = rfs_index_begin(idx, err);
 	if (r < 0)
 		goto out;
-	r = insert_locked(idx, &o, is_dir, owner, out, err);
+	r = insert_locked(idx, &o, is_dir, rel_bin, owner, out, err);
 	if (r == 0)
 		r = rfs_index_commit(idx, err);
 	if (r < 0)
 		rfs_index_rollback(idx);
 out:
+	free(rel_bin);
 	free(o.path);
 	rfs_catalog_free(cat);
 	return r;

@@ -730,6 +730,10 @@ int rfs_job_run(struct rfs_index *idx, int64_t id, const struct rfs_job_opts *o,
 		return r;
 	j.base.kind = now.state == RFS_ENTRY_PURGING ? &rfs_job_kind_purge
 						     : &rfs_job_kind_archive;
+	if (rfs_rel_uri(now.src_uri)) /* a table: core/kind_rel.c */
+		j.base.kind = now.state == RFS_ENTRY_PURGING
+				      ? &rfs_job_kind_rel_purge
+				      : &rfs_job_kind_rel_archive;
 	rfs_entry_release(&now);
 	return rfs_engine_run(&j.base);
 }

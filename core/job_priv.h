@@ -17,6 +17,7 @@
 #include "core/engine.h"
 #include "model/entry.h"
 #include "core/jobs.h"
+#include "core/archive.h"
 
 struct rfs_backend;
 struct rfs_buf;
@@ -38,6 +39,26 @@ struct job {
 extern const struct rfs_engine_kind rfs_job_kind_archive;
 /** The purge kind: purging, purged. */
 extern const struct rfs_engine_kind rfs_job_kind_purge;
+
+/** The archive kind of a table on relational storage (core/kind_rel.c):
+ * the same states, each step run by the storage (backends/rel.h). */
+extern const struct rfs_engine_kind rfs_job_kind_rel_archive;
+/** The purge kind of a table's recycle copy on relational storage. */
+extern const struct rfs_engine_kind rfs_job_kind_rel_purge;
+
+/** True when @p uri is of a storage class of the relational family
+ * (postgres://): its jobs are the relational kinds. */
+bool rfs_rel_uri(const char *uri);
+
+struct rfs_storage;
+
+/**
+ * Rebuild the entries of relational storage @p s from the manifest table
+ * of its recycle location (for rfs_reindex()); each row is reported to
+ * @p fn as a file manifest is, and entries already indexed are left.
+ */
+void rfs_rel_reindex_storage(struct rfs_index *idx, const struct rfs_storage *s,
+			     rfs_reindex_fn fn, void *ctx, int *added);
 
 /** The source key of manifest row @p rel: item_key joined with it. */
 int rfs_job_src_key(const struct job *j, const char *rel, struct rfs_buf *out);

@@ -794,6 +794,8 @@ int rfs_restore_run(struct rfs_index *idx, int64_t id,
 				    .o = o,
 				    .err = err } };
 
+	if (rfs_rel_restore_wanted(idx, id)) /* a table: core/kind_rel.c */
+		return rfs_rel_restore_run(idx, id, o, err);
 	rfs_buf_init(&j.conflicts, 0);
 	return rfs_engine_run(&j.base);
 }

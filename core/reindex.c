@@ -8,6 +8,7 @@
 #include "core/ports.h"
 #include "model/catalog.h"
 #include "model/entry.h"
+#include "core/job_priv.h"
 #include "core/journal.h"
 #include "core/manifest.h"
 #include "model/storage.h"
@@ -156,6 +157,12 @@ static void scan_storage(struct rfs_index *idx, const struct rfs_storage *s,
 	size_t i;
 	int r;
 
+	if (s->cls->family == RFS_FAMILY_RELATIONAL &&
+	    rfs_ports_supported(s->cls->schemes[0])) {
+		/* tables: the manifest table (core/kind_rel.c) */
+		rfs_rel_reindex_storage(idx, s, fn, ctx, added);
+		return;
+	}
 	if (!s->bin_uri || !rfs_ports_supported(s->cls->schemes[0]))
 		return;
 	r = rfs_ports_open(s->bin_uri, &bin, &err);

@@ -11,6 +11,7 @@
 #include "core/copy.h"
 #include "model/entry.h"
 #include "core/hook.h"
+#include "core/job_priv.h"
 #include "core/json_name.h"
 #include "core/restore_priv.h"
 #include "core/jobs.h"
@@ -208,8 +209,12 @@ static int plan_target(const struct rfs_catalog *cat, const struct rfs_entry *e,
 		if (rc < 0)
 			return rc;
 		r->target_key = strdup(name);
-		if (asprintf(&r->target, "%s%s%s", r->target_uri,
-			     *name ? "/" : "", name) < 0)
+		if (rfs_rel_uri(r->target_uri) &&
+		    strstr(r->target_uri, "table=")) {
+			/* the URI names the table itself */
+			r->target = strdup(r->target_uri);
+		} else if (asprintf(&r->target, "%s%s%s", r->target_uri,
+				    *name ? "/" : "", name) < 0)
 			r->target = NULL;
 		return r->target_key && r->target ? 0 : -ENOMEM;
 	}

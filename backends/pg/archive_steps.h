@@ -154,6 +154,7 @@ struct rfs_pg_target_table {
 	const char *parent_schema; /**< the parent to attach to */
 	const char *parent;	   /**< NULL with parent_schema NULL: the
 					origin's parent, if any */
+	int no_parent; /**< non-zero: a table attached to no parent */
 };
 
 /**

@@ -54,6 +54,7 @@ void rfs_pg_target_release(struct rfs_pg_target *t)
 	free(t->db);
 	free(t->where);
 	free(t->display);
+	free(t->table);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -119,6 +120,14 @@ static int parse_query(const struct rfs_uri *u, struct rfs_pg_target *t,
 					  "~/.pgpass or PGSERVICE)",
 					  t->display);
 			break;
+		}
+		if (!strcmp(tok, "table")) {
+			/* a restore's target table, not a libpq setting */
+			free(t->table);
+			t->table = NULL;
+			r = rfs_uri_query_get(u, tok, &t->table);
+			r = r == 1 ? 0 : r < 0 ? r : -ENOENT;
+			continue;
 		}
 		if (!key_allowed(tok)) {
 			r = rfs_error_set(err, EINVAL,

@@ -34,28 +34,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* How long a generated file is reused, in ns. */
-#define GEN_TTL_NS (10LL * 1000 * 1000 * 1000)
-#define GEN_SLOTS  8
-
-struct gen {
-	char *key; /* "F/schema.sql" */
-	int fd;	   /* a memfd holding the bytes */
-	off_t size;
-	int64_t born;
-};
-
-struct rfs_pg {
-	struct rfs_backend base;
-	struct rfs_pg_target t;
-	char *schema, *table; /* the epoch's path; table NULL for a schema */
-	pthread_mutex_t lock; /* guards c and gens */
-	PGconn *c;
-	struct gen gens[GEN_SLOTS];
-	struct timespec born; /* the times every node shows */
-	struct rfs_error last;
-};
-
 struct pg_file {
 	struct rfs_file base;
 	int fd;
@@ -81,8 +59,7 @@ static int conn_locked(struct rfs_pg *p)
 	return rfs_pg_target_connect(&p->t, &p->c, &p->last);
 }
 
-/* A folder name to a relation name: undo %25, %2F, %2E. */
-static int name_decode(const char *in, size_t n, char **out)
+int rfs_pg_name_decode(const char *in, size_t n, char **out)
 {
 	char *s = malloc(n + 1), *o = s;
 
@@ -173,7 +150,7 @@ static int find_rel(struct rfs_pg *p, const char *folder, size_t n,
 {
 	PGresult *res;
 	char *name;
-	int r = name_decode(folder, n, &name);
+	int r = rfs_pg_name_decode(folder, n, &name);
 
 	if (r < 0)
 		return r;
@@ -711,6 +688,7 @@ static const struct rfs_backend_ops pg_ops = {
 	.listxattr = pg_listxattr,
 	.removexattr = rofs_removexattr,
 	.last_error = pg_last_error,
+	.rel = &rfs_pg_rel_ops,
 	.free = pg_free,
 };
 

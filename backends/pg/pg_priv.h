@@ -29,7 +29,51 @@ struct rfs_pg_target {
 	char **values; /**< their values */
 	int nkeys;     /**< how many */
 	char *display; /**< the URI without its query, for messages */
+	char *table;   /**< the query's "table=schema.name" (a restore's
+			    target), not a libpq setting; or NULL */
 };
+
+#include <pthread.h>
+#include <time.h>
+
+#include "backends/backend.h"
+#include "util/error.h"
+
+struct rfs_backend_rel_ops;
+
+/** How long a generated file is reused, in ns. */
+#define GEN_TTL_NS (10LL * 1000 * 1000 * 1000)
+/** How many generated files are kept. */
+#define GEN_SLOTS 8
+
+/** A generated file (schema.sql, data.csv) kept for a few seconds. */
+struct gen {
+	char *key;    /**< "F/schema.sql" */
+	int fd;	      /**< a memfd holding the bytes */
+	off_t size;   /**< their size */
+	int64_t born; /**< when they were made, ns */
+};
+
+/** The backend: one connection shared under a lock, the generated files
+ * kept a few seconds. */
+struct rfs_pg {
+	struct rfs_backend base;    /**< the port's part, first */
+	struct rfs_pg_target t;	    /**< where the URI points */
+	char *schema;		    /**< the epoch's schema */
+	char *table;		    /**< its table, NULL for a schema */
+	pthread_mutex_t lock;	    /**< guards c and gens */
+	PGconn *c;		    /**< the tree's connection */
+	struct gen gens[GEN_SLOTS]; /**< generated files */
+	struct timespec born;	    /**< the times every node shows */
+	struct rfs_error last;	    /**< the last failure's reason */
+};
+
+/** The relational steps of the port (backends/rel.h), in rel.c. */
+extern const struct rfs_backend_rel_ops rfs_pg_rel_ops;
+
+/** A folder name to a relation name: undo %25, %2F and %2E.
+ * @return 0, -ENOENT (not a name rfs_pg_name_encode() gives), -ENOMEM */
+int rfs_pg_name_decode(const char *in, size_t n, char **out);
 
 /** Parse @p u (scheme postgres or postgresql) into @p t. A password in
  * the query is refused (the URI parser already refuses user:password@).

@@ -21,7 +21,9 @@ static void resolve(const struct rfs_pg_item *it,
 {
 	w->schema = to && to->schema ? to->schema : it->schema;
 	w->name = to && to->name ? to->name : it->name;
-	if (to && to->parent) {
+	if (to && to->no_parent) {
+		w->pschema = w->parent = NULL;
+	} else if (to && to->parent) {
 		w->pschema = to->parent_schema ? to->parent_schema : w->schema;
 		w->parent = to->parent;
 	} else {

@@ -896,28 +896,7 @@ Test(pg, mount_shows_partitions_as_folders)
 	cr_expect_neq(rfs_test_sh(&m, &out, "rm %s/orders_2013_03/data.csv", e),
 		      0);
 	cr_expect(strstr(out.err, "Read-only file system"), "%s", out.err);
-	/* the archive by mv waits for the engine's PostgreSQL kind: until
-	 * then it is refused and the partition stays as it is */
-	want = content("public.orders_2013_03");
-	cr_expect_neq(rfs_test_sh(&m, &out,
-				  "mv %s/orders_2013_03 mnt/.recyclebin/", e),
-		      0);
-	{
-		char *log = rfs_test_mount_log(&m);
-
-		cr_expect(strstr(log, "refused: storage 'pg' is relational"),
-			  "%s", log);
-		free(log);
-	}
-	{
-		char *now = content("public.orders_2013_03");
-
-		cr_expect_str_eq(now, want);
-		free(now);
-	}
-	free(want);
-	cr_expect(attached("orders_2013_03"));
-	cr_expect_eq(rfs_test_sh(&m, &out, "test -d %s/orders_2013_03", e), 0);
+	/* mv into .recyclebin archives it: tests/integration/test_pg_kind.c */
 	rfs_test_out_release(&out);
 	rfs_test_mount_cleanup(&m);
 }

@@ -1,0 +1,497 @@
+/*
+ * The relational steps of the port (backends/rel.h) for PostgreSQL: the
+ * job kinds of core/kind_rel.c call these; each maps a folder of the tree
+ * to its table and runs one step of archive_steps.h on a connection of
+ * its own.
+ */
+#include "backends/pg/steps_priv.h"
+
+#include "backends/rel.h"
+#include "util/uri.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The copy's name: the item's name, cut to fit 63 bytes on a character
+ * boundary, "_" and 8 hex digits of the archive's id. */
+static int copy_name(const char *origin, const char *id, char out[64],
+		     struct rfs_error *err)
+{
+	const char *base = strrchr(origin ? origin : "", '/');
+	char *name = NULL;
+	size_t n;
+	int r;
+
+	base = base ? base + 1 : (origin ? origin : "");
+	r = rfs_pg_name_decode(base, strlen(base), &name);
+	if (r < 0)
+		return rfs_error_set(err, EINVAL, "'%s' names no table",
+				     origin ? origin : "");
+	n = strlen(name);
+	if (n > 54)
+		n = 54;
+	while (n > 0 && (name[n] & 0xc0) == 0x80)
+		n--; /* not inside a UTF-8 character */
+	snprintf(out, 64, "%.*s_%.8s", (int)n, name, id ? id : "");
+	free(name);
+	return 0;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* The query's value of libpq setting @p k, or NULL. */
+static const char *setting(const struct rfs_pg_target *t, const char *k)
+{
+	for (int i = 0; i < t->nkeys; i++)
+		if (!strcmp(t->keys[i], k))
+			return t->values[i];
+	return NULL;
+}
+
+/* One server and database: a copy inside it is a statement. */
+static bool same_db(const struct rfs_pg_target *a,
+		    const struct rfs_pg_target *b)
+{
+	return same_str(a->host, b->host) && same_str(a->port, b->port) &&
+	       same_str(a->db, b->db) &&
+	       same_str(setting(a, "host"), setting(b, "host")) &&
+	       same_str(setting(a, "service"), setting(b, "service"));
+}
+
+/* The recycle location's settings and schema. */
+static int bin_target(const char *bin_uri, struct rfs_pg_target *t,
+		      char **schema, struct rfs_error *err)
+{
+	struct rfs_uri u;
+	char *tb = NULL;
+	int r;
+
+	*schema = NULL;
+	r = rfs_uri_parse(bin_uri, &u, err);
+	if (r < 0)
+		return r;
+	r = rfs_pg_target_parse(&u, bin_uri, t, err);
+	rfs_uri_release(&u);
+	if (r < 0)
+		return r;
+	if (*t->where)
+		r = rfs_pg_split_path(t->where, schema, &tb, err);
+	else if (!(*schema = strdup("recyclebin")))
+		r = -ENOMEM;
+	if (r == 0 && tb)
+		r = rfs_error_set(err, EINVAL,
+				  "recycle location '%s' is a table, not a "
+				  "schema",
+				  t->display);
+	free(tb);
+	if (r < 0) {
+		free(*schema);
+		*schema = NULL;
+		rfs_pg_target_release(t);
+	}
+	return r;
+}
+
+/* The schema of partition @p name of the epoch's table (a partition may
+ * live in another schema than its parent), else the epoch's schema. */
+static int table_schema(PGconn *c, struct rfs_pg *p, const char *name,
+			char **out, struct rfs_error *err)
+{
+	static const char sql[] =
+		"SELECT n.nspname FROM pg_inherits h JOIN pg_class c ON "
+		"c.oid = h.inhrelid JOIN pg_namespace n ON n.oid = "
+		"c.relnamespace JOIN pg_class pc ON pc.oid = h.inhparent JOIN "
+		"pg_namespace pn ON pn.oid = pc.relnamespace WHERE pn.nspname "
+		"= $1 AND pc.relname = $2 AND c.relname = $3 ORDER BY c.oid "
+		"LIMIT 1";
+	const char *par[] = { p->schema, p->table, name };
+	PGresult *res = NULL;
+	int r = 0;
+
+	if (p->table)
+		r = rfs_pg_query(c, &res, err, sql, 3, par);
+	if (r < 0)
+		return r;
+	*out = strdup(res && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0)
+						 : p->schema);
+	PQclear(res);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* "schema"."table" of the epoch's table, as rfs_pg_split_path() reads. */
+static int epoch_table(const struct rfs_pg *p, char **out)
+{
+	struct rfs_buf b = RFS_BUF_INIT;
+
+	rfs_pg_add_qname(&b, p->schema, p->table);
+	*out = b.data ? strdup(rfs_buf_str(&b)) : NULL;
+	rfs_buf_release(&b);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* What the caller learns of the item. */
+static int fill(struct rfs_rel_item *out, const struct rfs_pg_item *it)
+{
+	struct rfs_buf b = RFS_BUF_INIT;
+
+	rfs_rel_item_release(out);
+	out->rows = it->rows;
+	if (asprintf(&out->relation, "%s.%s", it->schema, it->name) < 0)
+		out->relation = NULL;
+	if (it->parent &&
+	    asprintf(&out->parent, "%s.%s", it->parent_schema, it->parent) < 0)
+		out->parent = NULL;
+	out->bound = it->bound ? strdup(it->bound) : NULL;
+	rfs_pg_add_bin(&b, it);
+	out->copy = b.data ? strdup(rfs_buf_str(&b)) : NULL;
+	rfs_buf_release(&b);
+	if (!out->relation || (it->parent && !out->parent) ||
+	    (it->bound && !out->bound) || !out->copy)
+		return -ENOMEM;
+	return 0;
+}
+
+static int total_size(PGconn *c, const struct rfs_pg_item *it, int64_t *bytes,
+		      struct rfs_error *err)
+{
+	struct rfs_buf q = RFS_BUF_INIT;
+	PGresult *res;
+	int r;
+
+	rfs_buf_addstr(&q, "SELECT pg_total_relation_size('");
+	rfs_pg_add_qname(&q, it->schema, it->name);
+	rfs_buf_addstr(&q, "'::regclass)");
+	r = rfs_pg_run(c, &q, &res, err);
+	if (r == 0) {
+		*bytes = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
+	}
+	return r;
+}
+
+/* Archive steps: the source is folder it->key of this backend. */
+static int archive_step(PGconn *c, struct rfs_pg *p, enum rfs_rel_step step,
+			const char *bschema, const char *bname,
+			struct rfs_rel_item *out, struct rfs_error *err)
+{
+	struct rfs_pg_item it = { 0 };
+	char *name = NULL, *schema = NULL, *parent = NULL;
+	int r;
+
+	if (step != RFS_REL_SNAPSHOT) {
+		r = rfs_pg_item_load(c, bschema, bname, &it, err);
+		if (step == RFS_REL_DESCRIBE) {
+			if (r == 0)
+				r = fill(out, &it);
+			rfs_pg_item_release(&it);
+			return r;
+		}
+		if (r == 0)
+			goto loaded;
+		if (r != -ENOENT || step != RFS_REL_SYNC)
+			return r;
+	}
+	/* A fresh snapshot: the snapshot step, or a sync not yet done. */
+	r = rfs_pg_name_decode(out->key, strlen(out->key), &name);
+	if (r < 0)
+		return rfs_error_set(err, ENOENT, "no table '%s' in '%s'",
+				     out->key, p->t.display);
+	r = table_schema(c, p, name, &schema, err);
+	if (r == 0 && p->table && strcmp(name, p->table))
+		r = epoch_table(p, &parent);
+	if (r == 0)
+		r = rfs_pg_snapshot(c, schema, name, parent, bschema, bname,
+				    out->origin, &it, err);
+	free(name);
+	free(schema);
+	free(parent);
+	if (r < 0)
+		return r;
+loaded:
+	switch (step) {
+	case RFS_REL_SNAPSHOT:
+		r = total_size(c, &it, &out->bytes, err);
+		break;
+	case RFS_REL_SYNC:
+		r = rfs_pg_sync(c, &it, err);
+		break;
+	case RFS_REL_VERIFY:
+		r = rfs_pg_verify(c, &it, err);
+		break;
+	case RFS_REL_UNPUBLISH:
+		r = rfs_pg_unpublish(c, &it, err);
+		break;
+	case RFS_REL_DELETE:
+		r = rfs_pg_delete(c, &it, err);
+		break;
+	case RFS_REL_FINISH:
+		r = rfs_pg_manifest(c, &it, err);
+		break;
+	default:
+		r = -EINVAL;
+	}
+	if (r == 0)
+		r = fill(out, &it);
+	rfs_pg_item_release(&it);
+	return r;
+}
+
+/* Where a restore lands: folder it->key of this backend (the table of
+ * the query's "table=schema.name" when given), attached to the epoch's
+ * partitioned table unless the epoch is a schema or the table itself. */
+static int restore_target(struct rfs_pg *p, const char *key,
+			  struct rfs_pg_target_table *to, char **s, char **n,
+			  struct rfs_error *err)
+{
+	int r;
+
+	memset(to, 0, sizeof(*to));
+	if (p->t.table) {
+		r = rfs_pg_split_path(p->t.table, s, n, err);
+		if (r == 0 && !*n)
+			r = rfs_error_set(err, EINVAL,
+					  "'%s': table=%s names no table "
+					  "(schema.table)",
+					  p->t.display, p->t.table);
+		if (r < 0)
+			return r;
+	} else {
+		r = rfs_pg_name_decode(key, strlen(key), n);
+		if (r < 0)
+			return rfs_error_set(err, EINVAL, "'%s' names no table",
+					     key);
+		*s = strdup(p->schema);
+		if (!*s)
+			return -ENOMEM;
+	}
+	to->schema = *s;
+	to->name = *n;
+	if (p->table && strcmp(*n, p->table)) {
+		to->parent_schema = p->schema;
+		to->parent = p->table;
+	} else {
+		to->no_parent = 1;
+	}
+	return 0;
+}
+
+static int restore_step(PGconn *c, struct rfs_pg *p, enum rfs_rel_step step,
+			const char *bschema, const char *bname,
+			struct rfs_rel_item *out, struct rfs_error *err)
+{
+	struct rfs_pg_target_table to;
+	struct rfs_pg_item it = { 0 };
+	char *s = NULL, *n = NULL;
+	int r;
+
+	r = rfs_pg_item_load(c, bschema, bname, &it, err);
+	if (r == -ENOENT)
+		return rfs_error_set(err, ENOENT,
+				     "restore refused: recycle copy %s.%s is "
+				     "missing",
+				     bschema, bname);
+	if (r == 0 && strcmp(it.state, "archived"))
+		r = rfs_error_set(err, EBUSY,
+				  "restore refused: recycle copy %s.%s is not "
+				  "archived (%s)",
+				  bschema, bname, it.state);
+	if (r == 0)
+		r = restore_target(p, out->key, &to, &s, &n, err);
+	if (r == 0) {
+		switch (step) {
+		case RFS_REL_RESTORE_CHECK:
+			r = rfs_pg_restore_check(c, &it, &to, err);
+			break;
+		case RFS_REL_RESTORE_COPY:
+			r = rfs_pg_restore_copy(c, &it, &to, err);
+			break;
+		case RFS_REL_RESTORE_VERIFY:
+			r = rfs_pg_restore_verify(c, &it, &to, err);
+			break;
+		default:
+			r = rfs_pg_restore_attach(c, &it, &to, err);
+		}
+	}
+	if (r == 0)
+		r = fill(out, &it);
+	if (r == 0) {
+		/* the restored table's name and parent, not the origin's */
+		free(out->relation);
+		free(out->parent);
+		out->parent = NULL;
+		if (asprintf(&out->relation, "%s.%s", to.schema, to.name) < 0)
+			out->relation = NULL;
+		if (to.parent && asprintf(&out->parent, "%s.%s",
+					  to.parent_schema, to.parent) < 0)
+			out->parent = NULL;
+		if (!out->relation || (to.parent && !out->parent))
+			r = -ENOMEM;
+	}
+	free(s);
+	free(n);
+	rfs_pg_item_release(&it);
+	return r;
+}
+
+/* Purge: an archive that finished drops its copy; one that did not is
+ * undone first (the source attached again), unless its source is gone. */
+static int purge_step(PGconn *c, const char *bschema, const char *bname,
+		      struct rfs_rel_item *out, struct rfs_error *err)
+{
+	struct rfs_pg_item it = { 0 };
+	int r = rfs_pg_item_load(c, bschema, bname, &it, err);
+
+	if (r == -ENOENT)
+		return 0; /* purged already, or never copied */
+	if (r < 0)
+		return r;
+	r = fill(out, &it);
+	if (r == 0)
+		r = strcmp(it.state, "archived") ? rfs_pg_abort(c, &it, err)
+						 : rfs_pg_purge(c, &it, err);
+	rfs_pg_item_release(&it);
+	return r;
+}
+
+static int pg_rel_step(struct rfs_backend *b, enum rfs_rel_step step,
+		       struct rfs_rel_item *out, struct rfs_error *err)
+{
+	struct rfs_pg *p = (struct rfs_pg *)b;
+	struct rfs_pg_target bt;
+	char *bschema = NULL, bname[64];
+	PGconn *c = NULL;
+	int r;
+
+	r = bin_target(out->bin_uri, &bt, &bschema, err);
+	if (r < 0)
+		return r;
+	if (!same_db(&p->t, &bt))
+		r = rfs_error_set(err, EXDEV,
+				  "%s refused: the recycle copy is in '%s' and "
+				  "the table in '%s': a copy between two "
+				  "databases is not supported",
+				  step >= RFS_REL_RESTORE_CHECK &&
+						  step <= RFS_REL_RESTORE_ATTACH
+					  ? "restore"
+					  : "archive",
+				  bt.display, p->t.display);
+	if (r == 0)
+		r = copy_name(out->origin, out->id, bname, err);
+	if (r == 0)
+		r = rfs_pg_target_connect(&p->t, &c, err);
+	if (r == 0) {
+		if (step == RFS_REL_PURGE)
+			r = purge_step(c, bschema, bname, out, err);
+		else if (step >= RFS_REL_RESTORE_CHECK &&
+			 step <= RFS_REL_RESTORE_ATTACH)
+			r = restore_step(c, p, step, bschema, bname, out, err);
+		else
+			r = archive_step(c, p, step, bschema, bname, out, err);
+	}
+	if (c)
+		PQfinish(c);
+	free(bschema);
+	rfs_pg_target_release(&bt);
+	return r;
+}
+
+/* postgres://host:port/db/recyclebin, with the storage's settings. */
+static int pg_rel_bin_uri(struct rfs_backend *b, char **out)
+{
+	const char *uri = b->uri, *auth = strstr(uri, "://");
+	const char *path = auth ? strchr(auth + 3, '/') : NULL;
+	const char *q = strchr(uri, '?');
+	size_t dblen;
+
+	if (!path || (q && path > q))
+		return asprintf(out, "%.*s/recyclebin%s",
+				(int)(q ? (size_t)(q - uri) : strlen(uri)), uri,
+				q ? q : "") < 0
+			       ? -ENOMEM
+			       : 0;
+	dblen = strcspn(path + 1, "/?");
+	return asprintf(out, "%.*s/recyclebin%s", (int)(path + 1 + dblen - uri),
+			uri, q ? q : "") < 0
+		       ? -ENOMEM
+		       : 0;
+}
+
+static int pg_rel_manifests(struct rfs_backend *b, const char *bin_uri,
+			    rfs_rel_manifest_fn fn, void *ctx,
+			    struct rfs_error *err)
+{
+	struct rfs_pg *p = (struct rfs_pg *)b;
+	struct rfs_buf sql = RFS_BUF_INIT;
+	struct rfs_pg_target bt;
+	char *bschema = NULL;
+	PGresult *res = NULL;
+	PGconn *c = NULL;
+	int r;
+
+	r = bin_target(bin_uri, &bt, &bschema, err);
+	if (r < 0)
+		return r;
+	if (!same_db(&p->t, &bt))
+		r = rfs_error_set(err, EXDEV,
+				  "recycle location '%s' is not in the "
+				  "database of '%s'",
+				  bt.display, p->t.display);
+	if (r == 0)
+		r = rfs_pg_target_connect(&p->t, &c, err);
+	if (r == 0) {
+		rfs_buf_addstr(&sql, "SELECT m.bin_name, m.origin, m.state, "
+				     "m.rows, coalesce(pg_total_relation_size("
+				     "to_regclass(format('%I.%I', $1::text, "
+				     "m.bin_name))), 0), (extract(epoch FROM "
+				     "m.copied_at) * 1e9)::bigint, coalesce(("
+				     "extract(epoch FROM m.archived_at) * "
+				     "1e9)::bigint, 0) FROM ");
+		rfs_pg_add_qname(&sql, bschema, "rfs_manifest");
+		rfs_buf_addstr(&sql, " m ORDER BY m.copied_at, m.bin_name");
+		if (!sql.data) {
+			r = -ENOMEM;
+		} else {
+			const char *par[] = { bschema };
+
+			r = rfs_pg_query(c, &res, err, rfs_buf_str(&sql), 1,
+					 par);
+		}
+		if (r == -ENOENT) /* no manifest table: nothing archived */
+			r = 0;
+	}
+	for (int i = 0; r == 0 && res && i < PQntuples(res); i++) {
+		struct rfs_rel_manifest m = {
+			.copy = PQgetvalue(res, i, 0),
+			.origin = PQgetisnull(res, i, 1)
+					  ? NULL
+					  : PQgetvalue(res, i, 1),
+			.state = PQgetvalue(res, i, 2),
+			.rows = strtoll(PQgetvalue(res, i, 3), NULL, 10),
+			.bytes = strtoll(PQgetvalue(res, i, 4), NULL, 10),
+			.copied_ns = strtoll(PQgetvalue(res, i, 5), NULL, 10),
+			.archived_ns = strtoll(PQgetvalue(res, i, 6), NULL, 10),
+		};
+
+		r = fn(ctx, &m);
+	}
+	PQclear(res);
+	rfs_buf_release(&sql);
+	if (c)
+		PQfinish(c);
+	free(bschema);
+	rfs_pg_target_release(&bt);
+	return r;
+}
+
+const struct rfs_backend_rel_ops rfs_pg_rel_ops = {
+	.bin_uri = pg_rel_bin_uri,
+	.step = pg_rel_step,
+	.manifests = pg_rel_manifests,
+};

@@ -1,0 +1,702 @@
+/*
+ * The PostgreSQL job kinds end to end, against a real server (a private
+ * cluster of scripts/pg.sh, once for the suite, unless RFS_TEST_PG_PORT
+ * names one): `mv` into the mount's recycle bin, `recyclefs wait`,
+ * `status`, `restore` (to the origin, --to another epoch, --to-uri a
+ * table), purge by `rm -rf` and by the command; reruns; a SIGKILL of the
+ * command at every storage call of each kind; rows written during an
+ * archive. Every check of rows is a psql query written here.
+ */
+#include "tests/support/cmd.h"
+#include "tests/support/mount.h"
+
+#include <criterion/criterion.h>
+#include <criterion/hooks.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+static bool started; /* this runner started the cluster */
+static char db[32];  /* this test's database */
+
+static int pg_sh(struct rfs_test_out *out, const char *line)
+{
+	struct rfs_test_out mine = { 0 };
+	char cmd[2048];
+	const char *argv[] = { "sh", "-c", cmd, NULL };
+	int r;
+
+	snprintf(cmd, sizeof(cmd), ". '%s'; %s", getenv("RFS_TEST_PG_SH"),
+		 line);
+	r = rfs_test_run(out ? out : &mine, argv);
+	rfs_test_out_release(&mine);
+	return r;
+}
+
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+	struct rfs_test_out out = { 0 };
+	char *line, *save = NULL;
+
+	(void)set;
+	if (getenv("RFS_TEST_PG_PORT"))
+		return;
+	if (pg_sh(&out, "pg_start >&2 && pg_fixture rfs_fixture >&2 && "
+			"env | grep '^RFS_TEST_PG_'") != 0) {
+		fprintf(stderr, "%s", out.err);
+		rfs_test_out_release(&out);
+		return;
+	}
+	for (line = strtok_r(out.out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (eq) {
+			*eq = '\0';
+			setenv(line, eq + 1, 1);
+		}
+	}
+	started = true;
+	rfs_test_out_release(&out);
+}
+
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+	(void)stats;
+	if (started)
+		pg_sh(NULL, "pg_stop");
+}
+
+static char *psql_in(const char *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static char *psql_in(const char *d, const char *fmt, ...)
+{
+	struct rfs_test_out out = { 0 };
+	char sql[4096], bin[512], *r;
+	va_list ap;
+	const char *argv[] = { bin,  "-X",
+			       "-q", "-At",
+			       "-v", "ON_ERROR_STOP=1",
+			       "-h", getenv("RFS_TEST_PG_SOCKDIR"),
+			       "-p", getenv("RFS_TEST_PG_PORT"),
+			       "-U", "postgres",
+			       "-d", d,
+			       "-c", sql,
+			       NULL };
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	snprintf(bin, sizeof(bin), "%s/psql", getenv("RFS_TEST_PG_BIN"));
+	cr_assert_eq(rfs_test_run(&out, argv), 0, "psql: %s: %s", sql, out.err);
+	r = strdup(out.out);
+	if (r[0] && r[strlen(r) - 1] == '\n')
+		r[strlen(r) - 1] = '\0';
+	rfs_test_out_release(&out);
+	return r;
+}
+
+#define PSQL(...) psql_in(db, __VA_ARGS__)
+
+static void setup(void)
+{
+	if (!getenv("RFS_TEST_PG_PORT")) {
+		if (getenv("CI"))
+			cr_assert_fail("no PostgreSQL server: %s",
+				       getenv("RFS_TEST_PG_WHY")
+					       ? getenv("RFS_TEST_PG_WHY")
+					       : "pg_start failed");
+		cr_skip_test("PostgreSQL's binaries are missing "
+			     "(scripts/deps.sh test installs postgresql)");
+	}
+	snprintf(db, sizeof(db), "k%d", (int)getpid());
+	free(psql_in("postgres", "CREATE DATABASE %s TEMPLATE rfs_fixture",
+		     db));
+	setenv("PGUSER", "postgres", 1);
+	setenv("PGPASSWORD", getenv("RFS_TEST_PG_PASSWORD"), 1);
+	unsetenv("PGSERVICE");
+}
+
+static void teardown(void)
+{
+	if (db[0] && getenv("RFS_TEST_PG_PORT"))
+		free(psql_in("postgres",
+			     "DROP DATABASE IF EXISTS %s WITH (FORCE)", db));
+}
+
+TestSuite(pg_kind, .init = setup, .fini = teardown, .timeout = 600);
+
+static const char *uri(const char *path)
+{
+	static char buf[4][256];
+	static int n;
+	char *b = buf[n++ % 4];
+
+	snprintf(b, 256, "postgres://127.0.0.1:%s/%s%s%s",
+		 getenv("RFS_TEST_PG_PORT"), db, *path ? "/" : "", path);
+	return b;
+}
+
+/* Rows and content of a table, by a query of the test's own: the count
+ * and the md5 of every row's text in the C collation's order. */
+static char *content(const char *qname)
+{
+	return PSQL("SELECT count(*) || ' ' || md5(coalesce(string_agg("
+		    "t::text, E'\\n' ORDER BY t::text COLLATE \"C\"), '')) "
+		    "FROM ONLY %s t",
+		    qname);
+}
+
+/* The parent and bound of public.NAME, "" when it is no partition, "-"
+ * when there is no such table. */
+static char *attachment(const char *name)
+{
+	return PSQL("SELECT coalesce((SELECT p.relname || ' ' || "
+		    "pg_get_expr(c.relpartbound, c.oid) FROM pg_class c JOIN "
+		    "pg_inherits i ON i.inhrelid = c.oid JOIN pg_class p ON "
+		    "p.oid = i.inhparent WHERE c.oid = "
+		    "to_regclass('public.%s')), CASE WHEN "
+		    "to_regclass('public.%s') IS NULL THEN '-' ELSE '' END)",
+		    name, name);
+}
+
+/* The recycle copy of origin ...NAME: "recyclebin.<copy> <state>", or
+ * "" when there is none. */
+static char *copy_of(const char *name)
+{
+	char *s = PSQL("SELECT to_regclass('recyclebin.rfs_manifest') IS "
+		       "NULL");
+	bool none = !strcmp(s, "t");
+
+	free(s);
+	if (none)
+		return strdup("");
+	return PSQL("SELECT coalesce((SELECT 'recyclebin.' || "
+		    "quote_ident(bin_name) || ' ' || state FROM "
+		    "recyclebin.rfs_manifest WHERE origin LIKE '%%/%s'), '')",
+		    name);
+}
+
+static const char *E = "sales.orders/bronze/2013-01-01..now";
+
+/* The catalog: sales.orders/bronze on public.orders, silver on an empty
+ * partitioned table public.orders2 of the same columns. */
+static void catalog(struct rfs_test_mount *m)
+{
+	struct rfs_test_out out = { 0 };
+
+	cr_assert_eq(rfs_test_mount_init(m), 0);
+	free(PSQL("CREATE TABLE public.orders2 (LIKE public.orders) "
+		  "PARTITION BY RANGE (created)"));
+	cr_assert_eq(rfs_test_sh(m, &out,
+				 "recyclefs table add sales.orders && "
+				 "recyclefs lifecycle add sales.orders bronze "
+				 "&& recyclefs lifecycle add sales.orders "
+				 "silver && recyclefs storage add pg '%s' && "
+				 "recyclefs epoch add sales.orders bronze "
+				 "--from 2013-01-01 --storage pg --path "
+				 "public.orders && recyclefs epoch add "
+				 "sales.orders silver --from 2013-01-01 "
+				 "--storage pg --path public.orders2",
+				 uri("")),
+		     0, "%s", out.err);
+	rfs_test_out_release(&out);
+}
+
+static const char *BOUND01 =
+	"orders FOR VALUES FROM ('2013-01-01') TO ('2013-02-01')";
+
+Test(pg_kind, mv_wait_restore_purge_through_the_mount)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before = NULL, *s, *copy, *cp;
+	char state[64] = "";
+	struct timespec t0, t1;
+	double took;
+
+	catalog(&m);
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	before = content("public.orders_2013_01");
+	s = attachment("orders_2013_01");
+	cr_expect_str_eq(s, BOUND01);
+	free(s);
+
+	/* mv records the job and returns; the mount's workers run it */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "mv mnt/%s/orders_2013_01 mnt/.recyclebin/",
+				 E),
+		     0, "%s", out.err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	took = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	cr_expect_lt(took, 5.0);
+	cr_expect_neq(
+		rfs_test_sh(&m, NULL, "ls mnt/%s | grep -qx orders_2013_01", E),
+		0, "the item left its origin at once");
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs wait %s/orders_2013_01", E), 0,
+		"%s%s", out.out, out.err);
+	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status --all"), 0);
+	cr_expect(strstr(out.out, "orders_2013_01  archived"), "%s", out.out);
+
+	/* psql: detached and dropped; the copy holds the same rows */
+	s = attachment("orders_2013_01");
+	cr_expect_str_eq(s, "-", "the partition is dropped");
+	free(s);
+	s = PSQL("SELECT count(*) FROM public.orders WHERE created >= "
+		 "'2013-01-01' AND created < '2013-02-01'");
+	cr_expect_str_eq(s, "0", "readers of the parent see none of it");
+	free(s);
+	copy = copy_of("orders_2013_01");
+	cp = strchr(copy, ' ');
+	cr_assert(cp, "no recycle copy: '%s'", copy);
+	*cp = '\0';
+	cr_expect_str_eq(cp + 1, "archived");
+	s = content(copy);
+	cr_expect_str_eq(s, before, "the copy's rows are the partition's");
+	free(s);
+	cr_expect(getxattr(rfs_test_mnt(&m, ".recyclebin/%s/orders_2013_01", E),
+			   "user.recyclefs.state", state,
+			   sizeof(state) - 1) > 0);
+	cr_expect_str_eq(state, "archived");
+
+	/* a rerun of the archive changes nothing */
+	cr_expect_eq(
+		rfs_test_sh(&m, &out, "recyclefs archive %s/orders_2013_01", E),
+		0, "%s", out.err);
+	cr_expect(strstr(out.out, "archived already"), "%s", out.out);
+	s = content(copy);
+	cr_expect_str_eq(s, before);
+	free(s);
+
+	/* restore to the origin: attached again with the same bound */
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs restore %s/orders_2013_01", E),
+		0, "%s", out.err);
+	s = attachment("orders_2013_01");
+	cr_expect_str_eq(s, BOUND01);
+	free(s);
+	s = content("public.orders_2013_01");
+	cr_expect_str_eq(s, before, "restored rows are the archived rows");
+	free(s);
+	cr_expect(rfs_test_sh_until(&m, 5,
+				    "ls mnt/%s | grep -qx orders_2013_01", E));
+	/* ... and a rerun changes nothing */
+	cr_expect_eq(
+		rfs_test_sh(&m, &out, "recyclefs restore %s/orders_2013_01", E),
+		0, "%s", out.err);
+	s = attachment("orders_2013_01");
+	cr_expect_str_eq(s, BOUND01);
+	free(s);
+	s = content("public.orders");
+	free(s);
+	s = PSQL("SELECT count(*) FROM public.orders WHERE created >= "
+		 "'2013-01-01' AND created < '2013-02-01'");
+	cr_expect_str_eq(s, strtok(before, " "));
+	free(s);
+
+	/* rm -rf in the bin purges: the copy is dropped, the restored
+	 * table stays */
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "rm -rf mnt/.recyclebin/%s/orders_2013_01", E),
+		     0, "%s", out.err);
+	cr_expect(rfs_test_sh_until(&m, 30,
+				    "recyclefs status --all | grep -q "
+				    "'orders_2013_01  purged'"));
+	s = PSQL("SELECT count(*) FROM recyclebin.rfs_manifest");
+	cr_expect_str_eq(s, "0");
+	free(s);
+	s = PSQL("SELECT to_regclass('%s') IS NULL", copy);
+	cr_expect_str_eq(s, "t", "the recycle copy is gone");
+	free(s);
+	s = attachment("orders_2013_01");
+	cr_expect_str_eq(s, BOUND01);
+	free(s);
+	/* the purge command once more: nothing to do, nothing changes */
+	cr_expect_eq(
+		rfs_test_sh(&m, &out, "recyclefs purge %s/orders_2013_01", E),
+		0, "%s", out.err);
+	s = content("public.orders_2013_01");
+	free(s);
+	free(copy);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+Test(pg_kind, restore_to_another_epoch_and_to_a_uri_and_refusals)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *s;
+
+	catalog(&m);
+	before = content("public.orders_2013_02");
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs archive %s/orders_2013_02", E),
+		0, "%s", out.err);
+
+	/* blob into relational, relational into blob: one line, before
+	 * any row moves */
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "mkdir -p data/x && echo hi > data/x/f && "
+				 "recyclefs table add t && recyclefs "
+				 "lifecycle add t raw && recyclefs epoch add "
+				 "t raw --from 2020-01-01 --storage local && "
+				 "recyclefs archive t/raw/2020-01-01..now/x"),
+		     0, "%s", out.err);
+	cr_expect_neq(rfs_test_sh(&m, &out,
+				  "recyclefs restore t/raw/2020-01-01..now/x "
+				  "--to sales.orders/silver/2013-01-01..now"),
+		      0);
+	cr_expect(strstr(out.err, "restore refused: 't/raw/2020-01-01..now/x' "
+				  "is blob data (file) and cannot be restored "
+				  "into relational storage 'pg'"),
+		  "%s", out.err);
+	cr_expect_neq(rfs_test_sh(&m, &out,
+				  "recyclefs restore %s/orders_2013_02 "
+				  "--to t/raw/2020-01-01..now",
+				  E),
+		      0);
+	cr_expect(strstr(out.err, "is relational data (postgres) and cannot "
+				  "be restored into blob storage 'local'"),
+		  "%s", out.err);
+	cr_expect_eq(rfs_test_sh(&m, NULL, "test ! -e data/orders_2013_02"), 0);
+
+	/* --to another postgres epoch: attached to its table */
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs restore %s/orders_2013_02 --to "
+				 "sales.orders/silver/2013-01-01..now",
+				 E),
+		     0, "%s", out.err);
+	s = PSQL("SELECT p.relname || ' ' || pg_get_expr(c.relpartbound, "
+		 "c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = "
+		 "i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE "
+		 "p.relname = 'orders2'");
+	cr_expect_str_eq(
+		s, "orders2 FOR VALUES FROM ('2013-02-01') TO ('2013-03-01')");
+	free(s);
+	s = content("public.orders_2013_02");
+	cr_expect_str_eq(s, before);
+	free(s);
+
+	/* --to-uri ...?table=schema.name: a plain table of that name */
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs restore %s/orders_2013_02 "
+				 "--to-uri '%s?table=public.feb_copy'",
+				 E, uri("")),
+		     0, "%s", out.err);
+	cr_expect(strstr(out.out, "?table=public.feb_copy' (1 file"), "%s",
+		  out.out);
+	s = attachment("feb_copy");
+	cr_expect_str_eq(s, "", "a table of no parent");
+	free(s);
+	s = content("public.feb_copy");
+	cr_expect_str_eq(s, before);
+	free(s);
+
+	/* the origin's bound is free again: the restore there works, and a
+	 * second restore into the same place is refused while it holds
+	 * other rows */
+	free(PSQL("DELETE FROM public.feb_copy WHERE id IN (SELECT id FROM "
+		  "public.feb_copy LIMIT 1)"));
+	cr_expect_neq(rfs_test_sh(&m, &out,
+				  "recyclefs restore %s/orders_2013_02 "
+				  "--to-uri '%s?table=public.feb_copy'",
+				  E, uri("")),
+		      0);
+	cr_expect(strstr(out.err, "public.feb_copy exists and holds other "
+				  "rows"),
+		  "%s", out.err);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+Test(pg_kind, rows_written_during_the_archive_fail_it_and_keep_the_partition)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *s, *after;
+
+	catalog(&m);
+	/* stopped once the copy is made and before it is verified */
+	cr_expect_neq(rfs_test_sh(&m, &out,
+				  "RECYCLEFS_TEST_STOP_AFTER=archive:verify "
+				  "recyclefs archive %s/orders_2013_04",
+				  E),
+		      0);
+	free(PSQL("INSERT INTO public.orders (id, created, customer, amount) "
+		  "VALUES (999999, '2013-04-15', 1, 1)"));
+	after = content("public.orders_2013_04");
+	rfs_test_sh(&m, &out, "recyclefs resume"); /* the job fails */
+	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status"), 0);
+	cr_expect(strstr(out.out, "failed") &&
+			  strstr(out.out, "changed since its snapshot"),
+		  "%s", out.out);
+	s = attachment("orders_2013_04");
+	cr_expect_str_eq(
+		s, "orders FOR VALUES FROM ('2013-04-01') TO ('2013-05-01')");
+	free(s);
+	s = content("public.orders_2013_04");
+	cr_expect_str_eq(s, after, "the partition is untouched");
+	free(s);
+	/* purging the failed entry drops the copy, never the partition */
+	cr_expect_eq(
+		rfs_test_sh(&m, &out, "recyclefs purge %s/orders_2013_04", E),
+		0, "%s", out.err);
+	s = copy_of("orders_2013_04");
+	cr_expect_str_eq(s, "");
+	free(s);
+	s = content("public.orders_2013_04");
+	cr_expect_str_eq(s, after);
+	free(s);
+	free(after);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+/* A fresh database and catalog for one kill point: the template's
+ * database again, the index of catalog(). */
+static void fresh(struct rfs_test_mount *m)
+{
+	free(psql_in("postgres", "DROP DATABASE IF EXISTS %s WITH (FORCE)",
+		     db));
+	free(psql_in("postgres", "CREATE DATABASE %s TEMPLATE rfs_fixture",
+		     db));
+	free(PSQL("CREATE TABLE public.orders2 (LIKE public.orders) "
+		  "PARTITION BY RANGE (created)"));
+	cr_assert_eq(rfs_test_sh(m, NULL,
+				 "cp index.template index.db && rm -f "
+				 "index.db-wal index.db-shm"),
+		     0);
+}
+
+/* Run `recyclefs ARGS` killed at its Nth storage call. @return true when
+ * it was killed, false when it ended first (every point is done) */
+static bool killed_at(struct rfs_test_mount *m, long n, const char *args)
+{
+	struct rfs_test_out out = { 0 };
+	int r = rfs_test_sh(
+		m, &out, "RECYCLEFS_TEST_KILL_AFTER=%ld recyclefs %s", n, args);
+
+	cr_assert(r == 0 || r == 128 + 9, "status %d at %ld: %s", r, n,
+		  out.err);
+	rfs_test_out_release(&out);
+	return r != 0;
+}
+
+/* After a kill: the rows are whole in the partition or in the copy. */
+static void expect_nothing_lost(const char *item, const char *before,
+				const char *when)
+{
+	char qname[128], *s, *copy = copy_of(item), *cp = strchr(copy, ' ');
+	bool found = false;
+
+	snprintf(qname, sizeof(qname), "public.%s", item);
+	s = attachment(item);
+	if (strcmp(s, "-")) {
+		free(s);
+		s = content(qname);
+		found = !strcmp(s, before);
+	}
+	free(s);
+	if (cp) {
+		*cp = '\0';
+		s = content(copy);
+		found = found || !strcmp(s, before);
+		free(s);
+	}
+	free(copy);
+	cr_assert(found, "%s: the rows are neither in %s nor in a copy", when,
+		  item);
+}
+
+static void resume(struct rfs_test_mount *m, const char *args, const char *when)
+{
+	struct rfs_test_out out = { 0 };
+	int r = rfs_test_sh(m, &out, "recyclefs resume && recyclefs %s", args);
+
+	cr_assert_eq(r, 0, "%s: the rerun failed (%d): %s%s", when, r, out.out,
+		     out.err);
+	rfs_test_out_release(&out);
+}
+
+Test(pg_kind, killed_at_every_storage_call_then_rerun)
+{
+	static const char *const verbs[] = { "archive", "restore", "purge" };
+	static const char *item = "orders_2013_05";
+	static const char *bound =
+		"orders FOR VALUES FROM ('2013-05-01') TO ('2013-06-01')";
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char args[256], when[320], *before, *s, *copy;
+	int points[3] = { 0 };
+
+	RFS_TEST_NEEDS_HOOKS();
+	catalog(&m);
+	/* no file storage: every storage call counted is the table's (the
+	 * catalog journal goes to file storages' bins) */
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs storage remove local && cp "
+				 "index.db index.template"),
+		     0, "%s", out.err);
+	before = content("public.orders_2013_05");
+	for (int k = 0; k < 3; k++) {
+		snprintf(args, sizeof(args), "%s %s/%s", verbs[k], E, item);
+		for (long n = 1; n < 200; n++) {
+			fresh(&m);
+			if (k > 0)
+				cr_assert_eq(rfs_test_sh(&m, &out,
+							 "recyclefs archive "
+							 "%s/%s",
+							 E, item),
+					     0, "%s", out.err);
+			snprintf(when, sizeof(when), "%s killed at call %ld",
+				 verbs[k], n);
+			if (!killed_at(&m, n, args))
+				break;
+			points[k]++;
+			if (k < 2) /* a purge removes the rows for good */
+				expect_nothing_lost(item, before, when);
+			resume(&m, args, when);
+			s = attachment(item);
+			cr_assert_str_eq(s, k == 1 ? bound : "-", "%s", when);
+			free(s);
+			copy = copy_of(item);
+			if (k == 2) {
+				cr_assert_str_eq(copy, "", "%s", when);
+			} else {
+				char *cp = strchr(copy, ' ');
+
+				cr_assert(cp, "%s: no copy", when);
+				cr_assert_str_eq(cp + 1, "archived", "%s",
+						 when);
+				*cp = '\0';
+				s = content(copy);
+				cr_assert_str_eq(s, before, "%s: the copy",
+						 when);
+				free(s);
+			}
+			free(copy);
+			if (k == 1) {
+				s = content("public.orders_2013_05");
+				cr_assert_str_eq(s, before, "%s: restored",
+						 when);
+				free(s);
+			}
+			/* the entry's record agrees */
+			cr_assert_eq(
+				rfs_test_sh(&m, &out, "recyclefs status --all"),
+				0);
+			cr_assert(
+				strstr(out.out, k == 2 ? "purged" : "archived"),
+				"%s: %s", when, out.out);
+		}
+	}
+	cr_log_info("kill points: archive %d, restore %d, purge %d", points[0],
+		    points[1], points[2]);
+	cr_expect_geq(points[0], 8, "archive: %d kill points", points[0]);
+	cr_expect_geq(points[1], 5, "restore: %d kill points", points[1]);
+	cr_expect_geq(points[2], 2, "purge: %d kill points", points[2]);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+Test(pg_kind, reindex_rebuilds_entries_from_the_manifest_table)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *s;
+
+	catalog(&m);
+	before = content("public.orders_2013_07");
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs archive %s/orders_2013_07 && "
+				 "recyclefs archive %s/orders_2013_08",
+				 E, E),
+		     0, "%s", out.err);
+	/* the index is lost; the catalog is made again by hand */
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "rm -f index.db index.db-wal index.db-shm && "
+				 "recyclefs init && recyclefs table add "
+				 "sales.orders && recyclefs lifecycle add "
+				 "sales.orders bronze && recyclefs storage add "
+				 "pg '%s' && recyclefs epoch add sales.orders "
+				 "bronze --from 2013-01-01 --storage pg --path "
+				 "public.orders",
+				 uri("")),
+		     0, "%s", out.err);
+	cr_assert_eq(rfs_test_sh(&m, &out, "recyclefs reindex"), 0, "%s",
+		     out.err);
+	cr_expect(strstr(out.out, "2 entries added"), "%s", out.out);
+	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status --all"), 0);
+	cr_expect(strstr(out.out, "orders_2013_07  archived") &&
+			  strstr(out.out, "orders_2013_08  archived"),
+		  "%s", out.out);
+	/* a second reindex adds nothing */
+	cr_assert_eq(rfs_test_sh(&m, &out, "recyclefs reindex"), 0, "%s",
+		     out.err);
+	cr_expect(strstr(out.out, "0 entries added, 2 already indexed"), "%s",
+		  out.out);
+	/* the rebuilt entry restores the same rows, with the same bound */
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs restore %s/orders_2013_07", E),
+		0, "%s", out.err);
+	s = attachment("orders_2013_07");
+	cr_expect_str_eq(
+		s, "orders FOR VALUES FROM ('2013-07-01') TO ('2013-08-01')");
+	free(s);
+	s = content("public.orders_2013_07");
+	cr_expect_str_eq(s, before);
+	free(s);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+Test(pg_kind, a_partition_a_foreign_key_references_is_refused_untouched)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *s;
+
+	catalog(&m);
+	free(PSQL("CREATE TABLE public.items (order_id bigint, created date, "
+		  "CONSTRAINT items_fk FOREIGN KEY (order_id, created) "
+		  "REFERENCES public.orders_2013_03 (id, created))"));
+	before = content("public.orders_2013_03");
+	cr_expect_neq(
+		rfs_test_sh(&m, &out, "recyclefs archive %s/orders_2013_03", E),
+		0);
+	cr_expect(strstr(out.err, "foreign key \"items_fk\""), "%s", out.err);
+	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status"), 0);
+	cr_expect(strstr(out.out, "failed"), "%s", out.out);
+	s = attachment("orders_2013_03");
+	cr_expect_str_eq(
+		s, "orders FOR VALUES FROM ('2013-03-01') TO ('2013-04-01')");
+	free(s);
+	s = content("public.orders_2013_03");
+	cr_expect_str_eq(s, before);
+	free(s);
+	s = copy_of("orders_2013_03");
+	cr_expect_str_eq(s, "", "nothing was copied");
+	free(s);
+	/* the failed entry is purged; the partition stays */
+	cr_expect_eq(
+		rfs_test_sh(&m, &out, "recyclefs purge %s/orders_2013_03", E),
+		0, "%s", out.err);
+	s = content("public.orders_2013_03");
+	cr_expect_str_eq(s, before);
+	free(s);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
