@@ -204,8 +204,7 @@ static int check_item(const struct origin *o, bool *is_dir, char **rel_bin,
 				     "'%s' is an epoch of relational storage "
 				     "'%s': archive its tables one by one",
 				     o->path, s->name);
-	if ((!s->bin_uri && !rel) ||
-	    !rfs_ports_supported(s->cls->schemes[0]))
+	if ((!s->bin_uri && !rel) || !rfs_ports_supported(s->cls->schemes[0]))
 		return rfs_error_set(err, EPERM,
 				     "storage '%s' is %s (%s): recyclefs has "
 				     "no data path to archive '%s'",
