@@ -512,12 +512,7 @@ Test(bin_cli, purge_older_than_with_dry_run_changes_nothing)
 /* Lose the index: a new one with the same storage URI. */
 static void new_index(void)
 {
-	char uri[160];
-
-	free(sh("rm -f index.db index.db-wal index.db-shm"));
-	ok(RUN("init"), "init");
-	snprintf(uri, sizeof(uri), "file://%s", m.data);
-	ok(RUN("storage", "add", "local", uri), "storage add");
+	rfs_test_new_index(&m);
 }
 
 Test(bin_cli, reindex_rebuilds_a_lost_index)

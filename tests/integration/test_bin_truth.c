@@ -397,12 +397,7 @@ Test(bin_truth, dot_dot_in_a_path_is_refused)
 /* Lose the index: a new one with the same storage and catalog. */
 static void new_index(void)
 {
-	char uri[160];
-
-	free(sh("rm -f index.db index.db-wal index.db-shm"));
-	ok(RUN("init"), "init");
-	snprintf(uri, sizeof(uri), "file://%s", m.data);
-	ok(RUN("storage", "add", "local", uri), "storage add");
+	rfs_test_new_index(&m);
 	ok(RUN("table", "add", "sales.orders"), "table add");
 	rfs_test_add_bronze(&m);
 }

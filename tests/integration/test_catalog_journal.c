@@ -689,21 +689,26 @@ Test(catalog_journal, export_then_apply_on_a_new_index_gives_the_same_catalog)
 	free(cfg);
 }
 
+/* An edit of the export (for edit_export()) that closes bronze's open
+ * epoch, re-points the one before, adds one on 'other', changes the
+ * classifications and removes lifecycle raw; the caller sets
+ * d["tables"] from t. */
+#define CHANGES_AND_REMOVES                                                    \
+	"t=[x for x in d[\"tables\"] if x[\"name\"]==\"sales.orders\"][0]\n"   \
+	"b=t[\"lifecycles\"][1][\"epochs\"]\n"                                 \
+	"b[2][\"to\"]=\"2020-01-01\"\n"                                        \
+	"b[1][\"path\"]=\"orders/b2new\"\n"                                    \
+	"b.append(dict(zip((\"from\",\"to\",\"storage\",\"path\"),"            \
+	"(\"2020-01-01\",\"now\",\"other\",\"b20\"))))\n"                      \
+	"t[\"classifications\"]=[\"gdpr\",\"pii\"]\n"                          \
+	"t[\"lifecycles\"].pop(0)\n"
+
 Test(catalog_journal, apply_adds_changes_and_removes_in_one_plan)
 {
 	free(sh("mkdir -p other/b20 data/orders/b2new"));
-	edit_export(
-		"new.json",
-		"t=[x for x in d[\"tables\"] if x[\"name\"]==\"sales.orders\"][0]\n"
-		"b=t[\"lifecycles\"][1][\"epochs\"]\n"
-		"b[2][\"to\"]=\"2020-01-01\"\n"
-		"b[1][\"path\"]=\"orders/b2new\"\n"
-		"b.append(dict(zip((\"from\",\"to\",\"storage\",\"path\"),"
-		"(\"2020-01-01\",\"now\",\"other\",\"b20\"))))\n"
-		"t[\"classifications\"]=[\"gdpr\",\"pii\"]\n"
-		"t[\"lifecycles\"].pop(0)\n"
-		"d[\"tables\"]=[t]\n"
-		"d[\"config\"]={\"jobs.workers\":\"2\"}");
+	edit_export("new.json", CHANGES_AND_REMOVES
+		    "d[\"tables\"]=[t]\n"
+		    "d[\"config\"]={\"jobs.workers\":\"2\"}");
 	ok(RUN_HERE("recyclefs catalog apply new.json"), "apply");
 	has(out.out,
 	    "unclassify 'sales.orders' as 'finance'\n"
@@ -806,19 +811,10 @@ Test(catalog_journal, killed_at_every_call_of_catalog_apply_old_or_new,
      .timeout = 900)
 {
 	free(sh("mkdir -p other/b20 data/orders/b2new"));
-	edit_export(
-		"new.json",
-		"t=[x for x in d[\"tables\"] if x[\"name\"]==\"sales.orders\"][0]\n"
-		"b=t[\"lifecycles\"][1][\"epochs\"]\n"
-		"b[2][\"to\"]=\"2020-01-01\"\n"
-		"b[1][\"path\"]=\"orders/b2new\"\n"
-		"b.append(dict(zip((\"from\",\"to\",\"storage\",\"path\"),"
-		"(\"2020-01-01\",\"now\",\"other\",\"b20\"))))\n"
-		"t[\"classifications\"]=[\"gdpr\",\"pii\"]\n"
-		"t[\"lifecycles\"].pop(0)\n"
-		"d[\"tables\"]=[t, dict(name=\"sales.new\","
-		"classifications=[\"pii\"],lifecycles=[])]\n"
-		"d[\"config\"]={\"jobs.workers\":\"2\"}");
+	edit_export("new.json", CHANGES_AND_REMOVES
+		    "d[\"tables\"]=[t, dict(name=\"sales.new\","
+		    "classifications=[\"pii\"],lifecycles=[])]\n"
+		    "d[\"config\"]={\"jobs.workers\":\"2\"}");
 	kill_sweep("catalog apply new.json");
 }
 

@@ -35,6 +35,19 @@ void rfs_test_has(const char *text, const char *want)
 	cr_assert_not_null(strstr(text, want), "want '%s' in: %s", want, text);
 }
 
+void rfs_test_new_index(struct rfs_test_mount *m)
+{
+	struct rfs_test_out out = { 0 };
+	char uri[160];
+
+	free(rfs_test_sh_ok(m, "rm -f index.db index.db-wal index.db-shm"));
+	rfs_test_ok(&out, rfs_test_cli(m, &out, "init"), "init");
+	snprintf(uri, sizeof(uri), "file://%s", m->data);
+	rfs_test_ok(&out, rfs_test_cli(m, &out, "storage", "add", "local", uri),
+		    "storage add");
+	rfs_test_out_release(&out);
+}
+
 void rfs_test_add_bronze(struct rfs_test_mount *m)
 {
 	struct rfs_test_out out = { 0 };

@@ -50,4 +50,10 @@ void rfs_test_has(const char *text, const char *want);
  */
 void rfs_test_add_bronze(struct rfs_test_mount *m);
 
+/**
+ * Lose the index: remove it and make a new one with storage "local" on
+ * the fixture's data folder, as rfs_test_mount_init() did.
+ */
+void rfs_test_new_index(struct rfs_test_mount *m);
+
 #endif
