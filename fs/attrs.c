@@ -4,6 +4,7 @@
  */
 #include "fs/internal.h"
 
+#include "core/history.h"
 #include "model/catalog.h"
 #include "model/storage.h"
 #include "index/index.h"
@@ -40,46 +41,6 @@ static void attr(struct attr_walk *w, const char *name, const char *value)
 	}
 }
 
-/* The changes of one lifecycle (and of one epoch, when @p from is set),
- * gathered from the history as `recyclefs history TABLE LIFECYCLE --json`
- * shows them. */
-struct lc_history {
-	const char *table, *lifecycle;
-	const char *from; /* "FROM.." of the epoch, or NULL */
-	json_t *arr;
-};
-
-static int lc_history_record(const struct rfs_history_record *rec, void *ctx)
-{
-	struct lc_history *h = ctx;
-	json_t *d, *o;
-	const char *lc, *ep, *now;
-	char at[32];
-
-	if (strcmp(rec->subject, h->table) ||
-	    (strncmp(rec->action, "epoch.", 6) &&
-	     strncmp(rec->action, "lifecycle.", 10)))
-		return 0;
-	d = json_loads(rec->detail ? rec->detail : "", 0, NULL);
-	lc = json_string_value(json_object_get(d, "lifecycle"));
-	ep = json_string_value(json_object_get(d, "epoch"));
-	now = json_string_value(json_object_get(d, "now"));
-	if (!strcmp(rec->action, "epoch.close"))
-		ep = json_string_value(json_object_get(d, "was"));
-	if (!lc || strcmp(lc, h->lifecycle) ||
-	    (h->from && !(ep && !strncmp(ep, h->from, strlen(h->from))) &&
-	     !(now && !strncmp(now, h->from, strlen(h->from))))) {
-		json_decref(d);
-		return 0;
-	}
-	rfs_time_format(rec->at_ns, at, sizeof(at));
-	o = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:O?}", "id",
-		      (json_int_t)rec->id, "at", at, "action", rec->action,
-		      "lifecycle", lc, "epoch", ep, "detail", d);
-	json_decref(d);
-	return json_array_append_new(h->arr, o) < 0 ? -ENOMEM : 0;
-}
-
 /* The value of user.recyclefs.history: compact JSON, the document of
  * `recyclefs history TABLE LIFECYCLE --json` (with "epoch" and only that
  * epoch's changes on an epoch). An empty array if the index cannot be
@@ -89,7 +50,7 @@ static void history_attr(struct rfs_fs_state *st, struct attr_walk *w,
 			 const struct rfs_lifecycle *lc,
 			 const struct rfs_epoch *e)
 {
-	struct lc_history h = { t->name, lc->name, NULL, json_array() };
+	struct rfs_history_lc h = { t->name, lc->name, NULL, json_array() };
 	char from[RFS_DATE_STRLEN + 2], *text = NULL;
 	struct rfs_error err = { 0 };
 	json_t *doc;
@@ -110,15 +71,14 @@ static void history_attr(struct rfs_fs_state *st, struct attr_walk *w,
 		h.from = from;
 	}
 	pthread_mutex_lock(&st->lock);
-	r = h.arr ? rfs_index_history_list(st->idx, lc_history_record, &h, &err)
+	r = h.arr ? rfs_index_history_list(st->idx, rfs_history_lc_record, &h,
+					   &err)
 		  : -ENOMEM;
 	pthread_mutex_unlock(&st->lock);
 	if (r < 0)
 		rfs_log(LOG_WARNING, "history of '%s/%s': %s", t->name,
 			lc->name, err.msg[0] ? err.msg : strerror(-r));
-	doc = json_pack("{s:s, s:s, s:s*, s:O}", "table", t->name, "lifecycle",
-			lc->name, "epoch", e ? e->name : NULL, "history",
-			h.arr);
+	doc = rfs_history_lc_doc(&h, e ? e->name : NULL);
 	if (doc)
 		text = json_dumps(doc, JSON_COMPACT);
 	attr(w, "history", text ? text : "");

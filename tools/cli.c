@@ -254,6 +254,40 @@ int rfs_cli_open_index(struct rfs_index **out)
 	return r < 0 ? rfs_cli_fail(&err, r) : RFS_EXIT_OK;
 }
 
+int rfs_cli_remove(int argc, char **argv, const char *noun, const char *usage,
+		   const char *operands, int n, rfs_cli_remove_fn edit)
+{
+	static const struct option opts[] = {
+		RFS_CLI_COMMON_OPTIONS,
+	};
+	char cmd[32];
+	struct rfs_cli_getopt g = { .cmd = cmd,
+				    .usage = usage,
+				    .longopts = opts };
+	struct rfs_error err = { 0 };
+	struct rfs_index *idx;
+	int c, r, status;
+
+	snprintf(cmd, sizeof(cmd), "%s remove", noun);
+	while ((c = rfs_cli_next(&g, argc, argv)) != -1)
+		if (c == RFS_CLI_STOP)
+			return g.status;
+	status = rfs_cli_operands(&g, argc, argv, n, n, operands);
+	if (status == RFS_EXIT_OK)
+		status = rfs_cli_open_index(&idx);
+	if (status)
+		return status;
+	r = edit(idx, argv + optind, &err);
+	rfs_index_free(idx);
+	if (r < 0)
+		return rfs_cli_fail(&err, r);
+	printf("removed %s '", noun);
+	for (int i = 0; i < n; i++)
+		printf("%s%s", i ? "/" : "", argv[optind + i]);
+	printf("'\n");
+	return RFS_EXIT_OK;
+}
+
 int rfs_cli_open_catalog(struct rfs_index **idx, struct rfs_catalog **cat)
 {
 	struct rfs_error err = { 0 };

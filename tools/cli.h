@@ -221,6 +221,34 @@ int rfs_cli_index_path(char **out, struct rfs_error *err);
 int rfs_cli_open_index(struct rfs_index **out);
 
 /**
+ * The edit behind a `NOUN remove` command.
+ * @param idx   the open index
+ * @param names the command's operands, as many as rfs_cli_remove() was
+ *              told ("TABLE LIFECYCLE EPOCH" gives three)
+ * @param err   receives the reason of a refusal
+ * @return 0, or -errno with the reason in @p err
+ */
+typedef int (*rfs_cli_remove_fn)(struct rfs_index *idx, char *const *names,
+				 struct rfs_error *err);
+
+/**
+ * Run a `NOUN remove OPERANDS` command: parse the common options, take
+ * exactly @p n operands, open the index, call @p edit and print
+ * "removed NOUN 'A/B/C'" (the operands joined by '/') on success.
+ * @param argc     as given to the verb
+ * @param argv     as given to the verb
+ * @param noun     "storage", "table", "lifecycle" or "epoch"
+ * @param usage    the command's usage text, printed by --help
+ * @param operands their names, for messages: "TABLE NAME"
+ * @param n        how many operands (1 to 3)
+ * @param edit     removes the object the operands name
+ * @return RFS_EXIT_OK; RFS_EXIT_USAGE; RFS_EXIT_FAILURE after reporting
+ *         the reason on one line
+ */
+int rfs_cli_remove(int argc, char **argv, const char *noun, const char *usage,
+		   const char *operands, int n, rfs_cli_remove_fn edit);
+
+/**
  * Open the index and load its catalog, reporting failures. On success
  * both belong to the caller.
  * @return RFS_EXIT_OK or RFS_EXIT_FAILURE

@@ -201,35 +201,16 @@ static int epoch_repoint(int argc, char **argv)
 	return RFS_EXIT_OK;
 }
 
+static int epoch_remove_edit(struct rfs_index *idx, char *const *names,
+			     struct rfs_error *err)
+{
+	return rfs_edit_epoch_remove(idx, names[0], names[1], names[2], err);
+}
+
 static int epoch_remove(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		RFS_CLI_COMMON_OPTIONS,
-	};
-	struct rfs_cli_getopt g = { .cmd = "epoch remove",
-				    .usage = usage,
-				    .longopts = opts };
-	struct rfs_error err = { 0 };
-	struct rfs_index *idx;
-	int c, r, status;
-
-	while ((c = rfs_cli_next(&g, argc, argv)) != -1)
-		if (c == RFS_CLI_STOP)
-			return g.status;
-	status =
-		rfs_cli_operands(&g, argc, argv, 3, 3, "TABLE LIFECYCLE EPOCH");
-	if (status == RFS_EXIT_OK)
-		status = rfs_cli_open_index(&idx);
-	if (status)
-		return status;
-	r = rfs_edit_epoch_remove(idx, argv[optind], argv[optind + 1],
-				  argv[optind + 2], &err);
-	rfs_index_free(idx);
-	if (r < 0)
-		return rfs_cli_fail(&err, r);
-	printf("removed epoch '%s/%s/%s'\n", argv[optind], argv[optind + 1],
-	       argv[optind + 2]);
-	return RFS_EXIT_OK;
+	return rfs_cli_remove(argc, argv, "epoch", usage,
+			      "TABLE LIFECYCLE EPOCH", 3, epoch_remove_edit);
 }
 
 int cmd_epoch(int argc, char **argv)

@@ -3,6 +3,7 @@
  */
 #include "tools/cli.h"
 
+#include "core/history.h"
 #include "core/json_name.h"
 #include "index/index.h"
 #include "util/clock.h"
@@ -27,47 +28,23 @@ static const char usage[] =
 	"\n"
 	"Also takes --index PATH, -v and -h.\n";
 
-/* What the walk builds: a JSON array or text rows. */
+/* What the walk of every record builds: a JSON array or text rows. */
 struct walk {
 	json_t *arr;		  /**< --json */
 	struct rfs_cli_table *tb; /**< text */
-	const char *table;	  /**< only this table's lifecycles, or NULL */
-	const char *lifecycle;	  /**< and only this lifecycle, or NULL */
 	int n;			  /**< records kept */
 };
 
-/* One change of a table's lifecycles, as `history TABLE` shows it. */
-static int add_lifecycle_change(const struct rfs_history_record *rec,
-				struct walk *w)
+/* One change of a table's lifecycles as a text row of `history TABLE`. */
+static int add_lifecycle_row(void *ctx, const struct rfs_history_record *rec,
+			     const char *lc, const char *ep, json_t *d)
 {
-	json_t *d = json_loads(rec->detail ? rec->detail : "", 0, NULL);
-	const char *lc = json_string_value(json_object_get(d, "lifecycle"));
-	const char *ep = json_string_value(json_object_get(d, "epoch"));
 	const char *was = json_string_value(json_object_get(d, "was"));
 	const char *now = json_string_value(json_object_get(d, "now"));
 	const char *st = json_string_value(json_object_get(d, "storage"));
 	const char *path = json_string_value(json_object_get(d, "path"));
 	char id[24], at[32], change[1024];
-	int r = 0;
 
-	if (!lc || (w->lifecycle && strcmp(lc, w->lifecycle))) {
-		json_decref(d);
-		return 0;
-	}
-	if (!strcmp(rec->action, "epoch.close"))
-		ep = was; /* the open epoch it was */
-	rfs_time_format(rec->at_ns, at, sizeof(at));
-	w->n++;
-	if (w->arr) {
-		json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:O?}", "id",
-				      (json_int_t)rec->id, "at", at, "action",
-				      rec->action, "lifecycle", lc, "epoch", ep,
-				      "detail", d);
-
-		r = json_array_append_new(w->arr, o) < 0 ? -ENOMEM : 0;
-		json_decref(d);
-		return r;
-	}
 	if (!strcmp(rec->action, "epoch.add"))
 		snprintf(change, sizeof(change), "on storage '%s' at '%s'",
 			 st ? st : "?", path ? path : "");
@@ -81,6 +58,7 @@ static int add_lifecycle_change(const struct rfs_history_record *rec,
 	else
 		change[0] = '\0';
 	snprintf(id, sizeof(id), "%" PRId64, rec->id);
+	rfs_time_format(rec->at_ns, at, sizeof(at));
 	{
 		const char *row[] = { id,
 				      at,
@@ -89,10 +67,9 @@ static int add_lifecycle_change(const struct rfs_history_record *rec,
 				      ep ? ep : "-",
 				      change[0] ? change : NULL };
 
-		rfs_cli_table_add(w->tb, row);
+		rfs_cli_table_add(ctx, row);
 	}
-	json_decref(d);
-	return r;
+	return 0;
 }
 
 static int add_json(const struct rfs_history_record *rec, json_t *arr)
@@ -133,12 +110,6 @@ static int record(const struct rfs_history_record *rec, void *ctx)
 {
 	struct walk *w = ctx;
 
-	if (w->table)
-		return strcmp(rec->subject, w->table) ||
-				       (strncmp(rec->action, "epoch.", 6) &&
-					strncmp(rec->action, "lifecycle.", 10))
-			       ? 0
-			       : add_lifecycle_change(rec, w);
 	w->n++;
 	return w->arr ? add_json(rec, w->arr) : add_row(rec, w->tb);
 }
@@ -159,7 +130,8 @@ int cmd_history(int argc, char **argv)
 				    .longopts = opts };
 	struct rfs_error err = { 0 };
 	struct rfs_cli_table tb;
-	struct walk w = { NULL, &tb };
+	struct walk w = { NULL, &tb, 0 };
+	struct rfs_history_lc lc = { .each = add_lifecycle_row, .ctx = &tb };
 	struct rfs_index *idx;
 	bool json = false;
 	int c, r, status;
@@ -176,35 +148,37 @@ int cmd_history(int argc, char **argv)
 	if (status)
 		return status;
 	if (optind < argc)
-		w.table = argv[optind];
+		lc.table = argv[optind];
 	if (optind + 1 < argc)
-		w.lifecycle = argv[optind + 1];
-	rfs_cli_table_init(&tb, w.table ? 6 : 5);
-	rfs_cli_table_add(&tb, w.table ? lc_header : header);
-	if (json && !(w.arr = json_array())) {
+		lc.lifecycle = argv[optind + 1];
+	rfs_cli_table_init(&tb, lc.table ? 6 : 5);
+	rfs_cli_table_add(&tb, lc.table ? lc_header : header);
+	if (json && !(w.arr = lc.arr = json_array())) {
 		rfs_index_free(idx);
 		rfs_cli_table_release(&tb);
 		return rfs_cli_fail(NULL, -ENOMEM);
 	}
-	r = rfs_index_history_list(idx, record, &w, &err);
+	if (json)
+		lc.each = NULL;
+	r = lc.table ? rfs_index_history_list(idx, rfs_history_lc_record, &lc,
+					      &err)
+		     : rfs_index_history_list(idx, record, &w, &err);
 	rfs_index_free(idx);
 	if (r < 0)
 		status = rfs_cli_fail(&err, r);
-	else if (w.table && !w.n) {
-		if (w.lifecycle)
+	else if (lc.table && !lc.n) {
+		if (lc.lifecycle)
 			rfs_error_set(&err, ENOENT,
 				      "no history of lifecycle '%s/%s'",
-				      w.table, w.lifecycle);
+				      lc.table, lc.lifecycle);
 		else
 			rfs_error_set(&err, ENOENT,
 				      "no history of the lifecycles of table "
 				      "'%s'",
-				      w.table);
+				      lc.table);
 		status = rfs_cli_fail(&err, -ENOENT);
-	} else if (json && w.table)
-		status = rfs_cli_print_json(
-			json_pack("{s:s, s:s?, s:O}", "table", w.table,
-				  "lifecycle", w.lifecycle, "history", w.arr));
+	} else if (json && lc.table)
+		status = rfs_cli_print_json(rfs_history_lc_doc(&lc, NULL));
 	else if (json)
 		status = rfs_cli_print_json(
 			json_pack("{s:O}", "history", w.arr));

@@ -68,33 +68,16 @@ static int lifecycle_add(int argc, char **argv)
 	return RFS_EXIT_OK;
 }
 
+static int lifecycle_remove_edit(struct rfs_index *idx, char *const *names,
+				 struct rfs_error *err)
+{
+	return rfs_edit_lifecycle_remove(idx, names[0], names[1], err);
+}
+
 static int lifecycle_remove(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		RFS_CLI_COMMON_OPTIONS,
-	};
-	struct rfs_cli_getopt g = { .cmd = "lifecycle remove",
-				    .usage = usage,
-				    .longopts = opts };
-	struct rfs_error err = { 0 };
-	struct rfs_index *idx;
-	int c, r, status;
-
-	while ((c = rfs_cli_next(&g, argc, argv)) != -1)
-		if (c == RFS_CLI_STOP)
-			return g.status;
-	status = rfs_cli_operands(&g, argc, argv, 2, 2, "TABLE NAME");
-	if (status == RFS_EXIT_OK)
-		status = rfs_cli_open_index(&idx);
-	if (status)
-		return status;
-	r = rfs_edit_lifecycle_remove(idx, argv[optind], argv[optind + 1],
-				      &err);
-	rfs_index_free(idx);
-	if (r < 0)
-		return rfs_cli_fail(&err, r);
-	printf("removed lifecycle '%s/%s'\n", argv[optind], argv[optind + 1]);
-	return RFS_EXIT_OK;
+	return rfs_cli_remove(argc, argv, "lifecycle", usage, "TABLE NAME", 2,
+			      lifecycle_remove_edit);
 }
 
 int cmd_lifecycle(int argc, char **argv)

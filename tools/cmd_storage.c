@@ -145,32 +145,16 @@ static int storage_list(int argc, char **argv)
 	return status;
 }
 
+static int storage_remove_edit(struct rfs_index *idx, char *const *names,
+			       struct rfs_error *err)
+{
+	return rfs_edit_storage_remove(idx, names[0], err);
+}
+
 static int storage_remove(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		RFS_CLI_COMMON_OPTIONS,
-	};
-	struct rfs_cli_getopt g = { .cmd = "storage remove",
-				    .usage = usage,
-				    .longopts = opts };
-	struct rfs_error err = { 0 };
-	struct rfs_index *idx;
-	int c, r, status;
-
-	while ((c = rfs_cli_next(&g, argc, argv)) != -1)
-		if (c == RFS_CLI_STOP)
-			return g.status;
-	status = rfs_cli_operands(&g, argc, argv, 1, 1, "NAME");
-	if (status == RFS_EXIT_OK)
-		status = rfs_cli_open_index(&idx);
-	if (status)
-		return status;
-	r = rfs_edit_storage_remove(idx, argv[optind], &err);
-	rfs_index_free(idx);
-	if (r < 0)
-		return rfs_cli_fail(&err, r);
-	printf("removed storage '%s'\n", argv[optind]);
-	return RFS_EXIT_OK;
+	return rfs_cli_remove(argc, argv, "storage", usage, "NAME", 1,
+			      storage_remove_edit);
 }
 
 int cmd_storage(int argc, char **argv)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/support/mount.h"
+#include "tests/support/fixture.h"
 
 static struct rfs_test_mount m;
 static struct rfs_test_out out;
@@ -24,43 +24,15 @@ static struct rfs_test_out out;
 #define BIN	  "data/.recyclebin/" EP
 #define MANIFESTS "data/.recyclebin/.recyclefs/manifests"
 
-#define RUN(...) rfs_test_cli(&m, &out, __VA_ARGS__)
-
-/* Run a shell line in the test's directory; it must exit 0. Returns its
- * stdout (caller frees). */
-static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *sh(const char *fmt, ...)
-{
-	struct rfs_test_out o = { 0 };
-	char line[4096], *s;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	r = rfs_test_sh(&m, &o, "%s", line);
-	cr_assert_eq(r, 0, "'%s' exited %d: %s", line, r, o.err);
-	s = strdup(o.out);
-	rfs_test_out_release(&o);
-	return s;
-}
+#define RUN(...)    rfs_test_cli(&m, &out, __VA_ARGS__)
+#define sh(...)	    rfs_test_sh_ok(&m, __VA_ARGS__)
+#define ok(r, what) rfs_test_ok(&out, (r), (what))
+#define has	    rfs_test_has
 
 /* True when the shell line exits 0. */
 static bool sh_ok(const char *line)
 {
 	return rfs_test_sh(&m, NULL, "%s", line) == 0;
-}
-
-static void ok(int r, const char *what)
-{
-	cr_assert_eq(r, 0, "%s: status %d, stderr: %s", what, r, out.err);
-}
-
-static void has(const char *text, const char *want)
-{
-	cr_assert_not_null(strstr(text, want), "want '%s' in: %s", want, text);
 }
 
 /*
@@ -72,7 +44,7 @@ static void setup(void)
 {
 	cr_assert_eq(rfs_test_mount_init(&m), 0);
 	free(sh("mkdir -p " SRC "/dt=2001-01-01 " SRC "/dt=2001-01-02 "
-		"data/orders/b2 && "
+		"&& "
 		"printf 'alpha\\n' > " SRC "/dt=2001-01-01/part-0.parquet && "
 		"head -c 100000 /dev/zero | tr '\\0' x > " SRC
 		"/dt=2001-01-01/part-1.parquet && "
@@ -87,17 +59,10 @@ static void setup(void)
 		"touch -d @1041379200 " SRC "/dt=2001-01-01 " SRC
 		"/dt=2001-01-02"));
 	ok(RUN("table", "add", "sales.orders"), "table add");
+	rfs_test_add_bronze(&m);
 	ok(RUN("storage", "add", "pg", "postgres://db.internal/lake"),
 	   "storage add pg");
-	ok(RUN("lifecycle", "add", "sales.orders", "bronze"), "lifecycle");
 	ok(RUN("lifecycle", "add", "sales.orders", "silver"), "lifecycle");
-	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2001-01-01",
-	       "--to", "2010-01-01", "--storage", "local", "--path",
-	       "orders/b1"),
-	   "epoch b1");
-	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2010-01-01",
-	       "--storage", "local", "--path", "orders/b2"),
-	   "epoch b2");
 	ok(RUN("epoch", "add", "sales.orders", "silver", "--from", "2013-01-01",
 	       "--storage", "pg", "--path", "orders"),
 	   "epoch silver");
@@ -547,12 +512,7 @@ Test(bin_cli, purge_older_than_with_dry_run_changes_nothing)
 /* Lose the index: a new one with the same storage URI. */
 static void new_index(void)
 {
-	char uri[160];
-
-	free(sh("rm -f index.db index.db-wal index.db-shm"));
-	ok(RUN("init"), "init");
-	snprintf(uri, sizeof(uri), "file://%s", m.data);
-	ok(RUN("storage", "add", "local", uri), "storage add");
+	rfs_test_new_index(&m);
 }
 
 Test(bin_cli, reindex_rebuilds_a_lost_index)

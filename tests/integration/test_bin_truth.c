@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/support/mount.h"
+#include "tests/support/fixture.h"
 
 static struct rfs_test_mount m;
 static struct rfs_test_out out;
@@ -22,43 +22,14 @@ static struct rfs_test_out out;
 #define SRC "data/orders/b1"
 #define P   EP "/dt=2001-01-01"
 
-#define RUN(...) rfs_test_cli(&m, &out, __VA_ARGS__)
-
-/* Run a shell line in the test's directory; it must exit 0. Returns its
- * stdout (caller frees). */
-static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *sh(const char *fmt, ...)
-{
-	struct rfs_test_out o = { 0 };
-	char line[8192], *s;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	r = rfs_test_sh(&m, &o, "%s", line);
-	cr_assert_eq(r, 0, "'%s' exited %d: %s", line, r, o.err);
-	s = strdup(o.out);
-	rfs_test_out_release(&o);
-	return s;
-}
-
-static void ok(int r, const char *what)
-{
-	cr_assert_eq(r, 0, "%s: status %d, stdout: %s, stderr: %s", what, r,
-		     out.out, out.err);
-}
+#define RUN(...)    rfs_test_cli(&m, &out, __VA_ARGS__)
+#define sh(...)	    rfs_test_sh_ok(&m, __VA_ARGS__)
+#define ok(r, what) rfs_test_ok(&out, (r), (what))
+#define has	    rfs_test_has
 
 static void fails(int r, const char *what)
 {
 	cr_assert_neq(r, 0, "%s: should fail; stdout: %s", what, out.out);
-}
-
-static void has(const char *text, const char *want)
-{
-	cr_assert_not_null(strstr(text, want), "want '%s' in: %s", want, text);
 }
 
 static void lacks(const char *text, const char *bad)
@@ -142,16 +113,8 @@ static long long int_of(const char *bin_path, const char *key)
 static void setup(void)
 {
 	cr_assert_eq(rfs_test_mount_init(&m), 0);
-	free(sh("mkdir -p " SRC " data/orders/b2"));
 	ok(RUN("table", "add", "sales.orders"), "table add");
-	ok(RUN("lifecycle", "add", "sales.orders", "bronze"), "lifecycle");
-	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2001-01-01",
-	       "--to", "2010-01-01", "--storage", "local", "--path",
-	       "orders/b1"),
-	   "epoch b1");
-	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2010-01-01",
-	       "--storage", "local", "--path", "orders/b2"),
-	   "epoch b2");
+	rfs_test_add_bronze(&m);
 }
 
 static void teardown(void)
@@ -434,21 +397,9 @@ Test(bin_truth, dot_dot_in_a_path_is_refused)
 /* Lose the index: a new one with the same storage and catalog. */
 static void new_index(void)
 {
-	char uri[160];
-
-	free(sh("rm -f index.db index.db-wal index.db-shm"));
-	ok(RUN("init"), "init");
-	snprintf(uri, sizeof(uri), "file://%s", m.data);
-	ok(RUN("storage", "add", "local", uri), "storage add");
+	rfs_test_new_index(&m);
 	ok(RUN("table", "add", "sales.orders"), "table add");
-	ok(RUN("lifecycle", "add", "sales.orders", "bronze"), "lifecycle");
-	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2001-01-01",
-	       "--to", "2010-01-01", "--storage", "local", "--path",
-	       "orders/b1"),
-	   "epoch b1");
-	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2010-01-01",
-	       "--storage", "local", "--path", "orders/b2"),
-	   "epoch b2");
+	rfs_test_add_bronze(&m);
 }
 
 Test(bin_truth, a_partial_purge_keeps_manifest_and_counts_true)

@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/support/mount.h"
+#include "tests/support/fixture.h"
+#include "tests/support/kill_sweep.h"
 #include "tests/support/s3.h"
 
 static struct rfs_test_mount m;
@@ -25,41 +26,13 @@ static struct rfs_test_out out;
 #define SRC	"data/orders/b1"
 #define JOURNAL "data/.recyclebin/.recyclefs/catalog"
 
-#define RUN(...) rfs_test_cli(&m, &out, __VA_ARGS__)
+#define RUN(...)    rfs_test_cli(&m, &out, __VA_ARGS__)
+#define sh(...)	    rfs_test_sh_ok(&m, __VA_ARGS__)
+#define ok(r, what) rfs_test_ok(&out, (r), (what))
+#define has	    rfs_test_has
 /* A recyclefs command line run in the test's directory. */
 #define RUN_HERE(...)                                                          \
 	(rfs_test_out_release(&out), rfs_test_sh(&m, &out, __VA_ARGS__))
-
-static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Run a shell line in the test's directory; it must exit 0. Returns its
- * stdout (caller frees). */
-static char *sh(const char *fmt, ...)
-{
-	struct rfs_test_out o = { 0 };
-	char line[4096], *s;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	r = rfs_test_sh(&m, &o, "%s", line);
-	cr_assert_eq(r, 0, "'%s' exited %d: %s", line, r, o.err);
-	s = strdup(o.out);
-	rfs_test_out_release(&o);
-	return s;
-}
-
-static void ok(int r, const char *what)
-{
-	cr_assert_eq(r, 0, "%s: status %d, stderr: %s", what, r, out.err);
-}
-
-static void has(const char *text, const char *want)
-{
-	cr_assert_not_null(strstr(text, want), "want '%s' in: %s", want, text);
-}
 
 /* "file://DIR/@p sub" for the test's directory (caller frees). */
 static char *uri_of(const char *sub)
@@ -87,7 +60,7 @@ static void setup(void)
 {
 	cr_assert_eq(rfs_test_mount_init(&m), 0);
 	free(sh("mkdir -p " SRC "/dt=2001-01-01 " SRC "/dt=2001-01-02 "
-		"data/orders/b2 other && "
+		"other && "
 		"printf 'alpha\\n' > " SRC "/dt=2001-01-01/part-0.parquet && "
 		"printf 'gamma gamma\\n' > " SRC
 		"/dt=2001-01-02/part-0.parquet && "
@@ -103,14 +76,7 @@ static void setup(void)
 	ok(RUN("table", "add", "sales.items"), "table add items");
 	ok(RUN("table", "classify", "sales.items", "finance"), "classify");
 	ok(RUN("lifecycle", "add", "sales.orders", "raw"), "lifecycle raw");
-	ok(RUN("lifecycle", "add", "sales.orders", "bronze"), "lifecycle");
-	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2001-01-01",
-	       "--to", "2010-01-01", "--storage", "local", "--path",
-	       "orders/b1"),
-	   "epoch b1");
-	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2010-01-01",
-	       "--storage", "local", "--path", "orders/b2"),
-	   "epoch b2");
+	rfs_test_add_bronze(&m);
 	ok(RUN("epoch", "close", "sales.orders", "bronze", "--at",
 	       "2013-01-01"),
 	   "epoch close");
@@ -173,21 +139,35 @@ static void lose_index(void)
 	ok(RUN("init"), "init");
 }
 
-static void rebuilt_from(const char *sub)
+/* Lose the index and rebuild it from @p uri alone: every answer is
+ * @p before. */
+static void rebuilds_same(const char *uri, const char *before)
 {
-	char *before = answers(), *after, *uri = uri_of(sub);
+	char *after, *said;
 
 	lose_index();
 	ok(RUN("reindex", "--from", uri), "reindex --from");
-	has(out.out, "catalog rebuilt from");
+	/* it names the snapshot it read, on @p uri's scheme */
+	cr_assert_geq(asprintf(&said, "catalog rebuilt from '%.*s",
+			       (int)(strstr(uri, "://") - uri + 3), uri),
+		      0);
+	has(out.out, said);
+	free(said);
 	after = answers();
 	cr_assert_str_eq(after, before);
+	free(after);
+}
+
+static void rebuilt_from(const char *sub)
+{
+	char *before = answers(), *uri = uri_of(sub);
+
+	rebuilds_same(uri, before);
 	/* and the other partition goes back to its original place */
 	ok(RUN("restore", EP "/dt=2001-01-02"), "restore after reindex");
 	free(sh("test \"$(cat " SRC "/dt=2001-01-02/part-0.parquet)\" = "
 		"'gamma gamma'"));
 	free(before);
-	free(after);
 	free(uri);
 }
 
@@ -417,17 +397,13 @@ TestSuite(catalog_journal_rgw, .init = rgw_setup, .fini = rgw_teardown,
  * alone rebuilds every answer, and a restore works after it. */
 static void s3_uri_rebuilds_every_answer(void)
 {
-	char *before = answers(), *after;
+	char *before = answers();
 
 	/* the snapshots are objects beside the manifests */
 	ok(rfs_test_aws(&out, s3ep, "s3", "ls", "--recursive", bucket, NULL),
 	   "aws s3 ls");
 	has(out.out, "orders/.recyclebin/.recyclefs/catalog/");
-	lose_index();
-	ok(RUN("reindex", "--from", s3uri), "reindex --from");
-	has(out.out, "catalog rebuilt from 's3://");
-	after = answers();
-	cr_assert_str_eq(after, before);
+	rebuilds_same(s3uri, before);
 	ok(RUN("restore", S3EP "/dt=2"), "restore after reindex");
 	{
 		char *src =
@@ -440,7 +416,6 @@ static void s3_uri_rebuilds_every_answer(void)
 	}
 	cr_assert_str_eq(out.out, "beta");
 	free(before);
-	free(after);
 }
 
 Test(catalog_journal_s3, the_s3_storage_uri_rebuilds_every_answer)
@@ -473,59 +448,74 @@ static char *rebuilt_answers(const char *sub)
 	return a;
 }
 
+/* The catalogs rebuilt from each storage before and after a change. */
+struct old_or_new {
+	char *old[2], *new[2];
+};
+
+static void reset_pre(void *ctx, const char *when)
+{
+	(void)ctx;
+	(void)when;
+	free(sh("rm -rf index.db* data other && tar xf pre.tar"));
+}
+
+/* The catalog rebuilt from either storage is the old or the new one. */
+static void old_or_new(void *ctx, const char *when)
+{
+	struct old_or_new *c = ctx;
+
+	for (int i = 0; i < 2; i++) {
+		char *a = rebuilt_answers(i ? "other" : "data");
+
+		if (strcmp(a, c->old[i]) && strcmp(a, c->new[i])) {
+			FILE *f = fopen(rfs_test_data(&m, "../a.txt"), "w");
+
+			fputs(a, f);
+			fclose(f);
+			f = fopen(rfs_test_data(&m, "../old.txt"), "w");
+			fputs(c->old[i], f);
+			fclose(f);
+			cr_assert_fail("%s, rebuilt from %s: neither the old "
+				       "nor the new catalog:\n%s",
+				       when, i ? "other" : "data",
+				       sh("diff old.txt a.txt || true"));
+		}
+		free(a);
+	}
+}
+
 /* Kill 'recyclefs @p args' at each backend call in turn (the journal's
  * writes into both storages); after each kill, the catalog rebuilt from
  * either storage is the one before the change or the one after it. */
 static void kill_sweep(const char *args)
 {
-	char *old[2], *new[2];
-	int i, n, r = -1;
+	struct old_or_new c;
+	char command[512];
+	const struct rfs_test_kill_sweep s = {
+		.m = &m,
+		.what = args,
+		.command = command,
+		.reset = reset_pre,
+		.killed = old_or_new,
+		.done = old_or_new,
+		.ctx = &c,
+		.max_calls = 500,
+		.min_points = 3,
+	};
 
+	snprintf(command, sizeof(command), "recyclefs %s", args);
 	free(sh("tar cf pre.tar index.db data other"));
-	old[0] = rebuilt_answers("data");
-	old[1] = rebuilt_answers("other");
+	c.old[0] = rebuilt_answers("data");
+	c.old[1] = rebuilt_answers("other");
 	free(sh("recyclefs %s", args));
-	new[0] = rebuilt_answers("data");
-	new[1] = rebuilt_answers("other");
-	cr_assert_str_neq(old[0], new[0]);
-	for (n = 1; n < 500 && r != 0; n++) {
-		struct rfs_test_out o = { 0 };
-
-		free(sh("rm -rf index.db* data other && tar xf pre.tar"));
-		r = rfs_test_sh(&m, &o,
-				"RECYCLEFS_TEST_KILL_AFTER=%d recyclefs %s", n,
-				args);
-		cr_assert(r == 0 || r == 128 + 9, "status %d at %d: %s", r, n,
-			  o.err);
-		rfs_test_out_release(&o);
-		for (i = 0; i < 2; i++) {
-			char *a = rebuilt_answers(i ? "other" : "data");
-
-			if (strcmp(a, old[i]) && strcmp(a, new[i])) {
-				FILE *f = fopen(rfs_test_data(&m, "../a.txt"),
-						"w");
-
-				fputs(a, f);
-				fclose(f);
-				f = fopen(rfs_test_data(&m, "../old.txt"), "w");
-				fputs(old[i], f);
-				fclose(f);
-				cr_assert_fail(
-					"killed at call %d, rebuilt from "
-					"%s: neither the old nor the new "
-					"catalog:\n%s",
-					n, i ? "other" : "data",
-					sh("diff old.txt a.txt || true"));
-			}
-			free(a);
-		}
-	}
-	cr_assert_eq(r, 0, "still killed after %d calls", n);
-	cr_log_info("'%s': killed at each of %d backend calls", args, n - 2);
-	cr_assert_gt(n, 4, "the change made only %d backend calls", n);
-	for (i = 0; i < 2; i++) {
-		free(old[i]);
-		free(new[i]);
+	c.new[0] = rebuilt_answers("data");
+	c.new[1] = rebuilt_answers("other");
+	cr_assert_str_neq(c.old[0], c.new[0]);
+	rfs_test_kill_sweep_run(&s);
+	for (int i = 0; i < 2; i++) {
+		free(c.old[i]);
+		free(c.new[i]);
 	}
 }
 
@@ -612,14 +602,10 @@ Test(catalog_journal, removes_are_refused_while_anything_depends_on_them,
 	has(out.out, "\"storage.remove\"");
 	/* the journal has the removals: a rebuild from 'local' agrees */
 	{
-		char *before = answers(), *after, *uri = uri_of("data");
+		char *before = answers(), *uri = uri_of("data");
 
-		lose_index();
-		ok(RUN("reindex", "--from", uri), "reindex --from");
-		after = answers();
-		cr_assert_str_eq(after, before);
+		rebuilds_same(uri, before);
 		free(before);
-		free(after);
 		free(uri);
 	}
 }
@@ -703,21 +689,26 @@ Test(catalog_journal, export_then_apply_on_a_new_index_gives_the_same_catalog)
 	free(cfg);
 }
 
+/* An edit of the export (for edit_export()) that closes bronze's open
+ * epoch, re-points the one before, adds one on 'other', changes the
+ * classifications and removes lifecycle raw; the caller sets
+ * d["tables"] from t. */
+#define CHANGES_AND_REMOVES                                                    \
+	"t=[x for x in d[\"tables\"] if x[\"name\"]==\"sales.orders\"][0]\n"   \
+	"b=t[\"lifecycles\"][1][\"epochs\"]\n"                                 \
+	"b[2][\"to\"]=\"2020-01-01\"\n"                                        \
+	"b[1][\"path\"]=\"orders/b2new\"\n"                                    \
+	"b.append(dict(zip((\"from\",\"to\",\"storage\",\"path\"),"            \
+	"(\"2020-01-01\",\"now\",\"other\",\"b20\"))))\n"                      \
+	"t[\"classifications\"]=[\"gdpr\",\"pii\"]\n"                          \
+	"t[\"lifecycles\"].pop(0)\n"
+
 Test(catalog_journal, apply_adds_changes_and_removes_in_one_plan)
 {
 	free(sh("mkdir -p other/b20 data/orders/b2new"));
-	edit_export(
-		"new.json",
-		"t=[x for x in d[\"tables\"] if x[\"name\"]==\"sales.orders\"][0]\n"
-		"b=t[\"lifecycles\"][1][\"epochs\"]\n"
-		"b[2][\"to\"]=\"2020-01-01\"\n"
-		"b[1][\"path\"]=\"orders/b2new\"\n"
-		"b.append(dict(zip((\"from\",\"to\",\"storage\",\"path\"),"
-		"(\"2020-01-01\",\"now\",\"other\",\"b20\"))))\n"
-		"t[\"classifications\"]=[\"gdpr\",\"pii\"]\n"
-		"t[\"lifecycles\"].pop(0)\n"
-		"d[\"tables\"]=[t]\n"
-		"d[\"config\"]={\"jobs.workers\":\"2\"}");
+	edit_export("new.json", CHANGES_AND_REMOVES
+		    "d[\"tables\"]=[t]\n"
+		    "d[\"config\"]={\"jobs.workers\":\"2\"}");
 	ok(RUN_HERE("recyclefs catalog apply new.json"), "apply");
 	has(out.out,
 	    "unclassify 'sales.orders' as 'finance'\n"
@@ -811,12 +802,8 @@ Test(catalog_journal, a_failed_step_undoes_the_whole_apply, .timeout = 600)
 	cr_assert_str_eq(after, before);
 	free(after);
 	/* the journal too: a rebuild from 'other' has no 'sales.new' */
-	lose_index();
-	ok(RUN("reindex", "--from", uri), "reindex --from");
-	after = answers();
-	cr_assert_str_eq(after, before);
+	rebuilds_same(uri, before);
 	free(before);
-	free(after);
 	free(uri);
 }
 
@@ -824,19 +811,10 @@ Test(catalog_journal, killed_at_every_call_of_catalog_apply_old_or_new,
      .timeout = 900)
 {
 	free(sh("mkdir -p other/b20 data/orders/b2new"));
-	edit_export(
-		"new.json",
-		"t=[x for x in d[\"tables\"] if x[\"name\"]==\"sales.orders\"][0]\n"
-		"b=t[\"lifecycles\"][1][\"epochs\"]\n"
-		"b[2][\"to\"]=\"2020-01-01\"\n"
-		"b[1][\"path\"]=\"orders/b2new\"\n"
-		"b.append(dict(zip((\"from\",\"to\",\"storage\",\"path\"),"
-		"(\"2020-01-01\",\"now\",\"other\",\"b20\"))))\n"
-		"t[\"classifications\"]=[\"gdpr\",\"pii\"]\n"
-		"t[\"lifecycles\"].pop(0)\n"
-		"d[\"tables\"]=[t, dict(name=\"sales.new\","
-		"classifications=[\"pii\"],lifecycles=[])]\n"
-		"d[\"config\"]={\"jobs.workers\":\"2\"}");
+	edit_export("new.json", CHANGES_AND_REMOVES
+		    "d[\"tables\"]=[t, dict(name=\"sales.new\","
+		    "classifications=[\"pii\"],lifecycles=[])]\n"
+		    "d[\"config\"]={\"jobs.workers\":\"2\"}");
 	kill_sweep("catalog apply new.json");
 }
 
@@ -860,15 +838,11 @@ Test(catalog_journal, a_killed_writes_temporary_goes_with_the_next_write)
 	free(s);
 	/* the newest snapshot is the new one, read whole */
 	{
-		char *before = answers(), *after, *uri = uri_of("data");
+		char *before = answers(), *uri = uri_of("data");
 
 		has(before, "jobs.parallel_files");
-		lose_index();
-		ok(RUN("reindex", "--from", uri), "reindex --from");
-		after = answers();
-		cr_assert_str_eq(after, before);
+		rebuilds_same(uri, before);
 		free(before);
-		free(after);
 		free(uri);
 	}
 }

@@ -16,8 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tests/support/mount.h"
-#include "util/sha256.h"
+#include "tests/support/kill_sweep.h"
 
 static struct rfs_test_mount m;
 
@@ -25,34 +24,9 @@ static struct rfs_test_mount m;
 #define SRC    "orders/b1/dt=1"
 #define BIN    ".recyclebin/t/l/2001-01-01..2010-01-01/dt=1"
 
-/* The files of the item, relative to it, with their checksums. */
-static const char *files[] = {
-	"part-0.parquet", "part-1.parquet",   "part-2.parquet", "sub/a.bin",
-	"sub/b.bin",	  "sub/deeper/c.bin", "big.bin",
-};
-#define N_FILES (sizeof(files) / sizeof(files[0]))
-static char sums[N_FILES][RFS_SHA256_HEX];
-
-static int hash_file(const char *path, char out[RFS_SHA256_HEX])
-{
-	char buf[65536];
-	struct rfs_sha256 h;
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -errno;
-	rfs_sha256_init(&h);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		rfs_sha256_update(&h, buf, (size_t)n);
-	close(fd);
-	return rfs_sha256_final(&h, out);
-}
-
+/* A new item of random bytes; item.sums lists its seven files. */
 static void make_source(void)
 {
-	char path[512];
-
 	cr_assert_eq(
 		rfs_test_sh(&m, NULL,
 			    "rm -rf data/orders data/.recyclebin && "
@@ -63,46 +37,28 @@ static void make_source(void)
 			    "sub/deeper/c.bin; do head -c 70000 "
 			    "/dev/urandom > $f; done && head -c 2500000 "
 			    "/dev/urandom > big.bin && ln -s part-0.parquet "
-			    "link && touch -d '2001-02-03 04:05:06' * sub/*"),
+			    "link && touch -d '2001-02-03 04:05:06' * sub/* && "
+			    "find . -type f -exec sha256sum {} + > "
+			    "\"$OLDPWD/item.sums\" && "
+			    "test $(wc -l < \"$OLDPWD/item.sums\") = 7"),
 		0);
-	for (size_t i = 0; i < N_FILES; i++) {
-		snprintf(path, sizeof(path), "%s/" SRC "/%s", m.data, files[i]);
-		cr_assert_eq(hash_file(path, sums[i]), 0, "%s", path);
-	}
 }
 
-/* Every file is in its source or its bin place, with its checksum. */
+/* Every file of item.sums is in its source or its bin place with its
+ * checksum, the source unchanged; no partial file in the bin. */
 static void expect_nothing_lost(const char *when)
 {
-	char src[512], bin[512], have[RFS_SHA256_HEX];
-
-	for (size_t i = 0; i < N_FILES; i++) {
-		bool found = false;
-
-		snprintf(src, sizeof(src), "%s/" SRC "/%s", m.data, files[i]);
-		snprintf(bin, sizeof(bin), "%s/" BIN "/%s", m.data, files[i]);
-		if (hash_file(src, have) == 0) {
-			cr_assert_str_eq(have, sums[i], "%s: source %s changed",
-					 when, files[i]);
-			found = true;
-		}
-		if (hash_file(bin, have) == 0 && !strcmp(have, sums[i]))
-			found = true;
-		cr_assert(found, "%s: %s is lost", when, files[i]);
-	}
+	rfs_test_sums_check(&m, "item.sums", "data/" BIN, "data/" SRC, false,
+			    when);
 }
 
+/* Every file of item.sums is in the bin, the source gone, no temporary
+ * left. */
 static void expect_archived(const char *when)
 {
-	char bin[512], have[RFS_SHA256_HEX];
 	struct stat st;
 
-	for (size_t i = 0; i < N_FILES; i++) {
-		snprintf(bin, sizeof(bin), "%s/" BIN "/%s", m.data, files[i]);
-		cr_assert_eq(hash_file(bin, have), 0, "%s: %s not in the bin",
-			     when, files[i]);
-		cr_assert_str_eq(have, sums[i], "%s: %s", when, files[i]);
-	}
+	rfs_test_sums_check(&m, "item.sums", "data/" BIN, NULL, true, when);
 	cr_assert_eq(stat(rfs_test_data(&m, SRC), &st), -1,
 		     "%s: the source is still there", when);
 	cr_assert_eq(rfs_test_sh(&m, NULL,
@@ -147,86 +103,86 @@ static void fresh(void)
 	make_source();
 }
 
-/* Run recyclefs killed at call @p n; @return its status. */
-static int killed_at(long n, const char *args)
+static void reset_archive(void *ctx, const char *when)
 {
-	struct rfs_test_out out = { 0 };
-	int r;
-
-	RFS_TEST_NEEDS_HOOKS();
-	r = rfs_test_sh(&m, &out, "RECYCLEFS_TEST_KILL_AFTER=%ld recyclefs %s",
-			n, args);
-
-	cr_assert(r == 0 || r == 128 + SIGKILL, "status %d at %ld: %s", r, n,
-		  out.err);
-	rfs_test_out_release(&out);
-	return r;
+	(void)ctx;
+	(void)when;
+	fresh();
 }
 
-/* What a script does after a crash: resume what was recorded, then run
- * the command again (a no-op when it already completed). */
-static void resume(const char *when, const char *again)
+static void reset_purge(void *ctx, const char *when)
 {
 	struct rfs_test_out out = { 0 };
-	int r = rfs_test_sh(&m, &out, "recyclefs resume && recyclefs %s",
-			    again);
 
-	cr_assert_eq(r, 0, "%s: resume failed (%d): %s%s", when, r, out.out,
-		     out.err);
+	(void)ctx;
+	fresh();
+	cr_assert_eq(rfs_test_sh(&m, &out, "recyclefs archive " ORIGIN), 0,
+		     "%s: %s", when, out.err);
 	rfs_test_out_release(&out);
 }
 
+static void archived(void *ctx, const char *when)
+{
+	(void)ctx;
+	expect_archived(when);
+}
+
+static void purged(void *ctx, const char *when)
+{
+	struct rfs_test_out out = { 0 };
+
+	(void)ctx;
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs status --all --json | "
+				 "grep -q '\"state\": \"purged\"'"),
+		     0, "%s: not purged: %s", when, out.out);
+	cr_assert_eq(rfs_test_sh(&m, NULL,
+				 "test ! -e data/" BIN " && test -z "
+				 "\"$(ls data/.recyclebin/.recyclefs/"
+				 "manifests)\""),
+		     0, "%s: recycle data left", when);
+	rfs_test_out_release(&out);
+}
+
+/* After each kill, what a script does after a crash: resume what was
+ * recorded, then run the command again (a no-op when it already
+ * completed). Every call at first, then every third: the steps repeat
+ * per file. */
 Test(crash, archive_killed_at_every_backend_call_loses_nothing)
 {
-	char when[64];
-	long n;
-	int points = 0;
+	const struct rfs_test_kill_sweep s = {
+		.m = &m,
+		.what = "archive",
+		.command = "recyclefs archive " ORIGIN,
+		.rerun = "recyclefs resume && recyclefs archive " ORIGIN,
+		.reset = reset_archive,
+		.done = archived,
+		.sums = "item.sums",
+		.sums_at = "data/" BIN,
+		.sums_from = "data/" SRC,
+		.dense = 100,
+		.step = 3,
+		.min_points = 50,
+	};
 
-	/* Every call at first, then every third: the steps repeat per
-	 * file. */
-	for (n = 1; n < 5000; n += n < 100 ? 1 : 3) {
-		fresh();
-		snprintf(when, sizeof(when), "archive killed at call %ld", n);
-		if (killed_at(n, "archive " ORIGIN) == 0)
-			break; /* the run needs fewer calls: all points done */
-		points++;
-		expect_nothing_lost(when);
-		resume(when, "archive " ORIGIN);
-		expect_archived(when);
-	}
-	cr_expect_geq(points, 50, "only %d kill points", points);
-	cr_log_info("archive: %d kill points", points);
+	rfs_test_kill_sweep_run(&s);
 }
 
 Test(crash, purge_killed_at_every_backend_call_finishes)
 {
-	struct rfs_test_out out = { 0 };
-	char when[64];
-	long n;
-	int points = 0;
+	const struct rfs_test_kill_sweep s = {
+		.m = &m,
+		.what = "purge",
+		.command = "recyclefs purge " ORIGIN,
+		.rerun = "recyclefs resume && recyclefs purge " ORIGIN,
+		.reset = reset_purge,
+		.done = purged,
+		.dense = 60,
+		.step = 3,
+		.min_points = 20,
+	};
 
-	for (n = 1; n < 5000; n += n < 60 ? 1 : 3) {
-		fresh();
-		cr_assert_eq(rfs_test_sh(&m, &out, "recyclefs archive " ORIGIN),
-			     0, "%s", out.err);
-		snprintf(when, sizeof(when), "purge killed at call %ld", n);
-		if (killed_at(n, "purge " ORIGIN) == 0)
-			break;
-		points++;
-		resume(when, "purge " ORIGIN);
-		cr_assert_eq(rfs_test_sh(&m, &out,
-					 "recyclefs status --all --json | "
-					 "grep -q '\"state\": \"purged\"'"),
-			     0, "%s: not purged: %s", when, out.out);
-		cr_assert_eq(rfs_test_sh(&m, NULL,
-					 "test ! -e data/" BIN " && test -z "
-					 "\"$(ls data/.recyclebin/.recyclefs/"
-					 "manifests)\""),
-			     0, "%s: recycle data left", when);
-	}
-	rfs_test_out_release(&out);
-	cr_expect_geq(points, 20, "only %d kill points", points);
-	cr_log_info("purge: %d kill points", points);
+	rfs_test_kill_sweep_run(&s);
 }
 
 Test(crash, mounted_daemon_killed_while_archiving_resumes_after_remount)

@@ -20,7 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tests/support/mount.h"
+#include "tests/support/fixture.h"
+#include "tests/support/kill_sweep.h"
 
 static struct rfs_test_mount m;
 static struct rfs_test_out out;
@@ -34,31 +35,13 @@ static struct rfs_test_out out;
 #define GOLD   "sales.orders/gold/2013-01-01..now"
 #define SRC    "data/orders/b1"
 
-#define RUN(...) rfs_test_cli(&m, &out, __VA_ARGS__)
+#define RUN(...)    rfs_test_cli(&m, &out, __VA_ARGS__)
+#define sh(...)	    rfs_test_sh_ok(&m, __VA_ARGS__)
+#define ok(r, what) rfs_test_ok(&out, (r), (what))
+#define has	    rfs_test_has
 
 /* The trees of both partitions before anything was archived. */
 static char *before_p1, *before_p2;
-
-static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Run a shell line in the test's directory; it must exit 0. @return its
- * stdout (caller frees). */
-static char *sh(const char *fmt, ...)
-{
-	struct rfs_test_out o = { 0 };
-	char line[8192], *s;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	r = rfs_test_sh(&m, &o, "%s", line);
-	cr_assert_eq(r, 0, "'%s' exited %d: %s%s", line, r, o.out, o.err);
-	s = strdup(o.out);
-	rfs_test_out_release(&o);
-	return s;
-}
 
 static bool sh_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -91,12 +74,6 @@ static void sh_is(const char *want, const char *fmt, ...)
 	free(have);
 }
 
-static void ok(int r, const char *what)
-{
-	cr_assert_eq(r, 0, "%s: status %d, stdout: %s, stderr: %s", what, r,
-		     out.out, out.err);
-}
-
 /* The command failed with status 1 and one line on stderr. */
 static void fails(int r, const char *what)
 {
@@ -106,11 +83,6 @@ static void fails(int r, const char *what)
 		     out.err);
 	cr_assert_eq(strchr(out.err, '\n'), out.err + strlen(out.err) - 1,
 		     "%s: not one line: %s", what, out.err);
-}
-
-static void has(const char *text, const char *want)
-{
-	cr_assert_not_null(strstr(text, want), "want '%s' in: %s", want, text);
 }
 
 /* Every file, folder and symlink below @p dir (relative to the test's
@@ -311,16 +283,9 @@ static void setup(void)
 	ok(RUN("storage", "add", "pg-main", "postgres://db.internal/lake"),
 	   "storage add pg-main");
 	ok(RUN("table", "add", "sales.orders"), "table add");
-	ok(RUN("lifecycle", "add", "sales.orders", "bronze"), "lifecycle");
+	rfs_test_add_bronze(&m);
 	ok(RUN("lifecycle", "add", "sales.orders", "silver"), "lifecycle");
 	ok(RUN("lifecycle", "add", "sales.orders", "gold"), "lifecycle");
-	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2001-01-01",
-	       "--to", "2010-01-01", "--storage", "local", "--path",
-	       "orders/b1"),
-	   "epoch b1");
-	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2010-01-01",
-	       "--storage", "local", "--path", "orders/b2"),
-	   "epoch b2");
 	ok(RUN("epoch", "add", "sales.orders", "silver", "--from", "2013-01-01",
 	       "--storage", "local", "--path", "orders/s1"),
 	   "epoch s1");
@@ -824,18 +789,6 @@ Test(restore, through_a_mount_cp_a_and_setfattr)
 
 /* ----------------------------------------------------------- crashes */
 
-/* Every file at the restore's target is absent or the original. */
-static void nothing_partial(const char *when)
-{
-	char *bad = sh("cd " SRC " && find . -type f ! -name '.rfs-tmp.*' | "
-		       "while read -r f; do grep -qxF \"$(sha256sum \"$f\")\" "
-		       "../../../all.sums || echo \"$f\"; done");
-
-	cr_assert_str_eq(bad, "", "%s: partial or foreign files: %s", when,
-			 bad);
-	free(bad);
-}
-
 static void all_restored(const char *when)
 {
 	char *p1 = tree(SRC "/dt=2001-01-01"), *p2 = tree(SRC "/dt=2005-03-01");
@@ -971,51 +924,49 @@ Test(restore, a_copy_killed_midway_leaves_no_temporary_after_resume)
 		  "a temporary is left at the target after resume");
 }
 
+static void reset_restore(void *ctx, const char *when)
+{
+	(void)ctx;
+	(void)when;
+	free(sh("rm -rf data index.db-wal index.db-shm && "
+		"cp -a data.template data && cp index.template index.db && "
+		"(test ! -e index.template-wal || "
+		"cp index.template-wal index.db-wal)"));
+}
+
+static void restored(void *ctx, const char *when)
+{
+	(void)ctx;
+	all_restored(when);
+}
+
+/* After each kill, every file at the target is absent or whole; resumed
+ * and run again, the restore puts every file in place. */
 Test(restore, killed_at_every_backend_call_then_resumed)
 {
-	struct rfs_test_out o = { 0 };
-	char when[64];
-	int points = 0, r;
-	long n;
+	/* One file at a time (the fixture's setting) also makes call N the
+	 * same point in every run. */
+	const struct rfs_test_kill_sweep s = {
+		.m = &m,
+		.what = "restore",
+		.command = "recyclefs restore " EP,
+		.rerun = "recyclefs resume && recyclefs restore " EP,
+		.reset = reset_restore,
+		.done = restored,
+		.sums = "all.sums",
+		.sums_at = SRC,
+		.dense = 100,
+		.step = 3,
+		.min_points = 20,
+	};
 
-	RFS_TEST_NEEDS_HOOKS();
 	install_hook();
 	archive(EP);
 	hook_expects("all.sums", SRC);
-	/* One file at a time (the fixture's setting) also makes call N the
-	 * same point in every run. */
 	free(sh("rm -f hook.log && cp -a data data.template && "
 		"cp index.db index.template && rm -f index.template-wal && "
 		"(test ! -e index.db-wal || cp index.db-wal "
 		"index.template-wal)"));
-	for (n = 1; n < 5000; n += n < 100 ? 1 : 3) {
-		free(sh("rm -rf data index.db-wal index.db-shm && "
-			"cp -a data.template data && "
-			"cp index.template index.db && "
-			"(test ! -e index.template-wal || "
-			"cp index.template-wal index.db-wal)"));
-		snprintf(when, sizeof(when), "restore killed at call %ld", n);
-		r = rfs_test_sh(&m, &o,
-				"RECYCLEFS_TEST_KILL_AFTER=%ld recyclefs "
-				"restore " EP,
-				n);
-		cr_assert(r == 0 || r == 128 + SIGKILL, "%s: status %d: %s",
-			  when, r, o.err);
-		if (r == 0)
-			break; /* it needs fewer calls: every point done */
-		points++;
-		nothing_partial(when);
-		r = rfs_test_sh(&m, &o,
-				"recyclefs resume && recyclefs "
-				"restore " EP);
-		cr_assert_eq(r, 0, "%s: resume failed (%d): %s%s", when, r,
-			     o.out, o.err);
-		all_restored(when);
-	}
-	rfs_test_out_release(&o);
-	cr_assert_lt(n, 5000, "the restore never completed");
-	all_restored("the run that completed");
+	rfs_test_kill_sweep_run(&s);
 	entry_is(EP, "archived");
-	cr_expect_geq(points, 20, "only %d kill points", points);
-	cr_log_info("restore: %d kill points", points);
 }

@@ -15,7 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/support/mount.h"
+#include "tests/support/fixture.h"
+#include "tests/support/kill_sweep.h"
 
 static struct rfs_test_mount m;
 static struct rfs_test_out out;
@@ -30,39 +31,10 @@ static struct rfs_test_out out;
 #define SILV "t/s/2013-01-01..now"
 #define SIL  "data/orders/s1/dt=1"
 
-#define RUN(...) rfs_test_cli(&m, &out, __VA_ARGS__)
-
-static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Run a shell line in the test's directory; it must exit 0. @return its
- * stdout (caller frees). */
-static char *sh(const char *fmt, ...)
-{
-	struct rfs_test_out o = { 0 };
-	char line[8192], *s;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	r = rfs_test_sh(&m, &o, "%s", line);
-	cr_assert_eq(r, 0, "'%s' exited %d: %s%s", line, r, o.out, o.err);
-	s = strdup(o.out);
-	rfs_test_out_release(&o);
-	return s;
-}
-
-static void ok(int r, const char *what)
-{
-	cr_assert_eq(r, 0, "%s: status %d, stdout: %s, stderr: %s", what, r,
-		     out.out, out.err);
-}
-
-static void has(const char *text, const char *want)
-{
-	cr_assert_not_null(strstr(text, want), "want '%s' in: %s", want, text);
-}
+#define RUN(...)    rfs_test_cli(&m, &out, __VA_ARGS__)
+#define sh(...)	    rfs_test_sh_ok(&m, __VA_ARGS__)
+#define ok(r, what) rfs_test_ok(&out, (r), (what))
+#define has	    rfs_test_has
 
 /* Every file listed in @p sums is at @p dir with its checksum, and no
  * temporary of ours is there. */
@@ -300,54 +272,64 @@ Test(restore_rerun, purge_refuses_an_unfinished_restore_unless_forced)
 	has(out.out, "abandoned: the entry was purged with --force");
 }
 
+/* Whether the restore was recorded done when the command was killed. */
+static int done_before;
+
+/* Only dt=2's target and the index go back: a restore never changes the
+ * bin, and copying the whole data each time would take minutes. */
+static void reset_rerun(void *ctx, const char *when)
+{
+	(void)ctx;
+	(void)when;
+	done_before = 0;
+	free(sh("rm -rf " SRC2 " index.db-wal index.db-shm && "
+		"cp index.template index.db && "
+		"(test ! -e index.template-wal || "
+		"cp index.template-wal index.db-wal)"));
+}
+
+static void killed_rerun(void *ctx, const char *when)
+{
+	(void)ctx;
+	(void)when;
+	done_before = n_done();
+}
+
+/* Killed after the restore was recorded done (while its record went
+ * into the catalog journal): the rerun is a new restore of files already
+ * in place, done too. Killed before: the rerun joins the one left, never
+ * a second. */
+static void one_restore(void *ctx, const char *when)
+{
+	(void)ctx;
+	if (done_before)
+		cr_assert_eq(n_done(), 2, "%s: rerun after done", when);
+	else
+		cr_assert_eq(n_restores(), 1, "%s: a second restore was made",
+			     when);
+	cr_assert_eq(n_restores(), n_done(), "%s: one not done", when);
+}
+
 /* The restore command killed (SIGKILL) at every backend call, then run
  * again at once, without 'recyclefs resume': the rerun joins the restore
  * the killed command left (never a second one) and finishes it; every
  * file is at the target with its checksum, no temporary is left. */
 Test(restore_rerun, killed_at_every_backend_call_then_rerun)
 {
-	struct rfs_test_out o = { 0 };
-	char when[64];
-	int points = 0, r, done_before;
-	long n;
+	const struct rfs_test_kill_sweep s = {
+		.m = &m,
+		.what = "restore rerun",
+		.command = "recyclefs restore " BIN2,
+		.rerun = "recyclefs restore " BIN2,
+		.reset = reset_rerun,
+		.killed = killed_rerun,
+		.done = one_restore,
+		.sums = "small.sums",
+		.sums_at = SRC2,
+		.dense = 100,
+		.step = 3,
+		.min_points = 20,
+	};
 
-	RFS_TEST_NEEDS_HOOKS();
-	for (n = 1; n < 5000; n += n < 100 ? 1 : 3) {
-		/* Only dt=2's target and the index go back: a restore never
-		 * changes the bin, and copying the whole data each time
-		 * would take minutes. */
-		free(sh("rm -rf " SRC2 " index.db-wal index.db-shm && "
-			"cp index.template index.db && "
-			"(test ! -e index.template-wal || "
-			"cp index.template-wal index.db-wal)"));
-		snprintf(when, sizeof(when), "restore killed at call %ld", n);
-		r = rfs_test_sh(&m, &o,
-				"RECYCLEFS_TEST_KILL_AFTER=%ld recyclefs "
-				"restore " BIN2,
-				n);
-		cr_assert(r == 0 || r == 128 + SIGKILL, "%s: status %d: %s",
-			  when, r, o.err);
-		if (r == 0)
-			break; /* it needs fewer calls: every point done */
-		points++;
-		done_before = n_done();
-		r = rfs_test_sh(&m, &o, "recyclefs restore " BIN2);
-		cr_assert_eq(r, 0, "%s: the rerun failed (%d): %s%s", when, r,
-			     o.out, o.err);
-		all_in(SRC2, "small.sums", when);
-		/* Killed after the restore was recorded done (while its
-		 * record went into the catalog journal): the rerun is a new
-		 * restore of files already in place, done too. Killed
-		 * before: the rerun joins the one left, never a second. */
-		if (done_before)
-			cr_assert_eq(n_done(), 2, "%s: rerun after done", when);
-		else
-			cr_assert_eq(n_restores(), 1,
-				     "%s: a second restore was made", when);
-		cr_assert_eq(n_restores(), n_done(), "%s: one not done", when);
-	}
-	rfs_test_out_release(&o);
-	cr_assert_lt(n, 5000, "the restore never completed");
-	cr_expect_geq(points, 20, "only %d kill points", points);
-	cr_log_info("restore rerun: %d kill points", points);
+	rfs_test_kill_sweep_run(&s);
 }

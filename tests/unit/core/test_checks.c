@@ -23,6 +23,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -184,6 +185,82 @@ static void prepare(struct afx *f, enum afx_layout layout, struct rfs_entry *e)
 	afx_begin(f, ITEM, e);
 }
 
+/* ---------------------------------------------------------- the cases */
+
+static struct rfs_entry *corrupt_entry;
+static int64_t restore_begin(struct afx *f);
+static int restore_run(struct afx *f, int64_t id);
+
+/* One run of a case, in one layout, for the case's checks. */
+struct run {
+	struct afx f;
+	struct rfs_entry e; /* ITEM's entry */
+	struct between b;
+	int64_t id;	    /* the job run: the entry's or a restore's */
+	const char *layout; /* for messages */
+	char big[RFS_SHA256_HEX_LEN]; /* BIG's checksum before the run */
+	int r;			      /* what the run returned */
+};
+
+/* Any failure: the run must return < 0. */
+#define ANY_FAILURE INT_MIN
+
+/*
+ * A check between two steps: the archive of ITEM (recorded, not run), or
+ * a restore of it once archived, run in each layout with @p act done
+ * just before step @p state touches any storage; the run must return
+ * @p want and reach the step, then @p check asserts the rest.
+ */
+struct between_case {
+	bool restore; /* a restore of the archived ITEM, else its archive */
+	int state;    /* an rfs_entry_state, or an rfs_restore_state */
+	void (*act)(struct between *b);
+	const char *path; /* what act() works on, or NULL */
+	bool repeat;	  /* act before every open in the step, not once */
+	const struct rfs_job_opts *opts; /* the archive's, or NULL */
+	int want;			 /* the run's result, or ANY_FAILURE */
+	void (*check)(struct run *x);	 /* the case's own, or NULL */
+};
+
+/* Arm, run, disarm and check @p c in each layout. */
+static void run_case(const struct between_case *c)
+{
+	for (size_t l = 0; l < 2; l++) {
+		struct run x = { .layout = layout_names[l] };
+
+		afx_open(&x.f, layouts[l]);
+		afx_tree(&x.f, ITEM);
+		afx_settle(&x.f);
+		memcpy(x.big, afx_node(&x.f, BIG)->sha, sizeof(x.big));
+		if (c->restore) {
+			afx_archive(&x.f, ITEM, &x.e);
+			x.id = restore_begin(&x.f);
+		} else {
+			afx_begin(&x.f, ITEM, &x.e);
+			x.id = x.e.id;
+		}
+		corrupt_entry = &x.e;
+		between_arm(&x.b, &x.f, x.id, c->restore, c->state, c->act);
+		x.b.repeat = c->repeat;
+		if (c->path)
+			snprintf(x.b.path, sizeof(x.b.path), "%s", c->path);
+		x.r = c->restore ? restore_run(&x.f, x.id)
+				 : afx_run(&x.f, x.id, c->opts);
+		between_disarm(&x.b);
+		if (c->want == ANY_FAILURE)
+			cr_assert_lt(x.r, 0, "%s: the job succeeded", x.layout);
+		else
+			cr_assert_eq(x.r, c->want, "%s: %d: %s", x.layout, x.r,
+				     x.f.err.msg);
+		cr_assert(x.b.done, "%s: the step was never reached", x.layout);
+		if (c->check)
+			c->check(&x);
+		corrupt_entry = NULL;
+		rfs_entry_release(&x.e);
+		afx_close(&x.f);
+	}
+}
+
 /* --------------------------------------------------------------- delete */
 
 static void act_rewrite_same_size(struct between *b)
@@ -195,43 +272,37 @@ static void act_rewrite_same_size(struct between *b)
 
 /* Delete: a file written after verify with the same size and a new mtime
  * is kept in the source; the bin keeps the verified version. */
+static void kept_rewritten(struct run *x)
+{
+	struct rfs_entry done = { 0 };
+	char now[RFS_SHA256_HEX_LEN];
+
+	afx_get(&x->f, x->id, &done);
+	cr_assert_eq(done.state, RFS_ENTRY_ARCHIVED);
+	cr_assert_not_null(done.reason, "%s: no word of the kept file",
+			   x->layout);
+	cr_assert_not_null(strstr(done.reason, "sub/a.bin"), "%s", done.reason);
+	/* the source keeps the new bytes, the bin the verified ones */
+	sha_of(x->f.src, BIG, now);
+	cr_assert_str_eq(now, afx_node(&x->f, BIG)->sha,
+			 "%s: the rewritten source file was lost", x->layout);
+	sha_of(x->f.bin, bin_key(&x->e, BIG), now);
+	cr_assert_str_eq(now, x->big, "%s", x->layout);
+	cr_assert_eq(row_state(&x->f, x->id, "sub/a.bin"), RFS_FILE_VERIFIED);
+	cr_assert_eq(row_state(&x->f, x->id, "part-00000.parquet"),
+		     RFS_FILE_DELETED);
+	rfs_entry_release(&done);
+}
+
 Test(core_checks, delete_keeps_a_file_rewritten_with_the_same_size)
 {
-	for (size_t l = 0; l < 2; l++) {
-		struct afx f;
-		struct rfs_entry e = { 0 }, done = { 0 };
-		struct between b;
-		char before[RFS_SHA256_HEX_LEN], now[RFS_SHA256_HEX_LEN];
-
-		prepare(&f, layouts[l], &e);
-		memcpy(before, afx_node(&f, BIG)->sha, sizeof(before));
-		between_arm(&b, &f, e.id, false, RFS_ENTRY_DELETE,
-			    act_rewrite_same_size);
-		snprintf(b.path, sizeof(b.path), "%s", BIG);
-		cr_assert_eq(afx_run(&f, e.id, NULL), 0, "%s", f.err.msg);
-		between_disarm(&b);
-		cr_assert(b.done, "the delete step was never reached");
-		afx_get(&f, e.id, &done);
-		cr_assert_eq(done.state, RFS_ENTRY_ARCHIVED);
-		cr_assert_not_null(done.reason, "%s: no word of the kept file",
-				   layout_names[l]);
-		cr_assert_not_null(strstr(done.reason, "sub/a.bin"), "%s",
-				   done.reason);
-		/* the source keeps the new bytes, the bin the verified ones */
-		sha_of(f.src, BIG, now);
-		cr_assert_str_eq(now, afx_node(&f, BIG)->sha,
-				 "%s: the rewritten source file was lost",
-				 layout_names[l]);
-		sha_of(f.bin, bin_key(&e, BIG), now);
-		cr_assert_str_eq(now, before, "%s", layout_names[l]);
-		cr_assert_eq(row_state(&f, e.id, "sub/a.bin"),
-			     RFS_FILE_VERIFIED);
-		cr_assert_eq(row_state(&f, e.id, "part-00000.parquet"),
-			     RFS_FILE_DELETED);
-		rfs_entry_release(&done);
-		rfs_entry_release(&e);
-		afx_close(&f);
-	}
+	run_case(&(const struct between_case){
+		.state = RFS_ENTRY_DELETE,
+		.act = act_rewrite_same_size,
+		.path = BIG,
+		.want = 0,
+		.check = kept_rewritten,
+	});
 }
 
 static unsigned long fail_unlink_nth;
@@ -243,77 +314,67 @@ static void act_fail_unlink(struct between *b)
 
 /* Partial failure: after one failed unlink in a batch, the index says
  * exactly which files are gone from the source, and the retry finishes. */
-Test(core_checks, failed_unlink_records_exactly_the_files_removed)
+static void removed_recorded(struct run *x)
 {
-	for (size_t l = 0; l < 2; l++) {
-		for (unsigned long nth = 1; nth <= 4; nth++) {
-			struct afx f;
-			struct rfs_entry e = { 0 };
-			struct rfs_job_opts o = { .parallel_files = 1 };
-			int removed = 0, kept = 0;
-			struct between b;
+	struct afx *f = &x->f;
+	int removed = 0, kept = 0;
+	unsigned long nth = fail_unlink_nth;
 
-			prepare(&f, layouts[l], &e);
-			fail_unlink_nth = nth;
-			between_arm(&b, &f, e.id, false, RFS_ENTRY_DELETE,
-				    act_fail_unlink);
-			cr_assert_lt(afx_run(&f, e.id, &o), 0);
-			between_disarm(&b);
-			cr_assert_eq(afx_get_failed_step(&f, e.id),
-				     RFS_ENTRY_DELETE, "%s", f.err.msg);
-			cr_assert_eq(afx_state(&f, e.id), RFS_ENTRY_FAILED);
-			for (size_t i = 0; i < f.n; i++) {
-				struct afx_node *n = &f.nodes[i];
-				struct stat st;
-				const char *rel;
-				enum rfs_file_state s;
-				char have[RFS_SHA256_HEX_LEN];
+	cr_assert_eq(afx_get_failed_step(f, x->id), RFS_ENTRY_DELETE, "%s",
+		     f->err.msg);
+	cr_assert_eq(afx_state(f, x->id), RFS_ENTRY_FAILED);
+	for (size_t i = 0; i < f->n; i++) {
+		struct afx_node *n = &f->nodes[i];
+		struct stat st;
+		const char *rel;
+		enum rfs_file_state s;
+		char have[RFS_SHA256_HEX_LEN];
 
-				if (strncmp(n->path, ITEM "/", 5) ||
-				    n->type == RFS_FILE_DIR)
-					continue;
-				rel = n->path + 5;
-				s = row_state(&f, e.id, rel);
-				if (rfs_backend_stat(f.src, n->path, &st) ==
-				    -ENOENT) {
-					removed++;
-					cr_assert_eq(s, RFS_FILE_DELETED,
-						     "%s, unlink %lu failed: "
-						     "'%s' is gone but the "
-						     "index says state %d",
-						     layout_names[l], nth, rel,
-						     s);
-				} else {
-					kept++;
-					cr_assert_eq(s, RFS_FILE_VERIFIED,
-						     "%s, unlink %lu: '%s' is "
-						     "still there, state %d",
-						     layout_names[l], nth, rel,
-						     s);
-				}
-				/* the bin holds every file either way */
-				if (n->type == RFS_FILE_REG) {
-					sha_of(f.bin, bin_key(&e, n->path),
-					       have);
-					cr_assert_str_eq(have, n->sha);
-				}
-			}
-			/* the batch goes on past the failed file, which stays
-			 */
-			cr_assert_gt(kept, 0, "%s: nothing left (%s)",
-				     layout_names[l], f.err.msg);
-			cr_assert_gt(removed, 0);
-			/* the bin holds the only copy of what was removed */
-			cr_assert_eq(rfs_purge_begin(f.idx, e.id, &f.err),
-				     -EBUSY,
-				     "%s: a purge could drop the only copy",
-				     layout_names[l]);
-			afx_finish(&f, e.id);
-			afx_check_archived_id(&f, e.id);
-			rfs_entry_release(&e);
-			afx_close(&f);
+		if (strncmp(n->path, ITEM "/", 5) || n->type == RFS_FILE_DIR)
+			continue;
+		rel = n->path + 5;
+		s = row_state(f, x->id, rel);
+		if (rfs_backend_stat(f->src, n->path, &st) == -ENOENT) {
+			removed++;
+			cr_assert_eq(s, RFS_FILE_DELETED,
+				     "%s, unlink %lu failed: '%s' is gone but "
+				     "the index says state %d",
+				     x->layout, nth, rel, s);
+		} else {
+			kept++;
+			cr_assert_eq(s, RFS_FILE_VERIFIED,
+				     "%s, unlink %lu: '%s' is still there, "
+				     "state %d",
+				     x->layout, nth, rel, s);
+		}
+		/* the bin holds every file either way */
+		if (n->type == RFS_FILE_REG) {
+			sha_of(f->bin, bin_key(&x->e, n->path), have);
+			cr_assert_str_eq(have, n->sha);
 		}
 	}
+	/* the batch goes on past the failed file, which stays */
+	cr_assert_gt(kept, 0, "%s: nothing left (%s)", x->layout, f->err.msg);
+	cr_assert_gt(removed, 0);
+	/* the bin holds the only copy of what was removed */
+	cr_assert_eq(rfs_purge_begin(f->idx, x->id, &f->err), -EBUSY,
+		     "%s: a purge could drop the only copy", x->layout);
+	afx_finish(f, x->id);
+	afx_check_archived_id(f, x->id);
+}
+
+Test(core_checks, failed_unlink_records_exactly_the_files_removed)
+{
+	static const struct rfs_job_opts one = { .parallel_files = 1 };
+
+	for (fail_unlink_nth = 1; fail_unlink_nth <= 4; fail_unlink_nth++)
+		run_case(&(const struct between_case){
+			.state = RFS_ENTRY_DELETE,
+			.act = act_fail_unlink,
+			.opts = &one,
+			.want = ANY_FAILURE,
+			.check = removed_recorded,
+		});
 }
 
 static void act_fail_source_sync(struct between *b)
@@ -325,48 +386,42 @@ static void act_fail_source_sync(struct between *b)
  * that sync fails, the files removed are recorded deleted all the same (a
  * purge must not drop their only copy), the job fails naming the sync, and
  * the retry finishes. */
+static void sync_failed_removed_recorded(struct run *x)
+{
+	struct afx *f = &x->f;
+	int removed = 0;
+
+	cr_assert_eq(afx_state(f, x->id), RFS_ENTRY_FAILED);
+	cr_assert_eq(afx_get_failed_step(f, x->id), RFS_ENTRY_DELETE, "%s",
+		     f->err.msg);
+	cr_assert_not_null(strstr(f->err.msg, "syncing the source"), "%s",
+			   f->err.msg);
+	for (size_t i = 0; i < f->n; i++) {
+		struct afx_node *n = &f->nodes[i];
+		struct stat st;
+
+		if (strncmp(n->path, ITEM "/", 5) || n->type == RFS_FILE_DIR ||
+		    rfs_backend_stat(f->src, n->path, &st) != -ENOENT)
+			continue;
+		removed++;
+		cr_assert_eq(row_state(f, x->id, n->path + 5), RFS_FILE_DELETED,
+			     "%s: '%s'", x->layout, n->path);
+	}
+	cr_assert_gt(removed, 0, "%s", x->layout);
+	cr_assert_eq(rfs_purge_begin(f->idx, x->id, &f->err), -EBUSY,
+		     "%s: a purge could drop the only copy", x->layout);
+	afx_finish(f, x->id);
+	afx_check_archived_id(f, x->id);
+}
+
 Test(core_checks, failed_source_sync_in_delete_fails_and_records_the_removed)
 {
-	for (size_t l = 0; l < 2; l++) {
-		struct afx f;
-		struct rfs_entry e = { 0 };
-		int removed = 0;
-		struct between b;
-
-		prepare(&f, layouts[l], &e);
-		between_arm(&b, &f, e.id, false, RFS_ENTRY_DELETE,
-			    act_fail_source_sync);
-		cr_assert_lt(afx_run(&f, e.id, NULL), 0,
-			     "%s: the job ignored a failed sync of the source",
-			     layout_names[l]);
-		between_disarm(&b);
-		cr_assert_eq(afx_state(&f, e.id), RFS_ENTRY_FAILED);
-		cr_assert_eq(afx_get_failed_step(&f, e.id), RFS_ENTRY_DELETE,
-			     "%s", f.err.msg);
-		cr_assert_not_null(strstr(f.err.msg, "syncing the source"),
-				   "%s", f.err.msg);
-		for (size_t i = 0; i < f.n; i++) {
-			struct afx_node *n = &f.nodes[i];
-			struct stat st;
-
-			if (strncmp(n->path, ITEM "/", 5) ||
-			    n->type == RFS_FILE_DIR ||
-			    rfs_backend_stat(f.src, n->path, &st) != -ENOENT)
-				continue;
-			removed++;
-			cr_assert_eq(row_state(&f, e.id, n->path + 5),
-				     RFS_FILE_DELETED, "%s: '%s'",
-				     layout_names[l], n->path);
-		}
-		cr_assert_gt(removed, 0, "%s", layout_names[l]);
-		cr_assert_eq(rfs_purge_begin(f.idx, e.id, &f.err), -EBUSY,
-			     "%s: a purge could drop the only copy",
-			     layout_names[l]);
-		afx_finish(&f, e.id);
-		afx_check_archived_id(&f, e.id);
-		rfs_entry_release(&e);
-		afx_close(&f);
-	}
+	run_case(&(const struct between_case){
+		.state = RFS_ENTRY_DELETE,
+		.act = act_fail_source_sync,
+		.want = ANY_FAILURE,
+		.check = sync_failed_removed_recorded,
+	});
 }
 
 /* ----------------------------------------------------------------- sync */
@@ -404,8 +459,6 @@ Test(core_checks, failed_bin_sync_records_no_copy)
 
 /* --------------------------------------------------------------- verify */
 
-static struct rfs_entry *corrupt_entry;
-
 static void act_corrupt_bin_copy(struct between *b)
 {
 	struct afx_node *n = afx_node(b->f, b->path);
@@ -413,73 +466,63 @@ static void act_corrupt_bin_copy(struct between *b)
 	put_bytes(b->f->bin, bin_key(corrupt_entry, b->path), n->size, 'x');
 }
 
-/* A corrupt bin copy fails the archive at verify: the reason names the
- * file, the source is kept whole. */
-static void expect_verify_failure(struct afx *f, const struct rfs_entry *e,
-				  const char *layout)
+/* A corrupt bin copy failed the archive at verify (-EBADMSG): the reason
+ * names the file, the source is kept whole. */
+static void verify_failed(struct run *x)
 {
 	struct rfs_entry got = { 0 };
 
-	cr_assert_eq(afx_run(f, e->id, NULL), -EBADMSG, "%s: %s", layout,
-		     f->err.msg);
-	afx_get(f, e->id, &got);
-	cr_assert_eq(got.state, RFS_ENTRY_FAILED, "%s: %s", layout,
+	afx_get(&x->f, x->id, &got);
+	cr_assert_eq(got.state, RFS_ENTRY_FAILED, "%s: %s", x->layout,
 		     rfs_entry_state_name(got.state));
-	cr_assert_eq(got.failed_step, RFS_ENTRY_VERIFY, "%s", layout);
-	cr_assert_not_null(got.reason, "%s", layout);
-	cr_assert_not_null(strstr(got.reason, BIG), "%s: %s", layout,
+	cr_assert_eq(got.failed_step, RFS_ENTRY_VERIFY, "%s", x->layout);
+	cr_assert_not_null(got.reason, "%s", x->layout);
+	cr_assert_not_null(strstr(got.reason, BIG), "%s: %s", x->layout,
 			   got.reason);
 	rfs_entry_release(&got);
-	afx_check_source(f, ITEM);
+	afx_check_source(&x->f, ITEM);
 }
 
 /* Verify: a bin copy corrupted after sync is caught by hashing the copy
  * (not the source): the job fails with the source intact, and a retry
  * copies again and ends with every copy equal to its source. */
+static void verify_failed_then_retried(struct run *x)
+{
+	verify_failed(x);
+	afx_finish(&x->f, x->id);
+	cr_assert_eq(afx_state(&x->f, x->id), RFS_ENTRY_ARCHIVED);
+	afx_check_no_loss(&x->f, ITEM, x->e.bin_path, x->layout);
+}
+
 Test(core_checks, verify_hashes_the_bin_copy)
 {
-	for (size_t l = 0; l < 2; l++) {
-		struct afx f;
-		struct rfs_entry e = { 0 };
-		struct between b;
-
-		prepare(&f, layouts[l], &e);
-		corrupt_entry = &e;
-		between_arm(&b, &f, e.id, false, RFS_ENTRY_VERIFY,
-			    act_corrupt_bin_copy);
-		snprintf(b.path, sizeof(b.path), "%s", BIG);
-		expect_verify_failure(&f, &e, layout_names[l]);
-		between_disarm(&b);
-		cr_assert(b.done);
-		afx_finish(&f, e.id);
-		cr_assert_eq(afx_state(&f, e.id), RFS_ENTRY_ARCHIVED);
-		afx_check_no_loss(&f, ITEM, e.bin_path, layout_names[l]);
-		rfs_entry_release(&e);
-		afx_close(&f);
-	}
+	run_case(&(const struct between_case){
+		.state = RFS_ENTRY_VERIFY,
+		.act = act_corrupt_bin_copy,
+		.path = BIG,
+		.want = -EBADMSG,
+		.check = verify_failed_then_retried,
+	});
 }
 
 /* Verify: the copy a retry makes of a corrupt bin copy keeps the archived
  * metadata, its folder's times included. */
+static void verify_failed_then_archived(struct run *x)
+{
+	verify_failed(x);
+	afx_finish(&x->f, x->id);
+	afx_check_archived_id(&x->f, x->id);
+}
+
 Test(core_checks, verify_recopy_keeps_folder_times)
 {
-	for (size_t l = 0; l < 2; l++) {
-		struct afx f;
-		struct rfs_entry e = { 0 };
-		struct between b;
-
-		prepare(&f, layouts[l], &e);
-		corrupt_entry = &e;
-		between_arm(&b, &f, e.id, false, RFS_ENTRY_VERIFY,
-			    act_corrupt_bin_copy);
-		snprintf(b.path, sizeof(b.path), "%s", BIG);
-		expect_verify_failure(&f, &e, layout_names[l]);
-		between_disarm(&b);
-		afx_finish(&f, e.id);
-		afx_check_archived_id(&f, e.id);
-		rfs_entry_release(&e);
-		afx_close(&f);
-	}
+	run_case(&(const struct between_case){
+		.state = RFS_ENTRY_VERIFY,
+		.act = act_corrupt_bin_copy,
+		.path = BIG,
+		.want = -EBADMSG,
+		.check = verify_failed_then_archived,
+	});
 }
 
 static void act_rewrite_source(struct between *b)
@@ -489,26 +532,22 @@ static void act_rewrite_source(struct between *b)
 
 /* Verify: a source rewritten (same size, new mtime) after the snapshot
  * stops the job; nothing of the source is deleted. */
+static void failed_on_change(struct run *x)
+{
+	cr_assert_eq(afx_state(&x->f, x->id), RFS_ENTRY_FAILED);
+	cr_assert_not_null(strstr(x->f.err.msg, "changed"), "%s", x->f.err.msg);
+	afx_check_source(&x->f, ITEM);
+}
+
 Test(core_checks, verify_stops_on_a_source_changed_since_snapshot)
 {
-	for (size_t l = 0; l < 2; l++) {
-		struct afx f;
-		struct rfs_entry e = { 0 };
-		struct between b;
-
-		prepare(&f, layouts[l], &e);
-		between_arm(&b, &f, e.id, false, RFS_ENTRY_VERIFY,
-			    act_rewrite_source);
-		snprintf(b.path, sizeof(b.path), "%s", PARQUET);
-		cr_assert_eq(afx_run(&f, e.id, NULL), -EBUSY, "%s", f.err.msg);
-		between_disarm(&b);
-		cr_assert_eq(afx_state(&f, e.id), RFS_ENTRY_FAILED);
-		cr_assert_not_null(strstr(f.err.msg, "changed"), "%s",
-				   f.err.msg);
-		afx_check_source(&f, ITEM);
-		rfs_entry_release(&e);
-		afx_close(&f);
-	}
+	run_case(&(const struct between_case){
+		.state = RFS_ENTRY_VERIFY,
+		.act = act_rewrite_source,
+		.path = PARQUET,
+		.want = -EBUSY,
+		.check = failed_on_change,
+	});
 }
 
 /* Record the source's own mtime of @p path as the truth about it. */
@@ -531,24 +570,20 @@ static void act_resize_keep_mtime(struct between *b)
 }
 
 /* Verify: a source that changed size but kept its mtime stops the job. */
+static void source_whole(struct run *x)
+{
+	afx_check_source(&x->f, ITEM);
+}
+
 Test(core_checks, verify_stops_on_a_source_resized_with_its_old_mtime)
 {
-	for (size_t l = 0; l < 2; l++) {
-		struct afx f;
-		struct rfs_entry e = { 0 };
-		struct between b;
-
-		prepare(&f, layouts[l], &e);
-		between_arm(&b, &f, e.id, false, RFS_ENTRY_VERIFY,
-			    act_resize_keep_mtime);
-		snprintf(b.path, sizeof(b.path), "%s", PARQUET);
-		cr_assert_eq(afx_run(&f, e.id, NULL), -EBUSY, "%s: %s",
-			     layout_names[l], f.err.msg);
-		between_disarm(&b);
-		afx_check_source(&f, ITEM);
-		rfs_entry_release(&e);
-		afx_close(&f);
-	}
+	run_case(&(const struct between_case){
+		.state = RFS_ENTRY_VERIFY,
+		.act = act_resize_keep_mtime,
+		.path = PARQUET,
+		.want = -EBUSY,
+		.check = source_whole,
+	});
 }
 
 static void act_add_file(struct between *b)
@@ -564,25 +599,22 @@ static void act_add_file(struct between *b)
 
 /* Verify: a file that appeared in the item after the snapshot stops the
  * job; nothing of the source is deleted. */
+static void failed_on_appeared(struct run *x)
+{
+	cr_assert_not_null(strstr(x->f.err.msg, "appeared"), "%s",
+			   x->f.err.msg);
+	afx_check_source(&x->f, ITEM);
+}
+
 Test(core_checks, verify_stops_on_a_file_that_appeared)
 {
-	for (size_t l = 0; l < 2; l++) {
-		struct afx f;
-		struct rfs_entry e = { 0 };
-		struct between b;
-
-		prepare(&f, layouts[l], &e);
-		between_arm(&b, &f, e.id, false, RFS_ENTRY_VERIFY,
-			    act_add_file);
-		snprintf(b.path, sizeof(b.path), ITEM "/sub/late.bin");
-		cr_assert_eq(afx_run(&f, e.id, NULL), -EBUSY, "%s", f.err.msg);
-		between_disarm(&b);
-		cr_assert_not_null(strstr(f.err.msg, "appeared"), "%s",
-				   f.err.msg);
-		afx_check_source(&f, ITEM);
-		rfs_entry_release(&e);
-		afx_close(&f);
-	}
+	run_case(&(const struct between_case){
+		.state = RFS_ENTRY_VERIFY,
+		.act = act_add_file,
+		.path = ITEM "/sub/late.bin",
+		.want = -EBUSY,
+		.check = failed_on_appeared,
+	});
 }
 
 /* What the manifest in the bin lists, seen from act_read_manifest. */
@@ -632,24 +664,19 @@ static void act_read_manifest(struct between *b)
 
 /* Verify: when delete starts, the bin holds a manifest listing every
  * file with its verified checksum (the index may be lost from then on). */
+static void manifest_was_complete(struct run *x)
+{
+	cr_assert(x->b.manifest_ok, "%s: %s", x->layout, x->b.why);
+}
+
 Test(core_checks, verified_manifest_is_in_the_bin_before_delete)
 {
-	for (size_t l = 0; l < 2; l++) {
-		struct afx f;
-		struct rfs_entry e = { 0 };
-		struct between b;
-
-		prepare(&f, layouts[l], &e);
-		corrupt_entry = &e;
-		between_arm(&b, &f, e.id, false, RFS_ENTRY_DELETE,
-			    act_read_manifest);
-		cr_assert_eq(afx_run(&f, e.id, NULL), 0, "%s", f.err.msg);
-		between_disarm(&b);
-		cr_assert(b.done);
-		cr_assert(b.manifest_ok, "%s: %s", layout_names[l], b.why);
-		rfs_entry_release(&e);
-		afx_close(&f);
-	}
+	run_case(&(const struct between_case){
+		.state = RFS_ENTRY_DELETE,
+		.act = act_read_manifest,
+		.want = 0,
+		.check = manifest_was_complete,
+	});
 }
 
 /* -------------------------------------------------------------- restore */
@@ -685,34 +712,28 @@ static void act_put_intruder(struct between *b)
 
 /* Restore's copy: a file that appeared at the target after the check is
  * left alone and the restore fails naming it. */
+static void intruder_kept(struct run *x)
+{
+	char have[RFS_SHA256_HEX_LEN];
+
+	cr_assert_not_null(strstr(x->f.err.msg, "appeared"), "%s",
+			   x->f.err.msg);
+	sha_of(x->f.src, PARQUET, have);
+	cr_assert_str_eq(have, x->b.sha,
+			 "%s: the file that arrived was overwritten",
+			 x->layout);
+}
+
 Test(core_checks, restore_copy_leaves_a_file_that_appeared_after_check)
 {
-	for (size_t l = 0; l < 2; l++) {
-		struct afx f;
-		struct between b;
-		char have[RFS_SHA256_HEX_LEN];
-		int64_t id;
-
-		afx_open(&f, layouts[l]);
-		afx_tree(&f, ITEM);
-		afx_settle(&f);
-		afx_archive(&f, ITEM, NULL);
-		id = restore_begin(&f);
-		between_arm(&b, &f, id, true, RFS_RESTORE_COPY,
-			    act_put_intruder);
-		snprintf(b.path, sizeof(b.path), "%s", PARQUET);
-		cr_assert_eq(restore_run(&f, id), -EEXIST, "%s: %s",
-			     layout_names[l], f.err.msg);
-		between_disarm(&b);
-		cr_assert(b.done);
-		cr_assert_not_null(strstr(f.err.msg, "appeared"), "%s",
-				   f.err.msg);
-		sha_of(f.src, PARQUET, have);
-		cr_assert_str_eq(have, b.sha,
-				 "%s: the file that arrived was overwritten",
-				 layout_names[l]);
-		afx_close(&f);
-	}
+	run_case(&(const struct between_case){
+		.restore = true,
+		.state = RFS_RESTORE_COPY,
+		.act = act_put_intruder,
+		.path = PARQUET,
+		.want = -EEXIST,
+		.check = intruder_kept,
+	});
 }
 
 static void act_tamper_restored(struct between *b)
@@ -724,37 +745,30 @@ static void act_tamper_restored(struct between *b)
 
 /* Restore's verify: a restored file that does not match its manifest
  * checksum is copied again; the restore ends with the archived bytes. */
+static void repaired(struct run *x)
+{
+	struct rfs_restore r = { 0 };
+	char have[RFS_SHA256_HEX_LEN];
+
+	cr_assert_eq(rfs_index_restore_get(x->f.idx, x->id, &r, &x->f.err), 0);
+	cr_assert_eq(r.state, RFS_RESTORE_DONE);
+	rfs_restore_release(&r);
+	sha_of(x->f.src, BIG, have);
+	cr_assert_str_eq(have, x->big,
+			 "%s: a corrupt restored file was reported restored",
+			 x->layout);
+}
+
 Test(core_checks, restore_verify_repairs_a_tampered_file)
 {
-	for (size_t l = 0; l < 2; l++) {
-		struct afx f;
-		struct between b;
-		struct rfs_restore r = { 0 };
-		char have[RFS_SHA256_HEX_LEN], want[RFS_SHA256_HEX_LEN];
-		int64_t id;
-
-		afx_open(&f, layouts[l]);
-		afx_tree(&f, ITEM);
-		afx_settle(&f);
-		memcpy(want, afx_node(&f, BIG)->sha, sizeof(want));
-		afx_archive(&f, ITEM, NULL);
-		id = restore_begin(&f);
-		between_arm(&b, &f, id, true, RFS_RESTORE_VERIFY,
-			    act_tamper_restored);
-		snprintf(b.path, sizeof(b.path), "%s", BIG);
-		cr_assert_eq(restore_run(&f, id), 0, "%s", f.err.msg);
-		between_disarm(&b);
-		cr_assert(b.done);
-		cr_assert_eq(rfs_index_restore_get(f.idx, id, &r, &f.err), 0);
-		cr_assert_eq(r.state, RFS_RESTORE_DONE);
-		rfs_restore_release(&r);
-		sha_of(f.src, BIG, have);
-		cr_assert_str_eq(have, want,
-				 "%s: a corrupt restored file was reported "
-				 "restored",
-				 layout_names[l]);
-		afx_close(&f);
-	}
+	run_case(&(const struct between_case){
+		.restore = true,
+		.state = RFS_RESTORE_VERIFY,
+		.act = act_tamper_restored,
+		.path = BIG,
+		.want = 0,
+		.check = repaired,
+	});
 }
 
 static void act_corrupt_bin_for_restore(struct between *b)
@@ -766,34 +780,25 @@ static void act_corrupt_bin_for_restore(struct between *b)
 
 /* Restore's check: a bin copy that no longer matches its manifest stops
  * the restore before anything is written to the target. */
+static void nothing_written(struct run *x)
+{
+	struct stat st;
+
+	cr_assert_not_null(strstr(x->f.err.msg, "corrupt"), "%s", x->f.err.msg);
+	cr_assert_eq(rfs_backend_stat(x->f.src, ITEM, &st), -ENOENT,
+		     "%s: the restore wrote to the target", x->layout);
+}
+
 Test(core_checks, restore_check_refuses_a_corrupt_bin_copy)
 {
-	for (size_t l = 0; l < 2; l++) {
-		struct afx f;
-		struct between b;
-		struct rfs_entry e = { 0 };
-		struct stat st;
-		int64_t id;
-
-		afx_open(&f, layouts[l]);
-		afx_tree(&f, ITEM);
-		afx_settle(&f);
-		afx_archive(&f, ITEM, &e);
-		corrupt_entry = &e;
-		id = restore_begin(&f);
-		between_arm(&b, &f, id, true, RFS_RESTORE_CHECK,
-			    act_corrupt_bin_for_restore);
-		snprintf(b.path, sizeof(b.path), "%s", PARQUET);
-		cr_assert_eq(restore_run(&f, id), -EBADMSG, "%s", f.err.msg);
-		between_disarm(&b);
-		cr_assert_not_null(strstr(f.err.msg, "corrupt"), "%s",
-				   f.err.msg);
-		cr_assert_eq(rfs_backend_stat(f.src, ITEM, &st), -ENOENT,
-			     "%s: the restore wrote to the target",
-			     layout_names[l]);
-		rfs_entry_release(&e);
-		afx_close(&f);
-	}
+	run_case(&(const struct between_case){
+		.restore = true,
+		.state = RFS_RESTORE_CHECK,
+		.act = act_corrupt_bin_for_restore,
+		.path = PARQUET,
+		.want = -EBADMSG,
+		.check = nothing_written,
+	});
 }
 
 /* --------------------------------------------------------------- finding */
@@ -935,49 +940,28 @@ Test(core_checks, local_copies_keep_every_mode_bit_owner_and_times)
  * time; the source is not deleted. */
 Test(core_checks, verify_fails_when_the_second_copy_is_corrupt_too)
 {
-	for (size_t l = 0; l < 2; l++) {
-		struct afx f;
-		struct rfs_entry e = { 0 };
-		struct between b;
-
-		prepare(&f, layouts[l], &e);
-		corrupt_entry = &e;
-		between_arm(&b, &f, e.id, false, RFS_ENTRY_VERIFY,
-			    act_corrupt_bin_copy);
-		b.repeat = true;
-		snprintf(b.path, sizeof(b.path), "%s", BIG);
-		cr_assert_eq(afx_run(&f, e.id, NULL), -EBADMSG, "%s: %s",
-			     layout_names[l], f.err.msg);
-		between_disarm(&b);
-		afx_check_source(&f, ITEM);
-		rfs_entry_release(&e);
-		afx_close(&f);
-	}
+	run_case(&(const struct between_case){
+		.state = RFS_ENTRY_VERIFY,
+		.act = act_corrupt_bin_copy,
+		.path = BIG,
+		.repeat = true,
+		.want = -EBADMSG,
+		.check = source_whole,
+	});
 }
 
 /* Restore's verify: a restored file that stays wrong after the second
  * copy fails the restore. */
 Test(core_checks, restore_verify_fails_when_the_second_copy_is_wrong_too)
 {
-	for (size_t l = 0; l < 2; l++) {
-		struct afx f;
-		struct between b;
-		int64_t id;
-
-		afx_open(&f, layouts[l]);
-		afx_tree(&f, ITEM);
-		afx_settle(&f);
-		afx_archive(&f, ITEM, NULL);
-		id = restore_begin(&f);
-		between_arm(&b, &f, id, true, RFS_RESTORE_VERIFY,
-			    act_tamper_restored);
-		b.repeat = true;
-		snprintf(b.path, sizeof(b.path), "%s", BIG);
-		cr_assert_eq(restore_run(&f, id), -EBADMSG, "%s: %s",
-			     layout_names[l], f.err.msg);
-		between_disarm(&b);
-		afx_close(&f);
-	}
+	run_case(&(const struct between_case){
+		.restore = true,
+		.state = RFS_RESTORE_VERIFY,
+		.act = act_tamper_restored,
+		.path = BIG,
+		.repeat = true,
+		.want = -EBADMSG,
+	});
 }
 
 static void act_relink(struct between *b)
@@ -992,23 +976,13 @@ static void act_relink(struct between *b)
  * stops the job; the source is not deleted. */
 Test(core_checks, verify_checks_symlink_targets)
 {
-	for (size_t l = 0; l < 2; l++) {
-		struct afx f;
-		struct rfs_entry e = { 0 };
-		struct between b;
-
-		prepare(&f, layouts[l], &e);
-		corrupt_entry = &e;
-		between_arm(&b, &f, e.id, false, RFS_ENTRY_VERIFY, act_relink);
-		snprintf(b.path, sizeof(b.path), ITEM "/latest");
-		cr_assert_lt(afx_run(&f, e.id, NULL), 0, "%s: archived",
-			     layout_names[l]);
-		between_disarm(&b);
-		cr_assert(b.done);
-		afx_check_source(&f, ITEM);
-		rfs_entry_release(&e);
-		afx_close(&f);
-	}
+	run_case(&(const struct between_case){
+		.state = RFS_ENTRY_VERIFY,
+		.act = act_relink,
+		.path = ITEM "/latest",
+		.want = ANY_FAILURE,
+		.check = source_whole,
+	});
 }
 
 /* Restore's check: a different file at the target refuses the whole
