@@ -364,3 +364,38 @@ Test(core_special, keeps_what_replaced_a_special_file_after_verification)
 	rfs_entry_release(&e);
 	afx_close(&f);
 }
+
+/* Between sync and verify the bin's copy of a device becomes another
+ * file: verify stops the job, the source untouched; a retry copies again
+ * and the archive ends with the device in the bin. */
+Test(core_special, verify_refuses_a_bin_copy_of_another_type)
+{
+	volatile int stop = 0;
+	struct rfs_job_opts o = { .stop = &stop,
+				  .progress = stop_at_progress,
+				  .progress_ctx = (void *)&stop };
+	struct rfs_entry e = { 0 };
+	struct rfs_file *file = NULL;
+	const char *key = AFX_E "/" ITEM "/sub/tty";
+
+	make_item(AFX_SPLIT);
+	afx_begin(&f, ITEM, &e);
+	cr_assert_eq(afx_run(&f, e.id, &o), -EINTR, "%s", f.err.msg);
+	cr_assert_eq(afx_state(&f, e.id), RFS_ENTRY_SYNC);
+	cr_assert(afx_holds(f.bin, key, afx_node(&f, ITEM "/sub/tty")));
+	cr_assert_eq(rfs_backend_unlink(f.bin, key), 0);
+	cr_assert_eq(rfs_backend_open_file(f.bin, key, O_CREAT | O_WRONLY, 0644,
+					   &file),
+		     0);
+	cr_assert_eq(rfs_file_close(file), 0);
+	cr_assert_eq(afx_run(&f, e.id, NULL), -EBADMSG, "%s", f.err.msg);
+	cr_assert(strstr(f.err.msg, "the copy of '" AFX_E "/" ITEM
+				    "/sub/tty' is not the character device "
+				    "of its source"),
+		  "%s", f.err.msg);
+	afx_check_source(&f, ITEM);
+	afx_finish(&f, e.id);
+	afx_check_archived_id(&f, e.id);
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
