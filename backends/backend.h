@@ -56,6 +56,11 @@ enum rfs_backend_caps {
 	/** Each call is a network round trip (object stores): jobs handle
 	 * more files at once on it. */
 	RFS_BACKEND_CAP_REMOTE = (1 << 7),
+	/** Special files (FIFOs, UNIX sockets, character and block
+	 * devices) are stored: mknod() makes them and stat() gives their
+	 * type and device number. Without it (object stores) a job keeps
+	 * them in its manifest only. */
+	RFS_BACKEND_CAP_SPECIAL = (1 << 8),
 };
 
 /** Flags of rfs_backend_copy(). */

@@ -168,8 +168,17 @@ int rfs_copy_meta(struct rfs_backend *b, const char *key,
 	int r = 0;
 
 	if (geteuid() == 0 &&
-	    !(have && st.st_uid == f->uid && st.st_gid == f->gid))
-		chowned = rfs_backend_chown(b, key, f->uid, f->gid) == 0;
+	    !(have && st.st_uid == f->uid && st.st_gid == f->gid)) {
+		/* A storage that keeps no owner, or refuses root (a squashed
+		 * NFS export), leaves it; any other failure (EIO) fails the
+		 * copy, to be made again, rather than lose the owner. */
+		r = rfs_backend_chown(b, key, f->uid, f->gid);
+		chowned = r == 0;
+		if (r == -ENOSYS || r == -EOPNOTSUPP || r == -EPERM)
+			r = 0;
+		if (r < 0)
+			return r;
+	}
 	/* A change of owner clears the set-user-ID and set-group-ID bits:
 	 * the mode is then set again. */
 	if (f->type != RFS_FILE_LINK &&
@@ -312,6 +321,90 @@ int rfs_copy_link(struct rfs_backend *dst, const char *dkey,
 	if (r == 0 || r == -EINVAL)
 		rfs_backend_unlink(dst, dkey);
 	r = rfs_backend_symlink(dst, f->link, dkey);
+	if (r == 0)
+		r = rfs_copy_meta(dst, dkey, f);
+	return r;
+}
+
+enum rfs_file_type rfs_copy_special_type(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO:
+		return RFS_FILE_FIFO;
+	case S_IFSOCK:
+		return RFS_FILE_SOCK;
+	case S_IFCHR:
+		return RFS_FILE_CHR;
+	case S_IFBLK:
+		return RFS_FILE_BLK;
+	}
+	return 0;
+}
+
+const char *rfs_copy_special_name(enum rfs_file_type t)
+{
+	switch (t) {
+	case RFS_FILE_FIFO:
+		return "FIFO";
+	case RFS_FILE_SOCK:
+		return "socket";
+	case RFS_FILE_CHR:
+		return "character device";
+	case RFS_FILE_BLK:
+		return "block device";
+	default:
+		return "file";
+	}
+}
+
+static mode_t special_ifmt(enum rfs_file_type t)
+{
+	switch (t) {
+	case RFS_FILE_FIFO:
+		return S_IFIFO;
+	case RFS_FILE_SOCK:
+		return S_IFSOCK;
+	case RFS_FILE_CHR:
+		return S_IFCHR;
+	case RFS_FILE_BLK:
+		return S_IFBLK;
+	default:
+		return 0;
+	}
+}
+
+bool rfs_copy_special_same(const struct stat *st,
+			   const struct rfs_entry_file *f)
+{
+	if (!rfs_file_type_special(f->type) ||
+	    rfs_copy_special_type(st->st_mode) != f->type)
+		return false;
+	return (f->type != RFS_FILE_CHR && f->type != RFS_FILE_BLK) ||
+	       (uint64_t)st->st_rdev == f->rdev;
+}
+
+int rfs_copy_special(struct rfs_backend *dst, const char *dkey,
+		     const struct rfs_entry_file *f)
+{
+	bool dev = f->type == RFS_FILE_CHR || f->type == RFS_FILE_BLK;
+	struct stat st;
+	int r;
+
+	if (!rfs_file_type_special(f->type))
+		return -EINVAL;
+	if (!rfs_backend_has(dst, RFS_BACKEND_CAP_SPECIAL))
+		return -ENOSYS;
+	r = rfs_backend_stat(dst, dkey, &st);
+	if (r == 0 && rfs_copy_special_same(&st, f))
+		return rfs_copy_meta(dst, dkey, f);
+	if (r == 0 && S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (r == 0) /* another file there: replaced, as a copy replaces */
+		r = rfs_backend_unlink(dst, dkey);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	r = rfs_backend_mknod(dst, dkey, special_ifmt(f->type) | 0600,
+			      dev ? (dev_t)f->rdev : 0);
 	if (r == 0)
 		r = rfs_copy_meta(dst, dkey, f);
 	return r;

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "model/entry.h"
@@ -67,6 +68,40 @@ int rfs_copy_reg(struct rfs_backend *src, const char *skey,
  */
 int rfs_copy_link(struct rfs_backend *dst, const char *dkey,
 		  const struct rfs_entry_file *f);
+
+/**
+ * The type of a special file's stat mode.
+ * @return RFS_FILE_FIFO, RFS_FILE_SOCK, RFS_FILE_CHR or RFS_FILE_BLK, or
+ *         0 when @p mode is not a special file's
+ */
+enum rfs_file_type rfs_copy_special_type(mode_t mode);
+
+/**
+ * True when @p st is the special file of row @p f: the same type and, for
+ * a device, the same device number.
+ */
+bool rfs_copy_special_same(const struct stat *st,
+			   const struct rfs_entry_file *f);
+
+/**
+ * Make @p dkey of @p dst the special file (FIFO, socket, device) of row
+ * @p f, as mknod(2), with the row's mode, owner (when running as root)
+ * and times; one that is that special file already is kept (only its
+ * metadata is set again where it differs), any other file there is
+ * replaced. A directory there is left and fails the call.
+ * @return 0; -ENOSYS (@p dst keeps no special files); -EPERM (a device
+ *         without the privilege to make it); -EISDIR; or the -errno of the
+ *         call that failed
+ */
+int rfs_copy_special(struct rfs_backend *dst, const char *dkey,
+		     const struct rfs_entry_file *f);
+
+/**
+ * The name of a special file's type for messages: "FIFO", "socket",
+ * "character device", "block device"; "file" for the other types.
+ * @return a static string
+ */
+const char *rfs_copy_special_name(enum rfs_file_type t);
 
 /**
  * Give @p key the mode, owner (when running as root) and times of @p f,

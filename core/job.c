@@ -10,6 +10,7 @@
 #include "backends/backend.h"
 #include "core/ports.h"
 #include "core/bin.h"
+#include "core/copy.h"
 #include "core/hook.h"
 #include "core/partitions.h"
 #include "core/manifest.h"
@@ -138,12 +139,18 @@ static int snap_row(void *ctx, const char *rel, const struct stat *st)
 		f.link = s->link;
 	} else if (S_ISREG(st->st_mode)) {
 		f.type = RFS_FILE_REG;
+	} else if (rfs_copy_special_type(st->st_mode)) {
+		/* a FIFO, socket or device: kept as the storage keeps it */
+		f.type = rfs_copy_special_type(st->st_mode);
+		if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
+			f.rdev = (uint64_t)st->st_rdev;
 	} else {
 		return rfs_error_set(j->base.err, EPERM,
-				     "'%s/%s' is a device, socket or pipe: "
-				     "only files, folders and symlinks can be "
+				     "'%s/%s' has a file type recyclefs does "
+				     "not know (mode %o): it cannot be "
 				     "archived",
-				     j->e.origin_path, rel);
+				     j->e.origin_path, rel,
+				     (unsigned int)st->st_mode);
 	}
 	if (r == 0 && s->batch == 0)
 		r = rfs_index_begin(j->base.idx, j->base.err);
@@ -262,6 +269,14 @@ static void unlink_task(void *ctx, int i)
 		     f->mtime_ns)) {
 		/* Written since it was verified: the bin holds the version
 		 * before, the source keeps the new one. Nothing is lost. */
+		u->res[i] = 1;
+		rfs_buf_release(&key);
+		return;
+	}
+	if (r == 0 && rfs_file_type_special(f->type) &&
+	    !rfs_copy_special_same(&st, f)) {
+		/* Not the special file verified any more: another file took
+		 * its name, and the source keeps it. */
 		u->res[i] = 1;
 		rfs_buf_release(&key);
 		return;

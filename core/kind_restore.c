@@ -20,6 +20,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/log.h"
 #include "util/parallel.h"
 #include "util/path.h"
 #include "util/sha256.h"
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 /* Rows handled per batch. */
@@ -205,6 +207,8 @@ static bool same_as_row(struct rfs_backend *b, const char *key,
 
 	if (rfs_backend_stat(b, key, &st) < 0)
 		return false;
+	if (rfs_file_type_special(f->type))
+		return rfs_copy_special_same(&st, f);
 	switch (f->type) {
 	case RFS_FILE_DIR:
 		return S_ISDIR(st.st_mode);
@@ -217,6 +221,14 @@ static bool same_as_row(struct rfs_backend *b, const char *key,
 		       rfs_copy_hash(b, key, have, NULL) == 0 &&
 		       !strcmp(have, f->sha256);
 	}
+}
+
+/* A special file the target cannot hold (an object store): it is not
+ * restored, and the restore says so (special_note()). */
+static bool not_kept(const struct rjob *j, const struct rfs_entry_file *f)
+{
+	return rfs_file_type_special(f->type) &&
+	       !rfs_backend_has(j->dst, RFS_BACKEND_CAP_SPECIAL);
 }
 
 static void check_task(void *ctx, int i)
@@ -244,7 +256,7 @@ static void check_task(void *ctx, int i)
 			return;
 		}
 	}
-	if (t->f.type != RFS_FILE_DIR &&
+	if (t->f.type != RFS_FILE_DIR && !not_kept(j, &t->f) &&
 	    rfs_backend_stat(j->dst, t->tkey, &st) == 0 &&
 	    !same_as_row(j->dst, t->tkey, &t->f))
 		t->conflict = true;
@@ -295,7 +307,7 @@ static void copy_task(void *ctx, int i)
 	char sha[RFS_SHA256_HEX_LEN];
 	struct stat st;
 
-	if (t->f.type == RFS_FILE_DIR)
+	if (t->f.type == RFS_FILE_DIR || not_kept(j, &t->f))
 		return;
 	if (!j->r.overwrite && rfs_backend_stat(j->dst, t->tkey, &st) == 0 &&
 	    !same_as_row(j->dst, t->tkey, &t->f)) {
@@ -308,6 +320,9 @@ static void copy_task(void *ctx, int i)
 	}
 	if (t->f.type == RFS_FILE_LINK)
 		t->r = rfs_copy_link(j->dst, t->tkey, &t->f);
+	else if (rfs_file_type_special(t->f.type))
+		/* made from the manifest's row: the bin may hold none */
+		t->r = rfs_copy_special(j->dst, t->tkey, &t->f);
 	else
 		t->r = rfs_copy_reg(j->bin, t->bkey, j->dst, t->tkey, &t->f,
 				    t->f.sha256, sha);
@@ -448,11 +463,13 @@ static void verify_task(void *ctx, int i)
 	struct rjob *j = b->j;
 	char sha[RFS_SHA256_HEX_LEN];
 
-	if (same_as_row(j->dst, t->tkey, &t->f))
+	if (not_kept(j, &t->f) || same_as_row(j->dst, t->tkey, &t->f))
 		return;
 	/* One more copy, then it must match. */
 	if (t->f.type == RFS_FILE_LINK)
 		t->r = rfs_copy_link(j->dst, t->tkey, &t->f);
+	else if (rfs_file_type_special(t->f.type))
+		t->r = rfs_copy_special(j->dst, t->tkey, &t->f);
 	else if (t->f.type == RFS_FILE_REG)
 		t->r = rfs_copy_reg(j->bin, t->bkey, j->dst, t->tkey, &t->f,
 				    NULL, sha);
@@ -509,6 +526,83 @@ static int64_t cleanup_tmp(struct rjob *j)
 	return rfs_engine_drop_tmps(j->dst, j->r.target_key, NULL, NULL);
 }
 
+/* The special files a target without them did not get, one line each. */
+struct unkept {
+	struct rjob *j;
+	int64_t n;
+	struct rfs_buf lines, key, esc;
+};
+
+/* Lines of the status; the log names every one. */
+#define UNKEPT_LINES 100
+
+static int unkept_row(const struct rfs_entry_file *f, void *ctx)
+{
+	struct unkept *u = ctx;
+	char dev[48] = "";
+	int r;
+
+	if (!rfs_path_is_under(f->path, u->j->r.sub) ||
+	    f->state == RFS_FILE_PURGED || !not_kept(u->j, f))
+		return 0;
+	rfs_buf_reset(&u->key);
+	rfs_buf_reset(&u->esc);
+	r = rfs_path_join(&u->key, u->j->r.target_key, rel_of(u->j, f->path));
+	if (r == 0) /* a name on one line whatever it holds */
+		r = rfs_buf_add_escaped(&u->esc, rfs_buf_str(&u->key));
+	if (r < 0)
+		return r;
+	if (f->type == RFS_FILE_CHR || f->type == RFS_FILE_BLK)
+		snprintf(dev, sizeof(dev), " %u:%u", major((dev_t)f->rdev),
+			 minor((dev_t)f->rdev));
+	rfs_log(LOG_WARNING,
+		"restore to '%s': '%s' (%s%s) not restored: the target keeps "
+		"no special files",
+		u->j->r.target, rfs_buf_str(&u->esc),
+		rfs_copy_special_name(f->type), dev);
+	if (u->n++ >= UNKEPT_LINES)
+		return 0;
+	return rfs_buf_addf(&u->lines, "\n'%s' (%s%s)", rfs_buf_str(&u->esc),
+			    rfs_copy_special_name(f->type), dev);
+}
+
+/*
+ * A target that keeps no special files (an object store) did not get the
+ * FIFOs, sockets and devices of the part restored: say which in the
+ * restore's reason, one line each, and in the log.
+ * @return 0 or -errno
+ */
+static int special_note(struct rjob *j)
+{
+	struct rfs_index_file_query q = { .state = -1 };
+	struct unkept u = { j, 0, RFS_BUF_INIT, RFS_BUF_INIT, RFS_BUF_INIT };
+	char *why = NULL;
+	int r = 0;
+
+	if (rfs_backend_has(j->dst, RFS_BACKEND_CAP_SPECIAL))
+		return 0;
+	r = rfs_index_file_list(j->base.idx, j->e.id, &q, unkept_row, &u,
+				j->base.err);
+	if (r == 0 && u.n &&
+	    asprintf(&why,
+		     "%lld special file%s not restored: '%s' keeps no FIFOs, "
+		     "sockets or devices; the manifest keeps them, and a "
+		     "restore to a file:// target makes them:%s%s",
+		     (long long)u.n, u.n > 1 ? "s" : "", j->r.target,
+		     rfs_buf_str(&u.lines),
+		     u.n > UNKEPT_LINES ? "\n... (each one is named in the log)"
+					: "") < 0)
+		r = -ENOMEM;
+	if (why) {
+		free(j->r.reason);
+		j->r.reason = why;
+	}
+	rfs_buf_release(&u.lines);
+	rfs_buf_release(&u.key);
+	rfs_buf_release(&u.esc);
+	return r;
+}
+
 static int step_done(struct rjob *j)
 {
 	struct rfs_error ignore = { 0 };
@@ -516,6 +610,9 @@ static int step_done(struct rjob *j)
 	int r;
 
 	cleanup_tmp(j);
+	r = special_note(j);
+	if (r < 0)
+		return r;
 	r = rfs_index_begin(j->base.idx, j->base.err);
 	/* The entry as it is now: only where it was restored changes. */
 	if (r == 0)
@@ -566,6 +663,8 @@ static void present_task(void *ctx, int i)
 		return;
 	if (t->f.type == RFS_FILE_LINK)
 		t->conflict = S_ISLNK(st.st_mode);
+	else if (rfs_file_type_special(t->f.type))
+		t->conflict = rfs_copy_special_same(&st, &t->f);
 	else
 		t->conflict = S_ISREG(st.st_mode) && st.st_size == t->f.size;
 }

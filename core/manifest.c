@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -167,6 +168,14 @@ const char *rfs_manifest_type_name(enum rfs_file_type t)
 		return "dir";
 	case RFS_FILE_LINK:
 		return "symlink";
+	case RFS_FILE_FIFO:
+		return "fifo";
+	case RFS_FILE_SOCK:
+		return "socket";
+	case RFS_FILE_CHR:
+		return "chardev";
+	case RFS_FILE_BLK:
+		return "blockdev";
 	}
 	return NULL;
 }
@@ -295,6 +304,20 @@ static int row_json(const struct rfs_entry_file *f, json_t **out)
 		r = set_str(o, "sha256", f->sha256);
 	if (!r && f->type == RFS_FILE_LINK)
 		r = set_str(o, "target", f->link);
+	if (!r && (f->type == RFS_FILE_CHR || f->type == RFS_FILE_BLK)) {
+		json_t *d = json_object();
+
+		r = d ? 0 : -ENOMEM;
+		if (!r)
+			r = set_new(d, "major",
+				    json_integer(major((dev_t)f->rdev)));
+		if (!r)
+			r = set_new(d, "minor",
+				    json_integer(minor((dev_t)f->rdev)));
+		if (!r)
+			r = set_new(o, "rdev", json_incref(d));
+		json_decref(d);
+	}
 	if (r < 0) {
 		json_decref(o);
 		return r;
@@ -339,8 +362,9 @@ static int emit_row(void *wctx, const struct rfs_entry_file *f)
 	return r;
 }
 
-/* The fields before "files", as one object. @return it, or NULL */
-static json_t *header_json(const struct rfs_entry *e, int *r)
+/* The fields before "files", as one object, saying @p version.
+ * @return it, or NULL */
+static json_t *header_json(const struct rfs_entry *e, int version, int *r)
 {
 	char created[RFS_MANIFEST_ISO_LEN], deleted[RFS_MANIFEST_ISO_LEN];
 	bool archived = e->state == RFS_ENTRY_ARCHIVED ||
@@ -353,7 +377,7 @@ static json_t *header_json(const struct rfs_entry *e, int *r)
 	if (!*r)
 		*r = set_str(h, "format", RFS_MANIFEST_FORMAT);
 	if (!*r)
-		*r = set_new(h, "version", json_integer(RFS_MANIFEST_VERSION));
+		*r = set_new(h, "version", json_integer(version));
 	if (!*r)
 		*r = set_str(h, "uuid", e->uuid);
 	if (!*r)
@@ -404,16 +428,50 @@ static json_t *header_json(const struct rfs_entry *e, int *r)
 	return h;
 }
 
+/* The first pass over the rows: is one a special file? */
+static int probe_row(void *wctx, const struct rfs_entry_file *f)
+{
+	bool *special = wctx;
+
+	if (rfs_file_type_special(f->type))
+		*special = true;
+	return 0;
+}
+
+/* The lowest version that holds every row: 1, or 2 with a special file
+ * (FIFO, socket, device), which an older reader does not know. */
+static int pick_version(struct mwriter *w, const struct rfs_entry *e,
+			rfs_manifest_rows_fn rows, void *ctx, int *version)
+{
+	bool special = false;
+	int r = rows ? rows(ctx, probe_row, &special) : 0;
+
+	if (r < 0) {
+		if (!w->err || !w->err->code)
+			rfs_error_set(
+				w->err, -r,
+				"manifest of entry %s: listing its files failed: %s",
+				e->uuid, strerror(-r));
+		return r;
+	}
+	*version = special ? RFS_MANIFEST_VERSION_SPECIAL : 1;
+	return 0;
+}
+
 /* Write the header, the rows and the end into the open temporary. */
 static int write_body(struct mwriter *w, const struct rfs_entry *e,
 		      rfs_manifest_rows_fn rows, void *ctx)
 {
+	int version = 1;
 	json_t *h;
 	char *s;
 	size_t n;
 	int r;
 
-	h = header_json(e, &r);
+	r = pick_version(w, e, rows, ctx, &version);
+	if (r < 0)
+		return r;
+	h = header_json(e, version, &r);
 	if (!h)
 		return rfs_error_set(
 			w->err, -r, "manifest of entry %s: %s", e->uuid,

@@ -15,9 +15,11 @@
  *  "kind": "dir" | "file",
  *  "created_at": "<ISO 8601>", "deleted_at": "<ISO 8601>" | null,
  *  "files_total": N, "bytes_total": N,
- *  "files": [{"path", "type": "file"|"dir"|"symlink", "size",
+ *  "files": [{"path", "type": "file"|"dir"|"symlink"|"fifo"|"socket"|
+ *                     "chardev"|"blockdev", "size",
  *             "mtime": "1700000000.123456789", "atime": "...",
- *             "mode": "0644", "uid", "gid", "sha256", "target"}]}
+ *             "mode": "0644", "uid", "gid", "sha256", "target",
+ *             "rdev": {"major", "minor"}}]}
  * ```
  *
  * Manifests live at `<bin root>/.recyclefs/manifests/<uuid>.json`. They are
@@ -35,8 +37,13 @@
 struct rfs_backend;
 struct rfs_error;
 
-/** The manifest format version this build writes and reads. */
-#define RFS_MANIFEST_VERSION 1
+/** The newest manifest format version this build reads and writes. */
+#define RFS_MANIFEST_VERSION 2
+
+/** The version of a manifest holding a special file (a "fifo", "socket",
+ * "chardev" or "blockdev" row, with "rdev" on devices); one without says
+ * version 1, so that older builds still read it. */
+#define RFS_MANIFEST_VERSION_SPECIAL 2
 
 /** Directory of manifests under a bin root. */
 #define RFS_MANIFEST_DIR ".recyclefs/manifests"
@@ -54,7 +61,10 @@ typedef int (*rfs_manifest_rows_fn)(void *ctx,
  * Write the manifest of @p e into @p bin (a backend on the entry's bin
  * root) at `RFS_MANIFEST_DIR/<uuid>.json`, atomically: to a temporary
  * name, synced, then renamed over the old one. The manifest directory is
- * created when missing.
+ * created when missing. @p rows is called twice: a first pass finds the
+ * lowest version that holds every row (1, or RFS_MANIFEST_VERSION_SPECIAL
+ * when a row is a special file), the second writes them; both passes must
+ * give the same rows.
  * @param bin  a backend on the entry's bin root
  * @param e    the entry; its uuid names the manifest
  * @param rows a function producing the rows (streamed from the index)

@@ -66,7 +66,8 @@ char *rfs_manifest_format_mode(uint32_t mode, char out[RFS_MANIFEST_MODE_LEN]);
 /** Parse 1 to 4 octal digits. @return 0 or -EINVAL */
 int rfs_manifest_parse_mode(const char *s, uint32_t *mode);
 
-/** @return "file", "dir", "symlink", or NULL for an unknown type */
+/** @return "file", "dir", "symlink", "fifo", "socket", "chardev",
+ *  "blockdev", or NULL for an unknown type */
 const char *rfs_manifest_type_name(enum rfs_file_type t);
 
 #endif

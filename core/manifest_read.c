@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include <jansson.h>
 
@@ -181,6 +182,14 @@ static int parse_row(const struct mreader *m, json_t *o,
 		f->type = RFS_FILE_DIR;
 	else if (!strcmp(type, "symlink"))
 		f->type = RFS_FILE_LINK;
+	else if (!strcmp(type, "fifo"))
+		f->type = RFS_FILE_FIFO;
+	else if (!strcmp(type, "socket"))
+		f->type = RFS_FILE_SOCK;
+	else if (!strcmp(type, "chardev"))
+		f->type = RFS_FILE_CHR;
+	else if (!strcmp(type, "blockdev"))
+		f->type = RFS_FILE_BLK;
 	else
 		return bad(m, "unknown type '%s'", type);
 	r = need_int(m, o, "size", 0, INT64_MAX, &size);
@@ -215,6 +224,20 @@ static int parse_row(const struct mreader *m, json_t *o,
 		r = need_str(m, o, "target", "target", &f->link);
 		if (!r && !f->link[0])
 			r = bad(m, "symlink '%s' has an empty target", f->path);
+	}
+	if (f->type == RFS_FILE_CHR || f->type == RFS_FILE_BLK) {
+		json_t *d = json_object_get(o, "rdev");
+		json_int_t maj = 0, min = 0;
+
+		if (!json_is_object(d))
+			return bad(m, "device '%s' has no \"rdev\" object",
+				   f->path);
+		r = need_int(m, d, "major", 0, UINT32_MAX, &maj);
+		if (!r)
+			r = need_int(m, d, "minor", 0, UINT32_MAX, &min);
+		if (!r)
+			f->rdev = (uint64_t)makedev((unsigned int)maj,
+						    (unsigned int)min);
 	}
 	return r;
 }

@@ -104,8 +104,16 @@ static void copy_task(void *ctx, int i)
 			t->r = rfs_copy_reg(ts->j->src, rfs_buf_str(&skey),
 					    ts->j->bin, rfs_buf_str(&dkey),
 					    &t->f, NULL, t->sha);
-	} else if (t->r == 0 && t->f.type == RFS_FILE_LINK)
+	} else if (t->r == 0 && t->f.type == RFS_FILE_LINK) {
 		t->r = rfs_copy_link(ts->j->bin, rfs_buf_str(&dkey), &t->f);
+	} else if (t->r == 0 && rfs_file_type_special(t->f.type)) {
+		/* A FIFO, socket or device is made again in the bin; a bin
+		 * that keeps none (an object store) has it in the manifest
+		 * alone, from which a restore makes it. */
+		t->r = rfs_copy_special(ts->j->bin, rfs_buf_str(&dkey), &t->f);
+		if (t->r == -ENOSYS)
+			t->r = 0;
+	}
 	if (t->r < 0)
 		snprintf(t->why, sizeof(t->why),
 			 "copy of '%s/%s' failed: %s%s%s", ts->j->e.origin_path,
@@ -387,6 +395,30 @@ static void verify_task(void *ctx, int i)
 			 "modification time); it was left untouched",
 			 j->e.origin_path, t->f.path);
 		goto out;
+	}
+	if (t->r == 0 && rfs_file_type_special(t->f.type) &&
+	    !rfs_copy_special_same(&st, &t->f)) {
+		t->r = -EBUSY;
+		snprintf(t->why, sizeof(t->why),
+			 "source '%s/%s' changed since the snapshot (it is no "
+			 "longer that %s); it was left untouched",
+			 j->e.origin_path, t->f.path,
+			 rfs_copy_special_name(t->f.type));
+		goto out;
+	}
+	if (t->r == 0 && rfs_file_type_special(t->f.type) &&
+	    rfs_backend_has(j->bin, RFS_BACKEND_CAP_SPECIAL)) {
+		/* the copy: the same type and device number */
+		t->r = rfs_backend_stat(j->bin, rfs_buf_str(&dkey), &st);
+		if (t->r == 0 && !rfs_copy_special_same(&st, &t->f)) {
+			snprintf(t->why, sizeof(t->why),
+				 "the copy of '%s/%s' is not the %s of its "
+				 "source; the source was left untouched",
+				 j->e.origin_path, t->f.path,
+				 rfs_copy_special_name(t->f.type));
+			t->r = -EBADMSG;
+			goto out;
+		}
 	}
 	if (t->r == 0 && t->f.type == RFS_FILE_LINK) {
 		t->r = rfs_backend_readlink(j->bin, rfs_buf_str(&dkey), link,

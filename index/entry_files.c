@@ -22,12 +22,13 @@
 /* The columns read_file() reads, in its order. */
 #define FILE_COLUMNS                                                           \
 	"path, type, size, mtime_ns, atime_ns, mode, uid, gid, link, sha256,"  \
-	" state"
+	" state, rdev"
 
 static bool valid_type(int type)
 {
 	return type == RFS_FILE_REG || type == RFS_FILE_DIR ||
-	       type == RFS_FILE_LINK;
+	       type == RFS_FILE_LINK ||
+	       rfs_file_type_special((enum rfs_file_type)type);
 }
 
 static bool valid_state(int state)
@@ -67,6 +68,7 @@ static int read_file(sqlite3_stmt *st, struct rfs_entry_file *f)
 		snprintf(f->sha256, sizeof(f->sha256), "%s", sha);
 	}
 	f->state = (enum rfs_file_state)sqlite3_column_int(st, 10);
+	f->rdev = (uint64_t)sqlite3_column_int64(st, 11);
 	return 0;
 }
 
@@ -92,9 +94,9 @@ int rfs_index_file_insert(struct rfs_index *idx, int64_t entry_id,
 	ret = rfs_index_stmt(
 		idx, RFS_INDEX_STMT_FILE_INSERT,
 		"INSERT INTO entry_files (entry_id, path, type, size, mtime_ns,"
-		" atime_ns, mode, uid, gid, link, sha256, state)"
+		" atime_ns, mode, uid, gid, link, sha256, state, rdev)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		" nullif(?11, ''), ?12)",
+		" nullif(?11, ''), ?12, ?13)",
 		&st, err);
 	if (ret < 0)
 		return ret;
@@ -122,6 +124,8 @@ int rfs_index_file_insert(struct rfs_index *idx, int64_t entry_id,
 		rc = rfs_index_bind_text(st, 11, f->sha256);
 	if (!rc)
 		rc = sqlite3_bind_int(st, 12, f->state);
+	if (!rc)
+		rc = sqlite3_bind_int64(st, 13, (sqlite3_int64)f->rdev);
 	ret = rfs_index_run(idx, st, rc, err,
 			    "cannot add '%s' to the manifest of entry %" PRId64,
 			    f->path, entry_id);

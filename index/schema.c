@@ -216,11 +216,44 @@ static const char schema_v4[] =
 	"	ON restores (entry_id, target_uri, target_key)\n"
 	"	WHERE state IN ('check', 'copy', 'verify', 'publish');\n";
 
+/*
+ * Version 5: special files in manifests. A row may be a FIFO ('p'), a
+ * UNIX socket ('s'), a character ('c') or a block device ('b'); rdev is
+ * a device's number (st_rdev), 0 for every other row. SQLite cannot
+ * change a CHECK constraint in place: the table is copied into a new one.
+ */
+static const char schema_v5[] =
+	"CREATE TABLE entry_files_v5 (\n"
+	"	entry_id INTEGER NOT NULL\n"
+	"		REFERENCES entries (id) ON DELETE CASCADE,\n"
+	"	path TEXT NOT NULL,\n"
+	"	type TEXT NOT NULL CHECK (type IN ('f', 'd', 'l', 'p', 's',\n"
+	"		'c', 'b')),\n"
+	"	size INTEGER NOT NULL DEFAULT 0,\n"
+	"	mtime_ns INTEGER NOT NULL DEFAULT 0,\n"
+	"	atime_ns INTEGER NOT NULL DEFAULT 0,\n"
+	"	mode INTEGER NOT NULL DEFAULT 0,\n"
+	"	uid INTEGER NOT NULL DEFAULT 0,\n"
+	"	gid INTEGER NOT NULL DEFAULT 0,\n"
+	"	link TEXT,\n"
+	"	sha256 TEXT,\n"
+	"	state INTEGER NOT NULL DEFAULT 0 CHECK (state BETWEEN 0 AND 4),\n"
+	"	rdev INTEGER NOT NULL DEFAULT 0,\n"
+	"	PRIMARY KEY (entry_id, path)\n"
+	") STRICT, WITHOUT ROWID;\n"
+	"INSERT INTO entry_files_v5 (entry_id, path, type, size, mtime_ns,\n"
+	"	atime_ns, mode, uid, gid, link, sha256, state)\n"
+	"	SELECT entry_id, path, type, size, mtime_ns, atime_ns, mode,\n"
+	"	uid, gid, link, sha256, state FROM entry_files;\n"
+	"DROP TABLE entry_files;\n"
+	"ALTER TABLE entry_files_v5 RENAME TO entry_files;\n";
+
 const struct rfs_index_migration rfs_index_migrations[] = {
 	{ "catalog, history and configuration", schema_v1 },
 	{ "recycle entries and their manifests", schema_v2 },
 	{ "restores", schema_v3 },
 	{ "one restore per target", schema_v4 },
+	{ "special files in manifests", schema_v5 },
 };
 
 _Static_assert(sizeof(rfs_index_migrations) / sizeof(rfs_index_migrations[0]) ==

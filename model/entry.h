@@ -98,7 +98,18 @@ enum rfs_file_type {
 	RFS_FILE_REG = 'f',  /**< a regular file */
 	RFS_FILE_DIR = 'd',  /**< a directory */
 	RFS_FILE_LINK = 'l', /**< a symbolic link */
+	RFS_FILE_FIFO = 'p', /**< a named pipe (FIFO) */
+	RFS_FILE_SOCK = 's', /**< a UNIX socket */
+	RFS_FILE_CHR = 'c',  /**< a character device */
+	RFS_FILE_BLK = 'b',  /**< a block device */
 };
+
+/** True for the special files: FIFOs, sockets and devices. */
+static inline bool rfs_file_type_special(enum rfs_file_type t)
+{
+	return t == RFS_FILE_FIFO || t == RFS_FILE_SOCK || t == RFS_FILE_CHR ||
+	       t == RFS_FILE_BLK;
+}
 
 /** Progress of one manifest row through the job. */
 enum rfs_file_state {
@@ -125,6 +136,9 @@ struct rfs_entry_file {
 	const char *link;  /**< symlink target, NULL otherwise */
 	char sha256[RFS_SHA256_HEX_LEN]; /**< "" until known */
 	enum rfs_file_state state; /**< how far the job has taken this row */
+	/** The device number of a character or block device (as st_rdev),
+	 * 0 for every other type. */
+	uint64_t rdev;
 };
 
 #endif

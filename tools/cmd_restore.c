@@ -363,6 +363,9 @@ static int run_here(struct run *run, const char *path, struct rfs_restore *r,
 		if (!run->restores)
 			printf("restored '%s' to '%s' (%s)\n",
 			       rfs_cli_esc(what), rfs_cli_esc(r->target), size);
+		/* what the target could not take, one line per file */
+		if (!run->restores && shown->reason)
+			printf("note: %s\n", shown->reason);
 		status = RFS_EXIT_OK;
 	} else if (rc == -EINTR) {
 		status = rfs_cli_failf("interrupted; the restore of '%s' to "

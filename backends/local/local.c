@@ -379,7 +379,7 @@ static const struct rfs_backend_ops local_ops = {
 	.caps = RFS_BACKEND_CAP_FD | RFS_BACKEND_CAP_XATTR |
 		RFS_BACKEND_CAP_SYMLINK | RFS_BACKEND_CAP_COPY |
 		RFS_BACKEND_CAP_RANDOM_WRITE | RFS_BACKEND_CAP_HARDLINK |
-		RFS_BACKEND_CAP_LIST_EXACT,
+		RFS_BACKEND_CAP_LIST_EXACT | RFS_BACKEND_CAP_SPECIAL,
 	.stat = local_stat,
 	.list = local_list,
 	.open = rfs_local_open_file,

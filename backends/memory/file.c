@@ -73,6 +73,8 @@ static int open_node(struct rfs_mem_backend *m, const char *key, int flags,
 		return -EISDIR;
 	if (S_ISLNK(n->mode))
 		return -ELOOP;
+	if (!S_ISREG(n->mode))
+		return -ENXIO; /* a FIFO, socket or device: no bytes here */
 	if (flags & O_TRUNC && n->size) {
 		rfs_mem_data_truncate(s, n, 0);
 		n->mtime = n->ctime = rfs_mem_now();
@@ -302,6 +304,8 @@ static int do_copy(struct rfs_mem_store *s, struct rfs_mem_backend *from,
 		return -EISDIR;
 	if (S_ISLNK(src->mode))
 		return -ELOOP;
+	if (!S_ISREG(src->mode))
+		return -EINVAL;
 	if (!*dst_key)
 		return -EISDIR;
 	r = rfs_mem_lookup_parent(s, to->prefix, dst_key, &dir, &name);

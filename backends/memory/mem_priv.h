@@ -48,7 +48,7 @@ struct rfs_mem_dirent {
 	struct rfs_mem_node *node; /**< what it names */
 };
 
-/** A file, directory or symlink of a store. */
+/** A file, directory, symlink or special file of a store. */
 struct rfs_mem_node {
 	mode_t mode;	       /**< type and permission bits */
 	uid_t uid;	       /**< owner */
@@ -66,6 +66,7 @@ struct rfs_mem_node {
 	size_t chunks_alloc;	      /**< chunks allocated */
 
 	char *target; /**< symlinks: what the link points at */
+	dev_t rdev;   /**< character and block devices: the device number */
 
 	/** directories: hash table, open addressing, linear probing */
 	struct rfs_mem_dirent *slots;

@@ -398,6 +398,25 @@ static int mem_symlink(struct rfs_backend *b, const char *target,
 	return mem_leave(b, r);
 }
 
+/* A FIFO, socket or device node, as mknod(2); counted as a META call. */
+static int mem_mknod(struct rfs_backend *b, const char *key, mode_t mode,
+		     dev_t rdev)
+{
+	struct rfs_mem_node *n = NULL;
+	bool dev = S_ISCHR(mode) || S_ISBLK(mode);
+	int r;
+
+	if (!dev && !S_ISFIFO(mode) && !S_ISSOCK(mode))
+		return -EINVAL;
+	r = mem_enter(b, RFS_MEM_OP_META, key);
+	if (r < 0)
+		return r;
+	r = make_node(b, key, mode & (S_IFMT | 07777), &n);
+	if (r == 0)
+		n->rdev = dev ? rdev : 0;
+	return mem_leave(b, r);
+}
+
 static int mem_readlink(struct rfs_backend *b, const char *key, char *buf,
 			size_t size)
 {
@@ -584,7 +603,8 @@ static const struct rfs_backend_ops mem_ops = {
 	.scheme = "mem",
 	.caps = RFS_BACKEND_CAP_XATTR | RFS_BACKEND_CAP_SYMLINK |
 		RFS_BACKEND_CAP_COPY | RFS_BACKEND_CAP_RANDOM_WRITE |
-		RFS_BACKEND_CAP_HARDLINK | RFS_BACKEND_CAP_LIST_EXACT,
+		RFS_BACKEND_CAP_HARDLINK | RFS_BACKEND_CAP_LIST_EXACT |
+		RFS_BACKEND_CAP_SPECIAL,
 	.stat = mem_stat,
 	.list = mem_list,
 	.open = rfs_mem_open_file,
@@ -602,6 +622,7 @@ static const struct rfs_backend_ops mem_ops = {
 	.rename = mem_rename,
 	.link = mem_link,
 	.symlink = mem_symlink,
+	.mknod = mem_mknod,
 	.readlink = mem_readlink,
 	.truncate = mem_truncate,
 	.chmod = mem_chmod,
@@ -616,6 +637,30 @@ static const struct rfs_backend_ops mem_ops = {
 	.sync = mem_sync,
 	.free = mem_free,
 };
+
+/* The operations of "mem://STORE/prefix?special=no": a store that keeps no
+ * special files (no mknod, no RFS_BACKEND_CAP_SPECIAL), as an object
+ * store's, for the tests of what jobs do then. */
+static struct rfs_backend_ops mem_plain_ops;
+static pthread_once_t mem_plain_once = PTHREAD_ONCE_INIT;
+
+static void mem_plain_init(void)
+{
+	mem_plain_ops = mem_ops;
+	mem_plain_ops.caps &= ~(unsigned int)RFS_BACKEND_CAP_SPECIAL;
+	mem_plain_ops.mknod = NULL;
+}
+
+/* True when the query @p q ("a=b&c=d") holds "special=no". */
+static bool no_special(const char *q)
+{
+	for (size_t len; *q; q += len + (q[len] == '&')) {
+		len = strcspn(q, "&");
+		if (len == 10 && !strncmp(q, "special=no", 10))
+			return true;
+	}
+	return false;
+}
 
 /* mkdir -p the prefix of @p m; call with the store locked. */
 static int make_prefix(struct rfs_mem_backend *m, const char *uri,
@@ -669,6 +714,10 @@ int rfs_mem_open(const struct rfs_uri *u, const char *uri,
 	if (!m)
 		return -ENOMEM;
 	m->base.ops = &mem_ops;
+	if (no_special(u->query)) {
+		pthread_once(&mem_plain_once, mem_plain_init);
+		m->base.ops = &mem_plain_ops;
+	}
 	m->base.uri = strdup(uri);
 	m->prefix = strdup(u->path);
 	if (!m->base.uri || !m->prefix) {

@@ -6,8 +6,11 @@
  * `mem://STORE/prefix` opens a backend on the named in-process store
  * STORE (created on first use, shared by every backend opened on it, kept
  * until rfs_mem_reset()). It behaves like a POSIX directory tree (modes,
- * times, symlinks, xattrs, sparse writes) and supports every capability
- * but RFS_BACKEND_CAP_FD.
+ * times, symlinks, special files, xattrs, sparse writes) and supports every
+ * capability but RFS_BACKEND_CAP_FD. With the query "?special=no" the
+ * backend keeps no special files (no mknod, no RFS_BACKEND_CAP_SPECIAL), as
+ * an object store: tests of what jobs do then use it. Opening a special
+ * file gives -ENXIO (it holds no bytes).
  *
  * Every call is counted per store and per kind. Tests can make the Nth
  * call of a kind fail with a chosen errno, or simulate a crash: after N

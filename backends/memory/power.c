@@ -62,6 +62,7 @@ static int copy_node(struct rfs_mem_store *s, struct rfs_mem_node *dst,
 	dst->atime = src->atime;
 	dst->mtime = src->mtime;
 	dst->ctime = src->ctime;
+	dst->rdev = src->rdev;
 	if (S_ISREG(src->mode))
 		r = rfs_mem_data_copy(s, dst, src);
 	if (r == 0 && src->target) {

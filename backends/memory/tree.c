@@ -277,6 +277,8 @@ void rfs_mem_fill_stat(const struct rfs_mem_store *s,
 		st->st_blocks = (blkcnt_t)(n->nchunks * (RFS_MEM_CHUNK / 512));
 	} else if (S_ISLNK(n->mode)) {
 		st->st_size = (off_t)strlen(n->target);
+	} else if (!S_ISDIR(n->mode)) {
+		st->st_rdev = n->rdev; /* a FIFO, socket or device */
 	} else {
 		st->st_size = 4096;
 		st->st_blocks = 8;

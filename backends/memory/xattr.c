@@ -145,7 +145,9 @@ static int xattr_set(struct rfs_mem_node *n, const char *name,
 	struct rfs_mem_xattr *x = xattr_find(n, name);
 	void *copy;
 
-	if (S_ISLNK(n->mode) && !strncmp(name, "user.", 5))
+	/* as Linux: no user. names on symlinks and special files */
+	if (!S_ISREG(n->mode) && !S_ISDIR(n->mode) &&
+	    !strncmp(name, "user.", 5))
 		return -EPERM;
 	if (x && (flags & XATTR_CREATE))
 		return -EEXIST;

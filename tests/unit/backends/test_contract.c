@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -45,7 +47,8 @@ static void posix_expectations(void)
 {
 	want_caps = RFS_BACKEND_CAP_XATTR | RFS_BACKEND_CAP_SYMLINK |
 		    RFS_BACKEND_CAP_COPY | RFS_BACKEND_CAP_RANDOM_WRITE |
-		    RFS_BACKEND_CAP_HARDLINK | RFS_BACKEND_CAP_LIST_EXACT;
+		    RFS_BACKEND_CAP_HARDLINK | RFS_BACKEND_CAP_LIST_EXACT |
+		    RFS_BACKEND_CAP_SPECIAL;
 	exchange = holes = true;
 	far = 5 * GIB;
 }
@@ -634,6 +637,62 @@ static void ct_symlink(struct rfs_backend *b)
 	cr_assert_eq(rfs_backend_stat(b, "f", &st), 0);
 }
 CONTRACT(symlink)
+
+/* FIFOs, sockets and devices: made by mknod, listed and stated with their
+ * type and device number, with metadata of their own, removed by unlink. */
+static void ct_special(struct rfs_backend *b)
+{
+	struct timespec ts[2] = { { 1000000000, 5 }, { 1100000000, 7 } };
+	struct stat st;
+
+	if (!(want_caps & RFS_BACKEND_CAP_SPECIAL)) {
+		cr_assert_not(rfs_backend_has(b, RFS_BACKEND_CAP_SPECIAL));
+		cr_assert_eq(rfs_backend_mknod(b, "p", S_IFIFO | 0644, 0),
+			     -ENOSYS);
+		cr_assert_eq(rfs_backend_stat(b, "p", &st), -ENOENT);
+		return;
+	}
+	cr_assert(rfs_backend_has(b, RFS_BACKEND_CAP_SPECIAL));
+	cr_assert_eq(rfs_backend_mknod(b, "p", S_IFIFO | 0640, 0), 0);
+	cr_assert_eq(rfs_backend_mknod(b, "s", S_IFSOCK | 0755, 0), 0);
+	cr_assert_eq(rfs_backend_mknod(b, "c", S_IFCHR | 0620, makedev(1, 3)),
+		     0);
+	cr_assert_eq(rfs_backend_mknod(b, "k", S_IFBLK | 0600, makedev(7, 200)),
+		     0);
+	cr_assert_eq(rfs_backend_mknod(b, "p", S_IFIFO | 0640, 0), -EEXIST);
+	cr_assert_eq(rfs_backend_mknod(b, "r", S_IFREG | 0640, 0), -EINVAL);
+	cr_assert_eq(rfs_backend_stat(b, "p", &st), 0);
+	cr_assert(S_ISFIFO(st.st_mode), "mode %o", st.st_mode);
+	cr_assert_eq(st.st_size, 0);
+	cr_assert_eq(rfs_backend_stat(b, "s", &st), 0);
+	cr_assert(S_ISSOCK(st.st_mode), "mode %o", st.st_mode);
+	cr_assert_eq(rfs_backend_stat(b, "c", &st), 0);
+	cr_assert(S_ISCHR(st.st_mode), "mode %o", st.st_mode);
+	cr_assert_eq(major(st.st_rdev), 1);
+	cr_assert_eq(minor(st.st_rdev), 3);
+	cr_assert_eq(rfs_backend_stat(b, "k", &st), 0);
+	cr_assert(S_ISBLK(st.st_mode), "mode %o", st.st_mode);
+	cr_assert_eq(st.st_rdev, makedev(7, 200));
+	/* metadata of its own, without opening it */
+	cr_assert_eq(rfs_backend_chmod(b, "p", 0604), 0);
+	cr_assert_eq(rfs_backend_chown(b, "c", 1234, 5678), 0);
+	cr_assert_eq(rfs_backend_utimens(b, "k", ts), 0);
+	cr_assert_eq(rfs_backend_stat(b, "p", &st), 0);
+	cr_assert_eq(st.st_mode, S_IFIFO | 0604);
+	cr_assert_eq(rfs_backend_stat(b, "c", &st), 0);
+	cr_assert_eq(st.st_uid, 1234);
+	cr_assert_eq(st.st_gid, 5678);
+	cr_assert_eq(rfs_backend_stat(b, "k", &st), 0);
+	cr_assert_eq(st.st_mtim.tv_sec, 1100000000);
+	cr_assert_eq(st.st_mtim.tv_nsec, 7);
+	cr_assert_eq(st.st_atim.tv_sec, 1000000000);
+	cr_assert_eq(rfs_backend_unlink(b, "p"), 0);
+	cr_assert_eq(rfs_backend_unlink(b, "s"), 0);
+	cr_assert_eq(rfs_backend_unlink(b, "c"), 0);
+	cr_assert_eq(rfs_backend_unlink(b, "k"), 0);
+	cr_assert_eq(rfs_backend_stat(b, "k", &st), -ENOENT);
+}
+CONTRACT(special)
 
 static void ct_xattr(struct rfs_backend *b)
 {

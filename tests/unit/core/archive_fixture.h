@@ -35,6 +35,9 @@ enum afx_layout {
 	AFX_SHARED,
 	/** A bin on another store: copies are streamed. */
 	AFX_SPLIT,
+	/** A bin on another store that keeps no special files
+	 * ("?special=no"), as an object store. */
+	AFX_SPLIT_PLAIN,
 };
 
 /** One item created in the source, with what it must keep. */
@@ -46,6 +49,8 @@ struct afx_node {
 	int64_t mtime_ns, atime_ns;
 	char link[128]; /**< symlink target */
 	char sha[RFS_SHA256_HEX_LEN];
+	uint64_t rdev;	   /**< a device's number */
+	uint32_t uid, gid; /**< special files: the owner given them */
 };
 
 /** A fixture: index, storage, epoch, backends and the nodes made. */
@@ -76,6 +81,20 @@ void afx_file(struct afx *f, const char *path, int64_t size, uint32_t mode);
 
 /** Make a symlink. */
 void afx_link(struct afx *f, const char *path, const char *target);
+
+/** Make a special file (RFS_FILE_FIFO, _SOCK, _CHR, _BLK) owned by
+ * @p uid and @p gid. */
+void afx_special(struct afx *f, const char *path, char type, uint32_t mode,
+		 uint64_t rdev, uint32_t uid, uint32_t gid);
+
+/** Make one special file of each type under @p base (made by
+ * afx_tree(): "sub" is below it). */
+void afx_specials(struct afx *f, const char *base);
+
+/** True when @p b holds node @p n (of any type) at @p key: the bytes of
+ * a file, the target of a link, the type and device of a special file. */
+bool afx_holds(struct rfs_backend *b, const char *key,
+	       const struct afx_node *n);
 
 /** Rewrite a made file with @p size new bytes (its node follows). */
 void afx_rewrite(struct afx *f, const char *path, int64_t size);

@@ -175,6 +175,7 @@ void mf_assert_row_eq(const struct rfs_entry_file *a,
 	cr_assert_eq(a->uid, b->uid, "%s", b->path);
 	cr_assert_eq(a->gid, b->gid, "%s", b->path);
 	cr_assert_str_eq(a->sha256, b->sha256, "%s", b->path);
+	cr_assert_eq(a->rdev, b->rdev, "%s", b->path);
 	if (a->type == RFS_FILE_LINK)
 		cr_assert_str_eq(a->link, b->link, "%s", b->path);
 	else

@@ -43,6 +43,7 @@ static void prepare(struct afx *f, const struct sweep_target *t,
 {
 	afx_open(f, t->layout);
 	afx_tree(f, "dt=1");
+	afx_specials(f, "dt=1"); /* mknod in the sweeps too */
 	afx_dir(f, "dt=2", 0755);
 	afx_file(f, "dt=2/part-00000.parquet", 2000, 0644);
 	afx_settle(f);

@@ -62,9 +62,9 @@ static void set_format(json_t *root)
 	json_object_set_new(root, "format", json_string("something-else"));
 }
 
-static void set_version_2(json_t *root)
+static void set_version_3(json_t *root)
 {
-	json_object_set_new(root, "version", json_integer(2));
+	json_object_set_new(root, "version", json_integer(3));
 	json_object_del(root, "uuid"); /* a newer version may change all */
 }
 
@@ -200,10 +200,11 @@ Test(core_manifest, a_newer_version_is_eproto)
 {
 	struct rfs_error err = { 0 };
 
-	cr_assert_eq(read_edited("mf-v2", set_version_2, &err, NULL), -EPROTO);
+	cr_assert_eq(read_edited("mf-v3", set_version_3, &err, NULL), -EPROTO);
 	cr_assert_eq(err.code, EPROTO);
 	cr_assert_not_null(strstr(err.msg, "newer"), "%s", err.msg);
-	cr_assert_not_null(strstr(err.msg, "version 2"), "%s", err.msg);
+	cr_assert_not_null(strstr(err.msg, "version 3"), "%s", err.msg);
+	cr_assert_not_null(strstr(err.msg, "reads (2)"), "%s", err.msg);
 }
 
 Test(core_manifest, a_version_that_is_no_integer_is_ebadmsg)

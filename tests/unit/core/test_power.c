@@ -10,6 +10,7 @@
 #include "backends/backend.h"
 #include "backends/memory/memory.h"
 #include "core/archive.h"
+#include "core/copy.h"
 #include "core/manifest.h"
 #include "core/ports.h"
 #include "core/restore.h"
@@ -83,7 +84,20 @@ static int check_row(const struct rfs_entry_file *row, void *ctx)
 		return 0;
 	snprintf(key, sizeof(key), "%s%s%s", w->e->bin_path,
 		 *row->path ? "/" : "", row->path);
-	if (row->type == RFS_FILE_LINK) {
+	if (rfs_file_type_special(row->type)) {
+		struct stat st;
+
+		/* a special file: its type and device number */
+		r = rfs_backend_stat(w->f->bin, key, &st);
+		cr_assert_eq(r, 0,
+			     "%s: the index says '%s' is in state %d, but it "
+			     "is not in the bin after the power cut (%d)",
+			     w->when, row->path, row->state, r);
+		cr_assert_eq(rfs_copy_special_type(st.st_mode), row->type,
+			     "%s: '%s' is mode %o in the bin", w->when,
+			     row->path, st.st_mode);
+		cr_assert_eq((uint64_t)st.st_rdev, row->rdev);
+	} else if (row->type == RFS_FILE_LINK) {
 		r = rfs_backend_readlink(w->f->bin, key, link, sizeof(link));
 		cr_assert_eq(r, 0,
 			     "%s: the index says '%s' is %s, but its link is "
@@ -158,6 +172,7 @@ static bool power_loss_at(const struct target *t, unsigned long n)
 		 t->name);
 	afx_open(&f, t->layout);
 	afx_tree(&f, ITEM);
+	afx_specials(&f, ITEM);
 	afx_settle(&f);
 	afx_begin(&f, ITEM, &e);
 	cr_assert_eq(rfs_mem_power_loss_begin(f.store), 0);
@@ -294,6 +309,7 @@ static bool restore_power_loss_at(const struct target *t, unsigned long n)
 		 "restore, power cut after %lu calls on the %s", n, t->name);
 	afx_open(&f, t->layout);
 	afx_tree(&f, ITEM);
+	afx_specials(&f, ITEM);
 	afx_settle(&f);
 	afx_archive(&f, ITEM, &e);
 	id = restore_begin(&f);

@@ -42,6 +42,7 @@ static void prepare(struct afx *f, const struct sweep_target *t,
 {
 	afx_open(f, t->layout);
 	afx_tree(f, ITEM);
+	afx_specials(f, ITEM); /* made again by the restore */
 	afx_settle(f);
 	afx_archive(f, ITEM, e);
 }

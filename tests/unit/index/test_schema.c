@@ -201,6 +201,74 @@ Test(index_schema, version_2_index_migrates_to_3_with_its_entries)
 		     2);
 }
 
+/* Run SQL on @p path with plain SQLite. @return SQLite's result code */
+static int raw_try(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	cr_assert_eq(sqlite3_close(db), SQLITE_OK);
+	return rc;
+}
+
+/* Version 5 lets manifest rows be special files with a device number:
+ * the rows of a version 4 index come through whole, with rdev 0. */
+Test(index_schema, version_4_index_migrates_to_5_keeping_manifest_rows)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_index *idx = NULL;
+
+	raw_exec(test_db, "PRAGMA application_id = 1380340529;");
+	for (int i = 0; i < 4; i++)
+		raw_exec(test_db, rfs_index_migrations[i].sql);
+	raw_exec(
+		test_db,
+		"PRAGMA user_version = 4;"
+		"INSERT INTO entries (uuid, bin_path, origin_path,"
+		" table_name, lifecycle_name, epoch_name, storage_name,"
+		" src_uri, bin_root_uri, is_dir, state, created_ns,"
+		" updated_ns) VALUES ('00000000000000000000000000000abc',"
+		" 't/l/e/x', 't/l/e/x', 't', 'l', 'e', 'nfs', 'file:///srv',"
+		" 'file:///srv/.bin', 1, 'archived', 10, 20);"
+		"INSERT INTO entry_files (entry_id, path, type, size, mtime_ns,"
+		" atime_ns, mode, uid, gid, link, sha256, state)"
+		" VALUES (1, 'a.parquet', 'f', 1234, 5, 6, 420, 7, 8, NULL,"
+		" 'ab', 3), (1, 'l', 'l', 0, 1, 2, 511, 0, 0, 'a.parquet',"
+		" NULL, 3), (1, '', 'd', 0, 1, 2, 493, 0, 0, NULL, NULL, 3);");
+	/* version 4 refuses a FIFO row */
+	cr_assert_neq(raw_try(test_db, "INSERT INTO entry_files (entry_id,"
+				       " path, type) VALUES (1, 'p', 'p')"),
+		      0);
+
+	cr_assert_eq(rfs_index_open(test_db, 0, &idx, &err), 0, "%s", err.msg);
+	cr_assert_eq(query(idx, "PRAGMA user_version"), V);
+	cr_assert_eq(query(idx, "SELECT count(*) FROM entry_files"), 3);
+	cr_assert_eq(query(idx, "SELECT count(*) FROM entry_files"
+				" WHERE path = 'a.parquet' AND type = 'f'"
+				" AND size = 1234 AND mtime_ns = 5"
+				" AND atime_ns = 6 AND mode = 420 AND uid = 7"
+				" AND gid = 8 AND sha256 = 'ab' AND state = 3"
+				" AND rdev = 0"),
+		     1);
+	cr_assert_eq(query(idx, "SELECT count(*) FROM entry_files"
+				" WHERE path = 'l' AND link = 'a.parquet'"),
+		     1);
+	/* special files with their device numbers go in now */
+	cr_assert_eq(rfs_index_exec(idx,
+				    "INSERT INTO entry_files (entry_id, path,"
+				    " type, rdev) VALUES (1, 'p', 'p', 0),"
+				    " (1, 's', 's', 0), (1, 'c', 'c', 259),"
+				    " (1, 'b', 'b', 1793)",
+				    &err),
+		     0, "%s", err.msg);
+	/* the rows still go with their entry */
+	cr_assert_eq(rfs_index_exec(idx, "DELETE FROM entries", &err), 0);
+	cr_assert_eq(query(idx, "SELECT count(*) FROM entry_files"), 0);
+	rfs_index_free(idx);
+}
+
 Test(index_schema, memory_index_has_the_current_schema)
 {
 	struct rfs_index *idx = NULL;

@@ -1,0 +1,232 @@
+/*
+ * Special files through a real mount: a FIFO, a UNIX socket, a character
+ * and a block device made inside an epoch through the mount (mkfifo,
+ * mknod, bind), the folder moved into .recyclebin, then restored. Their
+ * type, permission bits, owner, group, device number and times (in ns)
+ * must be the same in the bin, after the restore, and through the mount;
+ * a second restore changes nothing (same inode, same ctime).
+ */
+#include <criterion/criterion.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/support/mount.h"
+
+static struct rfs_test_mount m;
+static struct rfs_test_out out;
+
+#define EP   "sales.orders/bronze/2001-01-01..now"
+#define ITEM EP "/dt=2024-01-01"
+#define SRC  "data/orders/e1/dt=2024-01-01"
+#define BIN  "data/.recyclebin/" ITEM
+
+#define RUN(...) rfs_test_cli(&m, &out, __VA_ARGS__)
+
+static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Run a shell line in the test's directory; it must exit 0. @return its
+ * stdout (caller frees). */
+static char *sh(const char *fmt, ...)
+{
+	struct rfs_test_out o = { 0 };
+	char line[4096], *s;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	r = rfs_test_sh(&m, &o, "%s", line);
+	cr_assert_eq(r, 0, "'%s' exited %d: %s%s", line, r, o.out, o.err);
+	s = strdup(o.out);
+	rfs_test_out_release(&o);
+	return s;
+}
+
+static void ok(int r, const char *what)
+{
+	cr_assert_eq(r, 0, "%s exited %d: %s%s", what, r, out.out, out.err);
+}
+
+/* Made through the mount: a file, a FIFO, a socket (bind), a character
+ * and a block device, foreign owners, odd modes, ns times set last. */
+static const char make_py[] =
+	"import os, socket, stat, sys\n"
+	"r = sys.argv[1]\n"
+	"os.mkdir(r)\n"
+	"os.mkdir(r + '/sub')\n"
+	"with open(r + '/part-0.parquet', 'wb') as f:\n"
+	"    f.write(os.urandom(5000))\n"
+	"os.mkfifo(r + '/queue', 0o640)\n"
+	"os.mknod(r + '/sub/null', stat.S_IFCHR | 0o620, os.makedev(1, 3))\n"
+	"os.mknod(r + '/loop', stat.S_IFBLK | 0o600, os.makedev(7, 200))\n"
+	"here = os.getcwd()\n"
+	"os.chdir(r)\n"
+	"s = socket.socket(socket.AF_UNIX)\n"
+	"s.bind('sock')\n"
+	"s.close()\n"
+	"os.chdir(here)\n"
+	"os.chown(r + '/queue', 1234, 5678)\n"
+	"os.chmod(r + '/queue', 0o640)\n"
+	"os.chown(r + '/sock', 4321, 8765)\n"
+	"os.chmod(r + '/sock', 0o751)\n"
+	"os.chown(r + '/sub/null', 0, 5)\n"
+	"os.chmod(r + '/sub/null', 0o620)\n"
+	"os.chmod(r + '/loop', 0o1600)\n"
+	"names = ['sub/null', 'queue', 'sock', 'loop', 'part-0.parquet',\n"
+	"         'sub']\n"
+	"for i, n in enumerate(names):\n"
+	"    os.utime(r + '/' + n, ns=(1100000000123456789 + i,\n"
+	"             1000000000987654321 + i), follow_symlinks=False)\n";
+
+/* One line per entry below a folder: name, type, mode, owner, group,
+ * device, mtime and atime in ns, size of a file; with "more", inode and
+ * ctime too. */
+static const char sig_py[] =
+	"import os, stat, sys\n"
+	"r = sys.argv[1]\n"
+	"more = len(sys.argv) > 2\n"
+	"rows = []\n"
+	"def walk(rel):\n"
+	"    # O_NOATIME: listing a folder must not change its atime\n"
+	"    fd = os.open(os.path.join(r, rel), os.O_RDONLY | os.O_DIRECTORY\n"
+	"                 | os.O_NOATIME | os.O_NOFOLLOW)\n"
+	"    try:\n"
+	"        kids = os.listdir(fd)\n"
+	"    finally:\n"
+	"        os.close(fd)\n"
+	"    for n in kids:\n"
+	"        q = os.path.join(rel, n)\n"
+	"        st = os.lstat(os.path.join(r, q))\n"
+	"        m = st.st_mode\n"
+	"        dev = '-'\n"
+	"        if stat.S_ISCHR(m) or stat.S_ISBLK(m):\n"
+	"            dev = '%d:%d' % (os.major(st.st_rdev), "
+	"os.minor(st.st_rdev))\n"
+	"        row = '%s type=%o mode=%04o uid=%d gid=%d rdev=%s mtime=%d "
+	"atime=%d size=%d' % (q, stat.S_IFMT(m), stat.S_IMODE(m),\n"
+	"            st.st_uid, st.st_gid, dev, st.st_mtime_ns, st.st_atime_ns,\n"
+	"            st.st_size if stat.S_ISREG(m) else 0)\n"
+	"        if more:\n"
+	"            row += ' ino=%d ctime=%d' % (st.st_ino, st.st_ctime_ns)\n"
+	"        rows.append(row)\n"
+	"        if stat.S_ISDIR(m):\n"
+	"            walk(q)\n"
+	"walk('')\n"
+	"print('\\n'.join(sorted(rows)))\n";
+
+static void put(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", m.dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f, "%s", path);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static void setup(void)
+{
+	umask(022);
+	cr_assert_eq(rfs_test_mount_init(&m), 0);
+	put("make.py", make_py);
+	put("sig.py", sig_py);
+	free(sh("mkdir -p data/orders/e1"));
+	ok(RUN("table", "add", "sales.orders"), "table add");
+	ok(RUN("lifecycle", "add", "sales.orders", "bronze"), "lifecycle");
+	ok(RUN("epoch", "add", "sales.orders", "bronze", "--from", "2001-01-01",
+	       "--storage", "local", "--path", "orders/e1"),
+	   "epoch e1");
+}
+
+static void teardown(void)
+{
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+TestSuite(special, .init = setup, .fini = teardown, .timeout = 300);
+
+static char *sig(const char *dir)
+{
+	return sh("python3 sig.py '%s'", dir);
+}
+
+static void same(const char *want, const char *have, const char *where)
+{
+	cr_assert_str_eq(have, want, "%s:\nwant:\n%s\nhave:\n%s", where, want,
+			 have);
+}
+
+Test(special, archive_and_restore_keep_fifos_sockets_and_devices)
+{
+	char *before, *s, *one, *two;
+
+	if (geteuid() != 0)
+		cr_skip_test("device nodes need root");
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	free(sh("python3 make.py mnt/" ITEM));
+	before = sig(SRC);
+	/* what the mount made is on the storage, as asked */
+	cr_assert(strstr(before, "queue type=10000 mode=0640 uid=1234 "
+				 "gid=5678 rdev=- mtime=1000000000987654322"),
+		  "%s", before);
+	cr_assert(strstr(before, "sock type=140000 mode=0751 uid=4321 "
+				 "gid=8765"),
+		  "%s", before);
+	cr_assert(strstr(before, "sub/null type=20000 mode=0620 uid=0 gid=5 "
+				 "rdev=1:3 mtime=1000000000987654321 "
+				 "atime=1100000000123456789"),
+		  "%s", before);
+	cr_assert(strstr(before, "loop type=60000 mode=1600 uid=0 gid=0 "
+				 "rdev=7:200"),
+		  "%s", before);
+
+	free(sh("mv mnt/" ITEM " mnt/.recyclebin/" EP "/"));
+	ok(RUN("wait", ITEM), "wait");
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	cr_assert_eq(rfs_test_sh(&m, NULL, "test -e " SRC), 1,
+		     "the source is still there");
+	s = sig(BIN);
+	same(before, s, "in the bin");
+	free(s);
+	/* the manifest says what they are */
+	s = sh("cat data/.recyclebin/.recyclefs/manifests/*.json");
+	cr_assert(strstr(s, "\"version\":2,"), "%.200s", s);
+	cr_assert(strstr(s, "{\"path\":\"queue\",\"type\":\"fifo\","), "%s", s);
+	cr_assert(strstr(s, "{\"path\":\"sock\",\"type\":\"socket\","), "%s",
+		  s);
+	cr_assert(strstr(s, "\"type\":\"chardev\",") &&
+			  strstr(s, "\"rdev\":{\"major\":1,\"minor\":3}}"),
+		  "%s", s);
+	cr_assert(strstr(s, "\"type\":\"blockdev\",") &&
+			  strstr(s, "\"rdev\":{\"major\":7,\"minor\":200}}"),
+		  "%s", s);
+	free(s);
+
+	ok(RUN("restore", ITEM), "restore");
+	s = sig(SRC);
+	same(before, s, "after the restore");
+	free(s);
+	/* a second restore finds everything in place and changes nothing */
+	one = sh("python3 sig.py " SRC " more");
+	ok(RUN("restore", ITEM), "second restore");
+	two = sh("python3 sig.py " SRC " more");
+	same(one, two, "after a second restore");
+	free(one);
+	free(two);
+	/* and the mount shows them as the storage holds them */
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	s = sig("mnt/" ITEM);
+	same(before, s, "through the mount");
+	free(s);
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	free(before);
+}
