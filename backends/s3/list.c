@@ -25,9 +25,8 @@
 /** Threads for the HEADs of a listing. */
 #define HEAD_THREADS 16
 
-/* One page of ListObjectsV2. */
-static int list_page(struct rfs_s3_backend *b, const char *prefix, bool delim,
-		     int max_keys, const char *token,
+int rfs_s3_list_page(struct rfs_s3_backend *b, const char *prefix, bool delim,
+		     int max_keys, const char *start_after, const char *token,
 		     struct rfs_s3_listing *out)
 {
 	struct rfs_buf q = RFS_BUF_INIT, body = RFS_BUF_INIT;
@@ -41,6 +40,11 @@ static int list_page(struct rfs_s3_backend *b, const char *prefix, bool delim,
 		e = rfs_buf_addstr(&q, "&delimiter=%2F");
 	if (!e && max_keys)
 		e = rfs_buf_addf(&q, "&max-keys=%d", max_keys);
+	if (!e && start_after && !token) {
+		e = rfs_buf_addstr(&q, "&start-after=");
+		if (!e)
+			e = rfs_s3_uri_encode(&q, start_after, false);
+	}
 	if (!e && token) {
 		e = rfs_buf_addstr(&q, "&continuation-token=");
 		if (!e)
@@ -86,7 +90,8 @@ int rfs_s3_dir_has_children(struct rfs_s3_backend *b, const char *key,
 	int r = rfs_s3_dir_prefix(b, key, &dir);
 
 	if (!r)
-		r = list_page(b, rfs_buf_str(&dir), false, 2, NULL, &l);
+		r = rfs_s3_list_page(b, rfs_buf_str(&dir), false, 2, NULL, NULL,
+				     &l);
 	if (!r) {
 		for (i = 0; i < l.n_objects; i++) {
 			if (!strcmp(l.objects[i].key, rfs_buf_str(&dir)))
@@ -115,7 +120,8 @@ int rfs_s3_walk(struct rfs_s3_backend *b, const char *key,
 	while (!r) {
 		struct rfs_s3_listing l = { 0 };
 
-		r = list_page(b, rfs_buf_str(&dir), false, 0, token, &l);
+		r = rfs_s3_list_page(b, rfs_buf_str(&dir), false, 0, NULL,
+				     token, &l);
 		for (i = 0; !r && i < l.n_objects; i++)
 			r = fn(ctx, l.objects[i].key, l.objects[i].size);
 		free(token);
@@ -431,7 +437,8 @@ static int fetch(struct rfs_s3_backend *b, const char *key, struct gather *g)
 	while (!r) {
 		struct rfs_s3_listing l = { 0 };
 
-		r = list_page(b, rfs_buf_str(&dir), true, 0, token, &l);
+		r = rfs_s3_list_page(b, rfs_buf_str(&dir), true, 0, NULL, token,
+				     &l);
 		if (!r)
 			r = gather_page(g, &l, rfs_buf_str(&dir), &marker);
 		free(token);
