@@ -47,6 +47,10 @@
 #define READ_PARALLEL_DEFAULT 4
 #define READ_PARALLEL_MAX     16
 #define READ_WINDOW_MIB	      64
+/* HEADs of a first listing in flight: each on a kept-alive connection of
+ * the client's pool (RFS_S3_POOL_MAX). */
+#define HEAD_PARALLEL_DEFAULT 32
+#define HEAD_PARALLEL_MAX     32
 static void wipe_free(char *s)
 {
 	if (s) {
@@ -61,7 +65,7 @@ static void wipe_free(char *s)
 struct opts {
 	char *region, *endpoint, *path_style, *profile, *cache_ttl;
 	char *part_size, *verify, *attrs;
-	char *read_part, *read_parallel;
+	char *read_part, *read_parallel, *head_parallel;
 };
 
 static void opts_release(struct opts *o)
@@ -76,6 +80,7 @@ static void opts_release(struct opts *o)
 	free(o->attrs);
 	free(o->read_part);
 	free(o->read_parallel);
+	free(o->head_parallel);
 }
 
 static int hexval(char c)
@@ -132,6 +137,7 @@ static char **opt_slot(struct opts *o, const char *name, size_t n)
 		{ "attrs", offsetof(struct opts, attrs) },
 		{ "read_part", offsetof(struct opts, read_part) },
 		{ "read_parallel", offsetof(struct opts, read_parallel) },
+		{ "head_parallel", offsetof(struct opts, head_parallel) },
 	};
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -158,7 +164,8 @@ static int parse_opts(const char *query, struct opts *o, const char *shown,
 					     "'%.*s' (known: region, endpoint, "
 					     "path_style, profile, cache_ttl, "
 					     "part_size, verify, attrs, "
-					     "read_part, read_parallel)",
+					     "read_part, read_parallel, "
+					     "head_parallel)",
 					     shown, (int)(kn > 64 ? 64 : kn),
 					     p);
 		if (slot) {
@@ -615,6 +622,15 @@ static int load_tuning(struct rfs_s3_conf *c, const struct opts *o,
 					     "be 1 to %d",
 					     shown, READ_PARALLEL_MAX);
 		c->read_parallel = (unsigned int)v;
+	}
+	c->head_parallel = HEAD_PARALLEL_DEFAULT;
+	if (o->head_parallel) {
+		if (parse_uint(o->head_parallel, 1, HEAD_PARALLEL_MAX, &v) < 0)
+			return rfs_error_set(err, EINVAL,
+					     "storage '%s': head_parallel must "
+					     "be 1 to %d",
+					     shown, HEAD_PARALLEL_MAX);
+		c->head_parallel = (unsigned int)v;
 	}
 	if ((c->read_part >> 20) * c->read_parallel > READ_WINDOW_MIB)
 		return rfs_error_set(err, EINVAL,

@@ -5,13 +5,14 @@
  *
  * Listings carry no user metadata, only sizes and Last-Modified times, so
  * each entry whose attributes are not cached yet gets one HEAD (on up to
- * 16 threads): list() then reports the same mode, owner and preserved
- * mtime that stat() does, and symlinks as symlinks. The attributes go to
- * the stat cache, so the stat() calls that follow a readdir (`ls -l`)
- * cost nothing, and a folder is listed with 1 + its entries requests once
- * per cache_ttl, then from the cache. With attrs=listing the listing's
- * own sizes and times are the attributes (stat() reports the same), and
- * a folder costs one request per 1,000 entries.
+ * head_parallel threads, 32 by default: the client's pool keeps that
+ * many connections alive): list() then reports the same mode, owner and
+ * preserved mtime that stat() does, and symlinks as symlinks. The attributes go
+ * to the stat cache, so the stat() calls that follow a readdir (`ls -l`) cost
+ * nothing, and a folder is listed with 1 + its entries requests once per
+ * cache_ttl, then from the cache. With attrs=listing the listing's own sizes
+ * and times are the attributes (stat() reports the same), and a folder costs
+ * one request per 1,000 entries.
  */
 #include "backends/s3/s3_ops.h"
 
@@ -21,9 +22,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-/** Threads for the HEADs of a listing. */
-#define HEAD_THREADS 16
 
 int rfs_s3_list_page(struct rfs_s3_backend *b, const char *prefix, bool delim,
 		     int max_keys, const char *start_after, const char *token,
@@ -413,7 +411,8 @@ static int fill_attrs(struct gather *g)
 	}
 	rfs_buf_release(&key);
 	if (!r)
-		r = rfs_s3_parallel(g->n_todo, head_entry, g, HEAD_THREADS);
+		r = rfs_s3_parallel(g->n_todo, head_entry, g,
+				    g->b->conf->head_parallel);
 	for (i = 0; !r && i < g->n; i++) {
 		if (g->gone[i]) {
 			free(g->e[i].name);
