@@ -65,7 +65,7 @@ static void wipe_free(char *s)
 struct opts {
 	char *region, *endpoint, *path_style, *profile, *cache_ttl;
 	char *part_size, *verify, *attrs;
-	char *read_part, *read_parallel, *head_parallel;
+	char *read_part, *read_parallel, *head_parallel, *copy_max;
 };
 
 static void opts_release(struct opts *o)
@@ -81,6 +81,7 @@ static void opts_release(struct opts *o)
 	free(o->read_part);
 	free(o->read_parallel);
 	free(o->head_parallel);
+	free(o->copy_max);
 }
 
 static int hexval(char c)
@@ -138,6 +139,7 @@ static char **opt_slot(struct opts *o, const char *name, size_t n)
 		{ "read_part", offsetof(struct opts, read_part) },
 		{ "read_parallel", offsetof(struct opts, read_parallel) },
 		{ "head_parallel", offsetof(struct opts, head_parallel) },
+		{ "copy_max", offsetof(struct opts, copy_max) },
 	};
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -165,7 +167,7 @@ static int parse_opts(const char *query, struct opts *o, const char *shown,
 					     "path_style, profile, cache_ttl, "
 					     "part_size, verify, attrs, "
 					     "read_part, read_parallel, "
-					     "head_parallel)",
+					     "head_parallel, copy_max)",
 					     shown, (int)(kn > 64 ? 64 : kn),
 					     p);
 		if (slot) {
@@ -622,6 +624,15 @@ static int load_tuning(struct rfs_s3_conf *c, const struct opts *o,
 					     "be 1 to %d",
 					     shown, READ_PARALLEL_MAX);
 		c->read_parallel = (unsigned int)v;
+	}
+	c->copy_max = (size_t)PART_MIB_MAX << 20;
+	if (o->copy_max) {
+		if (parse_uint(o->copy_max, PART_MIB_MIN, PART_MIB_MAX, &v) < 0)
+			return rfs_error_set(err, EINVAL,
+					     "storage '%s': copy_max must be "
+					     "%d to %d (MiB)",
+					     shown, PART_MIB_MIN, PART_MIB_MAX);
+		c->copy_max = (size_t)v << 20;
 	}
 	c->head_parallel = HEAD_PARALLEL_DEFAULT;
 	if (o->head_parallel) {

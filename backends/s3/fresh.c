@@ -303,11 +303,14 @@ bool rfs_s3_fresh_attest(struct rfs_s3_backend *b, const char *full,
 	pthread_mutex_lock(&b->fresh_lock);
 	ok = find_fresh(b, full, &e);
 	pthread_mutex_unlock(&b->fresh_lock);
-	/* a single-part ETag is the MD5 the server computed of the bytes */
-	return ok && e.listed && *e.etag && !strchr(e.etag, '-') &&
+	/* a single-part ETag is the MD5 the server computed of the bytes;
+	 * a multipart one, the MD5 of its parts' MD5s, was checked against
+	 * those of the bytes read when the copy was made (attest.c) */
+	return ok && e.listed && *e.etag &&
 	       rfs_s3_attrs_find(b->attrs, full, &m) &&
 	       !strcasecmp(m.etag, e.etag) && m.size == e.size && *m.sha256 &&
-	       !strcasecmp(m.sha256, sha) && !strcasecmp(m.md5, e.etag);
+	       !strcasecmp(m.sha256, sha) &&
+	       (strchr(e.etag, '-') || !strcasecmp(m.md5, e.etag));
 }
 
 void rfs_s3_fresh_drop(struct rfs_s3_backend *b, const char *full)

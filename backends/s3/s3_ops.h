@@ -485,6 +485,19 @@ int rfs_s3_copy(struct rfs_backend *src, const char *src_key,
 extern int64_t rfs_s3_single_copy_max;
 
 /**
+ * The largest object copied into @p db with one CopyObject: its
+ * storage's copy_max, at most rfs_s3_single_copy_max.
+ */
+int64_t rfs_s3_copy_max(const struct rfs_s3_backend *db);
+
+/**
+ * The part size of a multipart upload or copy of @p size bytes into
+ * @p b: its part_size (5 MiB at least), doubled until the parts are at
+ * most 10,000.
+ */
+size_t rfs_s3_part_size_for(const struct rfs_s3_backend *b, int64_t size);
+
+/**
  * Copy the object @p src_full of @p sb to @p dst_full of @p db on the
  * server: CopyObject up to 5 GiB, UploadPartCopy above.
  * @param sb       the source's backend
@@ -512,10 +525,11 @@ int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
 /**
  * rfs_s3_copy_object() with up to RFS_S3_COPY_EXTRA_MAX more header
  * lines ("x-amz-meta-...: value") sent with the metadata of @p replace,
- * which must then be given. Only a single CopyObject can carry them.
- * @return as rfs_s3_copy_object(); -EXDEV for an object too big for one
- *         CopyObject when @p n_extra is not 0; -EINVAL (too many lines,
- *         or lines without @p replace)
+ * which must then be given.
+ * Above rfs_s3_copy_max() the lines go with the multipart upload's
+ * creation, and @p made is the copy's HEAD (its multipart ETag).
+ * @return as rfs_s3_copy_object(); -EINVAL (too many lines, or lines
+ *         without @p replace)
  */
 int rfs_s3_copy_object_with(struct rfs_s3_backend *sb, const char *src_full,
 			    struct rfs_s3_backend *db, const char *dst_full,

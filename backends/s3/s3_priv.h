@@ -51,6 +51,9 @@ struct rfs_s3_conf {
 	unsigned int read_parallel;
 	/** HEADs of a listing in flight at once (head_parallel) */
 	unsigned int head_parallel;
+	/** The largest object copied into this storage with one
+	 * CopyObject (copy_max, bytes); larger ones are copied in parts */
+	size_t copy_max;
 	bool verify_etag; /**< verify server-side copies by ETag */
 	/** verify=full: copies are verified by reading them back, never
 	 * by what the server attests */
@@ -106,7 +109,7 @@ int rfs_s3_conf_load(const char *scheme, const char *bucket, const char *path,
  * would, without reading the environment or the AWS files: the options
  * (known, given once, valid values: region, endpoint, path_style,
  * profile, cache_ttl, part_size, verify, attrs, read_part,
- * read_parallel, head_parallel) and the bucket name.
+ * read_parallel, head_parallel, copy_max) and the bucket name.
  * For `storage add`, which may run where the keys are not. Thread-safe.
  * @param scheme "s3" or "gs"
  * @param bucket the URI's authority

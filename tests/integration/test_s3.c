@@ -1424,3 +1424,68 @@ Test(s3, a_source_rewritten_alike_between_verify_and_delete_is_kept)
 	      "sha256sum -c --quiet ../dt=2013-01-14.sum)");
 	rfs_test_out_release(&o);
 }
+
+/* ------------------------------------------- copies in parts (copy_max) */
+
+Test(s3, a_copy_above_copy_max_goes_in_parts_and_is_proven_by_its_etag)
+{
+	struct rfs_test_out o = { 0 };
+	char *u = rfs_test_s3_uri(endpoint, bucket, "orders-m",
+				  "copy_max=5&part_size=5");
+	char sum[80], etag[80], key[256];
+	int r, i;
+	char *v;
+
+	setenv("RECYCLEFS_S3_ATTR_CACHE", rfs_test_data(&m, "attrs"), 1);
+	r = rfs_test_cli(&m, &o, "storage", "add", "s3m", u);
+	r = r
+		    ?: rfs_test_cli(&m, &o, "lifecycle", "add", "sales.orders",
+				    "silver");
+	r = r
+		    ?: rfs_test_cli(&m, &o, "epoch", "add", "sales.orders",
+				    "silver", "--from", "2013-01-01",
+				    "--storage", "s3m", "--path", "silver");
+	cr_assert_eq(r, 0, "%s", o.err);
+	free(u);
+	/* 12,000,000 bytes: three parts of 5 MiB, 5 MiB and the rest */
+	put_parts_in("orders-m/silver", "dt=2013-01-15", 2, 12000000);
+	r = rfs_test_cli(&m, &o, "archive", "--no-wait",
+			 "sales.orders/silver/2013-01-01..now/dt=2013-01-15");
+	cr_assert_eq(r, 0, "%s", o.err);
+	r = rfs_test_sh(&m, &o, "recyclefs -v resume 2> arch.log");
+	cr_assert_eq(r, 0, "resume: %s%s", o.out, o.err);
+	v = entry_field("sales.orders/silver/2013-01-01..now/dt=2013-01-15",
+			"state");
+	cr_expect_str_eq(v, "archived");
+	free(v);
+	SH_OK("rm -rf bin && $AWSX s3 cp --only-show-errors --recursive "
+	      "s3://$B/orders-m/.recyclebin/sales.orders/silver/"
+	      "2013-01-01..now/dt=2013-01-15/ bin/ && (cd bin && sha256sum -c "
+	      "--quiet ../dt=2013-01-15.sum)");
+	for (i = 1; i <= 2; i++) {
+		snprintf(key, sizeof(key),
+			 "orders-m/.recyclebin/sales.orders/silver/"
+			 "2013-01-01..now/dt=2013-01-15/part-%d.parquet",
+			 i);
+		head_object(key, "ETag", etag, sizeof(etag));
+		head_object(key, "Metadata.sha256", sum, sizeof(sum));
+		cr_expect(strstr(etag, "-3\"") != NULL,
+			  "part-%d's copy has ETag %s, not one of 3 parts", i,
+			  etag);
+		SH_OK("grep -q '^%s  part-%d.parquet$' dt=2013-01-15.sum", sum,
+		      i);
+	}
+	/* copied server-side in parts, not streamed; proven unread */
+	cr_expect_eq(requests_in("arch.log",
+				 "s3 PUT 'orders-m/.recyclebin/[^']*/"
+				 "part-1.parquet' \\?partNumber="),
+		     3);
+	cr_expect_eq(requests_in("arch.log",
+				 "s3 GET 'orders-m/.recyclebin/[^']*part-"),
+		     0, "copies were read back");
+	cr_expect_eq(requests_in("arch.log", "s3 PUT 'orders-m/.recyclebin/"
+					     "[^']*\\.rfs-tmp"),
+		     0, "a copy was streamed");
+	cr_expect_eq(count_objects("orders-m/silver/dt=2013-01-15/"), 0);
+	rfs_test_out_release(&o);
+}
