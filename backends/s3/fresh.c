@@ -338,6 +338,7 @@ static int still_same(struct rfs_s3_backend *b, const char *full,
 		      const struct fentry *e, bool have)
 {
 	struct rfs_s3_meta pin, m;
+	struct stat st;
 	bool pinned, headed = false;
 	int r;
 
@@ -371,7 +372,12 @@ static int still_same(struct rfs_s3_backend *b, const char *full,
 		if (r < 0)
 			return r;
 	}
-	return m.size == u->size && m.mtime_ns == u->mtime_ns;
+	/* as stat() shows them, which the caller recorded (attrs=listing:
+	 * Last-Modified to the second) */
+	rfs_s3_meta_to_stat(b, full, &m, &st);
+	return st.st_size == u->size &&
+	       st.st_mtim.tv_sec * RFS_NSEC_PER_SEC + st.st_mtim.tv_nsec ==
+		       u->mtime_ns;
 }
 
 /* Append @p s to @p x, escaped for XML text. */
