@@ -75,6 +75,19 @@ enum rfs_backend_copy_flags {
 struct rfs_backend_ops;
 struct rfs_backend_rel_ops;
 
+/** One file of rfs_backend_unlink_checked(): what it must still be. */
+struct rfs_backend_unlink {
+	const char *key; /**< the file's key */
+	/** Its size when it was verified, or -1 to remove it whatever it
+	 * holds (a symlink) */
+	int64_t size;
+	int64_t mtime_ns;   /**< its modification time then */
+	const char *sha256; /**< the SHA-256 of its bytes then, or NULL */
+	/** Set by the call: 0 removed (or already absent), 1 kept (it is
+	 * no longer the file verified), or -errno */
+	int res;
+};
+
 /** One opened storage location. Adapters embed it first. */
 struct rfs_backend {
 	const struct rfs_backend_ops *ops; /**< the adapter's operations */
@@ -243,6 +256,21 @@ struct rfs_backend_ops {
 	/** The steps of a storage that keeps tables (backends/rel.h), or
 	 * NULL for a storage of files. */
 	const struct rfs_backend_rel_ops *rel;
+	/** Ask the storage now about the files @p keys (in path order), in
+	 * as few requests as it can (a listing of their folders), so that
+	 * the stat() and attest() of each that follow answer what it holds
+	 * now, as after forget(). Optional: the wrapper forgets each key. */
+	void (*refresh)(struct rfs_backend *b, const char *const *keys,
+			size_t n);
+	/** Remove the files @p u[i].key, in as few requests as the storage
+	 * allows, each only while it is still the version described (its
+	 * size, and its SHA-256 where the adapter knows the digests of the
+	 * version it holds, else its mtime), setting @p u[i].res. The
+	 * folders left empty are not kept (the caller removes them).
+	 * Optional: callers unlink one by one.
+	 * @return 0 (each result in @p u), or -errno when none was tried */
+	int (*unlink_checked)(struct rfs_backend *b,
+			      struct rfs_backend_unlink *u, size_t n);
 	/** Free the backend. Mandatory. */
 	void (*free)(struct rfs_backend *b);
 };
@@ -543,6 +571,26 @@ static inline int rfs_backend_copy_hashed(struct rfs_backend *src,
 	if (src->ops != dst->ops || !src->ops->copy_hashed)
 		return -EXDEV;
 	return src->ops->copy_hashed(src, src_key, dst, dst_key, sha);
+}
+
+/** @see rfs_backend_ops.refresh; forget() of each key without it */
+static inline void rfs_backend_refresh(struct rfs_backend *b,
+				       const char *const *keys, size_t n)
+{
+	if (b->ops->refresh)
+		b->ops->refresh(b, keys, n);
+	else
+		for (size_t i = 0; i < n; i++)
+			rfs_backend_forget(b, keys[i]);
+}
+
+/** @see rfs_backend_ops.unlink_checked; -ENOSYS without it */
+static inline int rfs_backend_unlink_checked(struct rfs_backend *b,
+					     struct rfs_backend_unlink *u,
+					     size_t n)
+{
+	return b->ops->unlink_checked ? b->ops->unlink_checked(b, u, n)
+				      : -ENOSYS;
 }
 
 /** @see rfs_backend_ops.attest; -ENODATA when the adapter cannot */

@@ -34,6 +34,8 @@
 #   LS_OBJECTS [10000] READ_MIB [1024] ARCHIVE_FILES [2000]
 #   ARCHIVE_MIB [500] RUNS [3] SCENARIOS ["ls read archive"]
 #   PARALLEL_FILES [recyclefs's default] jobs.parallel_files of the archive
+#   S3_OPTS [""] more options of recyclefs's storage URI, such as
+#   "&read_part=4&read_parallel=8" (docs/s3.md)
 #   and RECYCLEFS_BIN, BENCH_TMP, RESULTS_DIR, KEEP (see bench/lib.sh)
 # Quick run: LS_OBJECTS=1000 READ_MIB=100 ARCHIVE_FILES=200 ARCHIVE_MIB=50 \
 #   RUNS=1 bench/s3.sh
@@ -145,7 +147,7 @@ EPOCH_DIR=$RMNT/$BENCH_TABLE/$BENCH_LIFECYCLE/$BENCH_EPOCH
 {
 	"$RECYCLEFS_BIN" --index "$IDX" init
 	"$RECYCLEFS_BIN" --index "$IDX" storage add s3 \
-		"s3://$BUCKET?endpoint=$EP&path_style=1&region=$AWS_REGION"
+		"s3://$BUCKET?endpoint=$EP&path_style=1&region=$AWS_REGION${S3_OPTS:-}"
 	"$RECYCLEFS_BIN" --index "$IDX" table add "$BENCH_TABLE"
 	"$RECYCLEFS_BIN" --index "$IDX" lifecycle add "$BENCH_TABLE" \
 		"$BENCH_LIFECYCLE"

@@ -287,6 +287,51 @@ static void unlink_task(void *ctx, int i)
 	rfs_buf_release(&key);
 }
 
+/* The batch in as few requests as the source allows, each file checked
+ * still the one verified (rfs_backend_ops.unlink_checked). @return 0, or
+ * -ENOSYS when the source removes one file a call */
+static int unlink_checked(struct unlinks *u)
+{
+	struct rfs_backend_unlink *w = calloc(JOB_BATCH, sizeof(*w));
+	struct rfs_buf key = RFS_BUF_INIT;
+	int at[JOB_BATCH], n = 0, i, r = w ? 0 : -ENOMEM;
+
+	if (!u->j->src->ops->unlink_checked) {
+		free(w);
+		return -ENOSYS;
+	}
+	for (i = 0; r == 0 && i < u->b->n; i++) {
+		const struct rfs_entry_file *f = &u->b->f[i];
+
+		u->res[i] = 1; /* folders: removed after */
+		if (f->type == RFS_FILE_DIR)
+			continue;
+		r = rfs_job_src_key(u->j, f->path, &key);
+		if (r == 0 && !(w[n].key = strdup(rfs_buf_str(&key))))
+			r = -ENOMEM;
+		if (r < 0)
+			break;
+		w[n].size = f->type == RFS_FILE_REG ? f->size : -1;
+		w[n].mtime_ns = f->mtime_ns;
+		w[n].sha256 = f->type == RFS_FILE_REG && *f->sha256 ? f->sha256
+								    : NULL;
+		at[n++] = i;
+	}
+	if (r == 0 && n)
+		r = rfs_backend_unlink_checked(u->j->src, w, (size_t)n);
+	for (i = 0; i < n; i++) {
+		u->res[at[i]] = r < 0 ? r : w[i].res == -ENOENT ? 0 : w[i].res;
+		free((char *)w[i].key);
+	}
+	if (r < 0)
+		for (i = 0; i < u->b->n; i++)
+			if (u->b->f[i].type != RFS_FILE_DIR)
+				u->res[i] = r;
+	free(w);
+	rfs_buf_release(&key);
+	return 0;
+}
+
 static int delete_files(struct job *j, int64_t *files, struct rfs_buf *kept)
 {
 	struct rfs_index_file_query q = { .state = RFS_FILE_VERIFIED,
@@ -309,7 +354,9 @@ static int delete_files(struct job *j, int64_t *files, struct rfs_buf *kept)
 					j->base.err);
 		if (r < 0 || b->n == 0)
 			break;
-		rfs_parallel_for(j->base.parallel, b->n, unlink_task, u);
+		if (unlink_checked(u) == -ENOSYS)
+			rfs_parallel_for(j->base.parallel, b->n, unlink_task,
+					 u);
 		/* The removals are made durable before they are recorded:
 		 * after a power cut no file the index calls deleted comes
 		 * back. When the sync fails, what was removed is recorded

@@ -198,6 +198,45 @@ static void run_task(void *ctx, int i)
 		__atomic_store_n(&ts->failed, 1, __ATOMIC_RELEASE);
 }
 
+/* Before a batch is verified: both storages are asked about its files
+ * at once (a listing each, where they can), so that the checks of each
+ * file see what they hold now. */
+static int refresh_batch(struct tasks *ts)
+{
+	struct rfs_buf key = RFS_BUF_INIT;
+	char **src = calloc((size_t)ts->n, sizeof(*src));
+	char **bin = calloc((size_t)ts->n, sizeof(*bin));
+	size_t ns = 0, nb = 0;
+	int r = src && bin ? 0 : -ENOMEM, i;
+
+	for (i = 0; r == 0 && i < ts->n; i++) {
+		const struct rfs_entry_file *f = &ts->t[i].f;
+
+		r = rfs_job_src_key(ts->j, f->path, &key);
+		if (r == 0 && f->type == RFS_FILE_DIR)
+			rfs_backend_forget(ts->j->src, rfs_buf_str(&key));
+		else if (r == 0 && !(src[ns++] = strdup(rfs_buf_str(&key))))
+			r = -ENOMEM;
+		if (r == 0 && f->type == RFS_FILE_REG)
+			r = rfs_job_bin_key(ts->j, f->path, &key);
+		if (r == 0 && f->type == RFS_FILE_REG &&
+		    !(bin[nb++] = strdup(rfs_buf_str(&key))))
+			r = -ENOMEM;
+	}
+	if (r == 0) {
+		rfs_backend_refresh(ts->j->src, (const char *const *)src, ns);
+		rfs_backend_refresh(ts->j->bin, (const char *const *)bin, nb);
+	}
+	while (ns)
+		free(src[--ns]);
+	while (nb)
+		free(bin[--nb]);
+	free(src);
+	free(bin);
+	rfs_buf_release(&key);
+	return r;
+}
+
 /* Run the rows of one state through @p fn in batches; move each to
  * @p next with its checksum. */
 static int run_batches(struct job *j, enum rfs_file_state from,
@@ -222,6 +261,10 @@ static int run_batches(struct job *j, enum rfs_file_state from,
 		if (r < 0 || ts->n == 0)
 			break;
 		ts->failed = 0;
+		if (verify)
+			r = refresh_batch(ts);
+		if (r < 0)
+			break;
 		rfs_parallel_for(j->base.parallel, ts->n, run_task, ts);
 		/* Durable before recorded: one sync for the whole batch. */
 		r = rfs_backend_sync(j->bin);
@@ -382,10 +425,8 @@ static void verify_task(void *ctx, int i)
 	t->r = rfs_job_src_key(j, t->f.path, &skey);
 	if (t->r == 0)
 		t->r = rfs_job_bin_key(j, t->f.path, &dkey);
-	if (t->r == 0) {
-		rfs_backend_forget(j->src, rfs_buf_str(&skey));
+	if (t->r == 0) /* refreshed with its batch (refresh_batch) */
 		t->r = rfs_backend_stat(j->src, rfs_buf_str(&skey), &st);
-	}
 	if (t->r == 0 && t->f.type == RFS_FILE_REG &&
 	    (st.st_size != t->f.size ||
 	     rfs_copy_ns(&st.st_mtim) != t->f.mtime_ns)) {

@@ -42,11 +42,80 @@ static int md5_hex(EVP_MD_CTX *ctx, char out[33])
 	return 0;
 }
 
+/* The MD5 of each part of a multipart copy, as the bytes go by: the
+ * server's ETag of the copy is the MD5 of these digests, "-", and their
+ * number. */
+struct parts {
+	size_t psize; /* 0: a single CopyObject, nothing to do */
+	int64_t in_part;
+	EVP_MD_CTX *ctx;
+	unsigned char *d; /* 16 bytes a part */
+	size_t n, alloc;
+};
+
+static int parts_end(struct parts *p)
+{
+	unsigned int len = 0;
+
+	if (p->n == p->alloc) {
+		size_t na = p->alloc ? 2 * p->alloc : 64;
+		unsigned char *d = realloc(p->d, na * 16);
+
+		if (!d)
+			return -ENOMEM;
+		p->d = d;
+		p->alloc = na;
+	}
+	if (!EVP_DigestFinal_ex(p->ctx, p->d + 16 * p->n, &len) || len != 16 ||
+	    !EVP_DigestInit_ex(p->ctx, EVP_md5(), NULL))
+		return -EIO;
+	p->n++;
+	p->in_part = 0;
+	return 0;
+}
+
+static int parts_feed(struct parts *p, const char *buf, size_t len)
+{
+	while (p->psize && len) {
+		size_t take = p->psize - (size_t)p->in_part;
+
+		take = take < len ? take : len;
+		if (!EVP_DigestUpdate(p->ctx, buf, take))
+			return -EIO;
+		p->in_part += (int64_t)take;
+		buf += take;
+		len -= take;
+		if ((size_t)p->in_part == p->psize && parts_end(p) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The multipart ETag the parts fed give, into @p out. */
+static int parts_etag(struct parts *p, char out[72])
+{
+	EVP_MD_CTX *all = EVP_MD_CTX_new();
+	int e = all ? 0 : -ENOMEM;
+
+	if (!e && p->in_part)
+		e = parts_end(p);
+	if (!e && (!EVP_DigestInit_ex(all, EVP_md5(), NULL) ||
+		   !EVP_DigestUpdate(all, p->d, 16 * p->n)))
+		e = -EIO;
+	if (!e)
+		e = md5_hex(all, out);
+	if (!e)
+		snprintf(out + 32, 72 - 32, "-%zu", p->n);
+	EVP_MD_CTX_free(all);
+	return e;
+}
+
 /* GET the object @p full of @p m (its size and ETag) by ranges, each
- * If-Match its ETag, into SHA-256 and MD5. */
+ * If-Match its ETag, into SHA-256 and MD5 (and the MD5 of each part of
+ * @p parts). */
 static int hash_source(struct rfs_s3_backend *sb, const char *full,
 		       const struct rfs_s3_meta *m, char sha[RFS_SHA256_HEX],
-		       char md5[33])
+		       char md5[33], struct parts *parts)
 {
 	size_t bufsize =
 		m->size < (int64_t)HASH_CHUNK ? (size_t)m->size : HASH_CHUNK;
@@ -87,6 +156,8 @@ static int hash_source(struct rfs_s3_backend *sb, const char *full,
 			e = rfs_sha256_update(&h, buf, len);
 		if (!e && !EVP_DigestUpdate(ctx, buf, len))
 			e = -EIO;
+		if (!e)
+			e = parts_feed(parts, buf, len);
 	}
 	if (!e)
 		e = rfs_sha256_final(&h, sha);
@@ -114,12 +185,27 @@ static int hash_and_copy(struct rfs_s3_backend *sb, const char *sfull,
 			 const struct rfs_s3_meta *m, char sha[RFS_SHA256_HEX],
 			 struct rfs_s3_meta *made)
 {
-	char md5[33], sha_line[100], md5_line[64];
+	char md5[33], sha_line[100], md5_line[64], want[72] = "";
 	const char *extra[2] = { sha_line, md5_line };
 	struct rfs_s3_meta rep = *m;
 	size_t n_extra = 2;
-	int e = hash_source(sb, sfull, m, sha, md5);
+	/* above copy_max, a multipart copy in parts of this size */
+	struct parts parts = { 0 };
+	int e = 0;
 
+	if (m->size > rfs_s3_copy_max(db)) {
+		parts.psize = rfs_s3_part_size_for(db, m->size);
+		parts.ctx = EVP_MD_CTX_new();
+		if (!parts.ctx ||
+		    !EVP_DigestInit_ex(parts.ctx, EVP_md5(), NULL))
+			e = -ENOMEM;
+	}
+	if (!e)
+		e = hash_source(sb, sfull, m, sha, md5, &parts);
+	if (!e && parts.psize)
+		e = parts_etag(&parts, want);
+	EVP_MD_CTX_free(parts.ctx);
+	free(parts.d);
 	if (e < 0)
 		return e;
 	/* A single-part ETag that is not the MD5 of the bytes the server
@@ -134,7 +220,28 @@ static int hash_and_copy(struct rfs_s3_backend *sb, const char *sfull,
 	rep.has_mtime = true;
 	e = rfs_s3_copy_object_with(sb, sfull, db, dfull, m, &rep, extra,
 				    n_extra, made);
-	if (e < 0 || n_extra < 2 || !*made->etag || strchr(made->etag, '-'))
+	if (e == 0) {
+		/* the version read, and its copy, are known by their bytes
+		 * now (the delete and verify steps look them up, fresh.c) */
+		struct rfs_s3_meta pin = *m;
+
+		memcpy(pin.sha256, sha, sizeof(pin.sha256));
+		memcpy(pin.md5, md5, sizeof(pin.md5));
+		rfs_s3_attrs_put(sb->attrs, sfull, &pin);
+		rfs_s3_attrs_pin(sb->attrs, sfull, &pin);
+		memcpy(made->sha256, sha, sizeof(made->sha256));
+		memcpy(made->md5, md5, sizeof(made->md5));
+	}
+	if (e < 0 || n_extra < 2)
+		return e;
+	/* a multipart copy: the ETag of the parts' MD5s */
+	if (*want && strcasecmp(made->etag, want))
+		return rfs_s3_fail(EBADMSG,
+				   "storage '%s': the server's copy '%s' has "
+				   "ETag %s, not the %s of the parts read "
+				   "from its source",
+				   db->name, dfull, made->etag, want);
+	if (*want || !*made->etag || strchr(made->etag, '-'))
 		return e;
 	if (strcasecmp(made->etag, md5))
 		return rfs_s3_fail(EBADMSG,
@@ -167,9 +274,8 @@ int rfs_s3_copy_hashed(struct rfs_backend *src, const char *src_key,
 		e = rfs_s3_full_key(db, dst_key, &dfull);
 	if (!e)
 		e = source_meta(sb, rfs_buf_str(&sfull), &m);
-	/* only a regular file, of a known version, in one CopyObject */
-	if (!e &&
-	    (!S_ISREG(m.mode) || !*m.etag || m.size > rfs_s3_single_copy_max))
+	/* only a regular file of a known version */
+	if (!e && (!S_ISREG(m.mode) || !*m.etag))
 		e = -EXDEV;
 	if (!e && !strcmp(sb->conf->bucket, db->conf->bucket) &&
 	    !strcmp(rfs_buf_str(&sfull), rfs_buf_str(&dfull)))
@@ -209,6 +315,12 @@ int rfs_s3_attest(struct rfs_backend *b, const char *key, const char *sha)
 	e = rfs_s3_full_key(sb, key, &full);
 	if (e < 0)
 		return e;
+	/* a listing just made (refresh) shows the ETag of the bytes whose
+	 * digests we recorded when we made the copy */
+	if (rfs_s3_fresh_attest(sb, rfs_buf_str(&full), sha)) {
+		rfs_buf_release(&full);
+		return 0;
+	}
 	/* the server's answer now, never a cache's */
 	rfs_s3_req_init(&r, "HEAD", rfs_buf_str(&full));
 	e = rfs_s3_do(sb, &r);

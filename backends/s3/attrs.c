@@ -9,6 +9,13 @@
  * an object rewritten (new ETag), or one whose metadata was replaced
  * (new Last-Modified), is asked for again.
  *
+ * A version whose bytes recyclefs read (the source of an archive's copy,
+ * the copy itself) is kept with their SHA-256 and MD5: the archive's
+ * delete step deletes a source only while a listing shows it with the
+ * ETag and size of the version whose SHA-256 the manifest holds, and the
+ * verify step takes a copy's ETag in a listing as the server's word on
+ * the bytes recorded here (fresh.c).
+ *
  * One file per endpoint, bucket, attribute source and key id, in
  * $RECYCLEFS_S3_ATTR_CACHE (a folder; "off" for none), else
  * $XDG_CACHE_HOME/recyclefs, else ~/.cache/recyclefs. Its first line is
@@ -82,6 +89,17 @@ static void set(struct rfs_s3_attrs *a, const char *full,
 {
 	struct aentry *e = find(a, full);
 
+	if (e && !*m->sha256 && *e->m.sha256 && !strcmp(e->m.etag, m->etag)) {
+		/* the same version, seen again: its digests stay */
+		char sha[65], md5[33];
+
+		memcpy(sha, e->m.sha256, sizeof(sha));
+		memcpy(md5, e->m.md5, sizeof(md5));
+		e->m = *m;
+		memcpy(e->m.sha256, sha, sizeof(sha));
+		memcpy(e->m.md5, md5, sizeof(md5));
+		return;
+	}
 	if (!e) {
 		if (a->count >= MAX_ENTRIES)
 			return;
@@ -97,17 +115,26 @@ static void set(struct rfs_s3_attrs *a, const char *full,
 	e->m = *m;
 }
 
-/* One line: "ETAG LASTMOD SIZE MODE UID GID MTIME ATIME HAS_MTIME KEY",
- * the key last with '%', CR and LF escaped as %XX. */
+/* Whether @p s is @p len hex digits. */
+static bool is_hex(const char *s, size_t len)
+{
+	return strlen(s) == len && strspn(s, "0123456789abcdefABCDEF") == len;
+}
+
+/* One line: "ETAG LASTMOD SIZE MODE UID GID MTIME ATIME HAS_MTIME SHA256
+ * MD5 KEY" (a digest not known is "-"), the key last with '%', CR and LF
+ * escaped as %XX. */
 static int format_line(char *out, size_t size, const char *full,
 		       const struct rfs_s3_meta *m)
 {
-	int n = snprintf(out, size, "%s %lld %lld %u %u %u %lld %lld %d ",
+	bool sums = is_hex(m->sha256, 64) && is_hex(m->md5, 32);
+	int n = snprintf(out, size, "%s %lld %lld %u %u %u %lld %lld %d %s %s ",
 			 m->etag, (long long)to_sec(m->server_ns),
 			 (long long)m->size, (unsigned int)m->mode,
 			 (unsigned int)m->uid, (unsigned int)m->gid,
 			 (long long)m->mtime_ns, (long long)m->atime_ns,
-			 m->has_mtime ? 1 : 0);
+			 m->has_mtime ? 1 : 0, sums ? m->sha256 : "-",
+			 sums ? m->md5 : "-");
 
 	if (n < 0 || (size_t)n >= size)
 		return -1;
@@ -141,10 +168,13 @@ static bool parse_line(char *line, struct rfs_s3_meta *m, char **full)
 	char *k, *o;
 
 	memset(m, 0, sizeof(*m));
-	if (sscanf(line, "%71s %lld %lld %u %u %u %lld %lld %d %n", m->etag,
-		   &lm, &size, &mode, &uid, &gid, &mt, &at, &has, &used) != 9 ||
+	if (sscanf(line, "%71s %lld %lld %u %u %u %lld %lld %d %64s %32s %n",
+		   m->etag, &lm, &size, &mode, &uid, &gid, &mt, &at, &has,
+		   m->sha256, m->md5, &used) != 11 ||
 	    !used)
 		return false;
+	if (!is_hex(m->sha256, 64) || !is_hex(m->md5, 32))
+		m->sha256[0] = m->md5[0] = '\0';
 	m->server_ns = m->ctime_ns = lm * RFS_NSEC_PER_SEC;
 	m->size = size;
 	m->mode = mode;
@@ -234,7 +264,7 @@ static void load(struct rfs_s3_attrs *a)
 		(void)!asprintf(&folder, "%s/.cache/recyclefs", getenv("HOME"));
 	if (!folder || mkdirs(folder) < 0 ||
 	    rfs_sha256_buf(a->id, strlen(a->id), sum) < 0 ||
-	    asprintf(&path, "%s/s3-attrs-%.24s", folder, sum) < 0) {
+	    asprintf(&path, "%s/s3-attrs2-%.24s", folder, sum) < 0) {
 		free(folder);
 		return;
 	}
@@ -339,6 +369,21 @@ void rfs_s3_attrs_close(struct rfs_s3_attrs *a)
 	free(a);
 }
 
+bool rfs_s3_attrs_find(struct rfs_s3_attrs *a, const char *full,
+		       struct rfs_s3_meta *m)
+{
+	struct aentry *e;
+
+	if (!a)
+		return false;
+	pthread_mutex_lock(&a->lock);
+	e = find(a, full);
+	if (e)
+		*m = e->m;
+	pthread_mutex_unlock(&a->lock);
+	return e != NULL;
+}
+
 bool rfs_s3_attrs_get(struct rfs_s3_attrs *a, const char *full,
 		      const char *etag, int64_t size, int64_t listed_ns,
 		      struct rfs_s3_meta *m)
@@ -375,11 +420,39 @@ void rfs_s3_attrs_put(struct rfs_s3_attrs *a, const char *full,
 	    e->m.server_ns != m->server_ns || e->m.size != m->size ||
 	    e->m.mode != m->mode || e->m.uid != m->uid || e->m.gid != m->gid ||
 	    e->m.mtime_ns != m->mtime_ns || e->m.atime_ns != m->atime_ns ||
-	    e->m.has_mtime != m->has_mtime) {
+	    e->m.has_mtime != m->has_mtime ||
+	    (*m->sha256 && strcmp(e->m.sha256, m->sha256))) {
 		set(a, full, m);
-		n = format_line(line, sizeof(line), full, m);
+		e = find(a, full); /* with the digests it kept */
+		n = format_line(line, sizeof(line), full, e ? &e->m : m);
 		if (a->fd >= 0 && n > 0 && write(a->fd, line, (size_t)n) == n)
 			a->lines++;
 	}
 	pthread_mutex_unlock(&a->lock);
+}
+
+/* A pin is kept under "/" and the full key: no object's full key starts
+ * with a slash, so no answer about the object itself replaces it. */
+void rfs_s3_attrs_pin(struct rfs_s3_attrs *a, const char *full,
+		      const struct rfs_s3_meta *m)
+{
+	char *k;
+
+	if (!a || asprintf(&k, "/%s", full) < 0)
+		return;
+	rfs_s3_attrs_put(a, k, m);
+	free(k);
+}
+
+bool rfs_s3_attrs_pinned(struct rfs_s3_attrs *a, const char *full,
+			 struct rfs_s3_meta *m)
+{
+	char *k;
+	bool hit;
+
+	if (!a || asprintf(&k, "/%s", full) < 0)
+		return false;
+	hit = rfs_s3_attrs_find(a, k, m) && *m->sha256;
+	free(k);
+	return hit;
 }

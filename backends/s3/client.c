@@ -50,6 +50,10 @@ static int conf_copy(struct rfs_s3_conf *d, const struct rfs_s3_conf *s)
 	d->path_style = s->path_style;
 	d->cache_ttl = s->cache_ttl;
 	d->part_size = s->part_size;
+	d->read_part = s->read_part;
+	d->read_parallel = s->read_parallel;
+	d->head_parallel = s->head_parallel;
+	d->copy_max = s->copy_max;
 	d->verify_etag = s->verify_etag;
 	d->verify_full = s->verify_full;
 	d->attrs_listing = s->attrs_listing;

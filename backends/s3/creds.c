@@ -40,6 +40,17 @@
 #define PART_MIB_MAX	  5120
 #define CACHE_TTL_DEFAULT 10
 #define CACHE_TTL_MAX	  (7 * 86400)
+/* Reads: ranged GETs of read_part MiB, read_parallel in flight; their
+ * product at most READ_WINDOW_MIB (the memory of one file's window). */
+#define READ_PART_DEFAULT     2
+#define READ_PART_MAX	      16
+#define READ_PARALLEL_DEFAULT 4
+#define READ_PARALLEL_MAX     16
+#define READ_WINDOW_MIB	      64
+/* HEADs of a first listing in flight: each on a kept-alive connection of
+ * the client's pool (RFS_S3_POOL_MAX). */
+#define HEAD_PARALLEL_DEFAULT 32
+#define HEAD_PARALLEL_MAX     32
 static void wipe_free(char *s)
 {
 	if (s) {
@@ -54,6 +65,7 @@ static void wipe_free(char *s)
 struct opts {
 	char *region, *endpoint, *path_style, *profile, *cache_ttl;
 	char *part_size, *verify, *attrs;
+	char *read_part, *read_parallel, *head_parallel, *copy_max;
 };
 
 static void opts_release(struct opts *o)
@@ -66,6 +78,10 @@ static void opts_release(struct opts *o)
 	free(o->part_size);
 	free(o->verify);
 	free(o->attrs);
+	free(o->read_part);
+	free(o->read_parallel);
+	free(o->head_parallel);
+	free(o->copy_max);
 }
 
 static int hexval(char c)
@@ -120,6 +136,10 @@ static char **opt_slot(struct opts *o, const char *name, size_t n)
 		{ "part_size", offsetof(struct opts, part_size) },
 		{ "verify", offsetof(struct opts, verify) },
 		{ "attrs", offsetof(struct opts, attrs) },
+		{ "read_part", offsetof(struct opts, read_part) },
+		{ "read_parallel", offsetof(struct opts, read_parallel) },
+		{ "head_parallel", offsetof(struct opts, head_parallel) },
+		{ "copy_max", offsetof(struct opts, copy_max) },
 	};
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -145,7 +165,9 @@ static int parse_opts(const char *query, struct opts *o, const char *shown,
 					     "storage '%s': unknown option "
 					     "'%.*s' (known: region, endpoint, "
 					     "path_style, profile, cache_ttl, "
-					     "part_size, verify, attrs)",
+					     "part_size, verify, attrs, "
+					     "read_part, read_parallel, "
+					     "head_parallel, copy_max)",
 					     shown, (int)(kn > 64 ? 64 : kn),
 					     p);
 		if (slot) {
@@ -585,6 +607,48 @@ static int load_tuning(struct rfs_s3_conf *c, const struct opts *o,
 					     shown, PART_MIB_MIN, PART_MIB_MAX);
 		c->part_size = (size_t)v << 20;
 	}
+	c->read_part = (size_t)READ_PART_DEFAULT << 20;
+	if (o->read_part) {
+		if (parse_uint(o->read_part, 1, READ_PART_MAX, &v) < 0)
+			return rfs_error_set(err, EINVAL,
+					     "storage '%s': read_part must be "
+					     "1 to %d (MiB)",
+					     shown, READ_PART_MAX);
+		c->read_part = (size_t)v << 20;
+	}
+	c->read_parallel = READ_PARALLEL_DEFAULT;
+	if (o->read_parallel) {
+		if (parse_uint(o->read_parallel, 1, READ_PARALLEL_MAX, &v) < 0)
+			return rfs_error_set(err, EINVAL,
+					     "storage '%s': read_parallel must "
+					     "be 1 to %d",
+					     shown, READ_PARALLEL_MAX);
+		c->read_parallel = (unsigned int)v;
+	}
+	c->copy_max = (size_t)PART_MIB_MAX << 20;
+	if (o->copy_max) {
+		if (parse_uint(o->copy_max, PART_MIB_MIN, PART_MIB_MAX, &v) < 0)
+			return rfs_error_set(err, EINVAL,
+					     "storage '%s': copy_max must be "
+					     "%d to %d (MiB)",
+					     shown, PART_MIB_MIN, PART_MIB_MAX);
+		c->copy_max = (size_t)v << 20;
+	}
+	c->head_parallel = HEAD_PARALLEL_DEFAULT;
+	if (o->head_parallel) {
+		if (parse_uint(o->head_parallel, 1, HEAD_PARALLEL_MAX, &v) < 0)
+			return rfs_error_set(err, EINVAL,
+					     "storage '%s': head_parallel must "
+					     "be 1 to %d",
+					     shown, HEAD_PARALLEL_MAX);
+		c->head_parallel = (unsigned int)v;
+	}
+	if ((c->read_part >> 20) * c->read_parallel > READ_WINDOW_MIB)
+		return rfs_error_set(err, EINVAL,
+				     "storage '%s': read_part times "
+				     "read_parallel must be at most %d (MiB "
+				     "a file reads ahead)",
+				     shown, READ_WINDOW_MIB);
 	if (o->verify && strcmp(o->verify, "attest") &&
 	    strcmp(o->verify, "full") && strcmp(o->verify, "download") &&
 	    strcmp(o->verify, "etag"))

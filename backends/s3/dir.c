@@ -231,7 +231,7 @@ static int move_copy_one(void *ctx, size_t i)
 	int r = rfs_buf_addf(&dst, "%s%s", mv->to, mv->keys[i] + mv->from_len);
 
 	m.size = mv->sizes[i];
-	if (!r && m.size > rfs_s3_single_copy_max) /* multipart: metadata */
+	if (!r && m.size > rfs_s3_copy_max(mv->b)) /* multipart: metadata */
 		r = rfs_s3_head(mv->b, mv->keys[i], &m);
 	if (!r)
 		r = rfs_s3_copy_object(mv->b, mv->keys[i], mv->b,

@@ -43,13 +43,32 @@
 #include <unistd.h>
 
 #define WINDOW_MIN ((size_t)1 << 20)
-#define WINDOW_MAX ((size_t)16 << 20)
+/** The largest window: 16 MiB, or read_part x read_parallel when more
+ * (at most 64 MiB, creds.c). */
+#define WINDOW_MAX_MIN ((size_t)16 << 20)
 /** The window from which the next one is fetched in the background. */
 #define PREFETCH_MIN ((size_t)4 << 20)
-/** A prefetched window is fetched by parts of this size, */
-#define PREFETCH_PART ((size_t)2 << 20)
-/** this many GETs at once (a 16 MiB window: 8 parts, 4 in flight). */
-#define PREFETCH_PARALLEL 4
+/* A prefetched window is fetched by parts of the storage's read_part
+ * (2 MiB by default), read_parallel GETs at once (4). */
+
+/* The read part and parallelism of @p b. */
+static size_t read_part(const struct rfs_s3_backend *b)
+{
+	return b->conf->read_part;
+}
+
+static unsigned int read_parallel(const struct rfs_s3_backend *b)
+{
+	return b->conf->read_parallel;
+}
+
+/* The largest read-ahead window of the files of @p b. */
+static size_t window_max(const struct rfs_s3_backend *b)
+{
+	size_t w = read_part(b) * read_parallel(b);
+
+	return w > WINDOW_MAX_MIN ? w : WINDOW_MAX_MIN;
+}
 /** How far from the last read a read still counts as sequential. */
 #define SEQ_SLACK ((off_t)1 << 20)
 /** S3's largest object. */
@@ -385,48 +404,62 @@ static ssize_t get_range(struct rfs_s3_file *f, char *dst, off_t off,
 	return n;
 }
 
+/* Double the window of @p f, up to window_max(). */
+static void grow(struct rfs_s3_file *f)
+{
+	size_t max = window_max(backend_of(f));
+
+	f->window = f->window * 2 < max ? f->window * 2 : max;
+}
+
 /* One part of a prefetched window: its bytes got, or -errno. */
 struct pf_part {
 	struct prefetch *p;
-	ssize_t got[WINDOW_MAX / PREFETCH_PART + 1];
+	size_t part;
+	ssize_t *got;
 };
 
 static int prefetch_part(void *ctx, size_t i)
 {
 	struct pf_part *pp = ctx;
 	struct prefetch *p = pp->p;
-	size_t at = i * PREFETCH_PART;
-	size_t len =
-		p->want - at < PREFETCH_PART ? p->want - at : PREFETCH_PART;
+	size_t at = i * pp->part;
+	size_t len = p->want - at < pp->part ? p->want - at : pp->part;
 
 	pp->got[i] = get_range_of(p->b, p->full, p->etag, p->buf + at,
 				  p->off + (off_t)at, len);
 	return 0;
 }
 
-/* Fetch the window by parts of PREFETCH_PART, PREFETCH_PARALLEL GETs in
- * flight (each If-Match the one ETag): what is got is the parts in a row
- * from the start that came whole, or the first part's error. */
+/* Fetch the window by parts of read_part, read_parallel GETs in flight
+ * (each If-Match the one ETag): what is got is the parts in a row from
+ * the start that came whole, or the first part's error. */
 static void *prefetch_run(void *arg)
 {
 	struct prefetch *p = arg;
-	struct pf_part pp = { .p = p };
-	size_t n = (p->want + PREFETCH_PART - 1) / PREFETCH_PART, i;
+	struct pf_part pp = { .p = p, .part = read_part(p->b) };
+	size_t n = (p->want + pp.part - 1) / pp.part, i;
 
-	rfs_s3_parallel(n, prefetch_part, &pp, PREFETCH_PARALLEL);
+	pp.got = calloc(n ? n : 1, sizeof(*pp.got));
+	if (!pp.got) {
+		p->got = -ENOMEM;
+		return NULL;
+	}
+	rfs_s3_parallel(n, prefetch_part, &pp, read_parallel(p->b));
 	p->got = pp.got[0];
 	for (i = 0; p->got >= 0 && i < n; i++) {
-		size_t len = p->want - i * PREFETCH_PART < PREFETCH_PART
-				     ? p->want - i * PREFETCH_PART
-				     : PREFETCH_PART;
+		size_t len = p->want - i * pp.part < pp.part
+				     ? p->want - i * pp.part
+				     : pp.part;
 
 		if (i)
-			p->got = pp.got[i] < 0 ? (ssize_t)(i * PREFETCH_PART)
-					       : (ssize_t)(i * PREFETCH_PART) +
-							 pp.got[i];
+			p->got = pp.got[i] < 0
+					 ? (ssize_t)(i * pp.part)
+					 : (ssize_t)(i * pp.part) + pp.got[i];
 		if (pp.got[i] < 0 || (size_t)pp.got[i] < len)
 			break;
 	}
+	free(pp.got);
 	return NULL;
 }
 
@@ -493,8 +526,7 @@ static bool prefetch_take(struct rfs_s3_file *f, off_t o)
 		f->ra_len = (size_t)p->got;
 		p->buf = old;
 		took = true;
-		if (f->window < WINDOW_MAX) /* still sequential: grow */
-			f->window *= 2;
+		grow(f); /* still sequential */
 	}
 	/* a failure is reported by the read that fetches it again */
 	free(p->buf);
@@ -582,8 +614,8 @@ static ssize_t remote_read_at(struct rfs_s3_file *f, char *buf, size_t size,
 			f->window = 0;
 		else if (!f->window)
 			f->window = WINDOW_MIN;
-		else if (f->window < WINDOW_MAX)
-			f->window *= 2;
+		else
+			grow(f);
 		if (f->window > want) {
 			size_t ahead = f->window;
 

@@ -5,13 +5,14 @@
  *
  * Listings carry no user metadata, only sizes and Last-Modified times, so
  * each entry whose attributes are not cached yet gets one HEAD (on up to
- * 16 threads): list() then reports the same mode, owner and preserved
- * mtime that stat() does, and symlinks as symlinks. The attributes go to
- * the stat cache, so the stat() calls that follow a readdir (`ls -l`)
- * cost nothing, and a folder is listed with 1 + its entries requests once
- * per cache_ttl, then from the cache. With attrs=listing the listing's
- * own sizes and times are the attributes (stat() reports the same), and
- * a folder costs one request per 1,000 entries.
+ * head_parallel threads, 32 by default: the client's pool keeps that
+ * many connections alive): list() then reports the same mode, owner and
+ * preserved mtime that stat() does, and symlinks as symlinks. The attributes go
+ * to the stat cache, so the stat() calls that follow a readdir (`ls -l`) cost
+ * nothing, and a folder is listed with 1 + its entries requests once per
+ * cache_ttl, then from the cache. With attrs=listing the listing's own sizes
+ * and times are the attributes (stat() reports the same), and a folder costs
+ * one request per 1,000 entries.
  */
 #include "backends/s3/s3_ops.h"
 
@@ -22,12 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/** Threads for the HEADs of a listing. */
-#define HEAD_THREADS 16
-
-/* One page of ListObjectsV2. */
-static int list_page(struct rfs_s3_backend *b, const char *prefix, bool delim,
-		     int max_keys, const char *token,
+int rfs_s3_list_page(struct rfs_s3_backend *b, const char *prefix, bool delim,
+		     int max_keys, const char *start_after, const char *token,
 		     struct rfs_s3_listing *out)
 {
 	struct rfs_buf q = RFS_BUF_INIT, body = RFS_BUF_INIT;
@@ -41,6 +38,11 @@ static int list_page(struct rfs_s3_backend *b, const char *prefix, bool delim,
 		e = rfs_buf_addstr(&q, "&delimiter=%2F");
 	if (!e && max_keys)
 		e = rfs_buf_addf(&q, "&max-keys=%d", max_keys);
+	if (!e && start_after && !token) {
+		e = rfs_buf_addstr(&q, "&start-after=");
+		if (!e)
+			e = rfs_s3_uri_encode(&q, start_after, false);
+	}
 	if (!e && token) {
 		e = rfs_buf_addstr(&q, "&continuation-token=");
 		if (!e)
@@ -86,7 +88,8 @@ int rfs_s3_dir_has_children(struct rfs_s3_backend *b, const char *key,
 	int r = rfs_s3_dir_prefix(b, key, &dir);
 
 	if (!r)
-		r = list_page(b, rfs_buf_str(&dir), false, 2, NULL, &l);
+		r = rfs_s3_list_page(b, rfs_buf_str(&dir), false, 2, NULL, NULL,
+				     &l);
 	if (!r) {
 		for (i = 0; i < l.n_objects; i++) {
 			if (!strcmp(l.objects[i].key, rfs_buf_str(&dir)))
@@ -115,7 +118,8 @@ int rfs_s3_walk(struct rfs_s3_backend *b, const char *key,
 	while (!r) {
 		struct rfs_s3_listing l = { 0 };
 
-		r = list_page(b, rfs_buf_str(&dir), false, 0, token, &l);
+		r = rfs_s3_list_page(b, rfs_buf_str(&dir), false, 0, NULL,
+				     token, &l);
 		for (i = 0; !r && i < l.n_objects; i++)
 			r = fn(ctx, l.objects[i].key, l.objects[i].size);
 		free(token);
@@ -407,7 +411,8 @@ static int fill_attrs(struct gather *g)
 	}
 	rfs_buf_release(&key);
 	if (!r)
-		r = rfs_s3_parallel(g->n_todo, head_entry, g, HEAD_THREADS);
+		r = rfs_s3_parallel(g->n_todo, head_entry, g,
+				    g->b->conf->head_parallel);
 	for (i = 0; !r && i < g->n; i++) {
 		if (g->gone[i]) {
 			free(g->e[i].name);
@@ -431,7 +436,8 @@ static int fetch(struct rfs_s3_backend *b, const char *key, struct gather *g)
 	while (!r) {
 		struct rfs_s3_listing l = { 0 };
 
-		r = list_page(b, rfs_buf_str(&dir), true, 0, token, &l);
+		r = rfs_s3_list_page(b, rfs_buf_str(&dir), true, 0, NULL, token,
+				     &l);
 		if (!r)
 			r = gather_page(g, &l, rfs_buf_str(&dir), &marker);
 		free(token);

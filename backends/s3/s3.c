@@ -472,7 +472,7 @@ int rfs_s3_stat_key(struct rfs_s3_backend *b, const char *key, struct stat *st)
 	if (r < 0)
 		return r;
 	f = rfs_buf_str(&full);
-	if (rfs_s3_files_stat(b, f, st))
+	if (rfs_s3_files_stat(b, f, st) || rfs_s3_fresh_stat(b, f, st))
 		goto out;
 	r = rfs_s3_cache_stat_find(b->cache, f, st, NULL);
 	if (r >= 0) {
@@ -520,6 +520,7 @@ void rfs_s3_invalidate_full(struct rfs_s3_backend *b, const char *full)
 	char *dir = strdup(full);
 	size_t dl;
 
+	rfs_s3_fresh_drop(b, full);
 	rfs_s3_cache_drop(b->cache, full);
 	if (!dir) { /* cannot tell the ancestors: forget everything */
 		rfs_s3_cache_drop_tree(b->cache, "");
@@ -647,6 +648,8 @@ static void s3_free(struct rfs_backend *rb)
 
 	rfs_s3_cache_close(b->cache);
 	rfs_s3_attrs_close(b->attrs);
+	rfs_s3_fresh_free(b->fresh);
+	pthread_mutex_destroy(&b->fresh_lock);
 	rfs_s3_client_free(b->client);
 	free(b->base.uri);
 	free(b);
@@ -684,6 +687,8 @@ static const struct rfs_backend_ops s3_ops = {
 	.copy_hashed = rfs_s3_copy_hashed,
 	.attest = rfs_s3_attest,
 	.forget = s3_forget,
+	.refresh = rfs_s3_refresh,
+	.unlink_checked = rfs_s3_unlink_checked,
 	.last_error = s3_last_error,
 	.free = s3_free,
 };
@@ -712,6 +717,7 @@ int rfs_s3_open(const struct rfs_uri *u, const char *uri,
 	if (!b)
 		return -ENOMEM;
 	b->base.ops = &s3_ops;
+	pthread_mutex_init(&b->fresh_lock, NULL);
 	r = rfs_s3_conf_load(u->scheme, u->authority, u->path, u->query, uri,
 			     &conf, err);
 	if (r < 0)

@@ -51,6 +51,8 @@ struct rfs_s3_backend {
 	struct rfs_s3_files *files;	/**< the cache's, borrowed */
 	struct rfs_s3_attrs *attrs;	/**< kept attributes, or NULL */
 	int64_t opened_ns;		/**< the root's times */
+	pthread_mutex_t fresh_lock;	/**< guards @p fresh */
+	struct rfs_s3_fresh *fresh;	/**< the last refresh, or NULL */
 };
 
 /** @return the S3 backend of @p b (which must be one). */
@@ -75,6 +77,10 @@ struct rfs_s3_meta {
 	bool has_mtime;
 	char content_type[128]; /**< "" when unknown */
 	char etag[72];		/**< without quotes; "" when unknown */
+	/** The SHA-256 and MD5 (hex) of this version's bytes, when we read
+	 * them (a copy_hashed() of it or to it); "" when unknown */
+	char sha256[65];
+	char md5[33]; /**< see sha256 */
 };
 
 /** One directory entry of a listing. */
@@ -118,13 +124,40 @@ bool rfs_s3_attrs_get(struct rfs_s3_attrs *a, const char *full,
 		      struct rfs_s3_meta *m);
 
 /**
+ * What the store keeps of @p full, whatever its version: the last answer
+ * kept, with its ETag, size, Last-Modified and digests (sha256, md5) when
+ * they are known. Thread-safe.
+ * @return true and fill @p m when the store has @p full
+ */
+bool rfs_s3_attrs_find(struct rfs_s3_attrs *a, const char *full,
+		       struct rfs_s3_meta *m);
+
+/**
  * Keep what the server said of @p full (a HEAD's answer, a copy's): @p m
  * with its ETag and its Last-Modified as the server gave it
  * (server_ns); anything else (no ETag, server_ns 0, a directory) is not
- * kept. Appended to the store's file. Thread-safe.
+ * kept. The digests of @p m are kept when they are known; when not, the
+ * digests kept for the same ETag stay. Appended to the store's file.
+ * Thread-safe.
  */
 void rfs_s3_attrs_put(struct rfs_s3_attrs *a, const char *full,
 		      const struct rfs_s3_meta *m);
+
+/**
+ * Pin the version @p m (with its ETag, size and digests) of @p full: the
+ * version an archive read and copied. Kept apart from the answers about
+ * the object, so that a later HEAD of a rewritten object never replaces
+ * it; a later pin does. Thread-safe.
+ */
+void rfs_s3_attrs_pin(struct rfs_s3_attrs *a, const char *full,
+		      const struct rfs_s3_meta *m);
+
+/**
+ * The version of @p full last pinned, with its digests.
+ * @return true and fill @p m when there is one
+ */
+bool rfs_s3_attrs_pinned(struct rfs_s3_attrs *a, const char *full,
+			 struct rfs_s3_meta *m);
 
 /* ------------------------------------------------------------- s3.c */
 
@@ -362,6 +395,21 @@ void rfs_s3_entries_free(struct rfs_s3_entry *e, size_t n);
 
 /* ------------------------------------------------------------- list.c */
 
+/**
+ * One page of ListObjectsV2 below @p prefix.
+ * @param b           the backend
+ * @param prefix      the full prefix listed
+ * @param delim       group what is below a "/" (CommonPrefixes)
+ * @param max_keys    at most this many keys, or 0 for the server's 1,000
+ * @param start_after list only keys after this one, or NULL
+ * @param token       the continuation token of the page before, or NULL
+ * @param out         the page; release with rfs_s3_listing_release()
+ * @return 0, -EIO (not a listing, or one cut short), a request's error
+ */
+int rfs_s3_list_page(struct rfs_s3_backend *b, const char *prefix, bool delim,
+		     int max_keys, const char *start_after, const char *token,
+		     struct rfs_s3_listing *out);
+
 /** The backend's list(). */
 int rfs_s3_list(struct rfs_backend *b, const char *key, rfs_backend_list_fn fn,
 		void *ctx);
@@ -437,6 +485,19 @@ int rfs_s3_copy(struct rfs_backend *src, const char *src_key,
 extern int64_t rfs_s3_single_copy_max;
 
 /**
+ * The largest object copied into @p db with one CopyObject: its
+ * storage's copy_max, at most rfs_s3_single_copy_max.
+ */
+int64_t rfs_s3_copy_max(const struct rfs_s3_backend *db);
+
+/**
+ * The part size of a multipart upload or copy of @p size bytes into
+ * @p b: its part_size (5 MiB at least), doubled until the parts are at
+ * most 10,000.
+ */
+size_t rfs_s3_part_size_for(const struct rfs_s3_backend *b, int64_t size);
+
+/**
  * Copy the object @p src_full of @p sb to @p dst_full of @p db on the
  * server: CopyObject up to 5 GiB, UploadPartCopy above.
  * @param sb       the source's backend
@@ -464,10 +525,11 @@ int rfs_s3_copy_object(struct rfs_s3_backend *sb, const char *src_full,
 /**
  * rfs_s3_copy_object() with up to RFS_S3_COPY_EXTRA_MAX more header
  * lines ("x-amz-meta-...: value") sent with the metadata of @p replace,
- * which must then be given. Only a single CopyObject can carry them.
- * @return as rfs_s3_copy_object(); -EXDEV for an object too big for one
- *         CopyObject when @p n_extra is not 0; -EINVAL (too many lines,
- *         or lines without @p replace)
+ * which must then be given.
+ * Above rfs_s3_copy_max() the lines go with the multipart upload's
+ * creation, and @p made is the copy's HEAD (its multipart ETag).
+ * @return as rfs_s3_copy_object(); -EINVAL (too many lines, or lines
+ *         without @p replace)
  */
 int rfs_s3_copy_object_with(struct rfs_s3_backend *sb, const char *src_full,
 			    struct rfs_s3_backend *db, const char *dst_full,
@@ -475,6 +537,40 @@ int rfs_s3_copy_object_with(struct rfs_s3_backend *sb, const char *src_full,
 			    const struct rfs_s3_meta *replace,
 			    const char *const *extra, size_t n_extra,
 			    struct rfs_s3_meta *made);
+
+/* ----------------------------------------------------------- fresh.c */
+
+/** Fresh answers of one refresh (fresh.c), kept by the backend. */
+struct rfs_s3_fresh;
+
+/** @see rfs_backend_ops.refresh */
+void rfs_s3_refresh(struct rfs_backend *b, const char *const *keys, size_t n);
+
+/** @see rfs_backend_ops.unlink_checked */
+int rfs_s3_unlink_checked(struct rfs_backend *b, struct rfs_backend_unlink *u,
+			  size_t n);
+
+/**
+ * The attributes of @p full from the last refresh, when it listed the
+ * object seconds ago and the attribute store knows that version.
+ * @return true and fill @p st
+ */
+bool rfs_s3_fresh_stat(struct rfs_s3_backend *b, const char *full,
+		       struct stat *st);
+
+/**
+ * Whether the last refresh, seconds ago, listed @p full with the ETag of
+ * the copy recorded as holding the bytes of SHA-256 @p sha (a single-part
+ * ETag, the MD5 of those bytes).
+ */
+bool rfs_s3_fresh_attest(struct rfs_s3_backend *b, const char *full,
+			 const char *sha);
+
+/** Drop what the backend's last refresh said of @p full. */
+void rfs_s3_fresh_drop(struct rfs_s3_backend *b, const char *full);
+
+/** Free the backend's fresh answers; NULL does nothing. */
+void rfs_s3_fresh_free(struct rfs_s3_fresh *f);
 
 /* ---------------------------------------------------------- attest.c */
 

@@ -44,7 +44,17 @@ struct rfs_s3_conf {
 	char *profile;	     /**< the profile used, for messages */
 	int cache_ttl;	     /**< seconds */
 	size_t part_size;    /**< bytes */
-	bool verify_etag;    /**< verify server-side copies by ETag */
+	/** Sequential reads fetch ahead by ranged GETs of this many bytes
+	 * (read_part, MiB) */
+	size_t read_part;
+	/** and this many of them at once (read_parallel) */
+	unsigned int read_parallel;
+	/** HEADs of a listing in flight at once (head_parallel) */
+	unsigned int head_parallel;
+	/** The largest object copied into this storage with one
+	 * CopyObject (copy_max, bytes); larger ones are copied in parts */
+	size_t copy_max;
+	bool verify_etag; /**< verify server-side copies by ETag */
 	/** verify=full: copies are verified by reading them back, never
 	 * by what the server attests */
 	bool verify_full;
@@ -98,7 +108,8 @@ int rfs_s3_conf_load(const char *scheme, const char *bucket, const char *path,
  * Check what an "s3" or "gs" URI says by itself, as rfs_s3_conf_load()
  * would, without reading the environment or the AWS files: the options
  * (known, given once, valid values: region, endpoint, path_style,
- * profile, cache_ttl, part_size, verify, attrs) and the bucket name.
+ * profile, cache_ttl, part_size, verify, attrs, read_part,
+ * read_parallel, head_parallel, copy_max) and the bucket name.
  * For `storage add`, which may run where the keys are not. Thread-safe.
  * @param scheme "s3" or "gs"
  * @param bucket the URI's authority

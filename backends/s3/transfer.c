@@ -108,7 +108,14 @@ static int check_body(struct rfs_s3_backend *b, const char *what,
 			   b->name, what, key, code, msg);
 }
 
-static size_t part_size_for(struct rfs_s3_backend *b, int64_t size)
+int64_t rfs_s3_copy_max(const struct rfs_s3_backend *db)
+{
+	int64_t m = (int64_t)db->conf->copy_max;
+
+	return m && m < rfs_s3_single_copy_max ? m : rfs_s3_single_copy_max;
+}
+
+size_t rfs_s3_part_size_for(const struct rfs_s3_backend *b, int64_t size)
 {
 	size_t p = b->conf->part_size;
 
@@ -133,6 +140,8 @@ struct mpu {
 	struct rfs_s3_backend *sb; /* copy: the source */
 	const char *src_full;
 	const char *src_etag; /* copy: the version copied, "" when unknown */
+	const char *const *extra; /* more header lines of the create */
+	size_t n_extra;
 };
 
 static int upload_query(const struct mpu *u, size_t part, struct rfs_buf *q)
@@ -149,14 +158,17 @@ static int mpu_create(struct mpu *u, const struct rfs_s3_meta *m)
 {
 	struct rfs_buf body = RFS_BUF_INIT;
 	struct rfs_s3_request r;
-	const char *lines[6];
+	const char *lines[6 + RFS_S3_COPY_EXTRA_MAX];
 	char store[6][160];
+	size_t n = rfs_s3_meta_headers(m, store, lines);
 	int e;
 
+	for (size_t i = 0; i < u->n_extra; i++)
+		lines[n++] = u->extra[i];
 	rfs_s3_req_init(&r, "POST", u->full);
 	r.query = "uploads";
 	r.headers = lines;
-	r.n_headers = rfs_s3_meta_headers(m, store, lines);
+	r.n_headers = n;
 	r.out = &body;
 	e = rfs_s3_do(u->b, &r);
 	if (!e) {
@@ -328,7 +340,7 @@ static int mpu_run(struct mpu *u, const struct rfs_s3_meta *m,
 {
 	int e;
 
-	u->psize = part_size_for(u->b, u->size);
+	u->psize = rfs_s3_part_size_for(u->b, u->size);
 	u->nparts =
 		(size_t)((u->size + (int64_t)u->psize - 1) / (int64_t)u->psize);
 	if (!u->nparts)
@@ -501,15 +513,15 @@ int rfs_s3_copy_object_with(struct rfs_s3_backend *sb, const char *src_full,
 		made->etag[0] = '\0';
 	if (n_extra > RFS_S3_COPY_EXTRA_MAX || (n_extra && !replace))
 		return -EINVAL;
-	if (n_extra && src->size > rfs_s3_single_copy_max)
-		return -EXDEV; /* a multipart copy takes no extra headers */
-	if (src->size > rfs_s3_single_copy_max) {
+	if (src->size > rfs_s3_copy_max(db)) {
 		u.b = db;
 		u.full = dst_full;
 		u.size = src->size;
 		u.sb = sb;
 		u.src_full = src_full;
 		u.src_etag = src->etag;
+		u.extra = extra;
+		u.n_extra = n_extra;
 		e = mpu_run(&u, replace ? replace : src, part_copy, NULL);
 		if (!e && *src->etag) {
 			/* RGW ignores the condition on part copies: check
@@ -525,6 +537,9 @@ int rfs_s3_copy_object_with(struct rfs_s3_backend *sb, const char *src_full,
 				e = -EEXIST; /* gone: changed as well */
 			e = copy_stale(sb, src_full, e);
 		}
+		/* the copy as the server holds it: its multipart ETag */
+		if (!e && made && n_extra)
+			e = rfs_s3_head(db, dst_full, made);
 		return e;
 	}
 	e = copy_source(sb, src_full, &hdr);

@@ -1347,3 +1347,145 @@ Test(s3, a_source_rewritten_after_its_copy_or_its_verify_is_never_lost)
 	      "sha256sum -c --quiet ../dt=2013-01-12.sum)");
 	rfs_test_out_release(&o);
 }
+
+/* ------------------------------------------- requests per archived file */
+
+Test(s3, an_archive_costs_at_most_four_requests_per_file)
+{
+	struct rfs_test_out o = { 0 };
+	int r, total, deletes, batches;
+	char *v;
+
+	/* the attribute store of this test's own, as a fresh machine has */
+	setenv("RECYCLEFS_S3_ATTR_CACHE", rfs_test_data(&m, "attrs"), 1);
+	put_parts("dt=2013-01-13", 200, 2000);
+	r = rfs_test_cli(&m, &o, "archive", "--no-wait", E "/dt=2013-01-13");
+	cr_assert_eq(r, 0, "%s", o.err);
+	r = rfs_test_sh(&m, &o, "recyclefs -v resume 2> arch.log");
+	cr_assert_eq(r, 0, "resume: %s%s", o.out, o.err);
+	v = entry_field(E "/dt=2013-01-13", "state");
+	cr_expect_str_eq(v, "archived");
+	free(v);
+	SH_OK("rm -rf bin && $AWSX s3 cp --only-show-errors --recursive "
+	      "s3://$B/" BINPFX "/" E "/dt=2013-01-13/ bin/ && (cd bin && "
+	      "sha256sum -c --quiet ../dt=2013-01-13.sum)");
+	cr_expect_eq(count_objects(PFX "/dt=2013-01-13/"), 0);
+	/* every request of the run, from the per-request debug log */
+	total = requests_in("arch.log", "s3 (GET|HEAD|PUT|POST|DELETE) '");
+	deletes = requests_in("arch.log",
+			      "s3 DELETE '" PFX "/dt=2013-01-13/part-");
+	batches = requests_in("arch.log", "s3 POST ''");
+	fprintf(stderr, "archive of 200 objects: %d requests, %.2f per file\n",
+		total, total / 200.0);
+	cr_expect_leq(total, 4 * 200, "%d requests for 200 files", total);
+	/* the sources go in one DeleteObjects, not one DELETE each */
+	cr_expect_eq(deletes, 0);
+	cr_expect_geq(batches, 1);
+	/* verify takes the copies' ETags from a listing: no HEAD of them */
+	cr_expect_eq(requests_in("arch.log", "s3 HEAD '" BINPFX "/" E
+					     "/dt=2013-01-13/part-"),
+		     0);
+	rfs_test_out_release(&o);
+}
+
+Test(s3, a_source_rewritten_alike_between_verify_and_delete_is_kept)
+{
+	struct rfs_test_out o = { 0 };
+	char *v;
+	int r;
+
+	setenv("RECYCLEFS_S3_ATTR_CACHE", rfs_test_data(&m, "attrs"), 1);
+	/* the metastore hook, which runs between verify and delete,
+	 * rewrites part-1 with other bytes of the same size and the same
+	 * x-amz-meta-mtime: only its ETag tells */
+	put_parts("dt=2013-01-14", 3, 100000);
+	SH_OK("head -c 100000 /dev/urandom > new3 && { echo '#!/bin/sh'; echo "
+	      "'cat > /dev/null'; echo \"$AWSX s3 cp --only-show-errors "
+	      "--metadata mtime=981173106.123456789 $PWD/new3 s3://$B/" PFX
+	      "/dt=2013-01-14/part-1.parquet\"; } > hook.sh && chmod +x "
+	      "hook.sh && recyclefs config set metastore.hook $PWD/hook.sh");
+	r = rfs_test_cli(&m, &o, "archive", "--no-wait", E "/dt=2013-01-14");
+	cr_assert_eq(r, 0, "%s", o.err);
+	r = rfs_test_sh(&m, &o, "recyclefs resume");
+	cr_expect_eq(r, 0, "resume: %s%s", o.out, o.err);
+	v = entry_field(E "/dt=2013-01-14", "state");
+	cr_expect_str_eq(v, "archived");
+	free(v);
+	v = entry_field(E "/dt=2013-01-14", "reason");
+	cr_expect(strstr(v, "part-1.parquet") && strstr(v, "kept"),
+		  "reason: %s", v);
+	free(v);
+	/* the new bytes stay at the source; the bin holds the verified */
+	SH_OK("$AWSX s3 cp --only-show-errors s3://$B/" PFX
+	      "/dt=2013-01-14/part-1.parquet - | cmp - new3");
+	cr_expect_eq(count_objects(PFX "/dt=2013-01-14/"), 1);
+	SH_OK("rm -rf got && $AWSX s3 cp --only-show-errors --recursive "
+	      "s3://$B/" BINPFX "/" E "/dt=2013-01-14/ got/ && (cd got && "
+	      "sha256sum -c --quiet ../dt=2013-01-14.sum)");
+	rfs_test_out_release(&o);
+}
+
+/* ------------------------------------------- copies in parts (copy_max) */
+
+Test(s3, a_copy_above_copy_max_goes_in_parts_and_is_proven_by_its_etag)
+{
+	struct rfs_test_out o = { 0 };
+	char *u = rfs_test_s3_uri(endpoint, bucket, "orders-m",
+				  "copy_max=5&part_size=5");
+	char sum[80], etag[80], key[256];
+	int r, i;
+	char *v;
+
+	setenv("RECYCLEFS_S3_ATTR_CACHE", rfs_test_data(&m, "attrs"), 1);
+	r = rfs_test_cli(&m, &o, "storage", "add", "s3m", u);
+	r = r
+		    ?: rfs_test_cli(&m, &o, "lifecycle", "add", "sales.orders",
+				    "silver");
+	r = r
+		    ?: rfs_test_cli(&m, &o, "epoch", "add", "sales.orders",
+				    "silver", "--from", "2013-01-01",
+				    "--storage", "s3m", "--path", "silver");
+	cr_assert_eq(r, 0, "%s", o.err);
+	free(u);
+	/* 12,000,000 bytes: three parts of 5 MiB, 5 MiB and the rest */
+	put_parts_in("orders-m/silver", "dt=2013-01-15", 2, 12000000);
+	r = rfs_test_cli(&m, &o, "archive", "--no-wait",
+			 "sales.orders/silver/2013-01-01..now/dt=2013-01-15");
+	cr_assert_eq(r, 0, "%s", o.err);
+	r = rfs_test_sh(&m, &o, "recyclefs -v resume 2> arch.log");
+	cr_assert_eq(r, 0, "resume: %s%s", o.out, o.err);
+	v = entry_field("sales.orders/silver/2013-01-01..now/dt=2013-01-15",
+			"state");
+	cr_expect_str_eq(v, "archived");
+	free(v);
+	SH_OK("rm -rf bin && $AWSX s3 cp --only-show-errors --recursive "
+	      "s3://$B/orders-m/.recyclebin/sales.orders/silver/"
+	      "2013-01-01..now/dt=2013-01-15/ bin/ && (cd bin && sha256sum -c "
+	      "--quiet ../dt=2013-01-15.sum)");
+	for (i = 1; i <= 2; i++) {
+		snprintf(key, sizeof(key),
+			 "orders-m/.recyclebin/sales.orders/silver/"
+			 "2013-01-01..now/dt=2013-01-15/part-%d.parquet",
+			 i);
+		head_object(key, "ETag", etag, sizeof(etag));
+		head_object(key, "Metadata.sha256", sum, sizeof(sum));
+		cr_expect(strstr(etag, "-3\"") != NULL,
+			  "part-%d's copy has ETag %s, not one of 3 parts", i,
+			  etag);
+		SH_OK("grep -q '^%s  part-%d.parquet$' dt=2013-01-15.sum", sum,
+		      i);
+	}
+	/* copied server-side in parts, not streamed; proven unread */
+	cr_expect_eq(requests_in("arch.log",
+				 "s3 PUT 'orders-m/.recyclebin/[^']*/"
+				 "part-1.parquet' \\?partNumber="),
+		     3);
+	cr_expect_eq(requests_in("arch.log",
+				 "s3 GET 'orders-m/.recyclebin/[^']*part-"),
+		     0, "copies were read back");
+	cr_expect_eq(requests_in("arch.log", "s3 PUT 'orders-m/.recyclebin/"
+					     "[^']*\\.rfs-tmp"),
+		     0, "a copy was streamed");
+	cr_expect_eq(count_objects("orders-m/silver/dt=2013-01-15/"), 0);
+	rfs_test_out_release(&o);
+}

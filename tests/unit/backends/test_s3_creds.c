@@ -583,3 +583,50 @@ Test(s3_creds, unreadable_file_is_an_error)
 	load_fails("bucket", "", EACCES, &e);
 	cr_assert_neq(strstr(e.msg, "credentials"), NULL, "%s", e.msg);
 }
+
+Test(s3_creds, read_part_and_read_parallel_bound_the_read_ahead)
+{
+	struct rfs_s3_conf c;
+	struct rfs_error e;
+
+	env_keys();
+	load_ok("s3", "bucket", "", &c);
+	cr_assert_eq(c.read_part, (size_t)2 << 20);
+	cr_assert_eq(c.read_parallel, 4);
+	rfs_s3_conf_release(&c);
+	load_ok("s3", "bucket", "read_part=8&read_parallel=8", &c);
+	cr_assert_eq(c.read_part, (size_t)8 << 20);
+	cr_assert_eq(c.read_parallel, 8);
+	rfs_s3_conf_release(&c);
+	load_ok("s3", "bucket", "read_part=1&read_parallel=1", &c);
+	rfs_s3_conf_release(&c);
+	load_fails("bucket", "read_part=0", EINVAL, &e);
+	cr_assert_neq(strstr(e.msg, "read_part must be 1 to 16"), NULL, "%s",
+		      e.msg);
+	load_fails("bucket", "read_part=17", EINVAL, &e);
+	load_fails("bucket", "read_parallel=0", EINVAL, &e);
+	load_fails("bucket", "read_parallel=17", EINVAL, &e);
+	cr_assert_neq(strstr(e.msg, "read_parallel must be 1 to 16"), NULL,
+		      "%s", e.msg);
+	/* one file's window stays at most 64 MiB */
+	load_fails("bucket", "read_part=16&read_parallel=8", EINVAL, &e);
+	cr_assert_neq(strstr(e.msg, "at most 64"), NULL, "%s", e.msg);
+}
+
+Test(s3_creds, head_parallel_is_1_to_32)
+{
+	struct rfs_s3_conf c;
+	struct rfs_error e;
+
+	env_keys();
+	load_ok("s3", "bucket", "", &c);
+	cr_assert_eq(c.head_parallel, 32);
+	rfs_s3_conf_release(&c);
+	load_ok("s3", "bucket", "head_parallel=8", &c);
+	cr_assert_eq(c.head_parallel, 8);
+	rfs_s3_conf_release(&c);
+	load_fails("bucket", "head_parallel=0", EINVAL, &e);
+	load_fails("bucket", "head_parallel=33", EINVAL, &e);
+	cr_assert_neq(strstr(e.msg, "head_parallel must be 1 to 32"), NULL,
+		      "%s", e.msg);
+}
