@@ -290,7 +290,7 @@ static int entry_location(struct req *q, const struct fs_bin_entry *e,
 	return r;
 }
 
-int fs_bin_getattr(struct req *q, struct stat *st)
+static int bin_getattr(struct req *q, struct stat *st)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_backend *b;
@@ -330,16 +330,11 @@ int fs_bin_getattr(struct req *q, struct stat *st)
 
 static int fill(void *ctx, const char *name, const struct stat *st)
 {
-	void **c = ctx;
-	fuse_fill_dir_t filler = (fuse_fill_dir_t)c[1];
-	enum fuse_fill_dir_flags *plus = c[2];
-
-	return filler(c[0], name, st, 0, *plus) ? -ENOBUFS : 0;
+	return fs_dir_add(ctx, name, st, NULL) ? -ENOBUFS : 0;
 }
 
 /* The next component of each entry below folder @p dir, once each. */
-static int list_mirrored(struct req *q, const char *dir, void *buf,
-			 fuse_fill_dir_t filler)
+static int list_mirrored(struct req *q, const char *dir, struct dirlist *d)
 {
 	char key[4096], last[256] = "";
 	struct stat st;
@@ -360,37 +355,37 @@ static int list_mirrored(struct req *q, const char *dir, void *buf,
 		memcpy(last, p, n);
 		last[n] = '\0';
 		st.st_mode = p[n] || q->snap->bin[i].is_dir ? S_IFDIR : S_IFREG;
-		filler(buf, last, &st, 0, 0);
+		fs_dir_add(d, last, &st, NULL);
 	}
 	return 0;
 }
 
-int fs_bin_readdir(struct req *q, void *buf, fuse_fill_dir_t filler,
-		   enum fuse_fill_dir_flags plus)
+static int bin_list(struct req *q, struct dirlist *d)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_backend *b;
 	struct bin_node bn;
-	void *ctx[3] = { buf, (void *)filler, &plus };
 	int r;
 
 	r = bin_resolve(q, &bn);
+	if (r == 0)
+		r = fs_kind_dir_begin(q, d);
 	if (r < 0)
 		return r;
 	if (bn.kind == BIN_GHOST)
 		return 0;
 	if (bn.kind != BIN_ENTRY)
-		return list_mirrored(q, q->node.rest, buf, filler);
+		return list_mirrored(q, q->node.rest, d);
 	r = entry_location(q, bn.e, bn.sub, &b, &key);
 	if (r == 0)
-		r = rfs_backend_list(b, rfs_buf_str(&key), fill, ctx);
+		r = rfs_backend_list(b, rfs_buf_str(&key), fill, d);
 	if (r == -ENOBUFS || (r == -ENOENT && !*bn.sub))
 		r = 0;
 	rfs_buf_release(&key);
 	return r;
 }
 
-int fs_bin_readlink(struct req *q, char *buf, size_t size)
+static int bin_readlink(struct req *q, char *buf, size_t size)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_backend *b;
@@ -408,7 +403,7 @@ int fs_bin_readlink(struct req *q, char *buf, size_t size)
 	return r;
 }
 
-int fs_bin_open(struct req *q, struct fuse_file_info *fi)
+static int bin_open(struct req *q, int flags, struct rfs_file **out)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_backend *b;
@@ -416,6 +411,8 @@ int fs_bin_open(struct req *q, struct fuse_file_info *fi)
 	struct bin_node bn;
 	int r;
 
+	if ((flags & O_ACCMODE) != O_RDONLY)
+		return fs_kind_refuse(q, "open for writing", q->path);
 	r = bin_resolve(q, &bn);
 	if (r == 0 && bn.kind != BIN_ENTRY)
 		r = -EISDIR;
@@ -425,7 +422,7 @@ int fs_bin_open(struct req *q, struct fuse_file_info *fi)
 		r = rfs_backend_open_file(b, rfs_buf_str(&key), O_RDONLY, 0,
 					  &f);
 	if (r == 0)
-		fi->fh = (uintptr_t)f;
+		*out = f;
 	rfs_buf_release(&key);
 	return r;
 }
@@ -487,7 +484,7 @@ static int restore_guard(struct req *q, const struct fs_bin_entry *e,
 	return r;
 }
 
-int fs_bin_unlink(struct req *q, const char *path)
+static int bin_unlink_path(struct req *q, const char *path)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_error err = { 0 };
@@ -533,7 +530,7 @@ int fs_bin_unlink(struct req *q, const char *path)
 	return r;
 }
 
-int fs_bin_rmdir(struct req *q, const char *path)
+static int bin_rmdir_path(struct req *q, const char *path)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_error err = { 0 };
@@ -700,7 +697,8 @@ static int copy_out(const struct rfs_buf *b, char *out, size_t size)
 	return (int)b->len;
 }
 
-int fs_bin_getxattr(struct req *q, const char *name, char *value, size_t size)
+static int bin_getxattr(struct req *q, const char *name, char *value,
+		       size_t size)
 {
 	struct rfs_buf v = RFS_BUF_INIT;
 	struct bin_node bn;
@@ -717,7 +715,7 @@ int fs_bin_getxattr(struct req *q, const char *name, char *value, size_t size)
 	return r;
 }
 
-int fs_bin_listxattr(struct req *q, char *list, size_t size)
+static int bin_listxattr(struct req *q, char *list, size_t size)
 {
 	struct rfs_buf names = RFS_BUF_INIT;
 	struct bin_node bn;
@@ -747,8 +745,8 @@ static bool has_writer(struct rfs_fs_state *st, int64_t epoch_id,
 	return found;
 }
 
-int fs_bin_restore(struct req *q, const char *path, const char *value,
-		   size_t size, bool overwrite)
+static int bin_restore(struct req *q, const char *path, const char *value,
+		       size_t size, bool overwrite)
 {
 	struct rfs_restore_target to = { .overwrite = overwrite };
 	struct rfs_error err = { 0 };
@@ -836,3 +834,126 @@ out:
 	rfs_buf_release(&origin);
 	return r;
 }
+
+/* The bin's kind: a live view (the kernel keeps nothing of it), read-only
+ * but for rm (purge) and the restore attributes. */
+
+/* The request of @p name in folder @p q, for a path-based operation. */
+static int child(struct req *q, const char *name, char *path, size_t size,
+		 struct req *c)
+{
+	int r = fs_path_join(path, size, q->path, name);
+
+	return r < 0 ? r : fs_req_begin(c, q->st, path);
+}
+
+static int bin_unlink(struct req *q, const char *name)
+{
+	char path[4096 + 256];
+	struct req c;
+	int r = child(q, name, path, sizeof(path), &c);
+
+	if (r < 0)
+		return r;
+	r = bin_unlink_path(&c, path);
+	fs_req_end(&c);
+	return r;
+}
+
+static int bin_rmdir(struct req *q, const char *name)
+{
+	char path[4096 + 256];
+	struct req c;
+	int r = child(q, name, path, sizeof(path), &c);
+
+	if (r < 0)
+		return r;
+	r = bin_rmdir_path(&c, path);
+	fs_req_end(&c);
+	return r;
+}
+
+static int bin_setattr(struct req *q, const struct stat *a, int to_set)
+{
+	(void)a;
+	(void)to_set;
+	return fs_kind_refuse(q, "setattr", q->path);
+}
+
+static int bin_create(struct req *q, const char *name, mode_t mode, int flags,
+		      struct rfs_file **f)
+{
+	(void)name;
+	(void)mode;
+	(void)flags;
+	(void)f;
+	return fs_kind_refuse(q, "create", q->path);
+}
+
+static int bin_mknod(struct req *q, const char *name, mode_t mode, dev_t rdev)
+{
+	(void)name;
+	(void)mode;
+	(void)rdev;
+	return fs_kind_refuse(q, "mknod", q->path);
+}
+
+static int bin_mkdir(struct req *q, const char *name, mode_t mode)
+{
+	(void)name;
+	(void)mode;
+	return fs_kind_refuse(q, "mkdir", q->path);
+}
+
+static int bin_symlink(struct req *q, const char *target, const char *name)
+{
+	(void)target;
+	(void)name;
+	return fs_kind_refuse(q, "symlink", q->path);
+}
+
+static int bin_setxattr(struct req *q, const char *name, const char *value,
+			size_t size, int flags)
+{
+	(void)flags;
+	if (!strcmp(name, "user.recyclefs.restore") ||
+	    !strcmp(name, "user.recyclefs.restore_overwrite"))
+		return bin_restore(q, q->path, value, size,
+				   !strcmp(name, "user.recyclefs.restore_"
+						 "overwrite"));
+	if (fs_is_rfs_attr(name))
+		return fs_refuse("setxattr", q->path,
+				 "user.recyclefs.* attributes are read-only");
+	return fs_kind_refuse(q, "setxattr", q->path);
+}
+
+static int bin_removexattr(struct req *q, const char *name)
+{
+	if (fs_is_rfs_attr(name))
+		return fs_refuse("removexattr", q->path,
+				 "user.recyclefs.* attributes are read-only");
+	return fs_kind_refuse(q, "removexattr", q->path);
+}
+
+const struct fs_kind fs_kind_bin = {
+	.what = "the recycle bin",
+	.live = true,
+	.getattr = bin_getattr,
+	.setattr = bin_setattr,
+	.readlink = bin_readlink,
+	.list = bin_list,
+	.open = bin_open,
+	.create = bin_create,
+	.mknod = bin_mknod,
+	.mkdir = bin_mkdir,
+	.symlink = bin_symlink,
+	.unlink = bin_unlink,
+	.rmdir = bin_rmdir,
+	.link = fs_kind_link,
+	.rename = fs_kind_rename,
+	.getxattr = bin_getxattr,
+	.listxattr = bin_listxattr,
+	.setxattr = bin_setxattr,
+	.removexattr = bin_removexattr,
+	.statfs = fs_index_statfs,
+};
