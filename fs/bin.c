@@ -698,7 +698,7 @@ static int copy_out(const struct rfs_buf *b, char *out, size_t size)
 }
 
 static int bin_getxattr(struct req *q, const char *name, char *value,
-		       size_t size)
+			size_t size)
 {
 	struct rfs_buf v = RFS_BUF_INIT;
 	struct bin_node bn;

@@ -75,25 +75,25 @@ static int in_setattr(struct req *q, const struct stat *a, int to_set)
 	int r = 0;
 
 	if (to_set & FUSE_SET_ATTR_MODE)
-		r = fs_attr_failed(q->b, "chmod", q->path,
-				   rfs_backend_chmod(q->b, k,
-						     a->st_mode & 07777));
-	if (r == 0 && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))
 		r = fs_attr_failed(
-			q->b, "chown", q->path,
-			rfs_backend_chown(
-				q->b, k,
-				to_set & FUSE_SET_ATTR_UID ? a->st_uid
-							   : (uid_t)-1,
-				to_set & FUSE_SET_ATTR_GID ? a->st_gid
-							   : (gid_t)-1));
+			q->b, "chmod", q->path,
+			rfs_backend_chmod(q->b, k, a->st_mode & 07777));
+	if (r == 0 && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))
+		r = fs_attr_failed(q->b, "chown", q->path,
+				   rfs_backend_chown(q->b, k,
+						     to_set & FUSE_SET_ATTR_UID
+							     ? a->st_uid
+							     : (uid_t)-1,
+						     to_set & FUSE_SET_ATTR_GID
+							     ? a->st_gid
+							     : (gid_t)-1));
 	if (r == 0 && (to_set & FUSE_SET_ATTR_SIZE))
-		r = fs_storage_failed(q->b, "truncate", q->path,
-				      rfs_backend_truncate(q->b, k,
-							   a->st_size));
-	if (r == 0 && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
-				 FUSE_SET_ATTR_ATIME_NOW |
-				 FUSE_SET_ATTR_MTIME_NOW))) {
+		r = fs_storage_failed(
+			q->b, "truncate", q->path,
+			rfs_backend_truncate(q->b, k, a->st_size));
+	if (r == 0 &&
+	    (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+		       FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW))) {
 		tv[0].tv_nsec = tv[1].tv_nsec = UTIME_OMIT;
 		if (to_set & FUSE_SET_ATTR_ATIME_NOW)
 			tv[0].tv_nsec = UTIME_NOW;
@@ -135,8 +135,7 @@ static int list_entry(void *ctx, const char *name, const struct stat *st)
 		if (fs_bin_hides(l->q->snap, l->q->node.epoch->id, l->key))
 			return 0;
 	}
-	return fs_dir_add(l->d, name, st,
-			  st ? &fs_kind_epoch_entry : NULL)
+	return fs_dir_add(l->d, name, st, st ? &fs_kind_epoch_entry : NULL)
 		       ? -ENOBUFS
 		       : 0;
 }
@@ -181,9 +180,9 @@ static int in_open(struct req *q, int flags, struct rfs_file **f)
 	int r;
 
 	flags &= ~(O_NOCTTY | O_NONBLOCK | O_CREAT | O_EXCL);
-	r = fs_storage_failed(q->b, "open", q->path,
-			      rfs_backend_open_file(q->b, q->node.rest, flags,
-						    0, f));
+	r = fs_storage_failed(
+		q->b, "open", q->path,
+		rfs_backend_open_file(q->b, q->node.rest, flags, 0, f));
 	if (r == 0)
 		fs_writer_add(q->st, *f, q->node.epoch->id, q->node.rest,
 			      (flags & O_ACCMODE) != O_RDONLY);
@@ -293,8 +292,7 @@ static int in_rmdir(struct req *q, const char *name)
 static int in_getxattr(struct req *q, const char *name, char *value,
 		       size_t size)
 {
-	return (int)rfs_backend_getxattr(q->b, q->node.rest, name, value,
-					 size);
+	return (int)rfs_backend_getxattr(q->b, q->node.rest, name, value, size);
 }
 
 static int in_listxattr(struct req *q, char *list, size_t size)
@@ -367,7 +365,7 @@ static int root_setattr(struct req *q, const struct stat *a, int to_set)
 {
 	(void)a;
 	return fs_kind_refuse(q,
-			      to_set & FUSE_SET_ATTR_MODE  ? "chmod"
+			      to_set & FUSE_SET_ATTR_MODE   ? "chmod"
 			      : to_set & FUSE_SET_ATTR_SIZE ? "truncate"
 			      : to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)
 				      ? "chown"

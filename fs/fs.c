@@ -489,7 +489,7 @@ static int build_args(struct rfs_fs_state *st, struct fuse_args *args,
 		if (rewrite_opts(st, o->fuse_opts, &opts) < 0)
 			return -2;
 		r = *opts ? fuse_opt_add_arg(args, "-o")
-					?: fuse_opt_add_arg(args, opts)
+				    ?: fuse_opt_add_arg(args, opts)
 			  : 0;
 		free(opts);
 		if (r < 0)

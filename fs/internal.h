@@ -60,8 +60,8 @@ struct fs_snap {
 	/** Entries whose origin the mount hides: archiving ones, and whole
 	 * epochs in the bin (pointers into bin). */
 	const struct fs_bin_entry **hide;
-	size_t n_hide; /**< the number of @p hide pointers */
-	uint64_t gen;  /**< counts the snapshots of a mount, from 1 */
+	size_t n_hide;	    /**< the number of @p hide pointers */
+	uint64_t gen;	    /**< counts the snapshots of a mount, from 1 */
 	uint64_t bin_print; /**< a hash of the entries' ids and states */
 	int refs;	    /**< guarded by rfs_fs_state.snap_lock */
 };
@@ -96,35 +96,36 @@ struct fs_notice {
 
 /** One node the kernel knows by node id (see fs/inode.c). */
 struct fs_inode {
-	fuse_ino_t id;		   /**< the node id; FUSE_ROOT_ID for the root */
+	fuse_ino_t id; /**< the node id; FUSE_ROOT_ID for the root */
 	const struct fs_kind *kind; /**< its operations; set at lookup */
-	struct fs_inode *parent;   /**< its folder (a reference); NULL for the
-				    * root and for nodes without a name */
-	char *name;		   /**< its name in @p parent; NULL once removed */
-	uint64_t nlookup;	   /**< the kernel's lookups; under the table lock */
-	unsigned refs;		   /**< named children and running requests */
-	struct fs_inode *next_id;   /**< in the table's hash by id */
-	struct fs_inode *next_name; /**< in the table's hash by (parent, name) */
-	pthread_mutex_t lock;	   /**< guards what follows */
-	struct fs_fh *opens;	   /**< its open files */
-	bool seen;		   /**< size, mtime and gen below are set */
-	off_t size;		   /**< its size at the last open */
-	struct timespec mtim;	   /**< its mtime at the last open */
-	uint64_t snap_gen;	   /**< the snapshot of its last opendir */
+	struct fs_inode *parent;    /**< its folder (a reference); NULL for the
+				     * root and for nodes without a name */
+	char *name;	  /**< its name in @p parent; NULL once removed */
+	uint64_t nlookup; /**< the kernel's lookups; under the table lock */
+	unsigned refs;	  /**< named children and running requests */
+	struct fs_inode *next_id; /**< in the table's hash by id */
+	struct fs_inode
+		*next_name;   /**< in the table's hash by (parent, name) */
+	pthread_mutex_t lock; /**< guards what follows */
+	struct fs_fh *opens;  /**< its open files */
+	bool seen;	      /**< size, mtime and gen below are set */
+	off_t size;	      /**< its size at the last open */
+	struct timespec mtim; /**< its mtime at the last open */
+	uint64_t snap_gen;    /**< the snapshot of its last opendir */
 };
 
 /** An open file: fuse_file_info::fh. */
 struct fs_fh {
-	struct fs_fh *next;	/**< the next open file of the same node */
-	struct rfs_file *f;	/**< the storage's file, owned */
-	struct fs_inode *ino;	/**< the node (a reference) */
+	struct fs_fh *next;   /**< the next open file of the same node */
+	struct rfs_file *f;   /**< the storage's file, owned */
+	struct fs_inode *ino; /**< the node (a reference) */
 };
 
 /** The state of one mount; fuse_req_userdata(). */
 struct rfs_fs_state {
-	char *index_path;      /**< the index file, made absolute */
-	char *mountpoint;      /**< the mountpoint, made absolute */
-	struct rfs_index *idx; /**< the watcher's, for catalog reloads */
+	char *index_path;	     /**< the index file, made absolute */
+	char *mountpoint;	     /**< the mountpoint, made absolute */
+	struct rfs_index *idx;	     /**< the watcher's, for catalog reloads */
 	pthread_mutex_t reload_lock; /**< guards idx and data_version */
 	pthread_mutex_t snap_lock;   /**< guards snap and the snapshots'
 				      * reference counts */
@@ -143,11 +144,11 @@ struct rfs_fs_state {
 	size_t n_slots, used_slots; /**< slots in use; at most half */
 	uid_t uid;		    /**< owner shown on catalog directories */
 	gid_t gid;		    /**< group shown on catalog directories */
-	int64_t mounted_ns; /**< when it was mounted; the root's times */
-	double timeout;	    /**< entry and attribute timeout (seconds) */
-	double entry_timeout; /**< names kept by the kernel (seconds) */
-	double attr_timeout;  /**< attributes kept by the kernel (seconds) */
-	uint64_t generation;  /**< the generation of every node id */
+	int64_t mounted_ns;	 /**< when it was mounted; the root's times */
+	double timeout;		 /**< entry and attribute timeout (seconds) */
+	double entry_timeout;	 /**< names kept by the kernel (seconds) */
+	double attr_timeout;	 /**< attributes kept by the kernel (seconds) */
+	uint64_t generation;	 /**< the generation of every node id */
 	struct fuse_session *se; /**< the FUSE session */
 	/* The inode table (fs/inode.c). */
 	pthread_mutex_t table_lock; /**< guards the table and the nodes'
@@ -159,9 +160,9 @@ struct rfs_fs_state {
 	fuse_ino_t next_id;	    /**< the next node id given out */
 	struct fs_inode *root;	    /**< the root node */
 	/* The watcher thread (fs/snap.c). */
-	pthread_t watcher;	   /**< reloads and notifies */
-	bool watching;		   /**< the watcher runs */
-	bool stop;		   /**< under notice_lock: stop the watcher */
+	pthread_t watcher;	     /**< reloads and notifies */
+	bool watching;		     /**< the watcher runs */
+	bool stop;		     /**< under notice_lock: stop the watcher */
 	pthread_mutex_t notice_lock; /**< guards notices and stop */
 	pthread_cond_t notice_cond;  /**< signals notices and stop */
 	struct fs_notice *notices;   /**< what to tell the kernel */
@@ -296,9 +297,9 @@ int fs_refuse(const char *op, const char *path, const char *why);
 
 /** One entry of a listing. */
 struct dent {
-	char *name;	 /**< owned */
-	struct stat st;	 /**< its attributes (st_mode at least) */
-	bool plus;	 /**< @p st holds all its attributes */
+	char *name;		    /**< owned */
+	struct stat st;		    /**< its attributes (st_mode at least) */
+	bool plus;		    /**< @p st holds all its attributes */
 	const struct fs_kind *kind; /**< its kind when @p plus */
 };
 

@@ -138,9 +138,9 @@ int fs_file_setattr(struct rfs_file *f, const struct stat *a, int to_set)
 	if (r == 0 && (to_set & FUSE_SET_ATTR_SIZE))
 		r = fs_storage_failed(f->backend, "truncate", NULL,
 				      rfs_file_truncate(f, a->st_size));
-	if (r == 0 && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
-				 FUSE_SET_ATTR_ATIME_NOW |
-				 FUSE_SET_ATTR_MTIME_NOW))) {
+	if (r == 0 &&
+	    (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+		       FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW))) {
 		set_times(a, to_set, tv);
 		r = futimens(fd, tv) < 0 ? -errno : 0;
 	}
@@ -211,8 +211,8 @@ int fs_kind_dir_begin(struct req *q, struct dirlist *d)
 /* Renames and links, by path. */
 
 /* Resolve the parent of a new name; refuse names the mount reserves. */
-int fs_req_begin_new(struct req *q, struct rfs_fs_state *st,
-			 const char *path, const char *op)
+int fs_req_begin_new(struct req *q, struct rfs_fs_state *st, const char *path,
+		     const char *op)
 {
 	int r = fs_req_begin(q, st, path);
 
@@ -320,7 +320,7 @@ int fs_rename_paths(struct rfs_fs_state *st, const char *from, const char *to,
 
 /* The rename of every kind: by path. */
 int fs_kind_rename(struct req *q, const char *name, struct req *dst,
-		       const char *newname, unsigned int flags)
+		   const char *newname, unsigned int flags)
 {
 	char from[4096 + 256], to[4096 + 256];
 
@@ -345,9 +345,9 @@ int fs_kind_link(struct req *q, const char *name, struct req *src)
 	if (r == 1)
 		r = fs_kind_refuse(&b, "link", to);
 	else
-		r = fs_storage_failed(a.b, "link", to,
-				      rfs_backend_link(a.b, a.node.rest,
-						       b.node.rest));
+		r = fs_storage_failed(
+			a.b, "link", to,
+			rfs_backend_link(a.b, a.node.rest, b.node.rest));
 	fs_req_end(&b);
 	fs_req_end(&a);
 	return r;
@@ -359,7 +359,7 @@ static int cat_setattr(struct req *q, const struct stat *a, int to_set)
 {
 	(void)a;
 	return fs_kind_refuse(q,
-			      to_set & FUSE_SET_ATTR_MODE  ? "chmod"
+			      to_set & FUSE_SET_ATTR_MODE   ? "chmod"
 			      : to_set & FUSE_SET_ATTR_SIZE ? "truncate"
 			      : to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)
 				      ? "chown"
@@ -532,14 +532,14 @@ static int root_list(struct req *q, struct dirlist *d)
 		.readlink = (rdl), .list = (lst), .open = cat_open,            \
 		.create = cat_create, .mknod = cat_mknod, .mkdir = cat_mkdir,  \
 		.symlink = cat_symlink, .unlink = cat_unlink,                  \
-		.rmdir = cat_rmdir, .link = fs_kind_link, .rename = fs_kind_rename,  \
-		.getxattr = cat_getxattr, .listxattr = cat_listxattr,          \
-		.setxattr = cat_setxattr, .removexattr = cat_removexattr,      \
-		.statfs = fs_index_statfs,                                        \
+		.rmdir = cat_rmdir, .link = fs_kind_link,                      \
+		.rename = fs_kind_rename, .getxattr = cat_getxattr,            \
+		.listxattr = cat_listxattr, .setxattr = cat_setxattr,          \
+		.removexattr = cat_removexattr, .statfs = fs_index_statfs,     \
 	}
 
-const struct fs_kind fs_kind_root =
-	CATALOG_KIND("the catalog root", root_getattr, root_list, fs_no_readlink);
+const struct fs_kind fs_kind_root = CATALOG_KIND(
+	"the catalog root", root_getattr, root_list, fs_no_readlink);
 
 /* Tables. */
 
@@ -676,4 +676,3 @@ static int not_a_dir(struct req *q, struct dirlist *d)
 const struct fs_kind fs_kind_class_link =
 	CATALOG_KIND("the classifications", class_link_getattr, not_a_dir,
 		     class_link_readlink);
-

@@ -11,6 +11,7 @@
 
 #include "backends/backend.h"
 #include "util/log.h"
+#include "util/path.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -128,8 +129,7 @@ static int entry_of(struct op *dir, const char *name,
 	return 0;
 }
 
-static void reply_entry(fuse_req_t fr, struct op *dir, const char *name,
-			int r)
+static void reply_entry(fuse_req_t fr, struct op *dir, const char *name, int r)
 {
 	struct fuse_entry_param e;
 
@@ -149,12 +149,11 @@ static void ll_init(void *data, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_READDIRPLUS;
 		conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
 	}
-	conn->want |=
-		conn->capable &
-		(FUSE_CAP_PARALLEL_DIROPS | FUSE_CAP_SPLICE_WRITE |
-		 FUSE_CAP_SPLICE_MOVE | FUSE_CAP_SPLICE_READ |
-		 FUSE_CAP_ASYNC_DIO | FUSE_CAP_CACHE_SYMLINKS |
-		 FUSE_CAP_AUTO_INVAL_DATA | FUSE_CAP_EXPORT_SUPPORT);
+	conn->want |= conn->capable &
+		      (FUSE_CAP_PARALLEL_DIROPS | FUSE_CAP_SPLICE_WRITE |
+		       FUSE_CAP_SPLICE_MOVE | FUSE_CAP_SPLICE_READ |
+		       FUSE_CAP_ASYNC_DIO | FUSE_CAP_CACHE_SYMLINKS |
+		       FUSE_CAP_AUTO_INVAL_DATA | FUSE_CAP_EXPORT_SUPPORT);
 	/* Writes of up to 1 MiB in one request (libfuse asks the kernel for
 	 * max_pages to match). */
 	conn->max_write = 1 << 20;
@@ -222,8 +221,7 @@ static void reply_attr(fuse_req_t fr, struct op *o, struct fs_fh *fh)
 		fuse_reply_attr(fr, &st, t);
 }
 
-static void ll_getattr(fuse_req_t fr, fuse_ino_t ino,
-		       struct fuse_file_info *fi)
+static void ll_getattr(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct op o;
 	int r = op_begin(fr, ino, &o, false);
@@ -249,8 +247,8 @@ static void ll_setattr(fuse_req_t fr, fuse_ino_t ino, struct stat *attr,
 	pthread_mutex_lock(&o.n->lock);
 	if (!f && !o.path)
 		f = any_open_locked(o.n);
-	if (f && (rfs_file_fd(f) >= 0 || !o.path ||
-		  to_set == FUSE_SET_ATTR_SIZE))
+	if (f &&
+	    (rfs_file_fd(f) >= 0 || !o.path || to_set == FUSE_SET_ATTR_SIZE))
 		r = fs_file_setattr(f, attr, to_set);
 	else if (o.path)
 		r = o.n->kind->setattr(&o.q, attr, to_set);
@@ -573,8 +571,7 @@ static void ll_flush(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 					      rfs_file_flush(f)));
 }
 
-static void ll_release(fuse_req_t fr, fuse_ino_t ino,
-		       struct fuse_file_info *fi)
+static void ll_release(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct rfs_fs_state *st = fuse_req_userdata(fr);
 	struct fs_fh *fh = fh_of(fi), **p;
@@ -610,8 +607,7 @@ static void ll_fallocate(fuse_req_t fr, fuse_ino_t ino, int mode, off_t off,
 			 off_t len, struct fuse_file_info *fi)
 {
 	(void)ino;
-	fuse_reply_err(fr,
-		       -rfs_file_fallocate(fh_of(fi)->f, mode, off, len));
+	fuse_reply_err(fr, -rfs_file_fallocate(fh_of(fi)->f, mode, off, len));
 }
 
 static void ll_lseek(fuse_req_t fr, fuse_ino_t ino, off_t off, int whence,
@@ -749,8 +745,7 @@ static void ll_removexattr(fuse_req_t fr, fuse_ino_t ino, const char *name)
 /* opendir: the whole listing, taken now and served with offsets; the
  * kernel keeps it (cache_readdir) and keeps it across opens while the
  * folder's attributes and the catalog snapshot are unchanged. */
-static void ll_opendir(fuse_req_t fr, fuse_ino_t ino,
-		       struct fuse_file_info *fi)
+static void ll_opendir(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct dirlist *d = calloc(1, sizeof(*d));
 	struct op o;
@@ -769,9 +764,14 @@ static void ll_opendir(fuse_req_t fr, fuse_ino_t ino,
 	for (size_t i = 0; r == 0 && i < d->n; i++) {
 		struct dent *e = &d->v[i];
 
-		if (!strcmp(e->name, ".."))
-			e->st.st_ino = 0; /* the kernel knows it */
-		else
+		if (!strcmp(e->name, "..")) {
+			/* readdir shows ".." a number (a listing skips a
+			 * zero): its path's hash */
+			char *up = strndup(o.path, rfs_path_dirlen(o.path));
+
+			fs_set_ino(&e->st, up && *up ? up : "/", NULL);
+			free(up);
+		} else
 			fs_set_ino(&e->st, o.path,
 				   strcmp(e->name, ".") ? e->name : NULL);
 	}
@@ -781,11 +781,11 @@ static void ll_opendir(fuse_req_t fr, fuse_ino_t ino,
 
 		fi->cache_readdir = 1;
 		pthread_mutex_lock(&n->lock);
-		fi->keep_cache =
-			self && n->seen && n->snap_gen == o.q.snap->gen &&
-			n->mtim.tv_sec == self->st_mtim.tv_sec &&
-			n->mtim.tv_nsec == self->st_mtim.tv_nsec &&
-			n->size == self->st_size;
+		fi->keep_cache = self && n->seen &&
+				 n->snap_gen == o.q.snap->gen &&
+				 n->mtim.tv_sec == self->st_mtim.tv_sec &&
+				 n->mtim.tv_nsec == self->st_mtim.tv_nsec &&
+				 n->size == self->st_size;
 		if (self) {
 			n->seen = true;
 			n->snap_gen = o.q.snap->gen;
