@@ -874,6 +874,7 @@ Test(posix, a_restore_over_a_file_is_seen_at_once_through_the_mount)
 	cr_assert_eq(st.st_size, 3);
 	read_all(MP("p/a"), buf, sizeof(buf));
 	cr_assert_str_eq(buf, "new");
+	cr_assert_eq(stat(MP("p/a"), &st), 0); /* after the read's atime */
 	cr_assert_eq(
 		setxattr(bin, "user.recyclefs.restore_overwrite", "", 0, 0), 0,
 		"%s", strerror(errno));
