@@ -512,6 +512,7 @@ static int none_removexattr(struct req *q, const char *name)
 
 const struct fs_kind fs_kind_epoch_none = {
 	.what = "an epoch",
+	.live = true, /* a storage that comes back is seen at once */
 	.getattr = root_getattr,
 	.setattr = root_setattr,
 	.readlink = fs_no_readlink,
