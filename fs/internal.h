@@ -305,11 +305,13 @@ struct dent {
 
 /** A directory's listing, taken at opendir: fuse_file_info::fh. */
 struct dirlist {
-	struct dent *v; /**< the entries */
-	size_t n;	/**< the number of entries */
-	size_t cap;	/**< allocated */
-	bool oom;	/**< an entry could not be added */
-	char *path;	/**< the directory's mount path, owned */
+	struct dent *v;		    /**< the entries */
+	size_t n;		    /**< the number of entries */
+	size_t cap;		    /**< allocated */
+	bool oom;		    /**< an entry could not be added */
+	char *path;		    /**< the directory's mount path, owned */
+	const struct fs_kind *kind; /**< the directory's kind */
+	bool listed;		    /**< the entries are taken */
 };
 
 /** Add an entry to @p d (@p st may be NULL: a name only; with @p kind,

@@ -279,9 +279,51 @@ void fs_ll_copy_file_range(fuse_req_t fr, fuse_ino_t ino_in, off_t oin,
 /* opendir: the whole listing, taken now and served with offsets; the
  * kernel keeps it (cache_readdir) and keeps it across opens while the
  * folder's attributes and the catalog snapshot are unchanged. */
+/* The listing of @p d, taken at its first readdir (or at opendir). */
+static int list_now(struct rfs_fs_state *st, struct dirlist *d)
+{
+	struct req q;
+	int r;
+
+	d->listed = true;
+	r = fs_req_begin(&q, st, d->path);
+	if (r < 0)
+		return r;
+	r = d->kind->list(&q, d);
+	fs_req_end(&q);
+	if (r == 0 && d->oom)
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < d->n; i++) {
+		struct dent *e = &d->v[i];
+
+		if (!strcmp(e->name, "..")) {
+			/* readdir shows ".." a number (a listing skips a
+			 * zero): its path's hash */
+			char *up = strndup(d->path, rfs_path_dirlen(d->path));
+
+			fs_set_ino(&e->st, up && *up ? up : "/", NULL);
+			free(up);
+		} else {
+			fs_set_ino(&e->st, d->path,
+				   strcmp(e->name, ".") ? e->name : NULL);
+		}
+	}
+	return r;
+}
+
+/*
+ * opendir. The kernel keeps listings (cache_readdir) and keeps them across
+ * opens (keep_cache) while the folder's size and mtime and the catalog
+ * snapshot are unchanged: then the listing is taken only if the kernel
+ * still asks for it (at its first readdir), which it does not while its
+ * copy is whole. Otherwise the whole listing is taken now and served with
+ * offsets.
+ */
 void fs_ll_opendir(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct dirlist *d = calloc(1, sizeof(*d));
+	struct fs_inode *n;
+	struct stat self;
 	struct op o;
 	int r = d ? fs_op_begin(fr, ino, &o, true) : -ENOMEM;
 
@@ -290,45 +332,28 @@ void fs_ll_opendir(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(fr, -r);
 		return;
 	}
-	r = o.n->kind->list(&o.q, d);
-	if (r == 0 && d->oom)
-		r = -ENOMEM;
-	if (r == 0 && !(d->path = strdup(o.path)))
-		r = -ENOMEM;
-	for (size_t i = 0; r == 0 && i < d->n; i++) {
-		struct dent *e = &d->v[i];
-
-		if (!strcmp(e->name, "..")) {
-			/* readdir shows ".." a number (a listing skips a
-			 * zero): its path's hash */
-			char *up = strndup(o.path, rfs_path_dirlen(o.path));
-
-			fs_set_ino(&e->st, up && *up ? up : "/", NULL);
-			free(up);
-		} else
-			fs_set_ino(&e->st, o.path,
-				   strcmp(e->name, ".") ? e->name : NULL);
-	}
-	if (r == 0 && !o.n->kind->live) {
-		const struct stat *self = d->n ? &d->v[0].st : NULL;
-		struct fs_inode *n = o.n;
-
+	n = o.n;
+	d->kind = n->kind;
+	d->path = strdup(o.path);
+	r = d->path ? n->kind->getattr(&o.q, &self) : -ENOMEM;
+	if (r == 0 && !S_ISDIR(self.st_mode))
+		r = -ENOTDIR;
+	if (r == 0 && !n->kind->live) {
 		fi->cache_readdir = 1;
 		pthread_mutex_lock(&n->lock);
-		fi->keep_cache = self && n->seen &&
-				 n->snap_gen == o.q.snap->gen &&
-				 n->mtim.tv_sec == self->st_mtim.tv_sec &&
-				 n->mtim.tv_nsec == self->st_mtim.tv_nsec &&
-				 n->size == self->st_size;
-		if (self) {
-			n->seen = true;
-			n->snap_gen = o.q.snap->gen;
-			n->mtim = self->st_mtim;
-			n->size = self->st_size;
-		}
+		fi->keep_cache = n->seen && n->snap_gen == o.q.snap->gen &&
+				 n->mtim.tv_sec == self.st_mtim.tv_sec &&
+				 n->mtim.tv_nsec == self.st_mtim.tv_nsec &&
+				 n->size == self.st_size;
+		n->seen = true;
+		n->snap_gen = o.q.snap->gen;
+		n->mtim = self.st_mtim;
+		n->size = self.st_size;
 		pthread_mutex_unlock(&n->lock);
 	}
 	fs_op_end(&o);
+	if (r == 0 && !fi->keep_cache)
+		r = list_now(fuse_req_userdata(fr), d);
 	if (r < 0) {
 		fs_dir_free(d);
 		fuse_reply_err(fr, -r);
@@ -357,6 +382,16 @@ static void readdir_common(fuse_req_t fr, fuse_ino_t ino, size_t size,
 	char *buf = malloc(size), *p = buf;
 	size_t rem = size, len, i;
 
+	if (!d->listed) {
+		int r = list_now(st, d);
+
+		if (r < 0) {
+			free(buf);
+			fs_inode_put(st, dir);
+			fuse_reply_err(fr, -r);
+			return;
+		}
+	}
 	if (!buf || (plus && !dir)) {
 		free(buf);
 		fs_inode_put(st, dir);
