@@ -173,8 +173,10 @@ static void sweep_one(struct fs_inode *n, const char *path, void *ctx)
 	queue(w->st, 0, n->id, NULL);
 }
 
-/* Swap in @p s (its reference moves to the state). */
-static void swap_in(struct rfs_fs_state *st, struct fs_snap *s)
+/* Swap in @p s (its reference moves to the state); with @p all (a change
+ * of our own, a job that ended), the kernel drops what it keeps inside the
+ * epochs whatever the bin shows. */
+static void swap_in(struct rfs_fs_state *st, struct fs_snap *s, bool all)
 {
 	struct sweep w = { st, s, true };
 	struct fs_snap *old;
@@ -184,7 +186,7 @@ static void swap_in(struct rfs_fs_state *st, struct fs_snap *s)
 	st->snap = s;
 	pthread_mutex_unlock(&st->snap_lock);
 	if (old) {
-		w.bin_changed = old->bin_print != s->bin_print;
+		w.bin_changed = all || old->bin_print != s->bin_print;
 		fs_snap_put(st, old);
 	}
 	if (st->se)
@@ -205,7 +207,7 @@ static void reload(struct rfs_fs_state *st, bool force)
 	}
 	if (fs_snap_load(st, st->idx, &s) == 0) {
 		st->data_version = v;
-		swap_in(st, s);
+		swap_in(st, s, force);
 		rfs_log(LOG_DEBUG, "catalog reloaded (data version %lld)",
 			(long long)v);
 	}

@@ -775,6 +775,10 @@ Test(posix, fstat_and_fchmod_work_on_an_open_unlinked_file)
 	memset(buf, 0, sizeof(buf));
 	cr_expect_eq(pread(fd, buf, 1, 0), 1);
 	cr_expect_str_eq(buf, "x");
+	/* with its folder gone too: fchmod and fstat still work */
+	cr_expect_eq(fchmod(fd, 0600), 0, "fchmod: %s", strerror(errno));
+	cr_expect_eq(fstat(fd, &st), 0, "fstat: %s", strerror(errno));
+	cr_expect_eq(st.st_mode & 07777, 0600);
 	close(fd);
 	/* a rename over an open file: the old one stays readable */
 	write_all(MP("old"), "old", 3, 0, 0644);
