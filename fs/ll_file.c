@@ -345,6 +345,15 @@ void fs_ll_opendir(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 				 n->mtim.tv_sec == self.st_mtim.tv_sec &&
 				 n->mtim.tv_nsec == self.st_mtim.tv_nsec &&
 				 n->size == self.st_size;
+		/* Remembered once a listing is taken: a folder that could
+		 * not be listed is listed again at its next open. */
+		n->seen = false;
+		pthread_mutex_unlock(&n->lock);
+	}
+	if (r == 0 && !fi->keep_cache)
+		r = list_now(fuse_req_userdata(fr), d);
+	if (r == 0 && !n->kind->live) {
+		pthread_mutex_lock(&n->lock);
 		n->seen = true;
 		n->snap_gen = o.q.snap->gen;
 		n->mtim = self.st_mtim;
@@ -352,8 +361,6 @@ void fs_ll_opendir(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 		pthread_mutex_unlock(&n->lock);
 	}
 	fs_op_end(&o);
-	if (r == 0 && !fi->keep_cache)
-		r = list_now(fuse_req_userdata(fr), d);
 	if (r < 0) {
 		fs_dir_free(d);
 		fuse_reply_err(fr, -r);
