@@ -3,7 +3,7 @@
  * entries at their mirrored paths, the archive started by a rename into
  * it, and purge by rm inside it.
  */
-#include "fs/internal.h"
+#include "fs/bin.h"
 
 #include "backends/backend.h"
 #include "core/archive.h"
@@ -136,21 +136,6 @@ bool fs_bin_hides(const struct fs_snap *s, int64_t epoch_id, const char *key)
 	return false;
 }
 
-/* What a path below .recyclebin names. */
-enum bin_kind {
-	BIN_ROOT,  /* .recyclebin itself */
-	BIN_DIR,   /* a mirrored folder above entries */
-	BIN_ENTRY, /* an entry's root or something below it */
-	BIN_GHOST, /* a catalog place with nothing in the bin: an empty
-		    * folder, so that mv can name mirrored paths */
-};
-
-struct bin_node {
-	enum bin_kind kind;
-	const struct fs_bin_entry *e;
-	const char *sub; /* below the entry root */
-};
-
 /* The first entry whose bin_path is >= key. */
 static size_t lower_bound(const struct fs_snap *s, const char *key)
 {
@@ -211,7 +196,7 @@ static bool ghost(struct req *q, const char *rest)
 	}
 }
 
-static int bin_resolve(struct req *q, struct bin_node *bn)
+int fs_bin_resolve(struct req *q, struct bin_node *bn)
 {
 	const char *rest = q->node.rest;
 	const struct fs_bin_entry *e;
@@ -264,9 +249,9 @@ static bool state_at_source(enum rfs_entry_state s)
  * asked, so a reader told "archived" never reads a source already
  * deleted.
  */
-static int entry_location(struct req *q, const struct fs_bin_entry *e,
-			  const char *sub, struct rfs_backend **b,
-			  struct rfs_buf *key)
+int fs_bin_location(struct req *q, const struct fs_bin_entry *e,
+		    const char *sub, struct rfs_backend **b,
+		    struct rfs_buf *key)
 {
 	bool at_source = state_at_source(e->state);
 	int r;
@@ -297,14 +282,14 @@ int fs_bin_getattr(struct req *q, struct stat *st)
 	struct bin_node bn;
 	int r;
 
-	r = bin_resolve(q, &bn);
+	r = fs_bin_resolve(q, &bn);
 	if (r < 0)
 		return r;
 	if (bn.kind != BIN_ENTRY) {
 		fs_dir_stat(q->st, q->st->mounted_ns, st);
 		return 0;
 	}
-	r = entry_location(q, bn.e, bn.sub, &b, &key);
+	r = fs_bin_location(q, bn.e, bn.sub, &b, &key);
 	if (r == 0)
 		r = rfs_backend_stat(b, rfs_buf_str(&key), st);
 	if (r < 0 && r != -ENOENT && !*bn.sub) {
@@ -330,16 +315,11 @@ int fs_bin_getattr(struct req *q, struct stat *st)
 
 static int fill(void *ctx, const char *name, const struct stat *st)
 {
-	void **c = ctx;
-	fuse_fill_dir_t filler = (fuse_fill_dir_t)c[1];
-	enum fuse_fill_dir_flags *plus = c[2];
-
-	return filler(c[0], name, st, 0, *plus) ? -ENOBUFS : 0;
+	return fs_dir_add(ctx, name, st, NULL) ? -ENOBUFS : 0;
 }
 
 /* The next component of each entry below folder @p dir, once each. */
-static int list_mirrored(struct req *q, const char *dir, void *buf,
-			 fuse_fill_dir_t filler)
+static int list_mirrored(struct req *q, const char *dir, struct dirlist *d)
 {
 	char key[4096], last[256] = "";
 	struct stat st;
@@ -360,30 +340,30 @@ static int list_mirrored(struct req *q, const char *dir, void *buf,
 		memcpy(last, p, n);
 		last[n] = '\0';
 		st.st_mode = p[n] || q->snap->bin[i].is_dir ? S_IFDIR : S_IFREG;
-		filler(buf, last, &st, 0, 0);
+		fs_dir_add(d, last, &st, NULL);
 	}
 	return 0;
 }
 
-int fs_bin_readdir(struct req *q, void *buf, fuse_fill_dir_t filler,
-		   enum fuse_fill_dir_flags plus)
+int fs_bin_list(struct req *q, struct dirlist *d)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_backend *b;
 	struct bin_node bn;
-	void *ctx[3] = { buf, (void *)filler, &plus };
 	int r;
 
-	r = bin_resolve(q, &bn);
+	r = fs_bin_resolve(q, &bn);
+	if (r == 0)
+		r = fs_kind_dir_begin(q, d);
 	if (r < 0)
 		return r;
 	if (bn.kind == BIN_GHOST)
 		return 0;
 	if (bn.kind != BIN_ENTRY)
-		return list_mirrored(q, q->node.rest, buf, filler);
-	r = entry_location(q, bn.e, bn.sub, &b, &key);
+		return list_mirrored(q, q->node.rest, d);
+	r = fs_bin_location(q, bn.e, bn.sub, &b, &key);
 	if (r == 0)
-		r = rfs_backend_list(b, rfs_buf_str(&key), fill, ctx);
+		r = rfs_backend_list(b, rfs_buf_str(&key), fill, d);
 	if (r == -ENOBUFS || (r == -ENOENT && !*bn.sub))
 		r = 0;
 	rfs_buf_release(&key);
@@ -397,18 +377,18 @@ int fs_bin_readlink(struct req *q, char *buf, size_t size)
 	struct bin_node bn;
 	int r;
 
-	r = bin_resolve(q, &bn);
+	r = fs_bin_resolve(q, &bn);
 	if (r == 0 && bn.kind != BIN_ENTRY)
 		r = -EINVAL;
 	if (r == 0)
-		r = entry_location(q, bn.e, bn.sub, &b, &key);
+		r = fs_bin_location(q, bn.e, bn.sub, &b, &key);
 	if (r == 0)
 		r = rfs_backend_readlink(b, rfs_buf_str(&key), buf, size);
 	rfs_buf_release(&key);
 	return r;
 }
 
-int fs_bin_open(struct req *q, struct fuse_file_info *fi)
+int fs_bin_open(struct req *q, int flags, struct rfs_file **out)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_backend *b;
@@ -416,423 +396,18 @@ int fs_bin_open(struct req *q, struct fuse_file_info *fi)
 	struct bin_node bn;
 	int r;
 
-	r = bin_resolve(q, &bn);
+	if ((flags & O_ACCMODE) != O_RDONLY)
+		return fs_kind_refuse(q, "open for writing", q->path);
+	r = fs_bin_resolve(q, &bn);
 	if (r == 0 && bn.kind != BIN_ENTRY)
 		r = -EISDIR;
 	if (r == 0)
-		r = entry_location(q, bn.e, bn.sub, &b, &key);
+		r = fs_bin_location(q, bn.e, bn.sub, &b, &key);
 	if (r == 0)
 		r = rfs_backend_open_file(b, rfs_buf_str(&key), O_RDONLY, 0,
 					  &f);
 	if (r == 0)
-		fi->fh = (uintptr_t)f;
+		*out = f;
 	rfs_buf_release(&key);
-	return r;
-}
-
-/* Purge a whole entry, what rm -rf ends with: recorded here, run by the
- * mount's job workers. The entry leaves the bin's view at once (a purging
- * entry is not shown); its recycle data goes in the background, and a
- * purge that fails shows it again with state failed. */
-static int purge_now(struct req *q, const struct fs_bin_entry *e,
-		     const char *path)
-{
-	struct rfs_error err = { 0 };
-	int r;
-
-	pthread_mutex_lock(&q->st->wlock);
-	r = rfs_purge_begin(q->st->widx, e->id, &err);
-	pthread_mutex_unlock(&q->st->wlock);
-	if (r == -EBUSY)
-		rfs_log(LOG_WARNING, "purge of '%s' refused: %s", path,
-			err.msg);
-	else if (r < 0)
-		rfs_log(LOG_ERR, "purge of '%s' failed: %s", path, err.msg);
-	else
-		rfs_log(LOG_INFO, "purge of '%s' started", path);
-	if (r == 0)
-		rfs_jobs_kick(q->st->jobs);
-	fs_snap_invalidate(q->st);
-	return r;
-}
-
-static int busy(const struct fs_bin_entry *e, const char *op, const char *path)
-{
-	rfs_log(LOG_WARNING,
-		"%s of '%s' refused: it is still being archived (state %s)", op,
-		path, rfs_entry_state_name(e->state));
-	return -EBUSY;
-}
-
-/*
- * Deleting recycle data (rm, rm -rf) while the entry's restore runs, or
- * after its latest restore failed or stopped half way, could delete the
- * only complete copy: EBUSY, with the reason logged.
- */
-static int restore_guard(struct req *q, const struct fs_bin_entry *e,
-			 const char *op, const char *path)
-{
-	struct rfs_error err = { 0 };
-	int r;
-
-	pthread_mutex_lock(&q->st->wlock);
-	r = rfs_restore_purge_check(q->st->widx, e->id, e->bin_path, false,
-				    &err);
-	pthread_mutex_unlock(&q->st->wlock);
-	if (r == -EBUSY)
-		rfs_log(LOG_WARNING, "%s of '%s' refused: %s", op, path,
-			err.msg);
-	else if (r < 0)
-		rfs_log(LOG_ERR, "%s of '%s' failed: %s", op, path, err.msg);
-	return r;
-}
-
-int fs_bin_unlink(struct req *q, const char *path)
-{
-	struct rfs_buf key = RFS_BUF_INIT;
-	struct rfs_error err = { 0 };
-	struct rfs_backend *b;
-	struct bin_node bn;
-	int r;
-
-	r = bin_resolve(q, &bn);
-	if (r < 0)
-		return r;
-	if (bn.kind != BIN_ENTRY)
-		return -EISDIR;
-	if (rfs_entry_state_archiving(bn.e->state))
-		return busy(bn.e, "unlink", path);
-	r = restore_guard(q, bn.e, "unlink", path);
-	if (r < 0)
-		return r;
-	if (!*bn.sub)
-		return purge_now(q, bn.e, path);
-	/* One file of an entry: deleted from recycle storage for good. */
-	r = entry_location(q, bn.e, bn.sub, &b, &key);
-	if (r == 0 && bn.e->state == RFS_ENTRY_ARCHIVED) {
-		/* With its manifest row and its share of the counts. */
-		pthread_mutex_lock(&q->st->wlock);
-		r = rfs_purge_part(q->st->widx, b, bn.e->id, bn.sub, &err);
-		pthread_mutex_unlock(&q->st->wlock);
-		if (r < 0)
-			rfs_log(LOG_ERR, "purge of '%s' failed: %s", path,
-				err.msg);
-		fs_snap_invalidate(q->st);
-		rfs_buf_release(&key);
-		return r;
-	}
-	if (r == 0)
-		r = rfs_backend_unlink(b, rfs_buf_str(&key));
-	if (r == 0) {
-		pthread_mutex_lock(&q->st->wlock);
-		rfs_index_file_update(q->st->widx, bn.e->id, bn.sub, NULL,
-				      RFS_FILE_PURGED, &err);
-		pthread_mutex_unlock(&q->st->wlock);
-	}
-	rfs_buf_release(&key);
-	return r;
-}
-
-int fs_bin_rmdir(struct req *q, const char *path)
-{
-	struct rfs_buf key = RFS_BUF_INIT;
-	struct rfs_error err = { 0 };
-	struct rfs_backend *b;
-	struct bin_node bn;
-	int r;
-
-	r = bin_resolve(q, &bn);
-	if (r < 0)
-		return r;
-	switch (bn.kind) {
-	case BIN_ROOT:
-		return fs_refuse("rmdir", path,
-				 "the recycle bin itself cannot be removed");
-	case BIN_DIR:
-		return -ENOTEMPTY;
-	case BIN_GHOST:
-		return 0; /* nothing is there */
-	case BIN_ENTRY:
-		break;
-	}
-	if (rfs_entry_state_archiving(bn.e->state))
-		return busy(bn.e, "rmdir", path);
-	r = restore_guard(q, bn.e, "rmdir", path);
-	if (r == 0)
-		r = entry_location(q, bn.e, bn.sub, &b, &key);
-	if (r == 0 && *bn.sub && bn.e->state == RFS_ENTRY_ARCHIVED) {
-		pthread_mutex_lock(&q->st->wlock);
-		r = rfs_purge_part(q->st->widx, b, bn.e->id, bn.sub, &err);
-		pthread_mutex_unlock(&q->st->wlock);
-		if (r < 0 && r != -ENOTEMPTY)
-			rfs_log(LOG_ERR, "purge of '%s' failed: %s", path,
-				err.msg);
-	} else if (r == 0 && *bn.sub) {
-		r = rfs_backend_rmdir(b, rfs_buf_str(&key));
-	} else if (r == 0) {
-		/* The entry's root: like any folder, only once empty. */
-		struct stat st;
-
-		r = rfs_backend_stat(b, rfs_buf_str(&key), &st);
-		if (r == 0 && S_ISDIR(st.st_mode))
-			r = rfs_backend_rmdir(b, rfs_buf_str(&key));
-		if (r == -ENOENT)
-			r = 0;
-		if (r == 0)
-			r = purge_now(q, bn.e, path);
-	}
-	rfs_buf_release(&key);
-	return r;
-}
-
-/* The newest restore of an entry, for its attributes. */
-static int last_restore(const struct rfs_restore *r, void *ctx)
-{
-	struct rfs_restore *last = ctx;
-
-	rfs_restore_release(last);
-	last->id = r->id;
-	last->state = r->state;
-	last->target = strdup(r->target);
-	last->reason = r->reason ? strdup(r->reason) : NULL;
-	return 0;
-}
-
-/* The user.recyclefs.* attributes of a bin path. */
-static int entry_attrs(struct req *q, const struct bin_node *bn,
-		       struct rfs_buf *names, const char *want,
-		       struct rfs_buf *value)
-{
-	struct rfs_error err = { 0 };
-	struct rfs_entry e = { 0 };
-	char when[40], num[32];
-	int r;
-
-#define ATTR(n, v)                                                             \
-	do {                                                                   \
-		if (!want) {                                                   \
-			rfs_buf_addstr(names, "user.recyclefs." n);            \
-			rfs_buf_addch(names, '\0');                            \
-		} else if (!strcmp(want, "user.recyclefs." n)) {               \
-			rfs_buf_addstr(value, (v));                            \
-			r = 1;                                                 \
-		}                                                              \
-	} while (0)
-
-	r = 0;
-	if (bn->kind != BIN_ENTRY) {
-		ATTR("kind", "recyclebin");
-		return r;
-	}
-	if (*bn->sub)
-		return 0;
-	pthread_mutex_lock(&q->st->wlock);
-	r = rfs_index_entry_get(q->st->widx, bn->e->id, &e, &err);
-	pthread_mutex_unlock(&q->st->wlock);
-	if (r < 0)
-		return r;
-	ATTR("kind", "recycled");
-	ATTR("state", rfs_entry_state_name(e.state));
-	ATTR("origin", e.origin_path);
-	ATTR("uuid", e.uuid);
-	ATTR("storage", e.storage);
-	ATTR("source_uri", e.src_uri);
-	ATTR("bin_uri", e.bin_root_uri);
-	ATTR("bin_path", e.bin_path);
-	{
-		/* The version a command by origin path acts on. */
-		struct rfs_entry nw = { 0 };
-
-		pthread_mutex_lock(&q->st->wlock);
-		if (rfs_entry_find(q->st->widx, e.origin_path, &nw, NULL) < 0)
-			nw.bin_path = NULL;
-		pthread_mutex_unlock(&q->st->wlock);
-		if (nw.bin_path)
-			ATTR("newest", nw.bin_path);
-		rfs_entry_release(&nw);
-	}
-	ATTR("archived_at", rfs_time_format(e.created_ns, when, sizeof(when)));
-	if (e.deleted_ns)
-		ATTR("deleted_at",
-		     rfs_time_format(e.deleted_ns, when, sizeof(when)));
-	snprintf(num, sizeof(num), "%lld", (long long)e.files_total);
-	ATTR("files", num);
-	snprintf(num, sizeof(num), "%lld", (long long)e.files_done);
-	ATTR("files_done", num);
-	snprintf(num, sizeof(num), "%lld", (long long)e.bytes_total);
-	ATTR("bytes_total", num);
-	snprintf(num, sizeof(num), "%lld", (long long)e.bytes_done);
-	ATTR("bytes_done", num);
-	if (e.reason)
-		ATTR("reason", e.reason);
-	if (e.state == RFS_ENTRY_FAILED)
-		ATTR("failed_step", rfs_entry_state_name(e.failed_step));
-	if (e.restored_to)
-		ATTR("restored_to", e.restored_to);
-	{
-		struct rfs_restore last = { 0 };
-
-		pthread_mutex_lock(&q->st->wlock);
-		rfs_index_restore_list(q->st->widx, RFS_INDEX_RESTORES_ALL,
-				       e.id, last_restore, &last, &err);
-		pthread_mutex_unlock(&q->st->wlock);
-		if (last.id) {
-			ATTR("restore_state",
-			     rfs_restore_state_name(last.state));
-			ATTR("restore_target", last.target ? last.target : "");
-			if (last.reason)
-				ATTR("restore_reason", last.reason);
-		}
-		rfs_restore_release(&last);
-	}
-#undef ATTR
-	rfs_entry_release(&e);
-	return r;
-}
-
-static int copy_out(const struct rfs_buf *b, char *out, size_t size)
-{
-	if (size == 0)
-		return (int)b->len;
-	if (size < b->len)
-		return -ERANGE;
-	memcpy(out, b->data, b->len);
-	return (int)b->len;
-}
-
-int fs_bin_getxattr(struct req *q, const char *name, char *value, size_t size)
-{
-	struct rfs_buf v = RFS_BUF_INIT;
-	struct bin_node bn;
-	int r;
-
-	r = bin_resolve(q, &bn);
-	if (r == 0)
-		r = entry_attrs(q, &bn, NULL, name, &v);
-	if (r == 0)
-		r = -ENODATA;
-	else if (r > 0)
-		r = copy_out(&v, value, size);
-	rfs_buf_release(&v);
-	return r;
-}
-
-int fs_bin_listxattr(struct req *q, char *list, size_t size)
-{
-	struct rfs_buf names = RFS_BUF_INIT;
-	struct bin_node bn;
-	int r;
-
-	r = bin_resolve(q, &bn);
-	if (r == 0)
-		r = entry_attrs(q, &bn, &names, NULL, NULL);
-	if (r >= 0)
-		r = copy_out(&names, list, size);
-	rfs_buf_release(&names);
-	return r;
-}
-
-/* Any file open for writing under the item? */
-static bool has_writer(struct rfs_fs_state *st, int64_t epoch_id,
-		       const char *item)
-{
-	struct fs_writer *w;
-	bool found = false;
-
-	pthread_mutex_lock(&st->lock);
-	for (w = st->writers; w && !found; w = w->next)
-		found = w->writing && w->epoch_id == epoch_id &&
-			rfs_path_is_under(w->key, item);
-	pthread_mutex_unlock(&st->lock);
-	return found;
-}
-
-int fs_bin_restore(struct req *q, const char *path, const char *value,
-		   size_t size, bool overwrite)
-{
-	struct rfs_restore_target to = { .overwrite = overwrite };
-	struct rfs_error err = { 0 };
-	struct rfs_restore out = { 0 };
-	char *v = strndup(value, size);
-	int r;
-
-	if (!v)
-		return -ENOMEM;
-	/* Strip what echo and shells leave at the end. */
-	while (*v && (v[strlen(v) - 1] == '\n' || v[strlen(v) - 1] == ' '))
-		v[strlen(v) - 1] = '\0';
-	if (strstr(v, "://"))
-		to.to_uri = v;
-	else if (*v && strcmp(v, ".") && strcmp(v, "origin"))
-		to.to = v;
-	pthread_mutex_lock(&q->st->wlock);
-	/* The full path: through .recyclebin/ it names exactly this entry,
-	 * not the newest version of its origin. */
-	r = rfs_restore_begin(q->st->widx, path, &to, false, NULL, &out, &err);
-	pthread_mutex_unlock(&q->st->wlock);
-	if (r < 0) {
-		rfs_log(LOG_WARNING, "restore of '%s': %s", path, err.msg);
-	} else {
-		rfs_log(LOG_INFO, "restoring '%s' to '%s'", path, out.target);
-		if (q->st->jobs)
-			rfs_jobs_kick(q->st->jobs);
-	}
-	rfs_restore_release(&out);
-	free(v);
-	return r;
-}
-
-int fs_bin_archive(struct req *src, const char *from, const char *dst_rest)
-{
-	const struct rfs_epoch *e = src->node.epoch;
-	struct rfs_buf origin = RFS_BUF_INIT;
-	struct rfs_error err = { 0 };
-	struct rfs_entry out = { 0 };
-	const char *o;
-	int r;
-
-	r = rfs_buf_addf(&origin, "%s/%s/%s", e->lifecycle->table->name,
-			 e->lifecycle->name, e->name);
-	if (r == 0 && *src->node.rest)
-		r = rfs_buf_addf(&origin, "/%s", src->node.rest);
-	if (r < 0)
-		return r;
-	o = rfs_buf_str(&origin);
-	/* mv X .recyclebin/ names the item's own name; mv X to its mirrored
-	 * path names the whole origin, or, as the mirrored place shows as a
-	 * folder, the origin with the item's name once more. */
-	if (strcmp(dst_rest, rfs_path_basename(o)) && strcmp(dst_rest, o) &&
-	    !(rfs_path_is_under(dst_rest, o) && dst_rest[strlen(o)] == '/' &&
-	      !strcmp(dst_rest + strlen(o) + 1, rfs_path_basename(o)))) {
-		r = fs_refuse("rename", from,
-			      "move it to .recyclebin/ or to its mirrored "
-			      "path in .recyclebin");
-		goto out;
-	}
-	if (has_writer(src->st, e->id, src->node.rest)) {
-		rfs_log(LOG_WARNING,
-			"archive of '%s' refused: a file under it is open for "
-			"writing",
-			o);
-		r = -EBUSY;
-		goto out;
-	}
-	pthread_mutex_lock(&src->st->wlock);
-	r = rfs_archive_begin(src->st->widx, o, NULL, &out, &err);
-	pthread_mutex_unlock(&src->st->wlock);
-	if (r < 0) {
-		rfs_log(LOG_WARNING, "archive of '%s' refused: %s", o, err.msg);
-		if (r == -EALREADY)
-			r = -ENOENT;
-		goto out;
-	}
-	rfs_log(LOG_INFO, "archiving '%s' to '.recyclebin/%s'", o,
-		out.bin_path);
-	fs_snap_invalidate(src->st);
-	if (src->st->jobs)
-		rfs_jobs_kick(src->st->jobs);
-out:
-	rfs_entry_release(&out);
-	rfs_buf_release(&origin);
 	return r;
 }

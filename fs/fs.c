@@ -24,94 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct rfs_fs_state *fs_state(void)
-{
-	return fuse_get_context()->private_data;
-}
-
-static struct fs_snap *snap_new(struct rfs_index *idx, struct rfs_catalog *cat)
-{
-	struct fs_snap *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	s->cat = cat;
-	s->refs = 1;
-	if (fs_bin_load(idx, s) < 0) {
-		free(s);
-		return NULL;
-	}
-	return s;
-}
-
-static void snap_unref_locked(struct fs_snap *s)
-{
-	if (--s->refs == 0) {
-		rfs_catalog_free(s->cat);
-		fs_bin_release(s);
-		free(s);
-	}
-}
-
-void fs_snap_invalidate(struct rfs_fs_state *st)
-{
-	pthread_mutex_lock(&st->lock);
-	st->next_check_ns = 0;
-	st->data_version = -1;
-	pthread_mutex_unlock(&st->lock);
-}
-
-/* Reload the catalog when another process committed to the index. */
-static void maybe_reload_locked(struct rfs_fs_state *st)
-{
-	struct rfs_error err = { 0 };
-	struct rfs_catalog *cat;
-	struct fs_snap *s;
-	int64_t now = rfs_time_mono_ns(), v;
-
-	if (now < st->next_check_ns)
-		return;
-	st->next_check_ns = now + FS_RELOAD_INTERVAL_NS;
-	if (rfs_index_data_version(st->idx, &v) < 0 || v == st->data_version)
-		return;
-	if (rfs_index_load_catalog(st->idx, &cat, &err) < 0) {
-		rfs_log(LOG_ERR, "reload of the catalog from '%s' failed: %s",
-			st->index_path, err.msg);
-		return;
-	}
-	s = snap_new(st->idx, cat);
-	if (!s) {
-		rfs_log(LOG_ERR, "reload of the recycle bin from '%s' failed",
-			st->index_path);
-		rfs_catalog_free(cat);
-		return;
-	}
-	st->data_version = v;
-	snap_unref_locked(st->snap);
-	st->snap = s;
-	rfs_log(LOG_DEBUG, "catalog reloaded (data version %lld)",
-		(long long)v);
-}
-
-struct fs_snap *fs_snap_get(struct rfs_fs_state *st)
-{
-	struct fs_snap *s;
-
-	pthread_mutex_lock(&st->lock);
-	maybe_reload_locked(st);
-	s = st->snap;
-	s->refs++;
-	pthread_mutex_unlock(&st->lock);
-	return s;
-}
-
-void fs_snap_put(struct rfs_fs_state *st, struct fs_snap *snap)
-{
-	pthread_mutex_lock(&st->lock);
-	snap_unref_locked(snap);
-	pthread_mutex_unlock(&st->lock);
-}
-
 static uint64_t hash_str(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -208,14 +120,15 @@ int fs_backend_for(struct rfs_fs_state *st, const char *uri,
 	return r;
 }
 
-int fs_req_begin(struct req *q, const char *path)
+int fs_req_begin(struct req *q, struct rfs_fs_state *st, const char *path)
 {
 	int r;
 
-	q->st = fs_state();
+	q->st = st;
 	q->snap = fs_snap_get(q->st);
 	q->b = NULL;
 	q->berr = 0;
+	q->path = path;
 	r = rfs_namespace_resolve(q->snap->cat, path, &q->node);
 	if (r == 0 && q->node.kind == RFS_NODE_EPOCH) {
 		if (fs_key_hidden(q->node.epoch, q->node.rest) ||
@@ -232,18 +145,6 @@ int fs_req_begin(struct req *q, const char *path)
 void fs_req_end(struct req *q)
 {
 	fs_snap_put(q->st, q->snap);
-}
-
-bool fs_is_open(struct rfs_fs_state *st, int64_t epoch_id, const char *key)
-{
-	struct fs_writer *w;
-	bool found = false;
-
-	pthread_mutex_lock(&st->lock);
-	for (w = st->writers; w && !found; w = w->next)
-		found = w->epoch_id == epoch_id && !strcmp(w->key, key);
-	pthread_mutex_unlock(&st->lock);
-	return found;
 }
 
 void fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
@@ -372,11 +273,15 @@ static int check_mountpoint(const char *mnt)
 static int state_init(struct rfs_fs_state *st, const struct rfs_fs_options *o)
 {
 	struct rfs_error err = { 0 };
-	struct rfs_catalog *cat;
 
 	memset(st, 0, sizeof(*st));
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_mutex_init(&st->wlock, NULL);
+	pthread_mutex_init(&st->snap_lock, NULL);
+	pthread_mutex_init(&st->reload_lock, NULL);
+	pthread_mutex_init(&st->notice_lock, NULL);
+	pthread_cond_init(&st->notice_cond, NULL);
+	st->entry_timeout = st->attr_timeout = FS_DEFAULT_TIMEOUT;
 	st->index_path = realpath(o->index_path, NULL);
 	st->mountpoint = realpath(o->mountpoint, NULL);
 	if (!st->index_path) {
@@ -392,27 +297,30 @@ static int state_init(struct rfs_fs_state *st, const struct rfs_fs_options *o)
 		return -1;
 	}
 	if (rfs_index_open(st->index_path, 0, &st->idx, &err) < 0 ||
-	    rfs_index_data_version(st->idx, &st->data_version) < 0 ||
-	    rfs_index_load_catalog(st->idx, &cat, &err) < 0) {
+	    rfs_index_data_version(st->idx, &st->data_version) < 0) {
 		fprintf(stderr, "recyclefs: %s\n",
 			err.msg[0] ? err.msg : "cannot read the index");
 		return -1;
 	}
-	if (rfs_index_open(st->index_path, 0, &st->widx, &err) < 0) {
-		fprintf(stderr, "recyclefs: %s\n", err.msg);
-		rfs_catalog_free(cat);
+	if (fs_snap_load(st, st->idx, &st->snap) < 0) {
+		fprintf(stderr, "recyclefs: cannot read the index '%s'\n",
+			st->index_path);
 		return -1;
 	}
-	st->snap = snap_new(st->idx, cat);
+	if (rfs_index_open(st->index_path, 0, &st->widx, &err) < 0) {
+		fprintf(stderr, "recyclefs: %s\n", err.msg);
+		return -1;
+	}
 	st->n_slots = 64;
 	st->slots = calloc(st->n_slots, sizeof(*st->slots));
-	if (!st->snap || !st->slots) {
+	if (!st->slots || fs_inodes_init(st) < 0) {
 		fprintf(stderr, "recyclefs: out of memory\n");
 		return -1;
 	}
 	st->uid = getuid();
 	st->gid = getgid();
 	st->mounted_ns = rfs_time_now_ns();
+	st->generation = (uint64_t)(st->mounted_ns / RFS_NSEC_PER_SEC);
 	return 0;
 }
 
@@ -440,8 +348,7 @@ static int reopen_index(struct rfs_fs_state *st)
 		close_index(st);
 		return -1;
 	}
-	st->data_version = -1; /* reload at the first operation */
-	st->next_check_ns = 0;
+	st->data_version = -1; /* the watcher reloads at once */
 	return 0;
 }
 
@@ -455,15 +362,7 @@ static void state_release(struct rfs_fs_state *st)
 	}
 	free(st->slots);
 	if (st->snap)
-		snap_unref_locked(st->snap);
-	while (st->hidden) {
-		struct fs_hidden *h = st->hidden;
-
-		st->hidden = h->next;
-		close(h->fd);
-		free(h->path);
-		free(h);
-	}
+		fs_snap_free(st->snap);
 	while (st->writers) {
 		struct fs_writer *w = st->writers;
 
@@ -471,15 +370,22 @@ static void state_release(struct rfs_fs_state *st)
 		free(w->key);
 		free(w);
 	}
+	fs_inodes_release(st);
 	rfs_index_free(st->idx);
 	rfs_index_free(st->widx);
 	free(st->index_path);
 	free(st->mountpoint);
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->wlock);
+	pthread_mutex_destroy(&st->snap_lock);
+	pthread_mutex_destroy(&st->reload_lock);
+	pthread_mutex_destroy(&st->notice_lock);
+	pthread_cond_destroy(&st->notice_cond);
 }
 
-/* A job ended: what the mount shows of the bin and of origins changed. */
+/* A job ended: what the mount shows of the bin and of origins changed.
+ * Reloaded here, on the worker's thread, so that the kernel is told
+ * before the worker takes its next job. */
 static void job_done(void *ctx, int64_t id)
 {
 	(void)id;
@@ -505,51 +411,63 @@ static int start_jobs(struct rfs_fs_state *st)
 	return 0;
 }
 
-/*
- * recyclefs's own -o options, turned into libfuse's: cache_timeout=S is
- * how long the kernel keeps names and attributes (entry_timeout and
- * attr_timeout). Others pass through. @return 0 and set @p out (caller
- * frees), or -1 with the reason printed
- */
-static int rewrite_opts(const char *in, char **out)
+/* A number of seconds from 0 to 1e9 in @p v. @return 0 or -1 */
+static int parse_seconds(const char *tok, const char *v, double *out)
 {
-	char *copy = strdup(in), *tok, *save = NULL, *end;
+	char *end;
+
+	errno = 0;
+	*out = strtod(v, &end);
+	if (!*v || *end || errno || !(*out >= 0 && *out <= 1e9)) {
+		fprintf(stderr,
+			"recyclefs: bad mount option '%s': a number of seconds "
+			"from 0 to 1e9 is needed\n",
+			tok);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * recyclefs's own -o options: cache_timeout=S is how long the kernel
+ * keeps names and attributes (entry_timeout=S and attr_timeout=S one by
+ * one). Others pass to the session (kernel mount options). @return 0 and
+ * set @p out (caller frees), or -1 with the reason printed
+ */
+static int rewrite_opts(struct rfs_fs_state *st, const char *in, char **out)
+{
+	char *copy = strdup(in), *tok, *save = NULL;
 	struct rfs_buf b = RFS_BUF_INIT;
 	double v;
+	int r = 0;
 
 	if (!copy)
 		return -1;
-	for (tok = strtok_r(copy, ",", &save); tok;
+	for (tok = strtok_r(copy, ",", &save); tok && r == 0;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (b.len)
-			rfs_buf_addf(&b, ",");
-		if (strncmp(tok, "cache_timeout=", 14)) {
+		if (!strncmp(tok, "cache_timeout=", 14)) {
+			r = parse_seconds(tok, tok + 14, &v);
+			st->entry_timeout = st->attr_timeout = v;
+		} else if (!strncmp(tok, "entry_timeout=", 14)) {
+			r = parse_seconds(tok, tok + 14, &st->entry_timeout);
+		} else if (!strncmp(tok, "attr_timeout=", 13)) {
+			r = parse_seconds(tok, tok + 13, &st->attr_timeout);
+		} else {
+			if (b.len)
+				rfs_buf_addf(&b, ",");
 			rfs_buf_addf(&b, "%s", tok);
-			continue;
 		}
-		errno = 0;
-		v = strtod(tok + 14, &end);
-		if (!tok[14] || *end || errno || !(v >= 0 && v <= 1e9)) {
-			fprintf(stderr,
-				"recyclefs: bad mount option '%s': a number "
-				"of seconds from 0 to 1e9 is needed\n",
-				tok);
-			free(copy);
-			rfs_buf_release(&b);
-			return -1;
-		}
-		rfs_buf_addf(&b, "entry_timeout=%s,attr_timeout=%s", tok + 14,
-			     tok + 14);
 	}
 	free(copy);
-	*out = strdup(rfs_buf_str(&b));
+	*out = r == 0 ? strdup(rfs_buf_str(&b)) : NULL;
 	rfs_buf_release(&b);
 	return *out ? 0 : -1;
 }
 
 /* The mount's source in /proc/mounts, df and findmnt is the index, as
  * an fstab line names it. */
-static int build_args(struct fuse_args *args, const struct rfs_fs_options *o)
+static int build_args(struct rfs_fs_state *st, struct fuse_args *args,
+		      const struct rfs_fs_options *o)
 {
 	char *fsname = NULL, *opts = NULL;
 	int r;
@@ -568,10 +486,11 @@ static int build_args(struct fuse_args *args, const struct rfs_fs_options *o)
 	if (r < 0)
 		return -1;
 	if (o->fuse_opts && *o->fuse_opts) {
-		if (rewrite_opts(o->fuse_opts, &opts) < 0)
+		if (rewrite_opts(st, o->fuse_opts, &opts) < 0)
 			return -2;
-		r = fuse_opt_add_arg(args, "-o")
-			    ?: fuse_opt_add_arg(args, opts);
+		r = *opts ? fuse_opt_add_arg(args, "-o")
+				    ?: fuse_opt_add_arg(args, opts)
+			  : 0;
 		free(opts);
 		if (r < 0)
 			return -1;
@@ -581,7 +500,7 @@ static int build_args(struct fuse_args *args, const struct rfs_fs_options *o)
 	return 0;
 }
 
-static int serve(struct fuse *f, const struct rfs_fs_options *o)
+static int serve(struct fuse_session *se, const struct rfs_fs_options *o)
 {
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 	int r;
@@ -590,17 +509,39 @@ static int serve(struct fuse *f, const struct rfs_fs_options *o)
 		return -1;
 	fuse_loop_cfg_set_max_threads(cfg, o->threads > 0 ? o->threads : 16);
 	fuse_loop_cfg_set_idle_threads(cfg, 4);
-	r = fuse_loop_mt(f, cfg);
+	r = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return r;
+}
+
+/* libfuse's reason why the options were refused, as one line (without
+ * its newlines and its "fuse: " prefixes), on stderr. */
+static void bad_options(const struct rfs_fs_options *o, struct rfs_buf *g)
+{
+	char *s = g->len ? g->data : NULL, *w = s;
+
+	for (char *c = s; c && *c; c++) {
+		if (!strncmp(c, "fuse: ", 6)) {
+			c += 5;
+			continue;
+		}
+		*w++ = *c == '\n' ? ' ' : *c;
+	}
+	while (w && w > s && w[-1] == ' ')
+		w--;
+	if (w)
+		*w = '\0';
+	fprintf(stderr, "recyclefs: bad mount options '%s'%s%s\n",
+		o->fuse_opts ? o->fuse_opts : "", s && *s ? ": " : "",
+		s ? s : "");
 }
 
 int rfs_fs_main(const struct rfs_fs_options *o)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct rfs_buf gathered = RFS_BUF_INIT;
+	struct fuse_session *se = NULL;
 	struct rfs_fs_state st;
-	struct fuse *f = NULL;
 	int r = 1;
 
 	if (o->debug)
@@ -610,38 +551,20 @@ int rfs_fs_main(const struct rfs_fs_options *o)
 	if (state_init(&st, o) < 0)
 		goto out;
 	fuse_set_log_func(fuse_log_to_rfs);
-	if (build_args(&args, o) < 0)
+	if (build_args(&st, &args, o) < 0)
 		goto out;
 	fuse_gather = &gathered;
-	f = fuse_new(&args, &rfs_fs_ops, sizeof(rfs_fs_ops), &st);
+	se = fuse_session_new(&args, &fs_ll_ops, sizeof(fs_ll_ops), &st);
 	fuse_gather = NULL;
-	if (!f) {
-		/* One line: libfuse's reason without its newlines and its
-		 * "fuse: " prefixes. */
-		char *g = gathered.len ? gathered.data : NULL;
-		char *w = g;
-
-		for (char *c = g; c && *c; c++) {
-			if (!strncmp(c, "fuse: ", 6)) {
-				c += 5;
-				continue;
-			}
-			*w++ = *c == '\n' ? ' ' : *c;
-		}
-		while (w && w > g && w[-1] == ' ')
-			w--;
-		if (w)
-			*w = '\0';
-		fprintf(stderr, "recyclefs: bad mount options '%s'%s%s\n",
-			o->fuse_opts ? o->fuse_opts : "", g && *g ? ": " : "",
-			g ? g : "");
+	if (!se) {
+		bad_options(o, &gathered);
 		rfs_buf_release(&gathered);
 		goto out;
 	}
 	if (gathered.len)
 		rfs_log(LOG_ERR, "fuse: %s", rfs_buf_str(&gathered));
 	rfs_buf_release(&gathered);
-	if (fuse_mount(f, st.mountpoint) < 0) {
+	if (fuse_session_mount(se, st.mountpoint) < 0) {
 		fprintf(stderr, "recyclefs: mounting on '%s' failed\n",
 			st.mountpoint);
 		goto out_destroy;
@@ -661,25 +584,27 @@ int rfs_fs_main(const struct rfs_fs_options *o)
 		if (fuse_daemonize(0) < 0 || reopen_index(&st) < 0)
 			goto out_unmount;
 	}
-	if (fuse_set_signal_handlers(fuse_get_session(f)) < 0)
+	if (fuse_set_signal_handlers(se) < 0)
 		goto out_unmount;
 	/* What is created through the mount gets the mode the caller asked
 	 * for with the caller's umask applied (by the kernel), and nothing
 	 * more: the daemon's own umask applies to no file. */
 	umask(0);
-	if (start_jobs(&st) < 0)
+	st.se = se;
+	if (fs_watch_start(&st) < 0 || start_jobs(&st) < 0)
 		goto out_signals;
 	rfs_log(LOG_INFO, "mounted '%s' on '%s'", st.index_path, st.mountpoint);
-	r = serve(f, o) >= 0 ? 0 : 1;
+	r = serve(se, o) >= 0 ? 0 : 1;
 	rfs_jobs_stop(st.jobs);
 	st.jobs = NULL;
 out_signals:
-	fuse_remove_signal_handlers(fuse_get_session(f));
+	fs_watch_stop(&st);
+	fuse_remove_signal_handlers(se);
 	rfs_log(LOG_INFO, "unmounted '%s'", st.mountpoint);
 out_unmount:
-	fuse_unmount(f);
+	fuse_session_unmount(se);
 out_destroy:
-	fuse_destroy(f);
+	fuse_session_destroy(se);
 out:
 	fuse_opt_free_args(&args);
 	state_release(&st);

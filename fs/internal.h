@@ -2,9 +2,17 @@
  * @file internal.h
  * @brief What the FUSE entry point's files share (not a public API).
  *
- * Every FUSE operation takes a reference on the current catalog snapshot
- * (fs_snap_get()), resolves its path, acts, and drops the reference
- * (fs_snap_put()). Snapshots and backends are shared by all FUSE threads.
+ * The mount is written on libfuse's low-level API. The kernel names nodes
+ * by node id: fs/inode.c keeps the table of nodes it was told about
+ * (lookup counts, forget), each with its parent, its name and the table
+ * of operations of its kind (struct fs_kind). A request takes the node,
+ * builds its mount path, takes a reference on the current catalog
+ * snapshot (fs_snap_get()) and resolves the path in it (fs_req_begin()),
+ * then calls its kind's operation; the kinds reuse the path-based
+ * internals (the namespace, the bin's view). Snapshots and backends are
+ * shared by all FUSE threads; a watcher thread reloads the snapshot and
+ * tells the kernel what changed (fs/snap.c), so no FUSE thread waits on a
+ * reload or sends a notification.
  */
 #ifndef RFS_FS_INTERNAL_H
 #define RFS_FS_INTERNAL_H
@@ -12,10 +20,11 @@
 /** The libfuse API this code is written for (3.12); set before fuse.h. */
 #define FUSE_USE_VERSION 312
 
-#include <fuse.h>
+#include <fuse_lowlevel.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include "core/namespace.h"
@@ -23,8 +32,11 @@
 struct rfs_backend;
 struct rfs_catalog;
 struct rfs_epoch;
+struct rfs_file;
 struct rfs_index;
 struct rfs_jobs;
+struct fs_kind;
+struct dirlist;
 
 /** A live recycle entry, as the mount needs it. */
 struct fs_bin_entry {
@@ -48,8 +60,10 @@ struct fs_snap {
 	/** Entries whose origin the mount hides: archiving ones, and whole
 	 * epochs in the bin (pointers into bin). */
 	const struct fs_bin_entry **hide;
-	size_t n_hide; /**< the number of @p hide pointers */
-	int refs;      /**< guarded by rfs_fs_state.lock */
+	size_t n_hide;	    /**< the number of @p hide pointers */
+	uint64_t gen;	    /**< counts the snapshots of a mount, from 1 */
+	uint64_t bin_print; /**< a hash of the entries' ids and states */
+	int refs;	    /**< guarded by rfs_fs_state.snap_lock */
 };
 
 /** One request's view: the snapshot it holds and what its path names. */
@@ -59,6 +73,9 @@ struct req {
 	struct rfs_node node;	 /**< what its path names; borrows from snap */
 	struct rfs_backend *b;	 /**< EPOCH: its backend, NULL if it has none */
 	int berr;		 /**< EPOCH: why b is NULL */
+	const char *path;	 /**< the mount path it resolved; borrowed */
+	uid_t uid;		 /**< the caller */
+	gid_t gid;		 /**< the caller's group */
 };
 
 /** One opened backend, by URI. */
@@ -69,30 +86,87 @@ struct fs_backend_slot {
 	int64_t retry_ns;      /**< when to try opening again */
 };
 
-/** The state of one mount; fuse_get_context()->private_data. */
+/** What the watcher thread is asked to tell the kernel. */
+struct fs_notice {
+	struct fs_notice *next; /**< the next in the queue */
+	fuse_ino_t parent;	/**< a name's folder, or 0 for a node */
+	fuse_ino_t ino;		/**< the node (when parent is 0) */
+	char name[];		/**< the name in @p parent */
+};
+
+/** One node the kernel knows by node id (see fs/inode.c). */
+struct fs_inode {
+	fuse_ino_t id; /**< the node id; FUSE_ROOT_ID for the root */
+	const struct fs_kind *kind; /**< its operations; set at lookup */
+	struct fs_inode *parent;    /**< its folder (a reference); NULL for the
+				     * root and for nodes without a name */
+	char *name;	  /**< its name in @p parent; NULL once removed */
+	uint64_t nlookup; /**< the kernel's lookups; under the table lock */
+	unsigned refs;	  /**< named children and running requests */
+	struct fs_inode *next_id; /**< in the table's hash by id */
+	struct fs_inode
+		*next_name;   /**< in the table's hash by (parent, name) */
+	pthread_mutex_t lock; /**< guards what follows */
+	struct fs_fh *opens;  /**< its open files */
+	bool seen;	      /**< size, mtime and gen below are set */
+	off_t size;	      /**< its size at the last open */
+	struct timespec mtim; /**< its mtime at the last open */
+	uint64_t snap_gen;    /**< the snapshot of its last opendir */
+};
+
+/** An open file: fuse_file_info::fh. */
+struct fs_fh {
+	struct fs_fh *next;   /**< the next open file of the same node */
+	struct rfs_file *f;   /**< the storage's file, owned */
+	struct fs_inode *ino; /**< the node (a reference) */
+};
+
+/** The state of one mount; fuse_req_userdata(). */
 struct rfs_fs_state {
-	char *index_path;      /**< the index file, made absolute */
-	char *mountpoint;      /**< the mountpoint, made absolute */
-	struct rfs_index *idx; /**< guarded by lock; for catalog reloads */
-	/** Guards idx, snap and the reference counts, data_version,
-	 * next_check_ns, writers and the backend slots. */
+	char *index_path;	     /**< the index file, made absolute */
+	char *mountpoint;	     /**< the mountpoint, made absolute */
+	struct rfs_index *idx;	     /**< the watcher's, for catalog reloads */
+	pthread_mutex_t reload_lock; /**< guards idx and data_version */
+	pthread_mutex_t snap_lock;   /**< guards snap and the snapshots'
+				      * reference counts */
+	/** Guards writers and the backend slots. */
 	pthread_mutex_t lock;
 	struct rfs_index *widx;	   /**< guarded by wlock; for changes */
 	pthread_mutex_t wlock;	   /**< guards widx */
 	struct rfs_jobs *jobs;	   /**< the recycle job workers */
 	struct fs_writer *writers; /**< files open for writing; under lock */
-	struct fs_hidden *hidden;  /**< unlinked open files; under lock */
 	struct fs_snap *snap;	   /**< the current snapshot */
 	/** The index's data version the snapshot was loaded at; -1 forces a
 	 * reload. */
 	int64_t data_version;
-	int64_t next_check_ns; /**< monotonic time of the next index check */
 	struct fs_backend_slot *slots; /**< open addressing, by URI hash */
 	/** The number of @p slots, a power of two. */
 	size_t n_slots, used_slots; /**< slots in use; at most half */
 	uid_t uid;		    /**< owner shown on catalog directories */
 	gid_t gid;		    /**< group shown on catalog directories */
-	int64_t mounted_ns; /**< when it was mounted; the root's times */
+	int64_t mounted_ns;	 /**< when it was mounted; the root's times */
+	double timeout;		 /**< entry and attribute timeout (seconds) */
+	double entry_timeout;	 /**< names kept by the kernel (seconds) */
+	double attr_timeout;	 /**< attributes kept by the kernel (seconds) */
+	uint64_t generation;	 /**< the generation of every node id */
+	struct fuse_session *se; /**< the FUSE session */
+	/* The inode table (fs/inode.c). */
+	pthread_mutex_t table_lock; /**< guards the table and the nodes'
+				     * parent, name, nlookup and refs */
+	struct fs_inode **by_id;    /**< hash by node id */
+	struct fs_inode **by_name;  /**< hash by (parent, name) */
+	size_t n_buckets;	    /**< of each hash, a power of two */
+	size_t n_inodes;	    /**< in the table */
+	fuse_ino_t next_id;	    /**< the next node id given out */
+	struct fs_inode *root;	    /**< the root node */
+	/* The watcher thread (fs/snap.c). */
+	pthread_t watcher;	     /**< reloads and notifies */
+	bool watching;		     /**< the watcher runs */
+	bool stop;		     /**< under notice_lock: stop the watcher */
+	pthread_mutex_t notice_lock; /**< guards notices and stop */
+	pthread_cond_t notice_cond;  /**< signals notices and stop */
+	struct fs_notice *notices;   /**< what to tell the kernel */
+	bool reload_wanted;	     /**< under notice_lock */
 };
 
 /** A file open through the mount. */
@@ -105,39 +179,50 @@ struct fs_writer {
 	bool writing; /**< open for writing */
 };
 
-/** An open file whose last name was removed (unlink, or a rename over
- * it) while open: libfuse renames it to a hidden name, and recyclefs keeps
- * a descriptor of its own so that fstat, fchmod, fchown and futimens go on
- * working until the last close, as on the storage itself. */
-struct fs_hidden {
-	struct fs_hidden *next; /**< the next in rfs_fs_state::hidden */
-	char *path;		/**< libfuse's hidden path, owned */
-	int fd;			/**< the file, read-only; owned */
-};
-
-/** How often, at most, the index is checked for catalog changes. */
+/** How often the watcher checks the index for catalog changes. */
 #define FS_RELOAD_INTERVAL_NS (200 * 1000 * 1000LL)
 
-/** @return the mount's state (from the FUSE context). */
-struct rfs_fs_state *fs_state(void);
+/** The default entry and attribute timeout (-o cache_timeout), seconds. */
+#define FS_DEFAULT_TIMEOUT 60.0
 
-/**
- * Take a reference on the current snapshot, reloading it first when the
- * index changed. Never NULL after a successful mount.
- */
+/** Take a reference on the current snapshot (never waits on a reload). */
 struct fs_snap *fs_snap_get(struct rfs_fs_state *st);
 
 /** Drop a reference taken with fs_snap_get(). */
 void fs_snap_put(struct rfs_fs_state *st, struct fs_snap *snap);
 
-/** Make the next fs_snap_get() reload, after a change of our own. */
+/** Reload the snapshot now, after a change of our own (archive, purge,
+ * restore), and have the watcher tell the kernel what changed. */
 void fs_snap_invalidate(struct rfs_fs_state *st);
+
+/** Free a snapshot no one holds (its last reference). */
+void fs_snap_free(struct fs_snap *s);
+
+/**
+ * Load a snapshot from @p idx.
+ * @return 0 and set @p out, or -errno with the reason logged
+ */
+int fs_snap_load(struct rfs_fs_state *st, struct rfs_index *idx,
+		 struct fs_snap **out);
+
+/** Start the watcher thread. @return 0 or -errno */
+int fs_watch_start(struct rfs_fs_state *st);
+
+/** Stop the watcher thread (it sends what is queued first). */
+void fs_watch_stop(struct rfs_fs_state *st);
+
+/** Queue a notice: the kernel drops name @p name of @p parent. */
+void fs_notify_entry(struct rfs_fs_state *st, fuse_ino_t parent,
+		     const char *name);
+
+/** Queue a notice: the kernel drops what it keeps of node @p ino. */
+void fs_notify_inode(struct rfs_fs_state *st, fuse_ino_t ino);
 
 /**
  * Start a request: take a snapshot and resolve @p path.
  * @return 0, or -ENOENT (the snapshot is then released)
  */
-int fs_req_begin(struct req *q, const char *path);
+int fs_req_begin(struct req *q, struct rfs_fs_state *st, const char *path);
 
 /** End a request started with fs_req_begin(). */
 void fs_req_end(struct req *q);
@@ -154,61 +239,15 @@ int fs_backend_for(struct rfs_fs_state *st, const char *uri,
  * is in the recycle bin (being archived, or a whole archived epoch). */
 bool fs_bin_hides(const struct fs_snap *s, int64_t epoch_id, const char *key);
 
-/** Load the live entries into @p s (called under the state's lock). */
+/** Load the live entries into @p s. */
 int fs_bin_load(struct rfs_index *idx, struct fs_snap *s);
 
 /** Free the entries of @p s. */
 void fs_bin_release(struct fs_snap *s);
 
-/** getattr of a path under .recyclebin. */
-int fs_bin_getattr(struct req *q, struct stat *st);
-
-/** readdir of a path under .recyclebin. */
-int fs_bin_readdir(struct req *q, void *buf, fuse_fill_dir_t filler,
-		   enum fuse_fill_dir_flags plus);
-
-/** readlink of a path under .recyclebin. */
-int fs_bin_readlink(struct req *q, char *buf, size_t size);
-
-/** open (read-only) of a file under .recyclebin. */
-int fs_bin_open(struct req *q, struct fuse_file_info *fi);
-
-/** unlink under .recyclebin: deletes recycle data for good. */
-int fs_bin_unlink(struct req *q, const char *path);
-
-/** rmdir under .recyclebin: an emptied entry root purges the entry. */
-int fs_bin_rmdir(struct req *q, const char *path);
-
-/** getxattr of a path under .recyclebin (user.recyclefs.*). */
-int fs_bin_getxattr(struct req *q, const char *name, char *value, size_t size);
-
-/** listxattr of a path under .recyclebin. */
-int fs_bin_listxattr(struct req *q, char *list, size_t size);
-
-/**
- * A rename of the item @p src into the bin at @p dst_rest: archive it.
- * @return 0 once the archive is recorded (it runs in the background),
- *         or -errno with the reason logged
- */
-int fs_bin_archive(struct req *src, const char *from, const char *dst_rest);
-
-/**
- * setxattr user.recyclefs.restore[_overwrite]=TARGET on a bin path: start a
- * restore to TARGET (a catalog path, a URI, or "" for the original place).
- * @return 0 once recorded (it runs in the background), or -errno with
- *         the reason logged
- */
-int fs_bin_restore(struct req *q, const char *path, const char *value,
-		   size_t size, bool overwrite);
-
-/** Note an opened file (for archive's EBUSY check when @p writing, and
- * to tell libfuse's hiding of an open file from a user's rename). */
+/** Note an opened file (for archive's EBUSY check when @p writing). */
 void fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
 		   const char *key, bool writing);
-
-/** True when a file opened under @p key of epoch @p epoch_id (0 and the
- * mount path in the bin) is still open. */
-bool fs_is_open(struct rfs_fs_state *st, int64_t epoch_id, const char *key);
 
 /** Forget a file noted with fs_writer_add(); unknown files are ignored. */
 void fs_writer_remove(struct rfs_fs_state *st, void *file);
@@ -236,9 +275,6 @@ void fs_dir_stat(struct rfs_fs_state *st, int64_t time_ns, struct stat *out);
  */
 void fs_set_ino(struct stat *st, const char *dir, const char *name);
 
-/** The FUSE operations. */
-extern const struct fuse_operations rfs_fs_ops;
-
 /** getxattr for catalog nodes and epoch roots: user.recyclefs.* values.
  * @return size, -ENODATA when @p name is not a recyclefs attribute */
 int fs_node_getxattr(struct rfs_fs_state *st, const struct rfs_node *n,
@@ -256,5 +292,216 @@ int fs_unsupported(const char *op, const char *path, const char *name);
 
 /** Log and return -EPERM for a refused change at a catalog level. */
 int fs_refuse(const char *op, const char *path, const char *why);
+
+/* The listing of a directory (fs/dir.c). */
+
+/** One entry of a listing. */
+struct dent {
+	char *name;		    /**< owned */
+	struct stat st;		    /**< its attributes (st_mode at least) */
+	bool plus;		    /**< @p st holds all its attributes */
+	const struct fs_kind *kind; /**< its kind when @p plus */
+};
+
+/** A directory's listing, taken at opendir: fuse_file_info::fh. */
+struct dirlist {
+	struct dent *v;		    /**< the entries */
+	size_t n;		    /**< the number of entries */
+	size_t cap;		    /**< allocated */
+	bool oom;		    /**< an entry could not be added */
+	char *path;		    /**< the directory's mount path, owned */
+	const struct fs_kind *kind; /**< the directory's kind */
+	bool listed;		    /**< the entries are taken */
+};
+
+/** Add an entry to @p d (@p st may be NULL: a name only; with @p kind,
+ * @p st holds every attribute of a node of that kind). @return 0, or 1
+ * when out of memory */
+int fs_dir_add(struct dirlist *d, const char *name, const struct stat *st,
+	       const struct fs_kind *kind);
+
+/** Free a listing (NULL is ignored). */
+void fs_dir_free(struct dirlist *d);
+
+/* The kinds of node. */
+
+/**
+ * The operations of one kind of node. Every member is set: a kind that
+ * refuses an operation says so with its own function. @p q is the node's
+ * own request (for operations on a name in a folder: the folder's).
+ */
+struct fs_kind {
+	const char *what; /**< "a table", for messages */
+	bool live;	  /**< the kernel keeps nothing of it (timeouts 0) */
+	/** stat. */
+	int (*getattr)(struct req *q, struct stat *st);
+	/** chmod, chown, truncate, utimens (FUSE_SET_ATTR_* in @p to_set). */
+	int (*setattr)(struct req *q, const struct stat *attr, int to_set);
+	/** readlink. */
+	int (*readlink)(struct req *q, char *buf, size_t size);
+	/** The whole listing of a directory. */
+	int (*list)(struct req *q, struct dirlist *d);
+	/** open of the node (flags as open(2)). */
+	int (*open)(struct req *q, int flags, struct rfs_file **f);
+	/** create of @p name in the folder. */
+	int (*create)(struct req *q, const char *name, mode_t mode, int flags,
+		      struct rfs_file **f);
+	/** mknod of @p name in the folder. */
+	int (*mknod)(struct req *q, const char *name, mode_t mode, dev_t rdev);
+	/** mkdir of @p name in the folder. */
+	int (*mkdir)(struct req *q, const char *name, mode_t mode);
+	/** symlink @p name -> @p target in the folder. */
+	int (*symlink)(struct req *q, const char *target, const char *name);
+	/** unlink of @p name in the folder. */
+	int (*unlink)(struct req *q, const char *name);
+	/** rmdir of @p name in the folder. */
+	int (*rmdir)(struct req *q, const char *name);
+	/** link of @p src (another node) as @p name in the folder. */
+	int (*link)(struct req *q, const char *name, struct req *src);
+	/** rename of @p name in the folder to @p newname in @p dst. */
+	int (*rename)(struct req *q, const char *name, struct req *dst,
+		      const char *newname, unsigned int flags);
+	/** getxattr. @return size, or -errno */
+	int (*getxattr)(struct req *q, const char *name, char *value,
+			size_t size);
+	/** listxattr. @return size, or -errno */
+	int (*listxattr)(struct req *q, char *list, size_t size);
+	/** setxattr. */
+	int (*setxattr)(struct req *q, const char *name, const char *value,
+			size_t size, int flags);
+	/** removexattr. */
+	int (*removexattr)(struct req *q, const char *name);
+	/** statfs. */
+	int (*statfs)(struct req *q, struct statvfs *out);
+};
+
+/** The kinds (fs/kinds.c, fs/epoch.c, fs/bin.c). */
+extern const struct fs_kind fs_kind_root, fs_kind_table, fs_kind_lifecycle,
+	fs_kind_classes, fs_kind_class, fs_kind_class_link, fs_kind_epoch_root,
+	fs_kind_epoch_none, fs_kind_epoch_entry, fs_kind_bin;
+
+/** The kind of what @p q resolved to. */
+const struct fs_kind *fs_kind_of(const struct req *q);
+
+/** A refusal for operations a kind never allows: logs, -EPERM. */
+int fs_kind_refuse(const struct req *q, const char *op, const char *path);
+
+/* Shared by the kinds. */
+
+/** Log a failure of the storage itself, with the adapter's reason.
+ * @return @p r */
+int fs_storage_failed(struct rfs_backend *b, const char *op, const char *path,
+		      int r);
+
+/** chmod, chown, utimens refused by the storage (-ENOSYS) become EPERM
+ * with the reason logged; other failures as fs_storage_failed(). */
+int fs_attr_failed(struct rfs_backend *b, const char *op, const char *path,
+		   int r);
+
+/** Give a new file to the caller of @p q when the daemon runs as root
+ * for someone else. */
+void fs_own_by_caller(const struct req *q, struct rfs_backend *b,
+		      const char *key);
+
+/** Apply the FUSE_SET_ATTR_* of @p to_set to the open file @p f.
+ * @return 0 or -errno */
+int fs_file_setattr(struct rfs_file *f, const struct stat *attr, int to_set);
+
+/** rename of two mount paths (the path-based rules: within an epoch,
+ * EXDEV between epochs, an archive into the bin, EPERM elsewhere). */
+int fs_rename_paths(struct rfs_fs_state *st, const char *from, const char *to,
+		    unsigned int flags);
+
+/** "." and ".." of a listing (the folder's attributes in "."). */
+int fs_kind_dir_begin(struct req *q, struct dirlist *d);
+
+/** The rename of every kind, by path (fs_rename_paths()); 1 for an
+ * archive. */
+int fs_kind_rename(struct req *q, const char *name, struct req *dst,
+		   const char *newname, unsigned int flags);
+
+/** The link of every kind, by path. */
+int fs_kind_link(struct req *q, const char *name, struct req *src);
+
+/** readlink of what is not a symlink: -EINVAL. */
+int fs_no_readlink(struct req *q, char *buf, size_t size);
+
+/** statfs of the index's filesystem. */
+int fs_index_statfs(struct req *q, struct statvfs *out);
+
+/** True for recyclefs's own attribute names (user.recyclefs.*). */
+bool fs_is_rfs_attr(const char *name);
+
+/** fs_req_begin() for a new name: a name the mount reserves (being
+ * archived, the storage's bin, a catalog level) is refused with the
+ * reason logged (-EBUSY, -EPERM); -ENOENT otherwise. */
+int fs_req_begin_new(struct req *q, struct rfs_fs_state *st, const char *path,
+		     const char *op);
+
+/** A mount path @p dir + "/" + @p name, in @p buf (of @p size).
+ * @return 0 or -ENAMETOOLONG */
+int fs_path_join(char *buf, size_t size, const char *dir, const char *name);
+
+/* The bin's path-based operations (fs/bin.c). */
+
+/**
+ * A rename of the item @p src into the bin at @p dst_rest: archive it.
+ * @return 0 once the archive is recorded (it runs in the background),
+ *         or -errno with the reason logged
+ */
+int fs_bin_archive(struct req *src, const char *from, const char *dst_rest);
+
+/* The inode table (fs/inode.c). */
+
+/** Set up the table with its root node. @return 0 or -ENOMEM */
+int fs_inodes_init(struct rfs_fs_state *st);
+
+/** Free the table and every node. */
+void fs_inodes_release(struct rfs_fs_state *st);
+
+/** The node @p id with a reference taken (release with fs_inode_put()),
+ * or NULL when the table has no such node. */
+struct fs_inode *fs_inode_get(struct rfs_fs_state *st, fuse_ino_t id);
+
+/** Drop a reference taken with fs_inode_get() or fs_inode_lookup(). */
+void fs_inode_put(struct rfs_fs_state *st, struct fs_inode *n);
+
+/**
+ * The node of @p name in @p parent, made when new or when its kind
+ * changed, with one more lookup counted and a reference taken.
+ * @return the node, or NULL when out of memory
+ */
+struct fs_inode *fs_inode_lookup(struct rfs_fs_state *st,
+				 struct fs_inode *parent, const char *name,
+				 const struct fs_kind *kind);
+
+/** The kernel forgets @p n lookups of node @p id. */
+void fs_inode_forget(struct rfs_fs_state *st, fuse_ino_t id, uint64_t n);
+
+/** @p name in @p parent was removed: its node loses its name. */
+void fs_inode_unlink(struct rfs_fs_state *st, struct fs_inode *parent,
+		     const char *name);
+
+/** @p name in @p parent is now @p newname in @p newparent (a node
+ * already there loses its name). */
+void fs_inode_rename(struct rfs_fs_state *st, struct fs_inode *parent,
+		     const char *name, struct fs_inode *newparent,
+		     const char *newname);
+
+/**
+ * The mount path of @p n (malloc'ed: the caller frees it).
+ * @return the path, or NULL when the node has no name any more (or out
+ *         of memory: @p err tells which: -ENOENT or -ENOMEM)
+ */
+char *fs_inode_path(struct rfs_fs_state *st, struct fs_inode *n, int *err);
+
+/** Call @p fn for every node of the table with a name (under the table
+ * lock: @p fn must not take it, nor block). */
+void fs_inodes_each(struct rfs_fs_state *st,
+		    void (*fn)(struct fs_inode *n, const char *path, void *ctx),
+		    void *ctx);
+
+/** The low-level operations (fs/ll.c). */
+extern const struct fuse_lowlevel_ops fs_ll_ops;
 
 #endif

@@ -24,7 +24,7 @@ static const char usage[] =
 	"  -f, --foreground   stay in the foreground, log to stderr\n"
 	"  -d, --debug        FUSE debug output and debug logging (implies -f)\n"
 	"  -o OPTIONS         FUSE mount options, comma-separated: allow_other,\n"
-	"                     attr_timeout=S, entry_timeout=S, ro, ...;\n"
+	"                     cache_timeout=S (default 60), ro, ...;\n"
 	"                     may be given more than once\n"
 	"  --log FILE         log to FILE when in the background (default:\n"
 	"                     syslog)\n"

@@ -775,6 +775,10 @@ Test(posix, fstat_and_fchmod_work_on_an_open_unlinked_file)
 	memset(buf, 0, sizeof(buf));
 	cr_expect_eq(pread(fd, buf, 1, 0), 1);
 	cr_expect_str_eq(buf, "x");
+	/* with its folder gone too: fchmod and fstat still work */
+	cr_expect_eq(fchmod(fd, 0600), 0, "fchmod: %s", strerror(errno));
+	cr_expect_eq(fstat(fd, &st), 0, "fstat: %s", strerror(errno));
+	cr_expect_eq(st.st_mode & 07777, 0600);
 	close(fd);
 	/* a rename over an open file: the old one stays readable */
 	write_all(MP("old"), "old", 3, 0, 0644);
@@ -827,4 +831,127 @@ Test(posix, cache_timeout_sets_how_long_the_kernel_keeps_attributes)
 	cr_assert_eq(utimensat(AT_FDCWD, MP("kept"), old, 0), 0);
 	cr_assert_eq(stat(MP("kept"), &b), 0);
 	cr_expect_eq(b.st_mtim.tv_sec, 1000000000);
+}
+
+/*
+ * The kernel keeps names, attributes, pages and listings (READDIRPLUS,
+ * cache_readdir, keep_cache) for the entry and attribute timeouts, 60 s
+ * by default. What recyclefs itself changes behind the kernel's back, it
+ * tells the kernel at once: each check below would see the kernel's stale
+ * copy for a minute without the notifications.
+ */
+static bool attr_is(const char *path, const char *name, const char *want)
+{
+	char v[256];
+	ssize_t n = getxattr(path, name, v, sizeof(v) - 1);
+
+	if (n < 0)
+		return false;
+	v[n] = '\0';
+	return !strcmp(v, want);
+}
+
+Test(posix, a_restore_over_a_file_is_seen_at_once_through_the_mount)
+{
+	char bin[4096], buf[16] = { 0 };
+	struct stat st;
+	int i;
+
+	snprintf(bin, sizeof(bin), "%s",
+		 rfs_test_mnt(&m, ".recyclebin/" E "/p"));
+
+	cr_assert_eq(mkdir(MP("p"), 0755), 0);
+	write_all(MP("p/a"), "archived", 8, 0, 0644);
+	cr_assert_eq(rfs_test_sh(&m, NULL, "mv mnt/" E "/p mnt/.recyclebin/"),
+		     0);
+	for (i = 0;
+	     i < 300 && !attr_is(bin, "user.recyclefs.state", "archived"); i++)
+		usleep(100000);
+	cr_assert(attr_is(bin, "user.recyclefs.state", "archived"));
+	/* A new file at the same place, its attributes and pages kept (the
+	 * name is free once the mount's snapshot has the job's end). */
+	for (i = 0; i < 20 && mkdir(MP("p"), 0755) < 0; i++)
+		usleep(100000);
+	cr_assert_eq(access(MP("p"), F_OK), 0);
+	write_all(MP("p/a"), "new", 3, 0, 0644);
+	cr_assert_eq(stat(MP("p/a"), &st), 0);
+	cr_assert_eq(st.st_size, 3);
+	read_all(MP("p/a"), buf, sizeof(buf));
+	cr_assert_str_eq(buf, "new");
+	cr_assert_eq(stat(MP("p/a"), &st), 0); /* after the read's atime */
+	cr_assert_eq(
+		setxattr(bin, "user.recyclefs.restore_overwrite", "", 0, 0), 0,
+		"%s", strerror(errno));
+	for (i = 0;
+	     i < 300 && !attr_is(bin, "user.recyclefs.restore_state", "done");
+	     i++)
+		usleep(100000);
+	cr_assert(attr_is(bin, "user.recyclefs.restore_state", "done"));
+	/* The restored bytes on the storage, and through the mount. */
+	memset(buf, 0, sizeof(buf));
+	read_all(DP("p/a"), buf, sizeof(buf));
+	cr_assert_str_eq(buf, "archived");
+	for (i = 0; i < 20 && (stat(MP("p/a"), &st) || st.st_size != 8); i++)
+		usleep(100000);
+	cr_expect_eq(st.st_size, 8, "the mount shows size %lld",
+		     (long long)st.st_size);
+	memset(buf, 0, sizeof(buf));
+	read_all(MP("p/a"), buf, sizeof(buf));
+	cr_expect_str_eq(buf, "archived");
+}
+
+Test(posix, a_catalog_change_is_seen_at_once_through_the_mount)
+{
+	struct rfs_test_out out = { 0 };
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	bool old_listed = true, new_listed = false;
+	int i;
+
+	/* The kernel holds the epoch root's name and the lifecycle's
+	 * listing. */
+	cr_assert_eq(stat(rfs_test_mnt(&m, E), &st), 0);
+	cr_assert_eq(rfs_test_sh(&m, NULL, "ls mnt/t/l >/dev/null"), 0);
+	cr_assert_eq(rfs_test_cli(&m, &out, "epoch", "close", "t", "l", "--at",
+				  "2030-01-01"),
+		     0, "%s", out.err);
+	rfs_test_out_release(&out);
+	for (i = 0; i < 20 && stat(rfs_test_mnt(&m, E), &st) == 0; i++)
+		usleep(100000);
+	cr_expect_eq(stat(rfs_test_mnt(&m, E), &st), -1,
+		     "the closed epoch's old name still shows");
+	cr_expect_eq(stat(rfs_test_mnt(&m, "t/l/2020-01-01..2030-01-01"), &st),
+		     0);
+	d = opendir(rfs_test_mnt(&m, "t/l"));
+	cr_assert(d);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, "2020-01-01..now"))
+			old_listed = true;
+		if (!strcmp(de->d_name, "2020-01-01..2030-01-01"))
+			new_listed = true;
+	}
+	closedir(d);
+	(void)old_listed;
+	cr_expect(new_listed, "the listing lacks the closed epoch");
+}
+
+Test(posix, the_kernel_keeps_listings_and_attributes_of_data_at_rest)
+{
+	struct stat a, b;
+
+	write_all(MP("rest"), "x", 1, 0, 0644);
+	cr_assert_eq(stat(MP("rest"), &a), 0);
+	cr_assert_eq(rfs_test_sh(&m, NULL, "ls mnt/" E " >/dev/null"), 0);
+	/* Changed behind the mount's back: the default timeout (60 s)
+	 * keeps what the kernel saw; a listing is kept across opens while
+	 * the folder is unchanged. */
+	cr_assert_eq(chmod(DP("rest"), 0600), 0);
+	sleep(2);
+	cr_assert_eq(stat(MP("rest"), &b), 0);
+	cr_expect_eq(b.st_mode & 07777, 0644);
+	/* A change through the mount is seen at once. */
+	cr_assert_eq(chmod(MP("rest"), 0640), 0);
+	cr_assert_eq(stat(MP("rest"), &b), 0);
+	cr_expect_eq(b.st_mode & 07777, 0640);
 }

@@ -1,0 +1,509 @@
+/*
+ * The low-level FUSE entry points: take the node by its id, build its
+ * path, resolve it in the current snapshot and call the operation of its
+ * kind. What the kernel may keep is said here: entry and attribute
+ * timeouts (none for live kinds), listings kept (cache_readdir) and kept
+ * across opens while a folder's attributes and the snapshot are unchanged
+ * (keep_cache), pages kept across opens while a file's size and mtime are
+ * unchanged.
+ */
+#include "fs/ll.h"
+
+#include "backends/backend.h"
+#include "util/log.h"
+#include "util/path.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void fs_op_end(struct op *o)
+{
+	if (o->path)
+		fs_req_end(&o->q);
+	free(o->path);
+	fs_inode_put(o->st, o->n);
+	o->path = NULL;
+	o->n = NULL;
+}
+
+/* Take node @p ino; with @p need_path, its path resolved too (a node that
+ * lost its name is then ENOENT). @return 0 or -errno */
+int fs_op_begin(fuse_req_t fr, fuse_ino_t ino, struct op *o, bool need_path)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(fr);
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	o->st = fuse_req_userdata(fr);
+	o->n = fs_inode_get(o->st, ino);
+	if (!o->n)
+		return -ESTALE;
+	o->path = fs_inode_path(o->st, o->n, &r);
+	if (o->path) {
+		r = fs_req_begin(&o->q, o->st, o->path);
+		if (r < 0) {
+			free(o->path);
+			o->path = NULL;
+		}
+	}
+	if (r < 0 && (need_path || r != -ENOENT)) {
+		fs_op_end(o);
+		return r;
+	}
+	o->q.uid = ctx->uid;
+	o->q.gid = ctx->gid;
+	o->q.st = o->st;
+	return 0;
+}
+
+struct fs_fh *fs_fh_of(const struct fuse_file_info *fi)
+{
+	return fi ? (struct fs_fh *)(uintptr_t)fi->fh : NULL;
+}
+
+/* An open file of @p n (for a node without a name), or NULL. The file
+ * stays open while the caller's request runs: a release waits on the
+ * node's lock. */
+static struct rfs_file *any_open_locked(struct fs_inode *n)
+{
+	return n->opens ? n->opens->f : NULL;
+}
+
+double fs_entry_timeout(const struct rfs_fs_state *st, const struct fs_kind *k)
+{
+	return k->live ? 0 : st->entry_timeout;
+}
+
+double fs_attr_timeout(const struct rfs_fs_state *st, const struct fs_kind *k)
+{
+	return k->live ? 0 : st->attr_timeout;
+}
+
+/* Look @p name up in folder @p dir: its attributes and its node (one
+ * more lookup). @return 0 or -errno */
+int fs_entry_of(struct op *dir, const char *name, struct fuse_entry_param *e)
+{
+	char path[4096 + 256];
+	const struct fs_kind *k;
+	struct fs_inode *n;
+	struct req cq;
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	r = fs_path_join(path, sizeof(path), dir->path, name);
+	if (r == 0)
+		r = fs_req_begin(&cq, dir->st, path);
+	if (r < 0)
+		return r;
+	cq.uid = dir->q.uid;
+	cq.gid = dir->q.gid;
+	k = fs_kind_of(&cq);
+	r = k->getattr(&cq, &e->attr);
+	fs_req_end(&cq);
+	if (r < 0)
+		return r;
+	fs_set_ino(&e->attr, path, NULL);
+	n = fs_inode_lookup(dir->st, dir->n, name, k);
+	if (!n)
+		return -ENOMEM;
+	e->ino = n->id;
+	e->generation = dir->st->generation;
+	e->entry_timeout = fs_entry_timeout(dir->st, k);
+	e->attr_timeout = fs_attr_timeout(dir->st, k);
+	fs_inode_put(dir->st, n);
+	return 0;
+}
+
+static void reply_entry(fuse_req_t fr, struct op *dir, const char *name, int r)
+{
+	struct fuse_entry_param e;
+
+	if (r == 0)
+		r = fs_entry_of(dir, name, &e);
+	fs_op_end(dir);
+	if (r < 0)
+		fuse_reply_err(fr, -r);
+	else
+		fuse_reply_entry(fr, &e);
+}
+
+static void ll_init(void *data, struct fuse_conn_info *conn)
+{
+	(void)data;
+	if (conn->capable & FUSE_CAP_READDIRPLUS) {
+		conn->want |= FUSE_CAP_READDIRPLUS;
+		conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+	}
+	conn->want |= conn->capable &
+		      (FUSE_CAP_PARALLEL_DIROPS | FUSE_CAP_SPLICE_WRITE |
+		       FUSE_CAP_SPLICE_MOVE | FUSE_CAP_SPLICE_READ |
+		       FUSE_CAP_ASYNC_DIO | FUSE_CAP_CACHE_SYMLINKS |
+		       FUSE_CAP_AUTO_INVAL_DATA);
+	/* Writes of up to 1 MiB in one request (libfuse asks the kernel for
+	 * max_pages to match). */
+	conn->max_write = 1 << 20;
+}
+
+static void ll_lookup(fuse_req_t fr, fuse_ino_t parent, const char *name)
+{
+	struct op dir;
+	int r = fs_op_begin(fr, parent, &dir, true);
+
+	if (r < 0) {
+		fuse_reply_err(fr, -r);
+		return;
+	}
+	reply_entry(fr, &dir, name, 0);
+}
+
+static void ll_forget(fuse_req_t fr, fuse_ino_t ino, uint64_t nlookup)
+{
+	fs_inode_forget(fuse_req_userdata(fr), ino, nlookup);
+	fuse_reply_none(fr);
+}
+
+static void ll_forget_multi(fuse_req_t fr, size_t count,
+			    struct fuse_forget_data *v)
+{
+	for (size_t i = 0; i < count; i++)
+		fs_inode_forget(fuse_req_userdata(fr), v[i].ino, v[i].nlookup);
+	fuse_reply_none(fr);
+}
+
+/* The attributes of node @p o (through @p fh when given). */
+static int stat_node(struct op *o, struct fs_fh *fh, struct stat *st)
+{
+	struct rfs_file *f;
+	int r;
+
+	if (fh) {
+		r = fs_storage_failed(fh->f->backend, "stat", o->path,
+				      rfs_file_stat(fh->f, st));
+	} else if (o->path) {
+		r = fs_storage_failed(o->q.b, "stat", o->path,
+				      o->n->kind->getattr(&o->q, st));
+	} else {
+		pthread_mutex_lock(&o->n->lock);
+		f = any_open_locked(o->n);
+		r = f ? rfs_file_stat(f, st) : -ENOENT;
+		pthread_mutex_unlock(&o->n->lock);
+	}
+	if (r == 0)
+		fs_set_ino(st, o->path, NULL);
+	return r;
+}
+
+static void reply_attr(fuse_req_t fr, struct op *o, struct fs_fh *fh)
+{
+	struct stat st;
+	int r = stat_node(o, fh, &st);
+	double t = fs_attr_timeout(o->st, o->n->kind);
+
+	fs_op_end(o);
+	if (r < 0)
+		fuse_reply_err(fr, -r);
+	else
+		fuse_reply_attr(fr, &st, t);
+}
+
+static void ll_getattr(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct op o;
+	int r = fs_op_begin(fr, ino, &o, false);
+
+	if (r < 0)
+		fuse_reply_err(fr, -r);
+	else
+		reply_attr(fr, &o, fs_fh_of(fi));
+}
+
+static void ll_setattr(fuse_req_t fr, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	struct fs_fh *fh = fs_fh_of(fi);
+	struct rfs_file *f = fh ? fh->f : NULL;
+	struct op o;
+	int r = fs_op_begin(fr, ino, &o, false);
+
+	if (r < 0) {
+		fuse_reply_err(fr, -r);
+		return;
+	}
+	pthread_mutex_lock(&o.n->lock);
+	if (!f && !o.path)
+		f = any_open_locked(o.n);
+	if (f &&
+	    (rfs_file_fd(f) >= 0 || !o.path || to_set == FUSE_SET_ATTR_SIZE))
+		r = fs_file_setattr(f, attr, to_set);
+	else if (o.path)
+		r = o.n->kind->setattr(&o.q, attr, to_set);
+	else
+		r = -ENOENT;
+	pthread_mutex_unlock(&o.n->lock);
+	if (r < 0) {
+		fs_op_end(&o);
+		fuse_reply_err(fr, -r);
+		return;
+	}
+	reply_attr(fr, &o, fh);
+}
+
+static void ll_readlink(fuse_req_t fr, fuse_ino_t ino)
+{
+	char buf[4097];
+	struct op o;
+	int r = fs_op_begin(fr, ino, &o, true);
+
+	if (r == 0) {
+		r = o.n->kind->readlink(&o.q, buf, sizeof(buf));
+		fs_op_end(&o);
+	}
+	if (r < 0)
+		fuse_reply_err(fr, -r);
+	else
+		fuse_reply_readlink(fr, buf);
+}
+
+static void ll_mknod(fuse_req_t fr, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
+{
+	struct op dir;
+	int r = fs_op_begin(fr, parent, &dir, true);
+
+	if (r < 0) {
+		fuse_reply_err(fr, -r);
+		return;
+	}
+	r = dir.n->kind->mknod(&dir.q, name, mode, rdev);
+	reply_entry(fr, &dir, name, r);
+}
+
+static void ll_mkdir(fuse_req_t fr, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	struct op dir;
+	int r = fs_op_begin(fr, parent, &dir, true);
+
+	if (r < 0) {
+		fuse_reply_err(fr, -r);
+		return;
+	}
+	r = dir.n->kind->mkdir(&dir.q, name, mode);
+	reply_entry(fr, &dir, name, r);
+}
+
+static void ll_symlink(fuse_req_t fr, const char *target, fuse_ino_t parent,
+		       const char *name)
+{
+	struct op dir;
+	int r = fs_op_begin(fr, parent, &dir, true);
+
+	if (r < 0) {
+		fuse_reply_err(fr, -r);
+		return;
+	}
+	r = dir.n->kind->symlink(&dir.q, target, name);
+	reply_entry(fr, &dir, name, r);
+}
+
+static void ll_link(fuse_req_t fr, fuse_ino_t ino, fuse_ino_t parent,
+		    const char *name)
+{
+	struct op dir, src;
+	int r = fs_op_begin(fr, parent, &dir, true);
+
+	if (r < 0) {
+		fuse_reply_err(fr, -r);
+		return;
+	}
+	r = fs_op_begin(fr, ino, &src, true);
+	if (r == 0) {
+		r = dir.n->kind->link(&dir.q, name, &src.q);
+		fs_op_end(&src);
+	}
+	reply_entry(fr, &dir, name, r);
+}
+
+static void ll_unlink(fuse_req_t fr, fuse_ino_t parent, const char *name)
+{
+	struct op dir;
+	int r = fs_op_begin(fr, parent, &dir, true);
+
+	if (r == 0) {
+		r = dir.n->kind->unlink(&dir.q, name);
+		if (r == 0)
+			fs_inode_unlink(dir.st, dir.n, name);
+		fs_op_end(&dir);
+	}
+	fuse_reply_err(fr, -r);
+}
+
+static void ll_rmdir(fuse_req_t fr, fuse_ino_t parent, const char *name)
+{
+	struct op dir;
+	int r = fs_op_begin(fr, parent, &dir, true);
+
+	if (r == 0) {
+		r = dir.n->kind->rmdir(&dir.q, name);
+		if (r == 0)
+			fs_inode_unlink(dir.st, dir.n, name);
+		fs_op_end(&dir);
+	}
+	fuse_reply_err(fr, -r);
+}
+
+static void ll_rename(fuse_req_t fr, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	struct op a, b;
+	int r = fs_op_begin(fr, parent, &a, true);
+
+	if (r < 0) {
+		fuse_reply_err(fr, -r);
+		return;
+	}
+	r = fs_op_begin(fr, newparent, &b, true);
+	if (r < 0) {
+		fs_op_end(&a);
+		fuse_reply_err(fr, -r);
+		return;
+	}
+	r = a.n->kind->rename(&a.q, name, &b.q, newname, flags);
+	if (r == 1) {
+		/* Archived: the item left its origin for the bin, where it
+		 * shows at its mirrored path, not under @p newname. */
+		fs_inode_unlink(a.st, a.n, name);
+		fs_notify_entry(b.st, b.n->id, newname);
+		r = 0;
+	} else if (r == 0 && (flags & RENAME_EXCHANGE)) {
+		fs_inode_unlink(a.st, a.n, name);
+		fs_inode_unlink(b.st, b.n, newname);
+	} else if (r == 0) {
+		fs_inode_rename(a.st, a.n, name, b.n, newname);
+	}
+	fs_op_end(&b);
+	fs_op_end(&a);
+	fuse_reply_err(fr, -r);
+}
+
+static void ll_statfs(fuse_req_t fr, fuse_ino_t ino)
+{
+	struct statvfs out;
+	struct op o;
+	int r = fs_op_begin(fr, ino, &o, true);
+
+	if (r == 0) {
+		r = o.n->kind->statfs(&o.q, &out);
+		fs_op_end(&o);
+	}
+	if (r < 0)
+		fuse_reply_err(fr, -r);
+	else
+		fuse_reply_statfs(fr, &out);
+}
+
+/* getxattr and listxattr: a size query, or the value. */
+static void reply_xattr(fuse_req_t fr, int r, const char *buf, size_t size)
+{
+	if (r < 0)
+		fuse_reply_err(fr, -r);
+	else if (size == 0)
+		fuse_reply_xattr(fr, (size_t)r);
+	else
+		fuse_reply_buf(fr, buf, (size_t)r);
+}
+
+static void ll_getxattr(fuse_req_t fr, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	char *buf = size ? malloc(size) : NULL;
+	struct op o;
+	int r = size && !buf ? -ENOMEM : fs_op_begin(fr, ino, &o, true);
+
+	if (r == 0) {
+		r = o.n->kind->getxattr(&o.q, name, buf, size);
+		fs_op_end(&o);
+	}
+	reply_xattr(fr, r, buf, size);
+	free(buf);
+}
+
+static void ll_listxattr(fuse_req_t fr, fuse_ino_t ino, size_t size)
+{
+	char *buf = size ? malloc(size) : NULL;
+	struct op o;
+	int r = size && !buf ? -ENOMEM : fs_op_begin(fr, ino, &o, true);
+
+	if (r == 0) {
+		r = o.n->kind->listxattr(&o.q, buf, size);
+		fs_op_end(&o);
+	}
+	reply_xattr(fr, r, buf, size);
+	free(buf);
+}
+
+static void ll_setxattr(fuse_req_t fr, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	struct op o;
+	int r = fs_op_begin(fr, ino, &o, true);
+
+	if (r == 0) {
+		r = o.n->kind->setxattr(&o.q, name, value, size, flags);
+		fs_op_end(&o);
+	}
+	fuse_reply_err(fr, -r);
+}
+
+static void ll_removexattr(fuse_req_t fr, fuse_ino_t ino, const char *name)
+{
+	struct op o;
+	int r = fs_op_begin(fr, ino, &o, true);
+
+	if (r == 0) {
+		r = o.n->kind->removexattr(&o.q, name);
+		fs_op_end(&o);
+	}
+	fuse_reply_err(fr, -r);
+}
+
+const struct fuse_lowlevel_ops fs_ll_ops = {
+	.init = ll_init,
+	.lookup = ll_lookup,
+	.forget = ll_forget,
+	.forget_multi = ll_forget_multi,
+	.getattr = ll_getattr,
+	.setattr = ll_setattr,
+	.readlink = ll_readlink,
+	.mknod = ll_mknod,
+	.mkdir = ll_mkdir,
+	.unlink = ll_unlink,
+	.rmdir = ll_rmdir,
+	.symlink = ll_symlink,
+	.rename = ll_rename,
+	.link = ll_link,
+	.open = fs_ll_open,
+	.read = fs_ll_read,
+	.write_buf = fs_ll_write_buf,
+	.flush = fs_ll_flush,
+	.release = fs_ll_release,
+	.fsync = fs_ll_fsync,
+	.opendir = fs_ll_opendir,
+	.readdir = fs_ll_readdir,
+	.readdirplus = fs_ll_readdirplus,
+	.releasedir = fs_ll_releasedir,
+	.statfs = ll_statfs,
+	.setxattr = ll_setxattr,
+	.getxattr = ll_getxattr,
+	.listxattr = ll_listxattr,
+	.removexattr = ll_removexattr,
+	.create = fs_ll_create,
+	.fallocate = fs_ll_fallocate,
+	.lseek = fs_ll_lseek,
+	.copy_file_range = fs_ll_copy_file_range,
+};

@@ -1,0 +1,460 @@
+/*
+ * The low-level entry points of open files and folders: open, create,
+ * read and write (spliced from and to the storage's file where it has a
+ * descriptor), release; opendir (the whole listing, taken at once),
+ * readdir and readdirplus with attributes.
+ */
+#include "fs/ll.h"
+
+#include "backends/backend.h"
+#include "util/path.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Keep the pages of a file whose size and mtime did not change since its
+ * last open (a change through the mount updated them as it went). */
+static bool keep_pages(struct fs_inode *n, const struct stat *st)
+{
+	bool keep;
+
+	pthread_mutex_lock(&n->lock);
+	keep = n->seen && n->size == st->st_size &&
+	       n->mtim.tv_sec == st->st_mtim.tv_sec &&
+	       n->mtim.tv_nsec == st->st_mtim.tv_nsec;
+	n->seen = true;
+	n->size = st->st_size;
+	n->mtim = st->st_mtim;
+	pthread_mutex_unlock(&n->lock);
+	return keep;
+}
+
+/* Wrap an opened file @p f of node @p o in a handle in @p fi. */
+static int open_fh(struct op *o, struct rfs_file *f, struct fuse_file_info *fi)
+{
+	struct fs_fh *fh = calloc(1, sizeof(*fh));
+	struct stat st;
+
+	if (!fh) {
+		rfs_file_close(f);
+		return -ENOMEM;
+	}
+	fh->f = f;
+	fh->ino = o->n;
+	pthread_mutex_lock(&o->st->table_lock);
+	o->n->refs++;
+	pthread_mutex_unlock(&o->st->table_lock);
+	if (!o->n->kind->live && rfs_file_stat(f, &st) == 0)
+		fi->keep_cache = keep_pages(o->n, &st);
+	pthread_mutex_lock(&o->n->lock);
+	fh->next = o->n->opens;
+	o->n->opens = fh;
+	pthread_mutex_unlock(&o->n->lock);
+	fi->fh = (uintptr_t)fh;
+	return 0;
+}
+
+void fs_ll_open(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct rfs_file *f;
+	struct op o;
+	int r = fs_op_begin(fr, ino, &o, true);
+
+	if (r == 0) {
+		r = o.n->kind->open(&o.q, fi->flags, &f);
+		if (r == 0)
+			r = open_fh(&o, f, fi);
+		fs_op_end(&o);
+	}
+	if (r < 0)
+		fuse_reply_err(fr, -r);
+	else
+		fuse_reply_open(fr, fi);
+}
+
+void fs_ll_create(fuse_req_t fr, fuse_ino_t parent, const char *name,
+		  mode_t mode, struct fuse_file_info *fi)
+{
+	struct fuse_entry_param e;
+	struct rfs_file *f;
+	struct op dir, o;
+	int r = fs_op_begin(fr, parent, &dir, true);
+
+	if (r < 0) {
+		fuse_reply_err(fr, -r);
+		return;
+	}
+	r = dir.n->kind->create(&dir.q, name, mode, fi->flags, &f);
+	if (r == 0) {
+		r = fs_entry_of(&dir, name, &e);
+		if (r < 0)
+			rfs_file_close(f);
+	}
+	fs_op_end(&dir);
+	if (r == 0) {
+		r = fs_op_begin(fr, e.ino, &o, false);
+		if (r == 0) {
+			r = open_fh(&o, f, fi);
+			fs_op_end(&o);
+		} else {
+			rfs_file_close(f);
+		}
+	}
+	if (r < 0)
+		fuse_reply_err(fr, -r);
+	else
+		fuse_reply_create(fr, &e, fi);
+}
+
+void fs_ll_read(fuse_req_t fr, fuse_ino_t ino, size_t size, off_t off,
+		struct fuse_file_info *fi)
+{
+	struct rfs_file *f = fs_fh_of(fi)->f;
+	struct fuse_bufvec v = FUSE_BUFVEC_INIT(size);
+	int fd = rfs_file_fd(f);
+	ssize_t n;
+
+	(void)ino;
+	if (fd >= 0) {
+		/* libfuse splices from the file: no copy through us. */
+		v.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+		v.buf[0].fd = fd;
+		v.buf[0].pos = off;
+		fuse_reply_data(fr, &v, FUSE_BUF_SPLICE_MOVE);
+		return;
+	}
+	v.buf[0].mem = malloc(size ? size : 1);
+	if (!v.buf[0].mem) {
+		fuse_reply_err(fr, ENOMEM);
+		return;
+	}
+	n = rfs_file_read(f, v.buf[0].mem, size, off);
+	if (n < 0)
+		fuse_reply_err(fr, -fs_storage_failed(f->backend, "read", NULL,
+						      (int)n));
+	else
+		fuse_reply_buf(fr, v.buf[0].mem, (size_t)n);
+	free(v.buf[0].mem);
+}
+
+void fs_ll_write_buf(fuse_req_t fr, fuse_ino_t ino, struct fuse_bufvec *in,
+		     off_t off, struct fuse_file_info *fi)
+{
+	struct rfs_file *f = fs_fh_of(fi)->f;
+	size_t size = fuse_buf_size(in);
+	struct fuse_bufvec dst = FUSE_BUFVEC_INIT(size);
+	int fd = rfs_file_fd(f);
+	ssize_t n;
+
+	(void)ino;
+	if (fd >= 0) {
+		dst.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+		dst.buf[0].fd = fd;
+		dst.buf[0].pos = off;
+		n = fuse_buf_copy(&dst, in, FUSE_BUF_SPLICE_NONBLOCK);
+	} else if (in->count == 1 && !(in->buf[0].flags & FUSE_BUF_IS_FD)) {
+		n = rfs_file_write(f, in->buf[0].mem, size, off);
+	} else {
+		dst.buf[0].mem = malloc(size ? size : 1);
+		if (!dst.buf[0].mem) {
+			fuse_reply_err(fr, ENOMEM);
+			return;
+		}
+		n = fuse_buf_copy(&dst, in, 0);
+		if (n >= 0)
+			n = rfs_file_write(f, dst.buf[0].mem, (size_t)n, off);
+		free(dst.buf[0].mem);
+	}
+	if (n < 0)
+		fuse_reply_err(fr, -fs_storage_failed(f->backend, "write", NULL,
+						      (int)n));
+	else
+		fuse_reply_write(fr, (size_t)n);
+}
+
+void fs_ll_flush(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct rfs_file *f = fs_fh_of(fi)->f;
+
+	(void)ino;
+	fuse_reply_err(fr, -fs_storage_failed(f->backend, "flush", NULL,
+					      rfs_file_flush(f)));
+}
+
+void fs_ll_release(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct rfs_fs_state *st = fuse_req_userdata(fr);
+	struct fs_fh *fh = fs_fh_of(fi), **p;
+	struct rfs_backend *b = fh->f->backend;
+	struct fs_inode *n = fh->ino;
+	int r;
+
+	(void)ino;
+	pthread_mutex_lock(&n->lock);
+	for (p = &n->opens; *p && *p != fh; p = &(*p)->next)
+		;
+	if (*p)
+		*p = fh->next;
+	pthread_mutex_unlock(&n->lock);
+	fs_writer_remove(st, fh->f);
+	r = fs_storage_failed(b, "close", NULL, rfs_file_close(fh->f));
+	free(fh);
+	fs_inode_put(st, n);
+	fuse_reply_err(fr, -r);
+}
+
+void fs_ll_fsync(fuse_req_t fr, fuse_ino_t ino, int datasync,
+		 struct fuse_file_info *fi)
+{
+	struct rfs_file *f = fs_fh_of(fi)->f;
+
+	(void)ino;
+	fuse_reply_err(fr, -fs_storage_failed(f->backend, "fsync", NULL,
+					      rfs_file_fsync(f, datasync)));
+}
+
+void fs_ll_fallocate(fuse_req_t fr, fuse_ino_t ino, int mode, off_t off,
+		     off_t len, struct fuse_file_info *fi)
+{
+	(void)ino;
+	fuse_reply_err(fr,
+		       -rfs_file_fallocate(fs_fh_of(fi)->f, mode, off, len));
+}
+
+void fs_ll_lseek(fuse_req_t fr, fuse_ino_t ino, off_t off, int whence,
+		 struct fuse_file_info *fi)
+{
+	struct rfs_file *f = fs_fh_of(fi)->f;
+	struct stat st;
+	int fd = rfs_file_fd(f), r;
+	off_t o;
+
+	(void)ino;
+	if (fd >= 0) {
+		o = lseek(fd, off, whence);
+		if (o < 0)
+			fuse_reply_err(fr, errno);
+		else
+			fuse_reply_lseek(fr, o);
+		return;
+	}
+	if (whence != SEEK_DATA && whence != SEEK_HOLE) {
+		fuse_reply_err(fr, EINVAL);
+		return;
+	}
+	r = rfs_file_stat(f, &st);
+	if (r < 0)
+		fuse_reply_err(fr, -r);
+	else if (off >= st.st_size)
+		fuse_reply_err(fr, ENXIO);
+	else
+		fuse_reply_lseek(fr, whence == SEEK_DATA ? off : st.st_size);
+}
+
+void fs_ll_copy_file_range(fuse_req_t fr, fuse_ino_t ino_in, off_t oin,
+			   struct fuse_file_info *fin, fuse_ino_t ino_out,
+			   off_t oout, struct fuse_file_info *fout, size_t len,
+			   int flags)
+{
+	int in = rfs_file_fd(fs_fh_of(fin)->f),
+	    out = rfs_file_fd(fs_fh_of(fout)->f);
+	ssize_t n;
+
+	(void)ino_in;
+	(void)ino_out;
+	if (in < 0 || out < 0) {
+		fuse_reply_err(fr, EOPNOTSUPP);
+		return;
+	}
+	n = copy_file_range(in, &oin, out, &oout, len, (unsigned int)flags);
+	if (n < 0)
+		fuse_reply_err(fr, errno);
+	else
+		fuse_reply_write(fr, (size_t)n);
+}
+
+/* opendir: the whole listing, taken now and served with offsets; the
+ * kernel keeps it (cache_readdir) and keeps it across opens while the
+ * folder's attributes and the catalog snapshot are unchanged. */
+/* The listing of @p d, taken at its first readdir (or at opendir). */
+static int list_now(struct rfs_fs_state *st, struct dirlist *d)
+{
+	struct req q;
+	int r;
+
+	d->listed = true;
+	r = fs_req_begin(&q, st, d->path);
+	if (r < 0)
+		return r;
+	r = d->kind->list(&q, d);
+	fs_req_end(&q);
+	if (r == 0 && d->oom)
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < d->n; i++) {
+		struct dent *e = &d->v[i];
+
+		if (!strcmp(e->name, "..")) {
+			/* readdir shows ".." a number (a listing skips a
+			 * zero): its path's hash */
+			char *up = strndup(d->path, rfs_path_dirlen(d->path));
+
+			fs_set_ino(&e->st, up && *up ? up : "/", NULL);
+			free(up);
+		} else {
+			fs_set_ino(&e->st, d->path,
+				   strcmp(e->name, ".") ? e->name : NULL);
+		}
+	}
+	return r;
+}
+
+/*
+ * opendir. The kernel keeps listings (cache_readdir) and keeps them across
+ * opens (keep_cache) while the folder's size and mtime and the catalog
+ * snapshot are unchanged: then the listing is taken only if the kernel
+ * still asks for it (at its first readdir), which it does not while its
+ * copy is whole. Otherwise the whole listing is taken now and served with
+ * offsets.
+ */
+void fs_ll_opendir(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct dirlist *d = calloc(1, sizeof(*d));
+	struct fs_inode *n;
+	struct stat self;
+	struct op o;
+	int r = d ? fs_op_begin(fr, ino, &o, true) : -ENOMEM;
+
+	if (r < 0) {
+		free(d);
+		fuse_reply_err(fr, -r);
+		return;
+	}
+	n = o.n;
+	d->kind = n->kind;
+	d->path = strdup(o.path);
+	r = d->path ? n->kind->getattr(&o.q, &self) : -ENOMEM;
+	if (r == 0 && !S_ISDIR(self.st_mode))
+		r = -ENOTDIR;
+	if (r == 0 && !n->kind->live) {
+		fi->cache_readdir = 1;
+		pthread_mutex_lock(&n->lock);
+		fi->keep_cache = n->seen && n->snap_gen == o.q.snap->gen &&
+				 n->mtim.tv_sec == self.st_mtim.tv_sec &&
+				 n->mtim.tv_nsec == self.st_mtim.tv_nsec &&
+				 n->size == self.st_size;
+		/* Remembered once a listing is taken: a folder that could
+		 * not be listed is listed again at its next open. */
+		n->seen = false;
+		pthread_mutex_unlock(&n->lock);
+	}
+	if (r == 0 && !fi->keep_cache)
+		r = list_now(fuse_req_userdata(fr), d);
+	if (r == 0 && !n->kind->live) {
+		pthread_mutex_lock(&n->lock);
+		n->seen = true;
+		n->snap_gen = o.q.snap->gen;
+		n->mtim = self.st_mtim;
+		n->size = self.st_size;
+		pthread_mutex_unlock(&n->lock);
+	}
+	fs_op_end(&o);
+	if (r < 0) {
+		fs_dir_free(d);
+		fuse_reply_err(fr, -r);
+		return;
+	}
+	fi->fh = (uintptr_t)d;
+	if (fuse_reply_open(fr, fi) == -ENOENT)
+		fs_dir_free(d);
+}
+
+void fs_ll_releasedir(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	fs_dir_free((struct dirlist *)(uintptr_t)fi->fh);
+	fuse_reply_err(fr, 0);
+}
+
+/* readdir and readdirplus: entries from @p off on; with @p plus, the
+ * attributes and a node of each entry whose attributes are known. */
+static void readdir_common(fuse_req_t fr, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi, bool plus)
+{
+	struct rfs_fs_state *st = fuse_req_userdata(fr);
+	struct dirlist *d = (struct dirlist *)(uintptr_t)fi->fh;
+	struct fs_inode *dir = plus ? fs_inode_get(st, ino) : NULL;
+	char *buf = malloc(size), *p = buf;
+	size_t rem = size, len, i;
+
+	if (!d->listed) {
+		int r = list_now(st, d);
+
+		if (r < 0) {
+			free(buf);
+			fs_inode_put(st, dir);
+			fuse_reply_err(fr, -r);
+			return;
+		}
+	}
+	if (!buf || (plus && !dir)) {
+		free(buf);
+		fs_inode_put(st, dir);
+		fuse_reply_err(fr, buf ? ESTALE : ENOMEM);
+		return;
+	}
+	for (i = off > 0 ? (size_t)off : 0; i < d->n; i++) {
+		const struct dent *e = &d->v[i];
+		struct fuse_entry_param ep = { 0 };
+		struct fs_inode *n = NULL;
+
+		if (!plus) {
+			len = fuse_add_direntry(fr, p, rem, e->name, &e->st,
+						(off_t)(i + 1));
+			if (len > rem)
+				break;
+			p += len;
+			rem -= len;
+			continue;
+		}
+		ep.attr = e->st;
+		if (e->plus && e->kind) {
+			n = fs_inode_lookup(st, dir, e->name, e->kind);
+			if (n) {
+				ep.ino = n->id;
+				ep.generation = st->generation;
+				ep.entry_timeout =
+					fs_entry_timeout(st, e->kind);
+				ep.attr_timeout = fs_attr_timeout(st, e->kind);
+			}
+		}
+		len = fuse_add_direntry_plus(fr, p, rem, e->name, &ep,
+					     (off_t)(i + 1));
+		if (n) {
+			if (len > rem)
+				fs_inode_forget(st, n->id, 1);
+			fs_inode_put(st, n);
+		}
+		if (len > rem)
+			break;
+		p += len;
+		rem -= len;
+	}
+	fs_inode_put(st, dir);
+	fuse_reply_buf(fr, buf, size - rem);
+	free(buf);
+}
+
+void fs_ll_readdir(fuse_req_t fr, fuse_ino_t ino, size_t size, off_t off,
+		   struct fuse_file_info *fi)
+{
+	readdir_common(fr, ino, size, off, fi, false);
+}
+
+void fs_ll_readdirplus(fuse_req_t fr, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	readdir_common(fr, ino, size, off, fi, true);
+}

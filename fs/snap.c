@@ -1,0 +1,292 @@
+/*
+ * Catalog snapshots and the watcher thread.
+ *
+ * A request takes a reference on the current snapshot under a short lock
+ * and never waits on a reload: the watcher thread checks the index every
+ * FS_RELOAD_INTERVAL_NS, loads a new snapshot without any lock the
+ * requests take, and swaps it in. After every swap it tells the kernel
+ * what it may keep no more (the kernel keeps names, attributes, pages and
+ * listings for the entry and attribute timeouts, -o cache_timeout):
+ *
+ * - every catalog node, every epoch root and everything in the bin: their
+ *   attributes and listings (fuse_lowlevel_notify_inval_inode), and the
+ *   names that no longer resolve (fuse_lowlevel_notify_inval_entry);
+ * - when the recycle bin changed (an archive, a restore, a purge, a job
+ *   that ended), every node inside the epochs too, and the names the bin
+ *   now hides, since an archive deletes files and a restore writes them
+ *   behind the kernel's back.
+ *
+ * Notifications are sent by the watcher only: a request that sent one
+ * could wait on a folder lock its own system call holds.
+ */
+#include "fs/internal.h"
+
+#include "model/catalog.h"
+#include "index/index.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void fs_snap_free(struct fs_snap *s)
+{
+	if (!s)
+		return;
+	rfs_catalog_free(s->cat);
+	fs_bin_release(s);
+	free(s);
+}
+
+static uint64_t bin_print(const struct fs_snap *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < s->n_bin; i++) {
+		h = (h ^ (uint64_t)s->bin[i].id) * 1099511628211ULL;
+		h = (h ^ (uint64_t)s->bin[i].state) * 1099511628211ULL;
+		h = (h ^ (uint64_t)s->bin[i].restored) * 1099511628211ULL;
+	}
+	return h ^ s->n_bin;
+}
+
+int fs_snap_load(struct rfs_fs_state *st, struct rfs_index *idx,
+		 struct fs_snap **out)
+{
+	static uint64_t gens;
+	struct rfs_error err = { 0 };
+	struct fs_snap *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	r = rfs_index_load_catalog(idx, &s->cat, &err);
+	if (r < 0) {
+		rfs_log(LOG_ERR, "reload of the catalog from '%s' failed: %s",
+			st->index_path, err.msg);
+		free(s);
+		return r;
+	}
+	r = fs_bin_load(idx, s);
+	if (r < 0) {
+		rfs_log(LOG_ERR, "reload of the recycle bin from '%s' failed",
+			st->index_path);
+		rfs_catalog_free(s->cat);
+		free(s);
+		return r;
+	}
+	s->refs = 1;
+	s->gen = __atomic_add_fetch(&gens, 1, __ATOMIC_RELAXED);
+	s->bin_print = bin_print(s);
+	*out = s;
+	return 0;
+}
+
+struct fs_snap *fs_snap_get(struct rfs_fs_state *st)
+{
+	struct fs_snap *s;
+
+	pthread_mutex_lock(&st->snap_lock);
+	s = st->snap;
+	s->refs++;
+	pthread_mutex_unlock(&st->snap_lock);
+	return s;
+}
+
+void fs_snap_put(struct rfs_fs_state *st, struct fs_snap *snap)
+{
+	bool last;
+
+	pthread_mutex_lock(&st->snap_lock);
+	last = --snap->refs == 0;
+	pthread_mutex_unlock(&st->snap_lock);
+	if (last)
+		fs_snap_free(snap);
+}
+
+static void queue(struct rfs_fs_state *st, fuse_ino_t parent, fuse_ino_t ino,
+		  const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+	struct fs_notice *n = malloc(sizeof(*n) + len + 1);
+
+	if (!n)
+		return; /* the timeouts still bound what the kernel keeps */
+	n->parent = parent;
+	n->ino = ino;
+	memcpy(n->name, name ? name : "", len + 1);
+	pthread_mutex_lock(&st->notice_lock);
+	n->next = st->notices;
+	st->notices = n;
+	pthread_cond_signal(&st->notice_cond);
+	pthread_mutex_unlock(&st->notice_lock);
+}
+
+void fs_notify_entry(struct rfs_fs_state *st, fuse_ino_t parent,
+		     const char *name)
+{
+	queue(st, parent, 0, name);
+}
+
+void fs_notify_inode(struct rfs_fs_state *st, fuse_ino_t ino)
+{
+	queue(st, 0, ino, NULL);
+}
+
+/* What the kernel must drop after a swap from @p old to @p s. */
+struct sweep {
+	struct rfs_fs_state *st;
+	struct fs_snap *s;
+	bool bin_changed;
+};
+
+static bool resolves(const struct sweep *w, const struct fs_inode *n,
+		     const char *path)
+{
+	struct rfs_node node;
+
+	if (rfs_namespace_resolve(w->s->cat, path, &node) < 0)
+		return false;
+	if (node.kind == RFS_NODE_EPOCH &&
+	    (fs_key_hidden(node.epoch, node.rest) ||
+	     fs_bin_hides(w->s, node.epoch->id, node.rest)))
+		return false;
+	/* An epoch root stays one; a catalog node stays what it was. */
+	if (n->kind == &fs_kind_epoch_entry)
+		return node.kind == RFS_NODE_EPOCH && *node.rest;
+	return true;
+}
+
+static void sweep_one(struct fs_inode *n, const char *path, void *ctx)
+{
+	struct sweep *w = ctx;
+	bool inside = n->kind == &fs_kind_epoch_entry;
+
+	if (inside && !w->bin_changed)
+		return;
+	if (n->parent && n->name && !resolves(w, n, path))
+		queue(w->st, n->parent->id, 0, n->name);
+	queue(w->st, 0, n->id, NULL);
+}
+
+/* Swap in @p s (its reference moves to the state); with @p all (a change
+ * of our own, a job that ended), the kernel drops what it keeps inside the
+ * epochs whatever the bin shows. */
+static void swap_in(struct rfs_fs_state *st, struct fs_snap *s, bool all)
+{
+	struct sweep w = { st, s, true };
+	struct fs_snap *old;
+
+	pthread_mutex_lock(&st->snap_lock);
+	old = st->snap;
+	st->snap = s;
+	pthread_mutex_unlock(&st->snap_lock);
+	if (old) {
+		w.bin_changed = all || old->bin_print != s->bin_print;
+		fs_snap_put(st, old);
+	}
+	if (st->se)
+		fs_inodes_each(st, sweep_one, &w);
+}
+
+/* Reload when the index changed since the last load (or @p force). */
+static void reload(struct rfs_fs_state *st, bool force)
+{
+	struct fs_snap *s;
+	int64_t v;
+
+	pthread_mutex_lock(&st->reload_lock);
+	if (!st->idx || rfs_index_data_version(st->idx, &v) < 0 ||
+	    (!force && v == st->data_version)) {
+		pthread_mutex_unlock(&st->reload_lock);
+		return;
+	}
+	if (fs_snap_load(st, st->idx, &s) == 0) {
+		st->data_version = v;
+		swap_in(st, s, force);
+		rfs_log(LOG_DEBUG, "catalog reloaded (data version %lld)",
+			(long long)v);
+	}
+	pthread_mutex_unlock(&st->reload_lock);
+}
+
+void fs_snap_invalidate(struct rfs_fs_state *st)
+{
+	reload(st, true);
+}
+
+/* Send the queued notices, with no lock held. */
+static void send_notices(struct rfs_fs_state *st, struct fs_notice *n)
+{
+	struct fs_notice *next;
+
+	for (; n; n = next) {
+		next = n->next;
+		if (n->parent)
+			fuse_lowlevel_notify_inval_entry(
+				st->se, n->parent, n->name, strlen(n->name));
+		else
+			fuse_lowlevel_notify_inval_inode(st->se, n->ino, 0, 0);
+		free(n);
+	}
+}
+
+static void *watch(void *arg)
+{
+	struct rfs_fs_state *st = arg;
+	struct fs_notice *todo;
+	struct timespec until;
+	bool stop;
+
+	for (;;) {
+		reload(st, false);
+		pthread_mutex_lock(&st->notice_lock);
+		if (!st->notices && !st->stop) {
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += FS_RELOAD_INTERVAL_NS;
+			until.tv_sec += until.tv_nsec / RFS_NSEC_PER_SEC;
+			until.tv_nsec %= RFS_NSEC_PER_SEC;
+			pthread_cond_timedwait(&st->notice_cond,
+					       &st->notice_lock, &until);
+		}
+		todo = st->notices;
+		st->notices = NULL;
+		stop = st->stop;
+		pthread_mutex_unlock(&st->notice_lock);
+		send_notices(st, todo);
+		if (stop)
+			return NULL;
+	}
+}
+
+int fs_watch_start(struct rfs_fs_state *st)
+{
+	int r = pthread_create(&st->watcher, NULL, watch, st);
+
+	if (r)
+		return -r;
+	st->watching = true;
+	return 0;
+}
+
+void fs_watch_stop(struct rfs_fs_state *st)
+{
+	struct fs_notice *n;
+
+	if (st->watching) {
+		pthread_mutex_lock(&st->notice_lock);
+		st->stop = true;
+		pthread_cond_signal(&st->notice_cond);
+		pthread_mutex_unlock(&st->notice_lock);
+		pthread_join(st->watcher, NULL);
+		st->watching = false;
+	}
+	while ((n = st->notices)) {
+		st->notices = n->next;
+		free(n);
+	}
+}
