@@ -20,9 +20,9 @@ enum bin_kind {
 
 /** A path below .recyclebin, resolved. */
 struct bin_node {
-	enum bin_kind kind;
-	const struct fs_bin_entry *e;
-	const char *sub; /* below the entry root */
+	enum bin_kind kind;	      /**< what the path names */
+	const struct fs_bin_entry *e; /**< its entry, or NULL above entries */
+	const char *sub;	      /**< the path below the entry root */
 };
 
 /**

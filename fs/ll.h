@@ -9,10 +9,10 @@
 
 /** A request on one node. */
 struct op {
-	struct rfs_fs_state *st;
-	struct fs_inode *n; /**< a reference */
-	char *path;	    /**< its mount path; NULL without a name */
-	struct req q;	    /**< resolved when path is set */
+	struct rfs_fs_state *st; /**< the mount */
+	struct fs_inode *n;	 /**< a reference */
+	char *path;		 /**< its mount path; NULL without a name */
+	struct req q;		 /**< resolved when path is set */
 };
 
 /** Take node @p ino into @p o; with @p need_path, its path resolved too (a
