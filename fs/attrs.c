@@ -194,8 +194,8 @@ static int copy_out(const struct rfs_buf *b, char *out, size_t size)
 	return (int)b->len;
 }
 
-int fs_node_getxattr(struct rfs_fs_state *st, const struct rfs_node *n,
-		     const char *name, char *value, size_t size)
+int rfs_fs_node_getxattr(struct rfs_fs_state *st, const struct rfs_node *n,
+			 const char *name, char *value, size_t size)
 {
 	struct attr_walk w = { name, RFS_BUF_INIT, RFS_BUF_INIT, false };
 	int r;
@@ -208,8 +208,8 @@ int fs_node_getxattr(struct rfs_fs_state *st, const struct rfs_node *n,
 	return r;
 }
 
-int fs_node_listxattr(struct rfs_fs_state *st, const struct rfs_node *n,
-		      char *list, size_t size)
+int rfs_fs_node_listxattr(struct rfs_fs_state *st, const struct rfs_node *n,
+			  char *list, size_t size)
 {
 	struct attr_walk w = { NULL, RFS_BUF_INIT, RFS_BUF_INIT, false };
 	int r;
@@ -220,7 +220,7 @@ int fs_node_listxattr(struct rfs_fs_state *st, const struct rfs_node *n,
 	return r;
 }
 
-int fs_unsupported(const char *op, const char *path, const char *name)
+int rfs_fs_unsupported(const char *op, const char *path, const char *name)
 {
 	rfs_log(LOG_DEBUG,
 		"%s of '%s' on '%s': recyclefs's own attribute, not stored", op,

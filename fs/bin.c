@@ -75,7 +75,7 @@ static bool hides_origin(const struct fs_bin_entry *b)
 	return !*b->item_key && b->state == RFS_ENTRY_ARCHIVED && !b->restored;
 }
 
-int fs_bin_load(struct rfs_index *idx, struct fs_snap *s)
+int rfs_fs_bin_load(struct rfs_index *idx, struct fs_snap *s)
 {
 	struct load l = { s, 0 };
 	struct rfs_error err = { 0 };
@@ -85,7 +85,7 @@ int fs_bin_load(struct rfs_index *idx, struct fs_snap *s)
 	r = rfs_index_entry_list(idx, RFS_INDEX_ENTRIES_LIVE, NULL, load_entry,
 				 &l, &err);
 	if (r < 0) {
-		fs_bin_release(s);
+		rfs_fs_bin_release(s);
 		return r;
 	}
 	for (i = 0; i < s->n_bin; i++)
@@ -93,7 +93,7 @@ int fs_bin_load(struct rfs_index *idx, struct fs_snap *s)
 	if (n) {
 		s->hide = calloc(n, sizeof(*s->hide));
 		if (!s->hide) {
-			fs_bin_release(s);
+			rfs_fs_bin_release(s);
 			return -ENOMEM;
 		}
 		for (i = 0; i < s->n_bin; i++)
@@ -103,7 +103,7 @@ int fs_bin_load(struct rfs_index *idx, struct fs_snap *s)
 	return 0;
 }
 
-void fs_bin_release(struct fs_snap *s)
+void rfs_fs_bin_release(struct fs_snap *s)
 {
 	size_t i;
 
@@ -120,7 +120,8 @@ void fs_bin_release(struct fs_snap *s)
 	s->n_bin = s->n_hide = 0;
 }
 
-bool fs_bin_hides(const struct fs_snap *s, int64_t epoch_id, const char *key)
+bool rfs_fs_bin_hides(const struct fs_snap *s, int64_t epoch_id,
+		      const char *key)
 {
 	size_t i;
 
@@ -188,7 +189,7 @@ static bool ghost(struct req *q, const char *rest)
 	case RFS_NODE_EPOCH:
 		if (!*n.rest)
 			return true;
-		return fs_epoch_backend(q->st, n.epoch, &b) == 0 &&
+		return rfs_fs_epoch_backend(q->st, n.epoch, &b) == 0 &&
 		       rfs_backend_stat(b, n.rest, &st) == 0 &&
 		       S_ISDIR(st.st_mode);
 	default:
@@ -196,7 +197,7 @@ static bool ghost(struct req *q, const char *rest)
 	}
 }
 
-int fs_bin_resolve(struct req *q, struct bin_node *bn)
+int rfs_fs_bin_resolve(struct req *q, struct bin_node *bn)
 {
 	const char *rest = q->node.rest;
 	const struct fs_bin_entry *e;
@@ -249,9 +250,9 @@ static bool state_at_source(enum rfs_entry_state s)
  * asked, so a reader told "archived" never reads a source already
  * deleted.
  */
-int fs_bin_location(struct req *q, const struct fs_bin_entry *e,
-		    const char *sub, struct rfs_backend **b,
-		    struct rfs_buf *key)
+int rfs_fs_bin_location(struct req *q, const struct fs_bin_entry *e,
+			const char *sub, struct rfs_backend **b,
+			struct rfs_buf *key)
 {
 	bool at_source = state_at_source(e->state);
 	int r;
@@ -268,28 +269,29 @@ int fs_bin_location(struct req *q, const struct fs_bin_entry *e,
 	}
 
 	rfs_buf_reset(key);
-	r = fs_backend_for(q->st, at_source ? e->src_uri : e->bin_root_uri, b);
+	r = rfs_fs_backend_for(q->st, at_source ? e->src_uri : e->bin_root_uri,
+			       b);
 	if (r == 0)
 		r = rfs_path_join(key, at_source ? e->item_key : e->bin_path,
 				  sub);
 	return r;
 }
 
-int fs_bin_getattr(struct req *q, struct stat *st)
+int rfs_fs_bin_getattr(struct req *q, struct stat *st)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_backend *b;
 	struct bin_node bn;
 	int r;
 
-	r = fs_bin_resolve(q, &bn);
+	r = rfs_fs_bin_resolve(q, &bn);
 	if (r < 0)
 		return r;
 	if (bn.kind != BIN_ENTRY) {
-		fs_dir_stat(q->st, q->st->mounted_ns, st);
+		rfs_fs_dir_stat(q->st, q->st->mounted_ns, st);
 		return 0;
 	}
-	r = fs_bin_location(q, bn.e, bn.sub, &b, &key);
+	r = rfs_fs_bin_location(q, bn.e, bn.sub, &b, &key);
 	if (r == 0)
 		r = rfs_backend_stat(b, rfs_buf_str(&key), st);
 	if (r < 0 && r != -ENOENT && !*bn.sub) {
@@ -305,7 +307,7 @@ int fs_bin_getattr(struct req *q, struct stat *st)
 	}
 	if (r == -ENOENT && !*bn.sub) {
 		/* A failed entry whose copy never started: empty. */
-		fs_dir_stat(q->st, bn.e->created_ns, st);
+		rfs_fs_dir_stat(q->st, bn.e->created_ns, st);
 		st->st_mode = S_IFDIR | 0555;
 		r = 0;
 	}
@@ -315,7 +317,7 @@ int fs_bin_getattr(struct req *q, struct stat *st)
 
 static int fill(void *ctx, const char *name, const struct stat *st)
 {
-	return fs_dir_add(ctx, name, st, NULL) ? -ENOBUFS : 0;
+	return rfs_fs_dir_add(ctx, name, st, NULL) ? -ENOBUFS : 0;
 }
 
 /* The next component of each entry below folder @p dir, once each. */
@@ -340,28 +342,28 @@ static int list_mirrored(struct req *q, const char *dir, struct dirlist *d)
 		memcpy(last, p, n);
 		last[n] = '\0';
 		st.st_mode = p[n] || q->snap->bin[i].is_dir ? S_IFDIR : S_IFREG;
-		fs_dir_add(d, last, &st, NULL);
+		rfs_fs_dir_add(d, last, &st, NULL);
 	}
 	return 0;
 }
 
-int fs_bin_list(struct req *q, struct dirlist *d)
+int rfs_fs_bin_list(struct req *q, struct dirlist *d)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_backend *b;
 	struct bin_node bn;
 	int r;
 
-	r = fs_bin_resolve(q, &bn);
+	r = rfs_fs_bin_resolve(q, &bn);
 	if (r == 0)
-		r = fs_kind_dir_begin(q, d);
+		r = rfs_fs_kind_dir_begin(q, d);
 	if (r < 0)
 		return r;
 	if (bn.kind == BIN_GHOST)
 		return 0;
 	if (bn.kind != BIN_ENTRY)
 		return list_mirrored(q, q->node.rest, d);
-	r = fs_bin_location(q, bn.e, bn.sub, &b, &key);
+	r = rfs_fs_bin_location(q, bn.e, bn.sub, &b, &key);
 	if (r == 0)
 		r = rfs_backend_list(b, rfs_buf_str(&key), fill, d);
 	if (r == -ENOBUFS || (r == -ENOENT && !*bn.sub))
@@ -370,25 +372,25 @@ int fs_bin_list(struct req *q, struct dirlist *d)
 	return r;
 }
 
-int fs_bin_readlink(struct req *q, char *buf, size_t size)
+int rfs_fs_bin_readlink(struct req *q, char *buf, size_t size)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_backend *b;
 	struct bin_node bn;
 	int r;
 
-	r = fs_bin_resolve(q, &bn);
+	r = rfs_fs_bin_resolve(q, &bn);
 	if (r == 0 && bn.kind != BIN_ENTRY)
 		r = -EINVAL;
 	if (r == 0)
-		r = fs_bin_location(q, bn.e, bn.sub, &b, &key);
+		r = rfs_fs_bin_location(q, bn.e, bn.sub, &b, &key);
 	if (r == 0)
 		r = rfs_backend_readlink(b, rfs_buf_str(&key), buf, size);
 	rfs_buf_release(&key);
 	return r;
 }
 
-int fs_bin_open(struct req *q, int flags, struct rfs_file **out)
+int rfs_fs_bin_open(struct req *q, int flags, struct rfs_file **out)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_backend *b;
@@ -397,12 +399,12 @@ int fs_bin_open(struct req *q, int flags, struct rfs_file **out)
 	int r;
 
 	if ((flags & O_ACCMODE) != O_RDONLY)
-		return fs_kind_refuse(q, "open for writing", q->path);
-	r = fs_bin_resolve(q, &bn);
+		return rfs_fs_kind_refuse(q, "open for writing", q->path);
+	r = rfs_fs_bin_resolve(q, &bn);
 	if (r == 0 && bn.kind != BIN_ENTRY)
 		r = -EISDIR;
 	if (r == 0)
-		r = fs_bin_location(q, bn.e, bn.sub, &b, &key);
+		r = rfs_fs_bin_location(q, bn.e, bn.sub, &b, &key);
 	if (r == 0)
 		r = rfs_backend_open_file(b, rfs_buf_str(&key), O_RDONLY, 0,
 					  &f);

@@ -29,27 +29,27 @@ struct bin_node {
  * Resolve the path of @p q (a bin node) in its snapshot.
  * @return 0 and fill @p bn, -ENOENT, -ENAMETOOLONG
  */
-int fs_bin_resolve(struct req *q, struct bin_node *bn);
+int rfs_fs_bin_resolve(struct req *q, struct bin_node *bn);
 
 /**
  * Where the bytes of entry @p e (below it: @p sub) are now: its source
  * while it is being copied and checked, its recycle copy from then on.
  * @return 0 and set @p b (borrowed) and @p key, or -errno
  */
-int fs_bin_location(struct req *q, const struct fs_bin_entry *e,
-		    const char *sub, struct rfs_backend **b,
-		    struct rfs_buf *key);
+int rfs_fs_bin_location(struct req *q, const struct fs_bin_entry *e,
+			const char *sub, struct rfs_backend **b,
+			struct rfs_buf *key);
 
 /** getattr of a bin node. */
-int fs_bin_getattr(struct req *q, struct stat *st);
+int rfs_fs_bin_getattr(struct req *q, struct stat *st);
 
 /** The listing of a bin folder. */
-int fs_bin_list(struct req *q, struct dirlist *d);
+int rfs_fs_bin_list(struct req *q, struct dirlist *d);
 
 /** readlink of a bin node. */
-int fs_bin_readlink(struct req *q, char *buf, size_t size);
+int rfs_fs_bin_readlink(struct req *q, char *buf, size_t size);
 
 /** open of a file in the bin (read-only; else EPERM, logged). */
-int fs_bin_open(struct req *q, int flags, struct rfs_file **out);
+int rfs_fs_bin_open(struct req *q, int flags, struct rfs_file **out);
 
 #endif

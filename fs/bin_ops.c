@@ -49,7 +49,7 @@ static int purge_now(struct req *q, const struct fs_bin_entry *e,
 		rfs_log(LOG_INFO, "purge of '%s' started", path);
 	if (r == 0)
 		rfs_jobs_kick(q->st->jobs);
-	fs_snap_invalidate(q->st);
+	rfs_fs_snap_invalidate(q->st);
 	return r;
 }
 
@@ -92,7 +92,7 @@ static int bin_unlink_path(struct req *q, const char *path)
 	struct bin_node bn;
 	int r;
 
-	r = fs_bin_resolve(q, &bn);
+	r = rfs_fs_bin_resolve(q, &bn);
 	if (r < 0)
 		return r;
 	if (bn.kind != BIN_ENTRY)
@@ -105,7 +105,7 @@ static int bin_unlink_path(struct req *q, const char *path)
 	if (!*bn.sub)
 		return purge_now(q, bn.e, path);
 	/* One file of an entry: deleted from recycle storage for good. */
-	r = fs_bin_location(q, bn.e, bn.sub, &b, &key);
+	r = rfs_fs_bin_location(q, bn.e, bn.sub, &b, &key);
 	if (r == 0 && bn.e->state == RFS_ENTRY_ARCHIVED) {
 		/* With its manifest row and its share of the counts. */
 		pthread_mutex_lock(&q->st->wlock);
@@ -114,7 +114,7 @@ static int bin_unlink_path(struct req *q, const char *path)
 		if (r < 0)
 			rfs_log(LOG_ERR, "purge of '%s' failed: %s", path,
 				err.msg);
-		fs_snap_invalidate(q->st);
+		rfs_fs_snap_invalidate(q->st);
 		rfs_buf_release(&key);
 		return r;
 	}
@@ -138,13 +138,14 @@ static int bin_rmdir_path(struct req *q, const char *path)
 	struct bin_node bn;
 	int r;
 
-	r = fs_bin_resolve(q, &bn);
+	r = rfs_fs_bin_resolve(q, &bn);
 	if (r < 0)
 		return r;
 	switch (bn.kind) {
 	case BIN_ROOT:
-		return fs_refuse("rmdir", path,
-				 "the recycle bin itself cannot be removed");
+		return rfs_fs_refuse(
+			"rmdir", path,
+			"the recycle bin itself cannot be removed");
 	case BIN_DIR:
 		return -ENOTEMPTY;
 	case BIN_GHOST:
@@ -156,7 +157,7 @@ static int bin_rmdir_path(struct req *q, const char *path)
 		return busy(bn.e, "rmdir", path);
 	r = restore_guard(q, bn.e, "rmdir", path);
 	if (r == 0)
-		r = fs_bin_location(q, bn.e, bn.sub, &b, &key);
+		r = rfs_fs_bin_location(q, bn.e, bn.sub, &b, &key);
 	if (r == 0 && *bn.sub && bn.e->state == RFS_ENTRY_ARCHIVED) {
 		pthread_mutex_lock(&q->st->wlock);
 		r = rfs_purge_part(q->st->widx, b, bn.e->id, bn.sub, &err);
@@ -304,7 +305,7 @@ static int bin_getxattr(struct req *q, const char *name, char *value,
 	struct bin_node bn;
 	int r;
 
-	r = fs_bin_resolve(q, &bn);
+	r = rfs_fs_bin_resolve(q, &bn);
 	if (r == 0)
 		r = entry_attrs(q, &bn, NULL, name, &v);
 	if (r == 0)
@@ -321,7 +322,7 @@ static int bin_listxattr(struct req *q, char *list, size_t size)
 	struct bin_node bn;
 	int r;
 
-	r = fs_bin_resolve(q, &bn);
+	r = rfs_fs_bin_resolve(q, &bn);
 	if (r == 0)
 		r = entry_attrs(q, &bn, &names, NULL, NULL);
 	if (r >= 0)
@@ -380,7 +381,7 @@ static int bin_restore(struct req *q, const char *path, const char *value,
 	return r;
 }
 
-int fs_bin_archive(struct req *src, const char *from, const char *dst_rest)
+int rfs_fs_bin_archive(struct req *src, const char *from, const char *dst_rest)
 {
 	const struct rfs_epoch *e = src->node.epoch;
 	struct rfs_buf origin = RFS_BUF_INIT;
@@ -402,9 +403,9 @@ int fs_bin_archive(struct req *src, const char *from, const char *dst_rest)
 	if (strcmp(dst_rest, rfs_path_basename(o)) && strcmp(dst_rest, o) &&
 	    !(rfs_path_is_under(dst_rest, o) && dst_rest[strlen(o)] == '/' &&
 	      !strcmp(dst_rest + strlen(o) + 1, rfs_path_basename(o)))) {
-		r = fs_refuse("rename", from,
-			      "move it to .recyclebin/ or to its mirrored "
-			      "path in .recyclebin");
+		r = rfs_fs_refuse("rename", from,
+				  "move it to .recyclebin/ or to its mirrored "
+				  "path in .recyclebin");
 		goto out;
 	}
 	if (has_writer(src->st, e->id, src->node.rest)) {
@@ -426,7 +427,7 @@ int fs_bin_archive(struct req *src, const char *from, const char *dst_rest)
 	}
 	rfs_log(LOG_INFO, "archiving '%s' to '.recyclebin/%s'", o,
 		out.bin_path);
-	fs_snap_invalidate(src->st);
+	rfs_fs_snap_invalidate(src->st);
 	if (src->st->jobs)
 		rfs_jobs_kick(src->st->jobs);
 out:
@@ -442,9 +443,9 @@ out:
 static int child(struct req *q, const char *name, char *path, size_t size,
 		 struct req *c)
 {
-	int r = fs_path_join(path, size, q->path, name);
+	int r = rfs_fs_path_join(path, size, q->path, name);
 
-	return r < 0 ? r : fs_req_begin(c, q->st, path);
+	return r < 0 ? r : rfs_fs_req_begin(c, q->st, path);
 }
 
 static int bin_unlink(struct req *q, const char *name)
@@ -456,7 +457,7 @@ static int bin_unlink(struct req *q, const char *name)
 	if (r < 0)
 		return r;
 	r = bin_unlink_path(&c, path);
-	fs_req_end(&c);
+	rfs_fs_req_end(&c);
 	return r;
 }
 
@@ -469,7 +470,7 @@ static int bin_rmdir(struct req *q, const char *name)
 	if (r < 0)
 		return r;
 	r = bin_rmdir_path(&c, path);
-	fs_req_end(&c);
+	rfs_fs_req_end(&c);
 	return r;
 }
 
@@ -477,7 +478,7 @@ static int bin_setattr(struct req *q, const struct stat *a, int to_set)
 {
 	(void)a;
 	(void)to_set;
-	return fs_kind_refuse(q, "setattr", q->path);
+	return rfs_fs_kind_refuse(q, "setattr", q->path);
 }
 
 static int bin_create(struct req *q, const char *name, mode_t mode, int flags,
@@ -487,7 +488,7 @@ static int bin_create(struct req *q, const char *name, mode_t mode, int flags,
 	(void)mode;
 	(void)flags;
 	(void)f;
-	return fs_kind_refuse(q, "create", q->path);
+	return rfs_fs_kind_refuse(q, "create", q->path);
 }
 
 static int bin_mknod(struct req *q, const char *name, mode_t mode, dev_t rdev)
@@ -495,21 +496,21 @@ static int bin_mknod(struct req *q, const char *name, mode_t mode, dev_t rdev)
 	(void)name;
 	(void)mode;
 	(void)rdev;
-	return fs_kind_refuse(q, "mknod", q->path);
+	return rfs_fs_kind_refuse(q, "mknod", q->path);
 }
 
 static int bin_mkdir(struct req *q, const char *name, mode_t mode)
 {
 	(void)name;
 	(void)mode;
-	return fs_kind_refuse(q, "mkdir", q->path);
+	return rfs_fs_kind_refuse(q, "mkdir", q->path);
 }
 
 static int bin_symlink(struct req *q, const char *target, const char *name)
 {
 	(void)target;
 	(void)name;
-	return fs_kind_refuse(q, "symlink", q->path);
+	return rfs_fs_kind_refuse(q, "symlink", q->path);
 }
 
 static int bin_setxattr(struct req *q, const char *name, const char *value,
@@ -521,39 +522,41 @@ static int bin_setxattr(struct req *q, const char *name, const char *value,
 		return bin_restore(q, q->path, value, size,
 				   !strcmp(name, "user.recyclefs.restore_"
 						 "overwrite"));
-	if (fs_is_rfs_attr(name))
-		return fs_refuse("setxattr", q->path,
-				 "user.recyclefs.* attributes are read-only");
-	return fs_kind_refuse(q, "setxattr", q->path);
+	if (rfs_fs_is_rfs_attr(name))
+		return rfs_fs_refuse(
+			"setxattr", q->path,
+			"user.recyclefs.* attributes are read-only");
+	return rfs_fs_kind_refuse(q, "setxattr", q->path);
 }
 
 static int bin_removexattr(struct req *q, const char *name)
 {
-	if (fs_is_rfs_attr(name))
-		return fs_refuse("removexattr", q->path,
-				 "user.recyclefs.* attributes are read-only");
-	return fs_kind_refuse(q, "removexattr", q->path);
+	if (rfs_fs_is_rfs_attr(name))
+		return rfs_fs_refuse(
+			"removexattr", q->path,
+			"user.recyclefs.* attributes are read-only");
+	return rfs_fs_kind_refuse(q, "removexattr", q->path);
 }
 
-const struct fs_kind fs_kind_bin = {
+const struct fs_kind rfs_fs_kind_bin = {
 	.what = "the recycle bin",
 	.live = true,
-	.getattr = fs_bin_getattr,
+	.getattr = rfs_fs_bin_getattr,
 	.setattr = bin_setattr,
-	.readlink = fs_bin_readlink,
-	.list = fs_bin_list,
-	.open = fs_bin_open,
+	.readlink = rfs_fs_bin_readlink,
+	.list = rfs_fs_bin_list,
+	.open = rfs_fs_bin_open,
 	.create = bin_create,
 	.mknod = bin_mknod,
 	.mkdir = bin_mkdir,
 	.symlink = bin_symlink,
 	.unlink = bin_unlink,
 	.rmdir = bin_rmdir,
-	.link = fs_kind_link,
-	.rename = fs_kind_rename,
+	.link = rfs_fs_kind_link,
+	.rename = rfs_fs_kind_rename,
 	.getxattr = bin_getxattr,
 	.listxattr = bin_listxattr,
 	.setxattr = bin_setxattr,
 	.removexattr = bin_removexattr,
-	.statfs = fs_index_statfs,
+	.statfs = rfs_fs_index_statfs,
 };

@@ -29,14 +29,14 @@ static int new_key(struct req *q, const char *name, const char *op, char *key,
 
 	if (n < 0 || (size_t)n >= size)
 		return -ENAMETOOLONG;
-	if (fs_key_hidden(q->node.epoch, key)) {
+	if (rfs_fs_key_hidden(q->node.epoch, key)) {
 		rfs_log(LOG_WARNING,
 			"%s of '%s/%s' refused: the name is reserved for the "
 			"storage's recycle bin",
 			op, q->path, name);
 		return -EPERM;
 	}
-	if (fs_bin_hides(q->snap, q->node.epoch->id, key)) {
+	if (rfs_fs_bin_hides(q->snap, q->node.epoch->id, key)) {
 		rfs_log(LOG_WARNING,
 			"%s of '%s/%s' refused: it is being archived", op,
 			q->path, name);
@@ -53,8 +53,8 @@ static int old_key(struct req *q, const char *name, char *key, size_t size)
 
 	if (n < 0 || (size_t)n >= size)
 		return -ENAMETOOLONG;
-	if (fs_key_hidden(q->node.epoch, key) ||
-	    fs_bin_hides(q->snap, q->node.epoch->id, key))
+	if (rfs_fs_key_hidden(q->node.epoch, key) ||
+	    rfs_fs_bin_hides(q->snap, q->node.epoch->id, key))
 		return -ENOENT;
 	return 0;
 }
@@ -75,20 +75,20 @@ static int in_setattr(struct req *q, const struct stat *a, int to_set)
 	int r = 0;
 
 	if (to_set & FUSE_SET_ATTR_MODE)
-		r = fs_attr_failed(
+		r = rfs_fs_attr_failed(
 			q->b, "chmod", q->path,
 			rfs_backend_chmod(q->b, k, a->st_mode & 07777));
 	if (r == 0 && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))
-		r = fs_attr_failed(q->b, "chown", q->path,
-				   rfs_backend_chown(q->b, k,
-						     to_set & FUSE_SET_ATTR_UID
-							     ? a->st_uid
-							     : (uid_t)-1,
-						     to_set & FUSE_SET_ATTR_GID
-							     ? a->st_gid
-							     : (gid_t)-1));
+		r = rfs_fs_attr_failed(
+			q->b, "chown", q->path,
+			rfs_backend_chown(
+				q->b, k,
+				to_set & FUSE_SET_ATTR_UID ? a->st_uid
+							   : (uid_t)-1,
+				to_set & FUSE_SET_ATTR_GID ? a->st_gid
+							   : (gid_t)-1));
 	if (r == 0 && (to_set & FUSE_SET_ATTR_SIZE))
-		r = fs_storage_failed(
+		r = rfs_fs_storage_failed(
 			q->b, "truncate", q->path,
 			rfs_backend_truncate(q->b, k, a->st_size));
 	if (r == 0 &&
@@ -103,8 +103,8 @@ static int in_setattr(struct req *q, const struct stat *a, int to_set)
 			tv[1].tv_nsec = UTIME_NOW;
 		else if (to_set & FUSE_SET_ATTR_MTIME)
 			tv[1] = a->st_mtim;
-		r = fs_attr_failed(q->b, "utimens", q->path,
-				   rfs_backend_utimens(q->b, k, tv));
+		r = rfs_fs_attr_failed(q->b, "utimens", q->path,
+				       rfs_backend_utimens(q->b, k, tv));
 	}
 	return r;
 }
@@ -132,10 +132,11 @@ static int list_entry(void *ctx, const char *name, const struct stat *st)
 		/* Items being archived have left their origin. */
 		snprintf(l->key, sizeof(l->key), "%s%s%s", l->q->node.rest,
 			 *l->q->node.rest ? "/" : "", name);
-		if (fs_bin_hides(l->q->snap, l->q->node.epoch->id, l->key))
+		if (rfs_fs_bin_hides(l->q->snap, l->q->node.epoch->id, l->key))
 			return 0;
 	}
-	return fs_dir_add(l->d, name, st, st ? &fs_kind_epoch_entry : NULL)
+	return rfs_fs_dir_add(l->d, name, st,
+			      st ? &rfs_fs_kind_epoch_entry : NULL)
 		       ? -ENOBUFS
 		       : 0;
 }
@@ -146,7 +147,7 @@ static int in_list(struct req *q, struct dirlist *d)
 	const char *rest = q->node.rest;
 	struct list_ctx l = { q, d, NULL, "" };
 	size_t dl;
-	int r = fs_kind_dir_begin(q, d);
+	int r = rfs_fs_kind_dir_begin(q, d);
 
 	if (r < 0)
 		return r;
@@ -172,7 +173,7 @@ static int in_list(struct req *q, struct dirlist *d)
 			e->lifecycle->table->name, e->lifecycle->name, e->name,
 			*why ? why : strerror(ENOENT));
 	}
-	return fs_storage_failed(q->b, "readdir", q->path, r);
+	return rfs_fs_storage_failed(q->b, "readdir", q->path, r);
 }
 
 static int in_open(struct req *q, int flags, struct rfs_file **f)
@@ -180,12 +181,12 @@ static int in_open(struct req *q, int flags, struct rfs_file **f)
 	int r;
 
 	flags &= ~(O_NOCTTY | O_NONBLOCK | O_CREAT | O_EXCL);
-	r = fs_storage_failed(
+	r = rfs_fs_storage_failed(
 		q->b, "open", q->path,
 		rfs_backend_open_file(q->b, q->node.rest, flags, 0, f));
 	if (r == 0)
-		fs_writer_add(q->st, *f, q->node.epoch->id, q->node.rest,
-			      (flags & O_ACCMODE) != O_RDONLY);
+		rfs_fs_writer_add(q->st, *f, q->node.epoch->id, q->node.rest,
+				  (flags & O_ACCMODE) != O_RDONLY);
 	return r;
 }
 
@@ -200,11 +201,11 @@ static int in_create(struct req *q, const char *name, mode_t mode, int flags,
 	flags &= ~(O_NOCTTY | O_NONBLOCK);
 	r = rfs_backend_open_file(q->b, key, flags | O_CREAT, mode & 07777, f);
 	if (r == 0) {
-		fs_own_by_caller(q, q->b, key);
-		fs_writer_add(q->st, *f, q->node.epoch->id, key,
-			      (flags & O_ACCMODE) != O_RDONLY);
+		rfs_fs_own_by_caller(q, q->b, key);
+		rfs_fs_writer_add(q->st, *f, q->node.epoch->id, key,
+				  (flags & O_ACCMODE) != O_RDONLY);
 	}
-	return fs_storage_failed(q->b, "create", q->path, r);
+	return rfs_fs_storage_failed(q->b, "create", q->path, r);
 }
 
 /* A FIFO, a socket or a device node: made on the storage, as mknod(2)
@@ -233,12 +234,12 @@ static int in_mknod(struct req *q, const char *name, mode_t mode, dev_t rdev)
 			 "storage '%s' (%s) keeps only regular files, "
 			 "directories and symlinks",
 			 s->name, s->cls->name);
-		fs_path_join(path, sizeof(path), q->path, name);
-		return fs_refuse("mknod", path, why);
+		rfs_fs_path_join(path, sizeof(path), q->path, name);
+		return rfs_fs_refuse("mknod", path, why);
 	}
 	if (r == 0)
-		fs_own_by_caller(q, q->b, key);
-	return fs_storage_failed(q->b, "mknod", q->path, r);
+		rfs_fs_own_by_caller(q, q->b, key);
+	return rfs_fs_storage_failed(q->b, "mknod", q->path, r);
 }
 
 static int in_mkdir(struct req *q, const char *name, mode_t mode)
@@ -250,8 +251,8 @@ static int in_mkdir(struct req *q, const char *name, mode_t mode)
 		return r;
 	r = rfs_backend_mkdir(q->b, key, mode);
 	if (r == 0)
-		fs_own_by_caller(q, q->b, key);
-	return fs_storage_failed(q->b, "mkdir", q->path, r);
+		rfs_fs_own_by_caller(q, q->b, key);
+	return rfs_fs_storage_failed(q->b, "mkdir", q->path, r);
 }
 
 static int in_symlink(struct req *q, const char *target, const char *name)
@@ -263,8 +264,8 @@ static int in_symlink(struct req *q, const char *target, const char *name)
 		return r;
 	r = rfs_backend_symlink(q->b, target, key);
 	if (r == 0)
-		fs_own_by_caller(q, q->b, key);
-	return fs_storage_failed(q->b, "symlink", q->path, r);
+		rfs_fs_own_by_caller(q, q->b, key);
+	return rfs_fs_storage_failed(q->b, "symlink", q->path, r);
 }
 
 static int in_unlink(struct req *q, const char *name)
@@ -274,8 +275,8 @@ static int in_unlink(struct req *q, const char *name)
 
 	if (r < 0)
 		return r;
-	return fs_storage_failed(q->b, "unlink", q->path,
-				 rfs_backend_unlink(q->b, key));
+	return rfs_fs_storage_failed(q->b, "unlink", q->path,
+				     rfs_backend_unlink(q->b, key));
 }
 
 static int in_rmdir(struct req *q, const char *name)
@@ -285,8 +286,8 @@ static int in_rmdir(struct req *q, const char *name)
 
 	if (r < 0)
 		return r;
-	return fs_storage_failed(q->b, "rmdir", q->path,
-				 rfs_backend_rmdir(q->b, key));
+	return rfs_fs_storage_failed(q->b, "rmdir", q->path,
+				     rfs_backend_rmdir(q->b, key));
 }
 
 static int in_getxattr(struct req *q, const char *name, char *value,
@@ -305,8 +306,8 @@ static int in_setxattr(struct req *q, const char *name, const char *value,
 {
 	/* recyclefs's own names (those `cp -a` copies out of the bin) never
 	 * reach a storage; ENOTSUP, which cp ignores */
-	if (fs_is_rfs_attr(name))
-		return fs_unsupported("setxattr", q->path, name);
+	if (rfs_fs_is_rfs_attr(name))
+		return rfs_fs_unsupported("setxattr", q->path, name);
 	return rfs_backend_setxattr(q->b, q->node.rest, name, value, size,
 				    flags);
 }
@@ -321,7 +322,7 @@ static int in_statfs(struct req *q, struct statvfs *out)
 	return rfs_backend_statfs(q->b, q->node.rest, out);
 }
 
-const struct fs_kind fs_kind_epoch_entry = {
+const struct fs_kind rfs_fs_kind_epoch_entry = {
 	.what = "a file in an epoch",
 	.getattr = in_getattr,
 	.setattr = in_setattr,
@@ -334,8 +335,8 @@ const struct fs_kind fs_kind_epoch_entry = {
 	.symlink = in_symlink,
 	.unlink = in_unlink,
 	.rmdir = in_rmdir,
-	.link = fs_kind_link,
-	.rename = fs_kind_rename,
+	.link = rfs_fs_kind_link,
+	.rename = rfs_fs_kind_rename,
 	.getxattr = in_getxattr,
 	.listxattr = in_listxattr,
 	.setxattr = in_setxattr,
@@ -355,7 +356,7 @@ static int root_getattr(struct req *q, struct stat *st)
 			return r;
 		/* The location is gone or not made yet: an empty directory. */
 	}
-	fs_dir_stat(q->st, q->node.epoch->created_ns, st);
+	rfs_fs_dir_stat(q->st, q->node.epoch->created_ns, st);
 	if (!q->b)
 		st->st_mode = S_IFDIR | 0555;
 	return 0;
@@ -364,34 +365,34 @@ static int root_getattr(struct req *q, struct stat *st)
 static int root_setattr(struct req *q, const struct stat *a, int to_set)
 {
 	(void)a;
-	return fs_kind_refuse(q,
-			      to_set & FUSE_SET_ATTR_MODE   ? "chmod"
-			      : to_set & FUSE_SET_ATTR_SIZE ? "truncate"
-			      : to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)
-				      ? "chown"
-				      : "utimens",
-			      q->path);
+	return rfs_fs_kind_refuse(
+		q,
+		to_set & FUSE_SET_ATTR_MODE			   ? "chmod"
+		: to_set & FUSE_SET_ATTR_SIZE			   ? "truncate"
+		: to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID) ? "chown"
+								   : "utimens",
+		q->path);
 }
 
 static int dir_open(struct req *q, int flags, struct rfs_file **f)
 {
 	(void)f;
 	return (flags & O_ACCMODE) != O_RDONLY
-		       ? fs_kind_refuse(q, "open", q->path)
+		       ? rfs_fs_kind_refuse(q, "open", q->path)
 		       : -EISDIR;
 }
 
 static int root_getxattr(struct req *q, const char *name, char *value,
 			 size_t size)
 {
-	if (fs_is_rfs_attr(name))
-		return fs_node_getxattr(q->st, &q->node, name, value, size);
+	if (rfs_fs_is_rfs_attr(name))
+		return rfs_fs_node_getxattr(q->st, &q->node, name, value, size);
 	return (int)rfs_backend_getxattr(q->b, "", name, value, size);
 }
 
 static int root_listxattr(struct req *q, char *list, size_t size)
 {
-	int r = fs_node_listxattr(q->st, &q->node, list, size), n;
+	int r = rfs_fs_node_listxattr(q->st, &q->node, list, size), n;
 
 	if (r < 0)
 		return r;
@@ -402,17 +403,18 @@ static int root_listxattr(struct req *q, char *list, size_t size)
 
 static int root_removexattr(struct req *q, const char *name)
 {
-	if (fs_is_rfs_attr(name))
-		return fs_refuse("removexattr", q->path,
-				 "user.recyclefs.* attributes are read-only");
+	if (rfs_fs_is_rfs_attr(name))
+		return rfs_fs_refuse(
+			"removexattr", q->path,
+			"user.recyclefs.* attributes are read-only");
 	return rfs_backend_removexattr(q->b, "", name);
 }
 
-const struct fs_kind fs_kind_epoch_root = {
+const struct fs_kind rfs_fs_kind_epoch_root = {
 	.what = "an epoch",
 	.getattr = root_getattr,
 	.setattr = root_setattr,
-	.readlink = fs_no_readlink,
+	.readlink = rfs_fs_no_readlink,
 	.list = in_list,
 	.open = dir_open,
 	.create = in_create,
@@ -421,8 +423,8 @@ const struct fs_kind fs_kind_epoch_root = {
 	.symlink = in_symlink,
 	.unlink = in_unlink,
 	.rmdir = in_rmdir,
-	.link = fs_kind_link,
-	.rename = fs_kind_rename,
+	.link = rfs_fs_kind_link,
+	.rename = rfs_fs_kind_rename,
 	.getxattr = root_getxattr,
 	.listxattr = root_listxattr,
 	.setxattr = in_setxattr,
@@ -436,7 +438,7 @@ const struct fs_kind fs_kind_epoch_root = {
 
 static int none_list(struct req *q, struct dirlist *d)
 {
-	int r = fs_kind_dir_begin(q, d);
+	int r = rfs_fs_kind_dir_begin(q, d);
 
 	return r < 0 ? r : q->berr == -EIO ? -EIO : 0;
 }
@@ -448,7 +450,7 @@ static int none_create(struct req *q, const char *name, mode_t mode, int flags,
 	(void)mode;
 	(void)flags;
 	(void)f;
-	return fs_kind_refuse(q, "create", q->path);
+	return rfs_fs_kind_refuse(q, "create", q->path);
 }
 
 static int none_mknod(struct req *q, const char *name, mode_t mode, dev_t rdev)
@@ -456,21 +458,21 @@ static int none_mknod(struct req *q, const char *name, mode_t mode, dev_t rdev)
 	(void)name;
 	(void)mode;
 	(void)rdev;
-	return fs_kind_refuse(q, "mknod", q->path);
+	return rfs_fs_kind_refuse(q, "mknod", q->path);
 }
 
 static int none_mkdir(struct req *q, const char *name, mode_t mode)
 {
 	(void)name;
 	(void)mode;
-	return fs_kind_refuse(q, "mkdir", q->path);
+	return rfs_fs_kind_refuse(q, "mkdir", q->path);
 }
 
 static int none_symlink(struct req *q, const char *target, const char *name)
 {
 	(void)target;
 	(void)name;
-	return fs_kind_refuse(q, "symlink", q->path);
+	return rfs_fs_kind_refuse(q, "symlink", q->path);
 }
 
 static int none_remove(struct req *q, const char *name)
@@ -483,12 +485,12 @@ static int none_remove(struct req *q, const char *name)
 static int none_getxattr(struct req *q, const char *name, char *value,
 			 size_t size)
 {
-	return fs_node_getxattr(q->st, &q->node, name, value, size);
+	return rfs_fs_node_getxattr(q->st, &q->node, name, value, size);
 }
 
 static int none_listxattr(struct req *q, char *list, size_t size)
 {
-	return fs_node_listxattr(q->st, &q->node, list, size);
+	return rfs_fs_node_listxattr(q->st, &q->node, list, size);
 }
 
 static int none_setxattr(struct req *q, const char *name, const char *value,
@@ -497,25 +499,26 @@ static int none_setxattr(struct req *q, const char *name, const char *value,
 	(void)value;
 	(void)size;
 	(void)flags;
-	if (fs_is_rfs_attr(name))
-		return fs_unsupported("setxattr", q->path, name);
-	return fs_kind_refuse(q, "setxattr", q->path);
+	if (rfs_fs_is_rfs_attr(name))
+		return rfs_fs_unsupported("setxattr", q->path, name);
+	return rfs_fs_kind_refuse(q, "setxattr", q->path);
 }
 
 static int none_removexattr(struct req *q, const char *name)
 {
-	if (fs_is_rfs_attr(name))
-		return fs_refuse("removexattr", q->path,
-				 "user.recyclefs.* attributes are read-only");
-	return fs_kind_refuse(q, "removexattr", q->path);
+	if (rfs_fs_is_rfs_attr(name))
+		return rfs_fs_refuse(
+			"removexattr", q->path,
+			"user.recyclefs.* attributes are read-only");
+	return rfs_fs_kind_refuse(q, "removexattr", q->path);
 }
 
-const struct fs_kind fs_kind_epoch_none = {
+const struct fs_kind rfs_fs_kind_epoch_none = {
 	.what = "an epoch",
 	.live = true, /* a storage that comes back is seen at once */
 	.getattr = root_getattr,
 	.setattr = root_setattr,
-	.readlink = fs_no_readlink,
+	.readlink = rfs_fs_no_readlink,
 	.list = none_list,
 	.open = dir_open,
 	.create = none_create,
@@ -524,11 +527,11 @@ const struct fs_kind fs_kind_epoch_none = {
 	.symlink = none_symlink,
 	.unlink = none_remove,
 	.rmdir = none_remove,
-	.link = fs_kind_link,
-	.rename = fs_kind_rename,
+	.link = rfs_fs_kind_link,
+	.rename = rfs_fs_kind_rename,
 	.getxattr = none_getxattr,
 	.listxattr = none_listxattr,
 	.setxattr = none_setxattr,
 	.removexattr = none_removexattr,
-	.statfs = fs_index_statfs,
+	.statfs = rfs_fs_index_statfs,
 };

@@ -61,10 +61,10 @@ static int slots_grow_locked(struct rfs_fs_state *st)
 	return 0;
 }
 
-int fs_epoch_backend(struct rfs_fs_state *st, const struct rfs_epoch *e,
-		     struct rfs_backend **out)
+int rfs_fs_epoch_backend(struct rfs_fs_state *st, const struct rfs_epoch *e,
+			 struct rfs_backend **out)
 {
-	int r = fs_backend_for(st, e->uri, out);
+	int r = rfs_fs_backend_for(st, e->uri, out);
 
 	if (r == -EIO)
 		rfs_log(LOG_ERR, "storage of epoch '%s/%s/%s' is unavailable",
@@ -72,8 +72,8 @@ int fs_epoch_backend(struct rfs_fs_state *st, const struct rfs_epoch *e,
 	return r;
 }
 
-int fs_backend_for(struct rfs_fs_state *st, const char *uri,
-		   struct rfs_backend **out)
+int rfs_fs_backend_for(struct rfs_fs_state *st, const char *uri,
+		       struct rfs_backend **out)
 {
 	struct rfs_error err = { 0 };
 	struct fs_backend_slot *slot;
@@ -120,35 +120,36 @@ int fs_backend_for(struct rfs_fs_state *st, const char *uri,
 	return r;
 }
 
-int fs_req_begin(struct req *q, struct rfs_fs_state *st, const char *path)
+int rfs_fs_req_begin(struct req *q, struct rfs_fs_state *st, const char *path)
 {
 	int r;
 
 	q->st = st;
-	q->snap = fs_snap_get(q->st);
+	q->snap = rfs_fs_snap_get(q->st);
 	q->b = NULL;
 	q->berr = 0;
 	q->path = path;
 	r = rfs_namespace_resolve(q->snap->cat, path, &q->node);
 	if (r == 0 && q->node.kind == RFS_NODE_EPOCH) {
-		if (fs_key_hidden(q->node.epoch, q->node.rest) ||
-		    fs_bin_hides(q->snap, q->node.epoch->id, q->node.rest))
+		if (rfs_fs_key_hidden(q->node.epoch, q->node.rest) ||
+		    rfs_fs_bin_hides(q->snap, q->node.epoch->id, q->node.rest))
 			r = -ENOENT;
 		else
-			q->berr = fs_epoch_backend(q->st, q->node.epoch, &q->b);
+			q->berr = rfs_fs_epoch_backend(q->st, q->node.epoch,
+						       &q->b);
 	}
 	if (r < 0)
-		fs_snap_put(q->st, q->snap);
+		rfs_fs_snap_put(q->st, q->snap);
 	return r;
 }
 
-void fs_req_end(struct req *q)
+void rfs_fs_req_end(struct req *q)
 {
-	fs_snap_put(q->st, q->snap);
+	rfs_fs_snap_put(q->st, q->snap);
 }
 
-void fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
-		   const char *key, bool writing)
+void rfs_fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
+		       const char *key, bool writing)
 {
 	struct fs_writer *w = calloc(1, sizeof(*w));
 
@@ -165,7 +166,7 @@ void fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
 	pthread_mutex_unlock(&st->lock);
 }
 
-void fs_writer_remove(struct rfs_fs_state *st, void *file)
+void rfs_fs_writer_remove(struct rfs_fs_state *st, void *file)
 {
 	struct fs_writer **p, *w;
 
@@ -182,12 +183,12 @@ void fs_writer_remove(struct rfs_fs_state *st, void *file)
 	pthread_mutex_unlock(&st->lock);
 }
 
-bool fs_key_hidden(const struct rfs_epoch *e, const char *key)
+bool rfs_fs_key_hidden(const struct rfs_epoch *e, const char *key)
 {
 	return e->bin_key && rfs_path_is_under(key, e->bin_key);
 }
 
-void fs_dir_stat(struct rfs_fs_state *st, int64_t time_ns, struct stat *out)
+void rfs_fs_dir_stat(struct rfs_fs_state *st, int64_t time_ns, struct stat *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->st_mode = S_IFDIR | 0755;
@@ -203,7 +204,7 @@ void fs_dir_stat(struct rfs_fs_state *st, int64_t time_ns, struct stat *out)
 	out->st_blksize = 4096;
 }
 
-int fs_refuse(const char *op, const char *path, const char *why)
+int rfs_fs_refuse(const char *op, const char *path, const char *why)
 {
 	rfs_log(LOG_WARNING, "%s of '%s' refused: %s", op, path, why);
 	return -EPERM;
@@ -302,7 +303,7 @@ static int state_init(struct rfs_fs_state *st, const struct rfs_fs_options *o)
 			err.msg[0] ? err.msg : "cannot read the index");
 		return -1;
 	}
-	if (fs_snap_load(st, st->idx, &st->snap) < 0) {
+	if (rfs_fs_snap_load(st, st->idx, &st->snap) < 0) {
 		fprintf(stderr, "recyclefs: cannot read the index '%s'\n",
 			st->index_path);
 		return -1;
@@ -313,7 +314,7 @@ static int state_init(struct rfs_fs_state *st, const struct rfs_fs_options *o)
 	}
 	st->n_slots = 64;
 	st->slots = calloc(st->n_slots, sizeof(*st->slots));
-	if (!st->slots || fs_inodes_init(st) < 0) {
+	if (!st->slots || rfs_fs_inodes_init(st) < 0) {
 		fprintf(stderr, "recyclefs: out of memory\n");
 		return -1;
 	}
@@ -362,7 +363,7 @@ static void state_release(struct rfs_fs_state *st)
 	}
 	free(st->slots);
 	if (st->snap)
-		fs_snap_free(st->snap);
+		rfs_fs_snap_free(st->snap);
 	while (st->writers) {
 		struct fs_writer *w = st->writers;
 
@@ -370,7 +371,7 @@ static void state_release(struct rfs_fs_state *st)
 		free(w->key);
 		free(w);
 	}
-	fs_inodes_release(st);
+	rfs_fs_inodes_release(st);
 	rfs_index_free(st->idx);
 	rfs_index_free(st->widx);
 	free(st->index_path);
@@ -389,7 +390,7 @@ static void state_release(struct rfs_fs_state *st)
 static void job_done(void *ctx, int64_t id)
 {
 	(void)id;
-	fs_snap_invalidate(ctx);
+	rfs_fs_snap_invalidate(ctx);
 }
 
 /* The recycle job workers: after daemonizing, as threads do not survive
@@ -554,7 +555,8 @@ int rfs_fs_main(const struct rfs_fs_options *o)
 	if (build_args(&st, &args, o) < 0)
 		goto out;
 	fuse_gather = &gathered;
-	se = fuse_session_new(&args, &fs_ll_ops, sizeof(fs_ll_ops), &st);
+	se = fuse_session_new(&args, &rfs_fs_ll_ops, sizeof(rfs_fs_ll_ops),
+			      &st);
 	fuse_gather = NULL;
 	if (!se) {
 		bad_options(o, &gathered);
@@ -591,14 +593,14 @@ int rfs_fs_main(const struct rfs_fs_options *o)
 	 * more: the daemon's own umask applies to no file. */
 	umask(0);
 	st.se = se;
-	if (fs_watch_start(&st) < 0 || start_jobs(&st) < 0)
+	if (rfs_fs_watch_start(&st) < 0 || start_jobs(&st) < 0)
 		goto out_signals;
 	rfs_log(LOG_INFO, "mounted '%s' on '%s'", st.index_path, st.mountpoint);
 	r = serve(se, o) >= 0 ? 0 : 1;
 	rfs_jobs_stop(st.jobs);
 	st.jobs = NULL;
 out_signals:
-	fs_watch_stop(&st);
+	rfs_fs_watch_stop(&st);
 	fuse_remove_signal_handlers(se);
 	rfs_log(LOG_INFO, "unmounted '%s'", st.mountpoint);
 out_unmount:

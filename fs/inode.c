@@ -8,7 +8,7 @@
  * mount; the generation is the mount's start time, so that a node id of
  * an earlier mount (an NFS file handle) never names a node of this one.
  * The inode number a user sees (st_ino) is another thing: the storage's
- * own, so that hard links agree (fs_set_ino()).
+ * own, so that hard links agree (rfs_fs_set_ino()).
  */
 #include "fs/internal.h"
 
@@ -157,7 +157,7 @@ static void detach_locked(struct rfs_fs_state *st, struct fs_inode *n)
 	}
 }
 
-int fs_inodes_init(struct rfs_fs_state *st)
+int rfs_fs_inodes_init(struct rfs_fs_state *st)
 {
 	struct fs_inode *root = calloc(1, sizeof(*root));
 
@@ -170,7 +170,7 @@ int fs_inodes_init(struct rfs_fs_state *st)
 		return -ENOMEM;
 	}
 	root->id = FUSE_ROOT_ID;
-	root->kind = &fs_kind_root;
+	root->kind = &rfs_fs_kind_root;
 	root->nlookup = 1;
 	pthread_mutex_init(&root->lock, NULL);
 	st->root = root;
@@ -180,7 +180,7 @@ int fs_inodes_init(struct rfs_fs_state *st)
 	return 0;
 }
 
-void fs_inodes_release(struct rfs_fs_state *st)
+void rfs_fs_inodes_release(struct rfs_fs_state *st)
 {
 	struct fs_inode *n, *next;
 	size_t i;
@@ -199,7 +199,7 @@ void fs_inodes_release(struct rfs_fs_state *st)
 	pthread_mutex_destroy(&st->table_lock);
 }
 
-struct fs_inode *fs_inode_get(struct rfs_fs_state *st, fuse_ino_t id)
+struct fs_inode *rfs_fs_inode_get(struct rfs_fs_state *st, fuse_ino_t id)
 {
 	struct fs_inode *n;
 
@@ -211,7 +211,7 @@ struct fs_inode *fs_inode_get(struct rfs_fs_state *st, fuse_ino_t id)
 	return n;
 }
 
-void fs_inode_put(struct rfs_fs_state *st, struct fs_inode *n)
+void rfs_fs_inode_put(struct rfs_fs_state *st, struct fs_inode *n)
 {
 	if (!n)
 		return;
@@ -221,9 +221,9 @@ void fs_inode_put(struct rfs_fs_state *st, struct fs_inode *n)
 	pthread_mutex_unlock(&st->table_lock);
 }
 
-struct fs_inode *fs_inode_lookup(struct rfs_fs_state *st,
-				 struct fs_inode *parent, const char *name,
-				 const struct fs_kind *kind)
+struct fs_inode *rfs_fs_inode_lookup(struct rfs_fs_state *st,
+				     struct fs_inode *parent, const char *name,
+				     const struct fs_kind *kind)
 {
 	struct fs_inode *n;
 
@@ -257,7 +257,7 @@ struct fs_inode *fs_inode_lookup(struct rfs_fs_state *st,
 	return n;
 }
 
-void fs_inode_forget(struct rfs_fs_state *st, fuse_ino_t id, uint64_t count)
+void rfs_fs_inode_forget(struct rfs_fs_state *st, fuse_ino_t id, uint64_t count)
 {
 	struct fs_inode *n;
 
@@ -270,8 +270,8 @@ void fs_inode_forget(struct rfs_fs_state *st, fuse_ino_t id, uint64_t count)
 	pthread_mutex_unlock(&st->table_lock);
 }
 
-void fs_inode_unlink(struct rfs_fs_state *st, struct fs_inode *parent,
-		     const char *name)
+void rfs_fs_inode_unlink(struct rfs_fs_state *st, struct fs_inode *parent,
+			 const char *name)
 {
 	struct fs_inode *n;
 
@@ -286,9 +286,9 @@ void fs_inode_unlink(struct rfs_fs_state *st, struct fs_inode *parent,
 	pthread_mutex_unlock(&st->table_lock);
 }
 
-void fs_inode_rename(struct rfs_fs_state *st, struct fs_inode *parent,
-		     const char *name, struct fs_inode *newparent,
-		     const char *newname)
+void rfs_fs_inode_rename(struct rfs_fs_state *st, struct fs_inode *parent,
+			 const char *name, struct fs_inode *newparent,
+			 const char *newname)
 {
 	struct fs_inode *n, *over;
 	char *copy = strdup(newname);
@@ -349,7 +349,7 @@ static char *path_locked(struct rfs_fs_state *st, const struct fs_inode *n,
 	return p;
 }
 
-char *fs_inode_path(struct rfs_fs_state *st, struct fs_inode *n, int *err)
+char *rfs_fs_inode_path(struct rfs_fs_state *st, struct fs_inode *n, int *err)
 {
 	char buf[4096 + 256], *p, *out = NULL;
 
@@ -362,9 +362,10 @@ char *fs_inode_path(struct rfs_fs_state *st, struct fs_inode *n, int *err)
 	return out;
 }
 
-void fs_inodes_each(struct rfs_fs_state *st,
-		    void (*fn)(struct fs_inode *n, const char *path, void *ctx),
-		    void *ctx)
+void rfs_fs_inodes_each(struct rfs_fs_state *st,
+			void (*fn)(struct fs_inode *n, const char *path,
+				   void *ctx),
+			void *ctx)
 {
 	char buf[4096 + 256], *p;
 	struct fs_inode *n;
@@ -380,7 +381,7 @@ void fs_inodes_each(struct rfs_fs_state *st,
 	pthread_mutex_unlock(&st->table_lock);
 }
 
-int fs_path_join(char *buf, size_t size, const char *dir, const char *name)
+int rfs_fs_path_join(char *buf, size_t size, const char *dir, const char *name)
 {
 	int n = snprintf(buf, size, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "",
 			 name);
@@ -404,7 +405,7 @@ static uint64_t path_hash(uint64_t h, const char *s)
 	return h;
 }
 
-void fs_set_ino(struct stat *st, const char *dir, const char *name)
+void rfs_fs_set_ino(struct stat *st, const char *dir, const char *name)
 {
 	const uint64_t low = (1ULL << 48) - 1, top = 1ULL << 63;
 	uint64_t ino = (uint64_t)st->st_ino, h;

@@ -7,10 +7,10 @@
  * (lookup counts, forget), each with its parent, its name and the table
  * of operations of its kind (struct fs_kind). A request takes the node,
  * builds its mount path, takes a reference on the current catalog
- * snapshot (fs_snap_get()) and resolves the path in it (fs_req_begin()),
- * then calls its kind's operation; the kinds reuse the path-based
- * internals (the namespace, the bin's view). Snapshots and backends are
- * shared by all FUSE threads; a watcher thread reloads the snapshot and
+ * snapshot (rfs_fs_snap_get()) and resolves the path in it
+ * (rfs_fs_req_begin()), then calls its kind's operation; the kinds reuse the
+ * path-based internals (the namespace, the bin's view). Snapshots and backends
+ * are shared by all FUSE threads; a watcher thread reloads the snapshot and
  * tells the kernel what changed (fs/snap.c), so no FUSE thread waits on a
  * reload or sends a notification.
  */
@@ -186,71 +186,72 @@ struct fs_writer {
 #define FS_DEFAULT_TIMEOUT 60.0
 
 /** Take a reference on the current snapshot (never waits on a reload). */
-struct fs_snap *fs_snap_get(struct rfs_fs_state *st);
+struct fs_snap *rfs_fs_snap_get(struct rfs_fs_state *st);
 
-/** Drop a reference taken with fs_snap_get(). */
-void fs_snap_put(struct rfs_fs_state *st, struct fs_snap *snap);
+/** Drop a reference taken with rfs_fs_snap_get(). */
+void rfs_fs_snap_put(struct rfs_fs_state *st, struct fs_snap *snap);
 
 /** Reload the snapshot now, after a change of our own (archive, purge,
  * restore), and have the watcher tell the kernel what changed. */
-void fs_snap_invalidate(struct rfs_fs_state *st);
+void rfs_fs_snap_invalidate(struct rfs_fs_state *st);
 
 /** Free a snapshot no one holds (its last reference). */
-void fs_snap_free(struct fs_snap *s);
+void rfs_fs_snap_free(struct fs_snap *s);
 
 /**
  * Load a snapshot from @p idx.
  * @return 0 and set @p out, or -errno with the reason logged
  */
-int fs_snap_load(struct rfs_fs_state *st, struct rfs_index *idx,
-		 struct fs_snap **out);
+int rfs_fs_snap_load(struct rfs_fs_state *st, struct rfs_index *idx,
+		     struct fs_snap **out);
 
 /** Start the watcher thread. @return 0 or -errno */
-int fs_watch_start(struct rfs_fs_state *st);
+int rfs_fs_watch_start(struct rfs_fs_state *st);
 
 /** Stop the watcher thread (it sends what is queued first). */
-void fs_watch_stop(struct rfs_fs_state *st);
+void rfs_fs_watch_stop(struct rfs_fs_state *st);
 
 /** Queue a notice: the kernel drops name @p name of @p parent. */
-void fs_notify_entry(struct rfs_fs_state *st, fuse_ino_t parent,
-		     const char *name);
+void rfs_fs_notify_entry(struct rfs_fs_state *st, fuse_ino_t parent,
+			 const char *name);
 
 /** Queue a notice: the kernel drops what it keeps of node @p ino. */
-void fs_notify_inode(struct rfs_fs_state *st, fuse_ino_t ino);
+void rfs_fs_notify_inode(struct rfs_fs_state *st, fuse_ino_t ino);
 
 /**
  * Start a request: take a snapshot and resolve @p path.
  * @return 0, or -ENOENT (the snapshot is then released)
  */
-int fs_req_begin(struct req *q, struct rfs_fs_state *st, const char *path);
+int rfs_fs_req_begin(struct req *q, struct rfs_fs_state *st, const char *path);
 
-/** End a request started with fs_req_begin(). */
-void fs_req_end(struct req *q);
+/** End a request started with rfs_fs_req_begin(). */
+void rfs_fs_req_end(struct req *q);
 
 /**
  * The backend of a URI, opened on first use and kept for the mount's life
  * (thread-safe).
  * @return 0 and set @p out (borrowed), -EPROTONOSUPPORT, or -EIO (logged)
  */
-int fs_backend_for(struct rfs_fs_state *st, const char *uri,
-		   struct rfs_backend **out);
+int rfs_fs_backend_for(struct rfs_fs_state *st, const char *uri,
+		       struct rfs_backend **out);
 
 /** True when the origin @p key of epoch @p epoch_id is hidden because it
  * is in the recycle bin (being archived, or a whole archived epoch). */
-bool fs_bin_hides(const struct fs_snap *s, int64_t epoch_id, const char *key);
+bool rfs_fs_bin_hides(const struct fs_snap *s, int64_t epoch_id,
+		      const char *key);
 
 /** Load the live entries into @p s. */
-int fs_bin_load(struct rfs_index *idx, struct fs_snap *s);
+int rfs_fs_bin_load(struct rfs_index *idx, struct fs_snap *s);
 
 /** Free the entries of @p s. */
-void fs_bin_release(struct fs_snap *s);
+void rfs_fs_bin_release(struct fs_snap *s);
 
 /** Note an opened file (for archive's EBUSY check when @p writing). */
-void fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
-		   const char *key, bool writing);
+void rfs_fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
+		       const char *key, bool writing);
 
-/** Forget a file noted with fs_writer_add(); unknown files are ignored. */
-void fs_writer_remove(struct rfs_fs_state *st, void *file);
+/** Forget a file noted with rfs_fs_writer_add(); unknown files are ignored. */
+void rfs_fs_writer_remove(struct rfs_fs_state *st, void *file);
 
 /**
  * The backend of an epoch, opened on first use and kept for the mount's
@@ -258,14 +259,15 @@ void fs_writer_remove(struct rfs_fs_state *st, void *file);
  * @return 0 and set @p out (borrowed), -EPROTONOSUPPORT for catalog-only
  *         storage, or -EIO when it cannot be opened (logged)
  */
-int fs_epoch_backend(struct rfs_fs_state *st, const struct rfs_epoch *e,
-		     struct rfs_backend **out);
+int rfs_fs_epoch_backend(struct rfs_fs_state *st, const struct rfs_epoch *e,
+			 struct rfs_backend **out);
 
 /** True when @p key inside epoch @p e is the storage's hidden bin. */
-bool fs_key_hidden(const struct rfs_epoch *e, const char *key);
+bool rfs_fs_key_hidden(const struct rfs_epoch *e, const char *key);
 
 /** Attributes of a catalog-level directory. */
-void fs_dir_stat(struct rfs_fs_state *st, int64_t time_ns, struct stat *out);
+void rfs_fs_dir_stat(struct rfs_fs_state *st, int64_t time_ns,
+		     struct stat *out);
 
 /**
  * Give @p st the inode number the mount shows: the storage's own (mixed
@@ -273,25 +275,25 @@ void fs_dir_stat(struct rfs_fs_state *st, int64_t time_ns, struct stat *out);
  * storage has none (st_ino 0), a hash of the mount path @p dir + "/" +
  * @p name (@p name may be NULL; nothing is set when @p dir is NULL).
  */
-void fs_set_ino(struct stat *st, const char *dir, const char *name);
+void rfs_fs_set_ino(struct stat *st, const char *dir, const char *name);
 
 /** getxattr for catalog nodes and epoch roots: user.recyclefs.* values.
  * @return size, -ENODATA when @p name is not a recyclefs attribute */
-int fs_node_getxattr(struct rfs_fs_state *st, const struct rfs_node *n,
-		     const char *name, char *value, size_t size);
+int rfs_fs_node_getxattr(struct rfs_fs_state *st, const struct rfs_node *n,
+			 const char *name, char *value, size_t size);
 
 /** listxattr of the user.recyclefs.* names of a node (appended at @p list).
  * @return bytes needed/written, or -ERANGE */
-int fs_node_listxattr(struct rfs_fs_state *st, const struct rfs_node *n,
-		      char *list, size_t size);
+int rfs_fs_node_listxattr(struct rfs_fs_state *st, const struct rfs_node *n,
+			  char *list, size_t size);
 
 /** Log (at debug) and return -ENOTSUP for a setxattr of one of
  * recyclefs's own names (those starting "user.recyclefs.") outside the
  * bin: `cp -a` out of the bin copies them, and ignores ENOTSUP silently. */
-int fs_unsupported(const char *op, const char *path, const char *name);
+int rfs_fs_unsupported(const char *op, const char *path, const char *name);
 
 /** Log and return -EPERM for a refused change at a catalog level. */
-int fs_refuse(const char *op, const char *path, const char *why);
+int rfs_fs_refuse(const char *op, const char *path, const char *why);
 
 /* The listing of a directory (fs/dir.c). */
 
@@ -317,11 +319,11 @@ struct dirlist {
 /** Add an entry to @p d (@p st may be NULL: a name only; with @p kind,
  * @p st holds every attribute of a node of that kind). @return 0, or 1
  * when out of memory */
-int fs_dir_add(struct dirlist *d, const char *name, const struct stat *st,
-	       const struct fs_kind *kind);
+int rfs_fs_dir_add(struct dirlist *d, const char *name, const struct stat *st,
+		   const struct fs_kind *kind);
 
 /** Free a listing (NULL is ignored). */
-void fs_dir_free(struct dirlist *d);
+void rfs_fs_dir_free(struct dirlist *d);
 
 /* The kinds of node. */
 
@@ -376,71 +378,73 @@ struct fs_kind {
 };
 
 /** The kinds (fs/kinds.c, fs/epoch.c, fs/bin.c). */
-extern const struct fs_kind fs_kind_root, fs_kind_table, fs_kind_lifecycle,
-	fs_kind_classes, fs_kind_class, fs_kind_class_link, fs_kind_epoch_root,
-	fs_kind_epoch_none, fs_kind_epoch_entry, fs_kind_bin;
+extern const struct fs_kind rfs_fs_kind_root, rfs_fs_kind_table,
+	rfs_fs_kind_lifecycle, rfs_fs_kind_classes, rfs_fs_kind_class,
+	rfs_fs_kind_class_link, rfs_fs_kind_epoch_root, rfs_fs_kind_epoch_none,
+	rfs_fs_kind_epoch_entry, rfs_fs_kind_bin;
 
 /** The kind of what @p q resolved to. */
-const struct fs_kind *fs_kind_of(const struct req *q);
+const struct fs_kind *rfs_fs_kind_of(const struct req *q);
 
 /** A refusal for operations a kind never allows: logs, -EPERM. */
-int fs_kind_refuse(const struct req *q, const char *op, const char *path);
+int rfs_fs_kind_refuse(const struct req *q, const char *op, const char *path);
 
 /* Shared by the kinds. */
 
 /** Log a failure of the storage itself, with the adapter's reason.
  * @return @p r */
-int fs_storage_failed(struct rfs_backend *b, const char *op, const char *path,
-		      int r);
+int rfs_fs_storage_failed(struct rfs_backend *b, const char *op,
+			  const char *path, int r);
 
 /** chmod, chown, utimens refused by the storage (-ENOSYS) become EPERM
- * with the reason logged; other failures as fs_storage_failed(). */
-int fs_attr_failed(struct rfs_backend *b, const char *op, const char *path,
-		   int r);
+ * with the reason logged; other failures as rfs_fs_storage_failed(). */
+int rfs_fs_attr_failed(struct rfs_backend *b, const char *op, const char *path,
+		       int r);
 
 /** Give a new file to the caller of @p q when the daemon runs as root
  * for someone else. */
-void fs_own_by_caller(const struct req *q, struct rfs_backend *b,
-		      const char *key);
+void rfs_fs_own_by_caller(const struct req *q, struct rfs_backend *b,
+			  const char *key);
 
 /** Apply the FUSE_SET_ATTR_* of @p to_set to the open file @p f.
  * @return 0 or -errno */
-int fs_file_setattr(struct rfs_file *f, const struct stat *attr, int to_set);
+int rfs_fs_file_setattr(struct rfs_file *f, const struct stat *attr,
+			int to_set);
 
 /** rename of two mount paths (the path-based rules: within an epoch,
  * EXDEV between epochs, an archive into the bin, EPERM elsewhere). */
-int fs_rename_paths(struct rfs_fs_state *st, const char *from, const char *to,
-		    unsigned int flags);
+int rfs_fs_rename_paths(struct rfs_fs_state *st, const char *from,
+			const char *to, unsigned int flags);
 
 /** "." and ".." of a listing (the folder's attributes in "."). */
-int fs_kind_dir_begin(struct req *q, struct dirlist *d);
+int rfs_fs_kind_dir_begin(struct req *q, struct dirlist *d);
 
-/** The rename of every kind, by path (fs_rename_paths()); 1 for an
+/** The rename of every kind, by path (rfs_fs_rename_paths()); 1 for an
  * archive. */
-int fs_kind_rename(struct req *q, const char *name, struct req *dst,
-		   const char *newname, unsigned int flags);
+int rfs_fs_kind_rename(struct req *q, const char *name, struct req *dst,
+		       const char *newname, unsigned int flags);
 
 /** The link of every kind, by path. */
-int fs_kind_link(struct req *q, const char *name, struct req *src);
+int rfs_fs_kind_link(struct req *q, const char *name, struct req *src);
 
 /** readlink of what is not a symlink: -EINVAL. */
-int fs_no_readlink(struct req *q, char *buf, size_t size);
+int rfs_fs_no_readlink(struct req *q, char *buf, size_t size);
 
 /** statfs of the index's filesystem. */
-int fs_index_statfs(struct req *q, struct statvfs *out);
+int rfs_fs_index_statfs(struct req *q, struct statvfs *out);
 
 /** True for recyclefs's own attribute names (user.recyclefs.*). */
-bool fs_is_rfs_attr(const char *name);
+bool rfs_fs_is_rfs_attr(const char *name);
 
-/** fs_req_begin() for a new name: a name the mount reserves (being
+/** rfs_fs_req_begin() for a new name: a name the mount reserves (being
  * archived, the storage's bin, a catalog level) is refused with the
  * reason logged (-EBUSY, -EPERM); -ENOENT otherwise. */
-int fs_req_begin_new(struct req *q, struct rfs_fs_state *st, const char *path,
-		     const char *op);
+int rfs_fs_req_begin_new(struct req *q, struct rfs_fs_state *st,
+			 const char *path, const char *op);
 
 /** A mount path @p dir + "/" + @p name, in @p buf (of @p size).
  * @return 0 or -ENAMETOOLONG */
-int fs_path_join(char *buf, size_t size, const char *dir, const char *name);
+int rfs_fs_path_join(char *buf, size_t size, const char *dir, const char *name);
 
 /* The bin's path-based operations (fs/bin.c). */
 
@@ -449,59 +453,60 @@ int fs_path_join(char *buf, size_t size, const char *dir, const char *name);
  * @return 0 once the archive is recorded (it runs in the background),
  *         or -errno with the reason logged
  */
-int fs_bin_archive(struct req *src, const char *from, const char *dst_rest);
+int rfs_fs_bin_archive(struct req *src, const char *from, const char *dst_rest);
 
 /* The inode table (fs/inode.c). */
 
 /** Set up the table with its root node. @return 0 or -ENOMEM */
-int fs_inodes_init(struct rfs_fs_state *st);
+int rfs_fs_inodes_init(struct rfs_fs_state *st);
 
 /** Free the table and every node. */
-void fs_inodes_release(struct rfs_fs_state *st);
+void rfs_fs_inodes_release(struct rfs_fs_state *st);
 
-/** The node @p id with a reference taken (release with fs_inode_put()),
+/** The node @p id with a reference taken (release with rfs_fs_inode_put()),
  * or NULL when the table has no such node. */
-struct fs_inode *fs_inode_get(struct rfs_fs_state *st, fuse_ino_t id);
+struct fs_inode *rfs_fs_inode_get(struct rfs_fs_state *st, fuse_ino_t id);
 
-/** Drop a reference taken with fs_inode_get() or fs_inode_lookup(). */
-void fs_inode_put(struct rfs_fs_state *st, struct fs_inode *n);
+/** Drop a reference taken with rfs_fs_inode_get() or rfs_fs_inode_lookup(). */
+void rfs_fs_inode_put(struct rfs_fs_state *st, struct fs_inode *n);
 
 /**
  * The node of @p name in @p parent, made when new or when its kind
  * changed, with one more lookup counted and a reference taken.
  * @return the node, or NULL when out of memory
  */
-struct fs_inode *fs_inode_lookup(struct rfs_fs_state *st,
-				 struct fs_inode *parent, const char *name,
-				 const struct fs_kind *kind);
+struct fs_inode *rfs_fs_inode_lookup(struct rfs_fs_state *st,
+				     struct fs_inode *parent, const char *name,
+				     const struct fs_kind *kind);
 
 /** The kernel forgets @p n lookups of node @p id. */
-void fs_inode_forget(struct rfs_fs_state *st, fuse_ino_t id, uint64_t n);
+void rfs_fs_inode_forget(struct rfs_fs_state *st, fuse_ino_t id, uint64_t n);
 
 /** @p name in @p parent was removed: its node loses its name. */
-void fs_inode_unlink(struct rfs_fs_state *st, struct fs_inode *parent,
-		     const char *name);
+void rfs_fs_inode_unlink(struct rfs_fs_state *st, struct fs_inode *parent,
+			 const char *name);
 
 /** @p name in @p parent is now @p newname in @p newparent (a node
  * already there loses its name). */
-void fs_inode_rename(struct rfs_fs_state *st, struct fs_inode *parent,
-		     const char *name, struct fs_inode *newparent,
-		     const char *newname);
+void rfs_fs_inode_rename(struct rfs_fs_state *st, struct fs_inode *parent,
+			 const char *name, struct fs_inode *newparent,
+			 const char *newname);
 
 /**
  * The mount path of @p n (malloc'ed: the caller frees it).
  * @return the path, or NULL when the node has no name any more (or out
  *         of memory: @p err tells which: -ENOENT or -ENOMEM)
  */
-char *fs_inode_path(struct rfs_fs_state *st, struct fs_inode *n, int *err);
+char *rfs_fs_inode_path(struct rfs_fs_state *st, struct fs_inode *n, int *err);
 
 /** Call @p fn for every node of the table with a name (under the table
  * lock: @p fn must not take it, nor block). */
-void fs_inodes_each(struct rfs_fs_state *st,
-		    void (*fn)(struct fs_inode *n, const char *path, void *ctx),
-		    void *ctx);
+void rfs_fs_inodes_each(struct rfs_fs_state *st,
+			void (*fn)(struct fs_inode *n, const char *path,
+				   void *ctx),
+			void *ctx);
 
 /** The low-level operations (fs/ll.c). */
-extern const struct fuse_lowlevel_ops fs_ll_ops;
+extern const struct fuse_lowlevel_ops rfs_fs_ll_ops;
 
 #endif

@@ -20,32 +20,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const struct fs_kind *fs_kind_of(const struct req *q)
+const struct fs_kind *rfs_fs_kind_of(const struct req *q)
 {
 	switch (q->node.kind) {
 	case RFS_NODE_ROOT:
-		return &fs_kind_root;
+		return &rfs_fs_kind_root;
 	case RFS_NODE_TABLE:
-		return &fs_kind_table;
+		return &rfs_fs_kind_table;
 	case RFS_NODE_LIFECYCLE:
-		return &fs_kind_lifecycle;
+		return &rfs_fs_kind_lifecycle;
 	case RFS_NODE_CLASSES:
-		return &fs_kind_classes;
+		return &rfs_fs_kind_classes;
 	case RFS_NODE_CLASS:
-		return &fs_kind_class;
+		return &rfs_fs_kind_class;
 	case RFS_NODE_CLASS_LINK:
-		return &fs_kind_class_link;
+		return &rfs_fs_kind_class_link;
 	case RFS_NODE_BIN:
-		return &fs_kind_bin;
+		return &rfs_fs_kind_bin;
 	case RFS_NODE_EPOCH:
 		break;
 	}
 	if (*q->node.rest)
-		return &fs_kind_epoch_entry;
-	return q->b ? &fs_kind_epoch_root : &fs_kind_epoch_none;
+		return &rfs_fs_kind_epoch_entry;
+	return q->b ? &rfs_fs_kind_epoch_root : &rfs_fs_kind_epoch_none;
 }
 
-int fs_kind_refuse(const struct req *q, const char *op, const char *path)
+int rfs_fs_kind_refuse(const struct req *q, const char *op, const char *path)
 {
 	char why[512];
 
@@ -67,13 +67,13 @@ int fs_kind_refuse(const struct req *q, const char *op, const char *path)
 		snprintf(why, sizeof(why),
 			 "'%s' is %s; tables, lifecycles and epochs come from "
 			 "the catalog (recyclefs table/lifecycle/epoch add)",
-			 path, fs_kind_of(q)->what);
+			 path, rfs_fs_kind_of(q)->what);
 	}
-	return fs_refuse(op, path, why);
+	return rfs_fs_refuse(op, path, why);
 }
 
-int fs_storage_failed(struct rfs_backend *b, const char *op, const char *path,
-		      int r)
+int rfs_fs_storage_failed(struct rfs_backend *b, const char *op,
+			  const char *path, int r)
 {
 	const char *why;
 
@@ -85,21 +85,21 @@ int fs_storage_failed(struct rfs_backend *b, const char *op, const char *path,
 	return r;
 }
 
-int fs_attr_failed(struct rfs_backend *b, const char *op, const char *path,
-		   int r)
+int rfs_fs_attr_failed(struct rfs_backend *b, const char *op, const char *path,
+		       int r)
 {
 	const char *why;
 
 	if (r != -ENOSYS)
-		return fs_storage_failed(b, op, path, r);
+		return rfs_fs_storage_failed(b, op, path, r);
 	why = rfs_backend_last_error(b, ENOSYS);
 	rfs_log(LOG_INFO, "%s of '%s' refused: %s", op, path,
 		*why ? why : "the storage cannot keep it");
 	return -EPERM;
 }
 
-void fs_own_by_caller(const struct req *q, struct rfs_backend *b,
-		      const char *key)
+void rfs_fs_own_by_caller(const struct req *q, struct rfs_backend *b,
+			  const char *key)
 {
 	if (geteuid() == 0 && (q->uid != 0 || q->gid != 0))
 		rfs_backend_chown(b, key, q->uid, q->gid);
@@ -119,7 +119,7 @@ static void set_times(const struct stat *a, int to_set, struct timespec tv[2])
 		tv[1] = a->st_mtim;
 }
 
-int fs_file_setattr(struct rfs_file *f, const struct stat *a, int to_set)
+int rfs_fs_file_setattr(struct rfs_file *f, const struct stat *a, int to_set)
 {
 	struct timespec tv[2];
 	int fd = rfs_file_fd(f), r = 0;
@@ -136,8 +136,8 @@ int fs_file_setattr(struct rfs_file *f, const struct stat *a, int to_set)
 			    ? -errno
 			    : 0;
 	if (r == 0 && (to_set & FUSE_SET_ATTR_SIZE))
-		r = fs_storage_failed(f->backend, "truncate", NULL,
-				      rfs_file_truncate(f, a->st_size));
+		r = rfs_fs_storage_failed(f->backend, "truncate", NULL,
+					  rfs_file_truncate(f, a->st_size));
 	if (r == 0 &&
 	    (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
 		       FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW))) {
@@ -149,8 +149,8 @@ int fs_file_setattr(struct rfs_file *f, const struct stat *a, int to_set)
 
 /* Listings. */
 
-int fs_dir_add(struct dirlist *d, const char *name, const struct stat *st,
-	       const struct fs_kind *kind)
+int rfs_fs_dir_add(struct dirlist *d, const char *name, const struct stat *st,
+		   const struct fs_kind *kind)
 {
 	struct dent *e;
 
@@ -181,7 +181,7 @@ int fs_dir_add(struct dirlist *d, const char *name, const struct stat *st,
 	return 0;
 }
 
-void fs_dir_free(struct dirlist *d)
+void rfs_fs_dir_free(struct dirlist *d)
 {
 	if (!d)
 		return;
@@ -193,17 +193,17 @@ void fs_dir_free(struct dirlist *d)
 }
 
 /* "." (with the folder's own attributes) and "..". */
-int fs_kind_dir_begin(struct req *q, struct dirlist *d)
+int rfs_fs_kind_dir_begin(struct req *q, struct dirlist *d)
 {
 	struct stat self;
-	int r = fs_kind_of(q)->getattr(q, &self);
+	int r = rfs_fs_kind_of(q)->getattr(q, &self);
 
 	if (r < 0)
 		return r;
 	if (!S_ISDIR(self.st_mode))
 		return -ENOTDIR;
-	fs_dir_add(d, ".", &self, NULL);
-	fs_dir_add(d, "..", NULL, NULL);
+	rfs_fs_dir_add(d, ".", &self, NULL);
+	rfs_fs_dir_add(d, "..", NULL, NULL);
 	d->v[1].st.st_mode = S_IFDIR;
 	return 0;
 }
@@ -211,15 +211,15 @@ int fs_kind_dir_begin(struct req *q, struct dirlist *d)
 /* Renames and links, by path. */
 
 /* Resolve the parent of a new name; refuse names the mount reserves. */
-int fs_req_begin_new(struct req *q, struct rfs_fs_state *st, const char *path,
-		     const char *op)
+int rfs_fs_req_begin_new(struct req *q, struct rfs_fs_state *st,
+			 const char *path, const char *op)
 {
-	int r = fs_req_begin(q, st, path);
+	int r = rfs_fs_req_begin(q, st, path);
 
 	if (r == -ENOENT) {
 		/* The name may be taken: by something being archived, by the
 		 * storage's bin, or by the catalog itself. */
-		struct fs_snap *snap = fs_snap_get(st);
+		struct fs_snap *snap = rfs_fs_snap_get(st);
 		struct rfs_node n, self;
 		char *parent = strndup(path, rfs_path_dirlen(path));
 
@@ -229,7 +229,7 @@ int fs_req_begin_new(struct req *q, struct rfs_fs_state *st, const char *path,
 			if (n.kind == RFS_NODE_EPOCH &&
 			    rfs_namespace_resolve(snap->cat, path, &self) ==
 				    0 &&
-			    fs_bin_hides(snap, self.epoch->id, self.rest)) {
+			    rfs_fs_bin_hides(snap, self.epoch->id, self.rest)) {
 				rfs_log(LOG_WARNING,
 					"%s of '%s' refused: it is being "
 					"archived",
@@ -249,7 +249,7 @@ int fs_req_begin_new(struct req *q, struct rfs_fs_state *st, const char *path,
 			}
 		}
 		free(parent);
-		fs_snap_put(st, snap);
+		rfs_fs_snap_put(st, snap);
 	}
 	return r;
 }
@@ -266,33 +266,33 @@ static int two_in_epoch(struct rfs_fs_state *st, const char *op,
 			const char *from, const char *to, struct req *a,
 			struct req *b)
 {
-	int r = fs_req_begin(a, st, from);
+	int r = rfs_fs_req_begin(a, st, from);
 
 	if (r < 0)
 		return r;
-	r = fs_req_begin_new(b, st, to, op);
+	r = rfs_fs_req_begin_new(b, st, to, op);
 	if (r < 0) {
-		fs_req_end(a);
+		rfs_fs_req_end(a);
 		return r;
 	}
 	if (b->node.kind == RFS_NODE_BIN && a->node.kind == RFS_NODE_EPOCH &&
 	    a->b && !strcmp(op, "rename"))
 		r = 1; /* archive: the caller hands it to the bin */
 	else if (!in_epoch(a))
-		r = fs_kind_refuse(a, op, from);
+		r = rfs_fs_kind_refuse(a, op, from);
 	else if (!in_epoch(b))
-		r = fs_kind_refuse(b, op, to);
+		r = rfs_fs_kind_refuse(b, op, to);
 	else if (a->node.epoch != b->node.epoch)
 		r = -EXDEV; /* mv then copies, which is right between epochs */
 	if (r < 0) {
-		fs_req_end(b);
-		fs_req_end(a);
+		rfs_fs_req_end(b);
+		rfs_fs_req_end(a);
 	}
 	return r;
 }
 
-int fs_rename_paths(struct rfs_fs_state *st, const char *from, const char *to,
-		    unsigned int flags)
+int rfs_fs_rename_paths(struct rfs_fs_state *st, const char *from,
+			const char *to, unsigned int flags)
 {
 	struct req a, b;
 	int r;
@@ -302,54 +302,55 @@ int fs_rename_paths(struct rfs_fs_state *st, const char *from, const char *to,
 		return r;
 	if (r == 1) {
 		r = flags & RENAME_EXCHANGE
-			    ? fs_refuse("rename", to,
-					"the recycle bin cannot exchange "
-					"items")
-			    : fs_bin_archive(&a, from, b.node.rest);
+			    ? rfs_fs_refuse("rename", to,
+					    "the recycle bin cannot exchange "
+					    "items")
+			    : rfs_fs_bin_archive(&a, from, b.node.rest);
 		if (r == 0)
 			r = 1;
 	} else {
-		r = fs_storage_failed(a.b, "rename", from,
-				      rfs_backend_rename(a.b, a.node.rest,
-							 b.node.rest, flags));
+		r = rfs_fs_storage_failed(a.b, "rename", from,
+					  rfs_backend_rename(a.b, a.node.rest,
+							     b.node.rest,
+							     flags));
 	}
-	fs_req_end(&b);
-	fs_req_end(&a);
+	rfs_fs_req_end(&b);
+	rfs_fs_req_end(&a);
 	return r;
 }
 
 /* The rename of every kind: by path. */
-int fs_kind_rename(struct req *q, const char *name, struct req *dst,
-		   const char *newname, unsigned int flags)
+int rfs_fs_kind_rename(struct req *q, const char *name, struct req *dst,
+		       const char *newname, unsigned int flags)
 {
 	char from[4096 + 256], to[4096 + 256];
 
-	if (fs_path_join(from, sizeof(from), q->path, name) < 0 ||
-	    fs_path_join(to, sizeof(to), dst->path, newname) < 0)
+	if (rfs_fs_path_join(from, sizeof(from), q->path, name) < 0 ||
+	    rfs_fs_path_join(to, sizeof(to), dst->path, newname) < 0)
 		return -ENAMETOOLONG;
-	return fs_rename_paths(q->st, from, to, flags);
+	return rfs_fs_rename_paths(q->st, from, to, flags);
 }
 
 /* The link of every kind: by path. */
-int fs_kind_link(struct req *q, const char *name, struct req *src)
+int rfs_fs_kind_link(struct req *q, const char *name, struct req *src)
 {
 	char to[4096 + 256];
 	struct req a, b;
 	int r;
 
-	if (fs_path_join(to, sizeof(to), q->path, name) < 0)
+	if (rfs_fs_path_join(to, sizeof(to), q->path, name) < 0)
 		return -ENAMETOOLONG;
 	r = two_in_epoch(q->st, "link", src->path, to, &a, &b);
 	if (r < 0)
 		return r;
 	if (r == 1)
-		r = fs_kind_refuse(&b, "link", to);
+		r = rfs_fs_kind_refuse(&b, "link", to);
 	else
-		r = fs_storage_failed(
+		r = rfs_fs_storage_failed(
 			a.b, "link", to,
 			rfs_backend_link(a.b, a.node.rest, b.node.rest));
-	fs_req_end(&b);
-	fs_req_end(&a);
+	rfs_fs_req_end(&b);
+	rfs_fs_req_end(&a);
 	return r;
 }
 
@@ -358,16 +359,16 @@ int fs_kind_link(struct req *q, const char *name, struct req *src)
 static int cat_setattr(struct req *q, const struct stat *a, int to_set)
 {
 	(void)a;
-	return fs_kind_refuse(q,
-			      to_set & FUSE_SET_ATTR_MODE   ? "chmod"
-			      : to_set & FUSE_SET_ATTR_SIZE ? "truncate"
-			      : to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)
-				      ? "chown"
-				      : "utimens",
-			      q->path);
+	return rfs_fs_kind_refuse(
+		q,
+		to_set & FUSE_SET_ATTR_MODE			   ? "chmod"
+		: to_set & FUSE_SET_ATTR_SIZE			   ? "truncate"
+		: to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID) ? "chown"
+								   : "utimens",
+		q->path);
 }
 
-int fs_no_readlink(struct req *q, char *buf, size_t size)
+int rfs_fs_no_readlink(struct req *q, char *buf, size_t size)
 {
 	(void)q;
 	(void)buf;
@@ -379,7 +380,7 @@ static int cat_open(struct req *q, int flags, struct rfs_file **f)
 {
 	(void)f;
 	return (flags & O_ACCMODE) != O_RDONLY
-		       ? fs_kind_refuse(q, "open", q->path)
+		       ? rfs_fs_kind_refuse(q, "open", q->path)
 		       : -EISDIR;
 }
 
@@ -390,12 +391,12 @@ static int cat_new(struct req *q, const char *name, const char *op)
 	struct req c;
 	int r;
 
-	if (fs_path_join(path, sizeof(path), q->path, name) < 0)
+	if (rfs_fs_path_join(path, sizeof(path), q->path, name) < 0)
 		return -ENAMETOOLONG;
-	r = fs_req_begin_new(&c, q->st, path, op);
+	r = rfs_fs_req_begin_new(&c, q->st, path, op);
 	if (r == 0) {
 		r = -EEXIST;
-		fs_req_end(&c);
+		rfs_fs_req_end(&c);
 	}
 	return r;
 }
@@ -435,13 +436,13 @@ static int cat_remove(struct req *q, const char *name, const char *op)
 	struct req c;
 	int r;
 
-	if (fs_path_join(path, sizeof(path), q->path, name) < 0)
+	if (rfs_fs_path_join(path, sizeof(path), q->path, name) < 0)
 		return -ENAMETOOLONG;
-	r = fs_req_begin(&c, q->st, path);
+	r = rfs_fs_req_begin(&c, q->st, path);
 	if (r < 0)
 		return r;
-	r = fs_kind_refuse(&c, op, path);
-	fs_req_end(&c);
+	r = rfs_fs_kind_refuse(&c, op, path);
+	rfs_fs_req_end(&c);
 	return r;
 }
 
@@ -455,7 +456,7 @@ static int cat_rmdir(struct req *q, const char *name)
 	return cat_remove(q, name, "rmdir");
 }
 
-bool fs_is_rfs_attr(const char *name)
+bool rfs_fs_is_rfs_attr(const char *name)
 {
 	return !strncmp(name, "user.recyclefs.", 15);
 }
@@ -463,12 +464,12 @@ bool fs_is_rfs_attr(const char *name)
 static int cat_getxattr(struct req *q, const char *name, char *value,
 			size_t size)
 {
-	return fs_node_getxattr(q->st, &q->node, name, value, size);
+	return rfs_fs_node_getxattr(q->st, &q->node, name, value, size);
 }
 
 static int cat_listxattr(struct req *q, char *list, size_t size)
 {
-	return fs_node_listxattr(q->st, &q->node, list, size);
+	return rfs_fs_node_listxattr(q->st, &q->node, list, size);
 }
 
 static int cat_setxattr(struct req *q, const char *name, const char *value,
@@ -477,21 +478,23 @@ static int cat_setxattr(struct req *q, const char *name, const char *value,
 	(void)value;
 	(void)size;
 	(void)flags;
-	if (fs_is_rfs_attr(name))
-		return fs_refuse("setxattr", q->path,
-				 "user.recyclefs.* attributes are read-only");
-	return fs_kind_refuse(q, "setxattr", q->path);
+	if (rfs_fs_is_rfs_attr(name))
+		return rfs_fs_refuse(
+			"setxattr", q->path,
+			"user.recyclefs.* attributes are read-only");
+	return rfs_fs_kind_refuse(q, "setxattr", q->path);
 }
 
 static int cat_removexattr(struct req *q, const char *name)
 {
-	if (fs_is_rfs_attr(name))
-		return fs_refuse("removexattr", q->path,
-				 "user.recyclefs.* attributes are read-only");
-	return fs_kind_refuse(q, "removexattr", q->path);
+	if (rfs_fs_is_rfs_attr(name))
+		return rfs_fs_refuse(
+			"removexattr", q->path,
+			"user.recyclefs.* attributes are read-only");
+	return rfs_fs_kind_refuse(q, "removexattr", q->path);
 }
 
-int fs_index_statfs(struct req *q, struct statvfs *out)
+int rfs_fs_index_statfs(struct req *q, struct statvfs *out)
 {
 	return statvfs(q->st->index_path, out) < 0 ? -errno : 0;
 }
@@ -500,7 +503,7 @@ int fs_index_statfs(struct req *q, struct statvfs *out)
 
 static int root_getattr(struct req *q, struct stat *st)
 {
-	fs_dir_stat(q->st, q->snap->cat->updated_ns, st);
+	rfs_fs_dir_stat(q->st, q->snap->cat->updated_ns, st);
 	st->st_nlink = 4 + (nlink_t)q->snap->cat->n_tables;
 	return 0;
 }
@@ -510,18 +513,19 @@ static int root_list(struct req *q, struct dirlist *d)
 	const struct rfs_catalog *cat = q->snap->cat;
 	struct stat st;
 	size_t i;
-	int r = fs_kind_dir_begin(q, d);
+	int r = rfs_fs_kind_dir_begin(q, d);
 
 	if (r < 0)
 		return r;
-	fs_dir_stat(q->st, q->st->mounted_ns, &st);
-	fs_dir_add(d, RFS_BIN_DIR, &st, NULL); /* live: looked up */
-	fs_dir_stat(q->st, cat->updated_ns, &st);
-	fs_dir_add(d, RFS_CLASSES_DIR, &st, &fs_kind_classes);
+	rfs_fs_dir_stat(q->st, q->st->mounted_ns, &st);
+	rfs_fs_dir_add(d, RFS_BIN_DIR, &st, NULL); /* live: looked up */
+	rfs_fs_dir_stat(q->st, cat->updated_ns, &st);
+	rfs_fs_dir_add(d, RFS_CLASSES_DIR, &st, &rfs_fs_kind_classes);
 	for (i = 0; i < cat->n_tables; i++) {
-		fs_dir_stat(q->st, cat->tables[i]->created_ns, &st);
+		rfs_fs_dir_stat(q->st, cat->tables[i]->created_ns, &st);
 		st.st_nlink = 2 + (nlink_t)cat->tables[i]->n_lifecycles;
-		fs_dir_add(d, cat->tables[i]->name, &st, &fs_kind_table);
+		rfs_fs_dir_add(d, cat->tables[i]->name, &st,
+			       &rfs_fs_kind_table);
 	}
 	return 0;
 }
@@ -532,20 +536,20 @@ static int root_list(struct req *q, struct dirlist *d)
 		.readlink = (rdl), .list = (lst), .open = cat_open,            \
 		.create = cat_create, .mknod = cat_mknod, .mkdir = cat_mkdir,  \
 		.symlink = cat_symlink, .unlink = cat_unlink,                  \
-		.rmdir = cat_rmdir, .link = fs_kind_link,                      \
-		.rename = fs_kind_rename, .getxattr = cat_getxattr,            \
+		.rmdir = cat_rmdir, .link = rfs_fs_kind_link,                  \
+		.rename = rfs_fs_kind_rename, .getxattr = cat_getxattr,        \
 		.listxattr = cat_listxattr, .setxattr = cat_setxattr,          \
-		.removexattr = cat_removexattr, .statfs = fs_index_statfs,     \
+		.removexattr = cat_removexattr, .statfs = rfs_fs_index_statfs, \
 	}
 
-const struct fs_kind fs_kind_root = CATALOG_KIND(
-	"the catalog root", root_getattr, root_list, fs_no_readlink);
+const struct fs_kind rfs_fs_kind_root = CATALOG_KIND(
+	"the catalog root", root_getattr, root_list, rfs_fs_no_readlink);
 
 /* Tables. */
 
 static int table_getattr(struct req *q, struct stat *st)
 {
-	fs_dir_stat(q->st, q->node.table->created_ns, st);
+	rfs_fs_dir_stat(q->st, q->node.table->created_ns, st);
 	st->st_nlink = 2 + (nlink_t)q->node.table->n_lifecycles;
 	return 0;
 }
@@ -554,26 +558,26 @@ static int table_list(struct req *q, struct dirlist *d)
 {
 	struct stat st;
 	size_t i;
-	int r = fs_kind_dir_begin(q, d);
+	int r = rfs_fs_kind_dir_begin(q, d);
 
 	for (i = 0; r == 0 && i < q->node.table->n_lifecycles; i++) {
 		const struct rfs_lifecycle *lc = q->node.table->lifecycles[i];
 
-		fs_dir_stat(q->st, lc->created_ns, &st);
+		rfs_fs_dir_stat(q->st, lc->created_ns, &st);
 		st.st_nlink = 2 + (nlink_t)lc->n_epochs;
-		fs_dir_add(d, lc->name, &st, &fs_kind_lifecycle);
+		rfs_fs_dir_add(d, lc->name, &st, &rfs_fs_kind_lifecycle);
 	}
 	return r;
 }
 
-const struct fs_kind fs_kind_table =
-	CATALOG_KIND("a table", table_getattr, table_list, fs_no_readlink);
+const struct fs_kind rfs_fs_kind_table =
+	CATALOG_KIND("a table", table_getattr, table_list, rfs_fs_no_readlink);
 
 /* Lifecycles. */
 
 static int lifecycle_getattr(struct req *q, struct stat *st)
 {
-	fs_dir_stat(q->st, q->node.lifecycle->created_ns, st);
+	rfs_fs_dir_stat(q->st, q->node.lifecycle->created_ns, st);
 	st->st_nlink = 2 + (nlink_t)q->node.lifecycle->n_epochs;
 	return 0;
 }
@@ -584,27 +588,27 @@ static int lifecycle_list(struct req *q, struct dirlist *d)
 {
 	struct stat st;
 	size_t i;
-	int r = fs_kind_dir_begin(q, d);
+	int r = rfs_fs_kind_dir_begin(q, d);
 
 	memset(&st, 0, sizeof(st));
 	st.st_mode = S_IFDIR;
 	for (i = 0; r == 0 && i < q->node.lifecycle->n_epochs; i++) {
 		const struct rfs_epoch *e = q->node.lifecycle->epochs[i];
 
-		if (!fs_bin_hides(q->snap, e->id, ""))
-			fs_dir_add(d, e->name, &st, NULL);
+		if (!rfs_fs_bin_hides(q->snap, e->id, ""))
+			rfs_fs_dir_add(d, e->name, &st, NULL);
 	}
 	return r;
 }
 
-const struct fs_kind fs_kind_lifecycle = CATALOG_KIND(
-	"a lifecycle", lifecycle_getattr, lifecycle_list, fs_no_readlink);
+const struct fs_kind rfs_fs_kind_lifecycle = CATALOG_KIND(
+	"a lifecycle", lifecycle_getattr, lifecycle_list, rfs_fs_no_readlink);
 
 /* The classifications. */
 
 static int classes_getattr(struct req *q, struct stat *st)
 {
-	fs_dir_stat(q->st, q->snap->cat->updated_ns, st);
+	rfs_fs_dir_stat(q->st, q->snap->cat->updated_ns, st);
 	return 0;
 }
 
@@ -613,23 +617,24 @@ static int classes_list(struct req *q, struct dirlist *d)
 	const struct rfs_catalog *cat = q->snap->cat;
 	struct stat st;
 	size_t i;
-	int r = fs_kind_dir_begin(q, d);
+	int r = rfs_fs_kind_dir_begin(q, d);
 
 	for (i = 0; r == 0 && i < cat->n_classifications; i++) {
-		fs_dir_stat(q->st, cat->updated_ns, &st);
-		fs_dir_add(d, cat->classifications[i]->name, &st,
-			   &fs_kind_class);
+		rfs_fs_dir_stat(q->st, cat->updated_ns, &st);
+		rfs_fs_dir_add(d, cat->classifications[i]->name, &st,
+			       &rfs_fs_kind_class);
 	}
 	return r;
 }
 
-const struct fs_kind fs_kind_classes = CATALOG_KIND(
-	"the classifications", classes_getattr, classes_list, fs_no_readlink);
+const struct fs_kind rfs_fs_kind_classes =
+	CATALOG_KIND("the classifications", classes_getattr, classes_list,
+		     rfs_fs_no_readlink);
 
 static void link_stat(struct rfs_fs_state *st, const struct rfs_table *t,
 		      struct stat *out)
 {
-	fs_dir_stat(st, t->created_ns, out);
+	rfs_fs_dir_stat(st, t->created_ns, out);
 	out->st_mode = S_IFLNK | 0777;
 	out->st_nlink = 1;
 	out->st_size = (off_t)strlen(t->name) + 6;
@@ -639,18 +644,18 @@ static int class_list(struct req *q, struct dirlist *d)
 {
 	struct stat st;
 	size_t i;
-	int r = fs_kind_dir_begin(q, d);
+	int r = rfs_fs_kind_dir_begin(q, d);
 
 	for (i = 0; r == 0 && i < q->node.cls->n_tables; i++) {
 		link_stat(q->st, q->node.cls->tables[i], &st);
-		fs_dir_add(d, q->node.cls->tables[i]->name, &st,
-			   &fs_kind_class_link);
+		rfs_fs_dir_add(d, q->node.cls->tables[i]->name, &st,
+			       &rfs_fs_kind_class_link);
 	}
 	return r;
 }
 
-const struct fs_kind fs_kind_class = CATALOG_KIND(
-	"the classifications", classes_getattr, class_list, fs_no_readlink);
+const struct fs_kind rfs_fs_kind_class = CATALOG_KIND(
+	"the classifications", classes_getattr, class_list, rfs_fs_no_readlink);
 
 /* A table's link in a classification. */
 
@@ -673,6 +678,6 @@ static int not_a_dir(struct req *q, struct dirlist *d)
 	return -ENOTDIR;
 }
 
-const struct fs_kind fs_kind_class_link =
+const struct fs_kind rfs_fs_kind_class_link =
 	CATALOG_KIND("the classifications", class_link_getattr, not_a_dir,
 		     class_link_readlink);

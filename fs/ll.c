@@ -20,38 +20,38 @@
 #include <string.h>
 #include <unistd.h>
 
-void fs_op_end(struct op *o)
+void rfs_fs_op_end(struct op *o)
 {
 	if (o->path)
-		fs_req_end(&o->q);
+		rfs_fs_req_end(&o->q);
 	free(o->path);
-	fs_inode_put(o->st, o->n);
+	rfs_fs_inode_put(o->st, o->n);
 	o->path = NULL;
 	o->n = NULL;
 }
 
 /* Take node @p ino; with @p need_path, its path resolved too (a node that
  * lost its name is then ENOENT). @return 0 or -errno */
-int fs_op_begin(fuse_req_t fr, fuse_ino_t ino, struct op *o, bool need_path)
+int rfs_fs_op_begin(fuse_req_t fr, fuse_ino_t ino, struct op *o, bool need_path)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(fr);
 	int r;
 
 	memset(o, 0, sizeof(*o));
 	o->st = fuse_req_userdata(fr);
-	o->n = fs_inode_get(o->st, ino);
+	o->n = rfs_fs_inode_get(o->st, ino);
 	if (!o->n)
 		return -ESTALE;
-	o->path = fs_inode_path(o->st, o->n, &r);
+	o->path = rfs_fs_inode_path(o->st, o->n, &r);
 	if (o->path) {
-		r = fs_req_begin(&o->q, o->st, o->path);
+		r = rfs_fs_req_begin(&o->q, o->st, o->path);
 		if (r < 0) {
 			free(o->path);
 			o->path = NULL;
 		}
 	}
 	if (r < 0 && (need_path || r != -ENOENT)) {
-		fs_op_end(o);
+		rfs_fs_op_end(o);
 		return r;
 	}
 	o->q.uid = ctx->uid;
@@ -60,7 +60,7 @@ int fs_op_begin(fuse_req_t fr, fuse_ino_t ino, struct op *o, bool need_path)
 	return 0;
 }
 
-struct fs_fh *fs_fh_of(const struct fuse_file_info *fi)
+struct fs_fh *rfs_fs_fh_of(const struct fuse_file_info *fi)
 {
 	return fi ? (struct fs_fh *)(uintptr_t)fi->fh : NULL;
 }
@@ -73,19 +73,22 @@ static struct rfs_file *any_open_locked(struct fs_inode *n)
 	return n->opens ? n->opens->f : NULL;
 }
 
-double fs_entry_timeout(const struct rfs_fs_state *st, const struct fs_kind *k)
+double rfs_fs_entry_timeout(const struct rfs_fs_state *st,
+			    const struct fs_kind *k)
 {
 	return k->live ? 0 : st->entry_timeout;
 }
 
-double fs_attr_timeout(const struct rfs_fs_state *st, const struct fs_kind *k)
+double rfs_fs_attr_timeout(const struct rfs_fs_state *st,
+			   const struct fs_kind *k)
 {
 	return k->live ? 0 : st->attr_timeout;
 }
 
 /* Look @p name up in folder @p dir: its attributes and its node (one
  * more lookup). @return 0 or -errno */
-int fs_entry_of(struct op *dir, const char *name, struct fuse_entry_param *e)
+int rfs_fs_entry_of(struct op *dir, const char *name,
+		    struct fuse_entry_param *e)
 {
 	char path[4096 + 256];
 	const struct fs_kind *k;
@@ -94,27 +97,27 @@ int fs_entry_of(struct op *dir, const char *name, struct fuse_entry_param *e)
 	int r;
 
 	memset(e, 0, sizeof(*e));
-	r = fs_path_join(path, sizeof(path), dir->path, name);
+	r = rfs_fs_path_join(path, sizeof(path), dir->path, name);
 	if (r == 0)
-		r = fs_req_begin(&cq, dir->st, path);
+		r = rfs_fs_req_begin(&cq, dir->st, path);
 	if (r < 0)
 		return r;
 	cq.uid = dir->q.uid;
 	cq.gid = dir->q.gid;
-	k = fs_kind_of(&cq);
+	k = rfs_fs_kind_of(&cq);
 	r = k->getattr(&cq, &e->attr);
-	fs_req_end(&cq);
+	rfs_fs_req_end(&cq);
 	if (r < 0)
 		return r;
-	fs_set_ino(&e->attr, path, NULL);
-	n = fs_inode_lookup(dir->st, dir->n, name, k);
+	rfs_fs_set_ino(&e->attr, path, NULL);
+	n = rfs_fs_inode_lookup(dir->st, dir->n, name, k);
 	if (!n)
 		return -ENOMEM;
 	e->ino = n->id;
 	e->generation = dir->st->generation;
-	e->entry_timeout = fs_entry_timeout(dir->st, k);
-	e->attr_timeout = fs_attr_timeout(dir->st, k);
-	fs_inode_put(dir->st, n);
+	e->entry_timeout = rfs_fs_entry_timeout(dir->st, k);
+	e->attr_timeout = rfs_fs_attr_timeout(dir->st, k);
+	rfs_fs_inode_put(dir->st, n);
 	return 0;
 }
 
@@ -123,8 +126,8 @@ static void reply_entry(fuse_req_t fr, struct op *dir, const char *name, int r)
 	struct fuse_entry_param e;
 
 	if (r == 0)
-		r = fs_entry_of(dir, name, &e);
-	fs_op_end(dir);
+		r = rfs_fs_entry_of(dir, name, &e);
+	rfs_fs_op_end(dir);
 	if (r < 0)
 		fuse_reply_err(fr, -r);
 	else
@@ -151,7 +154,7 @@ static void ll_init(void *data, struct fuse_conn_info *conn)
 static void ll_lookup(fuse_req_t fr, fuse_ino_t parent, const char *name)
 {
 	struct op dir;
-	int r = fs_op_begin(fr, parent, &dir, true);
+	int r = rfs_fs_op_begin(fr, parent, &dir, true);
 
 	if (r < 0) {
 		fuse_reply_err(fr, -r);
@@ -162,7 +165,7 @@ static void ll_lookup(fuse_req_t fr, fuse_ino_t parent, const char *name)
 
 static void ll_forget(fuse_req_t fr, fuse_ino_t ino, uint64_t nlookup)
 {
-	fs_inode_forget(fuse_req_userdata(fr), ino, nlookup);
+	rfs_fs_inode_forget(fuse_req_userdata(fr), ino, nlookup);
 	fuse_reply_none(fr);
 }
 
@@ -170,7 +173,8 @@ static void ll_forget_multi(fuse_req_t fr, size_t count,
 			    struct fuse_forget_data *v)
 {
 	for (size_t i = 0; i < count; i++)
-		fs_inode_forget(fuse_req_userdata(fr), v[i].ino, v[i].nlookup);
+		rfs_fs_inode_forget(fuse_req_userdata(fr), v[i].ino,
+				    v[i].nlookup);
 	fuse_reply_none(fr);
 }
 
@@ -181,11 +185,11 @@ static int stat_node(struct op *o, struct fs_fh *fh, struct stat *st)
 	int r;
 
 	if (fh) {
-		r = fs_storage_failed(fh->f->backend, "stat", o->path,
-				      rfs_file_stat(fh->f, st));
+		r = rfs_fs_storage_failed(fh->f->backend, "stat", o->path,
+					  rfs_file_stat(fh->f, st));
 	} else if (o->path) {
-		r = fs_storage_failed(o->q.b, "stat", o->path,
-				      o->n->kind->getattr(&o->q, st));
+		r = rfs_fs_storage_failed(o->q.b, "stat", o->path,
+					  o->n->kind->getattr(&o->q, st));
 	} else {
 		pthread_mutex_lock(&o->n->lock);
 		f = any_open_locked(o->n);
@@ -193,7 +197,7 @@ static int stat_node(struct op *o, struct fs_fh *fh, struct stat *st)
 		pthread_mutex_unlock(&o->n->lock);
 	}
 	if (r == 0)
-		fs_set_ino(st, o->path, NULL);
+		rfs_fs_set_ino(st, o->path, NULL);
 	return r;
 }
 
@@ -201,9 +205,9 @@ static void reply_attr(fuse_req_t fr, struct op *o, struct fs_fh *fh)
 {
 	struct stat st;
 	int r = stat_node(o, fh, &st);
-	double t = fs_attr_timeout(o->st, o->n->kind);
+	double t = rfs_fs_attr_timeout(o->st, o->n->kind);
 
-	fs_op_end(o);
+	rfs_fs_op_end(o);
 	if (r < 0)
 		fuse_reply_err(fr, -r);
 	else
@@ -213,21 +217,21 @@ static void reply_attr(fuse_req_t fr, struct op *o, struct fs_fh *fh)
 static void ll_getattr(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct op o;
-	int r = fs_op_begin(fr, ino, &o, false);
+	int r = rfs_fs_op_begin(fr, ino, &o, false);
 
 	if (r < 0)
 		fuse_reply_err(fr, -r);
 	else
-		reply_attr(fr, &o, fs_fh_of(fi));
+		reply_attr(fr, &o, rfs_fs_fh_of(fi));
 }
 
 static void ll_setattr(fuse_req_t fr, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
-	struct fs_fh *fh = fs_fh_of(fi);
+	struct fs_fh *fh = rfs_fs_fh_of(fi);
 	struct rfs_file *f = fh ? fh->f : NULL;
 	struct op o;
-	int r = fs_op_begin(fr, ino, &o, false);
+	int r = rfs_fs_op_begin(fr, ino, &o, false);
 
 	if (r < 0) {
 		fuse_reply_err(fr, -r);
@@ -238,14 +242,14 @@ static void ll_setattr(fuse_req_t fr, fuse_ino_t ino, struct stat *attr,
 		f = any_open_locked(o.n);
 	if (f &&
 	    (rfs_file_fd(f) >= 0 || !o.path || to_set == FUSE_SET_ATTR_SIZE))
-		r = fs_file_setattr(f, attr, to_set);
+		r = rfs_fs_file_setattr(f, attr, to_set);
 	else if (o.path)
 		r = o.n->kind->setattr(&o.q, attr, to_set);
 	else
 		r = -ENOENT;
 	pthread_mutex_unlock(&o.n->lock);
 	if (r < 0) {
-		fs_op_end(&o);
+		rfs_fs_op_end(&o);
 		fuse_reply_err(fr, -r);
 		return;
 	}
@@ -256,11 +260,11 @@ static void ll_readlink(fuse_req_t fr, fuse_ino_t ino)
 {
 	char buf[4097];
 	struct op o;
-	int r = fs_op_begin(fr, ino, &o, true);
+	int r = rfs_fs_op_begin(fr, ino, &o, true);
 
 	if (r == 0) {
 		r = o.n->kind->readlink(&o.q, buf, sizeof(buf));
-		fs_op_end(&o);
+		rfs_fs_op_end(&o);
 	}
 	if (r < 0)
 		fuse_reply_err(fr, -r);
@@ -272,7 +276,7 @@ static void ll_mknod(fuse_req_t fr, fuse_ino_t parent, const char *name,
 		     mode_t mode, dev_t rdev)
 {
 	struct op dir;
-	int r = fs_op_begin(fr, parent, &dir, true);
+	int r = rfs_fs_op_begin(fr, parent, &dir, true);
 
 	if (r < 0) {
 		fuse_reply_err(fr, -r);
@@ -286,7 +290,7 @@ static void ll_mkdir(fuse_req_t fr, fuse_ino_t parent, const char *name,
 		     mode_t mode)
 {
 	struct op dir;
-	int r = fs_op_begin(fr, parent, &dir, true);
+	int r = rfs_fs_op_begin(fr, parent, &dir, true);
 
 	if (r < 0) {
 		fuse_reply_err(fr, -r);
@@ -300,7 +304,7 @@ static void ll_symlink(fuse_req_t fr, const char *target, fuse_ino_t parent,
 		       const char *name)
 {
 	struct op dir;
-	int r = fs_op_begin(fr, parent, &dir, true);
+	int r = rfs_fs_op_begin(fr, parent, &dir, true);
 
 	if (r < 0) {
 		fuse_reply_err(fr, -r);
@@ -314,16 +318,16 @@ static void ll_link(fuse_req_t fr, fuse_ino_t ino, fuse_ino_t parent,
 		    const char *name)
 {
 	struct op dir, src;
-	int r = fs_op_begin(fr, parent, &dir, true);
+	int r = rfs_fs_op_begin(fr, parent, &dir, true);
 
 	if (r < 0) {
 		fuse_reply_err(fr, -r);
 		return;
 	}
-	r = fs_op_begin(fr, ino, &src, true);
+	r = rfs_fs_op_begin(fr, ino, &src, true);
 	if (r == 0) {
 		r = dir.n->kind->link(&dir.q, name, &src.q);
-		fs_op_end(&src);
+		rfs_fs_op_end(&src);
 	}
 	reply_entry(fr, &dir, name, r);
 }
@@ -331,13 +335,13 @@ static void ll_link(fuse_req_t fr, fuse_ino_t ino, fuse_ino_t parent,
 static void ll_unlink(fuse_req_t fr, fuse_ino_t parent, const char *name)
 {
 	struct op dir;
-	int r = fs_op_begin(fr, parent, &dir, true);
+	int r = rfs_fs_op_begin(fr, parent, &dir, true);
 
 	if (r == 0) {
 		r = dir.n->kind->unlink(&dir.q, name);
 		if (r == 0)
-			fs_inode_unlink(dir.st, dir.n, name);
-		fs_op_end(&dir);
+			rfs_fs_inode_unlink(dir.st, dir.n, name);
+		rfs_fs_op_end(&dir);
 	}
 	fuse_reply_err(fr, -r);
 }
@@ -345,13 +349,13 @@ static void ll_unlink(fuse_req_t fr, fuse_ino_t parent, const char *name)
 static void ll_rmdir(fuse_req_t fr, fuse_ino_t parent, const char *name)
 {
 	struct op dir;
-	int r = fs_op_begin(fr, parent, &dir, true);
+	int r = rfs_fs_op_begin(fr, parent, &dir, true);
 
 	if (r == 0) {
 		r = dir.n->kind->rmdir(&dir.q, name);
 		if (r == 0)
-			fs_inode_unlink(dir.st, dir.n, name);
-		fs_op_end(&dir);
+			rfs_fs_inode_unlink(dir.st, dir.n, name);
+		rfs_fs_op_end(&dir);
 	}
 	fuse_reply_err(fr, -r);
 }
@@ -361,15 +365,15 @@ static void ll_rename(fuse_req_t fr, fuse_ino_t parent, const char *name,
 		      unsigned int flags)
 {
 	struct op a, b;
-	int r = fs_op_begin(fr, parent, &a, true);
+	int r = rfs_fs_op_begin(fr, parent, &a, true);
 
 	if (r < 0) {
 		fuse_reply_err(fr, -r);
 		return;
 	}
-	r = fs_op_begin(fr, newparent, &b, true);
+	r = rfs_fs_op_begin(fr, newparent, &b, true);
 	if (r < 0) {
-		fs_op_end(&a);
+		rfs_fs_op_end(&a);
 		fuse_reply_err(fr, -r);
 		return;
 	}
@@ -377,17 +381,17 @@ static void ll_rename(fuse_req_t fr, fuse_ino_t parent, const char *name,
 	if (r == 1) {
 		/* Archived: the item left its origin for the bin, where it
 		 * shows at its mirrored path, not under @p newname. */
-		fs_inode_unlink(a.st, a.n, name);
-		fs_notify_entry(b.st, b.n->id, newname);
+		rfs_fs_inode_unlink(a.st, a.n, name);
+		rfs_fs_notify_entry(b.st, b.n->id, newname);
 		r = 0;
 	} else if (r == 0 && (flags & RENAME_EXCHANGE)) {
-		fs_inode_unlink(a.st, a.n, name);
-		fs_inode_unlink(b.st, b.n, newname);
+		rfs_fs_inode_unlink(a.st, a.n, name);
+		rfs_fs_inode_unlink(b.st, b.n, newname);
 	} else if (r == 0) {
-		fs_inode_rename(a.st, a.n, name, b.n, newname);
+		rfs_fs_inode_rename(a.st, a.n, name, b.n, newname);
 	}
-	fs_op_end(&b);
-	fs_op_end(&a);
+	rfs_fs_op_end(&b);
+	rfs_fs_op_end(&a);
 	fuse_reply_err(fr, -r);
 }
 
@@ -395,11 +399,11 @@ static void ll_statfs(fuse_req_t fr, fuse_ino_t ino)
 {
 	struct statvfs out;
 	struct op o;
-	int r = fs_op_begin(fr, ino, &o, true);
+	int r = rfs_fs_op_begin(fr, ino, &o, true);
 
 	if (r == 0) {
 		r = o.n->kind->statfs(&o.q, &out);
-		fs_op_end(&o);
+		rfs_fs_op_end(&o);
 	}
 	if (r < 0)
 		fuse_reply_err(fr, -r);
@@ -423,11 +427,11 @@ static void ll_getxattr(fuse_req_t fr, fuse_ino_t ino, const char *name,
 {
 	char *buf = size ? malloc(size) : NULL;
 	struct op o;
-	int r = size && !buf ? -ENOMEM : fs_op_begin(fr, ino, &o, true);
+	int r = size && !buf ? -ENOMEM : rfs_fs_op_begin(fr, ino, &o, true);
 
 	if (r == 0) {
 		r = o.n->kind->getxattr(&o.q, name, buf, size);
-		fs_op_end(&o);
+		rfs_fs_op_end(&o);
 	}
 	reply_xattr(fr, r, buf, size);
 	free(buf);
@@ -437,11 +441,11 @@ static void ll_listxattr(fuse_req_t fr, fuse_ino_t ino, size_t size)
 {
 	char *buf = size ? malloc(size) : NULL;
 	struct op o;
-	int r = size && !buf ? -ENOMEM : fs_op_begin(fr, ino, &o, true);
+	int r = size && !buf ? -ENOMEM : rfs_fs_op_begin(fr, ino, &o, true);
 
 	if (r == 0) {
 		r = o.n->kind->listxattr(&o.q, buf, size);
-		fs_op_end(&o);
+		rfs_fs_op_end(&o);
 	}
 	reply_xattr(fr, r, buf, size);
 	free(buf);
@@ -451,11 +455,11 @@ static void ll_setxattr(fuse_req_t fr, fuse_ino_t ino, const char *name,
 			const char *value, size_t size, int flags)
 {
 	struct op o;
-	int r = fs_op_begin(fr, ino, &o, true);
+	int r = rfs_fs_op_begin(fr, ino, &o, true);
 
 	if (r == 0) {
 		r = o.n->kind->setxattr(&o.q, name, value, size, flags);
-		fs_op_end(&o);
+		rfs_fs_op_end(&o);
 	}
 	fuse_reply_err(fr, -r);
 }
@@ -463,16 +467,16 @@ static void ll_setxattr(fuse_req_t fr, fuse_ino_t ino, const char *name,
 static void ll_removexattr(fuse_req_t fr, fuse_ino_t ino, const char *name)
 {
 	struct op o;
-	int r = fs_op_begin(fr, ino, &o, true);
+	int r = rfs_fs_op_begin(fr, ino, &o, true);
 
 	if (r == 0) {
 		r = o.n->kind->removexattr(&o.q, name);
-		fs_op_end(&o);
+		rfs_fs_op_end(&o);
 	}
 	fuse_reply_err(fr, -r);
 }
 
-const struct fuse_lowlevel_ops fs_ll_ops = {
+const struct fuse_lowlevel_ops rfs_fs_ll_ops = {
 	.init = ll_init,
 	.lookup = ll_lookup,
 	.forget = ll_forget,
@@ -487,23 +491,23 @@ const struct fuse_lowlevel_ops fs_ll_ops = {
 	.symlink = ll_symlink,
 	.rename = ll_rename,
 	.link = ll_link,
-	.open = fs_ll_open,
-	.read = fs_ll_read,
-	.write_buf = fs_ll_write_buf,
-	.flush = fs_ll_flush,
-	.release = fs_ll_release,
-	.fsync = fs_ll_fsync,
-	.opendir = fs_ll_opendir,
-	.readdir = fs_ll_readdir,
-	.readdirplus = fs_ll_readdirplus,
-	.releasedir = fs_ll_releasedir,
+	.open = rfs_fs_ll_open,
+	.read = rfs_fs_ll_read,
+	.write_buf = rfs_fs_ll_write_buf,
+	.flush = rfs_fs_ll_flush,
+	.release = rfs_fs_ll_release,
+	.fsync = rfs_fs_ll_fsync,
+	.opendir = rfs_fs_ll_opendir,
+	.readdir = rfs_fs_ll_readdir,
+	.readdirplus = rfs_fs_ll_readdirplus,
+	.releasedir = rfs_fs_ll_releasedir,
 	.statfs = ll_statfs,
 	.setxattr = ll_setxattr,
 	.getxattr = ll_getxattr,
 	.listxattr = ll_listxattr,
 	.removexattr = ll_removexattr,
-	.create = fs_ll_create,
-	.fallocate = fs_ll_fallocate,
-	.lseek = fs_ll_lseek,
-	.copy_file_range = fs_ll_copy_file_range,
+	.create = rfs_fs_ll_create,
+	.fallocate = rfs_fs_ll_fallocate,
+	.lseek = rfs_fs_ll_lseek,
+	.copy_file_range = rfs_fs_ll_copy_file_range,
 };

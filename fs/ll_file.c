@@ -57,17 +57,17 @@ static int open_fh(struct op *o, struct rfs_file *f, struct fuse_file_info *fi)
 	return 0;
 }
 
-void fs_ll_open(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
+void rfs_fs_ll_open(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct rfs_file *f;
 	struct op o;
-	int r = fs_op_begin(fr, ino, &o, true);
+	int r = rfs_fs_op_begin(fr, ino, &o, true);
 
 	if (r == 0) {
 		r = o.n->kind->open(&o.q, fi->flags, &f);
 		if (r == 0)
 			r = open_fh(&o, f, fi);
-		fs_op_end(&o);
+		rfs_fs_op_end(&o);
 	}
 	if (r < 0)
 		fuse_reply_err(fr, -r);
@@ -75,13 +75,13 @@ void fs_ll_open(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_open(fr, fi);
 }
 
-void fs_ll_create(fuse_req_t fr, fuse_ino_t parent, const char *name,
-		  mode_t mode, struct fuse_file_info *fi)
+void rfs_fs_ll_create(fuse_req_t fr, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
 {
 	struct fuse_entry_param e;
 	struct rfs_file *f;
 	struct op dir, o;
-	int r = fs_op_begin(fr, parent, &dir, true);
+	int r = rfs_fs_op_begin(fr, parent, &dir, true);
 
 	if (r < 0) {
 		fuse_reply_err(fr, -r);
@@ -89,16 +89,16 @@ void fs_ll_create(fuse_req_t fr, fuse_ino_t parent, const char *name,
 	}
 	r = dir.n->kind->create(&dir.q, name, mode, fi->flags, &f);
 	if (r == 0) {
-		r = fs_entry_of(&dir, name, &e);
+		r = rfs_fs_entry_of(&dir, name, &e);
 		if (r < 0)
 			rfs_file_close(f);
 	}
-	fs_op_end(&dir);
+	rfs_fs_op_end(&dir);
 	if (r == 0) {
-		r = fs_op_begin(fr, e.ino, &o, false);
+		r = rfs_fs_op_begin(fr, e.ino, &o, false);
 		if (r == 0) {
 			r = open_fh(&o, f, fi);
-			fs_op_end(&o);
+			rfs_fs_op_end(&o);
 		} else {
 			rfs_file_close(f);
 		}
@@ -109,10 +109,10 @@ void fs_ll_create(fuse_req_t fr, fuse_ino_t parent, const char *name,
 		fuse_reply_create(fr, &e, fi);
 }
 
-void fs_ll_read(fuse_req_t fr, fuse_ino_t ino, size_t size, off_t off,
-		struct fuse_file_info *fi)
+void rfs_fs_ll_read(fuse_req_t fr, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
 {
-	struct rfs_file *f = fs_fh_of(fi)->f;
+	struct rfs_file *f = rfs_fs_fh_of(fi)->f;
 	struct fuse_bufvec v = FUSE_BUFVEC_INIT(size);
 	int fd = rfs_file_fd(f);
 	ssize_t n;
@@ -133,17 +133,17 @@ void fs_ll_read(fuse_req_t fr, fuse_ino_t ino, size_t size, off_t off,
 	}
 	n = rfs_file_read(f, v.buf[0].mem, size, off);
 	if (n < 0)
-		fuse_reply_err(fr, -fs_storage_failed(f->backend, "read", NULL,
-						      (int)n));
+		fuse_reply_err(fr, -rfs_fs_storage_failed(f->backend, "read",
+							  NULL, (int)n));
 	else
 		fuse_reply_buf(fr, v.buf[0].mem, (size_t)n);
 	free(v.buf[0].mem);
 }
 
-void fs_ll_write_buf(fuse_req_t fr, fuse_ino_t ino, struct fuse_bufvec *in,
-		     off_t off, struct fuse_file_info *fi)
+void rfs_fs_ll_write_buf(fuse_req_t fr, fuse_ino_t ino, struct fuse_bufvec *in,
+			 off_t off, struct fuse_file_info *fi)
 {
-	struct rfs_file *f = fs_fh_of(fi)->f;
+	struct rfs_file *f = rfs_fs_fh_of(fi)->f;
 	size_t size = fuse_buf_size(in);
 	struct fuse_bufvec dst = FUSE_BUFVEC_INIT(size);
 	int fd = rfs_file_fd(f);
@@ -169,25 +169,25 @@ void fs_ll_write_buf(fuse_req_t fr, fuse_ino_t ino, struct fuse_bufvec *in,
 		free(dst.buf[0].mem);
 	}
 	if (n < 0)
-		fuse_reply_err(fr, -fs_storage_failed(f->backend, "write", NULL,
-						      (int)n));
+		fuse_reply_err(fr, -rfs_fs_storage_failed(f->backend, "write",
+							  NULL, (int)n));
 	else
 		fuse_reply_write(fr, (size_t)n);
 }
 
-void fs_ll_flush(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
+void rfs_fs_ll_flush(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct rfs_file *f = fs_fh_of(fi)->f;
+	struct rfs_file *f = rfs_fs_fh_of(fi)->f;
 
 	(void)ino;
-	fuse_reply_err(fr, -fs_storage_failed(f->backend, "flush", NULL,
-					      rfs_file_flush(f)));
+	fuse_reply_err(fr, -rfs_fs_storage_failed(f->backend, "flush", NULL,
+						  rfs_file_flush(f)));
 }
 
-void fs_ll_release(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
+void rfs_fs_ll_release(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct rfs_fs_state *st = fuse_req_userdata(fr);
-	struct fs_fh *fh = fs_fh_of(fi), **p;
+	struct fs_fh *fh = rfs_fs_fh_of(fi), **p;
 	struct rfs_backend *b = fh->f->backend;
 	struct fs_inode *n = fh->ino;
 	int r;
@@ -199,35 +199,35 @@ void fs_ll_release(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (*p)
 		*p = fh->next;
 	pthread_mutex_unlock(&n->lock);
-	fs_writer_remove(st, fh->f);
-	r = fs_storage_failed(b, "close", NULL, rfs_file_close(fh->f));
+	rfs_fs_writer_remove(st, fh->f);
+	r = rfs_fs_storage_failed(b, "close", NULL, rfs_file_close(fh->f));
 	free(fh);
-	fs_inode_put(st, n);
+	rfs_fs_inode_put(st, n);
 	fuse_reply_err(fr, -r);
 }
 
-void fs_ll_fsync(fuse_req_t fr, fuse_ino_t ino, int datasync,
-		 struct fuse_file_info *fi)
+void rfs_fs_ll_fsync(fuse_req_t fr, fuse_ino_t ino, int datasync,
+		     struct fuse_file_info *fi)
 {
-	struct rfs_file *f = fs_fh_of(fi)->f;
+	struct rfs_file *f = rfs_fs_fh_of(fi)->f;
 
 	(void)ino;
-	fuse_reply_err(fr, -fs_storage_failed(f->backend, "fsync", NULL,
-					      rfs_file_fsync(f, datasync)));
+	fuse_reply_err(fr, -rfs_fs_storage_failed(f->backend, "fsync", NULL,
+						  rfs_file_fsync(f, datasync)));
 }
 
-void fs_ll_fallocate(fuse_req_t fr, fuse_ino_t ino, int mode, off_t off,
-		     off_t len, struct fuse_file_info *fi)
+void rfs_fs_ll_fallocate(fuse_req_t fr, fuse_ino_t ino, int mode, off_t off,
+			 off_t len, struct fuse_file_info *fi)
 {
 	(void)ino;
-	fuse_reply_err(fr,
-		       -rfs_file_fallocate(fs_fh_of(fi)->f, mode, off, len));
+	fuse_reply_err(
+		fr, -rfs_file_fallocate(rfs_fs_fh_of(fi)->f, mode, off, len));
 }
 
-void fs_ll_lseek(fuse_req_t fr, fuse_ino_t ino, off_t off, int whence,
-		 struct fuse_file_info *fi)
+void rfs_fs_ll_lseek(fuse_req_t fr, fuse_ino_t ino, off_t off, int whence,
+		     struct fuse_file_info *fi)
 {
-	struct rfs_file *f = fs_fh_of(fi)->f;
+	struct rfs_file *f = rfs_fs_fh_of(fi)->f;
 	struct stat st;
 	int fd = rfs_file_fd(f), r;
 	off_t o;
@@ -254,13 +254,13 @@ void fs_ll_lseek(fuse_req_t fr, fuse_ino_t ino, off_t off, int whence,
 		fuse_reply_lseek(fr, whence == SEEK_DATA ? off : st.st_size);
 }
 
-void fs_ll_copy_file_range(fuse_req_t fr, fuse_ino_t ino_in, off_t oin,
-			   struct fuse_file_info *fin, fuse_ino_t ino_out,
-			   off_t oout, struct fuse_file_info *fout, size_t len,
-			   int flags)
+void rfs_fs_ll_copy_file_range(fuse_req_t fr, fuse_ino_t ino_in, off_t oin,
+			       struct fuse_file_info *fin, fuse_ino_t ino_out,
+			       off_t oout, struct fuse_file_info *fout,
+			       size_t len, int flags)
 {
-	int in = rfs_file_fd(fs_fh_of(fin)->f),
-	    out = rfs_file_fd(fs_fh_of(fout)->f);
+	int in = rfs_file_fd(rfs_fs_fh_of(fin)->f),
+	    out = rfs_file_fd(rfs_fs_fh_of(fout)->f);
 	ssize_t n;
 
 	(void)ino_in;
@@ -286,11 +286,11 @@ static int list_now(struct rfs_fs_state *st, struct dirlist *d)
 	int r;
 
 	d->listed = true;
-	r = fs_req_begin(&q, st, d->path);
+	r = rfs_fs_req_begin(&q, st, d->path);
 	if (r < 0)
 		return r;
 	r = d->kind->list(&q, d);
-	fs_req_end(&q);
+	rfs_fs_req_end(&q);
 	if (r == 0 && d->oom)
 		r = -ENOMEM;
 	for (size_t i = 0; r == 0 && i < d->n; i++) {
@@ -301,11 +301,11 @@ static int list_now(struct rfs_fs_state *st, struct dirlist *d)
 			 * zero): its path's hash */
 			char *up = strndup(d->path, rfs_path_dirlen(d->path));
 
-			fs_set_ino(&e->st, up && *up ? up : "/", NULL);
+			rfs_fs_set_ino(&e->st, up && *up ? up : "/", NULL);
 			free(up);
 		} else {
-			fs_set_ino(&e->st, d->path,
-				   strcmp(e->name, ".") ? e->name : NULL);
+			rfs_fs_set_ino(&e->st, d->path,
+				       strcmp(e->name, ".") ? e->name : NULL);
 		}
 	}
 	return r;
@@ -319,13 +319,13 @@ static int list_now(struct rfs_fs_state *st, struct dirlist *d)
  * copy is whole. Otherwise the whole listing is taken now and served with
  * offsets.
  */
-void fs_ll_opendir(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
+void rfs_fs_ll_opendir(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct dirlist *d = calloc(1, sizeof(*d));
 	struct fs_inode *n;
 	struct stat self;
 	struct op o;
-	int r = d ? fs_op_begin(fr, ino, &o, true) : -ENOMEM;
+	int r = d ? rfs_fs_op_begin(fr, ino, &o, true) : -ENOMEM;
 
 	if (r < 0) {
 		free(d);
@@ -360,21 +360,22 @@ void fs_ll_opendir(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 		n->size = self.st_size;
 		pthread_mutex_unlock(&n->lock);
 	}
-	fs_op_end(&o);
+	rfs_fs_op_end(&o);
 	if (r < 0) {
-		fs_dir_free(d);
+		rfs_fs_dir_free(d);
 		fuse_reply_err(fr, -r);
 		return;
 	}
 	fi->fh = (uintptr_t)d;
 	if (fuse_reply_open(fr, fi) == -ENOENT)
-		fs_dir_free(d);
+		rfs_fs_dir_free(d);
 }
 
-void fs_ll_releasedir(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
+void rfs_fs_ll_releasedir(fuse_req_t fr, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
 {
 	(void)ino;
-	fs_dir_free((struct dirlist *)(uintptr_t)fi->fh);
+	rfs_fs_dir_free((struct dirlist *)(uintptr_t)fi->fh);
 	fuse_reply_err(fr, 0);
 }
 
@@ -385,7 +386,7 @@ static void readdir_common(fuse_req_t fr, fuse_ino_t ino, size_t size,
 {
 	struct rfs_fs_state *st = fuse_req_userdata(fr);
 	struct dirlist *d = (struct dirlist *)(uintptr_t)fi->fh;
-	struct fs_inode *dir = plus ? fs_inode_get(st, ino) : NULL;
+	struct fs_inode *dir = plus ? rfs_fs_inode_get(st, ino) : NULL;
 	char *buf = malloc(size), *p = buf;
 	size_t rem = size, len, i;
 
@@ -394,14 +395,14 @@ static void readdir_common(fuse_req_t fr, fuse_ino_t ino, size_t size,
 
 		if (r < 0) {
 			free(buf);
-			fs_inode_put(st, dir);
+			rfs_fs_inode_put(st, dir);
 			fuse_reply_err(fr, -r);
 			return;
 		}
 	}
 	if (!buf || (plus && !dir)) {
 		free(buf);
-		fs_inode_put(st, dir);
+		rfs_fs_inode_put(st, dir);
 		fuse_reply_err(fr, buf ? ESTALE : ENOMEM);
 		return;
 	}
@@ -421,40 +422,41 @@ static void readdir_common(fuse_req_t fr, fuse_ino_t ino, size_t size,
 		}
 		ep.attr = e->st;
 		if (e->plus && e->kind) {
-			n = fs_inode_lookup(st, dir, e->name, e->kind);
+			n = rfs_fs_inode_lookup(st, dir, e->name, e->kind);
 			if (n) {
 				ep.ino = n->id;
 				ep.generation = st->generation;
 				ep.entry_timeout =
-					fs_entry_timeout(st, e->kind);
-				ep.attr_timeout = fs_attr_timeout(st, e->kind);
+					rfs_fs_entry_timeout(st, e->kind);
+				ep.attr_timeout =
+					rfs_fs_attr_timeout(st, e->kind);
 			}
 		}
 		len = fuse_add_direntry_plus(fr, p, rem, e->name, &ep,
 					     (off_t)(i + 1));
 		if (n) {
 			if (len > rem)
-				fs_inode_forget(st, n->id, 1);
-			fs_inode_put(st, n);
+				rfs_fs_inode_forget(st, n->id, 1);
+			rfs_fs_inode_put(st, n);
 		}
 		if (len > rem)
 			break;
 		p += len;
 		rem -= len;
 	}
-	fs_inode_put(st, dir);
+	rfs_fs_inode_put(st, dir);
 	fuse_reply_buf(fr, buf, size - rem);
 	free(buf);
 }
 
-void fs_ll_readdir(fuse_req_t fr, fuse_ino_t ino, size_t size, off_t off,
-		   struct fuse_file_info *fi)
+void rfs_fs_ll_readdir(fuse_req_t fr, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
 {
 	readdir_common(fr, ino, size, off, fi, false);
 }
 
-void fs_ll_readdirplus(fuse_req_t fr, fuse_ino_t ino, size_t size, off_t off,
-		       struct fuse_file_info *fi)
+void rfs_fs_ll_readdirplus(fuse_req_t fr, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi)
 {
 	readdir_common(fr, ino, size, off, fi, true);
 }

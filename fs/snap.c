@@ -32,12 +32,12 @@
 #include <string.h>
 #include <time.h>
 
-void fs_snap_free(struct fs_snap *s)
+void rfs_fs_snap_free(struct fs_snap *s)
 {
 	if (!s)
 		return;
 	rfs_catalog_free(s->cat);
-	fs_bin_release(s);
+	rfs_fs_bin_release(s);
 	free(s);
 }
 
@@ -54,8 +54,8 @@ static uint64_t bin_print(const struct fs_snap *s)
 	return h ^ s->n_bin;
 }
 
-int fs_snap_load(struct rfs_fs_state *st, struct rfs_index *idx,
-		 struct fs_snap **out)
+int rfs_fs_snap_load(struct rfs_fs_state *st, struct rfs_index *idx,
+		     struct fs_snap **out)
 {
 	static uint64_t gens;
 	struct rfs_error err = { 0 };
@@ -71,7 +71,7 @@ int fs_snap_load(struct rfs_fs_state *st, struct rfs_index *idx,
 		free(s);
 		return r;
 	}
-	r = fs_bin_load(idx, s);
+	r = rfs_fs_bin_load(idx, s);
 	if (r < 0) {
 		rfs_log(LOG_ERR, "reload of the recycle bin from '%s' failed",
 			st->index_path);
@@ -86,7 +86,7 @@ int fs_snap_load(struct rfs_fs_state *st, struct rfs_index *idx,
 	return 0;
 }
 
-struct fs_snap *fs_snap_get(struct rfs_fs_state *st)
+struct fs_snap *rfs_fs_snap_get(struct rfs_fs_state *st)
 {
 	struct fs_snap *s;
 
@@ -97,7 +97,7 @@ struct fs_snap *fs_snap_get(struct rfs_fs_state *st)
 	return s;
 }
 
-void fs_snap_put(struct rfs_fs_state *st, struct fs_snap *snap)
+void rfs_fs_snap_put(struct rfs_fs_state *st, struct fs_snap *snap)
 {
 	bool last;
 
@@ -105,7 +105,7 @@ void fs_snap_put(struct rfs_fs_state *st, struct fs_snap *snap)
 	last = --snap->refs == 0;
 	pthread_mutex_unlock(&st->snap_lock);
 	if (last)
-		fs_snap_free(snap);
+		rfs_fs_snap_free(snap);
 }
 
 static void queue(struct rfs_fs_state *st, fuse_ino_t parent, fuse_ino_t ino,
@@ -126,13 +126,13 @@ static void queue(struct rfs_fs_state *st, fuse_ino_t parent, fuse_ino_t ino,
 	pthread_mutex_unlock(&st->notice_lock);
 }
 
-void fs_notify_entry(struct rfs_fs_state *st, fuse_ino_t parent,
-		     const char *name)
+void rfs_fs_notify_entry(struct rfs_fs_state *st, fuse_ino_t parent,
+			 const char *name)
 {
 	queue(st, parent, 0, name);
 }
 
-void fs_notify_inode(struct rfs_fs_state *st, fuse_ino_t ino)
+void rfs_fs_notify_inode(struct rfs_fs_state *st, fuse_ino_t ino)
 {
 	queue(st, 0, ino, NULL);
 }
@@ -152,11 +152,11 @@ static bool resolves(const struct sweep *w, const struct fs_inode *n,
 	if (rfs_namespace_resolve(w->s->cat, path, &node) < 0)
 		return false;
 	if (node.kind == RFS_NODE_EPOCH &&
-	    (fs_key_hidden(node.epoch, node.rest) ||
-	     fs_bin_hides(w->s, node.epoch->id, node.rest)))
+	    (rfs_fs_key_hidden(node.epoch, node.rest) ||
+	     rfs_fs_bin_hides(w->s, node.epoch->id, node.rest)))
 		return false;
 	/* An epoch root stays one; a catalog node stays what it was. */
-	if (n->kind == &fs_kind_epoch_entry)
+	if (n->kind == &rfs_fs_kind_epoch_entry)
 		return node.kind == RFS_NODE_EPOCH && *node.rest;
 	return true;
 }
@@ -164,7 +164,7 @@ static bool resolves(const struct sweep *w, const struct fs_inode *n,
 static void sweep_one(struct fs_inode *n, const char *path, void *ctx)
 {
 	struct sweep *w = ctx;
-	bool inside = n->kind == &fs_kind_epoch_entry;
+	bool inside = n->kind == &rfs_fs_kind_epoch_entry;
 
 	if (inside && !w->bin_changed)
 		return;
@@ -187,10 +187,10 @@ static void swap_in(struct rfs_fs_state *st, struct fs_snap *s, bool all)
 	pthread_mutex_unlock(&st->snap_lock);
 	if (old) {
 		w.bin_changed = all || old->bin_print != s->bin_print;
-		fs_snap_put(st, old);
+		rfs_fs_snap_put(st, old);
 	}
 	if (st->se)
-		fs_inodes_each(st, sweep_one, &w);
+		rfs_fs_inodes_each(st, sweep_one, &w);
 }
 
 /* Reload when the index changed since the last load (or @p force). */
@@ -205,7 +205,7 @@ static void reload(struct rfs_fs_state *st, bool force)
 		pthread_mutex_unlock(&st->reload_lock);
 		return;
 	}
-	if (fs_snap_load(st, st->idx, &s) == 0) {
+	if (rfs_fs_snap_load(st, st->idx, &s) == 0) {
 		st->data_version = v;
 		swap_in(st, s, force);
 		rfs_log(LOG_DEBUG, "catalog reloaded (data version %lld)",
@@ -214,7 +214,7 @@ static void reload(struct rfs_fs_state *st, bool force)
 	pthread_mutex_unlock(&st->reload_lock);
 }
 
-void fs_snap_invalidate(struct rfs_fs_state *st)
+void rfs_fs_snap_invalidate(struct rfs_fs_state *st)
 {
 	reload(st, true);
 }
@@ -263,7 +263,7 @@ static void *watch(void *arg)
 	}
 }
 
-int fs_watch_start(struct rfs_fs_state *st)
+int rfs_fs_watch_start(struct rfs_fs_state *st)
 {
 	int r = pthread_create(&st->watcher, NULL, watch, st);
 
@@ -273,7 +273,7 @@ int fs_watch_start(struct rfs_fs_state *st)
 	return 0;
 }
 
-void fs_watch_stop(struct rfs_fs_state *st)
+void rfs_fs_watch_stop(struct rfs_fs_state *st)
 {
 	struct fs_notice *n;
 
