@@ -6,6 +6,7 @@
 
 #include "util/names.h"
 #include "util/buf.h"
+#include "util/hex.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -13,8 +14,7 @@
 
 json_t *rfs_json_name(const char *s)
 {
-	static const char digits[] = "0123456789abcdef";
-	size_t n, i;
+	size_t n;
 	json_t *v;
 	char *hex;
 
@@ -26,11 +26,7 @@ json_t *rfs_json_name(const char *s)
 	hex = malloc(2 * n + 1);
 	if (!hex)
 		return NULL;
-	for (i = 0; i < n; i++) {
-		hex[2 * i] = digits[(unsigned char)s[i] >> 4];
-		hex[2 * i + 1] = digits[(unsigned char)s[i] & 15];
-	}
-	hex[2 * n] = '\0';
+	rfs_hex_encode(s, n, hex);
 	v = json_pack("{s:s}", "hex", hex);
 	free(hex);
 	return v;

@@ -15,6 +15,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/path.h"
+#include "util/hex.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -70,17 +71,6 @@ static int cmp_tree(const void *a, const void *b)
 	return (*x == '/' ? 1 : *x) - (*y == '/' ? 1 : *y);
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hive's FileUtils.unescapePathName: "%XX" (two hex digits) is the
  * character U+00XX, anything else stands for itself. */
 static int hive_unescape(struct rfs_buf *out, const char *s, size_t n)
@@ -89,15 +79,14 @@ static int hive_unescape(struct rfs_buf *out, const char *s, size_t n)
 
 	rfs_buf_reset(out);
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		int hi = s[i] == '%' && i + 2 < n ? hex_value(s[i + 1]) : -1;
-		int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
+		int b = rfs_hex_pct(s + i, n - i);
 		unsigned int c;
 
-		if (lo < 0) {
+		if (b < 0) {
 			r = rfs_buf_addch(out, s[i]);
 			continue;
 		}
-		c = (unsigned int)hi << 4 | (unsigned int)lo;
+		c = (unsigned int)b;
 		if (c < 0x80) {
 			r = rfs_buf_addch(out, (char)c);
 		} else { /* U+0080..U+00FF in UTF-8 */

@@ -2,6 +2,7 @@
  * SHA-256 over OpenSSL's EVP interface.
  */
 #include "util/sha256.h"
+#include "util/hex.h"
 
 #include <errno.h>
 
@@ -33,17 +34,6 @@ int rfs_sha256_update(struct rfs_sha256 *h, const void *data, size_t n)
 	return 0;
 }
 
-static void to_hex(const unsigned char *md, unsigned int len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (unsigned int i = 0; i < len; i++) {
-		out[2 * i] = digits[md[i] >> 4];
-		out[2 * i + 1] = digits[md[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
 int rfs_sha256_final(struct rfs_sha256 *h, char out[RFS_SHA256_HEX])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -56,7 +46,7 @@ int rfs_sha256_final(struct rfs_sha256 *h, char out[RFS_SHA256_HEX])
 	    len * 2 + 1 != RFS_SHA256_HEX)
 		r = -EIO;
 	else
-		to_hex(md, len, out);
+		rfs_hex_encode(md, len, out);
 	rfs_sha256_release(h);
 	return r;
 }

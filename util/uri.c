@@ -3,22 +3,12 @@
 #include "util/names.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/hex.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decode %XX escapes of s[0..n) into a new string; NULL on a bad escape
  * (errno EINVAL) or out of memory. */
@@ -38,8 +28,8 @@ static char *decode(const char *s, size_t n, bool plus_is_space)
 				errno = EINVAL;
 				return NULL;
 			}
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = rfs_hex_digit(s[i + 1]);
+			lo = rfs_hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 				free(out);
 				errno = EINVAL;

@@ -29,6 +29,7 @@
 
 #include "util/clock.h"
 #include "util/sha256.h"
+#include "util/hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -151,14 +152,6 @@ static int format_line(char *out, size_t size, const char *full,
 	return n;
 }
 
-static int unhex(char c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-				      : -1;
-}
-
 /* Parse one line into @p m and the decoded key (in place). */
 static bool parse_line(char *line, struct rfs_s3_meta *m, char **full)
 {
@@ -186,8 +179,11 @@ static bool parse_line(char *line, struct rfs_s3_meta *m, char **full)
 	if (!S_ISREG(m->mode) && !S_ISLNK(m->mode))
 		return false;
 	for (k = o = line + used; *k && *k != '\n'; k++) {
-		if (*k == '%' && unhex(k[1]) >= 0 && unhex(k[2]) >= 0) {
-			*o++ = (char)(unhex(k[1]) * 16 + unhex(k[2]));
+		/* k[2] is read only after a hex digit at k[1] */
+		int b = rfs_hex_pct(k, 3);
+
+		if (b >= 0) {
+			*o++ = (char)b;
 			k += 2;
 		} else {
 			*o++ = *k;

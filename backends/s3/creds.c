@@ -24,6 +24,7 @@
 
 #include "util/uri.h"
 #include "util/error.h"
+#include "util/hex.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -84,17 +85,6 @@ static void opts_release(struct opts *o)
 	free(o->copy_max);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode a query value: %XX and '+' (a space). NULL: bad (errno set). */
 static char *decode(const char *s, size_t n)
 {
@@ -107,10 +97,8 @@ static char *decode(const char *s, size_t n)
 			*w++ = ' ';
 		} else if (s[i] != '%') {
 			*w++ = s[i];
-		} else if (i + 2 < n && hexval(s[i + 1]) >= 0 &&
-			   hexval(s[i + 2]) >= 0 &&
-			   (hexval(s[i + 1]) | hexval(s[i + 2]))) {
-			*w++ = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+		} else if (rfs_hex_pct(s + i, n - i) > 0) {
+			*w++ = (char)rfs_hex_pct(s + i, n - i);
 			i += 2;
 		} else {
 			free(out);

@@ -11,6 +11,7 @@
 
 #include "util/buf.h"
 #include "util/sha256.h"
+#include "util/hex.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -63,17 +64,6 @@ int rfs_s3_uri_encode(struct rfs_buf *out, const char *s, bool keep_slash)
 	return r;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Re-encode s[0..n) canonically: %XX escapes are decoded first (a '%'
  * that starts no valid escape is a literal '%') and a literal '+' is a
@@ -88,10 +78,10 @@ static int canon_component(struct rfs_buf *out, const char *s, size_t n)
 
 	for (i = 0; i < n && !r; i++) {
 		char c = s[i];
+		int b = rfs_hex_pct(s + i, n - i);
 
-		if (c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			c = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+		if (b >= 0) {
+			c = (char)b;
 			i += 2;
 		} else if (c == '+') {
 			c = ' ';

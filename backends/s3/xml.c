@@ -19,6 +19,7 @@
 
 #include "util/buf.h"
 #include "util/timestamp.h"
+#include "util/hex.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -162,17 +163,6 @@ static int xml_run(struct xml_ctx *x, const char *xml, size_t len)
 
 /* ------------------------------------------------------------ decoding */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode S3's url encoding in place: %XX is a byte, '+' a space. */
 static int url_decode(char *s)
 {
@@ -182,7 +172,8 @@ static int url_decode(char *s)
 		if (*s == '+') {
 			*w++ = ' ';
 		} else if (*s == '%') {
-			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+			int hi = rfs_hex_digit(s[1]),
+			    lo = hi < 0 ? -1 : rfs_hex_digit(s[2]);
 
 			if (lo < 0 || (hi == 0 && lo == 0))
 				return -EBADMSG;
