@@ -61,19 +61,21 @@ static int begin(struct rfs_index *idx, struct rfs_catalog **cat,
 }
 
 /* Check that the location @p path under storage root @p root exists as a
- * directory, or create it (mkdir -p) with @p create. Only file storage
- * has directories to check: object stores create prefixes on write.
+ * directory, or create it (mkdir -p) with @p create. Only a class whose
+ * locations are folders (rfs_storage_class::dirs) has them to check:
+ * object stores create prefixes on write.
  * @p hint ends the message of a missing one ("" for none). */
 static int check_location(const char *root, const char *path, bool create,
 			  const char *what, const char *hint,
 			  struct rfs_error *err)
 {
+	const struct rfs_storage_class *cls = rfs_storage_class_of_uri(root);
 	struct rfs_backend *b;
 	struct stat st;
 	char *key;
 	int r;
 
-	if (strncmp(root, "file://", 7))
+	if (!cls || !cls->dirs)
 		return 0;
 	r = rfs_ports_open(root, &b, err);
 	if (r < 0)

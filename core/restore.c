@@ -46,24 +46,13 @@ static int find_entry(struct rfs_index *idx, const char *path,
 	return rfs_entry_find_at(idx, path, e, sub, err);
 }
 
-static const struct rfs_storage_class *class_of_uri(const char *uri)
-{
-	char scheme[32];
-	size_t n = strcspn(uri, ":");
-
-	if (n >= sizeof(scheme))
-		return NULL;
-	memcpy(scheme, uri, n);
-	scheme[n] = '\0';
-	return rfs_storage_class_by_scheme(scheme);
-}
-
 /* Data goes only into a storage of its family, with a data path. */
 static int family_check(const struct rfs_entry *e, const char *item,
 			const struct rfs_storage_class *to, const char *to_name,
 			struct rfs_error *err)
 {
-	const struct rfs_storage_class *from = class_of_uri(e->bin_root_uri);
+	const struct rfs_storage_class *from =
+		rfs_storage_class_of_uri(e->bin_root_uri);
 
 	if (!from)
 		return rfs_error_set(err, EINVAL,

@@ -14,7 +14,7 @@ static const char *const es_schemes[] = { "elasticsearch", "es", NULL };
 static const char *const kafka_schemes[] = { "kafka", NULL };
 
 static const struct rfs_storage_class classes[] = {
-	{ "file", RFS_FAMILY_BLOB, file_schemes },
+	{ "file", RFS_FAMILY_BLOB, file_schemes, true },
 	{ "nfs", RFS_FAMILY_BLOB, nfs_schemes },
 	{ "hdfs", RFS_FAMILY_BLOB, hdfs_schemes },
 	{ "s3", RFS_FAMILY_BLOB, s3_schemes },
@@ -36,6 +36,18 @@ const struct rfs_storage_class *rfs_storage_class_by_scheme(const char *scheme)
 			if (!strcmp(classes[i].schemes[j], scheme))
 				return &classes[i];
 	return NULL;
+}
+
+const struct rfs_storage_class *rfs_storage_class_of_uri(const char *uri)
+{
+	char scheme[32];
+	size_t n = strcspn(uri, ":");
+
+	if (n >= sizeof(scheme) || uri[n] != ':')
+		return NULL;
+	memcpy(scheme, uri, n);
+	scheme[n] = '\0';
+	return rfs_storage_class_by_scheme(scheme);
 }
 
 const struct rfs_storage_class *rfs_storage_class_by_name(const char *name)

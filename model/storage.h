@@ -25,6 +25,10 @@ struct rfs_storage_class {
 	const char *name;	    /**< "s3", "postgres", ... */
 	enum rfs_family family;	    /**< what its data can be restored into */
 	const char *const *schemes; /**< URI schemes, NULL-terminated */
+	/** Its locations are folders that exist apart from the files in
+	 * them, so a storage root or an epoch path is checked (and made on
+	 * request) when it is added. Object stores make prefixes on write. */
+	bool dirs;
 };
 
 /**
@@ -32,6 +36,12 @@ struct rfs_storage_class {
  *         NULL for an unknown scheme (borrowed, static)
  */
 const struct rfs_storage_class *rfs_storage_class_by_scheme(const char *scheme);
+
+/**
+ * @return the class of a URI ("s3://b/p" -> s3), by the scheme before its
+ *         ':', or NULL for an unknown or missing scheme (borrowed, static)
+ */
+const struct rfs_storage_class *rfs_storage_class_of_uri(const char *uri);
 
 /** @return the class of that name, or NULL (borrowed, static) */
 const struct rfs_storage_class *rfs_storage_class_by_name(const char *name);

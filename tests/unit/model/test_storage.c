@@ -106,3 +106,29 @@ Test(model_storage, the_scheme_list_names_exactly_the_known_schemes)
 	cr_assert_eq(n, N_KNOWN);
 	free(list);
 }
+
+Test(model_storage, a_uri_gives_its_class_by_its_scheme)
+{
+	const struct rfs_storage_class *c;
+
+	c = rfs_storage_class_of_uri("s3a://bucket/p");
+	cr_assert(c && !strcmp(c->name, "s3"));
+	c = rfs_storage_class_of_uri("postgresql://h:5432/db/public.t");
+	cr_assert(c && !strcmp(c->name, "postgres"));
+	c = rfs_storage_class_of_uri("file:///srv/lake");
+	cr_assert(c && !strcmp(c->name, "file"));
+	cr_assert_null(rfs_storage_class_of_uri("ftp://h/p"));
+	cr_assert_null(rfs_storage_class_of_uri("file"), "no ':'");
+	cr_assert_null(rfs_storage_class_of_uri(""));
+	cr_assert_null(rfs_storage_class_of_uri(
+		"averyveryveryveryverylongschemename://x"));
+}
+
+Test(model_storage, only_file_storage_has_folders_to_check_at_add_time)
+{
+	cr_assert(rfs_storage_class_by_name("file")->dirs);
+	cr_assert_not(rfs_storage_class_by_name("s3")->dirs);
+	cr_assert_not(rfs_storage_class_by_name("gs")->dirs);
+	cr_assert_not(rfs_storage_class_by_name("postgres")->dirs);
+	cr_assert_not(rfs_storage_class_by_name("mem")->dirs);
+}
