@@ -1,6 +1,7 @@
 #include "util/log.h"
 
 #include "util/buf.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -48,15 +49,10 @@ static void sink_syslog(int level, const char *msg, void *ctx)
 static void sink_file(int level, const char *msg, void *ctx)
 {
 	FILE *f = ctx;
-	struct timespec ts;
-	struct tm tm;
 	char when[32];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(f, "%s.%03ldZ %s[%s]: %s\n", when, ts.tv_nsec / 1000000,
-		log_ident, level_name(level), msg);
+	rfs_time_format(rfs_time_now_ns(), when, sizeof(when));
+	fprintf(f, "%s %s[%s]: %s\n", when, log_ident, level_name(level), msg);
 	fflush(f);
 }
 
