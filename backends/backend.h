@@ -282,7 +282,7 @@ struct rfs_backend_ops {
  * @param out set to the new backend; free with rfs_backend_free()
  * @param err receives the reason on failure; may be NULL
  * @return 0; -EINVAL (malformed URI), -EPROTONOSUPPORT (a scheme with no
- *         data path in this build, such as postgres), -ENOMEM
+ *         data path in this build, such as hdfs), -ENOMEM
  */
 int rfs_backend_open(const char *uri, struct rfs_backend **out,
 		     struct rfs_error *err);

@@ -26,7 +26,8 @@ struct rfs_error;
  * @param name    a catalog name (see rfs_name_check())
  * @param uri     its root; the scheme decides the class
  * @param bin_uri its recycle storage, or NULL for `<uri>/.recyclebin`
- *                (catalog-only classes such as postgres get none)
+ *                (a relational class such as postgres gets none:
+ *                its recycle copies live in its own database)
  * @param err     receives the reason on failure; may be NULL
  * @return 0; -EINVAL (bad name or URI, unknown scheme, a bin of another
  *         family), -EEXIST (name taken), -ENOENT or -ENOTDIR (a file
