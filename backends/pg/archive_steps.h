@@ -16,9 +16,10 @@
  * Every step is idempotent: run again after it succeeded, it does nothing
  * and returns 0; interrupted (the connection lost, the server restarted),
  * it either committed or left nothing, and running it again completes it.
- * The content hash is computed by the server: md5 over the md5 of each
- * row's text, rows in primary key order (by their whole text when there
- * is none), in a session with fixed output settings (UTC, ISO dates).
+ * The content hash is computed by the server in one sequential scan
+ * ("sum128:", see rfs_pg_count_hash()), in a session with fixed output
+ * settings (UTC, ISO dates); a manifest row written with the older
+ * ordered md5 (32 hex digits, no prefix) is checked with that algorithm.
  *
  * Errors: -EIO (connection lost: run the step again), -ESTALE (the source
  * changed since its snapshot: the archive stops, the source untouched and
@@ -33,6 +34,11 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
+/** The prefix of a content hash made by the order-free algorithm. */
+#define RFS_PG_HASH_SUM128 "sum128:"
+/** Room for a content hash and its NUL. */
+#define RFS_PG_HASH_MAX 48
+
 struct rfs_error;
 
 /** The snapshot of one relation, as the manifest keeps it. Strings are
@@ -45,12 +51,14 @@ struct rfs_pg_item {
 	char *bound;	     /**< "FOR VALUES ..." or "DEFAULT"; NULL */
 	char *ddl;	     /**< its DDL, as schema.sql shows it */
 	int64_t rows;	     /**< its row count */
-	char hash[33];	     /**< its content hash, 32 hex digits */
-	char *bin_schema;    /**< the recycle schema */
-	char *bin_name;	     /**< the copy's name there */
-	char *origin;	     /**< the origin path given to the snapshot */
-	char *state;	     /**< copied, verified, unpublished, deleted,
-				  archived; NULL before rfs_pg_sync() */
+	/** its content hash: "sum128:" and 32 hex digits, or 32 hex digits
+	 * alone (the older ordered md5) */
+	char hash[RFS_PG_HASH_MAX];
+	char *bin_schema; /**< the recycle schema */
+	char *bin_name;	  /**< the copy's name there */
+	char *origin;	  /**< the origin path given to the snapshot */
+	char *state;	  /**< copied, verified, unpublished, deleted,
+			       archived; NULL before rfs_pg_sync() */
 };
 
 /** Free what @p it owns; NULL-safe fields. */

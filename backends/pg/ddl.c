@@ -132,29 +132,67 @@ static int add_regclass(PGconn *c, const char *oid, struct rfs_buf *b,
 	return r;
 }
 
-int rfs_pg_count_hash(PGconn *c, const char *oid, int64_t *rows, char hash[33],
+/* The old algorithm (manifests written before "sum128:"): md5 of the
+ * concatenated md5 of each row's text, in rfs_pg_add_order() order. */
+static int add_md5_ordered(PGconn *c, const char *oid, struct rfs_buf *sql,
+			   struct rfs_error *err)
+{
+	int r = rfs_buf_addstr(sql, "SELECT count(*), md5(coalesce("
+				    "string_agg(md5(t::text), '' ORDER BY ");
+
+	if (r == 0)
+		r = rfs_pg_add_order(c, oid, sql, err);
+	if (r == 0)
+		r = rfs_buf_addstr(sql, "), '')) FROM ONLY ");
+	if (r == 0)
+		r = add_regclass(c, oid, sql, err);
+	if (r == 0)
+		r = rfs_buf_addstr(sql, " t");
+	return r;
+}
+
+/* "sum128": one sequential scan, no sort. Each row's md5 is split into
+ * two 64-bit halves read as signed bigints; sum() of a bigint is an
+ * exact numeric, so nothing wraps. The count and both sums are hashed
+ * into 32 hex digits with md5. */
+static int add_sum128(PGconn *c, const char *oid, struct rfs_buf *sql,
+		      struct rfs_error *err)
+{
+	int r = rfs_buf_addstr(
+		sql, "SELECT n, '" RFS_PG_HASH_SUM128
+		     "' || md5(n || ':' || coalesce(a, 0) || ':' || "
+		     "coalesce(b, 0)) FROM (SELECT count(*) AS n, "
+		     "sum(('x' || substr(h, 1, 16))::bit(64)::bigint) AS a, "
+		     "sum(('x' || substr(h, 17, 16))::bit(64)::bigint) AS b "
+		     "FROM (SELECT md5(t::text) AS h FROM ONLY ");
+
+	if (r == 0)
+		r = add_regclass(c, oid, sql, err);
+	if (r == 0)
+		r = rfs_buf_addstr(sql, " t) AS r) AS s");
+	return r;
+}
+
+int rfs_pg_count_hash(PGconn *c, const char *oid, const char *like,
+		      int64_t *rows, char hash[RFS_PG_HASH_MAX],
 		      struct rfs_error *err)
 {
 	struct rfs_buf sql = RFS_BUF_INIT;
 	PGresult *res;
-	int r = rfs_buf_addstr(&sql, "SELECT count(*), md5(coalesce("
-				     "string_agg(md5(t::text), '' ORDER BY ");
+	int r;
 
-	if (r == 0)
-		r = rfs_pg_add_order(c, oid, &sql, err);
-	if (r == 0)
-		r = rfs_buf_addstr(&sql, "), '')) FROM ONLY ");
-	if (r == 0)
-		r = add_regclass(c, oid, &sql, err);
-	if (r == 0)
-		r = rfs_buf_addstr(&sql, " t");
+	if (!like ||
+	    !strncmp(like, RFS_PG_HASH_SUM128, strlen(RFS_PG_HASH_SUM128)))
+		r = add_sum128(c, oid, &sql, err);
+	else
+		r = add_md5_ordered(c, oid, &sql, err);
 	if (r == 0)
 		r = rfs_pg_query(c, &res, err, rfs_buf_str(&sql), 0, NULL);
 	rfs_buf_release(&sql);
 	if (r < 0)
 		return r;
 	*rows = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	snprintf(hash, 33, "%s", PQgetvalue(res, 0, 1));
+	snprintf(hash, RFS_PG_HASH_MAX, "%s", PQgetvalue(res, 0, 1));
 	PQclear(res);
 	return 0;
 }

@@ -37,6 +37,7 @@ struct rfs_pg_target {
 #include <time.h>
 
 #include "backends/backend.h"
+#include "backends/pg/archive_steps.h"
 #include "util/error.h"
 
 struct rfs_backend_rel_ops;
@@ -126,10 +127,15 @@ int rfs_pg_ddl(PGconn *c, const char *oid, char **out, struct rfs_error *err);
 int rfs_pg_add_order(PGconn *c, const char *oid, struct rfs_buf *b,
 		     struct rfs_error *err);
 
-/** Row count and content hash of relation @p oid computed on the server:
- * md5 of the concatenated md5 of each row's text, in rfs_pg_add_order()
- * order. @p hash gets 32 hex digits. @return 0 or -errno */
-int rfs_pg_count_hash(PGconn *c, const char *oid, int64_t *rows, char hash[33],
+/** Row count and content hash of relation @p oid computed on the server,
+ * by the algorithm that made @p like (a hash read from a manifest), or by
+ * the current one when @p like is NULL. Current ("sum128:" and 32 hex
+ * digits): md5 of the row count and the exact sums of the two 64-bit
+ * halves of each row's md5(row::text), in one sequential scan. Old (32
+ * hex digits, no prefix): md5 of the concatenated md5 of each row's text
+ * in rfs_pg_add_order() order. @return 0 or -errno */
+int rfs_pg_count_hash(PGconn *c, const char *oid, const char *like,
+		      int64_t *rows, char hash[RFS_PG_HASH_MAX],
 		      struct rfs_error *err);
 
 /** The oid (as text, in @p oid) of schema.name when it is a table,

@@ -318,6 +318,63 @@ Test(pg, archive_restore_purge_each_step_twice)
 	PQfinish(c);
 }
 
+/* A manifest row written before "sum128:" holds the old hash: md5 of the
+ * concatenated md5 of each row's text in primary key order, 32 hex
+ * digits without a prefix. Such a copy still verifies, restores and
+ * purges, checked with that algorithm. */
+Test(pg, old_format_manifest_row_still_restores)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_pg_item it = { 0 }, back = { 0 };
+	PGconn *c = conn();
+	char *before = content("public.orders_2013_04"), *old, *s;
+
+	snapshot(c, "orders_2013_04", &it, &err);
+	cr_expect(!strncmp(it.hash, "sum128:", 7), "%s", it.hash);
+	archive(c, &it);
+	old = PSQL("SELECT md5(coalesce(string_agg(md5(t::text), '' ORDER BY "
+		   "t.id, t.created), '')) FROM ONLY "
+		   "recyclebin.orders_2013_04 t");
+	cr_assert_eq(strlen(old), 32, "%s", old);
+
+	/* a wrong old-format hash is caught: the old algorithm runs */
+	free(PSQL("UPDATE recyclebin.rfs_manifest SET hash = "
+		  "'00000000000000000000000000000000' WHERE bin_name = "
+		  "'orders_2013_04'"));
+	STEP(rfs_pg_item_load(c, "recyclebin", "orders_2013_04", &back, &err));
+	STEP(rfs_pg_restore_check(c, &back, NULL, &err));
+	STEP(rfs_pg_restore_copy(c, &back, NULL, &err));
+	cr_expect_eq(rfs_pg_restore_verify(c, &back, NULL, &err), -ESTALE, "%s",
+		     err.msg);
+	cr_expect(!attached("orders_2013_04"));
+	rfs_pg_item_release(&back);
+
+	/* the right one restores */
+	free(PSQL("UPDATE recyclebin.rfs_manifest SET hash = '%s' WHERE "
+		  "bin_name = 'orders_2013_04'",
+		  old));
+	STEP(rfs_pg_item_load(c, "recyclebin", "orders_2013_04", &back, &err));
+	cr_expect_str_eq(back.hash, old);
+	STEP(rfs_pg_restore_check(c, &back, NULL, &err));
+	for (int i = 0; i < 2; i++)
+		STEP(rfs_pg_restore_copy(c, &back, NULL, &err));
+	STEP(rfs_pg_restore_verify(c, &back, NULL, &err));
+	STEP(rfs_pg_restore_attach(c, &back, NULL, &err));
+	cr_expect(attached("orders_2013_04"));
+	s = content("public.orders_2013_04");
+	cr_expect_str_eq(s, before);
+	free(s);
+	STEP(rfs_pg_purge(c, &back, &err));
+	s = PSQL("SELECT to_regclass('recyclebin.orders_2013_04') IS NULL");
+	cr_expect_str_eq(s, "t");
+	free(s);
+	free(old);
+	free(before);
+	rfs_pg_item_release(&it);
+	rfs_pg_item_release(&back);
+	PQfinish(c);
+}
+
 Test(pg, rows_written_during_the_archive_stop_it_and_touch_nothing)
 {
 	struct rfs_error err = { 0 };
@@ -325,14 +382,18 @@ Test(pg, rows_written_during_the_archive_stop_it_and_touch_nothing)
 	PGconn *c = conn();
 	char *s, *after;
 
-	/* written between snapshot and sync */
+	/* written between snapshot and sync: the sync copies the new rows
+	 * (it does not hash), verify finds them, abort cleans */
 	snapshot(c, "orders_2013_02", &it, &err);
 	free(PSQL("INSERT INTO public.orders VALUES (900001, '2013-02-03', "
 		  "'late', 1, NULL)"));
 	after = content("public.orders_2013_02");
-	cr_expect_eq(rfs_pg_sync(c, &it, &err), -ESTALE);
+	STEP(rfs_pg_sync(c, &it, &err));
+	cr_expect_eq(rfs_pg_verify(c, &it, &err), -ESTALE);
 	cr_expect(strstr(err.msg, "changed since its snapshot"), "%s", err.msg);
+	cr_expect_eq(rfs_pg_unpublish(c, &it, &err), -EINVAL);
 	cr_expect(attached("orders_2013_02"));
+	STEP(rfs_pg_abort(c, &it, &err));
 	s = content("public.orders_2013_02");
 	cr_expect_str_eq(s, after);
 	free(s);
