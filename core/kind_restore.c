@@ -13,6 +13,7 @@
 #include "core/jobs.h"
 #include "core/journal.h"
 #include "core/partitions.h"
+#include "core/kind_restore_priv.h"
 #include "core/restore_priv.h"
 #include "index/entries.h"
 #include "index/index.h"
@@ -33,39 +34,6 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 
-/* Rows handled per batch. */
-#define RESTORE_BATCH 256
-
-struct rjob {
-	struct rfs_engine_job base; /* idx, id, options, error, pool size */
-	struct rfs_restore r;
-	struct rfs_entry e;
-	struct rfs_backend *bin;      /* the entry's recycle storage */
-	struct rfs_backend *dst;      /* the target */
-	int64_t n_conflicts;	      /* files that differ at the target */
-	struct rfs_buf conflicts;     /* the first of them, for the message */
-	struct rfs_copy_links *links; /* while the copy notes hard links */
-	struct present *present;      /* describe_target()'s count, or NULL */
-};
-
-/* One row's work. */
-struct rtask {
-	struct rfs_entry_file f;
-	char *path, *link;
-	char bkey[4096], tkey[4096];
-	int r;
-	bool conflict;
-	char *why; /* the reason of a failure, malloc'ed */
-};
-
-struct rbatch {
-	struct rjob *j;
-	struct rtask t[RESTORE_BATCH];
-	int n;
-	char *last; /* the last row path seen, for the next batch */
-	int type;   /* only rows of this type, or 0 */
-};
-
 static void set_why(struct rtask *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -78,13 +46,6 @@ static void set_why(struct rtask *t, const char *fmt, ...)
 	if (vasprintf(&t->why, fmt, ap) < 0)
 		t->why = NULL;
 	va_end(ap);
-}
-
-static const char *rel_of(const struct rjob *j, const char *path)
-{
-	size_t sl = strlen(j->r.sub);
-
-	return path + sl + (sl && path[sl] == '/');
 }
 
 static int take_row(const struct rfs_entry_file *f, void *ctx)
@@ -146,10 +107,9 @@ static void rprogress(struct rjob *j, int64_t files, int64_t bytes)
  * job's helper threads; then @p done per batch on this thread.
  */
 static void check_task(void *ctx, int i);
-static void present_task(void *ctx, int i);
 
-static int for_rows(struct rjob *j, int type, void (*fn)(void *ctx, int i),
-		    int (*done)(struct rjob *j, struct rbatch *b))
+int rfs_restore_for_rows(struct rjob *j, int type, void (*fn)(void *ctx, int i),
+			 int (*done)(struct rjob *j, struct rbatch *b))
 {
 	struct rfs_index_file_query q = { .state = -1, .limit = RESTORE_BATCH };
 	struct rbatch *b = calloc(1, sizeof(*b));
@@ -175,7 +135,8 @@ static int for_rows(struct rjob *j, int type, void (*fn)(void *ctx, int i),
 			files += b->t[i].f.type != RFS_FILE_DIR;
 			bytes += b->t[i].f.size;
 		}
-		if (r == 0 && done && fn != check_task && fn != present_task)
+		if (r == 0 && done && fn != check_task &&
+		    fn != rfs_restore_present_task)
 			r = rfs_backend_sync(j->dst); /* durable, then on */
 		if (r == 0 && done)
 			r = done(j, b);
@@ -221,14 +182,6 @@ static bool same_as_row(struct rfs_backend *b, const char *key,
 		       rfs_copy_hash(b, key, have, NULL) == 0 &&
 		       !strcmp(have, f->sha256);
 	}
-}
-
-/* A special file the target cannot hold (an object store): it is not
- * restored, and the restore says so (special_note()). */
-static bool not_kept(const struct rjob *j, const struct rfs_entry_file *f)
-{
-	return rfs_file_type_special(f->type) &&
-	       !rfs_backend_has(j->dst, RFS_BACKEND_CAP_SPECIAL);
 }
 
 static void check_task(void *ctx, int i)
@@ -282,7 +235,7 @@ static int check_done(struct rjob *j, struct rbatch *b)
 
 static int step_check(struct rjob *j)
 {
-	int r = for_rows(j, 0, check_task, check_done);
+	int r = rfs_restore_for_rows(j, 0, check_task, check_done);
 
 	if (r == 0 && j->n_conflicts)
 		r = rfs_error_set(j->base.err, EEXIST,
@@ -390,7 +343,7 @@ static int link_copies(struct rjob *j)
 		return 0;
 	rfs_copy_links_init(&l);
 	j->links = &l;
-	r = for_rows(j, RFS_FILE_REG, link_task, batch_errors);
+	r = rfs_restore_for_rows(j, RFS_FILE_REG, link_task, batch_errors);
 	if (r == 0)
 		r = rfs_copy_links_apply(&l, j->dst);
 	if (r < 0 && !j->base.err->code)
@@ -425,15 +378,13 @@ static int make_parents(struct rjob *j)
 	return r;
 }
 
-static int64_t cleanup_tmp(struct rjob *j);
-
 static int step_copy(struct rjob *j)
 {
 	int r;
 
 	/* Temporaries a killed run left go first: removed after the
 	 * folders got their times, they would change those times. */
-	cleanup_tmp(j);
+	rfs_restore_cleanup_tmp(j);
 	r = make_parents(j);
 
 	if (r == 0) {
@@ -441,17 +392,19 @@ static int step_copy(struct rjob *j)
 		int parallel = j->base.parallel;
 
 		j->base.parallel = 1;
-		r = for_rows(j, RFS_FILE_DIR, mkdir_task, batch_errors);
+		r = rfs_restore_for_rows(j, RFS_FILE_DIR, mkdir_task,
+					 batch_errors);
 		j->base.parallel = parallel;
 	}
 	if (r == 0)
-		r = for_rows(j, 0, copy_task, batch_errors);
+		r = rfs_restore_for_rows(j, 0, copy_task, batch_errors);
 	if (r == 0)
 		r = link_copies(j);
 	/* Folder metadata: any order works once every file is in; a folder
 	 * left with its temporary mode 0700 is a failure too. */
 	if (r == 0)
-		r = for_rows(j, RFS_FILE_DIR, dirmeta_task, batch_errors);
+		r = rfs_restore_for_rows(j, RFS_FILE_DIR, dirmeta_task,
+					 batch_errors);
 	return r;
 }
 
@@ -521,221 +474,9 @@ static int step_publish(struct rjob *j)
 
 /* Temporaries a killed copy left at the target. @return how many are
  * left (they could not be listed or removed), 0 when none */
-static int64_t cleanup_tmp(struct rjob *j)
+int64_t rfs_restore_cleanup_tmp(struct rjob *j)
 {
 	return rfs_engine_drop_tmps(j->dst, j->r.target_key, NULL, NULL);
-}
-
-/* The special files a target without them did not get, one line each. */
-struct unkept {
-	struct rjob *j;
-	int64_t n;
-	struct rfs_buf lines, key, esc;
-};
-
-/* Lines of the status; the log names every one. */
-#define UNKEPT_LINES 100
-
-static int unkept_row(const struct rfs_entry_file *f, void *ctx)
-{
-	struct unkept *u = ctx;
-	char dev[48] = "";
-	int r;
-
-	if (!rfs_path_is_under(f->path, u->j->r.sub) ||
-	    f->state == RFS_FILE_PURGED || !not_kept(u->j, f))
-		return 0;
-	rfs_buf_reset(&u->key);
-	rfs_buf_reset(&u->esc);
-	r = rfs_path_join(&u->key, u->j->r.target_key, rel_of(u->j, f->path));
-	if (r == 0) /* a name on one line whatever it holds */
-		r = rfs_buf_add_escaped(&u->esc, rfs_buf_str(&u->key));
-	if (r < 0)
-		return r;
-	if (f->type == RFS_FILE_CHR || f->type == RFS_FILE_BLK)
-		snprintf(dev, sizeof(dev), " %u:%u", major((dev_t)f->rdev),
-			 minor((dev_t)f->rdev));
-	rfs_log(LOG_WARNING,
-		"restore to '%s': '%s' (%s%s) not restored: the target keeps "
-		"no special files",
-		u->j->r.target, rfs_buf_str(&u->esc),
-		rfs_copy_special_name(f->type), dev);
-	if (u->n++ >= UNKEPT_LINES)
-		return 0;
-	return rfs_buf_addf(&u->lines, "\n'%s' (%s%s)", rfs_buf_str(&u->esc),
-			    rfs_copy_special_name(f->type), dev);
-}
-
-/*
- * A target that keeps no special files (an object store) did not get the
- * FIFOs, sockets and devices of the part restored: say which in the
- * restore's reason, one line each, and in the log.
- * @return 0 or -errno
- */
-static int special_note(struct rjob *j)
-{
-	struct rfs_index_file_query q = { .state = -1 };
-	struct unkept u = { j, 0, RFS_BUF_INIT, RFS_BUF_INIT, RFS_BUF_INIT };
-	char *why = NULL;
-	int r = 0;
-
-	if (rfs_backend_has(j->dst, RFS_BACKEND_CAP_SPECIAL))
-		return 0;
-	r = rfs_index_file_list(j->base.idx, j->e.id, &q, unkept_row, &u,
-				j->base.err);
-	if (r == 0 && u.n &&
-	    asprintf(&why,
-		     "%lld special file%s not restored: '%s' keeps no FIFOs, "
-		     "sockets or devices; the manifest keeps them, and a "
-		     "restore to a file:// target makes them:%s%s",
-		     (long long)u.n, u.n > 1 ? "s" : "", j->r.target,
-		     rfs_buf_str(&u.lines),
-		     u.n > UNKEPT_LINES ? "\n... (each one is named in the log)"
-					: "") < 0)
-		r = -ENOMEM;
-	if (why) {
-		free(j->r.reason);
-		j->r.reason = why;
-	}
-	rfs_buf_release(&u.lines);
-	rfs_buf_release(&u.key);
-	rfs_buf_release(&u.esc);
-	return r;
-}
-
-static int step_done(struct rjob *j)
-{
-	struct rfs_error ignore = { 0 };
-	struct rfs_entry now = { 0 };
-	int r;
-
-	cleanup_tmp(j);
-	r = special_note(j);
-	if (r < 0)
-		return r;
-	r = rfs_index_begin(j->base.idx, j->base.err);
-	/* The entry as it is now: only where it was restored changes. */
-	if (r == 0)
-		r = rfs_index_entry_get(j->base.idx, j->e.id, &now,
-					j->base.err);
-	if (r == 0) {
-		free(now.restored_to);
-		now.restored_to = strdup(j->r.target);
-		r = now.restored_to ? 0 : -ENOMEM;
-	}
-	if (r == 0)
-		r = rfs_index_entry_update(j->base.idx, &now, j->base.err);
-	rfs_entry_release(&now);
-	if (r == 0)
-		r = rfs_restore_history(j->base.idx, "restore.done", &j->e,
-					&j->r, &ignore);
-	if (r == 0) {
-		j->r.state = RFS_RESTORE_DONE;
-		j->r.files_done = j->r.files_total;
-		j->r.bytes_done = j->r.bytes_total;
-		r = rfs_index_restore_update(j->base.idx, &j->r, j->base.err);
-	}
-	if (r == 0)
-		r = rfs_index_commit(j->base.idx, j->base.err);
-	if (r < 0)
-		rfs_index_rollback(j->base.idx);
-	else /* the restore record, into the catalog journal */
-		rfs_journal_write(j->base.idx, NULL);
-	return r;
-}
-
-/* What a failed restore left at its target: files present, missing. */
-struct present {
-	int64_t files, bytes, missing;
-	struct rfs_buf first; /* the first missing ones, quoted */
-};
-
-static void present_task(void *ctx, int i)
-{
-	struct rbatch *b = ctx;
-	struct rtask *t = &b->t[i];
-	struct stat st;
-
-	t->conflict = false; /* here: "is at the target" */
-	if (t->f.type == RFS_FILE_DIR)
-		return;
-	if (rfs_backend_stat(b->j->dst, t->tkey, &st) < 0)
-		return;
-	if (t->f.type == RFS_FILE_LINK)
-		t->conflict = S_ISLNK(st.st_mode);
-	else if (rfs_file_type_special(t->f.type))
-		t->conflict = rfs_copy_special_same(&st, &t->f);
-	else
-		t->conflict = S_ISREG(st.st_mode) && st.st_size == t->f.size;
-}
-
-static int present_done(struct rjob *j, struct rbatch *b)
-{
-	struct present *p = j->present;
-
-	for (int i = 0; i < b->n; i++) {
-		struct rtask *t = &b->t[i];
-
-		if (t->f.type == RFS_FILE_DIR)
-			continue;
-		if (t->conflict) {
-			p->files++;
-			p->bytes += t->f.size;
-		} else if (p->missing++ < 5) {
-			rfs_buf_addf(&p->first, "%s'%s'",
-				     p->first.len ? ", " : "", t->tkey);
-		}
-	}
-	return 0;
-}
-
-/*
- * After a failure once data may have been written: remove our
- * temporaries and say in the reason which files are at the target.
- */
-static void describe_target(struct rjob *j)
-{
-	struct present p = { 0 };
-	struct rfs_error scratch = { 0 }, *err = j->base.err;
-	const struct rfs_job_opts *o = j->base.o;
-	int64_t left;
-	int r;
-
-	if (!j->dst || j->r.failed_step < RFS_RESTORE_COPY)
-		return;
-	left = cleanup_tmp(j);
-	if (left)
-		left = cleanup_tmp(j); /* once more: a fault may be passing */
-	rfs_buf_init(&p.first, 0);
-	j->present = &p;
-	j->base.err = &scratch;
-	j->base.o = NULL; /* a stop request does not cut the count short */
-	r = for_rows(j, 0, present_task, present_done);
-	j->base.err = err;
-	j->base.o = o;
-	j->present = NULL;
-	if (r == 0) {
-		char *why = NULL;
-
-		if (asprintf(&why,
-			     "%s; at the target: %lld of %lld files (each "
-			     "complete: a file is renamed into place only once "
-			     "copied whole), %s%s%s%s",
-			     err->msg, (long long)p.files,
-			     (long long)(p.files + p.missing),
-			     left ? "some temporary files .rfs-tmp.* could "
-				    "not be removed"
-				  : "no temporary files",
-			     p.missing ? "; missing: " : "",
-			     rfs_buf_str(&p.first),
-			     p.missing > 5 ? ", ..." : "") >= 0) {
-			free(j->r.reason);
-			j->r.reason = why;
-		}
-		j->r.files_done = p.files;
-		j->r.bytes_done = p.bytes;
-	}
-	rfs_buf_release(&p.first);
 }
 
 /* ------------------------------------------------------ the restore kind */
@@ -750,7 +491,7 @@ static void restore_fail(struct rfs_engine_job *b, int r)
 	j->r.state = RFS_RESTORE_FAILED;
 	free(j->r.reason);
 	j->r.reason = strdup(b->err->msg);
-	describe_target(j);
+	rfs_restore_describe_target(j);
 	rfs_index_restore_update(b->idx, &j->r, &ignore);
 }
 
@@ -843,15 +584,17 @@ static int restore_copy(struct rfs_engine_job *b)
 
 static int restore_verify(struct rfs_engine_job *b)
 {
-	return for_rows((struct rjob *)b, 0, verify_task, batch_errors);
+	return rfs_restore_for_rows((struct rjob *)b, 0, verify_task,
+				    batch_errors);
 }
 
-/* Publish commits done with the entry's restored_to (step_done). */
+/* Publish commits done with the entry's restored_to
+ * (rfs_restore_step_done()). */
 static int restore_publish(struct rfs_engine_job *b)
 {
 	int r = step_publish((struct rjob *)b);
 
-	return r < 0 ? r : step_done((struct rjob *)b);
+	return r < 0 ? r : rfs_restore_step_done((struct rjob *)b);
 }
 
 /* A retry starts from check: the bin and the target may have changed. */

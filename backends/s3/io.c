@@ -9,7 +9,7 @@
  * thread of its own while the current one is read (a prefetch), so the
  * reader and the network overlap; at most one per handle, 2 windows of
  * memory in all. A prefetch fetches its window by 2 MiB parts, 4 GETs in
- * flight, each If-Match the one ETag.
+ * flight, each If-Match the one ETag. These reads are in io_read.c.
  *
  * The first write or truncate stages the file: an unlinked temporary
  * file in $TMPDIR (default /tmp) receives the object's bytes, and every
@@ -30,7 +30,7 @@
  * Lock order: the list's lock, then a file's lock. No function called
  * with a file's lock held takes the list's lock.
  */
-#include "backends/s3/s3_ops.h"
+#include "backends/s3/io_priv.h"
 
 #include "util/buf.h"
 #include "util/clock.h"
@@ -42,84 +42,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define WINDOW_MIN ((size_t)1 << 20)
-/** The largest window: 16 MiB, or read_part x read_parallel when more
- * (at most 64 MiB, creds.c). */
-#define WINDOW_MAX_MIN ((size_t)16 << 20)
-/** The window from which the next one is fetched in the background. */
-#define PREFETCH_MIN ((size_t)4 << 20)
-/* A prefetched window is fetched by parts of the storage's read_part
- * (2 MiB by default), read_parallel GETs at once (4). */
-
-/* The read part and parallelism of @p b. */
-static size_t read_part(const struct rfs_s3_backend *b)
-{
-	return b->conf->read_part;
-}
-
-static unsigned int read_parallel(const struct rfs_s3_backend *b)
-{
-	return b->conf->read_parallel;
-}
-
-/* The largest read-ahead window of the files of @p b. */
-static size_t window_max(const struct rfs_s3_backend *b)
-{
-	size_t w = read_part(b) * read_parallel(b);
-
-	return w > WINDOW_MAX_MIN ? w : WINDOW_MAX_MIN;
-}
-/** How far from the last read a read still counts as sequential. */
-#define SEQ_SLACK ((off_t)1 << 20)
 /** S3's largest object. */
 #define MAX_OBJECT ((int64_t)5 << 40)
-
-struct rfs_s3_file {
-	struct rfs_file base;
-	struct rfs_s3_file *next; /* in the backend's list */
-	pthread_mutex_t lock;
-	char *full; /* the object's full key */
-	int accmode;
-	bool unlinked; /* its name was removed: never uploaded; changes, as
-			* full does, under the list's lock and its own */
-	struct rfs_s3_meta meta;
-	int fd;	    /* the staging file, -1 until staged */
-	bool dirty; /* the staging file differs from the object */
-	/* meta is a cached HEAD answer not yet confirmed by a read */
-	bool hinted;
-	/* read-ahead of an unstaged file */
-	char *ra;
-	size_t ra_cap, ra_len;
-	off_t ra_off, next_off;
-	size_t window;
-	struct prefetch *pf; /* the next window, being fetched; or NULL */
-};
-
-/* A window fetched on its own thread. The thread reads only this (its
- * own copies of the key and ETag), never the handle. */
-struct prefetch {
-	pthread_t tid;
-	struct rfs_s3_backend *b;
-	char *full;
-	char etag[sizeof(((struct rfs_s3_meta *)0)->etag)];
-	char *buf;
-	off_t off;
-	size_t want;
-	ssize_t got; /* bytes, or -errno; set by the thread */
-};
-
-static void prefetch_drop(struct rfs_s3_file *f);
-static int rehead(struct rfs_s3_file *f);
-
-static struct rfs_s3_file *file_of(struct rfs_file *f)
-{
-	return (struct rfs_s3_file *)f;
-}
-
-static struct rfs_s3_backend *backend_of(struct rfs_s3_file *f)
-{
-	return rfs_s3_of(f->base.backend);
-}
 
 /* ---------------------------------------------------------- opening */
 
@@ -256,7 +180,7 @@ static int stage(struct rfs_s3_file *f, bool fetch)
 	if (f->fd >= 0)
 		return 0;
 	if (fetch && f->hinted) {
-		r = rehead(f);
+		r = rfs_s3_rehead(f);
 		if (r < 0)
 			return r;
 	}
@@ -275,7 +199,7 @@ static int stage(struct rfs_s3_file *f, bool fetch)
 	}
 	f->fd = fd;
 	f->ra_len = 0;
-	prefetch_drop(f);
+	rfs_s3_prefetch_drop(f);
 	return 0;
 }
 
@@ -340,302 +264,6 @@ static ssize_t pread_full(int fd, char *buf, size_t size, off_t off)
 	return (ssize_t)done;
 }
 
-/* GET [off, off + len) of object @p full, if its ETag is still @p etag
- * ("" for any), into @p dst. @return bytes got */
-static ssize_t get_range_of(struct rfs_s3_backend *b, const char *full,
-			    const char *etag, char *dst, off_t off, size_t len)
-{
-	char range[64], match[96];
-	const char *lines[2] = { range, match };
-	struct rfs_s3_request r;
-	int e = 0;
-
-	snprintf(range, sizeof(range), "Range: bytes=%lld-%lld", (long long)off,
-		 (long long)off + (long long)len - 1);
-	snprintf(match, sizeof(match), "If-Match: \"%s\"", etag);
-	if (!e) {
-		rfs_s3_req_init(&r, "GET", full);
-		r.headers = lines;
-		r.n_headers = *etag ? 2 : 1;
-		r.out_mem = dst;
-		r.out_mem_size = len;
-		e = rfs_s3_do(b, &r);
-	}
-	if (e == -ERANGE) /* the object shrank below off */
-		e = 0, r.out_mem_len = 0;
-	else if (e == -EEXIST || e == -ENOENT)
-		e = rfs_s3_fail(ESTALE,
-				"storage '%s': '%s' changed or went away "
-				"while it was open",
-				b->name, full);
-	else if (!e && r.status == 200 && off != 0)
-		e = rfs_s3_fail(EIO,
-				"storage '%s': the server ignored the range "
-				"of a read of '%s'",
-				b->name, full);
-	return e < 0 ? e : (ssize_t)r.out_mem_len;
-}
-
-/* Look at the object again when its metadata came from the cache and
- * a read found it changed; call locked. @return 0 or -errno */
-static int rehead(struct rfs_s3_file *f)
-{
-	struct rfs_s3_meta m;
-	int r;
-
-	f->hinted = false;
-	rfs_s3_invalidate_full(backend_of(f), f->full);
-	r = rfs_s3_head(backend_of(f), f->full, &m);
-	if (r == 0 && S_ISDIR(m.mode))
-		r = -ESTALE;
-	if (r == 0)
-		f->meta = m;
-	return r == -ENOENT ? -ESTALE : r;
-}
-
-static ssize_t get_range(struct rfs_s3_file *f, char *dst, off_t off,
-			 size_t len)
-{
-	ssize_t n = get_range_of(backend_of(f), f->full, f->meta.etag, dst, off,
-				 len);
-
-	if (n >= 0)
-		f->hinted = false; /* the ETag is the object's */
-	return n;
-}
-
-/* Double the window of @p f, up to window_max(). */
-static void grow(struct rfs_s3_file *f)
-{
-	size_t max = window_max(backend_of(f));
-
-	f->window = f->window * 2 < max ? f->window * 2 : max;
-}
-
-/* One part of a prefetched window: its bytes got, or -errno. */
-struct pf_part {
-	struct prefetch *p;
-	size_t part;
-	ssize_t *got;
-};
-
-static int prefetch_part(void *ctx, size_t i)
-{
-	struct pf_part *pp = ctx;
-	struct prefetch *p = pp->p;
-	size_t at = i * pp->part;
-	size_t len = p->want - at < pp->part ? p->want - at : pp->part;
-
-	pp->got[i] = get_range_of(p->b, p->full, p->etag, p->buf + at,
-				  p->off + (off_t)at, len);
-	return 0;
-}
-
-/* Fetch the window by parts of read_part, read_parallel GETs in flight
- * (each If-Match the one ETag): what is got is the parts in a row from
- * the start that came whole, or the first part's error. */
-static void *prefetch_run(void *arg)
-{
-	struct prefetch *p = arg;
-	struct pf_part pp = { .p = p, .part = read_part(p->b) };
-	size_t n = (p->want + pp.part - 1) / pp.part, i;
-
-	pp.got = calloc(n ? n : 1, sizeof(*pp.got));
-	if (!pp.got) {
-		p->got = -ENOMEM;
-		return NULL;
-	}
-	rfs_s3_parallel(n, prefetch_part, &pp, read_parallel(p->b));
-	p->got = pp.got[0];
-	for (i = 0; p->got >= 0 && i < n; i++) {
-		size_t len = p->want - i * pp.part < pp.part
-				     ? p->want - i * pp.part
-				     : pp.part;
-
-		if (i)
-			p->got = pp.got[i] < 0
-					 ? (ssize_t)(i * pp.part)
-					 : (ssize_t)(i * pp.part) + pp.got[i];
-		if (pp.got[i] < 0 || (size_t)pp.got[i] < len)
-			break;
-	}
-	free(pp.got);
-	return NULL;
-}
-
-/* Wait for the prefetch of @p f, if any, and drop it. */
-static void prefetch_drop(struct rfs_s3_file *f)
-{
-	if (!f->pf)
-		return;
-	pthread_join(f->pf->tid, NULL);
-	free(f->pf->buf);
-	free(f->pf->full);
-	free(f->pf);
-	f->pf = NULL;
-}
-
-/* Start fetching the window after the read-ahead buffer. A prefetch that
- * cannot start is no error: the read then fetches it itself. */
-static void prefetch_start(struct rfs_s3_file *f)
-{
-	off_t next = f->ra_off + (off_t)f->ra_len;
-	struct prefetch *p;
-
-	if (f->pf || f->window < PREFETCH_MIN || !f->ra_len ||
-	    next >= f->meta.size)
-		return;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return;
-	p->b = backend_of(f);
-	p->off = next;
-	p->want = f->window;
-	if ((int64_t)p->want > f->meta.size - next)
-		p->want = (size_t)(f->meta.size - next);
-	snprintf(p->etag, sizeof(p->etag), "%s", f->meta.etag);
-	p->full = strdup(f->full);
-	p->buf = malloc(p->want);
-	if (!p->full || !p->buf ||
-	    pthread_create(&p->tid, NULL, prefetch_run, p) != 0) {
-		free(p->full);
-		free(p->buf);
-		free(p);
-		return;
-	}
-	f->pf = p;
-}
-
-/* Take the prefetched window into the read-ahead buffer when it holds
- * @p o; drop it otherwise. @return true when it was taken */
-static bool prefetch_take(struct rfs_s3_file *f, off_t o)
-{
-	struct prefetch *p = f->pf;
-	bool took = false;
-
-	if (!p)
-		return false;
-	pthread_join(p->tid, NULL);
-	f->pf = NULL;
-	if (p->got > 0 && o >= p->off && o < p->off + (off_t)p->got) {
-		char *old = f->ra;
-
-		f->ra = p->buf;
-		f->ra_cap = p->want;
-		f->ra_off = p->off;
-		f->ra_len = (size_t)p->got;
-		p->buf = old;
-		took = true;
-		grow(f); /* still sequential */
-	}
-	/* a failure is reported by the read that fetches it again */
-	free(p->buf);
-	free(p->full);
-	free(p);
-	return took;
-}
-
-/* Fill the read-ahead buffer with up to @p want bytes at @p off. */
-static ssize_t read_ahead(struct rfs_s3_file *f, off_t off, size_t want)
-{
-	ssize_t n;
-
-	if (f->ra_cap < want) {
-		char *p = realloc(f->ra, want);
-
-		if (!p)
-			return -ENOMEM;
-		f->ra = p;
-		f->ra_cap = want;
-	}
-	f->ra_len = 0;
-	n = get_range(f, f->ra, off, want);
-	if (n > 0) {
-		f->ra_off = off;
-		f->ra_len = (size_t)n;
-	}
-	return n;
-}
-
-static ssize_t remote_read_at(struct rfs_s3_file *f, char *buf, size_t size,
-			      off_t off);
-
-/* Read from the object; one opened from a cached HEAD's answer that
- * turns out to be out of date is looked at again and read as it is now
- * (nothing was read from it before). */
-static ssize_t remote_read(struct rfs_s3_file *f, char *buf, size_t size,
-			   off_t off)
-{
-	bool hinted = f->hinted;
-	ssize_t n = remote_read_at(f, buf, size, off);
-
-	if (n == -ESTALE && hinted) {
-		n = rehead(f);
-		if (n == 0)
-			n = remote_read_at(f, buf, size, off);
-	}
-	return n;
-}
-
-static ssize_t remote_read_at(struct rfs_s3_file *f, char *buf, size_t size,
-			      off_t off)
-{
-	int64_t fsize = f->meta.size;
-	size_t done = 0, n;
-	ssize_t got;
-
-	if (off >= fsize)
-		return 0;
-	if ((int64_t)size > fsize - off)
-		size = (size_t)(fsize - off);
-	while (done < size) {
-		off_t o = off + (off_t)done;
-		size_t want = size - done;
-		bool seq;
-
-		if (f->ra_len && o >= f->ra_off &&
-		    o < f->ra_off + (off_t)f->ra_len) {
-			n = (size_t)(f->ra_off + (off_t)f->ra_len - o);
-			n = n < want ? n : want;
-			memcpy(buf + done, f->ra + (o - f->ra_off), n);
-			done += n;
-			prefetch_start(f);
-			continue;
-		}
-		if (prefetch_take(f, o))
-			continue;
-		/* The kernel's read-ahead sends neighbouring reads on
-		 * several threads, in any order: near the last read is
-		 * still sequential. */
-		seq = (o >= f->next_off - SEQ_SLACK &&
-		       o <= f->next_off + SEQ_SLACK) ||
-		      (f->ra_len && o == f->ra_off + (off_t)f->ra_len);
-		if (!seq)
-			f->window = 0;
-		else if (!f->window)
-			f->window = WINDOW_MIN;
-		else
-			grow(f);
-		if (f->window > want) {
-			size_t ahead = f->window;
-
-			if ((int64_t)ahead > fsize - o)
-				ahead = (size_t)(fsize - o);
-			got = read_ahead(f, o, ahead);
-		} else {
-			got = get_range(f, buf + done, o, want);
-			if (got > 0)
-				done += (size_t)got;
-		}
-		if (got < 0)
-			return got;
-		if (got == 0)
-			break;
-	}
-	f->next_off = off + (off_t)done;
-	return (ssize_t)done;
-}
-
 ssize_t rfs_s3_file_read(struct rfs_file *rf, void *buf, size_t size, off_t off)
 {
 	struct rfs_s3_file *f = file_of(rf);
@@ -649,7 +277,7 @@ ssize_t rfs_s3_file_read(struct rfs_file *rf, void *buf, size_t size, off_t off)
 	if (f->fd >= 0)
 		n = pread_full(f->fd, buf, size, off);
 	else
-		n = remote_read(f, buf, size, off);
+		n = rfs_s3_remote_read(f, buf, size, off);
 	pthread_mutex_unlock(&f->lock);
 	return n;
 }
@@ -770,7 +398,7 @@ int rfs_s3_file_close(struct rfs_file *rf)
 	pthread_mutex_unlock(&b->files->lock);
 	if (f->fd >= 0)
 		close(f->fd);
-	prefetch_drop(f);
+	rfs_s3_prefetch_drop(f);
 	pthread_mutex_destroy(&f->lock);
 	free(f->ra);
 	free(f->full);

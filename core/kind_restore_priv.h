@@ -1,0 +1,115 @@
+/**
+ * @file kind_restore_priv.h
+ * @brief What the files of the restore kind share (core/ only):
+ * core/kind_restore.c runs its steps, core/kind_restore_end.c its done
+ * step and the report of a failure.
+ */
+#ifndef RFS_CORE_KIND_RESTORE_PRIV_H
+#define RFS_CORE_KIND_RESTORE_PRIV_H
+
+#include "backends/backend.h"
+#include "core/engine.h"
+#include "core/restore.h"
+#include "model/entry.h"
+#include "util/buf.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+/** Rows handled per batch. */
+#define RESTORE_BATCH 256
+
+struct present;
+struct rfs_copy_links;
+
+/** A running restore (a kind of core/engine.h). */
+struct rjob {
+	struct rfs_engine_job base;   /**< idx, id, options, error, pool size */
+	struct rfs_restore r;	      /**< the restore's row */
+	struct rfs_entry e;	      /**< the entry restored */
+	struct rfs_backend *bin;      /**< the entry's recycle storage */
+	struct rfs_backend *dst;      /**< the target */
+	int64_t n_conflicts;	      /**< files that differ at the target */
+	struct rfs_buf conflicts;     /**< the first of them, for the message */
+	struct rfs_copy_links *links; /**< while the copy notes hard links */
+	struct present *present; /**< rfs_restore_describe_target()'s count */
+};
+
+/** One row's work. */
+struct rtask {
+	struct rfs_entry_file f; /**< the row, with its own path and link */
+	char *path;		 /**< f.path, malloc'ed */
+	char *link;		 /**< f.link, malloc'ed or NULL */
+	char bkey[4096];	 /**< the recycle copy's key */
+	char tkey[4096];	 /**< the key at the target */
+	int r;			 /**< 0 or the task's -errno */
+	bool conflict;		 /**< differs at (check), is at (report) */
+	char *why;		 /**< the reason of a failure, malloc'ed */
+};
+
+/** A batch of rows and their tasks. */
+struct rbatch {
+	struct rjob *j;		       /**< the restore */
+	struct rtask t[RESTORE_BATCH]; /**< the tasks, n of them */
+	int n;			       /**< how many tasks */
+	char *last; /**< the last row path seen, for the next batch */
+	int type;   /**< only rows of this type, or 0 */
+};
+
+/** @return @p path (a row of the entry) relative to the part restored */
+static inline const char *rel_of(const struct rjob *j, const char *path)
+{
+	size_t sl = strlen(j->r.sub);
+
+	return path + sl + (sl && path[sl] == '/');
+}
+
+/**
+ * A special file the target cannot hold (an object store): it is not
+ * restored, and the restore says so (rfs_restore_step_done()).
+ */
+static inline bool not_kept(const struct rjob *j,
+			    const struct rfs_entry_file *f)
+{
+	return rfs_file_type_special(f->type) &&
+	       !rfs_backend_has(j->dst, RFS_BACKEND_CAP_SPECIAL);
+}
+
+/**
+ * Run @p fn over the rows of the part restored (of type @p type, or
+ * all when 0), a batch at a time on the job's helper threads; then
+ * @p done per batch on this thread, when not NULL.
+ * @return 0, -EINTR when the job was asked to stop, or -errno (with
+ * the reason in the job's error)
+ */
+int rfs_restore_for_rows(struct rjob *j, int type, void (*fn)(void *ctx, int i),
+			 int (*done)(struct rjob *j, struct rbatch *b));
+
+/**
+ * Remove the temporaries a killed copy left at the target.
+ * @return how many are left (they could not be listed or removed), 0
+ * when none
+ */
+int64_t rfs_restore_cleanup_tmp(struct rjob *j);
+
+/** rfs_restore_for_rows() task of the report of a failure: is row @p i
+ * of batch @p ctx at the target (its rtask::conflict)? */
+void rfs_restore_present_task(void *ctx, int i);
+
+/**
+ * The done step: note the special files the target did not get, then
+ * record, in one transaction, where the entry was restored and that the
+ * restore is done.
+ * @return 0 or -errno (with the reason in the job's error)
+ */
+int rfs_restore_step_done(struct rjob *j);
+
+/**
+ * After a failure once data may have been written: remove our
+ * temporaries and say in the restore's reason which files are at the
+ * target.
+ */
+void rfs_restore_describe_target(struct rjob *j);
+
+#endif
