@@ -306,7 +306,7 @@ static void teardown(void)
 /* One timeout for the suite, long enough for the kill-point sweep: a test
  * of its own overriding it makes Criterion 2.4 leak its timer at exit,
  * which LeakSanitizer reports. */
-TestSuite(restore, .init = setup, .fini = teardown, .timeout = 900);
+TestSuite(restore, .init = setup, .fini = teardown, .timeout = 1500);
 
 static void archive(const char *path)
 {

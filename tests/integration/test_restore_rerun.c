@@ -121,7 +121,7 @@ static void teardown(void)
 	rfs_test_mount_cleanup(&m);
 }
 
-TestSuite(restore_rerun, .init = setup, .fini = teardown, .timeout = 900);
+TestSuite(restore_rerun, .init = setup, .fini = teardown, .timeout = 1500);
 
 /* Back to the templates: dt=1 archived, never restored. */
 static void fresh(void)
