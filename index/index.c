@@ -21,7 +21,36 @@
 /* How long a statement waits for another process's lock, in ms. */
 #define RFS_INDEX_BUSY_TIMEOUT_MS 10000
 
+/* ":memory:" alone is a private in-memory index; ":memory:NAME" one that
+ * every connection of this process opening NAME shares. */
 static const char memory_path[] = ":memory:";
+#define MEMORY_PREFIX_LEN (sizeof(memory_path) - 1)
+/* The longest NAME of a shared in-memory index. */
+#define MEMORY_NAME_MAX 128
+
+/* Where the index lives, from the name it is opened with. */
+enum place {
+	PLACE_FILE,
+	PLACE_PRIVATE, /* ":memory:" */
+	PLACE_SHARED,  /* ":memory:NAME" */
+};
+
+static enum place place_of(const char *path)
+{
+	if (strncmp(path, memory_path, MEMORY_PREFIX_LEN) != 0)
+		return PLACE_FILE;
+	return path[MEMORY_PREFIX_LEN] ? PLACE_SHARED : PLACE_PRIVATE;
+}
+
+/* A shared name goes into a URI as it is: letters, digits, '.', '_', '-'. */
+static bool shared_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n <= MEMORY_NAME_MAX && strspn(name, "abcdefghijklmnopqrstuvwxyz"
+						    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						    "0123456789._-") == n;
+}
 
 static int map_rc(sqlite3 *db, int rc)
 {
@@ -259,13 +288,22 @@ static int check_exists(const char *path, struct rfs_error *err)
 
 /*
  * SQLite takes names starting with "file:" as URIs; a relative path that
- * happens to start so is made explicit with "./".
+ * happens to start so is made explicit with "./". A shared in-memory
+ * index is a database of SQLite's memdb VFS whose name starts with '/':
+ * the connections of one process that open it share it, with the locks
+ * (and busy waits) of a file, until the last one closes.
  */
-static char *sqlite_name(const char *path)
+static char *sqlite_name(const char *path, enum place place)
 {
 	char *name;
 	size_t len;
 
+	if (place == PLACE_SHARED) {
+		if (asprintf(&name, "file:/rfs-index/%s?vfs=memdb",
+			     path + MEMORY_PREFIX_LEN) < 0)
+			return NULL;
+		return name;
+	}
 	if (strncmp(path, "file:", 5) != 0)
 		return strdup(path);
 	len = strlen(path);
@@ -277,7 +315,7 @@ static char *sqlite_name(const char *path)
 	return name;
 }
 
-static int open_connection(struct rfs_index *idx, bool memory,
+static int open_connection(struct rfs_index *idx, enum place place,
 			   struct rfs_error *err)
 {
 	int oflags = SQLITE_OPEN_FULLMUTEX;
@@ -288,9 +326,12 @@ static int open_connection(struct rfs_index *idx, bool memory,
 		oflags |= SQLITE_OPEN_READONLY;
 	else
 		oflags |= SQLITE_OPEN_READWRITE;
-	if (memory)
+	if (place == PLACE_PRIVATE)
 		oflags |= SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY;
-	name = sqlite_name(idx->path);
+	if (place == PLACE_SHARED) /* the memdb VFS makes it, empty */
+		oflags |= SQLITE_OPEN_URI |
+			  (idx->readonly ? 0 : SQLITE_OPEN_CREATE);
+	name = sqlite_name(idx->path, place);
 	if (!name)
 		return rfs_error_set(err, ENOMEM, "cannot open index '%s': %s",
 				     idx->path, strerror(ENOMEM));
@@ -346,16 +387,23 @@ static int configure(struct rfs_index *idx, bool memory, struct rfs_error *err)
 int rfs_index_open(const char *path, unsigned flags, struct rfs_index **out,
 		   struct rfs_error *err)
 {
-	bool memory = strcmp(path, memory_path) == 0;
+	enum place place = place_of(path);
+	bool memory = place != PLACE_FILE;
 	bool create = flags & RFS_INDEX_CREATE;
 	struct rfs_index *idx;
 	int ret = 0;
 
-	if ((flags & RFS_INDEX_READONLY) && (create || memory))
+	if ((flags & RFS_INDEX_READONLY) && (create || place == PLACE_PRIVATE))
 		return rfs_error_set(
 			err, EINVAL,
 			"cannot open index '%s': a read-only index must exist already",
 			path);
+	if (place == PLACE_SHARED && !shared_name_ok(path + MEMORY_PREFIX_LEN))
+		return rfs_error_set(
+			err, EINVAL,
+			"cannot open index '%s': the name of an in-memory "
+			"index is at most %d letters, digits, '.', '_' or '-'",
+			path, MEMORY_NAME_MAX);
 	idx = calloc(1, sizeof(*idx));
 	if (!idx)
 		return rfs_error_set(err, ENOMEM, "cannot open index '%s': %s",
@@ -368,19 +416,22 @@ int rfs_index_open(const char *path, unsigned flags, struct rfs_index **out,
 	}
 	idx->readonly = flags & RFS_INDEX_READONLY;
 
-	if (memory)
+	if (place == PLACE_PRIVATE)
 		idx->created = true;
-	else if (create)
+	else if (place == PLACE_FILE && create)
 		ret = create_file(idx, err);
-	else
+	else if (place == PLACE_FILE)
 		ret = check_exists(path, err);
 	if (ret < 0)
 		goto fail;
 
-	ret = open_connection(idx, memory, err);
+	ret = open_connection(idx, place, err);
 	if (ret < 0)
 		goto fail;
-	ret = rfs_index_schema_check(idx, create || memory, err);
+	/* A shared index is made by an open with RFS_INDEX_CREATE; the
+	 * others find it (-ENOENT when no connection holds it). */
+	ret = rfs_index_schema_check(idx, create || place == PLACE_PRIVATE,
+				     err);
 	if (ret < 0)
 		goto fail;
 	ret = configure(idx, memory, err);

@@ -45,15 +45,24 @@ struct rfs_index;
 
 /**
  * Open the index at @p path and bring its schema up to date.
- * @param path  a file path, or ":memory:" for a private in-memory index
- *              (tests)
+ * @param path  a file path; ":memory:" for a private in-memory index; or
+ *              ":memory:NAME" for an in-memory index that every
+ *              connection of this process opening the same NAME shares
+ *              (with the locks and busy waits of a file: the engine's
+ *              heartbeat and the mount's workers open their own
+ *              connections by rfs_index_path()). NAME is 1 to 128
+ *              letters, digits, '.', '_' or '-'. A shared index is made
+ *              by an open with RFS_INDEX_CREATE and is gone when its
+ *              last connection closes. Tests use the in-memory forms.
  * @param flags enum rfs_index_flags
  * @param out   set to the new handle on success; free with rfs_index_free()
  * @param err   receives the reason on failure; may be NULL
  * @return 0; -ENOENT (missing and not RFS_INDEX_CREATE: "no recyclefs
- *         index at '...'; run 'recyclefs init'"), -EINVAL (not a recyclefs
- *         index; or RFS_INDEX_READONLY with RFS_INDEX_CREATE or ":memory:"),
- *         -EPROTO (schema newer than this build), -EACCES, -EIO
+ *         index at '...'; run 'recyclefs init'"; for ":memory:NAME": no
+ *         connection holds it), -EINVAL (not a recyclefs index; or
+ *         RFS_INDEX_READONLY with RFS_INDEX_CREATE or ":memory:"; or a
+ *         NAME with other characters), -EPROTO (schema newer than this
+ *         build), -EACCES, -EIO
  */
 int rfs_index_open(const char *path, unsigned flags, struct rfs_index **out,
 		   struct rfs_error *err);

@@ -328,6 +328,7 @@ static int claim(struct rfs_index *idx, struct rfs_error *err)
 		ret = rfs_index_exec(idx, sql, err);
 		if (ret < 0)
 			goto rollback;
+		idx->created = true; /* a shared in-memory index, too */
 	}
 	ret = rfs_index_exec(idx, "COMMIT", err);
 	if (ret < 0)

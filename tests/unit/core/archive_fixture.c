@@ -94,13 +94,9 @@ void afx_open(struct afx *f, enum afx_layout layout)
 		snprintf(f->bin_uri, sizeof(f->bin_uri),
 			 "mem://%s/data/.recyclebin", f->store);
 	}
-	/* in memory when possible: the fault loops open many indexes */
-	strcpy(f->dir, "/dev/shm/rfs-archive-XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		strcpy(f->dir, "/tmp/rfs-archive-XXXXXX");
-		cr_assert_not_null(mkdtemp(f->dir));
-	}
-	snprintf(f->db, sizeof(f->db), "%s/index.db", f->dir);
+	/* An index in memory, shared by this process's connections (the
+	 * engine's heartbeat, a second runner): no file on disk. */
+	snprintf(f->db, sizeof(f->db), ":memory:%s", f->store);
 	cr_assert_eq(rfs_index_open(f->db, RFS_INDEX_CREATE, &f->idx, &f->err),
 		     0, "%s", f->err.msg);
 	snprintf(uri, sizeof(uri), "mem://%s/data", f->store);
@@ -154,7 +150,8 @@ void afx_close(struct afx *f)
 	rfs_mem_reset(f->store);
 	if (*f->bin_store)
 		rfs_mem_reset(f->bin_store);
-	remove_dir(f->dir);
+	if (*f->dir)
+		remove_dir(f->dir);
 	free(f->nodes);
 	memset(f, 0, sizeof(*f));
 }
@@ -772,11 +769,25 @@ bool afx_history_has(struct afx *f, const char *action, const char *subject)
 	return h.found;
 }
 
+const char *afx_scratch(struct afx *f)
+{
+	if (*f->dir)
+		return f->dir;
+	/* in memory when possible: the fault loops open many fixtures */
+	strcpy(f->dir, "/dev/shm/rfs-archive-XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		strcpy(f->dir, "/tmp/rfs-archive-XXXXXX");
+		cr_assert_not_null(mkdtemp(f->dir));
+	}
+	return f->dir;
+}
+
 const char *afx_script(struct afx *f, const char *name, const char *body)
 {
 	static char path[128];
 	FILE *out;
 
+	afx_scratch(f);
 	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
 	out = fopen(path, "w");
 	cr_assert_not_null(out, "%s", path);
@@ -792,6 +803,8 @@ char *afx_slurp(struct afx *f, const char *name)
 	FILE *in;
 	long n;
 
+	if (!*f->dir)
+		return NULL;
 	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
 	in = fopen(path, "r");
 	if (!in)

@@ -1,6 +1,6 @@
 /**
  * @file archive_fixture.h
- * @brief Fixtures of the archive engine tests: a temporary index with one
+ * @brief Fixtures of the archive engine tests: an in-memory index with one
  *        memory storage, table, lifecycle and epoch; source trees with
  *        known contents, modes and times; and the checks every test makes
  *        (nothing lost, the archived layout, the manifest).
@@ -55,8 +55,8 @@ struct afx_node {
 
 /** A fixture: index, storage, epoch, backends and the nodes made. */
 struct afx {
-	char dir[64]; /**< scratch directory (index, hooks) */
-	char db[128]; /**< the index file */
+	char dir[64]; /**< scratch directory (hooks), "" until afx_scratch() */
+	char db[128]; /**< the index: ":memory:<store>", shared in-process */
 	char store[64], bin_store[64];
 	char bin_uri[160];
 	struct rfs_index *idx;
@@ -173,6 +173,9 @@ int afx_count_entries(struct afx *f);
 
 /** True when the history has a record @p action about @p subject. */
 bool afx_history_has(struct afx *f, const char *action, const char *subject);
+
+/** The scratch directory, made on first use. @return its path */
+const char *afx_scratch(struct afx *f);
 
 /** Write an executable /bin/sh script in the scratch directory; "$D" in
  * @p body is that directory. @return its path (static buffer). */

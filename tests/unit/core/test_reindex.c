@@ -125,7 +125,7 @@ Test(core_reindex, rebuilds_entries_and_skips_bad_manifests)
 	put_newer_manifest(&a);
 
 	/* a new index with the same catalog */
-	snprintf(db2, sizeof(db2), "%s/index2.db", f.dir);
+	snprintf(db2, sizeof(db2), "%s-2", f.db);
 	cr_assert_eq(rfs_index_open(db2, RFS_INDEX_CREATE, &idx2, &f.err), 0);
 	snprintf(uri, sizeof(uri), "mem://%s/data", f.store);
 	cr_assert_eq(rfs_edit_storage_add(idx2, "m", uri, NULL, &f.err), 0);

@@ -9,6 +9,8 @@
 #include "helpers.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 
 TestSuite(index, .init = test_dir_setup, .fini = test_dir_teardown);
 
@@ -262,6 +264,8 @@ Test(index, read_only_cannot_create)
 	open_fails(test_db, RFS_INDEX_READONLY | RFS_INDEX_CREATE, EINVAL);
 	cr_assert_neq(access(test_db, F_OK), 0);
 	open_fails(":memory:", RFS_INDEX_READONLY, EINVAL);
+	open_fails(":memory:shared", RFS_INDEX_READONLY | RFS_INDEX_CREATE,
+		   EINVAL);
 }
 
 Test(index, memory_index_is_created_and_usable)
@@ -453,6 +457,148 @@ Test(index, data_version_changes_when_another_connection_commits)
 	rfs_index_rollback(b);
 	cr_assert_eq(rfs_index_data_version(a, &v1), 0);
 	cr_assert_eq(v1, v3);
+	rfs_index_free(a);
+	rfs_index_free(b);
+}
+
+/* How many names test_dir holds ("." and ".." aside). */
+static int dir_entries(void)
+{
+	struct dirent *de;
+	DIR *d = opendir(test_dir);
+	int n = 0;
+
+	cr_assert_not_null(d);
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+Test(index, shared_memory_index_is_one_index_for_its_connections)
+{
+	struct rfs_index *a, *b;
+	char *value = NULL;
+
+	cr_assert_eq(chdir(test_dir), 0);
+	a = open_ok(":memory:shared-1", RFS_INDEX_CREATE);
+	cr_assert(rfs_index_was_created(a));
+	cr_assert_str_eq(rfs_index_path(a), ":memory:shared-1");
+	b = open_ok(rfs_index_path(a), 0);
+	cr_assert_not(rfs_index_was_created(b));
+	cr_assert_eq(rfs_index_config_set(a, "k", "v", NULL), 0);
+	cr_assert_eq(rfs_index_config_get(b, "k", &value, NULL), 0);
+	cr_assert_str_eq(value, "v");
+	free(value);
+	cr_assert_eq(rfs_index_table_insert(b, "t", NULL, NULL), 0);
+	cr_assert_eq(rfs_index_table_insert(a, "t", NULL, NULL), -EEXIST);
+
+	/* Another name is another index. */
+	open_fails(":memory:shared-2", 0, ENOENT);
+	/* Nothing on disk: not here, not under the name. */
+	cr_assert_eq(dir_entries(), 0);
+	cr_assert_neq(access("/rfs-index/shared-1", F_OK), 0);
+
+	/* Gone with its last connection. */
+	rfs_index_free(a);
+	value = NULL;
+	cr_assert_eq(rfs_index_config_get(b, "k", &value, NULL), 0);
+	cr_assert_str_eq(value, "v");
+	free(value);
+	rfs_index_free(b);
+	open_fails(":memory:shared-1", 0, ENOENT);
+	a = open_ok(":memory:shared-1", RFS_INDEX_CREATE);
+	cr_assert(rfs_index_was_created(a));
+	cr_assert_eq(rfs_index_table_insert(a, "t", NULL, NULL), 0);
+	rfs_index_free(a);
+}
+
+Test(index, shared_memory_index_without_create_is_enoent)
+{
+	struct rfs_error err = open_fails(":memory:none", 0, ENOENT);
+
+	cr_assert(strstr(err.msg, "no recyclefs index at ':memory:none'"), "%s",
+		  err.msg);
+}
+
+Test(index, shared_memory_index_name_is_checked)
+{
+	char name[200];
+
+	open_fails(":memory:a/b", RFS_INDEX_CREATE, EINVAL);
+	open_fails(":memory:a?vfs=unix", RFS_INDEX_CREATE, EINVAL);
+	memset(name, 'x', sizeof(name));
+	memcpy(name, ":memory:", 8);
+	name[8 + 129] = '\0';
+	open_fails(name, RFS_INDEX_CREATE, EINVAL);
+	name[8 + 128] = '\0';
+	rfs_index_free(open_ok(name, RFS_INDEX_CREATE));
+}
+
+Test(index, shared_memory_index_read_only_handle_refuses_writes)
+{
+	struct rfs_index *a = open_ok(":memory:ro", RFS_INDEX_CREATE);
+	struct rfs_index *b = open_ok(":memory:ro", RFS_INDEX_READONLY);
+	struct rfs_error err = { 0 };
+	char *value = NULL;
+
+	cr_assert_eq(rfs_index_config_set(a, "k", "v", NULL), 0);
+	cr_assert_eq(rfs_index_config_get(b, "k", &value, NULL), 0);
+	cr_assert_str_eq(value, "v");
+	free(value);
+	cr_assert_eq(rfs_index_config_set(b, "k", "w", &err), -EROFS);
+	rfs_index_free(b);
+	rfs_index_free(a);
+}
+
+Test(index, shared_memory_second_writer_gets_ebusy)
+{
+	struct rfs_index *a = open_ok(":memory:busy", RFS_INDEX_CREATE);
+	struct rfs_index *b = open_ok(":memory:busy", 0);
+	struct rfs_error err = { 0 };
+
+	sqlite3_busy_timeout(b->db, 50);
+	cr_assert_eq(rfs_index_begin(a, NULL), 0);
+	cr_assert_eq(rfs_index_begin(b, &err), -EBUSY);
+	cr_assert_eq(err.code, EBUSY);
+	rfs_index_rollback(a);
+	cr_assert_eq(rfs_index_table_insert(b, "t", NULL, NULL), 0);
+	rfs_index_free(a);
+	rfs_index_free(b);
+}
+
+struct late_commit {
+	struct rfs_index *idx;
+	int ret;
+};
+
+static void *commit_later(void *arg)
+{
+	struct late_commit *c = arg;
+	const struct timespec pause = { 0, 200 * 1000 * 1000 };
+
+	nanosleep(&pause, NULL);
+	c->ret = rfs_index_commit(c->idx, NULL);
+	return NULL;
+}
+
+/* The heartbeat's case: a second connection waits out a writer (the busy
+ * timeout), it is not refused at once. */
+Test(index, shared_memory_second_writer_waits_for_the_first)
+{
+	struct rfs_index *a = open_ok(":memory:wait", RFS_INDEX_CREATE);
+	struct rfs_index *b = open_ok(":memory:wait", 0);
+	struct late_commit c = { a, -1 };
+	pthread_t th;
+
+	cr_assert_eq(rfs_index_begin(a, NULL), 0);
+	cr_assert_eq(rfs_index_table_insert(a, "t", NULL, NULL), 0);
+	cr_assert_eq(pthread_create(&th, NULL, commit_later, &c), 0);
+	cr_assert_eq(rfs_index_table_insert(b, "t", NULL, NULL), -EEXIST,
+		     "b did not wait for a's commit");
+	cr_assert_eq(rfs_index_table_insert(b, "u", NULL, NULL), 0);
+	pthread_join(th, NULL);
+	cr_assert_eq(c.ret, 0);
 	rfs_index_free(a);
 	rfs_index_free(b);
 }
