@@ -154,14 +154,10 @@ int rfs_mem_power_durable(struct rfs_mem_store *s);
  * when its name is durable already. @return 0 or -ENOMEM */
 int rfs_mem_power_fsync(struct rfs_mem_store *s, const struct rfs_mem_node *n);
 
-/** Free the durable image of @p s (power-loss mode off). */
-void rfs_mem_power_release(struct rfs_mem_store *s);
-
-/** Run the test's call hook, if any, with the lock of @p s released
- * for the time of the call (rfs_mem_gate() does, first). */
-void rfs_mem_call_hook(struct rfs_mem_store *s, enum rfs_mem_op op);
-
 /* tree.c */
+
+/** Free the extended attributes of @p n (its node's end). */
+void rfs_mem_xattr_free(struct rfs_mem_node *n);
 
 /** @return the current CLOCK_REALTIME time. */
 struct timespec rfs_mem_now(void);
@@ -263,9 +259,6 @@ int rfs_mem_data_copy(struct rfs_mem_store *s, struct rfs_mem_node *dst,
 void rfs_mem_data_free(struct rfs_mem_store *s, struct rfs_mem_node *n);
 
 /* xattr.c */
-
-/** Free the extended attributes of @p n. */
-void rfs_mem_xattr_free(struct rfs_mem_node *n);
 
 /** Copy every extended attribute of @p src to @p dst (which has none).
  * @return 0 or -ENOMEM */

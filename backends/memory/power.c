@@ -1,7 +1,7 @@
 /*
  * Simulated power loss of the memory backend: a durable image of each
  * store in power-loss mode, updated by the syncs a disk would honour and
- * put back in place by a power cut; and the call hook of the tests.
+ * put back in place by a power cut.
  */
 #include "backends/memory/mem_priv.h"
 
@@ -204,12 +204,6 @@ int rfs_mem_power_fsync(struct rfs_mem_store *s, const struct rfs_mem_node *n)
 	return copy_node(s, old, n);
 }
 
-void rfs_mem_power_release(struct rfs_mem_store *s)
-{
-	drop_root(s, s->image);
-	s->image = NULL;
-}
-
 /* Find @p name and return it locked, or NULL. */
 static struct rfs_mem_store *locked(const char *name)
 {
@@ -261,29 +255,4 @@ int rfs_mem_power_cut(const char *store)
 	}
 	unlocked(s);
 	return r;
-}
-
-/* ---------------------------------------------------------------- hook */
-
-static rfs_mem_hook_fn hook_fn;
-static void *hook_ctx;
-static __thread bool in_hook;
-
-void rfs_mem_set_hook(rfs_mem_hook_fn fn, void *ctx)
-{
-	__atomic_store_n(&hook_ctx, ctx, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&hook_fn, fn, __ATOMIC_SEQ_CST);
-}
-
-void rfs_mem_call_hook(struct rfs_mem_store *s, enum rfs_mem_op op)
-{
-	rfs_mem_hook_fn fn = __atomic_load_n(&hook_fn, __ATOMIC_SEQ_CST);
-
-	if (!fn || in_hook)
-		return;
-	pthread_mutex_unlock(&s->lock);
-	in_hook = true;
-	fn(__atomic_load_n(&hook_ctx, __ATOMIC_SEQ_CST), s->name, op);
-	in_hook = false;
-	pthread_mutex_lock(&s->lock);
 }

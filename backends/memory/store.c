@@ -1,6 +1,6 @@
 /*
- * The named stores of the memory backend, their call counters and the
- * fault injection rules (memory.h).
+ * The named stores of the memory backend, their call counters, the
+ * fault injection rules and the test's call hook (memory.h).
  *
  * Stores live in one global list guarded by stores_lock. A store is freed
  * only by rfs_mem_reset() when no backend has it open; a reset of a store
@@ -91,11 +91,38 @@ static bool rule_fires(struct rfs_mem_store *s, enum rfs_mem_op op, int *err)
 	return true;
 }
 
+/* ---------------------------------------------------------------- hook */
+
+static rfs_mem_hook_fn hook_fn;
+static void *hook_ctx;
+static __thread bool in_hook;
+
+void rfs_mem_set_hook(rfs_mem_hook_fn fn, void *ctx)
+{
+	__atomic_store_n(&hook_ctx, ctx, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&hook_fn, fn, __ATOMIC_SEQ_CST);
+}
+
+/* Run the test's call hook, if any, with the lock of @p s released for
+ * the time of the call. */
+static void call_hook(struct rfs_mem_store *s, enum rfs_mem_op op)
+{
+	rfs_mem_hook_fn fn = __atomic_load_n(&hook_fn, __ATOMIC_SEQ_CST);
+
+	if (!fn || in_hook)
+		return;
+	pthread_mutex_unlock(&s->lock);
+	in_hook = true;
+	fn(__atomic_load_n(&hook_ctx, __ATOMIC_SEQ_CST), s->name, op);
+	in_hook = false;
+	pthread_mutex_lock(&s->lock);
+}
+
 int rfs_mem_gate(struct rfs_mem_store *s, enum rfs_mem_op op)
 {
 	int err;
 
-	rfs_mem_call_hook(s, op);
+	call_hook(s, op);
 	s->calls[op]++;
 	s->calls[RFS_MEM_OP_ANY]++;
 	if (s->crashed)
@@ -198,7 +225,11 @@ static bool store_reset(struct rfs_mem_store **link)
 	struct rfs_mem_store *s = *link;
 	struct rfs_mem_node *fresh = NULL;
 
-	rfs_mem_power_release(s);
+	if (s->image) { /* the power-loss image goes with the data */
+		s->image->links = 0;
+		rfs_mem_node_put(s, s->image);
+		s->image = NULL;
+	}
 	rfs_mem_dir_clear(s, s->root);
 	memset(s->calls, 0, sizeof(s->calls));
 	rfs_mem_rules_clear(s);

@@ -32,6 +32,19 @@ struct rfs_mem_node *rfs_mem_node_new(struct rfs_mem_store *s, mode_t mode)
 	return n;
 }
 
+void rfs_mem_xattr_free(struct rfs_mem_node *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->nxattrs; i++) {
+		free(n->xattrs[i].name);
+		free(n->xattrs[i].value);
+	}
+	free(n->xattrs);
+	n->xattrs = NULL;
+	n->nxattrs = 0;
+}
+
 void rfs_mem_node_put(struct rfs_mem_store *s, struct rfs_mem_node *n)
 {
 	if (n->links || n->opens)

@@ -14,19 +14,6 @@
 #include <string.h>
 #include <sys/xattr.h>
 
-void rfs_mem_xattr_free(struct rfs_mem_node *n)
-{
-	size_t i;
-
-	for (i = 0; i < n->nxattrs; i++) {
-		free(n->xattrs[i].name);
-		free(n->xattrs[i].value);
-	}
-	free(n->xattrs);
-	n->xattrs = NULL;
-	n->nxattrs = 0;
-}
-
 static int xattr_add(struct rfs_mem_node *n, const char *name,
 		     const void *value, size_t size)
 {
