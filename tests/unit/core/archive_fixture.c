@@ -75,6 +75,8 @@ static struct afx_node *add_node(struct afx *f, const char *path, char type,
 	return n;
 }
 
+bool afx_index_on_file;
+
 void afx_open(struct afx *f, enum afx_layout layout)
 {
 	char uri[160];
@@ -96,7 +98,10 @@ void afx_open(struct afx *f, enum afx_layout layout)
 	}
 	/* An index in memory, shared by this process's connections (the
 	 * engine's heartbeat, a second runner): no file on disk. */
-	snprintf(f->db, sizeof(f->db), ":memory:%s", f->store);
+	if (afx_index_on_file)
+		snprintf(f->db, sizeof(f->db), "%s/index.db", afx_scratch(f));
+	else
+		snprintf(f->db, sizeof(f->db), ":memory:%s", f->store);
 	cr_assert_eq(rfs_index_open(f->db, RFS_INDEX_CREATE, &f->idx, &f->err),
 		     0, "%s", f->err.msg);
 	snprintf(uri, sizeof(uri), "mem://%s/data", f->store);

@@ -67,6 +67,16 @@ struct afx {
 	struct rfs_error err; /**< the last call's reason */
 };
 
+/**
+ * Put the next fixtures' index in a file of the scratch directory (on
+ * tmpfs when there is one) instead of in memory: for a test that reads
+ * the index from a second connection while the job is inside a write
+ * transaction. Only a file's write-ahead log lets that reader see the
+ * last committed state at once; on the in-memory index a writer holds
+ * every reader off until it commits.
+ */
+extern bool afx_index_on_file;
+
 /** Open a fixture with a recorded epoch root ("" node, mode 0755). */
 void afx_open(struct afx *f, enum afx_layout layout);
 

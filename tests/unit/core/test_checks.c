@@ -225,6 +225,8 @@ struct between_case {
 /* Arm, run, disarm and check @p c in each layout. */
 static void run_case(const struct between_case *c)
 {
+	/* on_call() reads the job's state while the job writes */
+	afx_index_on_file = true;
 	for (size_t l = 0; l < 2; l++) {
 		struct run x = { .layout = layout_names[l] };
 
