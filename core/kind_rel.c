@@ -5,6 +5,7 @@
  * records are those of a file archive; each step is one relational call.
  */
 #include "core/job_priv.h"
+#include "core/kind_restore_priv.h"
 
 #include "backends/backend.h"
 #include "backends/rel.h"
@@ -334,12 +335,9 @@ const struct rfs_engine_kind rfs_job_kind_rel_purge = {
 
 /* ------------------------------------------------------------- restore */
 
-struct rjob {
-	struct rfs_engine_job base; /* idx, id, options, error */
-	struct rfs_restore r;
-	struct rfs_entry e;
-	struct rfs_backend *dst; /* the target's storage */
-};
+/* A table's restore: the job and the members of a file restore
+ * (core/kind_restore_priv.h: RESTORE_KIND_OPS); its steps, storage and
+ * failure are its own. */
 
 static int rest_step(struct rfs_engine_job *b, enum rfs_rel_step s,
 		     struct rfs_rel_item *it)
@@ -369,46 +367,8 @@ REST_STEP(rest_check, RFS_REL_RESTORE_CHECK)
 REST_STEP(rest_copy, RFS_REL_RESTORE_COPY)
 REST_STEP(rest_verify, RFS_REL_RESTORE_VERIFY)
 
-/* Done: the entry records where it was restored, in one transaction with
- * the restore's state. */
-static int rest_done(struct rjob *j)
-{
-	struct rfs_error ignore = { 0 };
-	struct rfs_entry now = { 0 };
-	int r;
-
-	r = rfs_index_begin(j->base.idx, j->base.err);
-	if (r == 0)
-		r = rfs_index_entry_get(j->base.idx, j->e.id, &now,
-					j->base.err);
-	if (r == 0) {
-		free(now.restored_to);
-		now.restored_to = strdup(j->r.target);
-		r = now.restored_to ? 0 : -ENOMEM;
-	}
-	if (r == 0)
-		r = rfs_index_entry_update(j->base.idx, &now, j->base.err);
-	rfs_entry_release(&now);
-	if (r == 0)
-		r = rfs_restore_history(j->base.idx, "restore.done", &j->e,
-					&j->r, &ignore);
-	if (r == 0) {
-		j->r.state = RFS_RESTORE_DONE;
-		j->r.files_done = j->r.files_total;
-		j->r.bytes_done = j->r.bytes_total;
-		r = rfs_index_restore_update(j->base.idx, &j->r, j->base.err);
-	}
-	if (r == 0)
-		r = rfs_index_commit(j->base.idx, j->base.err);
-	if (r < 0)
-		rfs_index_rollback(j->base.idx);
-	else
-		rfs_journal_write(j->base.idx, NULL);
-	return r;
-}
-
 /* Publish: attach with the saved bound, then the hook's add_partitions,
- * then done. */
+ * then done (rfs_restore_record_done()). */
 static int rest_publish(struct rfs_engine_job *b)
 {
 	struct rjob *j = (struct rjob *)b;
@@ -426,90 +386,28 @@ static int rest_publish(struct rfs_engine_job *b)
 					 j->r.target);
 	}
 	rfs_rel_item_release(&it);
-	return r < 0 ? r : rest_done(j);
+	return r < 0 ? r : rfs_restore_record_done(j);
 }
 
+/* No file of ours to report at the target: the server copies the rows
+ * in one transaction. */
 static void rest_fail(struct rfs_engine_job *b, int r)
 {
 	struct rjob *j = (struct rjob *)b;
 	struct rfs_error ignore = { 0 };
 
 	(void)r;
-	j->r.failed_step = j->r.state;
-	j->r.state = RFS_RESTORE_FAILED;
-	free(j->r.reason);
-	j->r.reason = strdup(b->err->msg);
+	rfs_restore_mark_failed(j);
 	rfs_index_restore_update(b->idx, &j->r, &ignore);
 }
 
-static int rest_load(struct rfs_engine_job *b)
-{
-	struct rjob *j = (struct rjob *)b;
-	int r = rfs_index_restore_get(b->idx, b->id, &j->r, b->err);
-
-	if (r == 0 && (j->r.state == RFS_RESTORE_DONE ||
-		       j->r.state == RFS_RESTORE_FAILED))
-		return -ECANCELED;
-	if (r == 0)
-		r = rfs_index_entry_get(b->idx, j->r.entry_id, &j->e, b->err);
-	return r;
-}
-
-static int rest_state(const struct rfs_engine_job *b)
-{
-	return ((const struct rjob *)b)->r.state;
-}
-
-static int rest_save(struct rfs_engine_job *b, int s)
-{
-	struct rjob *j = (struct rjob *)b;
-
-	j->r.state = s;
-	j->r.files_done = j->r.bytes_done = 0;
-	return rfs_index_restore_update(b->idx, &j->r, b->err);
-}
-
-static void rest_progress(struct rfs_engine_job *b, int64_t files,
-			  int64_t bytes)
-{
-	struct rfs_error ignore = { 0 };
-
-	rfs_index_restore_progress(b->idx, b->id, files, bytes, &ignore);
-}
-
-static const char *rest_lease_owner(const struct rfs_engine_job *b,
-				    int64_t *until_ns)
-{
-	const struct rjob *j = (const struct rjob *)b;
-
-	*until_ns = j->r.lease_until_ns;
-	return j->r.lease_owner;
-}
-
+/* The target's storage only: its server reads the copy itself. */
 static int rest_open(struct rfs_engine_job *b)
 {
 	struct rjob *j = (struct rjob *)b;
 
 	b->parallel = 1;
 	return rfs_ports_open(j->r.target_uri, &j->dst, b->err);
-}
-
-static const char *rest_describe(const struct rfs_engine_job *b, char *buf,
-				 size_t size)
-{
-	snprintf(buf, size, "the restore to '%s'",
-		 ((const struct rjob *)b)->r.target);
-	return buf;
-}
-
-static void rest_release(struct rfs_engine_job *b)
-{
-	struct rjob *j = (struct rjob *)b;
-
-	rfs_backend_free(j->dst);
-	j->dst = NULL;
-	rfs_restore_release(&j->r);
-	rfs_entry_release(&j->e);
 }
 
 /* The states and resume rules of a file restore. */
@@ -527,19 +425,11 @@ static const struct rfs_engine_step rel_restore_steps[] = {
 
 static const struct rfs_engine_kind rel_kind_restore = {
 	.name = "restore",
-	.claim_sign = -1,
 	.steps = rel_restore_steps,
 	.n_steps = sizeof(rel_restore_steps) / sizeof(rel_restore_steps[0]),
-	.lease = rfs_index_restore_lease,
-	.load = rest_load,
-	.state = rest_state,
-	.save = rest_save,
-	.progress = rest_progress,
-	.lease_owner = rest_lease_owner,
 	.open = rest_open,
 	.fail = rest_fail,
-	.describe = rest_describe,
-	.release = rest_release,
+	RESTORE_KIND_OPS,
 };
 
 bool rfs_rel_restore_wanted(struct rfs_index *idx, int64_t id)

@@ -481,21 +481,26 @@ int64_t rfs_restore_cleanup_tmp(struct rjob *j)
 
 /* ------------------------------------------------------ the restore kind */
 
+void rfs_restore_mark_failed(struct rjob *j)
+{
+	j->r.failed_step = j->r.state;
+	j->r.state = RFS_RESTORE_FAILED;
+	free(j->r.reason);
+	j->r.reason = strdup(j->base.err->msg);
+}
+
 static void restore_fail(struct rfs_engine_job *b, int r)
 {
 	struct rjob *j = (struct rjob *)b;
 	struct rfs_error ignore = { 0 };
 
 	(void)r;
-	j->r.failed_step = j->r.state;
-	j->r.state = RFS_RESTORE_FAILED;
-	free(j->r.reason);
-	j->r.reason = strdup(b->err->msg);
+	rfs_restore_mark_failed(j);
 	rfs_restore_describe_target(j);
 	rfs_index_restore_update(b->idx, &j->r, &ignore);
 }
 
-static int restore_load(struct rfs_engine_job *b)
+int rfs_restore_kind_load(struct rfs_engine_job *b)
 {
 	struct rjob *j = (struct rjob *)b;
 	int r = rfs_index_restore_get(b->idx, b->id, &j->r, b->err);
@@ -508,12 +513,12 @@ static int restore_load(struct rfs_engine_job *b)
 	return r;
 }
 
-static int restore_state(const struct rfs_engine_job *b)
+int rfs_restore_kind_state(const struct rfs_engine_job *b)
 {
 	return ((const struct rjob *)b)->r.state;
 }
 
-static int restore_save(struct rfs_engine_job *b, int s)
+int rfs_restore_kind_save(struct rfs_engine_job *b, int s)
 {
 	struct rjob *j = (struct rjob *)b;
 
@@ -522,16 +527,16 @@ static int restore_save(struct rfs_engine_job *b, int s)
 	return rfs_index_restore_update(b->idx, &j->r, b->err);
 }
 
-static void restore_progress(struct rfs_engine_job *b, int64_t files,
-			     int64_t bytes)
+void rfs_restore_kind_progress(struct rfs_engine_job *b, int64_t files,
+			       int64_t bytes)
 {
 	struct rfs_error ignore = { 0 };
 
 	rfs_index_restore_progress(b->idx, b->id, files, bytes, &ignore);
 }
 
-static const char *restore_lease_owner(const struct rfs_engine_job *b,
-				       int64_t *until_ns)
+const char *rfs_restore_kind_lease_owner(const struct rfs_engine_job *b,
+					 int64_t *until_ns)
 {
 	const struct rjob *j = (const struct rjob *)b;
 
@@ -552,15 +557,15 @@ static int restore_open(struct rfs_engine_job *b)
 	return r;
 }
 
-static const char *restore_describe(const struct rfs_engine_job *b, char *buf,
-				    size_t size)
+const char *rfs_restore_kind_describe(const struct rfs_engine_job *b, char *buf,
+				      size_t size)
 {
 	snprintf(buf, size, "the restore to '%s'",
 		 ((const struct rjob *)b)->r.target);
 	return buf;
 }
 
-static void restore_release(struct rfs_engine_job *b)
+void rfs_restore_kind_release(struct rfs_engine_job *b)
 {
 	struct rjob *j = (struct rjob *)b;
 
@@ -612,23 +617,15 @@ static const struct rfs_engine_step restore_steps[] = {
 
 const struct rfs_engine_kind rfs_restore_kind = {
 	.name = "restore",
-	.claim_sign = -1,
 	.steps = restore_steps,
 	.n_steps = sizeof(restore_steps) / sizeof(restore_steps[0]),
-	.lease = rfs_index_restore_lease,
-	.load = restore_load,
-	.state = restore_state,
-	.save = restore_save,
-	.progress = restore_progress,
-	.lease_owner = restore_lease_owner,
 	.open = restore_open,
 	.fail = restore_fail,
-	.describe = restore_describe,
-	.release = restore_release,
+	RESTORE_KIND_OPS,
 };
 
-int rfs_restore_run(struct rfs_index *idx, int64_t id,
-		    const struct rfs_job_opts *o, struct rfs_error *err)
+int rfs_restore_files_run(struct rfs_index *idx, int64_t id,
+			  const struct rfs_job_opts *o, struct rfs_error *err)
 {
 	struct rjob j = { .base = { .kind = &rfs_restore_kind,
 				    .idx = idx,
@@ -636,8 +633,6 @@ int rfs_restore_run(struct rfs_index *idx, int64_t id,
 				    .o = o,
 				    .err = err } };
 
-	if (rfs_rel_restore_wanted(idx, id)) /* a table: core/kind_rel.c */
-		return rfs_rel_restore_run(idx, id, o, err);
 	rfs_buf_init(&j.conflicts, 0);
 	return rfs_engine_run(&j.base);
 }

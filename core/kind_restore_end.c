@@ -105,14 +105,19 @@ static int special_note(struct rjob *j)
 
 int rfs_restore_step_done(struct rjob *j)
 {
-	struct rfs_error ignore = { 0 };
-	struct rfs_entry now = { 0 };
 	int r;
 
 	rfs_restore_cleanup_tmp(j);
 	r = special_note(j);
-	if (r < 0)
-		return r;
+	return r < 0 ? r : rfs_restore_record_done(j);
+}
+
+int rfs_restore_record_done(struct rjob *j)
+{
+	struct rfs_error ignore = { 0 };
+	struct rfs_entry now = { 0 };
+	int r;
+
 	r = rfs_index_begin(j->base.idx, j->base.err);
 	/* The entry as it is now: only where it was restored changes. */
 	if (r == 0)

@@ -1,8 +1,10 @@
 /**
  * @file kind_restore_priv.h
- * @brief What the files of the restore kind share (core/ only):
- * core/kind_restore.c runs its steps, core/kind_restore_end.c its done
- * step and the report of a failure.
+ * @brief What the files of the restore kinds share (core/ only):
+ * core/kind_restore.c runs the steps of a file restore and the members
+ * every restore kind shares, core/kind_restore_end.c its done step and
+ * the report of a failure; core/kind_rel.c restores a table with the
+ * same job struct and members (RESTORE_KIND_OPS).
  */
 #ifndef RFS_CORE_KIND_RESTORE_PRIV_H
 #define RFS_CORE_KIND_RESTORE_PRIV_H
@@ -23,7 +25,8 @@
 struct present;
 struct rfs_copy_links;
 
-/** A running restore (a kind of core/engine.h). */
+/** A running restore (a kind of core/engine.h); a relational restore
+ * uses base, r, e and dst only. */
 struct rjob {
 	struct rfs_engine_job base;   /**< idx, id, options, error, pool size */
 	struct rfs_restore r;	      /**< the restore's row */
@@ -111,5 +114,48 @@ int rfs_restore_step_done(struct rjob *j);
  * target.
  */
 void rfs_restore_describe_target(struct rjob *j);
+
+/**
+ * Record in the index, in one transaction, that the restore is done: the
+ * entry's restored_to, the history's "restore.done", the restore's state
+ * done with its counters full; then the catalog journal.
+ * @return 0 or -errno (with the reason in the job's error; nothing is
+ * recorded)
+ */
+int rfs_restore_record_done(struct rjob *j);
+
+/** The failure's part every restore kind shares: failed_step, state
+ * failed and the reason from the job's error (not yet saved). */
+void rfs_restore_mark_failed(struct rjob *j);
+
+/* The members of every restore kind (struct rjob, row in restores). */
+
+/** Load restore b->id and its entry: -ECANCELED when done or failed. */
+int rfs_restore_kind_load(struct rfs_engine_job *b);
+/** The restore's state. */
+int rfs_restore_kind_state(const struct rfs_engine_job *b);
+/** Commit state @p s, counters reset. */
+int rfs_restore_kind_save(struct rfs_engine_job *b, int s);
+/** Write progress to the index. */
+void rfs_restore_kind_progress(struct rfs_engine_job *b, int64_t files,
+			       int64_t bytes);
+/** The restore's lease owner and its end. */
+const char *rfs_restore_kind_lease_owner(const struct rfs_engine_job *b,
+					 int64_t *until_ns);
+/** "the restore to 'target'". */
+const char *rfs_restore_kind_describe(const struct rfs_engine_job *b, char *buf,
+				      size_t size);
+/** Free the storages, the conflicts, the restore and the entry. */
+void rfs_restore_kind_release(struct rfs_engine_job *b);
+
+/** The members of a restore kind that are the same for all: all but
+ * name, steps, open and fail. */
+#define RESTORE_KIND_OPS                                                       \
+	.claim_sign = -1, .lease = rfs_index_restore_lease,                    \
+	.load = rfs_restore_kind_load, .state = rfs_restore_kind_state,        \
+	.save = rfs_restore_kind_save, .progress = rfs_restore_kind_progress,  \
+	.lease_owner = rfs_restore_kind_lease_owner,                           \
+	.describe = rfs_restore_kind_describe,                                 \
+	.release = rfs_restore_kind_release
 
 #endif

@@ -507,3 +507,13 @@ int rfs_restore_purge_check(struct rfs_index *idx, int64_t entry_id,
 	free(b.waiting);
 	return rc;
 }
+
+/* The kind is chosen by the entry's recycle copy: a table is restored by
+ * its storage (core/kind_rel.c), files by the restore kind. */
+int rfs_restore_run(struct rfs_index *idx, int64_t id,
+		    const struct rfs_job_opts *o, struct rfs_error *err)
+{
+	if (rfs_rel_restore_wanted(idx, id))
+		return rfs_rel_restore_run(idx, id, o, err);
+	return rfs_restore_files_run(idx, id, o, err);
+}

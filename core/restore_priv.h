@@ -28,6 +28,11 @@ int rfs_restore_history(struct rfs_index *idx, const char *action,
 			const struct rfs_entry *e, const struct rfs_restore *r,
 			struct rfs_error *err);
 
+/** Run restore @p id of files as rfs_restore_run() does, with the
+ * restore kind (core/kind_restore.c). */
+int rfs_restore_files_run(struct rfs_index *idx, int64_t id,
+			  const struct rfs_job_opts *o, struct rfs_error *err);
+
 /** True when restore @p id restores a table of relational storage (its
  * entry's recycle copy is relational): rfs_rel_restore_run() runs it. */
 bool rfs_rel_restore_wanted(struct rfs_index *idx, int64_t id);
