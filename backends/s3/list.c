@@ -172,11 +172,11 @@ int rfs_s3_parallel(size_t n, int (*fn)(void *ctx, size_t i), void *ctx,
 		    unsigned int threads)
 {
 	struct par p = { fn, ctx, n, 0, 0 };
-	pthread_t tid[32];
+	pthread_t tid[64];
 	unsigned int k, started = 0;
 
-	if (threads > 32)
-		threads = 32;
+	if (threads > 64)
+		threads = 64;
 	if (threads > n)
 		threads = (unsigned int)n;
 	/* the calling thread works too */
