@@ -33,6 +33,9 @@
 # Environment (defaults in brackets):
 #   LS_OBJECTS [10000] READ_MIB [1024] ARCHIVE_FILES [2000]
 #   ARCHIVE_MIB [500] RUNS [3] SCENARIOS ["ls read archive"]
+#   LS_TOOLS ["recyclefs recyclefs-listing s3fs rclone"] the mounts the
+#   ls scenario times (LS_TOOLS=recyclefs with S3_OPTS=&head_parallel=N
+#   measures the HEADs in flight of a first listing)
 #   PARALLEL_FILES [recyclefs's default] jobs.parallel_files of the archive
 #   S3_OPTS [""] more options of recyclefs's storage URI, such as
 #   "&read_part=4&read_parallel=8" (docs/s3.md)
@@ -96,6 +99,8 @@ echo "s3 server  : $EP (bucket $BUCKET); $(rclone version 2>/dev/null | head -1)
 	tee -a "$W/machine.txt" >&2
 
 rcl mkdir "rgw:$BUCKET"
+# the machine's load average when the runs start (other work shares it)
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 : >"$W/runs.tsv"
 : >"$W/server.tsv"
 
@@ -220,7 +225,7 @@ PY
 	for r in $(seq 1 "$RUNS"); do
 		# a first mount knows nothing: its kept attributes start empty
 		export RECYCLEFS_S3_ATTR_CACHE=$W/attrs-$r
-		for tool in recyclefs recyclefs-listing s3fs rclone; do
+		for tool in ${LS_TOOLS:-recyclefs recyclefs-listing s3fs rclone}; do
 			mnt=$W/m-$tool
 			mount_tool "$tool" "$mnt"
 			dir=$(data_dir "$tool" "$mnt")/ls
@@ -351,6 +356,8 @@ goal() { # RATIO MIN
 report() {
 	cat "$W/machine.txt"
 	echo "runs       : $RUNS per method"
+	echo "load before: $load0"
+	echo "load after : $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; 2 CPUs shared)"
 	echo
 	if grep -q '^ls-' "$W/runs.tsv"; then
 		echo "ls -l of $LS_OBJECTS objects (mean seconds; ratio = this / recyclefs):"

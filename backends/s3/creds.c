@@ -51,7 +51,7 @@
 /* HEADs of a first listing in flight: each on a kept-alive connection of
  * the client's pool (RFS_S3_POOL_MAX). */
 #define HEAD_PARALLEL_DEFAULT 32
-#define HEAD_PARALLEL_MAX     32
+#define HEAD_PARALLEL_MAX     64
 static void wipe_free(char *s)
 {
 	if (s) {

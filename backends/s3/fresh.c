@@ -17,8 +17,11 @@
  * mtime, as a HEAD would show them. S3 has no conditional delete: a
  * write that lands between the listing and the DeleteObjects request is
  * lost with it (docs/recyclebin.md says so).
+ *
+ * What a refresh saw is kept, and looked up, by seen.c.
  */
 #include "backends/s3/s3_ops.h"
+#include "backends/s3/seen.h"
 
 #include "util/buf.h"
 #include "util/clock.h"
@@ -30,49 +33,18 @@
 #include <string.h>
 #include <strings.h>
 
-/** How long a refresh answers stat() and attest(), in seconds. */
-#define FRESH_SEC 30
 /** The most keys of one DeleteObjects request. */
 #define DELETE_MAX 1000
 
-struct fentry {
-	char *full;
-	bool listed; /* the listing showed it; else it is absent */
-	char etag[72];
-	int64_t size, lm_ns;
-};
-
-struct rfs_s3_fresh {
-	int64_t at_ns;	  /* when the listings were asked for */
-	struct fentry *e; /* sorted by full */
-	size_t n;
-};
-
-void rfs_s3_fresh_free(struct rfs_s3_fresh *f)
-{
-	if (!f)
-		return;
-	for (size_t i = 0; i < f->n; i++)
-		free(f->e[i].full);
-	free(f->e);
-	free(f);
-}
-
-static int fentry_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct fentry *)a)->full,
-		      ((const struct fentry *)b)->full);
-}
-
 /* The objects listed, while windows are fetched. */
 struct seen {
-	struct fentry *e;
+	struct rfs_s3_fentry *e;
 	size_t n, alloc;
 };
 
 static int seen_add(struct seen *s, const struct rfs_s3_object *o)
 {
-	struct fentry *e;
+	struct rfs_s3_fentry *e;
 
 	if (s->n == s->alloc) {
 		size_t na = s->alloc ? 2 * s->alloc : 256;
@@ -170,7 +142,7 @@ static int build(struct rfs_s3_backend *b, const char *const *keys, size_t n,
 			f->n++;
 	}
 	if (!r && f->n > 1)
-		qsort(f->e, f->n, sizeof(*f->e), fentry_cmp);
+		qsort(f->e, f->n, sizeof(*f->e), rfs_s3_fentry_cmp);
 	for (i = 0; !r && i < f->n; i++) {
 		const char *fk = f->e[i].full;
 		size_t dl = strrchr(fk, '/')
@@ -189,10 +161,10 @@ static int build(struct rfs_s3_backend *b, const char *const *keys, size_t n,
 		free(dir);
 	}
 	if (!r && s.n > 1)
-		qsort(s.e, s.n, sizeof(*s.e), fentry_cmp);
+		qsort(s.e, s.n, sizeof(*s.e), rfs_s3_fentry_cmp);
 	for (i = 0; !r && i < f->n; i++) {
-		struct fentry *hit =
-			bsearch(&f->e[i], s.e, s.n, sizeof(*s.e), fentry_cmp);
+		struct rfs_s3_fentry *hit = bsearch(
+			&f->e[i], s.e, s.n, sizeof(*s.e), rfs_s3_fentry_cmp);
 
 		if (hit) {
 			f->e[i].listed = hit->listed;
@@ -242,91 +214,6 @@ void rfs_s3_refresh(struct rfs_backend *rb, const char *const *keys, size_t n)
 	rfs_s3_fresh_free(old);
 }
 
-/* The last refresh's entry of @p full while it is fresh, copied to
- * @p out. Called with fresh_lock held. */
-static bool find_fresh(struct rfs_s3_backend *b, const char *full,
-		       struct fentry *out)
-{
-	struct fentry key = { .full = (char *)full }, *e;
-
-	if (!b->fresh ||
-	    rfs_time_now_ns() - b->fresh->at_ns > FRESH_SEC * RFS_NSEC_PER_SEC)
-		return false;
-	e = bsearch(&key, b->fresh->e, b->fresh->n, sizeof(*e), fentry_cmp);
-	if (!e)
-		return false;
-	*out = *e;
-	out->full = NULL;
-	return true;
-}
-
-/* The metadata of the listed version @p e of @p full. */
-static bool listed_meta(struct rfs_s3_backend *b, const char *full,
-			const struct fentry *e, struct rfs_s3_meta *m)
-{
-	if (!e->listed || !*e->etag)
-		return false;
-	if (b->conf->attrs_listing) {
-		rfs_s3_meta_new(m, S_IFREG | 0644);
-		m->size = e->size;
-		m->mtime_ns = m->atime_ns = m->ctime_ns = e->lm_ns;
-		m->server_ns = e->lm_ns;
-		memcpy(m->etag, e->etag, sizeof(m->etag));
-		return true;
-	}
-	return rfs_s3_attrs_get(b->attrs, full, e->etag, e->size, e->lm_ns, m);
-}
-
-bool rfs_s3_fresh_stat(struct rfs_s3_backend *b, const char *full,
-		       struct stat *st)
-{
-	struct rfs_s3_meta m;
-	struct fentry e;
-	bool ok;
-
-	pthread_mutex_lock(&b->fresh_lock);
-	ok = find_fresh(b, full, &e);
-	pthread_mutex_unlock(&b->fresh_lock);
-	if (!ok || !listed_meta(b, full, &e, &m))
-		return false;
-	rfs_s3_meta_to_stat(b, full, &m, st);
-	return true;
-}
-
-bool rfs_s3_fresh_attest(struct rfs_s3_backend *b, const char *full,
-			 const char *sha)
-{
-	struct rfs_s3_meta m;
-	struct fentry e;
-	bool ok;
-
-	pthread_mutex_lock(&b->fresh_lock);
-	ok = find_fresh(b, full, &e);
-	pthread_mutex_unlock(&b->fresh_lock);
-	/* a single-part ETag is the MD5 the server computed of the bytes;
-	 * a multipart one, the MD5 of its parts' MD5s, was checked against
-	 * those of the bytes read when the copy was made (attest.c) */
-	return ok && e.listed && *e.etag &&
-	       rfs_s3_attrs_find(b->attrs, full, &m) &&
-	       !strcasecmp(m.etag, e.etag) && m.size == e.size && *m.sha256 &&
-	       !strcasecmp(m.sha256, sha) &&
-	       (strchr(e.etag, '-') || !strcasecmp(m.md5, e.etag));
-}
-
-void rfs_s3_fresh_drop(struct rfs_s3_backend *b, const char *full)
-{
-	struct fentry key = { .full = (char *)full }, *e;
-
-	pthread_mutex_lock(&b->fresh_lock);
-	if (b->fresh) {
-		e = bsearch(&key, b->fresh->e, b->fresh->n, sizeof(*e),
-			    fentry_cmp);
-		if (e)
-			e->etag[0] = '\0'; /* asked for again */
-	}
-	pthread_mutex_unlock(&b->fresh_lock);
-}
-
 /* ------------------------------------------------------- batch delete */
 
 /* Is @p u (object @p full, listed as @p e when @p have) still the
@@ -335,7 +222,7 @@ void rfs_s3_fresh_drop(struct rfs_s3_backend *b, const char *full)
  * size and mtime. @return 1 yes, 0 no, -ENOENT gone, or -errno */
 static int still_same(struct rfs_s3_backend *b, const char *full,
 		      const struct rfs_backend_unlink *u,
-		      const struct fentry *e, bool have)
+		      const struct rfs_s3_fentry *e, bool have)
 {
 	struct rfs_s3_meta pin, m;
 	struct stat st;
@@ -367,7 +254,7 @@ static int still_same(struct rfs_s3_backend *b, const char *full,
 	if (pinned && !strcasecmp(pin.etag, m.etag))
 		return 0;
 	/* no pin: its size and mtime, as a HEAD shows them */
-	if (!headed && !listed_meta(b, full, e, &m)) {
+	if (!headed && !rfs_s3_listed_meta(b, full, e, &m)) {
 		r = rfs_s3_head(b, full, &m);
 		if (r < 0)
 			return r;
@@ -470,7 +357,7 @@ int rfs_s3_unlink_checked(struct rfs_backend *rb, struct rfs_backend_unlink *u,
 	if (!r && build(b, keys, n, &f) < 0)
 		f = NULL; /* each is asked for with a HEAD */
 	for (i = 0; !r && i < n; i++) {
-		struct fentry key = { 0 }, *e = NULL;
+		struct rfs_s3_fentry key = { 0 }, *e = NULL;
 		int same;
 
 		if (!*u[i].key || !rfs_path_is_clean(u[i].key)) {
@@ -483,7 +370,8 @@ int rfs_s3_unlink_checked(struct rfs_backend *rb, struct rfs_backend_unlink *u,
 			break;
 		key.full = (char *)rfs_buf_str(&full);
 		if (f)
-			e = bsearch(&key, f->e, f->n, sizeof(*e), fentry_cmp);
+			e = bsearch(&key, f->e, f->n, sizeof(*e),
+				    rfs_s3_fentry_cmp);
 		same = still_same(b, rfs_buf_str(&full), &u[i], e ? e : &key,
 				  e != NULL);
 		if (same == -ENOENT) {

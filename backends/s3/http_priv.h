@@ -12,7 +12,7 @@
 #include <pthread.h>
 
 /** Idle handles kept for keep-alive; more are made and freed on demand. */
-#define RFS_S3_POOL_MAX 32
+#define RFS_S3_POOL_MAX 64
 
 /** A client (see rfs_s3_client_new()). */
 struct rfs_s3_client {

@@ -30,7 +30,7 @@
  * Lock order: the list's lock, then a file's lock. No function called
  * with a file's lock held takes the list's lock.
  */
-#include "backends/s3/io_priv.h"
+#include "backends/s3/s3_file.h"
 
 #include "util/buf.h"
 #include "util/clock.h"
@@ -407,34 +407,6 @@ int rfs_s3_file_close(struct rfs_file *rf)
 }
 
 /* ------------------------------------------------ the open-file list */
-
-bool rfs_s3_files_stat(struct rfs_s3_backend *b, const char *full,
-		       struct stat *st)
-{
-	struct rfs_s3_file *f;
-	bool found = false;
-
-	pthread_mutex_lock(&b->files->lock);
-	for (f = b->files->head; f && !found; f = f->next) {
-		struct rfs_s3_meta m;
-		int64_t size = 0;
-
-		/* full and unlinked change under the list's lock too: only
-		 * the file asked for waits for its own lock */
-		if (f->unlinked || strcmp(f->full, full))
-			continue;
-		pthread_mutex_lock(&f->lock);
-		if (f->dirty && staged_size(f, &size) == 0) {
-			m = f->meta;
-			m.size = size;
-			rfs_s3_meta_to_stat(b, full, &m, st);
-			found = true;
-		}
-		pthread_mutex_unlock(&f->lock);
-	}
-	pthread_mutex_unlock(&b->files->lock);
-	return found;
-}
 
 /* Re-point or release the open files of @p full; call with the list
  * locked. */

@@ -5,7 +5,7 @@
  * fetched on a thread of its own (a prefetch) once it is large enough.
  * Every function is called with the file's lock held.
  */
-#include "backends/s3/io_priv.h"
+#include "backends/s3/s3_file.h"
 
 #include "util/buf.h"
 

@@ -172,11 +172,11 @@ int rfs_s3_parallel(size_t n, int (*fn)(void *ctx, size_t i), void *ctx,
 		    unsigned int threads)
 {
 	struct par p = { fn, ctx, n, 0, 0 };
-	pthread_t tid[32];
+	pthread_t tid[64];
 	unsigned int k, started = 0;
 
-	if (threads > 32)
-		threads = 32;
+	if (threads > 64)
+		threads = 64;
 	if (threads > n)
 		threads = (unsigned int)n;
 	/* the calling thread works too */
@@ -248,6 +248,11 @@ static int gather_add(struct gather *g, const char *name, size_t len, bool dir,
 	e->known = !dir && !g->b->conf->attrs_listing &&
 		   rfs_s3_attrs_get(g->b->attrs, rfs_buf_str(&key), etag, size,
 				    mtime_ns, &m);
+	/* the version listed now, with its kept attributes, is what a HEAD
+	 * would say: a copy of it (copy_hashed(), whose reads are
+	 * conditional on this ETag) needs no HEAD of its own */
+	if (e->known)
+		rfs_s3_cache_head_put(g->b->cache, rfs_buf_str(&key), &m);
 	rfs_s3_meta_to_stat(g->b, rfs_buf_str(&key), &m, &e->st);
 	rfs_buf_release(&key);
 	g->n++;

@@ -1,8 +1,8 @@
 /**
  * @file s3_ops.h
  * @brief What the backend-operation files of the S3 adapter share
- *        (s3.c, dir.c, meta.c, io.c, transfer.c, cache.c; backends/s3/
- *        only).
+ *        (s3.c, req.c, stat.c, dir.c, meta.c, io.c, transfer.c, cache.c,
+ *        fresh.c, seen.c; backends/s3/ only).
  *
  * Keys are the backend's relative keys ("" is the storage's root) unless
  * a parameter is named "full": full keys are the object keys in the
@@ -159,7 +159,17 @@ void rfs_s3_attrs_pin(struct rfs_s3_attrs *a, const char *full,
 bool rfs_s3_attrs_pinned(struct rfs_s3_attrs *a, const char *full,
 			 struct rfs_s3_meta *m);
 
-/* ------------------------------------------------------------- s3.c */
+/* ------------------------------------------------------------ req.c */
+
+/**
+ * The calling thread's last error, when it was @p err (a positive
+ * errno), else "". @return a borrowed string, valid until the thread's
+ * next request
+ */
+const char *rfs_s3_last_error_for(int err);
+
+/** The 64-bit FNV-1a hash of @p s (NULL hashes as ""). */
+uint64_t rfs_s3_fnv1a(const char *s);
 
 /** Zero @p r and set the method, the full key and idempotence. */
 void rfs_s3_req_init(struct rfs_s3_request *r, const char *method,
@@ -183,41 +193,6 @@ int rfs_s3_full_key(struct rfs_s3_backend *b, const char *key,
 /** Append the listing prefix of the directory @p key ("" or "p/k/"). */
 int rfs_s3_dir_prefix(struct rfs_s3_backend *b, const char *key,
 		      struct rfs_buf *out);
-
-/**
- * Attributes of @p key through the caches and the open files.
- * @return 0, -ENOENT, -EACCES, -EIO, ...
- */
-int rfs_s3_stat_key(struct rfs_s3_backend *b, const char *key, struct stat *st);
-
-/**
- * Check that the parent of @p key is a directory.
- * @return 0, -ENOENT, -ENOTDIR or a request's error
- */
-int rfs_s3_check_parent(struct rfs_s3_backend *b, const char *key);
-
-/** Forget what the caches know of @p key and of the listings above it. */
-void rfs_s3_invalidate(struct rfs_s3_backend *b, const char *key);
-
-/**
- * After a copy of ours wrote the object @p key (full key @p full) in a
- * folder that was a directory already: replace what the caches knew of
- * it by @p made, as rfs_s3_copy_object() gave it (its HEAD, its
- * attributes, its entry in the parent's cached listing, see
- * rfs_s3_cache_list_set()). With @p made NULL, without an ETag, or not
- * what the server would say, rfs_s3_invalidate() instead.
- */
-void rfs_s3_cache_made(struct rfs_s3_backend *b, const char *key,
-		       const char *full, const struct rfs_s3_meta *made);
-
-/** rfs_s3_invalidate() by full key. */
-void rfs_s3_invalidate_full(struct rfs_s3_backend *b, const char *full);
-
-/**
- * After @p key was removed: keep its parent directory alive with a
- * marker when nothing else is left in it (best effort).
- */
-void rfs_s3_keep_parent(struct rfs_s3_backend *b, const char *key);
 
 /**
  * Fill @p st from @p m for the object @p full (its inode number). With
@@ -286,6 +261,43 @@ int rfs_s3_put(struct rfs_s3_backend *b, const char *full, const void *data,
 
 /** DELETE @p full (no error when it is missing). */
 int rfs_s3_delete(struct rfs_s3_backend *b, const char *full);
+
+/* ----------------------------------------------------------- stat.c */
+
+/**
+ * Attributes of @p key through the caches and the open files.
+ * @return 0, -ENOENT, -EACCES, -EIO, ...
+ */
+int rfs_s3_stat_key(struct rfs_s3_backend *b, const char *key, struct stat *st);
+
+/**
+ * Check that the parent of @p key is a directory.
+ * @return 0, -ENOENT, -ENOTDIR or a request's error
+ */
+int rfs_s3_check_parent(struct rfs_s3_backend *b, const char *key);
+
+/** Forget what the caches know of @p key and of the listings above it. */
+void rfs_s3_invalidate(struct rfs_s3_backend *b, const char *key);
+
+/**
+ * After a copy of ours wrote the object @p key (full key @p full) in a
+ * folder that was a directory already: replace what the caches knew of
+ * it by @p made, as rfs_s3_copy_object() gave it (its HEAD, its
+ * attributes, its entry in the parent's cached listing, see
+ * rfs_s3_cache_list_set()). With @p made NULL, without an ETag, or not
+ * what the server would say, rfs_s3_invalidate() instead.
+ */
+void rfs_s3_cache_made(struct rfs_s3_backend *b, const char *key,
+		       const char *full, const struct rfs_s3_meta *made);
+
+/** rfs_s3_invalidate() by full key. */
+void rfs_s3_invalidate_full(struct rfs_s3_backend *b, const char *full);
+
+/**
+ * After @p key was removed: keep its parent directory alive with a
+ * marker when nothing else is left in it (best effort).
+ */
+void rfs_s3_keep_parent(struct rfs_s3_backend *b, const char *key);
 
 /* ------------------------------------------------------------ cache.c */
 
@@ -550,6 +562,8 @@ void rfs_s3_refresh(struct rfs_backend *b, const char *const *keys, size_t n);
 int rfs_s3_unlink_checked(struct rfs_backend *b, struct rfs_backend_unlink *u,
 			  size_t n);
 
+/* ------------------------------------------------------------ seen.c */
+
 /**
  * The attributes of @p full from the last refresh, when it listed the
  * object seconds ago and the attribute store knows that version.
@@ -640,7 +654,7 @@ int rfs_s3_file_close(struct rfs_file *f);
 
 /**
  * The attributes of @p full as an open, modified file of this process
- * holds them (its staged size and times).
+ * holds them (its staged size and times; stat.c).
  * @return true when such a file is open
  */
 bool rfs_s3_files_stat(struct rfs_s3_backend *b, const char *full,

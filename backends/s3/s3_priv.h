@@ -8,13 +8,15 @@
  *  - xml.c:   the XML responses, parsed with expat;
  *  - http.c:  requests over libcurl: a pool of handles, retries with
  *             backoff and jitter, HTTP and S3 errors mapped to errno;
- *  - s3.c:    the backend operations, the listing and attribute caches;
+ *  - s3.c:    the ops table; req.c the request primitives; stat.c
+ *             attributes through the listing and attribute caches;
  *  - io.c:    open files: ranged reads with read-ahead, writes staged in
  *             a temporary file and uploaded on close (multipart above the
  *             part size, parts in parallel).
  * The client's pool is in client.c (http_priv.h); the backend's files
- * (s3.c, cache.c, list.c, dir.c, meta.c, io.c, transfer.c) share
- * s3_ops.h. docs/internals/s3-backend.md describes them.
+ * (s3.c, req.c, stat.c, cache.c, list.c, dir.c, meta.c, io.c,
+ * transfer.c, fresh.c, seen.c) share s3_ops.h. docs/internals/s3-backend.md
+ * describes them.
  */
 #ifndef RFS_BACKENDS_S3_PRIV_H
 #define RFS_BACKENDS_S3_PRIV_H

@@ -1375,8 +1375,15 @@ Test(s3, an_archive_costs_at_most_four_requests_per_file)
 	deletes = requests_in("arch.log",
 			      "s3 DELETE '" PFX "/dt=2013-01-13/part-");
 	batches = requests_in("arch.log", "s3 POST ''");
-	fprintf(stderr, "archive of 200 objects: %d requests, %.2f per file\n",
-		total, total / 200.0);
+	fprintf(stderr,
+		"archive of 200 objects: %d requests, %.2f per file (HEAD "
+		"%d, GET %d of them LIST %d, PUT %d, POST %d, DELETE %d)\n",
+		total, total / 200.0, requests_in("arch.log", "s3 HEAD '"),
+		requests_in("arch.log", "s3 GET '"),
+		requests_in("arch.log", "s3 GET '' \\?list-type"),
+		requests_in("arch.log", "s3 PUT '"),
+		requests_in("arch.log", "s3 POST '"),
+		requests_in("arch.log", "s3 DELETE '"));
 	cr_expect_leq(total, 4 * 200, "%d requests for 200 files", total);
 	/* the sources go in one DeleteObjects, not one DELETE each */
 	cr_expect_eq(deletes, 0);
@@ -1385,6 +1392,71 @@ Test(s3, an_archive_costs_at_most_four_requests_per_file)
 	cr_expect_eq(requests_in("arch.log", "s3 HEAD '" BINPFX "/" E
 					     "/dt=2013-01-13/part-"),
 		     0);
+	rfs_test_out_release(&o);
+}
+
+/* The snapshot takes each object's attributes from the store of kept
+ * attributes when the listing shows the version they were read from, so
+ * a folder listed before is archived without a HEAD per object; an
+ * object another client rewrote since (new bytes: a new ETag; the same
+ * bytes with other metadata: a new Last-Modified) is a miss, asked for
+ * again, and archived with its new mtime, never the kept one. */
+Test(s3, a_snapshot_takes_kept_attributes_and_the_new_mtime_of_a_rewrite)
+{
+	struct rfs_test_out o = { 0 };
+	char t[64], key[256];
+	int r, heads, total;
+	char *v;
+
+	setenv("RECYCLEFS_S3_ATTR_CACHE", rfs_test_data(&m, "attrs"), 1);
+	put_parts("dt=2013-01-16", 50, 2000);
+	/* a listing through the mount keeps what its HEADs said */
+	mount_up();
+	SH_OK("ls -l mnt/" E "/dt=2013-01-16 > /dev/null");
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	/* another client, a second later: part-2 the same bytes with
+	 * another mtime (same ETag), part-3 new bytes (new ETag) */
+	SH_OK("sleep 1 && $AWSX s3 cp --only-show-errors --metadata "
+	      "mtime=1000000000.5 dt=2013-01-16/part-2.parquet s3://$B/" PFX
+	      "/dt=2013-01-16/part-2.parquet && head -c 2000 /dev/urandom > "
+	      "dt=2013-01-16/part-3.parquet && $AWSX s3 cp --only-show-errors "
+	      "--metadata mtime=1000000001.25 dt=2013-01-16/part-3.parquet "
+	      "s3://$B/" PFX "/dt=2013-01-16/part-3.parquet && (cd "
+	      "dt=2013-01-16 && sha256sum * | sort -k2) > dt=2013-01-16.sum");
+	r = rfs_test_cli(&m, &o, "archive", "--no-wait", E "/dt=2013-01-16");
+	cr_assert_eq(r, 0, "%s", o.err);
+	r = rfs_test_sh(&m, &o, "recyclefs -v resume 2> snap.log");
+	cr_assert_eq(r, 0, "resume: %s%s", o.out, o.err);
+	v = entry_field(E "/dt=2013-01-16", "state");
+	cr_expect_str_eq(v, "archived");
+	free(v);
+	/* only the two rewritten objects were asked for */
+	heads = requests_in("snap.log", "s3 HEAD '" PFX "/dt=2013-01-16/part-");
+	total = requests_in("snap.log", "s3 (GET|HEAD|PUT|POST|DELETE) '");
+	fprintf(stderr,
+		"archive of 50 listed objects: %d requests, %.2f per file, "
+		"%d HEADs of sources\n",
+		total, total / 50.0, heads);
+	cr_expect_eq(heads, 2, "%d HEADs of the sources, not the 2 rewritten",
+		     heads);
+	/* the copies: the bytes, and each one's own mtime */
+	SH_OK("rm -rf bin && $AWSX s3 cp --only-show-errors --recursive "
+	      "s3://$B/" BINPFX "/" E "/dt=2013-01-16/ bin/ && (cd bin && "
+	      "sha256sum -c --quiet ../dt=2013-01-16.sum)");
+	snprintf(key, sizeof(key), "%s/%s/dt=2013-01-16/part-1.parquet", BINPFX,
+		 E);
+	meta_mtime(key, t, sizeof(t));
+	cr_expect_str_eq(t, "981173106.123456789");
+	snprintf(key, sizeof(key), "%s/%s/dt=2013-01-16/part-2.parquet", BINPFX,
+		 E);
+	meta_mtime(key, t, sizeof(t));
+	cr_expect_str_eq(t, "1000000000.500000000",
+			 "part-2 (same bytes, new mtime) kept the old one");
+	snprintf(key, sizeof(key), "%s/%s/dt=2013-01-16/part-3.parquet", BINPFX,
+		 E);
+	meta_mtime(key, t, sizeof(t));
+	cr_expect_str_eq(t, "1000000001.250000000",
+			 "part-3 (new bytes) kept the old mtime");
 	rfs_test_out_release(&o);
 }
 

@@ -613,7 +613,7 @@ Test(s3_creds, read_part_and_read_parallel_bound_the_read_ahead)
 	cr_assert_neq(strstr(e.msg, "at most 64"), NULL, "%s", e.msg);
 }
 
-Test(s3_creds, head_parallel_is_1_to_32)
+Test(s3_creds, head_parallel_is_1_to_64)
 {
 	struct rfs_s3_conf c;
 	struct rfs_error e;
@@ -626,7 +626,10 @@ Test(s3_creds, head_parallel_is_1_to_32)
 	cr_assert_eq(c.head_parallel, 8);
 	rfs_s3_conf_release(&c);
 	load_fails("bucket", "head_parallel=0", EINVAL, &e);
-	load_fails("bucket", "head_parallel=33", EINVAL, &e);
-	cr_assert_neq(strstr(e.msg, "head_parallel must be 1 to 32"), NULL,
+	load_ok("s3", "bucket", "head_parallel=64", &c);
+	cr_assert_eq(c.head_parallel, 64);
+	rfs_s3_conf_release(&c);
+	load_fails("bucket", "head_parallel=65", EINVAL, &e);
+	cr_assert_neq(strstr(e.msg, "head_parallel must be 1 to 64"), NULL,
 		      "%s", e.msg);
 }

@@ -1,13 +1,14 @@
 /**
- * @file io_priv.h
- * @brief What the files of the S3 adapter's open files share (io.c, the
- *        handle's operations; io_read.c, the reads of an object by
- *        ranged GETs with read-ahead and prefetch; backends/s3/ only).
+ * @file s3_file.h
+ * @brief The S3 adapter's open file, and what the files that handle it
+ *        share (io.c, the handle's operations; io_read.c, the reads of an
+ *        object by ranged GETs with read-ahead and prefetch; stat.c, the
+ *        attributes of a file open for writing; backends/s3/ only).
  *
  * Every function here is called with the file's lock held.
  */
-#ifndef RFS_BACKENDS_S3_IO_PRIV_H
-#define RFS_BACKENDS_S3_IO_PRIV_H
+#ifndef RFS_BACKENDS_S3_FILE_H
+#define RFS_BACKENDS_S3_FILE_H
 
 #include "backends/s3/s3_ops.h"
 
