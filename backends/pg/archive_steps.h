@@ -17,9 +17,11 @@
  * and returns 0; interrupted (the connection lost, the server restarted),
  * it either committed or left nothing, and running it again completes it.
  * The content hash is computed by the server in one sequential scan
- * ("sum128:", see rfs_pg_count_hash()), in a session with fixed output
- * settings (UTC, ISO dates); a manifest row written with the older
- * ordered md5 (32 hex digits, no prefix) is checked with that algorithm.
+ * ("hte128:", see rfs_pg_count_hash()), in a session with fixed output
+ * settings (UTC, ISO dates); a manifest row written with an older
+ * algorithm ("sum128:", or the ordered md5: 32 hex digits, no prefix) is
+ * checked with that algorithm. After the snapshot, the source is proven
+ * unchanged by its stamp (rfs_pg_item::stamp), else by its hash.
  *
  * Errors: -EIO (connection lost: run the step again), -ESTALE (the source
  * changed since its snapshot: the archive stops, the source untouched and
@@ -61,8 +63,9 @@ struct rfs_pg_item {
 	char *bound;	     /**< "FOR VALUES ..." or "DEFAULT"; NULL */
 	char *ddl;	     /**< its DDL, as schema.sql shows it */
 	int64_t rows;	     /**< its row count */
-	/** its content hash: "sum128:" and 32 hex digits, or 32 hex digits
-	 * alone (the older ordered md5) */
+	/** its content hash: "hte128:" and 32 hex digits; or, written by
+	 * an earlier version, "sum128:" and 32 hex digits, or 32 hex digits
+	 * alone (the ordered md5) */
 	char hash[RFS_PG_HASH_MAX];
 	/** what proves cheaply that the source still holds the snapshot's
 	 * rows: "xmin oid filenode columns-md5" taken in the snapshot's
