@@ -18,7 +18,9 @@
 #              (no ATTACH, schema archive) psql && row count check &&
 #              DROP TABLE public.<p>
 # Both end with the partition gone from the parent and a copy in another
-# schema of the same database; the script checks each copy's row count.
+# schema of the same database; the script checks each copy's row count
+# (count(*) of the copy, untimed) and, for recyclefs, that the job's
+# entry and the manifest row are archived (so verify passed).
 #
 # Environment (defaults in brackets): ROWS [1000000] RUNS [3]
 #   and RECYCLEFS_BIN, BENCH_TMP, RESULTS_DIR, KEEP (see bench/lib.sh)
@@ -77,8 +79,17 @@ run_recyclefs() {
 	t0=$(now)
 	R archive "sales.orders/bronze/2000-01-01..now/p$part" >/dev/null
 	t1=$(now)
-	n=$(PSQL -c "SELECT rows FROM recyclebin.rfs_manifest WHERE origin \
-LIKE '%/p$part' AND state = 'archived'")
+	# verified and finished: the job's entry and the manifest row say
+	# archived, and the copy (counted here) holds every row
+	R status --all | grep -Eq "(^|[ /])p$part +archived" ||
+		bench_die "recyclefs: the archive of p$part is not archived: \
+$(R status --all)"
+	copy=$(PSQL -c "SELECT format('%I.%I', 'recyclebin', bin_name) FROM \
+recyclebin.rfs_manifest WHERE origin LIKE '%/p$part' AND state = \
+'archived' AND rows = $ROWS")
+	[ -n "$copy" ] || bench_die "recyclefs: no archived manifest row of \
+$ROWS rows for p$part"
+	n=$(PSQL -c "SELECT count(*) FROM $copy")
 	[ "$n" = "$ROWS" ] || bench_die "recyclefs: the copy of p$part \
 holds '$n' rows, not $ROWS"
 	[ -z "$(PSQL -c "SELECT to_regclass('public.p$part')")" ] ||

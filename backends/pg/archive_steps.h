@@ -17,9 +17,11 @@
  * and returns 0; interrupted (the connection lost, the server restarted),
  * it either committed or left nothing, and running it again completes it.
  * The content hash is computed by the server in one sequential scan
- * ("sum128:", see rfs_pg_count_hash()), in a session with fixed output
- * settings (UTC, ISO dates); a manifest row written with the older
- * ordered md5 (32 hex digits, no prefix) is checked with that algorithm.
+ * ("hte128:", see rfs_pg_count_hash()), in a session with fixed output
+ * settings (UTC, ISO dates); a manifest row written with an older
+ * algorithm ("sum128:", or the ordered md5: 32 hex digits, no prefix) is
+ * checked with that algorithm. After the snapshot, the source is proven
+ * unchanged by its stamp (rfs_pg_item::stamp), else by its hash.
  *
  * Errors: -EIO (connection lost: run the step again), -ESTALE (the source
  * changed since its snapshot: the archive stops, the source untouched and
@@ -34,10 +36,20 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
-/** The prefix of a content hash made by the order-free algorithm. */
+/** The prefix of a content hash made by the current algorithm: the sums
+ * of hashtextextended() of each row's text with two seeds. */
+#define RFS_PG_HASH_HTE128 "hte128:"
+/** The seeds of the two hashtextextended() values of "hte128:". */
+#define RFS_PG_HTE128_SEED1 "6148914691236517205"
+/** The second seed (see RFS_PG_HTE128_SEED1). */
+#define RFS_PG_HTE128_SEED2 "-3074457345618258603"
+/** The prefix of a content hash made by the earlier order-free algorithm
+ * (sums of the md5 halves of each row's text). */
 #define RFS_PG_HASH_SUM128 "sum128:"
 /** Room for a content hash and its NUL. */
 #define RFS_PG_HASH_MAX 48
+/** Room for a source stamp (see rfs_pg_item::stamp) and its NUL. */
+#define RFS_PG_STAMP_MAX 96
 
 struct rfs_error;
 
@@ -51,9 +63,14 @@ struct rfs_pg_item {
 	char *bound;	     /**< "FOR VALUES ..." or "DEFAULT"; NULL */
 	char *ddl;	     /**< its DDL, as schema.sql shows it */
 	int64_t rows;	     /**< its row count */
-	/** its content hash: "sum128:" and 32 hex digits, or 32 hex digits
-	 * alone (the older ordered md5) */
+	/** its content hash: "hte128:" and 32 hex digits; or, written by
+	 * an earlier version, "sum128:" and 32 hex digits, or 32 hex digits
+	 * alone (the ordered md5) */
 	char hash[RFS_PG_HASH_MAX];
+	/** what proves cheaply that the source still holds the snapshot's
+	 * rows: "xmin oid filenode columns-md5" taken in the snapshot's
+	 * transaction; "" (older manifest rows): the hash is used */
+	char stamp[RFS_PG_STAMP_MAX];
 	char *bin_schema; /**< the recycle schema */
 	char *bin_name;	  /**< the copy's name there */
 	char *origin;	  /**< the origin path given to the snapshot */
@@ -100,6 +117,17 @@ int rfs_pg_snapshot(PGconn *c, const char *schema, const char *name,
 		    struct rfs_pg_item *out, struct rfs_error *err);
 
 /**
+ * Step 1 without the rows: the refusals, the bound and the DDL of
+ * rfs_pg_snapshot(), no row count, hash or stamp (a sync takes them in
+ * the snapshot it copies). What the archive job's snapshot step runs.
+ * @return as rfs_pg_snapshot()
+ */
+int rfs_pg_precheck(PGconn *c, const char *schema, const char *name,
+		    const char *parent, const char *bin_schema,
+		    const char *bin_name, const char *origin,
+		    struct rfs_pg_item *out, struct rfs_error *err);
+
+/**
  * Read the item of copy @p bin_name back from the manifest table.
  * @return 0, -ENOENT (no such copy), -EIO
  */
@@ -109,19 +137,34 @@ int rfs_pg_item_load(PGconn *c, const char *bin_schema, const char *bin_name,
 /**
  * Step 2: copy into the recycle schema, server-side, in one transaction:
  * CREATE TABLE (LIKE ... INCLUDING ALL), INSERT ... SELECT, and the
- * manifest row (state "copied"). The source is hashed in the same
- * snapshot first: -ESTALE when it changed. The source is never moved.
+ * manifest row (state "copied") with the item's count, hash and stamp;
+ * an item without a hash (rfs_pg_precheck()) is hashed in the snapshot
+ * the copy reads. The source is never moved.
  * @return 0, -ESTALE, -EEXIST (the copy's name holds another archive),
  *         -EIO
  */
 int rfs_pg_sync(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err);
 
 /**
- * Step 3: the copy and the source both have the snapshot's row count and
- * hash (state "verified").
+ * rfs_pg_sync() with a second connection @p c2 to the same database (or
+ * NULL): an item of rfs_pg_precheck() (no hash yet) is hashed there, at
+ * the snapshot the copy reads (pg_export_snapshot()), while @p c copies.
+ */
+int rfs_pg_sync2(PGconn *c, PGconn *c2, struct rfs_pg_item *it,
+		 struct rfs_error *err);
+
+/**
+ * Step 3: the copy has the snapshot's row count and hash, and the source
+ * still holds the snapshot's rows (by its stamp, else its count and
+ * hash); state "verified".
  * @return 0, -ESTALE (the source changed; the copy differs), -EIO
  */
 int rfs_pg_verify(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err);
+
+/** rfs_pg_verify() checking the source on a second connection @p c2 (or
+ * NULL) while @p c hashes the copy. */
+int rfs_pg_verify2(PGconn *c, PGconn *c2, struct rfs_pg_item *it,
+		   struct rfs_error *err);
 
 /**
  * Step 4: detach the partition from its parent (the parent is the

@@ -129,11 +129,13 @@ int rfs_pg_add_order(PGconn *c, const char *oid, struct rfs_buf *b,
 
 /** Row count and content hash of relation @p oid computed on the server,
  * by the algorithm that made @p like (a hash read from a manifest), or by
- * the current one when @p like is NULL. Current ("sum128:" and 32 hex
- * digits): md5 of the row count and the exact sums of the two 64-bit
- * halves of each row's md5(row::text), in one sequential scan. Old (32
- * hex digits, no prefix): md5 of the concatenated md5 of each row's text
- * in rfs_pg_add_order() order. @return 0 or -errno */
+ * the current one when @p like is NULL. Current ("hte128:" and 32 hex
+ * digits): md5 of the row count and the exact sums of
+ * hashtextextended(row::text) with the two seeds RFS_PG_HTE128_SEED1
+ * and RFS_PG_HTE128_SEED2, in one sequential scan. Earlier: "sum128:"
+ * (the same with the two 64-bit halves of each row's md5(row::text)),
+ * and 32 hex digits with no prefix (md5 of the concatenated md5 of each
+ * row's text in rfs_pg_add_order() order). @return 0 or -errno */
 int rfs_pg_count_hash(PGconn *c, const char *oid, const char *like,
 		      int64_t *rows, char hash[RFS_PG_HASH_MAX],
 		      struct rfs_error *err);

@@ -176,10 +176,12 @@ static int total_size(PGconn *c, const struct rfs_pg_item *it, int64_t *bytes,
 	return r;
 }
 
-/* Archive steps: the source is folder it->key of this backend. */
-static int archive_step(PGconn *c, struct rfs_pg *p, enum rfs_rel_step step,
-			const char *bschema, const char *bname,
-			struct rfs_rel_item *out, struct rfs_error *err)
+/* Archive steps: the source is folder it->key of this backend; @p c2 a
+ * second connection for the sync and the verify, or NULL. */
+static int archive_step(PGconn *c, PGconn *c2, struct rfs_pg *p,
+			enum rfs_rel_step step, const char *bschema,
+			const char *bname, struct rfs_rel_item *out,
+			struct rfs_error *err)
 {
 	struct rfs_pg_item it = { 0 };
 	char *name = NULL, *schema = NULL, *parent = NULL;
@@ -198,7 +200,8 @@ static int archive_step(PGconn *c, struct rfs_pg *p, enum rfs_rel_step step,
 		if (r != -ENOENT || step != RFS_REL_SYNC)
 			return r;
 	}
-	/* A fresh snapshot: the snapshot step, or a sync not yet done. */
+	/* A fresh snapshot: the snapshot step, or a sync not yet done
+	 * (which hashes the source in the snapshot it copies). */
 	r = rfs_pg_name_decode(out->key, strlen(out->key), &name);
 	if (r < 0)
 		return rfs_error_set(err, ENOENT, "no table '%s' in '%s'",
@@ -207,7 +210,7 @@ static int archive_step(PGconn *c, struct rfs_pg *p, enum rfs_rel_step step,
 	if (r == 0 && p->table && strcmp(name, p->table))
 		r = epoch_table(p, &parent);
 	if (r == 0)
-		r = rfs_pg_snapshot(c, schema, name, parent, bschema, bname,
+		r = rfs_pg_precheck(c, schema, name, parent, bschema, bname,
 				    out->origin, &it, err);
 	free(name);
 	free(schema);
@@ -220,10 +223,10 @@ loaded:
 		r = total_size(c, &it, &out->bytes, err);
 		break;
 	case RFS_REL_SYNC:
-		r = rfs_pg_sync(c, &it, err);
+		r = rfs_pg_sync2(c, c2, &it, err);
 		break;
 	case RFS_REL_VERIFY:
-		r = rfs_pg_verify(c, &it, err);
+		r = rfs_pg_verify2(c, c2, &it, err);
 		break;
 	case RFS_REL_UNPUBLISH:
 		r = rfs_pg_unpublish(c, &it, err);
@@ -366,7 +369,7 @@ static int pg_rel_step(struct rfs_backend *b, enum rfs_rel_step step,
 	struct rfs_pg *p = (struct rfs_pg *)b;
 	struct rfs_pg_target bt;
 	char *bschema = NULL, bname[64];
-	PGconn *c = NULL;
+	PGconn *c = NULL, *c2 = NULL;
 	int r;
 
 	r = bin_target(out->bin_uri, &bt, &bschema, err);
@@ -392,9 +395,19 @@ static int pg_rel_step(struct rfs_backend *b, enum rfs_rel_step step,
 		else if (step >= RFS_REL_RESTORE_CHECK &&
 			 step <= RFS_REL_RESTORE_ATTACH)
 			r = restore_step(c, p, step, bschema, bname, out, err);
-		else
-			r = archive_step(c, p, step, bschema, bname, out, err);
+		else {
+			struct rfs_error ignore = { 0 };
+
+			/* work in parallel; without it, serially */
+			if ((step == RFS_REL_SYNC || step == RFS_REL_VERIFY) &&
+			    rfs_pg_target_connect(&p->t, &c2, &ignore) < 0)
+				c2 = NULL;
+			r = archive_step(c, c2, p, step, bschema, bname, out,
+					 err);
+		}
 	}
+	if (c2)
+		PQfinish(c2);
 	if (c)
 		PQfinish(c);
 	free(bschema);

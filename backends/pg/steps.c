@@ -88,135 +88,15 @@ int rfs_pg_same(PGconn *c, const char *oid, const struct rfs_pg_item *it,
 			     (long long)it->rows, it->hash);
 }
 
-static char *dup_or_null(PGresult *res, int row, int col)
+char *rfs_pg_dup_or_null(PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? NULL
 					  : strdup(PQgetvalue(res, row, col));
 }
 
-/* The relation's parent and bound; refusals before anything changes. */
-static int snapshot_checks(PGconn *c, const char *oid, char kind,
-			   const char *parent, struct rfs_pg_item *it,
-			   struct rfs_error *err)
-{
-	static const char sql_parent[] =
-		"SELECT pn.nspname, p.relname, pg_get_expr(c.relpartbound, "
-		"c.oid) FROM pg_class c JOIN pg_inherits h ON h.inhrelid = "
-		"c.oid JOIN pg_class p ON p.oid = h.inhparent JOIN "
-		"pg_namespace pn ON pn.oid = p.relnamespace WHERE c.oid = "
-		"$1::oid AND c.relispartition";
-	/* the foreign key as its owner named it: a key referencing a
-	 * partitioned table has one clone per partition, named after it */
-	static const char sql_fk[] =
-		"WITH RECURSIVE up AS (SELECT oid, conname, conparentid, "
-		"conrelid FROM pg_constraint WHERE contype = 'f' AND confrelid = "
-		"$1::oid UNION ALL SELECT k.oid, k.conname, k.conparentid, "
-		"k.conrelid FROM pg_constraint k JOIN up ON k.oid = "
-		"up.conparentid) SELECT up.conname, format('%I.%I', n.nspname, "
-		"c.relname) FROM up JOIN pg_class c ON c.oid = up.conrelid JOIN "
-		"pg_namespace n ON n.oid = c.relnamespace WHERE up.conparentid "
-		"= 0 ORDER BY 1 LIMIT 1";
-	const char *par[] = { oid };
-	PGresult *res;
-	int r;
-
-	if (kind == 'p')
-		return rfs_error_set(err, EINVAL,
-				     "%s.%s is a partitioned table: archive "
-				     "its partitions one by one",
-				     it->schema, it->name);
-	r = rfs_pg_query(c, &res, err, sql_parent, 1, par);
-	if (r < 0)
-		return r;
-	if (PQntuples(res) == 1) {
-		it->parent_schema = dup_or_null(res, 0, 0);
-		it->parent = dup_or_null(res, 0, 1);
-		it->bound = dup_or_null(res, 0, 2);
-	}
-	PQclear(res);
-	if (parent) {
-		char *ps, *pt;
-
-		r = rfs_pg_split_path(parent, &ps, &pt, err);
-		if (r < 0)
-			return r;
-		if (!it->parent || !pt || strcmp(ps, it->parent_schema) ||
-		    strcmp(pt, it->parent))
-			r = rfs_error_set(err, EINVAL,
-					  "%s.%s is not a partition of %s",
-					  it->schema, it->name, parent);
-		free(ps);
-		free(pt);
-		if (r < 0)
-			return r;
-	}
-	r = rfs_pg_query(c, &res, err, sql_fk, 1, par);
-	if (r < 0)
-		return r;
-	if (PQntuples(res) == 1)
-		r = rfs_error_set(
-			err, EINVAL,
-			"%s.%s is referenced by foreign key \"%s\" of "
-			"%s: archive refused",
-			it->schema, it->name, PQgetvalue(res, 0, 0),
-			PQgetvalue(res, 0, 1));
-	PQclear(res);
-	return r;
-}
-
-int rfs_pg_snapshot(PGconn *c, const char *schema, const char *name,
-		    const char *parent, const char *bin_schema,
-		    const char *bin_name, const char *origin,
-		    struct rfs_pg_item *out, struct rfs_error *err)
-{
-	struct rfs_pg_item it = { 0 };
-	char oid[16], kind;
-	int r;
-
-	if (!bin_name)
-		bin_name = name;
-	if (strlen(bin_name) > 63)
-		return rfs_error_set(err, ENAMETOOLONG,
-				     "recycle name '%s' is longer than 63 "
-				     "bytes",
-				     bin_name);
-	it.schema = strdup(schema);
-	it.name = strdup(name);
-	it.bin_schema = strdup(bin_schema ? bin_schema : "recyclebin");
-	it.bin_name = strdup(bin_name);
-	it.origin = origin ? strdup(origin) : NULL;
-	if (!it.schema || !it.name || !it.bin_schema || !it.bin_name ||
-	    (origin && !it.origin)) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	/* one snapshot for every read below */
-	r = rfs_pg_exec(c, err,
-			"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-	if (r < 0)
-		goto fail;
-	r = rfs_pg_lookup(c, schema, name, oid, &kind, err);
-	if (r == -ENOENT)
-		r = rfs_error_set(err, ENOENT, "no table %s.%s", schema, name);
-	if (r == 0)
-		r = snapshot_checks(c, oid, kind, parent, &it, err);
-	if (r == 0)
-		r = rfs_pg_ddl(c, oid, &it.ddl, err);
-	if (r == 0)
-		r = rfs_pg_count_hash(c, oid, NULL, &it.rows, it.hash, err);
-	r = rfs_pg_end(c, r, err);
-	if (r < 0)
-		goto fail;
-	*out = it;
-	return 0;
-fail:
-	rfs_pg_item_release(&it);
-	return r;
-}
-
 static const char manifest_cols[] =
 	"origin_schema, origin_name, parent_schema, parent_name, bound, ddl, "
-	"rows, hash, origin, state";
+	"rows, hash, origin, state, stamp";
 
 int rfs_pg_item_load(PGconn *c, const char *bin_schema, const char *bin_name,
 		     struct rfs_pg_item *out, struct rfs_error *err)
@@ -226,9 +106,13 @@ int rfs_pg_item_load(PGconn *c, const char *bin_schema, const char *bin_name,
 	PGresult *res;
 	int r;
 
-	rfs_buf_addf(&sql, "SELECT %s FROM ", manifest_cols);
+	/* a manifest table made before the stamp column has none */
+	rfs_buf_addstr(&sql,
+		       "SELECT origin_schema, origin_name, "
+		       "parent_schema, parent_name, bound, ddl, rows, "
+		       "hash, origin, state, to_jsonb(m)->>'stamp' FROM ");
 	rfs_pg_add_qname(&sql, bin_schema, "rfs_manifest");
-	rfs_buf_addstr(&sql, " WHERE bin_name = $1");
+	rfs_buf_addstr(&sql, " m WHERE bin_name = $1");
 	if (!sql.data)
 		return -ENOMEM;
 	{
@@ -245,16 +129,17 @@ int rfs_pg_item_load(PGconn *c, const char *bin_schema, const char *bin_name,
 	}
 	if (r < 0)
 		return r;
-	it.schema = dup_or_null(res, 0, 0);
-	it.name = dup_or_null(res, 0, 1);
-	it.parent_schema = dup_or_null(res, 0, 2);
-	it.parent = dup_or_null(res, 0, 3);
-	it.bound = dup_or_null(res, 0, 4);
-	it.ddl = dup_or_null(res, 0, 5);
+	it.schema = rfs_pg_dup_or_null(res, 0, 0);
+	it.name = rfs_pg_dup_or_null(res, 0, 1);
+	it.parent_schema = rfs_pg_dup_or_null(res, 0, 2);
+	it.parent = rfs_pg_dup_or_null(res, 0, 3);
+	it.bound = rfs_pg_dup_or_null(res, 0, 4);
+	it.ddl = rfs_pg_dup_or_null(res, 0, 5);
 	it.rows = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
 	snprintf(it.hash, sizeof(it.hash), "%s", PQgetvalue(res, 0, 7));
-	it.origin = dup_or_null(res, 0, 8);
-	it.state = dup_or_null(res, 0, 9);
+	it.origin = rfs_pg_dup_or_null(res, 0, 8);
+	it.state = rfs_pg_dup_or_null(res, 0, 9);
+	snprintf(it.stamp, sizeof(it.stamp), "%s", PQgetvalue(res, 0, 10));
 	it.bin_schema = strdup(bin_schema);
 	it.bin_name = strdup(bin_name);
 	PQclear(res);
@@ -294,7 +179,7 @@ static int read_state(PGconn *c, struct rfs_pg_item *it, bool lock,
 	if (PQntuples(res) == 1) {
 		if (strcmp(PQgetvalue(res, 0, 1), it->schema) ||
 		    strcmp(PQgetvalue(res, 0, 2), it->name) ||
-		    strcmp(PQgetvalue(res, 0, 3), it->hash))
+		    (it->hash[0] && strcmp(PQgetvalue(res, 0, 3), it->hash)))
 			r = rfs_error_set(err, EEXIST,
 					  "recycle copy %s.%s already holds "
 					  "another archive (of %s.%s)",
@@ -349,6 +234,9 @@ static int ensure_bin(PGconn *c, const struct rfs_pg_item *it,
 		      struct rfs_error *err)
 {
 	struct rfs_buf sql = RFS_BUF_INIT;
+	PGresult *res;
+	bool has;
+	int r;
 
 	rfs_buf_addstr(&sql, "CREATE SCHEMA IF NOT EXISTS ");
 	rfs_pg_add_ident(&sql, it->bin_schema);
@@ -361,7 +249,25 @@ static int ensure_bin(PGconn *c, const struct rfs_pg_item *it,
 		"text, bound text, ddl text NOT NULL, rows bigint NOT NULL, "
 		"hash text NOT NULL, origin text, state text NOT NULL, "
 		"copied_at timestamptz NOT NULL DEFAULT now(), archived_at "
-		"timestamptz)");
+		"timestamptz, stamp text)");
+	r = rfs_pg_run(c, &sql, NULL, err);
+	if (r < 0)
+		return r;
+	/* a manifest table made before the stamp column: add it (only
+	 * then: ALTER TABLE locks the table) */
+	rfs_buf_addstr(&sql, "SELECT 1 FROM pg_attribute WHERE attrelid = '");
+	rfs_pg_add_qname(&sql, it->bin_schema, "rfs_manifest");
+	rfs_buf_addstr(&sql, "'::regclass AND attname = 'stamp'");
+	r = rfs_pg_run(c, &sql, &res, err);
+	if (r < 0)
+		return r;
+	has = PQntuples(res) == 1;
+	PQclear(res);
+	if (has)
+		return 0;
+	rfs_buf_addstr(&sql, "ALTER TABLE ");
+	rfs_pg_add_qname(&sql, it->bin_schema, "rfs_manifest");
+	rfs_buf_addstr(&sql, " ADD COLUMN IF NOT EXISTS stamp text");
 	return rfs_pg_run(c, &sql, NULL, err);
 }
 
@@ -409,11 +315,56 @@ int rfs_pg_copy_table(PGconn *c, const char *src_oid, struct rfs_buf *src,
 	return r;
 }
 
+/* The source's count, hash and stamp in the sync's own snapshot: on
+ * @p c2 at the exported snapshot while @p c copies (joined by the
+ * caller), or on @p c before the copy. */
+static int sync_hash(PGconn *c, PGconn *c2, const char *oid,
+		     struct rfs_pg_item *it, char snap[64],
+		     struct rfs_pg_par *par, struct rfs_error *err)
+{
+	PGresult *res;
+	int r;
+
+	if (!c2) {
+		r = rfs_pg_count_hash(c, oid, NULL, &it->rows, it->hash, err);
+		return r < 0 ? r : rfs_pg_stamp(c, oid, it->stamp, err);
+	}
+	r = rfs_pg_query(c, &res, err, "SELECT pg_export_snapshot()", 0, NULL);
+	if (r < 0)
+		return r;
+	snprintf(snap, 64, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	rfs_pg_par_hash(par, c2, snap, oid);
+	return 0;
+}
+
+/* The hash sync_hash() started, into @p it. */
+static int sync_join(struct rfs_pg_par *par, struct rfs_pg_item *it, int r,
+		     struct rfs_error *err)
+{
+	int r2 = rfs_pg_par_join(par, r < 0 ? NULL : err);
+
+	if (r < 0 || r2 < 0)
+		return r < 0 ? r : r2;
+	it->rows = par->rows;
+	memcpy(it->hash, par->hash, sizeof(it->hash));
+	memcpy(it->stamp, par->stamp, sizeof(it->stamp));
+	return 0;
+}
+
 int rfs_pg_sync(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
+{
+	return rfs_pg_sync2(c, NULL, it, err);
+}
+
+int rfs_pg_sync2(PGconn *c, PGconn *c2, struct rfs_pg_item *it,
+		 struct rfs_error *err)
 {
 	struct rfs_buf src = RFS_BUF_INIT, dst = RFS_BUF_INIT,
 		       sql = RFS_BUF_INIT;
-	char oid[16], kind;
+	struct rfs_pg_par par = { 0 };
+	bool hash = !it->hash[0];
+	char oid[16], kind, snap[64];
 	int r = ensure_bin(c, it, err);
 
 	if (r < 0)
@@ -428,8 +379,11 @@ int rfs_pg_sync(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
 	if (r == -ENOENT)
 		r = rfs_error_set(err, ENOENT, "no table %s.%s", it->schema,
 				  it->name);
-	/* no hash here: verify proves the copy holds the snapshot's rows,
-	 * and the source unchanged since the snapshot */
+	/* an item of rfs_pg_snapshot() has its hash: verify proves the
+	 * copy holds its rows; one of rfs_pg_precheck() is hashed here, in
+	 * the snapshot the copy reads */
+	if (r == 0 && hash)
+		r = sync_hash(c, c2, oid, it, snap, &par, err);
 	rfs_pg_add_qname(&src, it->schema, it->name);
 	rfs_pg_add_bin(&dst, it);
 	if (r == 0 && (!src.data || !dst.data))
@@ -441,11 +395,20 @@ int rfs_pg_sync(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
 				  "recycle copy %s.%s exists and is not in "
 				  "the manifest: refused",
 				  it->bin_schema, it->bin_name);
+	if (hash && c2)
+		r = sync_join(&par, it, r, err);
 	if (r == 0) {
-		const char *p[] = { it->bin_name,      it->schema, it->name,
-				    it->parent_schema, it->parent, it->bound,
-				    it->ddl,	       NULL,	   it->hash,
-				    it->origin };
+		const char *p[] = { it->bin_name,
+				    it->schema,
+				    it->name,
+				    it->parent_schema,
+				    it->parent,
+				    it->bound,
+				    it->ddl,
+				    NULL,
+				    it->hash,
+				    it->origin,
+				    it->stamp[0] ? it->stamp : NULL };
 		char rows[24];
 
 		snprintf(rows, sizeof(rows), "%lld", (long long)it->rows);
@@ -454,9 +417,9 @@ int rfs_pg_sync(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
 		rfs_pg_add_qname(&sql, it->bin_schema, "rfs_manifest");
 		rfs_buf_addf(&sql,
 			     " (bin_name, %s) VALUES ($1, $2, $3, $4, $5, $6, "
-			     "$7, $8, $9, $10, 'copied')",
+			     "$7, $8, $9, $10, 'copied', $11)",
 			     manifest_cols);
-		r = sql.data ? rfs_pg_query(c, NULL, err, rfs_buf_str(&sql), 10,
+		r = sql.data ? rfs_pg_query(c, NULL, err, rfs_buf_str(&sql), 11,
 					    p)
 			     : -ENOMEM;
 	}
@@ -482,7 +445,14 @@ static int source_oid(PGconn *c, const struct rfs_pg_item *it, char oid[16],
 
 int rfs_pg_verify(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
 {
-	char oid[16], kind;
+	return rfs_pg_verify2(c, NULL, it, err);
+}
+
+int rfs_pg_verify2(PGconn *c, PGconn *c2, struct rfs_pg_item *it,
+		   struct rfs_error *err)
+{
+	struct rfs_pg_par par = { 0 };
+	char oid[16], soid[16], kind;
 	int r = read_state(c, it, false, err);
 
 	if (r < 0)
@@ -496,15 +466,24 @@ int rfs_pg_verify(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
 	if (r == -ENOENT)
 		r = rfs_error_set(err, ENOENT, "recycle copy %s.%s is missing",
 				  it->bin_schema, it->bin_name);
+	if (r == 0) {
+		r = source_oid(c, it, soid, err);
+		if (r == -ENOENT)
+			r = rfs_error_set(err, ENOENT, "table %s.%s is gone",
+					  it->schema, it->name);
+	}
+	/* the copy hashed on c, the source checked on c2 meanwhile */
+	if (r == 0 && c2)
+		rfs_pg_par_same(&par, c2, soid, it);
 	if (r == 0)
 		r = rfs_pg_same(c, oid, it, "the copy of", err);
-	if (r == 0)
-		r = source_oid(c, it, oid, err);
-	if (r == -ENOENT)
-		r = rfs_error_set(err, ENOENT, "table %s.%s is gone",
-				  it->schema, it->name);
-	if (r == 0)
-		r = rfs_pg_same(c, oid, it, "table", err);
+	if (par.c) {
+		int r2 = rfs_pg_par_join(&par, r < 0 ? NULL : err);
+
+		r = r < 0 ? r : r2;
+	} else if (r == 0) {
+		r = rfs_pg_source_same(c, soid, it, err);
+	}
 	return r < 0 ? r : set_state(c, it, "verified", err);
 }
 
@@ -594,14 +573,14 @@ int rfs_pg_unpublish(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
 		rfs_buf_addstr(&sql, " IN SHARE MODE");
 		r = rfs_pg_run(c, &sql, NULL, err);
 		if (r == 0)
-			r = rfs_pg_same(c, oid, it, "table", err);
+			r = rfs_pg_source_same(c, oid, it, err);
 		if (r == 0) {
 			detach_sql(it, "", &sql);
 			r = rfs_pg_run(c, &sql, NULL, err);
 		}
 		r = rfs_pg_end(c, r, err);
 	} else if (attached) {
-		r = rfs_pg_same(c, oid, it, "table", err);
+		r = rfs_pg_source_same(c, oid, it, err);
 		if (r == 0) {
 			detach_sql(it, " CONCURRENTLY", &sql);
 			r = rfs_pg_run(c, &sql, NULL, err);
@@ -659,7 +638,7 @@ int rfs_pg_delete(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
 					  "dropped",
 					  it->schema, it->name);
 		if (r == 0)
-			r = rfs_pg_same(c, oid, it, "table", err);
+			r = rfs_pg_source_same(c, oid, it, err);
 		if (r == -ESTALE) {
 			/* changed after the detach: publish it again */
 			struct rfs_error why = *err;

@@ -330,7 +330,7 @@ Test(pg, old_format_manifest_row_still_restores)
 	char *before = content("public.orders_2013_04"), *old, *s;
 
 	snapshot(c, "orders_2013_04", &it, &err);
-	cr_expect(!strncmp(it.hash, "sum128:", 7), "%s", it.hash);
+	cr_expect(!strncmp(it.hash, "hte128:", 7), "%s", it.hash);
 	archive(c, &it);
 	old = PSQL("SELECT md5(coalesce(string_agg(md5(t::text), '' ORDER BY "
 		   "t.id, t.created), '')) FROM ONLY "

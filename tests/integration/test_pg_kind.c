@@ -700,3 +700,174 @@ Test(pg_kind, a_partition_a_foreign_key_references_is_refused_untouched)
 	rfs_test_out_release(&out);
 	rfs_test_mount_cleanup(&m);
 }
+
+/* Archive partition NAME stopped before verify (the copy made), run SQL
+ * then SQL2 (two transactions; either may be NULL), resume: @return the
+ * status output after the job ended. */
+static char *archive_changed_at_verify(struct rfs_test_mount *m,
+				       const char *name, const char *sql,
+				       const char *sql2)
+{
+	struct rfs_test_out out = { 0 };
+	char *s;
+
+	cr_expect_neq(rfs_test_sh(m, &out,
+				  "RECYCLEFS_TEST_STOP_AFTER=archive:verify "
+				  "recyclefs archive %s/%s",
+				  E, name),
+		      0);
+	s = copy_of(name);
+	cr_expect(strstr(s, " copied"), "%s", s);
+	free(s);
+	if (sql)
+		free(PSQL("%s", sql));
+	if (sql2)
+		free(PSQL("%s", sql2));
+	rfs_test_sh(m, &out, "recyclefs resume");
+	cr_expect_eq(rfs_test_sh(m, &out, "recyclefs status --all"), 0);
+	s = strdup(out.out);
+	rfs_test_out_release(&out);
+	return s;
+}
+
+/* Changes that keep the row count and write no new row version, or that
+ * swap rows one for one, are still found: the source's stamp covers its
+ * columns, and a row version newer than the snapshot means the hash
+ * decides. The partition stays attached and as it was after the change. */
+Test(pg_kind, same_count_changes_during_the_archive_fail_it)
+{
+	struct rfs_test_mount m = { 0 };
+	char *s, *after;
+
+	catalog(&m);
+	/* a column with a default: no row is rewritten, every row's text
+	 * changes */
+	s = archive_changed_at_verify(&m, "orders_2013_05",
+				      "ALTER TABLE public.orders ADD COLUMN "
+				      "region text NOT NULL DEFAULT 'eu'",
+				      NULL);
+	cr_expect(strstr(s, "failed") && strstr(s, "changed since its "
+						   "snapshot"),
+		  "%s", s);
+	free(s);
+	s = attachment("orders_2013_05");
+	cr_expect_str_eq(
+		s, "orders FOR VALUES FROM ('2013-05-01') TO ('2013-06-01')");
+	free(s);
+	s = PSQL("SELECT count(*) FROM public.orders_2013_05 WHERE region = "
+		 "'eu'");
+	cr_expect_neq(strcmp(s, "0"), 0, "%s", s);
+	free(s);
+
+	/* one row deleted, one inserted: the same count */
+	s = archive_changed_at_verify(
+		&m, "orders_2013_06",
+		"DELETE FROM public.orders WHERE id = (SELECT min(id) FROM "
+		"public.orders_2013_06); INSERT INTO public.orders (id, "
+		"created, customer, amount) VALUES (999998, '2013-06-15', 1, "
+		"1)",
+		NULL);
+	cr_expect(strstr(s, "orders_2013_06") && strstr(s, "changed since "
+							   "its snapshot"),
+		  "%s", s);
+	free(s);
+	after = PSQL("SELECT count(*) FROM public.orders_2013_06 WHERE id = "
+		     "999998");
+	cr_expect_str_eq(after, "1", "the partition keeps the new row");
+	free(after);
+	s = attachment("orders_2013_06");
+	cr_expect_str_eq(
+		s, "orders FOR VALUES FROM ('2013-06-01') TO ('2013-07-01')");
+	free(s);
+	rfs_test_mount_cleanup(&m);
+}
+
+/* Rows rewritten with the same content (an UPDATE setting a column to
+ * itself, VACUUM FULL) are not a change: the hash decides, and the
+ * archive ends with a copy equal to the partition. */
+Test(pg_kind, rows_rewritten_with_the_same_content_still_archive)
+{
+	struct rfs_test_mount m = { 0 };
+	char *s, *before, *copy, *cp;
+
+	catalog(&m);
+	before = content("public.orders_2013_07");
+	s = archive_changed_at_verify(
+		&m, "orders_2013_07",
+		"UPDATE public.orders_2013_07 SET note = note WHERE id % 10 = "
+		"0",
+		"VACUUM FULL public.orders_2013_07");
+	cr_expect(strstr(s, "orders_2013_07  archived"), "%s", s);
+	free(s);
+	s = attachment("orders_2013_07");
+	cr_expect_str_eq(s, "-", "the partition is dropped");
+	free(s);
+	copy = copy_of("orders_2013_07");
+	cp = strchr(copy, ' ');
+	cr_assert(cp, "no recycle copy: '%s'", copy);
+	*cp = '\0';
+	s = content(copy);
+	cr_expect_str_eq(s, before);
+	free(s);
+	free(copy);
+	free(before);
+	rfs_test_mount_cleanup(&m);
+}
+
+/* A manifest table made before the stamp column gets it; a row without a
+ * stamp is verified by the hash of the source; a row whose hash is of the
+ * earlier "sum128:" algorithm still restores. Hashes here are computed
+ * by queries of the test's own. */
+Test(pg_kind, older_manifest_rows_still_verify_and_restore)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *s, *before, *copy, *cp, *sum;
+
+	catalog(&m);
+	free(PSQL("CREATE SCHEMA recyclebin; CREATE TABLE "
+		  "recyclebin.rfs_manifest (bin_name text PRIMARY KEY, "
+		  "origin_schema text NOT NULL, origin_name text NOT NULL, "
+		  "parent_schema text, parent_name text, bound text, ddl text "
+		  "NOT NULL, rows bigint NOT NULL, hash text NOT NULL, origin "
+		  "text, state text NOT NULL, copied_at timestamptz NOT NULL "
+		  "DEFAULT now(), archived_at timestamptz)"));
+	before = content("public.orders_2013_08");
+	s = archive_changed_at_verify(&m, "orders_2013_08",
+				      "UPDATE recyclebin.rfs_manifest SET "
+				      "stamp = NULL",
+				      NULL);
+	cr_expect(strstr(s, "orders_2013_08  archived"), "%s", s);
+	free(s);
+	copy = copy_of("orders_2013_08");
+	cp = strchr(copy, ' ');
+	cr_assert(cp, "no recycle copy: '%s'", copy);
+	*cp = '\0';
+	s = content(copy);
+	cr_expect_str_eq(s, before);
+	free(s);
+
+	/* the sum128 hash of the copy, as that algorithm defines it */
+	sum = PSQL("SELECT 'sum128:' || md5(n || ':' || coalesce(a, 0) || ':' "
+		   "|| coalesce(b, 0)) FROM (SELECT count(*) AS n, sum(('x' || "
+		   "substr(h, 1, 16))::bit(64)::bigint) AS a, sum(('x' || "
+		   "substr(h, 17, 16))::bit(64)::bigint) AS b FROM (SELECT "
+		   "md5(t::text) AS h FROM ONLY %s t) r) s",
+		   copy);
+	free(PSQL("UPDATE recyclebin.rfs_manifest SET hash = '%s'", sum));
+	cr_expect_eq(
+		rfs_test_sh(&m, &out, "recyclefs restore %s/orders_2013_08", E),
+		0, "%s%s", out.out, out.err);
+	s = attachment("orders_2013_08");
+	cr_expect_str_eq(
+		s, "orders FOR VALUES FROM ('2013-08-01') TO ('2013-09-01')");
+	free(s);
+	s = content("public.orders_2013_08");
+	cr_expect_str_eq(s, before);
+	free(s);
+	free(sum);
+	free(copy);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
