@@ -124,9 +124,12 @@ static void setup(void)
 
 static void teardown(void)
 {
-	if (db[0] && getenv("RFS_TEST_PG_PORT"))
+	if (db[0] && getenv("RFS_TEST_PG_PORT")) {
 		free(psql_in("postgres",
 			     "DROP DATABASE IF EXISTS %s WITH (FORCE)", db));
+		free(psql_in("postgres",
+			     "DROP DATABASE IF EXISTS %sb WITH (FORCE)", db));
+	}
 }
 
 TestSuite(pg_kind, .init = setup, .fini = teardown, .timeout = 600);
@@ -695,6 +698,155 @@ Test(pg_kind, a_partition_a_foreign_key_references_is_refused_untouched)
 		0, "%s", out.err);
 	s = content("public.orders_2013_03");
 	cr_expect_str_eq(s, before);
+	free(s);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+/* The rows of the copy of origin ...NAME in database D's schema
+ * "archive", by the test's own query; "" when there is none. */
+static char *remote_copy(const char *d, const char *name, char **state)
+{
+	char *q = psql_in(d,
+			  "SELECT coalesce((SELECT 'archive.' || "
+			  "quote_ident(bin_name) || ' ' || state FROM "
+			  "archive.rfs_manifest WHERE origin LIKE '%%/%s'), "
+			  "'')",
+			  name);
+	char *sp = strchr(q, ' '), *r;
+
+	if (!sp) {
+		*state = q;
+		return strdup("");
+	}
+	*sp = '\0';
+	*state = strdup(sp + 1);
+	r = psql_in(d,
+		    "SELECT count(*) || ' ' || md5(coalesce(string_agg("
+		    "t::text, E'\\n' ORDER BY t::text COLLATE \"C\"), '')) "
+		    "FROM ONLY %s t",
+		    q);
+	free(q);
+	return r;
+}
+
+Test(pg_kind, bin_in_another_database_streams_archive_restore_purge)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char bindb[40], binuri[256], *before, *s, *st;
+
+	snprintf(bindb, sizeof(bindb), "%sb", db);
+	free(psql_in("postgres", "CREATE DATABASE %s", bindb));
+	snprintf(binuri, sizeof(binuri),
+		 "postgres://127.0.0.1:%s/%s?schema=archive",
+		 getenv("RFS_TEST_PG_PORT"), bindb);
+	cr_assert_eq(rfs_test_mount_init(&m), 0);
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs table add sales.orders && "
+				 "recyclefs lifecycle add sales.orders bronze "
+				 "&& recyclefs storage add pg '%s' --bin '%s' "
+				 "&& recyclefs epoch add sales.orders bronze "
+				 "--from 2013-01-01 --storage pg --path "
+				 "public.orders",
+				 uri(""), binuri),
+		     0, "%s", out.err);
+	cr_expect(!strstr(out.err, "warning"),
+		  "no catalog journal in a "
+		  "relational bin: %s",
+		  out.err);
+	/* a schema named twice is refused in one line */
+	cr_expect_neq(
+		rfs_test_sh(&m, &out,
+			    "recyclefs storage add pg2 '%s' --bin "
+			    "'postgres://127.0.0.1:%s/%s/x?schema=archive'",
+			    uri(""), getenv("RFS_TEST_PG_PORT"), bindb),
+		0);
+	cr_expect(strstr(out.err, "schema=archive and the path 'x' both name "
+				  "a schema"),
+		  "%s", out.err);
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	before = content("public.orders_2013_05");
+
+	/* archive through the mount: the rows land in the other database */
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "mv mnt/%s/orders_2013_05 mnt/.recyclebin/",
+				 E),
+		     0, "%s", out.err);
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs wait %s/orders_2013_05", E), 0,
+		"%s%s", out.out, out.err);
+	s = attachment("orders_2013_05");
+	cr_expect_str_eq(s, "-", "the partition is dropped");
+	free(s);
+	s = copy_of("orders_2013_05");
+	cr_expect_str_eq(s, "", "nothing in the source database's bin");
+	free(s);
+	s = remote_copy(bindb, "orders_2013_05", &st);
+	cr_expect_str_eq(st, "archived");
+	cr_expect_str_eq(s, before, "the other database holds the rows");
+	free(s);
+	free(st);
+	s = psql_in(bindb, "SELECT count(*) FROM pg_class c JOIN pg_index i "
+			   "ON i.indrelid = c.oid WHERE c.relnamespace = "
+			   "'archive'::regnamespace AND i.indisprimary AND "
+			   "c.relname <> 'rfs_manifest'");
+	cr_expect_str_eq(s, "1", "the copy keeps the primary key");
+	free(s);
+
+	/* the manifest table there rebuilds a lost index */
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "rm -f index.db "
+				 "index.db-wal index.db-shm && recyclefs init "
+				 "&& recyclefs table add sales.orders && "
+				 "recyclefs lifecycle add sales.orders bronze "
+				 "&& recyclefs storage add pg '%s' --bin '%s' "
+				 "&& recyclefs epoch add sales.orders bronze "
+				 "--from 2013-01-01 --storage pg --path "
+				 "public.orders && recyclefs reindex",
+				 uri(""), binuri),
+		     0, "%s", out.err);
+	cr_expect(strstr(out.out, "1 entries added") ||
+			  strstr(out.out, "1 entry added"),
+		  "%s", out.out);
+	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status --all"), 0);
+	cr_expect(strstr(out.out, "orders_2013_05  archived"), "%s", out.out);
+
+	/* restore streams the rows back, attached with the saved bound */
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs restore %s/orders_2013_05", E),
+		0, "%s", out.err);
+	s = attachment("orders_2013_05");
+	cr_expect_str_eq(
+		s, "orders FOR VALUES FROM ('2013-05-01') TO ('2013-06-01')");
+	free(s);
+	s = content("public.orders_2013_05");
+	cr_expect_str_eq(s, before, "restored rows are the archived rows");
+	free(s);
+	/* a rerun changes nothing */
+	cr_expect_eq(
+		rfs_test_sh(&m, &out, "recyclefs restore %s/orders_2013_05", E),
+		0, "%s", out.err);
+	s = content("public.orders_2013_05");
+	cr_expect_str_eq(s, before);
+	free(s);
+
+	/* purge drops the copy and its manifest row there */
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs purge %s/orders_2013_05", E),
+		0, "%s", out.err);
+	s = psql_in(bindb, "SELECT count(*) FROM archive.rfs_manifest");
+	cr_expect_str_eq(s, "0");
+	free(s);
+	s = psql_in(bindb, "SELECT count(*) FROM pg_class WHERE relnamespace "
+			   "= 'archive'::regnamespace AND relkind = 'r' AND "
+			   "relname <> 'rfs_manifest'");
+	cr_expect_str_eq(s, "0", "the recycle copy is gone");
+	free(s);
+	s = content("public.orders_2013_05");
+	cr_expect_str_eq(s, before, "the restored table stays");
 	free(s);
 	free(before);
 	rfs_test_out_release(&out);
