@@ -852,3 +852,111 @@ Test(pg_kind, bin_in_another_database_streams_archive_restore_purge)
 	rfs_test_out_release(&out);
 	rfs_test_mount_cleanup(&m);
 }
+
+Test(pg_kind, wrong_password_is_one_line_naming_the_storage)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *s, *nl;
+
+	catalog(&m);
+	before = content("public.orders_2013_09");
+	cr_expect_neq(rfs_test_sh(&m, &out,
+				  "PGPASSWORD=wrong-secret-42 recyclefs "
+				  "archive %s/orders_2013_09",
+				  E),
+		      0);
+	cr_expect(strstr(out.err, "password authentication failed"), "%s",
+		  out.err);
+	cr_expect(strstr(out.err, uri("")), "the storage is named: %s",
+		  out.err);
+	cr_expect_null(strstr(out.err, "wrong-secret-42"));
+	cr_expect_null(strstr(out.out, "wrong-secret-42"));
+	nl = strchr(out.err, '\n');
+	cr_expect(nl && !nl[1], "one line: '%s'", out.err);
+	/* nothing changed; the right password finishes the job */
+	s = attachment("orders_2013_09");
+	cr_expect_str_eq(
+		s, "orders FOR VALUES FROM ('2013-09-01') TO ('2013-10-01')");
+	free(s);
+	s = content("public.orders_2013_09");
+	cr_expect_str_eq(s, before);
+	free(s);
+	cr_expect_eq(rfs_test_sh(&m, &out, "grep -c wrong-secret-42 index.db"),
+		     1, "the secret is not in the index");
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs retry %s/orders_2013_09 || "
+				 "recyclefs archive %s/orders_2013_09",
+				 E, E),
+		     0, "%s", out.err);
+	s = copy_of("orders_2013_09");
+	cr_expect(strstr(s, " archived"), "%s", s);
+	free(s);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+Test(pg_kind, identifiers_needing_quotes_archive_and_restore)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	const char *Q = "q.t/bronze/2020-01-01..now";
+	char *before, *s, *copy;
+
+	free(PSQL("CREATE SCHEMA \"Mixed Case\"; CREATE TABLE \"Mixed "
+		  "Case\".\"Ord.ers\" (\"Id \"\"1\"\"\" int PRIMARY KEY, "
+		  "\"Wert ü\" text) PARTITION BY RANGE (\"Id \"\"1\"\"\"); "
+		  "CREATE TABLE \"Mixed Case\".\"Ünï/x %%\" PARTITION OF "
+		  "\"Mixed Case\".\"Ord.ers\" FOR VALUES FROM (0) TO (100); "
+		  "INSERT INTO \"Mixed Case\".\"Ord.ers\" SELECT g, 'wert ' "
+		  "|| g FROM generate_series(0, 99) g"));
+	before = content("\"Mixed Case\".\"Ünï/x %\"");
+	cr_assert_eq(rfs_test_mount_init(&m), 0);
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs table add q.t && recyclefs "
+				 "lifecycle add q.t bronze && recyclefs "
+				 "storage add pg '%s' && recyclefs epoch add "
+				 "q.t bronze --from 2020-01-01 --storage pg "
+				 "--path '\"Mixed Case\".\"Ord.ers\"'",
+				 uri("")),
+		     0, "%s", out.err);
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	cr_assert_eq(rfs_test_sh(&m, &out, "ls mnt/%s", Q), 0, "%s", out.err);
+	cr_expect_str_eq(out.out, "Ünï%2Fx %25\n");
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "mv 'mnt/%s/Ünï%%2Fx %%25' mnt/.recyclebin/ "
+				 "&& recyclefs wait '%s/Ünï%%2Fx %%25'",
+				 Q, Q),
+		     0, "%s", out.err);
+	s = PSQL("SELECT to_regclass('\"Mixed Case\".\"Ünï/x %%\"') IS NULL");
+	cr_expect_str_eq(s, "t", "the partition is dropped");
+	free(s);
+	s = PSQL(
+		"SELECT bin_name || ' ' || state FROM recyclebin.rfs_manifest");
+	cr_expect(!strncmp(s, "Ünï/x %_", strlen("Ünï/x %_")) &&
+			  strstr(s, " archived"),
+		  "%s", s);
+	free(s);
+	s = PSQL("SELECT 'recyclebin.' || quote_ident(bin_name) FROM "
+		 "recyclebin.rfs_manifest");
+	copy = content(s);
+	cr_expect_str_eq(copy, before, "the copy holds the rows");
+	free(copy);
+	free(s);
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs restore '%s/Ünï%%2Fx %%25'", Q),
+		     0, "%s", out.err);
+	s = PSQL("SELECT p.relname || ' ' || pg_get_expr(c.relpartbound, "
+		 "c.oid) FROM pg_class c JOIN pg_inherits i ON i.inhrelid = "
+		 "c.oid JOIN pg_class p ON p.oid = i.inhparent WHERE c.oid = "
+		 "'\"Mixed Case\".\"Ünï/x %%\"'::regclass");
+	cr_expect_str_eq(s, "Ord.ers FOR VALUES FROM (0) TO (100)");
+	free(s);
+	s = content("\"Mixed Case\".\"Ünï/x %\"");
+	cr_expect_str_eq(s, before, "restored rows are the archived rows");
+	free(s);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
