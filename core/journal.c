@@ -238,7 +238,8 @@ int rfs_journal_write(struct rfs_index *idx, struct rfs_error *err)
 		const struct rfs_storage *s = cat->storages[i];
 		struct rfs_backend *bin = NULL;
 
-		if (!s->bin_uri || !rfs_ports_supported(s->cls->schemes[0]))
+		if (!s->bin_uri || !rfs_ports_supported(s->cls->schemes[0]) ||
+		    s->cls->family == RFS_FAMILY_RELATIONAL) /* tables only */
 			continue;
 		rfs_error_clear(&why);
 		r = rfs_ports_open(s->bin_uri, &bin, &why);

@@ -76,6 +76,10 @@ struct rfs_pg_item {
 	char *origin;	  /**< the origin path given to the snapshot */
 	char *state;	  /**< copied, verified, unpublished, deleted,
 			       archived; NULL before rfs_pg_sync() */
+	/** The connection to the recycle location when it is another
+	 * database than the source's (copy_stream.h); NULL: the source's.
+	 * Borrowed, not released with the item. */
+	PGconn *mc;
 };
 
 /** Free what @p it owns; NULL-safe fields. */

@@ -55,6 +55,7 @@ void rfs_pg_target_release(struct rfs_pg_target *t)
 	free(t->where);
 	free(t->display);
 	free(t->table);
+	free(t->schema);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -121,11 +122,14 @@ static int parse_query(const struct rfs_uri *u, struct rfs_pg_target *t,
 					  t->display);
 			break;
 		}
-		if (!strcmp(tok, "table")) {
-			/* a restore's target table, not a libpq setting */
-			free(t->table);
-			t->table = NULL;
-			r = rfs_uri_query_get(u, tok, &t->table);
+		if (!strcmp(tok, "table") || !strcmp(tok, "schema")) {
+			/* a restore's target table, a recycle location's
+			 * schema: not libpq settings */
+			char **v = tok[0] == 't' ? &t->table : &t->schema;
+
+			free(*v);
+			*v = NULL;
+			r = rfs_uri_query_get(u, tok, v);
 			r = r == 1 ? 0 : r < 0 ? r : -ENOENT;
 			continue;
 		}
@@ -284,26 +288,13 @@ static int state_errno(const char *st)
 	return EINVAL;
 }
 
-int rfs_pg_query(PGconn *c, PGresult **res, struct rfs_error *err,
-		 const char *sql, int n, const char *const *params)
+int rfs_pg_fail(PGconn *c, PGresult *pr, struct rfs_error *err)
 {
-	/* without parameters, several statements may be sent at once */
-	PGresult *pr = n ? PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0)
-			 : PQexec(c, sql);
-	ExecStatusType s = pr ? PQresultStatus(pr) : PGRES_FATAL_ERROR;
 	char line[512];
 	int code;
 
-	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
-		if (res)
-			*res = pr;
-		else
-			PQclear(pr);
-		return 0;
-	}
-	if (!pr && PQstatus(c) != CONNECTION_BAD) {
+	if (!pr && PQstatus(c) != CONNECTION_BAD)
 		return -ENOMEM;
-	}
 	code = PQstatus(c) == CONNECTION_BAD
 		       ? EIO
 		       : state_errno(PQresultErrorField(pr, PG_DIAG_SQLSTATE));
@@ -315,6 +306,24 @@ int rfs_pg_query(PGconn *c, PGresult **res, struct rfs_error *err,
 	rfs_error_set(err, code, "postgres: %s", line);
 	PQclear(pr);
 	return -code;
+}
+
+int rfs_pg_query(PGconn *c, PGresult **res, struct rfs_error *err,
+		 const char *sql, int n, const char *const *params)
+{
+	/* without parameters, several statements may be sent at once */
+	PGresult *pr = n ? PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0)
+			 : PQexec(c, sql);
+	ExecStatusType s = pr ? PQresultStatus(pr) : PGRES_FATAL_ERROR;
+
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+		if (res)
+			*res = pr;
+		else
+			PQclear(pr);
+		return 0;
+	}
+	return rfs_pg_fail(c, pr, err);
 }
 
 int rfs_pg_exec(PGconn *c, struct rfs_error *err, const char *sql)

@@ -701,7 +701,12 @@ int rfs_pg_check_uri(const struct rfs_uri *u, const char *uri,
 
 	if (r < 0)
 		return r;
-	if (*t.where)
+	if (t.schema && *t.where)
+		r = rfs_error_set(err, EINVAL,
+				  "'%s': schema=%s and the path '%s' both name "
+				  "a schema: give one",
+				  t.display, t.schema, t.where);
+	else if (*t.where)
 		r = rfs_pg_split_path(t.where, &s, &tb, err);
 	free(s);
 	free(tb);

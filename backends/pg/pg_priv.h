@@ -31,6 +31,9 @@ struct rfs_pg_target {
 	char *display; /**< the URI without its query, for messages */
 	char *table;   /**< the query's "table=schema.name" (a restore's
 			    target), not a libpq setting; or NULL */
+	char *schema;  /**< the query's "schema=name" (a recycle
+			    location's schema), not a libpq setting; or
+			    NULL */
 };
 
 #include <pthread.h>
@@ -98,6 +101,11 @@ int rfs_pg_target_connect(const struct rfs_pg_target *t, PGconn **out,
  * anything else -EINVAL; the server's one-line message goes to @p err. */
 int rfs_pg_query(PGconn *c, PGresult **res, struct rfs_error *err,
 		 const char *sql, int n, const char *const *params);
+
+/** The error of a failed statement (@p pr, may be NULL) mapped to errno
+ * as rfs_pg_query() maps it, its one-line message in @p err; clears @p pr.
+ * @return the negative errno */
+int rfs_pg_fail(PGconn *c, PGresult *pr, struct rfs_error *err);
 
 /** As rfs_pg_query() for statements whose result is not needed. */
 int rfs_pg_exec(PGconn *c, struct rfs_error *err, const char *sql);

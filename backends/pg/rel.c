@@ -5,6 +5,7 @@
  * its own.
  */
 #include "backends/pg/steps_priv.h"
+#include "backends/pg/copy_stream.h"
 
 #include "backends/rel.h"
 #include "util/uri.h"
@@ -81,7 +82,16 @@ static int bin_target(const char *bin_uri, struct rfs_pg_target *t,
 	rfs_uri_release(&u);
 	if (r < 0)
 		return r;
-	if (*t->where)
+	if (t->schema && *t->where)
+		r = rfs_error_set(err, EINVAL,
+				  "recycle location '%s' names its schema "
+				  "twice (path and schema=)",
+				  t->display);
+	else if (t->schema && !(*schema = strdup(t->schema)))
+		r = -ENOMEM;
+	else if (t->schema)
+		r = 0;
+	else if (*t->where)
 		r = rfs_pg_split_path(t->where, schema, &tb, err);
 	else if (!(*schema = strdup("recyclebin")))
 		r = -ENOMEM;
@@ -177,8 +187,9 @@ static int total_size(PGconn *c, const struct rfs_pg_item *it, int64_t *bytes,
 }
 
 /* Archive steps: the source is folder it->key of this backend; @p c2 a
- * second connection for the sync and the verify, or NULL. */
-static int archive_step(PGconn *c, PGconn *c2, struct rfs_pg *p,
+ * second connection to it for the sync and the verify, or NULL; @p m the
+ * connection to a recycle location in another database, or NULL. */
+static int archive_step(PGconn *c, PGconn *c2, PGconn *m, struct rfs_pg *p,
 			enum rfs_rel_step step, const char *bschema,
 			const char *bname, struct rfs_rel_item *out,
 			struct rfs_error *err)
@@ -188,7 +199,7 @@ static int archive_step(PGconn *c, PGconn *c2, struct rfs_pg *p,
 	int r;
 
 	if (step != RFS_REL_SNAPSHOT) {
-		r = rfs_pg_item_load(c, bschema, bname, &it, err);
+		r = rfs_pg_item_load(m ? m : c, bschema, bname, &it, err);
 		if (step == RFS_REL_DESCRIBE) {
 			if (r == 0)
 				r = fill(out, &it);
@@ -218,12 +229,14 @@ static int archive_step(PGconn *c, PGconn *c2, struct rfs_pg *p,
 	if (r < 0)
 		return r;
 loaded:
+	it.mc = m; /* the copy in another database, or NULL */
 	switch (step) {
 	case RFS_REL_SNAPSHOT:
 		r = total_size(c, &it, &out->bytes, err);
 		break;
 	case RFS_REL_SYNC:
-		r = rfs_pg_sync2(c, c2, &it, err);
+		r = m ? rfs_pg_sync_stream(c, &it, err)
+		      : rfs_pg_sync2(c, c2, &it, err);
 		break;
 	case RFS_REL_VERIFY:
 		r = rfs_pg_verify2(c, c2, &it, err);
@@ -285,16 +298,18 @@ static int restore_target(struct rfs_pg *p, const char *key,
 	return 0;
 }
 
-static int restore_step(PGconn *c, struct rfs_pg *p, enum rfs_rel_step step,
-			const char *bschema, const char *bname,
-			struct rfs_rel_item *out, struct rfs_error *err)
+static int restore_step(PGconn *c, PGconn *m, struct rfs_pg *p,
+			enum rfs_rel_step step, const char *bschema,
+			const char *bname, struct rfs_rel_item *out,
+			struct rfs_error *err)
 {
 	struct rfs_pg_target_table to;
 	struct rfs_pg_item it = { 0 };
 	char *s = NULL, *n = NULL;
 	int r;
 
-	r = rfs_pg_item_load(c, bschema, bname, &it, err);
+	r = rfs_pg_item_load(m ? m : c, bschema, bname, &it, err);
+	it.mc = m;
 	if (r == -ENOENT)
 		return rfs_error_set(err, ENOENT,
 				     "restore refused: recycle copy %s.%s is "
@@ -345,20 +360,23 @@ static int restore_step(PGconn *c, struct rfs_pg *p, enum rfs_rel_step step,
 
 /* Purge: an archive that finished drops its copy; one that did not is
  * undone first (the source attached again), unless its source is gone. */
-static int purge_step(PGconn *c, const char *bschema, const char *bname,
-		      struct rfs_rel_item *out, struct rfs_error *err)
+static int purge_step(PGconn *c, PGconn *m, const char *bschema,
+		      const char *bname, struct rfs_rel_item *out,
+		      struct rfs_error *err)
 {
 	struct rfs_pg_item it = { 0 };
-	int r = rfs_pg_item_load(c, bschema, bname, &it, err);
+	int r = rfs_pg_item_load(m ? m : c, bschema, bname, &it, err);
 
 	if (r == -ENOENT)
 		return 0; /* purged already, or never copied */
 	if (r < 0)
 		return r;
+	it.mc = m;
 	r = fill(out, &it);
 	if (r == 0)
-		r = strcmp(it.state, "archived") ? rfs_pg_abort(c, &it, err)
-						 : rfs_pg_purge(c, &it, err);
+		r = strcmp(it.state, "archived")
+			    ? rfs_pg_abort(c, &it, err)
+			    : rfs_pg_purge(m ? m : c, &it, err);
 	rfs_pg_item_release(&it);
 	return r;
 }
@@ -369,45 +387,43 @@ static int pg_rel_step(struct rfs_backend *b, enum rfs_rel_step step,
 	struct rfs_pg *p = (struct rfs_pg *)b;
 	struct rfs_pg_target bt;
 	char *bschema = NULL, bname[64];
-	PGconn *c = NULL, *c2 = NULL;
+	PGconn *c = NULL, *c2 = NULL, *m = NULL;
 	int r;
 
 	r = bin_target(out->bin_uri, &bt, &bschema, err);
 	if (r < 0)
 		return r;
-	if (!same_db(&p->t, &bt))
-		r = rfs_error_set(err, EXDEV,
-				  "%s refused: the recycle copy is in '%s' and "
-				  "the table in '%s': a copy between two "
-				  "databases is not supported",
-				  step >= RFS_REL_RESTORE_CHECK &&
-						  step <= RFS_REL_RESTORE_ATTACH
-					  ? "restore"
-					  : "archive",
-				  bt.display, p->t.display);
-	if (r == 0)
-		r = copy_name(out->origin, out->id, bname, err);
+	r = copy_name(out->origin, out->id, bname, err);
 	if (r == 0)
 		r = rfs_pg_target_connect(&p->t, &c, err);
+	/* a recycle location in another database: a second connection,
+	 * the rows streamed with COPY (copy_stream.h) */
+	if (r == 0 && !same_db(&p->t, &bt))
+		r = rfs_pg_target_connect(&bt, &m, err);
 	if (r == 0) {
 		if (step == RFS_REL_PURGE)
-			r = purge_step(c, bschema, bname, out, err);
+			r = purge_step(c, m, bschema, bname, out, err);
 		else if (step >= RFS_REL_RESTORE_CHECK &&
 			 step <= RFS_REL_RESTORE_ATTACH)
-			r = restore_step(c, p, step, bschema, bname, out, err);
+			r = restore_step(c, m, p, step, bschema, bname, out,
+					 err);
 		else {
 			struct rfs_error ignore = { 0 };
 
-			/* work in parallel; without it, serially */
-			if ((step == RFS_REL_SYNC || step == RFS_REL_VERIFY) &&
+			/* work in parallel; without it, serially (a stream
+			 * to another database reads on one connection) */
+			if ((step == RFS_REL_VERIFY ||
+			     (step == RFS_REL_SYNC && !m)) &&
 			    rfs_pg_target_connect(&p->t, &c2, &ignore) < 0)
 				c2 = NULL;
-			r = archive_step(c, c2, p, step, bschema, bname, out,
-					 err);
+			r = archive_step(c, c2, m, p, step, bschema, bname,
+					 out, err);
 		}
 	}
 	if (c2)
 		PQfinish(c2);
+	if (m)
+		PQfinish(m);
 	if (c)
 		PQfinish(c);
 	free(bschema);
@@ -451,13 +467,8 @@ static int pg_rel_manifests(struct rfs_backend *b, const char *bin_uri,
 	r = bin_target(bin_uri, &bt, &bschema, err);
 	if (r < 0)
 		return r;
-	if (!same_db(&p->t, &bt))
-		r = rfs_error_set(err, EXDEV,
-				  "recycle location '%s' is not in the "
-				  "database of '%s'",
-				  bt.display, p->t.display);
-	if (r == 0)
-		r = rfs_pg_target_connect(&p->t, &c, err);
+	/* the manifest table is where the copies are */
+	r = rfs_pg_target_connect(same_db(&p->t, &bt) ? &p->t : &bt, &c, err);
 	if (r == 0) {
 		rfs_buf_addstr(&sql, "SELECT m.bin_name, m.origin, m.state, "
 				     "m.rows, coalesce(pg_total_relation_size("

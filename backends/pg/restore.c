@@ -3,6 +3,7 @@
  * back, verify, attach with the saved bound; and purge.
  */
 #include "backends/pg/steps_priv.h"
+#include "backends/pg/copy_stream.h"
 
 #include "util/error.h"
 
@@ -32,8 +33,9 @@ static void resolve(const struct rfs_pg_item *it,
 	}
 }
 
-/* The first column that differs between relations @p a and @p b. */
-static int same_columns(PGconn *c, const char *a, const char *b,
+/* The first column that differs between relations @p a (the copy, on
+ * @p m when it is another database) and @p b (on @p c). */
+static int same_columns(PGconn *c, PGconn *m, const char *a, const char *b,
 			const struct where *w, struct rfs_error *err)
 {
 	static const char sql[] =
@@ -45,10 +47,29 @@ static int same_columns(PGconn *c, const char *a, const char *b,
 		"b.attname), coalesce(a.t, 'no such column'), coalesce(b.t, "
 		"'no such column') FROM a FULL JOIN b ON a.attname = b.attname "
 		"WHERE a.t IS DISTINCT FROM b.t ORDER BY 1 LIMIT 1";
-	const char *p[] = { a, b };
+	static const char sql_across[] =
+		"WITH a AS (SELECT * FROM unnest($1::text[], $3::text[]) AS "
+		"a(attname, t)), b AS (SELECT attname::text, "
+		"format_type(atttypid, atttypmod) t FROM pg_attribute WHERE "
+		"attrelid = $2::oid AND attnum > 0 AND NOT attisdropped) SELECT "
+		"coalesce(a.attname, b.attname), coalesce(a.t, 'no such "
+		"column'), coalesce(b.t, 'no such column') FROM a FULL JOIN b "
+		"ON a.attname = b.attname WHERE a.t IS DISTINCT FROM b.t ORDER "
+		"BY 1 LIMIT 1";
+	char *names = NULL, *types = NULL;
+	const char *p[] = { a, b, NULL };
 	PGresult *res;
-	int r = rfs_pg_query(c, &res, err, sql, 2, p);
+	int r = 0;
 
+	if (m)
+		r = rfs_pg_column_arrays(m, a, &names, &types, err);
+	p[0] = m ? names : a;
+	p[2] = types;
+	if (r == 0)
+		r = rfs_pg_query(c, &res, err, m ? sql_across : sql, m ? 3 : 2,
+				 p);
+	free(names);
+	free(types);
 	if (r < 0)
 		return r;
 	if (PQntuples(res) == 1)
@@ -127,7 +148,8 @@ int rfs_pg_restore_check(PGconn *c, const struct rfs_pg_item *it,
 	int r;
 
 	resolve(it, to, &w);
-	r = rfs_pg_lookup(c, it->bin_schema, it->bin_name, bin, &kind, err);
+	r = rfs_pg_lookup(it->mc ? it->mc : c, it->bin_schema, it->bin_name,
+			  bin, &kind, err);
 	if (r == -ENOENT)
 		return rfs_error_set(err, ENOENT,
 				     "recycle copy %s.%s is missing",
@@ -149,7 +171,7 @@ int rfs_pg_restore_check(PGconn *c, const struct rfs_pg_item *it,
 				     r ? "missing" : "not a partitioned table");
 	if (r < 0)
 		return r;
-	r = same_columns(c, bin, poid, &w, err);
+	r = same_columns(c, it->mc, bin, poid, &w, err);
 	if (r == 0 && it->bound)
 		r = probe_bound(c, it, &w, err);
 	return r;
@@ -171,6 +193,12 @@ int rfs_pg_restore_copy(PGconn *c, const struct rfs_pg_item *it,
 	r = target_state(c, it, &w, oid, err);
 	if (r == 0 || r != -ENOENT)
 		return rfs_pg_end(c, r, err);
+	if (it->mc) /* the copy in another database: streamed */
+		return rfs_pg_end(c,
+				  rfs_pg_restore_stream(c, it, w.schema, w.name,
+							w.pschema, w.parent,
+							err),
+				  err);
 	r = rfs_pg_lookup(c, it->bin_schema, it->bin_name, bin, &kind, err);
 	rfs_pg_add_bin(&src, it);
 	rfs_pg_add_qname(&dst, w.schema, w.name);

@@ -5,6 +5,7 @@
  * show, so running it again is safe.
  */
 #include "backends/pg/steps_priv.h"
+#include "backends/pg/copy_stream.h"
 
 #include "util/uri.h"
 #include "util/error.h"
@@ -161,6 +162,7 @@ static int read_state(PGconn *c, struct rfs_pg_item *it, bool lock,
 	PGresult *res;
 	int r;
 
+	c = it->mc ? it->mc : c; /* the manifest's connection */
 	rfs_buf_addstr(&sql, "SELECT state, origin_schema, origin_name, hash "
 			     "FROM ");
 	rfs_pg_add_qname(&sql, it->bin_schema, "rfs_manifest");
@@ -200,6 +202,7 @@ static int set_state(PGconn *c, struct rfs_pg_item *it, const char *state,
 	const char *p[] = { state, it->bin_name };
 	int r;
 
+	c = it->mc ? it->mc : c; /* the manifest's connection */
 	rfs_buf_addstr(&sql, "UPDATE ");
 	rfs_pg_add_qname(&sql, it->bin_schema, "rfs_manifest");
 	rfs_buf_addf(&sql, " SET state = $1%s WHERE bin_name = $2",
@@ -360,8 +363,7 @@ int rfs_pg_sync(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
 int rfs_pg_sync2(PGconn *c, PGconn *c2, struct rfs_pg_item *it,
 		 struct rfs_error *err)
 {
-	struct rfs_buf src = RFS_BUF_INIT, dst = RFS_BUF_INIT,
-		       sql = RFS_BUF_INIT;
+	struct rfs_buf src = RFS_BUF_INIT, dst = RFS_BUF_INIT;
 	struct rfs_pg_par par = { 0 };
 	bool hash = !it->hash[0];
 	char oid[16], kind, snap[64];
@@ -397,33 +399,8 @@ int rfs_pg_sync2(PGconn *c, PGconn *c2, struct rfs_pg_item *it,
 				  it->bin_schema, it->bin_name);
 	if (hash && c2)
 		r = sync_join(&par, it, r, err);
-	if (r == 0) {
-		const char *p[] = { it->bin_name,
-				    it->schema,
-				    it->name,
-				    it->parent_schema,
-				    it->parent,
-				    it->bound,
-				    it->ddl,
-				    NULL,
-				    it->hash,
-				    it->origin,
-				    it->stamp[0] ? it->stamp : NULL };
-		char rows[24];
-
-		snprintf(rows, sizeof(rows), "%lld", (long long)it->rows);
-		p[7] = rows;
-		rfs_buf_addstr(&sql, "INSERT INTO ");
-		rfs_pg_add_qname(&sql, it->bin_schema, "rfs_manifest");
-		rfs_buf_addf(&sql,
-			     " (bin_name, %s) VALUES ($1, $2, $3, $4, $5, $6, "
-			     "$7, $8, $9, $10, 'copied', $11)",
-			     manifest_cols);
-		r = sql.data ? rfs_pg_query(c, NULL, err, rfs_buf_str(&sql), 11,
-					    p)
-			     : -ENOMEM;
-	}
-	rfs_buf_release(&sql);
+	if (r == 0)
+		r = rfs_pg_manifest_add(c, it, err);
 	rfs_buf_release(&src);
 	rfs_buf_release(&dst);
 	r = rfs_pg_end(c, r, err);
@@ -462,7 +439,8 @@ int rfs_pg_verify2(PGconn *c, PGconn *c2, struct rfs_pg_item *it,
 				     it->schema, it->name);
 	if (state_rank(it->state) >= 2)
 		return 0;
-	r = rfs_pg_lookup(c, it->bin_schema, it->bin_name, oid, &kind, err);
+	r = rfs_pg_lookup(it->mc ? it->mc : c, it->bin_schema, it->bin_name,
+			  oid, &kind, err);
 	if (r == -ENOENT)
 		r = rfs_error_set(err, ENOENT, "recycle copy %s.%s is missing",
 				  it->bin_schema, it->bin_name);
@@ -476,7 +454,8 @@ int rfs_pg_verify2(PGconn *c, PGconn *c2, struct rfs_pg_item *it,
 	if (r == 0 && c2)
 		rfs_pg_par_same(&par, c2, soid, it);
 	if (r == 0)
-		r = rfs_pg_same(c, oid, it, "the copy of", err);
+		r = rfs_pg_same(it->mc ? it->mc : c, oid, it, "the copy of",
+				err);
 	if (par.c) {
 		int r2 = rfs_pg_par_join(&par, r < 0 ? NULL : err);
 
@@ -623,6 +602,8 @@ int rfs_pg_delete(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
 	if (r < 0)
 		return r;
 	r = source_oid(c, it, oid, err);
+	if (r == -ENOENT && it->mc) /* dropped: only the state was lost */
+		return rfs_pg_end(c, set_state(c, it, "deleted", err), err);
 	if (r == -ENOENT) /* dropped by a run whose state update was lost */
 		r = set_state(c, it, "deleted", err);
 	else if (r == 0) {
@@ -663,10 +644,13 @@ int rfs_pg_delete(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
 			rfs_pg_add_qname(&sql, it->schema, it->name);
 			r = rfs_pg_run(c, &sql, NULL, err);
 		}
-		if (r == 0)
+		if (r == 0 && !it->mc)
 			r = set_state(c, it, "deleted", err);
 	}
-	return rfs_pg_end(c, r, err);
+	r = rfs_pg_end(c, r, err);
+	/* a manifest in another database: marked once the drop committed
+	 * (cut between the two, the next run finds the source gone) */
+	return r == 0 && it->mc ? set_state(c, it, "deleted", err) : r;
 }
 
 int rfs_pg_manifest(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
@@ -712,6 +696,7 @@ int rfs_pg_abort(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
 				  it->name, it->bound, err);
 	if (r < 0 || !it->state)
 		return r;
+	c = it->mc ? it->mc : c; /* the copy and manifest's connection */
 	r = rfs_pg_exec(c, err, "BEGIN");
 	if (r < 0)
 		return r;
@@ -729,4 +714,54 @@ int rfs_pg_abort(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
 	}
 	r = rfs_pg_run(c, &sql, NULL, err);
 	return rfs_pg_end(c, r, err);
+}
+
+int rfs_pg_ensure_bin(PGconn *c, const struct rfs_pg_item *it,
+		      struct rfs_error *err)
+{
+	return ensure_bin(c, it, err);
+}
+
+int rfs_pg_read_state(PGconn *c, struct rfs_pg_item *it, bool lock,
+		      struct rfs_error *err)
+{
+	return read_state(c, it, lock, err);
+}
+
+int rfs_pg_manifest_add(PGconn *c, struct rfs_pg_item *it,
+			struct rfs_error *err)
+{
+	struct rfs_buf sql = RFS_BUF_INIT;
+	const char *p[] = { it->bin_name,
+			    it->schema,
+			    it->name,
+			    it->parent_schema,
+			    it->parent,
+			    it->bound,
+			    it->ddl,
+			    NULL,
+			    it->hash,
+			    it->origin,
+			    it->stamp[0] ? it->stamp : NULL };
+	char rows[24];
+	int r;
+
+	snprintf(rows, sizeof(rows), "%lld", (long long)it->rows);
+	p[7] = rows;
+	rfs_buf_addstr(&sql, "INSERT INTO ");
+	rfs_pg_add_qname(&sql, it->bin_schema, "rfs_manifest");
+	rfs_buf_addf(&sql,
+		     " (bin_name, %s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+		     "$9, $10, 'copied', $11)",
+		     manifest_cols);
+	r = sql.data ? rfs_pg_query(c, NULL, err, rfs_buf_str(&sql), 11, p)
+		     : -ENOMEM;
+	rfs_buf_release(&sql);
+	return r;
+}
+
+int rfs_pg_source_hash(PGconn *c, const char *oid, struct rfs_pg_item *it,
+		       struct rfs_error *err)
+{
+	return sync_hash(c, NULL, oid, it, NULL, NULL, err);
 }

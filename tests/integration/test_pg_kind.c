@@ -9,6 +9,7 @@
  */
 #include "tests/support/cmd.h"
 #include "tests/support/mount.h"
+#include "tests/support/pg.h"
 
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
@@ -20,137 +21,24 @@
 #include <time.h>
 #include <unistd.h>
 
-static bool started; /* this runner started the cluster */
-static char db[32];  /* this test's database */
-
-static int pg_sh(struct rfs_test_out *out, const char *line)
-{
-	struct rfs_test_out mine = { 0 };
-	char cmd[2048];
-	const char *argv[] = { "sh", "-c", cmd, NULL };
-	int r;
-
-	snprintf(cmd, sizeof(cmd), ". '%s'; %s", getenv("RFS_TEST_PG_SH"),
-		 line);
-	r = rfs_test_run(out ? out : &mine, argv);
-	rfs_test_out_release(&mine);
-	return r;
-}
-
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
-	struct rfs_test_out out = { 0 };
-	char *line, *save = NULL;
-
 	(void)set;
-	if (getenv("RFS_TEST_PG_PORT"))
-		return;
-	if (pg_sh(&out, "pg_start >&2 && pg_fixture rfs_fixture >&2 && "
-			"env | grep '^RFS_TEST_PG_'") != 0) {
-		fprintf(stderr, "%s", out.err);
-		rfs_test_out_release(&out);
-		return;
-	}
-	for (line = strtok_r(out.out, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(line, '=');
-
-		if (eq) {
-			*eq = '\0';
-			setenv(line, eq + 1, 1);
-		}
-	}
-	started = true;
-	rfs_test_out_release(&out);
+	rfs_test_pg_start();
 }
 
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
 	(void)stats;
-	if (started)
-		pg_sh(NULL, "pg_stop");
+	rfs_test_pg_stop();
 }
-
-static char *psql_in(const char *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static char *psql_in(const char *d, const char *fmt, ...)
-{
-	struct rfs_test_out out = { 0 };
-	char sql[4096], bin[512], *r;
-	va_list ap;
-	const char *argv[] = { bin,  "-X",
-			       "-q", "-At",
-			       "-v", "ON_ERROR_STOP=1",
-			       "-h", getenv("RFS_TEST_PG_SOCKDIR"),
-			       "-p", getenv("RFS_TEST_PG_PORT"),
-			       "-U", "postgres",
-			       "-d", d,
-			       "-c", sql,
-			       NULL };
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	snprintf(bin, sizeof(bin), "%s/psql", getenv("RFS_TEST_PG_BIN"));
-	cr_assert_eq(rfs_test_run(&out, argv), 0, "psql: %s: %s", sql, out.err);
-	r = strdup(out.out);
-	if (r[0] && r[strlen(r) - 1] == '\n')
-		r[strlen(r) - 1] = '\0';
-	rfs_test_out_release(&out);
-	return r;
-}
-
-#define PSQL(...) psql_in(db, __VA_ARGS__)
 
 static void setup(void)
 {
-	if (!getenv("RFS_TEST_PG_PORT")) {
-		if (getenv("CI"))
-			cr_assert_fail("no PostgreSQL server: %s",
-				       getenv("RFS_TEST_PG_WHY")
-					       ? getenv("RFS_TEST_PG_WHY")
-					       : "pg_start failed");
-		cr_skip_test("PostgreSQL's binaries are missing "
-			     "(scripts/deps.sh test installs postgresql)");
-	}
-	snprintf(db, sizeof(db), "k%d", (int)getpid());
-	free(psql_in("postgres", "CREATE DATABASE %s TEMPLATE rfs_fixture",
-		     db));
-	setenv("PGUSER", "postgres", 1);
-	setenv("PGPASSWORD", getenv("RFS_TEST_PG_PASSWORD"), 1);
-	unsetenv("PGSERVICE");
+	rfs_test_pg_setup("k");
 }
 
-static void teardown(void)
-{
-	if (db[0] && getenv("RFS_TEST_PG_PORT"))
-		free(psql_in("postgres",
-			     "DROP DATABASE IF EXISTS %s WITH (FORCE)", db));
-}
-
-TestSuite(pg_kind, .init = setup, .fini = teardown, .timeout = 600);
-
-static const char *uri(const char *path)
-{
-	static char buf[4][256];
-	static int n;
-	char *b = buf[n++ % 4];
-
-	snprintf(b, 256, "postgres://127.0.0.1:%s/%s%s%s",
-		 getenv("RFS_TEST_PG_PORT"), db, *path ? "/" : "", path);
-	return b;
-}
-
-/* Rows and content of a table, by a query of the test's own: the count
- * and the md5 of every row's text in the C collation's order. */
-static char *content(const char *qname)
-{
-	return PSQL("SELECT count(*) || ' ' || md5(coalesce(string_agg("
-		    "t::text, E'\\n' ORDER BY t::text COLLATE \"C\"), '')) "
-		    "FROM ONLY %s t",
-		    qname);
-}
+TestSuite(pg_kind, .init = setup, .fini = rfs_test_pg_teardown, .timeout = 600);
 
 /* The parent and bound of public.NAME, "" when it is no partition, "-"
  * when there is no such table. */
@@ -203,7 +91,7 @@ static void catalog(struct rfs_test_mount *m)
 				 "public.orders && recyclefs epoch add "
 				 "sales.orders silver --from 2013-01-01 "
 				 "--storage pg --path public.orders2",
-				 uri("")),
+				 rfs_test_pg_uri("")),
 		     0, "%s", out.err);
 	rfs_test_out_release(&out);
 }
@@ -222,7 +110,7 @@ Test(pg_kind, mv_wait_restore_purge_through_the_mount)
 
 	catalog(&m);
 	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
-	before = content("public.orders_2013_01");
+	before = rfs_test_pg_content("public.orders_2013_01");
 	s = attachment("orders_2013_01");
 	cr_expect_str_eq(s, BOUND01);
 	free(s);
@@ -258,7 +146,7 @@ Test(pg_kind, mv_wait_restore_purge_through_the_mount)
 	cr_assert(cp, "no recycle copy: '%s'", copy);
 	*cp = '\0';
 	cr_expect_str_eq(cp + 1, "archived");
-	s = content(copy);
+	s = rfs_test_pg_content(copy);
 	cr_expect_str_eq(s, before, "the copy's rows are the partition's");
 	free(s);
 	cr_expect(getxattr(rfs_test_mnt(&m, ".recyclebin/%s/orders_2013_01", E),
@@ -271,7 +159,7 @@ Test(pg_kind, mv_wait_restore_purge_through_the_mount)
 		rfs_test_sh(&m, &out, "recyclefs archive %s/orders_2013_01", E),
 		0, "%s", out.err);
 	cr_expect(strstr(out.out, "archived already"), "%s", out.out);
-	s = content(copy);
+	s = rfs_test_pg_content(copy);
 	cr_expect_str_eq(s, before);
 	free(s);
 
@@ -282,7 +170,7 @@ Test(pg_kind, mv_wait_restore_purge_through_the_mount)
 	s = attachment("orders_2013_01");
 	cr_expect_str_eq(s, BOUND01);
 	free(s);
-	s = content("public.orders_2013_01");
+	s = rfs_test_pg_content("public.orders_2013_01");
 	cr_expect_str_eq(s, before, "restored rows are the archived rows");
 	free(s);
 	cr_expect(rfs_test_sh_until(&m, 5,
@@ -294,7 +182,7 @@ Test(pg_kind, mv_wait_restore_purge_through_the_mount)
 	s = attachment("orders_2013_01");
 	cr_expect_str_eq(s, BOUND01);
 	free(s);
-	s = content("public.orders");
+	s = rfs_test_pg_content("public.orders");
 	free(s);
 	s = PSQL("SELECT count(*) FROM public.orders WHERE created >= "
 		 "'2013-01-01' AND created < '2013-02-01'");
@@ -322,7 +210,7 @@ Test(pg_kind, mv_wait_restore_purge_through_the_mount)
 	cr_expect_eq(
 		rfs_test_sh(&m, &out, "recyclefs purge %s/orders_2013_01", E),
 		0, "%s", out.err);
-	s = content("public.orders_2013_01");
+	s = rfs_test_pg_content("public.orders_2013_01");
 	free(s);
 	free(copy);
 	free(before);
@@ -337,7 +225,7 @@ Test(pg_kind, restore_to_another_epoch_and_to_a_uri_and_refusals)
 	char *before, *s;
 
 	catalog(&m);
-	before = content("public.orders_2013_02");
+	before = rfs_test_pg_content("public.orders_2013_02");
 	cr_assert_eq(
 		rfs_test_sh(&m, &out, "recyclefs archive %s/orders_2013_02", E),
 		0, "%s", out.err);
@@ -382,7 +270,7 @@ Test(pg_kind, restore_to_another_epoch_and_to_a_uri_and_refusals)
 	cr_expect_str_eq(
 		s, "orders2 FOR VALUES FROM ('2013-02-01') TO ('2013-03-01')");
 	free(s);
-	s = content("public.orders_2013_02");
+	s = rfs_test_pg_content("public.orders_2013_02");
 	cr_expect_str_eq(s, before);
 	free(s);
 
@@ -390,14 +278,14 @@ Test(pg_kind, restore_to_another_epoch_and_to_a_uri_and_refusals)
 	cr_assert_eq(rfs_test_sh(&m, &out,
 				 "recyclefs restore %s/orders_2013_02 "
 				 "--to-uri '%s?table=public.feb_copy'",
-				 E, uri("")),
+				 E, rfs_test_pg_uri("")),
 		     0, "%s", out.err);
 	cr_expect(strstr(out.out, "?table=public.feb_copy' (1 file"), "%s",
 		  out.out);
 	s = attachment("feb_copy");
 	cr_expect_str_eq(s, "", "a table of no parent");
 	free(s);
-	s = content("public.feb_copy");
+	s = rfs_test_pg_content("public.feb_copy");
 	cr_expect_str_eq(s, before);
 	free(s);
 
@@ -409,7 +297,7 @@ Test(pg_kind, restore_to_another_epoch_and_to_a_uri_and_refusals)
 	cr_expect_neq(rfs_test_sh(&m, &out,
 				  "recyclefs restore %s/orders_2013_02 "
 				  "--to-uri '%s?table=public.feb_copy'",
-				  E, uri("")),
+				  E, rfs_test_pg_uri("")),
 		      0);
 	cr_expect(strstr(out.err, "public.feb_copy exists and holds other "
 				  "rows"),
@@ -434,7 +322,7 @@ Test(pg_kind, rows_written_during_the_archive_fail_it_and_keep_the_partition)
 		      0);
 	free(PSQL("INSERT INTO public.orders (id, created, customer, amount) "
 		  "VALUES (999999, '2013-04-15', 1, 1)"));
-	after = content("public.orders_2013_04");
+	after = rfs_test_pg_content("public.orders_2013_04");
 	rfs_test_sh(&m, &out, "recyclefs resume"); /* the job fails */
 	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status"), 0);
 	cr_expect(strstr(out.out, "failed") &&
@@ -444,7 +332,7 @@ Test(pg_kind, rows_written_during_the_archive_fail_it_and_keep_the_partition)
 	cr_expect_str_eq(
 		s, "orders FOR VALUES FROM ('2013-04-01') TO ('2013-05-01')");
 	free(s);
-	s = content("public.orders_2013_04");
+	s = rfs_test_pg_content("public.orders_2013_04");
 	cr_expect_str_eq(s, after, "the partition is untouched");
 	free(s);
 	/* purging the failed entry drops the copy, never the partition */
@@ -454,7 +342,7 @@ Test(pg_kind, rows_written_during_the_archive_fail_it_and_keep_the_partition)
 	s = copy_of("orders_2013_04");
 	cr_expect_str_eq(s, "");
 	free(s);
-	s = content("public.orders_2013_04");
+	s = rfs_test_pg_content("public.orders_2013_04");
 	cr_expect_str_eq(s, after);
 	free(s);
 	free(after);
@@ -466,10 +354,12 @@ Test(pg_kind, rows_written_during_the_archive_fail_it_and_keep_the_partition)
  * database again, the index of catalog(). */
 static void fresh(struct rfs_test_mount *m)
 {
-	free(psql_in("postgres", "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-		     db));
-	free(psql_in("postgres", "CREATE DATABASE %s TEMPLATE rfs_fixture",
-		     db));
+	free(rfs_test_psql("postgres",
+			   "DROP DATABASE IF EXISTS %s WITH (FORCE)",
+			   rfs_test_pg_db));
+	free(rfs_test_psql("postgres",
+			   "CREATE DATABASE %s TEMPLATE rfs_fixture",
+			   rfs_test_pg_db));
 	free(PSQL("CREATE TABLE public.orders2 (LIKE public.orders) "
 		  "PARTITION BY RANGE (created)"));
 	cr_assert_eq(rfs_test_sh(m, NULL,
@@ -503,13 +393,13 @@ static void expect_nothing_lost(const char *item, const char *before,
 	s = attachment(item);
 	if (strcmp(s, "-")) {
 		free(s);
-		s = content(qname);
+		s = rfs_test_pg_content(qname);
 		found = !strcmp(s, before);
 	}
 	free(s);
 	if (cp) {
 		*cp = '\0';
-		s = content(copy);
+		s = rfs_test_pg_content(copy);
 		found = found || !strcmp(s, before);
 		free(s);
 	}
@@ -547,7 +437,7 @@ Test(pg_kind, killed_at_every_storage_call_then_rerun)
 				 "recyclefs storage remove local && cp "
 				 "index.db index.template"),
 		     0, "%s", out.err);
-	before = content("public.orders_2013_05");
+	before = rfs_test_pg_content("public.orders_2013_05");
 	for (int k = 0; k < 3; k++) {
 		snprintf(args, sizeof(args), "%s %s/%s", verbs[k], E, item);
 		for (long n = 1; n < 200; n++) {
@@ -579,14 +469,15 @@ Test(pg_kind, killed_at_every_storage_call_then_rerun)
 				cr_assert_str_eq(cp + 1, "archived", "%s",
 						 when);
 				*cp = '\0';
-				s = content(copy);
+				s = rfs_test_pg_content(copy);
 				cr_assert_str_eq(s, before, "%s: the copy",
 						 when);
 				free(s);
 			}
 			free(copy);
 			if (k == 1) {
-				s = content("public.orders_2013_05");
+				s = rfs_test_pg_content(
+					"public.orders_2013_05");
 				cr_assert_str_eq(s, before, "%s: restored",
 						 when);
 				free(s);
@@ -617,7 +508,7 @@ Test(pg_kind, reindex_rebuilds_entries_from_the_manifest_table)
 	char *before, *s;
 
 	catalog(&m);
-	before = content("public.orders_2013_07");
+	before = rfs_test_pg_content("public.orders_2013_07");
 	cr_assert_eq(rfs_test_sh(&m, &out,
 				 "recyclefs archive %s/orders_2013_07 && "
 				 "recyclefs archive %s/orders_2013_08",
@@ -632,7 +523,7 @@ Test(pg_kind, reindex_rebuilds_entries_from_the_manifest_table)
 				 "pg '%s' && recyclefs epoch add sales.orders "
 				 "bronze --from 2013-01-01 --storage pg --path "
 				 "public.orders",
-				 uri("")),
+				 rfs_test_pg_uri("")),
 		     0, "%s", out.err);
 	cr_assert_eq(rfs_test_sh(&m, &out, "recyclefs reindex"), 0, "%s",
 		     out.err);
@@ -654,7 +545,7 @@ Test(pg_kind, reindex_rebuilds_entries_from_the_manifest_table)
 	cr_expect_str_eq(
 		s, "orders FOR VALUES FROM ('2013-07-01') TO ('2013-08-01')");
 	free(s);
-	s = content("public.orders_2013_07");
+	s = rfs_test_pg_content("public.orders_2013_07");
 	cr_expect_str_eq(s, before);
 	free(s);
 	free(before);
@@ -672,7 +563,7 @@ Test(pg_kind, a_partition_a_foreign_key_references_is_refused_untouched)
 	free(PSQL("CREATE TABLE public.items (order_id bigint, created date, "
 		  "CONSTRAINT items_fk FOREIGN KEY (order_id, created) "
 		  "REFERENCES public.orders_2013_03 (id, created))"));
-	before = content("public.orders_2013_03");
+	before = rfs_test_pg_content("public.orders_2013_03");
 	cr_expect_neq(
 		rfs_test_sh(&m, &out, "recyclefs archive %s/orders_2013_03", E),
 		0);
@@ -683,7 +574,7 @@ Test(pg_kind, a_partition_a_foreign_key_references_is_refused_untouched)
 	cr_expect_str_eq(
 		s, "orders FOR VALUES FROM ('2013-03-01') TO ('2013-04-01')");
 	free(s);
-	s = content("public.orders_2013_03");
+	s = rfs_test_pg_content("public.orders_2013_03");
 	cr_expect_str_eq(s, before);
 	free(s);
 	s = copy_of("orders_2013_03");
@@ -693,13 +584,276 @@ Test(pg_kind, a_partition_a_foreign_key_references_is_refused_untouched)
 	cr_expect_eq(
 		rfs_test_sh(&m, &out, "recyclefs purge %s/orders_2013_03", E),
 		0, "%s", out.err);
-	s = content("public.orders_2013_03");
+	s = rfs_test_pg_content("public.orders_2013_03");
 	cr_expect_str_eq(s, before);
 	free(s);
 	free(before);
 	rfs_test_out_release(&out);
 	rfs_test_mount_cleanup(&m);
 }
+
+/* The rows of the copy of origin ...NAME in database D's schema
+ * "archive", by the test's own query; "" when there is none. */
+static char *remote_copy(const char *d, const char *name, char **state)
+{
+	char *q = rfs_test_psql(
+		d,
+		"SELECT coalesce((SELECT 'archive.' || "
+		"quote_ident(bin_name) || ' ' || state FROM "
+		"archive.rfs_manifest WHERE origin LIKE '%%/%s'), "
+		"'')",
+		name);
+	char *sp = strchr(q, ' '), *r;
+
+	if (!sp) {
+		*state = q;
+		return strdup("");
+	}
+	*sp = '\0';
+	*state = strdup(sp + 1);
+	r = rfs_test_psql(
+		d,
+		"SELECT count(*) || ' ' || md5(coalesce(string_agg("
+		"t::text, E'\\n' ORDER BY t::text COLLATE \"C\"), '')) "
+		"FROM ONLY %s t",
+		q);
+	free(q);
+	return r;
+}
+
+Test(pg_kind, bin_in_another_database_streams_archive_restore_purge)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char bindb[40], binuri[256], *before, *s, *st;
+
+	snprintf(bindb, sizeof(bindb), "%sb", rfs_test_pg_db);
+	free(rfs_test_psql("postgres", "CREATE DATABASE %s", bindb));
+	snprintf(binuri, sizeof(binuri),
+		 "postgres://127.0.0.1:%s/%s?schema=archive",
+		 getenv("RFS_TEST_PG_PORT"), bindb);
+	cr_assert_eq(rfs_test_mount_init(&m), 0);
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs table add sales.orders && "
+				 "recyclefs lifecycle add sales.orders bronze "
+				 "&& recyclefs storage add pg '%s' --bin '%s' "
+				 "&& recyclefs epoch add sales.orders bronze "
+				 "--from 2013-01-01 --storage pg --path "
+				 "public.orders",
+				 rfs_test_pg_uri(""), binuri),
+		     0, "%s", out.err);
+	cr_expect(!strstr(out.err, "warning"),
+		  "no catalog journal in a "
+		  "relational bin: %s",
+		  out.err);
+	/* a schema named twice is refused in one line */
+	cr_expect_neq(
+		rfs_test_sh(&m, &out,
+			    "recyclefs storage add pg2 '%s' --bin "
+			    "'postgres://127.0.0.1:%s/%s/x?schema=archive'",
+			    rfs_test_pg_uri(""), getenv("RFS_TEST_PG_PORT"),
+			    bindb),
+		0);
+	cr_expect(strstr(out.err, "schema=archive and the path 'x' both name "
+				  "a schema"),
+		  "%s", out.err);
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	before = rfs_test_pg_content("public.orders_2013_05");
+
+	/* archive through the mount: the rows land in the other database */
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "mv mnt/%s/orders_2013_05 mnt/.recyclebin/",
+				 E),
+		     0, "%s", out.err);
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs wait %s/orders_2013_05", E), 0,
+		"%s%s", out.out, out.err);
+	s = attachment("orders_2013_05");
+	cr_expect_str_eq(s, "-", "the partition is dropped");
+	free(s);
+	s = copy_of("orders_2013_05");
+	cr_expect_str_eq(s, "", "nothing in the source database's bin");
+	free(s);
+	s = remote_copy(bindb, "orders_2013_05", &st);
+	cr_expect_str_eq(st, "archived");
+	cr_expect_str_eq(s, before, "the other database holds the rows");
+	free(s);
+	free(st);
+	s = rfs_test_psql(bindb,
+			  "SELECT count(*) FROM pg_class c JOIN pg_index i "
+			  "ON i.indrelid = c.oid WHERE c.relnamespace = "
+			  "'archive'::regnamespace AND i.indisprimary AND "
+			  "c.relname <> 'rfs_manifest'");
+	cr_expect_str_eq(s, "1", "the copy keeps the primary key");
+	free(s);
+
+	/* the manifest table there rebuilds a lost index */
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "rm -f index.db "
+				 "index.db-wal index.db-shm && recyclefs init "
+				 "&& recyclefs table add sales.orders && "
+				 "recyclefs lifecycle add sales.orders bronze "
+				 "&& recyclefs storage add pg '%s' --bin '%s' "
+				 "&& recyclefs epoch add sales.orders bronze "
+				 "--from 2013-01-01 --storage pg --path "
+				 "public.orders && recyclefs reindex",
+				 rfs_test_pg_uri(""), binuri),
+		     0, "%s", out.err);
+	cr_expect(strstr(out.out, "1 entries added") ||
+			  strstr(out.out, "1 entry added"),
+		  "%s", out.out);
+	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status --all"), 0);
+	cr_expect(strstr(out.out, "orders_2013_05  archived"), "%s", out.out);
+
+	/* restore streams the rows back, attached with the saved bound */
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs restore %s/orders_2013_05", E),
+		0, "%s", out.err);
+	s = attachment("orders_2013_05");
+	cr_expect_str_eq(
+		s, "orders FOR VALUES FROM ('2013-05-01') TO ('2013-06-01')");
+	free(s);
+	s = rfs_test_pg_content("public.orders_2013_05");
+	cr_expect_str_eq(s, before, "restored rows are the archived rows");
+	free(s);
+	/* a rerun changes nothing */
+	cr_expect_eq(
+		rfs_test_sh(&m, &out, "recyclefs restore %s/orders_2013_05", E),
+		0, "%s", out.err);
+	s = rfs_test_pg_content("public.orders_2013_05");
+	cr_expect_str_eq(s, before);
+	free(s);
+
+	/* purge drops the copy and its manifest row there */
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs purge %s/orders_2013_05", E),
+		0, "%s", out.err);
+	s = rfs_test_psql(bindb, "SELECT count(*) FROM archive.rfs_manifest");
+	cr_expect_str_eq(s, "0");
+	free(s);
+	s = rfs_test_psql(bindb,
+			  "SELECT count(*) FROM pg_class WHERE relnamespace "
+			  "= 'archive'::regnamespace AND relkind = 'r' AND "
+			  "relname <> 'rfs_manifest'");
+	cr_expect_str_eq(s, "0", "the recycle copy is gone");
+	free(s);
+	s = rfs_test_pg_content("public.orders_2013_05");
+	cr_expect_str_eq(s, before, "the restored table stays");
+	free(s);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+Test(pg_kind, wrong_password_is_one_line_naming_the_storage)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *s, *nl;
+
+	catalog(&m);
+	before = rfs_test_pg_content("public.orders_2013_09");
+	cr_expect_neq(rfs_test_sh(&m, &out,
+				  "PGPASSWORD=wrong-secret-42 recyclefs "
+				  "archive %s/orders_2013_09",
+				  E),
+		      0);
+	cr_expect(strstr(out.err, "password authentication failed"), "%s",
+		  out.err);
+	cr_expect(strstr(out.err, rfs_test_pg_uri("")),
+		  "the storage is named: %s", out.err);
+	cr_expect_null(strstr(out.err, "wrong-secret-42"));
+	cr_expect_null(strstr(out.out, "wrong-secret-42"));
+	nl = strchr(out.err, '\n');
+	cr_expect(nl && !nl[1], "one line: '%s'", out.err);
+	/* nothing changed; the right password finishes the job */
+	s = attachment("orders_2013_09");
+	cr_expect_str_eq(
+		s, "orders FOR VALUES FROM ('2013-09-01') TO ('2013-10-01')");
+	free(s);
+	s = rfs_test_pg_content("public.orders_2013_09");
+	cr_expect_str_eq(s, before);
+	free(s);
+	cr_expect_eq(rfs_test_sh(&m, &out, "grep -c wrong-secret-42 index.db"),
+		     1, "the secret is not in the index");
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs retry %s/orders_2013_09 || "
+				 "recyclefs archive %s/orders_2013_09",
+				 E, E),
+		     0, "%s", out.err);
+	s = copy_of("orders_2013_09");
+	cr_expect(strstr(s, " archived"), "%s", s);
+	free(s);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+Test(pg_kind, identifiers_needing_quotes_archive_and_restore)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	const char *Q = "q.t/bronze/2020-01-01..now";
+	char *before, *s, *copy;
+
+	free(PSQL("CREATE SCHEMA \"Mixed Case\"; CREATE TABLE \"Mixed "
+		  "Case\".\"Ord.ers\" (\"Id \"\"1\"\"\" int PRIMARY KEY, "
+		  "\"Wert ü\" text) PARTITION BY RANGE (\"Id \"\"1\"\"\"); "
+		  "CREATE TABLE \"Mixed Case\".\"Ünï/x %%\" PARTITION OF "
+		  "\"Mixed Case\".\"Ord.ers\" FOR VALUES FROM (0) TO (100); "
+		  "INSERT INTO \"Mixed Case\".\"Ord.ers\" SELECT g, 'wert ' "
+		  "|| g FROM generate_series(0, 99) g"));
+	before = rfs_test_pg_content("\"Mixed Case\".\"Ünï/x %\"");
+	cr_assert_eq(rfs_test_mount_init(&m), 0);
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs table add q.t && recyclefs "
+				 "lifecycle add q.t bronze && recyclefs "
+				 "storage add pg '%s' && recyclefs epoch add "
+				 "q.t bronze --from 2020-01-01 --storage pg "
+				 "--path '\"Mixed Case\".\"Ord.ers\"'",
+				 rfs_test_pg_uri("")),
+		     0, "%s", out.err);
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	cr_assert_eq(rfs_test_sh(&m, &out, "ls mnt/%s", Q), 0, "%s", out.err);
+	cr_expect_str_eq(out.out, "Ünï%2Fx %25\n");
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "mv 'mnt/%s/Ünï%%2Fx %%25' mnt/.recyclebin/ "
+				 "&& recyclefs wait '%s/Ünï%%2Fx %%25'",
+				 Q, Q),
+		     0, "%s", out.err);
+	s = PSQL("SELECT to_regclass('\"Mixed Case\".\"Ünï/x %%\"') IS NULL");
+	cr_expect_str_eq(s, "t", "the partition is dropped");
+	free(s);
+	s = PSQL(
+		"SELECT bin_name || ' ' || state FROM recyclebin.rfs_manifest");
+	cr_expect(!strncmp(s, "Ünï/x %_", strlen("Ünï/x %_")) &&
+			  strstr(s, " archived"),
+		  "%s", s);
+	free(s);
+	s = PSQL("SELECT 'recyclebin.' || quote_ident(bin_name) FROM "
+		 "recyclebin.rfs_manifest");
+	copy = rfs_test_pg_content(s);
+	cr_expect_str_eq(copy, before, "the copy holds the rows");
+	free(copy);
+	free(s);
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs restore '%s/Ünï%%2Fx %%25'", Q),
+		     0, "%s", out.err);
+	s = PSQL("SELECT p.relname || ' ' || pg_get_expr(c.relpartbound, "
+		 "c.oid) FROM pg_class c JOIN pg_inherits i ON i.inhrelid = "
+		 "c.oid JOIN pg_class p ON p.oid = i.inhparent WHERE c.oid = "
+		 "'\"Mixed Case\".\"Ünï/x %%\"'::regclass");
+	cr_expect_str_eq(s, "Ord.ers FOR VALUES FROM (0) TO (100)");
+	free(s);
+	s = rfs_test_pg_content("\"Mixed Case\".\"Ünï/x %\"");
+	cr_expect_str_eq(s, before, "restored rows are the archived rows");
+	free(s);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
 
 /* Archive partition NAME stopped before verify (the copy made), run SQL
  * then SQL2 (two transactions; either may be NULL), resume: @return the
@@ -791,7 +945,7 @@ Test(pg_kind, rows_rewritten_with_the_same_content_still_archive)
 	char *s, *before, *copy, *cp;
 
 	catalog(&m);
-	before = content("public.orders_2013_07");
+	before = rfs_test_pg_content("public.orders_2013_07");
 	s = archive_changed_at_verify(
 		&m, "orders_2013_07",
 		"UPDATE public.orders_2013_07 SET note = note WHERE id % 10 = "
@@ -806,7 +960,7 @@ Test(pg_kind, rows_rewritten_with_the_same_content_still_archive)
 	cp = strchr(copy, ' ');
 	cr_assert(cp, "no recycle copy: '%s'", copy);
 	*cp = '\0';
-	s = content(copy);
+	s = rfs_test_pg_content(copy);
 	cr_expect_str_eq(s, before);
 	free(s);
 	free(copy);
@@ -832,7 +986,7 @@ Test(pg_kind, older_manifest_rows_still_verify_and_restore)
 		  "NOT NULL, rows bigint NOT NULL, hash text NOT NULL, origin "
 		  "text, state text NOT NULL, copied_at timestamptz NOT NULL "
 		  "DEFAULT now(), archived_at timestamptz)"));
-	before = content("public.orders_2013_08");
+	before = rfs_test_pg_content("public.orders_2013_08");
 	s = archive_changed_at_verify(&m, "orders_2013_08",
 				      "UPDATE recyclebin.rfs_manifest SET "
 				      "stamp = NULL",
@@ -843,7 +997,7 @@ Test(pg_kind, older_manifest_rows_still_verify_and_restore)
 	cp = strchr(copy, ' ');
 	cr_assert(cp, "no recycle copy: '%s'", copy);
 	*cp = '\0';
-	s = content(copy);
+	s = rfs_test_pg_content(copy);
 	cr_expect_str_eq(s, before);
 	free(s);
 
@@ -862,7 +1016,7 @@ Test(pg_kind, older_manifest_rows_still_verify_and_restore)
 	cr_expect_str_eq(
 		s, "orders FOR VALUES FROM ('2013-08-01') TO ('2013-09-01')");
 	free(s);
-	s = content("public.orders_2013_08");
+	s = rfs_test_pg_content("public.orders_2013_08");
 	cr_expect_str_eq(s, before);
 	free(s);
 	free(sum);
