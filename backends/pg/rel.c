@@ -416,8 +416,8 @@ static int pg_rel_step(struct rfs_backend *b, enum rfs_rel_step step,
 			     (step == RFS_REL_SYNC && !m)) &&
 			    rfs_pg_target_connect(&p->t, &c2, &ignore) < 0)
 				c2 = NULL;
-			r = archive_step(c, c2, m, p, step, bschema, bname,
-					 out, err);
+			r = archive_step(c, c2, m, p, step, bschema, bname, out,
+					 err);
 		}
 	}
 	if (c2)

@@ -854,7 +854,6 @@ Test(pg_kind, identifiers_needing_quotes_archive_and_restore)
 	rfs_test_mount_cleanup(&m);
 }
 
-
 /* Archive partition NAME stopped before verify (the copy made), run SQL
  * then SQL2 (two transactions; either may be NULL), resume: @return the
  * status output after the job ended. */
