@@ -31,6 +31,10 @@
 #   RECYCLEFS_BIN_ALT: more recyclefs binaries to compare, ';'-separated,
 #            each "LABEL=PATH" or "PATH" (labelled alt1, alt2, ...)
 #   SCENARIOS ["stat-warm stat-cold read-warm read-cold untar"]
+#   SAME_SESSION [0]: 1 runs each recyclefs mount with -f in the background,
+#            in this script's session (a forking mount gets a session, so
+#            a scheduler autogroup, of its own: on a loaded machine each
+#            request then waits for the scheduler to reach that group)
 #   BINDFS [1 when bindfs is installed]: 0 leaves bindfs out
 #   and RECYCLEFS_BIN, BENCH_TMP, RESULTS_DIR, KEEP (see bench/lib.sh)
 # Quick run: FOLDERS=40 BIG_MB=128 RUNS=3 bench/browse.sh
@@ -85,8 +89,21 @@ add native "$DATA"
 n=0
 mount_rfs() { # NAME BIN OPTS
 	n=$((n + 1))
-	bench_mount_recyclefs "$2" "$W/index.db" "$W/mnt/rfs$n" \
-		"$W/rfs$n.log" "$3"
+	if [ "${SAME_SESSION:-0}" = 1 ]; then
+		mkdir -p "$W/mnt/rfs$n"
+		"$2" --index "$W/index.db" mount "$W/mnt/rfs$n" -f \
+			${3:+-o "$3"} >"$W/rfs$n.log" 2>&1 &
+		bench_track_pid $!
+		bench_track_mount "$W/mnt/rfs$n"
+		for _ in $(seq 1 100); do
+			bench_is_mounted "$W/mnt/rfs$n" && break
+			sleep 0.1
+		done
+	else
+		bench_mount_recyclefs "$2" "$W/index.db" "$W/mnt/rfs$n" \
+			"$W/rfs$n.log" "$3"
+	fi
+	bench_is_mounted "$W/mnt/rfs$n" || bench_die "recyclefs did not mount"
 	add "$1" "$(bench_epoch_dir "$W/mnt/rfs$n")"
 }
 mount_variants() { # LABEL BIN

@@ -427,7 +427,7 @@ int rfs_fs_bin_archive(struct req *src, const char *from, const char *dst_rest)
 	}
 	rfs_log(LOG_INFO, "archiving '%s' to '.recyclebin/%s'", o,
 		out.bin_path);
-	rfs_fs_snap_invalidate(src->st);
+	rfs_fs_snap_add_entry(src->st, &out);
 	if (src->st->jobs)
 		rfs_jobs_kick(src->st->jobs);
 out:
@@ -481,38 +481,6 @@ static int bin_setattr(struct req *q, const struct stat *a, int to_set)
 	return rfs_fs_kind_refuse(q, "setattr", q->path);
 }
 
-static int bin_create(struct req *q, const char *name, mode_t mode, int flags,
-		      struct rfs_file **f)
-{
-	(void)name;
-	(void)mode;
-	(void)flags;
-	(void)f;
-	return rfs_fs_kind_refuse(q, "create", q->path);
-}
-
-static int bin_mknod(struct req *q, const char *name, mode_t mode, dev_t rdev)
-{
-	(void)name;
-	(void)mode;
-	(void)rdev;
-	return rfs_fs_kind_refuse(q, "mknod", q->path);
-}
-
-static int bin_mkdir(struct req *q, const char *name, mode_t mode)
-{
-	(void)name;
-	(void)mode;
-	return rfs_fs_kind_refuse(q, "mkdir", q->path);
-}
-
-static int bin_symlink(struct req *q, const char *target, const char *name)
-{
-	(void)target;
-	(void)name;
-	return rfs_fs_kind_refuse(q, "symlink", q->path);
-}
-
 static int bin_setxattr(struct req *q, const char *name, const char *value,
 			size_t size, int flags)
 {
@@ -529,15 +497,6 @@ static int bin_setxattr(struct req *q, const char *name, const char *value,
 	return rfs_fs_kind_refuse(q, "setxattr", q->path);
 }
 
-static int bin_removexattr(struct req *q, const char *name)
-{
-	if (rfs_fs_is_rfs_attr(name))
-		return rfs_fs_refuse(
-			"removexattr", q->path,
-			"user.recyclefs.* attributes are read-only");
-	return rfs_fs_kind_refuse(q, "removexattr", q->path);
-}
-
 const struct fs_kind rfs_fs_kind_bin = {
 	.what = "the recycle bin",
 	.live = true,
@@ -546,17 +505,15 @@ const struct fs_kind rfs_fs_kind_bin = {
 	.readlink = rfs_fs_bin_readlink,
 	.list = rfs_fs_bin_list,
 	.open = rfs_fs_bin_open,
-	.create = bin_create,
-	.mknod = bin_mknod,
-	.mkdir = bin_mkdir,
-	.symlink = bin_symlink,
+	.create = rfs_fs_refuse_create,
+	.mknod = rfs_fs_refuse_mknod,
+	.mkdir = rfs_fs_refuse_mkdir,
+	.symlink = rfs_fs_refuse_symlink,
 	.unlink = bin_unlink,
 	.rmdir = bin_rmdir,
-	.link = rfs_fs_kind_link,
-	.rename = rfs_fs_kind_rename,
 	.getxattr = bin_getxattr,
 	.listxattr = bin_listxattr,
 	.setxattr = bin_setxattr,
-	.removexattr = bin_removexattr,
+	.removexattr = rfs_fs_refuse_removexattr,
 	.statfs = rfs_fs_index_statfs,
 };

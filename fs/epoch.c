@@ -335,8 +335,6 @@ const struct fs_kind rfs_fs_kind_epoch_entry = {
 	.symlink = in_symlink,
 	.unlink = in_unlink,
 	.rmdir = in_rmdir,
-	.link = rfs_fs_kind_link,
-	.rename = rfs_fs_kind_rename,
 	.getxattr = in_getxattr,
 	.listxattr = in_listxattr,
 	.setxattr = in_setxattr,
@@ -423,8 +421,6 @@ const struct fs_kind rfs_fs_kind_epoch_root = {
 	.symlink = in_symlink,
 	.unlink = in_unlink,
 	.rmdir = in_rmdir,
-	.link = rfs_fs_kind_link,
-	.rename = rfs_fs_kind_rename,
 	.getxattr = root_getxattr,
 	.listxattr = root_listxattr,
 	.setxattr = in_setxattr,
@@ -443,54 +439,11 @@ static int none_list(struct req *q, struct dirlist *d)
 	return r < 0 ? r : q->berr == -EIO ? -EIO : 0;
 }
 
-static int none_create(struct req *q, const char *name, mode_t mode, int flags,
-		       struct rfs_file **f)
-{
-	(void)name;
-	(void)mode;
-	(void)flags;
-	(void)f;
-	return rfs_fs_kind_refuse(q, "create", q->path);
-}
-
-static int none_mknod(struct req *q, const char *name, mode_t mode, dev_t rdev)
-{
-	(void)name;
-	(void)mode;
-	(void)rdev;
-	return rfs_fs_kind_refuse(q, "mknod", q->path);
-}
-
-static int none_mkdir(struct req *q, const char *name, mode_t mode)
-{
-	(void)name;
-	(void)mode;
-	return rfs_fs_kind_refuse(q, "mkdir", q->path);
-}
-
-static int none_symlink(struct req *q, const char *target, const char *name)
-{
-	(void)target;
-	(void)name;
-	return rfs_fs_kind_refuse(q, "symlink", q->path);
-}
-
 static int none_remove(struct req *q, const char *name)
 {
 	(void)q;
 	(void)name;
 	return -ENOENT;
-}
-
-static int none_getxattr(struct req *q, const char *name, char *value,
-			 size_t size)
-{
-	return rfs_fs_node_getxattr(q->st, &q->node, name, value, size);
-}
-
-static int none_listxattr(struct req *q, char *list, size_t size)
-{
-	return rfs_fs_node_listxattr(q->st, &q->node, list, size);
 }
 
 static int none_setxattr(struct req *q, const char *name, const char *value,
@@ -504,15 +457,6 @@ static int none_setxattr(struct req *q, const char *name, const char *value,
 	return rfs_fs_kind_refuse(q, "setxattr", q->path);
 }
 
-static int none_removexattr(struct req *q, const char *name)
-{
-	if (rfs_fs_is_rfs_attr(name))
-		return rfs_fs_refuse(
-			"removexattr", q->path,
-			"user.recyclefs.* attributes are read-only");
-	return rfs_fs_kind_refuse(q, "removexattr", q->path);
-}
-
 const struct fs_kind rfs_fs_kind_epoch_none = {
 	.what = "an epoch",
 	.live = true, /* a storage that comes back is seen at once */
@@ -521,17 +465,15 @@ const struct fs_kind rfs_fs_kind_epoch_none = {
 	.readlink = rfs_fs_no_readlink,
 	.list = none_list,
 	.open = dir_open,
-	.create = none_create,
-	.mknod = none_mknod,
-	.mkdir = none_mkdir,
-	.symlink = none_symlink,
+	.create = rfs_fs_refuse_create,
+	.mknod = rfs_fs_refuse_mknod,
+	.mkdir = rfs_fs_refuse_mkdir,
+	.symlink = rfs_fs_refuse_symlink,
 	.unlink = none_remove,
 	.rmdir = none_remove,
-	.link = rfs_fs_kind_link,
-	.rename = rfs_fs_kind_rename,
-	.getxattr = none_getxattr,
-	.listxattr = none_listxattr,
+	.getxattr = rfs_fs_own_getxattr,
+	.listxattr = rfs_fs_own_listxattr,
 	.setxattr = none_setxattr,
-	.removexattr = none_removexattr,
+	.removexattr = rfs_fs_refuse_removexattr,
 	.statfs = rfs_fs_index_statfs,
 };

@@ -183,11 +183,6 @@ void rfs_fs_writer_remove(struct rfs_fs_state *st, void *file)
 	pthread_mutex_unlock(&st->lock);
 }
 
-bool rfs_fs_key_hidden(const struct rfs_epoch *e, const char *key)
-{
-	return e->bin_key && rfs_path_is_under(key, e->bin_key);
-}
-
 void rfs_fs_dir_stat(struct rfs_fs_state *st, int64_t time_ns, struct stat *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -31,6 +31,7 @@
 
 struct rfs_backend;
 struct rfs_catalog;
+struct rfs_entry;
 struct rfs_epoch;
 struct rfs_file;
 struct rfs_index;
@@ -54,7 +55,9 @@ struct fs_bin_entry {
 
 /** A reference-counted snapshot of the catalog and the recycle bin. */
 struct fs_snap {
-	struct rfs_catalog *cat;  /**< the sealed catalog, owned */
+	struct rfs_catalog *cat;  /**< the sealed catalog, shared by the
+				   * snapshots derived from this one */
+	int *cat_refs;		  /**< the snapshots sharing @p cat (atomic) */
 	struct fs_bin_entry *bin; /**< live entries, by bin_path */
 	size_t n_bin;		  /**< the number of @p bin entries */
 	/** Entries whose origin the mount hides: archiving ones, and whole
@@ -64,6 +67,11 @@ struct fs_snap {
 	uint64_t gen;	    /**< counts the snapshots of a mount, from 1 */
 	uint64_t bin_print; /**< a hash of the entries' ids and states */
 	int refs;	    /**< guarded by rfs_fs_state.snap_lock */
+	/** A derived snapshot's own entry (0 for a loaded one): a reload
+	 * that lacks it is older than the change and is not swapped in
+	 * before @p pin_until_ns. */
+	int64_t pin_id;
+	int64_t pin_until_ns; /**< see @p pin_id (CLOCK_MONOTONIC ns) */
 };
 
 /** One request's view: the snapshot it holds and what its path names. */
@@ -194,6 +202,26 @@ void rfs_fs_snap_put(struct rfs_fs_state *st, struct fs_snap *snap);
 /** Reload the snapshot now, after a change of our own (archive, purge,
  * restore), and have the watcher tell the kernel what changed. */
 void rfs_fs_snap_invalidate(struct rfs_fs_state *st);
+
+/**
+ * A recycle entry the mount itself just recorded (an archive): swap in at
+ * once a snapshot with it (no reload: the catalog is shared with the
+ * current snapshot), and have the watcher reload from the index and tell
+ * the kernel what changed. For FUSE threads: never waits on a reload.
+ */
+void rfs_fs_snap_add_entry(struct rfs_fs_state *st, const struct rfs_entry *e);
+
+/** True when snapshot @p s has the recycle entry @p id. */
+bool rfs_fs_snap_has_entry(const struct fs_snap *s, int64_t id);
+
+/**
+ * A snapshot like @p base with the recycle entry @p e added (sharing its
+ * catalog), pinned until @p pin_until_ns (see fs_snap::pin_id).
+ * @return 0 and set @p out (one reference, the caller's), -EEXIST when
+ *         @p base has the entry already, or -ENOMEM
+ */
+int rfs_fs_snap_with_entry(struct fs_snap *base, const struct rfs_entry *e,
+			   int64_t pin_until_ns, struct fs_snap **out);
 
 /** Free a snapshot no one holds (its last reference). */
 void rfs_fs_snap_free(struct fs_snap *s);
@@ -358,11 +386,6 @@ struct fs_kind {
 	int (*unlink)(struct req *q, const char *name);
 	/** rmdir of @p name in the folder. */
 	int (*rmdir)(struct req *q, const char *name);
-	/** link of @p src (another node) as @p name in the folder. */
-	int (*link)(struct req *q, const char *name, struct req *src);
-	/** rename of @p name in the folder to @p newname in @p dst. */
-	int (*rename)(struct req *q, const char *name, struct req *dst,
-		      const char *newname, unsigned int flags);
 	/** getxattr. @return size, or -errno */
 	int (*getxattr)(struct req *q, const char *name, char *value,
 			size_t size);
@@ -383,8 +406,12 @@ extern const struct fs_kind rfs_fs_kind_root, rfs_fs_kind_table,
 	rfs_fs_kind_class_link, rfs_fs_kind_epoch_root, rfs_fs_kind_epoch_none,
 	rfs_fs_kind_epoch_entry, rfs_fs_kind_bin;
 
-/** The kind of what @p q resolved to. */
+/** The kind of what @p q resolved to (fs/rename.c). */
 const struct fs_kind *rfs_fs_kind_of(const struct req *q);
+
+/** The kind of a catalog node @p q resolved to (root, table, lifecycle,
+ * classifications; fs/kinds.c). */
+const struct fs_kind *rfs_fs_kind_catalog(const struct req *q);
 
 /** A refusal for operations a kind never allows: logs, -EPERM. */
 int rfs_fs_kind_refuse(const struct req *q, const char *op, const char *path);
@@ -416,16 +443,42 @@ int rfs_fs_file_setattr(struct rfs_file *f, const struct stat *attr,
 int rfs_fs_rename_paths(struct rfs_fs_state *st, const char *from,
 			const char *to, unsigned int flags);
 
-/** "." and ".." of a listing (the folder's attributes in "."). */
+/** "." and ".." of a listing (the folder's attributes in ".", from the
+ * getattr of @p d's kind). */
 int rfs_fs_kind_dir_begin(struct req *q, struct dirlist *d);
 
-/** The rename of every kind, by path (rfs_fs_rename_paths()); 1 for an
- * archive. */
+/** The rename of @p name in @p q to @p newname in @p dst, for every kind,
+ * by path (rfs_fs_rename_paths(); fs/rename.c); 1 for an archive. */
 int rfs_fs_kind_rename(struct req *q, const char *name, struct req *dst,
 		       const char *newname, unsigned int flags);
 
-/** The link of every kind, by path. */
+/** The link of @p src as @p name in @p q, for every kind, by path
+ * (fs/rename.c). */
 int rfs_fs_kind_link(struct req *q, const char *name, struct req *src);
+
+/** create, mknod, mkdir, symlink of a kind that takes no new names:
+ * rfs_fs_kind_refuse() (logged, -EPERM). */
+int rfs_fs_refuse_create(struct req *q, const char *name, mode_t mode,
+			 int flags, struct rfs_file **f);
+/** See rfs_fs_refuse_create(). */
+int rfs_fs_refuse_mknod(struct req *q, const char *name, mode_t mode,
+			dev_t rdev);
+/** See rfs_fs_refuse_create(). */
+int rfs_fs_refuse_mkdir(struct req *q, const char *name, mode_t mode);
+/** See rfs_fs_refuse_create(). */
+int rfs_fs_refuse_symlink(struct req *q, const char *target, const char *name);
+
+/** getxattr of a node with only recyclefs's own attributes
+ * (rfs_fs_node_getxattr()). */
+int rfs_fs_own_getxattr(struct req *q, const char *name, char *value,
+			size_t size);
+
+/** listxattr of a node with only recyclefs's own attributes. */
+int rfs_fs_own_listxattr(struct req *q, char *list, size_t size);
+
+/** removexattr where nothing may be removed: -EPERM with the reason
+ * logged (read-only user.recyclefs.* names, or the kind's refusal). */
+int rfs_fs_refuse_removexattr(struct req *q, const char *name);
 
 /** readlink of what is not a symlink: -EINVAL. */
 int rfs_fs_no_readlink(struct req *q, char *buf, size_t size);

@@ -20,31 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const struct fs_kind *rfs_fs_kind_of(const struct req *q)
-{
-	switch (q->node.kind) {
-	case RFS_NODE_ROOT:
-		return &rfs_fs_kind_root;
-	case RFS_NODE_TABLE:
-		return &rfs_fs_kind_table;
-	case RFS_NODE_LIFECYCLE:
-		return &rfs_fs_kind_lifecycle;
-	case RFS_NODE_CLASSES:
-		return &rfs_fs_kind_classes;
-	case RFS_NODE_CLASS:
-		return &rfs_fs_kind_class;
-	case RFS_NODE_CLASS_LINK:
-		return &rfs_fs_kind_class_link;
-	case RFS_NODE_BIN:
-		return &rfs_fs_kind_bin;
-	case RFS_NODE_EPOCH:
-		break;
-	}
-	if (*q->node.rest)
-		return &rfs_fs_kind_epoch_entry;
-	return q->b ? &rfs_fs_kind_epoch_root : &rfs_fs_kind_epoch_none;
-}
-
 int rfs_fs_kind_refuse(const struct req *q, const char *op, const char *path)
 {
 	char why[512];
@@ -67,7 +42,7 @@ int rfs_fs_kind_refuse(const struct req *q, const char *op, const char *path)
 		snprintf(why, sizeof(why),
 			 "'%s' is %s; tables, lifecycles and epochs come from "
 			 "the catalog (recyclefs table/lifecycle/epoch add)",
-			 path, rfs_fs_kind_of(q)->what);
+			 path, rfs_fs_kind_catalog(q)->what);
 	}
 	return rfs_fs_refuse(op, path, why);
 }
@@ -196,7 +171,7 @@ void rfs_fs_dir_free(struct dirlist *d)
 int rfs_fs_kind_dir_begin(struct req *q, struct dirlist *d)
 {
 	struct stat self;
-	int r = rfs_fs_kind_of(q)->getattr(q, &self);
+	int r = d->kind->getattr(q, &self);
 
 	if (r < 0)
 		return r;
@@ -207,8 +182,6 @@ int rfs_fs_kind_dir_begin(struct req *q, struct dirlist *d)
 	d->v[1].st.st_mode = S_IFDIR;
 	return 0;
 }
-
-/* Renames and links, by path. */
 
 /* Resolve the parent of a new name; refuse names the mount reserves. */
 int rfs_fs_req_begin_new(struct req *q, struct rfs_fs_state *st,
@@ -254,104 +227,60 @@ int rfs_fs_req_begin_new(struct req *q, struct rfs_fs_state *st,
 	return r;
 }
 
-static bool in_epoch(const struct req *q)
+/* What kinds that take no new names, and only recyclefs's own attributes,
+ * share (the catalog, the bin, an epoch without files). */
+
+int rfs_fs_refuse_create(struct req *q, const char *name, mode_t mode,
+			 int flags, struct rfs_file **f)
 {
-	return q->node.kind == RFS_NODE_EPOCH && *q->node.rest && q->b;
+	(void)name;
+	(void)mode;
+	(void)flags;
+	(void)f;
+	return rfs_fs_kind_refuse(q, "create", q->path);
 }
 
-/* Two paths in the same epoch: for rename and link. @return 0, 1 for an
- * archive (a rename from an epoch into the bin), or -errno (then both
- * requests are ended) */
-static int two_in_epoch(struct rfs_fs_state *st, const char *op,
-			const char *from, const char *to, struct req *a,
-			struct req *b)
+int rfs_fs_refuse_mknod(struct req *q, const char *name, mode_t mode,
+			dev_t rdev)
 {
-	int r = rfs_fs_req_begin(a, st, from);
-
-	if (r < 0)
-		return r;
-	r = rfs_fs_req_begin_new(b, st, to, op);
-	if (r < 0) {
-		rfs_fs_req_end(a);
-		return r;
-	}
-	if (b->node.kind == RFS_NODE_BIN && a->node.kind == RFS_NODE_EPOCH &&
-	    a->b && !strcmp(op, "rename"))
-		r = 1; /* archive: the caller hands it to the bin */
-	else if (!in_epoch(a))
-		r = rfs_fs_kind_refuse(a, op, from);
-	else if (!in_epoch(b))
-		r = rfs_fs_kind_refuse(b, op, to);
-	else if (a->node.epoch != b->node.epoch)
-		r = -EXDEV; /* mv then copies, which is right between epochs */
-	if (r < 0) {
-		rfs_fs_req_end(b);
-		rfs_fs_req_end(a);
-	}
-	return r;
+	(void)name;
+	(void)mode;
+	(void)rdev;
+	return rfs_fs_kind_refuse(q, "mknod", q->path);
 }
 
-int rfs_fs_rename_paths(struct rfs_fs_state *st, const char *from,
-			const char *to, unsigned int flags)
+int rfs_fs_refuse_mkdir(struct req *q, const char *name, mode_t mode)
 {
-	struct req a, b;
-	int r;
-
-	r = two_in_epoch(st, "rename", from, to, &a, &b);
-	if (r < 0)
-		return r;
-	if (r == 1) {
-		r = flags & RENAME_EXCHANGE
-			    ? rfs_fs_refuse("rename", to,
-					    "the recycle bin cannot exchange "
-					    "items")
-			    : rfs_fs_bin_archive(&a, from, b.node.rest);
-		if (r == 0)
-			r = 1;
-	} else {
-		r = rfs_fs_storage_failed(a.b, "rename", from,
-					  rfs_backend_rename(a.b, a.node.rest,
-							     b.node.rest,
-							     flags));
-	}
-	rfs_fs_req_end(&b);
-	rfs_fs_req_end(&a);
-	return r;
+	(void)name;
+	(void)mode;
+	return rfs_fs_kind_refuse(q, "mkdir", q->path);
 }
 
-/* The rename of every kind: by path. */
-int rfs_fs_kind_rename(struct req *q, const char *name, struct req *dst,
-		       const char *newname, unsigned int flags)
+int rfs_fs_refuse_symlink(struct req *q, const char *target, const char *name)
 {
-	char from[4096 + 256], to[4096 + 256];
-
-	if (rfs_fs_path_join(from, sizeof(from), q->path, name) < 0 ||
-	    rfs_fs_path_join(to, sizeof(to), dst->path, newname) < 0)
-		return -ENAMETOOLONG;
-	return rfs_fs_rename_paths(q->st, from, to, flags);
+	(void)target;
+	(void)name;
+	return rfs_fs_kind_refuse(q, "symlink", q->path);
 }
 
-/* The link of every kind: by path. */
-int rfs_fs_kind_link(struct req *q, const char *name, struct req *src)
+int rfs_fs_own_getxattr(struct req *q, const char *name, char *value,
+			size_t size)
 {
-	char to[4096 + 256];
-	struct req a, b;
-	int r;
+	return rfs_fs_node_getxattr(q->st, &q->node, name, value, size);
+}
 
-	if (rfs_fs_path_join(to, sizeof(to), q->path, name) < 0)
-		return -ENAMETOOLONG;
-	r = two_in_epoch(q->st, "link", src->path, to, &a, &b);
-	if (r < 0)
-		return r;
-	if (r == 1)
-		r = rfs_fs_kind_refuse(&b, "link", to);
-	else
-		r = rfs_fs_storage_failed(
-			a.b, "link", to,
-			rfs_backend_link(a.b, a.node.rest, b.node.rest));
-	rfs_fs_req_end(&b);
-	rfs_fs_req_end(&a);
-	return r;
+int rfs_fs_own_listxattr(struct req *q, char *list, size_t size)
+{
+	return rfs_fs_node_listxattr(q->st, &q->node, list, size);
+}
+
+int rfs_fs_refuse_removexattr(struct req *q, const char *name)
+{
+	if (rfs_fs_is_rfs_attr(name))
+		return rfs_fs_refuse(
+			"removexattr", q->path,
+			"user.recyclefs.* attributes are read-only");
+	return rfs_fs_kind_refuse(q, "removexattr", q->path);
 }
 
 /* What the catalog kinds share. */
@@ -461,17 +390,6 @@ bool rfs_fs_is_rfs_attr(const char *name)
 	return !strncmp(name, "user.recyclefs.", 15);
 }
 
-static int cat_getxattr(struct req *q, const char *name, char *value,
-			size_t size)
-{
-	return rfs_fs_node_getxattr(q->st, &q->node, name, value, size);
-}
-
-static int cat_listxattr(struct req *q, char *list, size_t size)
-{
-	return rfs_fs_node_listxattr(q->st, &q->node, list, size);
-}
-
 static int cat_setxattr(struct req *q, const char *name, const char *value,
 			size_t size, int flags)
 {
@@ -483,15 +401,6 @@ static int cat_setxattr(struct req *q, const char *name, const char *value,
 			"setxattr", q->path,
 			"user.recyclefs.* attributes are read-only");
 	return rfs_fs_kind_refuse(q, "setxattr", q->path);
-}
-
-static int cat_removexattr(struct req *q, const char *name)
-{
-	if (rfs_fs_is_rfs_attr(name))
-		return rfs_fs_refuse(
-			"removexattr", q->path,
-			"user.recyclefs.* attributes are read-only");
-	return rfs_fs_kind_refuse(q, "removexattr", q->path);
 }
 
 int rfs_fs_index_statfs(struct req *q, struct statvfs *out)
@@ -536,10 +445,10 @@ static int root_list(struct req *q, struct dirlist *d)
 		.readlink = (rdl), .list = (lst), .open = cat_open,            \
 		.create = cat_create, .mknod = cat_mknod, .mkdir = cat_mkdir,  \
 		.symlink = cat_symlink, .unlink = cat_unlink,                  \
-		.rmdir = cat_rmdir, .link = rfs_fs_kind_link,                  \
-		.rename = rfs_fs_kind_rename, .getxattr = cat_getxattr,        \
-		.listxattr = cat_listxattr, .setxattr = cat_setxattr,          \
-		.removexattr = cat_removexattr, .statfs = rfs_fs_index_statfs, \
+		.rmdir = cat_rmdir, .getxattr = rfs_fs_own_getxattr,           \
+		.listxattr = rfs_fs_own_listxattr, .setxattr = cat_setxattr,   \
+		.removexattr = rfs_fs_refuse_removexattr,                      \
+		.statfs = rfs_fs_index_statfs,                                 \
 	}
 
 const struct fs_kind rfs_fs_kind_root = CATALOG_KIND(
@@ -681,3 +590,21 @@ static int not_a_dir(struct req *q, struct dirlist *d)
 const struct fs_kind rfs_fs_kind_class_link =
 	CATALOG_KIND("the classifications", class_link_getattr, not_a_dir,
 		     class_link_readlink);
+
+const struct fs_kind *rfs_fs_kind_catalog(const struct req *q)
+{
+	switch (q->node.kind) {
+	case RFS_NODE_TABLE:
+		return &rfs_fs_kind_table;
+	case RFS_NODE_LIFECYCLE:
+		return &rfs_fs_kind_lifecycle;
+	case RFS_NODE_CLASSES:
+		return &rfs_fs_kind_classes;
+	case RFS_NODE_CLASS:
+		return &rfs_fs_kind_class;
+	case RFS_NODE_CLASS_LINK:
+		return &rfs_fs_kind_class_link;
+	default:
+		return &rfs_fs_kind_root;
+	}
+}

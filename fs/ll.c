@@ -326,7 +326,7 @@ static void ll_link(fuse_req_t fr, fuse_ino_t ino, fuse_ino_t parent,
 	}
 	r = rfs_fs_op_begin(fr, ino, &src, true);
 	if (r == 0) {
-		r = dir.n->kind->link(&dir.q, name, &src.q);
+		r = rfs_fs_kind_link(&dir.q, name, &src.q);
 		rfs_fs_op_end(&src);
 	}
 	reply_entry(fr, &dir, name, r);
@@ -377,7 +377,7 @@ static void ll_rename(fuse_req_t fr, fuse_ino_t parent, const char *name,
 		fuse_reply_err(fr, -r);
 		return;
 	}
-	r = a.n->kind->rename(&a.q, name, &b.q, newname, flags);
+	r = rfs_fs_kind_rename(&a.q, name, &b.q, newname, flags);
 	if (r == 1) {
 		/* Archived: the item left its origin for the bin, where it
 		 * shows at its mirrored path, not under @p newname. */

@@ -23,6 +23,7 @@
 
 #include "model/catalog.h"
 #include "index/index.h"
+#include "model/entry.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -31,82 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-void rfs_fs_snap_free(struct fs_snap *s)
-{
-	if (!s)
-		return;
-	rfs_catalog_free(s->cat);
-	rfs_fs_bin_release(s);
-	free(s);
-}
-
-static uint64_t bin_print(const struct fs_snap *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < s->n_bin; i++) {
-		h = (h ^ (uint64_t)s->bin[i].id) * 1099511628211ULL;
-		h = (h ^ (uint64_t)s->bin[i].state) * 1099511628211ULL;
-		h = (h ^ (uint64_t)s->bin[i].restored) * 1099511628211ULL;
-	}
-	return h ^ s->n_bin;
-}
-
-int rfs_fs_snap_load(struct rfs_fs_state *st, struct rfs_index *idx,
-		     struct fs_snap **out)
-{
-	static uint64_t gens;
-	struct rfs_error err = { 0 };
-	struct fs_snap *s = calloc(1, sizeof(*s));
-	int r;
-
-	if (!s)
-		return -ENOMEM;
-	r = rfs_index_load_catalog(idx, &s->cat, &err);
-	if (r < 0) {
-		rfs_log(LOG_ERR, "reload of the catalog from '%s' failed: %s",
-			st->index_path, err.msg);
-		free(s);
-		return r;
-	}
-	r = rfs_fs_bin_load(idx, s);
-	if (r < 0) {
-		rfs_log(LOG_ERR, "reload of the recycle bin from '%s' failed",
-			st->index_path);
-		rfs_catalog_free(s->cat);
-		free(s);
-		return r;
-	}
-	s->refs = 1;
-	s->gen = __atomic_add_fetch(&gens, 1, __ATOMIC_RELAXED);
-	s->bin_print = bin_print(s);
-	*out = s;
-	return 0;
-}
-
-struct fs_snap *rfs_fs_snap_get(struct rfs_fs_state *st)
-{
-	struct fs_snap *s;
-
-	pthread_mutex_lock(&st->snap_lock);
-	s = st->snap;
-	s->refs++;
-	pthread_mutex_unlock(&st->snap_lock);
-	return s;
-}
-
-void rfs_fs_snap_put(struct rfs_fs_state *st, struct fs_snap *snap)
-{
-	bool last;
-
-	pthread_mutex_lock(&st->snap_lock);
-	last = --snap->refs == 0;
-	pthread_mutex_unlock(&st->snap_lock);
-	if (last)
-		rfs_fs_snap_free(snap);
-}
 
 static void queue(struct rfs_fs_state *st, fuse_ino_t parent, fuse_ino_t ino,
 		  const char *name)
@@ -173,16 +98,29 @@ static void sweep_one(struct fs_inode *n, const char *path, void *ctx)
 	queue(w->st, 0, n->id, NULL);
 }
 
+/* True when the current snapshot @p cur was derived with an entry that
+ * @p s lacks, while that entry is pinned: @p s is older than the change. */
+static bool older(const struct fs_snap *cur, const struct fs_snap *s)
+{
+	return cur && cur->pin_id && rfs_time_mono_ns() < cur->pin_until_ns &&
+	       !rfs_fs_snap_has_entry(s, cur->pin_id);
+}
+
 /* Swap in @p s (its reference moves to the state); with @p all (a change
  * of our own, a job that ended), the kernel drops what it keeps inside the
- * epochs whatever the bin shows. */
-static void swap_in(struct rfs_fs_state *st, struct fs_snap *s, bool all)
+ * epochs whatever the bin shows. @return false (nothing done) when @p s
+ * is older than the current snapshot's own change */
+static bool swap_in(struct rfs_fs_state *st, struct fs_snap *s, bool all)
 {
 	struct sweep w = { st, s, true };
 	struct fs_snap *old;
 
 	pthread_mutex_lock(&st->snap_lock);
 	old = st->snap;
+	if (older(old, s)) {
+		pthread_mutex_unlock(&st->snap_lock);
+		return false;
+	}
 	st->snap = s;
 	pthread_mutex_unlock(&st->snap_lock);
 	if (old) {
@@ -191,6 +129,7 @@ static void swap_in(struct rfs_fs_state *st, struct fs_snap *s, bool all)
 	}
 	if (st->se)
 		rfs_fs_inodes_each(st, sweep_one, &w);
+	return true;
 }
 
 /* Reload when the index changed since the last load (or @p force). */
@@ -206,8 +145,17 @@ static void reload(struct rfs_fs_state *st, bool force)
 		return;
 	}
 	if (rfs_fs_snap_load(st, st->idx, &s) == 0) {
+		if (!swap_in(st, s, force)) {
+			/* Read before the mount's own change was committed:
+			 * the snapshot that shows it stays; load again. */
+			rfs_fs_snap_free(s);
+			pthread_mutex_unlock(&st->reload_lock);
+			pthread_mutex_lock(&st->notice_lock);
+			st->reload_wanted = true;
+			pthread_mutex_unlock(&st->notice_lock);
+			return;
+		}
 		st->data_version = v;
-		swap_in(st, s, force);
 		rfs_log(LOG_DEBUG, "catalog reloaded (data version %lld)",
 			(long long)v);
 	}
@@ -217,6 +165,44 @@ static void reload(struct rfs_fs_state *st, bool force)
 void rfs_fs_snap_invalidate(struct rfs_fs_state *st)
 {
 	reload(st, true);
+}
+
+/* How long a derived snapshot's entry must show in what replaces it. */
+#define PIN_NS (5 * RFS_NSEC_PER_SEC)
+
+void rfs_fs_snap_add_entry(struct rfs_fs_state *st, const struct rfs_entry *e)
+{
+	struct fs_snap *cur, *s;
+	bool swapped = false;
+	int tries;
+
+	for (tries = 0; tries < 8 && !swapped; tries++) {
+		cur = rfs_fs_snap_get(st);
+		if (rfs_fs_snap_with_entry(cur, e, rfs_time_mono_ns() + PIN_NS,
+					   &s) < 0) {
+			/* It shows already, or out of memory: the watcher's
+			 * reload shows it. */
+			rfs_fs_snap_put(st, cur);
+			break;
+		}
+		pthread_mutex_lock(&st->snap_lock);
+		if (st->snap == cur) {
+			/* The state's reference moves to @p s; ours on @p cur
+			 * keeps it alive until the put below. */
+			st->snap = s;
+			cur->refs--;
+			swapped = true;
+		}
+		pthread_mutex_unlock(&st->snap_lock);
+		rfs_fs_snap_put(st, cur);
+		if (!swapped)
+			rfs_fs_snap_free(s);
+	}
+	/* The watcher reloads from the index and tells the kernel. */
+	pthread_mutex_lock(&st->notice_lock);
+	st->reload_wanted = true;
+	pthread_cond_signal(&st->notice_cond);
+	pthread_mutex_unlock(&st->notice_lock);
 }
 
 /* Send the queued notices, with no lock held. */
@@ -235,17 +221,43 @@ static void send_notices(struct rfs_fs_state *st, struct fs_notice *n)
 	}
 }
 
+#ifdef RFS_TEST_HOOKS
+/* RECYCLEFS_TEST_RELOAD_DELAY_MS (test builds only): the watcher waits
+ * that long before each reload, as a watcher behind a slow index would. */
+static void test_delay(void)
+{
+	const char *v = getenv("RECYCLEFS_TEST_RELOAD_DELAY_MS");
+	struct timespec ts;
+	long ms = v ? strtol(v, NULL, 10) : 0;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+#else
+static void test_delay(void)
+{
+}
+#endif
+
 static void *watch(void *arg)
 {
 	struct rfs_fs_state *st = arg;
 	struct fs_notice *todo;
 	struct timespec until;
-	bool stop;
+	bool stop, force;
 
 	for (;;) {
-		reload(st, false);
 		pthread_mutex_lock(&st->notice_lock);
-		if (!st->notices && !st->stop) {
+		force = st->reload_wanted;
+		st->reload_wanted = false;
+		pthread_mutex_unlock(&st->notice_lock);
+		test_delay();
+		reload(st, force);
+		pthread_mutex_lock(&st->notice_lock);
+		if (!st->notices && !st->stop && !st->reload_wanted) {
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_nsec += FS_RELOAD_INTERVAL_NS;
 			until.tv_sec += until.tv_nsec / RFS_NSEC_PER_SEC;

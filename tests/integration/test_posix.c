@@ -900,6 +900,51 @@ Test(posix, a_restore_over_a_file_is_seen_at_once_through_the_mount)
 	cr_expect_str_eq(buf, "archived");
 }
 
+/* True when folder @p dir lists @p name. */
+static bool lists(const char *dir, const char *name)
+{
+	struct dirent *de;
+	bool found = false;
+	DIR *d = opendir(dir);
+
+	cr_assert(d, "opendir %s: %s", dir, strerror(errno));
+	while ((de = readdir(d)))
+		found = found || !strcmp(de->d_name, name);
+	closedir(d);
+	return found;
+}
+
+Test(posix, an_archive_by_mv_is_seen_at_once_through_the_mount)
+{
+	char bin[4096], bdir[4096];
+	struct stat st;
+
+	snprintf(bin, sizeof(bin), "%s",
+		 rfs_test_mnt(&m, ".recyclebin/" E "/q"));
+	snprintf(bdir, sizeof(bdir), "%s", rfs_test_mnt(&m, ".recyclebin/" E));
+	/* The mount's watcher reloads the catalog late: what the user sees
+	 * of their own mv must not wait for it. */
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	setenv("RECYCLEFS_TEST_RELOAD_DELAY_MS", "1500", 1);
+	cr_assert_eq(rfs_test_mount_start(&m, "allow_other"), 0);
+	unsetenv("RECYCLEFS_TEST_RELOAD_DELAY_MS");
+	cr_assert_eq(mkdir(MP("q"), 0755), 0);
+	write_all(MP("q/a"), "archived", 8, 0, 0644);
+	/* The kernel holds the epoch's listing and the item's name. */
+	cr_assert(lists(rfs_test_mnt(&m, E), "q"));
+	cr_assert_eq(stat(MP("q/a"), &st), 0);
+	cr_assert_eq(rfs_test_sh(&m, NULL, "mv mnt/" E "/q mnt/.recyclebin/"),
+		     0);
+	/* At once, with no retry: gone from its origin, in the bin. */
+	cr_expect_eq(stat(MP("q"), &st), -1, "the item still shows");
+	cr_expect_eq(stat(MP("q/a"), &st), -1, "its file still shows");
+	cr_expect(!lists(rfs_test_mnt(&m, E), "q"),
+		  "the epoch's listing still has the item");
+	cr_expect(lists(bdir, "q"), "the bin's listing lacks the item");
+	cr_expect_eq(stat(bin, &st), 0, "%s", strerror(errno));
+	cr_expect(S_ISDIR(st.st_mode));
+}
+
 Test(posix, a_catalog_change_is_seen_at_once_through_the_mount)
 {
 	struct rfs_test_out out = { 0 };
