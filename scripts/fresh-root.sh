@@ -19,6 +19,7 @@
 #            bench  bench/browse.sh on a release build, with the bench
 #                   variables of RFS_ROOT_BENCH_ENV ("BIG_MB=256 RUNS=3",
 #                   say); its summary is copied to BUILD-ROOT-LOGS
+#            run    the command line RFS_ROOT_CMD in the clone, in the root
 #            shell  an interactive shell in the root, for a look
 #   (default: demo test)
 #
@@ -280,6 +281,10 @@ for step in $steps; do
 				bench/browse.sh"
 		cp "$root"/root/bench-results/*-browse-summary.txt "$logdir/" \
 			2>/dev/null || true
+		;;
+	run)
+		phase "run: ${RFS_ROOT_CMD:-true}"
+		in_root "cd /root/recyclefs && ${RFS_ROOT_CMD:-true}"
 		;;
 	shell)
 		phase "shell (exit to tear down)"
