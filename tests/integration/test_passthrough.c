@@ -362,3 +362,29 @@ Test(passthrough, a_file_open_for_writing_blocks_an_archive)
 				 SIZE + 4),
 		     0);
 }
+
+/* A file replaced on the storage behind the mount's back while it is open
+ * through the mount: a new open of its name reads the new file (with
+ * passthrough, beside the open one's backing file), and the open one
+ * still reads. */
+Test(passthrough, a_file_replaced_on_the_storage_is_read_anew)
+{
+	char buf[16] = { 0 };
+	int old, now;
+
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	cr_assert_eq(rfs_test_sh(&m, NULL, "printf old-bytes > data/e/f"), 0);
+	old = open(MP("f"), O_RDONLY);
+	cr_assert_geq(old, 0, "%s", strerror(errno));
+	cr_assert_eq(rfs_test_sh(&m, NULL,
+				 "printf new-bytes > data/e/f.tmp && "
+				 "mv data/e/f.tmp data/e/f"),
+		     0);
+	now = open(MP("f"), O_RDONLY);
+	cr_assert_geq(now, 0, "%s", strerror(errno));
+	cr_assert_eq(pread(now, buf, 9, 0), 9);
+	cr_expect_str_eq(buf, "new-bytes");
+	cr_expect_eq(pread(old, buf, 9, 0), 9);
+	cr_assert_eq(close(now), 0);
+	cr_assert_eq(close(old), 0);
+}
