@@ -56,37 +56,22 @@ static bool keep_pages(struct fs_inode *n, const struct stat *st)
  * the mount logs it once and serves its files itself from then on.
  */
 #ifdef RFS_HAVE_PASSTHROUGH
-/* True when open files @p a and @p b are one file of the storage. */
-static bool same_file(struct rfs_file *a, struct rfs_file *b)
-{
-	struct stat sa, sb;
-
-	return fstat(rfs_file_fd(a), &sa) == 0 &&
-	       fstat(rfs_file_fd(b), &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
-
 /*
- * A node's name may name another file of the storage than its open files
- * do (replaced behind the mount's back while they are open): such an open
- * cannot take their backing file, nor be cached beside them, so it goes
- * through the daemon uncached (direct_io), from its own file.
+ * The kernel takes every open of a node in passthrough mode with the node's
+ * one backing file, whatever file of the storage the node's name names by
+ * then (a file replaced behind the mount's back while open through it):
+ * such an open reads the file the node's open files have, until the last
+ * of them is closed.
  */
 static void passthrough_open_locked(fuse_req_t fr, struct fs_inode *n,
 				    struct fs_fh *fh, struct fuse_file_info *fi)
 {
 	struct rfs_fs_state *st = fuse_req_userdata(fr);
 	int fd = rfs_file_fd(fh->f);
-	struct fs_fh *o = n->opens;
 
-	while (o && o->backing_id <= 0)
-		o = o->next;
-	if (o && same_file(o->f, fh->f)) {
-		fh->backing_id = o->backing_id;
-	} else if (o) {
-		fi->direct_io = 1;
-		fi->keep_cache = 0;
-	} else if (!n->opens && fd >= 0 &&
+	if (n->opens) {
+		fh->backing_id = n->opens->backing_id;
+	} else if (fd >= 0 &&
 		   __atomic_load_n(&st->passthrough, __ATOMIC_RELAXED)) {
 		fh->backing_id = fuse_passthrough_open(fr, fd);
 		if (fh->backing_id <= 0 &&
