@@ -173,8 +173,8 @@ void rfs_fs_ll_open(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if (r < 0)
 		fuse_reply_err(fr, -r);
-	else if (fuse_reply_open(fr, fi) == -ENOENT)
-		close_fh(fr, rfs_fs_fh_of(fi)); /* interrupted: no release */
+	else
+		fuse_reply_open(fr, fi);
 }
 
 void rfs_fs_ll_create(fuse_req_t fr, fuse_ino_t parent, const char *name,
@@ -207,8 +207,8 @@ void rfs_fs_ll_create(fuse_req_t fr, fuse_ino_t parent, const char *name,
 	}
 	if (r < 0)
 		fuse_reply_err(fr, -r);
-	else if (fuse_reply_create(fr, &e, fi) == -ENOENT)
-		close_fh(fr, rfs_fs_fh_of(fi)); /* interrupted: no release */
+	else
+		fuse_reply_create(fr, &e, fi);
 }
 
 void rfs_fs_ll_read(fuse_req_t fr, fuse_ino_t ino, size_t size, off_t off,
