@@ -427,8 +427,10 @@ static int parse_seconds(const char *tok, const char *v, double *out)
 /*
  * recyclefs's own -o options: cache_timeout=S is how long the kernel
  * keeps names and attributes (entry_timeout=S and attr_timeout=S one by
- * one). Others pass to the session (kernel mount options). @return 0 and
- * set @p out (caller frees), or -1 with the reason printed
+ * one); passthrough=off keeps the reads and writes of local files in the
+ * daemon (auto, the default: passed through where the build and the
+ * kernel allow). Others pass to the session (kernel mount options). @return 0
+ * and set @p out (caller frees), or -1 with the reason printed
  */
 static int rewrite_opts(struct rfs_fs_state *st, const char *in, char **out)
 {
@@ -448,6 +450,15 @@ static int rewrite_opts(struct rfs_fs_state *st, const char *in, char **out)
 			r = parse_seconds(tok, tok + 14, &st->entry_timeout);
 		} else if (!strncmp(tok, "attr_timeout=", 13)) {
 			r = parse_seconds(tok, tok + 13, &st->attr_timeout);
+		} else if (!strncmp(tok, "passthrough=", 12)) {
+			st->passthrough_off = !strcmp(tok + 12, "off");
+			if (!st->passthrough_off && strcmp(tok + 12, "auto")) {
+				fprintf(stderr,
+					"recyclefs: bad mount option '%s': "
+					"passthrough=auto or passthrough=off\n",
+					tok);
+				r = -1;
+			}
 		} else {
 			if (b.len)
 				rfs_buf_addf(&b, ",");

@@ -127,6 +127,10 @@ struct fs_fh {
 	struct fs_fh *next;   /**< the next open file of the same node */
 	struct rfs_file *f;   /**< the storage's file, owned */
 	struct fs_inode *ino; /**< the node (a reference) */
+	/** The kernel's passthrough backing id (fuse_passthrough_open()),
+	 * shared by every open of the node that has one; 0 when reads and
+	 * writes come to the daemon. */
+	int backing_id;
 };
 
 /** The state of one mount; fuse_req_userdata(). */
@@ -158,6 +162,11 @@ struct rfs_fs_state {
 	double attr_timeout;	 /**< attributes kept by the kernel (seconds) */
 	uint64_t generation;	 /**< the generation of every node id */
 	struct fuse_session *se; /**< the FUSE session */
+	bool passthrough_off;	 /**< -o passthrough=off */
+	/** Opened local files are passed through to the kernel: set at init
+	 * when the kernel offers it, cleared (atomically) when the kernel
+	 * refuses a backing file. */
+	int passthrough;
 	/* The inode table (fs/inode.c). */
 	pthread_mutex_t table_lock; /**< guards the table and the nodes'
 				     * parent, name, nlookup and refs */

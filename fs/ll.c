@@ -10,6 +10,7 @@
 #include "fs/ll.h"
 
 #include "backends/backend.h"
+#include "rfs_config.h"
 #include "util/log.h"
 #include "util/path.h"
 
@@ -134,9 +135,37 @@ static void reply_entry(fuse_req_t fr, struct op *dir, const char *name, int r)
 		fuse_reply_entry(fr, &e);
 }
 
+/*
+ * Passthrough (a build with libfuse >= 3.17): the kernel reads and writes
+ * opened local files itself when it offers it and -o passthrough=off does
+ * not say otherwise. Said once in the log, with the reason when it is off.
+ */
+static void init_passthrough(struct rfs_fs_state *st,
+			     struct fuse_conn_info *conn)
+{
+	const char *off = "this build's libfuse has no passthrough";
+
+#ifdef RFS_HAVE_PASSTHROUGH
+	if (st->passthrough_off) {
+		off = "-o passthrough=off";
+	} else if (!(conn->capable & FUSE_CAP_PASSTHROUGH)) {
+		off = "the kernel does not offer it";
+	} else {
+		conn->want |= FUSE_CAP_PASSTHROUGH;
+		__atomic_store_n(&st->passthrough, 1, __ATOMIC_RELAXED);
+		rfs_log(LOG_INFO, "passthrough of local files: on");
+		return;
+	}
+#else
+	(void)conn;
+#endif
+	st->passthrough = 0;
+	rfs_log(LOG_INFO, "passthrough of local files: off (%s)", off);
+}
+
 static void ll_init(void *data, struct fuse_conn_info *conn)
 {
-	(void)data;
+	init_passthrough(data, conn);
 	if (conn->capable & FUSE_CAP_READDIRPLUS) {
 		conn->want |= FUSE_CAP_READDIRPLUS;
 		conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;

@@ -1,12 +1,15 @@
 /*
  * The low-level entry points of open files and folders: open, create,
  * read and write (spliced from and to the storage's file where it has a
- * descriptor), release; opendir (the whole listing, taken at once),
- * readdir and readdirplus with attributes.
+ * descriptor, or done by the kernel itself with passthrough), release;
+ * opendir (the whole listing, taken at once), readdir and readdirplus with
+ * attributes.
  */
 #include "fs/ll.h"
 
 #include "backends/backend.h"
+#include "rfs_config.h"
+#include "util/log.h"
 #include "util/path.h"
 
 #include <errno.h>
@@ -32,8 +35,76 @@ static bool keep_pages(struct fs_inode *n, const struct stat *st)
 	return keep;
 }
 
+/*
+ * Passthrough (built with libfuse >= 3.17, on when the kernel offers it):
+ * an opened file with a kernel descriptor (a local storage's) is read and
+ * written by the kernel itself, from the storage's file, without a request
+ * to the daemon. Nothing recyclefs keeps depends on seeing those reads and
+ * writes: what it tracks of an open file (archive's check for files open
+ * for writing, the size and mtime that decide keep_cache) is taken at open
+ * and release, which still come here, as do the kernel's stat, setattr,
+ * flush and fsync; the kernel updates the size it shows after a write
+ * and asks for the attributes again. So writes pass through too.
+ *
+ * The kernel refuses two backing files, or a passthrough open beside one
+ * with the daemon, on one node: every open of a node takes what its other
+ * opens took (under the node's lock). The first open registers its file's
+ * descriptor; the kernel opens a backing file of its own for each open
+ * file, with that file's flags. The last release closes the backing id.
+ * When the kernel refuses to register a descriptor (a daemon without
+ * CAP_SYS_ADMIN, a storage on a stacked filesystem such as overlayfs),
+ * the mount logs it once and serves its files itself from then on.
+ */
+#ifdef RFS_HAVE_PASSTHROUGH
+/*
+ * The kernel takes every open of a node in passthrough mode with the node's
+ * one backing file, whatever file of the storage the node's name names by
+ * then (a file replaced behind the mount's back while open through it):
+ * such an open reads the file the node's open files have, until the last
+ * of them is closed.
+ */
+static void passthrough_open_locked(fuse_req_t fr, struct fs_inode *n,
+				    struct fs_fh *fh, struct fuse_file_info *fi)
+{
+	struct rfs_fs_state *st = fuse_req_userdata(fr);
+	int fd = rfs_file_fd(fh->f);
+
+	if (n->opens) {
+		fh->backing_id = n->opens->backing_id;
+	} else if (fd >= 0 &&
+		   __atomic_load_n(&st->passthrough, __ATOMIC_RELAXED)) {
+		fh->backing_id = fuse_passthrough_open(fr, fd);
+		if (fh->backing_id <= 0 &&
+		    __atomic_exchange_n(&st->passthrough, 0, __ATOMIC_RELAXED))
+			rfs_log(LOG_WARNING,
+				"the kernel refused a passthrough backing "
+				"file: local files are read and written "
+				"through the daemon from now on");
+		if (fh->backing_id < 0)
+			fh->backing_id = 0;
+	}
+	if (fh->backing_id > 0) {
+		fi->backing_id = fh->backing_id;
+		/* no page of an earlier open without passthrough stays */
+		fi->keep_cache = 0;
+	}
+}
+
+/* @p fh leaves node @p n (under its lock): the last open with its backing
+ * id closes it. */
+static void passthrough_release_locked(fuse_req_t fr, struct fs_inode *n,
+				       struct fs_fh *fh)
+{
+	for (struct fs_fh *o = n->opens; o; o = o->next)
+		if (o->backing_id == fh->backing_id)
+			return;
+	fuse_passthrough_close(fr, fh->backing_id);
+}
+#endif
+
 /* Wrap an opened file @p f of node @p o in a handle in @p fi. */
-static int open_fh(struct op *o, struct rfs_file *f, struct fuse_file_info *fi)
+static int open_fh(fuse_req_t fr, struct op *o, struct rfs_file *f,
+		   struct fuse_file_info *fi)
 {
 	struct fs_fh *fh = calloc(1, sizeof(*fh));
 	struct stat st;
@@ -50,11 +121,42 @@ static int open_fh(struct op *o, struct rfs_file *f, struct fuse_file_info *fi)
 	if (!o->n->kind->live && rfs_file_stat(f, &st) == 0)
 		fi->keep_cache = keep_pages(o->n, &st);
 	pthread_mutex_lock(&o->n->lock);
+#ifdef RFS_HAVE_PASSTHROUGH
+	passthrough_open_locked(fr, o->n, fh, fi);
+#else
+	(void)fr;
+#endif
 	fh->next = o->n->opens;
 	o->n->opens = fh;
 	pthread_mutex_unlock(&o->n->lock);
 	fi->fh = (uintptr_t)fh;
 	return 0;
+}
+
+/* Close open file @p fh. @return 0 or -errno */
+static int close_fh(fuse_req_t fr, struct fs_fh *fh)
+{
+	struct rfs_fs_state *st = fuse_req_userdata(fr);
+	struct rfs_backend *b = fh->f->backend;
+	struct fs_inode *n = fh->ino;
+	struct fs_fh **p;
+	int r;
+
+	pthread_mutex_lock(&n->lock);
+	for (p = &n->opens; *p && *p != fh; p = &(*p)->next)
+		;
+	if (*p)
+		*p = fh->next;
+#ifdef RFS_HAVE_PASSTHROUGH
+	if (fh->backing_id > 0)
+		passthrough_release_locked(fr, n, fh);
+#endif
+	pthread_mutex_unlock(&n->lock);
+	rfs_fs_writer_remove(st, fh->f);
+	r = rfs_fs_storage_failed(b, "close", NULL, rfs_file_close(fh->f));
+	free(fh);
+	rfs_fs_inode_put(st, n);
+	return r;
 }
 
 void rfs_fs_ll_open(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -66,7 +168,7 @@ void rfs_fs_ll_open(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (r == 0) {
 		r = o.n->kind->open(&o.q, fi->flags, &f);
 		if (r == 0)
-			r = open_fh(&o, f, fi);
+			r = open_fh(fr, &o, f, fi);
 		rfs_fs_op_end(&o);
 	}
 	if (r < 0)
@@ -97,7 +199,7 @@ void rfs_fs_ll_create(fuse_req_t fr, fuse_ino_t parent, const char *name,
 	if (r == 0) {
 		r = rfs_fs_op_begin(fr, e.ino, &o, false);
 		if (r == 0) {
-			r = open_fh(&o, f, fi);
+			r = open_fh(fr, &o, f, fi);
 			rfs_fs_op_end(&o);
 		} else {
 			rfs_file_close(f);
@@ -186,24 +288,8 @@ void rfs_fs_ll_flush(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 
 void rfs_fs_ll_release(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct rfs_fs_state *st = fuse_req_userdata(fr);
-	struct fs_fh *fh = rfs_fs_fh_of(fi), **p;
-	struct rfs_backend *b = fh->f->backend;
-	struct fs_inode *n = fh->ino;
-	int r;
-
 	(void)ino;
-	pthread_mutex_lock(&n->lock);
-	for (p = &n->opens; *p && *p != fh; p = &(*p)->next)
-		;
-	if (*p)
-		*p = fh->next;
-	pthread_mutex_unlock(&n->lock);
-	rfs_fs_writer_remove(st, fh->f);
-	r = rfs_fs_storage_failed(b, "close", NULL, rfs_file_close(fh->f));
-	free(fh);
-	rfs_fs_inode_put(st, n);
-	fuse_reply_err(fr, -r);
+	fuse_reply_err(fr, -close_fh(fr, rfs_fs_fh_of(fi)));
 }
 
 void rfs_fs_ll_fsync(fuse_req_t fr, fuse_ino_t ino, int datasync,

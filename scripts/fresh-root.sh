@@ -10,6 +10,16 @@
 #                   recovered by make demo; make demo-stop
 #            test   make test (the whole suite, Ceph RGW included)
 #            build  make (only the build)
+#            deps   install what the suites and bench steps need (the
+#                   build's packages, Criterion, hyperfine, bindfs, ...)
+#            suites the integration suites RFS_ROOT_SUITES (default: mount
+#                   posix special metadata passthrough) of a test build
+#                   (meson -Dtest_hooks=true), one at a time; the log is
+#                   BUILD-ROOT-LOGS/suites-RELEASE.log
+#            bench  bench/browse.sh on a release build, with the bench
+#                   variables of RFS_ROOT_BENCH_ENV ("BIG_MB=256 RUNS=3",
+#                   say); its summary is copied to BUILD-ROOT-LOGS
+#            run    the command line RFS_ROOT_CMD in the clone, in the root
 #            shell  an interactive shell in the root, for a look
 #   (default: demo test)
 #
@@ -19,6 +29,10 @@
 #                  unless RFS_ROOT_KEEP=1
 #   RFS_MIRROR     the Debian mirror; default: the first one this machine's
 #                  apt sources name
+#   RFS_ROOT_REUSE=1  use the root a run with RFS_ROOT_KEEP=1 left (its
+#                  installed packages and builds): no debootstrap; the
+#                  current commit is fetched into its clone and checked
+#                  out. The root is kept at the end.
 #
 # Nothing from this machine is in the root but the Debian packages it
 # installs, a bundle of the current commit and, when this machine can
@@ -32,6 +46,11 @@ release=${1:-bookworm}
 steps=${*:-demo test}
 root=${RFS_ROOT_DIR:-/var/tmp/recyclefs-root-$release}
 logdir=${RFS_ROOT_LOGS:-$top/build-root-logs}
+reuse=0
+if [ "${RFS_ROOT_REUSE:-0}" = 1 ] && [ -d "$root/root/recyclefs/.git" ]; then
+	reuse=1
+	RFS_ROOT_KEEP=1
+fi
 
 case $release in
 bookworm | trixie) ;;
@@ -118,18 +137,22 @@ if [ -n "$(mounts_below "$root")" ]; then
 	echo "fresh-root: something is still mounted below $root" >&2
 	exit 1
 fi
-rm -rf "$root"
+[ "$reuse" = 1 ] || rm -rf "$root"
 mkdir -p "$root" "$logdir"
 rm -f "$logdir/make-test-$release.log"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-phase "debootstrap --variant=minbase $release"
-if ! debootstrap --variant=minbase "$release" "$root" "$mirror" \
-	>"$logdir/debootstrap-$release.log" 2>&1; then
-	tail -n 20 "$logdir/debootstrap-$release.log" >&2
-	echo "fresh-root: debootstrap failed (log: $logdir/debootstrap-$release.log)" >&2
-	exit 1
+if [ "$reuse" = 1 ]; then
+	phase "reusing the root at $root"
+else
+	phase "debootstrap --variant=minbase $release"
+	if ! debootstrap --variant=minbase "$release" "$root" "$mirror" \
+		>"$logdir/debootstrap-$release.log" 2>&1; then
+		tail -n 20 "$logdir/debootstrap-$release.log" >&2
+		echo "fresh-root: debootstrap failed (log: $logdir/debootstrap-$release.log)" >&2
+		exit 1
+	fi
 fi
 
 # apt in the root: the same mirror, with updates and security; the apt
@@ -182,11 +205,21 @@ in_root() {
 	wait $!
 }
 
-phase "the README's first line: apt-get install git make; git clone"
-in_root "apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	apt-get install -y -qq git make >/dev/null && \
-	git clone -q /root/recyclefs.bundle /root/recyclefs && \
-	cd /root/recyclefs && git -c advice.detachedHead=false checkout -q $commit && git log --oneline -1"
+if [ "$reuse" = 1 ]; then
+	phase "the current commit into the root's clone"
+	in_root "cd /root/recyclefs && git fetch -q /root/recyclefs.bundle HEAD && \
+		git -c advice.detachedHead=false checkout -q $commit && git log --oneline -1"
+else
+	phase "the README's first line: apt-get install git make; git clone"
+	in_root "apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq git make >/dev/null && \
+		git clone -q /root/recyclefs.bundle /root/recyclefs && \
+		cd /root/recyclefs && git -c advice.detachedHead=false checkout -q $commit && git log --oneline -1"
+fi
+
+# What the suites and bench steps need beyond the build.
+extra_pkgs="libcriterion-dev attr sqlite3 rsync xxd python3 procps psmisc
+	curl util-linux hyperfine bindfs"
 
 for step in $steps; do
 	case $step in
@@ -209,6 +242,51 @@ for step in $steps; do
 	build)
 		phase "make"
 		in_root "cd /root/recyclefs && make"
+		;;
+	deps)
+		phase "packages of the suites and bench steps"
+		in_root "cd /root/recyclefs && scripts/deps.sh build && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(echo $extra_pkgs) >/dev/null && \
+			dpkg-query -W -f='\${Package} \${Version}\n' libfuse3-dev"
+		;;
+	suites)
+		suites=${RFS_ROOT_SUITES:-mount posix special metadata passthrough}
+		phase "meson test $suites"
+		rm -f "$logdir/suites.rc"
+		{
+			st=0
+			in_root "cd /root/recyclefs && \
+				{ [ -f build-suites/build.ninja ] || \
+				  meson setup build-suites -Dtests=enabled \
+					-Dtest_hooks=true >/dev/null; } && \
+				ninja -C build-suites -j2 >/dev/null && \
+				if grep -q RFS_HAVE_PASSTHROUGH build-suites/rfs_config.h; \
+				then echo 'FUSE passthrough: built'; \
+				else echo 'FUSE passthrough: not built'; fi && \
+				meson test -C build-suites --num-processes 1 \
+					--print-errorlogs $suites" || st=$?
+			echo $st >"$logdir/suites.rc"
+		} 2>&1 | tee "$logdir/suites-$release.log" &
+		wait $! || true
+		st=$(cat "$logdir/suites.rc" 2>/dev/null || echo 1)
+		[ "$st" -eq 0 ] || exit "$st"
+		;;
+	bench)
+		phase "bench/browse.sh (${RFS_ROOT_BENCH_ENV:-defaults})"
+		in_root "cd /root/recyclefs && \
+			{ [ -f build-bench/build.ninja ] || \
+			  meson setup build-bench -Dbuildtype=release \
+				-Dtests=disabled >/dev/null; } && \
+			ninja -C build-bench -j2 >/dev/null && \
+			env ${RFS_ROOT_BENCH_ENV:-} RESULTS_DIR=/root/bench-results \
+				bench/browse.sh"
+		cp "$root"/root/bench-results/*-browse-summary.txt "$logdir/" \
+			2>/dev/null || true
+		;;
+	run)
+		phase "run: ${RFS_ROOT_CMD:-true}"
+		in_root "cd /root/recyclefs && ${RFS_ROOT_CMD:-true}"
 		;;
 	shell)
 		phase "shell (exit to tear down)"
