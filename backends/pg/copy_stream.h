@@ -23,9 +23,12 @@
  * recycle connection it->mc, CREATE TABLE of the copy (the source's
  * columns in their order with their types and NOT NULL, and its primary
  * key), the rows streamed from `COPY (SELECT ...) TO STDOUT` on @p c into
- * `COPY ... FROM STDIN` there, and the manifest row ("copied").
- * @param c  the source's connection
- * @param it the snapshot; it->mc set
+ * `COPY ... FROM STDIN` there, and the manifest row ("copied"). The
+ * source is hashed (when the snapshot did not) and read in one
+ * REPEATABLE READ snapshot on @p c.
+ * @param c   the source's connection
+ * @param it  the snapshot; it->mc set
+ * @param err the reason on failure
  * @return 0 (also when copied already), -EEXIST (the name holds another
  *         archive or a table not in the manifest), -EINVAL (a column type
  *         the recycle database lacks: the server's reason), -ENOENT, -EIO

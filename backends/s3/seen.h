@@ -16,10 +16,11 @@
 
 /** One key of a refresh, as its listing showed it. */
 struct rfs_s3_fentry {
-	char *full;	     /**< the full key, owned */
-	bool listed;	     /**< the listing showed it; else it is absent */
-	char etag[72];	     /**< the listed ETag */
-	int64_t size, lm_ns; /**< the listed size and Last-Modified */
+	char *full;    /**< the full key, owned */
+	bool listed;   /**< the listing showed it; else it is absent */
+	char etag[72]; /**< the listed ETag */
+	int64_t size;  /**< the listed size */
+	int64_t lm_ns; /**< the listed Last-Modified, ns */
 };
 
 /** A refresh: the keys of one batch, as listings showed them. */
