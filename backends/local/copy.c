@@ -12,7 +12,7 @@
  * into a server-side copy), else a read/write loop. Holes found with
  * SEEK_DATA/SEEK_HOLE are kept.
  */
-#include "backends/local/local_priv.h"
+#include "backends/local/internal.h"
 
 #include "util/log.h"
 

@@ -2,7 +2,7 @@
  * Open files of the local adapter: one kernel fd each, read and written
  * with pread/pwrite at the offsets the caller gives.
  */
-#include "backends/local/local_priv.h"
+#include "backends/local/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
  * fd and one last component (resolve.c), then makes one *at() call that
  * does not follow that component.
  */
-#include "backends/local/local_priv.h"
+#include "backends/local/internal.h"
 
 #include "util/uri.h"
 #include "util/error.h"

@@ -9,7 +9,7 @@
  * O_NOFOLLOW; keys never hold "." or "..", so that walk cannot leave the
  * root either.
  */
-#include "backends/local/local_priv.h"
+#include "backends/local/internal.h"
 
 #include "util/path.h"
 

@@ -9,7 +9,7 @@
  * entry is opened O_RDONLY | O_NOFOLLOW | O_NONBLOCK and the f*xattr()
  * calls are used (symlinks then have none).
  */
-#include "backends/local/local_priv.h"
+#include "backends/local/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,9 @@
  * start, the work runs in the caller's thread instead, so a result never
  * depends on it.
  */
-#include "backends/pg/steps_priv.h"
+#include "backends/pg/par.h"
+#include "backends/pg/sql.h"
+#include "backends/pg/stamp.h"
 
 #include "util/buf.h"
 #include "util/error.h"

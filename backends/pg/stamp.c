@@ -11,7 +11,8 @@
  * stamped with its own transaction), and as many as it saw: the same
  * rows. Anything else falls back to the full content hash.
  */
-#include "backends/pg/steps_priv.h"
+#include "backends/pg/stamp.h"
+#include "backends/pg/sql.h"
 
 #include "util/buf.h"
 #include "util/error.h"

@@ -1,13 +1,13 @@
 /**
- * @file local_priv.h
+ * @file internal.h
  * @brief Internals of the local adapter, shared by its source files.
  *
  * Keys are turned into a directory fd and a single last component
  * (struct rfs_local_at), so that every system call acts on one name in a
  * directory already opened below the root. All functions are thread-safe.
  */
-#ifndef RFS_BACKENDS_LOCAL_LOCAL_PRIV_H
-#define RFS_BACKENDS_LOCAL_LOCAL_PRIV_H
+#ifndef RFS_BACKENDS_LOCAL_INTERNAL_H
+#define RFS_BACKENDS_LOCAL_INTERNAL_H
 
 #include "backends/backend.h"
 #include "backends/local/local.h"
