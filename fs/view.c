@@ -50,6 +50,20 @@ static struct fs_bin_entry *grow(struct load *l)
 	return b;
 }
 
+/* Own copies of the strings entry @p b borrows (from @p e). */
+static int own_strings(struct fs_bin_entry *b, const char *bin_path,
+		       const char *item_key, const char *src_uri,
+		       const char *bin_root_uri)
+{
+	b->bin_path = strdup(bin_path);
+	b->item_key = strdup(item_key);
+	b->src_uri = strdup(src_uri);
+	b->bin_root_uri = strdup(bin_root_uri);
+	if (!b->bin_path || !b->item_key || !b->src_uri || !b->bin_root_uri)
+		return -ENOMEM;
+	return 0;
+}
+
 static int load_entry(const struct rfs_entry *e, void *ctx)
 {
 	struct load *l = ctx;
@@ -67,13 +81,8 @@ static int load_entry(const struct rfs_entry *e, void *ctx)
 	b->is_dir = e->is_dir;
 	b->restored = e->restored_to != NULL;
 	b->created_ns = e->created_ns;
-	b->bin_path = strdup(e->bin_path);
-	b->item_key = strdup(e->item_key);
-	b->src_uri = strdup(e->src_uri);
-	b->bin_root_uri = strdup(e->bin_root_uri);
-	if (!b->bin_path || !b->item_key || !b->src_uri || !b->bin_root_uri)
-		return -ENOMEM;
-	return 0;
+	return own_strings(b, e->bin_path, e->item_key, e->src_uri,
+			   e->bin_root_uri);
 }
 
 /* A copy of entry @p e of another snapshot, at the end of @p l's. */
@@ -84,13 +93,8 @@ static int copy_entry(struct load *l, const struct fs_bin_entry *e)
 	if (!b)
 		return -ENOMEM;
 	*b = *e;
-	b->bin_path = strdup(e->bin_path);
-	b->item_key = strdup(e->item_key);
-	b->src_uri = strdup(e->src_uri);
-	b->bin_root_uri = strdup(e->bin_root_uri);
-	if (!b->bin_path || !b->item_key || !b->src_uri || !b->bin_root_uri)
-		return -ENOMEM;
-	return 0;
+	return own_strings(b, e->bin_path, e->item_key, e->src_uri,
+			   e->bin_root_uri);
 }
 
 /* Whether an entry keeps its origin out of view. */

@@ -66,6 +66,18 @@ bool rfs_s3_listed_meta(struct rfs_s3_backend *b, const char *full,
 	return rfs_s3_attrs_get(b->attrs, full, e->etag, e->size, e->lm_ns, m);
 }
 
+/* rfs_s3_fresh_find() under the refresh lock. */
+static bool find_locked(struct rfs_s3_backend *b, const char *full,
+			struct rfs_s3_fentry *e)
+{
+	bool ok;
+
+	pthread_mutex_lock(&b->fresh_lock);
+	ok = rfs_s3_fresh_find(b, full, e);
+	pthread_mutex_unlock(&b->fresh_lock);
+	return ok;
+}
+
 bool rfs_s3_fresh_stat(struct rfs_s3_backend *b, const char *full,
 		       struct stat *st)
 {
@@ -73,9 +85,7 @@ bool rfs_s3_fresh_stat(struct rfs_s3_backend *b, const char *full,
 	struct rfs_s3_fentry e;
 	bool ok;
 
-	pthread_mutex_lock(&b->fresh_lock);
-	ok = rfs_s3_fresh_find(b, full, &e);
-	pthread_mutex_unlock(&b->fresh_lock);
+	ok = find_locked(b, full, &e);
 	if (!ok || !rfs_s3_listed_meta(b, full, &e, &m))
 		return false;
 	rfs_s3_meta_to_stat(b, full, &m, st);
@@ -89,9 +99,7 @@ bool rfs_s3_fresh_attest(struct rfs_s3_backend *b, const char *full,
 	struct rfs_s3_fentry e;
 	bool ok;
 
-	pthread_mutex_lock(&b->fresh_lock);
-	ok = rfs_s3_fresh_find(b, full, &e);
-	pthread_mutex_unlock(&b->fresh_lock);
+	ok = find_locked(b, full, &e);
 	/* a single-part ETag is the MD5 the server computed of the bytes;
 	 * a multipart one, the MD5 of its parts' MD5s, was checked against
 	 * those of the bytes read when the copy was made (attest.c) */
