@@ -27,10 +27,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Purge a whole entry, what rm -rf ends with: recorded here, run by the
- * mount's job workers. The entry leaves the bin's view at once (a purging
- * entry is not shown); its recycle data goes in the background, and a
- * purge that fails shows it again with state failed. */
+/* Purge a whole entry, what rm -rf ends with: recorded here (one index
+ * transaction), run by the mount's job workers. The entry leaves the
+ * bin's view at once: a snapshot without it is swapped in on this thread
+ * (a purging entry is not shown), and the watcher reloads the catalog and
+ * tells the kernel; no reload and no step of the purge runs here. Its
+ * recycle data goes in the background, and a purge that fails shows it
+ * again with state failed. */
 static int purge_now(struct req *q, const struct fs_bin_entry *e,
 		     const char *path)
 {
@@ -47,9 +50,10 @@ static int purge_now(struct req *q, const struct fs_bin_entry *e,
 		rfs_log(LOG_ERR, "purge of '%s' failed: %s", path, err.msg);
 	else
 		rfs_log(LOG_INFO, "purge of '%s' started", path);
-	if (r == 0)
+	if (r == 0) {
+		rfs_fs_snap_drop_entry(q->st, e->id);
 		rfs_jobs_kick(q->st->jobs);
-	rfs_fs_snap_invalidate(q->st);
+	}
 	return r;
 }
 
@@ -114,7 +118,7 @@ static int bin_unlink_path(struct req *q, const char *path)
 		if (r < 0)
 			rfs_log(LOG_ERR, "purge of '%s' failed: %s", path,
 				err.msg);
-		rfs_fs_snap_invalidate(q->st);
+		rfs_fs_snap_changed(q->st);
 		rfs_buf_release(&key);
 		return r;
 	}

@@ -68,9 +68,10 @@ struct fs_snap {
 	uint64_t bin_print; /**< a hash of the entries' ids and states */
 	int refs;	    /**< guarded by rfs_fs_state.snap_lock */
 	/** A derived snapshot's own entry (0 for a loaded one): a reload
-	 * that lacks it is older than the change and is not swapped in
-	 * before @p pin_until_ns. */
+	 * that lacks it (with @p pin_gone: that still has it) is older than
+	 * the change and is not swapped in before @p pin_until_ns. */
 	int64_t pin_id;
+	bool pin_gone; /**< @p pin_id was taken out (a purge), not added */
 	int64_t pin_until_ns; /**< see @p pin_id (CLOCK_MONOTONIC ns) */
 };
 
@@ -208,8 +209,10 @@ struct fs_snap *rfs_fs_snap_get(struct rfs_fs_state *st);
 /** Drop a reference taken with rfs_fs_snap_get(). */
 void rfs_fs_snap_put(struct rfs_fs_state *st, struct fs_snap *snap);
 
-/** Reload the snapshot now, after a change of our own (archive, purge,
- * restore), and have the watcher tell the kernel what changed. */
+/** Reload the snapshot now, after a change of our own (a job that ended),
+ * and have the watcher tell the kernel what changed. Not for FUSE threads:
+ * they use rfs_fs_snap_add_entry(), rfs_fs_snap_drop_entry() or
+ * rfs_fs_snap_changed(). */
 void rfs_fs_snap_invalidate(struct rfs_fs_state *st);
 
 /**
@@ -219,6 +222,30 @@ void rfs_fs_snap_invalidate(struct rfs_fs_state *st);
  * the kernel what changed. For FUSE threads: never waits on a reload.
  */
 void rfs_fs_snap_add_entry(struct rfs_fs_state *st, const struct rfs_entry *e);
+
+/**
+ * A recycle entry the mount itself just marked for purging (rm in the
+ * bin): swap in at once a snapshot without it, and have the watcher reload
+ * from the index and tell the kernel what changed. For FUSE threads: never
+ * waits on a reload.
+ */
+void rfs_fs_snap_drop_entry(struct rfs_fs_state *st, int64_t id);
+
+/**
+ * Something the mount shows changed in the index by the mount's own hand
+ * (a part of a bin entry purged): have the watcher reload and tell the
+ * kernel. For FUSE threads: returns at once.
+ */
+void rfs_fs_snap_changed(struct rfs_fs_state *st);
+
+/**
+ * A snapshot like @p base without the recycle entry @p id (sharing its
+ * catalog), pinned until @p pin_until_ns (see fs_snap::pin_id).
+ * @return 0 and set @p out (one reference, the caller's), -ENOENT when
+ *         @p base lacks the entry already, or -ENOMEM
+ */
+int rfs_fs_snap_without_entry(struct fs_snap *base, int64_t id,
+			      int64_t pin_until_ns, struct fs_snap **out);
 
 /** True when snapshot @p s has the recycle entry @p id. */
 bool rfs_fs_snap_has_entry(const struct fs_snap *s, int64_t id);

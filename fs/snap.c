@@ -99,11 +99,12 @@ static void sweep_one(struct fs_inode *n, const char *path, void *ctx)
 }
 
 /* True when the current snapshot @p cur was derived with an entry that
- * @p s lacks, while that entry is pinned: @p s is older than the change. */
+ * @p s lacks (or without one that @p s has), while that entry is pinned:
+ * @p s is older than the change. */
 static bool older(const struct fs_snap *cur, const struct fs_snap *s)
 {
 	return cur && cur->pin_id && rfs_time_mono_ns() < cur->pin_until_ns &&
-	       !rfs_fs_snap_has_entry(s, cur->pin_id);
+	       rfs_fs_snap_has_entry(s, cur->pin_id) == cur->pin_gone;
 }
 
 /* Swap in @p s (its reference moves to the state); with @p all (a change
@@ -132,12 +133,35 @@ static bool swap_in(struct rfs_fs_state *st, struct fs_snap *s, bool all)
 	return true;
 }
 
+#ifdef RFS_TEST_HOOKS
+/* RECYCLEFS_TEST_RELOAD_DELAY_MS (test builds only): every reload, on
+ * whatever thread, waits that long first, as a reload behind a slow index
+ * would; a request that waited on a reload would be seen to. */
+static void test_delay(void)
+{
+	const char *v = getenv("RECYCLEFS_TEST_RELOAD_DELAY_MS");
+	struct timespec ts;
+	long ms = v ? strtol(v, NULL, 10) : 0;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+#else
+static void test_delay(void)
+{
+}
+#endif
+
 /* Reload when the index changed since the last load (or @p force). */
 static void reload(struct rfs_fs_state *st, bool force)
 {
 	struct fs_snap *s;
 	int64_t v;
 
+	test_delay();
 	pthread_mutex_lock(&st->reload_lock);
 	if (!st->idx || rfs_index_data_version(st->idx, &v) < 0 ||
 	    (!force && v == st->data_version)) {
@@ -170,18 +194,40 @@ void rfs_fs_snap_invalidate(struct rfs_fs_state *st)
 /* How long a derived snapshot's entry must show in what replaces it. */
 #define PIN_NS (5 * RFS_NSEC_PER_SEC)
 
-void rfs_fs_snap_add_entry(struct rfs_fs_state *st, const struct rfs_entry *e)
+/* Ask the watcher to reload from the index and tell the kernel. */
+static void want_reload(struct rfs_fs_state *st)
+{
+	pthread_mutex_lock(&st->notice_lock);
+	st->reload_wanted = true;
+	pthread_cond_signal(&st->notice_cond);
+	pthread_mutex_unlock(&st->notice_lock);
+}
+
+void rfs_fs_snap_changed(struct rfs_fs_state *st)
+{
+	want_reload(st);
+}
+
+/* Swap in a snapshot derived from the current one with entry @p e added,
+ * or (@p e NULL) without entry @p id; then the watcher reloads. */
+static void derive(struct rfs_fs_state *st, const struct rfs_entry *e,
+		   int64_t id)
 {
 	struct fs_snap *cur, *s;
 	bool swapped = false;
-	int tries;
+	int tries, r;
 
 	for (tries = 0; tries < 8 && !swapped; tries++) {
 		cur = rfs_fs_snap_get(st);
-		if (rfs_fs_snap_with_entry(cur, e, rfs_time_mono_ns() + PIN_NS,
-					   &s) < 0) {
-			/* It shows already, or out of memory: the watcher's
-			 * reload shows it. */
+		if (e)
+			r = rfs_fs_snap_with_entry(
+				cur, e, rfs_time_mono_ns() + PIN_NS, &s);
+		else
+			r = rfs_fs_snap_without_entry(
+				cur, id, rfs_time_mono_ns() + PIN_NS, &s);
+		if (r < 0) {
+			/* It shows (or is gone) already, or out of memory:
+			 * the watcher's reload shows it. */
 			rfs_fs_snap_put(st, cur);
 			break;
 		}
@@ -199,10 +245,17 @@ void rfs_fs_snap_add_entry(struct rfs_fs_state *st, const struct rfs_entry *e)
 			rfs_fs_snap_free(s);
 	}
 	/* The watcher reloads from the index and tells the kernel. */
-	pthread_mutex_lock(&st->notice_lock);
-	st->reload_wanted = true;
-	pthread_cond_signal(&st->notice_cond);
-	pthread_mutex_unlock(&st->notice_lock);
+	want_reload(st);
+}
+
+void rfs_fs_snap_add_entry(struct rfs_fs_state *st, const struct rfs_entry *e)
+{
+	derive(st, e, e->id);
+}
+
+void rfs_fs_snap_drop_entry(struct rfs_fs_state *st, int64_t id)
+{
+	derive(st, NULL, id);
 }
 
 /* Send the queued notices, with no lock held. */
@@ -221,27 +274,6 @@ static void send_notices(struct rfs_fs_state *st, struct fs_notice *n)
 	}
 }
 
-#ifdef RFS_TEST_HOOKS
-/* RECYCLEFS_TEST_RELOAD_DELAY_MS (test builds only): the watcher waits
- * that long before each reload, as a watcher behind a slow index would. */
-static void test_delay(void)
-{
-	const char *v = getenv("RECYCLEFS_TEST_RELOAD_DELAY_MS");
-	struct timespec ts;
-	long ms = v ? strtol(v, NULL, 10) : 0;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
-}
-#else
-static void test_delay(void)
-{
-}
-#endif
-
 static void *watch(void *arg)
 {
 	struct rfs_fs_state *st = arg;
@@ -254,7 +286,6 @@ static void *watch(void *arg)
 		force = st->reload_wanted;
 		st->reload_wanted = false;
 		pthread_mutex_unlock(&st->notice_lock);
-		test_delay();
 		reload(st, force);
 		pthread_mutex_lock(&st->notice_lock);
 		if (!st->notices && !st->stop && !st->reload_wanted) {

@@ -2,10 +2,10 @@
  * The catalog snapshot's data: loading it from the index (the sealed
  * catalog and the live recycle entries), its reference counts, what it
  * hides in the epochs (items being archived, the storages' own bins), and
- * a snapshot derived from another with one more recycle entry, so that a
- * change of the mount's own shows at once without a reload on the FUSE
- * thread that made it. No FUSE call here: the watcher (fs/snap.c) swaps
- * snapshots in and tells the kernel.
+ * a snapshot derived from another with one recycle entry more (an archive)
+ * or less (a purge), so that a change of the mount's own shows at once
+ * without a reload on the FUSE thread that made it. No FUSE call here: the
+ * watcher (fs/snap.c) swaps snapshots in and tells the kernel.
  */
 #include "fs/internal.h"
 
@@ -289,6 +289,44 @@ int rfs_fs_snap_with_entry(struct fs_snap *base, const struct rfs_entry *e,
 	s->gen = __atomic_add_fetch(&gens, 1, __ATOMIC_RELAXED);
 	s->bin_print = bin_print(s);
 	s->pin_id = e->id;
+	s->pin_until_ns = pin_until_ns;
+	*out = s;
+	return 0;
+}
+
+int rfs_fs_snap_without_entry(struct fs_snap *base, int64_t id,
+			      int64_t pin_until_ns, struct fs_snap **out)
+{
+	struct fs_snap *s;
+	struct load l;
+	size_t i;
+	int r = 0;
+
+	if (!rfs_fs_snap_has_entry(base, id))
+		return -ENOENT;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	l.s = s;
+	l.cap = 0;
+	for (i = 0; r == 0 && i < base->n_bin; i++)
+		if (base->bin[i].id != id)
+			r = copy_entry(&l, &base->bin[i]);
+	if (r == 0)
+		r = hide_build(s);
+	if (r < 0) {
+		rfs_fs_bin_release(s);
+		free(s);
+		return r;
+	}
+	s->cat = base->cat;
+	s->cat_refs = base->cat_refs;
+	__atomic_add_fetch(s->cat_refs, 1, __ATOMIC_RELAXED);
+	s->refs = 1;
+	s->gen = __atomic_add_fetch(&gens, 1, __ATOMIC_RELAXED);
+	s->bin_print = bin_print(s);
+	s->pin_id = id;
+	s->pin_gone = true;
 	s->pin_until_ns = pin_until_ns;
 	*out = s;
 	return 0;

@@ -1000,3 +1000,67 @@ Test(posix, the_kernel_keeps_listings_and_attributes_of_data_at_rest)
 	cr_assert_eq(stat(MP("rest"), &b), 0);
 	cr_expect_eq(b.st_mode & 07777, 0640);
 }
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+Test(posix, a_purge_by_rm_is_seen_at_once_and_waits_on_no_reload)
+{
+	char bin[4096], bdir[4096];
+	struct rfs_test_out out = { 0 };
+	struct stat st;
+	double t0, took;
+	int i;
+
+	RFS_TEST_NEEDS_HOOKS();
+	snprintf(bin, sizeof(bin), "%s",
+		 rfs_test_mnt(&m, ".recyclebin/" E "/r"));
+	snprintf(bdir, sizeof(bdir), "%s", rfs_test_mnt(&m, ".recyclebin/" E));
+	/* Every reload of the catalog waits 3 s, on whatever thread: rm must
+	 * wait on none. */
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	setenv("RECYCLEFS_TEST_RELOAD_DELAY_MS", "3000", 1);
+	cr_assert_eq(rfs_test_mount_start(&m, "allow_other"), 0);
+	unsetenv("RECYCLEFS_TEST_RELOAD_DELAY_MS");
+	cr_assert_eq(mkdir(MP("r"), 0755), 0);
+	write_all(MP("r/a"), "purge me", 8, 0, 0644);
+	write_all(MP("r/b"), "and me", 6, 0, 0644);
+	cr_assert_eq(rfs_test_sh(&m, NULL, "mv mnt/" E "/r mnt/.recyclebin/"),
+		     0);
+	for (i = 0;
+	     i < 600 && !attr_is(bin, "user.recyclefs.state", "archived"); i++)
+		usleep(100000);
+	cr_assert(attr_is(bin, "user.recyclefs.state", "archived"));
+	/* The attribute reads the index; the mount's snapshot has the job's
+	 * end after the worker's (delayed) reload. */
+	sleep(4);
+	cr_assert_eq(
+		rfs_test_sh(&m, NULL, "test -f data/.recyclebin/" E "/r/a"), 0);
+	cr_assert(lists(bdir, "r"));
+	t0 = now_s();
+	cr_assert_eq(rfs_test_sh(&m, &out, "rm -r mnt/.recyclebin/" E "/r"), 0,
+		     "%s", out.err);
+	took = now_s() - t0;
+	/* At once, with no retry: gone from the bin's listing and name. */
+	cr_expect(!lists(bdir, "r"), "the bin's listing still has the entry");
+	cr_expect_eq(stat(bin, &st), -1, "the entry still shows");
+	cr_expect_lt(took, 2.0, "rm -r took %.1f s: it waited on a reload",
+		     took);
+	/* The workers finish the purge: the bin's copy goes, and the
+	 * entry's state says so. */
+	cr_expect(rfs_test_sh_until(&m, 60,
+				    "recyclefs status --all --json | grep -q "
+				    "'\"state\": \"purged\"'"));
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "test ! -e data/.recyclebin/" E "/r && "
+				 "test -z \"$(ls data/.recyclebin/.recyclefs/"
+				 "manifests)\""),
+		     0);
+	cr_expect(!lists(bdir, "r"));
+	rfs_test_out_release(&out);
+}
