@@ -14,9 +14,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef RFS_HAVE_PASSTHROUGH
+#include <linux/fuse.h>
+#include <sys/ioctl.h>
+#endif
 
 /* Keep the pages of a file whose size and mtime did not change since its
  * last open (a change through the mount updated them as it went). */
@@ -91,14 +96,27 @@ static void passthrough_open_locked(fuse_req_t fr, struct fs_inode *n,
 }
 
 /* @p fh leaves node @p n (under its lock): the last open with its backing
- * id closes it. */
-static void passthrough_release_locked(fuse_req_t fr, struct fs_inode *n,
-				       struct fs_fh *fh)
+ * id closes it, through request @p fr, or (@p fr NULL: the open's reply
+ * failed, and its request is gone) on the session's device. */
+static void passthrough_release_locked(struct rfs_fs_state *st, fuse_req_t fr,
+				       struct fs_inode *n, struct fs_fh *fh)
 {
 	for (struct fs_fh *o = n->opens; o; o = o->next)
 		if (o->backing_id == fh->backing_id)
 			return;
-	fuse_passthrough_close(fr, fh->backing_id);
+	if (fr) {
+		fuse_passthrough_close(fr, fh->backing_id);
+		return;
+	}
+#ifdef FUSE_DEV_IOC_BACKING_CLOSE
+	uint32_t id = (uint32_t)fh->backing_id;
+
+	if (ioctl(fuse_session_fd(st->se), FUSE_DEV_IOC_BACKING_CLOSE, &id) < 0)
+		rfs_log(LOG_WARNING, "closing a passthrough backing file: %s",
+			strerror(errno));
+#else
+	(void)st; /* closed at unmount */
+#endif
 }
 #endif
 
@@ -133,10 +151,10 @@ static int open_fh(fuse_req_t fr, struct op *o, struct rfs_file *f,
 	return 0;
 }
 
-/* Close open file @p fh. @return 0 or -errno */
-static int close_fh(fuse_req_t fr, struct fs_fh *fh)
+/* Close open file @p fh, at its release (request @p fr) or (@p fr NULL)
+ * when the reply to its open failed. @return 0 or -errno */
+static int close_fh(struct rfs_fs_state *st, fuse_req_t fr, struct fs_fh *fh)
 {
-	struct rfs_fs_state *st = fuse_req_userdata(fr);
 	struct rfs_backend *b = fh->f->backend;
 	struct fs_inode *n = fh->ino;
 	struct fs_fh **p;
@@ -149,7 +167,9 @@ static int close_fh(fuse_req_t fr, struct fs_fh *fh)
 		*p = fh->next;
 #ifdef RFS_HAVE_PASSTHROUGH
 	if (fh->backing_id > 0)
-		passthrough_release_locked(fr, n, fh);
+		passthrough_release_locked(st, fr, n, fh);
+#else
+	(void)fr;
 #endif
 	pthread_mutex_unlock(&n->lock);
 	rfs_fs_writer_remove(st, fh->f);
@@ -157,6 +177,58 @@ static int close_fh(fuse_req_t fr, struct fs_fh *fh)
 	free(fh);
 	rfs_fs_inode_put(st, n);
 	return r;
+}
+
+#ifdef RFS_TEST_HOOKS
+/* RECYCLEFS_TEST_OPEN_REPLY_FAILS=NAME (test builds only): the reply to an
+ * open or create of a file named NAME fails as the reply to an interrupted
+ * request does (the caller gets EINTR). */
+static bool test_reply_fails(struct rfs_fs_state *st, struct fs_fh *fh)
+{
+	const char *v = getenv("RECYCLEFS_TEST_OPEN_REPLY_FAILS");
+	bool yes;
+
+	if (!v || !*v)
+		return false;
+	pthread_mutex_lock(&st->table_lock);
+	yes = fh->ino->name && !strcmp(fh->ino->name, v);
+	pthread_mutex_unlock(&st->table_lock);
+	return yes;
+}
+#else
+static bool test_reply_fails(struct rfs_fs_state *st, struct fs_fh *fh)
+{
+	(void)st;
+	(void)fh;
+	return false;
+}
+#endif
+
+/*
+ * Reply to an open (@p e NULL) or a create with handle @p fi. When the
+ * reply fails (the request was interrupted: the kernel never saw the
+ * handle and will send no release), the handle is closed here at once:
+ * its storage file, its passthrough backing file, and its place among the
+ * files open for writing that an archive checks.
+ */
+static void reply_open(fuse_req_t fr, const struct fuse_entry_param *e,
+		       struct fuse_file_info *fi)
+{
+	struct rfs_fs_state *st = fuse_req_userdata(fr);
+	struct fs_fh *fh = rfs_fs_fh_of(fi);
+	int r;
+
+	if (test_reply_fails(st, fh)) {
+		fuse_reply_err(fr, EINTR);
+		r = -ENOENT;
+	} else {
+		r = e ? fuse_reply_create(fr, e, fi) : fuse_reply_open(fr, fi);
+	}
+	if (r < 0) {
+		rfs_log(LOG_DEBUG, "an open's reply failed (%s): handle closed",
+			strerror(-r));
+		close_fh(st, NULL, fh);
+	}
 }
 
 void rfs_fs_ll_open(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -174,7 +246,7 @@ void rfs_fs_ll_open(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (r < 0)
 		fuse_reply_err(fr, -r);
 	else
-		fuse_reply_open(fr, fi);
+		reply_open(fr, NULL, fi);
 }
 
 void rfs_fs_ll_create(fuse_req_t fr, fuse_ino_t parent, const char *name,
@@ -208,7 +280,7 @@ void rfs_fs_ll_create(fuse_req_t fr, fuse_ino_t parent, const char *name,
 	if (r < 0)
 		fuse_reply_err(fr, -r);
 	else
-		fuse_reply_create(fr, &e, fi);
+		reply_open(fr, &e, fi);
 }
 
 void rfs_fs_ll_read(fuse_req_t fr, fuse_ino_t ino, size_t size, off_t off,
@@ -289,7 +361,8 @@ void rfs_fs_ll_flush(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 void rfs_fs_ll_release(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
-	fuse_reply_err(fr, -close_fh(fr, rfs_fs_fh_of(fi)));
+	fuse_reply_err(fr,
+		       -close_fh(fuse_req_userdata(fr), fr, rfs_fs_fh_of(fi)));
 }
 
 void rfs_fs_ll_fsync(fuse_req_t fr, fuse_ino_t ino, int datasync,

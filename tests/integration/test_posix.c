@@ -1064,3 +1064,55 @@ Test(posix, a_purge_by_rm_is_seen_at_once_and_waits_on_no_reload)
 	cr_expect(!lists(bdir, "r"));
 	rfs_test_out_release(&out);
 }
+
+/*
+ * When the reply to an open fails (the request was interrupted), the
+ * kernel never saw the handle and sends no release: the daemon closes it
+ * at once. Here the test hook makes the replies to opens of "lost" fail;
+ * a handle left behind would count the file as open for writing, and the
+ * archive of its folder would be refused (EBUSY) until unmount.
+ */
+Test(posix, an_open_whose_reply_fails_leaves_no_handle_behind)
+{
+	char bin[4096];
+	int fd, i;
+
+	RFS_TEST_NEEDS_HOOKS();
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	setenv("RECYCLEFS_TEST_OPEN_REPLY_FAILS", "lost", 1);
+	cr_assert_eq(rfs_test_mount_start(&m, "allow_other"), 0);
+	unsetenv("RECYCLEFS_TEST_OPEN_REPLY_FAILS");
+	/* create */
+	cr_assert_eq(mkdir(MP("w1"), 0755), 0);
+	write_all(MP("w1/kept"), "kept", 4, 0, 0644);
+	fd = open(MP("w1/lost"), O_CREAT | O_EXCL | O_WRONLY, 0644);
+	cr_assert_eq(fd, -1, "the hook did not fail the create's reply");
+	cr_expect_eq(errno, EINTR, "%s", strerror(errno));
+	cr_expect_eq(access(DP("w1/lost"), F_OK), 0);
+	/* open of a file that exists */
+	cr_assert_eq(mkdir(MP("w2"), 0755), 0);
+	cr_assert_eq(rfs_test_sh(&m, NULL, "echo x > data/e/w2/lost"), 0);
+	fd = open(MP("w2/lost"), O_WRONLY);
+	cr_assert_eq(fd, -1, "the hook did not fail the open's reply");
+	cr_expect_eq(errno, EINTR, "%s", strerror(errno));
+	/* Neither file is open for writing: both folders archive. */
+	for (i = 1; i <= 2; i++) {
+		struct rfs_test_out out = { 0 };
+
+		cr_expect_eq(
+			rfs_test_sh(&m, &out,
+				    "mv mnt/" E "/w%d mnt/.recyclebin/", i),
+			0, "the archive of w%d was refused: %s", i, out.err);
+		rfs_test_out_release(&out);
+		snprintf(bin, sizeof(bin), "%s",
+			 rfs_test_mnt(&m, ".recyclebin/" E "/w%d", i));
+		cr_expect(rfs_test_sh_until(&m, 30,
+					    "test \"$(getfattr --only-values "
+					    "-n user.recyclefs.state '%s')\" = "
+					    "archived",
+					    bin),
+			  "w%d was not archived", i);
+	}
+	cr_expect_eq(access(DP("w1"), F_OK), -1);
+	cr_expect_eq(access(DP("w2"), F_OK), -1);
+}
