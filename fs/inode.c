@@ -134,6 +134,7 @@ static void maybe_free_locked(struct rfs_fs_state *st, struct fs_inode *n)
 		st->n_inodes--;
 		pthread_mutex_destroy(&n->lock);
 		free(n->name);
+		free(n->gone);
 		free(n);
 		n = parent;
 		if (n)
@@ -284,6 +285,45 @@ void rfs_fs_inode_unlink(struct rfs_fs_state *st, struct fs_inode *parent,
 		maybe_free_locked(st, n);
 	}
 	pthread_mutex_unlock(&st->table_lock);
+}
+
+const struct fs_kind *rfs_fs_inode_known(struct rfs_fs_state *st,
+					 struct fs_inode *parent,
+					 const char *name)
+{
+	const struct fs_kind *k;
+	struct fs_inode *n;
+
+	pthread_mutex_lock(&st->table_lock);
+	n = find_name_locked(st, parent, name);
+	k = n ? n->kind : NULL;
+	pthread_mutex_unlock(&st->table_lock);
+	return k;
+}
+
+void rfs_fs_inode_set_gone(struct rfs_fs_state *st, struct fs_inode *parent,
+			   const char *name, const struct stat *last)
+{
+	struct stat *copy = malloc(sizeof(*copy));
+	struct fs_inode *n;
+
+	if (!copy)
+		return; /* fstat of it is ENOENT, as before */
+	*copy = *last;
+	copy->st_nlink = S_ISDIR(last->st_mode) || last->st_nlink < 1
+				 ? 0
+				 : last->st_nlink - 1;
+	pthread_mutex_lock(&st->table_lock);
+	n = find_name_locked(st, parent, name);
+	if (n) {
+		pthread_mutex_lock(&n->lock);
+		free(n->gone);
+		n->gone = copy;
+		copy = NULL;
+		pthread_mutex_unlock(&n->lock);
+	}
+	pthread_mutex_unlock(&st->table_lock);
+	free(copy);
 }
 
 void rfs_fs_inode_rename(struct rfs_fs_state *st, struct fs_inode *parent,

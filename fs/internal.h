@@ -121,6 +121,11 @@ struct fs_inode {
 	off_t size;	      /**< its size at the last open */
 	struct timespec mtim; /**< its mtime at the last open */
 	uint64_t snap_gen;    /**< the snapshot of its last opendir */
+	/** Its attributes when its last name went (a node of local storage
+	 * the kernel held then), for a descriptor still open on it: fstat
+	 * answers them, fchmod, fchown and futimens change them; NULL
+	 * otherwise. */
+	struct stat *gone;
 };
 
 /** An open file: fuse_file_info::fh. */
@@ -574,6 +579,17 @@ void rfs_fs_inode_forget(struct rfs_fs_state *st, fuse_ino_t id, uint64_t n);
 /** @p name in @p parent was removed: its node loses its name. */
 void rfs_fs_inode_unlink(struct rfs_fs_state *st, struct fs_inode *parent,
 			 const char *name);
+
+/** The kind of the node of @p name in @p parent, or NULL when the kernel
+ * holds no node of that name. */
+const struct fs_kind *rfs_fs_inode_known(struct rfs_fs_state *st,
+					 struct fs_inode *parent,
+					 const char *name);
+
+/** Keep @p last as the attributes of the node of @p name in @p parent,
+ * about to lose its name (see fs_inode::gone). */
+void rfs_fs_inode_set_gone(struct rfs_fs_state *st, struct fs_inode *parent,
+			   const char *name, const struct stat *last);
 
 /** @p name in @p parent is now @p newname in @p newparent (a node
  * already there loses its name). */

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void rfs_fs_op_end(struct op *o)
@@ -223,6 +224,10 @@ static int stat_node(struct op *o, struct fs_fh *fh, struct stat *st)
 		pthread_mutex_lock(&o->n->lock);
 		f = any_open_locked(o->n);
 		r = f ? rfs_file_stat(f, st) : -ENOENT;
+		if (!f && o->n->gone) {
+			*st = *o->n->gone;
+			r = 0;
+		}
 		pthread_mutex_unlock(&o->n->lock);
 	}
 	if (r == 0)
@@ -254,6 +259,32 @@ static void ll_getattr(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 		reply_attr(fr, &o, rfs_fs_fh_of(fi));
 }
 
+/* fchmod, fchown and futimens of a node without a name that is not an
+ * open file of the storage's (a folder, a FIFO, a device): on the
+ * attributes it had, as the storage does with an unlinked inode. */
+static int gone_setattr(struct stat *g, const struct stat *a, int to_set)
+{
+	struct timespec now;
+
+	if (to_set & FUSE_SET_ATTR_SIZE)
+		return -ENOENT;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (to_set & FUSE_SET_ATTR_MODE)
+		g->st_mode = (g->st_mode & S_IFMT) | (a->st_mode & 07777);
+	if (to_set & FUSE_SET_ATTR_UID)
+		g->st_uid = a->st_uid;
+	if (to_set & FUSE_SET_ATTR_GID)
+		g->st_gid = a->st_gid;
+	if (to_set & FUSE_SET_ATTR_ATIME)
+		g->st_atim =
+			to_set & FUSE_SET_ATTR_ATIME_NOW ? now : a->st_atim;
+	if (to_set & FUSE_SET_ATTR_MTIME)
+		g->st_mtim =
+			to_set & FUSE_SET_ATTR_MTIME_NOW ? now : a->st_mtim;
+	g->st_ctim = now;
+	return 0;
+}
+
 static void ll_setattr(fuse_req_t fr, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
@@ -274,6 +305,8 @@ static void ll_setattr(fuse_req_t fr, fuse_ino_t ino, struct stat *attr,
 		r = rfs_fs_file_setattr(f, attr, to_set);
 	else if (o.path)
 		r = o.n->kind->setattr(&o.q, attr, to_set);
+	else if (o.n->gone)
+		r = gone_setattr(o.n->gone, attr, to_set);
 	else
 		r = -ENOENT;
 	pthread_mutex_unlock(&o.n->lock);
@@ -358,35 +391,71 @@ static void ll_link(fuse_req_t fr, fuse_ino_t ino, fuse_ino_t parent,
 		r = rfs_fs_kind_link(&dir.q, name, &src.q);
 		rfs_fs_op_end(&src);
 	}
+	/* The new name is a node of its own: the kernel keeps the old
+	 * node's link count until told (by the watcher, at once). */
+	if (r == 0)
+		rfs_fs_notify_inode(dir.st, ino);
 	reply_entry(fr, &dir, name, r);
+}
+
+/*
+ * The attributes of @p name in folder @p dir before it goes, when the
+ * kernel holds a node of it on a storage that keeps inodes (local): a
+ * descriptor still open on it (a folder, a FIFO, a path descriptor) asks
+ * for them after. An open file of the storage answers for itself.
+ * @return true when @p last is set
+ */
+static bool last_attrs(struct op *dir, const char *name, struct stat *last)
+{
+	const struct fs_kind *k;
+	char path[4096 + 256];
+	struct req c;
+	bool ok;
+
+	if (!dir->q.b || !rfs_backend_has(dir->q.b, RFS_BACKEND_CAP_SPECIAL))
+		return false;
+	k = rfs_fs_inode_known(dir->st, dir->n, name);
+	if (!k || !k->getattr ||
+	    rfs_fs_path_join(path, sizeof(path), dir->path, name) < 0 ||
+	    rfs_fs_req_begin(&c, dir->st, path) < 0)
+		return false;
+	ok = k->getattr(&c, last) == 0;
+	if (ok)
+		rfs_fs_set_ino(last, path, NULL);
+	rfs_fs_req_end(&c);
+	return ok;
+}
+
+/* unlink and rmdir. */
+static void remove_name(fuse_req_t fr, fuse_ino_t parent, const char *name,
+			bool folder)
+{
+	struct stat last;
+	struct op dir;
+	bool kept;
+	int r = rfs_fs_op_begin(fr, parent, &dir, true);
+
+	if (r == 0) {
+		kept = last_attrs(&dir, name, &last);
+		r = folder ? dir.n->kind->rmdir(&dir.q, name)
+			   : dir.n->kind->unlink(&dir.q, name);
+		if (r == 0 && kept)
+			rfs_fs_inode_set_gone(dir.st, dir.n, name, &last);
+		if (r == 0)
+			rfs_fs_inode_unlink(dir.st, dir.n, name);
+		rfs_fs_op_end(&dir);
+	}
+	fuse_reply_err(fr, -r);
 }
 
 static void ll_unlink(fuse_req_t fr, fuse_ino_t parent, const char *name)
 {
-	struct op dir;
-	int r = rfs_fs_op_begin(fr, parent, &dir, true);
-
-	if (r == 0) {
-		r = dir.n->kind->unlink(&dir.q, name);
-		if (r == 0)
-			rfs_fs_inode_unlink(dir.st, dir.n, name);
-		rfs_fs_op_end(&dir);
-	}
-	fuse_reply_err(fr, -r);
+	remove_name(fr, parent, name, false);
 }
 
 static void ll_rmdir(fuse_req_t fr, fuse_ino_t parent, const char *name)
 {
-	struct op dir;
-	int r = rfs_fs_op_begin(fr, parent, &dir, true);
-
-	if (r == 0) {
-		r = dir.n->kind->rmdir(&dir.q, name);
-		if (r == 0)
-			rfs_fs_inode_unlink(dir.st, dir.n, name);
-		rfs_fs_op_end(&dir);
-	}
-	fuse_reply_err(fr, -r);
+	remove_name(fr, parent, name, true);
 }
 
 static void ll_rename(fuse_req_t fr, fuse_ino_t parent, const char *name,

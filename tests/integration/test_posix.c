@@ -1116,3 +1116,236 @@ Test(posix, an_open_whose_reply_fails_leaves_no_handle_behind)
 	cr_expect_eq(access(DP("w1"), F_OK), -1);
 	cr_expect_eq(access(DP("w2"), F_OK), -1);
 }
+
+/*
+ * Every file type, made through the mount by root and by another user:
+ * the caller's umask alone sets its mode, what the mount shows is the
+ * storage's own, a hard link shows one inode number, and a node unlinked
+ * while open keeps answering fstat (and fchmod where the descriptor
+ * allows it). Run in a forked child (as nobody for the second user), so
+ * each check reports its own failure on stderr and the child's exit
+ * status is the number of the failing line (0: all passed).
+ */
+enum ftype { T_REG, T_DIR, T_LNK, T_FIFO, T_SOCK, T_CHR, T_BLK, T_N };
+static const char *const tname[T_N] = { "regular",     "directory",
+					"symlink",     "FIFO",
+					"socket",      "char device",
+					"block device" };
+
+#define CHECK(c, ...)                                                          \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "line %d: ", __LINE__);                \
+			fprintf(stderr, __VA_ARGS__);                          \
+			fprintf(stderr, " (%s)\n", strerror(errno));           \
+			return __LINE__;                                       \
+		}                                                              \
+	} while (0)
+
+/* Make a node of type @p t at @p p with the widest mode its maker takes. */
+static int make_type(enum ftype t, const char *p)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd;
+
+	switch (t) {
+	case T_REG:
+		fd = open(p, O_CREAT | O_EXCL | O_WRONLY, 0666);
+		return fd < 0 ? -1 : close(fd);
+	case T_DIR:
+		return mkdir(p, 0777);
+	case T_LNK:
+		return symlink("elsewhere", p);
+	case T_FIFO:
+		return mkfifo(p, 0666);
+	case T_SOCK:
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0 || strlen(p) >= sizeof(a.sun_path))
+			return -1;
+		strcpy(a.sun_path, p);
+		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+			close(fd);
+			return -1;
+		}
+		return close(fd);
+	case T_CHR:
+		return mknod(p, S_IFCHR | 0666, makedev(1, 3));
+	case T_BLK:
+		return mknod(p, S_IFBLK | 0666, makedev(7, 200));
+	default:
+		return -1;
+	}
+}
+
+/* The mode @p t gets with umask @p um (a socket's bind uses 0777). */
+static mode_t want_mode(enum ftype t, mode_t um)
+{
+	if (t == T_LNK)
+		return 0777;
+	return (t == T_DIR || t == T_SOCK ? 0777 : 0666) & ~um;
+}
+
+/* What the mount shows of @p f is what the storage has. */
+static int same_node(const char *f)
+{
+	struct stat a, b;
+
+	CHECK(lstat(MP(f), &a) == 0, "lstat %s through the mount", f);
+	CHECK(lstat(DP(f), &b) == 0, "lstat %s on the storage", f);
+	CHECK(a.st_mode == b.st_mode, "%s mode %o, storage %o", f, a.st_mode,
+	      b.st_mode);
+	CHECK(a.st_uid == b.st_uid && a.st_gid == b.st_gid, "%s owner", f);
+	CHECK(a.st_rdev == b.st_rdev, "%s device number", f);
+	CHECK(a.st_nlink == b.st_nlink, "%s nlink %ju, storage %ju", f,
+	      (uintmax_t)a.st_nlink, (uintmax_t)b.st_nlink);
+	CHECK(a.st_size == b.st_size, "%s size", f);
+	return 0;
+}
+
+static int one_type(const char *dir, enum ftype t, uid_t uid, bool devices)
+{
+	char f[64], hl[64];
+	struct stat a, b, before;
+	const mode_t um = 027;
+	int fd, r;
+
+	snprintf(f, sizeof(f), "%s/t%d", dir, (int)t);
+	snprintf(hl, sizeof(hl), "%s/t%d.hl", dir, (int)t);
+	umask(um);
+	r = make_type(t, MP(f));
+	if ((t == T_CHR || t == T_BLK) && !devices) {
+		/* CAP_MKNOD, as on the storage itself */
+		CHECK(r < 0 && errno == EPERM, "%s made without CAP_MKNOD",
+		      tname[t]);
+		CHECK(lstat(DP(f), &a) < 0, "%s on the storage", tname[t]);
+		return 0;
+	}
+	CHECK(r == 0, "make a %s", tname[t]);
+	/* umask */
+	CHECK(lstat(DP(f), &b) == 0, "%s on the storage", tname[t]);
+	CHECK((b.st_mode & 07777) == want_mode(t, um), "%s mode %o, not %o",
+	      tname[t], b.st_mode & 07777, want_mode(t, um));
+	CHECK(b.st_uid == uid, "%s owner %u", tname[t], b.st_uid);
+	if ((r = same_node(f)))
+		return r;
+	/* hard links */
+	if (t == T_DIR) {
+		CHECK(link(MP(f), MP(hl)) < 0 && errno == EPERM,
+		      "a hard link to a directory");
+	} else {
+		CHECK(link(MP(f), MP(hl)) == 0, "link a %s", tname[t]);
+		/* The old name's count, kept by the kernel, is renewed by a
+		 * notification the mount sends right after the link. */
+		for (int i = 0; i < 20; i++)
+			if (lstat(MP(f), &a) == 0 && a.st_nlink == 2)
+				break;
+			else
+				usleep(50000);
+		CHECK(lstat(MP(f), &a) == 0 && lstat(MP(hl), &b) == 0,
+		      "lstat the %s's two names", tname[t]);
+		CHECK(a.st_ino == b.st_ino, "%s's names: inodes %ju and %ju",
+		      tname[t], (uintmax_t)a.st_ino, (uintmax_t)b.st_ino);
+		CHECK(a.st_nlink == 2, "%s nlink %ju", tname[t],
+		      (uintmax_t)a.st_nlink);
+		if ((r = same_node(hl)))
+			return r;
+	}
+	/* open, then unlinked */
+	switch (t) {
+	case T_REG:
+		fd = open(MP(f), O_RDWR);
+		break;
+	case T_DIR:
+		fd = open(MP(f), O_RDONLY | O_DIRECTORY);
+		break;
+	case T_FIFO:
+		fd = open(MP(f), O_RDWR | O_NONBLOCK);
+		break;
+	default: /* open() itself is not theirs to answer: a path fd */
+		fd = open(MP(f), O_PATH | O_NOFOLLOW);
+		break;
+	}
+	CHECK(fd >= 0, "open the %s", tname[t]);
+	CHECK(fstat(fd, &before) == 0, "fstat the open %s", tname[t]);
+	if (t == T_DIR) {
+		CHECK(rmdir(MP(f)) == 0, "rmdir the open directory");
+	} else {
+		CHECK(unlink(MP(f)) == 0 && unlink(MP(hl)) == 0,
+		      "unlink the open %s", tname[t]);
+	}
+	CHECK(lstat(DP(f), &b) < 0 && errno == ENOENT, "%s left on storage",
+	      tname[t]);
+	CHECK(fstat(fd, &a) == 0, "fstat of the unlinked %s", tname[t]);
+	CHECK(a.st_ino == before.st_ino, "the unlinked %s's inode changed",
+	      tname[t]);
+	CHECK((a.st_mode & S_IFMT) == (before.st_mode & S_IFMT),
+	      "the unlinked %s's type changed", tname[t]);
+	if (t == T_REG || t == T_DIR || t == T_FIFO) {
+		CHECK(fchmod(fd, 0700) == 0, "fchmod of the unlinked %s",
+		      tname[t]);
+		CHECK(fstat(fd, &a) == 0 && (a.st_mode & 07777) == 0700,
+		      "the unlinked %s's mode after fchmod: %o", tname[t],
+		      a.st_mode & 07777);
+	}
+	close(fd);
+	return 0;
+}
+
+static int every_type_in(const char *dir, uid_t uid, bool devices)
+{
+	int r;
+
+	for (int t = 0; t < T_N; t++)
+		if ((r = one_type(dir, (enum ftype)t, uid, devices)))
+			return r;
+	return 0;
+}
+
+static int every_type_as_root(void)
+{
+	return every_type_in("root", 0, true);
+}
+
+static int every_type_as_nobody(void)
+{
+	return every_type_in("pub", 65534, false);
+}
+
+/* Run @p fn in a forked child, as nobody when @p nobody. @return its
+ * exit status */
+static int in_child(int (*fn)(void), bool nobody)
+{
+	pid_t pid = fork();
+	int st;
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (nobody &&
+		    (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) ||
+		     setresuid(65534, 65534, 65534)))
+			_exit(1);
+		_exit(fn() ? 2 : 0);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 200;
+}
+
+Test(posix, every_file_type_keeps_umask_links_and_unlinked_opens_as_root)
+{
+	if (geteuid() != 0)
+		cr_skip_test("device nodes need root");
+	cr_assert_eq(mkdir(MP("root"), 0755), 0);
+	cr_expect_eq(in_child(every_type_as_root, false), 0,
+		     "see the child's line on stderr");
+}
+
+Test(posix, every_file_type_keeps_umask_links_and_unlinked_opens_as_nobody)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to become another user");
+	cr_assert_eq(chmod(m.dir, 0711), 0);
+	cr_assert_eq(mkdir(MP("pub"), 0777), 0);
+	cr_assert_eq(chmod(MP("pub"), 0777), 0);
+	cr_expect_eq(in_child(every_type_as_nobody, true), 0,
+		     "see the child's line on stderr");
+}
