@@ -35,10 +35,12 @@
 #   RECYCLEFS_BIN_ALT: more recyclefs binaries to compare, ';'-separated,
 #            each "LABEL=PATH" or "PATH" (labelled alt1, alt2, ...)
 #   SCENARIOS ["stat-warm stat-cold read-warm read-cold untar"]
-#   SAME_SESSION [0]: 1 runs each recyclefs mount with -f in the background,
-#            in this script's session (a forking mount gets a session, so
-#            a scheduler autogroup, of its own: on a loaded machine each
-#            request then waits for the scheduler to reach that group)
+#   SAME_SESSION [0]: 1 runs each recyclefs mount with -f in the background
+#            instead of letting it fork (both stay in this script's session,
+#            so in its scheduler autogroup; a recyclefs binary older than
+#            the change to its daemonizing takes a session of its own when
+#            it forks, and each request then waits for the scheduler to
+#            reach that group: see docs/performance.md)
 #   BINDFS [1 when bindfs is installed]: 0 leaves bindfs out
 #   and RECYCLEFS_BIN, BENCH_TMP, RESULTS_DIR, KEEP (see bench/lib.sh)
 # Quick run: FOLDERS=40 BIG_MB=128 RUNS=3 bench/browse.sh

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -541,4 +542,56 @@ Test(mount, history_attribute_shows_how_a_lifecycle_changed)
 	s = sh_out("getfattr -d --absolute-names %s/sales.orders/raw", m.mnt);
 	cr_expect(strstr(s, "user.recyclefs.history="), "%s", s);
 	free(s);
+}
+
+/* The pid of the recyclefs daemon serving @p mnt, or 0. */
+static pid_t daemon_of(const char *mnt)
+{
+	struct rfs_test_out out = { 0 };
+	pid_t pid = 0;
+
+	if (rfs_test_sh(&m, &out,
+			"for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline "
+			"2>/dev/null | grep -q 'recyclefs.* mount %s' && "
+			"echo ${p#/proc/}; done | head -1",
+			mnt) == 0 &&
+	    *out.out)
+		pid = (pid_t)atoi(out.out);
+	rfs_test_out_release(&out);
+	return pid;
+}
+
+/*
+ * A mount that goes to the background stays in the caller's session (so
+ * in its scheduler autogroup: a session of its own waits, for every
+ * request, for the scheduler to reach it), in a process group of its own
+ * (a terminal's Ctrl-C does not reach it), and a hangup (SIGHUP) leaves
+ * it mounted; fusermount3 -u ends it.
+ */
+Test(mount, a_background_mount_stays_in_the_callers_session_and_ignores_hup)
+{
+	struct rfs_test_out out = { 0 };
+	pid_t pid;
+	int i;
+
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	cr_assert_eq(rfs_test_sh(&m, &out, "recyclefs mount %s --log %s/bg.log",
+				 m.mnt, m.dir),
+		     0, "%s", out.err);
+	rfs_test_out_release(&out);
+	cr_assert_eq(rfs_test_sh(&m, NULL, "test -d mnt/sales.orders"), 0);
+	pid = daemon_of(m.mnt);
+	cr_assert_gt(pid, 0, "no daemon found");
+	cr_expect_eq(getsid(pid), getsid(0),
+		     "the daemon has session %d, not %d", (int)getsid(pid),
+		     (int)getsid(0));
+	cr_expect_eq(getpgid(pid), pid, "the daemon's process group");
+	cr_assert_eq(kill(pid, SIGHUP), 0);
+	usleep(500000);
+	cr_expect_eq(kill(pid, 0), 0, "SIGHUP ended the daemon");
+	cr_expect_eq(rfs_test_sh(&m, NULL, "test -d mnt/sales.orders"), 0);
+	cr_assert_eq(rfs_test_sh(&m, NULL, "fusermount3 -u mnt"), 0);
+	for (i = 0; i < 100 && kill(pid, 0) == 0; i++)
+		usleep(100000);
+	cr_expect_neq(kill(pid, 0), 0, "the daemon outlived fusermount3 -u");
 }
