@@ -28,23 +28,12 @@
 
 static struct rfs_test_mount m;
 
-#define E "t/l/2020-01-01..now"
+#define E RFS_TEST_EPOCH
 
 static void setup(void)
 {
-	struct rfs_test_out out = { 0 };
-	int r;
-
-	umask(022);
 	cr_assert_eq(rfs_test_mount_init(&m), 0);
-	r = rfs_test_cli(&m, &out, "table", "add", "t");
-	r = r ?: rfs_test_cli(&m, &out, "lifecycle", "add", "t", "l");
-	r = r
-		    ?: rfs_test_cli(&m, &out, "epoch", "add", "t", "l",
-				    "--from", "2020-01-01", "--storage",
-				    "local", "--path", "e", "--create");
-	cr_assert_eq(r, 0, "%s", out.err);
-	rfs_test_out_release(&out);
+	cr_assert_eq(rfs_test_mount_epoch(&m), 0);
 	cr_assert_eq(rfs_test_mount_start(&m, "allow_other"), 0);
 }
 

@@ -55,6 +55,25 @@ int rfs_test_mount_init(struct rfs_test_mount *m)
 	return r == 0 ? 0 : -1;
 }
 
+int rfs_test_mount_epoch(struct rfs_test_mount *m)
+{
+	struct rfs_test_out out = { 0 };
+	int r;
+
+	umask(022);
+	r = rfs_test_cli(m, &out, "table", "add", "t");
+	if (r == 0)
+		r = rfs_test_cli(m, &out, "lifecycle", "add", "t", "l");
+	if (r == 0)
+		r = rfs_test_cli(m, &out, "epoch", "add", "t", "l", "--from",
+				 "2020-01-01", "--storage", "local", "--path",
+				 "e", "--create");
+	if (r != 0)
+		fprintf(stderr, "epoch setup failed (%d): %s\n", r, out.err);
+	rfs_test_out_release(&out);
+	return r == 0 ? 0 : -1;
+}
+
 static bool mounted(const struct rfs_test_mount *m)
 {
 	struct stat a, b;

@@ -36,6 +36,18 @@ struct rfs_test_mount {
  */
 int rfs_test_mount_init(struct rfs_test_mount *m);
 
+/** The open epoch rfs_test_mount_epoch() adds, as the mount shows it. */
+#define RFS_TEST_EPOCH "t/l/2020-01-01..now"
+
+/**
+ * Set the test process's umask to 022 and add table "t", its lifecycle
+ * "l" and an open epoch of it from 2020-01-01 on storage "local" at "e"
+ * (dir/data/e, created): RFS_TEST_EPOCH below the mountpoint.
+ * @param m a fixture set up by rfs_test_mount_init()
+ * @return 0, or -1 after printing why to stderr
+ */
+int rfs_test_mount_epoch(struct rfs_test_mount *m);
+
 /**
  * Start the daemon and wait (up to 15 s) until the mount answers.
  * @param m    a fixture set up by rfs_test_mount_init(), not mounted; its
