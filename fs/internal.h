@@ -157,6 +157,9 @@ struct rfs_fs_state {
 	/** The index's data version the snapshot was loaded at; -1 forces a
 	 * reload. */
 	int64_t data_version;
+	/** Under reload_lock: a reload was refused (fs/snap.c), the next
+	 * check reloads whatever the data version. */
+	bool reload_force;
 	struct fs_backend_slot *slots; /**< open addressing, by URI hash */
 	/** The number of @p slots, a power of two. */
 	size_t n_slots, used_slots; /**< slots in use; at most half */

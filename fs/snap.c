@@ -163,6 +163,7 @@ static void reload(struct rfs_fs_state *st, bool force)
 
 	test_delay();
 	pthread_mutex_lock(&st->reload_lock);
+	force = force || st->reload_force;
 	if (!st->idx || rfs_index_data_version(st->idx, &v) < 0 ||
 	    (!force && v == st->data_version)) {
 		pthread_mutex_unlock(&st->reload_lock);
@@ -170,15 +171,18 @@ static void reload(struct rfs_fs_state *st, bool force)
 	}
 	if (rfs_fs_snap_load(st, st->idx, &s) == 0) {
 		if (!swap_in(st, s, force)) {
-			/* Read before the mount's own change was committed:
-			 * the snapshot that shows it stays; load again. */
+			/* Read before the mount's own change was committed,
+			 * or the change undone at once (a purge that failed
+			 * while its entry is pinned out): the snapshot that
+			 * shows the change stays. The watcher loads again at
+			 * its next check, not at once: no busy loop while
+			 * the pin holds. */
 			rfs_fs_snap_free(s);
+			st->reload_force = true;
 			pthread_mutex_unlock(&st->reload_lock);
-			pthread_mutex_lock(&st->notice_lock);
-			st->reload_wanted = true;
-			pthread_mutex_unlock(&st->notice_lock);
 			return;
 		}
+		st->reload_force = false;
 		st->data_version = v;
 		rfs_log(LOG_DEBUG, "catalog reloaded (data version %lld)",
 			(long long)v);
