@@ -380,7 +380,7 @@ static int epoch_precheck(struct rfs_index *idx, const char *table,
 			  const char *storage, const char *path, char **uri,
 			  struct rfs_error *err)
 {
-	const struct rfs_lifecycle *lc;
+	const struct rfs_lifecycle *lc = NULL;
 	struct rfs_catalog *cat;
 	const struct rfs_storage *s;
 	int r;
@@ -407,7 +407,7 @@ int rfs_edit_epoch_add(struct rfs_index *idx, const char *table,
 		       const char *storage, const char *path, unsigned flags,
 		       struct rfs_error *err)
 {
-	const struct rfs_lifecycle *lc;
+	const struct rfs_lifecycle *lc = NULL;
 	const struct rfs_storage *s;
 	struct rfs_catalog *cat = NULL;
 	char *p = NULL, *uri = NULL, name[RFS_RANGE_STRLEN];
@@ -452,7 +452,7 @@ int rfs_edit_epoch_close(struct rfs_index *idx, const char *table,
 			 const char *lifecycle, int32_t at,
 			 struct rfs_error *err)
 {
-	const struct rfs_lifecycle *lc;
+	const struct rfs_lifecycle *lc = NULL;
 	const struct rfs_epoch *e = NULL;
 	struct rfs_catalog *cat = NULL;
 	char old[RFS_RANGE_STRLEN] = "", now[RFS_RANGE_STRLEN] = "";
@@ -490,7 +490,7 @@ int rfs_edit_epoch_repoint(struct rfs_index *idx, const char *table,
 			   const char *storage, const char *path,
 			   struct rfs_error *err)
 {
-	const struct rfs_lifecycle *lc;
+	const struct rfs_lifecycle *lc = NULL;
 	const struct rfs_epoch *e = NULL;
 	const struct rfs_storage *s;
 	struct rfs_catalog *cat = NULL;
@@ -643,7 +643,7 @@ int rfs_edit_epoch_remove(struct rfs_index *idx, const char *table,
 			  const char *lifecycle, const char *epoch,
 			  struct rfs_error *err)
 {
-	const struct rfs_lifecycle *lc;
+	const struct rfs_lifecycle *lc = NULL;
 	const struct rfs_epoch *e = NULL;
 	struct rfs_catalog *cat = NULL;
 	char what[512], *uri = NULL;
@@ -692,7 +692,7 @@ int rfs_edit_epoch_remove(struct rfs_index *idx, const char *table,
 int rfs_edit_lifecycle_remove(struct rfs_index *idx, const char *table,
 			      const char *lifecycle, struct rfs_error *err)
 {
-	const struct rfs_lifecycle *lc;
+	const struct rfs_lifecycle *lc = NULL;
 	struct rfs_catalog *cat;
 	int r = begin(idx, &cat, err);
 
