@@ -22,7 +22,15 @@
 # (count(*) of the copy, untimed) and, for recyclefs, that the job's
 # entry and the manifest row are archived (so verify passed).
 #
+# With BEFORE_BIN set (another recyclefs binary, say the build of an
+# older commit), a third method `before` archives with it the same way,
+# with the same checks, in the same rounds: a change measured against
+# the version before it under the same load. The load average (1 min)
+# is recorded before and after every timed run.
+#
 # Environment (defaults in brackets): ROWS [1000000] RUNS [3]
+#   BEFORE_BIN [none]  VERBOSE [0] (1: each archive runs with -v, its
+#   log kept as archive-pN.log in the results directory)
 #   and RECYCLEFS_BIN, BENCH_TMP, RESULTS_DIR, KEEP (see bench/lib.sh)
 # Quick run: ROWS=100000 RUNS=1 bench/postgres.sh
 set -eu
@@ -51,6 +59,7 @@ NULL, customer integer NOT NULL, amount numeric(12,2) NOT NULL CHECK \
 
 export RECYCLEFS_INDEX=$BENCH_WORK/index.db
 R() { "$RECYCLEFS_BIN" "$@"; }
+mkdir -p "$RESULTS_DIR"
 R init >/dev/null
 R table add sales.orders >/dev/null
 R lifecycle add sales.orders bronze >/dev/null
@@ -74,10 +83,26 @@ generate_series(1, $ROWS) g" -c "VACUUM ANALYZE public.p$part"
 
 now() { date +%s.%N; }
 
+# archive partition p$part with binary $1
+archive_with() {
+	local bin=$1 log=/dev/null v=
+	if [ "${VERBOSE:-0}" = 1 ]; then
+		log=$RESULTS_DIR/archive-p$part.log
+		v=-v
+	fi
+	"$bin" archive $v "sales.orders/bronze/2000-01-01..now/p$part" \
+		>/dev/null 2>"$log"
+}
+
+run_before() {
+	run_recyclefs "$BEFORE_BIN"
+}
+
 run_recyclefs() {
 	local t0 t1 n
 	t0=$(now)
-	R archive "sales.orders/bronze/2000-01-01..now/p$part" >/dev/null
+	archive_with "${1:-$RECYCLEFS_BIN}" ||
+		bench_die "recyclefs: the archive of p$part failed"
 	t1=$(now)
 	# verified and finished: the job's entry and the manifest row say
 	# archived, and the copy (counted here) holds every row
@@ -116,19 +141,29 @@ rows, not $ROWS"
 	echo "$t1 - $t0" | bc
 }
 
-mkdir -p "$RESULTS_DIR"
 tsv=$RESULTS_DIR/postgres-$(date -u +%Y%m%dT%H%M%SZ).tsv
-printf 'run\tmethod\tseconds\n' > "$tsv"
+printf 'run\tmethod\tseconds\tload_before\tload_after\n' > "$tsv"
 methods=(recyclefs pgdump)
+if [ -n "${BEFORE_BIN:-}" ]; then
+	[ -x "$BEFORE_BIN" ] || bench_die "BEFORE_BIN: no binary at \
+'$BEFORE_BIN'"
+	methods+=(before)
+fi
+nm=${#methods[@]}
+bench_log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for ((r = 1; r <= RUNS; r++)); do
-	for ((i = 0; i < 2; i++)); do
-		m=${methods[$(((i + r) % 2))]}
+	for ((i = 0; i < nm; i++)); do
+		m=${methods[$(((i + r) % nm))]}
 		make_part
 		bench_log "run $r: $m on p$part ($ROWS rows)"
+		la0=$(cut -d' ' -f1 /proc/loadavg)
 		s=$("run_$m")
-		printf '%d\t%s\t%s\n' "$r" "$m" "$s" >> "$tsv"
+		la1=$(cut -d' ' -f1 /proc/loadavg)
+		printf '%d\t%s\t%s\t%s\t%s\n' "$r" "$m" "$s" "$la0" "$la1" \
+			>> "$tsv"
 	done
 done
+bench_log "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 - "$tsv" "$ROWS" <<'EOF'
 import csv, statistics, sys
@@ -136,13 +171,21 @@ rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 by = {}
 for r in rows:
     by.setdefault(r["method"], []).append(float(r["seconds"]))
+loads = [float(r[k]) for r in rows for k in ("load_before", "load_after")]
 print(f"archive of one partition of {int(sys.argv[2]):,} rows "
       f"(median of {len(by['recyclefs'])} runs)")
 print(f"{'method':<10} {'median s':>9} {'min s':>7} {'max s':>7}")
-for m in ("recyclefs", "pgdump"):
-    v = by[m]
-    print(f"{m:<10} {statistics.median(v):9.2f} {min(v):7.2f} {max(v):7.2f}")
+for m in ("recyclefs", "pgdump", "before"):
+    if m in by:
+        v = by[m]
+        print(f"{m:<10} {statistics.median(v):9.2f} {min(v):7.2f} "
+              f"{max(v):7.2f}")
 ratio = statistics.median(by["pgdump"]) / statistics.median(by["recyclefs"])
 print(f"pg_dump+pg_restore+DROP / recyclefs: {ratio:.2f}x")
+if "before" in by:
+    ratio = statistics.median(by["pgdump"]) / statistics.median(by["before"])
+    print(f"pg_dump+pg_restore+DROP / before: {ratio:.2f}x")
+print(f"load average (1 min) around the timed runs: {min(loads):.2f} to "
+      f"{max(loads):.2f}")
 EOF
 bench_log "results: $tsv"

@@ -158,6 +158,21 @@ int rfs_pg_sync2(PGconn *c, PGconn *c2, struct rfs_pg_item *it,
 		 struct rfs_error *err);
 
 /**
+ * rfs_pg_sync2() with a third connection @p rd to the same database (or
+ * NULL: rfs_pg_sync2()): @p rd reads the source in one REPEATABLE READ
+ * snapshot, exported so that @p c2 hashes the source at it; the rows are
+ * streamed from `COPY (SELECT ...) TO STDOUT` on @p rd into
+ * `COPY ... FROM STDIN (FREEZE)` on @p c, into the copy made by
+ * `CREATE TABLE ... (LIKE ... INCLUDING ALL)` whose indexes and index
+ * constraints are dropped before the rows and made again (same names,
+ * same definitions, same comments) after them. The copy, its indexes and
+ * the manifest row commit in one transaction of @p c: a sync cut short
+ * leaves nothing. @return as rfs_pg_sync()
+ */
+int rfs_pg_sync3(PGconn *c, PGconn *c2, PGconn *rd, struct rfs_pg_item *it,
+		 struct rfs_error *err);
+
+/**
  * Step 3: the copy has the snapshot's row count and hash, and the source
  * still holds the snapshot's rows (by its stamp, else its count and
  * hash); state "verified".

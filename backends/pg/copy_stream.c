@@ -48,11 +48,8 @@ static int copy_result(PGconn *c, struct rfs_error *err)
 	return r;
 }
 
-/* Stream the rows of @p out_sql (a COPY ... TO STDOUT) on @p from into
- * @p in_sql (a COPY ... FROM STDIN) on @p to. On failure both connections
- * are idle again (or lost), the reason in @p err. */
-static int pump(PGconn *from, const char *out_sql, PGconn *to,
-		const char *in_sql, struct rfs_error *err)
+int rfs_pg_copy_pump(PGconn *from, const char *out_sql, PGconn *to,
+		     const char *in_sql, struct rfs_error *err)
 {
 	PGresult *res = PQexec(to, in_sql);
 	char *buf;
@@ -137,9 +134,10 @@ static int copy_across(PGconn *c, const char *oid, struct rfs_buf *src,
 			     rfs_buf_str(&cols), rfs_buf_str(src));
 		rfs_buf_addf(&sql, "COPY %s (%s) FROM STDIN", rfs_buf_str(dst),
 			     rfs_buf_str(&cols));
-		r = out.data && sql.data ? pump(c, rfs_buf_str(&out), to,
-						rfs_buf_str(&sql), err)
-					 : -ENOMEM;
+		r = out.data && sql.data
+			    ? rfs_pg_copy_pump(c, rfs_buf_str(&out), to,
+					       rfs_buf_str(&sql), err)
+			    : -ENOMEM;
 	}
 	rfs_buf_release(&def);
 	rfs_buf_release(&cols);

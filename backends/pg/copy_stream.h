@@ -51,6 +51,16 @@ int rfs_pg_restore_stream(PGconn *c, const struct rfs_pg_item *it,
 			  const char *pschema, const char *parent,
 			  struct rfs_error *err);
 
+/**
+ * Stream the rows of @p out_sql (a `COPY ... TO STDOUT`) on @p from into
+ * @p in_sql (a `COPY ... FROM STDIN` of the same format) on @p to, both
+ * running at once. Rows are never changed on the way.
+ * @return 0; on failure both connections are idle again (or lost), the
+ *         reason in @p err
+ */
+int rfs_pg_copy_pump(PGconn *from, const char *out_sql, PGconn *to,
+		     const char *in_sql, struct rfs_error *err);
+
 /** The columns of relation @p oid on @p c as two text arrays
  * ("{a,b}" literals of names and of format_type()), for comparing
  * relations of two databases. Caller frees both. @return 0 or -errno */

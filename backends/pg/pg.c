@@ -658,6 +658,7 @@ static void pg_free(struct rfs_backend *b)
 		}
 	if (p->c)
 		PQfinish(p->c);
+	rfs_pg_rel_forget(p);
 	rfs_pg_target_release(&p->t);
 	pthread_mutex_destroy(&p->lock);
 	free(p->schema);

@@ -75,6 +75,10 @@ struct rfs_pg {
 /** The relational steps of the port (backends/rel.h), in rel.c. */
 extern const struct rfs_backend_rel_ops rfs_pg_rel_ops;
 
+/** Close the connections rel.c keeps for backend @p p between steps (its
+ * free calls this). */
+void rfs_pg_rel_forget(const struct rfs_pg *p);
+
 /** A folder name to a relation name: undo %25, %2F and %2E.
  * @return 0, -ENOENT (not a name rfs_pg_name_encode() gives), -ENOMEM */
 int rfs_pg_name_decode(const char *in, size_t n, char **out);

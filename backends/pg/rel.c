@@ -10,12 +10,136 @@
 #include "backends/rel.h"
 #include "util/uri.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/error.h"
+#include "util/log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/*
+ * Connections kept between the steps of a job (and between jobs) of one
+ * backend: a step takes a connection out of the pool, so one connection
+ * is used by one thread at a time, and gives it back when it is idle and
+ * healthy (outside a transaction, CONNECTION_OK); anything else is
+ * closed. A connection taken out is probed with an empty query first: one
+ * the server dropped meanwhile (a restart, idle_session_timeout) is
+ * closed and a new one made. A process forked since leaves them alone.
+ */
+#define POOL_MAX 8
+
+struct pooled {
+	const struct rfs_pg *owner; /* the backend, NULL: a free slot */
+	char *key;		    /* the target's identity */
+	pid_t pid;		    /* the process that connected */
+	PGconn *c;
+};
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pooled pool[POOL_MAX];
+
+/* Host, port, database and settings of @p t: equal keys, one server,
+ * database and session. */
+static char *target_key(const struct rfs_pg_target *t)
+{
+	struct rfs_buf b = RFS_BUF_INIT;
+	char *out;
+
+	rfs_buf_addf(&b, "%s\n%s\n%s", t->host ? t->host : "",
+		     t->port ? t->port : "", t->db ? t->db : "");
+	for (int i = 0; i < t->nkeys; i++)
+		rfs_buf_addf(&b, "\n%s=%s", t->keys[i], t->values[i]);
+	out = b.data ? strdup(rfs_buf_str(&b)) : NULL;
+	rfs_buf_release(&b);
+	return out;
+}
+
+static int pool_get(const struct rfs_pg *p, const struct rfs_pg_target *t,
+		    PGconn **out, struct rfs_error *err)
+{
+	char *key = target_key(t);
+	PGconn *c = NULL;
+
+	if (!key)
+		return -ENOMEM;
+	for (;;) {
+		pthread_mutex_lock(&pool_lock);
+		c = NULL;
+		for (int i = 0; i < POOL_MAX && !c; i++) {
+			if (pool[i].owner != p || strcmp(pool[i].key, key))
+				continue;
+			if (pool[i].pid == getpid())
+				c = pool[i].c;
+			free(pool[i].key);
+			memset(&pool[i], 0, sizeof(pool[i]));
+		}
+		pthread_mutex_unlock(&pool_lock);
+		if (!c)
+			break;
+		{
+			PGresult *res = PQexec(c, "");
+
+			if (res && PQresultStatus(res) == PGRES_EMPTY_QUERY &&
+			    PQtransactionStatus(c) == PQTRANS_IDLE) {
+				PQclear(res);
+				free(key);
+				*out = c;
+				return 0;
+			}
+			PQclear(res);
+			rfs_log(LOG_DEBUG,
+				"%s: a kept connection failed its "
+				"probe: closed",
+				t->display);
+			PQfinish(c);
+		}
+	}
+	free(key);
+	return rfs_pg_target_connect(t, out, err);
+}
+
+static void pool_put(const struct rfs_pg *p, const struct rfs_pg_target *t,
+		     PGconn *c)
+{
+	char *key;
+
+	if (!c)
+		return;
+	if (PQstatus(c) != CONNECTION_OK ||
+	    PQtransactionStatus(c) != PQTRANS_IDLE || !(key = target_key(t))) {
+		PQfinish(c);
+		return;
+	}
+	pthread_mutex_lock(&pool_lock);
+	for (int i = 0; i < POOL_MAX; i++)
+		if (!pool[i].owner) {
+			pool[i] = (struct pooled){ p, key, getpid(), c };
+			c = NULL;
+			break;
+		}
+	pthread_mutex_unlock(&pool_lock);
+	if (c) { /* the pool is full */
+		free(key);
+		PQfinish(c);
+	}
+}
+
+void rfs_pg_rel_forget(const struct rfs_pg *p)
+{
+	pthread_mutex_lock(&pool_lock);
+	for (int i = 0; i < POOL_MAX; i++)
+		if (pool[i].owner == p) {
+			if (pool[i].pid == getpid())
+				PQfinish(pool[i].c);
+			free(pool[i].key);
+			memset(&pool[i], 0, sizeof(pool[i]));
+		}
+	pthread_mutex_unlock(&pool_lock);
+}
 
 /* The copy's name: the item's name, cut to fit 63 bytes on a character
  * boundary, "_" and 8 hex digits of the archive's id. */
@@ -187,12 +311,13 @@ static int total_size(PGconn *c, const struct rfs_pg_item *it, int64_t *bytes,
 }
 
 /* Archive steps: the source is folder it->key of this backend; @p c2 a
- * second connection to it for the sync and the verify, or NULL; @p m the
+ * second connection to it for the sync and the verify, or NULL; @p rd a
+ * third one, the sync's reader (rfs_pg_sync3()), or NULL; @p m the
  * connection to a recycle location in another database, or NULL. */
-static int archive_step(PGconn *c, PGconn *c2, PGconn *m, struct rfs_pg *p,
-			enum rfs_rel_step step, const char *bschema,
-			const char *bname, struct rfs_rel_item *out,
-			struct rfs_error *err)
+static int archive_step(PGconn *c, PGconn *c2, PGconn *rd, PGconn *m,
+			struct rfs_pg *p, enum rfs_rel_step step,
+			const char *bschema, const char *bname,
+			struct rfs_rel_item *out, struct rfs_error *err)
 {
 	struct rfs_pg_item it = { 0 };
 	char *name = NULL, *schema = NULL, *parent = NULL;
@@ -236,7 +361,7 @@ loaded:
 		break;
 	case RFS_REL_SYNC:
 		r = m ? rfs_pg_sync_stream(c, &it, err)
-		      : rfs_pg_sync2(c, c2, &it, err);
+		      : rfs_pg_sync3(c, c2, rd, &it, err);
 		break;
 	case RFS_REL_VERIFY:
 		r = rfs_pg_verify2(c, c2, &it, err);
@@ -387,7 +512,9 @@ static int pg_rel_step(struct rfs_backend *b, enum rfs_rel_step step,
 	struct rfs_pg *p = (struct rfs_pg *)b;
 	struct rfs_pg_target bt;
 	char *bschema = NULL, bname[64];
-	PGconn *c = NULL, *c2 = NULL, *m = NULL;
+	PGconn *c = NULL, *c2 = NULL, *rd = NULL, *m = NULL;
+	int64_t t0 = rfs_time_mono_ns(), t1 = t0;
+	bool other = false;
 	int r;
 
 	r = bin_target(out->bin_uri, &bt, &bschema, err);
@@ -395,11 +522,12 @@ static int pg_rel_step(struct rfs_backend *b, enum rfs_rel_step step,
 		return r;
 	r = copy_name(out->origin, out->id, bname, err);
 	if (r == 0)
-		r = rfs_pg_target_connect(&p->t, &c, err);
+		r = pool_get(p, &p->t, &c, err);
 	/* a recycle location in another database: a second connection,
 	 * the rows streamed with COPY (copy_stream.h) */
-	if (r == 0 && !same_db(&p->t, &bt))
-		r = rfs_pg_target_connect(&bt, &m, err);
+	other = !same_db(&p->t, &bt);
+	if (r == 0 && other)
+		r = pool_get(p, &bt, &m, err);
 	if (r == 0) {
 		if (step == RFS_REL_PURGE)
 			r = purge_step(c, m, bschema, bname, out, err);
@@ -414,18 +542,26 @@ static int pg_rel_step(struct rfs_backend *b, enum rfs_rel_step step,
 			 * to another database reads on one connection) */
 			if ((step == RFS_REL_VERIFY ||
 			     (step == RFS_REL_SYNC && !m)) &&
-			    rfs_pg_target_connect(&p->t, &c2, &ignore) < 0)
+			    pool_get(p, &p->t, &c2, &ignore) < 0)
 				c2 = NULL;
-			r = archive_step(c, c2, m, p, step, bschema, bname, out,
-					 err);
+			/* the sync's reader: rows streamed with COPY */
+			if (step == RFS_REL_SYNC && !m &&
+			    pool_get(p, &p->t, &rd, &ignore) < 0)
+				rd = NULL;
+			t1 = rfs_time_mono_ns();
+			r = archive_step(c, c2, rd, m, p, step, bschema, bname,
+					 out, err);
 		}
 	}
-	if (c2)
-		PQfinish(c2);
-	if (m)
-		PQfinish(m);
-	if (c)
-		PQfinish(c);
+	rfs_log(LOG_DEBUG,
+		"%s: step %d of %s: %d after %.3f s (connections %.3f s)",
+		p->t.display, (int)step, bname, r,
+		(rfs_time_mono_ns() - t0) / 1e9,
+		(t1 == t0 ? 0 : t1 - t0) / 1e9);
+	pool_put(p, &p->t, rd);
+	pool_put(p, &p->t, c2);
+	pool_put(p, &bt, m);
+	pool_put(p, &p->t, c);
 	free(bschema);
 	rfs_pg_target_release(&bt);
 	return r;
@@ -468,7 +604,7 @@ static int pg_rel_manifests(struct rfs_backend *b, const char *bin_uri,
 	if (r < 0)
 		return r;
 	/* the manifest table is where the copies are */
-	r = rfs_pg_target_connect(same_db(&p->t, &bt) ? &p->t : &bt, &c, err);
+	r = pool_get(p, same_db(&p->t, &bt) ? &p->t : &bt, &c, err);
 	if (r == 0) {
 		rfs_buf_addstr(&sql, "SELECT m.bin_name, m.origin, m.state, "
 				     "m.rows, coalesce(pg_total_relation_size("
@@ -507,8 +643,7 @@ static int pg_rel_manifests(struct rfs_backend *b, const char *bin_uri,
 	}
 	PQclear(res);
 	rfs_buf_release(&sql);
-	if (c)
-		PQfinish(c);
+	pool_put(p, same_db(&p->t, &bt) ? &p->t : &bt, c);
 	free(bschema);
 	rfs_pg_target_release(&bt);
 	return r;

@@ -226,38 +226,85 @@ static int ensure_bin(PGconn *c, const struct rfs_pg_item *it,
 	return rfs_pg_run(c, &sql, NULL, err);
 }
 
-/* The copy's column list: every column that is not generated. */
+/* The copy's column list: every column that is not generated; @p binary
+ * (when not NULL): whether every column's type has a binary form. */
 static int add_columns(PGconn *c, const char *oid, struct rfs_buf *b,
-		       struct rfs_error *err)
+		       bool *binary, struct rfs_error *err)
 {
 	const char *p[] = { oid };
 	PGresult *res;
 	int r = rfs_pg_query(
 		c, &res, err,
-		"SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) "
-		"FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND "
-		"NOT attisdropped AND attgenerated = ''",
+		"SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY "
+		"a.attnum), coalesce(bool_and(t.typsend <> 0 AND t.typreceive "
+		"<> 0), false) FROM pg_attribute a JOIN pg_type t ON t.oid = "
+		"a.atttypid WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT "
+		"a.attisdropped AND a.attgenerated = ''",
 		1, p);
 
 	if (r < 0)
 		return r;
 	r = rfs_buf_addstr(b, PQgetvalue(res, 0, 0));
+	if (binary)
+		*binary = PQgetvalue(res, 0, 1)[0] == 't';
 	PQclear(res);
 	return r;
 }
 
-/* CREATE TABLE @p dst (LIKE @p src INCLUDING ALL); INSERT ... SELECT. */
+/* The copy's index and constraint definitions (as CREATE TABLE ... LIKE
+ * made them, names and comments included) in @p mk, and the statements
+ * dropping them in the same order: the copy gets its rows without them
+ * and builds each once, over all its rows. */
+static int index_defs(PGconn *c, struct rfs_buf *dst, PGresult **mk,
+		      struct rfs_error *err)
+{
+	static const char sql[] =
+		"SELECT mk, rm FROM (SELECT 0 AS o, k.conname::text AS n, "
+		"format('ALTER TABLE %s ADD CONSTRAINT %I %s', $1::regclass, "
+		"k.conname, pg_get_constraintdef(k.oid)) || coalesce('; COMMENT "
+		"ON CONSTRAINT ' || quote_ident(k.conname) || ' ON ' || "
+		"$1::regclass || ' IS ' || quote_literal(obj_description(k.oid, "
+		"'pg_constraint')), '') "
+		"AS mk, format('ALTER TABLE %s DROP CONSTRAINT %I', "
+		"$1::regclass, k.conname) AS rm FROM pg_constraint k WHERE "
+		"k.conrelid = $1::regclass AND k.contype IN ('p', 'u', 'x') "
+		"UNION ALL SELECT 1, i.indexrelid::regclass::text, "
+		"pg_get_indexdef(i.indexrelid) || coalesce('; COMMENT ON INDEX ' "
+		"|| i.indexrelid::regclass || ' IS ' || quote_literal("
+		"obj_description(i.indexrelid, 'pg_class')), ''), format('DROP "
+		"INDEX %s', "
+		"i.indexrelid::regclass) FROM pg_index i WHERE i.indrelid = "
+		"$1::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
+		"WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid "
+		"AND k.contype IN ('p', 'u', 'x'))) s ORDER BY o, n";
+	const char *p[] = { rfs_buf_str(dst) };
+	int r = rfs_pg_query(c, mk, err, sql, 1, p);
+
+	for (int i = 0; r == 0 && i < PQntuples(*mk); i++)
+		r = rfs_pg_exec(c, err, PQgetvalue(*mk, i, 1));
+	if (r < 0 && *mk) {
+		PQclear(*mk);
+		*mk = NULL;
+	}
+	return r;
+}
+
+/* CREATE TABLE @p dst (LIKE @p src INCLUDING ALL) without its indexes;
+ * INSERT ... SELECT; the indexes and index constraints made again. */
 int rfs_pg_copy_table(PGconn *c, const char *src_oid, struct rfs_buf *src,
 		      struct rfs_buf *dst, struct rfs_error *err)
 {
 	struct rfs_buf sql = RFS_BUF_INIT, cols = RFS_BUF_INIT;
-	int r = add_columns(c, src_oid, &cols, err);
+	PGresult *mk = NULL;
+	int r = add_columns(c, src_oid, &cols, NULL, err);
 
 	if (r < 0)
 		return r;
 	rfs_buf_addf(&sql, "CREATE TABLE %s (LIKE %s INCLUDING ALL)",
 		     rfs_buf_str(dst), rfs_buf_str(src));
 	r = rfs_pg_run(c, &sql, NULL, err);
+	if (r == 0)
+		r = index_defs(c, dst, &mk, err);
 	if (r == 0) {
 		rfs_buf_addf(&sql,
 			     "INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE "
@@ -266,6 +313,9 @@ int rfs_pg_copy_table(PGconn *c, const char *src_oid, struct rfs_buf *src,
 			     rfs_buf_str(&cols), rfs_buf_str(src));
 		r = rfs_pg_run(c, &sql, NULL, err);
 	}
+	for (int i = 0; r == 0 && i < PQntuples(mk); i++)
+		r = rfs_pg_exec(c, err, PQgetvalue(mk, i, 0));
+	PQclear(mk);
 	rfs_buf_release(&cols);
 	return r;
 }
@@ -361,6 +411,130 @@ int rfs_pg_sync2(PGconn *c, PGconn *c2, struct rfs_pg_item *it,
 		it->state = strdup("copied");
 	}
 	return r;
+}
+
+/* In @p c's transaction: CREATE TABLE @p dst (LIKE @p src INCLUDING ALL)
+ * without its indexes, the rows of @p src streamed from COPY TO STDOUT
+ * on @p rd (a transaction at the sync's snapshot) into COPY FROM STDIN
+ * (FREEZE: the table is new in this transaction), then the indexes and
+ * constraints built over all the rows. One server, one database: the
+ * binary format when every column's type has one (no text to print and
+ * parse), else the text format. */
+static int copy_streamed(PGconn *c, PGconn *rd, const char *oid,
+			 struct rfs_buf *src, struct rfs_buf *dst,
+			 struct rfs_error *err)
+{
+	struct rfs_buf sql = RFS_BUF_INIT, out = RFS_BUF_INIT,
+		       cols = RFS_BUF_INIT;
+	PGresult *mk = NULL;
+	bool binary = false;
+	int r = add_columns(rd, oid, &cols, &binary, err);
+
+	if (r == 0) {
+		rfs_buf_addf(&sql, "CREATE TABLE %s (LIKE %s INCLUDING ALL)",
+			     rfs_buf_str(dst), rfs_buf_str(src));
+		r = rfs_pg_run(c, &sql, NULL, err);
+	}
+	if (r == 0)
+		r = index_defs(c, dst, &mk, err);
+	if (r == 0) {
+		rfs_buf_addf(&out, "COPY (SELECT %s FROM ONLY %s) TO STDOUT%s",
+			     rfs_buf_str(&cols), rfs_buf_str(src),
+			     binary ? " (FORMAT binary)" : "");
+		rfs_buf_addf(&sql, "COPY %s (%s) FROM STDIN (%sFREEZE)",
+			     rfs_buf_str(dst), rfs_buf_str(&cols),
+			     binary ? "FORMAT binary, " : "");
+		r = out.data && sql.data
+			    ? rfs_pg_copy_pump(rd, rfs_buf_str(&out), c,
+					       rfs_buf_str(&sql), err)
+			    : -ENOMEM;
+	}
+	for (int i = 0; r == 0 && i < PQntuples(mk); i++)
+		r = rfs_pg_exec(c, err, PQgetvalue(mk, i, 0));
+	PQclear(mk);
+	rfs_buf_release(&sql);
+	rfs_buf_release(&out);
+	rfs_buf_release(&cols);
+	return r;
+}
+
+/* rfs_pg_sync3() with a reader: @p rd holds the sync's snapshot (REPEATABLE
+ * READ, exported), the source is hashed at it on @p c2 (or on @p rd first)
+ * and streamed from it into the copy, which @p c writes in one
+ * transaction with the manifest row. */
+static int sync_streamed(PGconn *c, PGconn *c2, PGconn *rd,
+			 struct rfs_pg_item *it, struct rfs_error *err)
+{
+	struct rfs_buf src = RFS_BUF_INIT, dst = RFS_BUF_INIT;
+	struct rfs_pg_par par = { 0 };
+	bool hash = !it->hash[0], started = false;
+	char oid[16], kind, snap[64];
+	PGresult *res;
+	int r = ensure_bin(c, it, err);
+
+	if (r < 0)
+		return r;
+	r = rfs_pg_exec(c, err, "BEGIN");
+	if (r < 0)
+		return r;
+	r = read_state(c, it, true, err);
+	if (r < 0 || it->state)
+		return rfs_pg_end(c, r, err); /* copied already */
+	r = rfs_pg_exec(rd, err,
+			"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	if (r < 0)
+		return rfs_pg_end(c, r, err);
+	r = rfs_pg_lookup(rd, it->schema, it->name, oid, &kind, err);
+	if (r == -ENOENT)
+		r = rfs_error_set(err, ENOENT, "no table %s.%s", it->schema,
+				  it->name);
+	if (r == 0 && hash && c2) {
+		r = rfs_pg_query(rd, &res, err, "SELECT pg_export_snapshot()",
+				 0, NULL);
+		if (r == 0) {
+			snprintf(snap, sizeof(snap), "%s",
+				 PQgetvalue(res, 0, 0));
+			PQclear(res);
+			rfs_pg_par_hash(&par, c2, snap, oid);
+			started = true;
+		}
+	} else if (r == 0 && hash) {
+		r = rfs_pg_count_hash(rd, oid, NULL, &it->rows, it->hash, err);
+		if (r == 0)
+			r = rfs_pg_stamp(rd, oid, it->stamp, err);
+	}
+	rfs_pg_add_qname(&src, it->schema, it->name);
+	rfs_pg_add_bin(&dst, it);
+	if (r == 0 && (!src.data || !dst.data))
+		r = -ENOMEM;
+	if (r == 0)
+		r = copy_streamed(c, rd, oid, &src, &dst, err);
+	if (r == -EEXIST)
+		r = rfs_error_set(err, EEXIST,
+				  "recycle copy %s.%s exists and is not in "
+				  "the manifest: refused",
+				  it->bin_schema, it->bin_name);
+	if (started) /* before the snapshot's transaction ends */
+		r = sync_join(&par, it, r, err);
+	if (r == 0)
+		r = rfs_pg_manifest_add(c, it, err);
+	rfs_buf_release(&src);
+	rfs_buf_release(&dst);
+	r = rfs_pg_end(c, r, err);
+	PQclear(PQexec(rd, "ROLLBACK")); /* the reader only read */
+	if (r == 0) {
+		free(it->state);
+		it->state = strdup("copied");
+		r = it->state ? 0 : -ENOMEM;
+	}
+	return r;
+}
+
+int rfs_pg_sync3(PGconn *c, PGconn *c2, PGconn *rd, struct rfs_pg_item *it,
+		 struct rfs_error *err)
+{
+	return rd ? sync_streamed(c, c2, rd, it, err)
+		  : rfs_pg_sync2(c, c2, it, err);
 }
 
 /* The source's oid; -ENOENT when it is gone. */

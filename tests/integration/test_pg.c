@@ -6,6 +6,7 @@
  * and run with psql, not recyclefs's own hash.
  */
 #include "backends/backend.h"
+#include "backends/rel.h"
 #include "backends/pg/archive_steps.h"
 #include "tests/support/cmd.h"
 #include "tests/support/mount.h"
@@ -581,6 +582,10 @@ static int waiting_pid(const char *like)
 	return 0;
 }
 
+/* The sync sync_cut() cuts: rfs_pg_sync(), or the streamed one. */
+static int (*cut_sync)(PGconn *, struct rfs_pg_item *,
+		       struct rfs_error *) = rfs_pg_sync;
+
 /* Sync blocked after its copy (on the manifest insert), then cut: by a
  * terminated backend, or a restarted server. A rerun completes it. */
 static void sync_cut(bool restart)
@@ -588,7 +593,7 @@ static void sync_cut(bool restart)
 	struct rfs_error err = { 0 };
 	struct rfs_pg_item it = { 0 }, other = { 0 };
 	PGconn *c = conn(), *hold = conn();
-	struct bg b = { .c = c, .it = &it, .fn = rfs_pg_sync };
+	struct bg b = { .c = c, .it = &it, .fn = cut_sync };
 	pthread_t t;
 	char *before = content("public.orders_2013_06"), *s;
 
@@ -647,6 +652,97 @@ Test(pg, connection_dropped_mid_copy_then_rerun)
 	sync_cut(false);
 }
 
+/* The streamed sync (rfs_pg_sync3()) on two more connections. */
+static PGconn *s3_c2, *s3_rd;
+
+static int sync3(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
+{
+	return rfs_pg_sync3(c, s3_c2, s3_rd, it, err);
+}
+
+Test(pg, streamed_sync_cut_after_its_copy_leaves_nothing_then_rerun)
+{
+	s3_c2 = conn();
+	s3_rd = conn();
+	cut_sync = sync3;
+	sync_cut(false);
+	PQfinish(s3_c2);
+	PQfinish(s3_rd);
+}
+
+/* The indexes, index constraints and their comments of @p qname, its own
+ * name written T (names LIKE derives from the table's compare equal). */
+static char *index_sig(const char *qname)
+{
+	return PSQL(
+		"SELECT string_agg(x, ' | ' ORDER BY x) FROM (SELECT "
+		"replace(regexp_replace(pg_get_indexdef(i.indexrelid), ' ON "
+		"\\S+ USING ', ' ON T USING '), c.relname, 'T') || ' ' || "
+		"coalesce(obj_description(i.indexrelid, 'pg_class'), '') AS x "
+		"FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE "
+		"i.indrelid = '%s'::regclass UNION ALL SELECT replace("
+		"k.conname, c.relname, 'T') || ' ' || pg_get_constraintdef("
+		"k.oid) || ' ' || coalesce(obj_description(k.oid, "
+		"'pg_constraint'), '') FROM pg_constraint k JOIN pg_class c ON "
+		"c.oid = k.conrelid WHERE k.conrelid = '%s'::regclass) s",
+		qname, qname);
+}
+
+Test(pg, streamed_sync_copies_at_its_snapshot_with_the_indexes_like_gives)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_pg_item it = { 0 }, snap = { 0 };
+	PGconn *c = conn(), *c2 = conn(), *rd = conn();
+	char *before, *s, *want, line[256];
+
+	free(PSQL("ALTER TABLE public.orders_2013_08 ADD CONSTRAINT "
+		  "o8_unique UNIQUE (id, created, amount); COMMENT ON "
+		  "CONSTRAINT o8_unique ON public.orders_2013_08 IS "
+		  "'u ''8'''; CREATE INDEX o8_partial ON "
+		  "public.orders_2013_08 (amount) WHERE amount > 10; COMMENT "
+		  "ON INDEX public.o8_partial IS 'partial'; CREATE TABLE "
+		  "public.o8like (LIKE public.orders_2013_08 INCLUDING ALL)"));
+	before = content("public.orders_2013_08");
+	want = index_sig("public.o8like");
+	cr_assert(strstr(want, "PRIMARY KEY") && strstr(want, "partial"), "%s",
+		  want);
+	/* the job's item: no hash yet, taken by the sync at its snapshot */
+	STEP(rfs_pg_precheck(c, "public", "orders_2013_08", "public.orders",
+			     "recyclebin", "o8copy", "sales.orders/bronze/x",
+			     &it, &err));
+	cr_assert_str_eq(it.hash, "");
+	for (int i = 0; i < 2; i++)
+		STEP(rfs_pg_sync3(c, c2, rd, &it, &err));
+	s = content("recyclebin.o8copy");
+	cr_expect_str_eq(s, before);
+	free(s);
+	s = index_sig("recyclebin.o8copy");
+	cr_expect_str_eq(s, want);
+	free(s);
+	/* the hash taken at the sync's snapshot is the source's */
+	snapshot(c, "orders_2013_08", &snap, &err);
+	cr_expect_eq(it.rows, snap.rows);
+	cr_expect_str_eq(it.hash, snap.hash);
+	s = PSQL("SELECT rows || ' ' || hash || ' ' || state FROM "
+		 "recyclebin.rfs_manifest WHERE bin_name = 'o8copy'");
+	snprintf(line, sizeof(line), "%lld %s copied", (long long)snap.rows,
+		 snap.hash);
+	cr_expect_str_eq(s, line);
+	free(s);
+	STEP(rfs_pg_verify2(c, c2, &it, &err));
+	/* every connection idle again */
+	cr_expect_eq(PQtransactionStatus(c), PQTRANS_IDLE);
+	cr_expect_eq(PQtransactionStatus(c2), PQTRANS_IDLE);
+	cr_expect_eq(PQtransactionStatus(rd), PQTRANS_IDLE);
+	free(before);
+	free(want);
+	rfs_pg_item_release(&it);
+	rfs_pg_item_release(&snap);
+	PQfinish(c);
+	PQfinish(c2);
+	PQfinish(rd);
+}
+
 /* Point the environment at the cluster that pg_sh(@p line) describes. */
 static int take_env(const char *line)
 {
@@ -688,6 +784,59 @@ Test(pg, server_restarted_mid_copy_then_rerun)
 		 getenv("RFS_TEST_PG_SOCKDIR"));
 	setenv("PGPASSWORD", getenv("RFS_TEST_PG_PASSWORD"), 1);
 	sync_cut(true);
+	private_end();
+}
+
+/* The steps of one archive through the port, a server restart between
+ * two of them: the connections the storage kept from the first step are
+ * dead, found so by their probe and made anew; the archive completes. */
+Test(pg, kept_connections_dropped_by_a_restart_are_made_anew)
+{
+	static const enum rfs_rel_step steps[] = {
+		RFS_REL_SNAPSHOT,  RFS_REL_SYNC,   RFS_REL_VERIFY,
+		RFS_REL_UNPUBLISH, RFS_REL_DELETE, RFS_REL_FINISH
+	};
+	struct rfs_error err = { 0 };
+	struct rfs_backend *b = NULL;
+	char line[256], *bin = NULL, *before, *s;
+
+	for (int i = 0; i < 4; i++)
+		shared_env[i] = strdup(getenv(shared_keys[i]));
+	snprintf(line, sizeof(line),
+		 "unset RFS_TEST_PG_PORT; pg_start >&2 && pg_fixture %s >&2 "
+		 "&& env | grep '^RFS_TEST_PG_'",
+		 db);
+	cr_assert_eq(take_env(line), 0);
+	snprintf(private_stop, sizeof(private_stop),
+		 "RFS_TEST_PG_STARTED=1 RFS_TEST_PG_BIN='%s' "
+		 "RFS_TEST_PG_DATA='%s' RFS_TEST_PG_SOCKDIR='%s'; pg_stop",
+		 getenv("RFS_TEST_PG_BIN"), getenv("RFS_TEST_PG_DATA"),
+		 getenv("RFS_TEST_PG_SOCKDIR"));
+	setenv("PGPASSWORD", getenv("RFS_TEST_PG_PASSWORD"), 1);
+	before = content("public.orders_2013_09");
+	cr_assert_eq(rfs_backend_open(uri("public.orders"), &b, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(rfs_backend_rel_bin_uri(b, &bin), 0);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct rfs_rel_item it = { .key = "orders_2013_09",
+					   .bin_uri = bin,
+					   .id = "0123456789abcdef",
+					   .origin = "sales.orders/bronze/x/"
+						     "orders_2013_09" };
+
+		if (i == 2 || i == 4) /* kept ones from the step before */
+			cr_assert_eq(pg_sh(NULL, "pg_restart"), 0);
+		cr_assert_eq(rfs_backend_rel_step(b, steps[i], &it, &err), 0,
+			     "step %d: %s", (int)steps[i], err.msg);
+		rfs_rel_item_release(&it);
+	}
+	s = content("recyclebin.orders_2013_09_01234567");
+	cr_expect_str_eq(s, before);
+	free(s);
+	cr_expect_not(attached("orders_2013_09"));
+	rfs_backend_free(b);
+	free(bin);
+	free(before);
 	private_end();
 }
 
