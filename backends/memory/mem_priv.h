@@ -306,6 +306,11 @@ int rfs_mem_file_fallocate(struct rfs_file *f, int mode, off_t off, off_t len);
 /** @see rfs_mem_open_file */
 int rfs_mem_file_close(struct rfs_file *f);
 
+/* rel.c */
+
+/** The relational steps of "memrel://" backends (backends/rel.h). */
+extern const struct rfs_backend_rel_ops rfs_memrel_rel_ops;
+
 /** @return the memory backend behind @p b. */
 static inline struct rfs_mem_backend *rfs_mem_of(struct rfs_backend *b)
 {

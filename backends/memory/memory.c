@@ -651,6 +651,22 @@ static void mem_plain_init(void)
 	mem_plain_ops.mknod = NULL;
 }
 
+/* The operations of "memrel://STORE/schema" (rel.c): a store of tables
+ * of the relational family, its files those of the memory backend. */
+static struct rfs_backend_ops memrel_ops;
+static pthread_once_t memrel_once = PTHREAD_ONCE_INIT;
+
+static void memrel_init(void)
+{
+	memrel_ops = mem_ops;
+	memrel_ops.scheme = "memrel";
+	memrel_ops.caps &=
+		~(unsigned int)(RFS_BACKEND_CAP_SPECIAL | RFS_BACKEND_CAP_COPY);
+	memrel_ops.mknod = NULL;
+	memrel_ops.copy = NULL;
+	memrel_ops.rel = &rfs_memrel_rel_ops;
+}
+
 /* True when the query @p q ("a=b&c=d") holds "special=no". */
 static bool no_special(const char *q)
 {
@@ -718,6 +734,10 @@ int rfs_mem_open(const struct rfs_uri *u, const char *uri,
 		pthread_once(&mem_plain_once, mem_plain_init);
 		m->base.ops = &mem_plain_ops;
 	}
+	if (!strcmp(u->scheme, "memrel")) {
+		pthread_once(&memrel_once, memrel_init);
+		m->base.ops = &memrel_ops;
+	}
 	m->base.uri = strdup(uri);
 	m->prefix = strdup(u->path);
 	if (!m->base.uri || !m->prefix) {
@@ -755,10 +775,10 @@ static int opener_open(const char *uri, struct rfs_backend **out,
 	r = rfs_uri_parse(uri, &u, err);
 	if (r < 0)
 		return r;
-	if (strcmp(u.scheme, "mem"))
+	if (strcmp(u.scheme, "mem") && strcmp(u.scheme, "memrel"))
 		r = rfs_error_set(err, EPROTONOSUPPORT,
 				  "storage scheme '%s' has no data path here "
-				  "(only mem://)",
+				  "(only mem:// and memrel://)",
 				  u.scheme);
 	else
 		r = rfs_mem_open(&u, uri, out, err);
@@ -779,7 +799,7 @@ static int opener_check_uri(const char *uri, struct rfs_error *err)
 
 static bool opener_supported(const char *scheme)
 {
-	return scheme && !strcmp(scheme, "mem");
+	return scheme && (!strcmp(scheme, "mem") || !strcmp(scheme, "memrel"));
 }
 
 const struct rfs_backend_opener rfs_mem_opener = {
