@@ -51,18 +51,60 @@ bool rfs_rel_uri(const char *uri)
 	return cls && cls->family == RFS_FAMILY_RELATIONAL;
 }
 
+#ifdef RFS_TEST_HOOKS
+/* A number from the environment (test builds only), or @p dflt. */
+static long test_env(const char *name, long dflt)
+{
+	const char *v = getenv(name);
+	long n = v && *v ? strtol(v, NULL, 10) : dflt;
+
+	return n < 0 ? 0 : n;
+}
+
+/* RECYCLEFS_TEST_REL_PAUSE_MS: the pause before a step cut by a lost
+ * connection runs again, instead of a second, so that the fault sweeps
+ * of the relational kinds run in seconds. */
+static struct timespec rel_pause(void)
+{
+	long ms = test_env("RECYCLEFS_TEST_REL_PAUSE_MS", 1000);
+
+	return (struct timespec){ ms / 1000, (ms % 1000) * 1000000L };
+}
+
+/* RECYCLEFS_TEST_REL_ATTEMPTS: how often a step is run before the job
+ * fails (1: a lost connection fails the job at once, so that the sweeps
+ * reach the failure and its retry). */
+static int rel_attempts(void)
+{
+	long n = test_env("RECYCLEFS_TEST_REL_ATTEMPTS", REL_ATTEMPTS);
+
+	return n < 1 ? 1 : n > 100 ? 100 : (int)n;
+}
+#else
+static struct timespec rel_pause(void)
+{
+	return (struct timespec){ 1, 0 };
+}
+
+static int rel_attempts(void)
+{
+	return REL_ATTEMPTS;
+}
+#endif
+
 /* Run one step; a connection lost (a server restarting) is retried: every
  * step is idempotent. */
 static int rel_call(struct rfs_engine_job *b, struct rfs_backend *be,
 		    enum rfs_rel_step s, struct rfs_rel_item *it)
 {
-	const struct timespec pause = { 1, 0 };
+	const struct timespec pause = rel_pause();
+	const int attempts = rel_attempts();
 	int r;
 
 	for (int i = 1;; i++) {
 		rfs_error_clear(b->err);
 		r = rfs_backend_rel_step(be, s, it, b->err);
-		if (r != -EIO || i >= REL_ATTEMPTS || rfs_engine_stopped(b))
+		if (r != -EIO || i >= attempts || rfs_engine_stopped(b))
 			break;
 		rfs_log(LOG_DEBUG, "relational step %d: %s; again", (int)s,
 			b->err->msg);
