@@ -106,9 +106,8 @@ static void rprogress(struct rjob *j, int64_t files, int64_t bytes)
  * Run @p fn over the rows of the part restored, a batch at a time on the
  * job's helper threads; then @p done per batch on this thread.
  */
-static void check_task(void *ctx, int i);
-
-int rfs_restore_for_rows(struct rjob *j, int type, void (*fn)(void *ctx, int i),
+int rfs_restore_for_rows(struct rjob *j, int type, unsigned int flags,
+			 void (*fn)(void *ctx, int i),
 			 int (*done)(struct rjob *j, struct rbatch *b))
 {
 	struct rfs_index_file_query q = { .state = -1, .limit = RESTORE_BATCH };
@@ -135,8 +134,7 @@ int rfs_restore_for_rows(struct rjob *j, int type, void (*fn)(void *ctx, int i),
 			files += b->t[i].f.type != RFS_FILE_DIR;
 			bytes += b->t[i].f.size;
 		}
-		if (r == 0 && done && fn != check_task &&
-		    fn != rfs_restore_present_task)
+		if (r == 0 && done && (flags & RFS_RESTORE_ROWS_SYNC))
 			r = rfs_backend_sync(j->dst); /* durable, then on */
 		if (r == 0 && done)
 			r = done(j, b);
@@ -235,7 +233,7 @@ static int check_done(struct rjob *j, struct rbatch *b)
 
 static int step_check(struct rjob *j)
 {
-	int r = rfs_restore_for_rows(j, 0, check_task, check_done);
+	int r = rfs_restore_for_rows(j, 0, 0, check_task, check_done);
 
 	if (r == 0 && j->n_conflicts)
 		r = rfs_error_set(j->base.err, EEXIST,
@@ -343,7 +341,8 @@ static int link_copies(struct rjob *j)
 		return 0;
 	rfs_copy_links_init(&l);
 	j->links = &l;
-	r = rfs_restore_for_rows(j, RFS_FILE_REG, link_task, batch_errors);
+	r = rfs_restore_for_rows(j, RFS_FILE_REG, RFS_RESTORE_ROWS_SYNC,
+				 link_task, batch_errors);
 	if (r == 0)
 		r = rfs_copy_links_apply(&l, j->dst);
 	if (r < 0 && !j->base.err->code)
@@ -392,19 +391,20 @@ static int step_copy(struct rjob *j)
 		int parallel = j->base.parallel;
 
 		j->base.parallel = 1;
-		r = rfs_restore_for_rows(j, RFS_FILE_DIR, mkdir_task,
-					 batch_errors);
+		r = rfs_restore_for_rows(j, RFS_FILE_DIR, RFS_RESTORE_ROWS_SYNC,
+					 mkdir_task, batch_errors);
 		j->base.parallel = parallel;
 	}
 	if (r == 0)
-		r = rfs_restore_for_rows(j, 0, copy_task, batch_errors);
+		r = rfs_restore_for_rows(j, 0, RFS_RESTORE_ROWS_SYNC, copy_task,
+					 batch_errors);
 	if (r == 0)
 		r = link_copies(j);
 	/* Folder metadata: any order works once every file is in; a folder
 	 * left with its temporary mode 0700 is a failure too. */
 	if (r == 0)
-		r = rfs_restore_for_rows(j, RFS_FILE_DIR, dirmeta_task,
-					 batch_errors);
+		r = rfs_restore_for_rows(j, RFS_FILE_DIR, RFS_RESTORE_ROWS_SYNC,
+					 dirmeta_task, batch_errors);
 	return r;
 }
 
@@ -589,8 +589,8 @@ static int restore_copy(struct rfs_engine_job *b)
 
 static int restore_verify(struct rfs_engine_job *b)
 {
-	return rfs_restore_for_rows((struct rjob *)b, 0, verify_task,
-				    batch_errors);
+	return rfs_restore_for_rows((struct rjob *)b, 0, RFS_RESTORE_ROWS_SYNC,
+				    verify_task, batch_errors);
 }
 
 /* Publish commits done with the entry's restored_to

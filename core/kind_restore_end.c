@@ -216,7 +216,8 @@ void rfs_restore_describe_target(struct rjob *j)
 	j->present = &p;
 	j->base.err = &scratch;
 	j->base.o = NULL; /* a stop request does not cut the count short */
-	r = rfs_restore_for_rows(j, 0, rfs_restore_present_task, present_done);
+	r = rfs_restore_for_rows(j, 0, 0, rfs_restore_present_task,
+				 present_done);
 	j->base.err = err;
 	j->base.o = o;
 	j->present = NULL;

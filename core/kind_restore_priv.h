@@ -79,14 +79,24 @@ static inline bool not_kept(const struct rjob *j,
 	       !rfs_backend_has(j->dst, RFS_BACKEND_CAP_SPECIAL);
 }
 
+/** How rfs_restore_for_rows() walks the rows. */
+enum rfs_restore_rows_flags {
+	/** After each batch's tasks, before its @p done, make what they
+	 * wrote at the target durable (rfs_backend_sync()): for the steps
+	 * that write, not for those that only read. */
+	RFS_RESTORE_ROWS_SYNC = (1 << 0),
+};
+
 /**
  * Run @p fn over the rows of the part restored (of type @p type, or
  * all when 0), a batch at a time on the job's helper threads; then
  * @p done per batch on this thread, when not NULL.
+ * @param flags RFS_RESTORE_ROWS_SYNC bits
  * @return 0, -EINTR when the job was asked to stop, or -errno (with
  * the reason in the job's error)
  */
-int rfs_restore_for_rows(struct rjob *j, int type, void (*fn)(void *ctx, int i),
+int rfs_restore_for_rows(struct rjob *j, int type, unsigned int flags,
+			 void (*fn)(void *ctx, int i),
 			 int (*done)(struct rjob *j, struct rbatch *b));
 
 /**
