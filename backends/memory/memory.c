@@ -651,22 +651,6 @@ static void mem_plain_init(void)
 	mem_plain_ops.mknod = NULL;
 }
 
-/* The operations of "memrel://STORE/schema" (rel.c): a store of tables
- * of the relational family, its files those of the memory backend. */
-static struct rfs_backend_ops memrel_ops;
-static pthread_once_t memrel_once = PTHREAD_ONCE_INIT;
-
-static void memrel_init(void)
-{
-	memrel_ops = mem_ops;
-	memrel_ops.scheme = "memrel";
-	memrel_ops.caps &=
-		~(unsigned int)(RFS_BACKEND_CAP_SPECIAL | RFS_BACKEND_CAP_COPY);
-	memrel_ops.mknod = NULL;
-	memrel_ops.copy = NULL;
-	memrel_ops.rel = &rfs_memrel_rel_ops;
-}
-
 /* True when the query @p q ("a=b&c=d") holds "special=no". */
 static bool no_special(const char *q)
 {
@@ -734,10 +718,8 @@ int rfs_mem_open(const struct rfs_uri *u, const char *uri,
 		pthread_once(&mem_plain_once, mem_plain_init);
 		m->base.ops = &mem_plain_ops;
 	}
-	if (!strcmp(u->scheme, "memrel")) {
-		pthread_once(&memrel_once, memrel_init);
-		m->base.ops = &memrel_ops;
-	}
+	if (!strcmp(u->scheme, "memrel"))
+		m->base.ops = rfs_memrel_ops(&mem_ops);
 	m->base.uri = strdup(uri);
 	m->prefix = strdup(u->path);
 	if (!m->base.uri || !m->prefix) {
