@@ -5,7 +5,7 @@
  * records are those of a file archive; each step is one relational call.
  */
 #include "core/job_priv.h"
-#include "core/kind_restore_priv.h"
+#include "core/restore_job.h"
 
 #include "backends/backend.h"
 #include "backends/rel.h"
@@ -378,7 +378,7 @@ const struct rfs_engine_kind rfs_job_kind_rel_purge = {
 /* ------------------------------------------------------------- restore */
 
 /* A table's restore: the job and the members of a file restore
- * (core/kind_restore_priv.h: RESTORE_KIND_OPS); its steps, storage and
+ * (core/restore_job.h: RESTORE_KIND_OPS); its steps, storage and
  * failure are its own. */
 
 static int rest_step(struct rfs_engine_job *b, enum rfs_rel_step s,

@@ -1,9 +1,9 @@
 /*
- * The end of a restore (core/kind_restore_priv.h): its done step, with
+ * The end of a restore (core/restore_job.h): its done step, with
  * the note of the special files a target cannot hold, and the report of
  * what a failed restore left at its target.
  */
-#include "core/kind_restore_priv.h"
+#include "core/restore_job.h"
 
 #include "backends/backend.h"
 #include "core/copy.h"

@@ -1,13 +1,14 @@
 /**
- * @file kind_restore_priv.h
- * @brief What the files of the restore kinds share (core/ only):
- * core/kind_restore.c runs the steps of a file restore and the members
- * every restore kind shares, core/kind_restore_end.c its done step and
- * the report of a failure; core/kind_rel.c restores a table with the
- * same job struct and members (RESTORE_KIND_OPS).
+ * @file restore_job.h
+ * @brief The restore job every restore kind shares (core/ only): the job
+ * struct, the walk over the rows of the part restored and the members of
+ * a restore kind (core/restore_job.c); core/kind_restore.c runs the
+ * steps of a file restore, core/kind_restore_end.c its done step and the
+ * report of a failure; core/kind_rel.c restores a table with the same
+ * job struct and members (RESTORE_KIND_OPS).
  */
-#ifndef RFS_CORE_KIND_RESTORE_PRIV_H
-#define RFS_CORE_KIND_RESTORE_PRIV_H
+#ifndef RFS_CORE_RESTORE_JOB_H
+#define RFS_CORE_RESTORE_JOB_H
 
 #include "backends/backend.h"
 #include "core/engine.h"
