@@ -290,22 +290,6 @@ static int rel_delete(struct rfs_engine_job *b)
 	return r;
 }
 
-/* A failed archive stops in failed with its step and reason; before
- * delete the table is still in the database (attached again by a delete
- * that found it changed), and `recyclefs retry` resumes. */
-static void rel_archive_fail(struct rfs_engine_job *b, int r)
-{
-	struct job *j = (struct job *)b;
-	struct rfs_error ignore = { 0 };
-
-	(void)r;
-	j->e.failed_step = j->e.state;
-	j->e.state = RFS_ENTRY_FAILED;
-	free(j->e.reason);
-	j->e.reason = strdup(b->err->msg);
-	rfs_index_entry_update(b->idx, &j->e, &ignore);
-}
-
 /* The states and resume rules of a file archive. */
 static const struct rfs_engine_step rel_archive_steps[] = {
 	{ RFS_ENTRY_SNAPSHOT, "snapshot", rel_snapshot, RFS_ENTRY_SYNC,
@@ -322,11 +306,15 @@ static const struct rfs_engine_step rel_archive_steps[] = {
 	  RFS_ENTRY_ARCHIVED },
 };
 
+/* A failure is recorded as a file archive's: the entry failed with its
+ * step and reason; before delete the table is still in the database
+ * (attached again by a delete that found it changed), and `recyclefs
+ * retry` resumes. */
 const struct rfs_engine_kind rfs_job_kind_rel_archive = {
 	.name = "archive",
 	.steps = rel_archive_steps,
 	.n_steps = sizeof(rel_archive_steps) / sizeof(rel_archive_steps[0]),
-	.fail = rel_archive_fail,
+	.fail = rfs_job_entry_fail_archive,
 	JOB_ENTRY_KIND_OPS,
 };
 
@@ -350,17 +338,6 @@ static int rel_purge(struct rfs_engine_job *b)
 	return 0;
 }
 
-static void rel_purge_fail(struct rfs_engine_job *b, int r)
-{
-	struct job *j = (struct job *)b;
-	struct rfs_error ignore = { 0 };
-
-	(void)r;
-	free(j->e.reason);
-	j->e.reason = strdup(b->err->msg);
-	rfs_index_entry_update(b->idx, &j->e, &ignore);
-}
-
 static const struct rfs_engine_step rel_purge_steps[] = {
 	{ RFS_ENTRY_PURGING, "purge", rel_purge, RFS_ENTRY_PURGED,
 	  RFS_ENTRY_PURGING },
@@ -371,7 +348,7 @@ const struct rfs_engine_kind rfs_job_kind_rel_purge = {
 	.name = "purge",
 	.steps = rel_purge_steps,
 	.n_steps = sizeof(rel_purge_steps) / sizeof(rel_purge_steps[0]),
-	.fail = rel_purge_fail,
+	.fail = rfs_job_entry_fail_purge,
 	JOB_ENTRY_KIND_OPS,
 };
 
