@@ -19,7 +19,7 @@
  * A table being dropped is first renamed to ".drop-<copy>" in the
  * recycle location, so it is never half gone.
  */
-#include "backends/memory/rel_priv.h"
+#include "backends/memory/rel_table.h"
 
 #include "util/error.h"
 #include "util/uri.h"

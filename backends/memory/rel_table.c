@@ -1,9 +1,9 @@
 /*
- * The tables and manifest rows of a memrel store (rel_priv.h): files of
+ * The tables and manifest rows of a memrel store (rel_table.h): files of
  * the memory store read and written with its own calls, each change a
  * temporary renamed into place.
  */
-#include "backends/memory/rel_priv.h"
+#include "backends/memory/rel_table.h"
 
 #include "util/error.h"
 

@@ -1,5 +1,5 @@
 /**
- * @file rel_priv.h
+ * @file rel_table.h
  * @brief Internals of the memory relational backend (memrel://, rel.c):
  *        the tables and manifest rows of a store, read and written with
  *        the store's own counted and failable calls (rel_table.c).
@@ -8,8 +8,8 @@
  * Every function returns 0 or a -errno of the store's calls (-EIO when
  * a call was failed or the store crashed), unless it says otherwise.
  */
-#ifndef RFS_BACKENDS_MEMORY_REL_PRIV_H
-#define RFS_BACKENDS_MEMORY_REL_PRIV_H
+#ifndef RFS_BACKENDS_MEMORY_REL_TABLE_H
+#define RFS_BACKENDS_MEMORY_REL_TABLE_H
 
 #include "backends/memory/mem_priv.h"
 #include "backends/rel.h"
