@@ -107,10 +107,6 @@ int rfs_restore_for_rows(struct rjob *j, int type, unsigned int flags,
  */
 int64_t rfs_restore_cleanup_tmp(struct rjob *j);
 
-/** rfs_restore_for_rows() task of the report of a failure: is row @p i
- * of batch @p ctx at the target (its rtask::conflict)? */
-void rfs_restore_present_task(void *ctx, int i);
-
 /**
  * The done step: note the special files the target did not get, then
  * record, in one transaction, where the entry was restored and that the
