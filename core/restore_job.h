@@ -92,7 +92,11 @@ enum rfs_restore_rows_flags {
  * Run @p fn over the rows of the part restored (of type @p type, or
  * all when 0), a batch at a time on the job's helper threads; then
  * @p done per batch on this thread, when not NULL.
+ * @param j     the restore
+ * @param type  an enum rfs_file_type, or 0 for rows of every type
  * @param flags RFS_RESTORE_ROWS_SYNC bits
+ * @param fn    the task of row @p i of a batch (a struct rbatch *)
+ * @param done  run per batch after its tasks, or NULL
  * @return 0, -EINTR when the job was asked to stop, or -errno (with
  * the reason in the job's error)
  */
