@@ -35,6 +35,7 @@ struct rfs_backend_adapter {
 static const struct rfs_backend_adapter adapters[] = {
 	{ .scheme = "file", .open = rfs_local_open },
 	{ .scheme = "mem", .open = rfs_mem_open },
+	{ .scheme = "memrel", .open = rfs_mem_open },
 	{ .scheme = "s3", .open = rfs_s3_open, .check = rfs_s3_check_uri },
 	{ .scheme = "s3a", .open = rfs_s3_open, .check = rfs_s3_check_uri },
 	{ .scheme = "gs", .open = rfs_s3_open, .check = rfs_s3_check_uri },

@@ -613,19 +613,6 @@ done:
 
 /* A failed archive stops in failed, the step and the reason kept: the
  * source is intact, `recyclefs retry` resumes it. */
-static void archive_fail(struct rfs_engine_job *b, int r)
-{
-	struct job *j = (struct job *)b;
-	struct rfs_error ignore = { 0 };
-
-	(void)r;
-	j->e.failed_step = j->e.state;
-	j->e.state = RFS_ENTRY_FAILED;
-	free(j->e.reason);
-	j->e.reason = strdup(b->err->msg);
-	rfs_index_entry_update(b->idx, &j->e, &ignore);
-}
-
 #define JOB_STEP(fn)                                                           \
 	static int step_##fn(struct rfs_engine_job *b)                         \
 	{                                                                      \
@@ -660,7 +647,7 @@ const struct rfs_engine_kind rfs_job_kind_archive = {
 	.name = "archive",
 	.steps = archive_steps,
 	.n_steps = sizeof(archive_steps) / sizeof(archive_steps[0]),
-	.fail = archive_fail,
+	.fail = rfs_job_entry_fail_archive,
 	JOB_ENTRY_KIND_OPS,
 };
 

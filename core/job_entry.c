@@ -134,3 +134,27 @@ void rfs_job_entry_release(struct rfs_engine_job *b)
 	j->src = j->bin = NULL;
 	rfs_entry_release(&j->e);
 }
+
+void rfs_job_entry_fail_archive(struct rfs_engine_job *b, int r)
+{
+	struct job *j = (struct job *)b;
+	struct rfs_error ignore = { 0 };
+
+	(void)r;
+	j->e.failed_step = j->e.state;
+	j->e.state = RFS_ENTRY_FAILED;
+	free(j->e.reason);
+	j->e.reason = strdup(b->err->msg);
+	rfs_index_entry_update(b->idx, &j->e, &ignore);
+}
+
+void rfs_job_entry_fail_purge(struct rfs_engine_job *b, int r)
+{
+	struct job *j = (struct job *)b;
+	struct rfs_error ignore = { 0 };
+
+	(void)r;
+	free(j->e.reason);
+	j->e.reason = strdup(b->err->msg);
+	rfs_index_entry_update(b->idx, &j->e, &ignore);
+}

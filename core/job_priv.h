@@ -107,6 +107,13 @@ const char *rfs_job_entry_lease_owner(const struct rfs_engine_job *j,
 void rfs_job_entry_leased(struct rfs_engine_job *j);
 /** Open the epoch's and the bin's storages; size the pool. */
 int rfs_job_entry_open(struct rfs_engine_job *j);
+/** An archive's failure: the entry failed, with the step that failed
+ * and the reason, for `recyclefs retry` (before delete the source is
+ * intact). */
+void rfs_job_entry_fail_archive(struct rfs_engine_job *j, int r);
+/** A purge's failure: the entry stays purging with the reason, and the
+ * next worker retries it. */
+void rfs_job_entry_fail_purge(struct rfs_engine_job *j, int r);
 /** The members of a kind of job over an entry (archive, purge) that
  * are the same for both: all but name, steps and fail. */
 #define JOB_ENTRY_KIND_OPS                                                     \

@@ -108,18 +108,6 @@ static int purge_run(struct rfs_engine_job *b)
 	return 0;
 }
 
-/* A purge stays a purge, the reason kept: the next worker retries it. */
-static void purge_fail(struct rfs_engine_job *b, int r)
-{
-	struct job *j = (struct job *)b;
-	struct rfs_error ignore = { 0 };
-
-	(void)r;
-	free(j->e.reason);
-	j->e.reason = strdup(b->err->msg);
-	rfs_index_entry_update(b->idx, &j->e, &ignore);
-}
-
 static const struct rfs_engine_step purge_steps[] = {
 	{ RFS_ENTRY_PURGING, "purge", purge_run, RFS_ENTRY_PURGED,
 	  RFS_ENTRY_PURGING },
@@ -130,6 +118,6 @@ const struct rfs_engine_kind rfs_job_kind_purge = {
 	.name = "purge",
 	.steps = purge_steps,
 	.n_steps = sizeof(purge_steps) / sizeof(purge_steps[0]),
-	.fail = purge_fail,
+	.fail = rfs_job_entry_fail_purge,
 	JOB_ENTRY_KIND_OPS,
 };

@@ -5,7 +5,7 @@
  * records are those of a file archive; each step is one relational call.
  */
 #include "core/job_priv.h"
-#include "core/kind_restore_priv.h"
+#include "core/restore_job.h"
 
 #include "backends/backend.h"
 #include "backends/rel.h"
@@ -51,18 +51,60 @@ bool rfs_rel_uri(const char *uri)
 	return cls && cls->family == RFS_FAMILY_RELATIONAL;
 }
 
+#ifdef RFS_TEST_HOOKS
+/* A number from the environment (test builds only), or @p dflt. */
+static long test_env(const char *name, long dflt)
+{
+	const char *v = getenv(name);
+	long n = v && *v ? strtol(v, NULL, 10) : dflt;
+
+	return n < 0 ? 0 : n;
+}
+
+/* RECYCLEFS_TEST_REL_PAUSE_MS: the pause before a step cut by a lost
+ * connection runs again, instead of a second, so that the fault sweeps
+ * of the relational kinds run in seconds. */
+static struct timespec rel_pause(void)
+{
+	long ms = test_env("RECYCLEFS_TEST_REL_PAUSE_MS", 1000);
+
+	return (struct timespec){ ms / 1000, (ms % 1000) * 1000000L };
+}
+
+/* RECYCLEFS_TEST_REL_ATTEMPTS: how often a step is run before the job
+ * fails (1: a lost connection fails the job at once, so that the sweeps
+ * reach the failure and its retry). */
+static int rel_attempts(void)
+{
+	long n = test_env("RECYCLEFS_TEST_REL_ATTEMPTS", REL_ATTEMPTS);
+
+	return n < 1 ? 1 : n > 100 ? 100 : (int)n;
+}
+#else
+static struct timespec rel_pause(void)
+{
+	return (struct timespec){ 1, 0 };
+}
+
+static int rel_attempts(void)
+{
+	return REL_ATTEMPTS;
+}
+#endif
+
 /* Run one step; a connection lost (a server restarting) is retried: every
  * step is idempotent. */
 static int rel_call(struct rfs_engine_job *b, struct rfs_backend *be,
 		    enum rfs_rel_step s, struct rfs_rel_item *it)
 {
-	const struct timespec pause = { 1, 0 };
+	const struct timespec pause = rel_pause();
+	const int attempts = rel_attempts();
 	int r;
 
 	for (int i = 1;; i++) {
 		rfs_error_clear(b->err);
 		r = rfs_backend_rel_step(be, s, it, b->err);
-		if (r != -EIO || i >= REL_ATTEMPTS || rfs_engine_stopped(b))
+		if (r != -EIO || i >= attempts || rfs_engine_stopped(b))
 			break;
 		rfs_log(LOG_DEBUG, "relational step %d: %s; again", (int)s,
 			b->err->msg);
@@ -248,22 +290,6 @@ static int rel_delete(struct rfs_engine_job *b)
 	return r;
 }
 
-/* A failed archive stops in failed with its step and reason; before
- * delete the table is still in the database (attached again by a delete
- * that found it changed), and `recyclefs retry` resumes. */
-static void rel_archive_fail(struct rfs_engine_job *b, int r)
-{
-	struct job *j = (struct job *)b;
-	struct rfs_error ignore = { 0 };
-
-	(void)r;
-	j->e.failed_step = j->e.state;
-	j->e.state = RFS_ENTRY_FAILED;
-	free(j->e.reason);
-	j->e.reason = strdup(b->err->msg);
-	rfs_index_entry_update(b->idx, &j->e, &ignore);
-}
-
 /* The states and resume rules of a file archive. */
 static const struct rfs_engine_step rel_archive_steps[] = {
 	{ RFS_ENTRY_SNAPSHOT, "snapshot", rel_snapshot, RFS_ENTRY_SYNC,
@@ -280,11 +306,15 @@ static const struct rfs_engine_step rel_archive_steps[] = {
 	  RFS_ENTRY_ARCHIVED },
 };
 
+/* A failure is recorded as a file archive's: the entry failed with its
+ * step and reason; before delete the table is still in the database
+ * (attached again by a delete that found it changed), and `recyclefs
+ * retry` resumes. */
 const struct rfs_engine_kind rfs_job_kind_rel_archive = {
 	.name = "archive",
 	.steps = rel_archive_steps,
 	.n_steps = sizeof(rel_archive_steps) / sizeof(rel_archive_steps[0]),
-	.fail = rel_archive_fail,
+	.fail = rfs_job_entry_fail_archive,
 	JOB_ENTRY_KIND_OPS,
 };
 
@@ -308,17 +338,6 @@ static int rel_purge(struct rfs_engine_job *b)
 	return 0;
 }
 
-static void rel_purge_fail(struct rfs_engine_job *b, int r)
-{
-	struct job *j = (struct job *)b;
-	struct rfs_error ignore = { 0 };
-
-	(void)r;
-	free(j->e.reason);
-	j->e.reason = strdup(b->err->msg);
-	rfs_index_entry_update(b->idx, &j->e, &ignore);
-}
-
 static const struct rfs_engine_step rel_purge_steps[] = {
 	{ RFS_ENTRY_PURGING, "purge", rel_purge, RFS_ENTRY_PURGED,
 	  RFS_ENTRY_PURGING },
@@ -329,14 +348,14 @@ const struct rfs_engine_kind rfs_job_kind_rel_purge = {
 	.name = "purge",
 	.steps = rel_purge_steps,
 	.n_steps = sizeof(rel_purge_steps) / sizeof(rel_purge_steps[0]),
-	.fail = rel_purge_fail,
+	.fail = rfs_job_entry_fail_purge,
 	JOB_ENTRY_KIND_OPS,
 };
 
 /* ------------------------------------------------------------- restore */
 
 /* A table's restore: the job and the members of a file restore
- * (core/kind_restore_priv.h: RESTORE_KIND_OPS); its steps, storage and
+ * (core/restore_job.h: RESTORE_KIND_OPS); its steps, storage and
  * failure are its own. */
 
 static int rest_step(struct rfs_engine_job *b, enum rfs_rel_step s,

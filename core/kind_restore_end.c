@@ -1,9 +1,9 @@
 /*
- * The end of a restore (core/kind_restore_priv.h): its done step, with
+ * The end of a restore (core/restore_job.h): its done step, with
  * the note of the special files a target cannot hold, and the report of
  * what a failed restore left at its target.
  */
-#include "core/kind_restore_priv.h"
+#include "core/restore_job.h"
 
 #include "backends/backend.h"
 #include "core/copy.h"
@@ -155,7 +155,9 @@ struct present {
 	struct rfs_buf first; /* the first missing ones, quoted */
 };
 
-void rfs_restore_present_task(void *ctx, int i)
+/* rfs_restore_for_rows() task of the report: is row @p i of batch
+ * @p ctx at the target (its rtask::conflict)? */
+static void present_task(void *ctx, int i)
 {
 	struct rbatch *b = ctx;
 	struct rtask *t = &b->t[i];
@@ -216,7 +218,7 @@ void rfs_restore_describe_target(struct rjob *j)
 	j->present = &p;
 	j->base.err = &scratch;
 	j->base.o = NULL; /* a stop request does not cut the count short */
-	r = rfs_restore_for_rows(j, 0, rfs_restore_present_task, present_done);
+	r = rfs_restore_for_rows(j, 0, 0, present_task, present_done);
 	j->base.err = err;
 	j->base.o = o;
 	j->present = NULL;

@@ -9,6 +9,7 @@ static const char *const hdfs_schemes[] = { "hdfs", "webhdfs", NULL };
 static const char *const s3_schemes[] = { "s3", "s3a", NULL };
 static const char *const gs_schemes[] = { "gs", NULL };
 static const char *const mem_schemes[] = { "mem", NULL };
+static const char *const memrel_schemes[] = { "memrel", NULL };
 static const char *const pg_schemes[] = { "postgres", "postgresql", NULL };
 static const char *const es_schemes[] = { "elasticsearch", "es", NULL };
 static const char *const kafka_schemes[] = { "kafka", NULL };
@@ -21,6 +22,7 @@ static const struct rfs_storage_class classes[] = {
 	{ "gs", RFS_FAMILY_BLOB, gs_schemes },
 	{ "mem", RFS_FAMILY_BLOB, mem_schemes },
 	{ "postgres", RFS_FAMILY_RELATIONAL, pg_schemes },
+	{ "memrel", RFS_FAMILY_RELATIONAL, memrel_schemes },
 	{ "elasticsearch", RFS_FAMILY_SEARCH, es_schemes },
 	{ "kafka", RFS_FAMILY_STREAM, kafka_schemes },
 };
@@ -78,5 +80,5 @@ const char *rfs_family_name(enum rfs_family f)
 const char *rfs_storage_schemes(void)
 {
 	return "file, nfs, hdfs, webhdfs, s3, s3a, gs, mem, postgres, "
-	       "postgresql, elasticsearch, es, kafka";
+	       "postgresql, memrel, elasticsearch, es, kafka";
 }

@@ -3,7 +3,8 @@
  * @brief Storage classes and the families that decide compatibility.
  *
  * Every storage has a class, taken from its URI scheme, and every class a
- * family: blob (file, nfs, hdfs, s3, gs, mem), relational (postgres),
+ * family: blob (file, nfs, hdfs, s3, gs, mem), relational (postgres,
+ * memrel: the memory backend's tables, for tests),
  * search (elasticsearch), stream (kafka). Data is restored only into a
  * storage of the same family. The table is static and thread-safe.
  */

@@ -306,6 +306,16 @@ int rfs_mem_file_fallocate(struct rfs_file *f, int mode, off_t off, off_t len);
 /** @see rfs_mem_open_file */
 int rfs_mem_file_close(struct rfs_file *f);
 
+/* rel.c */
+
+/**
+ * The operations of "memrel://STORE/schema" backends: those of @p mem
+ * (the memory backend's) with the scheme "memrel", no special files, no
+ * server-side copy, and the relational steps (backends/rel.h).
+ * @return static operations, made on the first call
+ */
+const struct rfs_backend_ops *rfs_memrel_ops(const struct rfs_backend_ops *mem);
+
 /** @return the memory backend behind @p b. */
 static inline struct rfs_mem_backend *rfs_mem_of(struct rfs_backend *b)
 {

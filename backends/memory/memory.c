@@ -718,6 +718,8 @@ int rfs_mem_open(const struct rfs_uri *u, const char *uri,
 		pthread_once(&mem_plain_once, mem_plain_init);
 		m->base.ops = &mem_plain_ops;
 	}
+	if (!strcmp(u->scheme, "memrel"))
+		m->base.ops = rfs_memrel_ops(&mem_ops);
 	m->base.uri = strdup(uri);
 	m->prefix = strdup(u->path);
 	if (!m->base.uri || !m->prefix) {
@@ -755,10 +757,10 @@ static int opener_open(const char *uri, struct rfs_backend **out,
 	r = rfs_uri_parse(uri, &u, err);
 	if (r < 0)
 		return r;
-	if (strcmp(u.scheme, "mem"))
+	if (strcmp(u.scheme, "mem") && strcmp(u.scheme, "memrel"))
 		r = rfs_error_set(err, EPROTONOSUPPORT,
 				  "storage scheme '%s' has no data path here "
-				  "(only mem://)",
+				  "(only mem:// and memrel://)",
 				  u.scheme);
 	else
 		r = rfs_mem_open(&u, uri, out, err);
@@ -779,7 +781,7 @@ static int opener_check_uri(const char *uri, struct rfs_error *err)
 
 static bool opener_supported(const char *scheme)
 {
-	return scheme && !strcmp(scheme, "mem");
+	return scheme && (!strcmp(scheme, "mem") || !strcmp(scheme, "memrel"));
 }
 
 const struct rfs_backend_opener rfs_mem_opener = {

@@ -17,6 +17,12 @@
  * more calls, every call fails with -EIO until rfs_mem_recover(), the way
  * SQLite's test VFS simulates power loss. All functions are thread-safe.
  *
+ * `memrel://STORE/schema` opens the same store as a storage of the
+ * relational family (class memrel): its folders are tables, and
+ * rfs_backend_ops::rel runs the relational steps (backends/rel.h) over
+ * them with the store's own counted and failable calls (rel.c). Its
+ * default recycle location is `memrel://STORE/recyclebin`.
+ *
  * In power-loss mode (rfs_mem_power_loss_begin()) a store also keeps a
  * durable image: what a disk would hold after a power cut. The backend's
  * sync (the syncfs(2) of the memory backend) makes the whole store

@@ -22,6 +22,7 @@ static const struct {
 	{ "mem", "mem", RFS_FAMILY_BLOB },
 	{ "postgres", "postgres", RFS_FAMILY_RELATIONAL },
 	{ "postgresql", "postgres", RFS_FAMILY_RELATIONAL },
+	{ "memrel", "memrel", RFS_FAMILY_RELATIONAL },
 	{ "elasticsearch", "elasticsearch", RFS_FAMILY_SEARCH },
 	{ "es", "elasticsearch", RFS_FAMILY_SEARCH },
 	{ "kafka", "kafka", RFS_FAMILY_STREAM },

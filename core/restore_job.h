@@ -1,13 +1,14 @@
 /**
- * @file kind_restore_priv.h
- * @brief What the files of the restore kinds share (core/ only):
- * core/kind_restore.c runs the steps of a file restore and the members
- * every restore kind shares, core/kind_restore_end.c its done step and
- * the report of a failure; core/kind_rel.c restores a table with the
- * same job struct and members (RESTORE_KIND_OPS).
+ * @file restore_job.h
+ * @brief The restore job every restore kind shares (core/ only): the job
+ * struct, the walk over the rows of the part restored and the members of
+ * a restore kind (core/restore_job.c); core/kind_restore.c runs the
+ * steps of a file restore, core/kind_restore_end.c its done step and the
+ * report of a failure; core/kind_rel.c restores a table with the same
+ * job struct and members (RESTORE_KIND_OPS).
  */
-#ifndef RFS_CORE_KIND_RESTORE_PRIV_H
-#define RFS_CORE_KIND_RESTORE_PRIV_H
+#ifndef RFS_CORE_RESTORE_JOB_H
+#define RFS_CORE_RESTORE_JOB_H
 
 #include "backends/backend.h"
 #include "core/engine.h"
@@ -79,14 +80,28 @@ static inline bool not_kept(const struct rjob *j,
 	       !rfs_backend_has(j->dst, RFS_BACKEND_CAP_SPECIAL);
 }
 
+/** How rfs_restore_for_rows() walks the rows. */
+enum rfs_restore_rows_flags {
+	/** After each batch's tasks, before its @p done, make what they
+	 * wrote at the target durable (rfs_backend_sync()): for the steps
+	 * that write, not for those that only read. */
+	RFS_RESTORE_ROWS_SYNC = (1 << 0),
+};
+
 /**
  * Run @p fn over the rows of the part restored (of type @p type, or
  * all when 0), a batch at a time on the job's helper threads; then
  * @p done per batch on this thread, when not NULL.
+ * @param j     the restore
+ * @param type  an enum rfs_file_type, or 0 for rows of every type
+ * @param flags RFS_RESTORE_ROWS_SYNC bits
+ * @param fn    the task of row @p i of a batch (a struct rbatch *)
+ * @param done  run per batch after its tasks, or NULL
  * @return 0, -EINTR when the job was asked to stop, or -errno (with
  * the reason in the job's error)
  */
-int rfs_restore_for_rows(struct rjob *j, int type, void (*fn)(void *ctx, int i),
+int rfs_restore_for_rows(struct rjob *j, int type, unsigned int flags,
+			 void (*fn)(void *ctx, int i),
 			 int (*done)(struct rjob *j, struct rbatch *b));
 
 /**
@@ -95,10 +110,6 @@ int rfs_restore_for_rows(struct rjob *j, int type, void (*fn)(void *ctx, int i),
  * when none
  */
 int64_t rfs_restore_cleanup_tmp(struct rjob *j);
-
-/** rfs_restore_for_rows() task of the report of a failure: is row @p i
- * of batch @p ctx at the target (its rtask::conflict)? */
-void rfs_restore_present_task(void *ctx, int i);
 
 /**
  * The done step: note the special files the target did not get, then
