@@ -1024,3 +1024,171 @@ Test(pg_kind, older_manifest_rows_still_verify_and_restore)
 	rfs_test_out_release(&out);
 	rfs_test_mount_cleanup(&m);
 }
+
+/* Start `recyclefs archive E/ITEM` in the background: its exit status
+ * lands in arch.rc, its output in arch.out. */
+static void archive_in_background(struct rfs_test_mount *m, const char *item)
+{
+	cr_assert_eq(rfs_test_sh(m, NULL,
+				 "rm -f arch.rc arch.out; (recyclefs archive "
+				 "%s/%s >arch.out 2>&1; echo $? >arch.rc) "
+				 "</dev/null >/dev/null 2>&1 &",
+				 E, item),
+		     0);
+}
+
+/* Wait for the archive archive_in_background() started. @return its exit
+ * status; its output in @p out */
+static int archive_end(struct rfs_test_mount *m, struct rfs_test_out *out)
+{
+	cr_assert(rfs_test_sh_until(m, 180, "test -s arch.rc"),
+		  "the archive did not end");
+	cr_assert_eq(rfs_test_sh(m, out, "cat arch.out"), 0);
+	return rfs_test_sh(m, NULL, "exit $(cat arch.rc)");
+}
+
+/* The relations in the recycle schema: copies and the manifest table. */
+static char *bin_tables(void)
+{
+	return PSQL("SELECT count(*) FROM pg_class WHERE relnamespace = "
+		    "to_regnamespace('recyclebin') AND relkind = 'r'");
+}
+
+/* After a cut job and its rerun: ITEM is dropped from the parent, its
+ * one copy archived with the rows of @p before. */
+static void expect_archived(const char *item, const char *before)
+{
+	char *s = attachment(item), *copy, *sp;
+
+	cr_expect_str_eq(s, "-", "the partition is dropped");
+	free(s);
+	copy = copy_of(item);
+	sp = strchr(copy, ' ');
+	cr_assert(sp, "no recycle copy of %s: '%s'", item, copy);
+	*sp = '\0';
+	cr_expect_str_eq(sp + 1, "archived");
+	s = rfs_test_pg_content(copy);
+	cr_expect_str_eq(s, before, "the copy holds every row once");
+	free(s);
+	free(copy);
+}
+
+/* The server restarted (pg_ctl restart -m fast) while the job's sync has
+ * made the copy in its transaction and waits to write the manifest row:
+ * the transaction is lost whole; the job runs the step again once the
+ * server is back (or fails, and `recyclefs retry` finishes it); one copy
+ * with every row, the partition dropped. */
+Test(pg_kind, server_restarted_while_the_job_copies)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *s;
+	PGconn *hold;
+	int r;
+
+	/* a cluster of its own: the restart would cut the other tests */
+	rfs_test_pg_private();
+	catalog(&m);
+	before = rfs_test_pg_content("public.orders_2013_10");
+	/* the manifest table exists: another partition archived */
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs archive %s/orders_2013_11", E),
+		0, "%s", out.err);
+	hold = rfs_test_pg_hold("BEGIN; LOCK TABLE recyclebin.rfs_manifest "
+				"IN SHARE MODE");
+	archive_in_background(&m, "orders_2013_10");
+	/* the sync's manifest row waits: its copy is made, not committed */
+	rfs_test_pg_blocked(hold, "%INSERT INTO%rfs_manifest%", 120);
+	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status"), 0);
+	cr_expect(strstr(out.out, "orders_2013_10") && strstr(out.out, "sync"),
+		  "the job is in its sync: %s", out.out);
+	cr_assert_eq(rfs_test_pg_sh(&out, "pg_restart"), 0, "%s", out.err);
+	rfs_test_pg_release(hold);
+	r = archive_end(&m, &out);
+	if (r != 0) {
+		/* failed cleanly: the partition attached and whole */
+		cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status"), 0);
+		cr_expect(strstr(out.out, "failed"), "%s", out.out);
+		s = attachment("orders_2013_10");
+		cr_expect_str_eq(s, "orders FOR VALUES FROM ('2013-10-01') TO "
+				    "('2013-11-01')");
+		free(s);
+		s = rfs_test_pg_content("public.orders_2013_10");
+		cr_expect_str_eq(s, before);
+		free(s);
+		cr_assert_eq(rfs_test_sh(&m, &out,
+					 "recyclefs retry %s/orders_2013_10",
+					 E),
+			     0, "%s%s", out.out, out.err);
+	}
+	cr_log_info("after the restart the job %s",
+		    r ? "failed; the retry finished it" : "went on and ended");
+	expect_archived("orders_2013_10", before);
+	s = PSQL("SELECT count(*) FROM recyclebin.rfs_manifest");
+	cr_expect_str_eq(s, "2", "one manifest row per archive");
+	free(s);
+	s = bin_tables();
+	cr_expect_str_eq(s, "3", "two copies and the manifest, nothing else");
+	free(s);
+	/* a rerun changes nothing */
+	cr_expect_eq(
+		rfs_test_sh(&m, &out, "recyclefs archive %s/orders_2013_10", E),
+		0, "%s", out.err);
+	expect_archived("orders_2013_10", before);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+/* The job's backend cut while DETACH ... CONCURRENTLY waits for a reader
+ * of the parent: the detach stays pending; the step runs again and
+ * finishes it with FINALIZE once the reader ends; nothing is dropped
+ * before that, and the copy holds every row. */
+Test(pg_kind, connection_cut_during_detach_finalizes_on_resume)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *s;
+	PGconn *hold;
+	int pid, r;
+
+	catalog(&m);
+	before = rfs_test_pg_content("public.orders_2013_12");
+	/* a reader of the parent: the detach's second phase waits for it */
+	hold = rfs_test_pg_hold("BEGIN; SELECT count(*) FROM public.orders");
+	archive_in_background(&m, "orders_2013_12");
+	pid = rfs_test_pg_blocked(hold, "%DETACH PARTITION%CONCURRENTLY", 120);
+	s = PSQL("SELECT pg_terminate_backend(%d)", pid);
+	cr_assert_str_eq(s, "t");
+	free(s);
+	/* the step runs again: FINALIZE, waiting for the same reader */
+	rfs_test_pg_blocked(hold, "%DETACH PARTITION%FINALIZE", 60);
+	s = PSQL("SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = "
+		 "'public.orders_2013_12'::regclass");
+	cr_expect_str_eq(s, "t", "the cut detach is pending");
+	free(s);
+	/* (no read of its rows here: they would queue behind FINALIZE's
+	 * lock, which waits for this test's own reader) */
+	s = PSQL("SELECT to_regclass('public.orders_2013_12') IS NOT NULL");
+	cr_expect_str_eq(s, "t", "nothing is dropped while it is pending");
+	free(s);
+	rfs_test_pg_release(hold);
+	r = archive_end(&m, &out);
+	cr_expect_eq(r, 0, "the resumed job ends archived: %s", out.out);
+	if (r != 0)
+		cr_assert_eq(rfs_test_sh(&m, &out,
+					 "recyclefs retry %s/orders_2013_12",
+					 E),
+			     0, "%s%s", out.out, out.err);
+	s = PSQL("SELECT count(*) FROM pg_inherits WHERE inhdetachpending");
+	cr_expect_str_eq(s, "0", "no detach left pending");
+	free(s);
+	expect_archived("orders_2013_12", before);
+	s = PSQL("SELECT count(*) FROM public.orders WHERE created >= "
+		 "'2013-12-01'");
+	cr_expect_str_eq(s, "0", "readers of the parent see none of it");
+	free(s);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
