@@ -106,6 +106,12 @@ static int bin_unlink_path(struct req *q, const char *path)
 		return purge_now(q, bn.e, path);
 	/* One file of an entry: deleted from recycle storage for good. */
 	r = rfs_fs_bin_location(q, bn.e, bn.sub, &b, &key);
+	if (r == 0 && b->ops->rel) {
+		/* A relational copy is one table, its files two views of it:
+		 * removing one purges the entry (what rm -rf starts with). */
+		rfs_buf_release(&key);
+		return purge_now(q, bn.e, path);
+	}
 	if (r == 0 && bn.e->state == RFS_ENTRY_ARCHIVED) {
 		/* With its manifest row and its share of the counts. */
 		pthread_mutex_lock(&q->st->wlock);

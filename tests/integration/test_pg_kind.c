@@ -8,6 +8,7 @@
  * archive. Every check of rows is a psql query written here.
  */
 #include "tests/support/cmd.h"
+#include "tests/support/kill_sweep.h"
 #include "tests/support/mount.h"
 #include "tests/support/pg.h"
 
@@ -70,7 +71,8 @@ static char *copy_of(const char *name)
 		    name);
 }
 
-static const char *E = "sales.orders/bronze/2013-01-01..now";
+#define E_ "sales.orders/bronze/2013-01-01..now"
+static const char *E = E_;
 
 /* The catalog: sales.orders/bronze on public.orders, silver on an empty
  * partitioned table public.orders2 of the same columns. */
@@ -374,20 +376,6 @@ static void fresh(struct rfs_test_mount *m)
 		     0);
 }
 
-/* Run `recyclefs ARGS` killed at its Nth storage call. @return true when
- * it was killed, false when it ended first (every point is done) */
-static bool killed_at(struct rfs_test_mount *m, long n, const char *args)
-{
-	struct rfs_test_out out = { 0 };
-	int r = rfs_test_sh(
-		m, &out, "RECYCLEFS_TEST_KILL_AFTER=%ld recyclefs %s", n, args);
-
-	cr_assert(r == 0 || r == 128 + 9, "status %d at %ld: %s", r, n,
-		  out.err);
-	rfs_test_out_release(&out);
-	return r != 0;
-}
-
 /* After a kill: the rows are whole in the partition or in the copy. */
 static void expect_nothing_lost(const char *item, const char *before,
 				const char *when)
@@ -414,26 +402,87 @@ static void expect_nothing_lost(const char *item, const char *before,
 		  item);
 }
 
-static void resume(struct rfs_test_mount *m, const char *args, const char *when)
-{
-	struct rfs_test_out out = { 0 };
-	int r = rfs_test_sh(m, &out, "recyclefs resume && recyclefs %s", args);
+/* One verb of the sweep over the storage calls. */
+struct sweep {
+	struct rfs_test_mount *m;
+	int k; /* 0 archive, 1 restore, 2 purge */
+	const char *item, *bound, *before;
+};
 
-	cr_assert_eq(r, 0, "%s: the rerun failed (%d): %s%s", when, r, out.out,
-		     out.err);
+/* Back to the start: the template's database and catalog, archived
+ * first for a restore or a purge. */
+static void sweep_reset(void *ctx, const char *when)
+{
+	struct sweep *w = ctx;
+	struct rfs_test_out out = { 0 };
+
+	fresh(w->m);
+	if (w->k > 0)
+		cr_assert_eq(rfs_test_sh(w->m, &out, "recyclefs archive %s/%s",
+					 E, w->item),
+			     0, "%s: %s", when, out.err);
+	rfs_test_out_release(&out);
+}
+
+/* Right after a kill: nothing lost (a purge removes the rows for good). */
+static void sweep_killed(void *ctx, const char *when)
+{
+	struct sweep *w = ctx;
+
+	if (w->k < 2)
+		expect_nothing_lost(w->item, w->before, when);
+}
+
+/* After the rerun: the verb's end state, in the database and the index. */
+static void sweep_done(void *ctx, const char *when)
+{
+	struct sweep *w = ctx;
+	struct rfs_test_out out = { 0 };
+	char qname[128], *s, *copy;
+
+	s = attachment(w->item);
+	cr_assert_str_eq(s, w->k == 1 ? w->bound : "-", "%s", when);
+	free(s);
+	copy = copy_of(w->item);
+	if (w->k == 2) {
+		cr_assert_str_eq(copy, "", "%s", when);
+	} else {
+		char *cp = strchr(copy, ' ');
+
+		cr_assert(cp, "%s: no copy", when);
+		cr_assert_str_eq(cp + 1, "archived", "%s", when);
+		*cp = '\0';
+		s = rfs_test_pg_content(copy);
+		cr_assert_str_eq(s, w->before, "%s: the copy", when);
+		free(s);
+	}
+	free(copy);
+	if (w->k == 1) {
+		snprintf(qname, sizeof(qname), "public.%s", w->item);
+		s = rfs_test_pg_content(qname);
+		cr_assert_str_eq(s, w->before, "%s: restored", when);
+		free(s);
+	}
+	/* the entry's record agrees */
+	cr_assert_eq(rfs_test_sh(w->m, &out, "recyclefs status --all"), 0);
+	cr_assert(strstr(out.out, w->k == 2 ? "purged" : "archived"), "%s: %s",
+		  when, out.out);
 	rfs_test_out_release(&out);
 }
 
 Test(pg_kind, killed_at_every_storage_call_then_rerun)
 {
 	static const char *const verbs[] = { "archive", "restore", "purge" };
-	static const char *item = "orders_2013_05";
-	static const char *bound =
-		"orders FOR VALUES FROM ('2013-05-01') TO ('2013-06-01')";
+	static const int min_points[] = { 8, 5, 2 };
 	struct rfs_test_mount m = { 0 };
 	struct rfs_test_out out = { 0 };
-	char args[256], when[320], *before, *s, *copy;
-	int points[3] = { 0 };
+	char command[256], rerun[300];
+	struct sweep w = { .m = &m,
+			   .item = "orders_2013_05",
+			   .bound = "orders FOR VALUES FROM ('2013-05-01') TO "
+				    "('2013-06-01')" };
+	int points[3];
+	char *before;
 
 	RFS_TEST_NEEDS_HOOKS();
 	catalog(&m);
@@ -444,64 +493,30 @@ Test(pg_kind, killed_at_every_storage_call_then_rerun)
 				 "index.db index.template"),
 		     0, "%s", out.err);
 	before = rfs_test_pg_content("public.orders_2013_05");
+	w.before = before;
 	for (int k = 0; k < 3; k++) {
-		snprintf(args, sizeof(args), "%s %s/%s", verbs[k], E, item);
-		for (long n = 1; n < 200; n++) {
-			fresh(&m);
-			if (k > 0)
-				cr_assert_eq(rfs_test_sh(&m, &out,
-							 "recyclefs archive "
-							 "%s/%s",
-							 E, item),
-					     0, "%s", out.err);
-			snprintf(when, sizeof(when), "%s killed at call %ld",
-				 verbs[k], n);
-			if (!killed_at(&m, n, args))
-				break;
-			points[k]++;
-			if (k < 2) /* a purge removes the rows for good */
-				expect_nothing_lost(item, before, when);
-			resume(&m, args, when);
-			s = attachment(item);
-			cr_assert_str_eq(s, k == 1 ? bound : "-", "%s", when);
-			free(s);
-			copy = copy_of(item);
-			if (k == 2) {
-				cr_assert_str_eq(copy, "", "%s", when);
-			} else {
-				char *cp = strchr(copy, ' ');
+		struct rfs_test_kill_sweep ks = {
+			.m = &m,
+			.what = verbs[k],
+			.command = command,
+			.rerun = rerun,
+			.reset = sweep_reset,
+			.killed = sweep_killed,
+			.done = sweep_done,
+			.ctx = &w,
+			.max_calls = 200,
+			.min_points = min_points[k],
+		};
 
-				cr_assert(cp, "%s: no copy", when);
-				cr_assert_str_eq(cp + 1, "archived", "%s",
-						 when);
-				*cp = '\0';
-				s = rfs_test_pg_content(copy);
-				cr_assert_str_eq(s, before, "%s: the copy",
-						 when);
-				free(s);
-			}
-			free(copy);
-			if (k == 1) {
-				s = rfs_test_pg_content(
-					"public.orders_2013_05");
-				cr_assert_str_eq(s, before, "%s: restored",
-						 when);
-				free(s);
-			}
-			/* the entry's record agrees */
-			cr_assert_eq(
-				rfs_test_sh(&m, &out, "recyclefs status --all"),
-				0);
-			cr_assert(
-				strstr(out.out, k == 2 ? "purged" : "archived"),
-				"%s: %s", when, out.out);
-		}
+		w.k = k;
+		snprintf(command, sizeof(command), "recyclefs %s %s/%s",
+			 verbs[k], E, w.item);
+		snprintf(rerun, sizeof(rerun), "recyclefs resume && %s",
+			 command);
+		points[k] = rfs_test_kill_sweep_run(&ks);
 	}
 	cr_log_info("kill points: archive %d, restore %d, purge %d", points[0],
 		    points[1], points[2]);
-	cr_expect_geq(points[0], 8, "archive: %d kill points", points[0]);
-	cr_expect_geq(points[1], 5, "restore: %d kill points", points[1]);
-	cr_expect_geq(points[2], 2, "purge: %d kill points", points[2]);
 	free(before);
 	rfs_test_out_release(&out);
 	rfs_test_mount_cleanup(&m);
@@ -1091,21 +1106,22 @@ static void expect_archived(const char *item, const char *before)
 	free(copy);
 }
 
-/* The server restarted (pg_ctl restart -m fast) while the job's sync has
- * made the copy in its transaction and waits to write the manifest row:
- * the transaction is lost whole; the job runs the step again once the
- * server is back (or fails, and `recyclefs retry` finishes it); one copy
- * with every row, the partition dropped. */
-Test(pg_kind, server_restarted_while_the_job_copies)
+/*
+ * The job's sync cut while it has made the copy in its transaction and
+ * waits to write the manifest row (a session of the test holds the
+ * manifest table): by the server restarted (pg_ctl restart -m fast), or
+ * by its backend terminated. The transaction is lost whole; the job runs
+ * the step again once the server answers (or fails, and `recyclefs
+ * retry` finishes it); one copy with every row, the partition dropped.
+ */
+static void cut_while_the_job_copies(bool restart)
 {
 	struct rfs_test_mount m = { 0 };
 	struct rfs_test_out out = { 0 };
 	char *before, *s;
 	PGconn *hold;
-	int r;
+	int r, pid;
 
-	/* a cluster of its own: the restart would cut the other tests */
-	rfs_test_pg_private();
 	catalog(&m);
 	before = rfs_test_pg_content("public.orders_2013_10");
 	/* the manifest table exists: another partition archived */
@@ -1116,11 +1132,18 @@ Test(pg_kind, server_restarted_while_the_job_copies)
 				"IN SHARE MODE");
 	archive_in_background(&m, "orders_2013_10");
 	/* the sync's manifest row waits: its copy is made, not committed */
-	rfs_test_pg_blocked(hold, "%INSERT INTO%rfs_manifest%", 120);
+	pid = rfs_test_pg_blocked(hold, "%INSERT INTO%rfs_manifest%", 120);
 	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status"), 0);
 	cr_expect(strstr(out.out, "orders_2013_10") && strstr(out.out, "sync"),
 		  "the job is in its sync: %s", out.out);
-	cr_assert_eq(rfs_test_pg_sh(&out, "pg_restart"), 0, "%s", out.err);
+	if (restart) {
+		cr_assert_eq(rfs_test_pg_sh(&out, "pg_restart"), 0, "%s",
+			     out.err);
+	} else {
+		s = PSQL("SELECT pg_terminate_backend(%d)", pid);
+		cr_assert_str_eq(s, "t");
+		free(s);
+	}
 	rfs_test_pg_release(hold);
 	r = archive_end(&m, &out);
 	if (r != 0) {
@@ -1139,7 +1162,7 @@ Test(pg_kind, server_restarted_while_the_job_copies)
 					 E),
 			     0, "%s%s", out.out, out.err);
 	}
-	cr_log_info("after the restart the job %s",
+	cr_log_info("after the cut the job %s",
 		    r ? "failed; the retry finished it" : "went on and ended");
 	expect_archived("orders_2013_10", before);
 	s = PSQL("SELECT count(*) FROM recyclebin.rfs_manifest");
@@ -1156,6 +1179,18 @@ Test(pg_kind, server_restarted_while_the_job_copies)
 	free(before);
 	rfs_test_out_release(&out);
 	rfs_test_mount_cleanup(&m);
+}
+
+Test(pg_kind, server_restarted_while_the_job_copies)
+{
+	/* a cluster of its own: the restart would cut the other tests */
+	rfs_test_pg_private();
+	cut_while_the_job_copies(true);
+}
+
+Test(pg_kind, connection_cut_while_the_job_copies)
+{
+	cut_while_the_job_copies(false);
 }
 
 /* The job's backend cut while DETACH ... CONCURRENTLY waits for a reader
@@ -1273,7 +1308,7 @@ static void expect_bin_folder(struct rfs_test_mount *m, const char *bin,
 	cr_expect_str_eq(out.out, want);
 	free(want);
 	cr_expect_neq(rfs_test_sh(m, &out, "touch '%s/x'", bin), 0);
-	cr_expect_neq(rfs_test_sh(m, &out, "rm '%s/data.csv'", bin), 0);
+	cr_expect_neq(rfs_test_sh(m, &out, "echo x > '%s/data.csv'", bin), 0);
 	cr_expect_eq(rfs_test_sh(m, &out, "test -s '%s/data.csv'", bin), 0,
 		     "the copy is still there");
 	rfs_test_out_release(&out);
@@ -1347,8 +1382,117 @@ Test(pg_kind, ls_in_the_bin_shows_the_archived_partition)
 	cr_expect_neq(
 		rfs_test_sh(&m, NULL, "cmp %s/data.csv %s/data.csv", bin, bin2),
 		0, "two archives, two contents");
+	/* rm of one file purges that entry: its copy is one table */
+	cr_expect_eq(rfs_test_sh(&m, &out, "rm '%s/data.csv'", bin2), 0, "%s",
+		     out.err);
+	cr_expect(rfs_test_sh_until(&m, 30, "test ! -e '%s'", bin2));
+	cr_expect(rfs_test_sh_until(&m, 30,
+				    "recyclefs status --all | grep -q "
+				    "'orders_2013_01.~2~  purged'"));
+	s = PSQL("SELECT to_regclass('%s') IS NULL", copy2);
+	cr_expect_str_eq(s, "t", "the second copy is dropped");
+	free(s);
+	expect_bin_folder(&m, bin, rfs_test_pg_db, copy, "jan");
 	free(copy2);
 	free(copy);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+/* A table that is no partition of the epoch's table, given where one is
+ * expected, and a partitioned table given as one table: each refused in
+ * one line naming it, before anything changes. */
+Test(pg_kind, a_table_that_is_no_partition_is_refused_untouched)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *orders, *s;
+
+	catalog(&m);
+	free(PSQL("CREATE TABLE public.plain (a int PRIMARY KEY); INSERT INTO "
+		  "public.plain SELECT generate_series(1, 50)"));
+	before = rfs_test_pg_content("public.plain");
+	cr_expect_neq(rfs_test_sh(&m, &out, "recyclefs archive %s/plain", E),
+		      0);
+	cr_expect(strstr(out.err, "cannot archive '" E_ "/plain': no '" E_
+				  "/plain' in storage 'pg'"),
+		  "%s", out.err);
+	s = strchr(out.err, '\n');
+	cr_expect(s && !s[1], "one line: %s", out.err);
+	s = rfs_test_pg_content("public.plain");
+	cr_expect_str_eq(s, before);
+	free(s);
+	s = PSQL("SELECT to_regnamespace('recyclebin') IS NULL");
+	cr_expect_str_eq(s, "t", "nothing was made");
+	free(s);
+
+	/* an epoch on the schema shows the partitioned table as one folder:
+	 * archiving it whole is refused (its partitions are the items) */
+	orders = rfs_test_pg_content("public.orders");
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs purge %s/plain; recyclefs table "
+				 "add s.all && recyclefs lifecycle add s.all "
+				 "raw && recyclefs epoch add s.all raw --from "
+				 "2013-01-01 --storage pg --path public",
+				 E),
+		     0, "%s", out.err);
+	cr_expect_neq(rfs_test_sh(&m, &out,
+				  "recyclefs archive "
+				  "s.all/raw/2013-01-01..now/orders"),
+		      0);
+	cr_expect(strstr(out.err, "partitioned table"), "%s", out.err);
+	s = rfs_test_pg_content("public.orders");
+	cr_expect_str_eq(s, orders);
+	free(s);
+	s = PSQL("SELECT count(*) FROM pg_inherits WHERE inhparent = "
+		 "'public.orders'::regclass");
+	cr_expect_str_eq(s, "12", "every partition still attached");
+	free(s);
+	free(orders);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+/* A parent with a default partition: DETACH ... CONCURRENTLY is not
+ * allowed, the job detaches with the plain DETACH (after a SHARE lock and
+ * the source checked) and ends archived; the default partition keeps its
+ * rows. */
+Test(pg_kind, default_partition_archives_with_a_plain_detach)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *s;
+
+	catalog(&m);
+	free(PSQL("CREATE TABLE public.orders_other PARTITION OF "
+		  "public.orders DEFAULT; INSERT INTO public.orders (id, "
+		  "created, customer, amount) VALUES (777777, '2014-06-01', "
+		  "'x', 1)"));
+	before = rfs_test_pg_content("public.orders_2013_06");
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs archive %s/orders_2013_06", E),
+		0, "%s%s", out.out, out.err);
+	expect_archived("orders_2013_06", before);
+	s = PSQL("SELECT count(*) FROM public.orders_other");
+	cr_expect_str_eq(s, "1", "the default partition keeps its rows");
+	free(s);
+	s = PSQL("SELECT count(*) FROM public.orders WHERE created >= "
+		 "'2013-06-01' AND created < '2013-07-01'");
+	cr_expect_str_eq(s, "0");
+	free(s);
+	/* restored with its bound, beside the default partition */
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs restore %s/orders_2013_06", E),
+		0, "%s", out.err);
+	s = attachment("orders_2013_06");
+	cr_expect_str_eq(
+		s, "orders FOR VALUES FROM ('2013-06-01') TO ('2013-07-01')");
+	free(s);
+	s = rfs_test_pg_content("public.orders_2013_06");
+	cr_expect_str_eq(s, before);
+	free(s);
+	free(before);
 	rfs_test_out_release(&out);
 	rfs_test_mount_cleanup(&m);
 }
