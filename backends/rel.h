@@ -134,6 +134,19 @@ struct rfs_backend_rel_ops {
 	int (*manifests)(struct rfs_backend *b, const char *bin_uri,
 			 rfs_rel_manifest_fn fn, void *ctx,
 			 struct rfs_error *err);
+	/**
+	 * The folder that shows an archive's recycle copy in the tree of
+	 * this backend when it is opened on the recycle location (what the
+	 * mount's .recyclebin lists and reads for the entry). Computes the
+	 * name; asks the server nothing. Thread-safe. May be NULL.
+	 * @param item the archived folder's name in its epoch (the last part
+	 *             of the origin)
+	 * @param id   the archive's id (the entry's uuid)
+	 * @param out  set to a malloc'ed key
+	 * @return 0, -ENOENT (@p item names no table), -ENOMEM
+	 */
+	int (*bin_key)(struct rfs_backend *b, const char *item, const char *id,
+		       char **out);
 };
 
 /** @see rfs_backend_rel_ops.bin_uri */
@@ -163,6 +176,16 @@ static inline int rfs_backend_rel_manifests(struct rfs_backend *b,
 {
 	return b->ops->rel && b->ops->rel->manifests
 		       ? b->ops->rel->manifests(b, bin_uri, fn, ctx, err)
+		       : -ENOSYS;
+}
+
+/** @see rfs_backend_rel_ops.bin_key */
+static inline int rfs_backend_rel_bin_key(struct rfs_backend *b,
+					  const char *item, const char *id,
+					  char **out)
+{
+	return b->ops->rel && b->ops->rel->bin_key
+		       ? b->ops->rel->bin_key(b, item, id, out)
 		       : -ENOSYS;
 }
 

@@ -6,6 +6,7 @@
 #include "fs/bin.h"
 
 #include "backends/backend.h"
+#include "backends/rel.h"
 #include "core/archive.h"
 #include "model/catalog.h"
 #include "model/entry.h"
@@ -160,6 +161,19 @@ int rfs_fs_bin_location(struct req *q, const struct fs_bin_entry *e,
 	rfs_buf_reset(key);
 	r = rfs_fs_backend_for(q->st, at_source ? e->src_uri : e->bin_root_uri,
 			       b);
+	if (r == 0 && !at_source) {
+		/* A relational recycle location names its copy itself. */
+		char *folder = NULL;
+		int k = rfs_backend_rel_bin_key(
+			*b, rfs_path_basename(e->item_key), e->uuid, &folder);
+
+		if (k != -ENOSYS) {
+			if (k == 0)
+				k = rfs_path_join(key, folder, sub);
+			free(folder);
+			return k;
+		}
+	}
 	if (r == 0)
 		r = rfs_path_join(key, at_source ? e->item_key : e->bin_path,
 				  sub);

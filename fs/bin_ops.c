@@ -110,6 +110,12 @@ static int bin_unlink_path(struct req *q, const char *path)
 		return purge_now(q, bn.e, path);
 	/* One file of an entry: deleted from recycle storage for good. */
 	r = rfs_fs_bin_location(q, bn.e, bn.sub, &b, &key);
+	if (r == 0 && b->ops->rel) {
+		/* A relational copy is one table, its files two views of it:
+		 * removing one purges the entry (what rm -rf starts with). */
+		rfs_buf_release(&key);
+		return purge_now(q, bn.e, path);
+	}
 	if (r == 0 && bn.e->state == RFS_ENTRY_ARCHIVED) {
 		/* With its manifest row and its share of the counts. */
 		pthread_mutex_lock(&q->st->wlock);
@@ -302,6 +308,35 @@ static int copy_out(const struct rfs_buf *b, char *out, size_t size)
 	return (int)b->len;
 }
 
+/*
+ * The attributes a relational recycle copy shows of its table (user.pg.*,
+ * as its epoch did): getxattr of @p name, or listxattr with @p name NULL.
+ * @return as the backend's call; -ENODATA (or 0 names) for other entries
+ */
+static int rel_attrs(struct req *q, const struct bin_node *bn, const char *name,
+		     char *value, size_t size)
+{
+	struct rfs_buf key = RFS_BUF_INIT;
+	struct rfs_backend *b;
+	int r;
+
+	if (bn->kind != BIN_ENTRY)
+		return name ? -ENODATA : 0;
+	r = rfs_fs_bin_location(q, bn->e, bn->sub, &b, &key);
+	if (r == 0 && !b->ops->rel)
+		r = -ENOSYS; /* files: the entry's attributes only */
+	else if (r == 0 && name)
+		r = (int)rfs_backend_getxattr(b, rfs_buf_str(&key), name, value,
+					      size);
+	else if (r == 0)
+		r = (int)rfs_backend_listxattr(b, rfs_buf_str(&key), value,
+					       size);
+	if (r == -ENOENT || r == -ENOSYS)
+		r = name ? -ENODATA : 0;
+	rfs_buf_release(&key);
+	return r;
+}
+
 static int bin_getxattr(struct req *q, const char *name, char *value,
 			size_t size)
 {
@@ -313,7 +348,7 @@ static int bin_getxattr(struct req *q, const char *name, char *value,
 	if (r == 0)
 		r = entry_attrs(q, &bn, NULL, name, &v);
 	if (r == 0)
-		r = -ENODATA;
+		r = rel_attrs(q, &bn, name, value, size);
 	else if (r > 0)
 		r = copy_out(&v, value, size);
 	rfs_buf_release(&v);
@@ -329,8 +364,16 @@ static int bin_listxattr(struct req *q, char *list, size_t size)
 	r = rfs_fs_bin_resolve(q, &bn);
 	if (r == 0)
 		r = entry_attrs(q, &bn, &names, NULL, NULL);
-	if (r >= 0)
+	if (r >= 0) {
+		/* and a relational copy's own, after them */
+		int n = rel_attrs(q, &bn, NULL, NULL, 0);
+		char *more = n > 0 ? malloc(n) : NULL;
+
+		if (more && rel_attrs(q, &bn, NULL, more, n) == n)
+			rfs_buf_add(&names, more, n);
+		free(more);
 		r = copy_out(&names, list, size);
+	}
 	rfs_buf_release(&names);
 	return r;
 }

@@ -51,6 +51,7 @@ struct fs_bin_entry {
 	bool is_dir;	    /**< a folder (else a file or symlink) */
 	bool restored;	    /**< restored since it was archived */
 	int64_t created_ns; /**< when it was moved in; its folders' times */
+	char uuid[33];	    /**< the entry's uuid: names a relational copy */
 };
 
 /** A reference-counted snapshot of the catalog and the recycle bin. */

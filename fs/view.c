@@ -18,6 +18,7 @@
 #include "util/path.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,7 @@ static int load_entry(const struct rfs_entry *e, void *ctx)
 	b->is_dir = e->is_dir;
 	b->restored = e->restored_to != NULL;
 	b->created_ns = e->created_ns;
+	snprintf(b->uuid, sizeof(b->uuid), "%s", e->uuid);
 	return own_strings(b, e->bin_path, e->item_key, e->src_uri,
 			   e->bin_root_uri);
 }

@@ -83,6 +83,17 @@ void rfs_pg_rel_forget(const struct rfs_pg *p);
  * @return 0, -ENOENT (not a name rfs_pg_name_encode() gives), -ENOMEM */
 int rfs_pg_name_decode(const char *in, size_t n, char **out);
 
+/** The name of an archive's recycle copy: the table of @p origin's last
+ * part (a folder name, decoded), cut to fit 63 bytes on a character
+ * boundary, "_" and the first 8 characters of @p id.
+ * @return 0, -EINVAL (no table's folder name, in @p err) */
+int rfs_pg_copy_name(const char *origin, const char *id, char out[64],
+		     struct rfs_error *err);
+
+/** rfs_backend_rel_ops::bin_key: the folder of rfs_pg_copy_name(). */
+int rfs_pg_bin_key(struct rfs_backend *b, const char *item, const char *id,
+		   char **out);
+
 /** Parse @p u (scheme postgres or postgresql) into @p t. A password in
  * the query is refused (the URI parser already refuses user:password@).
  * @return 0, -EINVAL (one line in @p err), -ENOMEM */

@@ -141,9 +141,7 @@ void rfs_pg_rel_forget(const struct rfs_pg *p)
 	pthread_mutex_unlock(&pool_lock);
 }
 
-/* The copy's name: the item's name, cut to fit 63 bytes on a character
- * boundary, "_" and 8 hex digits of the archive's id. */
-static int copy_name(const char *origin, const char *id, char out[64],
+int rfs_pg_copy_name(const char *origin, const char *id, char out[64],
 		     struct rfs_error *err)
 {
 	const char *base = strrchr(origin ? origin : "", '/');
@@ -520,7 +518,7 @@ static int pg_rel_step(struct rfs_backend *b, enum rfs_rel_step step,
 	r = bin_target(out->bin_uri, &bt, &bschema, err);
 	if (r < 0)
 		return r;
-	r = copy_name(out->origin, out->id, bname, err);
+	r = rfs_pg_copy_name(out->origin, out->id, bname, err);
 	if (r == 0)
 		r = pool_get(p, &p->t, &c, err);
 	/* a recycle location in another database: a second connection,
@@ -653,4 +651,5 @@ const struct rfs_backend_rel_ops rfs_pg_rel_ops = {
 	.bin_uri = pg_rel_bin_uri,
 	.step = pg_rel_step,
 	.manifests = pg_rel_manifests,
+	.bin_key = rfs_pg_bin_key,
 };

@@ -10,6 +10,7 @@
 #include "backends/pg/archive_steps.h"
 #include "tests/support/cmd.h"
 #include "tests/support/mount.h"
+#include "tests/support/pg.h"
 #include "util/error.h"
 
 #include <criterion/criterion.h>
@@ -23,173 +24,33 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-static bool started; /* this runner started the cluster */
-static char db[32];  /* this test's database */
-
-/* Run a shell line with scripts/pg.sh sourced. */
-static int pg_sh(struct rfs_test_out *out, const char *line)
-{
-	struct rfs_test_out mine = { 0 };
-	char cmd[2048];
-	const char *argv[] = { "sh", "-c", cmd, NULL };
-	int r;
-
-	snprintf(cmd, sizeof(cmd), ". '%s'; %s", getenv("RFS_TEST_PG_SH"),
-		 line);
-	r = rfs_test_run(out ? out : &mine, argv);
-	rfs_test_out_release(&mine);
-	return r;
-}
-
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
-	struct rfs_test_out out = { 0 };
-	char *line, *save = NULL;
-
 	(void)set;
-	if (getenv("RFS_TEST_PG_PORT"))
-		return;
-	if (pg_sh(&out, "pg_start >&2 && pg_fixture rfs_fixture >&2 && "
-			"env | grep '^RFS_TEST_PG_'") != 0) {
-		fprintf(stderr, "%s", out.err);
-		rfs_test_out_release(&out);
-		return;
-	}
-	for (line = strtok_r(out.out, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(line, '=');
-
-		if (eq) {
-			*eq = '\0';
-			setenv(line, eq + 1, 1);
-		}
-	}
-	setenv("RFS_TEST_PG_STARTED", "1", 1);
-	started = true;
-	rfs_test_out_release(&out);
+	rfs_test_pg_start();
 }
 
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
 	(void)stats;
-	if (started)
-		pg_sh(NULL, "pg_stop");
+	rfs_test_pg_stop();
 }
-
-/* psql as the superuser on the unix socket, on database @p d. */
-static char *psql_in(const char *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static char *psql_in(const char *d, const char *fmt, ...)
-{
-	struct rfs_test_out out = { 0 };
-	char sql[4096], *r;
-	va_list ap;
-	const char *argv[] = { "psql", "-X",
-			       "-q",   "-At",
-			       "-v",   "ON_ERROR_STOP=1",
-			       "-h",   getenv("RFS_TEST_PG_SOCKDIR"),
-			       "-p",   getenv("RFS_TEST_PG_PORT"),
-			       "-U",   "postgres",
-			       "-d",   d,
-			       "-c",   sql,
-			       NULL };
-	char bin[512];
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	snprintf(bin, sizeof(bin), "%s/psql", getenv("RFS_TEST_PG_BIN"));
-	argv[0] = bin;
-	cr_assert_eq(rfs_test_run(&out, argv), 0, "psql: %s: %s", sql, out.err);
-	r = strdup(out.out);
-	if (r[0] && r[strlen(r) - 1] == '\n')
-		r[strlen(r) - 1] = '\0';
-	rfs_test_out_release(&out);
-	return r;
-}
-
-#define PSQL(...) psql_in(db, __VA_ARGS__)
 
 static void setup(void)
 {
-	if (!getenv("RFS_TEST_PG_PORT")) {
-		if (getenv("CI"))
-			cr_assert_fail("no PostgreSQL server: %s",
-				       getenv("RFS_TEST_PG_WHY")
-					       ? getenv("RFS_TEST_PG_WHY")
-					       : "pg_start failed");
-		cr_skip_test("PostgreSQL's binaries are missing "
-			     "(scripts/deps.sh test installs postgresql)");
-	}
-	snprintf(db, sizeof(db), "t%d", (int)getpid());
-	free(psql_in("postgres", "CREATE DATABASE %s TEMPLATE rfs_fixture",
-		     db));
-	setenv("PGUSER", "postgres", 1);
-	setenv("PGPASSWORD", getenv("RFS_TEST_PG_PASSWORD"), 1);
-	unsetenv("PGSERVICE");
+	rfs_test_pg_setup("t");
 }
 
-/* A cluster of one test's own, stopped by teardown even after a failed
- * assertion: its pg_ctl line. */
-static char private_stop[512];
-static const char *const shared_keys[] = { "RFS_TEST_PG_PORT",
-					   "RFS_TEST_PG_SOCKDIR",
-					   "RFS_TEST_PG_DATA",
-					   "RFS_TEST_PG_PASSWORD" };
-static char *shared_env[4]; /* the shared cluster's, while away from it */
-
-/* Stop the test's own cluster, if any, and point back at the shared one. */
-static void private_end(void)
-{
-	if (private_stop[0])
-		pg_sh(NULL, private_stop);
-	private_stop[0] = '\0';
-	for (int i = 0; i < 4; i++)
-		if (shared_env[i]) {
-			setenv(shared_keys[i], shared_env[i], 1);
-			free(shared_env[i]);
-			shared_env[i] = NULL;
-		}
-}
-
-static void teardown(void)
-{
-	private_end();
-	if (db[0] && getenv("RFS_TEST_PG_PORT"))
-		free(psql_in("postgres",
-			     "DROP DATABASE IF EXISTS %s WITH (FORCE)", db));
-}
-
-TestSuite(pg, .init = setup, .fini = teardown, .timeout = 300);
-
-static const char *uri(const char *path)
-{
-	static char buf[4][256];
-	static int n;
-	char *b = buf[n++ % 4];
-
-	snprintf(b, 256, "postgres://127.0.0.1:%s/%s%s%s",
-		 getenv("RFS_TEST_PG_PORT"), db, *path ? "/" : "", path);
-	return b;
-}
+TestSuite(pg, .init = setup, .fini = rfs_test_pg_teardown, .timeout = 300);
 
 static PGconn *conn(void)
 {
 	struct rfs_error err = { 0 };
 	PGconn *c = NULL;
 
-	cr_assert_eq(rfs_pg_connect(uri(""), &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(rfs_pg_connect(rfs_test_pg_uri(""), &c, &err), 0, "%s",
+		     err.msg);
 	return c;
-}
-
-/* Rows and content of a table, by a query of the test's own. */
-static char *content(const char *qname)
-{
-	return PSQL("SELECT count(*) || ' ' || md5(coalesce(string_agg("
-		    "t::text, E'\\n' ORDER BY t::text COLLATE \"C\"), '')) "
-		    "FROM ONLY %s t",
-		    qname);
 }
 
 static const char *P01 = "public.orders_2013_01";
@@ -244,7 +105,7 @@ Test(pg, archive_restore_purge_each_step_twice)
 	struct rfs_error err = { 0 };
 	struct rfs_pg_item it = { 0 }, back = { 0 };
 	PGconn *c = conn();
-	char *before = content(P01), *s;
+	char *before = rfs_test_pg_content(P01), *s;
 
 	snapshot(c, "orders_2013_01", &it, &err);
 	cr_expect_str_eq(it.bound,
@@ -271,7 +132,7 @@ Test(pg, archive_restore_purge_each_step_twice)
 	s = PSQL("SELECT to_regclass('public.orders_2013_01') IS NULL");
 	cr_expect_str_eq(s, "t");
 	free(s);
-	s = content("recyclebin.orders_2013_01");
+	s = rfs_test_pg_content("recyclebin.orders_2013_01");
 	cr_expect_str_eq(s, before);
 	free(s);
 	s = PSQL("SELECT count(*) FROM public.orders WHERE created < "
@@ -295,7 +156,7 @@ Test(pg, archive_restore_purge_each_step_twice)
 	for (int i = 0; i < 2; i++)
 		STEP(rfs_pg_restore_attach(c, &back, NULL, &err));
 	cr_expect(attached("orders_2013_01"));
-	s = content(P01);
+	s = rfs_test_pg_content(P01);
 	cr_expect_str_eq(s, before);
 	free(s);
 	s = PSQL("SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE "
@@ -328,7 +189,7 @@ Test(pg, old_format_manifest_row_still_restores)
 	struct rfs_error err = { 0 };
 	struct rfs_pg_item it = { 0 }, back = { 0 };
 	PGconn *c = conn();
-	char *before = content("public.orders_2013_04"), *old, *s;
+	char *before = rfs_test_pg_content("public.orders_2013_04"), *old, *s;
 
 	snapshot(c, "orders_2013_04", &it, &err);
 	cr_expect(!strncmp(it.hash, "hte128:", 7), "%s", it.hash);
@@ -362,7 +223,7 @@ Test(pg, old_format_manifest_row_still_restores)
 	STEP(rfs_pg_restore_verify(c, &back, NULL, &err));
 	STEP(rfs_pg_restore_attach(c, &back, NULL, &err));
 	cr_expect(attached("orders_2013_04"));
-	s = content("public.orders_2013_04");
+	s = rfs_test_pg_content("public.orders_2013_04");
 	cr_expect_str_eq(s, before);
 	free(s);
 	STEP(rfs_pg_purge(c, &back, &err));
@@ -388,14 +249,14 @@ Test(pg, rows_written_during_the_archive_stop_it_and_touch_nothing)
 	snapshot(c, "orders_2013_02", &it, &err);
 	free(PSQL("INSERT INTO public.orders VALUES (900001, '2013-02-03', "
 		  "'late', 1, NULL)"));
-	after = content("public.orders_2013_02");
+	after = rfs_test_pg_content("public.orders_2013_02");
 	STEP(rfs_pg_sync(c, &it, &err));
 	cr_expect_eq(rfs_pg_verify(c, &it, &err), -ESTALE);
 	cr_expect(strstr(err.msg, "changed since its snapshot"), "%s", err.msg);
 	cr_expect_eq(rfs_pg_unpublish(c, &it, &err), -EINVAL);
 	cr_expect(attached("orders_2013_02"));
 	STEP(rfs_pg_abort(c, &it, &err));
-	s = content("public.orders_2013_02");
+	s = rfs_test_pg_content("public.orders_2013_02");
 	cr_expect_str_eq(s, after);
 	free(s);
 	s = PSQL("SELECT to_regclass('recyclebin.orders_2013_02') IS NULL");
@@ -409,7 +270,7 @@ Test(pg, rows_written_during_the_archive_stop_it_and_touch_nothing)
 	snapshot(c, "orders_2013_02", &it, &err);
 	STEP(rfs_pg_sync(c, &it, &err));
 	free(PSQL("DELETE FROM public.orders WHERE id = 900001"));
-	after = content("public.orders_2013_02");
+	after = rfs_test_pg_content("public.orders_2013_02");
 	cr_expect_eq(rfs_pg_verify(c, &it, &err), -ESTALE);
 	cr_expect_eq(rfs_pg_unpublish(c, &it, &err), -EINVAL);
 	cr_expect(attached("orders_2013_02"));
@@ -419,7 +280,7 @@ Test(pg, rows_written_during_the_archive_stop_it_and_touch_nothing)
 		 "(SELECT count(*) FROM recyclebin.rfs_manifest)");
 	cr_expect_str_eq(s, "t|0");
 	free(s);
-	s = content("public.orders_2013_02");
+	s = rfs_test_pg_content("public.orders_2013_02");
 	cr_expect_str_eq(s, after);
 	free(s);
 	rfs_pg_item_release(&it);
@@ -434,11 +295,11 @@ Test(pg, rows_written_during_the_archive_stop_it_and_touch_nothing)
 	free(PSQL("UPDATE public.orders_2013_02 SET note = 'x' WHERE id = "
 		  "(SELECT min(id) FROM public.orders_2013_02)"));
 	free(after);
-	after = content("public.orders_2013_02");
+	after = rfs_test_pg_content("public.orders_2013_02");
 	cr_expect_eq(rfs_pg_delete(c, &it, &err), -ESTALE);
 	cr_expect(strstr(err.msg, "attached again"), "%s", err.msg);
 	cr_expect(attached("orders_2013_02"));
-	s = content("public.orders_2013_02");
+	s = rfs_test_pg_content("public.orders_2013_02");
 	cr_expect_str_eq(s, after);
 	free(s);
 	free(after);
@@ -532,11 +393,11 @@ Test(pg, default_partition_uses_plain_detach)
 
 	free(PSQL("CREATE TABLE public.orders_other PARTITION OF "
 		  "public.orders DEFAULT"));
-	before = content("public.orders_2013_05");
+	before = rfs_test_pg_content("public.orders_2013_05");
 	snapshot(c, "orders_2013_05", &it, &err);
 	archive(c, &it);
 	cr_expect_not(attached("orders_2013_05"));
-	s = content("recyclebin.orders_2013_05");
+	s = rfs_test_pg_content("recyclebin.orders_2013_05");
 	cr_expect_str_eq(s, before);
 	free(s);
 	free(before);
@@ -561,27 +422,6 @@ static void *bg_run(void *p)
 	return NULL;
 }
 
-/* Wait until a backend runs a statement like @p like and waits on a lock;
- * return its pid. */
-static int waiting_pid(const char *like)
-{
-	for (int i = 0; i < 300; i++) {
-		char *s = PSQL("SELECT pid FROM pg_stat_activity WHERE "
-			       "datname = current_database() AND query LIKE "
-			       "'%s' AND wait_event_type IS NOT NULL AND "
-			       "wait_event_type <> 'Client' LIMIT 1",
-			       like);
-		int pid = atoi(s);
-
-		free(s);
-		if (pid)
-			return pid;
-		usleep(50000);
-	}
-	cr_assert_fail("no backend waits on '%s'", like);
-	return 0;
-}
-
 /* The sync sync_cut() cuts: rfs_pg_sync(), or the streamed one. */
 static int (*cut_sync)(PGconn *, struct rfs_pg_item *,
 		       struct rfs_error *) = rfs_pg_sync;
@@ -595,7 +435,7 @@ static void sync_cut(bool restart)
 	PGconn *c = conn(), *hold = conn();
 	struct bg b = { .c = c, .it = &it, .fn = cut_sync };
 	pthread_t t;
-	char *before = content("public.orders_2013_06"), *s;
+	char *before = rfs_test_pg_content("public.orders_2013_06"), *s;
 
 	/* the manifest table exists: another partition archived */
 	snapshot(c, "orders_2013_07", &other, &err);
@@ -604,9 +444,10 @@ static void sync_cut(bool restart)
 	PQclear(PQexec(hold, "BEGIN; LOCK TABLE recyclebin.rfs_manifest IN "
 			     "SHARE MODE"));
 	pthread_create(&t, NULL, bg_run, &b);
-	int pid = waiting_pid("INSERT INTO \"recyclebin\".\"rfs_manifest\"%");
+	int pid = rfs_test_pg_blocked(
+		hold, "INSERT INTO \"recyclebin\".\"rfs_manifest\"%", 15);
 	if (restart) {
-		cr_assert_eq(pg_sh(NULL, "pg_restart"), 0);
+		cr_assert_eq(rfs_test_pg_sh(NULL, "pg_restart"), 0);
 	} else {
 		s = PSQL("SELECT pg_terminate_backend(%d)", pid);
 		free(s);
@@ -625,19 +466,19 @@ static void sync_cut(bool restart)
 		cr_expect_str_eq(s, "t");
 	} else { /* the whole copy */
 		cr_expect_eq(b.r, 0, "%d %s", b.r, b.err.msg);
-		s = content("recyclebin.orders_2013_06");
+		s = rfs_test_pg_content("recyclebin.orders_2013_06");
 		cr_expect_str_eq(s, before);
 	}
 	free(s);
 	/* the partition attached and intact */
 	cr_expect(attached("orders_2013_06"));
-	s = content("public.orders_2013_06");
+	s = rfs_test_pg_content("public.orders_2013_06");
 	cr_expect_str_eq(s, before);
 	free(s);
 	/* the rerun completes */
 	c = conn();
 	archive(c, &it);
-	s = content("recyclebin.orders_2013_06");
+	s = rfs_test_pg_content("recyclebin.orders_2013_06");
 	cr_expect_str_eq(s, before);
 	free(s);
 	cr_expect_not(attached("orders_2013_06"));
@@ -702,7 +543,7 @@ Test(pg, streamed_sync_copies_at_its_snapshot_with_the_indexes_like_gives)
 		  "public.orders_2013_08 (amount) WHERE amount > 10; COMMENT "
 		  "ON INDEX public.o8_partial IS 'partial'; CREATE TABLE "
 		  "public.o8like (LIKE public.orders_2013_08 INCLUDING ALL)"));
-	before = content("public.orders_2013_08");
+	before = rfs_test_pg_content("public.orders_2013_08");
 	want = index_sig("public.o8like");
 	cr_assert(strstr(want, "PRIMARY KEY") && strstr(want, "partial"), "%s",
 		  want);
@@ -713,7 +554,7 @@ Test(pg, streamed_sync_copies_at_its_snapshot_with_the_indexes_like_gives)
 	cr_assert_str_eq(it.hash, "");
 	for (int i = 0; i < 2; i++)
 		STEP(rfs_pg_sync3(c, c2, rd, &it, &err));
-	s = content("recyclebin.o8copy");
+	s = rfs_test_pg_content("recyclebin.o8copy");
 	cr_expect_str_eq(s, before);
 	free(s);
 	s = index_sig("recyclebin.o8copy");
@@ -743,48 +584,11 @@ Test(pg, streamed_sync_copies_at_its_snapshot_with_the_indexes_like_gives)
 	PQfinish(rd);
 }
 
-/* Point the environment at the cluster that pg_sh(@p line) describes. */
-static int take_env(const char *line)
-{
-	struct rfs_test_out out = { 0 };
-	char *l, *save = NULL;
-	int r = pg_sh(&out, line);
-
-	if (r != 0)
-		fprintf(stderr, "%s", out.err);
-	for (l = strtok_r(out.out, "\n", &save); r == 0 && l;
-	     l = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(l, '=');
-
-		if (eq) {
-			*eq = '\0';
-			setenv(l, eq + 1, 1);
-		}
-	}
-	rfs_test_out_release(&out);
-	return r;
-}
-
 Test(pg, server_restarted_mid_copy_then_rerun)
 {
-	char line[256];
-
 	/* a cluster of its own: the restart would cut the other tests */
-	for (int i = 0; i < 4; i++)
-		shared_env[i] = strdup(getenv(shared_keys[i]));
-	snprintf(line, sizeof(line),
-		 "unset RFS_TEST_PG_PORT; pg_start >&2 && pg_fixture %s >&2 "
-		 "&& env | grep '^RFS_TEST_PG_'",
-		 db);
-	cr_assert_eq(take_env(line), 0);
-	snprintf(private_stop, sizeof(private_stop),
-		 "RFS_TEST_PG_STARTED=1 RFS_TEST_PG_BIN='%s' "
-		 "RFS_TEST_PG_DATA='%s' RFS_TEST_PG_SOCKDIR='%s'; pg_stop",
-		 getenv("RFS_TEST_PG_BIN"), getenv("RFS_TEST_PG_DATA"),
-		 getenv("RFS_TEST_PG_SOCKDIR"));
-	setenv("PGPASSWORD", getenv("RFS_TEST_PG_PASSWORD"), 1);
+	rfs_test_pg_private();
 	sync_cut(true);
-	private_end();
 }
 
 /* The steps of one archive through the port, a server restart between
@@ -798,24 +602,14 @@ Test(pg, kept_connections_dropped_by_a_restart_are_made_anew)
 	};
 	struct rfs_error err = { 0 };
 	struct rfs_backend *b = NULL;
-	char line[256], *bin = NULL, *before, *s;
+	char *bin = NULL, *before, *s;
 
-	for (int i = 0; i < 4; i++)
-		shared_env[i] = strdup(getenv(shared_keys[i]));
-	snprintf(line, sizeof(line),
-		 "unset RFS_TEST_PG_PORT; pg_start >&2 && pg_fixture %s >&2 "
-		 "&& env | grep '^RFS_TEST_PG_'",
-		 db);
-	cr_assert_eq(take_env(line), 0);
-	snprintf(private_stop, sizeof(private_stop),
-		 "RFS_TEST_PG_STARTED=1 RFS_TEST_PG_BIN='%s' "
-		 "RFS_TEST_PG_DATA='%s' RFS_TEST_PG_SOCKDIR='%s'; pg_stop",
-		 getenv("RFS_TEST_PG_BIN"), getenv("RFS_TEST_PG_DATA"),
-		 getenv("RFS_TEST_PG_SOCKDIR"));
-	setenv("PGPASSWORD", getenv("RFS_TEST_PG_PASSWORD"), 1);
-	before = content("public.orders_2013_09");
-	cr_assert_eq(rfs_backend_open(uri("public.orders"), &b, &err), 0, "%s",
-		     err.msg);
+	/* a cluster of its own: the restarts would cut the other tests */
+	rfs_test_pg_private();
+	before = rfs_test_pg_content("public.orders_2013_09");
+	cr_assert_eq(
+		rfs_backend_open(rfs_test_pg_uri("public.orders"), &b, &err), 0,
+		"%s", err.msg);
 	cr_assert_eq(rfs_backend_rel_bin_uri(b, &bin), 0);
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		struct rfs_rel_item it = { .key = "orders_2013_09",
@@ -825,19 +619,18 @@ Test(pg, kept_connections_dropped_by_a_restart_are_made_anew)
 						     "orders_2013_09" };
 
 		if (i == 2 || i == 4) /* kept ones from the step before */
-			cr_assert_eq(pg_sh(NULL, "pg_restart"), 0);
+			cr_assert_eq(rfs_test_pg_sh(NULL, "pg_restart"), 0);
 		cr_assert_eq(rfs_backend_rel_step(b, steps[i], &it, &err), 0,
 			     "step %d: %s", (int)steps[i], err.msg);
 		rfs_rel_item_release(&it);
 	}
-	s = content("recyclebin.orders_2013_09_01234567");
+	s = rfs_test_pg_content("recyclebin.orders_2013_09_01234567");
 	cr_expect_str_eq(s, before);
 	free(s);
 	cr_expect_not(attached("orders_2013_09"));
 	rfs_backend_free(b);
 	free(bin);
 	free(before);
-	private_end();
 }
 
 Test(pg, detach_cut_is_finalized_on_resume)
@@ -846,7 +639,7 @@ Test(pg, detach_cut_is_finalized_on_resume)
 	struct rfs_pg_item it = { 0 };
 	PGconn *c = conn(), *hold = conn();
 	struct bg b = { .c = c, .it = &it, .fn = rfs_pg_unpublish };
-	char *before = content("public.orders_2013_08"), *s;
+	char *before = rfs_test_pg_content("public.orders_2013_08"), *s;
 	pthread_t t;
 	int pid;
 
@@ -857,7 +650,8 @@ Test(pg, detach_cut_is_finalized_on_resume)
 	PQclear(PQexec(hold, "BEGIN ISOLATION LEVEL REPEATABLE READ"));
 	PQclear(PQexec(hold, "SELECT count(*) FROM public.orders"));
 	pthread_create(&t, NULL, bg_run, &b);
-	pid = waiting_pid("ALTER TABLE%DETACH PARTITION%CONCURRENTLY");
+	pid = rfs_test_pg_blocked(
+		hold, "ALTER TABLE%DETACH PARTITION%CONCURRENTLY", 15);
 	free(PSQL("SELECT pg_terminate_backend(%d)", pid));
 	pthread_join(t, NULL);
 	cr_expect_eq(b.r, -EIO, "%d %s", b.r, b.err.msg);
@@ -872,7 +666,7 @@ Test(pg, detach_cut_is_finalized_on_resume)
 	cr_expect_not(attached("orders_2013_08"));
 	STEP(rfs_pg_delete(c, &it, &err));
 	STEP(rfs_pg_manifest(c, &it, &err));
-	s = content("recyclebin.orders_2013_08");
+	s = rfs_test_pg_content("recyclebin.orders_2013_08");
 	cr_expect_str_eq(s, before);
 	free(s);
 	free(before);
@@ -887,14 +681,18 @@ Test(pg, credentials_never_in_uri_or_messages)
 	char bad[256];
 
 	setenv("PGPASSWORD", "wrong-secret-42", 1);
-	cr_expect_eq(rfs_backend_open(uri("public.orders"), &b, &err), -EACCES);
+	cr_expect_eq(
+		rfs_backend_open(rfs_test_pg_uri("public.orders"), &b, &err),
+		-EACCES);
 	cr_expect(strstr(err.msg, "password authentication failed"), "%s",
 		  err.msg);
-	cr_expect(strstr(err.msg, uri("public.orders")), "%s", err.msg);
+	cr_expect(strstr(err.msg, rfs_test_pg_uri("public.orders")), "%s",
+		  err.msg);
 	cr_expect_null(strstr(err.msg, "wrong-secret-42"));
 	cr_expect_null(strchr(err.msg, '\n'));
 	rfs_error_clear(&err);
-	snprintf(bad, sizeof(bad), "%s?password=hunter2", uri("public"));
+	snprintf(bad, sizeof(bad), "%s?password=hunter2",
+		 rfs_test_pg_uri("public"));
 	cr_expect_eq(rfs_backend_open(bad, &b, &err), -EINVAL);
 	cr_expect(strstr(err.msg, "password may not be part of the URI"), "%s",
 		  err.msg);
@@ -939,8 +737,9 @@ Test(pg, read_only_tree_of_a_partitioned_table)
 	FILE *p;
 	struct rfs_file *f;
 
-	cr_assert_eq(rfs_backend_open(uri("public.orders"), &b, &err), 0, "%s",
-		     err.msg);
+	cr_assert_eq(
+		rfs_backend_open(rfs_test_pg_uri("public.orders"), &b, &err), 0,
+		"%s", err.msg);
 	cr_assert_eq(rfs_backend_list(b, "", collect, names), 0);
 	cr_expect(!strncmp(names, "orders_2013_01|orders_2013_02|", 30), "%s",
 		  names);
@@ -959,7 +758,7 @@ Test(pg, read_only_tree_of_a_partitioned_table)
 			 "id, created) TO STDOUT WITH (FORMAT csv, HEADER)\"",
 			 getenv("RFS_TEST_PG_BIN"),
 			 getenv("RFS_TEST_PG_SOCKDIR"),
-			 getenv("RFS_TEST_PG_PORT"), db);
+			 getenv("RFS_TEST_PG_PORT"), rfs_test_pg_db);
 		p = popen(cmd, "r");
 		want = malloc(len + 2);
 		n = fread(want, 1, len + 1, p);
@@ -1007,8 +806,9 @@ Test(pg, identifiers_needing_quotes)
 		  "INTO \"Mixed Case\".\"Ünïcode tbl/x\" VALUES (7); CREATE "
 		  "TABLE \"Mixed Case\".\"a.b%%\" (v text); CREATE TABLE "
 		  "\"Mixed Case\".\"Upper\" (v text)"));
-	cr_assert_eq(rfs_backend_open(uri("%22Mixed%20Case%22"), &b, &err), 0,
-		     "%s", err.msg);
+	cr_assert_eq(rfs_backend_open(rfs_test_pg_uri("%22Mixed%20Case%22"), &b,
+				      &err),
+		     0, "%s", err.msg);
 	cr_assert_eq(rfs_backend_list(b, "", collect, names), 0);
 	cr_expect_str_eq(names, "Upper|a.b%25|Ünïcode tbl%2Fx|");
 	csv = read_all(b, "Ünïcode tbl%2Fx/data.csv", &len);
@@ -1016,8 +816,9 @@ Test(pg, identifiers_needing_quotes)
 	free(csv);
 	rfs_backend_free(b);
 	/* one table by its quoted name */
-	cr_assert_eq(rfs_backend_open(uri("%22Mixed%20Case%22.%22a.b%25%22"),
-				      &b, &err),
+	cr_assert_eq(rfs_backend_open(
+			     rfs_test_pg_uri("%22Mixed%20Case%22.%22a.b%25%22"),
+			     &b, &err),
 		     0, "%s", err.msg);
 	names[0] = '\0';
 	cr_assert_eq(rfs_backend_list(b, "", collect, names), 0);
@@ -1038,8 +839,9 @@ Test(pg, mount_shows_partitions_as_folders)
 	cr_assert_eq(rfs_test_cli(&m, &out, "lifecycle", "add", "sales.orders",
 				  "bronze"),
 		     0, "%s", out.err);
-	cr_assert_eq(rfs_test_cli(&m, &out, "storage", "add", "pg", uri("")), 0,
-		     "%s", out.err);
+	cr_assert_eq(rfs_test_cli(&m, &out, "storage", "add", "pg",
+				  rfs_test_pg_uri("")),
+		     0, "%s", out.err);
 	cr_assert_eq(rfs_test_cli(&m, &out, "epoch", "add", "sales.orders",
 				  "bronze", "--from", "2013-01-01", "--storage",
 				  "pg", "--path", "public.orders"),
@@ -1075,8 +877,8 @@ Test(pg, mount_shows_partitions_as_folders)
 			 "pg_psql -d %s -c \"COPY (SELECT * FROM "
 			 "public.orders_2013_03 ORDER BY id, created) TO "
 			 "STDOUT WITH (FORMAT csv, HEADER)\" | md5sum",
-			 db);
-		cr_assert_eq(pg_sh(&ref, line), 0, "%s", ref.err);
+			 rfs_test_pg_db);
+		cr_assert_eq(rfs_test_pg_sh(&ref, line), 0, "%s", ref.err);
 		cr_expect_str_eq(out.out, ref.out);
 		rfs_test_out_release(&ref);
 	}

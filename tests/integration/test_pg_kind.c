@@ -8,6 +8,7 @@
  * archive. Every check of rows is a psql query written here.
  */
 #include "tests/support/cmd.h"
+#include "tests/support/kill_sweep.h"
 #include "tests/support/mount.h"
 #include "tests/support/pg.h"
 
@@ -70,7 +71,8 @@ static char *copy_of(const char *name)
 		    name);
 }
 
-static const char *E = "sales.orders/bronze/2013-01-01..now";
+#define E_ "sales.orders/bronze/2013-01-01..now"
+static const char *E = E_;
 
 /* The catalog: sales.orders/bronze on public.orders, silver on an empty
  * partitioned table public.orders2 of the same columns. */
@@ -95,6 +97,12 @@ static void catalog(struct rfs_test_mount *m)
 		     0, "%s", out.err);
 	rfs_test_out_release(&out);
 }
+
+static void expect_bin_folder(struct rfs_test_mount *m, const char *bin,
+			      const char *d, const char *copy,
+			      const char *saved);
+static void save_epoch_folder(struct rfs_test_mount *m, const char *item,
+			      const char *saved);
 
 static const char *BOUND01 =
 	"orders FOR VALUES FROM ('2013-01-01') TO ('2013-02-01')";
@@ -368,20 +376,6 @@ static void fresh(struct rfs_test_mount *m)
 		     0);
 }
 
-/* Run `recyclefs ARGS` killed at its Nth storage call. @return true when
- * it was killed, false when it ended first (every point is done) */
-static bool killed_at(struct rfs_test_mount *m, long n, const char *args)
-{
-	struct rfs_test_out out = { 0 };
-	int r = rfs_test_sh(
-		m, &out, "RECYCLEFS_TEST_KILL_AFTER=%ld recyclefs %s", n, args);
-
-	cr_assert(r == 0 || r == 128 + 9, "status %d at %ld: %s", r, n,
-		  out.err);
-	rfs_test_out_release(&out);
-	return r != 0;
-}
-
 /* After a kill: the rows are whole in the partition or in the copy. */
 static void expect_nothing_lost(const char *item, const char *before,
 				const char *when)
@@ -408,26 +402,87 @@ static void expect_nothing_lost(const char *item, const char *before,
 		  item);
 }
 
-static void resume(struct rfs_test_mount *m, const char *args, const char *when)
-{
-	struct rfs_test_out out = { 0 };
-	int r = rfs_test_sh(m, &out, "recyclefs resume && recyclefs %s", args);
+/* One verb of the sweep over the storage calls. */
+struct sweep {
+	struct rfs_test_mount *m;
+	int k; /* 0 archive, 1 restore, 2 purge */
+	const char *item, *bound, *before;
+};
 
-	cr_assert_eq(r, 0, "%s: the rerun failed (%d): %s%s", when, r, out.out,
-		     out.err);
+/* Back to the start: the template's database and catalog, archived
+ * first for a restore or a purge. */
+static void sweep_reset(void *ctx, const char *when)
+{
+	struct sweep *w = ctx;
+	struct rfs_test_out out = { 0 };
+
+	fresh(w->m);
+	if (w->k > 0)
+		cr_assert_eq(rfs_test_sh(w->m, &out, "recyclefs archive %s/%s",
+					 E, w->item),
+			     0, "%s: %s", when, out.err);
+	rfs_test_out_release(&out);
+}
+
+/* Right after a kill: nothing lost (a purge removes the rows for good). */
+static void sweep_killed(void *ctx, const char *when)
+{
+	struct sweep *w = ctx;
+
+	if (w->k < 2)
+		expect_nothing_lost(w->item, w->before, when);
+}
+
+/* After the rerun: the verb's end state, in the database and the index. */
+static void sweep_done(void *ctx, const char *when)
+{
+	struct sweep *w = ctx;
+	struct rfs_test_out out = { 0 };
+	char qname[128], *s, *copy;
+
+	s = attachment(w->item);
+	cr_assert_str_eq(s, w->k == 1 ? w->bound : "-", "%s", when);
+	free(s);
+	copy = copy_of(w->item);
+	if (w->k == 2) {
+		cr_assert_str_eq(copy, "", "%s", when);
+	} else {
+		char *cp = strchr(copy, ' ');
+
+		cr_assert(cp, "%s: no copy", when);
+		cr_assert_str_eq(cp + 1, "archived", "%s", when);
+		*cp = '\0';
+		s = rfs_test_pg_content(copy);
+		cr_assert_str_eq(s, w->before, "%s: the copy", when);
+		free(s);
+	}
+	free(copy);
+	if (w->k == 1) {
+		snprintf(qname, sizeof(qname), "public.%s", w->item);
+		s = rfs_test_pg_content(qname);
+		cr_assert_str_eq(s, w->before, "%s: restored", when);
+		free(s);
+	}
+	/* the entry's record agrees */
+	cr_assert_eq(rfs_test_sh(w->m, &out, "recyclefs status --all"), 0);
+	cr_assert(strstr(out.out, w->k == 2 ? "purged" : "archived"), "%s: %s",
+		  when, out.out);
 	rfs_test_out_release(&out);
 }
 
 Test(pg_kind, killed_at_every_storage_call_then_rerun)
 {
 	static const char *const verbs[] = { "archive", "restore", "purge" };
-	static const char *item = "orders_2013_05";
-	static const char *bound =
-		"orders FOR VALUES FROM ('2013-05-01') TO ('2013-06-01')";
+	static const int min_points[] = { 8, 5, 2 };
 	struct rfs_test_mount m = { 0 };
 	struct rfs_test_out out = { 0 };
-	char args[256], when[320], *before, *s, *copy;
-	int points[3] = { 0 };
+	char command[256], rerun[300];
+	struct sweep w = { .m = &m,
+			   .item = "orders_2013_05",
+			   .bound = "orders FOR VALUES FROM ('2013-05-01') TO "
+				    "('2013-06-01')" };
+	int points[3];
+	char *before;
 
 	RFS_TEST_NEEDS_HOOKS();
 	catalog(&m);
@@ -438,64 +493,30 @@ Test(pg_kind, killed_at_every_storage_call_then_rerun)
 				 "index.db index.template"),
 		     0, "%s", out.err);
 	before = rfs_test_pg_content("public.orders_2013_05");
+	w.before = before;
 	for (int k = 0; k < 3; k++) {
-		snprintf(args, sizeof(args), "%s %s/%s", verbs[k], E, item);
-		for (long n = 1; n < 200; n++) {
-			fresh(&m);
-			if (k > 0)
-				cr_assert_eq(rfs_test_sh(&m, &out,
-							 "recyclefs archive "
-							 "%s/%s",
-							 E, item),
-					     0, "%s", out.err);
-			snprintf(when, sizeof(when), "%s killed at call %ld",
-				 verbs[k], n);
-			if (!killed_at(&m, n, args))
-				break;
-			points[k]++;
-			if (k < 2) /* a purge removes the rows for good */
-				expect_nothing_lost(item, before, when);
-			resume(&m, args, when);
-			s = attachment(item);
-			cr_assert_str_eq(s, k == 1 ? bound : "-", "%s", when);
-			free(s);
-			copy = copy_of(item);
-			if (k == 2) {
-				cr_assert_str_eq(copy, "", "%s", when);
-			} else {
-				char *cp = strchr(copy, ' ');
+		struct rfs_test_kill_sweep ks = {
+			.m = &m,
+			.what = verbs[k],
+			.command = command,
+			.rerun = rerun,
+			.reset = sweep_reset,
+			.killed = sweep_killed,
+			.done = sweep_done,
+			.ctx = &w,
+			.max_calls = 200,
+			.min_points = min_points[k],
+		};
 
-				cr_assert(cp, "%s: no copy", when);
-				cr_assert_str_eq(cp + 1, "archived", "%s",
-						 when);
-				*cp = '\0';
-				s = rfs_test_pg_content(copy);
-				cr_assert_str_eq(s, before, "%s: the copy",
-						 when);
-				free(s);
-			}
-			free(copy);
-			if (k == 1) {
-				s = rfs_test_pg_content(
-					"public.orders_2013_05");
-				cr_assert_str_eq(s, before, "%s: restored",
-						 when);
-				free(s);
-			}
-			/* the entry's record agrees */
-			cr_assert_eq(
-				rfs_test_sh(&m, &out, "recyclefs status --all"),
-				0);
-			cr_assert(
-				strstr(out.out, k == 2 ? "purged" : "archived"),
-				"%s: %s", when, out.out);
-		}
+		w.k = k;
+		snprintf(command, sizeof(command), "recyclefs %s %s/%s",
+			 verbs[k], E, w.item);
+		snprintf(rerun, sizeof(rerun), "recyclefs resume && %s",
+			 command);
+		points[k] = rfs_test_kill_sweep_run(&ks);
 	}
 	cr_log_info("kill points: archive %d, restore %d, purge %d", points[0],
 		    points[1], points[2]);
-	cr_expect_geq(points[0], 8, "archive: %d kill points", points[0]);
-	cr_expect_geq(points[1], 5, "restore: %d kill points", points[1]);
-	cr_expect_geq(points[2], 2, "purge: %d kill points", points[2]);
 	free(before);
 	rfs_test_out_release(&out);
 	rfs_test_mount_cleanup(&m);
@@ -659,6 +680,7 @@ Test(pg_kind, bin_in_another_database_streams_archive_restore_purge)
 		  "%s", out.err);
 	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
 	before = rfs_test_pg_content("public.orders_2013_05");
+	save_epoch_folder(&m, "orders_2013_05", "may");
 
 	/* archive through the mount: the rows land in the other database */
 	cr_assert_eq(rfs_test_sh(&m, &out,
@@ -679,6 +701,17 @@ Test(pg_kind, bin_in_another_database_streams_archive_restore_purge)
 	cr_expect_str_eq(s, before, "the other database holds the rows");
 	free(s);
 	free(st);
+	/* ls in the bin shows the copy there */
+	s = rfs_test_psql(bindb, "SELECT 'archive.' || quote_ident(bin_name) "
+				 "FROM archive.rfs_manifest");
+	{
+		char bin[256];
+
+		snprintf(bin, sizeof(bin), "mnt/.recyclebin/%s/orders_2013_05",
+			 E);
+		expect_bin_folder(&m, bin, bindb, s, "may");
+	}
+	free(s);
 	s = rfs_test_psql(bindb,
 			  "SELECT count(*) FROM pg_class c JOIN pg_index i "
 			  "ON i.indrelid = c.oid WHERE c.relnamespace = "
@@ -1020,6 +1053,445 @@ Test(pg_kind, older_manifest_rows_still_verify_and_restore)
 	free(s);
 	free(sum);
 	free(copy);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+/* Start `recyclefs archive E/ITEM` in the background: its exit status
+ * lands in arch.rc, its output in arch.out. */
+static void archive_in_background(struct rfs_test_mount *m, const char *item)
+{
+	cr_assert_eq(rfs_test_sh(m, NULL,
+				 "rm -f arch.rc arch.out; (recyclefs archive "
+				 "%s/%s >arch.out 2>&1; echo $? >arch.rc) "
+				 "</dev/null >/dev/null 2>&1 &",
+				 E, item),
+		     0);
+}
+
+/* Wait for the archive archive_in_background() started. @return its exit
+ * status; its output in @p out */
+static int archive_end(struct rfs_test_mount *m, struct rfs_test_out *out)
+{
+	cr_assert(rfs_test_sh_until(m, 180, "test -s arch.rc"),
+		  "the archive did not end");
+	cr_assert_eq(rfs_test_sh(m, out, "cat arch.out"), 0);
+	return rfs_test_sh(m, NULL, "exit $(cat arch.rc)");
+}
+
+/* The relations in the recycle schema: copies and the manifest table. */
+static char *bin_tables(void)
+{
+	return PSQL("SELECT count(*) FROM pg_class WHERE relnamespace = "
+		    "to_regnamespace('recyclebin') AND relkind = 'r'");
+}
+
+/* After a cut job and its rerun: ITEM is dropped from the parent, its
+ * one copy archived with the rows of @p before. */
+static void expect_archived(const char *item, const char *before)
+{
+	char *s = attachment(item), *copy, *sp;
+
+	cr_expect_str_eq(s, "-", "the partition is dropped");
+	free(s);
+	copy = copy_of(item);
+	sp = strchr(copy, ' ');
+	cr_assert(sp, "no recycle copy of %s: '%s'", item, copy);
+	*sp = '\0';
+	cr_expect_str_eq(sp + 1, "archived");
+	s = rfs_test_pg_content(copy);
+	cr_expect_str_eq(s, before, "the copy holds every row once");
+	free(s);
+	free(copy);
+}
+
+/*
+ * The job's sync cut while it has made the copy in its transaction and
+ * waits to write the manifest row (a session of the test holds the
+ * manifest table): by the server restarted (pg_ctl restart -m fast), or
+ * by its backend terminated. The transaction is lost whole; the job runs
+ * the step again once the server answers (or fails, and `recyclefs
+ * retry` finishes it); one copy with every row, the partition dropped.
+ */
+static void cut_while_the_job_copies(bool restart)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *s;
+	PGconn *hold;
+	int r, pid;
+
+	catalog(&m);
+	before = rfs_test_pg_content("public.orders_2013_10");
+	/* the manifest table exists: another partition archived */
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs archive %s/orders_2013_11", E),
+		0, "%s", out.err);
+	hold = rfs_test_pg_hold("BEGIN; LOCK TABLE recyclebin.rfs_manifest "
+				"IN SHARE MODE");
+	archive_in_background(&m, "orders_2013_10");
+	/* the sync's manifest row waits: its copy is made, not committed */
+	pid = rfs_test_pg_blocked(hold, "%INSERT INTO%rfs_manifest%", 120);
+	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status"), 0);
+	cr_expect(strstr(out.out, "orders_2013_10") && strstr(out.out, "sync"),
+		  "the job is in its sync: %s", out.out);
+	if (restart) {
+		cr_assert_eq(rfs_test_pg_sh(&out, "pg_restart"), 0, "%s",
+			     out.err);
+	} else {
+		s = PSQL("SELECT pg_terminate_backend(%d)", pid);
+		cr_assert_str_eq(s, "t");
+		free(s);
+	}
+	rfs_test_pg_release(hold);
+	r = archive_end(&m, &out);
+	if (r != 0) {
+		/* failed cleanly: the partition attached and whole */
+		cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status"), 0);
+		cr_expect(strstr(out.out, "failed"), "%s", out.out);
+		s = attachment("orders_2013_10");
+		cr_expect_str_eq(s, "orders FOR VALUES FROM ('2013-10-01') TO "
+				    "('2013-11-01')");
+		free(s);
+		s = rfs_test_pg_content("public.orders_2013_10");
+		cr_expect_str_eq(s, before);
+		free(s);
+		cr_assert_eq(rfs_test_sh(&m, &out,
+					 "recyclefs retry %s/orders_2013_10",
+					 E),
+			     0, "%s%s", out.out, out.err);
+	}
+	cr_log_info("after the cut the job %s",
+		    r ? "failed; the retry finished it" : "went on and ended");
+	expect_archived("orders_2013_10", before);
+	s = PSQL("SELECT count(*) FROM recyclebin.rfs_manifest");
+	cr_expect_str_eq(s, "2", "one manifest row per archive");
+	free(s);
+	s = bin_tables();
+	cr_expect_str_eq(s, "3", "two copies and the manifest, nothing else");
+	free(s);
+	/* a rerun changes nothing */
+	cr_expect_eq(
+		rfs_test_sh(&m, &out, "recyclefs archive %s/orders_2013_10", E),
+		0, "%s", out.err);
+	expect_archived("orders_2013_10", before);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+Test(pg_kind, server_restarted_while_the_job_copies)
+{
+	/* a cluster of its own: the restart would cut the other tests */
+	rfs_test_pg_private();
+	cut_while_the_job_copies(true);
+}
+
+Test(pg_kind, connection_cut_while_the_job_copies)
+{
+	cut_while_the_job_copies(false);
+}
+
+/* The job's backend cut while DETACH ... CONCURRENTLY waits for a reader
+ * of the parent: the detach stays pending; the step runs again and
+ * finishes it with FINALIZE once the reader ends; nothing is dropped
+ * before that, and the copy holds every row. */
+Test(pg_kind, connection_cut_during_detach_finalizes_on_resume)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *s;
+	PGconn *hold;
+	int pid, r;
+
+	catalog(&m);
+	before = rfs_test_pg_content("public.orders_2013_12");
+	/* a reader of the parent: the detach's second phase waits for it */
+	hold = rfs_test_pg_hold("BEGIN; SELECT count(*) FROM public.orders");
+	archive_in_background(&m, "orders_2013_12");
+	pid = rfs_test_pg_blocked(hold, "%DETACH PARTITION%CONCURRENTLY", 120);
+	s = PSQL("SELECT pg_terminate_backend(%d)", pid);
+	cr_assert_str_eq(s, "t");
+	free(s);
+	/* the step runs again: FINALIZE, waiting for the same reader */
+	rfs_test_pg_blocked(hold, "%DETACH PARTITION%FINALIZE", 60);
+	s = PSQL("SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = "
+		 "'public.orders_2013_12'::regclass");
+	cr_expect_str_eq(s, "t", "the cut detach is pending");
+	free(s);
+	/* (no read of its rows here: they would queue behind FINALIZE's
+	 * lock, which waits for this test's own reader) */
+	s = PSQL("SELECT to_regclass('public.orders_2013_12') IS NOT NULL");
+	cr_expect_str_eq(s, "t", "nothing is dropped while it is pending");
+	free(s);
+	rfs_test_pg_release(hold);
+	r = archive_end(&m, &out);
+	cr_expect_eq(r, 0, "the resumed job ends archived: %s", out.out);
+	if (r != 0)
+		cr_assert_eq(rfs_test_sh(&m, &out,
+					 "recyclefs retry %s/orders_2013_12",
+					 E),
+			     0, "%s%s", out.out, out.err);
+	s = PSQL("SELECT count(*) FROM pg_inherits WHERE inhdetachpending");
+	cr_expect_str_eq(s, "0", "no detach left pending");
+	free(s);
+	expect_archived("orders_2013_12", before);
+	s = PSQL("SELECT count(*) FROM public.orders WHERE created >= "
+		 "'2013-12-01'");
+	cr_expect_str_eq(s, "0", "readers of the parent see none of it");
+	free(s);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+/* md5sum's line for the rows of @p qname in database @p d, by psql's own
+ * COPY in primary key order, as CSV with a header. */
+static char *copy_md5(const char *d, const char *qname)
+{
+	struct rfs_test_out ref = { 0 };
+	char line[1024], *r;
+
+	snprintf(line, sizeof(line),
+		 "pg_psql -d %s -c \"COPY (SELECT * FROM %s ORDER BY id, "
+		 "created) TO STDOUT WITH (FORMAT csv, HEADER)\" | md5sum",
+		 d, qname);
+	cr_assert_eq(rfs_test_pg_sh(&ref, line), 0, "%s", ref.err);
+	r = strdup(ref.out);
+	rfs_test_out_release(&ref);
+	return r;
+}
+
+/* What `ls -l`, cat and getfattr show of bin folder @p bin: the two
+ * files, the rows of @p copy (database @p d) as psql's COPY writes them,
+ * the size stat gives is the size cat reads, the DDL and bound the epoch
+ * showed (saved as @p saved.sql and .attrs before the archive). */
+static void expect_bin_folder(struct rfs_test_mount *m, const char *bin,
+			      const char *d, const char *copy,
+			      const char *saved)
+{
+	struct rfs_test_out out = { 0 };
+	char *want;
+
+	cr_assert_eq(rfs_test_sh(m, &out, "ls '%s'", bin), 0, "%s", out.err);
+	cr_expect_str_eq(out.out, "data.csv\nschema.sql\n");
+	cr_expect_eq(rfs_test_sh(m, &out, "cat '%s/data.csv' | md5sum", bin), 0,
+		     "%s", out.err);
+	want = copy_md5(d, copy);
+	cr_expect_str_eq(out.out, want, "data.csv is the copy's rows");
+	free(want);
+	cr_expect_eq(rfs_test_sh(m, &out,
+				 "test $(stat -c %%s '%s/data.csv') -eq $(cat "
+				 "'%s/data.csv' | wc -c) && test $(stat -c "
+				 "%%s '%s/schema.sql') -eq $(cat "
+				 "'%s/schema.sql' | wc -c)",
+				 bin, bin, bin, bin),
+		     0, "ls -l shows the sizes cat reads");
+	cr_expect_eq(rfs_test_sh(m, &out,
+				 "grep -q '^CREATE TABLE' '%s/schema.sql' && "
+				 "{ test ! -e %s.sql || diff '%s/schema.sql' "
+				 "%s.sql; }",
+				 bin, saved, bin, saved),
+		     0, "schema.sql is what the epoch showed: %s", out.out);
+	cr_expect_eq(rfs_test_sh(m, &out,
+				 "getfattr --absolute-names --only-values -n "
+				 "user.pg.bound '%s' | cmp - %s.bound",
+				 bin, saved),
+		     0, "the bound the epoch showed: %s%s", out.out, out.err);
+	cr_expect_eq(rfs_test_sh(m, &out,
+				 "getfattr --absolute-names --only-values -n "
+				 "user.pg.rows '%s'",
+				 bin),
+		     0, "%s", out.err);
+	want = rfs_test_psql(d, "SELECT count(*) FROM %s", copy);
+	cr_expect_str_eq(out.out, want);
+	free(want);
+	cr_expect_neq(rfs_test_sh(m, &out, "touch '%s/x'", bin), 0);
+	cr_expect_neq(rfs_test_sh(m, &out, "echo x > '%s/data.csv'", bin), 0);
+	cr_expect_eq(rfs_test_sh(m, &out, "test -s '%s/data.csv'", bin), 0,
+		     "the copy is still there");
+	rfs_test_out_release(&out);
+}
+
+/* Save what the epoch shows of partition @p item as @p saved.sql and
+ * .bound. */
+static void save_epoch_folder(struct rfs_test_mount *m, const char *item,
+			      const char *saved)
+{
+	struct rfs_test_out out = { 0 };
+
+	cr_assert_eq(rfs_test_sh(m, &out,
+				 "cat mnt/%s/%s/schema.sql > %s.sql && "
+				 "getfattr --absolute-names --only-values -n "
+				 "user.pg.bound mnt/%s/%s > %s.bound && test "
+				 "-s %s.sql && test -s %s.bound",
+				 E, item, saved, E, item, saved, saved, saved),
+		     0, "%s", out.err);
+	rfs_test_out_release(&out);
+}
+
+/* `ls` of an archived partition in .recyclebin shows, read-only, what its
+ * epoch folder showed: schema.sql (the DDL the archive saved), data.csv
+ * (the copy's rows streamed with COPY), the bound; a second archive of
+ * the same partition (.~2~) shows its own copy. */
+Test(pg_kind, ls_in_the_bin_shows_the_archived_partition)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char bin[256], bin2[300], *copy, *copy2, *sp, *s;
+
+	catalog(&m);
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	save_epoch_folder(&m, "orders_2013_01", "jan");
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "mv mnt/%s/orders_2013_01 mnt/.recyclebin/ "
+				 "&& recyclefs wait %s/orders_2013_01",
+				 E, E),
+		     0, "%s%s", out.out, out.err);
+	copy = copy_of("orders_2013_01");
+	sp = strchr(copy, ' ');
+	cr_assert(sp, "no recycle copy: '%s'", copy);
+	*sp = '\0';
+	snprintf(bin, sizeof(bin), "mnt/.recyclebin/%s/orders_2013_01", E);
+	expect_bin_folder(&m, bin, rfs_test_pg_db, copy, "jan");
+
+	/* restored, one row changed, archived again: the second entry shows
+	 * its own copy, the first still its own */
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs restore %s/orders_2013_01", E),
+		0, "%s", out.err);
+	free(PSQL("UPDATE public.orders_2013_01 SET note = 'changed' WHERE "
+		  "id = (SELECT min(id) FROM public.orders_2013_01)"));
+	cr_assert(
+		rfs_test_sh_until(&m, 10, "test -d mnt/%s/orders_2013_01", E));
+	/* (its schema.sql is not read here: the tree keeps a generated
+	 * file for seconds, the one read before the first archive) */
+	cr_assert_eq(rfs_test_sh(&m, NULL, "cp jan.bound jan2.bound"), 0);
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs archive %s/orders_2013_01", E),
+		0, "%s", out.err);
+	s = PSQL("SELECT 'recyclebin.' || quote_ident(bin_name) FROM "
+		 "recyclebin.rfs_manifest WHERE bin_name <> '%s'",
+		 copy + strlen("recyclebin."));
+	copy2 = s;
+	snprintf(bin2, sizeof(bin2), "%s.~2~", bin);
+	cr_assert(rfs_test_sh_until(&m, 10, "test -d '%s'", bin2));
+	expect_bin_folder(&m, bin2, rfs_test_pg_db, copy2, "jan2");
+	expect_bin_folder(&m, bin, rfs_test_pg_db, copy, "jan");
+	cr_expect_neq(
+		rfs_test_sh(&m, NULL, "cmp %s/data.csv %s/data.csv", bin, bin2),
+		0, "two archives, two contents");
+	/* rm of one file purges that entry: its copy is one table */
+	cr_expect_eq(rfs_test_sh(&m, &out, "rm '%s/data.csv'", bin2), 0, "%s",
+		     out.err);
+	cr_expect(rfs_test_sh_until(&m, 30, "test ! -e '%s'", bin2));
+	cr_expect(rfs_test_sh_until(&m, 30,
+				    "recyclefs status --all | grep -q "
+				    "'orders_2013_01.~2~  purged'"));
+	s = PSQL("SELECT to_regclass('%s') IS NULL", copy2);
+	cr_expect_str_eq(s, "t", "the second copy is dropped");
+	free(s);
+	expect_bin_folder(&m, bin, rfs_test_pg_db, copy, "jan");
+	free(copy2);
+	free(copy);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+/* A table that is no partition of the epoch's table, given where one is
+ * expected, and a partitioned table given as one table: each refused in
+ * one line naming it, before anything changes. */
+Test(pg_kind, a_table_that_is_no_partition_is_refused_untouched)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *orders, *s;
+
+	catalog(&m);
+	free(PSQL("CREATE TABLE public.plain (a int PRIMARY KEY); INSERT INTO "
+		  "public.plain SELECT generate_series(1, 50)"));
+	before = rfs_test_pg_content("public.plain");
+	cr_expect_neq(rfs_test_sh(&m, &out, "recyclefs archive %s/plain", E),
+		      0);
+	cr_expect(strstr(out.err, "cannot archive '" E_ "/plain': no '" E_
+				  "/plain' in storage 'pg'"),
+		  "%s", out.err);
+	s = strchr(out.err, '\n');
+	cr_expect(s && !s[1], "one line: %s", out.err);
+	s = rfs_test_pg_content("public.plain");
+	cr_expect_str_eq(s, before);
+	free(s);
+	s = PSQL("SELECT to_regnamespace('recyclebin') IS NULL");
+	cr_expect_str_eq(s, "t", "nothing was made");
+	free(s);
+
+	/* an epoch on the schema shows the partitioned table as one folder:
+	 * archiving it whole is refused (its partitions are the items) */
+	orders = rfs_test_pg_content("public.orders");
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "recyclefs purge %s/plain; recyclefs table "
+				 "add s.all && recyclefs lifecycle add s.all "
+				 "raw && recyclefs epoch add s.all raw --from "
+				 "2013-01-01 --storage pg --path public",
+				 E),
+		     0, "%s", out.err);
+	cr_expect_neq(rfs_test_sh(&m, &out,
+				  "recyclefs archive "
+				  "s.all/raw/2013-01-01..now/orders"),
+		      0);
+	cr_expect(strstr(out.err, "partitioned table"), "%s", out.err);
+	s = rfs_test_pg_content("public.orders");
+	cr_expect_str_eq(s, orders);
+	free(s);
+	s = PSQL("SELECT count(*) FROM pg_inherits WHERE inhparent = "
+		 "'public.orders'::regclass");
+	cr_expect_str_eq(s, "12", "every partition still attached");
+	free(s);
+	free(orders);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+/* A parent with a default partition: DETACH ... CONCURRENTLY is not
+ * allowed, the job detaches with the plain DETACH (after a SHARE lock and
+ * the source checked) and ends archived; the default partition keeps its
+ * rows. */
+Test(pg_kind, default_partition_archives_with_a_plain_detach)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *s;
+
+	catalog(&m);
+	free(PSQL("CREATE TABLE public.orders_other PARTITION OF "
+		  "public.orders DEFAULT; INSERT INTO public.orders (id, "
+		  "created, customer, amount) VALUES (777777, '2014-06-01', "
+		  "'x', 1)"));
+	before = rfs_test_pg_content("public.orders_2013_06");
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs archive %s/orders_2013_06", E),
+		0, "%s%s", out.out, out.err);
+	expect_archived("orders_2013_06", before);
+	s = PSQL("SELECT count(*) FROM public.orders_other");
+	cr_expect_str_eq(s, "1", "the default partition keeps its rows");
+	free(s);
+	s = PSQL("SELECT count(*) FROM public.orders WHERE created >= "
+		 "'2013-06-01' AND created < '2013-07-01'");
+	cr_expect_str_eq(s, "0");
+	free(s);
+	/* restored with its bound, beside the default partition */
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs restore %s/orders_2013_06", E),
+		0, "%s", out.err);
+	s = attachment("orders_2013_06");
+	cr_expect_str_eq(
+		s, "orders FOR VALUES FROM ('2013-06-01') TO ('2013-07-01')");
+	free(s);
+	s = rfs_test_pg_content("public.orders_2013_06");
+	cr_expect_str_eq(s, before);
+	free(s);
 	free(before);
 	rfs_test_out_release(&out);
 	rfs_test_mount_cleanup(&m);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 char rfs_test_pg_db[32];
@@ -190,4 +191,60 @@ char *rfs_test_pg_content(const char *qname)
 		    "t::text, E'\\n' ORDER BY t::text COLLATE \"C\"), '')) "
 		    "FROM ONLY %s t",
 		    qname);
+}
+
+PGconn *rfs_test_pg_hold(const char *sql)
+{
+	const char *keys[] = { "host", "port", "user", "dbname", NULL };
+	const char *vals[] = { getenv("RFS_TEST_PG_SOCKDIR"),
+			       getenv("RFS_TEST_PG_PORT"), "postgres",
+			       rfs_test_pg_db, NULL };
+	PGconn *c = PQconnectdbParams(keys, vals, 0);
+	PGresult *res;
+
+	cr_assert_eq(PQstatus(c), CONNECTION_OK, "hold: %s", PQerrorMessage(c));
+	res = PQexec(c, sql);
+	cr_assert(PQresultStatus(res) == PGRES_COMMAND_OK ||
+			  PQresultStatus(res) == PGRES_TUPLES_OK,
+		  "hold: %s: %s", sql, PQerrorMessage(c));
+	PQclear(res);
+	return c;
+}
+
+void rfs_test_pg_release(PGconn *c)
+{
+	if (c)
+		PQfinish(c); /* the server rolls back what it held */
+}
+
+int rfs_test_pg_blocked(PGconn *holder, const char *like, double seconds)
+{
+	struct timespec t0, t;
+	char by[32] = "";
+
+	if (holder)
+		snprintf(by, sizeof(by), "%d = ANY", PQbackendPID(holder));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		char *s = PSQL("SELECT coalesce(min(pid), 0) FROM "
+			       "pg_stat_activity WHERE datname = "
+			       "current_database() AND pid <> "
+			       "pg_backend_pid() AND query LIKE '%s' AND "
+			       "%s(pg_blocking_pids(pid))%s",
+			       like, holder ? by : "cardinality",
+			       holder ? "" : " > 0");
+		int pid = atoi(s);
+
+		free(s);
+		if (pid)
+			return pid;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec + (t.tv_nsec - t0.tv_nsec) / 1e9 >
+		    seconds)
+			break;
+		usleep(50000);
+	}
+	cr_assert_fail("no backend runs '%s' blocked%s within %.0f s", like,
+		       holder ? " by the holding session" : "", seconds);
+	return 0;
 }

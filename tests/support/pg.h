@@ -16,6 +16,8 @@
 
 #include "tests/support/cmd.h"
 
+#include <libpq-fe.h>
+
 /** This test's database, set by rfs_test_pg_setup(). */
 extern char rfs_test_pg_db[32];
 
@@ -60,5 +62,21 @@ const char *rfs_test_pg_uri(const char *path);
 /** The rows of @p qname by the test's own query: the count and the md5
  * of every row's text in the C collation's order, malloc'ed. */
 char *rfs_test_pg_content(const char *qname);
+
+/** Open a session of the superuser on the test's database (the unix
+ * socket) and run @p sql in it, which should begin a transaction and take
+ * what the test holds (a lock, a snapshot); it is held when this returns.
+ * Asserts on failure. @return the session: rfs_test_pg_release() ends it */
+PGconn *rfs_test_pg_hold(const char *sql);
+
+/** End a session of rfs_test_pg_hold() (NULL: nothing), releasing what it
+ * held; a session the server cut already is only freed. */
+void rfs_test_pg_release(PGconn *c);
+
+/** Wait up to @p seconds for a backend of the test's database that runs
+ * a statement LIKE @p like and waits for a lock session @p holder holds
+ * (pg_blocking_pids()); with @p holder NULL, blocked by any session.
+ * Asserts when none comes. @return its pid */
+int rfs_test_pg_blocked(PGconn *holder, const char *like, double seconds);
 
 #endif
