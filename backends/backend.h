@@ -271,6 +271,23 @@ struct rfs_backend_ops {
 	 * @return 0 (each result in @p u), or -errno when none was tried */
 	int (*unlink_checked)(struct rfs_backend *b,
 			      struct rfs_backend_unlink *u, size_t n);
+	/** As list(), without a request per entry: a regular file's name,
+	 * type and size are exact, but its times, mode and owner may be what
+	 * the listing alone shows (an object store keeps the real ones in
+	 * metadata it does not list), and an object the listing shows as a
+	 * file may turn out to be a symlink. A snapshot that lists so takes
+	 * the real attributes from copy_hashed_stat(), or from stat() before
+	 * another copy. Optional: only with copy_hashed_stat(). */
+	int (*list_late)(struct rfs_backend *b, const char *key,
+			 rfs_backend_list_fn fn, void *ctx);
+	/** As copy_hashed(), and @p st receives the attributes of the
+	 * version copied, as stat() would give them, from the same reads
+	 * (no request of its own). Optional.
+	 * @return as copy_hashed(); -EXDEV too when the source is not a
+	 *         regular file (the caller stats it and copies another way) */
+	int (*copy_hashed_stat)(struct rfs_backend *src, const char *src_key,
+				struct rfs_backend *dst, const char *dst_key,
+				char sha[65], struct stat *st);
 	/** Free the backend. Mandatory. */
 	void (*free)(struct rfs_backend *b);
 };
@@ -591,6 +608,34 @@ static inline int rfs_backend_unlink_checked(struct rfs_backend *b,
 {
 	return b->ops->unlink_checked ? b->ops->unlink_checked(b, u, n)
 				      : -ENOSYS;
+}
+
+/** True when a snapshot of @p b may list with rfs_backend_list_late()
+ * and complete its rows from rfs_backend_copy_hashed_stat(). */
+static inline bool rfs_backend_lists_late(const struct rfs_backend *b)
+{
+	return b->ops->list_late && b->ops->copy_hashed_stat;
+}
+
+/** @see rfs_backend_ops.list_late; list() without it */
+static inline int rfs_backend_list_late(struct rfs_backend *b, const char *key,
+					rfs_backend_list_fn fn, void *ctx)
+{
+	return b->ops->list_late ? b->ops->list_late(b, key, fn, ctx)
+				 : rfs_backend_list(b, key, fn, ctx);
+}
+
+/** @see rfs_backend_ops.copy_hashed_stat; -EXDEV when the caller must
+ * copy another way */
+static inline int rfs_backend_copy_hashed_stat(struct rfs_backend *src,
+					       const char *src_key,
+					       struct rfs_backend *dst,
+					       const char *dst_key,
+					       char sha[65], struct stat *st)
+{
+	if (src->ops != dst->ops || !src->ops->copy_hashed_stat)
+		return -EXDEV;
+	return src->ops->copy_hashed_stat(src, src_key, dst, dst_key, sha, st);
 }
 
 /** @see rfs_backend_ops.attest; -ENODATA when the adapter cannot */

@@ -355,17 +355,18 @@ static int walk_entry(void *ctx, const char *name, const struct stat *st)
 	return 0;
 }
 
-int rfs_engine_walk(struct rfs_backend *b, const char *key,
-		    int (*fn)(void *ctx, const char *rel,
-			      const struct stat *st),
-		    void *ctx)
+static int walk(struct rfs_backend *b, const char *key, bool late,
+		int (*fn)(void *ctx, const char *rel, const struct stat *st),
+		void *ctx)
 {
+	int (*list)(struct rfs_backend *, const char *, rfs_backend_list_fn,
+		    void *) = late ? rfs_backend_list_late : rfs_backend_list;
 	struct walk w = { "", NULL, fn, ctx, RFS_BUF_INIT };
 	struct rfs_buf k = RFS_BUF_INIT;
 	struct walk_dir *d = NULL;
 	int r;
 
-	r = rfs_backend_list(b, key, walk_entry, &w);
+	r = list(b, key, walk_entry, &w);
 	while (r == 0 && w.todo) {
 		d = w.todo;
 		w.todo = d->next;
@@ -373,8 +374,7 @@ int rfs_engine_walk(struct rfs_backend *b, const char *key,
 		r = rfs_path_join(&k, key, d->path);
 		w.dir = d->path;
 		if (r == 0)
-			r = rfs_backend_list(b, rfs_buf_str(&k), walk_entry,
-					     &w);
+			r = list(b, rfs_buf_str(&k), walk_entry, &w);
 		free(d->path);
 		free(d);
 	}
@@ -387,6 +387,22 @@ int rfs_engine_walk(struct rfs_backend *b, const char *key,
 	rfs_buf_release(&w.rel);
 	rfs_buf_release(&k);
 	return r;
+}
+
+int rfs_engine_walk(struct rfs_backend *b, const char *key,
+		    int (*fn)(void *ctx, const char *rel,
+			      const struct stat *st),
+		    void *ctx)
+{
+	return walk(b, key, false, fn, ctx);
+}
+
+int rfs_engine_walk_late(struct rfs_backend *b, const char *key,
+			 int (*fn)(void *ctx, const char *rel,
+				   const struct stat *st),
+			 void *ctx)
+{
+	return walk(b, key, true, fn, ctx);
 }
 
 /* ---------------------------------------------------------- temporaries */

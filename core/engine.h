@@ -165,6 +165,16 @@ int rfs_engine_walk(struct rfs_backend *b, const char *key,
 			      const struct stat *st),
 		    void *ctx);
 
+/**
+ * As rfs_engine_walk(), listing with rfs_backend_list_late(): a regular
+ * file's attributes but its type and size may be provisional (see
+ * rfs_backend_ops.list_late).
+ */
+int rfs_engine_walk_late(struct rfs_backend *b, const char *key,
+			 int (*fn)(void *ctx, const char *rel,
+				   const struct stat *st),
+			 void *ctx);
+
 /** Called after a temporary beside @p rel (relative to the walked key)
  * was removed from a folder. */
 typedef void (*rfs_engine_tmp_fn)(void *ctx, const char *rel);

@@ -60,6 +60,11 @@ int rfs_job_bin_inside(const struct job *j, char **out)
 	return 0;
 }
 
+bool rfs_job_src_late(const struct job *j)
+{
+	return rfs_backend_lists_late(j->src);
+}
+
 /* Snapshot: the manifest rows, written in batches. */
 struct snap {
 	struct job *j;
@@ -70,6 +75,9 @@ struct snap {
 	struct rfs_buf key;
 	char link[4096];
 	char *skip; /* the bin, when the item holds it */
+	/* the listing's attributes of a regular file are provisional: the
+	 * sync step completes its row (core/sync.c) */
+	bool late;
 };
 
 static int snap_row(void *ctx, const char *rel, const struct stat *st)
@@ -82,7 +90,7 @@ static int snap_row(void *ctx, const char *rel, const struct stat *st)
 	if (s->skip && rfs_path_is_under(rel, s->skip))
 		return RFS_ENGINE_WALK_PRUNE; /* never archive the bin into
 						 itself */
-	if (S_ISREG(st->st_mode) &&
+	if (S_ISREG(st->st_mode) && !s->late &&
 	    !rfs_backend_has(j->src, RFS_BACKEND_CAP_LIST_EXACT)) {
 		/* A listing's times are not the file's own (object stores
 		 * keep them in metadata): ask for each file. */
@@ -162,8 +170,12 @@ int rfs_job_snapshot(struct job *j)
 				     j->e.origin_path, strerror(-r));
 	}
 	r = snap_row(&s, "", &st);
+	s.late = rfs_job_src_late(j);
 	if (r == 0 && S_ISDIR(st.st_mode))
-		r = rfs_engine_walk(j->src, j->e.item_key, snap_row, &s);
+		r = s.late ? rfs_engine_walk_late(j->src, j->e.item_key,
+						  snap_row, &s)
+			   : rfs_engine_walk(j->src, j->e.item_key, snap_row,
+					     &s);
 	if (r == 0 && s.batch)
 		r = rfs_index_commit(j->base.idx, j->base.err);
 	rfs_buf_release(&s.key);

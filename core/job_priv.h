@@ -35,6 +35,14 @@ struct job {
 	struct rfs_backend *bin;    /**< the bin root (e.bin_root_uri) */
 };
 
+/**
+ * True when the snapshot of @p j takes a regular file's times, mode and
+ * owner from the listing of an object store provisionally (without a
+ * request per file), and the sync step completes each row with those of
+ * the version it reads (rfs_backend_lists_late(); core/sync.c).
+ */
+bool rfs_job_src_late(const struct job *j);
+
 /** The archive kind: snapshot, sync, verify, unpublish, delete. */
 extern const struct rfs_engine_kind rfs_job_kind_archive;
 /** The purge kind: purging, purged. */

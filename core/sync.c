@@ -37,6 +37,10 @@ struct task {
 	char sha[RFS_SHA256_HEX_LEN];
 	int r;
 	char why[512];
+	/* the row's attributes were completed from the storage (a late
+	 * snapshot's row): the index records them with its state */
+	bool attrs;
+	bool copied; /* the copy is made (by copy_hashed_stat()) */
 };
 
 struct tasks {
@@ -86,6 +90,61 @@ static const char *storage_why(struct job *j, int r)
 	return *why ? why : rfs_backend_last_error(j->src, -r);
 }
 
+/* Complete a row of a late snapshot (rfs_job_src_late()) from @p st,
+ * what the storage holds under its name: the version copied, or a
+ * stat() before another copy. */
+static int complete_row(struct tasks *ts, struct task *t, const char *skey,
+			const struct stat *st)
+{
+	char link[4096];
+	int r;
+
+	if (S_ISLNK(st->st_mode)) {
+		/* an object store's symlink, which its listing shows as a
+		 * file */
+		r = rfs_backend_readlink(ts->j->src, skey, link, sizeof(link));
+		if (r < 0)
+			return r;
+		free(t->link);
+		t->link = strdup(link);
+		if (!t->link)
+			return -ENOMEM;
+		t->f.type = RFS_FILE_LINK;
+		t->f.link = t->link;
+		t->f.size = 0;
+	} else if (!S_ISREG(st->st_mode) || st->st_size != t->f.size) {
+		snprintf(t->why, sizeof(t->why),
+			 "source '%s/%s' changed since the snapshot (its size "
+			 "or type); it was left untouched",
+			 ts->j->e.origin_path, t->f.path);
+		return -EBUSY;
+	}
+	t->f.mtime_ns = rfs_copy_ns(&st->st_mtim);
+	t->f.atime_ns = rfs_copy_ns(&st->st_atim);
+	t->f.mode = st->st_mode & 07777;
+	t->f.uid = st->st_uid;
+	t->f.gid = st->st_gid;
+	t->attrs = true;
+	return 0;
+}
+
+/* A regular file of a late snapshot: copied with the attributes of the
+ * version read, else (another pair of storages) its row completed from a
+ * stat() before it is copied another way. */
+static int copy_late(struct tasks *ts, struct task *t, const char *skey,
+		     const char *dkey)
+{
+	struct stat st;
+	int r;
+
+	r = rfs_backend_copy_hashed_stat(ts->j->src, skey, ts->j->bin, dkey,
+					 t->sha, &st);
+	t->copied = r == 0;
+	if (r == -EXDEV || r == -ENOSYS)
+		r = rfs_backend_stat(ts->j->src, skey, &st);
+	return r < 0 ? r : complete_row(ts, t, skey, &st);
+}
+
 static void copy_task(void *ctx, int i)
 {
 	struct tasks *ts = ctx;
@@ -95,7 +154,11 @@ static void copy_task(void *ctx, int i)
 	t->r = rfs_job_src_key(ts->j, t->f.path, &skey);
 	if (t->r == 0)
 		t->r = rfs_job_bin_key(ts->j, t->f.path, &dkey);
-	if (t->r == 0 && t->f.type == RFS_FILE_REG) {
+	if (t->r == 0 && t->f.type == RFS_FILE_REG && rfs_job_src_late(ts->j))
+		t->r = copy_late(ts, t, rfs_buf_str(&skey), rfs_buf_str(&dkey));
+	if (t->r == 0 && t->copied) {
+		/* made with the attributes of the version read */
+	} else if (t->r == 0 && t->f.type == RFS_FILE_REG) {
 		/* a copy the storage proves, else the cheapest safe one */
 		t->r = rfs_backend_copy_hashed(ts->j->src, rfs_buf_str(&skey),
 					       ts->j->bin, rfs_buf_str(&dkey),
@@ -114,7 +177,7 @@ static void copy_task(void *ctx, int i)
 		if (t->r == -ENOSYS)
 			t->r = 0;
 	}
-	if (t->r < 0)
+	if (t->r < 0 && !*t->why)
 		snprintf(t->why, sizeof(t->why),
 			 "copy of '%s/%s' failed: %s%s%s", ts->j->e.origin_path,
 			 t->f.path, strerror(-t->r),
@@ -290,10 +353,16 @@ static int run_batches(struct job *j, enum rfs_file_state from,
 						  t->why);
 				break;
 			}
-			r = rfs_index_file_update(
-				j->base.idx, j->e.id, t->f.path,
-				t->f.type == RFS_FILE_REG ? t->sha : NULL, next,
-				j->base.err);
+			if (t->attrs)
+				r = rfs_index_file_set_attrs(j->base.idx,
+							     j->e.id, &t->f,
+							     j->base.err);
+			if (r == 0)
+				r = rfs_index_file_update(
+					j->base.idx, j->e.id, t->f.path,
+					t->f.type == RFS_FILE_REG ? t->sha
+								  : NULL,
+					next, j->base.err);
 			files += t->f.type != RFS_FILE_DIR;
 			bytes += t->f.size;
 		}

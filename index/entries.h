@@ -155,6 +155,17 @@ int rfs_index_file_update(struct rfs_index *idx, int64_t entry_id,
 			  enum rfs_file_state state, struct rfs_error *err);
 
 /**
+ * Record what a row's file is, when the snapshot took provisional
+ * attributes (an object store's listing) and the copy read the real ones:
+ * its type, size, times, mode, owner, link target and device number from
+ * @p f (its path names the row; its checksum and state are kept).
+ * @return 0, -ENOENT (no such row), -EINVAL (invalid type), -EIO
+ */
+int rfs_index_file_set_attrs(struct rfs_index *idx, int64_t entry_id,
+			     const struct rfs_entry_file *f,
+			     struct rfs_error *err);
+
+/**
  * Read one manifest row.
  * @param idx      the index
  * @param entry_id the entry's row id

@@ -181,6 +181,60 @@ int rfs_index_file_update(struct rfs_index *idx, int64_t entry_id,
 	return ret;
 }
 
+int rfs_index_file_set_attrs(struct rfs_index *idx, int64_t entry_id,
+			     const struct rfs_entry_file *f,
+			     struct rfs_error *err)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if (!f->path || !valid_type(f->type))
+		return rfs_error_set(
+			err, EINVAL,
+			"invalid manifest row '%s' of entry %" PRId64,
+			f->path ? f->path : "", entry_id);
+	ret = rfs_index_stmt(idx, RFS_INDEX_STMT_FILE_SET_ATTRS,
+			     "UPDATE entry_files SET type = ?3, size = ?4,"
+			     " mtime_ns = ?5, atime_ns = ?6, mode = ?7,"
+			     " uid = ?8, gid = ?9, link = ?10, rdev = ?11"
+			     " WHERE entry_id = ?1 AND path = ?2",
+			     &st, err);
+	if (ret < 0)
+		return ret;
+	rc = sqlite3_bind_int64(st, 1, entry_id);
+	if (!rc)
+		rc = rfs_index_bind_text(st, 2, f->path);
+	if (!rc)
+		rc = sqlite3_bind_text(st, 3, (const char[]){ (char)f->type },
+				       1, SQLITE_TRANSIENT);
+	if (!rc)
+		rc = sqlite3_bind_int64(st, 4, f->size);
+	if (!rc)
+		rc = sqlite3_bind_int64(st, 5, f->mtime_ns);
+	if (!rc)
+		rc = sqlite3_bind_int64(st, 6, f->atime_ns);
+	if (!rc)
+		rc = sqlite3_bind_int64(st, 7, f->mode);
+	if (!rc)
+		rc = sqlite3_bind_int64(st, 8, f->uid);
+	if (!rc)
+		rc = sqlite3_bind_int64(st, 9, f->gid);
+	if (!rc)
+		rc = rfs_index_bind_text(st, 10, f->link);
+	if (!rc)
+		rc = sqlite3_bind_int64(st, 11, (sqlite3_int64)f->rdev);
+	ret = rfs_index_run(
+		idx, st, rc, err,
+		"cannot change '%s' in the manifest of entry %" PRId64, f->path,
+		entry_id);
+	if (!ret && sqlite3_changes(idx->db) == 0)
+		return rfs_error_set(
+			err, ENOENT,
+			"'%s' is not in the manifest of entry %" PRId64,
+			f->path, entry_id);
+	return ret;
+}
+
 /*
  * Keep the strings of @p f in the handle's scratch space, so that they
  * outlive the statement's row until the next call on the handle.

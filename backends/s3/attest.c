@@ -112,10 +112,14 @@ static int parts_etag(struct parts *p, char out[72])
 
 /* GET the object @p full of @p m (its size and ETag) by ranges, each
  * If-Match its ETag, into SHA-256 and MD5 (and the MD5 of each part of
- * @p parts). */
+ * @p parts). @p got, when not NULL, receives the attributes the first
+ * answer carries (x-amz-meta-*, Last-Modified) with @p m's size: a
+ * version known from a listing alone is not a regular file (-EXDEV) when
+ * they say so. */
 static int hash_source(struct rfs_s3_backend *sb, const char *full,
 		       const struct rfs_s3_meta *m, char sha[RFS_SHA256_HEX],
-		       char md5[33], struct parts *parts)
+		       char md5[33], struct parts *parts,
+		       struct rfs_s3_meta *got)
 {
 	size_t bufsize =
 		m->size < (int64_t)HASH_CHUNK ? (size_t)m->size : HASH_CHUNK;
@@ -152,6 +156,13 @@ static int hash_source(struct rfs_s3_backend *sb, const char *full,
 		if (!e && r.out_mem_len != len)
 			e = rfs_s3_fail(EIO, "storage '%s': short read of '%s'",
 					sb->name, full);
+		if (!e && got && off == 0) {
+			e = rfs_s3_meta_from(sb, &r, false, got);
+			got->size = m->size;
+			snprintf(got->etag, sizeof(got->etag), "%s", m->etag);
+			if (!e && !S_ISREG(got->mode))
+				e = -EXDEV; /* a symlink: the caller stats */
+		}
 		if (!e)
 			e = rfs_sha256_update(&h, buf, len);
 		if (!e && !EVP_DigestUpdate(ctx, buf, len))
@@ -169,22 +180,32 @@ static int hash_source(struct rfs_s3_backend *sb, const char *full,
 	return e;
 }
 
-/* The source's attributes and ETag: a recent HEAD's, else a fresh one. */
+/* The source's attributes and ETag: a recent HEAD's, else (when
+ * @p listed is not NULL) the version a late listing showed, whose other
+ * attributes the first GET gives (*listed set), else a fresh HEAD. An
+ * empty object is read by no GET: its attributes come from a HEAD. */
 static int source_meta(struct rfs_s3_backend *sb, const char *full,
-		       struct rfs_s3_meta *m)
+		       struct rfs_s3_meta *m, bool *listed)
 {
 	if (rfs_s3_cache_head_get(sb->cache, full, m) && S_ISREG(m->mode) &&
 	    *m->etag)
 		return 0;
+	if (listed && rfs_s3_cache_listed_get(sb->cache, full, m) &&
+	    m->size > 0 && *m->etag) {
+		*listed = true;
+		return 0;
+	}
 	return rfs_s3_head(sb, full, m);
 }
 
-/* Read, then copy the version read; @p made is the copy's answer. */
+/* Read, then copy the version read; @p made is the copy's answer. With
+ * @p listed, @p m is a listing's version: the first GET completes it. */
 static int hash_and_copy(struct rfs_s3_backend *sb, const char *sfull,
 			 struct rfs_s3_backend *db, const char *dfull,
-			 const struct rfs_s3_meta *m, char sha[RFS_SHA256_HEX],
-			 struct rfs_s3_meta *made)
+			 struct rfs_s3_meta *m, bool listed,
+			 char sha[RFS_SHA256_HEX], struct rfs_s3_meta *made)
 {
+	struct rfs_s3_meta got;
 	char md5[33], sha_line[100], md5_line[64], want[72] = "";
 	const char *extra[2] = { sha_line, md5_line };
 	struct rfs_s3_meta rep = *m;
@@ -201,13 +222,20 @@ static int hash_and_copy(struct rfs_s3_backend *sb, const char *sfull,
 			e = -ENOMEM;
 	}
 	if (!e)
-		e = hash_source(sb, sfull, m, sha, md5, &parts);
+		e = hash_source(sb, sfull, m, sha, md5, &parts,
+				listed ? &got : NULL);
 	if (!e && parts.psize)
 		e = parts_etag(&parts, want);
 	EVP_MD_CTX_free(parts.ctx);
 	free(parts.d);
 	if (e < 0)
 		return e;
+	if (listed) {
+		/* what a HEAD would have said of the version read */
+		*m = got;
+		rfs_s3_cache_head_put(sb->cache, sfull, m);
+		rep = *m;
+	}
 	/* A single-part ETag that is not the MD5 of the bytes the server
 	 * sent for it: this storage's ETags are not MD5s (SSE-KMS, SSE-C),
 	 * so nothing will be attested; the caller reads the copy back. */
@@ -256,9 +284,17 @@ int rfs_s3_copy_hashed(struct rfs_backend *src, const char *src_key,
 		       struct rfs_backend *dst, const char *dst_key,
 		       char sha[65])
 {
+	return rfs_s3_copy_hashed_stat(src, src_key, dst, dst_key, sha, NULL);
+}
+
+int rfs_s3_copy_hashed_stat(struct rfs_backend *src, const char *src_key,
+			    struct rfs_backend *dst, const char *dst_key,
+			    char sha[65], struct stat *st)
+{
 	struct rfs_s3_backend *sb = rfs_s3_of(src), *db = rfs_s3_of(dst);
 	struct rfs_buf sfull = RFS_BUF_INIT, dfull = RFS_BUF_INIT;
 	struct rfs_s3_meta m, made;
+	bool listed = false;
 	int e;
 
 	made.etag[0] = '\0';
@@ -273,7 +309,8 @@ int rfs_s3_copy_hashed(struct rfs_backend *src, const char *src_key,
 	if (!e)
 		e = rfs_s3_full_key(db, dst_key, &dfull);
 	if (!e)
-		e = source_meta(sb, rfs_buf_str(&sfull), &m);
+		e = source_meta(sb, rfs_buf_str(&sfull), &m,
+				st ? &listed : NULL);
 	/* only a regular file of a known version */
 	if (!e && (!S_ISREG(m.mode) || !*m.etag))
 		e = -EXDEV;
@@ -282,20 +319,25 @@ int rfs_s3_copy_hashed(struct rfs_backend *src, const char *src_key,
 		e = -EXDEV; /* the same object: the caller copies no bytes */
 	if (!e) {
 		e = hash_and_copy(sb, rfs_buf_str(&sfull), db,
-				  rfs_buf_str(&dfull), &m, sha, &made);
-		if (e == -ESTALE) {
+				  rfs_buf_str(&dfull), &m, listed, sha, &made);
+		/* the version a listing showed just before (the snapshot's)
+		 * changed: that is the answer; a HEAD kept from earlier may
+		 * just be out of date */
+		if (e == -ESTALE && !listed) {
 			/* a remembered version may be out of date: once
 			 * more from a fresh HEAD */
 			rfs_s3_invalidate(sb, src_key);
 			e = rfs_s3_head(sb, rfs_buf_str(&sfull), &m);
 			if (!e)
 				e = hash_and_copy(sb, rfs_buf_str(&sfull), db,
-						  rfs_buf_str(&dfull), &m, sha,
-						  &made);
+						  rfs_buf_str(&dfull), &m,
+						  false, sha, &made);
 		}
 		rfs_s3_cache_made(db, dst_key, rfs_buf_str(&dfull),
 				  e ? NULL : &made);
 	}
+	if (!e && st)
+		rfs_s3_meta_to_stat(sb, rfs_buf_str(&sfull), &m, st);
 	rfs_buf_release(&sfull);
 	rfs_buf_release(&dfull);
 	return e;

@@ -52,6 +52,7 @@ struct shared {
 	int refs;
 	pthread_mutex_t lock;
 	struct table stats, lists, heads;
+	struct table listed; /* versions a late listing showed */
 	struct rfs_s3_files files;
 };
 
@@ -196,6 +197,7 @@ static struct shared *shared_new(const char *id)
 	s->stats.cap = MAX_STATS;
 	s->lists.cap = MAX_LISTS;
 	s->heads.cap = MAX_HEADS;
+	s->listed.cap = MAX_HEADS;
 	return s;
 }
 
@@ -204,6 +206,7 @@ static void shared_free(struct shared *s)
 	sweep(&s->stats, drop_all, NULL);
 	sweep(&s->lists, drop_all, NULL);
 	sweep(&s->heads, drop_all, NULL);
+	sweep(&s->listed, drop_all, NULL);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->files.lock);
 	free(s->id);
@@ -309,6 +312,7 @@ void rfs_s3_cache_drop_unless_dir(struct rfs_s3_cache *c, const char *key)
 		remove_key(&c->s->stats, key);
 	remove_key(&c->s->lists, key);
 	remove_key(&c->s->heads, key);
+	remove_key(&c->s->listed, key);
 	pthread_mutex_unlock(&c->s->lock);
 }
 
@@ -333,8 +337,8 @@ void rfs_s3_cache_stat_put(struct rfs_s3_cache *c, const char *key,
 	pthread_mutex_unlock(&c->s->lock);
 }
 
-void rfs_s3_cache_head_put(struct rfs_s3_cache *c, const char *key,
-			   const struct rfs_s3_meta *m)
+static void meta_put(struct rfs_s3_cache *c, struct table *t, const char *key,
+		     const struct rfs_s3_meta *m)
 {
 	int64_t now = rfs_time_mono_ns(), keep = RFS_S3_HEAD_HINT_SEC;
 	struct centry *e;
@@ -352,23 +356,47 @@ void rfs_s3_cache_head_put(struct rfs_s3_cache *c, const char *key,
 	*e->meta = *m;
 	e->expires = now + (c->ttl_ns > keep ? c->ttl_ns : keep);
 	pthread_mutex_lock(&c->s->lock);
-	insert(&c->s->heads, e, now);
+	insert(t, e, now);
 	pthread_mutex_unlock(&c->s->lock);
 }
 
-bool rfs_s3_cache_head_get(struct rfs_s3_cache *c, const char *key,
-			   struct rfs_s3_meta *m)
+void rfs_s3_cache_head_put(struct rfs_s3_cache *c, const char *key,
+			   const struct rfs_s3_meta *m)
+{
+	meta_put(c, &c->s->heads, key, m);
+}
+
+void rfs_s3_cache_listed_put(struct rfs_s3_cache *c, const char *key,
+			     const struct rfs_s3_meta *m)
+{
+	meta_put(c, &c->s->listed, key, m);
+}
+
+static bool meta_get(struct rfs_s3_cache *c, struct table *t, const char *key,
+		     struct rfs_s3_meta *m)
 {
 	struct centry *e;
 
 	if (!c->ttl_ns)
 		return false;
 	pthread_mutex_lock(&c->s->lock);
-	e = find(&c->s->heads, key, rfs_time_mono_ns(), NULL);
+	e = find(t, key, rfs_time_mono_ns(), NULL);
 	if (e)
 		*m = *e->meta;
 	pthread_mutex_unlock(&c->s->lock);
 	return e != NULL;
+}
+
+bool rfs_s3_cache_head_get(struct rfs_s3_cache *c, const char *key,
+			   struct rfs_s3_meta *m)
+{
+	return meta_get(c, &c->s->heads, key, m);
+}
+
+bool rfs_s3_cache_listed_get(struct rfs_s3_cache *c, const char *key,
+			     struct rfs_s3_meta *m)
+{
+	return meta_get(c, &c->s->listed, key, m);
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -537,6 +565,7 @@ void rfs_s3_cache_drop(struct rfs_s3_cache *c, const char *key)
 	remove_key(&c->s->stats, key);
 	remove_key(&c->s->lists, key);
 	remove_key(&c->s->heads, key);
+	remove_key(&c->s->listed, key);
 	pthread_mutex_unlock(&c->s->lock);
 }
 
@@ -553,5 +582,6 @@ void rfs_s3_cache_drop_tree(struct rfs_s3_cache *c, const char *key)
 	sweep(&c->s->stats, drop_under, (void *)key);
 	sweep(&c->s->lists, drop_under, (void *)key);
 	sweep(&c->s->heads, drop_under, (void *)key);
+	sweep(&c->s->listed, drop_under, (void *)key);
 	pthread_mutex_unlock(&c->s->lock);
 }

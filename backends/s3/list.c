@@ -20,6 +20,7 @@
 #include "util/log.h"
 #include "util/path.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,6 +203,8 @@ struct gather {
 	bool *gone;   /* entries that vanished before their HEAD */
 	size_t *todo; /* entries still needing a HEAD */
 	size_t n_todo;
+	/* list_late(): a file's attributes are the listing's, no HEAD */
+	bool late;
 };
 
 static bool name_ok(const char *name)
@@ -253,6 +256,12 @@ static int gather_add(struct gather *g, const char *name, size_t len, bool dir,
 	 * conditional on this ETag) needs no HEAD of its own */
 	if (e->known)
 		rfs_s3_cache_head_put(g->b->cache, rfs_buf_str(&key), &m);
+	if (!e->known && !dir && g->late) {
+		/* the version listed, for the copy that reads it */
+		m.has_mtime = false;
+		snprintf(m.etag, sizeof(m.etag), "%s", etag);
+		rfs_s3_cache_listed_put(g->b->cache, rfs_buf_str(&key), &m);
+	}
 	rfs_s3_meta_to_stat(g->b, rfs_buf_str(&key), &m, &e->st);
 	rfs_buf_release(&key);
 	g->n++;
@@ -411,7 +420,7 @@ static int fill_attrs(struct gather *g)
 					       &st, NULL) &&
 			 S_ISDIR(st.st_mode) == S_ISDIR(g->e[i].st.st_mode))
 			g->e[i].st = st;
-		else if (!r)
+		else if (!r && !(g->late && !S_ISDIR(g->e[i].st.st_mode)))
 			g->todo[g->n_todo++] = i;
 	}
 	rfs_buf_release(&key);
@@ -475,11 +484,11 @@ static int fetch(struct rfs_s3_backend *b, const char *key, struct gather *g)
 	return r;
 }
 
-int rfs_s3_list(struct rfs_backend *rb, const char *key, rfs_backend_list_fn fn,
-		void *ctx)
+static int list(struct rfs_backend *rb, const char *key, bool late,
+		rfs_backend_list_fn fn, void *ctx)
 {
 	struct rfs_s3_backend *b = rfs_s3_of(rb);
-	struct gather g = { b, NULL, NULL, 0, 0, NULL, NULL, 0 };
+	struct gather g = { b, NULL, NULL, 0, 0, NULL, NULL, 0, late };
 	struct rfs_buf full = RFS_BUF_INIT;
 	size_t i;
 	int r;
@@ -492,7 +501,8 @@ int rfs_s3_list(struct rfs_backend *rb, const char *key, rfs_backend_list_fn fn,
 		r = rfs_s3_cache_list_get(b->cache, g.full, &g.e, &g.n);
 	if (r == 0) {
 		r = fetch(b, key, &g);
-		if (!r)
+		/* a late listing's files have provisional attributes */
+		if (!r && !late)
 			rfs_s3_cache_list_put(b->cache, g.full, g.e, g.n);
 	} else if (r == 1) {
 		r = 0;
@@ -504,4 +514,16 @@ int rfs_s3_list(struct rfs_backend *rb, const char *key, rfs_backend_list_fn fn,
 	free(g.todo);
 	rfs_buf_release(&full);
 	return r;
+}
+
+int rfs_s3_list(struct rfs_backend *rb, const char *key, rfs_backend_list_fn fn,
+		void *ctx)
+{
+	return list(rb, key, false, fn, ctx);
+}
+
+int rfs_s3_list_late(struct rfs_backend *rb, const char *key,
+		     rfs_backend_list_fn fn, void *ctx)
+{
+	return list(rb, key, true, fn, ctx);
 }

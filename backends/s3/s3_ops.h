@@ -379,6 +379,23 @@ void rfs_s3_cache_head_put(struct rfs_s3_cache *c, const char *full,
 bool rfs_s3_cache_head_get(struct rfs_s3_cache *c, const char *full,
 			   struct rfs_s3_meta *m);
 
+/**
+ * Remember the version of the object @p full a listing without HEADs
+ * showed (rfs_s3_list_late(): its size, ETag and Last-Modified in @p m,
+ * its other attributes unknown), so that copy_hashed_stat() reads that
+ * version, conditional on its ETag, without a HEAD. Kept and dropped as
+ * rfs_s3_cache_head_put() keeps its answers.
+ */
+void rfs_s3_cache_listed_put(struct rfs_s3_cache *c, const char *full,
+			     const struct rfs_s3_meta *m);
+
+/**
+ * What rfs_s3_cache_listed_put() kept of @p full.
+ * @return true and fill @p m when known
+ */
+bool rfs_s3_cache_listed_get(struct rfs_s3_cache *c, const char *full,
+			     struct rfs_s3_meta *m);
+
 /** How long a HEAD's answer is kept for opening, at least (seconds). */
 #define RFS_S3_HEAD_HINT_SEC 600
 
@@ -425,6 +442,11 @@ int rfs_s3_list_page(struct rfs_s3_backend *b, const char *prefix, bool delim,
 /** The backend's list(). */
 int rfs_s3_list(struct rfs_backend *b, const char *key, rfs_backend_list_fn fn,
 		void *ctx);
+
+/** The backend's list_late(): list() without a HEAD per object; each
+ * object's listed version is kept (rfs_s3_cache_listed_put()). */
+int rfs_s3_list_late(struct rfs_backend *b, const char *key,
+		     rfs_backend_list_fn fn, void *ctx);
 
 /**
  * Is anything stored below the directory @p key (its own marker aside)?
@@ -592,6 +614,11 @@ void rfs_s3_fresh_free(struct rfs_s3_fresh *f);
 int rfs_s3_copy_hashed(struct rfs_backend *src, const char *src_key,
 		       struct rfs_backend *dst, const char *dst_key,
 		       char sha[65]);
+
+/** @see rfs_backend_ops.copy_hashed_stat */
+int rfs_s3_copy_hashed_stat(struct rfs_backend *src, const char *src_key,
+			    struct rfs_backend *dst, const char *dst_key,
+			    char sha[65], struct stat *st);
 
 /** @see rfs_backend_ops.attest */
 int rfs_s3_attest(struct rfs_backend *b, const char *key, const char *sha);
