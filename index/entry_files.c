@@ -80,26 +80,13 @@ static int no_memory(struct rfs_error *err, int64_t entry_id)
 			     entry_id, strerror(ENOMEM));
 }
 
-int rfs_index_file_insert(struct rfs_index *idx, int64_t entry_id,
-			  const struct rfs_entry_file *f, struct rfs_error *err)
+/* Bind what an insert and a change of a row share: ?1 the entry, ?2 the
+ * path, ?3 to ?10 the type, size, times, mode, owner and link. */
+static int bind_row(sqlite3_stmt *st, int64_t entry_id,
+		    const struct rfs_entry_file *f)
 {
-	sqlite3_stmt *st;
-	int rc, ret;
+	int rc;
 
-	if (!f->path || !valid_type(f->type) || !valid_state(f->state))
-		return rfs_error_set(
-			err, EINVAL,
-			"invalid manifest row '%s' of entry %" PRId64,
-			f->path ? f->path : "", entry_id);
-	ret = rfs_index_stmt(
-		idx, RFS_INDEX_STMT_FILE_INSERT,
-		"INSERT INTO entry_files (entry_id, path, type, size, mtime_ns,"
-		" atime_ns, mode, uid, gid, link, sha256, state, rdev)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		" nullif(?11, ''), ?12, ?13)",
-		&st, err);
-	if (ret < 0)
-		return ret;
 	rc = sqlite3_bind_int64(st, 1, entry_id);
 	if (!rc)
 		rc = rfs_index_bind_text(st, 2, f->path);
@@ -120,6 +107,30 @@ int rfs_index_file_insert(struct rfs_index *idx, int64_t entry_id,
 		rc = sqlite3_bind_int64(st, 9, f->gid);
 	if (!rc)
 		rc = rfs_index_bind_text(st, 10, f->link);
+	return rc;
+}
+
+int rfs_index_file_insert(struct rfs_index *idx, int64_t entry_id,
+			  const struct rfs_entry_file *f, struct rfs_error *err)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if (!f->path || !valid_type(f->type) || !valid_state(f->state))
+		return rfs_error_set(
+			err, EINVAL,
+			"invalid manifest row '%s' of entry %" PRId64,
+			f->path ? f->path : "", entry_id);
+	ret = rfs_index_stmt(
+		idx, RFS_INDEX_STMT_FILE_INSERT,
+		"INSERT INTO entry_files (entry_id, path, type, size, mtime_ns,"
+		" atime_ns, mode, uid, gid, link, sha256, state, rdev)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+		" nullif(?11, ''), ?12, ?13)",
+		&st, err);
+	if (ret < 0)
+		return ret;
+	rc = bind_row(st, entry_id, f);
 	if (!rc)
 		rc = rfs_index_bind_text(st, 11, f->sha256);
 	if (!rc)
@@ -201,26 +212,7 @@ int rfs_index_file_set_attrs(struct rfs_index *idx, int64_t entry_id,
 			     &st, err);
 	if (ret < 0)
 		return ret;
-	rc = sqlite3_bind_int64(st, 1, entry_id);
-	if (!rc)
-		rc = rfs_index_bind_text(st, 2, f->path);
-	if (!rc)
-		rc = sqlite3_bind_text(st, 3, (const char[]){ (char)f->type },
-				       1, SQLITE_TRANSIENT);
-	if (!rc)
-		rc = sqlite3_bind_int64(st, 4, f->size);
-	if (!rc)
-		rc = sqlite3_bind_int64(st, 5, f->mtime_ns);
-	if (!rc)
-		rc = sqlite3_bind_int64(st, 6, f->atime_ns);
-	if (!rc)
-		rc = sqlite3_bind_int64(st, 7, f->mode);
-	if (!rc)
-		rc = sqlite3_bind_int64(st, 8, f->uid);
-	if (!rc)
-		rc = sqlite3_bind_int64(st, 9, f->gid);
-	if (!rc)
-		rc = rfs_index_bind_text(st, 10, f->link);
+	rc = bind_row(st, entry_id, f);
 	if (!rc)
 		rc = sqlite3_bind_int64(st, 11, (sqlite3_int64)f->rdev);
 	ret = rfs_index_run(
