@@ -12,6 +12,7 @@
 #define RFS_CORE_ARCHIVE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct rfs_backend;
@@ -143,6 +144,30 @@ int rfs_entry_find_at(struct rfs_index *idx, const char *path,
  */
 int rfs_purge_part(struct rfs_index *idx, struct rfs_backend *bin, int64_t id,
 		   const char *sub, struct rfs_error *err);
+
+/**
+ * Purge several files, symlinks or empty folders of one archived entry
+ * for good, as rfs_purge_part() does one, with the manifest rewritten once
+ * for all of them (so purging n parts costs n removals and one manifest,
+ * not n manifests): the manifest without them first, then the copies
+ * (files, then folders deepest first, so that a folder whose content is
+ * in @p subs too is empty by then), then one index transaction marks the
+ * rows purged and takes them out of the entry's counts. A part that
+ * cannot be removed (a folder with something else left in it, a backend
+ * error) stays: the manifest is written again with it, its row and counts
+ * stay, the others go, and the first error is returned.
+ * @param idx  the index (this thread's handle), with no transaction open
+ * @param bin  a backend on the entry's recycle root
+ * @param id   the entry's row id
+ * @param subs paths below the entry, each once ("" is refused)
+ * @param n    how many
+ * @param err  receives the reason of the first failure; may be NULL
+ * @return 0; -EBUSY (the entry is not archived), -ENOTEMPTY, -ENOENT (a
+ *         path neither listed nor in recycle storage), the backend's or
+ *         the index's error
+ */
+int rfs_purge_parts(struct rfs_index *idx, struct rfs_backend *bin, int64_t id,
+		    const char *const *subs, size_t n, struct rfs_error *err);
 
 /**
  * Refuse a path with a "." or ".." component, which names nothing in the

@@ -18,22 +18,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One path going, and what the index knows of it. */
+struct part {
+	const char *sub;
+	enum rfs_file_type type;
+	int64_t size;
+	bool listed; /* a row not purged yet */
+	bool gone;   /* out of recycle storage (or never there) */
+};
+
 /* The manifest's rows: the index's, without the purged ones and without
- * @p skip (the row going now, or NULL). */
+ * the parts in @p skip (sorted by path) that @p gone_only leaves out. */
 struct rows {
 	struct rfs_index *idx;
 	int64_t id;
-	const char *skip;
+	struct part **skip;
+	size_t n_skip;
+	bool gone_only;
 	int (*emit)(void *wctx, const struct rfs_entry_file *f);
 	void *wctx;
 };
 
+static int part_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct part *const *)a)->sub,
+		      (*(struct part *const *)b)->sub);
+}
+
+static int key_cmp(const void *k, const void *b)
+{
+	return strcmp(k, (*(struct part *const *)b)->sub);
+}
+
 static int emit_kept(const struct rfs_entry_file *f, void *ctx)
 {
 	struct rows *r = ctx;
+	struct part **hit;
 
-	if (f->state == RFS_FILE_PURGED ||
-	    (r->skip && !strcmp(f->path, r->skip)))
+	if (f->state == RFS_FILE_PURGED)
+		return 0;
+	hit = r->n_skip ? bsearch(f->path, r->skip, r->n_skip, sizeof(*r->skip),
+				  key_cmp)
+			: NULL;
+	if (hit && (!r->gone_only || (*hit)->gone))
 		return 0;
 	return r->emit(r->wctx, f);
 }
@@ -51,15 +78,25 @@ static int kept_rows(void *ctx,
 	return rfs_index_file_list(r->idx, r->id, &q, emit_kept, r, &ignore);
 }
 
-/* Mark the row purged and take it out of the entry's counts. */
-static int forget_row(struct rfs_index *idx, struct rfs_entry *e,
-		      const char *sub, bool counted, struct rfs_error *err)
+/* Mark the gone rows purged and take them out of the entry's counts, in
+ * one transaction. */
+static int forget_rows(struct rfs_index *idx, struct rfs_entry *e,
+		       struct part *const *parts, size_t n,
+		       struct rfs_error *err)
 {
+	bool counted = false;
+	size_t i;
 	int r = rfs_index_begin(idx, err);
 
 	if (r < 0)
 		return r;
-	r = rfs_index_file_update(idx, e->id, sub, NULL, RFS_FILE_PURGED, err);
+	for (i = 0; r == 0 && i < n; i++) {
+		if (!parts[i]->listed || !parts[i]->gone)
+			continue;
+		r = rfs_index_file_update(idx, e->id, parts[i]->sub, NULL,
+					  RFS_FILE_PURGED, err);
+		counted |= parts[i]->type != RFS_FILE_DIR;
+	}
 	if (r == 0 && counted)
 		r = rfs_index_entry_update(idx, e, err);
 	if (r == 0)
@@ -69,22 +106,47 @@ static int forget_row(struct rfs_index *idx, struct rfs_entry *e,
 	return r;
 }
 
-int rfs_purge_part(struct rfs_index *idx, struct rfs_backend *bin, int64_t id,
-		   const char *sub, struct rfs_error *err)
+/* Remove one part's copy; folders only once empty. */
+static int remove_copy(struct rfs_backend *bin, const char *bin_path,
+		       struct part *p, struct rfs_buf *key,
+		       struct rfs_error *err)
 {
-	struct rfs_buf key = RFS_BUF_INIT;
-	struct rfs_entry e = { 0 }, was = { 0 };
-	struct rfs_entry_file row;
-	enum rfs_file_type type = RFS_FILE_REG;
-	struct rows rows = { idx, id, sub, NULL, NULL };
-	bool listed, counted;
-	int64_t size = 0;
 	int r;
 
-	if (!*sub)
-		return rfs_error_set(err, EINVAL,
-				     "a part of an entry is named by a path "
-				     "below it");
+	rfs_buf_reset(key);
+	r = rfs_path_join(key, bin_path, p->sub);
+	if (r < 0)
+		return rfs_error_set(err, -r, "out of memory");
+	r = p->type == RFS_FILE_DIR ? rfs_backend_rmdir(bin, rfs_buf_str(key))
+				    : rfs_backend_unlink(bin, rfs_buf_str(key));
+	if (r == -ENOENT && (p->listed || p->type == RFS_FILE_DIR))
+		r = 0;
+	if (r < 0)
+		return rfs_error_set(err, -r, "cannot remove '%s': %s",
+				     rfs_buf_str(key), strerror(-r));
+	p->gone = true;
+	return 0;
+}
+
+int rfs_purge_parts(struct rfs_index *idx, struct rfs_backend *bin, int64_t id,
+		    const char *const *subs, size_t n, struct rfs_error *err)
+{
+	struct rfs_buf key = RFS_BUF_INIT;
+	struct rfs_entry e = { 0 };
+	struct rfs_entry_file row;
+	struct part *parts = NULL, **sorted = NULL;
+	struct rows rows = { idx, id, NULL, 0, false, NULL, NULL };
+	bool any_listed = false;
+	size_t i, k;
+	int r, first = 0;
+
+	for (i = 0; i < n; i++)
+		if (!*subs[i])
+			return rfs_error_set(err, EINVAL,
+					     "a part of an entry is named by "
+					     "a path below it");
+	if (n == 0)
+		return 0;
 	r = rfs_index_entry_get(idx, id, &e, err);
 	if (r < 0)
 		return r;
@@ -95,68 +157,93 @@ int rfs_purge_part(struct rfs_index *idx, struct rfs_backend *bin, int64_t id,
 				  e.bin_path, rfs_entry_state_name(e.state));
 		goto out;
 	}
-	r = rfs_index_file_get(idx, id, sub, &row, err);
-	listed = r == 0 && row.state != RFS_FILE_PURGED;
-	if (r == 0) {
-		type = row.type;
-		size = row.size;
-	} else if (r != -ENOENT) {
+	parts = calloc(n, sizeof(*parts));
+	sorted = calloc(n, sizeof(*sorted));
+	if (!parts || !sorted) {
+		r = rfs_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	rfs_error_clear(err);
-	r = rfs_path_join(&key, e.bin_path, sub);
-	if (r < 0)
-		goto out;
-	counted = listed && type != RFS_FILE_DIR;
-	r = rfs_entry_copy(&was, &e);
-	if (r < 0)
-		goto out;
-	if (counted) {
-		e.files_total--;
-		e.bytes_total -= size;
-		e.files_done = e.files_total;
-		e.bytes_done = e.bytes_total;
-	}
-	if (type == RFS_FILE_DIR) {
-		/* Only an empty folder goes: nothing of it is left to
-		 * describe, and a non-empty one stays as it was. */
-		r = rfs_backend_rmdir(bin, rfs_buf_str(&key));
-		if (r == -ENOENT)
-			r = 0;
-		if (r < 0) {
-			rfs_error_set(err, -r, "cannot remove '%s': %s",
-				      rfs_buf_str(&key), strerror(-r));
+	for (i = 0; i < n; i++) {
+		parts[i].sub = subs[i];
+		parts[i].type = RFS_FILE_REG;
+		r = rfs_index_file_get(idx, id, subs[i], &row, err);
+		if (r == 0) {
+			parts[i].type = row.type;
+			parts[i].size = row.size;
+			parts[i].listed = row.state != RFS_FILE_PURGED;
+		} else if (r != -ENOENT) {
 			goto out;
 		}
+		rfs_error_clear(err);
+		r = 0;
+		any_listed |= parts[i].listed;
+		sorted[i] = &parts[i];
 	}
-	/* The manifest first: a crash after it leaves a file the manifest
-	 * no longer claims, which a second rm removes; never a manifest
-	 * that claims a file gone. */
-	if (listed) {
+	qsort(sorted, n, sizeof(*sorted), part_cmp);
+	rows.skip = sorted;
+	rows.n_skip = n;
+	for (i = 0; i < n; i++) {
+		if (!parts[i].listed || parts[i].type == RFS_FILE_DIR)
+			continue;
+		e.files_total--;
+		e.bytes_total -= parts[i].size;
+	}
+	e.files_done = e.files_total;
+	e.bytes_done = e.bytes_total;
+	/* The manifest first, once for every part: a crash after it leaves
+	 * copies the manifest no longer claims, which a second rm removes;
+	 * never a manifest that claims a copy gone. */
+	if (any_listed) {
 		r = rfs_manifest_write(bin, &e, kept_rows, &rows, err);
 		if (r < 0)
 			goto out;
 	}
-	if (type != RFS_FILE_DIR) {
-		r = rfs_backend_unlink(bin, rfs_buf_str(&key));
-		if (r == -ENOENT && listed)
-			r = 0;
-		if (r < 0) {
-			rfs_error_set(err, -r, "cannot remove '%s': %s",
-				      rfs_buf_str(&key), strerror(-r));
-			/* Put the manifest back as the data still is. */
-			rows.skip = NULL;
-			if (listed)
-				rfs_manifest_write(bin, &was, kept_rows, &rows,
-						   NULL);
-			goto out;
-		}
+	/* Files, then folders deepest first (a child sorts after its
+	 * parent), so that a folder whose content goes too is empty. */
+	for (i = 0; i < n; i++) {
+		if (sorted[i]->type == RFS_FILE_DIR)
+			continue;
+		r = remove_copy(bin, e.bin_path, sorted[i], &key, err);
+		if (r < 0 && !first)
+			first = r;
 	}
-	if (listed)
-		r = forget_row(idx, &e, sub, counted, err);
+	for (k = n; k-- > 0;) {
+		if (sorted[k]->type != RFS_FILE_DIR)
+			continue;
+		r = remove_copy(bin, e.bin_path, sorted[k], &key,
+				first ? NULL : err);
+		if (r < 0 && !first)
+			first = r;
+	}
+	if (first) {
+		/* Some copies stay: the manifest lists them again, and the
+		 * counts keep them. */
+		for (i = 0; i < n; i++) {
+			if (parts[i].gone || !parts[i].listed ||
+			    parts[i].type == RFS_FILE_DIR)
+				continue;
+			e.files_total++;
+			e.bytes_total += parts[i].size;
+		}
+		e.files_done = e.files_total;
+		e.bytes_done = e.bytes_total;
+		rows.gone_only = true;
+		if (any_listed)
+			rfs_manifest_write(bin, &e, kept_rows, &rows, NULL);
+	}
+	r = forget_rows(idx, &e, sorted, n, first ? NULL : err);
+	if (first)
+		r = first;
 out:
+	free(parts);
+	free(sorted);
 	rfs_buf_release(&key);
 	rfs_entry_release(&e);
-	rfs_entry_release(&was);
 	return r;
+}
+
+int rfs_purge_part(struct rfs_index *idx, struct rfs_backend *bin, int64_t id,
+		   const char *sub, struct rfs_error *err)
+{
+	return rfs_purge_parts(idx, bin, id, &sub, 1, err);
 }

@@ -953,3 +953,64 @@ Test(core_archive, a_failed_partial_purge_changes_nothing)
 	rfs_entry_release(&e);
 	afx_close(&f);
 }
+
+/* rm -r of a folder of an entry: its files and the folder go in one call
+ * that writes the manifest once (a second manifest rename would fail),
+ * with the counts of every file taken out in one transaction. */
+Test(core_archive, a_batched_partial_purge_writes_the_manifest_once)
+{
+	const char *subs[] = { "e", "a", "b" };
+	struct rfs_entry e = { 0 }, now = { 0 };
+	struct listed l;
+	struct stat st;
+
+	archived_abe(&e);
+	rfs_mem_fail_nth(f.bin_store, RFS_MEM_OP_RENAME, 2, EIO);
+	cr_assert_eq(rfs_purge_parts(f.idx, f.bin, e.id, subs, 3, &f.err), 0,
+		     "%s", f.err.msg);
+	rfs_mem_recover(f.bin_store);
+	cr_assert_eq(rfs_backend_stat(f.bin, AFX_E "/dt=1/a", &st), -ENOENT);
+	cr_assert_eq(rfs_backend_stat(f.bin, AFX_E "/dt=1/b", &st), -ENOENT);
+	cr_assert_eq(rfs_backend_stat(f.bin, AFX_E "/dt=1/e", &st), -ENOENT);
+	manifest_of(&e, &l);
+	cr_assert_str_eq(l.paths, "");
+	cr_assert_eq(l.files, 0);
+	cr_assert_eq(l.bytes, 0);
+	afx_get(&f, e.id, &now);
+	cr_assert_eq(now.files_total, 0);
+	cr_assert_eq(now.bytes_total, 0);
+	cr_assert_eq(now.state, RFS_ENTRY_ARCHIVED);
+	rfs_entry_release(&now);
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
+
+/* A batch where one copy cannot be removed: the others go, the one that
+ * stays is listed and counted again, and the first error is returned. */
+Test(core_archive, a_batched_partial_purge_keeps_what_it_cannot_remove)
+{
+	const char *subs[] = { "a", "b" };
+	struct rfs_entry e = { 0 }, now = { 0 };
+	struct listed l;
+	struct stat st;
+
+	archived_abe(&e);
+	/* a is removed first (sorted), b's unlink fails. */
+	rfs_mem_fail_nth(f.bin_store, RFS_MEM_OP_UNLINK, 2, EIO);
+	cr_assert_eq(rfs_purge_parts(f.idx, f.bin, e.id, subs, 2, &f.err),
+		     -EIO);
+	cr_assert_neq(f.err.msg[0], '\0');
+	rfs_mem_recover(f.bin_store);
+	cr_assert_eq(rfs_backend_stat(f.bin, AFX_E "/dt=1/a", &st), -ENOENT);
+	cr_assert_eq(rfs_backend_stat(f.bin, AFX_E "/dt=1/b", &st), 0);
+	manifest_of(&e, &l);
+	cr_assert_str_eq(l.paths, " b e");
+	cr_assert_eq(l.files, 1);
+	cr_assert_eq(l.bytes, 200);
+	afx_get(&f, e.id, &now);
+	cr_assert_eq(now.files_total, 1);
+	cr_assert_eq(now.bytes_total, 200);
+	rfs_entry_release(&now);
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
