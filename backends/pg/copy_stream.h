@@ -51,42 +51,10 @@ int rfs_pg_restore_stream(PGconn *c, const struct rfs_pg_item *it,
 			  const char *pschema, const char *parent,
 			  struct rfs_error *err);
 
-/**
- * Stream the rows of @p out_sql (a `COPY ... TO STDOUT`) on @p from into
- * @p in_sql (a `COPY ... FROM STDIN` of the same format) on @p to, both
- * running at once. Rows are never changed on the way.
- * @return 0; on failure both connections are idle again (or lost), the
- *         reason in @p err
- */
-int rfs_pg_copy_pump(PGconn *from, const char *out_sql, PGconn *to,
-		     const char *in_sql, struct rfs_error *err);
-
 /** The columns of relation @p oid on @p c as two text arrays
  * ("{a,b}" literals of names and of format_type()), for comparing
  * relations of two databases. Caller frees both. @return 0 or -errno */
 int rfs_pg_column_arrays(PGconn *c, const char *oid, char **names, char **types,
 			 struct rfs_error *err);
-
-/** The schema and manifest table of it's recycle location, made when
- * missing on @p c (steps.c). @return 0 or as rfs_pg_query() */
-int rfs_pg_ensure_bin(PGconn *c, const struct rfs_pg_item *it,
-		      struct rfs_error *err);
-
-/** The manifest row's state into it->state (NULL: none), read on it->mc
- * or @p c, locked FOR UPDATE when @p lock (steps.c). -EEXIST: the name
- * holds another archive. */
-int rfs_pg_read_state(PGconn *c, struct rfs_pg_item *it, bool lock,
-		      struct rfs_error *err);
-
-/** The source's row count, content hash and stamp into @p it, read on
- * @p c in the snapshot of its open transaction (steps.c).
- * @return 0 or as rfs_pg_query() */
-int rfs_pg_source_hash(PGconn *c, const char *oid, struct rfs_pg_item *it,
-		       struct rfs_error *err);
-
-/** INSERT the item's manifest row, state "copied", with its count, hash
- * and stamp, on @p c (steps.c). */
-int rfs_pg_manifest_add(PGconn *c, struct rfs_pg_item *it,
-			struct rfs_error *err);
 
 #endif

@@ -79,18 +79,19 @@ extern const struct rfs_backend_rel_ops rfs_pg_rel_ops;
  * free calls this). */
 void rfs_pg_rel_forget(const struct rfs_pg *p);
 
-/** A folder name to a relation name: undo %25, %2F and %2E.
+/** A folder name to a relation name: undo %25, %2F and %2E (names.c).
  * @return 0, -ENOENT (not a name rfs_pg_name_encode() gives), -ENOMEM */
 int rfs_pg_name_decode(const char *in, size_t n, char **out);
 
 /** The name of an archive's recycle copy: the table of @p origin's last
  * part (a folder name, decoded), cut to fit 63 bytes on a character
- * boundary, "_" and the first 8 characters of @p id.
+ * boundary, "_" and the first 8 characters of @p id (names.c).
  * @return 0, -EINVAL (no table's folder name, in @p err) */
 int rfs_pg_copy_name(const char *origin, const char *id, char out[64],
 		     struct rfs_error *err);
 
-/** rfs_backend_rel_ops::bin_key: the folder of rfs_pg_copy_name(). */
+/** rfs_backend_rel_ops::bin_key: the folder of rfs_pg_copy_name()
+ * (names.c). */
 int rfs_pg_bin_key(struct rfs_backend *b, const char *item, const char *id,
 		   char **out);
 

@@ -141,29 +141,6 @@ void rfs_pg_rel_forget(const struct rfs_pg *p)
 	pthread_mutex_unlock(&pool_lock);
 }
 
-int rfs_pg_copy_name(const char *origin, const char *id, char out[64],
-		     struct rfs_error *err)
-{
-	const char *base = strrchr(origin ? origin : "", '/');
-	char *name = NULL;
-	size_t n;
-	int r;
-
-	base = base ? base + 1 : (origin ? origin : "");
-	r = rfs_pg_name_decode(base, strlen(base), &name);
-	if (r < 0)
-		return rfs_error_set(err, EINVAL, "'%s' names no table",
-				     origin ? origin : "");
-	n = strlen(name);
-	if (n > 54)
-		n = 54;
-	while (n > 0 && (name[n] & 0xc0) == 0x80)
-		n--; /* not inside a UTF-8 character */
-	snprintf(out, 64, "%.*s_%.8s", (int)n, name, id ? id : "");
-	free(name);
-	return 0;
-}
-
 static bool same_str(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));

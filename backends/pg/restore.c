@@ -6,11 +6,13 @@
 #include "backends/pg/copy_stream.h"
 
 #include "util/error.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 /* The target with the item's origin filled in. */
 struct where {
@@ -225,6 +227,145 @@ int rfs_pg_restore_verify(PGconn *c, const struct rfs_pg_item *it,
 	return r < 0 ? r : rfs_pg_same(c, oid, it, "restored table", err);
 }
 
+/* The length of the statement at @p s of a saved DDL: up to and with the
+ * ';' that ends its line outside a quoted literal ('' doubled; E'' with
+ * backslash escapes, as quote_literal() writes them) and outside a quoted
+ * identifier ("" doubled). */
+static size_t stmt_len(const char *s)
+{
+	size_t i = 0;
+
+	while (s[i]) {
+		if (s[i] == '\'') {
+			bool e = i > 0 && s[i - 1] == 'E';
+
+			for (i++; s[i]; i++) {
+				if (e && s[i] == '\\' && s[i + 1])
+					i++;
+				else if (s[i] == '\'' && s[i + 1] == '\'')
+					i++;
+				else if (s[i] == '\'')
+					break;
+			}
+			if (s[i])
+				i++;
+		} else if (s[i] == '"') {
+			for (i++; s[i] && !(s[i] == '"' && s[i + 1] != '"');
+			     i++)
+				if (s[i] == '"')
+					i++;
+			if (s[i])
+				i++;
+		} else if (s[i] == ';' && (s[i + 1] == '\n' || !s[i + 1])) {
+			return i + 1;
+		} else {
+			i++;
+		}
+	}
+	return i;
+}
+
+/* @p st (@p n bytes) rewritten onto @p tq into @p out when it is one of
+ * the saved owner, grant and comment statements of relation @p oq.
+ * @return true when it is one */
+static bool saved_grant(const char *st, size_t n, const char *oq,
+			const char *tq, struct rfs_buf *out)
+{
+	static const char *const heads[] = { "ALTER TABLE ",
+					     "COMMENT ON TABLE ",
+					     "COMMENT ON COLUMN ", "GRANT " };
+	static const char *const tails[] = { " OWNER TO ", " IS ", ".", NULL };
+	size_t oql = strlen(oq);
+
+	for (size_t k = 0; k < sizeof(heads) / sizeof(heads[0]); k++) {
+		size_t h = strlen(heads[k]);
+		const char *at = NULL;
+
+		if (n < h || strncmp(st, heads[k], h))
+			continue;
+		if (tails[k]) {
+			if (n >= h + oql && !strncmp(st + h, oq, oql) &&
+			    !strncmp(st + h + oql, tails[k], strlen(tails[k])))
+				at = st + h;
+		} else { /* GRANT privilege ON oq TO role */
+			for (const char *q = st + h; q + 4 + oql < st + n; q++)
+				if (!strncmp(q, " ON ", 4) &&
+				    !strncmp(q + 4, oq, oql) &&
+				    !strncmp(q + 4 + oql, " TO ", 4)) {
+					at = q + 4;
+					break;
+				}
+		}
+		if (!at)
+			continue;
+		rfs_buf_addf(out, "%.*s%s%.*s", (int)(at - st), st, tq,
+			     (int)(n - (size_t)(at - st) - oql), at + oql);
+		return true;
+	}
+	return false;
+}
+
+/* The owner, grants and comments that the saved DDL gives the origin
+ * relation, applied to the restored one (each idempotent). A role that
+ * no longer exists is skipped with a warning: the rows are back. */
+static int apply_saved(PGconn *c, const struct rfs_pg_item *it,
+		       const struct where *w, struct rfs_error *err)
+{
+	const char *p[] = { it->schema, it->name, w->schema, w->name };
+	struct rfs_buf st = RFS_BUF_INIT;
+	PGresult *res;
+	char *oq, *tq;
+	int r = rfs_pg_query(c, &res, err,
+			     "SELECT format('%I.%I', $1::text, $2::text), "
+			     "format('%I.%I', $3::text, $4::text)",
+			     4, p);
+
+	if (r < 0)
+		return r;
+	oq = strdup(PQgetvalue(res, 0, 0));
+	tq = strdup(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	r = oq && tq ? rfs_pg_exec(c, err, "BEGIN") : -ENOMEM;
+	for (const char *s = it->ddl; r == 0 && s && *s;) {
+		size_t n;
+
+		while (*s == '\n' || *s == ' ')
+			s++;
+		n = stmt_len(s);
+		if (n && saved_grant(s, n, oq, tq, &st)) {
+			PGresult *g;
+
+			r = rfs_pg_exec(c, err, "SAVEPOINT rfs_grant");
+			g = r == 0 && st.data ? PQexec(c, rfs_buf_str(&st))
+					      : NULL;
+			if (r == 0 && PQresultStatus(g) != PGRES_COMMAND_OK &&
+			    PQresultErrorField(g, PG_DIAG_SQLSTATE) &&
+			    !strcmp(PQresultErrorField(g, PG_DIAG_SQLSTATE),
+				    "42704")) { /* undefined_object: a role */
+				rfs_log(LOG_WARNING,
+					"restore of %s: skipped %s: %s", tq,
+					rfs_buf_str(&st),
+					PQresultErrorField(
+						g, PG_DIAG_MESSAGE_PRIMARY));
+				PQclear(g);
+				r = rfs_pg_exec(
+					c, err,
+					"ROLLBACK TO SAVEPOINT rfs_grant");
+			} else if (r == 0 && (!g || PQresultStatus(g) !=
+							    PGRES_COMMAND_OK)) {
+				r = rfs_pg_fail(c, g, err);
+			} else if (r == 0) {
+				PQclear(g);
+			}
+			rfs_buf_release(&st);
+		}
+		s += n;
+	}
+	free(oq);
+	free(tq);
+	return rfs_pg_end(c, r, err);
+}
+
 int rfs_pg_restore_attach(PGconn *c, const struct rfs_pg_item *it,
 			  const struct rfs_pg_target_table *to,
 			  struct rfs_error *err)
@@ -235,23 +376,25 @@ int rfs_pg_restore_attach(PGconn *c, const struct rfs_pg_item *it,
 	int r;
 
 	resolve(it, to, &w);
-	if (!w.parent || !it->bound)
-		return 0;
-	p[0] = w.schema;
-	p[1] = w.name;
-	r = rfs_pg_query(c, &res, err,
-			 "SELECT 1 FROM pg_class c JOIN pg_namespace n ON "
-			 "n.oid = c.relnamespace WHERE n.nspname = $1 AND "
-			 "c.relname = $2 AND c.relispartition",
-			 2, p);
-	if (r < 0)
-		return r;
-	r = PQntuples(res);
-	PQclear(res);
-	if (r)
-		return 0;
-	return rfs_pg_attach(c, w.pschema, w.parent, w.schema, w.name,
-			     it->bound, err);
+	if (w.parent && it->bound) {
+		p[0] = w.schema;
+		p[1] = w.name;
+		r = rfs_pg_query(c, &res, err,
+				 "SELECT 1 FROM pg_class c JOIN pg_namespace n "
+				 "ON n.oid = c.relnamespace WHERE n.nspname = "
+				 "$1 AND c.relname = $2 AND c.relispartition",
+				 2, p);
+		if (r < 0)
+			return r;
+		r = PQntuples(res);
+		PQclear(res);
+		r = r ? 0
+		      : rfs_pg_attach(c, w.pschema, w.parent, w.schema, w.name,
+				      it->bound, err);
+		if (r < 0)
+			return r;
+	}
+	return apply_saved(c, it, &w, err);
 }
 
 int rfs_pg_purge(PGconn *c, const struct rfs_pg_item *it, struct rfs_error *err)

@@ -5,7 +5,7 @@
  * show, so running it again is safe.
  */
 #include "backends/pg/steps_priv.h"
-#include "backends/pg/copy_stream.h"
+#include "backends/pg/copy_pump.h"
 
 #include "util/uri.h"
 #include "util/error.h"

@@ -27,4 +27,26 @@ int rfs_pg_attach(PGconn *c, const char *parent_schema, const char *parent,
 		  const char *schema, const char *name, const char *bound,
 		  struct rfs_error *err);
 
+/** The schema and manifest table of it's recycle location, made when
+ * missing on @p c (steps.c). @return 0 or as rfs_pg_query() */
+int rfs_pg_ensure_bin(PGconn *c, const struct rfs_pg_item *it,
+		      struct rfs_error *err);
+
+/** The manifest row's state into it->state (NULL: none), read on it->mc
+ * or @p c, locked FOR UPDATE when @p lock (steps.c). -EEXIST: the name
+ * holds another archive. */
+int rfs_pg_read_state(PGconn *c, struct rfs_pg_item *it, bool lock,
+		      struct rfs_error *err);
+
+/** The source's row count, content hash and stamp into @p it, read on
+ * @p c in the snapshot of its open transaction (steps.c).
+ * @return 0 or as rfs_pg_query() */
+int rfs_pg_source_hash(PGconn *c, const char *oid, struct rfs_pg_item *it,
+		       struct rfs_error *err);
+
+/** INSERT the item's manifest row, state "copied", with its count, hash
+ * and stamp, on @p c (steps.c). */
+int rfs_pg_manifest_add(PGconn *c, struct rfs_pg_item *it,
+			struct rfs_error *err);
+
 #endif

@@ -1496,3 +1496,61 @@ Test(pg_kind, default_partition_archives_with_a_plain_detach)
 	rfs_test_out_release(&out);
 	rfs_test_mount_cleanup(&m);
 }
+
+/* The owner, a grant to a role and the comments of a partition come back
+ * with its restore, as the DDL saved in the manifest gives them; a grant
+ * to a role dropped since the archive is skipped. */
+Test(pg_kind, restore_brings_back_owner_grants_and_comments)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *s;
+
+	free(PSQL("DO $$ BEGIN CREATE ROLE rfs_reader; EXCEPTION WHEN "
+		  "duplicate_object THEN NULL; END $$; DO $$ BEGIN CREATE "
+		  "ROLE rfs_owner; EXCEPTION WHEN duplicate_object THEN NULL; "
+		  "END $$; DO $$ BEGIN CREATE ROLE \"rfs gone\"; EXCEPTION "
+		  "WHEN duplicate_object THEN NULL; END $$"));
+	free(PSQL("ALTER TABLE public.orders_2013_03 OWNER TO rfs_owner; "
+		  "GRANT SELECT ON public.orders_2013_03 TO rfs_reader; "
+		  "GRANT INSERT ON public.orders_2013_03 TO \"rfs gone\"; "
+		  "COMMENT ON TABLE public.orders_2013_03 IS E'March''s "
+		  "rows; kept\\nfor audit;'; COMMENT ON COLUMN "
+		  "public.orders_2013_03.note IS 'free text'"));
+	catalog(&m);
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs archive %s/orders_2013_03", E),
+		0, "%s", out.err);
+	s = attachment("orders_2013_03");
+	cr_assert_str_eq(s, "-", "the partition is dropped");
+	free(s);
+	/* a role of the saved grants dropped since: skipped, the rest
+	 * applied */
+	free(PSQL("DROP ROLE \"rfs gone\""));
+	cr_assert_eq(
+		rfs_test_sh(&m, &out, "recyclefs restore %s/orders_2013_03", E),
+		0, "%s", out.err);
+	s = attachment("orders_2013_03");
+	cr_expect_str_eq(s, "orders FOR VALUES FROM ('2013-03-01') TO "
+			    "('2013-04-01')");
+	free(s);
+	s = PSQL("SELECT has_table_privilege('rfs_reader', "
+		 "'public.orders_2013_03', 'SELECT')::text || ' ' || "
+		 "has_table_privilege('rfs_reader', 'public.orders_2013_03', "
+		 "'INSERT')::text || ' ' || pg_get_userbyid(relowner) FROM "
+		 "pg_class "
+		 "WHERE oid = 'public.orders_2013_03'::regclass");
+	cr_expect_str_eq(s, "true false rfs_owner", "owner and grants");
+	free(s);
+	s = PSQL("SELECT obj_description('public.orders_2013_03'::regclass, "
+		 "'pg_class') = E'March''s rows; kept\\nfor audit;'");
+	cr_expect_str_eq(s, "t", "the table's comment");
+	free(s);
+	s = PSQL("SELECT col_description('public.orders_2013_03'::regclass, "
+		 "(SELECT attnum FROM pg_attribute WHERE attrelid = "
+		 "'public.orders_2013_03'::regclass AND attname = 'note'))");
+	cr_expect_str_eq(s, "free text", "the column's comment");
+	free(s);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
