@@ -28,12 +28,12 @@ int rfs_pg_attach(PGconn *c, const char *parent_schema, const char *parent,
 		  struct rfs_error *err);
 
 /** The schema and manifest table of it's recycle location, made when
- * missing on @p c (steps.c). @return 0 or as rfs_pg_query() */
+ * missing on @p c (manifest.c). @return 0 or as rfs_pg_query() */
 int rfs_pg_ensure_bin(PGconn *c, const struct rfs_pg_item *it,
 		      struct rfs_error *err);
 
 /** The manifest row's state into it->state (NULL: none), read on it->mc
- * or @p c, locked FOR UPDATE when @p lock (steps.c). -EEXIST: the name
+ * or @p c, locked FOR UPDATE when @p lock (manifest.c). -EEXIST: the name
  * holds another archive. */
 int rfs_pg_read_state(PGconn *c, struct rfs_pg_item *it, bool lock,
 		      struct rfs_error *err);
@@ -45,8 +45,19 @@ int rfs_pg_source_hash(PGconn *c, const char *oid, struct rfs_pg_item *it,
 		       struct rfs_error *err);
 
 /** INSERT the item's manifest row, state "copied", with its count, hash
- * and stamp, on @p c (steps.c). */
+ * and stamp, on @p c (manifest.c). */
 int rfs_pg_manifest_add(PGconn *c, struct rfs_pg_item *it,
 			struct rfs_error *err);
+
+/** Set the manifest row's state to @p state (archived_at too for
+ * "archived"), on it->mc or @p c, and keep it in it->state (manifest.c).
+ * @return 0 or as rfs_pg_query() */
+int rfs_pg_set_state(PGconn *c, struct rfs_pg_item *it, const char *state,
+		     struct rfs_error *err);
+
+/** How far the archive went by state @p s: 1 copied, 2 verified,
+ * 3 unpublished, 4 deleted, 5 archived; 0 for NULL or another value
+ * (manifest.c). */
+int rfs_pg_state_rank(const char *s);
 
 #endif
