@@ -251,6 +251,34 @@ bool rfs_fs_snap_has_entry(const struct fs_snap *s, int64_t id)
 	return false;
 }
 
+/* The end of a snapshot derived from @p base, its bin entries copied
+ * into @p s with result @p r: the hidden names built, the catalog shared
+ * with @p base, entry @p pin_id pinned (as gone when @p gone) until
+ * @p pin_until_ns. On failure @p s is freed. */
+static int derived_end(struct fs_snap *base, struct fs_snap *s, int r,
+		       int64_t pin_id, bool gone, int64_t pin_until_ns,
+		       struct fs_snap **out)
+{
+	if (r == 0)
+		r = hide_build(s);
+	if (r < 0) {
+		rfs_fs_bin_release(s);
+		free(s);
+		return r;
+	}
+	s->cat = base->cat;
+	s->cat_refs = base->cat_refs;
+	__atomic_add_fetch(s->cat_refs, 1, __ATOMIC_RELAXED);
+	s->refs = 1;
+	s->gen = __atomic_add_fetch(&gens, 1, __ATOMIC_RELAXED);
+	s->bin_print = bin_print(s);
+	s->pin_id = pin_id;
+	s->pin_gone = gone;
+	s->pin_until_ns = pin_until_ns;
+	*out = s;
+	return 0;
+}
+
 int rfs_fs_snap_with_entry(struct fs_snap *base, const struct rfs_entry *e,
 			   int64_t pin_until_ns, struct fs_snap **out)
 {
@@ -277,23 +305,7 @@ int rfs_fs_snap_with_entry(struct fs_snap *base, const struct rfs_entry *e,
 		if (r == 0 && i < base->n_bin)
 			r = copy_entry(&l, &base->bin[i]);
 	}
-	if (r == 0)
-		r = hide_build(s);
-	if (r < 0) {
-		rfs_fs_bin_release(s);
-		free(s);
-		return r;
-	}
-	s->cat = base->cat;
-	s->cat_refs = base->cat_refs;
-	__atomic_add_fetch(s->cat_refs, 1, __ATOMIC_RELAXED);
-	s->refs = 1;
-	s->gen = __atomic_add_fetch(&gens, 1, __ATOMIC_RELAXED);
-	s->bin_print = bin_print(s);
-	s->pin_id = e->id;
-	s->pin_until_ns = pin_until_ns;
-	*out = s;
-	return 0;
+	return derived_end(base, s, r, e->id, false, pin_until_ns, out);
 }
 
 int rfs_fs_snap_without_entry(struct fs_snap *base, int64_t id,
@@ -314,24 +326,7 @@ int rfs_fs_snap_without_entry(struct fs_snap *base, int64_t id,
 	for (i = 0; r == 0 && i < base->n_bin; i++)
 		if (base->bin[i].id != id)
 			r = copy_entry(&l, &base->bin[i]);
-	if (r == 0)
-		r = hide_build(s);
-	if (r < 0) {
-		rfs_fs_bin_release(s);
-		free(s);
-		return r;
-	}
-	s->cat = base->cat;
-	s->cat_refs = base->cat_refs;
-	__atomic_add_fetch(s->cat_refs, 1, __ATOMIC_RELAXED);
-	s->refs = 1;
-	s->gen = __atomic_add_fetch(&gens, 1, __ATOMIC_RELAXED);
-	s->bin_print = bin_print(s);
-	s->pin_id = id;
-	s->pin_gone = true;
-	s->pin_until_ns = pin_until_ns;
-	*out = s;
-	return 0;
+	return derived_end(base, s, r, id, true, pin_until_ns, out);
 }
 
 struct fs_snap *rfs_fs_snap_get(struct rfs_fs_state *st)

@@ -168,6 +168,28 @@ int rfs_pg_sync(PGconn *c, struct rfs_pg_item *it, struct rfs_error *err)
 	return rfs_pg_sync2(c, NULL, it, err);
 }
 
+/* The start of a sync: the recycle location made when missing, @p begin
+ * run on @p c, the manifest row read and locked. @return 0 in the open
+ * transaction; 1 when the copy was made already (the transaction ended);
+ * or as rfs_pg_query() */
+static int sync_begin(PGconn *c, struct rfs_pg_item *it, const char *begin,
+		      struct rfs_error *err)
+{
+	int r = rfs_pg_ensure_bin(c, it, err);
+
+	if (r < 0)
+		return r;
+	r = rfs_pg_exec(c, err, begin);
+	if (r < 0)
+		return r;
+	r = rfs_pg_read_state(c, it, true, err);
+	if (r < 0 || it->state) {
+		r = rfs_pg_end(c, r, err);
+		return r < 0 ? r : 1;
+	}
+	return 0;
+}
+
 int rfs_pg_sync2(PGconn *c, PGconn *c2, struct rfs_pg_item *it,
 		 struct rfs_error *err)
 {
@@ -175,16 +197,10 @@ int rfs_pg_sync2(PGconn *c, PGconn *c2, struct rfs_pg_item *it,
 	struct rfs_pg_par par = { 0 };
 	bool hash = !it->hash[0];
 	char oid[16], kind, snap[64];
-	int r = rfs_pg_ensure_bin(c, it, err);
+	int r = sync_begin(c, it, "BEGIN ISOLATION LEVEL REPEATABLE READ", err);
 
-	if (r < 0)
-		return r;
-	r = rfs_pg_exec(c, err, "BEGIN ISOLATION LEVEL REPEATABLE READ");
-	if (r < 0)
-		return r;
-	r = rfs_pg_read_state(c, it, true, err);
-	if (r < 0 || it->state)
-		return rfs_pg_end(c, r, err); /* copied already */
+	if (r != 0)
+		return r < 0 ? r : 0; /* copied already */
 	r = rfs_pg_lookup(c, it->schema, it->name, oid, &kind, err);
 	if (r == -ENOENT)
 		r = rfs_error_set(err, ENOENT, "no table %s.%s", it->schema,
@@ -276,16 +292,10 @@ static int sync_streamed(PGconn *c, PGconn *c2, PGconn *rd,
 	bool hash = !it->hash[0], started = false;
 	char oid[16], kind, snap[64];
 	PGresult *res;
-	int r = rfs_pg_ensure_bin(c, it, err);
+	int r = sync_begin(c, it, "BEGIN", err);
 
-	if (r < 0)
-		return r;
-	r = rfs_pg_exec(c, err, "BEGIN");
-	if (r < 0)
-		return r;
-	r = rfs_pg_read_state(c, it, true, err);
-	if (r < 0 || it->state)
-		return rfs_pg_end(c, r, err); /* copied already */
+	if (r != 0)
+		return r < 0 ? r : 0; /* copied already */
 	r = rfs_pg_exec(rd, err,
 			"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 	if (r < 0)
