@@ -36,6 +36,12 @@ static int snapshot(struct mr *m, const char *src, struct rfs_rel_item *it)
 	char hash[RFS_SHA256_HEX];
 	int r = rfs_memrel_is_dir(m, src);
 
+	/* what a failed run of this step filled in before (rel_call() runs
+	 * it again with the same item) */
+	free(it->parent);
+	free(it->bound);
+	free(it->relation);
+	it->parent = it->bound = it->relation = NULL;
 	if (r == -ENOENT || r == -ENOTDIR)
 		return rfs_error_set(m->err, ENOENT, "no table %s", src);
 	if (r == 0)
