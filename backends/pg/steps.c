@@ -95,6 +95,21 @@ static int index_defs(PGconn *c, struct rfs_buf *dst, PGresult **mk,
 	return r;
 }
 
+/* CREATE TABLE @p dst (LIKE @p src INCLUDING ALL), its indexes and index
+ * constraints then dropped and their definitions kept in @p mk
+ * (index_defs()), to be made again after the rows. */
+static int create_like(PGconn *c, struct rfs_buf *src, struct rfs_buf *dst,
+		       PGresult **mk, struct rfs_error *err)
+{
+	struct rfs_buf sql = RFS_BUF_INIT;
+	int r;
+
+	rfs_buf_addf(&sql, "CREATE TABLE %s (LIKE %s INCLUDING ALL)",
+		     rfs_buf_str(dst), rfs_buf_str(src));
+	r = rfs_pg_run(c, &sql, NULL, err);
+	return r < 0 ? r : index_defs(c, dst, mk, err);
+}
+
 /* CREATE TABLE @p dst (LIKE @p src INCLUDING ALL) without its indexes;
  * INSERT ... SELECT; the indexes and index constraints made again. */
 int rfs_pg_copy_table(PGconn *c, const char *src_oid, struct rfs_buf *src,
@@ -106,11 +121,7 @@ int rfs_pg_copy_table(PGconn *c, const char *src_oid, struct rfs_buf *src,
 
 	if (r < 0)
 		return r;
-	rfs_buf_addf(&sql, "CREATE TABLE %s (LIKE %s INCLUDING ALL)",
-		     rfs_buf_str(dst), rfs_buf_str(src));
-	r = rfs_pg_run(c, &sql, NULL, err);
-	if (r == 0)
-		r = index_defs(c, dst, &mk, err);
+	r = create_like(c, src, dst, &mk, err);
 	if (r == 0) {
 		rfs_buf_addf(&sql,
 			     "INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE "
@@ -252,13 +263,8 @@ static int copy_streamed(PGconn *c, PGconn *rd, const char *oid,
 	bool binary = false;
 	int r = add_columns(rd, oid, &cols, &binary, err);
 
-	if (r == 0) {
-		rfs_buf_addf(&sql, "CREATE TABLE %s (LIKE %s INCLUDING ALL)",
-			     rfs_buf_str(dst), rfs_buf_str(src));
-		r = rfs_pg_run(c, &sql, NULL, err);
-	}
 	if (r == 0)
-		r = index_defs(c, dst, &mk, err);
+		r = create_like(c, src, dst, &mk, err);
 	if (r == 0) {
 		rfs_buf_addf(&out, "COPY (SELECT %s FROM ONLY %s) TO STDOUT%s",
 			     rfs_buf_str(&cols), rfs_buf_str(src),
