@@ -4,7 +4,9 @@
  * mknod, bind), the folder moved into .recyclebin, then restored. Their
  * type, permission bits, owner, group, device number and times (in ns)
  * must be the same in the bin, after the restore, and through the mount;
- * a second restore changes nothing (same inode, same ctime).
+ * a second restore changes nothing (same inode, same ctime). A recycle
+ * storage on S3 (a private moto_server) refuses them at the archive's
+ * snapshot, and a restore of them to S3 is refused up front.
  */
 #include <criterion/criterion.h>
 
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "tests/support/mount.h"
+#include "tests/support/s3.h"
 
 static struct rfs_test_mount m;
 static struct rfs_test_out out;
@@ -229,4 +232,161 @@ Test(special, archive_and_restore_keep_fifos_sockets_and_devices)
 	free(s);
 	cr_assert_eq(rfs_test_mount_stop(&m), 0);
 	free(before);
+}
+
+/* ------------------------------------------------ an object store refuses */
+
+#define OBJ_EP	 "t.obj/raw/2020-01-01..now"
+#define OBJ_ITEM OBJ_EP "/dt=1"
+#define OBJ_SRC	 "data/obj/p/dt=1"
+
+static struct rfs_test_server moto;
+static char *obj_bucket, *obj_bin;
+
+/* Storage "obj": a local directory whose recycle storage is a bucket of
+ * a private moto_server; epoch OBJ_EP on it, item OBJ_ITEM made by
+ * make.py (a file, a FIFO, a socket, two devices). */
+static void obj_setup(void)
+{
+	char src[512];
+
+	rfs_test_moto_start(&moto);
+	setenv("AWS_ACCESS_KEY_ID", "TESTAK", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "TESTSECRET", 1);
+	obj_bucket = rfs_test_s3_bucket_new(moto.endpoint);
+	obj_bin = rfs_test_s3_uri(moto.endpoint, obj_bucket, "bin", NULL);
+	snprintf(src, sizeof(src), "file://%s/data/obj", m.dir);
+	free(sh("mkdir -p data/obj/p && python3 make.py " OBJ_SRC));
+	ok(RUN("storage", "add", "obj", src, "--bin", obj_bin), "storage");
+	ok(RUN("table", "add", "t.obj"), "table");
+	ok(RUN("lifecycle", "add", "t.obj", "raw"), "lifecycle");
+	ok(RUN("epoch", "add", "t.obj", "raw", "--from", "2020-01-01",
+	       "--storage", "obj", "--path", "p"),
+	   "epoch");
+}
+
+static void obj_teardown(void)
+{
+	rfs_test_mount_stop(&m);
+	rfs_test_server_stop(&moto);
+	free(obj_bucket);
+	free(obj_bin);
+}
+
+/* The keys of the bucket under "bin/" but the catalog's journal
+ * (".recyclefs/"), tab-separated ("" when none). */
+static char *bucket_keys(void)
+{
+	struct rfs_test_out o = { 0 };
+	char *s;
+
+	cr_assert_eq(rfs_test_aws(&o, moto.endpoint, "s3api", "list-objects-v2",
+				  "--bucket", obj_bucket, "--prefix", "bin/",
+				  "--query",
+				  "Contents[?!contains(Key, '.recyclefs/')]"
+				  ".Key",
+				  "--output", "text", NULL),
+		     0, "%s", o.err);
+	s = strdup(strcmp(o.out, "None\n") ? o.out : "");
+	rfs_test_out_release(&o);
+	return s;
+}
+
+Test(special, an_object_store_bin_refuses_them_at_snapshot)
+{
+	char *before, *s, *log;
+	int r;
+
+	if (geteuid() != 0)
+		cr_skip_test("device nodes need root");
+	obj_setup();
+	before = sig(OBJ_SRC);
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+
+	/* a special file alone: the mv itself is refused, with the reason in
+	 * the daemon's log */
+	r = rfs_test_sh(&m, &out, "mv mnt/" OBJ_ITEM "/queue mnt/.recyclebin/");
+	cr_assert_neq(r, 0, "mv of a FIFO into an S3 bin was accepted");
+	cr_assert(strstr(out.err, "Operation not permitted"), "%s", out.err);
+	log = rfs_test_mount_log(&m);
+	cr_assert(strstr(log,
+			 "archive of '" OBJ_ITEM "/queue' refused: '" OBJ_ITEM
+			 "/queue' is a FIFO: the recycle storage 's3://"),
+		  "%s", log);
+	free(log);
+	ok(RUN("status", "--all"), "status");
+	cr_assert_null(strstr(out.out, "queue"), "an entry was made:\n%s",
+		       out.out);
+
+	/* a folder holding them: the mv is accepted at once, the job fails
+	 * at its snapshot, before any copy */
+	free(sh("mv mnt/" OBJ_ITEM " mnt/.recyclebin/" OBJ_EP "/"));
+	r = RUN("wait", OBJ_ITEM);
+	cr_assert_neq(r, 0, "wait says the archive ended well: %s%s", out.out,
+		      out.err);
+	s = out.err[0] ? out.err : out.out;
+	cr_assert(strstr(s, "failed") && strstr(s, "snapshot"), "wait: %s%s",
+		  out.out, out.err);
+	cr_assert(strstr(s, "' is a ") &&
+			  strstr(s, ": the recycle storage 's3://") &&
+			  strstr(s, "keeps no special files") &&
+			  strstr(s, "nothing was changed"),
+		  "wait: %s%s", out.out, out.err);
+	cr_assert_null(strstr(s, "TESTSECRET"));
+	ok(RUN("status"), "status");
+	cr_assert(strstr(out.out, "failed") &&
+			  strstr(out.out, "keeps no special files"),
+		  "status: %s%s", out.out, out.err);
+	log = rfs_test_mount_log(&m);
+	cr_assert(strstr(log, "keeps no special files"), "log: %s", log);
+	free(log);
+	/* the source untouched and shown at its place again; the bucket
+	 * holds nothing */
+	s = sig(OBJ_SRC);
+	same(before, s, "the source after the refusal");
+	free(s);
+	s = sig("mnt/" OBJ_ITEM);
+	same(before, s, "through the mount after the refusal");
+	free(s);
+	s = bucket_keys();
+	cr_assert_str_eq(s, "", "the bucket holds:\n%s", s);
+	free(s);
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	free(before);
+	obj_teardown();
+}
+
+/* An item with special files archived to a local bin, restored to S3:
+ * refused before anything is written; a part without them goes. */
+Test(special, a_restore_of_them_to_an_object_store_is_refused_up_front)
+{
+	char *to, *s;
+	int r;
+
+	if (geteuid() != 0)
+		cr_skip_test("device nodes need root");
+	obj_setup();
+	free(sh("python3 make.py data/orders/e1/dt=2024-01-01"));
+	ok(RUN("archive", ITEM), "archive");
+	to = rfs_test_s3_uri(moto.endpoint, obj_bucket, "bin/out", NULL);
+	r = RUN("restore", ITEM, "--to-uri", to);
+	cr_assert_neq(r, 0, "restore to S3 accepted: %s", out.out);
+	cr_assert(strstr(out.err, "'" ITEM "/") &&
+			  strstr(out.err, ": the restore target 's3://") &&
+			  strstr(out.err, "keeps no special files"),
+		  "%s", out.err);
+	cr_assert_null(strstr(out.err, "TESTSECRET"));
+	s = bucket_keys();
+	cr_assert_str_eq(s, "", "the bucket holds:\n%s", s);
+	free(s);
+	ok(RUN("restore", "--status", ITEM), "restore --status");
+	cr_assert_null(strstr(out.out, "s3://"), "a restore was recorded: %s",
+		       out.out);
+	/* the file alone goes */
+	ok(RUN("restore", ITEM "/part-0.parquet", "--to-uri", to), "restore");
+	s = bucket_keys();
+	cr_assert_str_eq(s, "bin/out/part-0.parquet\n", "%s", s);
+	free(s);
+	free(to);
+	obj_teardown();
 }
