@@ -390,3 +390,136 @@ Test(special, a_restore_of_them_to_an_object_store_is_refused_up_front)
 	free(to);
 	obj_teardown();
 }
+
+/* ------------------------------------------------ a user not the owner */
+
+#define NB_ITEM EP "/dt=2024-02-02"
+#define NB_SRC	"data/orders/e1/dt=2024-02-02"
+#define NB_BIN	"data/.recyclebin/" NB_ITEM
+#define NB_DEV	EP "/dt=2024-03-03"
+
+/* As nobody, through the mount: the item, a file, a FIFO and a socket,
+ * ns times set last; a device node is refused. */
+static const char nobody_py[] =
+	"import os, socket, sys\n"
+	"r = sys.argv[1]\n"
+	"os.mkdir(r, 0o750)\n"
+	"with open(r + '/part-0.parquet', 'wb') as f:\n"
+	"    f.write(b'x' * 3000)\n"
+	"os.mkfifo(r + '/queue', 0o604)\n"
+	"here = os.getcwd()\n"
+	"os.chdir(r)\n"
+	"s = socket.socket(socket.AF_UNIX)\n"
+	"s.bind('sock')\n"
+	"s.close()\n"
+	"os.chdir(here)\n"
+	"os.chmod(r + '/sock', 0o711)\n"
+	"try:\n"
+	"    os.mknod(r + '/null', 0o20644, os.makedev(1, 3))\n"
+	"    print('mknod of a device: made')\n"
+	"except OSError as e:\n"
+	"    print('mknod of a device: ' + os.strerror(e.errno))\n"
+	"for i, n in enumerate(['queue', 'sock', 'part-0.parquet']):\n"
+	"    os.utime(r + '/' + n, ns=(1200000000111111111 + i,\n"
+	"             1100000000222222222 + i), follow_symlinks=False)\n";
+
+/* As nobody (65534), without supplementary groups: "recyclefs --index
+ * INDEX ..." or any command. */
+#define AS_NOBODY "setpriv --reuid=65534 --regid=65534 --clear-groups "
+#define NB_CLI	  AS_NOBODY "$RECYCLEFS_BIN --index index.db "
+
+/* A user other than the owner of the mount (nobody) makes a FIFO and a
+ * socket through the mount (a device it cannot: EPERM, as on the storage
+ * itself), then archives and restores them with the command line, the
+ * jobs running as nobody: type, mode, owner, group and times are kept. */
+Test(special, a_user_other_than_the_owner_archives_and_restores_them)
+{
+	char *before, *s;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to become another user");
+	put("nobody.py", nobody_py);
+	cr_assert_eq(chmod(m.dir, 0711), 0);
+	free(sh("chmod 0777 data/orders/e1"));
+	cr_assert_eq(rfs_test_mount_start(&m, "allow_other"), 0);
+	s = sh(AS_NOBODY "/usr/bin/python3 nobody.py mnt/" NB_ITEM);
+	same("mknod of a device: Operation not permitted\n", s,
+	     "a device made by nobody");
+	free(s);
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	before = sig(NB_SRC);
+	cr_assert(strstr(before, "queue type=10000 mode=0604 uid=65534 "
+				 "gid=65534 rdev=- mtime=1100000000222222222 "
+				 "atime=1200000000111111111"),
+		  "%s", before);
+	cr_assert(strstr(before, "sock type=140000 mode=0711 uid=65534 "
+				 "gid=65534 rdev=- mtime=1100000000222222223"),
+		  "%s", before);
+	/* the index, its folder and the bin are nobody's to write */
+	free(sh("chown -R 65534:65534 data/.recyclebin && chown 65534:65534 . "
+		"index.db*"));
+	s = sh(NB_CLI "archive " NB_ITEM);
+	cr_assert(strstr(s, "archived '" NB_ITEM "'"), "%s", s);
+	free(s);
+	free(sh("test ! -e " NB_SRC));
+	s = sig(NB_BIN);
+	same(before, s, "in the bin, archived by nobody");
+	free(s);
+	s = sh(NB_CLI "restore " NB_ITEM);
+	free(s);
+	s = sig(NB_SRC);
+	same(before, s, "restored by nobody");
+	free(s);
+	free(before);
+}
+
+/* A device node in an item archived by nobody: the bin cannot make it
+ * (mknod needs CAP_MKNOD), so the job fails at sync naming it, and the
+ * source is left as it was. */
+Test(special, an_archive_by_a_user_other_than_the_owner_cannot_make_devices)
+{
+	struct rfs_test_out o = { 0 };
+	char *before, *s;
+	int r;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to become another user");
+	free(sh("mkdir -p data/orders/e1/dt=2024-03-03 && head -c 4000 "
+		"/dev/urandom > data/orders/e1/dt=2024-03-03/part-0.parquet && "
+		"mkfifo data/orders/e1/dt=2024-03-03/queue && mknod "
+		"data/orders/e1/dt=2024-03-03/null c 1 3 && chown -R "
+		"65534:65534 data/orders/e1/dt=2024-03-03 data/.recyclebin && "
+		"chown 65534:65534 . index.db*"));
+	free(sh("chmod 0777 data/orders/e1"));
+	before = sig("data/orders/e1/dt=2024-03-03");
+	r = rfs_test_sh(&m, &o, NB_CLI "archive " NB_DEV);
+	cr_assert_eq(r, 1, "archive by nobody: %s%s", o.out, o.err);
+	cr_assert(strstr(o.err, "failed at sync: copy of '" NB_DEV "/null' "
+				"failed: Operation not permitted: making a "
+				"character device needs the privilege to "
+				"(CAP_MKNOD): run the archive as root"),
+		  "%s", o.err);
+	ok(RUN("status"), "status");
+	cr_assert(strstr(out.out, "failed (sync)"), "%s", out.out);
+	s = sig("data/orders/e1/dt=2024-03-03");
+	same(before, s, "the source after the failure");
+	free(s);
+	free(sh("test ! -e data/.recyclebin/" NB_DEV "/null"));
+	/* root's retry archives it; nobody's restore cannot make the device
+	 * either, and says so; root's finishes it */
+	ok(RUN("retry", NB_DEV), "retry by root");
+	free(sh("test ! -e data/orders/e1/dt=2024-03-03"));
+	r = rfs_test_sh(&m, &o, NB_CLI "restore " NB_DEV);
+	cr_assert_neq(r, 0, "restore by nobody: %s%s", o.out, o.err);
+	cr_assert(strstr(o.err, "'dt=2024-03-03/null' failed: Operation not "
+				"permitted: making a character device needs "
+				"the privilege to (CAP_MKNOD): run the "
+				"restore as root"),
+		  "%s", o.err);
+	ok(RUN("restore", NB_DEV), "restore by root");
+	s = sig("data/orders/e1/dt=2024-03-03");
+	same(before, s, "restored by root");
+	free(s);
+	free(before);
+	rfs_test_out_release(&o);
+}
