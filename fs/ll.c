@@ -112,7 +112,7 @@ int rfs_fs_entry_of(struct op *dir, const char *name,
 	if (r < 0)
 		return r;
 	rfs_fs_set_ino(&e->attr, path, NULL);
-	n = rfs_fs_inode_lookup(dir->st, dir->n, name, k);
+	n = rfs_fs_inode_lookup(dir->st, dir->n, name, k, &e->attr);
 	if (!n)
 		return -ENOMEM;
 	e->ino = n->id;
