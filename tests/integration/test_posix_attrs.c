@@ -1,7 +1,9 @@
 /*
  * Attributes the kernel keeps for a while (-o cache_timeout) that other
  * operations change: the link count of every name of a hard-linked file
- * when a name is added or removed through the mount.
+ * when a name is added or removed through the mount, and the set-user-ID
+ * and set-group-ID bits a write by someone other than the owner clears,
+ * as on a local filesystem.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -100,3 +102,85 @@ Test(posix_attrs, every_name_of_a_file_shows_its_link_count_at_once)
 	}
 }
 
+/* ------------------------------------------------ set-ID bits on write */
+
+static int run_as_nobody(int (*fn)(void))
+{
+	pid_t pid = fork();
+	int st;
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(100);
+		_exit(fn());
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 200;
+}
+
+static int nobody_writes(void)
+{
+	int fd = open(MP("suid"), O_WRONLY | O_APPEND);
+
+	if (fd < 0 || write(fd, "more", 4) != 4 || close(fd))
+		return 1;
+	return 0;
+}
+
+static int nobody_truncates(void)
+{
+	return truncate(MP("sgid"), 2) ? 1 : 0;
+}
+
+/* The set-ID bits a file keeps, through the mount and on the storage. */
+static mode_t mode_of(const char *name)
+{
+	struct stat a, b;
+
+	cr_assert_eq(stat(MP(name), &a), 0, "%s: %s", name, strerror(errno));
+	cr_assert_eq(stat(DP(name), &b), 0, "%s: %s", name, strerror(errno));
+	cr_expect_eq(a.st_mode, b.st_mode,
+		     "%s: %o through the mount, %o on "
+		     "the storage",
+		     name, a.st_mode & 07777, b.st_mode & 07777);
+	return a.st_mode & 07777;
+}
+
+/* A write or a truncate by a user other than the owner, and a change of
+ * owner, clear the set-user-ID and set-group-ID bits, as on ext4: the
+ * kernel clears them with a setattr of the mode (the daemon, which runs
+ * as root, does not take FUSE_CAP_HANDLE_KILLPRIV). */
+Test(posix_attrs, a_write_by_another_user_clears_the_set_id_bits)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to become another user");
+	cr_assert_eq(chmod(m.dir, 0711), 0);
+	touch("suid", "data");
+	touch("sgid", "data");
+	touch("owned", "data");
+	cr_assert_eq(chmod(MP("suid"), 04777), 0);
+	cr_assert_eq(chmod(MP("sgid"), 06777), 0);
+	cr_assert_eq(chmod(MP("owned"), 06755), 0);
+	cr_assert_eq(mode_of("suid"), 04777);
+	cr_assert_eq(mode_of("sgid"), 06777);
+
+	cr_assert_eq(run_as_nobody(nobody_writes), 0);
+	cr_expect_eq(mode_of("suid"), 0777, "after a write by nobody");
+	cr_assert_eq(run_as_nobody(nobody_truncates), 0);
+	cr_expect_eq(mode_of("sgid"), 0777, "after a truncate by nobody");
+	/* a change of owner, even by root */
+	cr_assert_eq(chown(MP("owned"), 65534, 65534), 0);
+	cr_expect_eq(mode_of("owned"), 0755, "after chown");
+	/* a write by root (CAP_FSETID) keeps them */
+	cr_assert_eq(chmod(MP("suid"), 04777), 0);
+	{
+		int fd = open(MP("suid"), O_WRONLY | O_APPEND);
+
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(write(fd, "root", 4), 4);
+		cr_assert_eq(close(fd), 0);
+	}
+	cr_expect_eq(mode_of("suid"), 04777, "after a write by root");
+}
