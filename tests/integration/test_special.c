@@ -360,7 +360,8 @@ Test(special, an_object_store_bin_refuses_them_at_snapshot)
  * refused before anything is written; a part without them goes. */
 Test(special, a_restore_of_them_to_an_object_store_is_refused_up_front)
 {
-	char *to, *s;
+	struct rfs_test_out o = { 0 };
+	char *to, *s, *log;
 	int r;
 
 	if (geteuid() != 0)
@@ -376,6 +377,20 @@ Test(special, a_restore_of_them_to_an_object_store_is_refused_up_front)
 			  strstr(out.err, "keeps no special files"),
 		  "%s", out.err);
 	cr_assert_null(strstr(out.err, "TESTSECRET"));
+	/* through the mount: setfattr fails with EPERM, the reason logged */
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	r = rfs_test_sh(&m, &o,
+			"setfattr -n user.recyclefs.restore -v '%s' "
+			"mnt/.recyclebin/" ITEM,
+			to);
+	cr_assert_neq(r, 0, "setfattr accepted");
+	cr_assert(strstr(o.err, "Operation not permitted"), "%s", o.err);
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	log = rfs_test_mount_log(&m);
+	cr_assert(strstr(log, ": the restore target 's3://") &&
+			  strstr(log, "keeps no special files"),
+		  "%s", log);
+	free(log);
 	s = bucket_keys();
 	cr_assert_str_eq(s, "", "the bucket holds:\n%s", s);
 	free(s);
@@ -388,6 +403,7 @@ Test(special, a_restore_of_them_to_an_object_store_is_refused_up_front)
 	cr_assert_str_eq(s, "bin/out/part-0.parquet\n", "%s", s);
 	free(s);
 	free(to);
+	rfs_test_out_release(&o);
 	obj_teardown();
 }
 
