@@ -58,8 +58,9 @@ enum rfs_backend_caps {
 	RFS_BACKEND_CAP_REMOTE = (1 << 7),
 	/** Special files (FIFOs, UNIX sockets, character and block
 	 * devices) are stored: mknod() makes them and stat() gives their
-	 * type and device number. Without it (object stores) a job keeps
-	 * them in its manifest only. */
+	 * type and device number. Without it (object stores) an archive
+	 * into it refuses them at its snapshot and a restore to it refuses
+	 * them up front. */
 	RFS_BACKEND_CAP_SPECIAL = (1 << 8),
 };
 

@@ -8,6 +8,7 @@
 #include "backends/rel.h"
 #include "core/ports.h"
 #include "core/bin.h"
+#include "core/copy.h"
 #include "model/catalog.h"
 #include "model/entry.h"
 #include "core/json_name.h"
@@ -190,6 +191,26 @@ static int check_rel_item(const struct origin *o, char **bin,
 
 /* Check the item on its storage: it must exist, reached without leaving
  * the storage. */
+/* The item is a special file: refused at once where the bin keeps none
+ * (a folder's are refused by the job's snapshot, core/job.c). */
+static int check_special(const struct origin *o, enum rfs_file_type t,
+			 struct rfs_error *err)
+{
+	const char *uri = o->epoch->storage->bin_uri;
+	struct rfs_backend *bin;
+	bool keeps;
+	int r;
+
+	r = rfs_ports_open(uri, &bin, err);
+	if (r < 0)
+		return r;
+	keeps = rfs_backend_has(bin, RFS_BACKEND_CAP_SPECIAL);
+	rfs_backend_free(bin);
+	return keeps ? 0
+		     : rfs_copy_special_refuse(err, o->path, t,
+					       "the recycle storage", uri);
+}
+
 static int check_item(const struct origin *o, bool *is_dir, char **rel_bin,
 		      struct rfs_error *err)
 {
@@ -233,6 +254,11 @@ static int check_item(const struct origin *o, bool *is_dir, char **rel_bin,
 		return rfs_error_set(err, -r, "cannot read '%s': %s", o->path,
 				     strerror(-r));
 	*is_dir = S_ISDIR(st.st_mode);
+	if (!rel && rfs_copy_special_type(st.st_mode)) {
+		r = check_special(o, rfs_copy_special_type(st.st_mode), err);
+		if (r < 0)
+			return r;
+	}
 	if (rel) /* a table: its storage runs the steps (core/kind_rel.c) */
 		return check_rel_item(o, rel_bin, err);
 	return check_table_format(o, err);

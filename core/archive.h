@@ -40,7 +40,10 @@ struct rfs_index;
  *         under an epoch, catalog-only storage, a symlink leaving the
  *         storage, a part of a Delta, Iceberg or Hudi table: a folder
  *         above the item, up to the storage's root, is a table root, see
- *         core/tableformat.h; the whole root may be archived); -EBUSY (the item
+ *         core/tableformat.h; the whole root may be archived; an item
+ *         that is a special file whose recycle storage keeps none, see
+ *         RFS_BACKEND_CAP_SPECIAL: a folder's are refused by the job's
+ *         snapshot step); -EBUSY (the item
  * or a folder around it is being archived, or a failed archive of it waits for
  * retry or purge); -EINVAL (a malformed path); -ENOMEM, -EIO, or the index's
  *         errors (index/index.h). The reason is in @p err.

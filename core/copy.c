@@ -8,8 +8,10 @@
 #include "backends/backend.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/error.h"
 #include "util/path.h"
 #include "util/sha256.h"
+#include "util/uri.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -355,6 +357,23 @@ const char *rfs_copy_special_name(enum rfs_file_type t)
 	default:
 		return "file";
 	}
+}
+
+int rfs_copy_special_refuse(struct rfs_error *err, const char *path,
+			    enum rfs_file_type t, const char *role,
+			    const char *uri)
+{
+	char *shown = rfs_uri_strip_query(uri);
+	int r;
+
+	r = rfs_error_set(err, EPERM,
+			  "'%s' is a %s: %s '%s' keeps no special files "
+			  "(FIFOs, sockets, devices: it is an object store); "
+			  "nothing was changed",
+			  path, rfs_copy_special_name(t), role,
+			  shown ? shown : "?");
+	free(shown);
+	return r;
 }
 
 static mode_t special_ifmt(enum rfs_file_type t)

@@ -27,6 +27,7 @@
 #include "model/entry.h"
 
 struct rfs_backend;
+struct rfs_error;
 struct rfs_copy_link_name;
 
 /**
@@ -102,6 +103,24 @@ int rfs_copy_special(struct rfs_backend *dst, const char *dkey,
  * @return a static string
  */
 const char *rfs_copy_special_name(enum rfs_file_type t);
+
+/**
+ * Refuse a special file that a storage without RFS_BACKEND_CAP_SPECIAL
+ * (an object store) would have to keep: sets @p err to one line naming
+ * the file, its type and the storage, "'T/L/E/a/q' is a FIFO: the
+ * recycle storage 's3://b/bin' keeps no special files (FIFOs, sockets,
+ * devices: it is an object store); nothing was changed".
+ * @param err  receives the reason; may be NULL
+ * @param path the special file, as the user names it
+ * @param t    its type (RFS_FILE_FIFO, _SOCK, _CHR or _BLK)
+ * @param role what the storage is to the job: "the recycle storage",
+ *             "the restore target"
+ * @param uri  the storage's URI; shown without its query
+ * @return -EPERM
+ */
+int rfs_copy_special_refuse(struct rfs_error *err, const char *path,
+			    enum rfs_file_type t, const char *role,
+			    const char *uri);
 
 /**
  * Give @p key the mode, owner (when running as root) and times of @p f,

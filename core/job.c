@@ -80,6 +80,20 @@ struct snap {
 	bool late;
 };
 
+/* The special file @p rel of the item, which the bin cannot keep. */
+static int special_refused(struct job *j, const char *rel, enum rfs_file_type t)
+{
+	struct rfs_buf path = RFS_BUF_INIT;
+	int r = rfs_path_join(&path, j->e.origin_path, rel);
+
+	if (r == 0)
+		r = rfs_copy_special_refuse(j->base.err, rfs_buf_str(&path), t,
+					    "the recycle storage",
+					    j->e.bin_root_uri);
+	rfs_buf_release(&path);
+	return r;
+}
+
 static int snap_row(void *ctx, const char *rel, const struct stat *st)
 {
 	struct snap *s = ctx;
@@ -123,8 +137,12 @@ static int snap_row(void *ctx, const char *rel, const struct stat *st)
 	} else if (S_ISREG(st->st_mode)) {
 		f.type = RFS_FILE_REG;
 	} else if (rfs_copy_special_type(st->st_mode)) {
-		/* a FIFO, socket or device: kept as the storage keeps it */
+		/* a FIFO, socket or device: kept as the storage keeps it,
+		 * and refused before anything is copied where the bin
+		 * cannot keep it (an object store) */
 		f.type = rfs_copy_special_type(st->st_mode);
+		if (!rfs_backend_has(j->bin, RFS_BACKEND_CAP_SPECIAL))
+			return special_refused(j, rel, f.type);
 		if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
 			f.rdev = (uint64_t)st->st_rdev;
 	} else {

@@ -168,7 +168,14 @@ static void copy_task(void *ctx, int i)
 	else
 		t->r = rfs_copy_reg(j->bin, t->bkey, j->dst, t->tkey, &t->f,
 				    t->f.sha256, sha);
-	if (t->r < 0)
+	if (t->r == -EPERM &&
+	    (t->f.type == RFS_FILE_CHR || t->f.type == RFS_FILE_BLK))
+		set_why(t,
+			"restoring '%s' failed: %s: making a %s needs the "
+			"privilege to (CAP_MKNOD): run the restore as root",
+			t->tkey, strerror(-t->r),
+			rfs_copy_special_name(t->f.type));
+	else if (t->r < 0)
 		set_why(t, "restoring '%s' failed: %s", t->tkey,
 			strerror(-t->r));
 }

@@ -249,6 +249,8 @@ struct totals {
 	const char *sub;
 	int64_t files, bytes;
 	bool found;
+	char *special; /* the first special file's path, or NULL */
+	enum rfs_file_type special_type;
 };
 
 static int count_row(const struct rfs_entry_file *f, void *ctx)
@@ -262,7 +264,41 @@ static int count_row(const struct rfs_entry_file *f, void *ctx)
 		return 0;
 	t->files++;
 	t->bytes += f->size;
+	if (!t->special && rfs_file_type_special(f->type)) {
+		t->special = strdup(f->path);
+		t->special_type = f->type;
+		if (!t->special)
+			return -ENOMEM;
+	}
 	return 0;
+}
+
+/* The part restored holds special files: refused up front where the
+ * target keeps none (an object store). */
+static int check_special(const struct rfs_entry *e, const struct totals *t,
+			 const struct rfs_restore *r, struct rfs_error *err)
+{
+	struct rfs_buf path = RFS_BUF_INIT;
+	struct rfs_backend *dst;
+	bool keeps;
+	int rc;
+
+	if (!t->special)
+		return 0;
+	rc = rfs_ports_open(r->target_uri, &dst, err);
+	if (rc < 0)
+		return rc;
+	keeps = rfs_backend_has(dst, RFS_BACKEND_CAP_SPECIAL);
+	rfs_backend_free(dst);
+	if (keeps)
+		return 0;
+	rc = rfs_path_join(&path, e->origin_path, t->special);
+	if (rc == 0)
+		rc = rfs_copy_special_refuse(
+			err, rfs_buf_str(&path), t->special_type,
+			"the restore target", r->target_uri);
+	rfs_buf_release(&path);
+	return rc;
 }
 
 /*
@@ -344,6 +380,8 @@ int rfs_restore_begin(struct rfs_index *idx, const char *path,
 		rc = rfs_index_load_catalog(idx, &cat, err);
 	if (rc == 0)
 		rc = plan_target(cat, &e, rfs_buf_str(&full), to, &r, err);
+	if (rc == 0)
+		rc = check_special(&e, &t, &r, err);
 	if (rc < 0)
 		goto out;
 	r.entry_id = e.id;
@@ -372,6 +410,7 @@ out:
 	rfs_buf_release(&full);
 	rfs_catalog_free(cat);
 	rfs_entry_release(&e);
+	free(t.special);
 	return rc;
 }
 

@@ -75,7 +75,9 @@ struct rfs_restore_target {
  *         -EBUSY (still archiving); -EINVAL (a purged or failed entry, a
  *         --to that is not an epoch path, an unknown scheme); -EXDEV
  *         ("restore refused: ... is blob data (s3) and cannot be restored
- *         into relational storage 'pg-main'"). Nothing is written on error.
+ *         into relational storage 'pg-main'"); -EPERM (the part restored
+ *         holds a special file and the target keeps none, see
+ *         RFS_BACKEND_CAP_SPECIAL). Nothing is written on error.
  */
 int rfs_restore_begin(struct rfs_index *idx, const char *path,
 		      const struct rfs_restore_target *to, bool dry_run,

@@ -171,11 +171,20 @@ static void copy_task(void *ctx, int i)
 		t->r = rfs_copy_link(ts->j->bin, rfs_buf_str(&dkey), &t->f);
 	} else if (t->r == 0 && rfs_file_type_special(t->f.type)) {
 		/* A FIFO, socket or device is made again in the bin; a bin
-		 * that keeps none (an object store) has it in the manifest
-		 * alone, from which a restore makes it. */
+		 * that keeps none (an object store) refused it at the
+		 * snapshot (core/job.c). */
 		t->r = rfs_copy_special(ts->j->bin, rfs_buf_str(&dkey), &t->f);
 		if (t->r == -ENOSYS)
 			t->r = 0;
+		if (t->r == -EPERM &&
+		    (t->f.type == RFS_FILE_CHR || t->f.type == RFS_FILE_BLK))
+			snprintf(t->why, sizeof(t->why),
+				 "copy of '%s/%s' failed: %s: making a %s "
+				 "needs the privilege to (CAP_MKNOD): run the "
+				 "archive as root",
+				 ts->j->e.origin_path, t->f.path,
+				 strerror(-t->r),
+				 rfs_copy_special_name(t->f.type));
 	}
 	if (t->r < 0 && !*t->why)
 		snprintf(t->why, sizeof(t->why),

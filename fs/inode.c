@@ -9,6 +9,22 @@
  * an earlier mount (an NFS file handle) never names a node of this one.
  * The inode number a user sees (st_ino) is another thing: the storage's
  * own, so that hard links agree (rfs_fs_set_ino()).
+ *
+ * Each name of a hard-linked file is a node of its own, so the kernel
+ * keeps a link count per name for the attribute timeout. The table keeps
+ * each file node's st_ino and the link count it last gave the kernel, in
+ * a third hash by st_ino; when a name goes (unlink, a rename over it) or
+ * comes (link), the other names' nodes are invalidated at once.
+ *
+ * Those invalidations are attribute-only (fuse_lowlevel_notify_inval_inode
+ * with a negative offset) and are sent from the request's own thread
+ * before its reply, with no lock of the table held: the kernel takes no
+ * inode or folder lock for them (it bumps the inode's attribute version
+ * under a spin lock and marks its attributes stale), so they cannot wait
+ * on the locks the request's system call holds, and the caller's next
+ * stat() of another name already asks the daemon. Invalidations that
+ * drop names or pages, which take such locks, go through the watcher
+ * thread (fs/snap.c).
  */
 #include "fs/internal.h"
 
@@ -32,6 +48,33 @@ static size_t hash_name(const struct rfs_fs_state *st, fuse_ino_t parent,
 	for (; *name; name++)
 		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
 	return (size_t)h & (st->n_buckets - 1);
+}
+
+static size_t hash_ino(const struct rfs_fs_state *st, uint64_t ino)
+{
+	return (size_t)((ino * 0x9e3779b97f4a7c15ULL) >> 20) &
+	       (st->n_buckets - 1);
+}
+
+static void link_ino(struct rfs_fs_state *st, struct fs_inode *n)
+{
+	size_t i = hash_ino(st, n->st_ino);
+
+	n->next_ino = st->by_ino[i];
+	st->by_ino[i] = n;
+}
+
+static void unlink_ino(struct rfs_fs_state *st, struct fs_inode *n)
+{
+	struct fs_inode **p;
+
+	if (!n->st_ino)
+		return;
+	p = &st->by_ino[hash_ino(st, n->st_ino)];
+	while (*p && *p != n)
+		p = &(*p)->next_ino;
+	if (*p)
+		*p = n->next_ino;
 }
 
 static void link_id(struct rfs_fs_state *st, struct fs_inode *n)
@@ -76,21 +119,25 @@ static void unlink_name(struct rfs_fs_state *st, struct fs_inode *n)
 /* Double both hashes when the table is as full as its buckets. */
 static void maybe_grow_locked(struct rfs_fs_state *st)
 {
-	struct fs_inode **old_id = st->by_id, **id2, **name2, *n, *next;
+	struct fs_inode **old_id = st->by_id, **id2, **name2, **ino2, *n, *next;
 	size_t old = st->n_buckets, i;
 
 	if (st->n_inodes < st->n_buckets)
 		return;
 	id2 = calloc(old * 2, sizeof(*id2));
 	name2 = calloc(old * 2, sizeof(*name2));
-	if (!id2 || !name2) {
+	ino2 = calloc(old * 2, sizeof(*ino2));
+	if (!id2 || !name2 || !ino2) {
 		free(id2);
 		free(name2);
+		free(ino2);
 		return; /* longer chains, nothing worse */
 	}
 	free(st->by_name);
+	free(st->by_ino);
 	st->by_id = id2;
 	st->by_name = name2;
+	st->by_ino = ino2;
 	st->n_buckets = old * 2;
 	for (i = 0; i < old; i++)
 		for (n = old_id[i]; n; n = next) {
@@ -98,6 +145,8 @@ static void maybe_grow_locked(struct rfs_fs_state *st)
 			link_id(st, n);
 			if (n->name && n->parent)
 				link_name(st, n);
+			if (n->st_ino)
+				link_ino(st, n);
 		}
 	free(old_id);
 }
@@ -131,6 +180,7 @@ static void maybe_free_locked(struct rfs_fs_state *st, struct fs_inode *n)
 		parent = n->parent;
 		unlink_name(st, n);
 		unlink_id(st, n);
+		unlink_ino(st, n);
 		st->n_inodes--;
 		pthread_mutex_destroy(&n->lock);
 		free(n->name);
@@ -158,6 +208,74 @@ static void detach_locked(struct rfs_fs_state *st, struct fs_inode *n)
 	}
 }
 
+/* The other names of a file whose attributes the kernel is to drop, sent
+ * once the table lock is released (siblings_send()). */
+#define SIBLINGS_MAX 16
+
+struct siblings {
+	fuse_ino_t id[SIBLINGS_MAX];
+	size_t n;
+};
+
+/* Under the table lock: every node but @p n with @p n's st_ino whose
+ * link count in the kernel is not @p nlink (each one when @p all) now has
+ * it, and goes into @p s. Past SIBLINGS_MAX (a file with that many names
+ * in the kernel) the watcher tells the kernel. */
+static void siblings_locked(struct rfs_fs_state *st, const struct fs_inode *n,
+			    nlink_t nlink, bool all, struct siblings *s)
+{
+	struct fs_inode *o;
+
+	for (o = st->by_ino[hash_ino(st, n->st_ino)]; o; o = o->next_ino) {
+		if (o == n || o->st_ino != n->st_ino ||
+		    (!all && o->nlink == nlink))
+			continue;
+		o->nlink = nlink;
+		if (s->n < SIBLINGS_MAX)
+			s->id[s->n++] = o->id;
+		else
+			rfs_fs_notify_inode(st, o->id);
+	}
+}
+
+/* Tell the kernel that the attributes of @p s are stale (attributes
+ * only: see the top of this file), with no lock held. */
+static void siblings_send(struct rfs_fs_state *st, const struct siblings *s)
+{
+	for (size_t i = 0; st->se && i < s->n; i++)
+		fuse_lowlevel_notify_inval_inode(st->se, s->id[i], -1, 0);
+}
+
+/* Under the table lock: keep the inode number and link count the kernel
+ * is given for @p n; the other names of the file with another link count
+ * (a name was added) go into @p s. Folders and what the storage numbers
+ * not (the top bit set, see rfs_fs_set_ino()) have no other names. */
+static void saw_locked(struct rfs_fs_state *st, struct fs_inode *n,
+		       const struct stat *attr, struct siblings *s)
+{
+	uint64_t ino = attr ? (uint64_t)attr->st_ino : 0;
+
+	if (!ino || S_ISDIR(attr->st_mode) || (ino >> 63))
+		return;
+	if (n->st_ino != ino) {
+		unlink_ino(st, n);
+		n->st_ino = ino;
+		link_ino(st, n);
+	}
+	n->nlink = attr->st_nlink;
+	siblings_locked(st, n, n->nlink, false, s);
+}
+
+/* Under the table lock: the name of @p n goes; its file's other names
+ * have one link less (each of them goes into @p s). */
+static void name_gone_locked(struct rfs_fs_state *st, const struct fs_inode *n,
+			     struct siblings *s)
+{
+	if (n->st_ino)
+		siblings_locked(st, n, n->nlink > 1 ? n->nlink - 1 : 0, true,
+				s);
+}
+
 int rfs_fs_inodes_init(struct rfs_fs_state *st)
 {
 	struct fs_inode *root = calloc(1, sizeof(*root));
@@ -166,7 +284,8 @@ int rfs_fs_inodes_init(struct rfs_fs_state *st)
 	st->n_buckets = 1024;
 	st->by_id = calloc(st->n_buckets, sizeof(*st->by_id));
 	st->by_name = calloc(st->n_buckets, sizeof(*st->by_name));
-	if (!root || !st->by_id || !st->by_name) {
+	st->by_ino = calloc(st->n_buckets, sizeof(*st->by_ino));
+	if (!root || !st->by_id || !st->by_name || !st->by_ino) {
 		free(root);
 		return -ENOMEM;
 	}
@@ -195,7 +314,8 @@ void rfs_fs_inodes_release(struct rfs_fs_state *st)
 		}
 	free(st->by_id);
 	free(st->by_name);
-	st->by_id = st->by_name = NULL;
+	free(st->by_ino);
+	st->by_id = st->by_name = st->by_ino = NULL;
 	st->root = NULL;
 	pthread_mutex_destroy(&st->table_lock);
 }
@@ -224,8 +344,10 @@ void rfs_fs_inode_put(struct rfs_fs_state *st, struct fs_inode *n)
 
 struct fs_inode *rfs_fs_inode_lookup(struct rfs_fs_state *st,
 				     struct fs_inode *parent, const char *name,
-				     const struct fs_kind *kind)
+				     const struct fs_kind *kind,
+				     const struct stat *attr)
 {
+	struct siblings s = { .n = 0 };
 	struct fs_inode *n;
 
 	pthread_mutex_lock(&st->table_lock);
@@ -254,7 +376,9 @@ struct fs_inode *rfs_fs_inode_lookup(struct rfs_fs_state *st,
 	}
 	n->nlookup++;
 	n->refs++;
+	saw_locked(st, n, attr, &s);
 	pthread_mutex_unlock(&st->table_lock);
+	siblings_send(st, &s);
 	return n;
 }
 
@@ -274,17 +398,20 @@ void rfs_fs_inode_forget(struct rfs_fs_state *st, fuse_ino_t id, uint64_t count)
 void rfs_fs_inode_unlink(struct rfs_fs_state *st, struct fs_inode *parent,
 			 const char *name)
 {
+	struct siblings s = { .n = 0 };
 	struct fs_inode *n;
 
 	pthread_mutex_lock(&st->table_lock);
 	n = find_name_locked(st, parent, name);
 	if (n) {
+		name_gone_locked(st, n, &s);
 		n->refs++;
 		detach_locked(st, n);
 		n->refs--;
 		maybe_free_locked(st, n);
 	}
 	pthread_mutex_unlock(&st->table_lock);
+	siblings_send(st, &s);
 }
 
 const struct fs_kind *rfs_fs_inode_known(struct rfs_fs_state *st,
@@ -330,6 +457,7 @@ void rfs_fs_inode_rename(struct rfs_fs_state *st, struct fs_inode *parent,
 			 const char *name, struct fs_inode *newparent,
 			 const char *newname)
 {
+	struct siblings s = { .n = 0 };
 	struct fs_inode *n, *over;
 	char *copy = strdup(newname);
 
@@ -337,6 +465,7 @@ void rfs_fs_inode_rename(struct rfs_fs_state *st, struct fs_inode *parent,
 	n = find_name_locked(st, parent, name);
 	over = find_name_locked(st, newparent, newname);
 	if (over && over != n) {
+		name_gone_locked(st, over, &s);
 		over->refs++;
 		detach_locked(st, over);
 		over->refs--;
@@ -361,6 +490,7 @@ void rfs_fs_inode_rename(struct rfs_fs_state *st, struct fs_inode *parent,
 		maybe_free_locked(st, n);
 	}
 	pthread_mutex_unlock(&st->table_lock);
+	siblings_send(st, &s);
 	free(copy);
 }
 

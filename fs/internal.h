@@ -127,6 +127,12 @@ struct fs_inode {
 	 * answers them, fchmod, fchown and futimens change them; NULL
 	 * otherwise. */
 	struct stat *gone;
+	/** The storage's inode number (st_ino as the mount shows it) of a
+	 * node that is not a folder, 0 when unknown: hard links share it;
+	 * under the table lock, as the next two. */
+	uint64_t st_ino;
+	nlink_t nlink; /**< its link count the kernel was last given */
+	struct fs_inode *next_ino; /**< in the table's hash by st_ino */
 };
 
 /** An open file: fuse_file_info::fh. */
@@ -182,6 +188,7 @@ struct rfs_fs_state {
 				     * parent, name, nlookup and refs */
 	struct fs_inode **by_id;    /**< hash by node id */
 	struct fs_inode **by_name;  /**< hash by (parent, name) */
+	struct fs_inode **by_ino;   /**< hash by st_ino (hard links) */
 	size_t n_buckets;	    /**< of each hash, a power of two */
 	size_t n_inodes;	    /**< in the table */
 	fuse_ino_t next_id;	    /**< the next node id given out */
@@ -571,16 +578,24 @@ void rfs_fs_inode_put(struct rfs_fs_state *st, struct fs_inode *n);
 /**
  * The node of @p name in @p parent, made when new or when its kind
  * changed, with one more lookup counted and a reference taken.
+ * @param attr the attributes the kernel is given with it (st_ino as the
+ *             mount shows it), or NULL: a file's inode number and link
+ *             count are kept, and the other names of the same file whose
+ *             link count the kernel holds differently are invalidated
+ *             (a name added with link(), see rfs_fs_inode_unlink())
  * @return the node, or NULL when out of memory
  */
 struct fs_inode *rfs_fs_inode_lookup(struct rfs_fs_state *st,
 				     struct fs_inode *parent, const char *name,
-				     const struct fs_kind *kind);
+				     const struct fs_kind *kind,
+				     const struct stat *attr);
 
 /** The kernel forgets @p n lookups of node @p id. */
 void rfs_fs_inode_forget(struct rfs_fs_state *st, fuse_ino_t id, uint64_t n);
 
-/** @p name in @p parent was removed: its node loses its name. */
+/** @p name in @p parent was removed: its node loses its name, and the
+ * kernel is told to drop the attributes of the other names of the same
+ * file (their link count changed), before this returns. */
 void rfs_fs_inode_unlink(struct rfs_fs_state *st, struct fs_inode *parent,
 			 const char *name);
 
@@ -596,7 +611,7 @@ void rfs_fs_inode_set_gone(struct rfs_fs_state *st, struct fs_inode *parent,
 			   const char *name, const struct stat *last);
 
 /** @p name in @p parent is now @p newname in @p newparent (a node
- * already there loses its name). */
+ * already there loses its name, as with rfs_fs_inode_unlink()). */
 void rfs_fs_inode_rename(struct rfs_fs_state *st, struct fs_inode *parent,
 			 const char *name, struct fs_inode *newparent,
 			 const char *newname);

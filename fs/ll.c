@@ -112,7 +112,7 @@ int rfs_fs_entry_of(struct op *dir, const char *name,
 	if (r < 0)
 		return r;
 	rfs_fs_set_ino(&e->attr, path, NULL);
-	n = rfs_fs_inode_lookup(dir->st, dir->n, name, k);
+	n = rfs_fs_inode_lookup(dir->st, dir->n, name, k, &e->attr);
 	if (!n)
 		return -ENOMEM;
 	e->ino = n->id;
@@ -176,6 +176,14 @@ static void ll_init(void *data, struct fuse_conn_info *conn)
 		       FUSE_CAP_SPLICE_MOVE | FUSE_CAP_SPLICE_READ |
 		       FUSE_CAP_ASYNC_DIO | FUSE_CAP_CACHE_SYMLINKS |
 		       FUSE_CAP_AUTO_INVAL_DATA);
+	/* The kernel clears the set-user-ID and set-group-ID bits itself,
+	 * with a setattr of the mode, on a write or truncate by a caller
+	 * without CAP_FSETID: the daemon writes as root, so the storage
+	 * would keep them (docs/guide.md). */
+	conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
+#ifdef FUSE_CAP_HANDLE_KILLPRIV_V2
+	conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV_V2;
+#endif
 	/* Writes of up to 1 MiB in one request (libfuse asks the kernel for
 	 * max_pages to match). */
 	conn->max_write = 1 << 20;

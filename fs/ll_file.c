@@ -581,7 +581,8 @@ static void readdir_common(fuse_req_t fr, fuse_ino_t ino, size_t size,
 		}
 		ep.attr = e->st;
 		if (e->plus && e->kind) {
-			n = rfs_fs_inode_lookup(st, dir, e->name, e->kind);
+			n = rfs_fs_inode_lookup(st, dir, e->name, e->kind,
+						&e->st);
 			if (n) {
 				ep.ino = n->id;
 				ep.generation = st->generation;

@@ -4,7 +4,9 @@
  * mknod, bind), the folder moved into .recyclebin, then restored. Their
  * type, permission bits, owner, group, device number and times (in ns)
  * must be the same in the bin, after the restore, and through the mount;
- * a second restore changes nothing (same inode, same ctime).
+ * a second restore changes nothing (same inode, same ctime). A recycle
+ * storage on S3 (a private moto_server) refuses them at the archive's
+ * snapshot, and a restore of them to S3 is refused up front.
  */
 #include <criterion/criterion.h>
 
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "tests/support/mount.h"
+#include "tests/support/s3.h"
 
 static struct rfs_test_mount m;
 static struct rfs_test_out out;
@@ -229,4 +232,310 @@ Test(special, archive_and_restore_keep_fifos_sockets_and_devices)
 	free(s);
 	cr_assert_eq(rfs_test_mount_stop(&m), 0);
 	free(before);
+}
+
+/* ------------------------------------------------ an object store refuses */
+
+#define OBJ_EP	 "t.obj/raw/2020-01-01..now"
+#define OBJ_ITEM OBJ_EP "/dt=1"
+#define OBJ_SRC	 "data/obj/p/dt=1"
+
+static struct rfs_test_server moto;
+static char *obj_bucket, *obj_bin;
+
+/* Storage "obj": a local directory whose recycle storage is a bucket of
+ * a private moto_server; epoch OBJ_EP on it, item OBJ_ITEM made by
+ * make.py (a file, a FIFO, a socket, two devices). */
+static void obj_setup(void)
+{
+	char src[512];
+
+	rfs_test_moto_start(&moto);
+	setenv("AWS_ACCESS_KEY_ID", "TESTAK", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "TESTSECRET", 1);
+	obj_bucket = rfs_test_s3_bucket_new(moto.endpoint);
+	obj_bin = rfs_test_s3_uri(moto.endpoint, obj_bucket, "bin", NULL);
+	snprintf(src, sizeof(src), "file://%s/data/obj", m.dir);
+	free(sh("mkdir -p data/obj/p && python3 make.py " OBJ_SRC));
+	ok(RUN("storage", "add", "obj", src, "--bin", obj_bin), "storage");
+	ok(RUN("table", "add", "t.obj"), "table");
+	ok(RUN("lifecycle", "add", "t.obj", "raw"), "lifecycle");
+	ok(RUN("epoch", "add", "t.obj", "raw", "--from", "2020-01-01",
+	       "--storage", "obj", "--path", "p"),
+	   "epoch");
+}
+
+static void obj_teardown(void)
+{
+	rfs_test_mount_stop(&m);
+	rfs_test_server_stop(&moto);
+	free(obj_bucket);
+	free(obj_bin);
+}
+
+/* The keys of the bucket under "bin/" but the catalog's journal
+ * (".recyclefs/"), tab-separated ("" when none). */
+static char *bucket_keys(void)
+{
+	struct rfs_test_out o = { 0 };
+	char *s;
+
+	cr_assert_eq(rfs_test_aws(&o, moto.endpoint, "s3api", "list-objects-v2",
+				  "--bucket", obj_bucket, "--prefix", "bin/",
+				  "--query",
+				  "Contents[?!contains(Key, '.recyclefs/')]"
+				  ".Key",
+				  "--output", "text", NULL),
+		     0, "%s", o.err);
+	s = strdup(strcmp(o.out, "None\n") ? o.out : "");
+	rfs_test_out_release(&o);
+	return s;
+}
+
+Test(special, an_object_store_bin_refuses_them_at_snapshot)
+{
+	char *before, *s, *log;
+	int r;
+
+	if (geteuid() != 0)
+		cr_skip_test("device nodes need root");
+	obj_setup();
+	before = sig(OBJ_SRC);
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+
+	/* a special file alone: the mv itself is refused, with the reason in
+	 * the daemon's log */
+	r = rfs_test_sh(&m, &out, "mv mnt/" OBJ_ITEM "/queue mnt/.recyclebin/");
+	cr_assert_neq(r, 0, "mv of a FIFO into an S3 bin was accepted");
+	cr_assert(strstr(out.err, "Operation not permitted"), "%s", out.err);
+	log = rfs_test_mount_log(&m);
+	cr_assert(strstr(log,
+			 "archive of '" OBJ_ITEM "/queue' refused: '" OBJ_ITEM
+			 "/queue' is a FIFO: the recycle storage 's3://"),
+		  "%s", log);
+	free(log);
+	ok(RUN("status", "--all"), "status");
+	cr_assert_null(strstr(out.out, "queue"), "an entry was made:\n%s",
+		       out.out);
+
+	/* a folder holding them: the mv is accepted at once, the job fails
+	 * at its snapshot, before any copy */
+	free(sh("mv mnt/" OBJ_ITEM " mnt/.recyclebin/" OBJ_EP "/"));
+	r = RUN("wait", OBJ_ITEM);
+	cr_assert_neq(r, 0, "wait says the archive ended well: %s%s", out.out,
+		      out.err);
+	s = out.err[0] ? out.err : out.out;
+	cr_assert(strstr(s, "failed") && strstr(s, "snapshot"), "wait: %s%s",
+		  out.out, out.err);
+	cr_assert(strstr(s, "' is a ") &&
+			  strstr(s, ": the recycle storage 's3://") &&
+			  strstr(s, "keeps no special files") &&
+			  strstr(s, "nothing was changed"),
+		  "wait: %s%s", out.out, out.err);
+	cr_assert_null(strstr(s, "TESTSECRET"));
+	ok(RUN("status"), "status");
+	cr_assert(strstr(out.out, "failed") &&
+			  strstr(out.out, "keeps no special files"),
+		  "status: %s%s", out.out, out.err);
+	log = rfs_test_mount_log(&m);
+	cr_assert(strstr(log, "keeps no special files"), "log: %s", log);
+	free(log);
+	/* the source untouched and shown at its place again; the bucket
+	 * holds nothing */
+	s = sig(OBJ_SRC);
+	same(before, s, "the source after the refusal");
+	free(s);
+	s = sig("mnt/" OBJ_ITEM);
+	same(before, s, "through the mount after the refusal");
+	free(s);
+	s = bucket_keys();
+	cr_assert_str_eq(s, "", "the bucket holds:\n%s", s);
+	free(s);
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	free(before);
+	obj_teardown();
+}
+
+/* An item with special files archived to a local bin, restored to S3:
+ * refused before anything is written; a part without them goes. */
+Test(special, a_restore_of_them_to_an_object_store_is_refused_up_front)
+{
+	struct rfs_test_out o = { 0 };
+	char *to, *s, *log;
+	int r;
+
+	if (geteuid() != 0)
+		cr_skip_test("device nodes need root");
+	obj_setup();
+	free(sh("python3 make.py data/orders/e1/dt=2024-01-01"));
+	ok(RUN("archive", ITEM), "archive");
+	to = rfs_test_s3_uri(moto.endpoint, obj_bucket, "bin/out", NULL);
+	r = RUN("restore", ITEM, "--to-uri", to);
+	cr_assert_neq(r, 0, "restore to S3 accepted: %s", out.out);
+	cr_assert(strstr(out.err, "'" ITEM "/") &&
+			  strstr(out.err, ": the restore target 's3://") &&
+			  strstr(out.err, "keeps no special files"),
+		  "%s", out.err);
+	cr_assert_null(strstr(out.err, "TESTSECRET"));
+	/* through the mount: setfattr fails with EPERM, the reason logged */
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	r = rfs_test_sh(&m, &o,
+			"setfattr -n user.recyclefs.restore -v '%s' "
+			"mnt/.recyclebin/" ITEM,
+			to);
+	cr_assert_neq(r, 0, "setfattr accepted");
+	cr_assert(strstr(o.err, "Operation not permitted"), "%s", o.err);
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	log = rfs_test_mount_log(&m);
+	cr_assert(strstr(log, ": the restore target 's3://") &&
+			  strstr(log, "keeps no special files"),
+		  "%s", log);
+	free(log);
+	s = bucket_keys();
+	cr_assert_str_eq(s, "", "the bucket holds:\n%s", s);
+	free(s);
+	ok(RUN("restore", "--status", ITEM), "restore --status");
+	cr_assert_null(strstr(out.out, "s3://"), "a restore was recorded: %s",
+		       out.out);
+	/* the file alone goes */
+	ok(RUN("restore", ITEM "/part-0.parquet", "--to-uri", to), "restore");
+	s = bucket_keys();
+	cr_assert_str_eq(s, "bin/out/part-0.parquet\n", "%s", s);
+	free(s);
+	free(to);
+	rfs_test_out_release(&o);
+	obj_teardown();
+}
+
+/* ------------------------------------------------ a user not the owner */
+
+#define NB_ITEM EP "/dt=2024-02-02"
+#define NB_SRC	"data/orders/e1/dt=2024-02-02"
+#define NB_BIN	"data/.recyclebin/" NB_ITEM
+#define NB_DEV	EP "/dt=2024-03-03"
+
+/* As nobody, through the mount: the item, a file, a FIFO and a socket,
+ * ns times set last; a device node is refused. */
+static const char nobody_py[] =
+	"import os, socket, sys\n"
+	"r = sys.argv[1]\n"
+	"os.mkdir(r, 0o750)\n"
+	"with open(r + '/part-0.parquet', 'wb') as f:\n"
+	"    f.write(b'x' * 3000)\n"
+	"os.mkfifo(r + '/queue', 0o604)\n"
+	"here = os.getcwd()\n"
+	"os.chdir(r)\n"
+	"s = socket.socket(socket.AF_UNIX)\n"
+	"s.bind('sock')\n"
+	"s.close()\n"
+	"os.chdir(here)\n"
+	"os.chmod(r + '/sock', 0o711)\n"
+	"try:\n"
+	"    os.mknod(r + '/null', 0o20644, os.makedev(1, 3))\n"
+	"    print('mknod of a device: made')\n"
+	"except OSError as e:\n"
+	"    print('mknod of a device: ' + os.strerror(e.errno))\n"
+	"for i, n in enumerate(['queue', 'sock', 'part-0.parquet']):\n"
+	"    os.utime(r + '/' + n, ns=(1200000000111111111 + i,\n"
+	"             1100000000222222222 + i), follow_symlinks=False)\n";
+
+/* As nobody (65534), without supplementary groups: "recyclefs --index
+ * INDEX ..." or any command. */
+#define AS_NOBODY "setpriv --reuid=65534 --regid=65534 --clear-groups "
+#define NB_CLI	  AS_NOBODY "$RECYCLEFS_BIN --index index.db "
+
+/* A user other than the owner of the mount (nobody) makes a FIFO and a
+ * socket through the mount (a device it cannot: EPERM, as on the storage
+ * itself), then archives and restores them with the command line, the
+ * jobs running as nobody: type, mode, owner, group and times are kept. */
+Test(special, a_user_other_than_the_owner_archives_and_restores_them)
+{
+	char *before, *s;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to become another user");
+	put("nobody.py", nobody_py);
+	cr_assert_eq(chmod(m.dir, 0711), 0);
+	free(sh("chmod 0777 data/orders/e1"));
+	cr_assert_eq(rfs_test_mount_start(&m, "allow_other"), 0);
+	s = sh(AS_NOBODY "/usr/bin/python3 nobody.py mnt/" NB_ITEM);
+	same("mknod of a device: Operation not permitted\n", s,
+	     "a device made by nobody");
+	free(s);
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	before = sig(NB_SRC);
+	cr_assert(strstr(before, "queue type=10000 mode=0604 uid=65534 "
+				 "gid=65534 rdev=- mtime=1100000000222222222 "
+				 "atime=1200000000111111111"),
+		  "%s", before);
+	cr_assert(strstr(before, "sock type=140000 mode=0711 uid=65534 "
+				 "gid=65534 rdev=- mtime=1100000000222222223"),
+		  "%s", before);
+	/* the index, its folder and the bin are nobody's to write */
+	free(sh("chown -R 65534:65534 data/.recyclebin && chown 65534:65534 . "
+		"index.db*"));
+	s = sh(NB_CLI "archive " NB_ITEM);
+	cr_assert(strstr(s, "archived '" NB_ITEM "'"), "%s", s);
+	free(s);
+	free(sh("test ! -e " NB_SRC));
+	s = sig(NB_BIN);
+	same(before, s, "in the bin, archived by nobody");
+	free(s);
+	s = sh(NB_CLI "restore " NB_ITEM);
+	free(s);
+	s = sig(NB_SRC);
+	same(before, s, "restored by nobody");
+	free(s);
+	free(before);
+}
+
+/* A device node in an item archived by nobody: the bin cannot make it
+ * (mknod needs CAP_MKNOD), so the job fails at sync naming it, and the
+ * source is left as it was. */
+Test(special, an_archive_by_a_user_other_than_the_owner_cannot_make_devices)
+{
+	struct rfs_test_out o = { 0 };
+	char *before, *s;
+	int r;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to become another user");
+	free(sh("mkdir -p data/orders/e1/dt=2024-03-03 && head -c 4000 "
+		"/dev/urandom > data/orders/e1/dt=2024-03-03/part-0.parquet && "
+		"mkfifo data/orders/e1/dt=2024-03-03/queue && mknod "
+		"data/orders/e1/dt=2024-03-03/null c 1 3 && chown -R "
+		"65534:65534 data/orders/e1/dt=2024-03-03 data/.recyclebin && "
+		"chown 65534:65534 . index.db*"));
+	free(sh("chmod 0777 data/orders/e1"));
+	before = sig("data/orders/e1/dt=2024-03-03");
+	r = rfs_test_sh(&m, &o, NB_CLI "archive " NB_DEV);
+	cr_assert_eq(r, 1, "archive by nobody: %s%s", o.out, o.err);
+	cr_assert(strstr(o.err, "failed at sync: copy of '" NB_DEV "/null' "
+				"failed: Operation not permitted: making a "
+				"character device needs the privilege to "
+				"(CAP_MKNOD): run the archive as root"),
+		  "%s", o.err);
+	ok(RUN("status"), "status");
+	cr_assert(strstr(out.out, "failed (sync)"), "%s", out.out);
+	s = sig("data/orders/e1/dt=2024-03-03");
+	same(before, s, "the source after the failure");
+	free(s);
+	free(sh("test ! -e data/.recyclebin/" NB_DEV "/null"));
+	/* root's retry archives it; nobody's restore cannot make the device
+	 * either, and says so; root's finishes it */
+	ok(RUN("retry", NB_DEV), "retry by root");
+	free(sh("test ! -e data/orders/e1/dt=2024-03-03"));
+	r = rfs_test_sh(&m, &o, NB_CLI "restore " NB_DEV);
+	cr_assert_neq(r, 0, "restore by nobody: %s%s", o.out, o.err);
+	cr_assert(strstr(o.err, "'dt=2024-03-03/null' failed: Operation not "
+				"permitted: making a character device needs "
+				"the privilege to (CAP_MKNOD): run the "
+				"restore as root"),
+		  "%s", o.err);
+	ok(RUN("restore", NB_DEV), "restore by root");
+	s = sig("data/orders/e1/dt=2024-03-03");
+	same(before, s, "restored by root");
+	free(s);
+	free(before);
+	rfs_test_out_release(&o);
 }

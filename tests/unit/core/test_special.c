@@ -2,14 +2,16 @@
  * Special files (FIFOs, UNIX sockets, character and block devices)
  * through archive and restore on the memory backend: the manifest records
  * each one's type, mode, owner, times and device number; a bin that keeps
- * special files holds them as they were, one that keeps none (an object
- * store) has them in the manifest alone; a restore makes them again where
- * the target keeps them and names each one it could not make.
+ * special files holds them as they were; one that keeps none (an object
+ * store) refuses them at the snapshot, before any copy; a restore makes
+ * them again (from the manifest's rows) where the target keeps them and
+ * is refused up front where it keeps none.
  */
 #include "archive_fixture.h"
 
 #include "backends/backend.h"
 #include "backends/memory/memory.h"
+#include "core/archive.h"
 #include "core/manifest.h"
 #include "core/restore.h"
 #include "index/entries.h"
@@ -115,25 +117,75 @@ Test(core_special, the_manifest_records_type_and_device_as_version_2)
 	afx_close(&f);
 }
 
-/* A bin that keeps no special files (an object store): the manifest
- * alone keeps them, the archive completes, the source is gone. */
-Test(core_special, a_bin_without_special_files_keeps_them_in_the_manifest)
+/* A bin that keeps no special files (an object store): the job fails at
+ * its snapshot, before any copy, naming the first special file and the
+ * bin; the source is untouched, the bin and the manifest hold nothing; a
+ * retry fails the same way. */
+Test(core_special, a_bin_without_special_files_refuses_them_at_snapshot)
 {
 	struct rfs_entry e = { 0 };
-	struct rfs_entry_file row;
-	struct rfs_error err = { 0 };
+	int64_t rows = -1;
 	struct stat st;
 
 	make_item(AFX_SPLIT_PLAIN);
 	cr_assert_not(rfs_backend_has(f.bin, RFS_BACKEND_CAP_SPECIAL));
-	/* checks the manifest rows, and that the bin holds no copy */
-	afx_archive(&f, ITEM, &e);
-	cr_assert_eq(rfs_backend_stat(f.src, ITEM "/fifo", &st), -ENOENT);
-	cr_assert_eq(rfs_index_file_get(f.idx, e.id, "sub/tty", &row, &err), 0,
-		     "%s", err.msg);
-	cr_assert_eq(row.type, RFS_FILE_CHR);
-	cr_assert_eq(row.rdev, makedev(4, 64));
-	cr_assert_eq(row.state, RFS_FILE_DELETED);
+	afx_begin(&f, ITEM, &e);
+	for (int run = 0; run < 2; run++) {
+		cr_assert_eq(afx_run(&f, e.id, NULL), -EPERM, "%s", f.err.msg);
+		rfs_entry_release(&e);
+		afx_get(&f, 1, &e);
+		cr_assert_eq(e.state, RFS_ENTRY_FAILED);
+		cr_assert_eq(e.failed_step, RFS_ENTRY_SNAPSHOT);
+		cr_assert(e.reason, "no reason");
+		cr_assert(strstr(e.reason, "'" AFX_E "/" ITEM "/") &&
+				  (strstr(e.reason, "' is a FIFO: ") ||
+				   strstr(e.reason, "' is a socket: ") ||
+				   strstr(e.reason,
+					  "' is a character device: ") ||
+				   strstr(e.reason, "' is a block device: ")),
+			  "reason: %s", e.reason);
+		cr_assert(strstr(e.reason, ": the recycle storage 'mem://"),
+			  "reason: %s", e.reason);
+		cr_assert(strstr(e.reason, "/bin' keeps no special files"),
+			  "the URI, without its query: %s", e.reason);
+		cr_assert(strstr(e.reason, "; nothing was changed"), "%s",
+			  e.reason);
+		cr_assert_null(strchr(e.reason, '\n'), "one line: %s",
+			       e.reason);
+		/* nothing copied, nothing listed, the source as it was */
+		cr_assert_eq(rfs_backend_stat(f.bin, AFX_E "/" ITEM, &st),
+			     -ENOENT);
+		cr_assert_eq(rfs_index_file_count(f.idx, e.id, -1, &rows, NULL,
+						  &f.err),
+			     0, "%s", f.err.msg);
+		cr_assert_eq(rows, 0);
+		afx_check_source(&f, ITEM);
+		if (run == 0)
+			cr_assert_eq(rfs_archive_retry(f.idx, e.id, &f.err), 0,
+				     "%s", f.err.msg);
+	}
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
+
+/* An item that is itself a special file is refused at once: no entry. */
+Test(core_special, a_special_file_alone_is_refused_at_once_by_such_a_bin)
+{
+	struct rfs_entry e = { 0 };
+	int r;
+
+	make_item(AFX_SPLIT_PLAIN);
+	r = rfs_archive_begin(f.idx, AFX_E "/" ITEM "/fifo", NULL, &e, &f.err);
+	cr_assert_eq(r, -EPERM, "%d %s", r, f.err.msg);
+	cr_assert(strstr(f.err.msg, "'" AFX_E "/" ITEM "/fifo' is a FIFO: "
+				    "the recycle storage 'mem://"),
+		  "%s", f.err.msg);
+	cr_assert_eq(afx_count_entries(&f), 0);
+	afx_check_source(&f, ITEM);
+	/* a bin that keeps them takes it */
+	afx_close(&f);
+	make_item(AFX_SPLIT);
+	afx_begin(&f, ITEM "/fifo", &e);
 	rfs_entry_release(&e);
 	afx_close(&f);
 }
@@ -184,7 +236,22 @@ static void look(struct rfs_backend *b, struct seen *s)
 	cr_assert_eq(k, 4);
 }
 
-static void restores(enum afx_layout layout)
+/* Remove the special files from the bin, as an archive made into a bin
+ * that keeps none (by a build before such bins refused them) left it: the
+ * manifest alone keeps them. */
+static void drop_from_bin(void)
+{
+	char key[256];
+
+	for (size_t i = 0; i < f.n; i++) {
+		if (!rfs_file_type_special(f.nodes[i].type))
+			continue;
+		snprintf(key, sizeof(key), AFX_E "/%s", f.nodes[i].path);
+		cr_assert_eq(rfs_backend_unlink(f.bin, key), 0, "%s", key);
+	}
+}
+
+static void restores_from(enum afx_layout layout, bool manifest_only)
 {
 	struct rfs_restore_target again = { .overwrite = false };
 	struct rfs_restore r = { 0 };
@@ -194,6 +261,8 @@ static void restores(enum afx_layout layout)
 
 	make_item(layout);
 	afx_archive(&f, ITEM, &e);
+	if (manifest_only)
+		drop_from_bin();
 	id = begin(NULL);
 	cr_assert_eq(run(id), 0, "%s", f.err.msg);
 	cr_assert_eq(rfs_index_restore_get(f.idx, id, &r, &f.err), 0);
@@ -220,6 +289,11 @@ static void restores(enum afx_layout layout)
 	afx_close(&f);
 }
 
+static void restores(enum afx_layout layout)
+{
+	restores_from(layout, false);
+}
+
 Test(core_special, restores_them_with_mode_owner_times_and_device)
 {
 	restores(AFX_SPLIT);
@@ -230,15 +304,17 @@ Test(core_special, restores_them_from_a_bin_on_the_same_store)
 	restores(AFX_SHARED);
 }
 
-/* From a bin that keeps none, the manifest's rows make them again. */
-Test(core_special, restores_them_from_the_manifest_of_a_plain_bin)
+/* From a bin that does not hold them, the manifest's rows make them
+ * again. */
+Test(core_special, restores_them_from_the_manifest_alone)
 {
-	restores(AFX_SPLIT_PLAIN);
+	restores_from(AFX_SPLIT, true);
 }
 
-/* A target that keeps no special files gets everything else; the restore
- * is done and names each special file it could not make, one per line. */
-Test(core_special, a_restore_to_a_target_without_them_names_each_one)
+/* A target that keeps no special files (an object store): a restore of
+ * a part that holds some is refused up front, naming the first one and
+ * the target, and records nothing; a part without any is restored. */
+Test(core_special, a_restore_to_a_target_without_them_refuses_up_front)
 {
 	char uri[160], out[96];
 	struct rfs_restore_target to = { .to_uri = uri };
@@ -247,32 +323,40 @@ Test(core_special, a_restore_to_a_target_without_them_names_each_one)
 	struct rfs_backend *dst = NULL;
 	struct stat st;
 	char sha[RFS_SHA256_HEX_LEN];
-	int64_t id;
+	int rc;
 
 	make_item(AFX_SPLIT);
 	afx_archive(&f, ITEM, &e);
 	snprintf(out, sizeof(out), "rfsout%d", (int)getpid());
 	snprintf(uri, sizeof(uri), "mem://%s/out?special=no", out);
-	id = begin(&to);
-	cr_assert_eq(run(id), 0, "%s", f.err.msg);
-	cr_assert_eq(rfs_index_restore_get(f.idx, id, &r, &f.err), 0);
-	cr_assert_eq(r.state, RFS_RESTORE_DONE);
-	cr_assert_not_null(r.reason, "no word of the special files");
-	cr_assert(strstr(r.reason, "4 special files not restored"), "%s",
-		  r.reason);
-	cr_assert(strstr(r.reason, "\n'dt=1/fifo' (FIFO)"), "%s", r.reason);
-	cr_assert(strstr(r.reason, "\n'dt=1/sock' (socket)"), "%s", r.reason);
-	cr_assert(strstr(r.reason, "\n'dt=1/sub/tty' (character device 4:64)"),
-		  "%s", r.reason);
-	cr_assert(strstr(r.reason, "\n'dt=1/loop7' (block device 7:300)"), "%s",
-		  r.reason);
+	for (int dry = 0; dry < 2; dry++) {
+		rfs_error_clear(&f.err);
+		rc = rfs_restore_begin(f.idx, AFX_E "/" ITEM, &to, dry, NULL,
+				       &r, &f.err);
+		cr_assert_eq(rc, -EPERM, "%d %s", rc, f.err.msg);
+		cr_assert(strstr(f.err.msg, "'" AFX_E "/" ITEM "/") &&
+				  strstr(f.err.msg, ": the restore target "
+						    "'mem://rfsout") &&
+				  strstr(f.err.msg, "/out' keeps no special "
+						    "files") &&
+				  strstr(f.err.msg, "nothing was changed"),
+			  "%s", f.err.msg);
+	}
+	/* nothing recorded, nothing written */
+	cr_assert_eq(rfs_index_restore_get(f.idx, 1, &r, &f.err), -ENOENT);
 	cr_assert_eq(rfs_backend_open(uri, &dst, NULL), 0);
-	cr_assert_eq(rfs_backend_stat(dst, "dt=1/fifo", &st), -ENOENT);
-	cr_assert_eq(afx_hash(dst, "dt=1/sub/a.bin", sha), 0);
+	cr_assert_eq(rfs_backend_stat(dst, "dt=1", &st), -ENOENT);
+	/* a part without special files goes there */
+	rfs_error_clear(&f.err);
+	cr_assert_eq(rfs_restore_begin(f.idx, AFX_E "/" ITEM "/sub/a.bin", &to,
+				       false, NULL, &r, &f.err),
+		     0, "%s", f.err.msg);
+	cr_assert_eq(run(r.id), 0, "%s", f.err.msg);
+	rfs_restore_release(&r);
+	cr_assert_eq(afx_hash(dst, "a.bin", sha), 0);
 	cr_assert_str_eq(sha, afx_node(&f, ITEM "/sub/a.bin")->sha);
 	rfs_backend_free(dst);
 	rfs_mem_reset(out);
-	rfs_restore_release(&r);
 	rfs_entry_release(&e);
 	afx_close(&f);
 }
