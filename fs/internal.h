@@ -578,6 +578,10 @@ void rfs_fs_inode_put(struct rfs_fs_state *st, struct fs_inode *n);
 /**
  * The node of @p name in @p parent, made when new or when its kind
  * changed, with one more lookup counted and a reference taken.
+ * @param st     the mount
+ * @param parent the folder's node
+ * @param name   the name in it
+ * @param kind   the node's kind (its table of operations)
  * @param attr the attributes the kernel is given with it (st_ino as the
  *             mount shows it), or NULL: a file's inode number and link
  *             count are kept, and the other names of the same file whose
