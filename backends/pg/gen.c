@@ -111,13 +111,15 @@ void rfs_pg_gen_release(struct rfs_pg *p)
 		drop_locked(&p->gens[i]);
 }
 
-struct timespec rfs_pg_shown(struct rfs_pg *p)
+struct timespec rfs_pg_shown(struct rfs_pg *p, bool root)
 {
 	struct timespec ts;
 	int64_t ns;
 
 	pthread_mutex_lock(&p->lock);
 	ns = p->shown_ns;
+	if (root && p->listed_ns > ns)
+		ns = p->listed_ns;
 	pthread_mutex_unlock(&p->lock);
 	ts.tv_sec = ns / RFS_NSEC_PER_SEC;
 	ts.tv_nsec = ns % RFS_NSEC_PER_SEC;
@@ -176,4 +178,23 @@ int rfs_pg_gen_csv(struct rfs_pg *p, const char *oid, char kind, int fd)
 out:
 	rfs_buf_release(&sql);
 	return r;
+}
+
+void rfs_pg_note_listing(struct rfs_pg *p, const PGresult *res)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (int i = 0; i < PQntuples(res); i++)
+		for (int c = 0; c < 2; c++)
+			for (const char *v = PQgetvalue(res, i, c);; v++) {
+				h = (h ^ (unsigned char)*v) * 1099511628211ULL;
+				if (!*v)
+					break;
+			}
+	pthread_mutex_lock(&p->lock);
+	if (p->listed && h != p->list_print)
+		p->listed_ns = rfs_time_now_ns();
+	p->list_print = h;
+	p->listed = true;
+	pthread_mutex_unlock(&p->lock);
 }

@@ -238,7 +238,8 @@ static int gen_get(struct rfs_pg *p, const char *key, int *fd, off_t *size)
 	return r < 0 && r != -ENOENT && r != -ENOMEM ? -EIO : r;
 }
 
-static void fill_stat(struct rfs_pg *p, struct stat *st, bool dir, off_t size)
+static void fill_stat(struct rfs_pg *p, struct stat *st, bool dir, off_t size,
+		      bool root)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_mode = dir ? (S_IFDIR | 0555) : (S_IFREG | 0444);
@@ -246,7 +247,7 @@ static void fill_stat(struct rfs_pg *p, struct stat *st, bool dir, off_t size)
 	st->st_size = size;
 	st->st_blksize = 4096;
 	st->st_blocks = (size + 511) / 512;
-	st->st_atim = st->st_mtim = st->st_ctim = rfs_pg_shown(p);
+	st->st_atim = st->st_mtim = st->st_ctim = rfs_pg_shown(p, root);
 }
 
 static int pg_stat(struct rfs_backend *b, const char *key, struct stat *st)
@@ -259,7 +260,14 @@ static int pg_stat(struct rfs_backend *b, const char *key, struct stat *st)
 	int r, fd;
 
 	if (!*key) {
-		fill_stat(p, st, true, 0);
+		PGresult *res;
+
+		/* the folder's time tells whether its listing changed */
+		if (list_rels(p, NULL, &res) == 0) {
+			rfs_pg_note_listing(p, res);
+			PQclear(res);
+		}
+		fill_stat(p, st, true, 0, true);
 		return 0;
 	}
 	r = split_key(key, &flen, &k);
@@ -268,14 +276,14 @@ static int pg_stat(struct rfs_backend *b, const char *key, struct stat *st)
 	if (k == PG_NONE) {
 		r = find_rel(p, key, flen, oid, &kind, NULL);
 		if (r == 0)
-			fill_stat(p, st, true, 0);
+			fill_stat(p, st, true, 0, false);
 		return r;
 	}
 	r = gen_get(p, key, &fd, &size);
 	if (r < 0)
 		return r;
 	close(fd);
-	fill_stat(p, st, false, size);
+	fill_stat(p, st, false, size, false);
 	return 0;
 }
 
@@ -308,7 +316,7 @@ static int pg_list(struct rfs_backend *b, const char *key,
 			if (r < 0)
 				return r;
 			close(fd);
-			fill_stat(p, &st, false, size);
+			fill_stat(p, &st, false, size, false);
 			r = fn(ctx, file, &st);
 			if (r)
 				return r;
@@ -318,7 +326,8 @@ static int pg_list(struct rfs_backend *b, const char *key,
 	r = list_rels(p, NULL, &res);
 	if (r < 0)
 		return r;
-	fill_stat(p, &st, true, 0);
+	rfs_pg_note_listing(p, res);
+	fill_stat(p, &st, true, 0, false);
 	for (int i = 0; r == 0 && i < PQntuples(res); i++) {
 		r = rfs_pg_name_encode(PQgetvalue(res, i, 1), &name);
 		if (r == 0) {
@@ -367,7 +376,7 @@ static int pg_fstat(struct rfs_file *f, struct stat *st)
 
 	if (fstat(((struct pg_file *)f)->fd, &s) < 0)
 		return -errno;
-	fill_stat(pg_of(f->backend), st, false, s.st_size);
+	fill_stat(pg_of(f->backend), st, false, s.st_size, false);
 	return 0;
 }
 

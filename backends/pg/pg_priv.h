@@ -74,6 +74,13 @@ struct rfs_pg {
 	 * backend was opened, or when it was last told of a change of the
 	 * whole storage (a forget of ""). */
 	int64_t shown_ns;
+	/** A hash of the epoch's relations (oids and names) when they were
+	 * last listed, and since when they are so (0: since shown_ns): the
+	 * epoch folder's time, so a listing the kernel kept is not reused
+	 * once a table was added or removed by anyone. */
+	uint64_t list_print;
+	int64_t listed_ns;     /**< see list_print */
+	bool listed;	       /**< list_print is set */
 	struct rfs_error last; /**< the last failure's reason */
 };
 
@@ -96,8 +103,14 @@ void rfs_pg_gen_forget(struct rfs_backend *b, const char *key);
 /** Drop every generated file (the backend's free). */
 void rfs_pg_gen_release(struct rfs_pg *p);
 
-/** The time every node shows (rfs_pg::shown_ns). */
-struct timespec rfs_pg_shown(struct rfs_pg *p);
+/** The time every node shows (rfs_pg::shown_ns); with @p root, the
+ * epoch folder's (the later of it and rfs_pg::listed_ns). */
+struct timespec rfs_pg_shown(struct rfs_pg *p, bool root);
+
+/** Note the epoch's relations as just listed (@p res: oid and name in
+ * its first two columns): when they differ from the last listing, the
+ * epoch folder's time becomes now. */
+void rfs_pg_note_listing(struct rfs_pg *p, const PGresult *res);
 
 /** Write the rows of relation @p oid (relkind @p kind) as CSV with a
  * header into @p fd, streaming COPY on the tree's connection. Called with

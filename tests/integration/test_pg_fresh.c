@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
@@ -200,6 +201,41 @@ Test(pg_fresh, mount_archive_then_command_restore_show_at_once)
 	cr_assert_eq(rfs_test_sh(&m, &out, "recyclefs restore " E "/" P), 0,
 		     "%s", out.err);
 	expect_back(&m, "before.csv");
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
+/* Rows and partitions changed by SQL outside recyclefs leave no trace in
+ * the index: what was generated before shows until it expires (10 s),
+ * then the server's rows; a partition created by SQL is listed. */
+Test(pg_fresh, changes_by_sql_show_once_generated_files_expire)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+
+	mounted(&m);
+	look(&m, "before.csv");
+	free(PSQL("INSERT INTO public." P " SELECT id + 1000000, created, "
+		  "customer, amount, note FROM public." P " WHERE id < 1000"));
+	free(PSQL("CREATE TABLE public.orders_2014_01 PARTITION OF "
+		  "public.orders FOR VALUES FROM ('2014-01-01') TO "
+		  "('2014-02-01')"));
+	sleep(11);
+	cr_expect_eq(
+		rfs_test_sh(&m, NULL, "ls mnt/" E " | grep -qx orders_2014_01"),
+		0, "a partition created by SQL is not listed");
+	want_csv(&m);
+	cr_expect_eq(
+		rfs_test_sh(&m, &out, "cmp want.csv mnt/" E "/" P "/data.csv"),
+		0, "data.csv is not the server's rows: %s%s", out.out, out.err);
+	cr_expect_eq(rfs_test_sh(&m, &out,
+				 "test \"$(stat -c %%s mnt/" E "/" P
+				 "/data.csv)\" = \"$(wc -c < want.csv)\""),
+		     0, "ls -l shows another size than cat reads");
+	cr_expect_eq(rfs_test_sh(&m, &out,
+				 "ls -l mnt/" E "/" P " | grep data.csv | grep "
+				 "-q \" $(wc -c < want.csv) \""),
+		     0, "ls -l shows another size than cat reads");
 	rfs_test_out_release(&out);
 	rfs_test_mount_cleanup(&m);
 }
