@@ -102,6 +102,24 @@ static struct rel_epoch *find_locked(struct fs_rel *rl, int64_t id, bool add)
 	return v;
 }
 
+/* Make storage @p b of epoch @p id forget what it generated, then note
+ * that it did at generation @p gen (compared for equality only: an index
+ * made again counts from 0). Until then every request on the
+ * epoch sees the change too, and forgets as well: none answers from what
+ * was generated before the change. */
+static void forgotten(struct fs_rel *rl, int64_t id, struct rfs_backend *b,
+		      int64_t gen)
+{
+	struct rel_epoch *e;
+
+	rfs_backend_forget(b, "");
+	pthread_mutex_lock(&rl->lock);
+	e = find_locked(rl, id, false);
+	if (e)
+		e->seen = gen;
+	pthread_mutex_unlock(&rl->lock);
+}
+
 void rfs_fs_rel_check(struct req *q)
 {
 	struct fs_rel *rl = q->st->rel;
@@ -121,20 +139,18 @@ void rfs_fs_rel_check(struct req *q)
 	e = r == 0 ? find_locked(rl, id, true) : NULL;
 	if (e) {
 		e->b = q->b;
-		if (e->seen < 0) {
+		if (e->seen < 0)
 			/* the first request on it: nothing kept is older */
 			e->seen = e->told = gen;
-		} else if (gen != e->seen) {
-			e->seen = gen;
-			changed = true;
-		}
+		else
+			changed = gen != e->seen;
 	}
 	pthread_mutex_unlock(&rl->lock);
 	if (r < 0)
 		rfs_log(LOG_DEBUG, "epoch %lld: generation unknown: %s",
 			(long long)id, err.msg[0] ? err.msg : "index error");
 	if (changed)
-		rfs_backend_forget(q->b, "");
+		forgotten(rl, id, q->b, gen);
 }
 
 /* What the watcher tells the kernel: the nodes of the changed epochs. */
@@ -170,7 +186,7 @@ void rfs_fs_rel_sweep(struct rfs_fs_state *st)
 	struct fs_rel *rl = st->rel;
 	struct sweep w = { st, NULL, NULL, 0 };
 	struct rfs_backend **forget = NULL;
-	int64_t *ids = NULL, gen;
+	int64_t *ids = NULL, *gens = NULL, gen;
 	size_t nf = 0;
 
 	if (!rl || !st->idx)
@@ -178,9 +194,10 @@ void rfs_fs_rel_sweep(struct rfs_fs_state *st)
 	pthread_mutex_lock(&rl->lock);
 	if (rl->n) {
 		ids = calloc(rl->n, sizeof(*ids));
+		gens = calloc(rl->n, sizeof(*gens));
 		forget = calloc(rl->n, sizeof(*forget));
 	}
-	for (size_t i = 0; ids && forget && i < rl->n; i++) {
+	for (size_t i = 0; ids && gens && forget && i < rl->n; i++) {
 		struct rel_epoch *e = &rl->v[i];
 
 		if (rfs_index_epoch_gen(st->idx, e->id, &gen) < 0 ||
@@ -188,13 +205,14 @@ void rfs_fs_rel_sweep(struct rfs_fs_state *st)
 			continue;
 		if (gen != e->seen)
 			forget[nf] = e->b;
-		e->seen = e->told = gen;
+		e->told = gen;
+		gens[nf] = gen;
 		ids[nf++] = e->id;
 	}
 	pthread_mutex_unlock(&rl->lock);
 	for (size_t i = 0; i < nf; i++)
 		if (forget[i])
-			rfs_backend_forget(forget[i], "");
+			forgotten(rl, ids[i], forget[i], gens[i]);
 	if (nf && st->se) {
 		w.s = rfs_fs_snap_get(st);
 		w.ids = ids;
@@ -203,5 +221,6 @@ void rfs_fs_rel_sweep(struct rfs_fs_state *st)
 		rfs_fs_snap_put(st, w.s);
 	}
 	free(ids);
+	free(gens);
 	free(forget);
 }
