@@ -174,6 +174,8 @@ Test(pg_fresh, command_archive_and_restore_show_at_once)
 		     "%s", out.err);
 	expect_back(&m, "before.csv");
 	rfs_test_out_release(&out);
+	/* the daemon ends cleanly (under ASan: without a leak) */
+	cr_expect_eq(rfs_test_mount_stop(&m), 0);
 	rfs_test_mount_cleanup(&m);
 }
 
@@ -202,6 +204,8 @@ Test(pg_fresh, mount_archive_then_command_restore_show_at_once)
 		     "%s", out.err);
 	expect_back(&m, "before.csv");
 	rfs_test_out_release(&out);
+	/* the daemon ends cleanly (under ASan: without a leak) */
+	cr_expect_eq(rfs_test_mount_stop(&m), 0);
 	rfs_test_mount_cleanup(&m);
 }
 
@@ -237,5 +241,7 @@ Test(pg_fresh, changes_by_sql_show_once_generated_files_expire)
 				 "-q \" $(wc -c < want.csv) \""),
 		     0, "ls -l shows another size than cat reads");
 	rfs_test_out_release(&out);
+	/* the daemon ends cleanly (under ASan: without a leak) */
+	cr_expect_eq(rfs_test_mount_stop(&m), 0);
 	rfs_test_mount_cleanup(&m);
 }
