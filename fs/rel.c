@@ -31,6 +31,7 @@
 #include "backends/backend.h"
 #include "index/index.h"
 #include "model/catalog.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -51,6 +52,7 @@ struct fs_rel {
 	pthread_mutex_t lock;  /**< guards what follows */
 	struct rfs_index *idx; /**< the requests' reader, opened at first use
 				* (after the daemon forked) */
+	int64_t retry_ns;      /**< when to try opening idx again */
 	struct rel_epoch *v;   /**< the epochs seen */
 	size_t n, cap;	       /**< in use, allocated */
 };
@@ -132,8 +134,11 @@ void rfs_fs_rel_check(struct req *q)
 	if (!rl || !q->b || !q->b->ops->rel)
 		return;
 	pthread_mutex_lock(&rl->lock);
-	if (!rl->idx)
-		r = rfs_index_open(q->st->index_path, 0, &rl->idx, &err);
+	if (!rl->idx && rfs_time_mono_ns() < rl->retry_ns)
+		r = -EIO; /* opening failed a moment ago */
+	else if (!rl->idx &&
+		 (r = rfs_index_open(q->st->index_path, 0, &rl->idx, &err)) < 0)
+		rl->retry_ns = rfs_time_mono_ns() + RFS_NSEC_PER_SEC;
 	if (r == 0)
 		r = rfs_index_epoch_gen(rl->idx, id, &gen);
 	e = r == 0 ? find_locked(rl, id, true) : NULL;
