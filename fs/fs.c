@@ -139,6 +139,8 @@ int rfs_fs_req_begin(struct req *q, struct rfs_fs_state *st, const char *path)
 		else
 			q->berr = rfs_fs_epoch_backend(q->st, q->node.epoch,
 						       &q->b);
+		if (q->b)
+			rfs_fs_rel_check(q);
 	}
 	if (r < 0)
 		rfs_fs_snap_put(q->st, q->snap);
@@ -311,7 +313,8 @@ static int state_init(struct rfs_fs_state *st, const struct rfs_fs_options *o)
 	}
 	st->n_slots = 64;
 	st->slots = calloc(st->n_slots, sizeof(*st->slots));
-	if (!st->slots || rfs_fs_inodes_init(st) < 0) {
+	if (!st->slots || rfs_fs_inodes_init(st) < 0 ||
+	    rfs_fs_rel_init(st) < 0) {
 		fprintf(stderr, "recyclefs: out of memory\n");
 		return -1;
 	}
@@ -369,6 +372,7 @@ static void state_release(struct rfs_fs_state *st)
 		free(w);
 	}
 	rfs_fs_inodes_release(st);
+	rfs_fs_rel_release(st);
 	rfs_index_free(st->idx);
 	rfs_index_free(st->widx);
 	free(st->index_path);

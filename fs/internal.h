@@ -201,6 +201,8 @@ struct rfs_fs_state {
 	pthread_cond_t notice_cond;  /**< signals notices and stop */
 	struct fs_notice *notices;   /**< what to tell the kernel */
 	bool reload_wanted;	     /**< under notice_lock */
+	/** The relational epochs' generations (fs/rel.c). */
+	struct fs_rel *rel;
 };
 
 /** A file open through the mount. */
@@ -284,6 +286,31 @@ void rfs_fs_snap_free(struct fs_snap *s);
  */
 int rfs_fs_snap_load(struct rfs_fs_state *st, struct rfs_index *idx,
 		     struct fs_snap **out);
+
+/* The relational epochs (fs/rel.c). */
+
+/** Set up what fs/rel.c keeps. @return 0 or -ENOMEM */
+int rfs_fs_rel_init(struct rfs_fs_state *st);
+
+/** Free what fs/rel.c keeps (NULL state fields are ignored). */
+void rfs_fs_rel_release(struct rfs_fs_state *st);
+
+/**
+ * Before request @p q answers on a node of a relational epoch (a storage
+ * with relational steps; anything else is ignored): when a job changed
+ * the epoch since the last request (its generation in the index), the
+ * storage forgets what it generated, so the answer is taken from the
+ * storage again. For FUSE threads: one index read, no reload, no notice.
+ */
+void rfs_fs_rel_check(struct req *q);
+
+/**
+ * For the watcher, after it loaded a new snapshot (the index changed): for
+ * every relational epoch whose generation changed, the storage forgets what
+ * it generated and the kernel is told to drop the epoch's nodes (queued
+ * notices). Called with reload_lock held (it reads st->idx).
+ */
+void rfs_fs_rel_sweep(struct rfs_fs_state *st);
 
 /** Start the watcher thread. @return 0 or -errno */
 int rfs_fs_watch_start(struct rfs_fs_state *st);

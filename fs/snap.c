@@ -184,6 +184,7 @@ static void reload(struct rfs_fs_state *st, bool force)
 		}
 		st->reload_force = false;
 		st->data_version = v;
+		rfs_fs_rel_sweep(st);
 		rfs_log(LOG_DEBUG, "catalog reloaded (data version %lld)",
 			(long long)v);
 	}

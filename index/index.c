@@ -301,3 +301,29 @@ int rfs_index_data_version(struct rfs_index *idx, int64_t *version)
 	rfs_index_stmt_done(st);
 	return ret;
 }
+
+int rfs_index_epoch_gen(struct rfs_index *idx, int64_t epoch_id, int64_t *gen)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	ret = rfs_index_stmt(idx, RFS_INDEX_STMT_EPOCH_GEN,
+			     "SELECT gen FROM epoch_gens WHERE epoch_id = ?1",
+			     &st, NULL);
+	if (ret < 0)
+		return ret;
+	rc = sqlite3_bind_int64(st, 1, epoch_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		*gen = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		ret = 0;
+	} else {
+		ret = rfs_index_fail(idx, rc, NULL,
+				     "index '%s': cannot read the generation "
+				     "of epoch %lld",
+				     idx->path, (long long)epoch_id);
+	}
+	rfs_index_stmt_done(st);
+	return ret;
+}

@@ -28,7 +28,7 @@ struct rfs_catalog;
 struct rfs_error;
 
 /** The schema version this build writes (PRAGMA user_version). */
-#define RFS_INDEX_SCHEMA_VERSION 5
+#define RFS_INDEX_SCHEMA_VERSION 6
 
 /** PRAGMA application_id of a recyclefs index ("RFS1"). */
 #define RFS_INDEX_APPLICATION_ID 0x52465331
@@ -116,6 +116,15 @@ bool rfs_index_in_group(const struct rfs_index *idx);
  * @return 0 and set @p version, or -EIO
  */
 int rfs_index_data_version(struct rfs_index *idx, int64_t *version);
+
+/**
+ * The generation of epoch @p epoch_id: a number that every job step
+ * changing what the epoch holds increases (an entry archived from it, a
+ * restore into it: their rows added, their state changed, removed), in
+ * whatever process it runs; 0 for an epoch no job changed.
+ * @return 0 and set @p gen, or -EIO
+ */
+int rfs_index_epoch_gen(struct rfs_index *idx, int64_t epoch_id, int64_t *gen);
 
 /**
  * Load the whole catalog as a sealed snapshot. Inside a transaction it

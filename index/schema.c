@@ -248,12 +248,62 @@ static const char schema_v5[] =
 	"DROP TABLE entry_files;\n"
 	"ALTER TABLE entry_files_v5 RENAME TO entry_files;\n";
 
+/*
+ * Version 6: a generation per epoch, which every job that changes what the
+ * epoch holds bumps: an entry archived from it (added, each change of its
+ * state or of where it was restored to, removed), a restore into it (added,
+ * each change of its state). The triggers bump it, so every writer does,
+ * whatever process runs the job. A mount compares it with the one it last
+ * saw before it answers from what it keeps of a storage it cannot watch
+ * (the files a relational epoch generates): the next request after a job
+ * step sees what the step did. Epochs never changed by a job have no row
+ * (generation 0).
+ */
+static const char schema_v6[] =
+	"CREATE TABLE epoch_gens (\n"
+	"	epoch_id INTEGER PRIMARY KEY,\n"
+	"	gen INTEGER NOT NULL\n"
+	") STRICT;\n"
+	"CREATE TRIGGER epoch_gens_entry_insert AFTER INSERT ON entries\n"
+	"BEGIN\n"
+	"	INSERT OR IGNORE INTO epoch_gens VALUES (NEW.epoch_id, 0);\n"
+	"	UPDATE epoch_gens SET gen = gen + 1 WHERE epoch_id = NEW.epoch_id;\n"
+	"END;\n"
+	"CREATE TRIGGER epoch_gens_entry_update\n"
+	"	AFTER UPDATE OF state, restored_to ON entries\n"
+	"	WHEN OLD.state IS NOT NEW.state\n"
+	"	OR OLD.restored_to IS NOT NEW.restored_to\n"
+	"BEGIN\n"
+	"	INSERT OR IGNORE INTO epoch_gens VALUES (NEW.epoch_id, 0);\n"
+	"	UPDATE epoch_gens SET gen = gen + 1 WHERE epoch_id = NEW.epoch_id;\n"
+	"END;\n"
+	"CREATE TRIGGER epoch_gens_entry_delete AFTER DELETE ON entries\n"
+	"BEGIN\n"
+	"	INSERT OR IGNORE INTO epoch_gens VALUES (OLD.epoch_id, 0);\n"
+	"	UPDATE epoch_gens SET gen = gen + 1 WHERE epoch_id = OLD.epoch_id;\n"
+	"END;\n"
+	"CREATE TRIGGER epoch_gens_restore_insert AFTER INSERT ON restores\n"
+	"	WHEN NEW.target_epoch_id IS NOT NULL\n"
+	"BEGIN\n"
+	"	INSERT OR IGNORE INTO epoch_gens VALUES (NEW.target_epoch_id, 0);\n"
+	"	UPDATE epoch_gens SET gen = gen + 1 WHERE epoch_id = NEW.target_epoch_id;\n"
+	"END;\n"
+	"CREATE TRIGGER epoch_gens_restore_update\n"
+	"	AFTER UPDATE OF state ON restores\n"
+	"	WHEN NEW.target_epoch_id IS NOT NULL\n"
+	"	AND OLD.state IS NOT NEW.state\n"
+	"BEGIN\n"
+	"	INSERT OR IGNORE INTO epoch_gens VALUES (NEW.target_epoch_id, 0);\n"
+	"	UPDATE epoch_gens SET gen = gen + 1 WHERE epoch_id = NEW.target_epoch_id;\n"
+	"END;\n";
+
 const struct rfs_index_migration rfs_index_migrations[] = {
 	{ "catalog, history and configuration", schema_v1 },
 	{ "recycle entries and their manifests", schema_v2 },
 	{ "restores", schema_v3 },
 	{ "one restore per target", schema_v4 },
 	{ "special files in manifests", schema_v5 },
+	{ "a generation per epoch", schema_v6 },
 };
 
 _Static_assert(sizeof(rfs_index_migrations) / sizeof(rfs_index_migrations[0]) ==

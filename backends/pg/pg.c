@@ -184,91 +184,19 @@ static int split_key(const char *key, size_t *flen, enum pg_file_kind *k)
 	return 0;
 }
 
-/* Write the rows of @p oid as CSV into @p fd, streaming COPY. */
-static int gen_data(struct rfs_pg *p, const char *oid, char kind, int fd)
-{
-	struct rfs_buf sql = RFS_BUF_INIT;
-	PGresult *res = NULL;
-	char *q = NULL, *row;
-	int r, n;
-
-	r = rfs_buf_addstr(&sql, "COPY (SELECT * FROM ");
-	if (r == 0 && kind != 'p')
-		r = rfs_buf_addstr(&sql, "ONLY ");
-	if (r == 0) {
-		const char *par[] = { oid };
-
-		r = rfs_pg_query(p->c, &res, &p->last,
-				 "SELECT $1::oid::regclass::text", 1, par);
-		if (r == 0)
-			r = rfs_buf_addstr(&sql, PQgetvalue(res, 0, 0));
-		PQclear(res);
-	}
-	if (r == 0)
-		r = rfs_buf_addstr(&sql, " t ORDER BY ");
-	if (r == 0)
-		r = rfs_pg_add_order(p->c, oid, &sql, &p->last);
-	if (r == 0)
-		r = rfs_buf_addstr(&sql,
-				   ") TO STDOUT WITH (FORMAT csv, HEADER)");
-	if (r < 0)
-		goto out;
-	res = PQexec(p->c, rfs_buf_str(&sql));
-	if (PQresultStatus(res) != PGRES_COPY_OUT) {
-		rfs_error_set(&p->last, EIO, "postgres: %s",
-			      PQerrorMessage(p->c));
-		PQclear(res);
-		r = -EIO;
-		goto out;
-	}
-	PQclear(res);
-	while ((n = PQgetCopyData(p->c, &row, 0)) > 0) {
-		if (r == 0 && write(fd, row, n) != n)
-			r = -errno ? -errno : -EIO;
-		PQfreemem(row);
-	}
-	if (n == -2)
-		r = -EIO;
-	while ((res = PQgetResult(p->c))) {
-		if (PQresultStatus(res) != PGRES_COMMAND_OK && r == 0)
-			r = -EIO;
-		PQclear(res);
-	}
-out:
-	rfs_buf_release(&sql);
-	free(q);
-	return r;
-}
-
 /* Generate (or reuse) the file @p key; *fd is a new descriptor. */
 static int gen_get(struct rfs_pg *p, const char *key, int *fd, off_t *size)
 {
 	enum pg_file_kind k;
-	int64_t now = rfs_time_mono_ns();
-	struct gen *g = NULL, *oldest = &p->gens[0];
 	char oid[16], kind, *ddl;
+	uint64_t changes;
 	size_t flen;
 	int r = split_key(key, &flen, &k), mfd;
 
 	if (r < 0 || k == PG_NONE)
 		return r < 0 ? r : -EISDIR;
-	pthread_mutex_lock(&p->lock);
-	for (int i = 0; i < GEN_SLOTS; i++) {
-		struct gen *s = &p->gens[i];
-
-		if (s->key && !strcmp(s->key, key) &&
-		    now - s->born < GEN_TTL_NS)
-			g = s;
-		if (!s->key || s->born < oldest->born)
-			oldest = s;
-	}
-	if (g) {
-		*fd = dup(g->fd);
-		*size = g->size;
-		pthread_mutex_unlock(&p->lock);
-		return *fd < 0 ? -errno : 0;
-	}
-	pthread_mutex_unlock(&p->lock);
+	if (rfs_pg_gen_find(p, key, fd, size, &changes) == 0)
+		return 0;
 	r = find_rel(p, key, flen, oid, &kind, NULL);
 	if (r < 0)
 		return r;
@@ -297,26 +225,12 @@ static int gen_get(struct rfs_pg *p, const char *key, int *fd, off_t *size)
 			free(ddl);
 		}
 	} else if (r == 0) {
-		r = gen_data(p, oid, kind, mfd);
+		r = rfs_pg_gen_csv(p, oid, kind, mfd);
 	}
 	if (r == 0) {
-		g = oldest;
-		if (g->key) {
-			free(g->key);
-			close(g->fd);
-		}
-		g->key = strdup(key);
-		g->fd = mfd;
-		g->size = lseek(mfd, 0, SEEK_END);
-		g->born = now;
-		*size = g->size;
-		*fd = g->key ? dup(mfd) : -1;
-		if (!g->key) {
-			close(mfd);
-			r = -ENOMEM;
-		} else if (*fd < 0) {
-			r = -errno;
-		}
+		*size = lseek(mfd, 0, SEEK_END);
+		*fd = mfd;
+		rfs_pg_gen_keep_locked(p, key, mfd, *size, changes);
 	} else {
 		close(mfd);
 	}
@@ -324,7 +238,8 @@ static int gen_get(struct rfs_pg *p, const char *key, int *fd, off_t *size)
 	return r < 0 && r != -ENOENT && r != -ENOMEM ? -EIO : r;
 }
 
-static void fill_stat(struct rfs_pg *p, struct stat *st, bool dir, off_t size)
+static void fill_stat(struct rfs_pg *p, struct stat *st, bool dir, off_t size,
+		      bool root)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_mode = dir ? (S_IFDIR | 0555) : (S_IFREG | 0444);
@@ -332,7 +247,7 @@ static void fill_stat(struct rfs_pg *p, struct stat *st, bool dir, off_t size)
 	st->st_size = size;
 	st->st_blksize = 4096;
 	st->st_blocks = (size + 511) / 512;
-	st->st_atim = st->st_mtim = st->st_ctim = p->born;
+	st->st_atim = st->st_mtim = st->st_ctim = rfs_pg_shown(p, root);
 }
 
 static int pg_stat(struct rfs_backend *b, const char *key, struct stat *st)
@@ -345,7 +260,14 @@ static int pg_stat(struct rfs_backend *b, const char *key, struct stat *st)
 	int r, fd;
 
 	if (!*key) {
-		fill_stat(p, st, true, 0);
+		PGresult *res;
+
+		/* the folder's time tells whether its listing changed */
+		if (list_rels(p, NULL, &res) == 0) {
+			rfs_pg_note_listing(p, res);
+			PQclear(res);
+		}
+		fill_stat(p, st, true, 0, true);
 		return 0;
 	}
 	r = split_key(key, &flen, &k);
@@ -354,14 +276,14 @@ static int pg_stat(struct rfs_backend *b, const char *key, struct stat *st)
 	if (k == PG_NONE) {
 		r = find_rel(p, key, flen, oid, &kind, NULL);
 		if (r == 0)
-			fill_stat(p, st, true, 0);
+			fill_stat(p, st, true, 0, false);
 		return r;
 	}
 	r = gen_get(p, key, &fd, &size);
 	if (r < 0)
 		return r;
 	close(fd);
-	fill_stat(p, st, false, size);
+	fill_stat(p, st, false, size, false);
 	return 0;
 }
 
@@ -394,7 +316,7 @@ static int pg_list(struct rfs_backend *b, const char *key,
 			if (r < 0)
 				return r;
 			close(fd);
-			fill_stat(p, &st, false, size);
+			fill_stat(p, &st, false, size, false);
 			r = fn(ctx, file, &st);
 			if (r)
 				return r;
@@ -404,7 +326,8 @@ static int pg_list(struct rfs_backend *b, const char *key,
 	r = list_rels(p, NULL, &res);
 	if (r < 0)
 		return r;
-	fill_stat(p, &st, true, 0);
+	rfs_pg_note_listing(p, res);
+	fill_stat(p, &st, true, 0, false);
 	for (int i = 0; r == 0 && i < PQntuples(res); i++) {
 		r = rfs_pg_name_encode(PQgetvalue(res, i, 1), &name);
 		if (r == 0) {
@@ -453,7 +376,7 @@ static int pg_fstat(struct rfs_file *f, struct stat *st)
 
 	if (fstat(((struct pg_file *)f)->fd, &s) < 0)
 		return -errno;
-	fill_stat(pg_of(f->backend), st, false, s.st_size);
+	fill_stat(pg_of(f->backend), st, false, s.st_size, false);
 	return 0;
 }
 
@@ -668,11 +591,7 @@ static void pg_free(struct rfs_backend *b)
 {
 	struct rfs_pg *p = pg_of(b);
 
-	for (int i = 0; i < GEN_SLOTS; i++)
-		if (p->gens[i].key) {
-			free(p->gens[i].key);
-			close(p->gens[i].fd);
-		}
+	rfs_pg_gen_release(p);
 	if (p->c)
 		PQfinish(p->c);
 	rfs_pg_rel_forget(p);
@@ -705,6 +624,7 @@ static const struct rfs_backend_ops pg_ops = {
 	.setxattr = rofs_setxattr,
 	.listxattr = pg_listxattr,
 	.removexattr = rofs_removexattr,
+	.forget = rfs_pg_gen_forget,
 	.last_error = pg_last_error,
 	.rel = &rfs_pg_rel_ops,
 	.free = pg_free,
@@ -741,8 +661,9 @@ int rfs_pg_open(const struct rfs_uri *u, const char *uri,
 	if (!p)
 		return -ENOMEM;
 	pthread_mutex_init(&p->lock, NULL);
-	clock_gettime(CLOCK_REALTIME, &p->born);
-	p->born.tv_nsec = 0;
+	/* whole seconds: the times shown stay the same across a remount
+	 * within the second */
+	p->shown_ns = rfs_time_now_ns() / RFS_NSEC_PER_SEC * RFS_NSEC_PER_SEC;
 	p->base.ops = &pg_ops;
 	r = rfs_pg_target_parse(u, uri, &p->t, err);
 	if (r < 0) {

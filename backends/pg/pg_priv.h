@@ -65,12 +65,57 @@ struct rfs_pg {
 	struct rfs_pg_target t;	    /**< where the URI points */
 	char *schema;		    /**< the epoch's schema */
 	char *table;		    /**< its table, NULL for a schema */
-	pthread_mutex_t lock;	    /**< guards c and gens */
+	pthread_mutex_t lock;	    /**< guards c, gens, changes, shown_ns */
 	PGconn *c;		    /**< the tree's connection */
 	struct gen gens[GEN_SLOTS]; /**< generated files */
-	struct timespec born;	    /**< the times every node shows */
-	struct rfs_error last;	    /**< the last failure's reason */
+	/** How many times the mount said the storage changed (forget). */
+	uint64_t changes;
+	/** The time every node shows (ns since the Unix epoch): when the
+	 * backend was opened, or when it was last told of a change of the
+	 * whole storage (a forget of ""). */
+	int64_t shown_ns;
+	/** A hash of the epoch's relations (oids and names) when they were
+	 * last listed, and since when they are so (0: since shown_ns): the
+	 * epoch folder's time, so a listing the kernel kept is not reused
+	 * once a table was added or removed by anyone. */
+	uint64_t list_print;
+	int64_t listed_ns;     /**< see list_print */
+	bool listed;	       /**< list_print is set */
+	struct rfs_error last; /**< the last failure's reason */
 };
+
+/** A generated file @p key kept and not expired: a new descriptor in
+ * @p fd and its size; @p changes gets the changes counted so far, to
+ * give rfs_pg_gen_keep_locked() (gen.c). @return 0, -ENOENT (none) */
+int rfs_pg_gen_find(struct rfs_pg *p, const char *key, int *fd, off_t *size,
+		    uint64_t *changes);
+
+/** Keep the file @p key generated in @p mfd (a descriptor of its own is
+ * taken), unless a change was counted since rfs_pg_gen_find() gave
+ * @p changes. Called with the lock held; nothing is kept out of memory. */
+void rfs_pg_gen_keep_locked(struct rfs_pg *p, const char *key, int mfd,
+			    off_t size, uint64_t changes);
+
+/** rfs_backend_ops::forget: drop the generated files under @p key (every
+ * one, and the times shown become now, for ""), and count a change. */
+void rfs_pg_gen_forget(struct rfs_backend *b, const char *key);
+
+/** Drop every generated file (the backend's free). */
+void rfs_pg_gen_release(struct rfs_pg *p);
+
+/** The time every node shows (rfs_pg::shown_ns); with @p root, the
+ * epoch folder's (the later of it and rfs_pg::listed_ns). */
+struct timespec rfs_pg_shown(struct rfs_pg *p, bool root);
+
+/** Note the epoch's relations as just listed (@p res: oid and name in
+ * its first two columns): when they differ from the last listing, the
+ * epoch folder's time becomes now. */
+void rfs_pg_note_listing(struct rfs_pg *p, const PGresult *res);
+
+/** Write the rows of relation @p oid (relkind @p kind) as CSV with a
+ * header into @p fd, streaming COPY on the tree's connection. Called with
+ * the lock held and the connection made. @return 0 or -errno */
+int rfs_pg_gen_csv(struct rfs_pg *p, const char *oid, char kind, int fd);
 
 /** The relational steps of the port (backends/rel.h), in rel.c. */
 extern const struct rfs_backend_rel_ops rfs_pg_rel_ops;

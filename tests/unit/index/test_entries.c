@@ -5,6 +5,7 @@
  */
 #include "index/entries.h"
 #include "index/index.h"
+#include "index/internal.h"
 #include "model/entry.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -501,4 +502,50 @@ Test(index_entries, list_overlapping_finds_equal_above_and_below)
 	EXPECT_OVERLAPPING("t/l/f", "t/l/f/dt=1");
 	expect_overlapping("t/l/g", NULL, 0);
 	expect_overlapping("t/l/e3/dt=1", NULL, 0);
+}
+
+static int64_t epoch_gen(int64_t epoch_id)
+{
+	int64_t gen = -1;
+
+	cr_assert_eq(rfs_index_epoch_gen(idx, epoch_id, &gen), 0);
+	return gen;
+}
+
+/* The epoch's generation (what a mount compares before it answers from
+ * files it generated) grows with every change of an entry's state or
+ * restore target, and with its removal; progress and leases leave it. */
+Test(index_entries, epoch_generation_follows_every_state_change)
+{
+	struct rfs_entry e;
+	int64_t id, g;
+	bool taken;
+
+	cr_assert_eq(epoch_gen(3), 0, "no job yet");
+	id = add_entry(1, "t/l/e", NULL, RFS_ENTRY_SNAPSHOT);
+	g = epoch_gen(3);
+	cr_assert_gt(g, 0, "an archive recorded");
+	cr_assert_eq(epoch_gen(4), 0, "another epoch");
+
+	cr_assert_eq(rfs_index_entry_progress(idx, id, 5, 5000, NULL), 0);
+	cr_assert_eq(
+		rfs_index_entry_lease(idx, id, NULL, "me", 1000, &taken, NULL),
+		0);
+	cr_assert_eq(epoch_gen(3), g, "progress and leases change nothing");
+
+	get_entry(id, &e);
+	e.state = RFS_ENTRY_DELETE;
+	cr_assert_eq(rfs_index_entry_update(idx, &e, NULL), 0);
+	cr_assert_gt(epoch_gen(3), g, "a step");
+	g = epoch_gen(3);
+	cr_assert_eq(rfs_index_entry_update(idx, &e, NULL), 0);
+	cr_assert_eq(epoch_gen(3), g, "the same state again");
+	e.restored_to = xdup("t/l/e");
+	cr_assert_eq(rfs_index_entry_update(idx, &e, NULL), 0);
+	cr_assert_gt(epoch_gen(3), g, "restored");
+	g = epoch_gen(3);
+	/* (no API removes an entry: a reindex's rebuild might) */
+	cr_assert_eq(rfs_index_exec(idx, "DELETE FROM entries", NULL), 0);
+	cr_assert_gt(epoch_gen(3), g, "removed");
+	rfs_entry_release(&e);
 }
