@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -464,6 +465,24 @@ Test(mount, statfs_of_an_epoch_is_its_storage)
 	cr_assert_eq(statvfs(m.data, &b), 0);
 	cr_expect_eq(a.f_blocks, b.f_blocks);
 	cr_expect_eq(a.f_bsize, b.f_bsize);
+}
+
+/* Run as root, the mount reads ahead 1 MiB (its kernel device's
+ * read_ahead_kb), not the 128 KiB the kernel gives a FUSE mount: a cold
+ * sequential read comes to the daemon in 1 MiB requests. */
+Test(mount, reads_ahead_one_mib_when_mounted_by_root)
+{
+	char path[96], *kb;
+	struct stat st;
+
+	if (geteuid() != 0)
+		cr_skip_test("only root may set a mount's read-ahead");
+	cr_assert_eq(stat(m.mnt, &st), 0);
+	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb",
+		 major(st.st_dev), minor(st.st_dev));
+	kb = sh_out("cat '%s'", path);
+	cr_expect_eq(atoi(kb), 1024, "read_ahead_kb %s", kb);
+	free(kb);
 }
 
 Test(mount, refuses_a_mountpoint_in_use_or_not_a_directory)
