@@ -208,18 +208,44 @@ static int mount_dev(const char *mnt, unsigned int *maj, unsigned int *min)
 }
 
 /*
+ * The read-ahead to set (KiB). The kernel reads a file ahead in requests of
+ * up to twice its read-ahead, and libfuse splices a reply from the
+ * storage's file only when the reply, its header and a few pages besides
+ * fit its pipe, which it grows to at most fs.pipe-max-size (1 MiB by
+ * default) without CAP_SYS_RESOURCE; a larger reply it copies through the
+ * daemon, which is slower than more requests. So: the largest multiple of
+ * 128 KiB whose requests fit, at most 1 MiB (one request of max_pages).
+ */
+static unsigned int read_ahead_kb(void)
+{
+	FILE *f = fopen("/proc/sys/fs/pipe-max-size", "re");
+	unsigned long max = 0;
+	unsigned long kb;
+
+	if (f) {
+		if (fscanf(f, "%lu", &max) != 1)
+			max = 0;
+		fclose(f);
+	}
+	if (max < (1 << 20))
+		max = 1 << 20;
+	kb = (max / 1024 - 64) / 2 / 128 * 128;
+	return kb > 1024 ? 1024 : (unsigned int)kb;
+}
+
+/*
  * Read-ahead. The kernel reads ahead 128 KiB on a FUSE mount (the default
- * of its backing device), and the daemon's max_readahead at init can only
- * lower that: a cold sequential read through the daemon comes in requests
- * of 128 KiB. As root, the mount raises its device's read_ahead_kb
- * (/sys/class/bdi/MAJOR:MINOR) to RFS_FS_READ_AHEAD_KB, one request of
- * max_pages, before it answers the kernel's init, and asks for as much.
- * Without the right to (not root), it stays as the kernel set it.
+ * of its backing device), in requests of 256 KiB, and the daemon's
+ * max_readahead at init can only lower that. As root, the mount raises its
+ * device's read_ahead_kb (/sys/class/bdi/MAJOR:MINOR) to read_ahead_kb()
+ * before it answers the kernel's init, and asks for as much. Without the
+ * right to (not root), it stays as the kernel set it; a larger value set
+ * by the administrator stays too.
  */
 static void init_read_ahead(struct rfs_fs_state *st,
 			    struct fuse_conn_info *conn)
 {
-	unsigned int maj, min, kb = 0;
+	unsigned int maj, min, kb = 0, want = read_ahead_kb();
 	char path[64];
 	FILE *f;
 	int r = st->mountpoint ? mount_dev(st->mountpoint, &maj, &min)
@@ -233,9 +259,8 @@ static void init_read_ahead(struct rfs_fs_state *st,
 			r = -errno;
 		else if (fscanf(f, "%u", &kb) != 1)
 			r = -EIO;
-		else if (kb < RFS_FS_READ_AHEAD_KB &&
-			 (fseek(f, 0, SEEK_SET) < 0 ||
-			  fprintf(f, "%u\n", RFS_FS_READ_AHEAD_KB) < 0))
+		else if (kb < want && (fseek(f, 0, SEEK_SET) < 0 ||
+				       fprintf(f, "%u\n", want) < 0))
 			r = -errno;
 		if (f && fclose(f) != 0 && r == 0)
 			r = -errno;
@@ -245,8 +270,8 @@ static void init_read_ahead(struct rfs_fs_state *st,
 			strerror(-r));
 		return;
 	}
-	if (kb < RFS_FS_READ_AHEAD_KB)
-		kb = RFS_FS_READ_AHEAD_KB;
+	if (kb < want)
+		kb = want;
 	conn->max_readahead = kb * 1024;
 	rfs_log(LOG_DEBUG, "read-ahead: %u KiB", kb);
 }

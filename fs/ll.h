@@ -7,10 +7,6 @@
 
 #include "fs/internal.h"
 
-/** The read-ahead a mount run as root sets on its kernel device (KiB): one
- * request of max_pages (fs/ll.c, init_read_ahead()). */
-#define RFS_FS_READ_AHEAD_KB 1024
-
 /** A request on one node. */
 struct op {
 	struct rfs_fs_state *st; /**< the mount */
