@@ -167,6 +167,16 @@ while IFS='	' read -r name log; do
 done <"$W/logs.tsv"
 pt_of() { awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$W/passthrough.tsv"; }
 
+# Read-ahead of each FUSE mount (its kernel device's read_ahead_kb; a
+# recyclefs daemon run as root raises it at init).
+: >"$W/readahead.tsv"
+while IFS='	' read -r name dir; do
+	[ "$name" = native ] && continue
+	mm=$(findmnt -n -o MAJ:MIN -T "$dir" 2>/dev/null | tr -d ' ')
+	ra=$(cat "/sys/class/bdi/$mm/read_ahead_kb" 2>/dev/null || echo '?')
+	printf '%s\t%s KiB\n' "$name" "$ra" >>"$W/readahead.tsv"
+done <"$W/contenders.tsv"
+
 # run SCENARIO HYPERFINE_OPTS... -- COMMAND_TEMPLATE ({} is the directory)
 run() {
 	scen=$1
@@ -217,6 +227,7 @@ report() {
 	echo "data       : $NFILES files of 2-8 KiB in $FOLDERS folders + one $BIG_MB MiB file; untar: $UNTAR_FILES files"
 	echo "runs       : warm --warmup $WARMUP --runs $RUNS; cold --runs $COLD_RUNS (caches dropped before each)"
 	echo "passthrough: $(awk -F'\t' '{ printf "%s%s: %s", (NR > 1 ? "; " : ""), $1, $2 }' "$W/passthrough.tsv")"
+	echo "read-ahead : $(awk -F'\t' '{ printf "%s%s: %s", (NR > 1 ? "; " : ""), $1, $2 }' "$W/readahead.tsv")"
 	echo
 	echo "Mean time per scenario (± stddev), and ratio to native (time; lower is better)"
 	printf '%-52s' "contender"

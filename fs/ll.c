@@ -164,9 +164,122 @@ static void init_passthrough(struct rfs_fs_state *st,
 	rfs_log(LOG_INFO, "passthrough of local files: off (%s)", off);
 }
 
+/* The kernel's device number of the FUSE mount on @p mnt, from
+ * /proc/self/mountinfo (its last mount there). @return 0 or -errno */
+static int mount_dev(const char *mnt, unsigned int *maj, unsigned int *min)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192], point[4096];
+	unsigned int a, b;
+	int r = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		const char *dash = strstr(line, " - ");
+		char *w = point;
+
+		if (!dash || strncmp(dash + 3, "fuse", 4) ||
+		    sscanf(line, "%*u %*u %u:%u %*s %4095s", &a, &b, point) !=
+			    3)
+			continue;
+		/* the kernel writes space, tab, newline and backslash as
+		 * octal escapes */
+		for (const char *c = point; *c; c++) {
+			if (c[0] == '\\' && c[1] >= '0' && c[1] <= '3' &&
+			    c[2] >= '0' && c[2] <= '7' && c[3] >= '0' &&
+			    c[3] <= '7') {
+				*w++ = (char)((c[1] - '0') << 6 |
+					      (c[2] - '0') << 3 | (c[3] - '0'));
+				c += 3;
+			} else {
+				*w++ = *c;
+			}
+		}
+		*w = '\0';
+		if (!strcmp(point, mnt)) {
+			*maj = a;
+			*min = b;
+			r = 0;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/*
+ * The read-ahead to set (KiB). The kernel reads a file ahead in requests of
+ * up to twice its read-ahead, and libfuse splices a reply from the
+ * storage's file only when the reply, its header and a few pages besides
+ * fit its pipe, which it grows to at most fs.pipe-max-size (1 MiB by
+ * default) without CAP_SYS_RESOURCE; a larger reply it copies through the
+ * daemon, which is slower than more requests. So: the largest multiple of
+ * 128 KiB whose requests fit, at most 1 MiB (one request of max_pages).
+ */
+static unsigned int read_ahead_kb(void)
+{
+	FILE *f = fopen("/proc/sys/fs/pipe-max-size", "re");
+	unsigned long max = 0;
+	unsigned long kb;
+
+	if (f) {
+		if (fscanf(f, "%lu", &max) != 1)
+			max = 0;
+		fclose(f);
+	}
+	if (max < (1 << 20))
+		max = 1 << 20;
+	kb = (max / 1024 - 64) / 2 / 128 * 128;
+	return kb > 1024 ? 1024 : (unsigned int)kb;
+}
+
+/*
+ * Read-ahead. The kernel reads ahead 128 KiB on a FUSE mount (the default
+ * of its backing device), in requests of 256 KiB, and the daemon's
+ * max_readahead at init can only lower that. As root, the mount raises its
+ * device's read_ahead_kb (/sys/class/bdi/MAJOR:MINOR) to read_ahead_kb()
+ * before it answers the kernel's init, and asks for as much. Without the
+ * right to (not root), it stays as the kernel set it; a larger value set
+ * by the administrator stays too.
+ */
+static void init_read_ahead(struct rfs_fs_state *st,
+			    struct fuse_conn_info *conn)
+{
+	unsigned int maj, min, kb = 0, want = read_ahead_kb();
+	char path[64];
+	FILE *f;
+	int r = st->mountpoint ? mount_dev(st->mountpoint, &maj, &min)
+			       : -ENOENT;
+
+	if (r == 0) {
+		snprintf(path, sizeof(path),
+			 "/sys/class/bdi/%u:%u/read_ahead_kb", maj, min);
+		f = fopen(path, "r+e");
+		if (!f)
+			r = -errno;
+		else if (fscanf(f, "%u", &kb) != 1)
+			r = -EIO;
+		else if (kb < want && (fseek(f, 0, SEEK_SET) < 0 ||
+				       fprintf(f, "%u\n", want) < 0))
+			r = -errno;
+		if (f && fclose(f) != 0 && r == 0)
+			r = -errno;
+	}
+	if (r < 0) {
+		rfs_log(LOG_DEBUG, "read-ahead left at the kernel's: %s",
+			strerror(-r));
+		return;
+	}
+	if (kb < want)
+		kb = want;
+	conn->max_readahead = kb * 1024;
+	rfs_log(LOG_DEBUG, "read-ahead: %u KiB", kb);
+}
+
 static void ll_init(void *data, struct fuse_conn_info *conn)
 {
 	init_passthrough(data, conn);
+	init_read_ahead(data, conn);
 	if (conn->capable & FUSE_CAP_READDIRPLUS) {
 		conn->want |= FUSE_CAP_READDIRPLUS;
 		conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;

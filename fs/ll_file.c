@@ -133,6 +133,10 @@ static int open_fh(fuse_req_t fr, struct op *o, struct rfs_file *f,
 	}
 	fh->f = f;
 	fh->ino = o->n;
+	/* A file with a kernel descriptor has nothing to flush at close (its
+	 * writes went to the storage's file in write): no FLUSH request. */
+	if (rfs_file_fd(f) >= 0)
+		fi->noflush = 1;
 	pthread_mutex_lock(&o->st->table_lock);
 	o->n->refs++;
 	pthread_mutex_unlock(&o->st->table_lock);

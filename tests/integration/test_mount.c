@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -464,6 +465,29 @@ Test(mount, statfs_of_an_epoch_is_its_storage)
 	cr_assert_eq(statvfs(m.data, &b), 0);
 	cr_expect_eq(a.f_blocks, b.f_blocks);
 	cr_expect_eq(a.f_bsize, b.f_bsize);
+}
+
+/* Run as root, the mount reads ahead more than the 128 KiB the kernel
+ * gives a FUSE mount (its kernel device's read_ahead_kb), as far as its
+ * read requests (twice the read-ahead) still fit a pipe of
+ * fs.pipe-max-size, so that libfuse splices them. */
+Test(mount, reads_ahead_more_when_mounted_by_root)
+{
+	char path[96], *kb, *pipe_max;
+	struct stat st;
+
+	if (geteuid() != 0)
+		cr_skip_test("only root may set a mount's read-ahead");
+	cr_assert_eq(stat(m.mnt, &st), 0);
+	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb",
+		 major(st.st_dev), minor(st.st_dev));
+	kb = sh_out("cat '%s'", path);
+	pipe_max = sh_out("cat %s", "/proc/sys/fs/pipe-max-size");
+	cr_expect_gt(atoi(kb), 128, "read_ahead_kb %s", kb);
+	cr_expect_leq(2 * atol(kb) + 64, atol(pipe_max) / 1024,
+		      "read_ahead_kb %s, pipe-max-size %s", kb, pipe_max);
+	free(pipe_max);
+	free(kb);
 }
 
 Test(mount, refuses_a_mountpoint_in_use_or_not_a_directory)
