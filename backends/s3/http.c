@@ -212,7 +212,7 @@ static void reset_response(struct rfs_s3_request *r)
 	r->last_modified_bad = false;
 	r->meta_mtime[0] = r->meta_mode[0] = r->meta_uid[0] = '\0';
 	r->meta_gid[0] = r->meta_sha256[0] = r->meta_atime[0] = '\0';
-	r->meta_md5[0] = '\0';
+	r->meta_md5[0] = r->checksum_sha256[0] = '\0';
 	r->content_type[0] = r->s3_code[0] = '\0';
 }
 
@@ -233,6 +233,7 @@ static const struct {
 	KEEP("x-amz-meta-gid", meta_gid),
 	KEEP("x-amz-meta-sha256", meta_sha256),
 	KEEP("x-amz-meta-md5", meta_md5),
+	KEEP("x-amz-checksum-sha256", checksum_sha256),
 	KEEP("content-type", content_type),
 	KEEP("etag", etag),
 #undef KEEP

@@ -1647,3 +1647,134 @@ Test(s3, a_copy_above_copy_max_goes_in_parts_and_is_proven_by_its_etag)
 	cr_expect_eq(count_objects("orders-m/silver/dt=2013-01-15/"), 0);
 	rfs_test_out_release(&o);
 }
+
+/* ------------------------------------------ the server's SHA-256 (moto) */
+
+#define MO "t.mo/raw/2020-01-01..now"
+
+/* A table whose epoch is on a bucket of a private moto_server (which
+ * states the SHA-256 of a copy's bytes), 12 objects of 50 KB under
+ * "mo/raw/dt=2020-01-01" put there by the aws cli, and their archive by
+ * `recyclefs -v resume` into arch.log. */
+static void archive_on_moto(struct rfs_test_server *mo, const char *opts)
+{
+	struct rfs_test_out o = { 0 };
+	char *mb, *muri, *v;
+	int r;
+
+	rfs_test_moto_start(mo);
+	mb = rfs_test_s3_bucket_new(mo->endpoint);
+	muri = rfs_test_s3_uri(mo->endpoint, mb, "mo", opts);
+	aws_env_for("AWSM", mo->endpoint);
+	setenv("MB", mb, 1);
+	SH_OK("mkdir -p mo && for i in $(seq 1 12); do head -c 50000 "
+	      "/dev/urandom > mo/part-$i.parquet || exit 1; done && (cd mo "
+	      "&& sha256sum * | sort -k2) > mo.sum && $AWSM s3 cp "
+	      "--only-show-errors --recursive --metadata "
+	      "mtime=981173106.123456789 mo s3://$MB/mo/raw/dt=2020-01-01/");
+	r = rfs_test_cli(&m, &o, "storage", "add", "mo", muri);
+	r = r ?: rfs_test_cli(&m, &o, "table", "add", "t.mo");
+	r = r ?: rfs_test_cli(&m, &o, "lifecycle", "add", "t.mo", "raw");
+	r = r
+		    ?: rfs_test_cli(&m, &o, "epoch", "add", "t.mo", "raw",
+				    "--from", "2020-01-01", "--storage", "mo",
+				    "--path", "raw");
+	cr_assert_eq(r, 0, "%s", o.err);
+	r = rfs_test_cli(&m, &o, "archive", "--no-wait", MO "/dt=2020-01-01");
+	cr_assert_eq(r, 0, "%s", o.err);
+	r = rfs_test_sh(&m, &o, "recyclefs -v resume 2> arch.log");
+	cr_assert_eq(r, 0, "resume: %s%s", o.out, o.err);
+	v = entry_field(MO "/dt=2020-01-01", "state");
+	cr_expect_str_eq(v, "archived");
+	free(v);
+	/* the bin holds the bytes; the manifest records the SHA-256 of
+	 * each, as sha256sum computes it here; the sources are gone */
+	v = entry_field(MO "/dt=2020-01-01", "uuid");
+	SH_OK("$AWSM s3 cp --only-show-errors --recursive s3://$MB/mo/"
+	      ".recyclebin/" MO "/dt=2020-01-01/ mo-bin/ && (cd mo-bin && "
+	      "sha256sum -c --quiet ../mo.sum) && $AWSM s3 cp "
+	      "--only-show-errors s3://$MB/mo/.recyclebin/.recyclefs/"
+	      "manifests/%s.json mo-manifest.json && python3 -c 'import "
+	      "json, sys\n"
+	      "want = dict(l.split()[::-1] for l in open(\"mo.sum\"))\n"
+	      "got = {}\n"
+	      "def walk(x):\n"
+	      "    if isinstance(x, dict):\n"
+	      "        s = [v for v in x.values() if isinstance(v, str) and "
+	      "len(v) == 64 and v in want.values()]\n"
+	      "        n = [v for v in x.values() if isinstance(v, str) and "
+	      "v.split(\"/\")[-1] in want]\n"
+	      "        if s and n:\n"
+	      "            got[n[0].split(\"/\")[-1]] = s[0]\n"
+	      "        for v in x.values(): walk(v)\n"
+	      "    elif isinstance(x, list):\n"
+	      "        for v in x: walk(v)\n"
+	      "walk(json.load(open(\"mo-manifest.json\")))\n"
+	      "sys.exit(0 if got == want else \"manifest %%s, sha256sum %%s\" "
+	      "%% (got, want))'",
+	      v);
+	free(v);
+	SH_OK("test -z \"$($AWSM s3 ls s3://$MB/mo/raw/dt=2020-01-01/)\"");
+	free(mb);
+	free(muri);
+	rfs_test_out_release(&o);
+}
+
+/* A server that states the SHA-256 of a copy's bytes: the storage's
+ * first copy reads its source (and checks the server's SHA-256 against
+ * the bytes read); every later copy takes the server's, and no byte of
+ * those sources is read. The manifest's SHA-256s are those of the
+ * bytes. */
+Test(s3, a_server_stating_sha256_is_copied_without_reading_the_sources)
+{
+	struct rfs_test_server mo = { 0 };
+	int gets, heads, total;
+
+	archive_on_moto(&mo, NULL);
+	gets = requests_in("arch.log", "s3 GET 'mo/raw/dt=2020-01-01/part-");
+	heads = requests_in("arch.log", "s3 HEAD 'mo/raw/dt=2020-01-01/part-");
+	total = requests_in("arch.log", "s3 (GET|HEAD|PUT|POST|DELETE) '");
+	fprintf(stderr,
+		"moto, 12 objects: %d requests, %.2f per file (HEAD %d, "
+		"GET %d of them GETs of sources %d, PUT %d, POST %d, DELETE "
+		"%d)\n",
+		total, total / 12.0, requests_in("arch.log", "s3 HEAD '"),
+		requests_in("arch.log", "s3 GET '"), gets,
+		requests_in("arch.log", "s3 PUT '"),
+		requests_in("arch.log", "s3 POST '"),
+		requests_in("arch.log", "s3 DELETE '"));
+	cr_expect_eq(gets, 1, "%d GETs of the sources", gets);
+	cr_expect_leq(heads, 11, "%d HEADs of the sources", heads);
+	/* no copy read back: the server's SHA-256 of each copy attests it */
+	cr_expect_eq(
+		requests_in("arch.log", "s3 GET 'mo/.recyclebin/" MO "/dt=20"),
+		0);
+	rfs_test_server_stop(&mo);
+}
+
+/* The same server, as if it stated no SHA-256 (a test hook drops it from
+ * its answers): every source is read, and the manifest records the same
+ * SHA-256s; and with checksum=read the same. */
+Test(s3, a_server_stating_no_sha256_reads_the_sources)
+{
+	struct rfs_test_server mo = { 0 };
+	int gets;
+
+	setenv("RECYCLEFS_TEST_S3_NO_CHECKSUM", "1", 1);
+	archive_on_moto(&mo, NULL);
+	unsetenv("RECYCLEFS_TEST_S3_NO_CHECKSUM");
+	gets = requests_in("arch.log", "s3 GET 'mo/raw/dt=2020-01-01/part-");
+	cr_expect_eq(gets, 12, "%d GETs of the sources", gets);
+	rfs_test_server_stop(&mo);
+}
+
+Test(s3, checksum_read_reads_every_source)
+{
+	struct rfs_test_server mo = { 0 };
+	int gets;
+
+	archive_on_moto(&mo, "checksum=read");
+	gets = requests_in("arch.log", "s3 GET 'mo/raw/dt=2020-01-01/part-");
+	cr_expect_eq(gets, 12, "%d GETs of the sources", gets);
+	rfs_test_server_stop(&mo);
+}
