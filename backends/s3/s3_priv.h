@@ -306,8 +306,14 @@ int rfs_s3_parse_copy_result(const char *xml, size_t len, char *etag,
 
 /**
  * The ChecksumSHA256 of a CopyObjectResult (base64 of 32 bytes) as 64
- * lower-case hex digits.
- * @return 0, -ENOENT (none), -EINVAL (not base64 of 32 bytes)
+ * lower-case hex digits. Anything else (another algorithm's size, a
+ * multipart copy's composite "...-N", bad characters or padding) is
+ * refused. Thread-safe.
+ * @param xml the answer's body
+ * @param len its length
+ * @param hex receives the digest; "" on any failure
+ * @return 0, -ENOENT (none), -EINVAL (not base64 of 32 bytes), -EBADMSG
+ *         (not XML), -ENOMEM
  */
 int rfs_s3_parse_copy_checksum(const char *xml, size_t len, char hex[65]);
 
