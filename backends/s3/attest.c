@@ -299,11 +299,15 @@ static int server_copy(struct rfs_s3_backend *sb, const char *sfull,
 	memcpy(sha, made->server_sha256, RFS_SHA256_HEX);
 	memcpy(made->sha256, sha, sizeof(made->sha256));
 	made->md5[0] = '\0';
+	/* kept with the copy's ETag (rfs_s3_cache_made()): a listing that
+	 * shows that ETag attests the copy without a HEAD (seen.c) */
+	made->sha256_server = true;
 	{
 		struct rfs_s3_meta pin = *m;
 
 		memcpy(pin.sha256, sha, sizeof(pin.sha256));
 		pin.md5[0] = '\0';
+		pin.sha256_server = true;
 		rfs_s3_attrs_put(sb->attrs, sfull, &pin);
 		rfs_s3_attrs_pin(sb->attrs, sfull, &pin);
 	}
@@ -375,10 +379,12 @@ static int hash_and_copy(struct rfs_s3_backend *sb, const char *sfull,
 
 		memcpy(pin.sha256, sha, sizeof(pin.sha256));
 		memcpy(pin.md5, md5, sizeof(pin.md5));
+		pin.sha256_server = false; /* read here */
 		rfs_s3_attrs_put(sb->attrs, sfull, &pin);
 		rfs_s3_attrs_pin(sb->attrs, sfull, &pin);
 		memcpy(made->sha256, sha, sizeof(made->sha256));
 		memcpy(made->md5, md5, sizeof(made->md5));
+		made->sha256_server = false;
 	}
 	if (e < 0 || n_extra < 2)
 		return e;

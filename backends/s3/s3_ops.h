@@ -85,6 +85,11 @@ struct rfs_s3_meta {
 	 * them (a copy_hashed() of it or to it); "" when unknown */
 	char sha256[65];
 	char md5[33]; /**< see sha256 */
+	/** sha256 is the SHA-256 the server stated for this version's
+	 * bytes when it made it (ChecksumSHA256 of the CopyObject, which
+	 * was conditional on its source's ETag), not one computed here;
+	 * md5 is then "" */
+	bool sha256_server;
 	/** The SHA-256 (hex) the server stated for a copy's bytes
 	 * (ChecksumSHA256 of the CopyObject asked for it), "" when none */
 	char server_sha256[65];

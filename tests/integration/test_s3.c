@@ -1078,6 +1078,21 @@ static int requests_in(const char *file, const char *re)
 	return n;
 }
 
+/* Print the requests of the debug log FILE by method and key (numbers
+ * of parts as N), for the figures of docs/performance.md. */
+static void print_requests(const char *file)
+{
+	struct rfs_test_out o = { 0 };
+
+	rfs_test_sh(&m, &o,
+		    "sed -nE \"s/.*s3 ([A-Z]+) '([^']*)'( \\?[a-z-]*)?.*/\\1 "
+		    "\\2\\3/p\" '%s' | sed -E 's/part-[0-9]+/part-N/' | sort | "
+		    "uniq -c",
+		    file);
+	fprintf(stderr, "%s", o.out);
+	rfs_test_out_release(&o);
+}
+
 /* Run the job of the entry at E/NAME until it stops in state STATE (a
  * run killed at its k-th storage call, k growing). */
 static void run_until(const char *name, const char *state)
@@ -1653,13 +1668,12 @@ Test(s3, a_copy_above_copy_max_goes_in_parts_and_is_proven_by_its_etag)
 #define MO "t.mo/raw/2020-01-01..now"
 
 /* A table whose epoch is on a bucket of a private moto_server (which
- * states the SHA-256 of a copy's bytes), 12 objects of 50 KB under
- * "mo/raw/dt=2020-01-01" put there by the aws cli, and their archive by
- * `recyclefs -v resume` into arch.log. */
-static void archive_on_moto(struct rfs_test_server *mo, const char *opts)
+ * states the SHA-256 of a copy's bytes), storage "mo" with URI options
+ * OPTS; $AWSM and $MB name them for the aws cli. */
+static void moto_epoch(struct rfs_test_server *mo, const char *opts)
 {
 	struct rfs_test_out o = { 0 };
-	char *mb, *muri, *v;
+	char *mb, *muri;
 	int r;
 
 	rfs_test_moto_start(mo);
@@ -1667,11 +1681,6 @@ static void archive_on_moto(struct rfs_test_server *mo, const char *opts)
 	muri = rfs_test_s3_uri(mo->endpoint, mb, "mo", opts);
 	aws_env_for("AWSM", mo->endpoint);
 	setenv("MB", mb, 1);
-	SH_OK("mkdir -p mo && for i in $(seq 1 12); do head -c 50000 "
-	      "/dev/urandom > mo/part-$i.parquet || exit 1; done && (cd mo "
-	      "&& sha256sum * | sort -k2) > mo.sum && $AWSM s3 cp "
-	      "--only-show-errors --recursive --metadata "
-	      "mtime=981173106.123456789 mo s3://$MB/mo/raw/dt=2020-01-01/");
 	r = rfs_test_cli(&m, &o, "storage", "add", "mo", muri);
 	r = r ?: rfs_test_cli(&m, &o, "table", "add", "t.mo");
 	r = r ?: rfs_test_cli(&m, &o, "lifecycle", "add", "t.mo", "raw");
@@ -1680,23 +1689,51 @@ static void archive_on_moto(struct rfs_test_server *mo, const char *opts)
 				    "--from", "2020-01-01", "--storage", "mo",
 				    "--path", "raw");
 	cr_assert_eq(r, 0, "%s", o.err);
-	r = rfs_test_cli(&m, &o, "archive", "--no-wait", MO "/dt=2020-01-01");
+	free(mb);
+	free(muri);
+	rfs_test_out_release(&o);
+}
+
+/* N objects of SIZE random bytes, part-1.parquet ..., under
+ * "mo/raw/DIR/" put there by the aws cli (with an x-amz-meta-mtime);
+ * their SHA-256s in DIR.sum. */
+static void moto_put(const char *dir, int n, int size)
+{
+	SH_OK("mkdir -p %s && for i in $(seq 1 %d); do head -c %d "
+	      "/dev/urandom > %s/part-$i.parquet || exit 1; done && (cd %s "
+	      "&& sha256sum * | sort -k2) > %s.sum && $AWSM s3 cp "
+	      "--only-show-errors --recursive --metadata "
+	      "mtime=981173106.123456789 %s s3://$MB/mo/raw/%s/",
+	      dir, n, size, dir, dir, dir, dir, dir);
+}
+
+/* Archive MO/DIR by `recyclefs -v resume` into the debug log LOG; check
+ * that the bin holds the bytes, that the manifest records the SHA-256 of
+ * each as sha256sum computed it here, and that the sources are gone. */
+static void moto_archive(const char *dir, const char *log)
+{
+	struct rfs_test_out o = { 0 };
+	char entry[128];
+	char *v;
+	int r;
+
+	snprintf(entry, sizeof(entry), MO "/%s", dir);
+	r = rfs_test_cli(&m, &o, "archive", "--no-wait", entry);
 	cr_assert_eq(r, 0, "%s", o.err);
-	r = rfs_test_sh(&m, &o, "recyclefs -v resume 2> arch.log");
+	r = rfs_test_sh(&m, &o, "recyclefs -v resume 2> %s", log);
 	cr_assert_eq(r, 0, "resume: %s%s", o.out, o.err);
-	v = entry_field(MO "/dt=2020-01-01", "state");
+	v = entry_field(entry, "state");
 	cr_expect_str_eq(v, "archived");
 	free(v);
-	/* the bin holds the bytes; the manifest records the SHA-256 of
-	 * each, as sha256sum computes it here; the sources are gone */
-	v = entry_field(MO "/dt=2020-01-01", "uuid");
-	SH_OK("$AWSM s3 cp --only-show-errors --recursive s3://$MB/mo/"
-	      ".recyclebin/" MO "/dt=2020-01-01/ mo-bin/ && (cd mo-bin && "
-	      "sha256sum -c --quiet ../mo.sum) && $AWSM s3 cp "
+	v = entry_field(entry, "uuid");
+	setenv("D", dir, 1);
+	SH_OK("rm -rf mo-bin && $AWSM s3 cp --only-show-errors --recursive "
+	      "s3://$MB/mo/.recyclebin/" MO "/$D/ mo-bin/ && (cd mo-bin && "
+	      "sha256sum -c --quiet ../$D.sum) && $AWSM s3 cp "
 	      "--only-show-errors s3://$MB/mo/.recyclebin/.recyclefs/"
 	      "manifests/%s.json mo-manifest.json && python3 -c 'import "
 	      "json, sys\n"
-	      "want = dict(l.split()[::-1] for l in open(\"mo.sum\"))\n"
+	      "want = dict(l.split()[::-1] for l in open(sys.argv[1]))\n"
 	      "got = {}\n"
 	      "def walk(x):\n"
 	      "    if isinstance(x, dict):\n"
@@ -1711,13 +1748,20 @@ static void archive_on_moto(struct rfs_test_server *mo, const char *opts)
 	      "        for v in x: walk(v)\n"
 	      "walk(json.load(open(\"mo-manifest.json\")))\n"
 	      "sys.exit(0 if got == want else \"manifest %%s, sha256sum %%s\" "
-	      "%% (got, want))'",
+	      "%% (got, want))' $D.sum",
 	      v);
 	free(v);
-	SH_OK("test -z \"$($AWSM s3 ls s3://$MB/mo/raw/dt=2020-01-01/)\"");
-	free(mb);
-	free(muri);
+	SH_OK("test -z \"$($AWSM s3 ls s3://$MB/mo/raw/$D/)\"");
 	rfs_test_out_release(&o);
+}
+
+/* moto_epoch(), 12 objects of 50 KB in "dt=2020-01-01", their archive
+ * into arch.log. */
+static void archive_on_moto(struct rfs_test_server *mo, const char *opts)
+{
+	moto_epoch(mo, opts);
+	moto_put("dt=2020-01-01", 12, 50000);
+	moto_archive("dt=2020-01-01", "arch.log");
 }
 
 /* A server that states the SHA-256 of a copy's bytes: the storage's
@@ -1743,6 +1787,7 @@ Test(s3, a_server_stating_sha256_is_copied_without_reading_the_sources)
 		requests_in("arch.log", "s3 PUT '"),
 		requests_in("arch.log", "s3 POST '"),
 		requests_in("arch.log", "s3 DELETE '"));
+	print_requests("arch.log");
 	cr_expect_eq(gets, 1, "%d GETs of the sources", gets);
 	cr_expect_leq(heads, 11, "%d HEADs of the sources", heads);
 	/* no copy read back: the server's SHA-256 of each copy attests it */
@@ -1776,5 +1821,119 @@ Test(s3, checksum_read_reads_every_source)
 	archive_on_moto(&mo, "checksum=read");
 	gets = requests_in("arch.log", "s3 GET 'mo/raw/dt=2020-01-01/part-");
 	cr_expect_eq(gets, 12, "%d GETs of the sources", gets);
+	rfs_test_server_stop(&mo);
+}
+
+/* Requests per archived file with the server's SHA-256, counted from the
+ * per-request debug log, 200 objects a folder: on a fresh machine (the
+ * attribute store empty) a HEAD of each source gives its x-amz-meta-*
+ * for the manifest and the CopyObject, which states the SHA-256; the
+ * verify step takes the copies' ETags from one listing (no HEAD of a
+ * copy, no byte read back). A folder listed through the mount before
+ * (its attributes kept) needs no request of its own but its copy (and
+ * the run's first copy, which reads its source to check the server). */
+Test(s3, checksum_auto_archives_with_fewer_requests_than_reading)
+{
+	struct rfs_test_server mo = { 0 };
+	int total, heads, gets, copies;
+
+	setenv("RECYCLEFS_S3_ATTR_CACHE", rfs_test_data(&m, "attrs"), 1);
+	moto_epoch(&mo, NULL);
+	moto_put("dt=2020-01-02", 200, 2000);
+	moto_put("dt=2020-01-03", 200, 2000);
+	moto_archive("dt=2020-01-02", "fresh.log");
+	print_requests("fresh.log");
+	total = requests_in("fresh.log", "s3 (GET|HEAD|PUT|POST|DELETE) '");
+	heads = requests_in("fresh.log", "s3 HEAD 'mo/raw/dt=2020-01-02/part-");
+	gets = requests_in("fresh.log", "s3 GET 'mo/raw/dt=2020-01-02/part-");
+	copies = requests_in("fresh.log",
+			     "s3 HEAD 'mo/.recyclebin/" MO "/dt=2020-01-02/p");
+	fprintf(stderr,
+		"moto, checksum=auto, 200 objects never listed: %d requests, "
+		"%.2f per file (HEADs of sources %d, GETs of sources %d, "
+		"HEADs of copies %d)\n",
+		total, total / 200.0, heads, gets, copies);
+	cr_expect_leq(total, 4 * 200, "%.2f requests per file", total / 200.0);
+	cr_expect_leq(gets, 1, "%d sources read", gets);
+	cr_expect_eq(copies, 0, "%d HEADs of copies", copies);
+	cr_expect_eq(requests_in("fresh.log", "s3 GET 'mo/.recyclebin/" MO
+					      "/dt=2020-01-02/p"),
+		     0, "copies were read back");
+
+	/* the second folder, listed through the mount first */
+	mount_up();
+	SH_OK("ls -l 'mnt/" MO "/dt=2020-01-03' | grep -c part- | grep -qx "
+	      "200");
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	moto_archive("dt=2020-01-03", "known.log");
+	print_requests("known.log");
+	total = requests_in("known.log", "s3 (GET|HEAD|PUT|POST|DELETE) '");
+	heads = requests_in("known.log",
+			    "s3 (HEAD|GET) 'mo/raw/dt=2020-01-03/p");
+	fprintf(stderr,
+		"moto, checksum=auto, 200 objects listed before: %d requests, "
+		"%.2f per file (HEADs and GETs of sources %d)\n",
+		total, total / 200.0, heads);
+	/* the run's first copy reads its source, to check the server's
+	 * SHA-256 against the bytes once per process */
+	cr_expect_leq(heads, 1, "%d HEADs or GETs of the sources", heads);
+	cr_expect_leq(total, 3 * 200 / 2, "%.2f requests per file",
+		      total / 200.0);
+	rfs_test_server_stop(&mo);
+}
+
+/* The server's SHA-256 of a copy is kept in the attribute store's file:
+ * a verify step run by another process (the first one killed before it)
+ * takes the copies' ETags from a listing too, no HEAD of a copy. */
+Test(s3, checksum_auto_verify_in_another_process_needs_no_head)
+{
+	struct rfs_test_server mo = { 0 };
+	struct rfs_test_out o = { 0 };
+	char *v;
+	int r, copies;
+
+	setenv("RECYCLEFS_S3_ATTR_CACHE", rfs_test_data(&m, "attrs"), 1);
+	moto_epoch(&mo, NULL);
+	moto_put("dt=2020-01-04", 4, 2000);
+	r = rfs_test_cli(&m, &o, "archive", "--no-wait", MO "/dt=2020-01-04");
+	cr_assert_eq(r, 0, "%s", o.err);
+	run_until(MO "/dt=2020-01-04", "verify");
+	r = rfs_test_sh(&m, &o, "recyclefs -v resume 2> verify.log");
+	cr_assert_eq(r, 0, "resume: %s%s", o.out, o.err);
+	v = entry_field(MO "/dt=2020-01-04", "state");
+	cr_expect_str_eq(v, "archived");
+	free(v);
+	print_requests("verify.log");
+	copies = requests_in("verify.log", "s3 (HEAD|GET) 'mo/.recyclebin/" MO
+					   "/dt=2020-01-04/p");
+	cr_expect_eq(copies, 0, "%d HEADs or GETs of copies", copies);
+	SH_OK("rm -rf mo-bin && $AWSM s3 cp --only-show-errors --recursive "
+	      "s3://$MB/mo/.recyclebin/" MO "/dt=2020-01-04/ mo-bin/ && (cd "
+	      "mo-bin && sha256sum -c --quiet ../dt=2020-01-04.sum)");
+	rfs_test_out_release(&o);
+	rfs_test_server_stop(&mo);
+}
+
+/* The reading path on the same server, for the figures: a GET of each
+ * source (its bytes for the SHA-256, its x-amz-meta-*) and its copy. */
+Test(s3, checksum_read_costs_a_get_and_a_copy_per_file)
+{
+	struct rfs_test_server mo = { 0 };
+	int total, gets;
+
+	setenv("RECYCLEFS_S3_ATTR_CACHE", rfs_test_data(&m, "attrs"), 1);
+	moto_epoch(&mo, "checksum=read");
+	moto_put("dt=2020-01-02", 200, 2000);
+	moto_archive("dt=2020-01-02", "read.log");
+	print_requests("read.log");
+	total = requests_in("read.log", "s3 (GET|HEAD|PUT|POST|DELETE) '");
+	gets = requests_in("read.log", "s3 GET 'mo/raw/dt=2020-01-02/part-");
+	fprintf(stderr,
+		"moto, checksum=read, 200 objects never listed: %d requests, "
+		"%.2f per file (GETs of sources %d)\n",
+		total, total / 200.0, gets);
+	cr_expect_eq(gets, 200);
+	cr_expect_leq(total, 5 * 200 / 2, "%.2f requests per file",
+		      total / 200.0);
 	rfs_test_server_stop(&mo);
 }
