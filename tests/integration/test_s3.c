@@ -1832,7 +1832,7 @@ Test(s3, checksum_read_reads_every_source)
  * copy, no byte read back). A folder listed through the mount before
  * (its attributes kept) needs no request of its own but its copy (and
  * the run's first copy, which reads its source to check the server). */
-Test(s3, checksum_auto_archives_with_fewer_requests_than_reading)
+Test(s3, checksum_auto_costs_no_more_requests_than_reading_none_read)
 {
 	struct rfs_test_server mo = { 0 };
 	int total, heads, gets, copies;
@@ -1935,5 +1935,44 @@ Test(s3, checksum_read_costs_a_get_and_a_copy_per_file)
 	cr_expect_eq(gets, 200);
 	cr_expect_leq(total, 5 * 200 / 2, "%.2f requests per file",
 		      total / 200.0);
+	rfs_test_server_stop(&mo);
+}
+
+/* Above copy_max a copy goes in parts (UploadPartCopy), whose composite
+ * checksum is no SHA-256 of the whole object: with checksum=auto such an
+ * object is read for its SHA-256 (and the MD5s of its parts, which its
+ * multipart ETag must match), while the small objects beside it are
+ * not. copy_max=5 and part_size=5 (MiB) reach the path with 11 MB. */
+Test(s3, checksum_auto_reads_objects_copied_in_parts)
+{
+	struct rfs_test_server mo = { 0 };
+	char etag[80];
+	int big, small, parts;
+
+	setenv("RECYCLEFS_S3_ATTR_CACHE", rfs_test_data(&m, "attrs"), 1);
+	moto_epoch(&mo, "copy_max=5&part_size=5");
+	SH_OK("mkdir -p dt=2020-01-05 && head -c 11000000 /dev/urandom > "
+	      "dt=2020-01-05/part-0.parquet && $AWSM s3 cp --only-show-errors "
+	      "--metadata mtime=981173106.123456789 dt=2020-01-05/part-0.parquet "
+	      "s3://$MB/mo/raw/dt=2020-01-05/part-0.parquet");
+	moto_put("dt=2020-01-05", 6, 2000); /* the sums of all seven */
+	moto_archive("dt=2020-01-05", "parts.log");
+	print_requests("parts.log");
+	big = requests_in("parts.log", "s3 GET 'mo/raw/dt=2020-01-05/part-0");
+	small = requests_in("parts.log",
+			    "s3 GET 'mo/raw/dt=2020-01-05/part-[1-9]");
+	parts = requests_in("parts.log", "s3 PUT 'mo/.recyclebin/[^']*/"
+					 "part-0.parquet' \\?partNumber=");
+	cr_expect_geq(big, 1, "the object copied in parts was not read");
+	cr_expect_leq(small, 1, "%d small objects read", small);
+	cr_expect_eq(parts, 3, "%d part copies, not 3", parts);
+	cr_expect_eq(requests_in("parts.log", "s3 GET 'mo/.recyclebin/" MO
+					      "/dt=2020-01-05/p"),
+		     0, "copies were read back");
+	setenv("AWSX", getenv("AWSM"), 1);
+	setenv("B", getenv("MB"), 1);
+	head_object("mo/.recyclebin/" MO "/dt=2020-01-05/part-0.parquet",
+		    "ETag", etag, sizeof(etag));
+	cr_expect(strstr(etag, "-3\"") != NULL, "the copy's ETag %s", etag);
 	rfs_test_server_stop(&mo);
 }
