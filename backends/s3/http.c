@@ -10,6 +10,7 @@
 #include "backends/s3/http_priv.h"
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/sha256.h"
@@ -596,6 +597,7 @@ int rfs_s3_perform(struct rfs_s3_client *c, struct rfs_s3_request *r,
 	char code[64] = "", msg[512] = "";
 	bool has_body = r->body_len > 0, keep;
 	int e, tries = 0;
+	int64_t t0 = rfs_time_mono_ns();
 
 	e = build_url(c, r, &path, &url);
 	if (!e)
@@ -666,14 +668,19 @@ int rfs_s3_perform(struct rfs_s3_client *c, struct rfs_s3_request *r,
 		if (e < 0)
 			fail_message(c, r, e, msg, tries, err);
 	}
+	/* the time from the first attempt to the answer (retries and
+	 * backoff included), for profiles: bench/s3.sh PROFILE=1 */
+	t0 = (rfs_time_mono_ns() - t0) / 1000;
 	if (e < 0)
-		rfs_log(LOG_DEBUG, "s3 %s '%s' on '%s': HTTP %ld %s: %s",
+		rfs_log(LOG_DEBUG,
+			"s3 %s '%s' on '%s': HTTP %ld %s: %s (%lld us)",
 			r->method, r->key ? r->key : "", c->name, r->status,
-			code, msg);
+			code, msg, (long long)t0);
 	else
-		rfs_log(LOG_DEBUG, "s3 %s '%s'%s%s on '%s': HTTP %ld",
+		rfs_log(LOG_DEBUG, "s3 %s '%s'%s%s on '%s': HTTP %ld (%lld us)",
 			r->method, r->key ? r->key : "", r->query ? " ?" : "",
-			r->query ? r->query : "", c->name, r->status);
+			r->query ? r->query : "", c->name, r->status,
+			(long long)t0);
 out:
 	rfs_buf_release(&path);
 	rfs_buf_release(&url);
