@@ -1093,6 +1093,17 @@ static void print_requests(const char *file)
 	rfs_test_out_release(&o);
 }
 
+/* HEADs of sources a run whose debug log is FILE may send beyond the
+ * reading path's: none, on a server that states no SHA-256 (Ceph RGW:
+ * each source's GET gives its x-amz-meta-*); on one that does (moto, the
+ * suite run against it), a HEAD of each of the N sources the attribute
+ * store did not know, which then are not read (checksum=auto,
+ * docs/s3.md), but the run's first copy. */
+static int heads_allowed(const char *file, int n)
+{
+	return requests_in(file, "states additional checksums") > 0 ? n : 0;
+}
+
 /* Run the job of the entry at E/NAME until it stops in state STATE (a
  * run killed at its k-th storage call, k growing). */
 static void run_until(const char *name, const char *state)
@@ -1122,6 +1133,7 @@ Test(s3, server_side_copies_are_proven_by_the_server_without_reading_them)
 	struct rfs_test_out o = { 0 };
 	char sum[80], md5[80], etag[80], key[256];
 	int r, i, total;
+	bool stating;
 	char *v;
 
 	put_parts("dt=2013-01-07", 20, 300000);
@@ -1136,7 +1148,11 @@ Test(s3, server_side_copies_are_proven_by_the_server_without_reading_them)
 	SH_OK("$AWSX s3 cp --only-show-errors --recursive s3://$B/" BINPFX "/" E
 	      "/dt=2013-01-07/ bin/ && (cd bin && sha256sum -c --quiet "
 	      "../dt=2013-01-07.sum)");
-	for (i = 1; i <= 20; i += 19) {
+	/* a server stating SHA-256s (moto) made the copies after the first
+	 * one without reading their sources, and records no digests on
+	 * them (the suite's checksum_* tests check that path) */
+	stating = heads_allowed("arch.log", 1) > 0;
+	for (i = 1; !stating && i <= 20; i += 19) {
 		snprintf(key, sizeof(key),
 			 BINPFX "/" E "/dt=2013-01-07/part-%d.parquet", i);
 		head_object(key, "Metadata.sha256", sum, sizeof(sum));
@@ -1150,7 +1166,7 @@ Test(s3, server_side_copies_are_proven_by_the_server_without_reading_them)
 	/* each source read once, no copy read back */
 	cr_expect_eq(
 		requests_in("arch.log", "s3 GET '" PFX "/dt=2013-01-07/part-"),
-		20);
+		stating ? 1 : 20);
 	cr_expect_eq(requests_in("arch.log", "s3 GET '" BINPFX "/" E
 					     "/dt=2013-01-07/part-"),
 		     0, "copies were read back");
@@ -1194,11 +1210,13 @@ static void full_epoch(void)
 /* Archive ENTRY (whose objects are below SRC and whose copies will be
  * below BIN) up to its verify step; write other bytes under the copy of
  * part-1 (with KEEP_META, the metadata the copy had, as a tool that
- * rewrites an object keeping its x-amz-meta-* would); resume: the job
- * fails at verify, the source intact. @return the resume's debug log */
+ * rewrites an object keeping its x-amz-meta-* would; part-2 when the
+ * copy of part-1 records none, its SHA-256 stated by the server); PART
+ * names the one rewritten; resume into verify.log: the job fails at
+ * verify, the source intact. */
 static void corrupt_copy_before_verify(const char *entry, const char *name,
 				       const char *src, const char *bin,
-				       bool keep_meta)
+				       bool keep_meta, char part[32])
 {
 	struct rfs_test_out o = { 0 };
 	char meta[400] = "", sum[80], md5[80], key[512];
@@ -1210,10 +1228,20 @@ static void corrupt_copy_before_verify(const char *entry, const char *name,
 	r = rfs_test_cli(&m, &o, "archive", "--no-wait", key);
 	cr_assert_eq(r, 0, "%s", o.err);
 	run_until(key, "verify");
+	snprintf(part, 32, "part-1");
 	snprintf(key, sizeof(key), "%s/%s/%s/part-1.parquet", bin, entry, name);
 	if (keep_meta) {
 		head_object(key, "Metadata.sha256", sum, sizeof(sum));
 		head_object(key, "Metadata.md5", md5, sizeof(md5));
+		/* a copy whose SHA-256 the server stated (moto) records
+		 * none: the other copy does (the run's first, read) */
+		if (strlen(sum) != 64) {
+			snprintf(part, 32, "part-2");
+			snprintf(key, sizeof(key), "%s/%s/%s/part-2.parquet",
+				 bin, entry, name);
+			head_object(key, "Metadata.sha256", sum, sizeof(sum));
+			head_object(key, "Metadata.md5", md5, sizeof(md5));
+		}
 		cr_assert_eq(strlen(sum), 64, "x-amz-meta-sha256 '%s'", sum);
 		snprintf(meta, sizeof(meta),
 			 "--metadata mtime=981173106.123456789,sha256=%s,"
@@ -1233,8 +1261,8 @@ static void corrupt_copy_before_verify(const char *entry, const char *name,
 	cr_expect_str_eq(v, "verify");
 	free(v);
 	v = entry_field(key, "reason");
-	cr_expect(strstr(v, "part-1.parquet") && strstr(v, "does not match"),
-		  "reason: %s", v);
+	cr_expect(strstr(v, part) && strstr(v, "does not match"), "reason: %s",
+		  v);
 	free(v);
 	/* the source is whole */
 	SH_OK("rm -rf got && $AWSX s3 cp --only-show-errors --recursive "
@@ -1246,27 +1274,31 @@ static void corrupt_copy_before_verify(const char *entry, const char *name,
 
 Test(s3, a_copy_rewritten_before_verify_fails_the_job_in_every_verify_mode)
 {
+	char part[32], re[512];
+
 	/* verify=attest (the default): the server's ETag of the copy is not
 	 * the MD5 recorded with the SHA-256 when the source was read; no
 	 * copy is read back */
-	corrupt_copy_before_verify(E, "dt=2013-01-08", PFX, BINPFX, true);
+	corrupt_copy_before_verify(E, "dt=2013-01-08", PFX, BINPFX, true, part);
 	cr_expect_eq(requests_in("verify.log", "s3 GET '" BINPFX "/" E
 					       "/dt=2013-01-08/part-"),
 		     0, "a copy was read back");
-	cr_expect_geq(requests_in("verify.log", "s3 HEAD '" BINPFX "/" E
-						"/dt=2013-01-08/part-1"),
-		      1);
+	snprintf(re, sizeof(re), "s3 HEAD '" BINPFX "/" E "/dt=2013-01-08/%s",
+		 part);
+	cr_expect_geq(requests_in("verify.log", re), 1);
 	/* a copy without the recorded digests is read back and hashed */
-	corrupt_copy_before_verify(E, "dt=2013-01-09", PFX, BINPFX, false);
-	cr_expect_geq(requests_in("verify.log", "s3 GET '" BINPFX "/" E
-						"/dt=2013-01-09/part-1"),
-		      1);
+	corrupt_copy_before_verify(E, "dt=2013-01-09", PFX, BINPFX, false,
+				   part);
+	snprintf(re, sizeof(re), "s3 GET '" BINPFX "/" E "/dt=2013-01-09/%s",
+		 part);
+	cr_expect_geq(requests_in("verify.log", re), 1);
 	/* verify=full: every copy read back, whatever it records */
 	full_epoch();
-	corrupt_copy_before_verify(EF, "dt=2013-01-10", FPFX, FBIN, true);
-	cr_expect_geq(requests_in("verify.log", "s3 GET '" FBIN "/" EF
-						"/dt=2013-01-10/part-1"),
-		      1, "verify=full did not read the copy back");
+	corrupt_copy_before_verify(EF, "dt=2013-01-10", FPFX, FBIN, true, part);
+	snprintf(re, sizeof(re), "s3 GET '" FBIN "/" EF "/dt=2013-01-10/%s",
+		 part);
+	cr_expect_geq(requests_in("verify.log", re), 1,
+		      "verify=full did not read the copy back");
 }
 
 /* ---------------------------------------------- kept object attributes */
@@ -1410,7 +1442,8 @@ Test(s3, an_archive_costs_at_most_two_and_a_half_requests_per_file)
 	cr_expect_leq(total, 5 * 200 / 2, "%d requests for 200 files", total);
 	/* no HEAD of a source: the snapshot took the listing */
 	heads = requests_in("arch.log", "s3 HEAD '" PFX "/dt=2013-01-13/part-");
-	cr_expect_eq(heads, 0, "%d HEADs of the sources", heads);
+	cr_expect_leq(heads, heads_allowed("arch.log", 200),
+		      "%d HEADs of the sources", heads);
 	/* the sources go in one DeleteObjects, not one DELETE each */
 	cr_expect_eq(deletes, 0);
 	cr_expect_geq(batches, 1);
@@ -1469,7 +1502,7 @@ Test(s3, a_snapshot_without_heads_keeps_modes_links_and_empty_objects)
 	heads = requests_in("late.log", "s3 HEAD '" PFX "/dt=2013-01-17/");
 	fprintf(stderr, "late snapshot of 5 objects: %d HEADs of sources\n",
 		heads);
-	cr_expect_leq(heads, 2,
+	cr_expect_leq(heads, 2 + heads_allowed("late.log", 3),
 		      "%d HEADs: more than the empty object's and "
 		      "the link's",
 		      heads);
@@ -1539,7 +1572,8 @@ Test(s3, a_snapshot_takes_kept_attributes_and_the_new_mtime_of_a_rewrite)
 		"archive of 50 listed objects: %d requests, %.2f per file, "
 		"%d HEADs of sources\n",
 		total, total / 50.0, heads);
-	cr_expect_eq(heads, 0, "%d HEADs of the sources", heads);
+	cr_expect_leq(heads, heads_allowed("snap.log", 2),
+		      "%d HEADs of the sources", heads);
 	/* the copies: the bytes, and each one's own mtime */
 	SH_OK("rm -rf bin && $AWSX s3 cp --only-show-errors --recursive "
 	      "s3://$B/" BINPFX "/" E "/dt=2013-01-16/ bin/ && (cd bin && "
