@@ -39,6 +39,11 @@
 #   PARALLEL_FILES [recyclefs's default] jobs.parallel_files of the archive
 #   S3_OPTS [""] more options of recyclefs's storage URI, such as
 #   "&read_part=4&read_parallel=8" (docs/s3.md)
+#   PROFILE [""] 1: the recyclefs mount of the archive logs every request
+#   (-v) and each recyclefs archive is profiled from that log: per kind
+#   of request its count, when the first and the last ended, the time
+#   spent in them and how many were in flight on average and at most
+#   (bench/s3-profile.py)
 #   and RECYCLEFS_BIN, BENCH_TMP, RESULTS_DIR, KEEP (see bench/lib.sh)
 # Quick run: LS_OBJECTS=1000 READ_MIB=100 ARCHIVE_FILES=200 ARCHIVE_MIB=50 \
 #   RUNS=1 bench/s3.sh
@@ -181,7 +186,8 @@ mount_tool() { # TOOL MOUNTPOINT
 	mkdir -p "$2"
 	case $1 in
 	recyclefs)
-		"$RECYCLEFS_BIN" --index "$IDX" mount "$2" --log "$W/recyclefs.log" ;;
+		"$RECYCLEFS_BIN" --index "$IDX" ${PROFILE:+-v} mount "$2" \
+			--log "$W/recyclefs.log" ;;
 	recyclefs-listing)
 		"$RECYCLEFS_BIN" --index "$IDXL" mount "$2" --log "$W/recyclefs-listing.log" ;;
 	s3fs)
@@ -313,6 +319,7 @@ scenario_archive() {
 			[ "$(count_objects "data/$name")" = "$files" ] ||
 				bench_die "upload of $name incomplete"
 			server_mark
+			log0=$(stat -c %s "$W/recyclefs.log" 2>/dev/null || echo 0)
 			t0=$EPOCHREALTIME
 			if [ "$method" = recyclefs ]; then
 				mv "$EPOCH_DIR/$name" "$mnt/.recyclebin/"
@@ -331,6 +338,12 @@ scenario_archive() {
 			[ "$got" -ge "$files" ] ||
 				bench_die "$method: $got objects at $dst, not $files"
 			record archive "$method" "$(since "$t0" "$t1")"
+			if [ -n "${PROFILE:-}" ] && [ "$method" = recyclefs ]; then
+				tail -c +"$((log0 + 1))" "$W/recyclefs.log" |
+					python3 "$bench_top/bench/s3-profile.py" \
+						"$name" "$(since "$t0" "$t1")" |
+					tee -a "$W/profile.txt" >&2
+			fi
 		done
 	done
 	bench_umount "$mnt"

@@ -15,6 +15,7 @@
 #include "backends/s3/s3_ops.h"
 
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/path.h"
 #include "util/sha256.h"
 
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /** Bytes of the source fetched by one GET while it is hashed. */
 #define HASH_CHUNK ((size_t)8 << 20)
@@ -198,16 +200,130 @@ static int source_meta(struct rfs_s3_backend *sb, const char *full,
 	return rfs_s3_head(sb, full, m);
 }
 
+/** The header that asks CopyObject for the SHA-256 of the copy. */
+#define CHECKSUM_ASK "x-amz-checksum-algorithm: SHA256"
+
+/* The SHA-256 the server stated for the copy @p made, or "" (none; or,
+ * under the test hooks, RECYCLEFS_TEST_S3_NO_CHECKSUM set: as if the
+ * server stated none). */
+static const char *server_sha(const struct rfs_s3_meta *made)
+{
+#ifdef RFS_TEST_HOOKS
+	if (getenv("RECYCLEFS_TEST_S3_NO_CHECKSUM"))
+		return "";
+#endif
+	return made->server_sha256;
+}
+
+/* After a copy that asked for the server's SHA-256 (@p made) of bytes
+ * whose SHA-256 @p sha was read here: a storage that states none, or
+ * states it wrong, is never asked again; a wrong one fails the copy. */
+static int checksum_learn(struct rfs_s3_backend *db, const char *dfull,
+			  const struct rfs_s3_meta *made, const char *sha)
+{
+	const char *said = server_sha(made);
+	int ok = *said && !strcasecmp(said, sha) ? 1 : -1;
+
+	__atomic_store_n(&db->checksum_ok, ok, __ATOMIC_RELAXED);
+	rfs_log(LOG_DEBUG, "storage '%s': %s additional checksums (SHA-256)",
+		db->name, ok > 0 ? "states" : "does not state");
+	if (*said && ok < 0)
+		return rfs_s3_fail(EBADMSG,
+				   "storage '%s': the server states SHA-256 "
+				   "%s for the copy '%s', not the %s of the "
+				   "bytes read from its source",
+				   db->name, said, dfull, sha);
+	return 0;
+}
+
+/* Whether @p db states SHA-256s (1), does not (-1), or is to be asked by
+ * the caller's copy (0): the first caller asks (the state is 2 while it
+ * does), the others wait for its answer. */
+static int checksum_known(struct rfs_s3_backend *db)
+{
+	int k = 0;
+
+	if (__atomic_compare_exchange_n(&db->checksum_ok, &k, 2, false,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return 0;
+	while (k == 2) {
+		usleep(5000);
+		k = __atomic_load_n(&db->checksum_ok, __ATOMIC_RELAXED);
+		if (k == 0 && __atomic_compare_exchange_n(
+				      &db->checksum_ok, &k, 2, false,
+				      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return 0;
+	}
+	return k;
+}
+
+/* Copy the version @p m of @p sfull server-side, its SHA-256 the one the
+ * server states for the copy's bytes: no byte of the source is read
+ * here. With @p listed, @p m is a listing's version: a HEAD (which must
+ * show that ETag) gives its x-amz-meta-*. The copy is conditional on the
+ * ETag (x-amz-copy-source-if-match). -ENOTSUP: the server stated no
+ * SHA-256 (the copy is made; the caller copies again, reading). */
+static int server_copy(struct rfs_s3_backend *sb, const char *sfull,
+		       struct rfs_s3_backend *db, const char *dfull,
+		       struct rfs_s3_meta *m, bool listed,
+		       char sha[RFS_SHA256_HEX], struct rfs_s3_meta *made)
+{
+	const char *extra[1] = { CHECKSUM_ASK };
+	struct rfs_s3_meta rep, h;
+	int e = 0;
+
+	if (listed) {
+		e = rfs_s3_head(sb, sfull, &h);
+		if (e == -ENOENT || (!e && strcmp(h.etag, m->etag)))
+			return rfs_s3_fail(ESTALE,
+					   "storage '%s': '%s' changed or went "
+					   "away since it was listed",
+					   sb->name, sfull);
+		if (e < 0)
+			return e;
+		if (!S_ISREG(h.mode))
+			return -EXDEV; /* a symlink: the caller stats */
+		*m = h;
+		rfs_s3_cache_head_put(sb->cache, sfull, m);
+	}
+	rep = *m;
+	rep.has_mtime = true; /* REPLACE sends the times stat showed */
+	e = rfs_s3_copy_object_with(sb, sfull, db, dfull, m, &rep, extra, 1,
+				    made);
+	if (e < 0)
+		return e;
+	if (!*server_sha(made)) {
+		__atomic_store_n(&db->checksum_ok, -1, __ATOMIC_RELAXED);
+		return -ENOTSUP;
+	}
+	memcpy(sha, made->server_sha256, RFS_SHA256_HEX);
+	memcpy(made->sha256, sha, sizeof(made->sha256));
+	made->md5[0] = '\0';
+	/* kept with the copy's ETag (rfs_s3_cache_made()): a listing that
+	 * shows that ETag attests the copy without a HEAD (seen.c) */
+	made->sha256_server = true;
+	{
+		struct rfs_s3_meta pin = *m;
+
+		memcpy(pin.sha256, sha, sizeof(pin.sha256));
+		pin.md5[0] = '\0';
+		pin.sha256_server = true;
+		rfs_s3_attrs_put(sb->attrs, sfull, &pin);
+		rfs_s3_attrs_pin(sb->attrs, sfull, &pin);
+	}
+	return 0;
+}
+
 /* Read, then copy the version read; @p made is the copy's answer. With
  * @p listed, @p m is a listing's version: the first GET completes it. */
 static int hash_and_copy(struct rfs_s3_backend *sb, const char *sfull,
 			 struct rfs_s3_backend *db, const char *dfull,
-			 struct rfs_s3_meta *m, bool listed,
+			 struct rfs_s3_meta *m, bool listed, bool ask,
 			 char sha[RFS_SHA256_HEX], struct rfs_s3_meta *made)
 {
 	struct rfs_s3_meta got;
 	char md5[33], sha_line[100], md5_line[64], want[72] = "";
-	const char *extra[2] = { sha_line, md5_line };
+	const char *extra[3] = { sha_line, md5_line, NULL };
 	struct rfs_s3_meta rep = *m;
 	size_t n_extra = 2;
 	/* above copy_max, a multipart copy in parts of this size */
@@ -246,8 +362,16 @@ static int hash_and_copy(struct rfs_s3_backend *sb, const char *sfull,
 	/* REPLACE sends the times stat showed, from x-amz-meta-mtime or
 	 * else Last-Modified, so the copy shows the same ones */
 	rep.has_mtime = true;
+	/* the storage's first copy also asks for the server's SHA-256: the
+	 * answer, checked against the bytes read, says whether later copies
+	 * can take it instead of reading (server_copy()) */
+	ask = ask && !parts.psize;
+	if (ask)
+		extra[n_extra] = CHECKSUM_ASK;
 	e = rfs_s3_copy_object_with(sb, sfull, db, dfull, m, &rep, extra,
-				    n_extra, made);
+				    n_extra + ask, made);
+	if (e == 0 && ask)
+		e = checksum_learn(db, dfull, made, sha);
 	if (e == 0) {
 		/* the version read, and its copy, are known by their bytes
 		 * now (the delete and verify steps look them up, fresh.c) */
@@ -255,10 +379,12 @@ static int hash_and_copy(struct rfs_s3_backend *sb, const char *sfull,
 
 		memcpy(pin.sha256, sha, sizeof(pin.sha256));
 		memcpy(pin.md5, md5, sizeof(pin.md5));
+		pin.sha256_server = false; /* read here */
 		rfs_s3_attrs_put(sb->attrs, sfull, &pin);
 		rfs_s3_attrs_pin(sb->attrs, sfull, &pin);
 		memcpy(made->sha256, sha, sizeof(made->sha256));
 		memcpy(made->md5, md5, sizeof(made->md5));
+		made->sha256_server = false;
 	}
 	if (e < 0 || n_extra < 2)
 		return e;
@@ -295,7 +421,7 @@ int rfs_s3_copy_hashed_stat(struct rfs_backend *src, const char *src_key,
 	struct rfs_buf sfull = RFS_BUF_INIT, dfull = RFS_BUF_INIT;
 	struct rfs_s3_meta m, made;
 	bool listed = false;
-	int e;
+	int e, probing = 2;
 
 	made.etag[0] = '\0';
 	if (!rfs_path_is_clean(src_key) || !rfs_path_is_clean(dst_key) ||
@@ -318,8 +444,27 @@ int rfs_s3_copy_hashed_stat(struct rfs_backend *src, const char *src_key,
 	    !strcmp(rfs_buf_str(&sfull), rfs_buf_str(&dfull)))
 		e = -EXDEV; /* the same object: the caller copies no bytes */
 	if (!e) {
-		e = hash_and_copy(sb, rfs_buf_str(&sfull), db,
-				  rfs_buf_str(&dfull), &m, listed, sha, &made);
+		/* single-part copies of a storage that states SHA-256s */
+		bool single = m.size > 0 && m.size <= rfs_s3_copy_max(db) &&
+			      !db->conf->checksum_read;
+		int known = single ? checksum_known(db) : -1;
+
+		e = -ENOTSUP;
+		if (single && known > 0) {
+			e = server_copy(sb, rfs_buf_str(&sfull), db,
+					rfs_buf_str(&dfull), &m, listed, sha,
+					&made);
+			if (e == -ENOTSUP)
+				listed = false; /* the HEAD completed m */
+		}
+		if (e == -ENOTSUP)
+			e = hash_and_copy(sb, rfs_buf_str(&sfull), db,
+					  rfs_buf_str(&dfull), &m, listed,
+					  known == 0, sha, &made);
+		if (known == 0) /* not learnt (the copy failed): next one */
+			__atomic_compare_exchange_n(&db->checksum_ok, &probing,
+						    0, false, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED);
 		/* the version a listing showed just before (the snapshot's)
 		 * changed: that is the answer; a HEAD kept from earlier may
 		 * just be out of date */
@@ -331,7 +476,7 @@ int rfs_s3_copy_hashed_stat(struct rfs_backend *src, const char *src_key,
 			if (!e)
 				e = hash_and_copy(sb, rfs_buf_str(&sfull), db,
 						  rfs_buf_str(&dfull), &m,
-						  false, sha, &made);
+						  false, false, sha, &made);
 		}
 		rfs_s3_cache_made(db, dst_key, rfs_buf_str(&dfull),
 				  e ? NULL : &made);
@@ -343,11 +488,27 @@ int rfs_s3_copy_hashed_stat(struct rfs_backend *src, const char *src_key,
 	return e;
 }
 
+/* x-amz-checksum-sha256 (base64 of 32 bytes) as hex. */
+static int checksum_hex(const char *b64, char hex[RFS_SHA256_HEX])
+{
+	char xml[160];
+	int n = snprintf(xml, sizeof(xml),
+			 "<R><ChecksumSHA256>%s"
+			 "</ChecksumSHA256></R>",
+			 b64);
+
+	if (n < 0 || (size_t)n >= sizeof(xml))
+		return -EINVAL;
+	return rfs_s3_parse_copy_checksum(xml, (size_t)n, hex);
+}
+
 int rfs_s3_attest(struct rfs_backend *b, const char *key, const char *sha)
 {
 	struct rfs_s3_backend *sb = rfs_s3_of(b);
+	static const char *const mode[1] = { "x-amz-checksum-mode: ENABLED" };
 	struct rfs_buf full = RFS_BUF_INIT;
 	struct rfs_s3_request r;
+	char got[RFS_SHA256_HEX];
 	int e;
 
 	if (sb->conf->verify_full)
@@ -363,11 +524,23 @@ int rfs_s3_attest(struct rfs_backend *b, const char *key, const char *sha)
 		rfs_buf_release(&full);
 		return 0;
 	}
-	/* the server's answer now, never a cache's */
+	/* the server's answer now, never a cache's; where the server keeps
+	 * a SHA-256 of the stored bytes (server_copy()), that one */
 	rfs_s3_req_init(&r, "HEAD", rfs_buf_str(&full));
+	if (!sb->conf->checksum_read) {
+		r.headers = mode;
+		r.n_headers = 1;
+	}
 	e = rfs_s3_do(sb, &r);
-	if (!e && (!*r.meta_sha256 || !*r.meta_md5 || !*r.etag ||
-		   strchr(r.etag, '-')))
+	if (!e && *r.checksum_sha256 && !checksum_hex(r.checksum_sha256, got)) {
+		if (strcasecmp(got, sha))
+			e = rfs_s3_fail(EBADMSG,
+					"storage '%s': the server states "
+					"SHA-256 %s for the copy '%s', not the "
+					"source's %s",
+					sb->name, got, rfs_buf_str(&full), sha);
+	} else if (!e && (!*r.meta_sha256 || !*r.meta_md5 || !*r.etag ||
+			  strchr(r.etag, '-')))
 		e = -ENODATA;
 	else if (!e && strcasecmp(r.meta_sha256, sha))
 		e = rfs_s3_fail(EBADMSG,

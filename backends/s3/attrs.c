@@ -14,7 +14,10 @@
  * delete step deletes a source only while a listing shows it with the
  * ETag and size of the version whose SHA-256 the manifest holds, and the
  * verify step takes a copy's ETag in a listing as the server's word on
- * the bytes recorded here (fresh.c).
+ * the bytes recorded here (fresh.c). A copy whose SHA-256 the server
+ * stated (checksum=auto, attest.c) is kept with that SHA-256 and no MD5,
+ * marked as the server's: its ETag in a listing says the object is still
+ * the version the server made and stated it for.
  *
  * One file per endpoint, bucket, attribute source and key id, in
  * $RECYCLEFS_S3_ATTR_CACHE (a folder; "off" for none), else
@@ -93,12 +96,14 @@ static void set(struct rfs_s3_attrs *a, const char *full,
 	if (e && !*m->sha256 && *e->m.sha256 && !strcmp(e->m.etag, m->etag)) {
 		/* the same version, seen again: its digests stay */
 		char sha[65], md5[33];
+		bool server = e->m.sha256_server;
 
 		memcpy(sha, e->m.sha256, sizeof(sha));
 		memcpy(md5, e->m.md5, sizeof(md5));
 		e->m = *m;
 		memcpy(e->m.sha256, sha, sizeof(sha));
 		memcpy(e->m.md5, md5, sizeof(md5));
+		e->m.sha256_server = server;
 		return;
 	}
 	if (!e) {
@@ -123,19 +128,23 @@ static bool is_hex(const char *s, size_t len)
 }
 
 /* One line: "ETAG LASTMOD SIZE MODE UID GID MTIME ATIME HAS_MTIME SHA256
- * MD5 KEY" (a digest not known is "-"), the key last with '%', CR and LF
+ * MD5 KEY" (a digest not known is "-"; MD5 is "S" for a SHA-256 the
+ * server stated, sha256_server), the key last with '%', CR and LF
  * escaped as %XX. */
 static int format_line(char *out, size_t size, const char *full,
 		       const struct rfs_s3_meta *m)
 {
-	bool sums = is_hex(m->sha256, 64) && is_hex(m->md5, 32);
+	bool server = m->sha256_server && is_hex(m->sha256, 64);
+	bool sums = server || (is_hex(m->sha256, 64) && is_hex(m->md5, 32));
 	int n = snprintf(out, size, "%s %lld %lld %u %u %u %lld %lld %d %s %s ",
 			 m->etag, (long long)to_sec(m->server_ns),
 			 (long long)m->size, (unsigned int)m->mode,
 			 (unsigned int)m->uid, (unsigned int)m->gid,
 			 (long long)m->mtime_ns, (long long)m->atime_ns,
 			 m->has_mtime ? 1 : 0, sums ? m->sha256 : "-",
-			 sums ? m->md5 : "-");
+			 server ? "S"
+			 : sums ? m->md5
+				: "-");
 
 	if (n < 0 || (size_t)n >= size)
 		return -1;
@@ -166,7 +175,10 @@ static bool parse_line(char *line, struct rfs_s3_meta *m, char **full)
 		   m->sha256, m->md5, &used) != 11 ||
 	    !used)
 		return false;
-	if (!is_hex(m->sha256, 64) || !is_hex(m->md5, 32))
+	m->sha256_server = !strcmp(m->md5, "S") && is_hex(m->sha256, 64);
+	if (m->sha256_server)
+		m->md5[0] = '\0';
+	else if (!is_hex(m->sha256, 64) || !is_hex(m->md5, 32))
 		m->sha256[0] = m->md5[0] = '\0';
 	m->server_ns = m->ctime_ns = lm * RFS_NSEC_PER_SEC;
 	m->size = size;
@@ -417,7 +429,8 @@ void rfs_s3_attrs_put(struct rfs_s3_attrs *a, const char *full,
 	    e->m.mode != m->mode || e->m.uid != m->uid || e->m.gid != m->gid ||
 	    e->m.mtime_ns != m->mtime_ns || e->m.atime_ns != m->atime_ns ||
 	    e->m.has_mtime != m->has_mtime ||
-	    (*m->sha256 && strcmp(e->m.sha256, m->sha256))) {
+	    (*m->sha256 && (strcmp(e->m.sha256, m->sha256) ||
+			    e->m.sha256_server != m->sha256_server))) {
 		set(a, full, m);
 		e = find(a, full); /* with the digests it kept */
 		n = format_line(line, sizeof(line), full, e ? &e->m : m);

@@ -56,6 +56,7 @@ static int conf_copy(struct rfs_s3_conf *d, const struct rfs_s3_conf *s)
 	d->copy_max = s->copy_max;
 	d->verify_etag = s->verify_etag;
 	d->verify_full = s->verify_full;
+	d->checksum_read = s->checksum_read;
 	d->attrs_listing = s->attrs_listing;
 	return r ? -ENOMEM : 0;
 }

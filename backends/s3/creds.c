@@ -67,6 +67,7 @@ struct opts {
 	char *region, *endpoint, *path_style, *profile, *cache_ttl;
 	char *part_size, *verify, *attrs;
 	char *read_part, *read_parallel, *head_parallel, *copy_max;
+	char *checksum;
 };
 
 static void opts_release(struct opts *o)
@@ -83,6 +84,7 @@ static void opts_release(struct opts *o)
 	free(o->read_parallel);
 	free(o->head_parallel);
 	free(o->copy_max);
+	free(o->checksum);
 }
 
 /* Decode a query value: %XX and '+' (a space). NULL: bad (errno set). */
@@ -128,6 +130,7 @@ static char **opt_slot(struct opts *o, const char *name, size_t n)
 		{ "read_parallel", offsetof(struct opts, read_parallel) },
 		{ "head_parallel", offsetof(struct opts, head_parallel) },
 		{ "copy_max", offsetof(struct opts, copy_max) },
+		{ "checksum", offsetof(struct opts, checksum) },
 	};
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -149,15 +152,15 @@ static int parse_opts(const char *query, struct opts *o, const char *shown,
 		char **slot = opt_slot(o, p, kn);
 
 		if (n && !slot)
-			return rfs_error_set(err, EINVAL,
-					     "storage '%s': unknown option "
-					     "'%.*s' (known: region, endpoint, "
-					     "path_style, profile, cache_ttl, "
-					     "part_size, verify, attrs, "
-					     "read_part, read_parallel, "
-					     "head_parallel, copy_max)",
-					     shown, (int)(kn > 64 ? 64 : kn),
-					     p);
+			return rfs_error_set(
+				err, EINVAL,
+				"storage '%s': unknown option "
+				"'%.*s' (known: region, endpoint, "
+				"path_style, profile, cache_ttl, "
+				"part_size, verify, attrs, "
+				"read_part, read_parallel, "
+				"head_parallel, copy_max, checksum)",
+				shown, (int)(kn > 64 ? 64 : kn), p);
 		if (slot) {
 			const char *v = eq ? eq + 1 : p + n;
 
@@ -654,6 +657,13 @@ static int load_tuning(struct rfs_s3_conf *c, const struct opts *o,
 				     "'listing'",
 				     shown);
 	c->attrs_listing = o->attrs && !strcmp(o->attrs, "listing");
+	if (o->checksum && strcmp(o->checksum, "auto") &&
+	    strcmp(o->checksum, "read"))
+		return rfs_error_set(err, EINVAL,
+				     "storage '%s': checksum must be 'auto' "
+				     "or 'read'",
+				     shown);
+	c->checksum_read = o->checksum && !strcmp(o->checksum, "read");
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "backends/s3/http_priv.h"
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/sha256.h"
@@ -212,7 +213,7 @@ static void reset_response(struct rfs_s3_request *r)
 	r->last_modified_bad = false;
 	r->meta_mtime[0] = r->meta_mode[0] = r->meta_uid[0] = '\0';
 	r->meta_gid[0] = r->meta_sha256[0] = r->meta_atime[0] = '\0';
-	r->meta_md5[0] = '\0';
+	r->meta_md5[0] = r->checksum_sha256[0] = '\0';
 	r->content_type[0] = r->s3_code[0] = '\0';
 }
 
@@ -233,6 +234,7 @@ static const struct {
 	KEEP("x-amz-meta-gid", meta_gid),
 	KEEP("x-amz-meta-sha256", meta_sha256),
 	KEEP("x-amz-meta-md5", meta_md5),
+	KEEP("x-amz-checksum-sha256", checksum_sha256),
 	KEEP("content-type", content_type),
 	KEEP("etag", etag),
 #undef KEEP
@@ -595,6 +597,7 @@ int rfs_s3_perform(struct rfs_s3_client *c, struct rfs_s3_request *r,
 	char code[64] = "", msg[512] = "";
 	bool has_body = r->body_len > 0, keep;
 	int e, tries = 0;
+	int64_t t0 = rfs_time_mono_ns();
 
 	e = build_url(c, r, &path, &url);
 	if (!e)
@@ -665,14 +668,19 @@ int rfs_s3_perform(struct rfs_s3_client *c, struct rfs_s3_request *r,
 		if (e < 0)
 			fail_message(c, r, e, msg, tries, err);
 	}
+	/* the time from the first attempt to the answer (retries and
+	 * backoff included), for profiles: bench/s3.sh PROFILE=1 */
+	t0 = (rfs_time_mono_ns() - t0) / 1000;
 	if (e < 0)
-		rfs_log(LOG_DEBUG, "s3 %s '%s' on '%s': HTTP %ld %s: %s",
+		rfs_log(LOG_DEBUG,
+			"s3 %s '%s' on '%s': HTTP %ld %s: %s (%lld us)",
 			r->method, r->key ? r->key : "", c->name, r->status,
-			code, msg);
+			code, msg, (long long)t0);
 	else
-		rfs_log(LOG_DEBUG, "s3 %s '%s'%s%s on '%s': HTTP %ld",
+		rfs_log(LOG_DEBUG, "s3 %s '%s'%s%s on '%s': HTTP %ld (%lld us)",
 			r->method, r->key ? r->key : "", r->query ? " ?" : "",
-			r->query ? r->query : "", c->name, r->status);
+			r->query ? r->query : "", c->name, r->status,
+			(long long)t0);
 out:
 	rfs_buf_release(&path);
 	rfs_buf_release(&url);

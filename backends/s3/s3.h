@@ -7,9 +7,9 @@
  * Options (all optional): `region=`, `endpoint=` (http(s)://host[:port]),
  * `path_style=1`, `profile=` (a profile of ~/.aws/credentials and
  * ~/.aws/config), `cache_ttl=` (seconds listings and attributes are kept,
- * default 10), `part_size=` (MiB, default 16), `verify=download|etag`.
- * Credentials are never part of a URI: they come from the environment or
- * the AWS files (see creds.h). Thread-safe like every backend.
+ * default 10), `part_size=` (MiB, default 16), `verify=download|etag`,
+ * `checksum=auto|read`. Credentials are never part of a URI: they come from the
+ * environment or the AWS files (see creds.h). Thread-safe like every backend.
  */
 #ifndef RFS_BACKENDS_S3_H
 #define RFS_BACKENDS_S3_H

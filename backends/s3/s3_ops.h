@@ -53,6 +53,10 @@ struct rfs_s3_backend {
 	int64_t opened_ns;		/**< the root's times */
 	pthread_mutex_t fresh_lock;	/**< guards @p fresh */
 	struct rfs_s3_fresh *fresh;	/**< the last refresh, or NULL */
+	/** Does this storage state the SHA-256 of a copy's bytes
+	 * (ChecksumSHA256 of CopyObject)? 0 not known yet, 1 yes (proven
+	 * once against the bytes read), -1 no; atomic (attest.c) */
+	int checksum_ok;
 };
 
 /** @return the S3 backend of @p b (which must be one). */
@@ -81,6 +85,14 @@ struct rfs_s3_meta {
 	 * them (a copy_hashed() of it or to it); "" when unknown */
 	char sha256[65];
 	char md5[33]; /**< see sha256 */
+	/** sha256 is the SHA-256 the server stated for this version's
+	 * bytes when it made it (ChecksumSHA256 of the CopyObject, which
+	 * was conditional on its source's ETag), not one computed here;
+	 * md5 is then "" */
+	bool sha256_server;
+	/** The SHA-256 (hex) the server stated for a copy's bytes
+	 * (ChecksumSHA256 of the CopyObject asked for it), "" when none */
+	char server_sha256[65];
 };
 
 /** One directory entry of a listing. */

@@ -64,6 +64,10 @@ struct rfs_s3_conf {
 	 * in whole seconds, mode 0644/0755, the process's owner), never
 	 * x-amz-meta-*, so a listing needs no HEAD per object */
 	bool attrs_listing;
+	/** checksum=read: the SHA-256 of an archived object is always
+	 * computed from its bytes read here, never taken from the server's
+	 * additional checksum (checksum=auto, the default) */
+	bool checksum_read;
 };
 
 /**
@@ -300,6 +304,19 @@ int rfs_s3_parse_value(const char *xml, size_t len, const char *name,
 int rfs_s3_parse_copy_result(const char *xml, size_t len, char *etag,
 			     size_t etag_size, int64_t *mtime_ns);
 
+/**
+ * The ChecksumSHA256 of a CopyObjectResult (base64 of 32 bytes) as 64
+ * lower-case hex digits. Anything else (another algorithm's size, a
+ * multipart copy's composite "...-N", bad characters or padding) is
+ * refused. Thread-safe.
+ * @param xml the answer's body
+ * @param len its length
+ * @param hex receives the digest; "" on any failure
+ * @return 0, -ENOENT (none), -EINVAL (not base64 of 32 bytes), -EBADMSG
+ *         (not XML), -ENOMEM
+ */
+int rfs_s3_parse_copy_checksum(const char *xml, size_t len, char hex[65]);
+
 /* ----------------------------------------------------------------- http */
 
 struct rfs_s3_client;
@@ -330,12 +347,14 @@ struct rfs_s3_request {
 	/** Last-Modified is a date outside the range of util/timestamp.h
 	 * (year 9999): last_modified_ns is 0, the object's time unknown */
 	bool last_modified_bad;
-	char meta_mtime[40];	/**< x-amz-meta-mtime, or "" */
-	char meta_mode[16];	/**< x-amz-meta-mode, or "" */
-	char meta_uid[16];	/**< x-amz-meta-uid, or "" */
-	char meta_gid[16];	/**< x-amz-meta-gid, or "" */
-	char meta_sha256[72];	/**< x-amz-meta-sha256, or "" */
-	char meta_md5[40];	/**< x-amz-meta-md5, or "" */
+	char meta_mtime[40];  /**< x-amz-meta-mtime, or "" */
+	char meta_mode[16];   /**< x-amz-meta-mode, or "" */
+	char meta_uid[16];    /**< x-amz-meta-uid, or "" */
+	char meta_gid[16];    /**< x-amz-meta-gid, or "" */
+	char meta_sha256[72]; /**< x-amz-meta-sha256, or "" */
+	char meta_md5[40];    /**< x-amz-meta-md5, or "" */
+	/** x-amz-checksum-sha256 (base64), or "" */
+	char checksum_sha256[64];
 	char meta_atime[40];	/**< x-amz-meta-atime, or "" */
 	char content_type[128]; /**< Content-Type, or "" */
 	char s3_code[64];	/**< the S3 error code of a failure, or "" */

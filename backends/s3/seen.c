@@ -102,12 +102,15 @@ bool rfs_s3_fresh_attest(struct rfs_s3_backend *b, const char *full,
 	ok = find_locked(b, full, &e);
 	/* a single-part ETag is the MD5 the server computed of the bytes;
 	 * a multipart one, the MD5 of its parts' MD5s, was checked against
-	 * those of the bytes read when the copy was made (attest.c) */
+	 * those of the bytes read when the copy was made (attest.c); the
+	 * ETag the server gave a copy whose SHA-256 it stated names that
+	 * very version (no MD5 is known of it then) */
 	return ok && e.listed && *e.etag &&
 	       rfs_s3_attrs_find(b->attrs, full, &m) &&
 	       !strcasecmp(m.etag, e.etag) && m.size == e.size && *m.sha256 &&
 	       !strcasecmp(m.sha256, sha) &&
-	       (strchr(e.etag, '-') || !strcasecmp(m.md5, e.etag));
+	       (m.sha256_server || strchr(e.etag, '-') ||
+		!strcasecmp(m.md5, e.etag));
 }
 
 void rfs_s3_fresh_drop(struct rfs_s3_backend *b, const char *full)

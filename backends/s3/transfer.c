@@ -468,6 +468,16 @@ static void copy_made(const struct rfs_buf *body, const struct rfs_s3_meta *src,
 	*made = replace ? *replace : *src;
 	made->has_mtime = made->has_mtime || replace; /* REPLACE sends it */
 	made->etag[0] = '\0';
+	made->server_sha256[0] = '\0';
+	/* a SHA-256 the server stated for the source is no word on this
+	 * copy: the caller that asked for one sets it (attest.c) */
+	if (made->sha256_server) {
+		made->sha256[0] = '\0';
+		made->sha256_server = false;
+	}
+	if (rfs_s3_parse_copy_checksum(body->data ? body->data : "", body->len,
+				       made->server_sha256) < 0)
+		made->server_sha256[0] = '\0';
 	if (rfs_s3_parse_copy_result(body->data ? body->data : "", body->len,
 				     made->etag, sizeof(made->etag), &t) < 0) {
 		made->etag[0] = '\0';

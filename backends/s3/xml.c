@@ -23,6 +23,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -539,6 +541,23 @@ int rfs_s3_parse_copy_result(const char *xml, size_t len, char *etag,
 		r = rfs_s3_parse_value(xml, len, "LastModified", &v);
 	if (!r)
 		r = parse_time(v, mtime_ns);
+	free(v);
+	return r;
+}
+
+int rfs_s3_parse_copy_checksum(const char *xml, size_t len, char hex[65])
+{
+	unsigned char d[48];
+	char *v = NULL;
+	int r = rfs_s3_parse_value(xml, len, "ChecksumSHA256", &v);
+
+	hex[0] = '\0';
+	if (!r && (strlen(v) != 44 ||
+		   EVP_DecodeBlock(d, (const unsigned char *)v, 44) != 33 ||
+		   v[43] != '=' || v[42] == '='))
+		r = -EINVAL;
+	for (int i = 0; !r && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 	free(v);
 	return r;
 }

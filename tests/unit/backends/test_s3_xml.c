@@ -387,6 +387,102 @@ Test(s3_xml, copy_result)
 		     -EBADMSG);
 }
 
+/* ------------------------------------- the SHA-256 a CopyObject states */
+
+/* A CopyObjectResult as moto and AWS send it when the copy asked for
+ * x-amz-checksum-algorithm SHA256 (here the SHA-256 of "hello\n"). */
+#define COPY_SHA(v)                                                            \
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                         \
+	"<CopyObjectResult " NS "><LastModified>2026-11-24T13:05:07.000Z"      \
+	"</LastModified><ETag>&quot;b1946ac92492d2347c6235b4d2611184&quot;"    \
+	"</ETag><ChecksumSHA256>" v "</ChecksumSHA256></CopyObjectResult>"
+
+static int copy_sha(const char *xml, char hex[65])
+{
+	return rfs_s3_parse_copy_checksum(xml, strlen(xml), hex);
+}
+
+Test(s3_xml, copy_checksum_is_the_sha256_in_hex)
+{
+	const char *ok =
+		COPY_SHA("WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM=");
+	char hex[65], etag[72];
+	int64_t t = 0;
+
+	cr_assert_eq(copy_sha(ok, hex), 0);
+	cr_assert_str_eq(hex, "5891b5b522d5df086d0ff0b110fbd9d2"
+			      "1bb4fc7163af34d08286a2e846f6be03");
+	/* the ETag and time of the same answer read as before */
+	cr_assert_eq(rfs_s3_parse_copy_result(ok, strlen(ok), etag,
+					      sizeof(etag), &t),
+		     0);
+	cr_assert_str_eq(etag, "b1946ac92492d2347c6235b4d2611184");
+	/* the element may come first, as some servers put it */
+	cr_assert_eq(copy_sha("<CopyObjectResult><ChecksumSHA256>"
+			      "WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="
+			      "</ChecksumSHA256><ETag>\"e\"</ETag>"
+			      "</CopyObjectResult>",
+			      hex),
+		     0);
+	cr_assert_str_eq(hex, "5891b5b522d5df086d0ff0b110fbd9d2"
+			      "1bb4fc7163af34d08286a2e846f6be03");
+}
+
+/* No checksum (RGW, a copy that did not ask): -ENOENT, and nothing is
+ * taken for one. */
+Test(s3_xml, copy_checksum_absent_is_enoent)
+{
+	const char *none = "<CopyObjectResult " NS "><LastModified>2026-11-"
+			   "24T13:05:07.000Z</LastModified><ETag>\"e\"</ETag>"
+			   "</CopyObjectResult>";
+	char hex[65] = "x";
+
+	cr_assert_eq(copy_sha(none, hex), -ENOENT);
+	cr_assert_str_eq(hex, "");
+	cr_assert_eq(copy_sha(COPY_SHA(""), hex) < 0, true);
+	cr_assert_str_eq(hex, "");
+}
+
+/* Whatever is not the base64 of exactly 32 bytes is refused, never read
+ * as a digest: the SHA-256 of another algorithm's size (CRC32, SHA-1),
+ * a multipart copy's composite value ("...-3"), bad characters, wrong
+ * padding, hex instead of base64, and bodies that are not XML. */
+Test(s3_xml, copy_checksum_bad_values_are_refused)
+{
+	static const char *const bad[] = {
+		/* CRC32: 4 bytes */
+		COPY_SHA("NhCmhg=="),
+		/* SHA-1: 20 bytes */
+		COPY_SHA("9/u6bgY2+JDlb7vzKD5STG+jIEE="),
+		/* a composite checksum of 3 parts */
+		COPY_SHA("WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM=-3"),
+		/* 33 bytes (no padding) and 31 bytes (two pad chars) */
+		COPY_SHA("WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgMA"),
+		COPY_SHA("WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vg=="),
+		/* a character outside base64, a blank inside */
+		COPY_SHA("WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2v*M="),
+		COPY_SHA("WJG1tSLV3whtD/CxEPvZ0hu0 HFjrzTQgoai6Eb2vgM="),
+		/* the hex digest itself */
+		COPY_SHA("5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d0"
+			 "8286a2e846f6be03"),
+		/* a nested element */
+		COPY_SHA("<x>WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM=</x>"),
+	};
+	char hex[65];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		strcpy(hex, "x");
+		cr_expect_lt(copy_sha(bad[i], hex), 0, "value %zu taken", i);
+		cr_expect_str_eq(hex, "", "value %zu left '%s'", i, hex);
+	}
+	/* not XML, cut short, empty */
+	cr_expect_eq(copy_sha("<CopyObjectResult><ChecksumSHA256>WJG1", hex),
+		     -EBADMSG);
+	cr_expect_str_eq(hex, "");
+	cr_expect_lt(copy_sha("", hex), 0);
+	cr_expect_lt(copy_sha("not xml at all", hex), 0);
+}
+
 /* ------------------------------------------- times beyond int64_t ns */
 
 /* Issue 17: year 9999 overflowed int64_t nanoseconds (UB, then a wrapped
