@@ -248,12 +248,32 @@ static const char schema_v5[] =
 	"DROP TABLE entry_files;\n"
 	"ALTER TABLE entry_files_v5 RENAME TO entry_files;\n";
 
+/*
+ * Version 6: parts of archived entries queued for purging (rm of a path
+ * inside a bin entry). The mount records a row and returns; a job worker
+ * purges every queued part of an entry at once and drops the rows. A
+ * failed batch keeps its rows with the attempt count, the reason and when
+ * to try again.
+ */
+static const char schema_v6[] =
+	"CREATE TABLE part_purges (\n"
+	"	entry_id INTEGER NOT NULL\n"
+	"		REFERENCES entries (id) ON DELETE CASCADE,\n"
+	"	path TEXT NOT NULL,\n"
+	"	queued_ns INTEGER NOT NULL,\n"
+	"	attempts INTEGER NOT NULL DEFAULT 0,\n"
+	"	retry_ns INTEGER NOT NULL DEFAULT 0,\n"
+	"	reason TEXT,\n"
+	"	PRIMARY KEY (entry_id, path)\n"
+	") STRICT, WITHOUT ROWID;\n";
+
 const struct rfs_index_migration rfs_index_migrations[] = {
 	{ "catalog, history and configuration", schema_v1 },
 	{ "recycle entries and their manifests", schema_v2 },
 	{ "restores", schema_v3 },
 	{ "one restore per target", schema_v4 },
 	{ "special files in manifests", schema_v5 },
+	{ "queued purges of parts of entries", schema_v6 },
 };
 
 _Static_assert(sizeof(rfs_index_migrations) / sizeof(rfs_index_migrations[0]) ==
