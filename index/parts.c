@@ -68,8 +68,8 @@ int rfs_index_part_queue(struct rfs_index *idx, int64_t id, const char *path,
 	if (!rc)
 		rc = sqlite3_bind_int64(st, 3, rfs_time_now_ns());
 	r = run(idx, st, rc, err, "queue the purge of a part", id);
-	if (r == -EIO && sqlite3_extended_errcode(idx->db) ==
-				 SQLITE_CONSTRAINT_FOREIGNKEY)
+	if (r == -EIO &&
+	    sqlite3_extended_errcode(idx->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
 		r = rfs_error_set(err, ENOENT, "no entry %" PRId64, id);
 	return r;
 }
@@ -143,7 +143,8 @@ int rfs_index_part_blocked(struct rfs_index *idx, int64_t id, const char *dir,
 	if (rc == SQLITE_ROW) {
 		r = 1;
 		if (first) {
-			const char *p = (const char *)sqlite3_column_text(st, 0);
+			const char *p =
+				(const char *)sqlite3_column_text(st, 0);
 
 			*first = p ? strdup(p) : NULL;
 			if (!*first)
@@ -158,8 +159,8 @@ int rfs_index_part_blocked(struct rfs_index *idx, int64_t id, const char *dir,
 	return r;
 }
 
-int rfs_index_part_list(struct rfs_index *idx, int64_t id,
-			rfs_index_part_fn fn, void *ctx, struct rfs_error *err)
+int rfs_index_part_list(struct rfs_index *idx, int64_t id, rfs_index_part_fn fn,
+			void *ctx, struct rfs_error *err)
 {
 	sqlite3_stmt *st;
 	int rc, r;
@@ -259,9 +260,8 @@ int rfs_index_part_drop(struct rfs_index *idx, int64_t id,
 	return r;
 }
 
-int rfs_index_part_failed(struct rfs_index *idx, int64_t id,
-			  const char *reason, int64_t retry_ns,
-			  struct rfs_error *err)
+int rfs_index_part_failed(struct rfs_index *idx, int64_t id, const char *reason,
+			  int64_t retry_ns, struct rfs_error *err)
 {
 	sqlite3_stmt *st;
 	int rc, r;

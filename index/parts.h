@@ -63,8 +63,8 @@ typedef int (*rfs_index_part_fn)(void *ctx, const char *path);
  * not use @p idx.
  * @return 0, the callback's value, or -errno
  */
-int rfs_index_part_list(struct rfs_index *idx, int64_t id,
-			rfs_index_part_fn fn, void *ctx, struct rfs_error *err);
+int rfs_index_part_list(struct rfs_index *idx, int64_t id, rfs_index_part_fn fn,
+			void *ctx, struct rfs_error *err);
 
 /** Called per entry with queued parts; non-zero stops the walk. */
 typedef int (*rfs_index_part_entry_fn)(void *ctx, int64_t id);
@@ -93,9 +93,8 @@ int rfs_index_part_drop(struct rfs_index *idx, int64_t id,
  * counts one more attempt, keeps @p reason and waits until @p retry_ns.
  * @return 0 or -errno
  */
-int rfs_index_part_failed(struct rfs_index *idx, int64_t id,
-			  const char *reason, int64_t retry_ns,
-			  struct rfs_error *err);
+int rfs_index_part_failed(struct rfs_index *idx, int64_t id, const char *reason,
+			  int64_t retry_ns, struct rfs_error *err);
 
 /** What the queue holds for one entry. */
 struct rfs_index_part_status {
