@@ -20,6 +20,7 @@
 #include "index/entries.h"
 #include "index/restores.h"
 #include "index/index.h"
+#include "index/parts.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -539,6 +540,8 @@ int rfs_purge_begin_flags(struct rfs_index *idx, int64_t id,
 		e.state = RFS_ENTRY_PURGING;
 		e.files_done = e.bytes_done = 0;
 		r = rfs_index_entry_update(idx, &e, err);
+		if (r == 0) /* its queued parts go with it */
+			r = rfs_index_part_drop(idx, id, NULL, 0, err);
 		if (r == 0)
 			r = history(idx, "purge", &e, err);
 	}

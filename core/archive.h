@@ -170,6 +170,18 @@ int rfs_purge_parts(struct rfs_index *idx, struct rfs_backend *bin, int64_t id,
 		    const char *const *subs, size_t n, struct rfs_error *err);
 
 /**
+ * As rfs_purge_parts(), for the queue of parts (core/part_job.h): with
+ * @p dequeue, a path neither listed nor in recycle storage is done (not
+ * an error), and the queue rows of the parts that went are dropped in
+ * the same index transaction that marks their manifest rows purged, so
+ * that a crash leaves either both or neither (and a rerun finishes).
+ * @return as rfs_purge_parts()
+ */
+int rfs_purge_parts_queued(struct rfs_index *idx, struct rfs_backend *bin,
+			   int64_t id, const char *const *subs, size_t n,
+			   bool dequeue, struct rfs_error *err);
+
+/**
  * Refuse a path with a "." or ".." component, which names nothing in the
  * catalog or the bin.
  * @param path a path as the user typed it
