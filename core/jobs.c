@@ -96,6 +96,11 @@ static int run_parts(struct rfs_jobs *j, struct rfs_index *idx,
 				"purge of parts of recycle entry %lld failed "
 				"(they stay queued and are tried again): %s",
 				(long long)pp.ids[i], err.msg);
+		else if (r == 0)
+			rfs_log(LOG_INFO,
+				"purged the queued parts of recycle entry "
+				"%lld in one batch",
+				(long long)pp.ids[i]);
 		if (j->notify)
 			j->notify(j->notify_ctx, pp.ids[i]);
 		ran = 1;

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /** The most a failed batch waits before its retry. */
 #define PART_RETRY_MAX_S 60
@@ -153,11 +154,31 @@ static int parts_open(struct rfs_engine_job *b)
 	return rfs_ports_open(p->j.e.bin_root_uri, &p->j.bin, b->err);
 }
 
+#ifdef RFS_TEST_HOOKS
+/* RECYCLEFS_TEST_PART_DELAY_MS (test builds only): a batch waits that long
+ * before it touches storage, its lease held, as a batch behind a slow
+ * store would; a daemon killed meanwhile leaves its parts queued. */
+static void test_delay(void)
+{
+	const char *v = getenv("RECYCLEFS_TEST_PART_DELAY_MS");
+	long ms = v ? strtol(v, NULL, 10) : 0;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	if (ms > 0)
+		nanosleep(&ts, NULL);
+}
+#else
+static void test_delay(void)
+{
+}
+#endif
+
 static int parts_run(struct rfs_engine_job *b)
 {
 	struct part_job *p = (struct part_job *)b;
 	int r;
 
+	test_delay();
 	r = rfs_purge_parts_queued(b->idx, p->j.bin, b->id,
 				   (const char *const *)p->paths, p->n, true,
 				   b->err);
