@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 struct rfs_backend;
+struct rfs_catalog;
 struct rfs_entry;
 struct rfs_error;
 struct rfs_index;
@@ -48,6 +49,39 @@ struct rfs_index;
 int rfs_archive_begin(struct rfs_index *idx, const char *origin,
 		      const char *owner, struct rfs_entry *out,
 		      struct rfs_error *err);
+
+/** An archive planned on a catalog snapshot, not recorded yet. */
+struct rfs_archive_plan;
+
+/**
+ * The first half of rfs_archive_begin(), without the index: resolve
+ * @p origin in catalog snapshot @p cat (the mount's request holds one)
+ * and check the item in its storage (it exists; not a part of a
+ * transactional table). No lock on the index is needed meanwhile.
+ * @param cat    a sealed catalog; it must outlive @p out
+ * @param origin "T/L/E[/item]"
+ * @param out    set to the plan; free it with rfs_archive_plan_free()
+ * @param err    receives the reason on failure; may be NULL
+ * @return 0; as rfs_archive_begin() (-ENOENT for an item that is gone,
+ *         without the -EALREADY of one archived already)
+ */
+int rfs_archive_plan(const struct rfs_catalog *cat, const char *origin,
+		     struct rfs_archive_plan **out, struct rfs_error *err);
+
+/**
+ * The second half: record the planned archive in one index transaction,
+ * as rfs_archive_begin() does. Should the item's epoch have changed since
+ * the snapshot the plan was made on (re-pointed, closed, removed),
+ * nothing is written and -ESTALE is returned with "the catalog changed:
+ * ...; try again", never an entry with an old source.
+ * @return as rfs_archive_begin(), and -ESTALE
+ */
+int rfs_archive_commit(struct rfs_index *idx, const struct rfs_archive_plan *p,
+		       const char *owner, struct rfs_entry *out,
+		       struct rfs_error *err);
+
+/** Free a plan; NULL does nothing. */
+void rfs_archive_plan_free(struct rfs_archive_plan *p);
 
 /**
  * Make a failed entry runnable again: from a fresh snapshot when it

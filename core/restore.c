@@ -291,11 +291,14 @@ static int join_active(struct rfs_index *idx, struct rfs_restore *r,
 /* Record @p r, or join the restore to its target that runs already, in
  * one transaction. */
 static int record(struct rfs_index *idx, const struct rfs_entry *e,
-		  struct rfs_restore *r, struct rfs_error *err)
+		  const struct rfs_epoch *check, struct rfs_restore *r,
+		  struct rfs_error *err)
 {
 	int rc;
 
 	rc = rfs_index_begin(idx, err);
+	if (rc == 0 && check) /* planned on an older snapshot */
+		rc = rfs_index_epoch_current(idx, check, err);
 	if (rc == 0)
 		rc = join_active(idx, r, err);
 	if (rc == 0 && !r->joined) {
@@ -315,8 +318,18 @@ int rfs_restore_begin(struct rfs_index *idx, const char *path,
 		      const char *owner, struct rfs_restore *out,
 		      struct rfs_error *err)
 {
+	return rfs_restore_begin_cat(idx, NULL, path, to, dry_run, owner, out,
+				     err);
+}
+
+int rfs_restore_begin_cat(struct rfs_index *idx, const struct rfs_catalog *snap,
+			  const char *path, const struct rfs_restore_target *to,
+			  bool dry_run, const char *owner,
+			  struct rfs_restore *out, struct rfs_error *err)
+{
 	struct rfs_index_file_query q = { .state = -1 };
 	struct rfs_restore r = { 0 };
+	const struct rfs_epoch *check = NULL;
 	struct rfs_catalog *cat = NULL;
 	struct rfs_entry e = { 0 };
 	struct rfs_buf full = RFS_BUF_INIT;
@@ -340,12 +353,15 @@ int rfs_restore_begin(struct rfs_index *idx, const char *path,
 	}
 	if (rc == 0)
 		rc = rfs_path_join(&full, e.item_key, r.sub);
-	if (rc == 0)
+	if (rc == 0 && !snap)
 		rc = rfs_index_load_catalog(idx, &cat, err);
 	if (rc == 0)
-		rc = plan_target(cat, &e, rfs_buf_str(&full), to, &r, err);
+		rc = plan_target(snap ? snap : cat, &e, rfs_buf_str(&full), to,
+				 &r, err);
 	if (rc < 0)
 		goto out;
+	if (snap && r.target_epoch_id)
+		check = epoch_by_id(snap, r.target_epoch_id);
 	r.entry_id = e.id;
 	r.overwrite = to && to->overwrite;
 	r.state = RFS_RESTORE_CHECK;
@@ -363,7 +379,7 @@ int rfs_restore_begin(struct rfs_index *idx, const char *path,
 	if (dry_run)
 		rc = join_active(idx, &r, err);
 	else
-		rc = record(idx, &e, &r, err);
+		rc = record(idx, &e, check, &r, err);
 out:
 	if (rc == 0 && out)
 		*out = r;

@@ -445,8 +445,10 @@ static int bin_restore(struct req *q, const char *path, const char *value,
 		to.to = v;
 	pthread_mutex_lock(&q->st->wlock);
 	/* The full path: through .recyclebin/ it names exactly this entry,
-	 * not the newest version of its origin. */
-	r = rfs_restore_begin(q->st->widx, path, &to, false, NULL, &out, &err);
+	 * not the newest version of its origin. The target is planned on
+	 * the request's catalog snapshot (no catalog load under the lock). */
+	r = rfs_restore_begin_cat(q->st->widx, q->snap->cat, path, &to, false,
+				  NULL, &out, &err);
 	pthread_mutex_unlock(&q->st->wlock);
 	if (r < 0) {
 		rfs_log(LOG_WARNING, "restore of '%s': %s", path, err.msg);
@@ -463,6 +465,7 @@ static int bin_restore(struct req *q, const char *path, const char *value,
 int rfs_fs_bin_archive(struct req *src, const char *from, const char *dst_rest)
 {
 	const struct rfs_epoch *e = src->node.epoch;
+	struct rfs_archive_plan *plan = NULL;
 	struct rfs_buf origin = RFS_BUF_INIT;
 	struct rfs_error err = { 0 };
 	struct rfs_entry out = { 0 };
@@ -495,9 +498,17 @@ int rfs_fs_bin_archive(struct req *src, const char *from, const char *dst_rest)
 		r = -EBUSY;
 		goto out;
 	}
-	pthread_mutex_lock(&src->st->wlock);
-	r = rfs_archive_begin(src->st->widx, o, NULL, &out, &err);
-	pthread_mutex_unlock(&src->st->wlock);
+	/* Planned on the request's catalog snapshot, the item checked in
+	 * its storage, with no lock held; only the index transaction (which
+	 * refuses a snapshot older than a change of the item's epoch) runs
+	 * under the lock. */
+	r = rfs_archive_plan(src->snap->cat, o, &plan, &err);
+	if (r == 0) {
+		pthread_mutex_lock(&src->st->wlock);
+		r = rfs_archive_commit(src->st->widx, plan, NULL, &out, &err);
+		pthread_mutex_unlock(&src->st->wlock);
+	}
+	rfs_archive_plan_free(plan);
 	if (r < 0) {
 		rfs_log(LOG_WARNING, "archive of '%s' refused: %s", o, err.msg);
 		if (r == -EALREADY)
