@@ -37,7 +37,6 @@ struct rfs_jobs {
 struct pick {
 	int64_t now;
 	int64_t id;
-	int64_t entry_id; /* a restore's entry */
 };
 
 /* Entries with queued parts, due now: a few at a time. */
@@ -57,23 +56,20 @@ static int pick_part(void *ctx, int64_t id)
 }
 
 /*
- * Purge the queued parts of one entry whose lease is free (or only of
- * @p entry_id when it is not 0).
- * @return 1 when a batch ran (or failed), 0 when none could, -EBUSY when
- *         @p entry_id's batch is run by someone else
+ * Purge the queued parts of one entry whose lease is free and whose batch
+ * is due.
+ * @return 1 when a batch ran (or failed), 0 when none could
  */
 static int run_parts(struct rfs_jobs *j, struct rfs_index *idx,
-		     const struct rfs_job_opts *o, int64_t entry_id)
+		     const struct rfs_job_opts *o)
 {
 	struct part_pick pp = { .n = 0 };
 	struct rfs_error err = { 0 };
 	struct rfs_entry e = { 0 };
 	int i, r, ran = 0;
 
-	if (entry_id)
-		pp.ids[pp.n++] = entry_id;
-	else if (rfs_index_part_entries(idx, rfs_time_now_ns(), pick_part, &pp,
-					&err) < 0)
+	if (rfs_index_part_entries(idx, rfs_time_now_ns(), pick_part, &pp,
+				   &err) < 0)
 		return 0;
 	for (i = 0; i < pp.n && !ran; i++) {
 		rfs_error_clear(&err);
@@ -81,16 +77,11 @@ static int run_parts(struct rfs_jobs *j, struct rfs_index *idx,
 			continue;
 		r = rfs_job_lease_free(&e, rfs_time_now_ns());
 		rfs_entry_release(&e);
-		if (!r) {
-			if (entry_id)
-				return -EBUSY;
+		if (!r)
 			continue;
-		}
 		r = rfs_part_job_run(idx, pp.ids[i], o, &err);
-		if (r == -ECANCELED || (r == -EBUSY && !entry_id))
+		if (r == -ECANCELED || r == -EBUSY)
 			continue;
-		if (r == -EBUSY)
-			return -EBUSY;
 		if (r < 0 && r != -EINTR)
 			rfs_log(LOG_ERR,
 				"purge of parts of recycle entry %lld failed "
@@ -126,7 +117,6 @@ static int pick_restore(const struct rfs_restore *r, void *ctx)
 	    rfs_job_owner_alive(r->lease_owner))
 		return 0;
 	p->id = r->id;
-	p->entry_id = r->entry_id;
 	return 1;
 }
 
@@ -162,23 +152,16 @@ static void *worker(void *arg)
 	}
 	while (!j->stop) {
 		rfs_error_clear(&err);
-		p = (struct pick){ rfs_time_now_ns(), 0, 0 };
+		p = (struct pick){ rfs_time_now_ns(), 0 };
 		r = rfs_index_entry_list(idx, RFS_INDEX_ENTRIES_RUNNABLE, NULL,
 					 pick_free, &p, &err);
-		if ((r <= 0 || !p.id) && run_parts(j, idx, &o, 0) > 0)
+		if ((r <= 0 || !p.id) && run_parts(j, idx, &o) > 0)
 			continue; /* parts of an entry, queued by rm */
 		if (r <= 0 || !p.id) {
 			/* No archive or purge waits: a restore? */
 			r = rfs_index_restore_list(idx,
 						   RFS_INDEX_RESTORES_RUNNABLE,
 						   0, pick_restore, &p, &err);
-			/* Its entry's queued parts go first: it restores
-			 * what is left. */
-			if (r > 0 && p.id &&
-			    run_parts(j, idx, &o, p.entry_id) == -EBUSY) {
-				idle(j);
-				continue;
-			}
 			if (r > 0 && p.id) {
 				r = rfs_restore_run(idx, p.id, &o, &err);
 				if (r < 0 && r != -EBUSY && r != -EINTR &&
@@ -188,6 +171,8 @@ static void *worker(void *arg)
 						(long long)p.id, err.msg);
 				if (j->notify)
 					j->notify(j->notify_ctx, -p.id);
+				if (r == -EBUSY) /* e.g. its entry's parts */
+					idle(j);
 				continue;
 			}
 			idle(j);

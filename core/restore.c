@@ -17,11 +17,13 @@
 #include "core/jobs.h"
 #include "util/names.h"
 #include "core/namespace.h"
+#include "core/part_job.h"
 #include "core/partitions.h"
 #include "model/storage.h"
 #include "util/uri.h"
 #include "index/entries.h"
 #include "index/index.h"
+#include "index/parts.h"
 #include "index/restores.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -526,9 +528,45 @@ int rfs_restore_purge_check(struct rfs_index *idx, int64_t entry_id,
 
 /* The kind is chosen by the entry's recycle copy: a table is restored by
  * its storage (core/kind_rel.c), files by the restore kind. */
+/* Parts of the entry queued by rm go before its restore starts copying,
+ * so that it restores what is left; a batch run elsewhere makes it
+ * wait (-EBUSY), a batch that fails leaves its parts listed, restored. */
+static int purge_queued_first(struct rfs_index *idx, int64_t id,
+			      const struct rfs_job_opts *o,
+			      struct rfs_error *err)
+{
+	struct rfs_index_part_status ps = { 0 };
+	struct rfs_restore r = { 0 };
+	struct rfs_error ignore = { 0 };
+	int rc = rfs_index_restore_get(idx, id, &r, &ignore);
+
+	if (rc == 0 && r.state == RFS_RESTORE_CHECK &&
+	    rfs_index_part_status(idx, r.entry_id, &ps, &ignore) == 0 &&
+	    ps.queued > 0) {
+		rc = rfs_part_job_run(idx, r.entry_id, o, &ignore);
+		if (rc == -EBUSY)
+			rc = rfs_error_set(err, EBUSY,
+					   "the restore waits for the purge of "
+					   "%lld parts of its entry queued by "
+					   "rm",
+					   (long long)ps.queued);
+		else
+			rc = 0;
+	} else {
+		rc = 0;
+	}
+	free(ps.reason);
+	rfs_restore_release(&r);
+	return rc;
+}
+
 int rfs_restore_run(struct rfs_index *idx, int64_t id,
 		    const struct rfs_job_opts *o, struct rfs_error *err)
 {
+	int rc = purge_queued_first(idx, id, o, err);
+
+	if (rc < 0)
+		return rc;
 	if (rfs_rel_restore_wanted(idx, id))
 		return rfs_rel_restore_run(idx, id, o, err);
 	return rfs_restore_files_run(idx, id, o, err);

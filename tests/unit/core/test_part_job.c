@@ -12,6 +12,8 @@
 #include "core/archive.h"
 #include "core/manifest.h"
 #include "core/part_job.h"
+#include "core/restore.h"
+#include "model/restore.h"
 #include "index/entries.h"
 #include "index/index.h"
 #include "index/parts.h"
@@ -302,6 +304,31 @@ Test(core_part_job, a_rerun_after_a_half_done_batch_finishes_it)
 	}
 	cr_assert_eq(run_batch(e.id), 0, "%s", f.err.msg);
 	check_sub_purged(&e);
+	rfs_entry_release(&e);
+	afx_close(&f);
+}
+
+/* rm of parts, then a restore of the entry before any worker ran: the
+ * restore purges the queued parts first and restores what is left. */
+Test(core_part_job, a_restore_purges_the_queued_parts_first)
+{
+	struct rfs_restore_target to = { 0 };
+	struct rfs_restore r = { 0 };
+	struct rfs_entry e = { 0 };
+	struct stat st;
+
+	archived(&e);
+	queue_sub(&e);
+	cr_assert_eq(rfs_restore_begin(f.idx, AFX_E "/dt=1", &to, false, NULL,
+				       &r, &f.err),
+		     0, "%s", f.err.msg);
+	cr_assert_eq(rfs_restore_run(f.idx, r.id, NULL, &f.err), 0, "%s",
+		     f.err.msg);
+	check_sub_purged(&e);
+	cr_assert(afx_holds(f.src, "dt=1/a", afx_node(&f, "dt=1/a")));
+	cr_assert_eq(rfs_backend_stat(f.src, "dt=1/sub", &st), -ENOENT);
+	cr_assert_eq(rfs_backend_stat(f.src, "dt=1/sub/f000", &st), -ENOENT);
+	rfs_restore_release(&r);
 	rfs_entry_release(&e);
 	afx_close(&f);
 }
