@@ -325,6 +325,23 @@ static int entry_attrs(struct req *q, const struct bin_node *bn,
 		}
 		rfs_restore_release(&last);
 	}
+	{
+		/* Parts queued by rm, not purged yet, and why a batch
+		 * failed. */
+		struct rfs_index_part_status ps = { 0 };
+
+		pthread_mutex_lock(&q->st->wlock);
+		rfs_index_part_status(q->st->widx, e.id, &ps, &err);
+		pthread_mutex_unlock(&q->st->wlock);
+		if (ps.queued) {
+			snprintf(num, sizeof(num), "%lld",
+				 (long long)ps.queued);
+			ATTR("parts_queued", num);
+			if (ps.reason)
+				ATTR("parts_reason", ps.reason);
+		}
+		free(ps.reason);
+	}
 #undef ATTR
 	rfs_entry_release(&e);
 	return r;
