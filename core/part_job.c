@@ -192,7 +192,6 @@ static int parts_run(struct rfs_engine_job *b)
  * that doubles with each attempt. */
 static void parts_fail(struct rfs_engine_job *b, int r)
 {
-	struct part_job *p = (struct part_job *)b;
 	struct rfs_index_part_status s = { 0 };
 	struct rfs_error ignore = { 0 };
 	int64_t wait = 1;
@@ -207,7 +206,6 @@ static void parts_fail(struct rfs_engine_job *b, int r)
 	rfs_index_part_failed(b->idx, b->id, b->err->msg,
 			      rfs_time_now_ns() + wait * RFS_NSEC_PER_SEC,
 			      &ignore);
-	(void)p;
 }
 
 static void parts_release(struct rfs_engine_job *b)
