@@ -21,6 +21,7 @@
 #include "index/entries.h"
 #include "index/restores.h"
 #include "index/index.h"
+#include "index/parts.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -482,6 +483,60 @@ out:
 	return r;
 }
 
+/* An archive planned on a catalog snapshot (rfs_archive_plan()). */
+struct rfs_archive_plan {
+	struct origin o;
+	bool is_dir;
+	char *rel_bin;
+};
+
+void rfs_archive_plan_free(struct rfs_archive_plan *p)
+{
+	if (!p)
+		return;
+	free(p->rel_bin);
+	free(p->o.path);
+	free(p);
+}
+
+int rfs_archive_plan(const struct rfs_catalog *cat, const char *origin,
+		     struct rfs_archive_plan **out, struct rfs_error *err)
+{
+	struct rfs_archive_plan *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (!p)
+		return rfs_error_set(err, ENOMEM, "out of memory");
+	r = resolve_origin(cat, origin, &p->o, err);
+	if (r == 0)
+		r = check_item(&p->o, &p->is_dir, &p->rel_bin, err);
+	if (r < 0) {
+		rfs_archive_plan_free(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+int rfs_archive_commit(struct rfs_index *idx, const struct rfs_archive_plan *p,
+		       const char *owner, struct rfs_entry *out,
+		       struct rfs_error *err)
+{
+	int r = rfs_index_begin(idx, err);
+
+	if (r < 0)
+		return r;
+	r = rfs_index_epoch_current(idx, p->o.epoch, err);
+	if (r == 0)
+		r = insert_locked(idx, &p->o, p->is_dir, p->rel_bin, owner, out,
+				  err);
+	if (r == 0)
+		r = rfs_index_commit(idx, err);
+	if (r < 0)
+		rfs_index_rollback(idx);
+	return r;
+}
+
 int rfs_archive_retry(struct rfs_index *idx, int64_t id, struct rfs_error *err)
 {
 	struct rfs_entry e = { 0 };
@@ -565,6 +620,8 @@ int rfs_purge_begin_flags(struct rfs_index *idx, int64_t id,
 		e.state = RFS_ENTRY_PURGING;
 		e.files_done = e.bytes_done = 0;
 		r = rfs_index_entry_update(idx, &e, err);
+		if (r == 0) /* its queued parts go with it */
+			r = rfs_index_part_drop(idx, id, NULL, 0, err);
 		if (r == 0)
 			r = history(idx, "purge", &e, err);
 	}

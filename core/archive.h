@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 struct rfs_backend;
+struct rfs_catalog;
 struct rfs_entry;
 struct rfs_error;
 struct rfs_index;
@@ -51,6 +52,39 @@ struct rfs_index;
 int rfs_archive_begin(struct rfs_index *idx, const char *origin,
 		      const char *owner, struct rfs_entry *out,
 		      struct rfs_error *err);
+
+/** An archive planned on a catalog snapshot, not recorded yet. */
+struct rfs_archive_plan;
+
+/**
+ * The first half of rfs_archive_begin(), without the index: resolve
+ * @p origin in catalog snapshot @p cat (the mount's request holds one)
+ * and check the item in its storage (it exists; not a part of a
+ * transactional table). No lock on the index is needed meanwhile.
+ * @param cat    a sealed catalog; it must outlive @p out
+ * @param origin "T/L/E[/item]"
+ * @param out    set to the plan; free it with rfs_archive_plan_free()
+ * @param err    receives the reason on failure; may be NULL
+ * @return 0; as rfs_archive_begin() (-ENOENT for an item that is gone,
+ *         without the -EALREADY of one archived already)
+ */
+int rfs_archive_plan(const struct rfs_catalog *cat, const char *origin,
+		     struct rfs_archive_plan **out, struct rfs_error *err);
+
+/**
+ * The second half: record the planned archive in one index transaction,
+ * as rfs_archive_begin() does. Should the item's epoch have changed since
+ * the snapshot the plan was made on (re-pointed, closed, removed),
+ * nothing is written and -ESTALE is returned with "the catalog changed:
+ * ...; try again", never an entry with an old source.
+ * @return as rfs_archive_begin(), and -ESTALE
+ */
+int rfs_archive_commit(struct rfs_index *idx, const struct rfs_archive_plan *p,
+		       const char *owner, struct rfs_entry *out,
+		       struct rfs_error *err);
+
+/** Free a plan; NULL does nothing. */
+void rfs_archive_plan_free(struct rfs_archive_plan *p);
 
 /**
  * Make a failed entry runnable again: from a fresh snapshot when it
@@ -171,6 +205,18 @@ int rfs_purge_part(struct rfs_index *idx, struct rfs_backend *bin, int64_t id,
  */
 int rfs_purge_parts(struct rfs_index *idx, struct rfs_backend *bin, int64_t id,
 		    const char *const *subs, size_t n, struct rfs_error *err);
+
+/**
+ * As rfs_purge_parts(), for the queue of parts (core/part_job.h): with
+ * @p dequeue, a path neither listed nor in recycle storage is done (not
+ * an error), and the queue rows of the parts that went are dropped in
+ * the same index transaction that marks their manifest rows purged, so
+ * that a crash leaves either both or neither (and a rerun finishes).
+ * @return as rfs_purge_parts()
+ */
+int rfs_purge_parts_queued(struct rfs_index *idx, struct rfs_backend *bin,
+			   int64_t id, const char *const *subs, size_t n,
+			   bool dequeue, struct rfs_error *err);
 
 /**
  * Refuse a path with a "." or ".." component, which names nothing in the

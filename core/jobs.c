@@ -5,8 +5,10 @@
 #include "core/jobs.h"
 
 #include "model/entry.h"
+#include "core/part_job.h"
 #include "core/restore.h"
 #include "index/entries.h"
+#include "index/parts.h"
 #include "index/restores.h"
 #include "index/index.h"
 #include "util/clock.h"
@@ -36,6 +38,66 @@ struct pick {
 	int64_t now;
 	int64_t id;
 };
+
+/* Entries with queued parts, due now: a few at a time. */
+#define PART_PICK 16
+
+struct part_pick {
+	int64_t ids[PART_PICK];
+	int n;
+};
+
+static int pick_part(void *ctx, int64_t id)
+{
+	struct part_pick *p = ctx;
+
+	p->ids[p->n++] = id;
+	return p->n == PART_PICK;
+}
+
+/*
+ * Purge the queued parts of one entry whose lease is free and whose batch
+ * is due.
+ * @return 1 when a batch ran (or failed), 0 when none could
+ */
+static int run_parts(struct rfs_jobs *j, struct rfs_index *idx,
+		     const struct rfs_job_opts *o)
+{
+	struct part_pick pp = { .n = 0 };
+	struct rfs_error err = { 0 };
+	struct rfs_entry e = { 0 };
+	int i, r, ran = 0;
+
+	if (rfs_index_part_entries(idx, rfs_time_now_ns(), pick_part, &pp,
+				   &err) < 0)
+		return 0;
+	for (i = 0; i < pp.n && !ran; i++) {
+		rfs_error_clear(&err);
+		if (rfs_index_entry_get(idx, pp.ids[i], &e, &err) < 0)
+			continue;
+		r = rfs_job_lease_free(&e, rfs_time_now_ns());
+		rfs_entry_release(&e);
+		if (!r)
+			continue;
+		r = rfs_part_job_run(idx, pp.ids[i], o, &err);
+		if (r == -ECANCELED || r == -EBUSY)
+			continue;
+		if (r < 0 && r != -EINTR)
+			rfs_log(LOG_ERR,
+				"purge of parts of recycle entry %lld failed "
+				"(they stay queued and are tried again): %s",
+				(long long)pp.ids[i], err.msg);
+		else if (r == 0)
+			rfs_log(LOG_INFO,
+				"purged the queued parts of recycle entry "
+				"%lld in one batch",
+				(long long)pp.ids[i]);
+		if (j->notify)
+			j->notify(j->notify_ctx, pp.ids[i]);
+		ran = 1;
+	}
+	return ran;
+}
 
 static int pick_free(const struct rfs_entry *e, void *ctx)
 {
@@ -93,6 +155,8 @@ static void *worker(void *arg)
 		p = (struct pick){ rfs_time_now_ns(), 0 };
 		r = rfs_index_entry_list(idx, RFS_INDEX_ENTRIES_RUNNABLE, NULL,
 					 pick_free, &p, &err);
+		if ((r <= 0 || !p.id) && run_parts(j, idx, &o) > 0)
+			continue; /* parts of an entry, queued by rm */
 		if (r <= 0 || !p.id) {
 			/* No archive or purge waits: a restore? */
 			r = rfs_index_restore_list(idx,
@@ -107,6 +171,8 @@ static void *worker(void *arg)
 						(long long)p.id, err.msg);
 				if (j->notify)
 					j->notify(j->notify_ctx, -p.id);
+				if (r == -EBUSY) /* e.g. its entry's parts */
+					idle(j);
 				continue;
 			}
 			idle(j);

@@ -10,6 +10,7 @@
 #include "core/manifest.h"
 #include "index/entries.h"
 #include "index/index.h"
+#include "index/parts.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/path.h"
@@ -78,24 +79,36 @@ static int kept_rows(void *ctx,
 	return rfs_index_file_list(r->idx, r->id, &q, emit_kept, r, &ignore);
 }
 
-/* Mark the gone rows purged and take them out of the entry's counts, in
- * one transaction. */
+/* Mark the gone rows purged and take them out of the entry's counts (and,
+ * with @p dequeue, drop their rows from the queue of parts), in one
+ * transaction. */
 static int forget_rows(struct rfs_index *idx, struct rfs_entry *e,
-		       struct part *const *parts, size_t n,
+		       struct part *const *parts, size_t n, bool dequeue,
 		       struct rfs_error *err)
 {
+	int64_t id = e->id;
+	struct rfs_entry now = { 0 };
 	bool counted = false;
 	size_t i;
 	int r = rfs_index_begin(idx, err);
 
 	if (r < 0)
 		return r;
+	/* A whole purge begun meanwhile (by another process) owns the
+	 * entry's state and counts now: only the rows are marked. */
+	r = rfs_index_entry_get(idx, e->id, &now, err);
+	if (r == 0 && now.state != e->state)
+		e = NULL;
+	rfs_entry_release(&now);
 	for (i = 0; r == 0 && i < n; i++) {
-		if (!parts[i]->listed || !parts[i]->gone)
+		if (dequeue && parts[i]->gone)
+			r = rfs_index_part_drop(idx, id, &parts[i]->sub, 1,
+						err);
+		if (r < 0 || !parts[i]->listed || !parts[i]->gone)
 			continue;
-		r = rfs_index_file_update(idx, e->id, parts[i]->sub, NULL,
+		r = rfs_index_file_update(idx, id, parts[i]->sub, NULL,
 					  RFS_FILE_PURGED, err);
-		counted |= parts[i]->type != RFS_FILE_DIR;
+		counted |= e && parts[i]->type != RFS_FILE_DIR;
 	}
 	if (r == 0 && counted)
 		r = rfs_index_entry_update(idx, e, err);
@@ -108,7 +121,7 @@ static int forget_rows(struct rfs_index *idx, struct rfs_entry *e,
 
 /* Remove one part's copy; folders only once empty. */
 static int remove_copy(struct rfs_backend *bin, const char *bin_path,
-		       struct part *p, struct rfs_buf *key,
+		       struct part *p, struct rfs_buf *key, bool missing_ok,
 		       struct rfs_error *err)
 {
 	int r;
@@ -119,7 +132,8 @@ static int remove_copy(struct rfs_backend *bin, const char *bin_path,
 		return rfs_error_set(err, -r, "out of memory");
 	r = p->type == RFS_FILE_DIR ? rfs_backend_rmdir(bin, rfs_buf_str(key))
 				    : rfs_backend_unlink(bin, rfs_buf_str(key));
-	if (r == -ENOENT && (p->listed || p->type == RFS_FILE_DIR))
+	if (r == -ENOENT &&
+	    (missing_ok || p->listed || p->type == RFS_FILE_DIR))
 		r = 0;
 	if (r < 0)
 		return rfs_error_set(err, -r, "cannot remove '%s': %s",
@@ -130,6 +144,13 @@ static int remove_copy(struct rfs_backend *bin, const char *bin_path,
 
 int rfs_purge_parts(struct rfs_index *idx, struct rfs_backend *bin, int64_t id,
 		    const char *const *subs, size_t n, struct rfs_error *err)
+{
+	return rfs_purge_parts_queued(idx, bin, id, subs, n, false, err);
+}
+
+int rfs_purge_parts_queued(struct rfs_index *idx, struct rfs_backend *bin,
+			   int64_t id, const char *const *subs, size_t n,
+			   bool dequeue, struct rfs_error *err)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	struct rfs_entry e = { 0 };
@@ -203,14 +224,14 @@ int rfs_purge_parts(struct rfs_index *idx, struct rfs_backend *bin, int64_t id,
 	for (i = 0; i < n; i++) {
 		if (sorted[i]->type == RFS_FILE_DIR)
 			continue;
-		r = remove_copy(bin, e.bin_path, sorted[i], &key, err);
+		r = remove_copy(bin, e.bin_path, sorted[i], &key, dequeue, err);
 		if (r < 0 && !first)
 			first = r;
 	}
 	for (k = n; k-- > 0;) {
 		if (sorted[k]->type != RFS_FILE_DIR)
 			continue;
-		r = remove_copy(bin, e.bin_path, sorted[k], &key,
+		r = remove_copy(bin, e.bin_path, sorted[k], &key, dequeue,
 				first ? NULL : err);
 		if (r < 0 && !first)
 			first = r;
@@ -231,7 +252,7 @@ int rfs_purge_parts(struct rfs_index *idx, struct rfs_backend *bin, int64_t id,
 		if (any_listed)
 			rfs_manifest_write(bin, &e, kept_rows, &rows, NULL);
 	}
-	r = forget_rows(idx, &e, sorted, n, first ? NULL : err);
+	r = forget_rows(idx, &e, sorted, n, dequeue, first ? NULL : err);
 	if (first)
 		r = first;
 out:

@@ -17,11 +17,13 @@
 #include "core/jobs.h"
 #include "util/names.h"
 #include "core/namespace.h"
+#include "core/part_job.h"
 #include "core/partitions.h"
 #include "model/storage.h"
 #include "util/uri.h"
 #include "index/entries.h"
 #include "index/index.h"
+#include "index/parts.h"
 #include "index/restores.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -327,11 +329,14 @@ static int join_active(struct rfs_index *idx, struct rfs_restore *r,
 /* Record @p r, or join the restore to its target that runs already, in
  * one transaction. */
 static int record(struct rfs_index *idx, const struct rfs_entry *e,
-		  struct rfs_restore *r, struct rfs_error *err)
+		  const struct rfs_epoch *check, struct rfs_restore *r,
+		  struct rfs_error *err)
 {
 	int rc;
 
 	rc = rfs_index_begin(idx, err);
+	if (rc == 0 && check) /* planned on an older snapshot */
+		rc = rfs_index_epoch_current(idx, check, err);
 	if (rc == 0)
 		rc = join_active(idx, r, err);
 	if (rc == 0 && !r->joined) {
@@ -351,8 +356,18 @@ int rfs_restore_begin(struct rfs_index *idx, const char *path,
 		      const char *owner, struct rfs_restore *out,
 		      struct rfs_error *err)
 {
+	return rfs_restore_begin_cat(idx, NULL, path, to, dry_run, owner, out,
+				     err);
+}
+
+int rfs_restore_begin_cat(struct rfs_index *idx, const struct rfs_catalog *snap,
+			  const char *path, const struct rfs_restore_target *to,
+			  bool dry_run, const char *owner,
+			  struct rfs_restore *out, struct rfs_error *err)
+{
 	struct rfs_index_file_query q = { .state = -1 };
 	struct rfs_restore r = { 0 };
+	const struct rfs_epoch *check = NULL;
 	struct rfs_catalog *cat = NULL;
 	struct rfs_entry e = { 0 };
 	struct rfs_buf full = RFS_BUF_INIT;
@@ -376,14 +391,17 @@ int rfs_restore_begin(struct rfs_index *idx, const char *path,
 	}
 	if (rc == 0)
 		rc = rfs_path_join(&full, e.item_key, r.sub);
-	if (rc == 0)
+	if (rc == 0 && !snap)
 		rc = rfs_index_load_catalog(idx, &cat, err);
 	if (rc == 0)
-		rc = plan_target(cat, &e, rfs_buf_str(&full), to, &r, err);
+		rc = plan_target(snap ? snap : cat, &e, rfs_buf_str(&full), to,
+				 &r, err);
 	if (rc == 0)
 		rc = check_special(&e, &t, &r, err);
 	if (rc < 0)
 		goto out;
+	if (snap && r.target_epoch_id)
+		check = epoch_by_id(snap, r.target_epoch_id);
 	r.entry_id = e.id;
 	r.overwrite = to && to->overwrite;
 	r.state = RFS_RESTORE_CHECK;
@@ -401,7 +419,7 @@ int rfs_restore_begin(struct rfs_index *idx, const char *path,
 	if (dry_run)
 		rc = join_active(idx, &r, err);
 	else
-		rc = record(idx, &e, &r, err);
+		rc = record(idx, &e, check, &r, err);
 out:
 	if (rc == 0 && out)
 		*out = r;
@@ -549,9 +567,45 @@ int rfs_restore_purge_check(struct rfs_index *idx, int64_t entry_id,
 
 /* The kind is chosen by the entry's recycle copy: a table is restored by
  * its storage (core/kind_rel.c), files by the restore kind. */
+/* Parts of the entry queued by rm go before its restore starts copying,
+ * so that it restores what is left; a batch run elsewhere makes it
+ * wait (-EBUSY), a batch that fails leaves its parts listed, restored. */
+static int purge_queued_first(struct rfs_index *idx, int64_t id,
+			      const struct rfs_job_opts *o,
+			      struct rfs_error *err)
+{
+	struct rfs_index_part_status ps = { 0 };
+	struct rfs_restore r = { 0 };
+	struct rfs_error ignore = { 0 };
+	int rc = rfs_index_restore_get(idx, id, &r, &ignore);
+
+	if (rc == 0 && r.state == RFS_RESTORE_CHECK &&
+	    rfs_index_part_status(idx, r.entry_id, &ps, &ignore) == 0 &&
+	    ps.queued > 0) {
+		rc = rfs_part_job_run(idx, r.entry_id, o, &ignore);
+		if (rc == -EBUSY)
+			rc = rfs_error_set(err, EBUSY,
+					   "the restore waits for the purge of "
+					   "%lld parts of its entry queued by "
+					   "rm",
+					   (long long)ps.queued);
+		else
+			rc = 0;
+	} else {
+		rc = 0;
+	}
+	free(ps.reason);
+	rfs_restore_release(&r);
+	return rc;
+}
+
 int rfs_restore_run(struct rfs_index *idx, int64_t id,
 		    const struct rfs_job_opts *o, struct rfs_error *err)
 {
+	int rc = purge_queued_first(idx, id, o, err);
+
+	if (rc < 0)
+		return rc;
 	if (rfs_rel_restore_wanted(idx, id))
 		return rfs_rel_restore_run(idx, id, o, err);
 	return rfs_restore_files_run(idx, id, o, err);

@@ -36,6 +36,7 @@
 
 #include "model/restore.h"
 
+struct rfs_catalog;
 struct rfs_error;
 struct rfs_index;
 struct rfs_job_opts;
@@ -83,6 +84,21 @@ int rfs_restore_begin(struct rfs_index *idx, const char *path,
 		      const struct rfs_restore_target *to, bool dry_run,
 		      const char *owner, struct rfs_restore *out,
 		      struct rfs_error *err);
+
+/**
+ * As rfs_restore_begin(), planning the target on catalog snapshot
+ * @p snap instead of loading the catalog (the mount's request holds
+ * one): the catalog is not read under the caller's lock on @p idx. Should
+ * the target epoch have changed since @p snap was loaded, nothing is
+ * written and -ESTALE is returned ("the catalog changed: ...; try
+ * again"), never a restore to an old target.
+ * @param snap a sealed catalog, or NULL to load the index's
+ * @return as rfs_restore_begin(), and -ESTALE
+ */
+int rfs_restore_begin_cat(struct rfs_index *idx, const struct rfs_catalog *snap,
+			  const char *path, const struct rfs_restore_target *to,
+			  bool dry_run, const char *owner,
+			  struct rfs_restore *out, struct rfs_error *err);
 
 /**
  * Run a restore in this thread until done or failed, under its lease.

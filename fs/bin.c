@@ -110,6 +110,9 @@ int rfs_fs_bin_resolve(struct req *q, struct bin_node *bn)
 			bn->kind = BIN_ENTRY;
 			bn->e = e;
 			bn->sub = rest[len] ? rest + len + 1 : "";
+			/* A part queued for purging is gone already. */
+			if (rfs_fs_parts_hidden(q->st, e->id, bn->sub))
+				return -ENOENT;
 			return 0;
 		}
 		if (!strchr(prefix, '/'))
@@ -218,9 +221,25 @@ int rfs_fs_bin_getattr(struct req *q, struct stat *st)
 	return r;
 }
 
+/* A listing inside an entry, without the parts queued for purging. */
+struct fill_ctx {
+	struct dirlist *d;
+	struct rfs_fs_state *st;
+	const struct fs_bin_entry *e;
+	const char *sub;
+	char path[4096];
+};
+
 static int fill(void *ctx, const char *name, const struct stat *st)
 {
-	return rfs_fs_dir_add(ctx, name, st, NULL) ? -ENOBUFS : 0;
+	struct fill_ctx *f = ctx;
+	int n = snprintf(f->path, sizeof(f->path), "%s%s%s", f->sub,
+			 *f->sub ? "/" : "", name);
+
+	if (n > 0 && (size_t)n < sizeof(f->path) &&
+	    rfs_fs_parts_hidden(f->st, f->e->id, f->path))
+		return 0;
+	return rfs_fs_dir_add(f->d, name, st, NULL) ? -ENOBUFS : 0;
 }
 
 /* The next component of each entry below folder @p dir, once each. */
@@ -267,8 +286,11 @@ int rfs_fs_bin_list(struct req *q, struct dirlist *d)
 	if (bn.kind != BIN_ENTRY)
 		return list_mirrored(q, q->node.rest, d);
 	r = rfs_fs_bin_location(q, bn.e, bn.sub, &b, &key);
-	if (r == 0)
-		r = rfs_backend_list(b, rfs_buf_str(&key), fill, d);
+	if (r == 0) {
+		struct fill_ctx f = { d, q->st, bn.e, bn.sub, "" };
+
+		r = rfs_backend_list(b, rfs_buf_str(&key), fill, &f);
+	}
 	if (r == -ENOBUFS || (r == -ENOENT && !*bn.sub))
 		r = 0;
 	rfs_buf_release(&key);

@@ -11,10 +11,12 @@
 #include "model/catalog.h"
 #include "model/entry.h"
 #include "core/jobs.h"
+#include "core/part_job.h"
 #include "core/restore.h"
 #include "index/restores.h"
 #include "index/entries.h"
 #include "index/index.h"
+#include "index/parts.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -53,6 +55,32 @@ static int purge_now(struct req *q, const struct fs_bin_entry *e,
 	if (r == 0) {
 		rfs_fs_snap_drop_entry(q->st, e->id);
 		rfs_jobs_kick(q->st->jobs);
+	}
+	return r;
+}
+
+/* rm or rmdir of a part of an archived entry: queued here (one short index
+ * transaction), purged by the mount's job workers with the entry's other
+ * queued parts, in one manifest rewrite. The part is gone from the mount
+ * as soon as this returns. */
+static int queue_part(struct req *q, const struct fs_bin_entry *e,
+		      const char *sub, const char *op, const char *path)
+{
+	struct rfs_error err = { 0 };
+	int r;
+
+	pthread_mutex_lock(&q->st->wlock);
+	r = rfs_part_queue(q->st->widx, e->id, sub, &err);
+	pthread_mutex_unlock(&q->st->wlock);
+	if (r == 0) {
+		rfs_fs_parts_add(q->st, e->id, sub);
+		if (q->st->jobs)
+			rfs_jobs_kick(q->st->jobs);
+	} else if (r == -EBUSY) {
+		rfs_log(LOG_WARNING, "%s of '%s' refused: %s", op, path,
+			err.msg);
+	} else if (r != -ENOENT && r != -ENOTEMPTY) {
+		rfs_log(LOG_ERR, "%s of '%s' failed: %s", op, path, err.msg);
 	}
 	return r;
 }
@@ -117,16 +145,10 @@ static int bin_unlink_path(struct req *q, const char *path)
 		return purge_now(q, bn.e, path);
 	}
 	if (r == 0 && bn.e->state == RFS_ENTRY_ARCHIVED) {
-		/* With its manifest row and its share of the counts. */
-		pthread_mutex_lock(&q->st->wlock);
-		r = rfs_purge_part(q->st->widx, b, bn.e->id, bn.sub, &err);
-		pthread_mutex_unlock(&q->st->wlock);
-		if (r < 0)
-			rfs_log(LOG_ERR, "purge of '%s' failed: %s", path,
-				err.msg);
-		rfs_fs_snap_changed(q->st);
+		/* With its manifest row and its share of the counts, by a
+		 * worker. */
 		rfs_buf_release(&key);
-		return r;
+		return queue_part(q, bn.e, bn.sub, "unlink", path);
 	}
 	if (r == 0)
 		r = rfs_backend_unlink(b, rfs_buf_str(&key));
@@ -169,14 +191,24 @@ static int bin_rmdir_path(struct req *q, const char *path)
 	if (r == 0)
 		r = rfs_fs_bin_location(q, bn.e, bn.sub, &b, &key);
 	if (r == 0 && *bn.sub && bn.e->state == RFS_ENTRY_ARCHIVED) {
-		pthread_mutex_lock(&q->st->wlock);
-		r = rfs_purge_part(q->st->widx, b, bn.e->id, bn.sub, &err);
-		pthread_mutex_unlock(&q->st->wlock);
-		if (r < 0 && r != -ENOTEMPTY)
-			rfs_log(LOG_ERR, "purge of '%s' failed: %s", path,
-				err.msg);
+		r = queue_part(q, bn.e, bn.sub, "rmdir", path);
 	} else if (r == 0 && *bn.sub) {
 		r = rfs_backend_rmdir(b, rfs_buf_str(&key));
+	} else if (r == 0 && bn.e->state == RFS_ENTRY_ARCHIVED) {
+		/* The entry's root: like any folder, only once empty, its
+		 * parts purged or queued; the purge of the whole entry then
+		 * takes the queued ones over. */
+		pthread_mutex_lock(&q->st->wlock);
+		r = rfs_index_part_blocked(q->st->widx, bn.e->id, "", NULL,
+					   &err);
+		pthread_mutex_unlock(&q->st->wlock);
+		if (r == 1)
+			r = -ENOTEMPTY;
+		else if (r < 0)
+			rfs_log(LOG_ERR, "rmdir of '%s' failed: %s", path,
+				err.msg);
+		else
+			r = purge_now(q, bn.e, path);
 	} else if (r == 0) {
 		/* The entry's root: like any folder, only once empty. */
 		struct stat st;
@@ -292,6 +324,23 @@ static int entry_attrs(struct req *q, const struct bin_node *bn,
 				ATTR("restore_reason", last.reason);
 		}
 		rfs_restore_release(&last);
+	}
+	{
+		/* Parts queued by rm, not purged yet, and why a batch
+		 * failed. */
+		struct rfs_index_part_status ps = { 0 };
+
+		pthread_mutex_lock(&q->st->wlock);
+		rfs_index_part_status(q->st->widx, e.id, &ps, &err);
+		pthread_mutex_unlock(&q->st->wlock);
+		if (ps.queued) {
+			snprintf(num, sizeof(num), "%lld",
+				 (long long)ps.queued);
+			ATTR("parts_queued", num);
+			if (ps.reason)
+				ATTR("parts_reason", ps.reason);
+		}
+		free(ps.reason);
 	}
 #undef ATTR
 	rfs_entry_release(&e);
@@ -413,8 +462,10 @@ static int bin_restore(struct req *q, const char *path, const char *value,
 		to.to = v;
 	pthread_mutex_lock(&q->st->wlock);
 	/* The full path: through .recyclebin/ it names exactly this entry,
-	 * not the newest version of its origin. */
-	r = rfs_restore_begin(q->st->widx, path, &to, false, NULL, &out, &err);
+	 * not the newest version of its origin. The target is planned on
+	 * the request's catalog snapshot (no catalog load under the lock). */
+	r = rfs_restore_begin_cat(q->st->widx, q->snap->cat, path, &to, false,
+				  NULL, &out, &err);
 	pthread_mutex_unlock(&q->st->wlock);
 	if (r < 0) {
 		rfs_log(LOG_WARNING, "restore of '%s': %s", path, err.msg);
@@ -431,6 +482,7 @@ static int bin_restore(struct req *q, const char *path, const char *value,
 int rfs_fs_bin_archive(struct req *src, const char *from, const char *dst_rest)
 {
 	const struct rfs_epoch *e = src->node.epoch;
+	struct rfs_archive_plan *plan = NULL;
 	struct rfs_buf origin = RFS_BUF_INIT;
 	struct rfs_error err = { 0 };
 	struct rfs_entry out = { 0 };
@@ -463,9 +515,17 @@ int rfs_fs_bin_archive(struct req *src, const char *from, const char *dst_rest)
 		r = -EBUSY;
 		goto out;
 	}
-	pthread_mutex_lock(&src->st->wlock);
-	r = rfs_archive_begin(src->st->widx, o, NULL, &out, &err);
-	pthread_mutex_unlock(&src->st->wlock);
+	/* Planned on the request's catalog snapshot, the item checked in
+	 * its storage, with no lock held; only the index transaction (which
+	 * refuses a snapshot older than a change of the item's epoch) runs
+	 * under the lock. */
+	r = rfs_archive_plan(src->snap->cat, o, &plan, &err);
+	if (r == 0) {
+		pthread_mutex_lock(&src->st->wlock);
+		r = rfs_archive_commit(src->st->widx, plan, NULL, &out, &err);
+		pthread_mutex_unlock(&src->st->wlock);
+	}
+	rfs_archive_plan_free(plan);
 	if (r < 0) {
 		rfs_log(LOG_WARNING, "archive of '%s' refused: %s", o, err.msg);
 		if (r == -EALREADY)

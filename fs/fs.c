@@ -311,6 +311,14 @@ static int state_init(struct rfs_fs_state *st, const struct rfs_fs_options *o)
 		fprintf(stderr, "recyclefs: %s\n", err.msg);
 		return -1;
 	}
+	if (rfs_fs_parts_new(&st->parts) < 0 ||
+	    rfs_fs_parts_load(st, st->widx) < 0) {
+		fprintf(stderr,
+			"recyclefs: cannot read the parts queued for "
+			"purging in '%s'\n",
+			st->index_path);
+		return -1;
+	}
 	st->n_slots = 64;
 	st->slots = calloc(st->n_slots, sizeof(*st->slots));
 	if (!st->slots || rfs_fs_inodes_init(st) < 0 ||
@@ -362,6 +370,7 @@ static void state_release(struct rfs_fs_state *st)
 		rfs_backend_free(st->slots[i].b);
 	}
 	free(st->slots);
+	rfs_fs_parts_free(st->parts);
 	if (st->snap)
 		rfs_fs_snap_free(st->snap);
 	while (st->writers) {
@@ -390,8 +399,15 @@ static void state_release(struct rfs_fs_state *st)
  * before the worker takes its next job. */
 static void job_done(void *ctx, int64_t id)
 {
-	(void)id;
-	rfs_fs_snap_invalidate(ctx);
+	struct rfs_fs_state *st = ctx;
+
+	if (id > 0) { /* an entry's job: its queued parts may be done */
+		pthread_mutex_lock(&st->wlock);
+		if (st->widx)
+			rfs_fs_parts_prune(st, st->widx, id);
+		pthread_mutex_unlock(&st->wlock);
+	}
+	rfs_fs_snap_invalidate(st);
 }
 
 /* The recycle job workers: after daemonizing, as threads do not survive

@@ -37,6 +37,7 @@ struct rfs_file;
 struct rfs_index;
 struct rfs_jobs;
 struct fs_kind;
+struct fs_parts;
 struct dirlist;
 
 /** A live recycle entry, as the mount needs it. */
@@ -203,6 +204,8 @@ struct rfs_fs_state {
 	bool reload_wanted;	     /**< under notice_lock */
 	/** The relational epochs' generations (fs/rel.c). */
 	struct fs_rel *rel;
+	/** Parts of bin entries queued for purging (fs/snap_parts.c). */
+	struct fs_parts *parts;
 };
 
 /** A file open through the mount. */
@@ -264,6 +267,40 @@ void rfs_fs_snap_changed(struct rfs_fs_state *st);
  */
 int rfs_fs_snap_without_entry(struct fs_snap *base, int64_t id,
 			      int64_t pin_until_ns, struct fs_snap **out);
+
+/** A new, empty set of queued parts. @return 0 or -ENOMEM */
+int rfs_fs_parts_new(struct fs_parts **out);
+
+/** Free a set of queued parts; NULL does nothing. */
+void rfs_fs_parts_free(struct fs_parts *p);
+
+/**
+ * Part @p path of bin entry @p id was queued for purging (the index
+ * committed it): from now on the mount shows it gone. Thread-safe.
+ * @return 0 or -ENOMEM
+ */
+int rfs_fs_parts_add(struct rfs_fs_state *st, int64_t id, const char *path);
+
+/**
+ * True when @p sub of bin entry @p id, or a folder above it inside the
+ * entry, is queued for purging: the mount shows it gone. Thread-safe;
+ * never touches the index.
+ */
+bool rfs_fs_parts_hidden(struct rfs_fs_state *st, int64_t id, const char *sub);
+
+/**
+ * Forget the parts of entry @p id the index no longer queues (their batch
+ * ended), keeping those added since the call began. For a job worker's
+ * thread, with @p idx its own or under its lock.
+ */
+void rfs_fs_parts_prune(struct rfs_fs_state *st, struct rfs_index *idx,
+			int64_t id);
+
+/**
+ * Add every part the index queues (a daemon stopped before its workers
+ * purged them). @return 0 or -errno
+ */
+int rfs_fs_parts_load(struct rfs_fs_state *st, struct rfs_index *idx);
 
 /** True when snapshot @p s has the recycle entry @p id. */
 bool rfs_fs_snap_has_entry(const struct fs_snap *s, int64_t id);

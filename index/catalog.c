@@ -540,3 +540,45 @@ int rfs_index_entries_depending(struct rfs_index *idx, const char *storage,
 		*n = live + restores;
 	return r;
 }
+
+int rfs_index_epoch_current(struct rfs_index *idx, const struct rfs_epoch *ep,
+			    struct rfs_error *err)
+{
+	sqlite3_stmt *st;
+	int rc, r = 0;
+	bool same = false;
+
+	rc = sqlite3_prepare_v2(idx->db,
+				"SELECT e.from_day, e.to_day, e.path,"
+				" e.storage_id, s.uri FROM epochs e"
+				" JOIN storages s ON s.id = e.storage_id"
+				" WHERE e.id = ?1",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rfs_index_fail(idx, rc, err,
+				      "cannot read epoch %" PRId64, ep->id);
+	rc = sqlite3_bind_int64(st, 1, ep->id);
+	if (!rc)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(st, 2);
+		const char *uri = (const char *)sqlite3_column_text(st, 4);
+
+		same = sqlite3_column_int(st, 0) == ep->from &&
+		       sqlite3_column_int(st, 1) == ep->to && path &&
+		       !strcmp(path, ep->path) &&
+		       sqlite3_column_int64(st, 3) == ep->storage->id && uri &&
+		       !strcmp(uri, ep->storage->uri);
+	} else if (rc != SQLITE_DONE) {
+		r = rfs_index_fail(idx, rc, err, "cannot read epoch %" PRId64,
+				   ep->id);
+	}
+	sqlite3_finalize(st);
+	if (r == 0 && !same)
+		r = rfs_error_set(err, ESTALE,
+				  "the catalog changed: epoch '%s' of '%s/%s' "
+				  "was edited or removed meanwhile; try again",
+				  ep->name, ep->lifecycle->table->name,
+				  ep->lifecycle->name);
+	return r;
+}

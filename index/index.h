@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 struct rfs_catalog;
+struct rfs_epoch;
 struct rfs_error;
 
 /** The schema version this build writes (PRAGMA user_version). */
@@ -136,6 +137,19 @@ int rfs_index_epoch_gen(struct rfs_index *idx, int64_t epoch_id, int64_t *gen);
  */
 int rfs_index_load_catalog(struct rfs_index *idx, struct rfs_catalog **out,
 			   struct rfs_error *err);
+
+/**
+ * Check that epoch @p ep of a catalog snapshot loaded earlier is still
+ * what the index holds: the same row, date range, path, storage and
+ * storage root. What a caller that planned with an older snapshot (the
+ * mount's) checks inside its transaction before it writes.
+ * @param idx the index
+ * @param ep  the epoch as the snapshot has it
+ * @param err receives "the catalog changed: ..." when it differs
+ * @return 0, -ESTALE (changed or gone), -EIO
+ */
+int rfs_index_epoch_current(struct rfs_index *idx, const struct rfs_epoch *ep,
+			    struct rfs_error *err);
 
 /**
  * Insert a storage, stamped with the current time. Nothing is checked

@@ -296,6 +296,23 @@ static const char schema_v6[] =
 	"	INSERT OR IGNORE INTO epoch_gens VALUES (NEW.target_epoch_id, 0);\n"
 	"	UPDATE epoch_gens SET gen = gen + 1 WHERE epoch_id = NEW.target_epoch_id;\n"
 	"END;\n";
+ * Version 7: parts of archived entries queued for purging (rm of a path
+ * inside a bin entry). The mount records a row and returns; a job worker
+ * purges every queued part of an entry at once and drops the rows. A
+ * failed batch keeps its rows with the attempt count, the reason and when
+ * to try again.
+ */
+static const char schema_v7[] =
+	"CREATE TABLE part_purges (\n"
+	"	entry_id INTEGER NOT NULL\n"
+	"		REFERENCES entries (id) ON DELETE CASCADE,\n"
+	"	path TEXT NOT NULL,\n"
+	"	queued_ns INTEGER NOT NULL,\n"
+	"	attempts INTEGER NOT NULL DEFAULT 0,\n"
+	"	retry_ns INTEGER NOT NULL DEFAULT 0,\n"
+	"	reason TEXT,\n"
+	"	PRIMARY KEY (entry_id, path)\n"
+	") STRICT, WITHOUT ROWID;\n";
 
 const struct rfs_index_migration rfs_index_migrations[] = {
 	{ "catalog, history and configuration", schema_v1 },
@@ -304,6 +321,7 @@ const struct rfs_index_migration rfs_index_migrations[] = {
 	{ "one restore per target", schema_v4 },
 	{ "special files in manifests", schema_v5 },
 	{ "a generation per epoch", schema_v6 },
+	{ "queued purges of parts of entries", schema_v7 },
 };
 
 _Static_assert(sizeof(rfs_index_migrations) / sizeof(rfs_index_migrations[0]) ==

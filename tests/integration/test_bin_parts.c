@@ -1,0 +1,235 @@
+/*
+ * rm inside a bin entry through a real mount: rm -rf of a folder of an
+ * archived entry returns at once, the parts are gone from the mount at
+ * once, and the mount's workers purge them in batches (one manifest
+ * write each); the manifest, the index and a reindex agree after; a
+ * daemon killed with parts queued finishes them when mounted again; a
+ * restore after rm restores exactly what is left.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/support/mount.h"
+
+static struct rfs_test_mount m;
+
+/* The partition archived, and how many files its sub-folder holds. */
+#define B     RFS_TEST_EPOCH "/dt=1"
+#define N_SUB 2000
+
+static void setup(void)
+{
+	cr_assert_eq(rfs_test_mount_init(&m), 0);
+	cr_assert_eq(rfs_test_mount_epoch(&m), 0);
+	/* dt=1: a, b, c (random bytes), sub/ with N_SUB small files and a
+	 * folder with one more; a copy to compare with after. */
+	cr_assert_eq(
+		rfs_test_sh(&m, NULL,
+			    "set -e; d=data/e/dt=1; mkdir -p $d/sub/deep; "
+			    "for f in a b c; do head -c 30000 /dev/urandom "
+			    "> $d/$f; done; i=0; while [ $i -lt %d ]; do "
+			    "echo $i > $d/sub/f$i; i=$((i + 1)); done; "
+			    "echo deep > $d/sub/deep/x; cp -a $d orig",
+			    N_SUB),
+		0);
+}
+
+static void teardown(void)
+{
+	unsetenv("RECYCLEFS_TEST_PART_DELAY_MS");
+	rfs_test_mount_cleanup(&m);
+}
+
+TestSuite(bin_parts, .init = setup, .fini = teardown, .timeout = 600);
+
+static void archive(void)
+{
+	cr_assert_eq(rfs_test_sh(&m, NULL, "mv mnt/" B " mnt/.recyclebin/"), 0);
+	cr_assert(rfs_test_sh_until(&m, 60,
+				    "test \"$(getfattr --only-values -n "
+				    "user.recyclefs.state mnt/.recyclebin/" B
+				    " 2>/dev/null)\" = archived"),
+		  "not archived");
+}
+
+/* rm -rf of the sub-folder; @return how long it took, ms. */
+static long rm_sub(void)
+{
+	struct rfs_test_out out = { 0 };
+	long ms;
+
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "s=$(date +%%s%%N); rm -rf mnt/.recyclebin/" B
+				 "/sub; r=$?; e=$(date +%%s%%N); echo $(((e - "
+				 "s) / 1000000)); exit $r"),
+		     0, "%s", out.err);
+	ms = strtol(out.out, NULL, 10);
+	rfs_test_out_release(&out);
+	fprintf(stderr, "bin_parts: rm -rf of %d parts took %ld ms\n",
+		N_SUB + 2, ms);
+	return ms;
+}
+
+/* The mount shows sub/ gone, and a second rm finds nothing. */
+static void expect_sub_gone_from_the_mount(void)
+{
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "test ! -e mnt/.recyclebin/" B "/sub && "
+				 "test \"$(ls mnt/.recyclebin/" B
+				 " | tr '\\n' ' ')\" = 'a b c '"),
+		     0);
+	cr_expect_neq(rfs_test_sh(&m, NULL,
+				  "rm mnt/.recyclebin/" B
+				  "/sub/f1 2>/dev/null"),
+		      0);
+}
+
+/* The storage, the manifest and the index agree: sub/ is gone, a, b
+ * and c are left with their bytes. */
+static void expect_purged(void)
+{
+	/* Final once nothing is queued: the last batch committed. */
+	cr_assert(rfs_test_sh_until(&m, 120,
+				    "! getfattr -n user.recyclefs.parts_queued "
+				    "mnt/.recyclebin/" B " >/dev/null 2>&1"),
+		  "the workers did not purge the parts");
+	cr_expect_eq(
+		rfs_test_sh(&m, NULL, "test ! -e data/.recyclebin/" B "/sub"),
+		0, "sub/ is still in recycle storage");
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "! grep -q 'sub/' "
+				 "data/.recyclebin/.recyclefs/manifests/*"),
+		     0, "the manifest still lists sub/");
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "test \"$(getfattr --only-values -n "
+				 "user.recyclefs.files mnt/.recyclebin/" B
+				 ")\" = 3"),
+		     0);
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "for f in a b c; do cmp orig/$f "
+				 "data/.recyclebin/" B "/$f || exit 1; done"),
+		     0);
+}
+
+/* How many batches the workers ran (one manifest write each). */
+static int batches(void)
+{
+	struct rfs_test_out out = { 0 };
+	int n;
+
+	rfs_test_sh(&m, &out,
+		    "grep -c 'purged the queued parts' log.txt || true");
+	n = atoi(out.out);
+	rfs_test_out_release(&out);
+	return n;
+}
+
+Test(bin_parts, rm_rf_of_a_folder_is_queued_and_purged_in_batches)
+{
+	struct rfs_test_out out = { 0 };
+	char uri[160];
+	long ms;
+	int n, r;
+
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	archive();
+	ms = rm_sub();
+	expect_sub_gone_from_the_mount();
+	expect_purged();
+	n = batches();
+	fprintf(stderr,
+		"bin_parts: %d parts purged in %d batches (manifest writes)\n",
+		N_SUB + 2, n);
+	/* One manifest write per batch, and batches take many parts
+	 * each: far fewer writes than parts (the first rm's batch may start
+	 * before the next rm, so not exactly one). */
+	cr_expect(n >= 1 && n <= (N_SUB + 2) / 10, "%d batches", n);
+	cr_expect_lt(ms, 20000);
+	/* The index lost: a reindex from the storage gives the same entry. */
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	cr_assert_eq(rfs_test_sh(&m, NULL, "rm -f index.db*"), 0);
+	snprintf(uri, sizeof(uri), "file://%s", m.data);
+	r = rfs_test_cli(&m, &out, "init");
+	r = r ?: rfs_test_cli(&m, &out, "storage", "add", "local", uri);
+	r = r ?: rfs_test_cli(&m, &out, "reindex");
+	cr_assert_eq(r, 0, "%s", out.err);
+	rfs_test_out_release(&out);
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "test \"$(getfattr --only-values -n "
+				 "user.recyclefs.files mnt/.recyclebin/" B
+				 ")\" = 3 && test \"$(ls mnt/.recyclebin/" B
+				 " | tr '\\n' ' ')\" = 'a b c ' && cmp orig/b "
+				 "mnt/.recyclebin/" B "/b"),
+		     0);
+}
+
+Test(bin_parts, a_folder_with_parts_left_is_not_removed)
+{
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	archive();
+	cr_expect_neq(rfs_test_sh(&m, NULL,
+				  "rmdir mnt/.recyclebin/" B
+				  "/sub 2>/dev/null"),
+		      0);
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "rm mnt/.recyclebin/" B "/sub/deep/x && "
+				 "rmdir mnt/.recyclebin/" B "/sub/deep && "
+				 "test -e mnt/.recyclebin/" B "/sub/f1 && "
+				 "test ! -e mnt/.recyclebin/" B "/sub/deep"),
+		     0);
+	cr_assert(rfs_test_sh_until(
+		&m, 60, "test ! -e data/.recyclebin/" B "/sub/deep"));
+	cr_expect_eq(
+		rfs_test_sh(&m, NULL, "test -e data/.recyclebin/" B "/sub/f1"),
+		0);
+}
+
+Test(bin_parts, a_daemon_killed_with_parts_queued_finishes_them_on_remount)
+{
+	/* Each batch waits a minute first: the kill comes before it. */
+	setenv("RECYCLEFS_TEST_PART_DELAY_MS", "60000", 1);
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	archive();
+	rm_sub();
+	expect_sub_gone_from_the_mount();
+	cr_expect_eq(
+		rfs_test_sh(&m, NULL, "test -e data/.recyclebin/" B "/sub/f1"),
+		0, "purged although every batch waits");
+	kill(m.pid, SIGKILL);
+	rfs_test_mount_stop(&m);
+	unsetenv("RECYCLEFS_TEST_PART_DELAY_MS");
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	/* Still queued, so still gone from the mount, then purged. */
+	expect_sub_gone_from_the_mount();
+	expect_purged();
+}
+
+Test(bin_parts, a_restore_after_rm_restores_exactly_what_is_left)
+{
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	archive();
+	rm_sub();
+	cr_assert_eq(rfs_test_sh(&m, NULL,
+				 "rm mnt/.recyclebin/" B "/b && setfattr -n "
+				 "user.recyclefs.restore -v origin "
+				 "mnt/.recyclebin/" B),
+		     0);
+	cr_assert(rfs_test_sh_until(&m, 60,
+				    "test \"$(getfattr --only-values -n "
+				    "user.recyclefs.restore_state "
+				    "mnt/.recyclebin/" B " 2>/dev/null)\" = "
+				    "done"),
+		  "the restore did not end");
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "test \"$(cd data/e/dt=1 && find . | sort | "
+				 "tr '\\n' ' ')\" = '. ./a ./c ' && cmp orig/a "
+				 "data/e/dt=1/a && cmp orig/c data/e/dt=1/c"),
+		     0);
+}
