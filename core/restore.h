@@ -92,7 +92,10 @@ int rfs_restore_begin(struct rfs_index *idx, const char *path,
  * the target epoch have changed since @p snap was loaded, nothing is
  * written and -ESTALE is returned ("the catalog changed: ...; try
  * again"), never a restore to an old target.
+ * @param idx  the index, as for rfs_restore_begin()
  * @param snap a sealed catalog, or NULL to load the index's
+ * @param path the bin path, as for rfs_restore_begin()
+ * @param to, dry_run, owner, out, err as for rfs_restore_begin()
  * @return as rfs_restore_begin(), and -ESTALE
  */
 int rfs_restore_begin_cat(struct rfs_index *idx, const struct rfs_catalog *snap,

@@ -29,7 +29,7 @@ struct rfs_epoch;
 struct rfs_error;
 
 /** The schema version this build writes (PRAGMA user_version). */
-#define RFS_INDEX_SCHEMA_VERSION 6
+#define RFS_INDEX_SCHEMA_VERSION 7
 
 /** PRAGMA application_id of a recyclefs index ("RFS1"). */
 #define RFS_INDEX_APPLICATION_ID 0x52465331

@@ -296,6 +296,8 @@ static const char schema_v6[] =
 	"	INSERT OR IGNORE INTO epoch_gens VALUES (NEW.target_epoch_id, 0);\n"
 	"	UPDATE epoch_gens SET gen = gen + 1 WHERE epoch_id = NEW.target_epoch_id;\n"
 	"END;\n";
+
+/*
  * Version 7: parts of archived entries queued for purging (rm of a path
  * inside a bin entry). The mount records a row and returns; a job worker
  * purges every queued part of an entry at once and drops the rows. A
