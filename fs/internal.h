@@ -363,6 +363,13 @@ void rfs_fs_notify_entry(struct rfs_fs_state *st, fuse_ino_t parent,
 void rfs_fs_notify_inode(struct rfs_fs_state *st, fuse_ino_t ino);
 
 /**
+ * Send the notices @p n (a list taken off rfs_fs_state::notices) to the
+ * kernel and free them. Called by the watcher thread only, with no lock
+ * held.
+ */
+void rfs_fs_notify_send(struct rfs_fs_state *st, struct fs_notice *n);
+
+/**
  * Start a request: take a snapshot and resolve @p path.
  * @return 0, or -ENOENT (the snapshot is then released)
  */

@@ -33,35 +33,6 @@
 #include <string.h>
 #include <time.h>
 
-static void queue(struct rfs_fs_state *st, fuse_ino_t parent, fuse_ino_t ino,
-		  const char *name)
-{
-	size_t len = name ? strlen(name) : 0;
-	struct fs_notice *n = malloc(sizeof(*n) + len + 1);
-
-	if (!n)
-		return; /* the timeouts still bound what the kernel keeps */
-	n->parent = parent;
-	n->ino = ino;
-	memcpy(n->name, name ? name : "", len + 1);
-	pthread_mutex_lock(&st->notice_lock);
-	n->next = st->notices;
-	st->notices = n;
-	pthread_cond_signal(&st->notice_cond);
-	pthread_mutex_unlock(&st->notice_lock);
-}
-
-void rfs_fs_notify_entry(struct rfs_fs_state *st, fuse_ino_t parent,
-			 const char *name)
-{
-	queue(st, parent, 0, name);
-}
-
-void rfs_fs_notify_inode(struct rfs_fs_state *st, fuse_ino_t ino)
-{
-	queue(st, 0, ino, NULL);
-}
-
 /* What the kernel must drop after a swap from @p old to @p s. */
 struct sweep {
 	struct rfs_fs_state *st;
@@ -94,8 +65,8 @@ static void sweep_one(struct fs_inode *n, const char *path, void *ctx)
 	if (inside && !w->bin_changed)
 		return;
 	if (n->parent && n->name && !resolves(w, n, path))
-		queue(w->st, n->parent->id, 0, n->name);
-	queue(w->st, 0, n->id, NULL);
+		rfs_fs_notify_entry(w->st, n->parent->id, n->name);
+	rfs_fs_notify_inode(w->st, n->id);
 }
 
 /* True when the current snapshot @p cur was derived with an entry that
@@ -263,22 +234,6 @@ void rfs_fs_snap_drop_entry(struct rfs_fs_state *st, int64_t id)
 	derive(st, NULL, id);
 }
 
-/* Send the queued notices, with no lock held. */
-static void send_notices(struct rfs_fs_state *st, struct fs_notice *n)
-{
-	struct fs_notice *next;
-
-	for (; n; n = next) {
-		next = n->next;
-		if (n->parent)
-			fuse_lowlevel_notify_inval_entry(
-				st->se, n->parent, n->name, strlen(n->name));
-		else
-			fuse_lowlevel_notify_inval_inode(st->se, n->ino, 0, 0);
-		free(n);
-	}
-}
-
 static void *watch(void *arg)
 {
 	struct rfs_fs_state *st = arg;
@@ -305,7 +260,7 @@ static void *watch(void *arg)
 		st->notices = NULL;
 		stop = st->stop;
 		pthread_mutex_unlock(&st->notice_lock);
-		send_notices(st, todo);
+		rfs_fs_notify_send(st, todo);
 		if (stop)
 			return NULL;
 	}
