@@ -6,6 +6,7 @@
  * beside another holder of the entry's lease.
  */
 #include "archive_fixture.h"
+#include "sweep.h"
 
 #include "backends/backend.h"
 #include "backends/memory/memory.h"
@@ -356,45 +357,111 @@ static int listed_missing(const struct rfs_entry *e)
 	return n;
 }
 
-/* The fault sweep: every kind of storage call of a batch failed at each of
- * its first calls; the batch fails or not, nothing is lost or claimed
- * wrongly (a part still listed is still in storage), and the next batch
- * ends where a batch without faults ends. */
+/*
+ * The engine's sweeps (sweep.h), as every other kind has them: every kind
+ * of storage call of a batch failed at each of its calls, and the bin's
+ * store crashed at every call of a batch. A sweep job owns its fixture
+ * (j->f); the helpers above work on the file's f, so each callback takes
+ * the fixture over for its span and hands it back.
+ */
+static const struct sweep_target part_targets[] = {
+	{ AFX_SPLIT, true, "bin store" },
+};
+
+static void take(struct sweep_job *j)
+{
+	f = j->f;
+}
+
+static void give(struct sweep_job *j)
+{
+	j->f = f;
+}
+
+/* An archived entry with dt=1/sub (20 files and the folder) queued. */
+static void parts_prepare(struct sweep_job *j)
+{
+	n_sub = 20;
+	archived(&j->e);
+	queue_sub(&j->e);
+	j->id = j->e.id;
+	give(j);
+}
+
+static int parts_run(struct sweep_job *j)
+{
+	int r;
+
+	take(j);
+	r = run_batch(j->id);
+	give(j);
+	return r;
+}
+
+/* A batch that failed or died: its rows are still queued, and every part
+ * the manifest lists is still in recycle storage (nothing claimed that
+ * is gone). */
+static void parts_failed(struct sweep_job *j, int r, const char *when)
+{
+	take(j);
+	cr_assert_gt(queued(j->id), 0, "%s: failed (%d) with nothing queued",
+		     when, r);
+	cr_assert_eq(listed_missing(&j->e), 0,
+		     "%s: the manifest lists parts "
+		     "no longer stored",
+		     when);
+	give(j);
+}
+
+static void parts_crashed(struct sweep_job *j, const char *when)
+{
+	take(j);
+	cr_assert_eq(listed_missing(&j->e), 0,
+		     "%s: the manifest lists parts "
+		     "no longer stored",
+		     when);
+	give(j);
+}
+
+/* The next batch ends where a batch without faults ends. */
+static void parts_finish(struct sweep_job *j, const char *when)
+{
+	int r;
+
+	take(j);
+	if (queued(j->id) > 0) {
+		r = run_batch(j->id);
+		cr_assert_eq(r, 0, "%s: rerun %d %s", when, r, f.err.msg);
+	}
+	check_sub_purged(&j->e);
+	give(j);
+}
+
+static const struct sweep_kind parts_kind = {
+	.name = "purge of parts",
+	.targets = part_targets,
+	.n_targets = sizeof(part_targets) / sizeof(part_targets[0]),
+	.prepare = parts_prepare,
+	.run = parts_run,
+	.failed = parts_failed,
+	.crashed = parts_crashed,
+	.finish = parts_finish,
+};
+
 Test(core_part_job, a_batch_failed_at_any_storage_call_ends_the_same)
 {
-	int ran = 0, failed = 0;
+	int runs = 0;
 
-	n_sub = 20;
-	for (int op = 0; op < RFS_MEM_OP_COUNT; op++) {
-		for (unsigned long nth = 1; nth <= 3; nth++) {
-			struct rfs_entry e = { 0 };
-			int r;
+	for (int op = 0; op < RFS_MEM_OP_COUNT; op++)
+		runs += sweep_faults(&parts_kind, (enum rfs_mem_op)op);
+	fprintf(stderr, "purge of parts: %d faulty runs\n", runs);
+	cr_assert_gt(runs, 10);
+}
 
-			archived(&e);
-			queue_sub(&e);
-			rfs_mem_fail_nth(f.bin_store, op, nth, EIO);
-			r = run_batch(e.id);
-			rfs_mem_recover(f.bin_store);
-			ran++;
-			if (r < 0) {
-				failed++;
-				cr_assert_gt(queued(e.id), 0,
-					     "op %d nth %lu: failed with "
-					     "nothing queued",
-					     op, nth);
-				/* What the manifest lists is still there. */
-				cr_assert_eq(listed_missing(&e), 0,
-					     "op %d nth %lu", op, nth);
-				r = run_batch(e.id);
-			}
-			cr_assert_eq(r, 0, "op %d nth %lu: %s", op, nth,
-				     f.err.msg);
-			check_sub_purged(&e);
-			rfs_entry_release(&e);
-			afx_close(&f);
-		}
-	}
-	fprintf(stderr, "part batches: %d runs with a fault, %d failed\n", ran,
-		failed);
-	cr_assert_gt(failed, 0);
+Test(core_part_job, a_batch_resumes_after_a_crash_at_any_call)
+{
+	int points = sweep_crashes(&parts_kind, &part_targets[0]);
+
+	fprintf(stderr, "purge of parts: %d crash points\n", points);
+	cr_assert_gt(points, 10);
 }
