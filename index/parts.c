@@ -1,8 +1,7 @@
 /*
  * The queue of parts of archived entries waiting to be purged: rows of
  * part_purges (schema version 7), written by the mount's rm and drained
- * by a job worker. Statements are prepared per call (not cached): the
- * queue is touched once per rm and once per batch.
+ * by a job worker.
  */
 #include "index/parts.h"
 
@@ -17,35 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Prepare @p sql on @p idx (not cached). */
-static int prepare(struct rfs_index *idx, const char *sql, sqlite3_stmt **st,
-		   struct rfs_error *err)
-{
-	int rc = sqlite3_prepare_v2(idx->db, sql, -1, st, NULL);
-
-	if (rc != SQLITE_OK)
-		return rfs_index_fail(idx, rc, err,
-				      "cannot read the queue of parts of "
-				      "index '%s'",
-				      idx->path);
-	return 0;
-}
-
-/* Step a statement that returns no rows, then finalize it. */
-static int run(struct rfs_index *idx, sqlite3_stmt *st, int rc,
-	       struct rfs_error *err, const char *what, int64_t id)
-{
-	int r = 0;
-
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_OK)
-		r = rfs_index_fail(idx, rc, err, "cannot %s of entry %" PRId64,
-				   what, id);
-	sqlite3_finalize(st);
-	return r;
-}
-
 int rfs_index_part_queue(struct rfs_index *idx, int64_t id, const char *path,
 			 struct rfs_error *err)
 {
@@ -56,10 +26,10 @@ int rfs_index_part_queue(struct rfs_index *idx, int64_t id, const char *path,
 		return rfs_error_set(err, EINVAL,
 				     "a part of an entry is named by a path "
 				     "below it");
-	r = prepare(idx,
-		    "INSERT INTO part_purges (entry_id, path, queued_ns)"
-		    " VALUES (?1, ?2, ?3)",
-		    &st, err);
+	r = rfs_index_stmt(idx, RFS_INDEX_STMT_PART_QUEUE,
+			   "INSERT INTO part_purges (entry_id, path, queued_ns)"
+			   " VALUES (?1, ?2, ?3)",
+			   &st, err);
 	if (r < 0)
 		return r;
 	rc = sqlite3_bind_int64(st, 1, id);
@@ -67,7 +37,9 @@ int rfs_index_part_queue(struct rfs_index *idx, int64_t id, const char *path,
 		rc = rfs_index_bind_text(st, 2, path);
 	if (!rc)
 		rc = sqlite3_bind_int64(st, 3, rfs_time_now_ns());
-	r = run(idx, st, rc, err, "queue the purge of a part", id);
+	r = rfs_index_run(idx, st, rc, err,
+			  "cannot queue the purge of a part of entry %" PRId64,
+			  id);
 	if (r == -EIO &&
 	    sqlite3_extended_errcode(idx->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
 		r = rfs_error_set(err, ENOENT, "no entry %" PRId64, id);
@@ -81,10 +53,10 @@ int rfs_index_part_queued(struct rfs_index *idx, int64_t id, const char *path,
 	size_t len = strlen(path);
 	int rc, r, found = 0;
 
-	r = prepare(idx,
-		    "SELECT 1 FROM part_purges WHERE entry_id = ?1"
-		    " AND path = ?2",
-		    &st, err);
+	r = rfs_index_stmt(idx, RFS_INDEX_STMT_PART_QUEUED,
+			   "SELECT 1 FROM part_purges WHERE entry_id = ?1"
+			   " AND path = ?2",
+			   &st, err);
 	if (r < 0)
 		return r;
 	/* The path, then each folder above it inside the entry. */
@@ -108,7 +80,7 @@ int rfs_index_part_queued(struct rfs_index *idx, int64_t id, const char *path,
 		while (len > 0 && path[--len] != '/')
 			;
 	}
-	sqlite3_finalize(st);
+	rfs_index_stmt_done(st);
 	return r < 0 ? r : found;
 }
 
@@ -123,14 +95,15 @@ int rfs_index_part_blocked(struct rfs_index *idx, int64_t id, const char *dir,
 	/* Every part below a queued folder was queued itself (a folder is
 	 * queued only once nothing below it is left): an exact match is
 	 * enough. '0' follows '/' in byte order. */
-	r = prepare(idx,
-		    "SELECT f.path FROM entry_files f WHERE f.entry_id = ?1"
-		    " AND f.path <> '' AND (?2 = '' OR"
-		    " (f.path > ?2 || '/' AND f.path < ?2 || '0'))"
-		    " AND f.state <> ?3 AND NOT EXISTS (SELECT 1 FROM"
-		    " part_purges p WHERE p.entry_id = f.entry_id"
-		    " AND p.path = f.path) ORDER BY f.path LIMIT 1",
-		    &st, err);
+	r = rfs_index_stmt(
+		idx, RFS_INDEX_STMT_PART_BLOCKED,
+		"SELECT f.path FROM entry_files f WHERE f.entry_id = ?1"
+		" AND f.path <> '' AND (?2 = '' OR"
+		" (f.path > ?2 || '/' AND f.path < ?2 || '0'))"
+		" AND f.state <> ?3 AND NOT EXISTS (SELECT 1 FROM"
+		" part_purges p WHERE p.entry_id = f.entry_id"
+		" AND p.path = f.path) ORDER BY f.path LIMIT 1",
+		&st, err);
 	if (r < 0)
 		return r;
 	rc = sqlite3_bind_int64(st, 1, id);
@@ -155,7 +128,7 @@ int rfs_index_part_blocked(struct rfs_index *idx, int64_t id, const char *dir,
 				   "cannot read the manifest of entry %" PRId64,
 				   id);
 	}
-	sqlite3_finalize(st);
+	rfs_index_stmt_done(st);
 	return r;
 }
 
@@ -165,10 +138,10 @@ int rfs_index_part_list(struct rfs_index *idx, int64_t id, rfs_index_part_fn fn,
 	sqlite3_stmt *st;
 	int rc, r;
 
-	r = prepare(idx,
-		    "SELECT path FROM part_purges WHERE entry_id = ?1"
-		    " ORDER BY path",
-		    &st, err);
+	r = rfs_index_stmt(idx, RFS_INDEX_STMT_PART_LIST,
+			   "SELECT path FROM part_purges WHERE entry_id = ?1"
+			   " ORDER BY path",
+			   &st, err);
 	if (r < 0)
 		return r;
 	rc = sqlite3_bind_int64(st, 1, id);
@@ -189,7 +162,7 @@ int rfs_index_part_list(struct rfs_index *idx, int64_t id, rfs_index_part_fn fn,
 				   "cannot read the queue of parts of entry "
 				   "%" PRId64,
 				   id);
-	sqlite3_finalize(st);
+	rfs_index_stmt_done(st);
 	return r;
 }
 
@@ -200,10 +173,11 @@ int rfs_index_part_entries(struct rfs_index *idx, int64_t now_ns,
 	sqlite3_stmt *st;
 	int rc, r;
 
-	r = prepare(idx,
-		    "SELECT entry_id FROM part_purges GROUP BY entry_id"
-		    " HAVING max(retry_ns) <= ?1 ORDER BY min(queued_ns)",
-		    &st, err);
+	r = rfs_index_stmt(
+		idx, RFS_INDEX_STMT_PART_ENTRIES,
+		"SELECT entry_id FROM part_purges GROUP BY entry_id"
+		" HAVING max(retry_ns) <= ?1 ORDER BY min(queued_ns)",
+		&st, err);
 	if (r < 0)
 		return r;
 	rc = sqlite3_bind_int64(st, 1, now_ns);
@@ -218,7 +192,7 @@ int rfs_index_part_entries(struct rfs_index *idx, int64_t now_ns,
 				   "cannot read the queue of parts of index "
 				   "'%s'",
 				   idx->path);
-	sqlite3_finalize(st);
+	rfs_index_stmt_done(st);
 	return r;
 }
 
@@ -231,17 +205,20 @@ int rfs_index_part_drop(struct rfs_index *idx, int64_t id,
 	int rc, r;
 
 	if (!paths) {
-		r = prepare(idx, "DELETE FROM part_purges WHERE entry_id = ?1",
-			    &st, err);
+		r = rfs_index_stmt(
+			idx, RFS_INDEX_STMT_PART_DROP_ALL,
+			"DELETE FROM part_purges WHERE entry_id = ?1", &st,
+			err);
 		if (r < 0)
 			return r;
-		return run(idx, st, sqlite3_bind_int64(st, 1, id), err,
-			   "drop the queued parts", id);
+		return rfs_index_run(
+			idx, st, sqlite3_bind_int64(st, 1, id), err,
+			"cannot drop the queued parts of entry %" PRId64, id);
 	}
-	r = prepare(idx,
-		    "DELETE FROM part_purges WHERE entry_id = ?1"
-		    " AND path = ?2",
-		    &st, err);
+	r = rfs_index_stmt(idx, RFS_INDEX_STMT_PART_DROP,
+			   "DELETE FROM part_purges WHERE entry_id = ?1"
+			   " AND path = ?2",
+			   &st, err);
 	for (i = 0; r == 0 && i < n; i++) {
 		sqlite3_reset(st);
 		rc = sqlite3_bind_int64(st, 1, id);
@@ -255,8 +232,7 @@ int rfs_index_part_drop(struct rfs_index *idx, int64_t id,
 					   "%" PRId64,
 					   id);
 	}
-	if (st)
-		sqlite3_finalize(st);
+	rfs_index_stmt_done(st);
 	return r;
 }
 
@@ -266,10 +242,10 @@ int rfs_index_part_failed(struct rfs_index *idx, int64_t id, const char *reason,
 	sqlite3_stmt *st;
 	int rc, r;
 
-	r = prepare(idx,
-		    "UPDATE part_purges SET attempts = attempts + 1,"
-		    " reason = ?2, retry_ns = ?3 WHERE entry_id = ?1",
-		    &st, err);
+	r = rfs_index_stmt(idx, RFS_INDEX_STMT_PART_FAILED,
+			   "UPDATE part_purges SET attempts = attempts + 1,"
+			   " reason = ?2, retry_ns = ?3 WHERE entry_id = ?1",
+			   &st, err);
 	if (r < 0)
 		return r;
 	rc = sqlite3_bind_int64(st, 1, id);
@@ -277,7 +253,10 @@ int rfs_index_part_failed(struct rfs_index *idx, int64_t id, const char *reason,
 		rc = rfs_index_bind_text(st, 2, reason);
 	if (!rc)
 		rc = sqlite3_bind_int64(st, 3, retry_ns);
-	return run(idx, st, rc, err, "record the failed purge of parts", id);
+	return rfs_index_run(
+		idx, st, rc, err,
+		"cannot record the failed purge of parts of entry %" PRId64,
+		id);
 }
 
 int rfs_index_part_status(struct rfs_index *idx, int64_t id,
@@ -288,12 +267,13 @@ int rfs_index_part_status(struct rfs_index *idx, int64_t id,
 	int rc, r;
 
 	memset(out, 0, sizeof(*out));
-	r = prepare(idx,
-		    "SELECT count(*), coalesce(max(attempts), 0),"
-		    " (SELECT reason FROM part_purges WHERE entry_id = ?1"
-		    " AND reason IS NOT NULL LIMIT 1)"
-		    " FROM part_purges WHERE entry_id = ?1",
-		    &st, err);
+	r = rfs_index_stmt(
+		idx, RFS_INDEX_STMT_PART_STATUS,
+		"SELECT count(*), coalesce(max(attempts), 0),"
+		" (SELECT reason FROM part_purges WHERE entry_id = ?1"
+		" AND reason IS NOT NULL LIMIT 1)"
+		" FROM part_purges WHERE entry_id = ?1",
+		&st, err);
 	if (r < 0)
 		return r;
 	rc = sqlite3_bind_int64(st, 1, id);
@@ -312,6 +292,6 @@ int rfs_index_part_status(struct rfs_index *idx, int64_t id,
 				   "%" PRId64,
 				   id);
 	}
-	sqlite3_finalize(st);
+	rfs_index_stmt_done(st);
 	return r;
 }
