@@ -834,3 +834,21 @@ const char *afx_dead_owner(void)
 	snprintf(owner, sizeof(owner), "%s:%d:12345", host, 0x7ffffff0);
 	return owner;
 }
+
+void afx_manifest_rows(struct afx *f, const struct rfs_entry *e,
+		       int (*row)(void *ctx, const struct rfs_entry_file *r),
+		       void *ctx, int64_t *files, int64_t *bytes)
+{
+	struct rfs_entry m = { 0 };
+	struct rfs_error err = { 0 };
+	char key[96];
+
+	rfs_manifest_key(e->uuid, key, sizeof(key));
+	cr_assert_eq(rfs_manifest_read(f->bin, key, &m, row, ctx, &err), 0,
+		     "%s", err.msg);
+	if (files)
+		*files = m.files_total;
+	if (bytes)
+		*bytes = m.bytes_total;
+	rfs_entry_release(&m);
+}

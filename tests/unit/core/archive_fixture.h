@@ -169,6 +169,15 @@ void afx_check_no_loss(struct afx *f, const char *item, const char *bin_path,
 void afx_check_source(struct afx *f, const char *item);
 
 /**
+ * Read the manifest of entry @p e from @p f's bin (the read must work):
+ * each row to @p row with @p ctx (may be NULL), its file and byte totals
+ * into @p files and @p bytes (each may be NULL).
+ */
+void afx_manifest_rows(struct afx *f, const struct rfs_entry *e,
+		       int (*row)(void *ctx, const struct rfs_entry_file *r),
+		       void *ctx, int64_t *files, int64_t *bytes);
+
+/**
  * The archived layout of entry @p e: totals, the source gone (an epoch's
  * root stays, empty), the bin copy identical (bytes, mode, mtime,
  * target, empty folders) and the manifest listing every node.

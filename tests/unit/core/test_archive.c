@@ -858,17 +858,8 @@ static int add_listed(void *ctx, const struct rfs_entry_file *row)
 
 static void manifest_of(const struct rfs_entry *e, struct listed *l)
 {
-	struct rfs_entry m = { 0 };
-	struct rfs_error err = { 0 };
-	char key[96];
-
 	memset(l, 0, sizeof(*l));
-	rfs_manifest_key(e->uuid, key, sizeof(key));
-	cr_assert_eq(rfs_manifest_read(f.bin, key, &m, add_listed, l, &err), 0,
-		     "%s", err.msg);
-	l->files = m.files_total;
-	l->bytes = m.bytes_total;
-	rfs_entry_release(&m);
+	afx_manifest_rows(&f, e, add_listed, l, &l->files, &l->bytes);
 }
 
 /* dt=1 with a (100 B), b (200 B) and an empty folder e, archived on a

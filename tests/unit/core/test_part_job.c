@@ -76,17 +76,8 @@ static int add_listed(void *ctx, const struct rfs_entry_file *row)
 
 static void manifest_of(const struct rfs_entry *e, struct listed *l)
 {
-	struct rfs_entry m = { 0 };
-	struct rfs_error err = { 0 };
-	char key[96];
-
 	memset(l, 0, sizeof(*l));
-	rfs_manifest_key(e->uuid, key, sizeof(key));
-	cr_assert_eq(rfs_manifest_read(f.bin, key, &m, add_listed, l, &err), 0,
-		     "%s", err.msg);
-	l->files = m.files_total;
-	l->bytes = m.bytes_total;
-	rfs_entry_release(&m);
+	afx_manifest_rows(&f, e, add_listed, l, &l->files, &l->bytes);
 }
 
 /* rm -rf dt=1/sub as the mount does it: every file, then the folder. */
@@ -345,15 +336,9 @@ static int count_missing(void *ctx, const struct rfs_entry_file *row)
 /* How many rows of the manifest of @p e name nothing in storage. */
 static int listed_missing(const struct rfs_entry *e)
 {
-	struct rfs_entry m = { 0 };
-	struct rfs_error err = { 0 };
-	char key[96];
 	int n = 0;
 
-	rfs_manifest_key(e->uuid, key, sizeof(key));
-	cr_assert_eq(rfs_manifest_read(f.bin, key, &m, count_missing, &n, &err),
-		     0, "%s", err.msg);
-	rfs_entry_release(&m);
+	afx_manifest_rows(&f, e, count_missing, &n, NULL, NULL);
 	return n;
 }
 
