@@ -146,6 +146,19 @@ static void expect_back(struct rfs_test_mount *m, const char *before)
 	rfs_test_out_release(&out);
 }
 
+/* The command's restore shows at once (the rows as before.csv had them);
+ * then the daemon ends cleanly (under ASan: without a leak). */
+static void restore_then_stop(struct rfs_test_mount *m,
+			      struct rfs_test_out *out)
+{
+	cr_assert_eq(rfs_test_sh(m, out, "recyclefs restore " E "/" P), 0, "%s",
+		     out->err);
+	expect_back(m, "before.csv");
+	rfs_test_out_release(out);
+	cr_expect_eq(rfs_test_mount_stop(m), 0);
+	rfs_test_mount_cleanup(m);
+}
+
 /* The recyclefs command archives and restores in its own process: the
  * mount shows each at once. Rows were changed by SQL after data.csv was
  * read, so a data.csv kept from before the jobs shows the old rows. */
@@ -170,13 +183,7 @@ Test(pg_fresh, command_archive_and_restore_show_at_once)
 	free(s);
 	expect_gone(&m);
 
-	cr_assert_eq(rfs_test_sh(&m, &out, "recyclefs restore " E "/" P), 0,
-		     "%s", out.err);
-	expect_back(&m, "before.csv");
-	rfs_test_out_release(&out);
-	/* the daemon ends cleanly (under ASan: without a leak) */
-	cr_expect_eq(rfs_test_mount_stop(&m), 0);
-	rfs_test_mount_cleanup(&m);
+	restore_then_stop(&m, &out);
 }
 
 /* mv into the bin through the mount: gone from the listing at once, and
@@ -200,13 +207,7 @@ Test(pg_fresh, mount_archive_then_command_restore_show_at_once)
 		     "%s%s", out.out, out.err);
 	expect_gone(&m);
 
-	cr_assert_eq(rfs_test_sh(&m, &out, "recyclefs restore " E "/" P), 0,
-		     "%s", out.err);
-	expect_back(&m, "before.csv");
-	rfs_test_out_release(&out);
-	/* the daemon ends cleanly (under ASan: without a leak) */
-	cr_expect_eq(rfs_test_mount_stop(&m), 0);
-	rfs_test_mount_cleanup(&m);
+	restore_then_stop(&m, &out);
 }
 
 /* Rows and partitions changed by SQL outside recyclefs leave no trace in
