@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Purge a whole entry, what rm -rf ends with: recorded here (one index
  * transaction), run by the mount's job workers. The entry leaves the
@@ -442,6 +443,29 @@ static bool has_writer(struct rfs_fs_state *st, int64_t epoch_id,
 	return found;
 }
 
+/*
+ * A file closed just before the mv may still be noted as open: close()
+ * returns before the kernel's RELEASE of it reaches the daemon (files of
+ * local storage send no FLUSH). So a writer under the item gets up to
+ * WRITER_GRACE_NS to go before the archive is refused; a file really held
+ * open for writing is refused after that wait.
+ */
+#define WRITER_GRACE_NS (1000 * 1000 * 1000LL)
+
+static bool writer_stays(struct rfs_fs_state *st, int64_t epoch_id,
+			 const char *item)
+{
+	int64_t until = rfs_time_mono_ns() + WRITER_GRACE_NS;
+	const struct timespec pause = { 0, 10 * 1000 * 1000 };
+
+	while (has_writer(st, epoch_id, item)) {
+		if (rfs_time_mono_ns() >= until)
+			return true;
+		nanosleep(&pause, NULL);
+	}
+	return false;
+}
+
 static int bin_restore(struct req *q, const char *path, const char *value,
 		       size_t size, bool overwrite)
 {
@@ -507,7 +531,7 @@ int rfs_fs_bin_archive(struct req *src, const char *from, const char *dst_rest)
 				  "path in .recyclebin");
 		goto out;
 	}
-	if (has_writer(src->st, e->id, src->node.rest)) {
+	if (writer_stays(src->st, e->id, src->node.rest)) {
 		rfs_log(LOG_WARNING,
 			"archive of '%s' refused: a file under it is open for "
 			"writing",

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -365,6 +366,21 @@ void rfs_fs_ll_flush(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 void rfs_fs_ll_release(fuse_req_t fr, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
+#ifdef RFS_TEST_HOOKS
+	/* RECYCLEFS_TEST_RELEASE_DELAY_MS (test builds only): a RELEASE
+	 * handled that much later, as on a busy daemon. */
+	{
+		const char *v = getenv("RECYCLEFS_TEST_RELEASE_DELAY_MS");
+		long ms = v ? strtol(v, NULL, 10) : 0;
+
+		if (ms > 0) {
+			struct timespec d = { ms / 1000,
+					      (ms % 1000) * 1000 * 1000 };
+
+			nanosleep(&d, NULL);
+		}
+	}
+#endif
 	fuse_reply_err(fr,
 		       -close_fh(fuse_req_userdata(fr), fr, rfs_fs_fh_of(fi)));
 }

@@ -242,6 +242,27 @@ Test(bin_mount, a_second_archive_of_a_path_gets_a_numbered_suffix)
 		0);
 }
 
+/* A file written and closed just before the mv: close() returns before
+ * the kernel's RELEASE of it reaches the daemon, which still notes it as
+ * open for writing. The mv waits for it rather than refuse with EBUSY. */
+Test(bin_mount, a_file_closed_just_before_the_mv_does_not_block_it)
+{
+	rfs_test_mount_stop(&m);
+	setenv("RECYCLEFS_TEST_RELEASE_DELAY_MS", "300", 1);
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	unsetenv("RECYCLEFS_TEST_RELEASE_DELAY_MS");
+	cr_assert_eq(rfs_test_sh(&m, NULL,
+				 "echo late > mnt/" E
+				 "/dt=2001-01-01/part-9.parquet && mv mnt/" E
+				 "/dt=2001-01-01 mnt/.recyclebin/"),
+		     0, "the mv was refused: the closed file was still noted");
+	wait_archived(E "/dt=2001-01-01");
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "test \"$(cat mnt/.recyclebin/" E
+				 "/dt=2001-01-01/part-9.parquet)\" = late"),
+		     0);
+}
+
 Test(bin_mount, rm_rf_in_the_bin_purges)
 {
 	struct rfs_test_out out = { 0 };
