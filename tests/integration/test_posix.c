@@ -617,25 +617,6 @@ Test(posix, hard_links_show_one_inode_number)
 		     0);
 }
 
-/* Run @p fn as nobody (65534) with umask 022 in a forked child.
- * @return the child's exit status */
-static int as_nobody(int (*fn)(void))
-{
-	pid_t pid = fork();
-	int st;
-
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) ||
-		    setresuid(65534, 65534, 65534))
-			_exit(100);
-		umask(022);
-		_exit(fn());
-	}
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 200;
-}
-
 static int nobody_makes_every_type(void)
 {
 	int fd;
@@ -682,7 +663,7 @@ Test(posix, a_user_other_than_the_owner_makes_every_file_type)
 	cr_assert_eq(chmod(m.dir, 0711), 0);
 	cr_assert_eq(mkdir(MP("pub"), 0777), 0);
 	cr_assert_eq(chmod(MP("pub"), 0777), 0);
-	cr_assert_eq(as_nobody(nobody_makes_every_type), 0);
+	cr_assert_eq(rfs_test_as_nobody(nobody_makes_every_type, 022), 0);
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
 		char n[32];
 

@@ -104,22 +104,6 @@ Test(posix_attrs, every_name_of_a_file_shows_its_link_count_at_once)
 
 /* ------------------------------------------------ set-ID bits on write */
 
-static int run_as_nobody(int (*fn)(void))
-{
-	pid_t pid = fork();
-	int st;
-
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) ||
-		    setresuid(65534, 65534, 65534))
-			_exit(100);
-		_exit(fn());
-	}
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 200;
-}
-
 static int nobody_writes(void)
 {
 	int fd = open(MP("suid"), O_WRONLY | O_APPEND);
@@ -166,9 +150,9 @@ Test(posix_attrs, a_write_by_another_user_clears_the_set_id_bits)
 	cr_assert_eq(mode_of("suid"), 04777);
 	cr_assert_eq(mode_of("sgid"), 06777);
 
-	cr_assert_eq(run_as_nobody(nobody_writes), 0);
+	cr_assert_eq(rfs_test_as_nobody(nobody_writes, -1), 0);
 	cr_expect_eq(mode_of("suid"), 0777, "after a write by nobody");
-	cr_assert_eq(run_as_nobody(nobody_truncates), 0);
+	cr_assert_eq(rfs_test_as_nobody(nobody_truncates, -1), 0);
 	cr_expect_eq(mode_of("sgid"), 0777, "after a truncate by nobody");
 	/* a change of owner, even by root */
 	cr_assert_eq(chown(MP("owned"), 65534, 65534), 0);

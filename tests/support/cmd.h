@@ -64,4 +64,13 @@ int rfs_test_tmpdir(char *buf, size_t size);
  */
 int rfs_test_rm_rf(const char *path);
 
+/**
+ * Run @p fn in a forked child as nobody (uid and gid 65534, no
+ * supplementary groups), with umask @p mask, or the caller's when
+ * @p mask is negative.
+ * @return the child's exit status (100: it could not become nobody; 200:
+ *         it did not exit), or -1 when it could not be forked or waited for
+ */
+int rfs_test_as_nobody(int (*fn)(void), int mask);
+
 #endif
