@@ -348,7 +348,7 @@ static int sync_index(PGconn *c, PGconn *c2, struct rfs_pg_item *it,
 	struct rfs_pg_par par = { 0 };
 	struct rfs_error why = { 0 };
 	char coid[16], kind;
-	int r, r2 = -EAGAIN;
+	int r, r2;
 
 #ifdef RFS_TEST_HOOKS
 	/* RECYCLEFS_TEST_PG_SYNC_CUT (test builds only): the sync cut
