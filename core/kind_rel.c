@@ -566,10 +566,11 @@ static int rel_entry(const struct rel_scan *sc, const struct rfs_epoch *ep,
 		/* Rebuilt before the archive finished: a retry goes on from
 		 * where its manifest stands (each step checks first). */
 		e->state = RFS_ENTRY_FAILED;
-		e->failed_step = !strcmp(m->state, "copied") ? RFS_ENTRY_VERIFY
-				 : !strcmp(m->state, "verified")
-					 ? RFS_ENTRY_UNPUBLISH
-					 : RFS_ENTRY_DELETE;
+		e->failed_step =
+			!strcmp(m->state, "loaded")	? RFS_ENTRY_SYNC
+			: !strcmp(m->state, "copied")	? RFS_ENTRY_VERIFY
+			: !strcmp(m->state, "verified") ? RFS_ENTRY_UNPUBLISH
+							: RFS_ENTRY_DELETE;
 		if (asprintf(&e->reason,
 			     "rebuilt from the manifest of %s, which stands "
 			     "at %s; run 'recyclefs retry' to finish",

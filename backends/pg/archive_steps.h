@@ -74,7 +74,7 @@ struct rfs_pg_item {
 	char *bin_schema; /**< the recycle schema */
 	char *bin_name;	  /**< the copy's name there */
 	char *origin;	  /**< the origin path given to the snapshot */
-	char *state;	  /**< copied, verified, unpublished, deleted,
+	char *state;	  /**< loaded, copied, verified, unpublished, deleted,
 			       archived; NULL before rfs_pg_sync() */
 	/** The connection to the recycle location when it is another
 	 * database than the source's (copy_stream.h); NULL: the source's.
@@ -165,9 +165,17 @@ int rfs_pg_sync2(PGconn *c, PGconn *c2, struct rfs_pg_item *it,
  * `COPY ... FROM STDIN (FREEZE)` on @p c, into the copy made by
  * `CREATE TABLE ... (LIKE ... INCLUDING ALL)` whose indexes and index
  * constraints are dropped before the rows and made again (same names,
- * same definitions, same comments) after them. The copy, its indexes and
- * the manifest row commit in one transaction of @p c: a sync cut short
- * leaves nothing. @return as rfs_pg_sync()
+ * same definitions, same comments) after them. Without @p c2, the copy,
+ * its indexes and the manifest row commit in one transaction of @p c: a
+ * sync cut short leaves nothing. With @p c2, the copy's rows and the
+ * manifest row ("loaded") commit first; then the indexes are built and
+ * the state made "copied" in a second transaction, while @p c2 hashes
+ * the committed copy and checks the source's stamp: both agreeing, the
+ * state is "verified" and rfs_pg_verify2() has nothing left to do. A
+ * sync cut between the two leaves a "loaded" copy, which no other step
+ * takes for an archive; the rerun (any rfs_pg_sync*()) drops it and its
+ * manifest row and copies again, keeping the item's hash and stamp.
+ * @return as rfs_pg_sync()
  */
 int rfs_pg_sync3(PGconn *c, PGconn *c2, PGconn *rd, struct rfs_pg_item *it,
 		 struct rfs_error *err);

@@ -207,6 +207,12 @@ int rfs_pg_ensure_bin(PGconn *c, const struct rfs_pg_item *it,
 int rfs_pg_manifest_add(PGconn *c, struct rfs_pg_item *it,
 			struct rfs_error *err)
 {
+	return rfs_pg_manifest_add_as(c, it, "copied", err);
+}
+
+int rfs_pg_manifest_add_as(PGconn *c, struct rfs_pg_item *it, const char *state,
+			   struct rfs_error *err)
+{
 	struct rfs_buf sql = RFS_BUF_INIT;
 	const char *p[] = { it->bin_name,
 			    it->schema,
@@ -218,7 +224,8 @@ int rfs_pg_manifest_add(PGconn *c, struct rfs_pg_item *it,
 			    NULL,
 			    it->hash,
 			    it->origin,
-			    it->stamp[0] ? it->stamp : NULL };
+			    it->stamp[0] ? it->stamp : NULL,
+			    state };
 	char rows[24];
 	int r;
 
@@ -228,9 +235,9 @@ int rfs_pg_manifest_add(PGconn *c, struct rfs_pg_item *it,
 	rfs_pg_add_qname(&sql, it->bin_schema, "rfs_manifest");
 	rfs_buf_addf(&sql,
 		     " (bin_name, %s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-		     "$9, $10, 'copied', $11)",
+		     "$9, $10, $12, $11)",
 		     manifest_cols);
-	r = sql.data ? rfs_pg_query(c, NULL, err, rfs_buf_str(&sql), 11, p)
+	r = sql.data ? rfs_pg_query(c, NULL, err, rfs_buf_str(&sql), 12, p)
 		     : -ENOMEM;
 	rfs_buf_release(&sql);
 	return r;

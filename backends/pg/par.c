@@ -42,8 +42,13 @@ static void *par_main(void *arg)
 {
 	struct rfs_pg_par *p = arg;
 
-	p->r = p->snap ? par_hash(p)
-		       : rfs_pg_source_same(p->c, p->oid, p->it, &p->err);
+	if (p->snap)
+		p->r = par_hash(p);
+	else if (p->copy[0])
+		p->r = rfs_pg_same(p->c, p->copy, p->it, "the copy of",
+				   &p->err);
+	if (!p->snap && p->r == 0)
+		p->r = rfs_pg_source_same(p->c, p->oid, p->it, &p->err);
 	return NULL;
 }
 
@@ -72,6 +77,17 @@ void rfs_pg_par_same(struct rfs_pg_par *p, PGconn *c, const char *oid,
 	memset(p, 0, sizeof(*p));
 	p->c = c;
 	p->it = it;
+	snprintf(p->oid, sizeof(p->oid), "%s", oid);
+	par_start(p);
+}
+
+void rfs_pg_par_check(struct rfs_pg_par *p, PGconn *c, const char *copy,
+		      const char *oid, const struct rfs_pg_item *it)
+{
+	memset(p, 0, sizeof(*p));
+	p->c = c;
+	p->it = it;
+	snprintf(p->copy, sizeof(p->copy), "%s", copy);
 	snprintf(p->oid, sizeof(p->oid), "%s", oid);
 	par_start(p);
 }

@@ -49,6 +49,12 @@ int rfs_pg_source_hash(PGconn *c, const char *oid, struct rfs_pg_item *it,
 int rfs_pg_manifest_add(PGconn *c, struct rfs_pg_item *it,
 			struct rfs_error *err);
 
+/** rfs_pg_manifest_add() with the state @p state: "loaded" for the
+ * rows of a sync whose indexes are built in a second transaction
+ * (sync.c), which make it "copied" (manifest.c). */
+int rfs_pg_manifest_add_as(PGconn *c, struct rfs_pg_item *it, const char *state,
+			   struct rfs_error *err);
+
 /** Set the manifest row's state to @p state (archived_at too for
  * "archived"), on it->mc or @p c, and keep it in it->state (manifest.c).
  * @return 0 or as rfs_pg_query() */

@@ -566,7 +566,9 @@ Test(pg, streamed_sync_copies_at_its_snapshot_with_the_indexes_like_gives)
 	cr_expect_str_eq(it.hash, snap.hash);
 	s = PSQL("SELECT rows || ' ' || hash || ' ' || state FROM "
 		 "recyclebin.rfs_manifest WHERE bin_name = 'o8copy'");
-	snprintf(line, sizeof(line), "%lld %s copied", (long long)snap.rows,
+	/* the rows committed first, the indexes built while the copy was
+	 * hashed and the source checked: the sync ends verified */
+	snprintf(line, sizeof(line), "%lld %s verified", (long long)snap.rows,
 		 snap.hash);
 	cr_expect_str_eq(s, line);
 	free(s);
@@ -582,6 +584,110 @@ Test(pg, streamed_sync_copies_at_its_snapshot_with_the_indexes_like_gives)
 	PQfinish(c);
 	PQfinish(c2);
 	PQfinish(rd);
+}
+
+/* The streamed sync commits its rows ("loaded") before it builds the
+ * indexes ("copied"). Cut between the two (RECYCLEFS_TEST_PG_SYNC_CUT, as
+ * a kill there), the copy without its indexes is no archive: verify and
+ * unpublish refuse it, the partition stays attached and whole. The rerun
+ * of the sync, with the item the manifest gives (as a resumed job has),
+ * drops that copy and makes it again, indexes and all; a row written
+ * into the source meanwhile is not lost: the manifest keeps the first
+ * snapshot's hash, so the copy of the rerun is not verified against it
+ * and the partition stays. */
+static void sync_cut_between(const char *name, bool write)
+{
+	struct rfs_error err = { 0 };
+	struct rfs_pg_item it = { 0 }, again = { 0 };
+	PGconn *c = conn(), *c2 = conn(), *rd = conn();
+	char qname[64], copy[64], *before, *want, *s;
+	int r;
+
+	snprintf(qname, sizeof(qname), "public.%s", name);
+	snprintf(copy, sizeof(copy), "recyclebin.%s", name);
+	free(PSQL("CREATE TABLE public.olike (LIKE %s INCLUDING ALL)", qname));
+	want = index_sig("public.olike");
+	cr_assert(strstr(want, "PRIMARY KEY"), "%s", want);
+	before = rfs_test_pg_content(qname);
+	STEP(rfs_pg_precheck(c, "public", name, "public.orders", "recyclebin",
+			     name, "sales.orders/bronze/x", &it, &err));
+	setenv("RECYCLEFS_TEST_PG_SYNC_CUT", "1", 1);
+	r = rfs_pg_sync3(c, c2, rd, &it, &err);
+	unsetenv("RECYCLEFS_TEST_PG_SYNC_CUT");
+	cr_assert_eq(r, -EIO, "%d %s", r, err.msg);
+	s = PSQL("SELECT state FROM recyclebin.rfs_manifest WHERE bin_name = "
+		 "'%s'",
+		 name);
+	cr_expect_str_eq(s, "loaded");
+	free(s);
+	s = index_sig(copy);
+	cr_expect(!strstr(s, "PRIMARY KEY") && !strstr(s, "INDEX"),
+		  "the copy has no index yet: %s", s);
+	free(s);
+	rfs_pg_item_release(&it);
+	cr_assert_eq(rfs_pg_item_load(c, "recyclebin", name, &it, &err), 0,
+		     "%s", err.msg);
+	cr_expect_eq(rfs_pg_verify2(c, c2, &it, &err), -EINVAL);
+	cr_expect(strstr(err.msg, "not copied yet"), "%s", err.msg);
+	cr_expect_eq(rfs_pg_unpublish(c, &it, &err), -EINVAL);
+	cr_expect(attached(name));
+	s = rfs_test_pg_content(qname);
+	cr_expect_str_eq(s, before);
+	free(s);
+	if (write) {
+		free(PSQL("INSERT INTO public.orders (id, created, customer, "
+			  "amount) SELECT max(id) + 1, min(created), 1, 1 FROM "
+			  "%s",
+			  qname));
+		free(before);
+		before = rfs_test_pg_content(qname);
+	}
+	/* the rerun, as a resumed job runs it: the item from the manifest */
+	cr_assert_eq(rfs_pg_item_load(c, "recyclebin", name, &again, &err), 0,
+		     "%s", err.msg);
+	STEP(rfs_pg_sync3(c, c2, rd, &again, &err));
+	s = rfs_test_pg_content(copy);
+	cr_expect_str_eq(s, before);
+	free(s);
+	s = index_sig(copy);
+	cr_expect_str_eq(s, want);
+	free(s);
+	s = PSQL("SELECT state FROM recyclebin.rfs_manifest WHERE bin_name = "
+		 "'%s'",
+		 name);
+	cr_expect_str_eq(s, write ? "copied" : "verified");
+	free(s);
+	r = rfs_pg_verify2(c, c2, &again, &err);
+	if (write) {
+		cr_expect_eq(r, -ESTALE, "%d %s", r, err.msg);
+		cr_expect_eq(rfs_pg_unpublish(c, &again, &err), -EINVAL);
+		cr_expect(attached(name));
+		s = rfs_test_pg_content(qname);
+		cr_expect_str_eq(s, before);
+		free(s);
+	} else {
+		cr_expect_eq(r, 0, "%d %s", r, err.msg);
+	}
+	cr_expect_eq(PQtransactionStatus(c), PQTRANS_IDLE);
+	cr_expect_eq(PQtransactionStatus(c2), PQTRANS_IDLE);
+	cr_expect_eq(PQtransactionStatus(rd), PQTRANS_IDLE);
+	free(before);
+	free(want);
+	rfs_pg_item_release(&it);
+	rfs_pg_item_release(&again);
+	PQfinish(c);
+	PQfinish(c2);
+	PQfinish(rd);
+}
+
+Test(pg, streamed_sync_cut_between_its_rows_and_indexes_is_made_again)
+{
+	sync_cut_between("orders_2013_09", false);
+}
+
+Test(pg, row_written_after_a_cut_sync_is_not_lost_by_its_rerun)
+{
+	sync_cut_between("orders_2013_10", true);
 }
 
 Test(pg, server_restarted_mid_copy_then_rerun)

@@ -574,6 +574,73 @@ Test(pg_kind, reindex_rebuilds_entries_from_the_manifest_table)
 	rfs_test_mount_cleanup(&m);
 }
 
+/* A job's sync cut between its rows and its indexes
+ * (RECYCLEFS_TEST_PG_SYNC_CUT, as a kill there) leaves the manifest row
+ * "loaded", the partition attached. With the index lost and rebuilt by
+ * reindex, the entry is failed at the sync; the retry makes the copy
+ * again and finishes the archive with every row. */
+Test(pg_kind, sync_cut_after_its_rows_is_rebuilt_by_reindex_and_retried)
+{
+	struct rfs_test_mount m = { 0 };
+	struct rfs_test_out out = { 0 };
+	char *before, *s, *cp;
+
+	catalog(&m);
+	before = rfs_test_pg_content("public.orders_2013_09");
+	cr_expect_neq(rfs_test_sh(&m, &out,
+				  "RECYCLEFS_TEST_PG_SYNC_CUT=1 "
+				  "RECYCLEFS_TEST_REL_ATTEMPTS=1 recyclefs "
+				  "archive %s/orders_2013_09",
+				  E),
+		      0);
+	s = copy_of("orders_2013_09");
+	cr_expect(strstr(s, " loaded"), "%s", s);
+	free(s);
+	s = attachment("orders_2013_09");
+	cr_expect_str_eq(
+		s, "orders FOR VALUES FROM ('2013-09-01') TO ('2013-10-01')");
+	free(s);
+	cr_assert_eq(rfs_test_sh(&m, &out,
+				 "rm -f index.db index.db-wal index.db-shm && "
+				 "recyclefs init && recyclefs table add "
+				 "sales.orders && recyclefs lifecycle add "
+				 "sales.orders bronze && recyclefs storage add "
+				 "pg '%s' && recyclefs epoch add sales.orders "
+				 "bronze --from 2013-01-01 --storage pg --path "
+				 "public.orders",
+				 rfs_test_pg_uri("")),
+		     0, "%s", out.err);
+	cr_assert_eq(rfs_test_sh(&m, &out, "recyclefs reindex"), 0, "%s",
+		     out.err);
+	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status --all"), 0);
+	cr_expect(strstr(out.out, "failed") &&
+			  strstr(out.out, "which stands at loaded"),
+		  "%s", out.out);
+	cr_expect_eq(
+		rfs_test_sh(&m, &out, "recyclefs retry %s/orders_2013_09", E),
+		0, "%s", out.err);
+	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status --all"), 0);
+	cr_expect(strstr(out.out, "orders_2013_09  archived"), "%s", out.out);
+	s = attachment("orders_2013_09");
+	cr_expect_str_eq(s, "-", "the partition is dropped");
+	free(s);
+	s = copy_of("orders_2013_09");
+	cp = strchr(s, ' ');
+	cr_assert(cp, "no recycle copy: '%s'", s);
+	*cp = '\0';
+	cr_expect_str_eq(cp + 1, "archived");
+	{
+		char *rows = rfs_test_pg_content(s);
+
+		cr_expect_str_eq(rows, before);
+		free(rows);
+	}
+	free(s);
+	free(before);
+	rfs_test_out_release(&out);
+	rfs_test_mount_cleanup(&m);
+}
+
 Test(pg_kind, a_partition_a_foreign_key_references_is_refused_untouched)
 {
 	struct rfs_test_mount m = { 0 };
@@ -887,9 +954,9 @@ Test(pg_kind, identifiers_needing_quotes_archive_and_restore)
 	rfs_test_mount_cleanup(&m);
 }
 
-/* Archive partition NAME stopped before verify (the copy made), run SQL
- * then SQL2 (two transactions; either may be NULL), resume: @return the
- * status output after the job ended. */
+/* Archive partition NAME stopped before verify (the copy made and
+ * verified by the sync), run SQL then SQL2 (two transactions; either may
+ * be NULL), resume: @return the status output after the job ended. */
 static char *archive_changed_at_verify(struct rfs_test_mount *m,
 				       const char *name, const char *sql,
 				       const char *sql2)
@@ -902,8 +969,11 @@ static char *archive_changed_at_verify(struct rfs_test_mount *m,
 				  "recyclefs archive %s/%s",
 				  E, name),
 		      0);
+	/* the sync verified its copy against the source already: the
+	 * change below is caught by the checks before the detach and the
+	 * drop */
 	s = copy_of(name);
-	cr_expect(strstr(s, " copied"), "%s", s);
+	cr_expect(strstr(s, " verified"), "%s", s);
 	free(s);
 	if (sql)
 		free(PSQL("%s", sql));
@@ -1019,9 +1089,10 @@ Test(pg_kind, older_manifest_rows_still_verify_and_restore)
 		  "text, state text NOT NULL, copied_at timestamptz NOT NULL "
 		  "DEFAULT now(), archived_at timestamptz)"));
 	before = rfs_test_pg_content("public.orders_2013_08");
+	/* a row of then: no stamp, standing at copied (so verify runs) */
 	s = archive_changed_at_verify(&m, "orders_2013_08",
 				      "UPDATE recyclebin.rfs_manifest SET "
-				      "stamp = NULL",
+				      "stamp = NULL, state = 'copied'",
 				      NULL);
 	cr_expect(strstr(s, "orders_2013_08  archived"), "%s", s);
 	free(s);
