@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 /** The receive buffer of large ranged GETs (of RECV_BIG_GET or more). */
-#define RECV_BUFFER (256L << 10)
+#define RECV_BUFFER  (256L << 10)
 #define RECV_BIG_GET ((size_t)1 << 20)
 
 /** Attempts of one request, the first included. */
