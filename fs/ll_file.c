@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 #include <stdlib.h>
@@ -288,6 +289,59 @@ void rfs_fs_ll_create(fuse_req_t fr, fuse_ino_t parent, const char *name,
 		reply_open(fr, &e, fi);
 }
 
+/* The reply buffer of reads from storages without a descriptor, one per
+ * thread of the FUSE loop, kept from one read to the next: a new buffer of
+ * a request's size (up to 1 MiB) is a new mapping whose pages the copy into
+ * it faults in, which costs more than the copy. Freed when its thread
+ * ends. */
+static pthread_key_t reply_key;
+static pthread_once_t reply_once = PTHREAD_ONCE_INIT;
+
+struct reply_buf {
+	char *mem;
+	size_t cap;
+};
+
+static void reply_buf_free(void *p)
+{
+	struct reply_buf *rb = p;
+
+	free(rb->mem);
+	free(rb);
+}
+
+static void reply_key_make(void)
+{
+	if (pthread_key_create(&reply_key, reply_buf_free) != 0)
+		abort();
+}
+
+/* @return this thread's reply buffer of at least @p size bytes, or NULL */
+static char *reply_buf(size_t size)
+{
+	struct reply_buf *rb;
+
+	pthread_once(&reply_once, reply_key_make);
+	rb = pthread_getspecific(reply_key);
+	if (!rb) {
+		rb = calloc(1, sizeof(*rb));
+		if (!rb || pthread_setspecific(reply_key, rb) != 0) {
+			free(rb);
+			return NULL;
+		}
+	}
+	if (rb->cap < size) {
+		char *m = malloc(size);
+
+		if (!m)
+			return NULL;
+		free(rb->mem);
+		rb->mem = m;
+		rb->cap = size;
+	}
+	return rb->mem;
+}
+
 void rfs_fs_ll_read(fuse_req_t fr, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -305,7 +359,7 @@ void rfs_fs_ll_read(fuse_req_t fr, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_data(fr, &v, FUSE_BUF_SPLICE_MOVE);
 		return;
 	}
-	v.buf[0].mem = malloc(size ? size : 1);
+	v.buf[0].mem = reply_buf(size ? size : 1);
 	if (!v.buf[0].mem) {
 		fuse_reply_err(fr, ENOMEM);
 		return;
@@ -316,7 +370,6 @@ void rfs_fs_ll_read(fuse_req_t fr, fuse_ino_t ino, size_t size, off_t off,
 							  NULL, (int)n));
 	else
 		fuse_reply_buf(fr, v.buf[0].mem, (size_t)n);
-	free(v.buf[0].mem);
 }
 
 void rfs_fs_ll_write_buf(fuse_req_t fr, fuse_ino_t ino, struct fuse_bufvec *in,

@@ -28,6 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
+/** The receive buffer of large ranged GETs (of RECV_BIG_GET or more). */
+#define RECV_BUFFER  (256L << 10)
+#define RECV_BIG_GET ((size_t)1 << 20)
+
 /** Attempts of one request, the first included. */
 #define ATTEMPTS 5
 /** The first backoff; each retry doubles it. */
@@ -445,6 +449,11 @@ static CURLcode attempt(struct rfs_s3_client *c, struct rfs_s3_request *r,
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	/* A large ranged GET (a read's window or part) receives in fewer,
+	 * larger recv() calls than curl's default 16 KiB allow; the buffer
+	 * goes back to the default with the handle's next reset. */
+	if (r->out_mem && r->out_mem_size >= RECV_BIG_GET)
+		curl_easy_setopt(h, CURLOPT_BUFFERSIZE, (long)RECV_BUFFER);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
 	set_method(h, r, x);

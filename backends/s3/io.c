@@ -198,8 +198,12 @@ static int stage(struct rfs_s3_file *f, bool fetch)
 		return r;
 	}
 	f->fd = fd;
-	f->ra_len = 0;
 	rfs_s3_prefetch_drop(f);
+	/* every later read goes to the staging file */
+	free(f->ra);
+	free(f->spare);
+	f->ra = f->spare = NULL;
+	f->ra_cap = f->ra_len = f->spare_cap = 0;
 	return 0;
 }
 
@@ -401,6 +405,7 @@ int rfs_s3_file_close(struct rfs_file *rf)
 	rfs_s3_prefetch_drop(f);
 	pthread_mutex_destroy(&f->lock);
 	free(f->ra);
+	free(f->spare);
 	free(f->full);
 	free(f);
 	return r;

@@ -52,6 +52,7 @@ struct prefetch {
 	char *full;
 	char etag[sizeof(((struct rfs_s3_meta *)0)->etag)];
 	char *buf;
+	size_t cap; /* buf's size */
 	off_t off;
 	size_t want;
 	ssize_t got; /* bytes, or -errno; set by the thread */
@@ -181,12 +182,45 @@ static void *prefetch_run(void *arg)
 }
 
 /* Wait for the prefetch of @p f, if any, and drop it. */
+/* Keep @p buf (@p cap bytes) as the spare buffer of @p f, the larger of it
+ * and the spare already kept; free the other. */
+static void keep_spare(struct rfs_s3_file *f, char *buf, size_t cap)
+{
+	if (buf && cap > f->spare_cap) {
+		free(f->spare);
+		f->spare = buf;
+		f->spare_cap = cap;
+	} else {
+		free(buf);
+	}
+}
+
+/* A buffer of @p want bytes for a prefetch: the spare one when it is large
+ * enough (no new pages to fault in: the copies into a fresh buffer of
+ * 16 MiB cost more than the copies themselves), else a new one. */
+static char *take_spare(struct rfs_s3_file *f, size_t want, size_t *cap)
+{
+	char *p = f->spare;
+
+	if (p && f->spare_cap >= want) {
+		*cap = f->spare_cap;
+		f->spare = NULL;
+		f->spare_cap = 0;
+		return p;
+	}
+	free(f->spare);
+	f->spare = NULL;
+	f->spare_cap = 0;
+	*cap = want;
+	return malloc(want);
+}
+
 void rfs_s3_prefetch_drop(struct rfs_s3_file *f)
 {
 	if (!f->pf)
 		return;
 	pthread_join(f->pf->tid, NULL);
-	free(f->pf->buf);
+	keep_spare(f, f->pf->buf, f->pf->cap);
 	free(f->pf->full);
 	free(f->pf);
 	f->pf = NULL;
@@ -212,11 +246,11 @@ static void prefetch_start(struct rfs_s3_file *f)
 		p->want = (size_t)(f->meta.size - next);
 	snprintf(p->etag, sizeof(p->etag), "%s", f->meta.etag);
 	p->full = strdup(f->full);
-	p->buf = malloc(p->want);
+	p->buf = take_spare(f, p->want, &p->cap);
 	if (!p->full || !p->buf ||
 	    pthread_create(&p->tid, NULL, prefetch_run, p) != 0) {
 		free(p->full);
-		free(p->buf);
+		keep_spare(f, p->buf, p->cap);
 		free(p);
 		return;
 	}
@@ -236,17 +270,19 @@ static bool prefetch_take(struct rfs_s3_file *f, off_t o)
 	f->pf = NULL;
 	if (p->got > 0 && o >= p->off && o < p->off + (off_t)p->got) {
 		char *old = f->ra;
+		size_t old_cap = f->ra_cap;
 
 		f->ra = p->buf;
-		f->ra_cap = p->want;
+		f->ra_cap = p->cap;
 		f->ra_off = p->off;
 		f->ra_len = (size_t)p->got;
 		p->buf = old;
+		p->cap = old_cap;
 		took = true;
 		grow(f); /* still sequential */
 	}
 	/* a failure is reported by the read that fetches it again */
-	free(p->buf);
+	keep_spare(f, p->buf, p->cap);
 	free(p->full);
 	free(p);
 	return took;

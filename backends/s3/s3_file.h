@@ -40,6 +40,10 @@ struct rfs_s3_file {
 	off_t next_off; /**< where the last read ended */
 	size_t window;	/**< the read-ahead window, 0 when not sequential */
 	struct prefetch *pf; /**< the next window, being fetched; or NULL */
+	/** a window's buffer kept for the next prefetch (its pages already
+	 * mapped), or NULL: with ra and pf, two buffers at most */
+	char *spare;
+	size_t spare_cap; /**< spare's size */
 };
 
 /** @return the S3 file of handle @p f */

@@ -252,6 +252,68 @@ Test(s3, objects_of_the_aws_cli_list_and_read_through_the_mount)
 	SH_OK("D=$PWD && cd mnt/" E " && sha256sum -c --quiet $D/src.sum");
 }
 
+/* An object of many read-ahead windows reads whole through the mount, by
+ * the kernel's requests and by reads of odd sizes at odd offsets across
+ * the 2 MiB parts of its windows. */
+Test(s3, a_large_object_reads_whole_and_at_odd_offsets_through_the_mount)
+{
+	SH_OK("head -c 100003001 /dev/urandom > big.bin && "
+	      "$AWSX s3 cp --only-show-errors big.bin s3://$B/" PFX "/big.bin");
+	mount_up();
+	SH_OK("test \"$(sha256sum < mnt/" E "/big.bin)\" = "
+	      "\"$(sha256sum < big.bin)\"");
+	SH_OK("dd if=mnt/" E "/big.bin bs=1M iflag=direct status=none | "
+	      "cmp - big.bin");
+	SH_OK("python3 - mnt/" E "/big.bin big.bin <<'EOF'\n"
+	      "import sys\n"
+	      "a = open(sys.argv[1], 'rb', buffering=0)\n"
+	      "b = open(sys.argv[2], 'rb', buffering=0)\n"
+	      "M = 1 << 20\n"
+	      "for at, n in [(2 * M - 1, 2), (4 * M - 7, 3 * M + 11),\n"
+	      "              (17 * M + 1, 1), (33 * M - 4093, 5 * M),\n"
+	      "              (100003001 - 5, 100), (64 * M - 1, 2 * M + 1),\n"
+	      "              (1, 7 * M - 2)]:\n"
+	      "    a.seek(at); b.seek(at)\n"
+	      "    x = b''\n"
+	      "    while len(x) < n:\n"
+	      "        y = a.read(n - len(x))\n"
+	      "        if not y: break\n"
+	      "        x += y\n"
+	      "    assert x == b.read(n), (at, n)\n"
+	      "EOF");
+}
+
+/* An object rewritten by another client while it is read through the mount
+ * reads as the version the read began with, or fails: never as a mix. */
+Test(s3, an_object_rewritten_mid_read_reads_old_bytes_or_fails)
+{
+	SH_OK("head -c 60000000 /dev/urandom > v1 && "
+	      "head -c 60000000 /dev/urandom > v2 && "
+	      "$AWSX s3 cp --only-show-errors v1 s3://$B/" PFX "/v.bin");
+	mount_up();
+	SH_OK("python3 - mnt/" E "/v.bin v1 v2 <<'EOF'\n"
+	      "import os, subprocess, sys\n"
+	      "f = os.open(sys.argv[1], os.O_RDONLY)\n"
+	      "old = open(sys.argv[2], 'rb').read()\n"
+	      "got = b''\n"
+	      "try:\n"
+	      "    while len(got) < len(old):\n"
+	      "        if len(got) >= 20 << 20 and not os.environ.get('DONE'):\n"
+	      "            os.environ['DONE'] = '1'\n"
+	      "            subprocess.check_call(os.environ['AWSX'].split() +\n"
+	      "                ['s3', 'cp', '--only-show-errors', sys.argv[3],\n"
+	      "                 's3://' + os.environ['B'] + '/" PFX
+	      "/v.bin'])\n"
+	      "        y = os.read(f, 1 << 20)\n"
+	      "        if not y: break\n"
+	      "        got += y\n"
+	      "except OSError as e:\n"
+	      "    print('read failed at', len(got), e)\n"
+	      "assert len(got) >= 20 << 20, len(got)\n"
+	      "assert got == old[:len(got)], 'a mix of two versions'\n"
+	      "EOF");
+}
+
 Test(s3, files_written_through_the_mount_land_as_objects_with_their_mtime)
 {
 	const char *files[] = { "part-0.parquet", "part-1.parquet",

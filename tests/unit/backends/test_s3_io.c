@@ -531,6 +531,50 @@ Test(backends_s3_io, a_sequential_read_fetches_the_next_window_ahead)
 	free(got);
 }
 
+/* A read of many windows, in requests of 1 MiB and odd sizes as the kernel
+ * sends them, across the windows and the 2 MiB parts: the window buffers
+ * are used again from one prefetch to the next (from the fifth window on),
+ * and a read elsewhere in the middle drops a prefetch whose buffer is kept
+ * too; every byte is the object's. */
+Test(backends_s3_io, a_long_read_reads_every_window_right_through_kept_buffers)
+{
+	const size_t len = 90 * MIB + 4097, big = MIB + 4093;
+	unsigned char *want = malloc(len), *got = malloc(big);
+	struct rfs_file *f = NULL;
+	size_t sizes[] = { MIB, big, 131072, 1, MIB - 1, 393216 };
+	off_t off = 0;
+	int i = 0;
+
+	cr_assert(want && got);
+	put_pattern(S3.b, "long", len, 7);
+	bk_pattern(want, len, 7, 0);
+	cr_assert_eq(rfs_backend_open_file(S3.b, "long", O_RDONLY, 0, &f), 0);
+	while (off < (off_t)len) {
+		size_t n = sizes[i++ % 6];
+		size_t expect = len - (size_t)off < n ? len - (size_t)off : n;
+
+		if (off >= 60 * (off_t)MIB && off < 61 * (off_t)MIB) {
+			/* elsewhere, once: the prefetch in flight is dropped */
+			cr_assert_eq(
+				rfs_file_read(f, got, 4096, 5 * (off_t)MIB + 3),
+				4096);
+			cr_assert_arr_eq(got, want + 5 * MIB + 3, 4096);
+			off = 61 * (off_t)MIB;
+			continue;
+		}
+		cr_assert_eq(rfs_file_read(f, got, n, off), (ssize_t)expect,
+			     "at %lld: %s", (long long)off,
+			     rfs_s3_last_error());
+		cr_assert_arr_eq(got, want + off, expect, "at %lld",
+				 (long long)off);
+		off += (off_t)expect;
+	}
+	cr_assert_eq(rfs_file_read(f, got, 10, (off_t)len), 0);
+	cr_assert_eq(rfs_file_close(f), 0);
+	free(want);
+	free(got);
+}
+
 /* ----------------------------------------------- retries and failures */
 
 /* A client of bucket "b" on @p endpoint, for requests made by hand. */
