@@ -58,22 +58,15 @@ static void archive(void)
 		  "not archived");
 }
 
-/* rm -rf of the sub-folder; @return how long it took, ms. */
-static long rm_sub(void)
+/* rm -rf of the sub-folder: it succeeds (the parts are queued, the
+ * purge is left to the workers). */
+static void rm_sub(void)
 {
 	struct rfs_test_out out = { 0 };
-	long ms;
 
-	cr_assert_eq(rfs_test_sh(&m, &out,
-				 "s=$(date +%%s%%N); rm -rf mnt/.recyclebin/" B
-				 "/sub; r=$?; e=$(date +%%s%%N); echo $(((e - "
-				 "s) / 1000000)); exit $r"),
+	cr_assert_eq(rfs_test_sh(&m, &out, "rm -rf mnt/.recyclebin/" B "/sub"),
 		     0, "%s", out.err);
-	ms = strtol(out.out, NULL, 10);
 	rfs_test_out_release(&out);
-	fprintf(stderr, "bin_parts: rm -rf of %d parts took %ld ms\n",
-		N_SUB + 2, ms);
-	return ms;
 }
 
 /* The mount shows sub/ gone, and a second rm finds nothing. */
@@ -134,12 +127,11 @@ Test(bin_parts, rm_rf_of_a_folder_is_queued_and_purged_in_batches)
 {
 	struct rfs_test_out out = { 0 };
 	char uri[160];
-	long ms;
 	int n, r;
 
 	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
 	archive();
-	ms = rm_sub();
+	rm_sub();
 	expect_sub_gone_from_the_mount();
 	expect_purged();
 	n = batches();
@@ -150,7 +142,6 @@ Test(bin_parts, rm_rf_of_a_folder_is_queued_and_purged_in_batches)
 	 * each: far fewer writes than parts (the first rm's batch may start
 	 * before the next rm, so not exactly one). */
 	cr_expect(n >= 1 && n <= (N_SUB + 2) / 10, "%d batches", n);
-	cr_expect_lt(ms, 20000);
 	/* The index lost: a reindex from the storage gives the same entry. */
 	cr_assert_eq(rfs_test_mount_stop(&m), 0);
 	cr_assert_eq(rfs_test_sh(&m, NULL, "rm -f index.db*"), 0);
