@@ -484,6 +484,11 @@ static int bin_restore(struct req *q, const char *path, const char *value,
 		to.to_uri = v;
 	else if (*v && strcmp(v, ".") && strcmp(v, "origin"))
 		to.to = v;
+	r = rfs_fs_bin_restore_allowed(q, path, &to);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
 	pthread_mutex_lock(&q->st->wlock);
 	/* The full path: through .recyclebin/ it names exactly this entry,
 	 * not the newest version of its origin. The target is planned on
@@ -569,17 +574,6 @@ out:
 
 /* The bin's kind: a live view (the kernel keeps nothing of it), read-only
  * but for rm (purge) and the restore attributes. */
-
-int rfs_fs_bin_refuse_new(struct req *q, const char *op, const char *path)
-{
-	struct bin_node bn;
-	int r = rfs_fs_kind_refuse(q, op, path);
-
-	if (q->uid != 0 && q->uid != q->st->uid &&
-	    rfs_fs_bin_resolve(q, &bn) == 0 && bn.kind != BIN_ENTRY)
-		r = -EACCES;
-	return r;
-}
 
 static int bin_create(struct req *q, const char *name, mode_t mode, int flags,
 		      struct rfs_file **f)

@@ -622,7 +622,7 @@ int rfs_fs_req_begin_new(struct req *q, struct rfs_fs_state *st,
  * @return 0 or -ENAMETOOLONG */
 int rfs_fs_path_join(char *buf, size_t size, const char *dir, const char *name);
 
-/* The bin's path-based operations (fs/bin.c). */
+/* The bin's path-based operations (fs/bin_ops.c, fs/bin_access.c). */
 
 /**
  * A rename of the item @p src into the bin at @p dst_rest: archive it.

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "tests/support/cmd.h"
@@ -222,4 +223,70 @@ Test(bin_users, only_the_owner_of_an_entry_purges_it)
 				    "--all | grep -q purged && test ! -e "
 				    "data/.recyclebin/" ITEM),
 		  "the entry was not purged");
+}
+
+/* setfattr -n NAME -v VALUE TO: 0 or errno. */
+static const char *xname, *xvalue;
+
+static int set_attr(void)
+{
+	return setxattr(to, xname, xvalue, strlen(xvalue), 0) == 0 ? 0 : errno;
+}
+
+static int restore_as(uid_t uid, const char *name, const char *value)
+{
+	xname = name;
+	xvalue = value;
+	return rfs_test_as_user(uid, uid, set_attr, -1);
+}
+
+Test(bin_users, the_owner_restores_an_entry_to_its_origin_only)
+{
+	struct rfs_test_out out = { 0 };
+	char uri[4096 + 32];
+
+	cr_assert_eq(rfs_test_as_user(OWNER, OWNER, mv_in, -1), 0);
+	wait_state(ITEM, "archived");
+	snprintf(to, sizeof(to), "%s", rfs_test_mnt(&m, ".recyclebin/" ITEM));
+	/* Another user cannot write the entry; its owner restores only
+	 * to its origin, without overwriting, where the owner may make
+	 * files. */
+	cr_expect_eq(restore_as(OTHER, "user.recyclefs.restore", "origin"),
+		     EACCES, "restore by another user");
+	snprintf(uri, sizeof(uri), "file://%s/elsewhere", m.dir);
+	cr_expect_eq(restore_as(OWNER, "user.recyclefs.restore", uri), EACCES,
+		     "restore by the owner to a URI");
+	cr_expect_eq(restore_as(OWNER, "user.recyclefs.restore", E), EACCES,
+		     "restore by the owner to another place");
+	cr_expect_eq(
+		restore_as(OWNER, "user.recyclefs.restore_overwrite", "origin"),
+		EACCES, "restore by the owner with overwrite");
+	cr_assert_eq(rfs_test_sh(&m, NULL, "chown 0:0 data/orders/e1"), 0);
+	cr_expect_eq(restore_as(OWNER, "user.recyclefs.restore", "origin"),
+		     EACCES, "restore into a folder the owner may not write");
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "! getfattr -n user.recyclefs.restore_state "
+				 "'mnt/.recyclebin/" ITEM "' 2>/dev/null && "
+				 "test ! -e data/orders/e1/dt=2001-01-01"),
+		     0, "a refused restore was recorded");
+	cr_assert_eq(rfs_test_sh(&m, NULL, "chown %d:%d data/orders/e1", OWNER,
+				 OWNER),
+		     0);
+	cr_assert_eq(restore_as(OWNER, "user.recyclefs.restore", "origin"), 0,
+		     "restore by the owner to its origin");
+	cr_assert(rfs_test_sh_until(&m, 60,
+				    "test \"$(getfattr --only-values -n "
+				    "user.recyclefs.restore_state "
+				    "'mnt/.recyclebin/" ITEM "' 2>/dev/null)\" "
+				    "= done"),
+		  "the restore did not end");
+	cr_expect_eq(
+		rfs_test_sh(&m, &out,
+			    "cd data/orders/e1 && find . -type f -exec "
+			    "sha256sum {} + | sort -k2 | diff "
+			    "../../../before.sum - && test \"$(stat -c %%u "
+			    "dt=2001-01-01/part-0.parquet)\" = %d",
+			    OWNER),
+		0, "%s%s", out.out, out.err);
+	rfs_test_out_release(&out);
 }
