@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /** The most a failed batch waits before its retry. */
 #define PART_RETRY_MAX_S 60
@@ -157,15 +158,21 @@ static int parts_open(struct rfs_engine_job *b)
 #ifdef RFS_TEST_HOOKS
 /* RECYCLEFS_TEST_PART_DELAY_MS (test builds only): a batch waits that long
  * before it touches storage, its lease held, as a batch behind a slow
- * store would; a daemon killed meanwhile leaves its parts queued. */
+ * store would; a daemon killed meanwhile leaves its parts queued.
+ * RECYCLEFS_TEST_PART_HOLD=FILE: a batch waits there, likewise, for as
+ * long as FILE exists (a test removes it to let the batch go). */
 static void test_delay(void)
 {
 	const char *v = getenv("RECYCLEFS_TEST_PART_DELAY_MS");
+	const char *hold = getenv("RECYCLEFS_TEST_PART_HOLD");
 	long ms = v ? strtol(v, NULL, 10) : 0;
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	const struct timespec poll = { 0, 50 * 1000 * 1000 };
 
 	if (ms > 0)
 		nanosleep(&ts, NULL);
+	while (hold && *hold && access(hold, F_OK) == 0)
+		nanosleep(&poll, NULL);
 }
 #else
 static void test_delay(void)

@@ -194,7 +194,14 @@ int rfs_fs_bin_getattr(struct req *q, struct stat *st)
 	if (r < 0)
 		return r;
 	if (bn.kind != BIN_ENTRY) {
+		/* The bin's own folders are shared as /tmp is (drwxrwxrwt),
+		 * so that the kernel lets anyone who may delete an item at
+		 * its origin move it in (its check on the source's folder
+		 * is the rule); the daemon refuses every other new name in
+		 * them (rfs_fs_kind_bin), and the sticky bit leaves an
+		 * entry's removal to its owner. */
 		rfs_fs_dir_stat(q->st, q->st->mounted_ns, st);
+		st->st_mode = S_IFDIR | S_ISVTX | 0777;
 		return 0;
 	}
 	r = rfs_fs_bin_location(q, bn.e, bn.sub, &b, &key);

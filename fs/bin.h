@@ -52,4 +52,23 @@ int rfs_fs_bin_readlink(struct req *q, char *buf, size_t size);
 /** open of a file in the bin (read-only; else EPERM, logged). */
 int rfs_fs_bin_open(struct req *q, int flags, struct rfs_file **out);
 
+struct rfs_restore_target;
+
+/**
+ * May the caller of @p q (an entry, or a path below one) restore it to
+ * @p to through the mount? Root and the mount's owner may, as the restore
+ * itself decides; another user (who may write the entry: its owner, by
+ * its mode) only to the entry's origin, without overwriting, and only
+ * where that user (by user and primary group) may make files: write and
+ * search on the origin when it is a folder, else on the nearest folder
+ * above it that exists, up to the epoch's folder.
+ * @param q    the request of the entry's path, with its caller
+ * @param path the bin path, for the log
+ * @param to   the restore's target, as parsed from the attribute
+ * @return 0, or -EACCES with the reason logged; -errno when the entry
+ *         cannot be read
+ */
+int rfs_fs_bin_restore_allowed(struct req *q, const char *path,
+			       const struct rfs_restore_target *to);
+
 #endif

@@ -484,6 +484,11 @@ static int bin_restore(struct req *q, const char *path, const char *value,
 		to.to_uri = v;
 	else if (*v && strcmp(v, ".") && strcmp(v, "origin"))
 		to.to = v;
+	r = rfs_fs_bin_restore_allowed(q, path, &to);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
 	pthread_mutex_lock(&q->st->wlock);
 	/* The full path: through .recyclebin/ it names exactly this entry,
 	 * not the newest version of its origin. The target is planned on
@@ -570,6 +575,38 @@ out:
 /* The bin's kind: a live view (the kernel keeps nothing of it), read-only
  * but for rm (purge) and the restore attributes. */
 
+static int bin_create(struct req *q, const char *name, mode_t mode, int flags,
+		      struct rfs_file **f)
+{
+	(void)name;
+	(void)mode;
+	(void)flags;
+	(void)f;
+	return rfs_fs_bin_refuse_new(q, "create", q->path);
+}
+
+static int bin_mknod(struct req *q, const char *name, mode_t mode, dev_t rdev)
+{
+	(void)name;
+	(void)mode;
+	(void)rdev;
+	return rfs_fs_bin_refuse_new(q, "mknod", q->path);
+}
+
+static int bin_mkdir(struct req *q, const char *name, mode_t mode)
+{
+	(void)name;
+	(void)mode;
+	return rfs_fs_bin_refuse_new(q, "mkdir", q->path);
+}
+
+static int bin_symlink(struct req *q, const char *target, const char *name)
+{
+	(void)target;
+	(void)name;
+	return rfs_fs_bin_refuse_new(q, "symlink", q->path);
+}
+
 /* The request of @p name in folder @p q, for a path-based operation. */
 static int child(struct req *q, const char *name, char *path, size_t size,
 		 struct req *c)
@@ -636,10 +673,10 @@ const struct fs_kind rfs_fs_kind_bin = {
 	.readlink = rfs_fs_bin_readlink,
 	.list = rfs_fs_bin_list,
 	.open = rfs_fs_bin_open,
-	.create = rfs_fs_refuse_create,
-	.mknod = rfs_fs_refuse_mknod,
-	.mkdir = rfs_fs_refuse_mkdir,
-	.symlink = rfs_fs_refuse_symlink,
+	.create = bin_create,
+	.mknod = bin_mknod,
+	.mkdir = bin_mkdir,
+	.symlink = bin_symlink,
 	.unlink = bin_unlink,
 	.rmdir = bin_rmdir,
 	.getxattr = bin_getxattr,

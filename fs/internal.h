@@ -622,7 +622,7 @@ int rfs_fs_req_begin_new(struct req *q, struct rfs_fs_state *st,
  * @return 0 or -ENAMETOOLONG */
 int rfs_fs_path_join(char *buf, size_t size, const char *dir, const char *name);
 
-/* The bin's path-based operations (fs/bin.c). */
+/* The bin's path-based operations (fs/bin_ops.c, fs/bin_access.c). */
 
 /**
  * A rename of the item @p src into the bin at @p dst_rest: archive it.
@@ -630,6 +630,15 @@ int rfs_fs_path_join(char *buf, size_t size, const char *dir, const char *name);
  *         or -errno with the reason logged
  */
 int rfs_fs_bin_archive(struct req *src, const char *from, const char *dst_rest);
+
+/**
+ * Refuse a new name @p op (create, mkdir, link, ...) made at @p path in
+ * bin folder @p q other than by a move in, the reason logged.
+ * @return -EACCES for a caller other than root and the mount's owner in
+ *         the bin's own folders (which show writable by all only so that
+ *         moves in pass the kernel's check), -EPERM otherwise
+ */
+int rfs_fs_bin_refuse_new(struct req *q, const char *op, const char *path);
 
 /* The inode table (fs/inode.c). */
 

@@ -110,6 +110,8 @@ int rfs_fs_kind_link(struct req *q, const char *name, struct req *src)
 
 	if (rfs_fs_path_join(to, sizeof(to), q->path, name) < 0)
 		return -ENAMETOOLONG;
+	if (q->node.kind == RFS_NODE_BIN)
+		return rfs_fs_bin_refuse_new(q, "link", to);
 	r = two_in_epoch(q->st, "link", src->path, to, &a, &b);
 	if (r < 0)
 		return r;

@@ -271,7 +271,8 @@ int rfs_index_part_status(struct rfs_index *idx, int64_t id,
 		idx, RFS_INDEX_STMT_PART_STATUS,
 		"SELECT count(*), coalesce(max(attempts), 0),"
 		" (SELECT reason FROM part_purges WHERE entry_id = ?1"
-		" AND reason IS NOT NULL LIMIT 1)"
+		" AND reason IS NOT NULL LIMIT 1),"
+		" coalesce(min(queued_ns), 0), coalesce(max(retry_ns), 0)"
 		" FROM part_purges WHERE entry_id = ?1",
 		&st, err);
 	if (r < 0)
@@ -284,6 +285,8 @@ int rfs_index_part_status(struct rfs_index *idx, int64_t id,
 
 		out->queued = sqlite3_column_int64(st, 0);
 		out->attempts = sqlite3_column_int64(st, 1);
+		out->oldest_ns = sqlite3_column_int64(st, 3);
+		out->retry_ns = sqlite3_column_int64(st, 4);
 		if (why && !(out->reason = strdup(why)))
 			r = rfs_error_set(err, ENOMEM, "out of memory");
 	} else {

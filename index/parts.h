@@ -98,9 +98,12 @@ int rfs_index_part_failed(struct rfs_index *idx, int64_t id, const char *reason,
 
 /** What the queue holds for one entry. */
 struct rfs_index_part_status {
-	int64_t queued;	  /**< rows queued */
-	int64_t attempts; /**< the most attempts of any row */
-	char *reason;	  /**< the last failure, or NULL; owned */
+	int64_t queued;	   /**< rows queued */
+	int64_t attempts;  /**< the most attempts of any row */
+	int64_t oldest_ns; /**< when the oldest row was queued; 0 if none */
+	int64_t retry_ns;  /**< the latest time a failed row is retried at
+			     (0 when none failed) */
+	char *reason;	   /**< the last failure, or NULL; owned */
 };
 
 /**

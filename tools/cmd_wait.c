@@ -10,10 +10,12 @@
 #include "core/jobs.h"
 #include "index/entries.h"
 #include "index/index.h"
+#include "index/parts.h"
 #include "util/clock.h"
 #include "util/error.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +25,9 @@ static const char usage[] =
 	"usage: recyclefs wait PATH... [--timeout SECONDS]\n"
 	"\n"
 	"Wait until the entry of each PATH (a bin path, an origin path, or a\n"
-	"path in a mount) is archived (exit 0), failed or purged (exit 1, with\n"
-	"the reason), checking every 200 ms. An origin path names its newest\n"
+	"path in a mount) is archived, with no part removed by rm still queued\n"
+	"for purging (exit 0), failed or purged (exit 1, with the reason),\n"
+	"checking every 200 ms. An origin path names its newest\n"
 	"live version (the latest archived); a bin path (.recyclebin/X or\n"
 	"X.~2~) names exactly that entry. On a terminal a progress bar shows\n"
 	"the job's state and progress. When no process runs a job (no\n"
@@ -47,7 +50,49 @@ struct follow {
 	int64_t id;
 	bool done;
 	int64_t free_since; /**< monotonic time its lease was seen free */
+	int64_t attempts;   /**< failed batches of queued parts reported */
 };
+
+/*
+ * An archived entry with parts removed by rm still queued: -1 (it runs)
+ * after saying once on stderr why their last batch failed, or that no
+ * process purges them; RFS_EXIT_OK when none is queued. @p ps is filled.
+ */
+static int check_parts(struct rfs_index *idx, const struct rfs_entry *e,
+		       struct follow *f, bool *warned,
+		       struct rfs_index_part_status *ps)
+{
+	struct rfs_error err = { 0 };
+	int64_t now = rfs_time_now_ns(), mono = rfs_time_mono_ns();
+	int r = rfs_index_part_status(idx, e->id, ps, &err);
+
+	if (r < 0)
+		return rfs_cli_fail(&err, r);
+	if (!ps->queued)
+		return RFS_EXIT_OK;
+	if (ps->reason && ps->attempts > f->attempts) {
+		rfs_cli_failf("purge of the %" PRId64 " part%s queued in "
+			      "'.recyclebin/%s' failed (%" PRId64
+			      " attempt%s): %s (tried again; still waiting)",
+			      ps->queued, ps->queued == 1 ? "" : "s",
+			      e->bin_path, ps->attempts,
+			      ps->attempts == 1 ? "" : "s", ps->reason);
+		f->attempts = ps->attempts;
+	}
+	/* A mount's worker takes a due batch within about a second. */
+	if (!rfs_job_lease_free(e, now) || ps->retry_ns > now) {
+		f->free_since = 0;
+	} else if (!f->free_since) {
+		f->free_since = mono;
+	} else if (mono - f->free_since >= ORPHAN_NS && !*warned) {
+		rfs_cli_failf("no process is purging the parts queued in "
+			      "'.recyclebin/%s'; mount the catalog, whose "
+			      "workers purge them (still waiting)",
+			      e->bin_path);
+		*warned = true;
+	}
+	return -1;
+}
 
 /* Check one entry: -1 while it runs, else its exit status (reported).
  * A running entry's bar is drawn when @p show. */
@@ -67,10 +112,16 @@ static int check(struct rfs_index *idx, struct follow *f, bool *warned,
 	if (!rfs_entry_state_runnable(e.state))
 		rfs_cli_progress_clear(pg);
 	switch (e.state) {
-	case RFS_ENTRY_ARCHIVED:
-		rfs_cli_print_archived(&e);
-		status = RFS_EXIT_OK;
+	case RFS_ENTRY_ARCHIVED: {
+		/* Archived, and what rm asked in it done too. */
+		struct rfs_index_part_status ps = { 0 };
+
+		status = check_parts(idx, &e, f, warned, &ps);
+		free(ps.reason);
+		if (status == RFS_EXIT_OK)
+			rfs_cli_print_archived(&e);
 		break;
+	}
 	case RFS_ENTRY_FAILED:
 		status = rfs_cli_failf(
 			"archive of '%s' failed at %s: %s; "
@@ -115,10 +166,24 @@ static int timed_out(struct rfs_index *idx, struct follow *f, int n,
 	for (i = 0; i < n; i++) {
 		if (f[i].done)
 			continue;
-		if (rfs_index_entry_get(idx, f[i].id, &e, &err) == 0)
+		struct rfs_index_part_status ps = { 0 };
+
+		if (rfs_index_entry_get(idx, f[i].id, &e, &err) < 0) {
+			rfs_entry_release(&e);
+			continue;
+		}
+		if (e.state == RFS_ENTRY_ARCHIVED &&
+		    rfs_index_part_status(idx, e.id, &ps, &err) == 0 &&
+		    ps.queued)
+			rfs_cli_failf("'.recyclebin/%s' still has %" PRId64
+				      " part%s queued for purging after %s s",
+				      e.bin_path, ps.queued,
+				      ps.queued == 1 ? "" : "s", timeout);
+		else
 			rfs_cli_failf("'.recyclebin/%s' is still %s after %s s",
 				      e.bin_path, rfs_entry_state_name(e.state),
 				      timeout);
+		free(ps.reason);
 		rfs_entry_release(&e);
 	}
 	return RFS_EXIT_FAILURE;

@@ -230,14 +230,19 @@ int rfs_test_rm_rf(const char *path)
 
 int rfs_test_as_nobody(int (*fn)(void), int mask)
 {
+	return rfs_test_as_user(65534, 65534, fn, mask);
+}
+
+int rfs_test_as_user(uid_t uid, gid_t gid, int (*fn)(void), int mask)
+{
 	pid_t pid = fork();
 	int st;
 
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) ||
-		    setresuid(65534, 65534, 65534))
+		if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) ||
+		    setresuid(uid, uid, uid))
 			_exit(100);
 		if (mask >= 0)
 			umask((mode_t)mask);

@@ -13,6 +13,7 @@
 #define RFS_TESTS_SUPPORT_CMD_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /** What a program wrote. Zero-initialise; free with rfs_test_out_release(). */
 struct rfs_test_out {
@@ -72,5 +73,13 @@ int rfs_test_rm_rf(const char *path);
  *         it did not exit), or -1 when it could not be forked or waited for
  */
 int rfs_test_as_nobody(int (*fn)(void), int mask);
+
+/**
+ * Run @p fn in a forked child as user @p uid and group @p gid (real,
+ * effective and saved), without supplementary groups, with umask
+ * @p mask, or the caller's when @p mask is negative.
+ * @return as rfs_test_as_nobody()
+ */
+int rfs_test_as_user(uid_t uid, gid_t gid, int (*fn)(void), int mask);
 
 #endif
