@@ -205,6 +205,7 @@ struct gather {
 	size_t n_todo;
 	/* list_late(): a file's attributes are the listing's, no HEAD */
 	bool late;
+	size_t listed; /* entries gathered, those gone since included */
 };
 
 static bool name_ok(const char *name)
@@ -265,6 +266,7 @@ static int gather_add(struct gather *g, const char *name, size_t len, bool dir,
 	rfs_s3_meta_to_stat(g->b, rfs_buf_str(&key), &m, &e->st);
 	rfs_buf_release(&key);
 	g->n++;
+	g->listed++;
 	return 0;
 }
 
@@ -376,13 +378,13 @@ out:
 
 /* attrs=listing: the listing's attributes are the answer; keep them for
  * the stat() calls that follow. */
-static int keep_listed(struct gather *g)
+static int keep_listed(struct gather *g, size_t from)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	size_t i;
 	int r = 0;
 
-	for (i = 0; !r && i < g->n; i++) {
+	for (i = from; !r && i < g->n; i++) {
 		rfs_buf_reset(&key);
 		r = rfs_path_join(&key, g->full, g->e[i].name);
 		if (!r)
@@ -393,21 +395,25 @@ static int keep_listed(struct gather *g)
 	return r;
 }
 
-/* Take cached attributes, HEAD the rest in parallel, drop vanished. */
-static int fill_attrs(struct gather *g)
+/* The entries from @p from on (one page's): take cached attributes, HEAD
+ * the rest in parallel, drop the vanished. */
+static int fill_attrs(struct gather *g, size_t from)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
-	size_t i, k = 0;
+	size_t i, k = from, n = g->n - from;
 	int r = 0;
 
 	if (g->b->conf->attrs_listing)
-		return keep_listed(g);
+		return keep_listed(g, from);
 
+	free(g->gone);
+	free(g->todo);
+	g->n_todo = 0;
 	g->gone = calloc(g->n ? g->n : 1, sizeof(*g->gone));
-	g->todo = calloc(g->n ? g->n : 1, sizeof(*g->todo));
+	g->todo = calloc(n ? n : 1, sizeof(*g->todo));
 	if (!g->gone || !g->todo)
 		return -ENOMEM;
-	for (i = 0; !r && i < g->n; i++) {
+	for (i = from; !r && i < g->n; i++) {
 		struct stat st;
 
 		rfs_buf_reset(&key);
@@ -427,7 +433,7 @@ static int fill_attrs(struct gather *g)
 	if (!r)
 		r = rfs_s3_parallel(g->n_todo, head_entry, g,
 				    g->b->conf->head_parallel);
-	for (i = 0; !r && i < g->n; i++) {
+	for (i = from; !r && i < g->n; i++) {
 		if (g->gone[i]) {
 			free(g->e[i].name);
 			continue;
@@ -439,33 +445,141 @@ static int fill_attrs(struct gather *g)
 	return r;
 }
 
-/* List the directory @p key from the server. */
+/* ------------------------------------------------------ pages ahead */
+
+/* The request of the next page, sent on a thread of its own as soon as
+ * the page before it gave its token, while that page's entries are
+ * handled (their HEADs). */
+struct ahead {
+	struct rfs_s3_backend *b;
+	const char *dir;
+	int max_keys;
+	char *token; /* owned */
+	struct rfs_s3_listing l;
+	int r;
+	char why[512]; /* the failure's message (the thread's own) */
+	pthread_t tid;
+	bool on; /* the thread runs; else the request is sent at wait */
+};
+
+static void *ahead_run(void *arg)
+{
+	struct ahead *a = arg;
+
+	a->r = rfs_s3_list_page(a->b, a->dir, true, a->max_keys, NULL, a->token,
+				&a->l);
+	return NULL;
+}
+
+static void ahead_send(struct ahead *a, char *token)
+{
+	memset(&a->l, 0, sizeof(a->l));
+	a->token = token;
+	a->r = 0;
+	a->on = pthread_create(&a->tid, NULL, ahead_run, a) == 0;
+}
+
+/* The page sent by ahead_send(), into @p out (released by the caller). */
+static int ahead_wait(struct ahead *a, struct rfs_s3_listing *out)
+{
+	if (a->on)
+		pthread_join(a->tid, NULL);
+	else
+		ahead_run(a); /* no thread: sent now */
+	a->on = false;
+	free(a->token);
+	a->token = NULL;
+	*out = a->l;
+	memset(&a->l, 0, sizeof(a->l));
+	return a->r;
+}
+
+/* RECYCLEFS_TEST_S3_LIST_MAX_KEYS=N (test builds only): the listings of
+ * folders ask for pages of N keys, so that tests list a few hundred
+ * objects in many pages. */
+static int page_keys(void)
+{
+#ifdef RFS_TEST_HOOKS
+	const char *v = getenv("RECYCLEFS_TEST_S3_LIST_MAX_KEYS");
+
+	if (v && atoi(v) > 0)
+		return atoi(v);
+#endif
+	return 0;
+}
+
+/* RECYCLEFS_TEST_S3_LIST_BAD_TOKEN=N (test builds only): the request of
+ * the folder listing's page N (from 1) carries a continuation token the
+ * server does not know, which it refuses. */
+static char *test_token(char *token, int page)
+{
+#ifdef RFS_TEST_HOOKS
+	const char *v = getenv("RECYCLEFS_TEST_S3_LIST_BAD_TOKEN");
+	char *bad;
+
+	if (v && atoi(v) == page && (bad = strdup("recyclefs-bad-token"))) {
+		free(token);
+		return bad;
+	}
+#else
+	(void)page;
+#endif
+	return token;
+}
+
+/* List the directory @p key from the server: page after page, the next
+ * one requested before this one's entries are HEADed. */
 static int fetch(struct rfs_s3_backend *b, const char *key, struct gather *g)
 {
 	struct rfs_buf dir = RFS_BUF_INIT, full = RFS_BUF_INIT;
+	struct rfs_s3_listing l = { 0 };
+	struct ahead a = { 0 };
 	bool marker = false;
-	char *token = NULL;
-	int r = rfs_s3_dir_prefix(b, key, &dir);
+	int page = 1, r = rfs_s3_dir_prefix(b, key, &dir);
 
-	while (!r) {
-		struct rfs_s3_listing l = { 0 };
+	a.b = b;
+	a.dir = rfs_buf_str(&dir);
+	a.max_keys = page_keys();
+	if (!r) {
+		char *token = test_token(NULL, page);
 
-		r = rfs_s3_list_page(b, rfs_buf_str(&dir), true, 0, NULL, token,
+		/* the first page on this thread: its error is the listing's */
+		r = rfs_s3_list_page(b, a.dir, true, a.max_keys, NULL, token,
 				     &l);
-		if (!r)
-			r = gather_page(g, &l, rfs_buf_str(&dir), &marker);
 		free(token);
-		token = NULL;
-		if (!r && l.truncated && l.next_token) {
-			token = l.next_token;
+	}
+	while (!r) {
+		size_t from = g->n;
+		bool more = l.truncated && l.next_token;
+
+		if (more) {
+			ahead_send(&a, test_token(l.next_token, page + 1));
 			l.next_token = NULL;
 		}
+		r = gather_page(g, &l, a.dir, &marker);
+		if (!r)
+			r = fill_attrs(g, from);
 		rfs_s3_listing_release(&l);
-		if (!token)
+		if (!more)
 			break;
+		/* waited for even after a failure: the thread uses @p a */
+		page++;
+		if (!r) {
+			r = ahead_wait(&a, &l);
+			if (r < 0 && r != -ENOMEM)
+				/* a listing cut short is no listing */
+				r = rfs_s3_fail(EIO,
+						"storage '%s': the listing of "
+						"'%s' failed at page %d%s%s",
+						b->name, a.dir, page,
+						*a.why ? ": " : "", a.why);
+		} else {
+			ahead_wait(&a, &l);
+			rfs_s3_listing_release(&l);
+		}
 	}
-	free(token);
-	if (!r && !g->n && !marker && *key) {
+	rfs_s3_listing_release(&l);
+	if (!r && !g->listed && !marker && *key) {
 		struct rfs_s3_meta m;
 
 		/* nothing below: a file, or nothing at all */
@@ -475,10 +589,8 @@ static int fetch(struct rfs_s3_backend *b, const char *key, struct gather *g)
 		if (!r)
 			r = -ENOTDIR;
 	}
-	if (!r) {
+	if (!r)
 		sort_unique(g);
-		r = fill_attrs(g);
-	}
 	rfs_buf_release(&dir);
 	rfs_buf_release(&full);
 	return r;
@@ -488,7 +600,7 @@ static int list(struct rfs_backend *rb, const char *key, bool late,
 		rfs_backend_list_fn fn, void *ctx)
 {
 	struct rfs_s3_backend *b = rfs_s3_of(rb);
-	struct gather g = { b, NULL, NULL, 0, 0, NULL, NULL, 0, late };
+	struct gather g = { b, NULL, NULL, 0, 0, NULL, NULL, 0, late, 0 };
 	struct rfs_buf full = RFS_BUF_INIT;
 	size_t i;
 	int r;
