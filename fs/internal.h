@@ -160,7 +160,7 @@ struct rfs_fs_state {
 	pthread_mutex_t lock;
 	/** Signalled (under lock) when a slot's opening ends. */
 	pthread_cond_t slot_cond;
-	/* The opening of the epochs' storages at mount start (fs/ahead.c). */
+	/* The opening of the epochs' storages at mount start (fs/fs.c). */
 	pthread_t ahead;	/**< the thread that opens them */
 	bool ahead_on;		/**< @p ahead runs (joined at unmount) */
 	bool ahead_stop;	/**< atomic: the unmount began, open no more */
