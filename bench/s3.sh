@@ -39,6 +39,8 @@
 #   PARALLEL_FILES [recyclefs's default] jobs.parallel_files of the archive
 #   S3_OPTS [""] more options of recyclefs's storage URI, such as
 #   "&read_part=4&read_parallel=8" (docs/s3.md)
+#   PERF [""] 1: the daemon's CPU during each cold ls -l of recyclefs,
+#   sampled with perf record (largest shares by function)
 #   PROFILE [""] 1: the recyclefs mount of the archive logs every request
 #   (-v) and each recyclefs archive is profiled from that log: per kind
 #   of request its count, when the first and the last ended, the time
@@ -108,6 +110,7 @@ rcl mkdir "rgw:$BUCKET"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 : >"$W/runs.tsv"
 : >"$W/server.tsv"
+: >"$W/daemon.tsv"
 
 # What the server did for each timed run, when it is a Ceph RGW whose
 # folder (scripts/rgw.sh's DIR) is known: the requests in its access log
@@ -139,6 +142,43 @@ server_note() { # SCENARIO METHOD: requests and CPU since server_mark
 	cpu=$(awk -v a="$mark_cpu" -v b="$(rgw_cpu)" -v hz="$(getconf CLK_TCK)" \
 		'BEGIN { printf "%.2f", (b - a) / hz }')
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$reqs" "$cpu" "$kinds" >>"$W/server.tsv"
+}
+# The CPU time (user + system) of the recyclefs daemon serving MOUNTPOINT
+# since it started (a fresh mount: the cold ls -l and its mounting), and
+# with PROFILE=1 the listing pages of its -v log (bench/s3-pages.py).
+daemon_note() { # SCENARIO METHOD MOUNTPOINT
+	case $2 in recyclefs*) ;; *) return 0 ;; esac
+	pid=$(pgrep -f -- "mount $3 " | head -n 1)
+	[ -n "$pid" ] || return 0
+	awk -v s="$1" -v m="$2" -v hz="$(getconf CLK_TCK)" \
+		'{ printf "%s\t%s\t%.2f\t%.2f\n", s, m, $14 / hz, $15 / hz }' \
+		"/proc/$pid/stat" >>"$W/daemon.tsv"
+	printf '  %s %s: daemon CPU %s s user, %s s system\n' \
+		$(tail -n 1 "$W/daemon.tsv") >&2
+	if [ -n "${PROFILE:-}" ] && [ "$2" = recyclefs ]; then
+		tail -c +"$((${pages_log:-0} + 1))" "$W/recyclefs.log" |
+			python3 "$bench_top/bench/s3-pages.py" data%2Fls%2F |
+			tee -a "$W/profile.txt" >&2
+		pages_log=$(stat -c %s "$W/recyclefs.log")
+	fi
+}
+# PERF=1: the recyclefs daemon's cold ls -l sampled by perf (its own CPU
+# by shared object and function, the 40 largest shares).
+perf_start() { # TOOL MOUNTPOINT
+	[ -n "${PERF:-}" ] && [ "$1" = recyclefs ] || return 0
+	pid=$(pgrep -f -- "mount $2 " | head -n 1)
+	perf record -F 1999 -p "$pid" -o "$W/perf.data" >/dev/null 2>&1 &
+	perf_pid=$!
+	sleep 1
+}
+perf_stop() {
+	[ -n "${perf_pid:-}" ] || return 0
+	kill -INT "$perf_pid"
+	wait "$perf_pid" || true
+	perf_pid=
+	perf report -i "$W/perf.data" --no-children --sort dso,symbol --stdio \
+		2>/dev/null | grep '%' | grep -v '^#' | head -n 40 |
+		tee -a "$W/perf.txt" >&2
 }
 record() { # SCENARIO METHOD SECONDS
 	printf '%s\t%s\t%s\n' "$@" >>"$W/runs.tsv"
@@ -235,13 +275,16 @@ PY
 			mnt=$W/m-$tool
 			mount_tool "$tool" "$mnt"
 			dir=$(data_dir "$tool" "$mnt")/ls
+			perf_start "$tool" "$mnt"
 			server_mark
 			t0=$EPOCHREALTIME
 			n=$(ls -l "$dir" | grep -c parquet)
 			t1=$EPOCHREALTIME
+			perf_stop
 			[ "$n" = "$LS_OBJECTS" ] || bench_die "$tool listed $n of $LS_OBJECTS"
 			record ls-cold "$tool" "$(since "$t0" "$t1")"
 			server_note ls-cold "$tool"
+			daemon_note ls-cold "$tool" "$mnt"
 			t0=$EPOCHREALTIME
 			ls -l "$dir" >/dev/null
 			t1=$EPOCHREALTIME
@@ -257,6 +300,7 @@ PY
 			[ "$n" = "$LS_OBJECTS" ] || bench_die "$tool listed $n of $LS_OBJECTS"
 			record ls-remount "$tool" "$(since "$t0" "$t1")"
 			server_note ls-remount "$tool"
+			daemon_note ls-remount "$tool" "$mnt"
 			bench_umount "$mnt"
 		done
 	done

@@ -14,6 +14,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/path.h"
+#include "util/uri.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +64,18 @@ static int slots_grow_locked(struct rfs_fs_state *st)
 	return 0;
 }
 
+/* The debug line of a storage opened (its URI without its options, which
+ * may hold keys). */
+static void log_opened(const char *uri, int64_t since_ns)
+{
+	char *shown = rfs_uri_strip_query(uri);
+
+	rfs_log(LOG_DEBUG, "opened the storage '%s' (%lld us)",
+		shown ? shown : "?",
+		(long long)(rfs_time_mono_ns() - since_ns) / 1000);
+	free(shown);
+}
+
 int rfs_fs_epoch_backend(struct rfs_fs_state *st, const struct rfs_epoch *e,
 			 struct rfs_backend **out)
 {
@@ -79,6 +92,7 @@ int rfs_fs_backend_for(struct rfs_fs_state *st, const char *uri,
 {
 	struct rfs_error err = { 0 };
 	struct fs_backend_slot *slot;
+	struct rfs_backend *b = NULL;
 	int64_t now;
 	int r = 0;
 
@@ -88,6 +102,12 @@ int rfs_fs_backend_for(struct rfs_fs_state *st, const char *uri,
 		return -ENOMEM;
 	}
 	slot = slot_find_locked(st, uri);
+	/* another thread opens it (the mount's opening ahead, or a request):
+	 * its answer is this one's */
+	while (slot->uri && slot->opening) {
+		pthread_cond_wait(&st->slot_cond, &st->lock);
+		slot = slot_find_locked(st, uri);
+	}
 	if (slot->uri && slot->b) {
 		*out = slot->b;
 		pthread_mutex_unlock(&st->lock);
@@ -108,18 +128,85 @@ int rfs_fs_backend_for(struct rfs_fs_state *st, const char *uri,
 		}
 		st->used_slots++;
 	}
-	r = rfs_backend_open(uri, &slot->b, &err);
+	/* opened without the lock: a slow storage holds up no other */
+	slot->opening = true;
+	pthread_mutex_unlock(&st->lock);
+	r = rfs_backend_open(uri, &b, &err);
+	if (r < 0 && r != -EPROTONOSUPPORT)
+		rfs_log(LOG_ERR, "opening storage failed: %s", err.msg);
+	if (r == 0)
+		log_opened(uri, now);
+	pthread_mutex_lock(&st->lock);
+	slot = slot_find_locked(st, uri); /* the table may have grown */
+	slot->opening = false;
 	if (r == -EPROTONOSUPPORT) {
 		slot->error = r;
 	} else if (r < 0) {
-		rfs_log(LOG_ERR, "opening storage failed: %s", err.msg);
 		slot->error = r = -EIO;
 		slot->retry_ns = now + RFS_NSEC_PER_SEC;
 	} else {
-		*out = slot->b;
+		slot->b = b;
+		*out = b;
 	}
+	pthread_cond_broadcast(&st->slot_cond);
 	pthread_mutex_unlock(&st->lock);
 	return r;
+}
+
+/*
+ * The epochs' storages, opened when the mount starts: on a thread of its
+ * own, one storage after the other, while the mount already serves. The
+ * first request into an epoch then finds its storage open (its settings
+ * and keys read, its kept attributes loaded) instead of paying for it.
+ * A storage that cannot be opened is logged here and retried by the
+ * first request that needs it, as without the opening ahead; a storage
+ * whose server is down opens (opening sends no request) and its first
+ * request fails.
+ */
+static bool stopping(struct rfs_fs_state *st)
+{
+	return __atomic_load_n(&st->ahead_stop, __ATOMIC_ACQUIRE);
+}
+
+static void *open_ahead(void *arg)
+{
+	struct rfs_fs_state *st = arg;
+	struct fs_snap *snap = rfs_fs_snap_get(st);
+	const struct rfs_catalog *cat = snap->cat;
+	struct rfs_backend *b;
+	size_t t, l, e;
+
+	for (t = 0; t < cat->n_tables && !stopping(st); t++) {
+		const struct rfs_table *tb = cat->tables[t];
+
+		for (l = 0; l < tb->n_lifecycles && !stopping(st); l++) {
+			const struct rfs_lifecycle *lc = tb->lifecycles[l];
+
+			for (e = 0; e < lc->n_epochs && !stopping(st); e++)
+				(void)rfs_fs_epoch_backend(st, lc->epochs[e],
+							   &b);
+		}
+	}
+	rfs_fs_snap_put(st, snap);
+	return NULL;
+}
+
+void rfs_fs_open_ahead_start(struct rfs_fs_state *st)
+{
+	st->ahead_stop = false;
+	st->ahead_on = pthread_create(&st->ahead, NULL, open_ahead, st) == 0;
+	if (!st->ahead_on)
+		rfs_log(LOG_INFO, "storages are opened on first use: no "
+				  "thread to open them ahead");
+}
+
+void rfs_fs_open_ahead_stop(struct rfs_fs_state *st)
+{
+	if (!st->ahead_on)
+		return;
+	__atomic_store_n(&st->ahead_stop, true, __ATOMIC_RELEASE);
+	pthread_join(st->ahead, NULL);
+	st->ahead_on = false;
 }
 
 int rfs_fs_req_begin(struct req *q, struct rfs_fs_state *st, const char *path)
@@ -281,6 +368,7 @@ static int state_init(struct rfs_fs_state *st, const struct rfs_fs_options *o)
 	pthread_mutex_init(&st->reload_lock, NULL);
 	pthread_mutex_init(&st->notice_lock, NULL);
 	pthread_cond_init(&st->notice_cond, NULL);
+	pthread_cond_init(&st->slot_cond, NULL);
 	st->entry_timeout = st->attr_timeout = FS_DEFAULT_TIMEOUT;
 	st->index_path = realpath(o->index_path, NULL);
 	st->mountpoint = realpath(o->mountpoint, NULL);
@@ -392,6 +480,7 @@ static void state_release(struct rfs_fs_state *st)
 	pthread_mutex_destroy(&st->reload_lock);
 	pthread_mutex_destroy(&st->notice_lock);
 	pthread_cond_destroy(&st->notice_cond);
+	pthread_cond_destroy(&st->slot_cond);
 }
 
 /* A job ended: what the mount shows of the bin and of origins changed.
@@ -677,11 +766,13 @@ int rfs_fs_main(const struct rfs_fs_options *o)
 	st.se = se;
 	if (rfs_fs_watch_start(&st) < 0 || start_jobs(&st) < 0)
 		goto out_signals;
+	rfs_fs_open_ahead_start(&st);
 	rfs_log(LOG_INFO, "mounted '%s' on '%s'", st.index_path, st.mountpoint);
 	r = serve(se, o) >= 0 ? 0 : 1;
 	rfs_jobs_stop(st.jobs);
 	st.jobs = NULL;
 out_signals:
+	rfs_fs_open_ahead_stop(&st);
 	rfs_fs_watch_stop(&st);
 	fuse_remove_signal_handlers(se);
 	rfs_log(LOG_INFO, "unmounted '%s'", st.mountpoint);

@@ -95,6 +95,7 @@ struct fs_backend_slot {
 	struct rfs_backend *b; /**< NULL when opening failed */
 	int error;	       /**< the -errno opening gave */
 	int64_t retry_ns;      /**< when to try opening again */
+	bool opening;	       /**< a thread opens it now, without the lock */
 };
 
 /** What the watcher thread is asked to tell the kernel. */
@@ -157,9 +158,15 @@ struct rfs_fs_state {
 				      * reference counts */
 	/** Guards writers and the backend slots. */
 	pthread_mutex_t lock;
-	struct rfs_index *widx;	   /**< guarded by wlock; for changes */
-	pthread_mutex_t wlock;	   /**< guards widx */
-	struct rfs_jobs *jobs;	   /**< the recycle job workers */
+	/** Signalled (under lock) when a slot's opening ends. */
+	pthread_cond_t slot_cond;
+	/* The opening of the epochs' storages at mount start (fs/fs.c). */
+	pthread_t ahead;	/**< the thread that opens them */
+	bool ahead_on;		/**< @p ahead runs (joined at unmount) */
+	bool ahead_stop;	/**< atomic: the unmount began, open no more */
+	struct rfs_index *widx; /**< guarded by wlock; for changes */
+	pthread_mutex_t wlock;	/**< guards widx */
+	struct rfs_jobs *jobs;	/**< the recycle job workers */
 	struct fs_writer *writers; /**< files open for writing; under lock */
 	struct fs_snap *snap;	   /**< the current snapshot */
 	/** The index's data version the snapshot was loaded at; -1 forces a
@@ -403,6 +410,19 @@ void rfs_fs_writer_add(struct rfs_fs_state *st, void *file, int64_t epoch_id,
 
 /** Forget a file noted with rfs_fs_writer_add(); unknown files are ignored. */
 void rfs_fs_writer_remove(struct rfs_fs_state *st, void *file);
+
+/**
+ * Open the storages of every epoch of the current snapshot on a thread
+ * of their own, so that the first request into an epoch does not pay for
+ * it. A storage that cannot be opened is logged and left to the first
+ * request, as without this. Never fails the mount: without a thread, the
+ * storages are opened on first use.
+ */
+void rfs_fs_open_ahead_start(struct rfs_fs_state *st);
+
+/** Stop opening ahead (between two storages) and join the thread; safe
+ * when rfs_fs_open_ahead_start() was not called or started nothing. */
+void rfs_fs_open_ahead_stop(struct rfs_fs_state *st);
 
 /**
  * The backend of an epoch, opened on first use and kept for the mount's

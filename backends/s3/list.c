@@ -13,6 +13,10 @@
  * cache_ttl, then from the cache. With attrs=listing the listing's own sizes
  * and times are the attributes (stat() reports the same), and a folder costs
  * one request per 1,000 entries.
+ *
+ * The pages of a folder are a pipeline: a thread requests page n+1 as soon
+ * as the raw answer of page n shows its token, while the caller parses
+ * page n and HEADs its entries; a page that fails fails the listing (EIO).
  */
 #include "backends/s3/s3_ops.h"
 
@@ -24,11 +28,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-int rfs_s3_list_page(struct rfs_s3_backend *b, const char *prefix, bool delim,
-		     int max_keys, const char *start_after, const char *token,
-		     struct rfs_s3_listing *out)
+/* The raw answer of one ListObjectsV2 request into @p body. */
+static int page_fetch(struct rfs_s3_backend *b, const char *prefix, bool delim,
+		      int max_keys, const char *start_after, const char *token,
+		      struct rfs_buf *body)
 {
-	struct rfs_buf q = RFS_BUF_INIT, body = RFS_BUF_INIT;
+	struct rfs_buf q = RFS_BUF_INIT;
 	struct rfs_s3_request r;
 	int e;
 
@@ -52,29 +57,46 @@ int rfs_s3_list_page(struct rfs_s3_backend *b, const char *prefix, bool delim,
 	if (!e) {
 		rfs_s3_req_init(&r, "GET", NULL);
 		r.query = rfs_buf_str(&q);
-		r.out = &body;
+		r.out = body;
 		e = rfs_s3_do(b, &r);
 	}
-	if (!e) {
-		e = rfs_s3_parse_listing(body.data ? body.data : "", body.len,
-					 out);
-		if (e == -EBADMSG)
-			e = rfs_s3_fail(EIO,
-					"storage '%s': the listing of '%s' is "
-					"not valid XML",
-					b->name, prefix);
-		else if (!e && out->truncated && !out->next_token) {
-			/* following it is impossible, ending it would hide
-			 * the rest */
-			rfs_s3_listing_release(out);
-			e = rfs_s3_fail(
-				EIO,
+	rfs_buf_release(&q);
+	return e;
+}
+
+/* Parse the answer @p body of a listing of @p prefix. */
+static int page_parse(struct rfs_s3_backend *b, const char *prefix,
+		      const struct rfs_buf *body, struct rfs_s3_listing *out)
+{
+	int e = rfs_s3_parse_listing(body->data ? body->data : "", body->len,
+				     out);
+
+	if (e == -EBADMSG)
+		e = rfs_s3_fail(EIO,
+				"storage '%s': the listing of '%s' is "
+				"not valid XML",
+				b->name, prefix);
+	else if (!e && out->truncated && !out->next_token) {
+		/* following it is impossible, ending it would hide the rest */
+		rfs_s3_listing_release(out);
+		e = rfs_s3_fail(EIO,
 				"storage '%s': the listing of '%s' is "
 				"cut short without a continuation token",
 				b->name, prefix);
-		}
 	}
-	rfs_buf_release(&q);
+	return e;
+}
+
+int rfs_s3_list_page(struct rfs_s3_backend *b, const char *prefix, bool delim,
+		     int max_keys, const char *start_after, const char *token,
+		     struct rfs_s3_listing *out)
+{
+	struct rfs_buf body = RFS_BUF_INIT;
+	int e = page_fetch(b, prefix, delim, max_keys, start_after, token,
+			   &body);
+
+	if (!e)
+		e = page_parse(b, prefix, &body, out);
 	rfs_buf_release(&body);
 	return e;
 }
@@ -138,60 +160,6 @@ int rfs_s3_walk(struct rfs_s3_backend *b, const char *key,
 	return r;
 }
 
-/* ------------------------------------------------------------ parallel */
-
-struct par {
-	int (*fn)(void *ctx, size_t i);
-	void *ctx;
-	size_t n, next;
-	int err;
-};
-
-static void *par_run(void *arg)
-{
-	struct par *p = arg;
-	size_t i;
-	int r;
-
-	while (!__atomic_load_n(&p->err, __ATOMIC_ACQUIRE)) {
-		i = __atomic_fetch_add(&p->next, 1, __ATOMIC_ACQ_REL);
-		if (i >= p->n)
-			break;
-		r = p->fn(p->ctx, i);
-		if (r < 0) {
-			int zero = 0;
-
-			__atomic_compare_exchange_n(&p->err, &zero, r, false,
-						    __ATOMIC_ACQ_REL,
-						    __ATOMIC_ACQUIRE);
-		}
-	}
-	return NULL;
-}
-
-int rfs_s3_parallel(size_t n, int (*fn)(void *ctx, size_t i), void *ctx,
-		    unsigned int threads)
-{
-	struct par p = { fn, ctx, n, 0, 0 };
-	pthread_t tid[64];
-	unsigned int k, started = 0;
-
-	if (threads > 64)
-		threads = 64;
-	if (threads > n)
-		threads = (unsigned int)n;
-	/* the calling thread works too */
-	for (k = 1; k < threads; k++) {
-		if (pthread_create(&tid[started], NULL, par_run, &p) != 0)
-			break;
-		started++;
-	}
-	par_run(&p);
-	for (k = 0; k < started; k++)
-		pthread_join(tid[k], NULL);
-	return p.err;
-}
-
 /* ------------------------------------------------------------- listing */
 
 /* The entries of one directory while they are gathered. */
@@ -205,6 +173,7 @@ struct gather {
 	size_t n_todo;
 	/* list_late(): a file's attributes are the listing's, no HEAD */
 	bool late;
+	size_t listed; /* entries gathered, those gone since included */
 };
 
 static bool name_ok(const char *name)
@@ -265,6 +234,7 @@ static int gather_add(struct gather *g, const char *name, size_t len, bool dir,
 	rfs_s3_meta_to_stat(g->b, rfs_buf_str(&key), &m, &e->st);
 	rfs_buf_release(&key);
 	g->n++;
+	g->listed++;
 	return 0;
 }
 
@@ -376,13 +346,13 @@ out:
 
 /* attrs=listing: the listing's attributes are the answer; keep them for
  * the stat() calls that follow. */
-static int keep_listed(struct gather *g)
+static int keep_listed(struct gather *g, size_t from)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
 	size_t i;
 	int r = 0;
 
-	for (i = 0; !r && i < g->n; i++) {
+	for (i = from; !r && i < g->n; i++) {
 		rfs_buf_reset(&key);
 		r = rfs_path_join(&key, g->full, g->e[i].name);
 		if (!r)
@@ -393,21 +363,25 @@ static int keep_listed(struct gather *g)
 	return r;
 }
 
-/* Take cached attributes, HEAD the rest in parallel, drop vanished. */
-static int fill_attrs(struct gather *g)
+/* The entries from @p from on (one page's): take cached attributes, HEAD
+ * the rest in parallel, drop the vanished. */
+static int fill_attrs(struct gather *g, size_t from)
 {
 	struct rfs_buf key = RFS_BUF_INIT;
-	size_t i, k = 0;
+	size_t i, k = from, n = g->n - from;
 	int r = 0;
 
 	if (g->b->conf->attrs_listing)
-		return keep_listed(g);
+		return keep_listed(g, from);
 
+	free(g->gone);
+	free(g->todo);
+	g->n_todo = 0;
 	g->gone = calloc(g->n ? g->n : 1, sizeof(*g->gone));
-	g->todo = calloc(g->n ? g->n : 1, sizeof(*g->todo));
+	g->todo = calloc(n ? n : 1, sizeof(*g->todo));
 	if (!g->gone || !g->todo)
 		return -ENOMEM;
-	for (i = 0; !r && i < g->n; i++) {
+	for (i = from; !r && i < g->n; i++) {
 		struct stat st;
 
 		rfs_buf_reset(&key);
@@ -427,7 +401,7 @@ static int fill_attrs(struct gather *g)
 	if (!r)
 		r = rfs_s3_parallel(g->n_todo, head_entry, g,
 				    g->b->conf->head_parallel);
-	for (i = 0; !r && i < g->n; i++) {
+	for (i = from; !r && i < g->n; i++) {
 		if (g->gone[i]) {
 			free(g->e[i].name);
 			continue;
@@ -439,33 +413,289 @@ static int fill_attrs(struct gather *g)
 	return r;
 }
 
-/* List the directory @p key from the server. */
+/* RECYCLEFS_TEST_S3_LIST_MAX_KEYS=N (test builds only): the listings of
+ * folders ask for pages of N keys, so that tests list a few hundred
+ * objects in many pages. */
+static int page_keys(void)
+{
+#ifdef RFS_TEST_HOOKS
+	const char *v = getenv("RECYCLEFS_TEST_S3_LIST_MAX_KEYS");
+
+	if (v && atoi(v) > 0)
+		return atoi(v);
+#endif
+	return 0;
+}
+
+/* RECYCLEFS_TEST_S3_LIST_BAD_TOKEN=N (test builds only): the request of
+ * the folder listing's page N (from 1) carries a continuation token the
+ * server does not know, which it refuses. */
+static char *test_token(char *token, int page)
+{
+#ifdef RFS_TEST_HOOKS
+	const char *v = getenv("RECYCLEFS_TEST_S3_LIST_BAD_TOKEN");
+	char *bad;
+
+	if (v && atoi(v) == page && (bad = strdup("recyclefs-bad-token"))) {
+		free(token);
+		return bad;
+	}
+#else
+	(void)page;
+#endif
+	return token;
+}
+
+/* ------------------------------------------------------ pages ahead */
+
+/*
+ * The pages of a folder's listing after its first, requested one after
+ * the other on a thread of their own: each request is sent as soon as
+ * the answer before it shows its token (a look for the token in the raw
+ * answer, before any parsing), while the caller parses the pages it has
+ * and HEADs their entries. The caller checks each page's parsed token
+ * against the one the thread followed.
+ */
+struct page {
+	struct page *next;
+	struct rfs_buf body; /* the raw answer */
+	char *token;	     /* the token it was asked with, owned */
+};
+
+struct pages {
+	struct rfs_s3_backend *b;
+	const char *dir;
+	int max_keys;
+	int no;	     /* the number of the last page requested */
+	char *token; /* the token of the next request, owned */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct page *head, **tail; /* answers not taken yet */
+	bool running;		   /* under lock: the thread requests */
+	bool stop;		   /* under lock: request no more */
+	int r;			   /* the failure that ended the thread */
+	char why[512];		   /* its message */
+	pthread_t tid;
+	bool joinable;
+};
+
+/* The NextContinuationToken of a raw ListObjectsV2 answer marked
+ * truncated, or NULL (none, or one this look cannot read: the caller's
+ * parse then gives it). */
+static char *token_look(const struct rfs_buf *body)
+{
+	static const char open[] = "<NextContinuationToken>";
+	const char *d = body->data ? body->data : "", *t, *end;
+	char *out;
+
+	if (!strstr(d, "<IsTruncated>true</IsTruncated>"))
+		return NULL;
+	t = strstr(d, open);
+	if (!t)
+		return NULL;
+	t += sizeof(open) - 1;
+	end = strchr(t, '<');
+	if (!end || strncmp(end, "</NextContinuationToken>", 24) ||
+	    memchr(t, '&', (size_t)(end - t)))
+		return NULL; /* entities: left to the parser */
+	out = strndup(t, (size_t)(end - t));
+	return out;
+}
+
+/* A page to fill, or NULL. */
+static struct page *page_new(void)
+{
+	struct page *pg = calloc(1, sizeof(*pg));
+
+	if (pg)
+		pg->body = (struct rfs_buf)RFS_BUF_INIT;
+	return pg;
+}
+
+static void *pages_run(void *arg)
+{
+	struct pages *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->stop && p->token) {
+		struct page *pg = page_new();
+		char *token = p->token;
+		int r;
+
+		p->token = NULL;
+		p->no++;
+		token = test_token(token, p->no);
+		pthread_mutex_unlock(&p->lock);
+		r = pg ? page_fetch(p->b, p->dir, true, p->max_keys, NULL,
+				    token, &pg->body)
+		       : -ENOMEM;
+		pthread_mutex_lock(&p->lock);
+		if (r < 0) {
+			snprintf(p->why, sizeof(p->why), "%s",
+				 rfs_s3_last_error_for(-r));
+			p->r = r;
+			if (pg)
+				rfs_buf_release(&pg->body);
+			free(pg);
+			free(token);
+			break;
+		}
+		pg->token = token;
+		p->token = token_look(&pg->body);
+		*p->tail = pg;
+		p->tail = &pg->next;
+		pthread_cond_broadcast(&p->cond);
+	}
+	p->running = false;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Request the pages from the one of @p token (owned) on, in the thread. */
+static void pages_follow(struct pages *p, char *token)
+{
+	if (p->joinable)
+		pthread_join(p->tid, NULL);
+	p->joinable = false;
+	p->token = token;
+	p->running = true;
+	if (pthread_create(&p->tid, NULL, pages_run, p) == 0)
+		p->joinable = true;
+	else
+		pages_run(p); /* no thread: the next page now */
+}
+
+/* The next page's answer, in order; the caller frees it. @return 0, or
+ * the failure that ended the requests */
+static int pages_next(struct pages *p, struct page **out)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->head && p->running)
+		pthread_cond_wait(&p->cond, &p->lock);
+	*out = p->head;
+	if (p->head) {
+		p->head = p->head->next;
+		if (!p->head)
+			p->tail = &p->head;
+	} else {
+		r = p->r ? p->r : -EIO;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+static void page_free(struct page *pg)
+{
+	if (pg) {
+		rfs_buf_release(&pg->body);
+		free(pg->token);
+		free(pg);
+	}
+}
+
+/* Stop the requests, wait for the thread, drop the answers not taken. */
+static void pages_end(struct pages *p)
+{
+	struct page *pg;
+
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_mutex_unlock(&p->lock);
+	if (p->joinable)
+		pthread_join(p->tid, NULL);
+	while ((pg = p->head)) {
+		p->head = pg->next;
+		page_free(pg);
+	}
+	free(p->token);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cond);
+}
+
+/* The listing failed at page @p no: the listing fails with EIO (a page
+ * missing is no listing), saying why. */
+static int page_failed(struct rfs_s3_backend *b, const char *dir, int no, int r,
+		       const char *why)
+{
+	if (r == -ENOMEM)
+		return r;
+	return rfs_s3_fail(EIO,
+			   "storage '%s': the listing of '%s' failed at page "
+			   "%d%s%s",
+			   b->name, dir, no, *why ? ": " : "", why);
+}
+
+/* List the directory @p key from the server: its first page, then the
+ * others as the thread of struct pages brings them, each page's entries
+ * HEADed while the next pages are requested. */
 static int fetch(struct rfs_s3_backend *b, const char *key, struct gather *g)
 {
 	struct rfs_buf dir = RFS_BUF_INIT, full = RFS_BUF_INIT;
+	struct pages p = { 0 };
+	struct page *pg = NULL;
 	bool marker = false;
-	char *token = NULL;
-	int r = rfs_s3_dir_prefix(b, key, &dir);
+	int no = 1, r = rfs_s3_dir_prefix(b, key, &dir);
 
+	p.b = b;
+	p.dir = rfs_buf_str(&dir);
+	p.max_keys = page_keys();
+	p.no = 1; /* the first page is this thread's */
+	p.tail = &p.head;
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.cond, NULL);
+	pg = page_new();
+	if (!pg)
+		r = -ENOMEM;
+	if (!r) {
+		/* the first page on this thread: its error is the listing's
+		 * as it is (EACCES, ENOENT of a bucket) */
+		pg->token = test_token(NULL, no);
+		r = page_fetch(b, p.dir, true, p.max_keys, NULL, pg->token,
+			       &pg->body);
+	}
 	while (!r) {
 		struct rfs_s3_listing l = { 0 };
+		size_t from = g->n;
+		char *seen = token_look(&pg->body);
+		bool looked = seen != NULL;
 
-		r = rfs_s3_list_page(b, rfs_buf_str(&dir), true, 0, NULL, token,
-				     &l);
+		/* the next page requested before this one is parsed (the
+		 * thread itself follows the pages after it) */
+		if (seen && no == 1)
+			pages_follow(&p, seen);
+		else
+			free(seen);
+		r = page_parse(b, p.dir, &pg->body, &l);
+		if (!r && l.truncated && !looked)
+			/* a token the look could not read (the thread
+			 * stopped at it): the parsed one */
+			pages_follow(&p, strdup(l.next_token));
 		if (!r)
-			r = gather_page(g, &l, rfs_buf_str(&dir), &marker);
-		free(token);
-		token = NULL;
-		if (!r && l.truncated && l.next_token) {
-			token = l.next_token;
-			l.next_token = NULL;
+			r = gather_page(g, &l, p.dir, &marker);
+		if (!r)
+			r = fill_attrs(g, from);
+		page_free(pg);
+		pg = NULL;
+		if (!r && l.truncated) {
+			r = pages_next(&p, &pg);
+			no++;
+			if (r)
+				r = page_failed(b, p.dir, no, r, p.why);
+			else if (!pg->token || strcmp(pg->token, l.next_token))
+				r = page_failed(b, p.dir, no, -EIO,
+						"the token followed is not the "
+						"one the page before gave");
 		}
 		rfs_s3_listing_release(&l);
-		if (!token)
+		if (!r && !pg)
 			break;
 	}
-	free(token);
-	if (!r && !g->n && !marker && *key) {
+	page_free(pg);
+	pages_end(&p);
+	if (!r && !g->listed && !marker && *key) {
 		struct rfs_s3_meta m;
 
 		/* nothing below: a file, or nothing at all */
@@ -475,10 +705,8 @@ static int fetch(struct rfs_s3_backend *b, const char *key, struct gather *g)
 		if (!r)
 			r = -ENOTDIR;
 	}
-	if (!r) {
+	if (!r)
 		sort_unique(g);
-		r = fill_attrs(g);
-	}
 	rfs_buf_release(&dir);
 	rfs_buf_release(&full);
 	return r;
@@ -488,7 +716,7 @@ static int list(struct rfs_backend *rb, const char *key, bool late,
 		rfs_backend_list_fn fn, void *ctx)
 {
 	struct rfs_s3_backend *b = rfs_s3_of(rb);
-	struct gather g = { b, NULL, NULL, 0, 0, NULL, NULL, 0, late };
+	struct gather g = { b, NULL, NULL, 0, 0, NULL, NULL, 0, late, 0 };
 	struct rfs_buf full = RFS_BUF_INIT;
 	size_t i;
 	int r;
