@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "backends/s3/s3_priv.h"
+#include "tests/support/fixture.h"
 #include "tests/support/mount.h"
 #include "tests/support/s3.h"
 #include "util/error.h"
@@ -42,43 +43,16 @@ static char *bucket, *uri;
 #define PFX    "orders/bronze"
 #define BINPFX "orders/.recyclebin"
 
-/* The aws command line against RGW with the test keys, as $AWSX. */
-#define AWS_ENV                                                                \
-	"env -u AWS_CA_BUNDLE AWS_REQUEST_CHECKSUM_CALCULATION=when_required " \
-	"AWS_RESPONSE_CHECKSUM_VALIDATION=when_required "                      \
-	"AWS_ACCESS_KEY_ID=TESTAK AWS_SECRET_ACCESS_KEY=TESTSECRET "           \
-	"AWS_DEFAULT_REGION=us-east-1 aws --endpoint-url "
-
-static void aws_env_for(const char *var, const char *ep)
-{
-	char v[512];
-
-	snprintf(v, sizeof(v), AWS_ENV "%s", ep);
-	setenv(var, v, 1);
-}
-
 static void setup(void)
 {
-	struct rfs_test_out out = { 0 };
-	int r;
-
 	endpoint = rfs_test_s3_endpoint();
 	cr_assert_eq(rfs_test_mount_init(&m), 0);
 	bucket = rfs_test_s3_bucket_new(endpoint);
 	uri = rfs_test_s3_uri(endpoint, bucket, "orders", NULL);
 	setenv("B", bucket, 1);
-	aws_env_for("AWSX", endpoint);
-	r = rfs_test_cli(&m, &out, "storage", "add", "s3o", uri);
-	r = r ?: rfs_test_cli(&m, &out, "table", "add", "sales.orders");
-	r = r
-		    ?: rfs_test_cli(&m, &out, "lifecycle", "add",
-				    "sales.orders", "bronze");
-	r = r
-		    ?: rfs_test_cli(&m, &out, "epoch", "add", "sales.orders",
-				    "bronze", "--from", "2013-01-01",
-				    "--storage", "s3o", "--path", "bronze");
-	cr_assert_eq(r, 0, "catalog setup: %s", out.err);
-	rfs_test_out_release(&out);
+	rfs_test_aws_env("AWSX", endpoint);
+	rfs_test_add_epoch_on(&m, "s3o", uri, "sales.orders", "bronze",
+			      "2013-01-01", "bronze");
 }
 
 static void teardown(void)
@@ -94,14 +68,7 @@ static void teardown(void)
 TestSuite(s3, .init = setup, .fini = teardown, .timeout = 600);
 
 /* Run a shell line; fail the test with its output when it fails. */
-#define SH_OK(...)                                                             \
-	do {                                                                   \
-		struct rfs_test_out o_ = { 0 };                                \
-		int r_ = rfs_test_sh(&m, &o_, __VA_ARGS__);                    \
-		cr_assert_eq(r_, 0, "exit %d: %s\n%s%s", r_, #__VA_ARGS__,     \
-			     o_.out, o_.err);                                  \
-		rfs_test_out_release(&o_);                                     \
-	} while (0)
+#define SH_OK(...) free(rfs_test_sh_ok(&m, __VA_ARGS__))
 
 static void mount_up(void)
 {
@@ -802,7 +769,7 @@ Test(s3, a_bin_server_dying_mid_archive_fails_the_job_and_retry_ends_it)
 	port = atoi(strrchr(moto.endpoint, ':') + 1);
 	mb = rfs_test_s3_bucket_new(moto.endpoint);
 	bin_uri = rfs_test_s3_uri(moto.endpoint, mb, "bin", NULL);
-	aws_env_for("AWSM", moto.endpoint);
+	rfs_test_aws_env("AWSM", moto.endpoint);
 	setenv("MB", mb, 1);
 	/* A local source, 400 files of 12 KiB (4.7 MiB), its bin on moto. */
 	SH_OK("mkdir -p data/mixed/p/dt=2020-01-01 && cd "
@@ -1775,7 +1742,7 @@ static void moto_epoch(struct rfs_test_server *mo, const char *opts)
 	rfs_test_moto_start(mo);
 	mb = rfs_test_s3_bucket_new(mo->endpoint);
 	muri = rfs_test_s3_uri(mo->endpoint, mb, "mo", opts);
-	aws_env_for("AWSM", mo->endpoint);
+	rfs_test_aws_env("AWSM", mo->endpoint);
 	setenv("MB", mb, 1);
 	r = rfs_test_cli(&m, &o, "storage", "add", "mo", muri);
 	r = r ?: rfs_test_cli(&m, &o, "table", "add", "t.mo");

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/support/fixture.h"
 #include "tests/support/mount.h"
 #include "tests/support/s3.h"
 
@@ -29,32 +30,14 @@ static char *bucket, *uri;
 
 static void setup(void)
 {
-	struct rfs_test_out out = { 0 };
-	char v[512];
-	int r;
-
 	endpoint = rfs_test_moto_endpoint();
 	cr_assert_eq(rfs_test_mount_init(&m), 0);
 	bucket = rfs_test_s3_bucket_new(endpoint);
 	uri = rfs_test_s3_uri(endpoint, bucket, "d", NULL);
 	setenv("B", bucket, 1);
-	snprintf(v, sizeof(v),
-		 "env -u AWS_CA_BUNDLE "
-		 "AWS_REQUEST_CHECKSUM_CALCULATION=when_required "
-		 "AWS_RESPONSE_CHECKSUM_VALIDATION=when_required "
-		 "AWS_ACCESS_KEY_ID=TESTAK AWS_SECRET_ACCESS_KEY=TESTSECRET "
-		 "AWS_DEFAULT_REGION=us-east-1 aws --endpoint-url %s",
-		 endpoint);
-	setenv("AWSX", v, 1);
-	r = rfs_test_cli(&m, &out, "storage", "add", "s3d", uri);
-	r = r ?: rfs_test_cli(&m, &out, "table", "add", "t.d");
-	r = r ?: rfs_test_cli(&m, &out, "lifecycle", "add", "t.d", "raw");
-	r = r
-		    ?: rfs_test_cli(&m, &out, "epoch", "add", "t.d", "raw",
-				    "--from", "2020-01-01", "--storage", "s3d",
-				    "--path", "raw");
-	cr_assert_eq(r, 0, "catalog setup: %s", out.err);
-	rfs_test_out_release(&out);
+	rfs_test_aws_env("AWSX", endpoint);
+	rfs_test_add_epoch_on(&m, "s3d", uri, "t.d", "raw", "2020-01-01",
+			      "raw");
 }
 
 static void teardown(void)
@@ -70,14 +53,7 @@ static void teardown(void)
 TestSuite(s3_delete, .init = setup, .fini = teardown, .timeout = 600);
 
 /* Run a shell line; fail the test with its output when it fails. */
-#define SH_OK(...)                                                             \
-	do {                                                                   \
-		struct rfs_test_out o_ = { 0 };                                \
-		int r_ = rfs_test_sh(&m, &o_, __VA_ARGS__);                    \
-		cr_assert_eq(r_, 0, "exit %d: %s\n%s%s", r_, #__VA_ARGS__,     \
-			     o_.out, o_.err);                                  \
-		rfs_test_out_release(&o_);                                     \
-	} while (0)
+#define SH_OK(...) free(rfs_test_sh_ok(&m, __VA_ARGS__))
 
 /* A number a shell line prints. */
 static int sh_int(const char *line)

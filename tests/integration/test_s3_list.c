@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/support/fixture.h"
 #include "tests/support/mount.h"
 #include "tests/support/s3.h"
 
@@ -27,37 +28,18 @@ static char *bucket, *uri;
 #define E   "sales.orders/bronze/2013-01-01..now"
 #define PFX "orders/bronze"
 
-#define AWS_ENV                                                                \
-	"env -u AWS_CA_BUNDLE AWS_ACCESS_KEY_ID=TESTAK "                       \
-	"AWS_SECRET_ACCESS_KEY=TESTSECRET AWS_DEFAULT_REGION=us-east-1 "       \
-	"aws --endpoint-url "
-
 static void setup(void)
 {
-	struct rfs_test_out out = { 0 };
-	char v[512];
-	int r;
-
 	endpoint = rfs_test_moto_endpoint();
 	cr_assert_eq(rfs_test_mount_init(&m), 0);
 	bucket = rfs_test_s3_bucket_new(endpoint);
 	uri = rfs_test_s3_uri(endpoint, bucket, "orders", NULL);
 	setenv("B", bucket, 1);
-	snprintf(v, sizeof(v), AWS_ENV "%s", endpoint);
-	setenv("AWSX", v, 1);
+	rfs_test_aws_env("AWSX", endpoint);
 	/* this test's own attribute store, as a fresh machine has it */
 	setenv("RECYCLEFS_S3_ATTR_CACHE", rfs_test_data(&m, "attrs"), 1);
-	r = rfs_test_cli(&m, &out, "storage", "add", "s3o", uri);
-	r = r ?: rfs_test_cli(&m, &out, "table", "add", "sales.orders");
-	r = r
-		    ?: rfs_test_cli(&m, &out, "lifecycle", "add",
-				    "sales.orders", "bronze");
-	r = r
-		    ?: rfs_test_cli(&m, &out, "epoch", "add", "sales.orders",
-				    "bronze", "--from", "2013-01-01",
-				    "--storage", "s3o", "--path", "bronze");
-	cr_assert_eq(r, 0, "catalog setup: %s", out.err);
-	rfs_test_out_release(&out);
+	rfs_test_add_epoch_on(&m, "s3o", uri, "sales.orders", "bronze",
+			      "2013-01-01", "bronze");
 	m.verbose = true;
 }
 
@@ -76,14 +58,7 @@ static void teardown(void)
 TestSuite(s3_list, .init = setup, .fini = teardown, .timeout = 600);
 
 /* Run a shell line; fail the test with its output when it fails. */
-#define SH_OK(...)                                                             \
-	do {                                                                   \
-		struct rfs_test_out o_ = { 0 };                                \
-		int r_ = rfs_test_sh(&m, &o_, __VA_ARGS__);                    \
-		cr_assert_eq(r_, 0, "exit %d: %s\n%s%s", r_, #__VA_ARGS__,     \
-			     o_.out, o_.err);                                  \
-		rfs_test_out_release(&o_);                                     \
-	} while (0)
+#define SH_OK(...) free(rfs_test_sh_ok(&m, __VA_ARGS__))
 
 /* Lines of the daemon's log matching the extended regex RE. */
 static int log_count(const char *re)

@@ -48,6 +48,25 @@ void rfs_test_new_index(struct rfs_test_mount *m)
 	rfs_test_out_release(&out);
 }
 
+void rfs_test_add_epoch_on(struct rfs_test_mount *m, const char *storage,
+			   const char *uri, const char *table,
+			   const char *lifecycle, const char *from,
+			   const char *path)
+{
+	struct rfs_test_out out = { 0 };
+	int r;
+
+	r = rfs_test_cli(m, &out, "storage", "add", storage, uri);
+	r = r ?: rfs_test_cli(m, &out, "table", "add", table);
+	r = r ?: rfs_test_cli(m, &out, "lifecycle", "add", table, lifecycle);
+	r = r
+		    ?: rfs_test_cli(m, &out, "epoch", "add", table, lifecycle,
+				    "--from", from, "--storage", storage,
+				    "--path", path);
+	rfs_test_ok(&out, r, "catalog setup");
+	rfs_test_out_release(&out);
+}
+
 void rfs_test_add_bronze(struct rfs_test_mount *m)
 {
 	struct rfs_test_out out = { 0 };

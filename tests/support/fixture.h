@@ -51,6 +51,16 @@ void rfs_test_has(const char *text, const char *want);
 void rfs_test_add_bronze(struct rfs_test_mount *m);
 
 /**
+ * Add the storage @p storage at @p uri, the table @p table, its
+ * lifecycle @p lifecycle and an open epoch of it from @p from on that
+ * storage at @p path; each command must succeed.
+ */
+void rfs_test_add_epoch_on(struct rfs_test_mount *m, const char *storage,
+			   const char *uri, const char *table,
+			   const char *lifecycle, const char *from,
+			   const char *path);
+
+/**
  * Lose the index: remove it and make a new one with storage "local" on
  * the fixture's data folder, as rfs_test_mount_init() did.
  */

@@ -206,31 +206,50 @@ void rfs_test_s3_bucket_drop(const char *endpoint, const char *bucket)
 	rfs_s3_client_free(c);
 }
 
+/* The aws command line with the test keys, before its endpoint. */
+static const char *const aws_words[] = {
+	"env",
+	"-u",
+	"AWS_CA_BUNDLE",
+	"AWS_REQUEST_CHECKSUM_CALCULATION=when_required",
+	"AWS_RESPONSE_CHECKSUM_VALIDATION=when_required",
+	"AWS_ACCESS_KEY_ID=TESTAK",
+	"AWS_SECRET_ACCESS_KEY=TESTSECRET",
+	"AWS_DEFAULT_REGION=us-east-1",
+	"aws",
+	"--endpoint-url",
+};
+#define AWS_WORDS (sizeof(aws_words) / sizeof(aws_words[0]))
+
 int rfs_test_aws(struct rfs_test_out *out, const char *endpoint, ...)
 {
-	const char *argv[64] = {
-		"env",
-		"-u",
-		"AWS_CA_BUNDLE",
-		"AWS_REQUEST_CHECKSUM_CALCULATION=when_required",
-		"AWS_RESPONSE_CHECKSUM_VALIDATION=when_required",
-		"AWS_ACCESS_KEY_ID=TESTAK",
-		"AWS_SECRET_ACCESS_KEY=TESTSECRET",
-		"AWS_DEFAULT_REGION=us-east-1",
-		"aws",
-		"--endpoint-url",
-		endpoint,
-	};
-	size_t n = 11;
+	const char *argv[64];
+	size_t n;
 	va_list ap;
 	const char *a;
 
+	for (n = 0; n < AWS_WORDS; n++)
+		argv[n] = aws_words[n];
+	argv[n++] = endpoint;
 	va_start(ap, endpoint);
 	while ((a = va_arg(ap, const char *)) && n < 63)
 		argv[n++] = a;
 	va_end(ap);
 	argv[n] = NULL;
 	return rfs_test_run(out, argv);
+}
+
+void rfs_test_aws_env(const char *var, const char *endpoint)
+{
+	char v[1024];
+	size_t n, len = 0;
+
+	for (n = 0; n < AWS_WORDS; n++)
+		len += (size_t)snprintf(v + len, sizeof(v) - len, "%s ",
+					aws_words[n]);
+	cr_assert_lt(len, sizeof(v));
+	snprintf(v + len, sizeof(v) - len, "%s", endpoint);
+	setenv(var, v, 1);
 }
 
 /* A port of 127.0.0.1 that was free a moment ago. */

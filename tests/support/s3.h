@@ -64,6 +64,13 @@ char *rfs_test_s3_uri(const char *endpoint, const char *bucket,
 int rfs_test_aws(struct rfs_test_out *out, const char *endpoint, ...);
 
 /**
+ * Set the environment variable @p var to the command line
+ * rfs_test_aws() runs, up to and with @p endpoint, for shell lines that
+ * call the aws command line as `$VAR s3 ...`.
+ */
+void rfs_test_aws_env(const char *var, const char *endpoint);
+
+/**
  * Start a private moto_server on a free port and wait until it answers
  * (a test that kills it must not take the shared one down).
  */
