@@ -241,18 +241,24 @@ static void expect_status_json(const char *check)
 	rfs_test_out_release(&out);
 }
 
-Test(bin_parts, status_and_wait_show_queued_parts_until_they_are_purged)
+/* Mount with the workers' batches held while the file "hold" exists (the
+ * test hook RECYCLEFS_TEST_PART_HOLD), and archive the folder. */
+static void mount_held_and_archive(void)
 {
-	struct rfs_test_out out = { 0 };
 	char hold[4096];
 
-	RFS_TEST_NEEDS_HOOKS();
-	/* The workers' batch waits while the file "hold" exists. */
 	snprintf(hold, sizeof(hold), "%s/hold", m.dir);
 	cr_assert_eq(rfs_test_sh(&m, NULL, "touch hold"), 0);
 	setenv("RECYCLEFS_TEST_PART_HOLD", hold, 1);
 	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
 	archive();
+}
+
+Test(bin_parts, status_and_wait_show_queued_parts_until_they_are_purged)
+{
+	struct rfs_test_out out = { 0 };
+	RFS_TEST_NEEDS_HOOKS();
+	mount_held_and_archive();
 	cr_assert_eq(rfs_test_sh(&m, NULL,
 				 "rm mnt/.recyclebin/" B "/a mnt/.recyclebin/" B
 				 "/sub/deep/x && rmdir mnt/.recyclebin/" B
@@ -303,14 +309,8 @@ Test(bin_parts, status_and_wait_show_queued_parts_until_they_are_purged)
 Test(bin_parts, a_failed_batch_shows_why_in_status_and_wait)
 {
 	struct rfs_test_out out = { 0 };
-	char hold[4096];
-
 	RFS_TEST_NEEDS_HOOKS();
-	snprintf(hold, sizeof(hold), "%s/hold", m.dir);
-	cr_assert_eq(rfs_test_sh(&m, NULL, "touch hold"), 0);
-	setenv("RECYCLEFS_TEST_PART_HOLD", hold, 1);
-	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
-	archive();
+	mount_held_and_archive();
 	/* The copy of a, queued, is replaced in recycle storage by a
 	 * folder with a file in it: its removal fails. */
 	cr_assert_eq(rfs_test_sh(&m, NULL,

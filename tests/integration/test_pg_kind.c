@@ -522,6 +522,25 @@ Test(pg_kind, killed_at_every_storage_call_then_rerun)
 	rfs_test_mount_cleanup(&m);
 }
 
+/* Lose the index of @p m, make the catalog again by hand and run
+ * reindex, which must succeed; its output is left in @p out. */
+static void lose_index_and_reindex(struct rfs_test_mount *m,
+				   struct rfs_test_out *out)
+{
+	cr_assert_eq(rfs_test_sh(m, out,
+				 "rm -f index.db index.db-wal index.db-shm && "
+				 "recyclefs init && recyclefs table add "
+				 "sales.orders && recyclefs lifecycle add "
+				 "sales.orders bronze && recyclefs storage add "
+				 "pg '%s' && recyclefs epoch add sales.orders "
+				 "bronze --from 2013-01-01 --storage pg --path "
+				 "public.orders",
+				 rfs_test_pg_uri("")),
+		     0, "%s", out->err);
+	cr_assert_eq(rfs_test_sh(m, out, "recyclefs reindex"), 0, "%s",
+		     out->err);
+}
+
 Test(pg_kind, reindex_rebuilds_entries_from_the_manifest_table)
 {
 	struct rfs_test_mount m = { 0 };
@@ -536,18 +555,7 @@ Test(pg_kind, reindex_rebuilds_entries_from_the_manifest_table)
 				 E, E),
 		     0, "%s", out.err);
 	/* the index is lost; the catalog is made again by hand */
-	cr_assert_eq(rfs_test_sh(&m, &out,
-				 "rm -f index.db index.db-wal index.db-shm && "
-				 "recyclefs init && recyclefs table add "
-				 "sales.orders && recyclefs lifecycle add "
-				 "sales.orders bronze && recyclefs storage add "
-				 "pg '%s' && recyclefs epoch add sales.orders "
-				 "bronze --from 2013-01-01 --storage pg --path "
-				 "public.orders",
-				 rfs_test_pg_uri("")),
-		     0, "%s", out.err);
-	cr_assert_eq(rfs_test_sh(&m, &out, "recyclefs reindex"), 0, "%s",
-		     out.err);
+	lose_index_and_reindex(&m, &out);
 	cr_expect(strstr(out.out, "2 entries added"), "%s", out.out);
 	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status --all"), 0);
 	cr_expect(strstr(out.out, "orders_2013_07  archived") &&
@@ -600,18 +608,7 @@ Test(pg_kind, sync_cut_after_its_rows_is_rebuilt_by_reindex_and_retried)
 	cr_expect_str_eq(
 		s, "orders FOR VALUES FROM ('2013-09-01') TO ('2013-10-01')");
 	free(s);
-	cr_assert_eq(rfs_test_sh(&m, &out,
-				 "rm -f index.db index.db-wal index.db-shm && "
-				 "recyclefs init && recyclefs table add "
-				 "sales.orders && recyclefs lifecycle add "
-				 "sales.orders bronze && recyclefs storage add "
-				 "pg '%s' && recyclefs epoch add sales.orders "
-				 "bronze --from 2013-01-01 --storage pg --path "
-				 "public.orders",
-				 rfs_test_pg_uri("")),
-		     0, "%s", out.err);
-	cr_assert_eq(rfs_test_sh(&m, &out, "recyclefs reindex"), 0, "%s",
-		     out.err);
+	lose_index_and_reindex(&m, &out);
 	cr_expect_eq(rfs_test_sh(&m, &out, "recyclefs status --all"), 0);
 	cr_expect(strstr(out.out, "failed") &&
 			  strstr(out.out, "which stands at loaded"),
