@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -31,14 +32,50 @@ int rfs_fs_bin_refuse_new(struct req *q, const char *op, const char *path)
 	return r;
 }
 
+/* Is the caller of @p who in group @p gid: its own group, or one of its
+ * supplementary groups (as the kernel's own checks count them), read
+ * from the "Groups:" line of its thread's /proc status? */
+static bool in_group(const struct req *who, gid_t gid)
+{
+	char name[64], *line = NULL, *p, *end;
+	bool in = gid == who->gid;
+	size_t size = 0;
+	FILE *f;
+
+	if (in || who->pid <= 0)
+		return in;
+	snprintf(name, sizeof(name), "/proc/%ld/status", (long)who->pid);
+	f = fopen(name, "re");
+	if (!f)
+		return false;
+	while (!in && getline(&line, &size, f) > 0) {
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (p = line + 7;; p = end) {
+			unsigned long g = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			in = g == (unsigned long)gid;
+			if (in)
+				break;
+		}
+		break;
+	}
+	free(line);
+	fclose(f);
+	return in;
+}
+
 /* Does the caller of @p who pass the mode @p sb shows for @p need (bits
- * of 07, as for others), by its user and primary group? */
+ * of 07, as for others): the owner's bits when it owns it, else the
+ * group's when it is in its group, else the others'? */
 static bool mode_allows(const struct req *who, const struct stat *sb,
 			mode_t need)
 {
 	if (sb->st_uid == who->uid)
 		need <<= 6;
-	else if (sb->st_gid == who->gid)
+	else if (in_group(who, sb->st_gid))
 		need <<= 3;
 	return (sb->st_mode & need) == need;
 }

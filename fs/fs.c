@@ -218,6 +218,7 @@ int rfs_fs_req_begin(struct req *q, struct rfs_fs_state *st, const char *path)
 	q->b = NULL;
 	q->berr = 0;
 	q->path = path;
+	q->pid = 0;
 	r = rfs_namespace_resolve(q->snap->cat, path, &q->node);
 	if (r == 0 && q->node.kind == RFS_NODE_EPOCH) {
 		if (rfs_fs_key_hidden(q->node.epoch, q->node.rest) ||

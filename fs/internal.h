@@ -87,6 +87,8 @@ struct req {
 	const char *path;	 /**< the mount path it resolved; borrowed */
 	uid_t uid;		 /**< the caller */
 	gid_t gid;		 /**< the caller's group */
+	pid_t pid; /**< the caller's thread, for its other groups; 0
+		      outside a FUSE request */
 };
 
 /** One opened backend, by URI. */

@@ -58,6 +58,7 @@ int rfs_fs_op_begin(fuse_req_t fr, fuse_ino_t ino, struct op *o, bool need_path)
 	}
 	o->q.uid = ctx->uid;
 	o->q.gid = ctx->gid;
+	o->q.pid = ctx->pid;
 	o->q.st = o->st;
 	return 0;
 }
@@ -106,6 +107,7 @@ int rfs_fs_entry_of(struct op *dir, const char *name,
 		return r;
 	cq.uid = dir->q.uid;
 	cq.gid = dir->q.gid;
+	cq.pid = dir->q.pid;
 	k = rfs_fs_kind_of(&cq);
 	r = k->getattr(&cq, &e->attr);
 	rfs_fs_req_end(&cq);

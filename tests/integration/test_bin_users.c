@@ -26,6 +26,8 @@ static struct rfs_test_mount m;
 /* the folder's owner (nobody) and a user who is not its owner */
 #define OWNER 65534
 #define OTHER 65533
+/* a group OWNER is not in by its own group id */
+#define GROUP 65531
 
 /* What the child of rfs_test_as_user() acts on, as mount paths. */
 static char from[4096], to[4096];
@@ -288,5 +290,47 @@ Test(bin_users, the_owner_restores_an_entry_to_its_origin_only)
 			    "dt=2001-01-01/part-0.parquet)\" = %d",
 			    OWNER),
 		0, "%s%s", out.out, out.err);
+	rfs_test_out_release(&out);
+}
+
+/* setfattr as @p uid (its own group) with the supplementary group
+ * @p group: 0 or errno. */
+static int restore_in_group(uid_t uid, gid_t group, const char *value)
+{
+	xname = "user.recyclefs.restore";
+	xvalue = value;
+	return rfs_test_as_user_in(uid, uid, 1, &group, set_attr, -1);
+}
+
+Test(bin_users, a_restore_goes_where_a_group_of_the_owner_may_write)
+{
+	struct rfs_test_out out = { 0 };
+
+	cr_assert_eq(rfs_test_as_user(OWNER, OWNER, mv_in, -1), 0);
+	wait_state(ITEM, "archived");
+	snprintf(to, sizeof(to), "%s", rfs_test_mnt(&m, ".recyclebin/" ITEM));
+	/* The origin's folder is root's, writable by group GROUP only: the
+	 * owner may make files there through a supplementary group, as
+	 * the kernel counts groups, and not without it. */
+	cr_assert_eq(rfs_test_sh(&m, NULL,
+				 "chown 0:%d data/orders/e1 && chmod 0775 "
+				 "data/orders/e1",
+				 GROUP),
+		     0);
+	cr_expect_eq(restore_as(OWNER, "user.recyclefs.restore", "origin"),
+		     EACCES, "restore without the group");
+	cr_assert_eq(restore_in_group(OWNER, GROUP, "origin"), 0,
+		     "restore in the folder's group");
+	cr_assert(rfs_test_sh_until(&m, 60,
+				    "test \"$(getfattr --only-values -n "
+				    "user.recyclefs.restore_state "
+				    "'mnt/.recyclebin/" ITEM "' 2>/dev/null)\" "
+				    "= done"),
+		  "the restore did not end");
+	cr_expect_eq(rfs_test_sh(&m, &out,
+				 "cd data/orders/e1 && find . -type f -exec "
+				 "sha256sum {} + | sort -k2 | diff "
+				 "../../../before.sum -"),
+		     0, "%s%s", out.out, out.err);
 	rfs_test_out_release(&out);
 }

@@ -235,13 +235,19 @@ int rfs_test_as_nobody(int (*fn)(void), int mask)
 
 int rfs_test_as_user(uid_t uid, gid_t gid, int (*fn)(void), int mask)
 {
+	return rfs_test_as_user_in(uid, gid, 0, NULL, fn, mask);
+}
+
+int rfs_test_as_user_in(uid_t uid, gid_t gid, size_t n, const gid_t *groups,
+			int (*fn)(void), int mask)
+{
 	pid_t pid = fork();
 	int st;
 
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) ||
+		if (setgroups(n, groups) < 0 || setresgid(gid, gid, gid) ||
 		    setresuid(uid, uid, uid))
 			_exit(100);
 		if (mask >= 0)

@@ -82,4 +82,11 @@ int rfs_test_as_nobody(int (*fn)(void), int mask);
  */
 int rfs_test_as_user(uid_t uid, gid_t gid, int (*fn)(void), int mask);
 
+/**
+ * rfs_test_as_user() with the @p n supplementary groups @p groups.
+ * @return as rfs_test_as_nobody()
+ */
+int rfs_test_as_user_in(uid_t uid, gid_t gid, size_t n, const gid_t *groups,
+			int (*fn)(void), int mask);
+
 #endif
