@@ -181,7 +181,6 @@ static void *prefetch_run(void *arg)
 	return NULL;
 }
 
-/* Wait for the prefetch of @p f, if any, and drop it. */
 /* Keep @p buf (@p cap bytes) as the spare buffer of @p f, the larger of it
  * and the spare already kept; free the other. */
 static void keep_spare(struct rfs_s3_file *f, char *buf, size_t cap)
@@ -215,6 +214,7 @@ static char *take_spare(struct rfs_s3_file *f, size_t want, size_t *cap)
 	return malloc(want);
 }
 
+/* Wait for the prefetch of @p f, if any, and drop it. */
 void rfs_s3_prefetch_drop(struct rfs_s3_file *f)
 {
 	if (!f->pf)

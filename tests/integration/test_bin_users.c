@@ -242,6 +242,17 @@ static int restore_as(uid_t uid, const char *name, const char *value)
 	return rfs_test_as_user(uid, uid, set_attr, -1);
 }
 
+/* Wait until the restore of the entry ITEM is done. */
+static void wait_restored(void)
+{
+	cr_assert(rfs_test_sh_until(&m, 60,
+				    "test \"$(getfattr --only-values -n "
+				    "user.recyclefs.restore_state "
+				    "'mnt/.recyclebin/" ITEM "' 2>/dev/null)\" "
+				    "= done"),
+		  "the restore did not end");
+}
+
 Test(bin_users, the_owner_restores_an_entry_to_its_origin_only)
 {
 	struct rfs_test_out out = { 0 };
@@ -276,12 +287,7 @@ Test(bin_users, the_owner_restores_an_entry_to_its_origin_only)
 		     0);
 	cr_assert_eq(restore_as(OWNER, "user.recyclefs.restore", "origin"), 0,
 		     "restore by the owner to its origin");
-	cr_assert(rfs_test_sh_until(&m, 60,
-				    "test \"$(getfattr --only-values -n "
-				    "user.recyclefs.restore_state "
-				    "'mnt/.recyclebin/" ITEM "' 2>/dev/null)\" "
-				    "= done"),
-		  "the restore did not end");
+	wait_restored();
 	cr_expect_eq(
 		rfs_test_sh(&m, &out,
 			    "cd data/orders/e1 && find . -type f -exec "
@@ -321,12 +327,7 @@ Test(bin_users, a_restore_goes_where_a_group_of_the_owner_may_write)
 		     EACCES, "restore without the group");
 	cr_assert_eq(restore_in_group(OWNER, GROUP, "origin"), 0,
 		     "restore in the folder's group");
-	cr_assert(rfs_test_sh_until(&m, 60,
-				    "test \"$(getfattr --only-values -n "
-				    "user.recyclefs.restore_state "
-				    "'mnt/.recyclebin/" ITEM "' 2>/dev/null)\" "
-				    "= done"),
-		  "the restore did not end");
+	wait_restored();
 	cr_expect_eq(rfs_test_sh(&m, &out,
 				 "cd data/orders/e1 && find . -type f -exec "
 				 "sha256sum {} + | sort -k2 | diff "
