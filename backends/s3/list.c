@@ -168,8 +168,11 @@ struct gather {
 	const char *full; /* the directory's full key */
 	struct rfs_s3_entry *e;
 	size_t n, alloc;
-	bool *gone;   /* entries that vanished before their HEAD */
-	size_t *todo; /* entries still needing a HEAD */
+	/* fill_attrs()'s page, from entry @c from on, kept between pages
+	 * (grown to @c cap entries): */
+	size_t from, cap;
+	bool *gone;   /* its entries that vanished before their HEAD */
+	size_t *todo; /* its entries still needing a HEAD */
 	size_t n_todo;
 	/* list_late(): a file's attributes are the listing's, no HEAD */
 	bool late;
@@ -329,7 +332,7 @@ static int head_entry(void *ctx, size_t i)
 		m.mtime_ns = m.atime_ns = m.ctime_ns = g->b->opened_ns;
 		r = 0;
 	} else if (r == -ENOENT) {
-		g->gone[at] = true;
+		g->gone[at - g->from] = true;
 		r = 0;
 		goto out;
 	}
@@ -374,13 +377,22 @@ static int fill_attrs(struct gather *g, size_t from)
 	if (g->b->conf->attrs_listing)
 		return keep_listed(g, from);
 
-	free(g->gone);
-	free(g->todo);
+	if (n > g->cap) {
+		bool *gone = realloc(g->gone, n * sizeof(*gone));
+		size_t *todo;
+
+		if (gone)
+			g->gone = gone;
+		todo = gone ? realloc(g->todo, n * sizeof(*todo)) : NULL;
+		if (!todo)
+			return -ENOMEM;
+		g->todo = todo;
+		g->cap = n;
+	}
+	if (n)
+		memset(g->gone, 0, n * sizeof(*g->gone));
+	g->from = from;
 	g->n_todo = 0;
-	g->gone = calloc(g->n ? g->n : 1, sizeof(*g->gone));
-	g->todo = calloc(n ? n : 1, sizeof(*g->todo));
-	if (!g->gone || !g->todo)
-		return -ENOMEM;
 	for (i = from; !r && i < g->n; i++) {
 		struct stat st;
 
@@ -402,7 +414,7 @@ static int fill_attrs(struct gather *g, size_t from)
 		r = rfs_s3_parallel(g->n_todo, head_entry, g,
 				    g->b->conf->head_parallel);
 	for (i = from; !r && i < g->n; i++) {
-		if (g->gone[i]) {
+		if (g->gone[i - from]) {
 			free(g->e[i].name);
 			continue;
 		}
@@ -716,7 +728,7 @@ static int list(struct rfs_backend *rb, const char *key, bool late,
 		rfs_backend_list_fn fn, void *ctx)
 {
 	struct rfs_s3_backend *b = rfs_s3_of(rb);
-	struct gather g = { b, NULL, NULL, 0, 0, NULL, NULL, 0, late, 0 };
+	struct gather g = { .b = b, .late = late };
 	struct rfs_buf full = RFS_BUF_INIT;
 	size_t i;
 	int r;
