@@ -509,7 +509,7 @@ Test(bin_mount, a_failing_hook_keeps_the_source_and_shows_it_again)
 		     0, "%s%s", out.out, out.err);
 	/* Visible at its origin again. */
 	cr_expect(rfs_test_sh_until(
-		&m, 3, "test -e mnt/" E "/dt=2005-03-01/part-0.parquet"));
+		&m, 30, "test -e mnt/" E "/dt=2005-03-01/part-0.parquet"));
 	rfs_test_out_release(&out);
 }
 

@@ -246,7 +246,7 @@ Test(bin_truth, getfattr_names_the_newest_version)
 	/* setfattr on a version's bin path restores that version. */
 	free(sh("setfattr -n user.recyclefs.restore -v '' "
 		"mnt/.recyclebin/" P));
-	cr_assert(rfs_test_sh_until(&m, 10,
+	cr_assert(rfs_test_sh_until(&m, 30,
 				    "test \"$(ls " SRC "/dt=2001-01-01 | wc "
 				    "-l)\" = 1 && test -s " SRC
 				    "/dt=2001-01-01/part-1"),

@@ -142,7 +142,7 @@ Test(mount, epoch_root_shows_the_storage_directory_attributes)
 	cr_assert_eq(chmod(rfs_test_data(&m, "orders/b1"), 0750), 0);
 	cr_assert_eq(stat(rfs_test_data(&m, "orders/b1"), &b), 0);
 	/* The attribute timeout is one second: wait it out. */
-	cr_assert(rfs_test_sh_until(&m, 3,
+	cr_assert(rfs_test_sh_until(&m, 30,
 				    "test \"$(stat -c %%a "
 				    "mnt/sales.orders/bronze/"
 				    "2001-01-01..2010-01-01)\" = 750"));
@@ -253,17 +253,17 @@ Test(mount, catalog_changes_show_up_while_mounted)
 	       rfs_test_cli(&m, &out, "table", "add", "crm.customers", "-c",
 			    "pii"),
 	       &out);
-	cr_expect(rfs_test_sh_until(&m, 3, "test -d mnt/crm.customers"));
+	cr_expect(rfs_test_sh_until(&m, 30, "test -d mnt/crm.customers"));
 	cr_expect(rfs_test_sh_until(
-		&m, 3, "test -L mnt/.classifications/pii/crm.customers"));
+		&m, 30, "test -L mnt/.classifications/pii/crm.customers"));
 	cli_ok("epoch close",
 	       rfs_test_cli(&m, &out, "epoch", "close", "sales.orders", "raw",
 			    "--at", "2025-01-01"),
 	       &out);
 	cr_expect(rfs_test_sh_until(
-		&m, 3, "test -d mnt/sales.orders/raw/2024-01-01..2025-01-01"));
+		&m, 30, "test -d mnt/sales.orders/raw/2024-01-01..2025-01-01"));
 	cr_expect(rfs_test_sh_until(
-		&m, 3, "! test -e mnt/sales.orders/raw/2024-01-01..now"));
+		&m, 30, "! test -e mnt/sales.orders/raw/2024-01-01..now"));
 	rfs_test_out_release(&out);
 }
 
@@ -293,7 +293,7 @@ Test(mount, an_epoch_whose_storage_cannot_be_opened_is_eio)
 			    "--storage", "badopt", "--path", "silver"),
 	       &out);
 	cr_assert(rfs_test_sh_until(
-		&m, 3,
+		&m, 30,
 		"test -d 'mnt/sales.orders/silver/2001-01-01..2013-01-01'"));
 	cr_expect_neq(
 		rfs_test_sh(&m, &out,
@@ -406,7 +406,7 @@ Test(mount, catalog_only_epoch_is_an_empty_read_only_directory)
 			    "--from", "2013-01-01", "--storage", "stream"),
 	       &out);
 	rfs_test_out_release(&out);
-	cr_assert(rfs_test_sh_until(&m, 3, "test -d '%s'", e));
+	cr_assert(rfs_test_sh_until(&m, 30, "test -d '%s'", e));
 	cr_assert_eq(stat(e, &st), 0);
 	cr_expect(S_ISDIR(st.st_mode));
 	cr_expect_eq(st.st_mode & 0777, 0555);
@@ -437,7 +437,7 @@ Test(mount, the_storage_bin_is_hidden_in_an_epoch_at_the_storage_root)
 	       &out);
 	rfs_test_out_release(&out);
 	cr_assert(rfs_test_sh_until(
-		&m, 3,
+		&m, 30,
 		"test -d mnt/sales.orders/silver/2000-01-01..2013-01-01"));
 	cr_expect_eq(rfs_test_sh(&m, NULL,
 				 "ls -A mnt/sales.orders/silver/"

@@ -181,7 +181,7 @@ Test(pg_kind, mv_wait_restore_purge_through_the_mount)
 	s = rfs_test_pg_content("public.orders_2013_01");
 	cr_expect_str_eq(s, before, "restored rows are the archived rows");
 	free(s);
-	cr_expect(rfs_test_sh_until(&m, 5,
+	cr_expect(rfs_test_sh_until(&m, 30,
 				    "ls mnt/%s | grep -qx orders_2013_01", E));
 	/* ... and a rerun changes nothing */
 	cr_expect_eq(
@@ -1441,7 +1441,7 @@ Test(pg_kind, ls_in_the_bin_shows_the_archived_partition)
 		 copy + strlen("recyclebin."));
 	copy2 = s;
 	snprintf(bin2, sizeof(bin2), "%s.~2~", bin);
-	cr_assert(rfs_test_sh_until(&m, 10, "test -d '%s'", bin2));
+	cr_assert(rfs_test_sh_until(&m, 30, "test -d '%s'", bin2));
 	expect_bin_folder(&m, bin2, rfs_test_pg_db, copy2, "jan2");
 	expect_bin_folder(&m, bin, rfs_test_pg_db, copy, "jan");
 	cr_expect_neq(

@@ -45,6 +45,11 @@ int rfs_test_mount_init(struct rfs_test_mount *m)
 		perror("mkdir");
 		return -1;
 	}
+	/* The S3 attribute store and anything else kept in a user's cache
+	 * folder: the test's own, so a test shares nothing with the others
+	 * or with the user who runs it. */
+	snprintf(uri, sizeof(uri), "%s/cache", m->dir);
+	setenv("XDG_CACHE_HOME", uri, 1);
 	snprintf(uri, sizeof(uri), "file://%s", m->data);
 	r = rfs_test_cli(m, &out, "init");
 	if (r == 0)
@@ -242,6 +247,24 @@ int rfs_test_sh(struct rfs_test_mount *m, struct rfs_test_out *out,
 	return r;
 }
 
+/* Say on stderr what a wait gave up on, with what the index and the
+ * daemon's log say, for the test's report. */
+static void gave_up(struct rfs_test_mount *m, double seconds, const char *fmt,
+		    va_list ap)
+{
+	struct rfs_test_out out = { 0 };
+	char cmd[1024];
+
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	rfs_test_sh(m, &out,
+		    "%s --index index.db status --all 2>&1 | tail -n 20; "
+		    "echo '-- the end of the daemon log:'; tail -n 30 %s",
+		    bin(), m->log);
+	fprintf(stderr, "gave up after %g s waiting for: %s\n%s\n", seconds,
+		cmd, out.out);
+	rfs_test_out_release(&out);
+}
+
 bool rfs_test_sh_until(struct rfs_test_mount *m, double seconds,
 		       const char *fmt, ...)
 {
@@ -257,6 +280,9 @@ bool rfs_test_sh_until(struct rfs_test_mount *m, double seconds,
 		va_end(ap);
 		sleep_ms(100);
 	}
+	va_start(ap, fmt);
+	gave_up(m, seconds, fmt, ap);
+	va_end(ap);
 	return false;
 }
 

@@ -31,7 +31,8 @@ struct rfs_test_mount {
 
 /**
  * Make the directory, `recyclefs init` the index and add storage "local"
- * (file://dir/data).
+ * (file://dir/data). Sets XDG_CACHE_HOME to dir/cache, so what the
+ * program keeps in a cache folder stays with the test.
  * @return 0, or -1 after printing why to stderr
  */
 int rfs_test_mount_init(struct rfs_test_mount *m);
@@ -94,7 +95,9 @@ int rfs_test_sh(struct rfs_test_mount *m, struct rfs_test_out *out,
 
 /**
  * Wait up to @p seconds for the shell command to exit 0, trying every
- * 100 ms.
+ * 100 ms. The bound is when to give up, never a check of speed: keep it
+ * generous (30 s), as the ASan build on a loaded machine runs several
+ * times slower than a developer's.
  * @return true when it did
  */
 bool rfs_test_sh_until(struct rfs_test_mount *m, double seconds,
