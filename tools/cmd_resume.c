@@ -8,9 +8,11 @@
 
 #include "model/entry.h"
 #include "core/jobs.h"
+#include "core/part_job.h"
 #include "core/restore.h"
 #include "index/entries.h"
 #include "index/index.h"
+#include "index/parts.h"
 #include "index/restores.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -23,8 +25,9 @@
 static const char usage[] =
 	"usage: recyclefs resume [PATH...]\n"
 	"\n"
-	"Run recycle jobs (archives and purges, then restores) in this\n"
-	"process until each is archived, purged, restored or failed.\n"
+	"Run recycle jobs (archives and purges, the parts removed with rm\n"
+	"inside archived entries, then restores) in this process until each\n"
+	"is archived, purged, restored or failed.\n"
 	"Without PATH: every job that no live process runs (its lease is\n"
 	"free: no mount daemon took it, or the process that ran it died).\n"
 	"With PATHs (bin paths, origin paths, or paths in a mount): those\n"
@@ -45,6 +48,21 @@ struct ids {
 	size_t busy;
 };
 
+static int add(struct ids *ids, int64_t id)
+{
+	if (ids->n == ids->cap) {
+		size_t cap = ids->cap ? 2 * ids->cap : 16;
+		int64_t *v = realloc(ids->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		ids->v = v;
+		ids->cap = cap;
+	}
+	ids->v[ids->n++] = id;
+	return 0;
+}
+
 static int collect(const struct rfs_entry *e, void *ctx)
 {
 	struct ids *ids = ctx;
@@ -55,17 +73,12 @@ static int collect(const struct rfs_entry *e, void *ctx)
 		ids->busy++;
 		return 0;
 	}
-	if (ids->n == ids->cap) {
-		size_t cap = ids->cap ? 2 * ids->cap : 16;
-		int64_t *v = realloc(ids->v, cap * sizeof(*v));
+	return add(ids, e->id);
+}
 
-		if (!v)
-			return -ENOMEM;
-		ids->v = v;
-		ids->cap = cap;
-	}
-	ids->v[ids->n++] = e->id;
-	return 0;
+static int collect_parts(void *ctx, int64_t id)
+{
+	return add(ctx, id);
 }
 
 /* Claim and run one entry, reporting the outcome. */
@@ -90,6 +103,58 @@ static int already(const struct rfs_entry *e)
 	return RFS_EXIT_OK;
 }
 
+/*
+ * Purge here the parts removed with rm inside archived entry @p e that
+ * are still queued (core/part_job.h), whether or not their batch is due:
+ * resume is asked for now. Sets @p ran when there were any.
+ */
+static int run_parts(struct rfs_index *idx, const struct rfs_entry *e,
+		     bool *ran)
+{
+	struct rfs_job_opts o = { .stop = rfs_cli_job_stop_flag() };
+	struct rfs_index_part_status ps = { 0 };
+	struct rfs_error err = { 0 };
+	int r, status = RFS_EXIT_OK;
+	int64_t n;
+
+	r = rfs_index_part_status(idx, e->id, &ps, &err);
+	if (r < 0)
+		return rfs_cli_fail(&err, r);
+	free(ps.reason);
+	n = ps.queued;
+	*ran = n > 0;
+	if (!n)
+		return RFS_EXIT_OK;
+	if (!rfs_job_lease_free(e, rfs_time_now_ns())) {
+		printf("skipped the parts queued in '.recyclebin/%s': run by "
+		       "process %s\n",
+		       rfs_cli_esc(e->bin_path), e->lease_owner);
+		return RFS_EXIT_OK;
+	}
+	printf("purging the %" PRId64 " part%s queued in '.recyclebin/%s'\n", n,
+	       n == 1 ? "" : "s", rfs_cli_esc(e->bin_path));
+	fflush(stdout);
+	r = rfs_part_job_run(idx, e->id, &o, &err);
+	if (r == 0) {
+		printf("purged the %" PRId64 " part%s queued in "
+		       "'.recyclebin/%s'\n",
+		       n, n == 1 ? "" : "s", rfs_cli_esc(e->bin_path));
+	} else if (r == -EINTR) {
+		rfs_cli_failf("interrupted; the parts queued in "
+			      "'.recyclebin/%s' stay queued",
+			      e->bin_path);
+		status = RFS_EXIT_INTERRUPTED;
+	} else if (r != -ECANCELED && r != -EBUSY) {
+		status = rfs_cli_failf("purge of the %" PRId64 " part%s queued "
+				       "in '.recyclebin/%s' failed: %s; they "
+				       "stay queued for a mount or 'recyclefs "
+				       "resume'",
+				       n, n == 1 ? "" : "s", e->bin_path,
+				       err.msg);
+	}
+	return status;
+}
+
 /* A named entry: run it when it has a job, else say why not. */
 static int resume_path(struct rfs_index *idx, const char *path)
 {
@@ -100,22 +165,27 @@ static int resume_path(struct rfs_index *idx, const char *path)
 	r = rfs_cli_entry_find(idx, path, &e, &err);
 	if (r < 0)
 		return rfs_cli_fail(&err, r);
-	if (rfs_entry_state_runnable(e.state))
+	if (rfs_entry_state_runnable(e.state)) {
 		status = run_one(idx, &e);
-	else if (e.state == RFS_ENTRY_ARCHIVED)
-		status = already(&e);
-	else if (e.state == RFS_ENTRY_FAILED)
+	} else if (e.state == RFS_ENTRY_ARCHIVED) {
+		bool ran = false;
+
+		status = run_parts(idx, &e, &ran);
+		if (!ran)
+			status = already(&e);
+	} else if (e.state == RFS_ENTRY_FAILED) {
 		status = rfs_cli_failf(
 			"'.recyclebin/%s' failed at %s: %s; "
 			"'recyclefs retry .recyclebin/%s' "
 			"restarts it",
 			e.bin_path, rfs_entry_state_name(e.failed_step),
 			e.reason ? e.reason : "unknown reason", e.bin_path);
-	else
+	} else {
 		status = rfs_cli_failf("'.recyclebin/%s' is %s: it has no job "
 				       "to resume",
 				       e.bin_path,
 				       rfs_entry_state_name(e.state));
+	}
 	rfs_entry_release(&e);
 	return status;
 }
@@ -137,17 +207,7 @@ static int collect_restore(const struct rfs_restore *r, void *ctx)
 		ids->busy++;
 		return 0;
 	}
-	if (ids->n == ids->cap) {
-		size_t cap = ids->cap ? 2 * ids->cap : 16;
-		int64_t *v = realloc(ids->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		ids->v = v;
-		ids->cap = cap;
-	}
-	ids->v[ids->n++] = r->id;
-	return 0;
+	return add(ids, r->id);
 }
 
 /* Run one waiting restore (core/restore.h) here, reporting the outcome. */
@@ -191,26 +251,60 @@ static int run_restore(struct rfs_index *idx, int64_t id)
 	return rc == -EINTR ? RFS_EXIT_INTERRUPTED : status;
 }
 
-/* Every runnable entry whose lease is free, then every such restore. */
+/* The queued parts of each entry in @p pids, once its own job is done. */
+static int resume_parts(struct rfs_index *idx, const struct ids *pids)
+{
+	struct rfs_error err = { 0 };
+	int status = RFS_EXIT_OK, s, r;
+	bool ran;
+	size_t i;
+
+	for (i = 0; i < pids->n && status != RFS_EXIT_INTERRUPTED; i++) {
+		struct rfs_entry e = { 0 };
+
+		rfs_error_clear(&err);
+		r = rfs_index_entry_get(idx, pids->v[i], &e, &err);
+		if (rfs_cli_job_interrupted())
+			s = RFS_EXIT_INTERRUPTED;
+		else if (r < 0)
+			s = rfs_cli_fail(&err, r);
+		else if (e.state != RFS_ENTRY_ARCHIVED)
+			s = RFS_EXIT_OK; /* a whole purge took them over */
+		else
+			s = run_parts(idx, &e, &ran);
+		rfs_entry_release(&e);
+		if (s > status)
+			status = s;
+	}
+	return status;
+}
+
+/* Every runnable entry whose lease is free, the queued parts of archived
+ * entries, then every runnable restore. */
 static int resume_all(struct rfs_index *idx)
 {
 	struct ids ids = { .now = rfs_time_now_ns() };
-	struct ids rids = { .now = ids.now };
+	struct ids rids = { .now = ids.now }, pids = { .now = ids.now };
 	struct rfs_error err = { 0 };
 	int status = RFS_EXIT_OK, s, r;
 	size_t i;
 
 	r = rfs_index_entry_list(idx, RFS_INDEX_ENTRIES_RUNNABLE, NULL, collect,
 				 &ids, &err);
+	if (r == 0) /* due or not: resume is asked for now */
+		r = rfs_index_part_entries(idx, INT64_MAX, collect_parts, &pids,
+					   &err);
 	if (r == 0)
 		r = rfs_index_restore_list(idx, RFS_INDEX_RESTORES_RUNNABLE, 0,
 					   collect_restore, &rids, &err);
 	if (r < 0) {
 		free(ids.v);
 		free(rids.v);
+		free(pids.v);
 		return rfs_cli_fail(&err, r);
 	}
-	if (ids.n == 0 && ids.busy == 0 && rids.n == 0 && rids.busy == 0)
+	if (ids.n == 0 && ids.busy == 0 && rids.n == 0 && rids.busy == 0 &&
+	    pids.n == 0)
 		puts("nothing to resume");
 	for (i = 0; i < ids.n; i++) {
 		struct rfs_entry e = { 0 };
@@ -236,6 +330,11 @@ static int resume_all(struct rfs_index *idx)
 		if (s == RFS_EXIT_INTERRUPTED)
 			break;
 	}
+	if (status != RFS_EXIT_INTERRUPTED) {
+		s = resume_parts(idx, &pids);
+		if (s > status)
+			status = s;
+	}
 	for (i = 0; status != RFS_EXIT_INTERRUPTED && i < rids.n; i++) {
 		s = rfs_cli_job_interrupted() ? RFS_EXIT_INTERRUPTED
 					      : run_restore(idx, rids.v[i]);
@@ -244,6 +343,7 @@ static int resume_all(struct rfs_index *idx)
 	}
 	free(ids.v);
 	free(rids.v);
+	free(pids.v);
 	return status;
 }
 

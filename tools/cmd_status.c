@@ -205,8 +205,8 @@ static int print_text(struct walk *w)
 		       w->waiting == 1 ? "s" : "");
 	if (status == RFS_EXIT_OK && w->queueing)
 		printf("%zu entr%s ha%s parts removed with rm not purged yet: "
-		       "a mount's workers purge them ('recyclefs wait' waits "
-		       "for them)\n",
+		       "a mount's workers or 'recyclefs resume' purge them "
+		       "('recyclefs wait' waits for them)\n",
 		       w->queueing, w->queueing == 1 ? "y" : "ies",
 		       w->queueing == 1 ? "s" : "ve");
 	return status;

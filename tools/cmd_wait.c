@@ -86,8 +86,8 @@ static int check_parts(struct rfs_index *idx, const struct rfs_entry *e,
 		f->free_since = mono;
 	} else if (mono - f->free_since >= ORPHAN_NS && !*warned) {
 		rfs_cli_failf("no process is purging the parts queued in "
-			      "'.recyclebin/%s'; mount the catalog, whose "
-			      "workers purge them (still waiting)",
+			      "'.recyclebin/%s'; run 'recyclefs resume' or "
+			      "mount the catalog (still waiting)",
 			      e->bin_path);
 		*warned = true;
 	}

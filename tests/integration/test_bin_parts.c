@@ -4,7 +4,8 @@
  * once, and the mount's workers purge them in batches (one manifest
  * write each); the manifest, the index and a reindex agree after; a
  * daemon killed with parts queued finishes them when mounted again; a
- * restore after rm restores exactly what is left.
+ * restore after rm restores exactly what is left; without a mount,
+ * `recyclefs resume` purges what a killed daemon left queued.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -340,5 +341,52 @@ Test(bin_parts, a_failed_batch_shows_why_in_status_and_wait)
 	cr_expect_eq(rfs_test_cli(&m, &out, "wait", B, "--timeout", "120"), 0,
 		     "%s", out.err);
 	expect_status_json(".parts_queued == 0 and .parts_reason == null");
+	rfs_test_out_release(&out);
+}
+
+/* A daemon killed with parts queued, and no mount after it: wait points
+ * to `recyclefs resume`, which purges them here (their batch not due
+ * yet), and a second resume finds nothing left. */
+Test(bin_parts, resume_purges_the_parts_a_killed_daemon_left_queued)
+{
+	struct rfs_test_out out = { 0 };
+
+	setenv("RECYCLEFS_TEST_PART_DELAY_MS", "60000", 1);
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	archive();
+	rm_sub();
+	kill(m.pid, SIGKILL);
+	rfs_test_mount_stop(&m);
+	unsetenv("RECYCLEFS_TEST_PART_DELAY_MS");
+	cr_assert_eq(
+		rfs_test_sh(&m, NULL, "test -e data/.recyclebin/" B "/sub/f1"),
+		0, "purged although every batch waits");
+	cr_expect_eq(rfs_test_cli(&m, &out, "wait", B, "--timeout", "6"), 1);
+	cr_expect(strstr(out.err, "no process is purging the parts queued in "
+				  "'.recyclebin/" B "'; run 'recyclefs "
+				  "resume' or mount the catalog"),
+		  "%s", out.err);
+	cr_assert_eq(rfs_test_cli(&m, &out, "resume"), 0, "%s", out.err);
+	cr_expect(strstr(out.out, "purging the "), "%s", out.out);
+	cr_expect(strstr(out.out, " parts queued in '.recyclebin/" B "'\n"
+				  "purged the "),
+		  "%s", out.out);
+	expect_status_json(".parts_queued == 0 and .files_total == 3 and "
+			   ".state == \"archived\"");
+	cr_expect_eq(
+		rfs_test_sh(&m, NULL, "test ! -e data/.recyclebin/" B "/sub"),
+		0, "sub/ is still in recycle storage");
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "! grep -q 'sub/' "
+				 "data/.recyclebin/.recyclefs/manifests/*"),
+		     0, "the manifest still lists sub/");
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "for f in a b c; do cmp orig/$f "
+				 "data/.recyclebin/" B "/$f || exit 1; done"),
+		     0);
+	cr_assert_eq(rfs_test_cli(&m, &out, "resume"), 0, "%s", out.err);
+	cr_expect(strstr(out.out, "nothing to resume"), "%s", out.out);
+	cr_expect_eq(rfs_test_cli(&m, &out, "wait", B, "--timeout", "60"), 0,
+		     "%s", out.err);
 	rfs_test_out_release(&out);
 }
