@@ -144,7 +144,14 @@ static int run_parts(struct rfs_index *idx, const struct rfs_entry *e,
 			      "'.recyclebin/%s' stay queued",
 			      e->bin_path);
 		status = RFS_EXIT_INTERRUPTED;
-	} else if (r != -ECANCELED && r != -EBUSY) {
+	} else if (r == -EBUSY) {
+		printf("the parts queued in '.recyclebin/%s' are purged by "
+		       "another process\n",
+		       rfs_cli_esc(e->bin_path));
+	} else if (r == -ECANCELED) {
+		printf("the parts queued in '.recyclebin/%s' are gone already\n",
+		       rfs_cli_esc(e->bin_path));
+	} else {
 		status = rfs_cli_failf("purge of the %" PRId64 " part%s queued "
 				       "in '.recyclebin/%s' failed: %s; they "
 				       "stay queued for a mount or 'recyclefs "
