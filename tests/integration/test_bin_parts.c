@@ -85,15 +85,10 @@ static void expect_sub_gone_from_the_mount(void)
 		      0);
 }
 
-/* The storage, the manifest and the index agree: sub/ is gone, a, b
- * and c are left with their bytes. */
-static void expect_purged(void)
+/* The storage and the manifest agree: sub/ is gone, a, b and c are
+ * left with their bytes. */
+static void expect_sub_gone_from_storage(void)
 {
-	/* Final once nothing is queued: the last batch committed. */
-	cr_assert(rfs_test_sh_until(&m, 120,
-				    "! getfattr -n user.recyclefs.parts_queued "
-				    "mnt/.recyclebin/" B " >/dev/null 2>&1"),
-		  "the workers did not purge the parts");
 	cr_expect_eq(
 		rfs_test_sh(&m, NULL, "test ! -e data/.recyclebin/" B "/sub"),
 		0, "sub/ is still in recycle storage");
@@ -102,13 +97,25 @@ static void expect_purged(void)
 				 "data/.recyclebin/.recyclefs/manifests/*"),
 		     0, "the manifest still lists sub/");
 	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "for f in a b c; do cmp orig/$f "
+				 "data/.recyclebin/" B "/$f || exit 1; done"),
+		     0);
+}
+
+/* The storage, the manifest and the mount agree once the workers are
+ * done. */
+static void expect_purged(void)
+{
+	/* Final once nothing is queued: the last batch committed. */
+	cr_assert(rfs_test_sh_until(&m, 120,
+				    "! getfattr -n user.recyclefs.parts_queued "
+				    "mnt/.recyclebin/" B " >/dev/null 2>&1"),
+		  "the workers did not purge the parts");
+	expect_sub_gone_from_storage();
+	cr_expect_eq(rfs_test_sh(&m, NULL,
 				 "test \"$(getfattr --only-values -n "
 				 "user.recyclefs.files mnt/.recyclebin/" B
 				 ")\" = 3"),
-		     0);
-	cr_expect_eq(rfs_test_sh(&m, NULL,
-				 "for f in a b c; do cmp orig/$f "
-				 "data/.recyclebin/" B "/$f || exit 1; done"),
 		     0);
 }
 
@@ -373,17 +380,7 @@ Test(bin_parts, resume_purges_the_parts_a_killed_daemon_left_queued)
 		  "%s", out.out);
 	expect_status_json(".parts_queued == 0 and .files_total == 3 and "
 			   ".state == \"archived\"");
-	cr_expect_eq(
-		rfs_test_sh(&m, NULL, "test ! -e data/.recyclebin/" B "/sub"),
-		0, "sub/ is still in recycle storage");
-	cr_expect_eq(rfs_test_sh(&m, NULL,
-				 "! grep -q 'sub/' "
-				 "data/.recyclebin/.recyclefs/manifests/*"),
-		     0, "the manifest still lists sub/");
-	cr_expect_eq(rfs_test_sh(&m, NULL,
-				 "for f in a b c; do cmp orig/$f "
-				 "data/.recyclebin/" B "/$f || exit 1; done"),
-		     0);
+	expect_sub_gone_from_storage();
 	cr_assert_eq(rfs_test_cli(&m, &out, "resume"), 0, "%s", out.err);
 	cr_expect(strstr(out.out, "nothing to resume"), "%s", out.out);
 	cr_expect_eq(rfs_test_cli(&m, &out, "wait", B, "--timeout", "60"), 0,
