@@ -8,6 +8,8 @@
 #ifndef RFS_UTIL_PARALLEL_H
 #define RFS_UTIL_PARALLEL_H
 
+#include <stddef.h>
+
 /** The most threads one rfs_parallel_for() call uses. */
 #define RFS_PARALLEL_MAX 64
 
@@ -26,5 +28,21 @@ typedef void (*rfs_parallel_fn)(void *ctx, int i);
  * @return 0
  */
 int rfs_parallel_for(int threads, int n, rfs_parallel_fn fn, void *ctx);
+
+/** One task of rfs_parallel_try(): index @p i of its range; a negative
+ * value is a failure that stops the handing out of tasks. */
+typedef int (*rfs_parallel_try_fn)(void *ctx, size_t i);
+
+/**
+ * As rfs_parallel_for(), for tasks that fail: once a task returns a
+ * negative value no new task starts (those running finish), so some
+ * indexes may never run.
+ * @param threads how many threads at most; less than 1 means 1
+ * @param n       how many tasks; 0 runs none
+ * @param fn      the task
+ * @param ctx     passed to @p fn
+ * @return 0 when no task failed, else the first negative value returned
+ */
+int rfs_parallel_try(int threads, size_t n, rfs_parallel_try_fn fn, void *ctx);
 
 #endif

@@ -11,6 +11,7 @@
 #include "backends/s3/s3_ops.h"
 
 #include "util/buf.h"
+#include "util/parallel.h"
 #include "util/path.h"
 
 #include <stdio.h>
@@ -265,9 +266,9 @@ static int move_dir(struct rfs_s3_backend *b, const char *from, const char *to,
 	if (!r)
 		r = rfs_s3_walk(b, from, move_collect, &mv);
 	if (!r)
-		r = rfs_s3_parallel(mv.n, move_copy_one, &mv, MOVE_THREADS);
+		r = rfs_parallel_try(MOVE_THREADS, mv.n, move_copy_one, &mv);
 	if (!r)
-		r = rfs_s3_parallel(mv.n, move_delete_one, &mv, MOVE_THREADS);
+		r = rfs_parallel_try(MOVE_THREADS, mv.n, move_delete_one, &mv);
 	rfs_buf_truncate(&src, src.len - 1);
 	rfs_buf_truncate(&dst, dst.len - 1);
 	rfs_s3_cache_drop_tree(b->cache, rfs_buf_str(&src));

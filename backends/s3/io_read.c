@@ -8,6 +8,7 @@
 #include "backends/s3/s3_file.h"
 
 #include "util/buf.h"
+#include "util/parallel.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -163,7 +164,7 @@ static void *prefetch_run(void *arg)
 		p->got = -ENOMEM;
 		return NULL;
 	}
-	rfs_s3_parallel(n, prefetch_part, &pp, read_parallel(p->b));
+	rfs_parallel_try(read_parallel(p->b), n, prefetch_part, &pp);
 	p->got = pp.got[0];
 	for (i = 0; p->got >= 0 && i < n; i++) {
 		size_t len = p->want - i * pp.part < pp.part

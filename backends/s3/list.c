@@ -22,6 +22,7 @@
 
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/parallel.h"
 #include "util/path.h"
 
 #include <stdio.h>
@@ -411,8 +412,8 @@ static int fill_attrs(struct gather *g, size_t from)
 	}
 	rfs_buf_release(&key);
 	if (!r)
-		r = rfs_s3_parallel(g->n_todo, head_entry, g,
-				    g->b->conf->head_parallel);
+		r = rfs_parallel_try(g->b->conf->head_parallel, g->n_todo,
+				     head_entry, g);
 	for (i = from; !r && i < g->n; i++) {
 		if (g->gone[i - from]) {
 			free(g->e[i].name);

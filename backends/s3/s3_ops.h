@@ -479,13 +479,6 @@ int rfs_s3_walk(struct rfs_s3_backend *b, const char *key,
 		int (*fn)(void *ctx, const char *full, int64_t size),
 		void *ctx);
 
-/**
- * Run @p fn(ctx, i) for i in [0, n) on up to @p threads threads.
- * @return 0 or the first error a call returned
- */
-int rfs_s3_parallel(size_t n, int (*fn)(void *ctx, size_t i), void *ctx,
-		    unsigned int threads);
-
 /* -------------------------------------------------------------- dir.c */
 
 /** The backend's mkdir(). */

@@ -13,6 +13,7 @@
 
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/parallel.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -350,7 +351,7 @@ static int mpu_run(struct mpu *u, const struct rfs_s3_meta *m,
 		return -ENOMEM;
 	e = mpu_create(u, m);
 	if (!e) {
-		e = rfs_s3_parallel(u->nparts, part, u, PART_THREADS);
+		e = rfs_parallel_try(PART_THREADS, u->nparts, part, u);
 		if (!e)
 			e = mpu_complete(u, etag);
 		if (e < 0)
@@ -453,7 +454,7 @@ int rfs_s3_download_fd(struct rfs_s3_backend *b, const char *full,
 	size_t n = (size_t)((size + (int64_t)FETCH_CHUNK - 1) /
 			    (int64_t)FETCH_CHUNK);
 
-	return rfs_s3_parallel(n, fetch_chunk, &f, PART_THREADS);
+	return rfs_parallel_try(PART_THREADS, n, fetch_chunk, &f);
 }
 
 /* --------------------------------------------------------------- copy */

@@ -12,6 +12,7 @@
 #include "tests/unit/backends/s3_fixture.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/parallel.h"
 #include "util/path.h"
 
 #include <criterion/criterion.h>
@@ -96,7 +97,7 @@ Test(backends_s3, lists_10050_keys_once_in_s3_order)
 
 	cr_assert(s.names && want);
 	rfs_s3_meta_new(&f.m, S_IFREG | 0640);
-	cr_assert_eq(rfs_s3_parallel(BIG_N + N_ODD, put_one, &f, 16), 0,
+	cr_assert_eq(rfs_parallel_try(16, BIG_N + N_ODD, put_one, &f), 0,
 		     "filling: %s", rfs_s3_last_error());
 	/* a backend with empty caches: every page comes from the server */
 	fresh = s3fx_open("t", NULL);
