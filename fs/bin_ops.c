@@ -86,12 +86,35 @@ static int queue_part(struct req *q, const struct fs_bin_entry *e,
 	return r;
 }
 
-static int busy(const struct fs_bin_entry *e, const char *op, const char *path)
+static int busy(enum rfs_entry_state state, const char *op, const char *path)
 {
 	rfs_log(LOG_WARNING,
 		"%s of '%s' refused: it is still being archived (state %s)", op,
-		path, rfs_entry_state_name(e->state));
+		path, rfs_entry_state_name(state));
 	return -EBUSY;
+}
+
+/*
+ * The state of entry @p e a change is decided on: the snapshot's, unless
+ * it still says the entry is being archived. The snapshot follows the
+ * index a reload later, and the attributes and `recyclefs wait` read the
+ * index: an entry they already call archived must not be refused as
+ * still archiving, so the index is asked then.
+ */
+static enum rfs_entry_state state_now(struct req *q,
+				      const struct fs_bin_entry *e)
+{
+	enum rfs_entry_state state = e->state;
+	struct rfs_entry now = { 0 };
+
+	if (!rfs_entry_state_archiving(state))
+		return state;
+	pthread_mutex_lock(&q->st->wlock);
+	if (rfs_index_entry_get(q->st->widx, e->id, &now, NULL) == 0)
+		state = now.state;
+	pthread_mutex_unlock(&q->st->wlock);
+	rfs_entry_release(&now);
+	return state;
 }
 
 /*
@@ -123,6 +146,7 @@ static int bin_unlink_path(struct req *q, const char *path)
 	struct rfs_error err = { 0 };
 	struct rfs_backend *b;
 	struct bin_node bn;
+	enum rfs_entry_state state;
 	int r;
 
 	r = rfs_fs_bin_resolve(q, &bn);
@@ -130,8 +154,9 @@ static int bin_unlink_path(struct req *q, const char *path)
 		return r;
 	if (bn.kind != BIN_ENTRY)
 		return -EISDIR;
-	if (rfs_entry_state_archiving(bn.e->state))
-		return busy(bn.e, "unlink", path);
+	state = state_now(q, bn.e);
+	if (rfs_entry_state_archiving(state))
+		return busy(state, "unlink", path);
 	r = restore_guard(q, bn.e, "unlink", path);
 	if (r < 0)
 		return r;
@@ -145,7 +170,7 @@ static int bin_unlink_path(struct req *q, const char *path)
 		rfs_buf_release(&key);
 		return purge_now(q, bn.e, path);
 	}
-	if (r == 0 && bn.e->state == RFS_ENTRY_ARCHIVED) {
+	if (r == 0 && state == RFS_ENTRY_ARCHIVED) {
 		/* With its manifest row and its share of the counts, by a
 		 * worker. */
 		rfs_buf_release(&key);
@@ -169,6 +194,7 @@ static int bin_rmdir_path(struct req *q, const char *path)
 	struct rfs_error err = { 0 };
 	struct rfs_backend *b;
 	struct bin_node bn;
+	enum rfs_entry_state state;
 	int r;
 
 	r = rfs_fs_bin_resolve(q, &bn);
@@ -186,16 +212,17 @@ static int bin_rmdir_path(struct req *q, const char *path)
 	case BIN_ENTRY:
 		break;
 	}
-	if (rfs_entry_state_archiving(bn.e->state))
-		return busy(bn.e, "rmdir", path);
+	state = state_now(q, bn.e);
+	if (rfs_entry_state_archiving(state))
+		return busy(state, "rmdir", path);
 	r = restore_guard(q, bn.e, "rmdir", path);
 	if (r == 0)
 		r = rfs_fs_bin_location(q, bn.e, bn.sub, &b, &key);
-	if (r == 0 && *bn.sub && bn.e->state == RFS_ENTRY_ARCHIVED) {
+	if (r == 0 && *bn.sub && state == RFS_ENTRY_ARCHIVED) {
 		r = queue_part(q, bn.e, bn.sub, "rmdir", path);
 	} else if (r == 0 && *bn.sub) {
 		r = rfs_backend_rmdir(b, rfs_buf_str(&key));
-	} else if (r == 0 && bn.e->state == RFS_ENTRY_ARCHIVED) {
+	} else if (r == 0 && state == RFS_ENTRY_ARCHIVED) {
 		/* The entry's root: like any folder, only once empty, its
 		 * parts purged or queued; the purge of the whole entry then
 		 * takes the queued ones over. */

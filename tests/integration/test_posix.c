@@ -1036,6 +1036,48 @@ Test(posix, a_purge_by_rm_is_seen_at_once_and_waits_on_no_reload)
 }
 
 /*
+ * A script that removes from the bin right after `recyclefs wait` (or the
+ * state attribute) says archived: the mount's snapshot still says the
+ * entry is being archived until its next reload, here 5 s late. rm of a
+ * part and rm -r of the entry must not be refused (EBUSY) then.
+ */
+Test(posix, rm_in_the_bin_right_after_it_says_archived_is_not_refused)
+{
+	struct rfs_test_out out = { 0 };
+	char bin[4096];
+	int i;
+
+	RFS_TEST_NEEDS_HOOKS();
+	snprintf(bin, sizeof(bin), "%s",
+		 rfs_test_mnt(&m, ".recyclebin/" E "/s"));
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	setenv("RECYCLEFS_TEST_RELOAD_DELAY_MS", "5000", 1);
+	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
+	unsetenv("RECYCLEFS_TEST_RELOAD_DELAY_MS");
+	cr_assert_eq(mkdir(MP("s"), 0755), 0);
+	write_all(MP("s/a"), "first", 5, 0, 0644);
+	write_all(MP("s/b"), "second", 6, 0, 0644);
+	cr_assert_eq(rfs_test_sh(&m, NULL, "mv mnt/" E "/s mnt/.recyclebin/"),
+		     0);
+	for (i = 0;
+	     i < 600 && !attr_is(bin, "user.recyclefs.state", "archived"); i++)
+		usleep(100000);
+	cr_assert(attr_is(bin, "user.recyclefs.state", "archived"));
+	cr_expect_eq(rfs_test_sh(&m, &out, "rm mnt/.recyclebin/" E "/s/a"), 0,
+		     "rm of a part: %s", out.err);
+	cr_expect_eq(rfs_test_sh(&m, &out, "rm -r mnt/.recyclebin/" E "/s"), 0,
+		     "rm -r of the entry: %s", out.err);
+	cr_expect(rfs_test_sh_until(&m, 60,
+				    "recyclefs status --all --json | grep -q "
+				    "'\"state\": \"purged\"'"));
+	cr_expect_eq(rfs_test_sh(&m, NULL,
+				 "test ! -e data/.recyclebin/" E "/s && test ! "
+				 "-e data/e/s"),
+		     0);
+	rfs_test_out_release(&out);
+}
+
+/*
  * When the reply to an open fails (the request was interrupted), the
  * kernel never saw the handle and sends no release: the daemon closes it
  * at once. Here the test hook makes the replies to opens of "lost" fail;
