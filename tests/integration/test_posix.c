@@ -821,6 +821,27 @@ static bool attr_is(const char *path, const char *name, const char *want)
 	return !strcmp(v, want);
 }
 
+/* Wait (a minute at most) for the state attribute of bin path @p bin to
+ * say archived: the index's word on the job. */
+static void wait_attr_archived(const char *bin)
+{
+	for (int i = 0;
+	     i < 600 && !attr_is(bin, "user.recyclefs.state", "archived"); i++)
+		usleep(100000);
+	cr_assert(attr_is(bin, "user.recyclefs.state", "archived"),
+		  "'%s' is not archived", bin);
+}
+
+/* Mount again with every reload of the catalog made @p ms milliseconds
+ * late (the test hook RECYCLEFS_TEST_RELOAD_DELAY_MS). */
+static void remount_reloading_late(const char *ms, const char *opts)
+{
+	cr_assert_eq(rfs_test_mount_stop(&m), 0);
+	setenv("RECYCLEFS_TEST_RELOAD_DELAY_MS", ms, 1);
+	cr_assert_eq(rfs_test_mount_start(&m, opts), 0);
+	unsetenv("RECYCLEFS_TEST_RELOAD_DELAY_MS");
+}
+
 Test(posix, a_restore_over_a_file_is_seen_at_once_through_the_mount)
 {
 	char bin[4096], buf[16] = { 0 };
@@ -834,13 +855,10 @@ Test(posix, a_restore_over_a_file_is_seen_at_once_through_the_mount)
 	write_all(MP("p/a"), "archived", 8, 0, 0644);
 	cr_assert_eq(rfs_test_sh(&m, NULL, "mv mnt/" E "/p mnt/.recyclebin/"),
 		     0);
-	for (i = 0;
-	     i < 300 && !attr_is(bin, "user.recyclefs.state", "archived"); i++)
-		usleep(100000);
-	cr_assert(attr_is(bin, "user.recyclefs.state", "archived"));
+	wait_attr_archived(bin);
 	/* A new file at the same place, its attributes and pages kept (the
 	 * name is free once the mount's snapshot has the job's end). */
-	for (i = 0; i < 20 && mkdir(MP("p"), 0755) < 0; i++)
+	for (i = 0; i < 300 && mkdir(MP("p"), 0755) < 0; i++)
 		usleep(100000);
 	cr_assert_eq(access(MP("p"), F_OK), 0);
 	write_all(MP("p/a"), "new", 3, 0, 0644);
@@ -894,10 +912,7 @@ Test(posix, an_archive_by_mv_is_seen_at_once_through_the_mount)
 	snprintf(bdir, sizeof(bdir), "%s", rfs_test_mnt(&m, ".recyclebin/" E));
 	/* The mount's watcher reloads the catalog late: what the user sees
 	 * of their own mv must not wait for it. */
-	cr_assert_eq(rfs_test_mount_stop(&m), 0);
-	setenv("RECYCLEFS_TEST_RELOAD_DELAY_MS", "1500", 1);
-	cr_assert_eq(rfs_test_mount_start(&m, "allow_other"), 0);
-	unsetenv("RECYCLEFS_TEST_RELOAD_DELAY_MS");
+	remount_reloading_late("1500", "allow_other");
 	cr_assert_eq(mkdir(MP("q"), 0755), 0);
 	write_all(MP("q/a"), "archived", 8, 0, 0644);
 	/* The kernel holds the epoch's listing and the item's name. */
@@ -985,7 +1000,6 @@ Test(posix, a_purge_by_rm_is_seen_at_once_and_waits_on_no_reload)
 	struct rfs_test_out out = { 0 };
 	struct stat st;
 	double t0, took;
-	int i;
 
 	RFS_TEST_NEEDS_HOOKS();
 	snprintf(bin, sizeof(bin), "%s",
@@ -993,19 +1007,13 @@ Test(posix, a_purge_by_rm_is_seen_at_once_and_waits_on_no_reload)
 	snprintf(bdir, sizeof(bdir), "%s", rfs_test_mnt(&m, ".recyclebin/" E));
 	/* Every reload of the catalog waits 3 s, on whatever thread: rm must
 	 * wait on none. */
-	cr_assert_eq(rfs_test_mount_stop(&m), 0);
-	setenv("RECYCLEFS_TEST_RELOAD_DELAY_MS", "3000", 1);
-	cr_assert_eq(rfs_test_mount_start(&m, "allow_other"), 0);
-	unsetenv("RECYCLEFS_TEST_RELOAD_DELAY_MS");
+	remount_reloading_late("3000", "allow_other");
 	cr_assert_eq(mkdir(MP("r"), 0755), 0);
 	write_all(MP("r/a"), "purge me", 8, 0, 0644);
 	write_all(MP("r/b"), "and me", 6, 0, 0644);
 	cr_assert_eq(rfs_test_sh(&m, NULL, "mv mnt/" E "/r mnt/.recyclebin/"),
 		     0);
-	for (i = 0;
-	     i < 600 && !attr_is(bin, "user.recyclefs.state", "archived"); i++)
-		usleep(100000);
-	cr_assert(attr_is(bin, "user.recyclefs.state", "archived"));
+	wait_attr_archived(bin);
 	/* The attribute reads the index; the mount's snapshot has the job's
 	 * end after the worker's (delayed) reload. */
 	sleep(4);
@@ -1045,24 +1053,17 @@ Test(posix, rm_in_the_bin_right_after_it_says_archived_is_not_refused)
 {
 	struct rfs_test_out out = { 0 };
 	char bin[4096];
-	int i;
 
 	RFS_TEST_NEEDS_HOOKS();
 	snprintf(bin, sizeof(bin), "%s",
 		 rfs_test_mnt(&m, ".recyclebin/" E "/s"));
-	cr_assert_eq(rfs_test_mount_stop(&m), 0);
-	setenv("RECYCLEFS_TEST_RELOAD_DELAY_MS", "5000", 1);
-	cr_assert_eq(rfs_test_mount_start(&m, NULL), 0);
-	unsetenv("RECYCLEFS_TEST_RELOAD_DELAY_MS");
+	remount_reloading_late("5000", NULL);
 	cr_assert_eq(mkdir(MP("s"), 0755), 0);
 	write_all(MP("s/a"), "first", 5, 0, 0644);
 	write_all(MP("s/b"), "second", 6, 0, 0644);
 	cr_assert_eq(rfs_test_sh(&m, NULL, "mv mnt/" E "/s mnt/.recyclebin/"),
 		     0);
-	for (i = 0;
-	     i < 600 && !attr_is(bin, "user.recyclefs.state", "archived"); i++)
-		usleep(100000);
-	cr_assert(attr_is(bin, "user.recyclefs.state", "archived"));
+	wait_attr_archived(bin);
 	cr_expect_eq(rfs_test_sh(&m, &out, "rm mnt/.recyclebin/" E "/s/a"), 0,
 		     "rm of a part: %s", out.err);
 	cr_expect_eq(rfs_test_sh(&m, &out, "rm -r mnt/.recyclebin/" E "/s"), 0,
